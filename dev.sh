@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine: `./dev.sh run [args]` sets up and starts peertui,
+# `./dev.sh test [pytest args]` sets up and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ensure_debian_packages() {
+    # tmux drives the real app in the terminal tests; unshare (util-linux) cuts the network.
+    local missing=()
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+    command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+    if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+        else
+            sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+        fi
+    fi
+}
+
+ensure_venv() {
+    local extra="$1"
+    if [ ! -x .venv/bin/python ]; then
+        python3 -m venv .venv
+    fi
+    local stamp=".venv/.installed-$extra"
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        .venv/bin/python -m pip install -q --upgrade pip
+        if [ "$extra" = test ]; then
+            .venv/bin/python -m pip install -q -e '.[test]'
+        else
+            .venv/bin/python -m pip install -q -e .
+        fi
+        touch "$stamp"
+    fi
+}
+
+cmd="${1:-run}"
+shift || true
+case "$cmd" in
+    run)
+        ensure_venv app
+        exec .venv/bin/peertui "$@"
+        ;;
+    relay)
+        ensure_venv app
+        exec .venv/bin/peertui-relay "$@"
+        ;;
+    test)
+        ensure_debian_packages
+        ensure_venv test
+        exec .venv/bin/python -m pytest "$@"
+        ;;
+    *)
+        echo "usage: ./dev.sh run|relay|test [args]" >&2
+        exit 2
+        ;;
+esac

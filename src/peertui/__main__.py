@@ -1,0 +1,45 @@
+"""`peertui`: pick the front-end and start it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="peertui",
+        description="Anonymous, end-to-end encrypted peer-support groups in the terminal.",
+    )
+    parser.add_argument("--plain", action="store_true",
+                        help="line-oriented mode for screen readers and braille displays")
+    parser.add_argument("--tui", action="store_true",
+                        help="force the full-screen app even when output is not a terminal")
+    parser.add_argument("--home", metavar="DIR",
+                        help="keep all config and data in DIR (default: $PEERTUI_HOME or the platform's user dirs)")
+    parser.add_argument("--color", action="store_true", help="plain mode: use colour for prefixes")
+    return parser
+
+
+def wants_plain(args: argparse.Namespace) -> bool:
+    if args.plain:
+        return True
+    if args.tui:
+        return False
+    return os.environ.get("TERM", "") == "dumb" or not sys.stdout.isatty()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if wants_plain(args):
+        from peertui.plain.app import run as run_plain
+
+        return run_plain(args)
+    from peertui.tui.app import run as run_tui
+
+    return run_tui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Signed relay requests (protocol v1).
+
+A member signs every request with its per-group Ed25519 key over the method, the path with
+its query, a millisecond timestamp, a random nonce and the SHA-256 of the body. The relay
+checks the signature, that the timestamp is fresh, and that the nonce has not been seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import SigningKey, VerifyKey
+
+from peertui.core.encoding import EncodingError, b64d, b64e
+
+HEADER_KEY = "X-Peertui-Key"
+HEADER_TIME = "X-Peertui-Time"
+HEADER_NONCE = "X-Peertui-Nonce"
+HEADER_SIGNATURE = "X-Peertui-Signature"
+MAX_CLOCK_SKEW_MS = 120_000
+_DOMAIN = b"peertui-request-v1"
+
+
+class AuthError(Exception):
+    """A request signature is missing, malformed, stale or wrong. `str()` says which."""
+
+
+def signing_bytes(method: str, path_qs: str, ts_ms: int, nonce: str, body: bytes) -> bytes:
+    return b"\n".join(
+        [
+            _DOMAIN,
+            method.upper().encode("ascii"),
+            path_qs.encode("utf-8"),
+            str(ts_ms).encode("ascii"),
+            nonce.encode("ascii"),
+            hashlib.sha256(body).hexdigest().encode("ascii"),
+        ]
+    )
+
+
+def sign_request(
+    key: SigningKey, method: str, path_qs: str, body: bytes = b"", now_ms: int | None = None
+) -> dict[str, str]:
+    """Headers that authenticate one request; `path_qs` is the path plus `?query` if any."""
+    ts = int(time.time() * 1000) if now_ms is None else now_ms
+    nonce = b64e(os.urandom(16))
+    sig = key.sign(signing_bytes(method, path_qs, ts, nonce, body)).signature
+    return {
+        HEADER_KEY: b64e(bytes(key.verify_key)),
+        HEADER_TIME: str(ts),
+        HEADER_NONCE: nonce,
+        HEADER_SIGNATURE: b64e(sig),
+    }
+
+
+def verify_request(
+    headers: dict[str, str] | object,
+    method: str,
+    path_qs: str,
+    body: bytes,
+    now_ms: int | None = None,
+    max_skew_ms: int = MAX_CLOCK_SKEW_MS,
+) -> tuple[bytes, str, int]:
+    """Check a signed request; return (public key, nonce, timestamp) or raise AuthError.
+
+    `headers` is any case-insensitive mapping with `.get()` (Starlette's Headers works).
+    Replay protection (remembering nonces) is the caller's job, since it needs shared state.
+    """
+    get = headers.get  # type: ignore[attr-defined]
+    raw_key, raw_ts, nonce, raw_sig = (
+        get(HEADER_KEY),
+        get(HEADER_TIME),
+        get(HEADER_NONCE),
+        get(HEADER_SIGNATURE),
+    )
+    if not (raw_key and raw_ts and nonce and raw_sig):
+        raise AuthError("request is not signed: X-Peertui-Key, -Time, -Nonce and -Signature are required")
+    try:
+        public_key = b64d(raw_key, length=32, field=HEADER_KEY)
+        signature = b64d(raw_sig, length=64, field=HEADER_SIGNATURE)
+        b64d(nonce, length=16, field=HEADER_NONCE)
+    except EncodingError as exc:
+        raise AuthError(str(exc)) from None
+    if not raw_ts.isdigit() or len(raw_ts) > 15:
+        raise AuthError(f"{HEADER_TIME} must be milliseconds since the epoch")
+    ts = int(raw_ts)
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    if abs(now - ts) > max_skew_ms:
+        raise AuthError("request timestamp is too far from the relay's clock; check your system time")
+    try:
+        VerifyKey(public_key).verify(signing_bytes(method, path_qs, ts, nonce, body), signature)
+    except (BadSignatureError, ValueError):
+        raise AuthError("request signature does not match its key") from None
+    return public_key, nonce, ts
