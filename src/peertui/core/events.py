@@ -1,0 +1,106 @@
+"""Everything the engine tells a front-end, as one stream of small immutable events.
+
+Front-ends register a callback with `Engine.subscribe`; the engine calls it on its event loop.
+Each event happens once; a front-end prints or shows it once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peertui.core.models import JoinRequest, Member, ModLogEntry, Report
+from peertui.core.store import Message
+
+
+@dataclass(frozen=True)
+class Event:
+    group_id: str
+
+
+@dataclass(frozen=True)
+class MessageReceived(Event):
+    """A message to show: someone else's, or my own once the relay accepted it."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class MessageQueued(Event):
+    """My message is stored in the outbox and will be sent when the relay is reachable."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class MessageRemoved(Event):
+    msg_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MemberJoined(Event):
+    member: Member
+
+
+@dataclass(frozen=True)
+class MemberLeft(Event):
+    member: Member
+    how: str  # left | removed | banned
+
+
+@dataclass(frozen=True)
+class JoinRequested(Event):
+    request: JoinRequest
+
+
+@dataclass(frozen=True)
+class JoinApproved(Event):
+    """The local member's own join request was approved: the group is active."""
+
+    guidelines: str
+
+
+@dataclass(frozen=True)
+class JoinDenied(Event):
+    reason: str
+
+
+@dataclass(frozen=True)
+class ConnectionChanged(Event):
+    state: str  # connecting | connected | offline
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class GapDetected(Event):
+    """Messages were purged by the relay's retention before this device could fetch them."""
+
+    missed_from: int
+    missed_to: int
+
+
+@dataclass(frozen=True)
+class Warned(Event):
+    """A moderator warned the local member privately."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class ModAction(Event):
+    entry: ModLogEntry
+
+
+@dataclass(frozen=True)
+class ReportReceived(Event):
+    report: Report
+
+
+@dataclass(frozen=True)
+class Notice(Event):
+    text: str
+
+
+@dataclass(frozen=True)
+class ErrorOccurred(Event):
+    text: str

@@ -1,0 +1,73 @@
+"""Plain data the engine hands to front-ends. No behaviour, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Group states as the local member experiences them.
+PENDING, ACTIVE, DENIED, REMOVED, BANNED, LEFT = "pending", "active", "denied", "removed", "banned", "left"
+# Connection states, in words (front-ends show them as text, never only as colour).
+CONNECTING, CONNECTED, OFFLINE = "connecting", "connected", "offline"
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    group_id: str
+    name: str
+    relay_url: str
+    role: str  # owner | moderator | member | "" while pending
+    nick: str
+    state: str  # one of PENDING..LEFT
+    connection: str  # CONNECTING | CONNECTED | OFFLINE
+    unread: int = 0
+    guidelines: str = ""
+    slowmode_seconds: int = 0
+    readonly: bool = False
+
+
+@dataclass(frozen=True)
+class Member:
+    key: str  # b64u public key
+    member_id: str
+    nick: str
+    role: str
+    pronouns: str = ""
+    intro: str = ""
+    muted_until: int = 0  # ms; 0 = not muted
+    is_me: bool = False
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    request_id: str
+    key: str
+    member_id: str
+    nick: str
+    pronouns: str = ""
+    intro: str = ""
+    ts: int = 0
+
+
+@dataclass(frozen=True)
+class Report:
+    report_id: str
+    msg_id: str
+    reported_nick: str
+    reported_member_id: str
+    text: str  # the reported message, re-encrypted to moderators only
+    context: list[str] = field(default_factory=list)
+    reason: str = ""
+    ts: int = 0
+
+
+@dataclass(frozen=True)
+class ModLogEntry:
+    index: int  # roster index: the log's order is the signed roster's order
+    ts: int
+    actor_nick: str
+    actor_role: str
+    action: str  # admit, warn, mute, remove, ban, delete, slowmode, readonly, role, ...
+    target_nick: str = ""
+    reason: str = ""
+    until: int = 0
+    detail: str = ""
