@@ -1,0 +1,460 @@
+"""Sender sessions (as in Signal's sender keys and Matrix's Megolm) and group envelopes.
+
+Each member encrypts with its own hash ratchet: MK_n = BLAKE2b(key=CK_n, 0x01) encrypts message
+n, CK_{n+1} = BLAKE2b(key=CK_n, 0x02) replaces CK_n, and neither is kept once used. Receivers
+get the state at some index through a share and can then read that index and later ones only.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from nacl.bindings import (
+    crypto_aead_xchacha20poly1305_ietf_decrypt,
+    crypto_aead_xchacha20poly1305_ietf_encrypt,
+)
+from nacl.encoding import RawEncoder
+from nacl.exceptions import BadSignatureError
+from nacl.exceptions import CryptoError as NaclCryptoError
+from nacl.hash import blake2b
+from nacl.signing import SigningKey, VerifyKey
+
+from peertui.core.crypto import _random, _wire
+from peertui.core.crypto.errors import (
+    CryptoError,
+    DecryptionFailed,
+    InvalidSignature,
+    MalformedData,
+    ReplayedMessage,
+    TooFarAhead,
+    UnknownSession,
+)
+from peertui.core.crypto.identity import Identity
+from peertui.core.crypto.padding import pad, unpad
+from peertui.core.crypto.shares import SessionShare
+from peertui.core.protocol import (
+    CHAIN_KEY_BYTES,
+    CHAIN_KEY_INPUT,
+    ENVELOPE_SENDER_OFFSET,
+    ENVELOPE_SIGNATURE_DOMAIN,
+    GROUP_ID_BYTES,
+    KIND_ENVELOPE,
+    KIND_INBOUND_STATE,
+    KIND_OUTBOUND_STATE,
+    MAX_ENVELOPE_BYTES,
+    MAX_FORWARD_JUMP,
+    MAX_INDEX,
+    MAX_SKIPPED_KEYS,
+    MESSAGE_KEY_INPUT,
+    NONCE_BYTES,
+    PROTOCOL_VERSION,
+    PUBLIC_KEY_BYTES,
+    ROTATE_AFTER_MESSAGES,
+    ROTATE_AFTER_MS,
+    SESSION_ID_BYTES,
+    SIGNATURE_BYTES,
+    TAG_BYTES,
+)
+
+
+def message_key(chain_key: bytes) -> bytes:
+    return blake2b(MESSAGE_KEY_INPUT, key=chain_key, encoder=RawEncoder)
+
+
+def next_chain_key(chain_key: bytes) -> bytes:
+    return blake2b(CHAIN_KEY_INPUT, key=chain_key, encoder=RawEncoder)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _associated_data(
+    group_raw: bytes, epoch: int, session_id: bytes, index: int, sender: bytes
+) -> bytes:
+    return (
+        bytes((PROTOCOL_VERSION,))
+        + group_raw
+        + _wire.u32(epoch)
+        + session_id
+        + _wire.u32(index)
+        + sender
+    )
+
+
+def _signed_part(group_raw: bytes, body: bytes) -> bytes:
+    return ENVELOPE_SIGNATURE_DOMAIN + group_raw + body
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    epoch: int
+    session_id: bytes
+    index: int
+    sender: bytes
+    nonce: bytes
+    ciphertext: bytes
+    body: bytes  # every byte the signature covers after the domain and group id
+    signature: bytes
+
+    @classmethod
+    def parse(cls, data: bytes) -> _Envelope:
+        reader = _wire.Reader(data, "message envelope")
+        if reader.remaining() > MAX_ENVELOPE_BYTES:
+            raise MalformedData(f"message envelope is larger than {MAX_ENVELOPE_BYTES} bytes")
+        reader.expect_header(KIND_ENVELOPE)
+        epoch = reader.u32()
+        session_id = reader.take(SESSION_ID_BYTES)
+        index = reader.u32()
+        sender = reader.take(PUBLIC_KEY_BYTES)
+        nonce = reader.take(NONCE_BYTES)
+        if reader.remaining() < TAG_BYTES + SIGNATURE_BYTES:
+            raise MalformedData("message envelope is truncated")
+        ciphertext = reader.take(reader.remaining() - SIGNATURE_BYTES)
+        signature = reader.take(SIGNATURE_BYTES)
+        raw = bytes(data)
+        return cls(
+            epoch, session_id, index, sender, nonce, ciphertext, raw[:-SIGNATURE_BYTES], signature
+        )
+
+
+def envelope_sender(envelope: bytes) -> bytes:
+    """The sender key an envelope claims, unverified: for routing only, never for trust."""
+    reader = _wire.Reader(envelope, "message envelope")
+    reader.expect_header(KIND_ENVELOPE)
+    reader.take(ENVELOPE_SENDER_OFFSET - 2)
+    return reader.take(PUBLIC_KEY_BYTES)
+
+
+class OutboundSession:
+    """My sending chain in one group."""
+
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        sender_key: bytes,
+        session_id: bytes,
+        epoch: int,
+        index: int,
+        created_ms: int,
+        chain_key: bytes,
+        signing_seed: bytes,
+    ):
+        self.group_id = group_id
+        self.sender_key = sender_key
+        self.session_id = session_id
+        self.epoch = epoch
+        self.index = index
+        self.created_ms = created_ms
+        self._chain_key = chain_key
+        self._signing_key = SigningKey(signing_seed)
+        self._group_raw = _wire.group_id_bytes(group_id)
+
+    def __repr__(self) -> str:
+        return f"OutboundSession(epoch={self.epoch}, index={self.index})"
+
+    @classmethod
+    def create(
+        cls, identity: Identity, group_id: str, epoch: int, now_ms: int | None = None
+    ) -> OutboundSession:
+        if type(epoch) is not int or not 0 <= epoch <= MAX_INDEX:
+            raise MalformedData("epoch must be an integer from 0 to 2**32 - 1")
+        return cls(
+            group_id=group_id,
+            sender_key=identity.public_key,
+            session_id=_random.random_bytes(SESSION_ID_BYTES),
+            epoch=epoch,
+            index=0,
+            created_ms=_now_ms() if now_ms is None else now_ms,
+            chain_key=_random.random_bytes(CHAIN_KEY_BYTES),
+            signing_seed=_random.random_bytes(32),
+        )
+
+    def _check_owner(self, identity: Identity) -> None:
+        if identity.public_key != self.sender_key:
+            raise CryptoError("this session belongs to a different identity")
+
+    def encrypt(self, identity: Identity, plaintext: bytes) -> bytes:
+        self._check_owner(identity)
+        if self.index >= MAX_INDEX:
+            raise CryptoError("this session is exhausted; start a new one")
+        padded = pad(plaintext)
+        nonce = _random.random_bytes(NONCE_BYTES)
+        ad = _associated_data(
+            self._group_raw, self.epoch, self.session_id, self.index, self.sender_key
+        )
+        ciphertext = crypto_aead_xchacha20poly1305_ietf_encrypt(
+            padded, ad, nonce, message_key(self._chain_key)
+        )
+        body = (
+            _wire.header(KIND_ENVELOPE)
+            + _wire.u32(self.epoch)
+            + self.session_id
+            + _wire.u32(self.index)
+            + self.sender_key
+            + nonce
+            + ciphertext
+        )
+        signature = self._signing_key.sign(_signed_part(self._group_raw, body)).signature
+        # Forward secrecy within the chain: the key just used can no longer be derived here.
+        self._chain_key = next_chain_key(self._chain_key)
+        self.index += 1
+        return body + signature
+
+    def needs_rotation(self, now_ms: int | None = None) -> bool:
+        now = _now_ms() if now_ms is None else now_ms
+        return self.index >= ROTATE_AFTER_MESSAGES or now - self.created_ms >= ROTATE_AFTER_MS
+
+    def share(self, identity: Identity) -> SessionShare:
+        """This session's state at its current index, as handed to a member."""
+        self._check_owner(identity)
+        return SessionShare(
+            group_id=self.group_id,
+            sender_key=self.sender_key,
+            session_id=self.session_id,
+            epoch=self.epoch,
+            index=self.index,
+            chain_key=self._chain_key,
+            verify_key=bytes(self._signing_key.verify_key),
+        )
+
+    def to_bytes(self) -> bytes:
+        return (
+            _wire.header(KIND_OUTBOUND_STATE)
+            + self._group_raw
+            + self.sender_key
+            + self.session_id
+            + _wire.u32(self.epoch)
+            + _wire.u32(self.index)
+            + _wire.u64(self.created_ms)
+            + self._chain_key
+            + bytes(self._signing_key)
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> OutboundSession:
+        reader = _wire.Reader(data, "stored outbound session")
+        reader.expect_header(KIND_OUTBOUND_STATE)
+        session = cls(
+            group_id=_wire.group_id_text(reader.take(GROUP_ID_BYTES)),
+            sender_key=reader.take(PUBLIC_KEY_BYTES),
+            session_id=reader.take(SESSION_ID_BYTES),
+            epoch=reader.u32(),
+            index=reader.u32(),
+            created_ms=reader.u64(),
+            chain_key=reader.take(CHAIN_KEY_BYTES),
+            signing_seed=reader.take(32),
+        )
+        reader.end()
+        return session
+
+
+@dataclass
+class Decrypted:
+    sender_key: bytes
+    session_id: bytes
+    index: int
+    epoch: int
+    plaintext: bytes
+
+    def __repr__(self) -> str:  # never show message text
+        return f"Decrypted(epoch={self.epoch}, index={self.index}, {len(self.plaintext)} bytes)"
+
+
+@dataclass
+class _InboundSession:
+    """One sender session as a receiver holds it.
+
+    Indices below `floor` are unreadable (before the share, or their skipped key was dropped);
+    indices in [floor, next_index) are readable only through `skipped`; `chain_key` is CK at
+    `next_index`.
+    """
+
+    epoch: int
+    verify_key: bytes
+    start: int
+    floor: int
+    next_index: int
+    chain_key: bytes
+    skipped: dict[int, bytes] = field(default_factory=dict)
+
+
+def _bound_skipped(skipped: dict[int, bytes], floor: int) -> tuple[dict[int, bytes], int]:
+    """Keep at most MAX_SKIPPED_KEYS skipped keys, dropping the oldest; return the new floor."""
+    if len(skipped) <= MAX_SKIPPED_KEYS:
+        return skipped, floor
+    ordered = sorted(skipped)
+    kept = ordered[-MAX_SKIPPED_KEYS:]
+    return {i: skipped[i] for i in kept}, max(floor, kept[0])
+
+
+class InboundSessions:
+    """Every sender session I can read in one group."""
+
+    def __init__(self, group_id: str):
+        self.group_id = group_id
+        self._group_raw = _wire.group_id_bytes(group_id)
+        self._sessions: dict[tuple[bytes, bytes], _InboundSession] = {}
+
+    def __repr__(self) -> str:
+        return f"InboundSessions({len(self._sessions)} sessions)"
+
+    def add_share(self, share: SessionShare) -> bool:
+        """Take a share; True if it gave something new (a new session or earlier index)."""
+        if share.group_id != self.group_id:
+            raise MalformedData("session share belongs to a different group")
+        key = (share.sender_key, share.session_id)
+        held = self._sessions.get(key)
+        if held is None:
+            self._sessions[key] = _InboundSession(
+                epoch=share.epoch,
+                verify_key=share.verify_key,
+                start=share.index,
+                floor=share.index,
+                next_index=share.index,
+                chain_key=share.chain_key,
+            )
+            return True
+        if share.index >= held.start:
+            return False
+        return self._merge_earlier_share(held, share)
+
+    def _merge_earlier_share(self, held: _InboundSession, share: SessionShare) -> bool:
+        """Add keys for [share.index, held.start) without forgetting which later ones were used."""
+        if share.epoch != held.epoch or share.verify_key != held.verify_key:
+            return False
+        if held.next_index - share.index > MAX_FORWARD_JUMP:
+            return False
+        chain_key, earlier = share.chain_key, {}
+        for index in range(share.index, held.next_index):
+            if index < held.start:
+                earlier[index] = message_key(chain_key)
+            chain_key = next_chain_key(chain_key)
+        if chain_key != held.chain_key:
+            return False  # not the same chain: a sender cannot rewrite history it already sent
+        held.skipped, held.floor = _bound_skipped({**earlier, **held.skipped}, share.index)
+        held.start = share.index
+        return True
+
+    def forget_sender(self, sender_key: bytes) -> None:
+        for key in [k for k in self._sessions if k[0] == sender_key]:
+            del self._sessions[key]
+
+    def decrypt(self, envelope: bytes) -> Decrypted:
+        env = _Envelope.parse(envelope)
+        session = self._sessions.get((env.sender, env.session_id))
+        if session is None:
+            raise UnknownSession(
+                "no key has been shared yet for this sender's session; it may arrive shortly"
+            )
+        try:
+            VerifyKey(session.verify_key).verify(
+                _signed_part(self._group_raw, env.body), env.signature
+            )
+        except (BadSignatureError, NaclCryptoError, ValueError):
+            raise InvalidSignature(
+                "message signature does not match its session: it was altered, moved to "
+                "another group or relabelled"
+            ) from None
+        if env.epoch != session.epoch:
+            raise MalformedData("message epoch differs from its session's epoch")
+        key, commit = self._key_for(session, env.index)
+        ad = _associated_data(self._group_raw, env.epoch, env.session_id, env.index, env.sender)
+        try:
+            padded = crypto_aead_xchacha20poly1305_ietf_decrypt(env.ciphertext, ad, env.nonce, key)
+        except (NaclCryptoError, ValueError):
+            raise DecryptionFailed("message cannot be decrypted: it is damaged") from None
+        plaintext = unpad(padded)
+        commit()
+        return Decrypted(env.sender, env.session_id, env.index, env.epoch, plaintext)
+
+    @staticmethod
+    def _key_for(session: _InboundSession, index: int):
+        """The message key for `index` and a function that commits the ratchet's advance.
+
+        Nothing changes until the message has authenticated, so a bad message costs nothing.
+        """
+        if index >= MAX_INDEX:
+            raise MalformedData("message index is out of range")
+        if index in session.skipped:
+            return session.skipped[index], lambda: session.skipped.pop(index, None)
+        if index < session.start:
+            raise DecryptionFailed(
+                "message was sent before this device received the sender's session key"
+            )
+        if index < session.floor:
+            raise DecryptionFailed(
+                f"message arrived too late: its key was dropped after {MAX_SKIPPED_KEYS} "
+                "later messages"
+            )
+        if index < session.next_index:
+            raise ReplayedMessage(f"message index {index} was already received (a replay)")
+        if index - session.next_index > MAX_FORWARD_JUMP:
+            raise TooFarAhead(
+                f"message claims to be {index - session.next_index} messages ahead; "
+                f"at most {MAX_FORWARD_JUMP} are accepted"
+            )
+        chain_key, new_skipped = session.chain_key, {}
+        keep_from = index - MAX_SKIPPED_KEYS
+        for skipped_index in range(session.next_index, index):
+            if skipped_index >= keep_from:
+                new_skipped[skipped_index] = message_key(chain_key)
+            chain_key = next_chain_key(chain_key)
+        key = message_key(chain_key)
+        next_key = next_chain_key(chain_key)
+
+        # A jump longer than the skip limit leaves the keys it passed over underived for good.
+        floor = keep_from if keep_from > session.next_index else session.floor
+
+        def commit() -> None:
+            session.skipped, session.floor = _bound_skipped(
+                {**session.skipped, **new_skipped}, floor
+            )
+            session.chain_key, session.next_index = next_key, index + 1
+
+        return key, commit
+
+    def to_bytes(self) -> bytes:
+        parts = [_wire.header(KIND_INBOUND_STATE), self._group_raw, _wire.u32(len(self._sessions))]
+        for (sender, session_id), s in self._sessions.items():
+            parts += [
+                sender,
+                session_id,
+                _wire.u32(s.epoch),
+                s.verify_key,
+                _wire.u32(s.start),
+                _wire.u32(s.floor),
+                _wire.u32(s.next_index),
+                s.chain_key,
+                _wire.u16(len(s.skipped)),
+            ]
+            for index, key in sorted(s.skipped.items()):
+                parts += [_wire.u32(index), key]
+        return b"".join(parts)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> InboundSessions:
+        reader = _wire.Reader(data, "stored inbound sessions")
+        reader.expect_header(KIND_INBOUND_STATE)
+        inbound = cls(_wire.group_id_text(reader.take(GROUP_ID_BYTES)))
+        for _ in range(reader.u32()):
+            sender = reader.take(PUBLIC_KEY_BYTES)
+            session_id = reader.take(SESSION_ID_BYTES)
+            session = _InboundSession(
+                epoch=reader.u32(),
+                verify_key=reader.take(PUBLIC_KEY_BYTES),
+                start=reader.u32(),
+                floor=reader.u32(),
+                next_index=reader.u32(),
+                chain_key=reader.take(CHAIN_KEY_BYTES),
+            )
+            for _ in range(reader.u16()):
+                index = reader.u32()
+                session.skipped[index] = reader.take(CHAIN_KEY_BYTES)
+            if not session.start <= session.floor <= session.next_index:
+                raise MalformedData("stored inbound sessions are inconsistent")
+            inbound._sessions[(sender, session_id)] = session
+        reader.end()
+        return inbound

@@ -1,0 +1,85 @@
+"""Session shares: a sender's session state at its current index, sealed to one member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from peertui.core.crypto import _wire
+from peertui.core.crypto.errors import InvalidSignature, MalformedData
+from peertui.core.crypto.identity import Identity
+from peertui.core.crypto.sealed import open_sealed, seal
+from peertui.core.protocol import (
+    CHAIN_KEY_BYTES,
+    GROUP_ID_BYTES,
+    KIND_SHARE,
+    PUBLIC_KEY_BYTES,
+    SESSION_ID_BYTES,
+    SHARE_CONTEXT,
+)
+
+if TYPE_CHECKING:
+    from peertui.core.crypto.sessions import OutboundSession
+
+
+@dataclass(frozen=True)
+class SessionShare:
+    group_id: str
+    sender_key: bytes
+    session_id: bytes
+    epoch: int
+    index: int
+    chain_key: bytes
+    verify_key: bytes
+
+    def __repr__(self) -> str:  # never show the chain key
+        return f"SessionShare(epoch={self.epoch}, index={self.index})"
+
+    def to_bytes(self) -> bytes:
+        return (
+            _wire.header(KIND_SHARE)
+            + _wire.group_id_bytes(self.group_id)
+            + self.sender_key
+            + self.session_id
+            + _wire.u32(self.epoch)
+            + _wire.u32(self.index)
+            + self.chain_key
+            + self.verify_key
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> SessionShare:
+        reader = _wire.Reader(data, "session share")
+        reader.expect_header(KIND_SHARE)
+        share = cls(
+            group_id=_wire.group_id_text(reader.take(GROUP_ID_BYTES)),
+            sender_key=reader.take(PUBLIC_KEY_BYTES),
+            session_id=reader.take(SESSION_ID_BYTES),
+            epoch=reader.u32(),
+            index=reader.u32(),
+            chain_key=reader.take(CHAIN_KEY_BYTES),
+            verify_key=reader.take(PUBLIC_KEY_BYTES),
+        )
+        reader.end()
+        return share
+
+
+def share_context(group_id: str) -> bytes:
+    return SHARE_CONTEXT + _wire.group_id_bytes(group_id)
+
+
+def seal_share(sender: Identity, outbound: OutboundSession, recipient_ed25519_pk: bytes) -> bytes:
+    share = outbound.share(sender)
+    return seal(
+        sender, recipient_ed25519_pk, share.to_bytes(), context=share_context(share.group_id)
+    )
+
+
+def open_share(recipient: Identity, sealed: bytes, group_id: str) -> SessionShare:
+    sender, payload = open_sealed(recipient, sealed, context=share_context(group_id))
+    share = SessionShare.from_bytes(payload)
+    if share.sender_key != sender:
+        raise InvalidSignature("session share names a different sender than the key that signed it")
+    if share.group_id != group_id:
+        raise MalformedData("session share belongs to a different group")
+    return share

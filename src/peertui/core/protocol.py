@@ -1,0 +1,73 @@
+"""Protocol v1 constants shared by the client and the relay.
+
+Every binary format starts with a version byte and a kind byte, so a later protocol can be
+introduced next to this one and a blob of one kind can never be mistaken for another. The
+byte-exact layouts are documented in docs/PROTOCOL.md; the offsets below are that document's
+single source in code. Nothing here imports a crypto library, so the relay can use it freely.
+"""
+
+from __future__ import annotations
+
+PROTOCOL_VERSION = 1
+
+# Kind bytes (the second byte of each binary format).
+KIND_ENVELOPE = 0x4D  # "M": a group message
+KIND_SEALED = 0x53  # "S": a pairwise sealed blob (join request, share, direct payload)
+KIND_SHARE = 0x4B  # "K": a sender-session share (travels inside a sealed blob)
+KIND_OUTBOUND_STATE = 0x4F  # "O": my stored sending session (local only)
+KIND_INBOUND_STATE = 0x49  # "I": my stored receiving sessions (local only)
+
+# Sizes in bytes.
+GROUP_ID_BYTES = 16  # raw form of the b64u group id (see peertui.core.ids)
+PUBLIC_KEY_BYTES = 32
+SIGNATURE_BYTES = 64
+SESSION_ID_BYTES = 16
+CHAIN_KEY_BYTES = 32
+NONCE_BYTES = 24  # XChaCha20-Poly1305
+TAG_BYTES = 16
+
+# Envelope: version | kind | epoch u32 | session id | index u32 | sender key | nonce |
+# ciphertext | signature.  The signature covers the domain, the raw group id and every byte
+# before it; the AEAD's associated data is version | group id | epoch | session id | index |
+# sender key.
+ENVELOPE_HEADER_BYTES = 1 + 1 + 4 + SESSION_ID_BYTES + 4 + PUBLIC_KEY_BYTES + NONCE_BYTES
+ENVELOPE_SENDER_OFFSET = 1 + 1 + 4 + SESSION_ID_BYTES + 4
+MAX_ENVELOPE_BYTES = 48 * 1024  # what the relay accepts in POST /messages
+MAX_SEALED_JOIN_BYTES = 16 * 1024  # what the relay accepts in POST /join-requests
+
+# Sealed blob: version | kind | ephemeral X25519 key | nonce | AEAD(sender key | signature |
+# padded payload).
+SEALED_HEADER_BYTES = 1 + 1 + PUBLIC_KEY_BYTES + NONCE_BYTES
+
+# Padding buckets: 256-byte steps up to 4 KiB, then 4 KiB steps. Padding always adds at least
+# one byte (libsodium's ISO/IEC 7816-4 padding), so a bucket holds up to its size minus one.
+SMALL_BUCKET_STEP = 256
+SMALL_BUCKET_LIMIT = 4096
+LARGE_BUCKET_STEP = 4096
+MAX_PADDED_BYTES = 44 * 1024  # keeps the largest envelope under MAX_ENVELOPE_BYTES
+MAX_PLAINTEXT_BYTES = MAX_PADDED_BYTES - 1
+
+# Sender-session rules.
+MAX_SKIPPED_KEYS = 2_000
+MAX_FORWARD_JUMP = 25_000
+ROTATE_AFTER_MESSAGES = 100
+ROTATE_AFTER_MS = 7 * 24 * 60 * 60 * 1000
+MAX_INDEX = 2**32 - 1
+
+# Key schedule: MK_n = BLAKE2b(key=CK_n, data=0x01), CK_{n+1} = BLAKE2b(key=CK_n, data=0x02).
+MESSAGE_KEY_INPUT = b"\x01"
+CHAIN_KEY_INPUT = b"\x02"
+
+# Domain-separation prefixes for signatures, so no signature is valid in two roles.
+ENVELOPE_SIGNATURE_DOMAIN = b"peertui-envelope-v1"
+SEAL_SIGNATURE_DOMAIN = b"peertui-seal-v1"
+SHARE_CONTEXT = b"peertui-share-v1|"  # + raw group id
+
+# Invites: "peertui:" + b64u(version | group id | owner key | secret | url length u16 | url |
+# checksum), the checksum being the first 4 bytes of BLAKE2b(person="peertui-invchk") of
+# everything before it.
+INVITE_PREFIX = "peertui:"
+INVITE_SECRET_BYTES = 32
+INVITE_CHECKSUM_BYTES = 4
+INVITE_CHECKSUM_PERSON = b"peertui-invchk"
+MAX_RELAY_URL_BYTES = 2048
