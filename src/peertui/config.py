@@ -1,0 +1,146 @@
+"""User settings in `config.toml`: typed, forgiving on read, atomic on write.
+
+Reading never raises: a setting that cannot be used is described in a sentence and replaced by
+its default, so a typo in the file never keeps anyone from reaching the app (or crisis lines).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from peertui.paths import Paths, make_private_dir
+
+PROXY_SCHEMES = ("socks5://", "socks5h://", "http://", "https://")
+
+
+@dataclass
+class Settings:
+    theme: str = "dark"
+    reduced_motion: bool = False
+    country: str = ""  # ISO 3166-1 alpha-2; empty means "guess from the locale"
+    language: str = ""  # empty means "from the locale"
+    history_retention_days: int = 0  # 0 keeps history forever
+    proxy: str = ""  # e.g. socks5://127.0.0.1:9050 for Tor
+    keybindings: dict[str, str] = field(default_factory=dict)  # binding id -> key
+
+
+_TYPE_WORDS = {bool: "true or false", int: "a whole number", str: "text in quotes", dict: "a table"}
+
+
+def load_settings(paths: Paths) -> tuple[Settings, list[str]]:
+    """Read the settings; returns them and a list of problems, each a sentence."""
+    settings = Settings()
+    try:
+        with paths.config_file.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        return settings, []
+    except tomllib.TOMLDecodeError as exc:
+        return settings, [f"{paths.config_file} is not valid TOML ({exc}); using default settings."]
+    except UnicodeDecodeError:
+        return settings, [f"{paths.config_file} is not UTF-8 text; using default settings."]
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return settings, [
+            f"{paths.config_file} could not be read ({reason}); using default settings."
+        ]
+
+    problems: list[str] = []
+    known = {f.name: f for f in fields(Settings)}
+    for name, value in raw.items():
+        if name not in known:
+            problems.append(f"Unknown setting '{name}' in {paths.config_file.name} was ignored.")
+            continue
+        problem = _apply(settings, name, value)
+        if problem:
+            problems.append(problem)
+    return settings, problems
+
+
+def save_settings(paths: Paths, settings: Settings) -> None:
+    """Write every setting; the file is replaced atomically and readable only by its owner."""
+    make_private_dir(paths.config_dir)
+    text = tomli_w.dumps(asdict(settings))
+    fd, tmp_name = tempfile.mkstemp(dir=paths.config_dir, prefix=".config-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, paths.config_file)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _apply(settings: Settings, name: str, value: Any) -> str | None:
+    """Set one setting if its value is usable; otherwise return why not."""
+    default = getattr(settings, name)
+    expected = type(default)
+    # bool is a subclass of int, so `true` must not pass as a number of days.
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        return (
+            f"Setting '{name}' must be {_TYPE_WORDS[expected]}, not {_describe(value)}; "
+            f"using the default ({_describe(default)})."
+        )
+    if name == "keybindings":
+        bindings, problems = _keybindings(value)
+        settings.keybindings = bindings
+        return " ".join(problems) or None
+    problem = _check_value(name, value)
+    if problem:
+        return f"{problem} Using the default ({_describe(default)})."
+    setattr(settings, name, value.upper() if name == "country" else value)
+    return None
+
+
+def _check_value(name: str, value: Any) -> str | None:
+    if name == "theme" and not value.strip():
+        return "Setting 'theme' is empty."
+    if name == "history_retention_days" and value < 0:
+        return "Setting 'history_retention_days' cannot be negative (0 keeps history forever)."
+    if (
+        name == "country"
+        and value
+        and not (len(value) == 2 and value.isascii() and value.isalpha())
+    ):
+        return f'Setting \'country\' must be a two-letter country code such as "GB", not "{value}".'
+    if name == "proxy" and value and not value.startswith(PROXY_SCHEMES):
+        return (
+            "Setting 'proxy' must be a URL starting with socks5://, socks5h://, http:// or https://, "
+            'such as "socks5://127.0.0.1:9050".'
+        )
+    return None
+
+
+def _keybindings(table: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    bindings: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, key in table.items():
+        if isinstance(key, str) and key.strip():
+            bindings[binding_id] = key
+        else:
+            problems.append(
+                f"Key binding '{binding_id}' must be a key name in quotes such as \"ctrl+q\", "
+                f"not {_describe(key)}; using its default key."
+            )
+    return bindings, problems
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)

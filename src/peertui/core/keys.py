@@ -1,0 +1,257 @@
+"""Where the 32-byte database key comes from: the OS keyring, or Argon2id over a passphrase.
+
+A small non-secret "unlock file" next to the database records which of the two a home uses
+(and, for a passphrase, the salt and cost), so a home created with a passphrase keeps using
+the passphrase even if a keyring appears later. It also holds a keyed check value so a wrong
+passphrase is refused before the database is touched; the check reveals nothing the encrypted
+database itself does not (both allow the same offline guessing).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import keyring
+import keyring.backends.chainer
+import keyring.backends.fail
+import keyring.backends.null
+import keyring.errors
+import nacl.encoding
+import nacl.hash
+import nacl.pwhash
+import nacl.utils
+
+from peertui.paths import Paths, make_private_dir
+
+KEYRING_SERVICE = "peertui"
+PASSPHRASE_ENV = "PEERTUI_PASSPHRASE"
+KEY_BYTES = 32
+argon = nacl.pwhash.argon2id
+SALT_BYTES = argon.SALTBYTES
+# Measured at about 0.15 s on a 2-core machine (bench/history.py): slow for guessing, quick to open.
+KDF_OPSLIMIT = 3
+KDF_MEMLIMIT = 128 * 1024 * 1024
+_CHECK_LABEL = b"peertui database key check v1"
+_UNLOCK_VERSION = 1
+
+
+class StoreError(Exception):
+    """The local store cannot do what was asked; str() is a sentence a person can act on."""
+
+
+class NoKeyAvailable(StoreError):
+    """Neither a usable keyring nor a passphrase is available to unlock the database."""
+
+
+class WrongPassphrase(StoreError):
+    """The passphrase given does not unlock this home."""
+
+
+def database_key(paths: Paths, passphrase: str | None = None) -> bytes:
+    """The raw key for this home's database, creating one (and its unlock file) for a new home."""
+    info = _read_unlock_file(paths)
+    if info is None:
+        if paths.db_file.exists() and paths.db_file.stat().st_size > 0:
+            raise StoreError(
+                f"The peertui database in {paths.data_dir} has no unlock file ({paths.unlock_file.name}), "
+                "so its key cannot be found. Restore that file, or wipe this home to start again."
+            )
+        return _create_key(paths, _passphrase_from(passphrase))
+    if info["source"] == "keyring":
+        return _key_from_keyring(paths, info)
+    return _key_from_passphrase(paths, info, _passphrase_from(passphrase))
+
+
+def forget_key(paths: Paths) -> list[str]:
+    """Remove this home's keyring entry, if it has one; returns problems as sentences."""
+    try:
+        info = _read_unlock_file(paths)
+    except StoreError:
+        return [
+            f"The unlock file {paths.unlock_file} is damaged, so any keyring entry for this home "
+            f"could not be found; look for service '{KEYRING_SERVICE}' in your keyring."
+        ]
+    if info is None or info["source"] != "keyring":
+        return []
+    try:
+        keyring.delete_password(KEYRING_SERVICE, info["account"])
+    except keyring.errors.PasswordDeleteError:
+        pass  # already gone: exactly what was wanted
+    except keyring.errors.KeyringError as exc:
+        return [
+            f"The database key in the system keyring (service '{KEYRING_SERVICE}', "
+            f"account '{info['account']}') could not be removed: {exc}."
+        ]
+    return []
+
+
+def keyring_usable() -> bool:
+    backend = keyring.get_keyring()
+    if isinstance(backend, keyring.backends.chainer.ChainerBackend):
+        return any(not _is_placeholder(b) for b in backend.backends)
+    return not _is_placeholder(backend)
+
+
+def _is_placeholder(backend: Any) -> bool:
+    return isinstance(backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring)
+
+
+def _passphrase_from(argument: str | None) -> str | None:
+    if argument:
+        return argument
+    return os.environ.get(PASSPHRASE_ENV) or None
+
+
+def _create_key(paths: Paths, passphrase: str | None) -> bytes:
+    if keyring_usable():
+        key = nacl.utils.random(KEY_BYTES)
+        account = "database-" + nacl.utils.random(8).hex()
+        try:
+            keyring.set_password(KEYRING_SERVICE, account, key.hex())
+        except keyring.errors.KeyringError as exc:
+            if passphrase is None:
+                raise NoKeyAvailable(
+                    f"The system keyring refused to store the database key ({exc}). "
+                    f"Unlock your keyring, or set {PASSPHRASE_ENV} to protect peertui with a passphrase."
+                ) from exc
+        else:
+            _write_unlock_file(
+                paths,
+                {
+                    "source": "keyring",
+                    "service": KEYRING_SERVICE,
+                    "account": account,
+                    "check": _check_value(key),
+                },
+            )
+            return key
+    if passphrase is None:
+        raise NoKeyAvailable(
+            "There is no usable system keyring to keep the database key, and no passphrase was "
+            f"given. Set {PASSPHRASE_ENV} (or enter a passphrase) to protect peertui with a "
+            "passphrase, or install and unlock a system keyring."
+        )
+    salt = nacl.utils.random(SALT_BYTES)
+    key = _derive(passphrase, salt, KDF_OPSLIMIT, KDF_MEMLIMIT)
+    _write_unlock_file(
+        paths,
+        {
+            "source": "passphrase",
+            "kdf": "argon2id",
+            "salt": salt.hex(),
+            "opslimit": KDF_OPSLIMIT,
+            "memlimit": KDF_MEMLIMIT,
+            "check": _check_value(key),
+        },
+    )
+    return key
+
+
+def _key_from_keyring(paths: Paths, info: dict[str, Any]) -> bytes:
+    try:
+        stored = keyring.get_password(info["service"], info["account"])
+    except keyring.errors.KeyringError as exc:
+        raise NoKeyAvailable(
+            f"This peertui home keeps its database key in the system keyring, which could not be "
+            f"read ({exc}). Unlock the keyring and try again."
+        ) from exc
+    if stored is None:
+        raise NoKeyAvailable(
+            f"This peertui home ({paths.home}) keeps its database key in the system keyring, but the "
+            f"key is not there (service '{info['service']}', account '{info['account']}'). "
+            "Unlock or restore the keyring; without the key the history cannot be read."
+        )
+    try:
+        key = bytes.fromhex(stored)
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES or not hmac.compare_digest(_check_value(key), info["check"]):
+        raise StoreError(
+            f"The key in the system keyring (account '{info['account']}') does not unlock this "
+            f"peertui home ({paths.home}); it may have been replaced."
+        )
+    return key
+
+
+def _key_from_passphrase(paths: Paths, info: dict[str, Any], passphrase: str | None) -> bytes:
+    if passphrase is None:
+        raise NoKeyAvailable(
+            f"This peertui home ({paths.home}) is protected by a passphrase. Set {PASSPHRASE_ENV} "
+            "or enter the passphrase to open it."
+        )
+    key = _derive(passphrase, bytes.fromhex(info["salt"]), info["opslimit"], info["memlimit"])
+    if not hmac.compare_digest(_check_value(key), info["check"]):
+        raise WrongPassphrase(
+            f"The passphrase does not unlock this peertui home ({paths.home}). Check it and try "
+            "again; nothing was changed."
+        )
+    return key
+
+
+def _derive(passphrase: str, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    return argon.kdf(
+        KEY_BYTES, passphrase.encode("utf-8"), salt, opslimit=opslimit, memlimit=memlimit
+    )
+
+
+def _check_value(key: bytes) -> str:
+    return nacl.hash.blake2b(
+        _CHECK_LABEL, key=key, digest_size=16, encoder=nacl.encoding.HexEncoder
+    ).decode()
+
+
+def _read_unlock_file(paths: Paths) -> dict[str, Any] | None:
+    try:
+        info = json.loads(paths.unlock_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"The unlock file {paths.unlock_file} could not be read ({exc}).") from exc
+    if not _valid_unlock(info):
+        raise StoreError(
+            f"The unlock file {paths.unlock_file} is damaged, so the database key cannot be found. "
+            "Restore it from a backup, or wipe this home to start again."
+        )
+    return info
+
+
+def _valid_unlock(info: Any) -> bool:
+    if not isinstance(info, dict) or not isinstance(info.get("check"), str):
+        return False
+    if info.get("source") == "keyring":
+        return all(isinstance(info.get(k), str) for k in ("service", "account"))
+    if info.get("source") == "passphrase":
+        salt = info.get("salt")
+        return (
+            info.get("kdf") == "argon2id"
+            and isinstance(salt, str)
+            and len(salt) == 2 * SALT_BYTES
+            and all(c in "0123456789abcdef" for c in salt)
+            and _in_range(info.get("opslimit"), argon.OPSLIMIT_MIN, argon.OPSLIMIT_MAX)
+            and _in_range(info.get("memlimit"), argon.MEMLIMIT_MIN, argon.MEMLIMIT_MAX)
+        )
+    return False
+
+
+def _in_range(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _write_unlock_file(paths: Paths, info: dict[str, Any]) -> None:
+    make_private_dir(paths.data_dir)
+    text = json.dumps({"version": _UNLOCK_VERSION, **info}, indent=2)
+    fd, tmp_name = tempfile.mkstemp(dir=paths.data_dir, prefix=".unlock-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, paths.unlock_file)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,537 @@
+"""The encrypted local database: history, groups, keys, outbox and small JSON values.
+
+The whole file is SQLCipher-encrypted with a raw 32-byte key (see `peertui.core.keys`), so
+SQLCipher's own slow KDF is skipped and the full-text index, which lives inside the same
+database, is encrypted too. Temporary tables and sorts stay in memory so nothing is spilled
+to an unencrypted temp file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import errno
+import json
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from peertui.core.keys import (
+    NoKeyAvailable,
+    StoreError,
+    WrongPassphrase,
+    database_key,
+    forget_key,
+)
+from peertui.paths import Paths, make_private_dir
+
+__all__ = [
+    "Message",
+    "NoKeyAvailable",
+    "StorageFull",
+    "Store",
+    "StoreError",
+    "WrongPassphrase",
+    "wipe",
+]
+
+_SCHEMA_VERSION = 1
+_SQLITE_FULL = 13
+_EXPORT_PAGE = 2000
+
+_SCHEMA = """
+CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE groups (id INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE, state TEXT NOT NULL);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    group_id TEXT NOT NULL,
+    msg_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    sender TEXT NOT NULL,
+    nick TEXT NOT NULL,
+    text TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    cw TEXT NOT NULL,
+    removed_reason TEXT,
+    extra TEXT NOT NULL,
+    UNIQUE (group_id, msg_id)
+);
+CREATE INDEX messages_by_group_time ON messages (group_id, ts);
+CREATE INDEX messages_by_time ON messages (ts);
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    item_id TEXT NOT NULL UNIQUE,
+    group_id TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+"""
+
+_MESSAGE_COLUMNS = "group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason, extra"
+
+
+class StorageFull(StoreError):
+    """The disk (or the database's size limit) is full; nothing already stored was lost."""
+
+
+@dataclass
+class Message:
+    group_id: str
+    msg_id: str
+    seq: int
+    sender: str
+    nick: str
+    text: str
+    ts: int  # milliseconds since the epoch
+    kind: str = "text"
+    cw: str = ""  # content warning topic; empty for none
+    removed_reason: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class Store:
+    """One open, unlocked database. Safe to share between threads (calls are serialised)."""
+
+    def __init__(self, connection: sqlcipher3.Connection, paths: Paths):
+        self._db = connection
+        self._paths = paths
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, paths: Paths, passphrase: str | None = None) -> Store:
+        """Unlock (or create) the database of this home.
+
+        Raises NoKeyAvailable, WrongPassphrase (the home is left untouched) or StoreError.
+        """
+        key = database_key(paths, passphrase)
+        make_private_dir(paths.data_dir)
+        _create_private_file(paths.db_file)
+        try:
+            connection = sqlcipher3.connect(
+                str(paths.db_file), isolation_level=None, check_same_thread=False
+            )
+        except sqlcipher3.Error as exc:
+            raise StoreError(
+                f"The peertui database {paths.db_file} could not be opened ({exc})."
+            ) from exc
+        try:
+            _unlock(connection, key, paths)
+            _prepare(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return cls(connection, paths)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- small JSON values (safety plan, crypto state blobs, ...) ---------------------------
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self._one("SELECT value FROM kv WHERE key = ?", (key,))
+        return default if row is None else json.loads(row[0])
+
+    def put(self, key: str, value: Any) -> None:
+        text = _to_json(value, f"the value for '{key}'")
+        with self._writing(f"'{key}'") as db:
+            db.execute(
+                "INSERT INTO kv (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, text),
+            )
+
+    def delete(self, key: str) -> None:
+        with self._writing(f"the removal of '{key}'") as db:
+            db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    # -- groups ----------------------------------------------------------------------------
+
+    def save_group(self, group_id: str, state: dict) -> None:
+        text = _to_json(state, "the group's state")
+        with self._writing("the group's state") as db:
+            db.execute(
+                "INSERT INTO groups (group_id, state) VALUES (?, ?) "
+                "ON CONFLICT (group_id) DO UPDATE SET state = excluded.state",
+                (group_id, text),
+            )
+
+    def load_group(self, group_id: str) -> dict | None:
+        row = self._one("SELECT state FROM groups WHERE group_id = ?", (group_id,))
+        return None if row is None else json.loads(row[0])
+
+    def list_groups(self) -> list[dict]:
+        """Every group's state, oldest first, each with its "group_id"."""
+        rows = self._all("SELECT group_id, state FROM groups ORDER BY id")
+        return [{**json.loads(state), "group_id": group_id} for group_id, state in rows]
+
+    def delete_group(self, group_id: str) -> None:
+        """Forget the group: its state, its history and its unsent outbox items."""
+        with self._writing("the removal of the group") as db:
+            db.execute("DELETE FROM messages WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM outbox WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+
+    # -- history ---------------------------------------------------------------------------
+
+    def add_message(self, m: Message) -> bool:
+        """Store one message; False if this (group_id, msg_id) is already stored."""
+        with self._writing("the message") as db:
+            cursor = db.execute(_INSERT_MESSAGE, _message_row(m))
+            return cursor.rowcount == 1
+
+    def add_messages(self, messages: Iterable[Message]) -> int:
+        """Store many messages in one transaction; returns how many were new."""
+        with self._writing("the messages") as db:
+            # rowcount counts only rows this statement inserted, not the FTS trigger's.
+            return db.executemany(_INSERT_MESSAGE, (_message_row(m) for m in messages)).rowcount
+
+    def get_message(self, group_id: str, msg_id: str) -> Message | None:
+        row = self._one(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND msg_id = ?",
+            (group_id, msg_id),
+        )
+        return None if row is None else _message_from(row)
+
+    def latest(self, group_id: str, limit: int = 50, before_ts: int | None = None) -> list[Message]:
+        """The newest `limit` messages (older than `before_ts` if given), oldest first."""
+        if before_ts is None:
+            rows = self._all(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
+                "ORDER BY ts DESC, id DESC LIMIT ?",
+                (group_id, limit),
+            )
+        else:
+            rows = self._all(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND ts < ? "
+                "ORDER BY ts DESC, id DESC LIMIT ?",
+                (group_id, before_ts, limit),
+            )
+        return [_message_from(row) for row in reversed(rows)]
+
+    def search(self, query: str, group_id: str | None = None, limit: int = 50) -> list[Message]:
+        """Messages containing every word of `query` (each as a prefix), newest first.
+
+        The query is never interpreted as FTS5 syntax, so quotes, `*`, `AND`, `-`, `NEAR(`
+        and the like are simply searched for as words.
+        """
+        match = fts_query(query)
+        if not match:
+            return []
+        columns = ", ".join(f"m.{c}" for c in _MESSAGE_COLUMNS.split(", "))
+        sql = (
+            f"SELECT {columns} FROM messages_fts JOIN messages AS m ON m.id = messages_fts.rowid "
+            "WHERE messages_fts MATCH ?"
+        )
+        params: tuple[Any, ...] = (match,)
+        if group_id is not None:
+            sql += " AND m.group_id = ?"
+            params += (group_id,)
+        sql += " ORDER BY m.ts DESC, m.id DESC LIMIT ?"
+        return [_message_from(row) for row in self._all(sql, (*params, limit))]
+
+    def mark_removed(self, group_id: str, msg_id: str, reason: str) -> bool:
+        """Record a moderator's removal. The text and content warning are erased (and leave the
+        search index) so removed words do not linger on disk; False if no such message."""
+        with self._writing("the removal") as db:
+            cursor = db.execute(
+                "UPDATE messages SET removed_reason = ?, text = '', cw = '' "
+                "WHERE group_id = ? AND msg_id = ?",
+                (reason, group_id, msg_id),
+            )
+            return cursor.rowcount > 0
+
+    def purge_history(self, older_than_ms: int) -> int:
+        """Delete every message with ts < older_than_ms (an epoch-ms cutoff); returns how many."""
+        with self._writing("the history clean-up") as db:
+            return db.execute("DELETE FROM messages WHERE ts < ?", (older_than_ms,)).rowcount
+
+    def export_group(self, group_id: str, path: str | Path) -> int:
+        """Write the group's history as readable text (owner-only file); returns message count."""
+        target = Path(path).expanduser()
+        if target.is_dir():
+            raise StoreError(f"{target} is a folder; give a file name to export to.")
+        if not target.parent.is_dir():
+            raise StoreError(f"The folder {target.parent} does not exist, so nothing was exported.")
+        state = self.load_group(group_id) or {}
+        name = state.get("name") or group_id
+        try:
+            fd, tmp_name = tempfile.mkstemp(
+                dir=target.parent, prefix=".peertui-export-", suffix=".tmp"
+            )
+        except OSError as exc:
+            raise _file_error(exc, target) from exc
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(f'peertui export of the group "{name}"\n')
+                out.write(
+                    f"Written {_local_time(_now_ms())}. This file is NOT encrypted: anyone "
+                    "who can read it can read this conversation.\n\n"
+                )
+                count = 0
+                for m in self._all_messages(group_id):
+                    out.write(_export_line(m))
+                    count += 1
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp_name, target)
+        except OSError as exc:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise _file_error(exc, target) from exc
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return count
+
+    # -- outbox (messages typed while offline; survives restarts) --------------------------
+
+    def outbox_add(self, group_id: str, item_id: str, payload: dict) -> None:
+        text = _to_json(payload, "the outgoing message")
+        with self._writing("the outgoing message") as db:
+            db.execute(
+                "INSERT INTO outbox (item_id, group_id, payload) VALUES (?, ?, ?) "
+                "ON CONFLICT (item_id) DO UPDATE SET payload = excluded.payload",
+                (item_id, group_id, text),
+            )
+
+    def outbox_list(self, group_id: str | None = None) -> list[tuple[str, str, dict]]:
+        """(group_id, item_id, payload) for each waiting item, in the order they were added."""
+        if group_id is None:
+            rows = self._all("SELECT group_id, item_id, payload FROM outbox ORDER BY id")
+        else:
+            rows = self._all(
+                "SELECT group_id, item_id, payload FROM outbox WHERE group_id = ? ORDER BY id",
+                (group_id,),
+            )
+        return [(gid, item_id, json.loads(payload)) for gid, item_id, payload in rows]
+
+    def outbox_remove(self, item_id: str) -> None:
+        with self._writing("the outbox") as db:
+            db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writing(self, what: str) -> Iterator[sqlcipher3.Connection]:
+        """One write transaction; a full disk rolls it back and becomes StorageFull."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    # SQLite may already have rolled back on its own (e.g. after SQLITE_FULL).
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlcipher3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if _is_full(exc):
+                    raise StorageFull(
+                        f"The disk is full, so peertui could not save {what}. Free some space and "
+                        "try again; nothing saved earlier was lost."
+                    ) from exc
+                raise StoreError(f"peertui could not save {what} ({exc}).") from exc
+
+    def _one(self, sql: str, params: tuple = ()) -> tuple | None:
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _all_messages(self, group_id: str) -> Iterator[Message]:
+        """Oldest first, a page at a time so a huge history never sits in memory at once."""
+        after: tuple[int, int] = (-(2**63), -1)
+        while True:
+            rows = self._all(
+                f"SELECT {_MESSAGE_COLUMNS}, id FROM messages WHERE group_id = ? AND (ts, id) > (?, ?) "
+                "ORDER BY ts, id LIMIT ?",
+                (group_id, *after, _EXPORT_PAGE),
+            )
+            for row in rows:
+                yield _message_from(row[:-1])
+            if len(rows) < _EXPORT_PAGE:
+                return
+            after = (rows[-1][6], rows[-1][-1])
+
+
+_INSERT_MESSAGE = (
+    f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def wipe(paths: Paths) -> list[str]:
+    """Delete everything peertui keeps for this home, including its keyring entry.
+
+    The caller closes the Store first. Returns a sentence for each thing that remains.
+    """
+    problems = forget_key(paths)
+    for file in (*paths.db_companions(), paths.unlock_file, paths.config_file):
+        _remove_file(file, problems)
+    for directory in (paths.data_dir, paths.exports_dir, paths.themes_dir):
+        _remove_tree(directory, problems)
+    for leftover in (paths.config_dir, paths.home):
+        _remove_empty_dir(leftover, problems)
+    return problems
+
+
+def fts_query(query: str) -> str:
+    """Turn what a person typed into a safe FTS5 query: every word quoted, as a prefix."""
+    # FTS5 reads the query as a C string, so a NUL would cut it off mid-quote.
+    words = [w for w in query.replace("\x00", " ").split() if any(c.isalnum() for c in w)]
+    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+
+
+def _unlock(connection: sqlcipher3.Connection, key: bytes, paths: Paths) -> None:
+    # A raw key ("x'...'") makes SQLCipher skip its own PBKDF2 on top of our key derivation.
+    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        raise StoreError(
+            f"The peertui database {paths.db_file} cannot be read with this home's key; it may be "
+            "damaged or from another home."
+        ) from exc
+
+
+def _prepare(connection: sqlcipher3.Connection) -> None:
+    connection.execute("PRAGMA temp_store = MEMORY")
+    connection.execute("PRAGMA busy_timeout = 5000")
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    # Zero deleted content inside the (encrypted) pages, so purged history is not recoverable
+    # even by someone who later learns the key.
+    connection.execute("PRAGMA secure_delete = ON")
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if version == 0:
+        connection.executescript(
+            f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
+        )
+    elif version > _SCHEMA_VERSION:
+        raise StoreError(
+            "This peertui database was written by a newer version of peertui; update peertui to open it."
+        )
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file owner-only; SQLite gives -wal and -shm the same mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _message_row(m: Message) -> tuple:
+    return (
+        m.group_id,
+        m.msg_id,
+        m.seq,
+        m.sender,
+        m.nick,
+        m.text,
+        m.ts,
+        m.kind,
+        m.cw,
+        m.removed_reason,
+        _to_json(m.extra, "the message's extra fields"),
+    )
+
+
+def _message_from(row: tuple) -> Message:
+    *fields_, extra = row
+    return Message(*fields_, extra=json.loads(extra))
+
+
+def _to_json(value: Any, what: str) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"{what[0].upper()}{what[1:]} cannot be stored as JSON ({exc}).") from exc
+
+
+def _is_full(exc: sqlcipher3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL or "disk is full" in str(exc)
+
+
+def _file_error(exc: OSError, target: Path) -> StoreError:
+    if exc.errno == errno.ENOSPC:
+        return StorageFull(f"The disk is full, so the export to {target} was not written.")
+    return StoreError(f"The export to {target} could not be written ({exc.strerror or exc}).")
+
+
+def _export_line(m: Message) -> str:
+    when = _local_time(m.ts)
+    if m.removed_reason is not None:
+        return f"[{when}] {m.nick}: (removed by moderators: {m.removed_reason})\n"
+    body = m.text.replace("\n", "\n    ")
+    prefix = f"[content warning: {m.cw}] " if m.cw else ""
+    return f"[{when}] {m.nick}: {prefix}{body}\n"
+
+
+def _local_time(ms: int) -> str:
+    return datetime.datetime.fromtimestamp(ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _now_ms() -> int:
+    return int(datetime.datetime.now().timestamp() * 1000)
+
+
+def _remove_file(path: Path, problems: list[str]) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        problems.append(f"{path} could not be deleted ({exc.strerror or exc}).")
+
+
+def _remove_tree(directory: Path, problems: list[str]) -> None:
+    if not directory.exists():
+        return
+
+    def report(_function: Any, path: str, exc_info: Any) -> None:
+        problems.append(f"{path} could not be deleted ({exc_info[1].strerror or exc_info[1]}).")
+
+    shutil.rmtree(directory, onerror=report)
+
+
+def _remove_empty_dir(directory: Path, problems: list[str]) -> None:
+    if not directory.exists():
+        return
+    remaining = sorted(p.name for p in directory.iterdir())
+    if remaining:
+        problems.append(
+            f"{directory} still holds files peertui did not create ({', '.join(remaining)}); "
+            "they were left alone."
+        )
+        return
+    try:
+        directory.rmdir()
+    except OSError as exc:
+        problems.append(f"{directory} could not be deleted ({exc.strerror or exc}).")

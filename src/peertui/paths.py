@@ -1,0 +1,94 @@
+"""Every file and directory peertui reads or writes, decided in one place.
+
+Precedence for the home: an explicit argument (`--home DIR`) wins, then `$PEERTUI_HOME`, then
+the platform's user directories (config dir for settings and user themes, data dir for the
+database and exports).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "peertui"
+HOME_ENV = "PEERTUI_HOME"
+
+# Owner-only: the directories hold an encrypted database, its unlock file and plaintext exports.
+PRIVATE_DIR_MODE = 0o700
+
+
+@dataclass(frozen=True)
+class Paths:
+    home: Path
+    config_file: Path
+    data_dir: Path
+    db_file: Path
+    themes_dir: Path
+    exports_dir: Path
+
+    @property
+    def config_dir(self) -> Path:
+        return self.config_file.parent
+
+    @property
+    def unlock_file(self) -> Path:
+        """Non-secret record of how the database key is obtained (keyring entry or KDF salt)."""
+        return self.data_dir / "unlock.json"
+
+    def db_companions(self) -> list[Path]:
+        """The database file and the files SQLite keeps beside it."""
+        return [
+            self.db_file,
+            *(self.db_file.with_name(self.db_file.name + s) for s in ("-wal", "-shm", "-journal")),
+        ]
+
+    def directories(self) -> list[Path]:
+        return [self.home, self.config_dir, self.data_dir, self.themes_dir, self.exports_dir]
+
+
+def resolve_paths(home: str | Path | None = None, *, create: bool = True) -> Paths:
+    """Work out every path; with `create`, make the directories owner-only (0700)."""
+    chosen = home if home not in (None, "") else os.environ.get(HOME_ENV) or None
+    paths = _paths_in_home(Path(chosen)) if chosen is not None else _platform_paths()
+    if create:
+        # A home the user picked may be a directory they already use; only tighten it if new.
+        if chosen is None or not paths.home.exists():
+            make_private_dir(paths.home)
+        for directory in paths.directories()[1:]:
+            make_private_dir(directory)
+    return paths
+
+
+def make_private_dir(directory: Path) -> None:
+    directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+    # mkdir's mode is filtered by the umask and ignored for existing directories.
+    directory.chmod(PRIVATE_DIR_MODE)
+
+
+def _paths_in_home(home: Path) -> Paths:
+    home = home.expanduser().resolve()
+    data_dir = home / "data"
+    return Paths(
+        home=home,
+        config_file=home / "config.toml",
+        data_dir=data_dir,
+        db_file=data_dir / "peertui.db",
+        themes_dir=home / "themes",
+        exports_dir=home / "exports",
+    )
+
+
+def _platform_paths() -> Paths:
+    config_dir = platformdirs.user_config_path(APP_NAME, appauthor=False)
+    data_dir = platformdirs.user_data_path(APP_NAME, appauthor=False)
+    return Paths(
+        home=data_dir,
+        config_file=config_dir / "config.toml",
+        data_dir=data_dir,
+        db_file=data_dir / "peertui.db",
+        themes_dir=config_dir / "themes",
+        exports_dir=data_dir / "exports",
+    )
