@@ -1,0 +1,211 @@
+"""The Textual front-end: one app object that owns the engine and the screens.
+
+Start-up is kept fast by drawing the first frame before the engine (crypto, database, network)
+is imported; the engine opens in a worker and the home screen fills in when it is ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.message import Message as TextualMessage
+
+from peertui.config import Settings, load_settings, save_settings
+from peertui.paths import Paths, resolve_paths
+from peertui.tui import bindings
+from peertui.tui.commands import PeertuiCommands
+from peertui.tui.themes import DEFAULT_THEME, load_themes
+
+if TYPE_CHECKING:
+    from peertui.core.engine import Engine
+    from peertui.core.events import Event
+
+# Leaves nothing behind: clear the scrollback (3J), the screen (2J) and home the cursor.
+CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H"
+
+
+class EngineEvent(TextualMessage):
+    """An engine event, carried onto Textual's message queue."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class EngineReady(TextualMessage):
+    """The engine opened: groups, history and the safety plan are available."""
+
+
+class PeertuiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "peertui"
+    BINDINGS = bindings.APP
+    COMMANDS = App.COMMANDS | {PeertuiCommands}
+
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings | None = None,
+        settings_problems: list[str] | None = None,
+        passphrase: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        if settings is None:
+            settings, settings_problems = load_settings(paths)
+        self.settings = settings
+        self._startup_problems = list(settings_problems or [])
+        self._passphrase = passphrase
+        self.engine: Engine | None = None
+        self.quick_exited = False
+
+    # ----- start-up -------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        themes, problems = load_themes(self.paths.themes_dir)
+        for theme in themes:
+            self.register_theme(theme)
+        self._startup_problems.extend(problems)
+        self.apply_settings()
+        from peertui.tui.screens.first_run import FirstRunScreen, welcome_seen
+        from peertui.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        if not welcome_seen(self.paths):
+            self.push_screen(FirstRunScreen())
+        if self._startup_problems:
+            # Gathered into one notice so a broken config never buries the screen in toasts.
+            self.notify(
+                "\n".join(self._startup_problems),
+                title="Some settings were not used",
+                severity="warning",
+                timeout=12,
+            )
+        self.open_engine(self._passphrase)
+
+    def apply_settings(self) -> None:
+        """Theme, motion and keys from the settings; unknown themes fall back with a notice."""
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            self._startup_problems.append(
+                f"Theme '{self.settings.theme}' was not found; using '{DEFAULT_THEME}'."
+            )
+            self.theme = DEFAULT_THEME
+        self.animation_level = "none" if self.settings.reduced_motion else "full"
+        self.set_keymap(self.settings.keybindings)
+        for screen in self.screen_stack:
+            self._apply_motion(screen)
+
+    def _apply_motion(self, screen) -> None:
+        from textual.widgets import Input
+
+        for field in screen.query(Input):
+            field.cursor_blink = not self.settings.reduced_motion
+
+    def on_screen_resume(self) -> None:
+        self._apply_motion(self.screen)
+
+    def save_settings(self) -> None:
+        try:
+            save_settings(self.paths, self.settings)
+        except OSError as exc:
+            self.notify(f"Settings could not be saved: {exc.strerror or exc}.", severity="error")
+            return
+        self.apply_settings()
+
+    @work(exclusive=True, group="engine")
+    async def open_engine(self, passphrase: str | None) -> None:
+        from peertui.core.engine import Engine
+        from peertui.core.errors import PeertuiError
+        from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
+
+        try:
+            engine = await Engine.open(self.paths, passphrase)
+        except (NoKeyAvailable, WrongPassphrase) as exc:
+            from peertui.tui.screens.unlock import UnlockScreen
+
+            wrong = isinstance(exc, WrongPassphrase)
+            self.push_screen(UnlockScreen(wrong=wrong), self.open_engine)
+            return
+        except (StoreError, PeertuiError, OSError) as exc:
+            self.notify(f"Your history could not be opened: {exc}", severity="error", timeout=20)
+            return
+        engine.settings = self.settings
+        engine.subscribe(self._forward_event)
+        self.engine = engine
+        self.post_message(EngineReady())
+
+    def _forward_event(self, event: Event) -> None:
+        self.post_message(EngineEvent(event))
+
+    def _home(self):
+        from peertui.tui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                return screen
+        return None
+
+    def on_engine_ready(self, _message: EngineReady) -> None:
+        home = self._home()
+        if home is not None:
+            home.engine_ready()
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        home = self._home()
+        if home is not None:
+            home.handle_event(message.event)
+
+    # ----- wellbeing, from every screen -----------------------------------------------------
+    def action_crisis(self) -> None:
+        from peertui.tui.screens.crisis import CrisisScreen
+
+        if not isinstance(self.screen, CrisisScreen):
+            self.push_screen(CrisisScreen())
+
+    def action_grounding(self) -> None:
+        from peertui.tui.screens.grounding import ExerciseScreen, GroundingScreen
+
+        if not isinstance(self.screen, GroundingScreen | ExerciseScreen):
+            self.push_screen(GroundingScreen())
+
+    def action_safety_plan(self) -> None:
+        from peertui.tui.screens.safety_plan import SafetyPlanScreen
+
+        if not isinstance(self.screen, SafetyPlanScreen):
+            self.push_screen(SafetyPlanScreen())
+
+    # ----- quick exit -----------------------------------------------------------------------
+    async def action_quick_exit(self) -> None:
+        """Leave at once; the draft goes to the engine first so nothing typed is lost."""
+        self.quick_exited = True
+        home = self._home()
+        if home is not None and self.engine is not None:
+            await home.keep_draft()
+        await self.close_engine()
+        self.exit(0)
+
+    async def close_engine(self) -> None:
+        engine, self.engine = self.engine, None
+        if engine is not None:
+            await engine.close()
+
+    async def action_quit(self) -> None:
+        await self.close_engine()
+        self.exit(0)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = resolve_paths(getattr(args, "home", None))
+    settings, problems = load_settings(paths)
+    app = PeertuiApp(paths, settings, problems, passphrase=os.environ.get("PEERTUI_PASSPHRASE"))
+    code = app.run()
+    if app.quick_exited:
+        sys.stdout.write(CLEAR_TERMINAL)
+        sys.stdout.flush()
+    return code if isinstance(code, int) else 0

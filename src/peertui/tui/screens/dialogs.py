@@ -1,0 +1,191 @@
+"""Small modal dialogs shared by the group screens: a form, a choice, a read-only list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+    number: bool = False  # a whole number is required
+    multiline: bool = False
+
+
+class FormScreen(ModalScreen[dict | None]):
+    """A titled form; Enter in the last field or Ctrl+S submits, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
+
+    def __init__(
+        self, title: str, fields: list[Field], submit_label: str = "OK", explanation: str = ""
+    ) -> None:
+        super().__init__()
+        self.form_title, self.fields = title, fields
+        self.submit_label, self.explanation = submit_label, explanation
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label(self.form_title, classes="screen-title")
+            if self.explanation:
+                yield Static(self.explanation, classes="hint")
+            for field in self.fields:
+                yield Label(field.label)
+                if field.multiline:
+                    yield TextArea(field.value, id=f"field-{field.name}", classes="form-area")
+                else:
+                    yield Input(
+                        field.value,
+                        placeholder=field.placeholder,
+                        id=f"field-{field.name}",
+                        type="integer" if field.number else "text",
+                    )
+            with Horizontal(classes="buttons"):
+                yield Button(self.submit_label, id="submit", variant="primary")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        first = self.query("Input, TextArea").first()
+        first.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        if event.input is inputs[-1]:
+            self.action_submit()
+        else:
+            self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "submit":
+            self.action_submit()
+        else:
+            self.action_cancel()
+
+    def action_submit(self) -> None:
+        values: dict = {}
+        for field in self.fields:
+            widget = self.query_one(f"#field-{field.name}")
+            text = (widget.text if isinstance(widget, TextArea) else widget.value).strip()
+            if field.number:
+                if not text.isdigit():
+                    self.app.notify(
+                        f"{field.label.rstrip(':')} must be a whole number.", severity="warning"
+                    )
+                    widget.focus()
+                    return
+                values[field.name] = int(text)
+            else:
+                values[field.name] = text
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """A question with a few labelled answers; returns the chosen answer's id."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, text: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.question_title, self.text, self.choices = title, text, choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question_title, classes="screen-title")
+            yield Static(self.text, classes="hint")
+            with Horizontal(classes="buttons"):
+                for choice_id, label in self.choices:
+                    yield Button(label, id=f"choice-{choice_id}")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id.removeprefix("choice-"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ListScreen(ModalScreen[str | None]):
+    """A read-only list (mod log, reports, search results); Enter returns the option id."""
+
+    BINDINGS = [Binding("escape", "cancel", "Close")]
+
+    def __init__(
+        self, title: str, rows: list[tuple[str | None, str]], empty: str, hint: str = ""
+    ) -> None:
+        super().__init__()
+        self.list_title, self.rows, self.empty, self.hint = title, rows, empty, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(self.list_title, classes="screen-title")
+            if self.hint:
+                yield Label(self.hint, classes="hint")
+            options = [Option(text, id=row_id) for row_id, text in self.rows]
+            yield OptionList(*(options or [Option(self.empty, disabled=True)]), id="rows")
+        yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class InviteScreen(ModalScreen[None]):
+    """Shows an invite token: selectable text, and Copy when the terminal allows it."""
+
+    BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+y", "copy", "Copy")]
+
+    def __init__(self, group_name: str, token: str) -> None:
+        super().__init__()
+        self.group_name, self.token = group_name, token
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Invite to {self.group_name}", classes="screen-title")
+            yield Label(
+                "Share this with someone you trust, privately. Anyone holding it can ask "
+                "to join; you approve each request (F9).",
+                classes="hint",
+            )
+            yield TextArea(self.token, read_only=True, soft_wrap=True, id="invite-token")
+            with Horizontal(classes="buttons"):
+                yield Button("Copy (Ctrl+Y)", id="copy", variant="primary")
+                yield Button("Close", id="close")
+        yield Footer()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "copy":
+            self.action_copy()
+        else:
+            self.action_close()
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.token)
+        self.app.notify("Invite copied (if your terminal allows copying; otherwise select it).")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,71 @@
+"""What peertui is and is not, shown once before anything else."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Markdown
+
+from peertui.paths import Paths, make_private_dir
+from peertui.tui.bindings import QUICK_EXIT_KEY
+
+WELCOME = f"""\
+# Welcome to peertui
+
+**Peer support, not therapy.** The people here are peers sharing their own experience. They are
+not counsellors, and peertui is **not a crisis service**. If you are in danger, press **F1** for
+crisis lines in your country — it works without a network.
+
+**What stays private.** Messages are end-to-end encrypted; your history is stored encrypted on
+this computer only. Each group gets a fresh pseudonymous identity, so groups cannot be linked.
+
+**What the relay can see.** Encrypted messages, their timing and padded sizes, and the network
+address you connect from (use a proxy such as Tor in Settings to hide it). Never names or text.
+
+**Quick exit: {QUICK_EXIT_KEY.upper()}.** From any screen, {QUICK_EXIT_KEY.upper()} closes peertui
+at once and clears the terminal and its scrollback. Anything you were typing is kept.
+
+**Always one key away:** F1 crisis lines · F2 grounding exercises · F3 your safety plan.
+"""
+
+
+def _marker(paths: Paths):
+    return paths.config_dir / "welcome-seen"
+
+
+def welcome_seen(paths: Paths) -> bool:
+    return _marker(paths).exists()
+
+
+def remember_welcome(paths: Paths) -> None:
+    make_private_dir(paths.config_dir)
+    _marker(paths).touch()
+
+
+class FirstRunScreen(Screen):
+    BINDINGS = [Binding("escape", "dismiss_welcome", "Continue")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="welcome"):
+            yield Markdown(WELCOME)
+            yield Button("I understand — continue", id="continue", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#continue", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_dismiss_welcome()
+
+    def action_dismiss_welcome(self) -> None:
+        try:
+            remember_welcome(self.app.paths)
+        except OSError as exc:
+            self.app.notify(
+                f"Could not remember that you have read this: {exc.strerror or exc}.",
+                severity="warning",
+            )
+        self.dismiss()

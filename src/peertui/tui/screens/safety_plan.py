@@ -1,0 +1,145 @@
+"""The personal safety plan: six steps to view, edit one at a time, and export as text.
+
+The plan is stored encrypted through the engine; it needs no network and no group.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Label, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+from peertui.wellbeing import safety_plan
+
+
+class SafetyPlanScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("enter", "edit", "Edit step", show=True),
+        Binding("ctrl+e", "export", "Export to file"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.plan = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(
+            "Your safety plan — private, stored encrypted on this computer.", classes="screen-title"
+        )
+        yield OptionList(id="plan-steps")
+        yield Label("", id="plan-status", classes="status-line")
+        yield Footer()
+
+    def _lang(self) -> str:
+        return self.app.settings.language or "en"
+
+    def on_mount(self) -> None:
+        self.refresh_plan()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_plan()
+
+    def refresh_plan(self) -> None:
+        engine = self.app.engine
+        status = self.query_one("#plan-status", Label)
+        if engine is None:
+            status.update(
+                "Your encrypted store is still opening; the plan will appear in a moment."
+            )
+            self.set_timer(0.3, self.refresh_plan)
+        else:
+            self.plan = engine.safety_plan()
+            status.update(
+                "Enter edits the highlighted step; Ctrl+E exports the plan to a text file."
+            )
+        steps = self.query_one("#plan-steps", OptionList)
+        highlighted = steps.highlighted
+        steps.clear_options()
+        for number, step in enumerate(safety_plan.steps(self._lang()), start=1):
+            entries = self.plan.entries.get(step.id, []) if self.plan is not None else []
+            body = "\n".join(f"   • {entry}" for entry in entries) or "   (nothing yet)"
+            steps.add_option(Option(f"{number}. {step.title}\n{body}", id=step.id))
+        steps.highlighted = highlighted if highlighted is not None else 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    def action_edit(self) -> None:
+        if self.plan is None:
+            return
+        steps = self.query_one("#plan-steps", OptionList)
+        if steps.highlighted is None:
+            return
+        step_id = steps.get_option_at_index(steps.highlighted).id
+        info = next(s for s in safety_plan.steps(self._lang()) if s.id == step_id)
+        current = self.plan.entries.get(step_id, [])
+
+        def saved(lines: list[str] | None) -> None:
+            if lines is None:
+                return
+            self.plan.entries[step_id] = lines
+            try:
+                self.app.engine.save_safety_plan(self.plan)
+            except Exception as exc:  # noqa: BLE001 - shown to the user in words
+                self.app.notify(f"The safety plan could not be saved: {exc}", severity="error")
+                return
+            self.app.notify(f"Saved “{info.title}”.")
+            self.refresh_plan()
+
+        self.app.push_screen(EditStepScreen(info.title, info.prompt, current), saved)
+
+    def action_export(self) -> None:
+        if self.plan is None:
+            return
+        exports = self.app.paths.exports_dir
+        path = exports / f"safety-plan-{datetime.now():%Y-%m-%d}.txt"
+        try:
+            exports.mkdir(parents=True, exist_ok=True)
+            text = "\n".join(safety_plan.format_lines(self.plan, self._lang())) + "\n"
+            path.write_text(text, encoding="utf-8")
+            path.chmod(0o600)
+        except OSError as exc:
+            self.app.notify(f"Could not export the plan: {exc.strerror or exc}.", severity="error")
+            return
+        self.app.notify(f"Safety plan exported to {path} (plain text: keep it somewhere safe).")
+
+
+class EditStepScreen(ModalScreen[list[str] | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, title: str, prompt: str, lines: list[str]) -> None:
+        super().__init__()
+        self.step_title, self.prompt, self.lines = title, prompt, lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.step_title, classes="screen-title")
+            yield Label(f"{self.prompt}\nOne item per line.", classes="hint")
+            yield TextArea("\n".join(self.lines), id="step-editor")
+            yield Button("Save (Ctrl+S)", id="save", variant="primary")
+            yield Button("Cancel (Escape)", id="cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.action_cancel()
+
+    def action_save(self) -> None:
+        text = self.query_one(TextArea).text
+        self.dismiss([line.strip() for line in text.splitlines() if line.strip()])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

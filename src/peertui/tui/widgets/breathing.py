@@ -1,0 +1,71 @@
+"""A calm breathing visual: a bar that fills while breathing in and empties while breathing out.
+
+Under reduced motion it stays still and only names the phase. The phase is always in words,
+so the visual never carries meaning by movement or colour alone.
+"""
+
+from __future__ import annotations
+
+import time
+
+from textual.reactive import reactive
+from textual.widget import Widget
+
+FRAME_SECONDS = 0.2
+
+
+def phase_of(step_text: str) -> str:
+    text = step_text.lower()
+    if "hold" in text:
+        return "hold"
+    if "breathe out" in text or "exhale" in text or "out " in text or "release" in text:
+        return "out"
+    if "breathe in" in text or "inhale" in text or "tense" in text:
+        return "in"
+    return ""
+
+
+class BreathingVisual(Widget):
+    paused: reactive[bool] = reactive(False)
+
+    def __init__(self, still: bool, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.still = still
+        self._phase = ""
+        self._seconds = 0.0
+        self._elapsed = 0.0
+        self._last = 0.0
+        self._timer = None
+
+    def start(self, step_text: str, seconds: float) -> None:
+        self._phase = phase_of(step_text)
+        self._seconds = max(float(seconds), 0.1)
+        self._elapsed = 0.0
+        self._last = time.monotonic()
+        self.paused = False
+        if self._timer is None and not self.still and self._phase:
+            self._timer = self.set_interval(FRAME_SECONDS, self._advance)
+        self.refresh()
+
+    def stop(self) -> None:
+        self._phase = ""
+        self.refresh()
+
+    def _advance(self) -> None:
+        now = time.monotonic()
+        if not self.paused:
+            self._elapsed += now - self._last
+        self._last = now
+        self.refresh()
+
+    def render(self) -> str:
+        if not self._phase:
+            return ""
+        label = {"in": "breathe in", "out": "breathe out", "hold": "hold"}[self._phase]
+        if self.still:
+            return f"( {label} )"
+        width = max(self.size.width - 16, 10)
+        fraction = min(self._elapsed / self._seconds, 1.0)
+        filled = {"in": fraction, "out": 1.0 - fraction, "hold": 1.0}[self._phase]
+        cells = round(filled * width)
+        return f"{label:<12}" + "█" * cells + "·" * (width - cells)

@@ -1,0 +1,29 @@
+"""The members panel: nickname, role and mute state in words."""
+
+from __future__ import annotations
+
+import time
+
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+
+def describe_member(member, now_ms: int | None = None) -> str:
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    words = [member.role] if member.role and member.role != "member" else []
+    if member.muted_until and member.muted_until > now_ms:
+        words.append("muted")
+    if member.is_me:
+        words.append("you")
+    pronouns = f" ({member.pronouns})" if member.pronouns else ""
+    extra = f" — {', '.join(words)}" if words else ""
+    return f"{member.nick}{pronouns}{extra}"
+
+
+class MembersPanel(OptionList):
+    def show(self, members: list) -> None:
+        self.clear_options()
+        order = {"owner": 0, "moderator": 1}
+        ranked = sorted(members, key=lambda m: (order.get(m.role, 2), m.nick.lower()))
+        self.add_options([Option(describe_member(m), id=f"k-{m.member_id}") for m in ranked])
+        self.border_title = f"Members ({len(members)})"
