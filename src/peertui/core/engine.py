@@ -1,0 +1,517 @@
+"""The engine: the one API both front-ends use. No UI here, no Textual.
+
+A front-end opens an `Engine`, subscribes to its events, and calls its methods; the engine
+calls crypto, the encrypted store and the relay client, and reports back through events.
+Every method that fails raises a `PeertuiError` whose text a person can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from peertui.config import Settings, load_settings, save_settings
+from peertui.core import joinbox, payloads
+from peertui.core.crypto import Identity, InvalidInvite, Invite
+from peertui.core.encoding import b64d, b64e
+from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError, RelayProblem
+from peertui.core.events import Event, Notice
+from peertui.core.group import GroupSession
+from peertui.core.ids import group_id_for
+from peertui.core.models import (
+    ACTIVE,
+    LEFT,
+    PENDING,
+    GroupInfo,
+    JoinRequest,
+    Member,
+    ModLogEntry,
+    Report,
+)
+from peertui.core.moderation import (
+    DEFAULT_GUIDELINES,
+    guidelines_hash,
+    parse_minutes,
+    resolve_member,
+)
+from peertui.core.relay_client import RelayClient, RelayError
+from peertui.core.roster import MEMBER, MODERATOR, genesis
+from peertui.core.store import Message, Store, wipe
+from peertui.paths import Paths
+from peertui.wellbeing.safety_plan import SafetyPlan
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INVITE_USES = 10
+DEFAULT_INVITE_SECONDS = 7 * 86400
+
+
+class Engine:
+    def __init__(self, paths: Paths, settings: Settings, store: Store, problems: list[str]) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.store = store
+        self.startup_problems = problems
+        self._subscribers: list[Callable[[Event], None]] = []
+        self._groups: dict[str, GroupSession] = {}
+        self._embedded: Any = None
+
+    # ----- lifecycle ---------------------------------------------------------------------
+    @classmethod
+    async def open(cls, paths: Paths, passphrase: str | None = None) -> Engine:
+        """Unlock the store and reconnect every group; safe to call with no network at all."""
+        settings, problems = load_settings(paths)
+        store = Store.open(paths, passphrase)
+        engine = cls(paths, settings, store, problems)
+        if settings.history_retention_days > 0:
+            store.purge_history(
+                int(time.time() * 1000) - settings.history_retention_days * 86_400_000
+            )
+        for state in store.list_groups():
+            if state.get("embedded") and state["status"] in (PENDING, ACTIVE):
+                state["relay_url"] = await engine._embedded_url()
+            session = GroupSession(state, store, engine._emit, settings.proxy)
+            engine._groups[session.group_id] = session
+            session.start()
+        return engine
+
+    async def close(self) -> None:
+        for session in list(self._groups.values()):
+            await session.stop()
+        if self._embedded is not None:
+            await asyncio.to_thread(self._embedded.stop)
+            self._embedded = None
+        self.store.close()
+
+    def subscribe(self, callback: Callable[[Event], None]) -> None:
+        self._subscribers.append(callback)
+
+    def _emit(self, event: Event) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:  # noqa: BLE001 - a front-end bug must not break delivery to others
+                log.exception("event subscriber failed")
+
+    async def _embedded_url(self) -> str:
+        if self._embedded is None:
+            from peertui_relay.embedded import EmbeddedRelay
+
+            port = self.store.get("embedded_relay_port", 0)
+            relay = EmbeddedRelay(self.paths.data_dir / "relay", port=port)
+            try:
+                url = await asyncio.to_thread(relay.start)
+            except OSError:
+                relay = EmbeddedRelay(self.paths.data_dir / "relay")
+                url = await asyncio.to_thread(relay.start)
+            self._embedded = relay
+            self.store.put("embedded_relay_port", int(url.rsplit(":", 1)[1].split("/")[0]))
+            return url
+        return self._embedded.url
+
+    def save_settings(self) -> None:
+        save_settings(self.paths, self.settings)
+
+    # ----- groups ------------------------------------------------------------------------
+    def groups(self) -> list[GroupInfo]:
+        return [s.info() for s in self._groups.values()]
+
+    def group(self, group_id: str) -> GroupInfo:
+        return self._session(group_id).info()
+
+    def _session(self, group_id: str) -> GroupSession:
+        session = self._groups.get(group_id)
+        if session is None:
+            matches = [
+                s
+                for s in self._groups.values()
+                if s.state["name"].casefold() == group_id.casefold()
+                or s.group_id.startswith(group_id)
+            ]
+            if len(matches) != 1:
+                raise NotFound(f"No group called {group_id!r}. /groups lists yours.")
+            session = matches[0]
+        return session
+
+    def _active(self, group_id: str) -> GroupSession:
+        session = self._session(group_id)
+        if session.status != ACTIVE:
+            raise NotAllowed(
+                f"The group {session.state['name']!r} is {session.status}, not active."
+            )
+        return session
+
+    async def host_group(
+        self,
+        name: str,
+        relay_url: str | None = None,
+        nick: str = "host",
+        guidelines: str | None = None,
+    ) -> GroupInfo:
+        name = payloads.safe_line(name, 80)
+        if not name:
+            raise InvalidInput("Give the group a name.")
+        nick = payloads.clean_nick(nick)
+        embedded = not relay_url
+        url = (await self._embedded_url()) if embedded else relay_url.rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise InvalidInput("A relay address starts with http:// or https://.")
+        identity = Identity.generate()
+        gid = group_id_for(identity.public_key)
+        state = GroupSession.new_state(
+            group_id=gid,
+            name=name,
+            relay_url=url,
+            nick=nick,
+            identity=identity,
+            status=ACTIVE,
+            embedded=embedded,
+        )
+        text = (guidelines or DEFAULT_GUIDELINES).strip() + "\n"
+        state.update(
+            owner_key=b64e(identity.public_key),
+            guidelines=text,
+            guidelines_accepted=guidelines_hash(text),
+        )
+        first = genesis(identity.signing_key)
+        async with RelayClient(url, identity.signing_key) as client:
+            try:
+                await client.create_group(first)
+            except RelayError as exc:
+                raise RelayProblem(f"Could not create the group on {url}: {exc}") from None
+        state["roster"] = [first]
+        session = GroupSession(state, self.store, self._emit, self.settings.proxy)
+        session.save()
+        self._groups[gid] = session
+        await session.moderate("guidelines", value=guidelines_hash(text))
+        session.start()
+        return session.info()
+
+    async def create_invite(
+        self,
+        group_id: str,
+        uses: int = DEFAULT_INVITE_USES,
+        expires_in_s: int = DEFAULT_INVITE_SECONDS,
+    ) -> str:
+        session = self._active(group_id)
+        session.require_moderator()
+        if not 1 <= uses <= 1000:
+            raise InvalidInput("An invite can be used between 1 and 1000 times.")
+        invite = Invite.create(session.state["relay_url"], b64d(session.state["owner_key"]))
+        expires = int(time.time() * 1000) + expires_in_s * 1000
+        try:
+            await session.client.add_invite(
+                session.group_id, joinbox.relay_hash(invite.secret), expires, uses
+            )
+        except RelayError as exc:
+            raise RelayProblem(f"Could not register the invite: {exc}") from None
+        await session.share_invite_key(invite.secret)
+        return invite.token()
+
+    async def join(
+        self,
+        invite: str,
+        nick: str,
+        pronouns: str = "",
+        intro: str = "",
+        accepted_guidelines: str = DEFAULT_GUIDELINES,
+    ) -> GroupInfo:
+        """Ask to join; the group stays pending until a moderator approves.
+
+        `accepted_guidelines` is the text the person was shown and accepted before joining;
+        if the group's own guidelines differ, they are shown again on approval.
+        """
+        try:
+            parsed = Invite.parse(invite.strip())
+        except InvalidInvite as exc:
+            raise InvalidInput(f"That invite does not work: {exc}") from None
+        if parsed.group_id in self._groups and self._groups[parsed.group_id].status in (
+            PENDING,
+            ACTIVE,
+        ):
+            raise InvalidInput("You are already in (or waiting to join) this group.")
+        nick = payloads.clean_nick(nick)
+        identity = Identity.generate()
+        request = payloads.encode(
+            "join",
+            key=b64e(identity.public_key),
+            nick=nick,
+            pronouns=payloads.safe_line(pronouns, 40),
+            intro=payloads.safe_line(intro, payloads.MAX_SHORT),
+        )
+        sealed = joinbox.seal_request(parsed.secret, parsed.group_id, request)
+        async with RelayClient(
+            parsed.relay_url, identity.signing_key, proxy=self.settings.proxy or None
+        ) as client:
+            try:
+                await client.request_join(
+                    parsed.group_id, joinbox.relay_auth(parsed.secret), sealed
+                )
+            except RelayError as exc:
+                raise RelayProblem(f"The join request was not accepted: {exc}") from None
+        state = GroupSession.new_state(
+            group_id=parsed.group_id,
+            name="(waiting for approval)",
+            relay_url=parsed.relay_url,
+            nick=nick,
+            identity=identity,
+            status=PENDING,
+            pronouns=pronouns,
+            intro=intro,
+        )
+        state.update(
+            owner_key=b64e(parsed.owner_key),
+            joining_secret=b64e(parsed.secret),
+            guidelines_accepted=guidelines_hash(accepted_guidelines.strip() + "\n"),
+        )
+        session = GroupSession(state, self.store, self._emit, self.settings.proxy)
+        session.save()
+        self._groups[parsed.group_id] = session
+        session.start()
+        return session.info()
+
+    def accept_guidelines(self, group_id: str) -> None:
+        session = self._session(group_id)
+        session.state["guidelines_accepted"] = guidelines_hash(session.state["guidelines"])
+        session.save()
+
+    def pending_requests(self, group_id: str) -> list[JoinRequest]:
+        return self._session(group_id).pending_requests()
+
+    async def approve(self, group_id: str, who: str) -> Member:
+        session = self._active(group_id)
+        session.require_moderator()
+        request = session.find_request(who)
+        await session.admit(request)
+        return next(m for m in session.members() if m.key == request["key"])
+
+    async def deny(self, group_id: str, who: str, reason: str = "") -> None:
+        session = self._active(group_id)
+        session.require_moderator()
+        request = session.find_request(who)
+        sealed = joinbox.seal_request(
+            b64d(request["secret"]),
+            session.group_id,
+            payloads.encode("deny", reason=payloads.safe_line(reason, 300)),
+        )
+        try:
+            await session.client.deny_join(session.group_id, request["request_id"], sealed)
+        except RelayError as exc:
+            raise RelayProblem(f"Could not deny the request: {exc}") from None
+        session.state["join_requests"].pop(request["request_id"], None)
+        session.save()
+
+    async def send(self, group_id: str, text: str, cw: str = "") -> Message:
+        session = self._session(group_id)
+        text = payloads.clean_text(text)
+        cw = payloads.safe_line(cw, 100)
+        return await session.send(text, cw, session.state["nick"])
+
+    async def thank(self, group_id: str, msg_id: str) -> None:
+        session = self._active(group_id)
+        if self.store.get_message(session.group_id, msg_id) is None:
+            raise NotFound("That message is not in your history.")
+        await session.post_payload(payloads.encode("thanks", id=msg_id))
+
+    def members(self, group_id: str) -> list[Member]:
+        return self._session(group_id).members()
+
+    def history(
+        self, group_id: str, limit: int = 50, before_ts: int | None = None
+    ) -> list[Message]:
+        return self.store.latest(self._session(group_id).group_id, limit, before_ts)
+
+    def search(self, query: str, group_id: str | None = None) -> list[Message]:
+        gid = self._session(group_id).group_id if group_id else None
+        return self.store.search(query, gid)
+
+    def mark_read(self, group_id: str) -> None:
+        session = self._session(group_id)
+        if session.state.get("unread"):
+            session.state["unread"] = 0
+            session.save()
+
+    def message(self, group_id: str, msg_id: str) -> Message:
+        message = self.store.get_message(self._session(group_id).group_id, msg_id)
+        if message is None:
+            raise NotFound("That message is not in your history.")
+        return message
+
+    async def set_nick(self, group_id: str, nick: str) -> None:
+        session = self._session(group_id)
+        nick = payloads.clean_nick(nick)
+        session.state["nick"] = nick
+        session.save()
+        if session.status == ACTIVE:
+            await session.post_payload(
+                payloads.encode(
+                    "profile",
+                    nick=nick,
+                    pronouns=session.state["pronouns"],
+                    intro=session.state["intro"],
+                )
+            )
+
+    async def leave(self, group_id: str) -> None:
+        session = self._session(group_id)
+        if session.status == ACTIVE:
+            if session.role == "owner":
+                raise NotAllowed(
+                    "The owner cannot leave their own group; remove it from this device with /forget."
+                )
+            with contextlib.suppress(PeertuiError):
+                await session.moderate("leave", target=session.me)
+        await session.stop()
+        session.state["status"] = LEFT
+        session.save()
+        self._emit(Notice(session.group_id, f"You left {session.state['name']}."))
+
+    # ----- moderation --------------------------------------------------------------------
+    async def _act(
+        self, group_id: str, kind: str, who: str = "", reason: str = "", **fields: Any
+    ) -> Member | None:
+        session = self._active(group_id)
+        session.require_moderator()
+        member = None
+        if who:
+            member = resolve_member(session.members(), who)
+            fields["target"] = b64d(member.key)
+        await session.moderate(kind, reason=payloads.safe_line(reason, 300), **fields)
+        return member
+
+    async def warn(self, group_id: str, who: str, reason: str = "") -> None:
+        member = await self._act(group_id, "warn", who, reason)
+        assert member is not None
+        await self._session(group_id).warn_privately(
+            b64d(member.key), payloads.safe_line(reason, 300)
+        )
+
+    async def mute(
+        self, group_id: str, who: str, minutes: int | str = 60, reason: str = ""
+    ) -> None:
+        try:
+            minutes = parse_minutes(str(minutes))
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        until = int(time.time() * 1000) + minutes * 60_000
+        await self._act(group_id, "mute", who, reason, until=until)
+
+    async def unmute(self, group_id: str, who: str, reason: str = "") -> None:
+        await self._act(group_id, "unmute", who, reason)
+
+    async def remove(self, group_id: str, who: str, reason: str = "") -> None:
+        await self._act(group_id, "remove", who, reason)
+
+    async def ban(self, group_id: str, who: str, reason: str = "") -> None:
+        await self._act(group_id, "ban", who, reason)
+
+    async def delete_message(self, group_id: str, msg_id: str, reason: str = "") -> None:
+        message = self.message(group_id, msg_id)
+        if message.seq <= 0:
+            raise InvalidInput(
+                "That message has not reached the relay yet, so there is nothing to remove there."
+            )
+        await self._act(group_id, "delete", reason=reason, value=message.seq)
+
+    async def set_slowmode(self, group_id: str, seconds: int) -> None:
+        await self._act(group_id, "slowmode", value=int(seconds))
+
+    async def set_readonly(self, group_id: str, on: bool) -> None:
+        await self._act(group_id, "readonly", value=1 if on else 0)
+
+    async def promote(self, group_id: str, who: str) -> None:
+        member = await self._act(group_id, "role", who, role=MODERATOR)
+        assert member is not None
+        session = self._session(group_id)
+        # A new moderator gets the live invite keys so it can read join requests too.
+        for secret in session.state["invite_secrets"]:
+            await session.send_direct_payload(
+                b64d(member.key), payloads.encode("invite_key", secret=secret)
+            )
+
+    async def demote(self, group_id: str, who: str) -> None:
+        await self._act(group_id, "role", who, role=MEMBER)
+
+    async def report(self, group_id: str, msg_id: str, reason: str) -> None:
+        session = self._active(group_id)
+        message = self.message(group_id, msg_id)
+        if message.extra.get("key") == b64e(session.me):
+            raise InvalidInput("You cannot report your own message.")
+        earlier = [
+            m for m in self.store.latest(session.group_id, 3, message.ts) if m.msg_id != msg_id
+        ][-2:]
+        context = [f"{m.nick}: {m.text}" for m in earlier]
+        await session.report(message, payloads.safe_line(reason, 300), context)
+
+    def reports(self, group_id: str) -> list[Report]:
+        return self._session(group_id).reports()
+
+    def modlog(self, group_id: str) -> list[ModLogEntry]:
+        return self._session(group_id).modlog()
+
+    # ----- personal controls (this device only) ------------------------------------------
+    def ignore_member(self, group_id: str, who: str) -> Member:
+        member = resolve_member(self.members(group_id), who)
+        ignored = set(self.store.get("ignored_members", []))
+        ignored.add(member.key)
+        self.store.put("ignored_members", sorted(ignored))
+        return member
+
+    def ignore_word(self, word: str) -> None:
+        word = word.strip().casefold()
+        if not word:
+            raise InvalidInput("Give a word to hide.")
+        words = set(self.store.get("ignored_words", []))
+        words.add(word)
+        self.store.put("ignored_words", sorted(words))
+
+    def unignore(self, item: str) -> None:
+        self.store.put(
+            "ignored_words",
+            [w for w in self.store.get("ignored_words", []) if w != item.casefold()],
+        )
+        self.store.put(
+            "ignored_members", [k for k in self.store.get("ignored_members", []) if k != item]
+        )
+
+    def hide_message(self, group_id: str, msg_id: str) -> None:
+        hidden = set(self.store.get("hidden_messages", []))
+        hidden.add(f"{self._session(group_id).group_id}/{msg_id}")
+        self.store.put("hidden_messages", sorted(hidden))
+
+    def is_hidden(self, message: Message) -> str:
+        """Why this message is hidden on this device ('' when shown)."""
+        if message.extra.get("key") in set(self.store.get("ignored_members", [])):
+            return "you muted this member"
+        if f"{message.group_id}/{message.msg_id}" in set(self.store.get("hidden_messages", [])):
+            return "you hid this message"
+        return "you muted a word in it" if self.is_ignored_word(message.text) else ""
+
+    def is_ignored_word(self, text: str) -> bool:
+        folded = text.casefold()
+        return any(word in folded for word in self.store.get("ignored_words", []))
+
+    # ----- wellbeing and data ------------------------------------------------------------
+    def safety_plan(self) -> SafetyPlan:
+        return SafetyPlan.from_dict(self.store.get("safety_plan", {}))
+
+    def save_safety_plan(self, plan: SafetyPlan) -> None:
+        self.store.put("safety_plan", plan.to_dict())
+
+    def export(self, group_id: str, path: str | Path) -> int:
+        return self.store.export_group(self._session(group_id).group_id, Path(path))
+
+    async def wipe(self) -> list[str]:
+        for session in list(self._groups.values()):
+            await session.stop()
+        self._groups.clear()
+        if self._embedded is not None:
+            await asyncio.to_thread(self._embedded.stop)
+            self._embedded = None
+        self.store.close()
+        return wipe(self.paths)

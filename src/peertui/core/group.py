@@ -1,0 +1,959 @@
+"""One group membership at run time: its keys, its roster, its relay connection, its outbox.
+
+The engine owns one `GroupSession` per group. A session keeps its durable state in the
+encrypted store (a JSON dict plus separately saved cursor and session blobs, so that the hot
+path of receiving a message rewrites only what changed) and turns relay events into engine
+events for the front-ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from peertui.core import joinbox, payloads
+from peertui.core.crypto import (
+    CryptoError,
+    Identity,
+    InboundSessions,
+    OutboundSession,
+    UnknownSession,
+    open_sealed,
+    open_share,
+    seal,
+    seal_share,
+)
+from peertui.core.encoding import b64d, b64e
+from peertui.core.errors import NotAllowed, NotFound, RelayProblem
+from peertui.core.events import (
+    ConnectionChanged,
+    ErrorOccurred,
+    Event,
+    GapDetected,
+    JoinApproved,
+    JoinDenied,
+    JoinRequested,
+    MemberJoined,
+    MemberLeft,
+    MessageQueued,
+    MessageReceived,
+    MessageRemoved,
+    ModAction,
+    Notice,
+    ReportReceived,
+    Warned,
+)
+from peertui.core.ids import member_id_for
+from peertui.core.models import (
+    ACTIVE,
+    BANNED,
+    CONNECTED,
+    DENIED,
+    LEFT,
+    OFFLINE,
+    PENDING,
+    REMOVED,
+    GroupInfo,
+    JoinRequest,
+    Member,
+    ModLogEntry,
+    Report,
+)
+from peertui.core.moderation import guidelines_hash, resolve_member
+from peertui.core.relay_client import (
+    Gap,
+    RelayClient,
+    RelayError,
+    RelayEvent,
+    RelayRefused,
+    RelayUnavailable,
+    follow,
+)
+from peertui.core.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterState, make_event
+from peertui.core.store import Message, Store
+
+log = logging.getLogger(__name__)
+
+MEMBERSHIP_POLL_SECONDS = (0.3, 0.6, 1.2, 2.5, 5.0)
+MAX_PENDING_PER_SENDER = 200
+GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines"}
+DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key"}
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _direct_context(group_id: str) -> bytes:
+    return b"direct|" + group_id.encode()
+
+
+class GroupSession:
+    """Everything one membership needs; created by the engine, never by a front-end."""
+
+    def __init__(
+        self, state: dict[str, Any], store: Store, emit: Callable[[Event], None], proxy: str = ""
+    ) -> None:
+        self.state = state
+        self.store = store
+        self._emit = emit
+        self.identity = Identity.from_seed(b64d(state["seed"]))
+        self.me = self.identity.public_key
+        self.group_id: str = state["group_id"]
+        self.connection = OFFLINE
+        self.roster: RosterState | None = (
+            RosterState.replay(state["roster"], self.group_id) if state.get("roster") else None
+        )
+        raw_out = store.get(f"outbound:{self.group_id}")
+        self.outbound = OutboundSession.from_bytes(b64d(raw_out)) if raw_out else None
+        raw_in = store.get(f"inbound:{self.group_id}")
+        self.inbound = (
+            InboundSessions.from_bytes(b64d(raw_in)) if raw_in else InboundSessions(self.group_id)
+        )
+        self.cursor: int = store.get(f"cursor:{self.group_id}", 0)
+        self.client = RelayClient(
+            state["relay_url"], self.identity.signing_key, proxy=self._proxy_url(proxy)
+        )
+        self._task: asyncio.Task | None = None
+        self._flush_task: asyncio.Task | None = None
+        self._send_lock = asyncio.Lock()
+        self._roster_lock = asyncio.Lock()
+        self._pending: dict[bytes, list[RelayEvent]] = {}
+        self._last_post_ms = 0
+
+    # ----- persistence -------------------------------------------------------------------
+    @classmethod
+    def new_state(
+        cls,
+        *,
+        group_id: str,
+        name: str,
+        relay_url: str,
+        nick: str,
+        identity: Identity,
+        status: str,
+        embedded: bool = False,
+        pronouns: str = "",
+        intro: str = "",
+    ) -> dict[str, Any]:
+        return {
+            "group_id": group_id,
+            "name": name,
+            "relay_url": relay_url,
+            "embedded": embedded,
+            "seed": b64e(identity.seed),
+            "nick": nick,
+            "pronouns": pronouns,
+            "intro": intro,
+            "status": status,
+            "roster": [],
+            "profiles": {},
+            "guidelines": "",
+            "guidelines_accepted": "",
+            "invite_secrets": [],
+            "join_requests": {},
+            "reports": [],
+            "modnotes": {},
+            "epoch": 0,
+            "proxy_user": secrets.token_hex(8),
+            "unread": 0,
+            "joined_seq": 0,
+            "joining_secret": "",
+            "created": now_ms(),
+        }
+
+    def save(self) -> None:
+        self.store.save_group(self.group_id, self.state)
+
+    def _save_sessions(self) -> None:
+        if self.outbound is not None:
+            self.store.put(f"outbound:{self.group_id}", b64e(self.outbound.to_bytes()))
+        self.store.put(f"inbound:{self.group_id}", b64e(self.inbound.to_bytes()))
+
+    def _proxy_url(self, proxy: str) -> str | None:
+        """Give each group its own SOCKS username so Tor isolates it on its own circuit."""
+        if not proxy:
+            return None
+        scheme, sep, rest = proxy.partition("://")
+        if not sep or "@" in rest:
+            return proxy
+        return f"{scheme}://peertui-{self.state['proxy_user']}:x@{rest}"
+
+    # ----- views -------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        return self.state["status"]
+
+    @property
+    def role(self) -> str:
+        return (self.roster.role_of(self.me) if self.roster else None) or ""
+
+    def info(self) -> GroupInfo:
+        roster = self.roster
+        return GroupInfo(
+            group_id=self.group_id,
+            name=self.state["name"],
+            relay_url=self.state["relay_url"],
+            role=self.role,
+            nick=self.state["nick"],
+            state=self.status,
+            connection=self.connection,
+            unread=self.state.get("unread", 0),
+            guidelines=self.state.get("guidelines", ""),
+            slowmode_seconds=roster.slowmode_seconds if roster else 0,
+            readonly=roster.readonly if roster else False,
+        )
+
+    def nick_of(self, key: bytes) -> str:
+        if key == self.me:
+            return self.state["nick"]
+        profile = self.state["profiles"].get(b64e(key))
+        return profile["nick"] if profile else f"member-{member_id_for(key)}"
+
+    def members(self) -> list[Member]:
+        if self.roster is None:
+            return []
+        result = []
+        for key, role in self.roster.roles.items():
+            profile = self.state["profiles"].get(b64e(key), {})
+            result.append(
+                Member(
+                    key=b64e(key),
+                    member_id=member_id_for(key),
+                    nick=self.nick_of(key),
+                    role=role,
+                    pronouns=profile.get(
+                        "pronouns", self.state["pronouns"] if key == self.me else ""
+                    ),
+                    intro=profile.get("intro", self.state["intro"] if key == self.me else ""),
+                    muted_until=self.roster.muted_until.get(key, 0)
+                    if self.roster.is_muted(key)
+                    else 0,
+                    is_me=key == self.me,
+                )
+            )
+        order = {OWNER: 0, MODERATOR: 1, MEMBER: 2}
+        return sorted(result, key=lambda m: (order.get(m.role, 3), m.nick.casefold()))
+
+    def member_key(self, who: str) -> bytes:
+        return b64d(resolve_member(self.members(), who).key)
+
+    def pending_requests(self) -> list[JoinRequest]:
+        return [JoinRequest(**r) for r in self.state["join_requests"].values()]
+
+    def reports(self) -> list[Report]:
+        return [Report(**{**r, "context": list(r["context"])}) for r in self.state["reports"]]
+
+    def modlog(self) -> list[ModLogEntry]:
+        return [self._entry(ev) for ev in self.state["roster"][1:] if ev["kind"] != "leave"]
+
+    def _entry(self, event: dict[str, Any]) -> ModLogEntry:
+        signer = b64d(event["signer"])
+        target = b64d(event["target"]) if event["target"] else b""
+        detail = ""
+        if event["kind"] == "slowmode":
+            detail = f"to {event['value']} seconds" if event["value"] else "off"
+        elif event["kind"] == "readonly":
+            detail = "on" if event["value"] else "off"
+        elif event["kind"] == "role":
+            detail = f"to {event['role']}"
+        elif event["kind"] == "delete":
+            detail = f"(message {event['value']})"
+        actor_role = self._role_at(signer, event["index"])
+        return ModLogEntry(
+            index=event["index"],
+            ts=event["ts"],
+            actor_nick=self.nick_of(signer),
+            actor_role=actor_role,
+            action=event["kind"],
+            target_nick=self.nick_of(target) if target else "",
+            reason=self.state["modnotes"].get(str(event["index"]), ""),
+            until=event["until"] if event["kind"] == "mute" else 0,
+            detail=detail,
+        )
+
+    def _role_at(self, key: bytes, index: int) -> str:
+        """The signer's role when it signed: replaying the prefix keeps the log stable over time."""
+        state = RosterState.replay(self.state["roster"][:index], self.group_id)
+        return state.role_of(key) or "former member"
+
+    # ----- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        if self._task is None and self.status in (PENDING, ACTIVE):
+            self._task = asyncio.create_task(self._run(), name=f"group-{self.group_id}")
+
+    async def stop(self) -> None:
+        for task in (self._task, self._flush_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._task = self._flush_task = None
+        await self.client.aclose()
+
+    def _set_connection(self, state: str, detail: str = "") -> None:
+        if state != self.connection:
+            self.connection = state
+            self._emit(ConnectionChanged(self.group_id, state, detail))
+        if state == CONNECTED:
+            self.kick_outbox()
+
+    async def _run(self) -> None:
+        try:
+            if self.status == PENDING:
+                if not await self._wait_for_admission():
+                    return
+            async for item in follow(
+                self.client, self.group_id, lambda: self.cursor, on_state=self._set_connection
+            ):
+                try:
+                    await self._handle(item)
+                except (
+                    RelayError,
+                    CryptoError,
+                    RosterError,
+                    payloads.BadPayload,
+                    KeyError,
+                    ValueError,
+                ) as exc:
+                    # One bad event must not stop the conversation; say so once and move on.
+                    log.warning("could not process event: %s", type(exc).__name__)
+                    self._emit(
+                        ErrorOccurred(
+                            self.group_id, f"Skipped an event that could not be processed: {exc}"
+                        )
+                    )
+                    if isinstance(item, RelayEvent):
+                        self._advance(item.seq)
+                if self.status not in (ACTIVE, PENDING):
+                    break
+        except asyncio.CancelledError:
+            raise
+        except RelayRefused as exc:
+            self._set_connection(OFFLINE, str(exc))
+            await self._refresh_membership(str(exc))
+        except Exception as exc:  # noqa: BLE001 - the loop must report, not die silently
+            log.exception("group loop failed")
+            self._set_connection(OFFLINE, str(exc))
+            self._emit(ErrorOccurred(self.group_id, f"The connection to this group stopped: {exc}"))
+
+    async def _refresh_membership(self, detail: str) -> None:
+        with contextlib.suppress(RelayError):
+            status = (await self.client.membership(self.group_id)).get("status")
+            if status in ("removed", "banned"):
+                self._lost_membership(REMOVED if status == "removed" else BANNED)
+                return
+        self._emit(ErrorOccurred(self.group_id, f"The relay refused this group's stream: {detail}"))
+
+    # ----- joining -----------------------------------------------------------------------
+    async def _wait_for_admission(self) -> bool:
+        attempt = 0
+        while True:
+            try:
+                info = await self.client.membership(self.group_id)
+                self._set_connection(CONNECTED)
+            except RelayUnavailable as exc:
+                self._set_connection(OFFLINE, str(exc))
+                info = {"status": "pending"}
+            status = info.get("status")
+            if status == "member":
+                await self._activate()
+                return True
+            if status in ("denied", "banned", "removed"):
+                reason = ""
+                sealed = info.get("sealed_reason")
+                if sealed and self.state.get("joining_secret"):
+                    opened = joinbox.open_request(
+                        b64d(self.state["joining_secret"]), self.group_id, b64d(sealed)
+                    )
+                    if opened:
+                        with contextlib.suppress(payloads.BadPayload):
+                            reason = payloads.safe_line(
+                                payloads.parse(opened, {"deny"})["reason"], 300
+                            )
+                self.state["status"] = DENIED if status == "denied" else BANNED
+                self.save()
+                self._emit(JoinDenied(self.group_id, reason))
+                return False
+            await asyncio.sleep(
+                MEMBERSHIP_POLL_SECONDS[min(attempt, len(MEMBERSHIP_POLL_SECONDS) - 1)]
+            )
+            attempt += 1
+
+    async def _activate(self) -> None:
+        events = await self.client.get_roster(self.group_id)
+        owner = b64d(self.state["owner_key"])
+        self.roster = RosterState.replay(events, self.group_id, expected_owner=owner)
+        self.state["roster"] = events
+        self.state["status"] = ACTIVE
+        self.save()
+        await self._share_with(self._others())
+        await self._post_group_payload(
+            payloads.encode(
+                "profile",
+                nick=self.state["nick"],
+                pronouns=self.state["pronouns"],
+                intro=self.state["intro"],
+            )
+        )
+
+    # ----- receiving ---------------------------------------------------------------------
+    def _advance(self, seq: int) -> None:
+        if seq > self.cursor:
+            self.cursor = seq
+            self.store.put(f"cursor:{self.group_id}", seq)
+
+    async def _handle(self, item: RelayEvent | Gap) -> None:
+        if isinstance(item, Gap):
+            self._emit(GapDetected(self.group_id, item.requested + 1, item.first_available - 1))
+            self._advance(item.first_available - 1)
+            return
+        if item.seq <= self.cursor:
+            return
+        handler = getattr(self, "_on_" + item.kind, None)
+        if handler is not None:
+            await handler(item)
+        self._advance(item.seq)
+
+    async def _on_roster(self, item: RelayEvent) -> None:
+        event = item.body["event"]
+        if (
+            event["kind"] == "admit"
+            and event["target"] == b64e(self.me)
+            and not self.state["joined_seq"]
+        ):
+            self.state["joined_seq"] = item.seq
+            self.save()
+        async with self._roster_lock:
+            assert self.roster is not None
+            if event["index"] < self.roster.next_index:
+                return  # already applied: our own action, or replayed at activation
+            if event["index"] > self.roster.next_index:
+                for missing in (await self.client.get_roster(self.group_id))[
+                    self.roster.next_index :
+                ]:
+                    await self._apply_roster(missing)
+                return
+            await self._apply_roster(event)
+
+    async def _apply_roster(self, event: dict[str, Any]) -> None:
+        """Verify and apply one roster event, then do what it means for this member."""
+        assert self.roster is not None
+        if event["index"] < self.roster.next_index:
+            return
+        before = dict(self.roster.roles)
+        self.roster.apply(event)
+        self.state["roster"].append(event)
+        kind = event["kind"]
+        target = b64d(event["target"]) if event["target"] else b""
+        if kind == "admit":
+            self.state["join_requests"] = {
+                rid: r
+                for rid, r in self.state["join_requests"].items()
+                if r["key"] != event["target"]
+            }
+        self.save()
+        if kind != "leave":
+            self._emit(ModAction(self.group_id, self._entry(event)))
+        if kind == "admit" and target != self.me and self.status == ACTIVE:
+            await self._share_with([target])
+        elif kind in ("remove", "ban", "leave") and target in before:
+            if target == self.me:
+                self._lost_membership(
+                    REMOVED if kind == "remove" else BANNED if kind == "ban" else LEFT
+                )
+                return
+            member = Member(
+                key=event["target"],
+                member_id=member_id_for(target),
+                nick=self.nick_of(target),
+                role=before[target],
+            )
+            self._emit(
+                MemberLeft(
+                    self.group_id, member, {"remove": "removed", "ban": "banned"}.get(kind, "left")
+                )
+            )
+            self.inbound.forget_sender(target)
+            self._rotate()
+        elif kind == "delete":
+            message = self.store.message_by_seq(self.group_id, int(event["value"]))
+            reason = self.state["modnotes"].get(str(event["index"]), "")
+            if message is not None and self.store.mark_removed(
+                self.group_id, message.msg_id, reason
+            ):
+                self._emit(MessageRemoved(self.group_id, message.msg_id, reason))
+        elif kind == "role" and target == self.me and event["role"] == MODERATOR:
+            self._emit(Notice(self.group_id, "You are now a moderator of this group."))
+        elif kind == "guidelines":
+            self._emit(
+                Notice(
+                    self.group_id,
+                    "The group's guidelines changed: read them again with /guidelines.",
+                )
+            )
+
+    def _lost_membership(self, status: str) -> None:
+        self.state["status"] = status
+        self.save()
+        self.outbound = None
+        self.store.delete(f"outbound:{self.group_id}")
+        words = {
+            REMOVED: "You were removed from this group by its moderators.",
+            BANNED: "You were banned from this group by its moderators.",
+            LEFT: "You left this group.",
+        }[status]
+        self._emit(Notice(self.group_id, words))
+
+    def _rotate(self) -> None:
+        """Start a new sending session next time, shared only with who is still here."""
+        self.state["epoch"] += 1
+        self.outbound = None
+        self.store.delete(f"outbound:{self.group_id}")
+        self.save()
+
+    async def _on_message(self, item: RelayEvent) -> None:
+        if item.sender == self.me:
+            return  # our own post: recorded when the relay acknowledged it
+        try:
+            decrypted = self.inbound.decrypt(
+                item.body["envelope"]
+                if isinstance(item.body["envelope"], bytes)
+                else b64d(item.body["envelope"])
+            )
+        except UnknownSession:
+            if item.seq > self.state["joined_seq"] and self.status == ACTIVE:
+                queue = self._pending.setdefault(item.sender, [])
+                if len(queue) < MAX_PENDING_PER_SENDER:
+                    queue.append(item)
+            return
+        self._save_sessions()
+        if decrypted.sender_key != item.sender:
+            raise CryptoError("a message's signed sender differs from the relay's label")
+        body = payloads.parse(decrypted.plaintext, GROUP_MESSAGE_TYPES)
+        await self._on_group_payload(item, decrypted.sender_key, body)
+
+    async def _on_group_payload(
+        self, item: RelayEvent, sender: bytes, body: dict[str, Any]
+    ) -> None:
+        assert self.roster is not None
+        key = b64e(sender)
+        kind = body["t"]
+        if kind == "msg":
+            nick = payloads.safe_line(body["nick"], payloads.MAX_NICK) or self.nick_of(sender)
+            self._remember_profile(key, nick=nick)
+            message = Message(
+                group_id=self.group_id,
+                msg_id=payloads.safe_line(body["id"], 64),
+                seq=item.seq,
+                sender=member_id_for(sender),
+                nick=nick,
+                text=payloads.safe_line(body["text"]),
+                ts=item.ts,
+                kind="text",
+                cw=payloads.safe_line(body["cw"], 100),
+                extra={"key": key},
+            )
+            if self.store.add_message(message):
+                self.state["unread"] = self.state.get("unread", 0) + 1
+                self.save()
+                self._emit(MessageReceived(self.group_id, message))
+        elif kind == "profile":
+            first = key not in self.state["profiles"]
+            self._remember_profile(
+                key,
+                nick=payloads.safe_line(body["nick"], payloads.MAX_NICK),
+                pronouns=payloads.safe_line(body["pronouns"], 40),
+                intro=payloads.safe_line(body["intro"], payloads.MAX_SHORT),
+            )
+            member = next((m for m in self.members() if m.key == key), None)
+            if member is not None and first:
+                self._emit(MemberJoined(self.group_id, member))
+            elif member is not None:
+                self._emit(
+                    Notice(self.group_id, f"{member.member_id} is now known as {member.nick}.")
+                )
+        elif kind == "modnote" and self.roster.is_moderator(sender):
+            self.state["modnotes"][str(body["index"])] = payloads.safe_line(body["reason"], 300)
+            self.save()
+        elif kind == "thanks":
+            thanked = self.store.get_message(self.group_id, body["id"])
+            if thanked is not None:
+                self._emit(
+                    Notice(
+                        self.group_id,
+                        f"{self.nick_of(sender)} thanked {thanked.nick} for a message.",
+                    )
+                )
+        elif kind == "guidelines" and self.roster.is_moderator(sender):
+            text = body["text"][:8000]
+            if guidelines_hash(text) == self.roster.guidelines_hash:
+                self.state["guidelines"] = text
+                self.save()
+
+    def _remember_profile(self, key: str, **fields: str) -> None:
+        profile = self.state["profiles"].setdefault(key, {"nick": "", "pronouns": "", "intro": ""})
+        changed = any(profile.get(k) != v for k, v in fields.items() if v)
+        profile.update({k: v for k, v in fields.items() if v})
+        if changed:
+            self.save()
+
+    async def _on_direct(self, item: RelayEvent) -> None:
+        payload = item.body["payload"]
+        sender, inner = open_sealed(
+            self.identity,
+            payload if isinstance(payload, bytes) else b64d(payload),
+            context=_direct_context(self.group_id),
+        )
+        body = payloads.parse(inner, DIRECT_TYPES)
+        assert self.roster is not None or body["t"] == "share"
+        kind = body["t"]
+        if kind == "share":
+            share = open_share(self.identity, b64d(body["blob"]), self.group_id)
+            self.inbound.add_share(share)
+            self._save_sessions()
+            for queued in self._pending.pop(sender, []):
+                await self._on_message(queued)
+            return
+        is_mod = self.roster is not None and self.roster.is_moderator(sender)
+        if kind == "welcome" and is_mod:
+            self.state["name"] = payloads.safe_line(body["name"], 80) or self.state["name"]
+            self.state["guidelines"] = body["guidelines"][:8000]
+            for key, profile in body["profiles"].items():
+                if isinstance(profile, dict) and key != b64e(self.me):
+                    self._remember_profile(
+                        key,
+                        **{
+                            k: payloads.safe_line(str(profile.get(k, "")), 200)
+                            for k in ("nick", "pronouns", "intro")
+                        },
+                    )
+            self.save()
+            self._emit(JoinApproved(self.group_id, self.state["guidelines"]))
+        elif kind == "warn" and is_mod:
+            self._emit(Warned(self.group_id, payloads.safe_line(body["reason"], 300)))
+        elif (
+            kind == "report"
+            and self.roster is not None
+            and self.roster.is_member(sender)
+            and self.roster.is_moderator(self.me)
+        ):
+            report = {
+                "report_id": payloads.safe_line(body["report_id"], 64),
+                "msg_id": payloads.safe_line(body["msg_id"], 64),
+                "reported_nick": payloads.safe_line(body["nick"], payloads.MAX_NICK),
+                "reported_member_id": payloads.safe_line(body["reported"], 20),
+                "text": payloads.safe_line(body["text"]),
+                "context": [
+                    payloads.safe_line(c, 500) for c in body["context"][:5] if isinstance(c, str)
+                ],
+                "reason": payloads.safe_line(body["reason"], 300),
+                "ts": item.ts,
+            }
+            if all(r["report_id"] != report["report_id"] for r in self.state["reports"]):
+                self.state["reports"].append(report)
+                self.save()
+                self._emit(ReportReceived(self.group_id, Report(**report)))
+        elif kind == "invite_key" and is_mod:
+            if body["secret"] not in self.state["invite_secrets"]:
+                self.state["invite_secrets"].append(body["secret"])
+                self.save()
+
+    async def _on_join_request(self, item: RelayEvent) -> None:
+        body = item.body
+        rid, key = str(body["request_id"]), str(body["key"])
+        if rid in self.state["join_requests"] or (self.roster and self.roster.is_member(b64d(key))):
+            return
+        sealed = body["sealed"] if isinstance(body["sealed"], bytes) else b64d(body["sealed"])
+        for secret in self.state["invite_secrets"]:
+            opened = joinbox.open_request(b64d(secret), self.group_id, sealed)
+            if opened is None:
+                continue
+            info = payloads.parse(opened, {"join"})
+            if info["key"] != key:
+                self._emit(
+                    ErrorOccurred(
+                        self.group_id, "Ignored a join request whose key was altered in transit."
+                    )
+                )
+                return
+            request = {
+                "request_id": rid,
+                "key": key,
+                "member_id": member_id_for(b64d(key)),
+                "nick": payloads.safe_line(info["nick"], payloads.MAX_NICK) or "newcomer",
+                "pronouns": payloads.safe_line(info["pronouns"], 40),
+                "intro": payloads.safe_line(info["intro"], payloads.MAX_SHORT),
+                "ts": item.ts,
+                "secret": secret,
+            }
+            self.state["join_requests"][rid] = request
+            self.save()
+            self._emit(
+                JoinRequested(
+                    self.group_id,
+                    JoinRequest(**{k: v for k, v in request.items() if k != "secret"}),
+                )
+            )
+            return
+        self._emit(
+            Notice(
+                self.group_id,
+                "A join request arrived that this device cannot read "
+                "(its invite was made on another device).",
+            )
+        )
+
+    # ----- sending -----------------------------------------------------------------------
+    def _others(self) -> list[bytes]:
+        assert self.roster is not None
+        return [k for k in self.roster.roles if k != self.me]
+
+    async def _ensure_outbound(self) -> OutboundSession:
+        if (
+            self.outbound is None
+            or self.outbound.needs_rotation()
+            or self.outbound.epoch != self.state["epoch"]
+        ):
+            self.outbound = OutboundSession.create(
+                self.identity, self.group_id, self.state["epoch"]
+            )
+            self._save_sessions()
+            await self._share_with(self._others())
+        return self.outbound
+
+    async def _share_with(self, members: list[bytes]) -> None:
+        if self.outbound is None:
+            return
+        for key in members:
+            blob = seal_share(self.identity, self.outbound, key)
+            await self._send_direct(key, payloads.encode("share", blob=b64e(blob)))
+
+    async def send_direct_payload(self, key: bytes, inner: bytes) -> None:
+        try:
+            await self._send_direct(key, inner)
+        except RelayError as exc:
+            raise RelayProblem(str(exc)) from None
+
+    async def _send_direct(self, key: bytes, inner: bytes) -> None:
+        sealed = seal(self.identity, key, inner, context=_direct_context(self.group_id))
+        await self.client.send_direct(self.group_id, key, sealed)
+
+    async def _post_group_payload(self, plaintext: bytes) -> int:
+        async with self._send_lock:
+            outbound = await self._ensure_outbound()
+            envelope = outbound.encrypt(self.identity, plaintext)
+            self._save_sessions()  # the index is spent before the post: never reuse a message key
+            return await self.client.post_message(self.group_id, envelope)
+
+    def check_can_post(self) -> None:
+        if self.status == PENDING:
+            raise NotAllowed("Your request to join is still waiting for a moderator's approval.")
+        if self.status != ACTIVE:
+            raise NotAllowed(f"You can no longer post in this group ({self.status}).")
+        assert self.roster is not None
+        refusal = self.roster.post_refusal(self.me)
+        if refusal:
+            raise NotAllowed(f"You cannot post: {refusal}.")
+        if self.state["guidelines"] and self.state["guidelines_accepted"] != guidelines_hash(
+            self.state["guidelines"]
+        ):
+            raise NotAllowed(
+                "Read and accept this group's guidelines before your first message "
+                "(/guidelines, then /accept)."
+            )
+
+    async def send(self, text: str, cw: str, nick: str) -> Message:
+        self.check_can_post()
+        message = Message(
+            group_id=self.group_id,
+            msg_id=uuid.uuid4().hex,
+            seq=0,
+            sender=self.identity.member_id,
+            nick=nick,
+            text=text,
+            ts=now_ms(),
+            kind="text",
+            cw=cw,
+            extra={"key": b64e(self.me)},
+        )
+        self.store.outbox_add(
+            self.group_id, message.msg_id, {"text": text, "cw": cw, "nick": nick, "ts": message.ts}
+        )
+        delivered = await self.flush_outbox(raise_refusal=True)
+        if message.msg_id not in delivered:
+            self._emit(MessageQueued(self.group_id, message))
+        return delivered.get(message.msg_id, message)
+
+    def kick_outbox(self) -> None:
+        if self.status == ACTIVE and (self._flush_task is None or self._flush_task.done()):
+            self._flush_task = asyncio.create_task(self.flush_outbox())
+
+    async def flush_outbox(self, raise_refusal: bool = False) -> dict[str, Message]:
+        """Send what is waiting, oldest first; stop at the first failure so order is kept."""
+        delivered: dict[str, Message] = {}
+        for item_id, _gid, item in self.store.outbox_list(self.group_id):
+            if self.status != ACTIVE:
+                break
+            body = payloads.encode(
+                "msg", id=item_id, text=item["text"], nick=item["nick"], cw=item["cw"]
+            )
+            try:
+                seq = await self._post_group_payload(body)
+            except RelayUnavailable as exc:
+                self._set_connection(OFFLINE, str(exc))
+                break
+            except RelayRefused as exc:
+                self.store.outbox_remove(item_id)
+                if raise_refusal:
+                    raise RelayProblem(str(exc)) from None
+                self._emit(ErrorOccurred(self.group_id, f"A queued message was not sent: {exc}"))
+                continue
+            self.store.outbox_remove(item_id)
+            message = Message(
+                group_id=self.group_id,
+                msg_id=item_id,
+                seq=seq,
+                sender=self.identity.member_id,
+                nick=item["nick"],
+                text=item["text"],
+                ts=item["ts"],
+                kind="text",
+                cw=item["cw"],
+                extra={"key": b64e(self.me)},
+            )
+            if self.store.add_message(message):
+                delivered[item_id] = message
+                self._emit(MessageReceived(self.group_id, message))
+        return delivered
+
+    # ----- moderation --------------------------------------------------------------------
+    def require_moderator(self) -> None:
+        if self.status != ACTIVE or self.roster is None or not self.roster.is_moderator(self.me):
+            raise NotAllowed("Only the group's owner and moderators can do that.")
+
+    async def moderate(
+        self,
+        kind: str,
+        *,
+        target: bytes = b"",
+        role: str = "",
+        until: int = 0,
+        value: int | str = 0,
+        reason: str = "",
+    ) -> dict[str, Any]:
+        """Sign a roster event, publish its reason to members first, then post it to the relay."""
+        async with self._roster_lock:
+            for _attempt in range(3):
+                assert self.roster is not None
+                event = make_event(
+                    self.identity.signing_key,
+                    self.roster,
+                    kind,
+                    target=target,
+                    role=role,
+                    until=until,
+                    value=value,
+                )
+                try:
+                    check = RosterState.replay(self.state["roster"], self.group_id)
+                    check.apply(event)
+                except RosterError as exc:
+                    raise NotAllowed(f"That action is not allowed: {exc}.") from None
+                if reason:
+                    await self._post_group_payload(
+                        payloads.encode("modnote", index=event["index"], reason=reason)
+                    )
+                    self.state["modnotes"][str(event["index"])] = reason
+                try:
+                    await self.client.post_roster(self.group_id, event)
+                except RelayRefused as exc:
+                    if exc.status == 409:
+                        for missing in (await self.client.get_roster(self.group_id))[
+                            self.roster.next_index :
+                        ]:
+                            await self._apply_roster(missing)
+                        continue
+                    raise RelayProblem(str(exc)) from None
+                await self._apply_roster(event)
+                return event
+        raise RelayProblem(
+            "The group's roster kept changing while this action was sent; try again."
+        )
+
+    async def admit(self, request: dict[str, Any]) -> None:
+        key = b64d(request["key"])
+        await self.moderate("admit", target=key, role=MEMBER)
+        profiles = dict(self.state["profiles"])
+        profiles[b64e(self.me)] = {
+            "nick": self.state["nick"],
+            "pronouns": self.state["pronouns"],
+            "intro": self.state["intro"],
+        }
+        await self._send_direct(
+            key,
+            payloads.encode(
+                "welcome",
+                name=self.state["name"],
+                guidelines=self.state["guidelines"],
+                profiles=profiles,
+            ),
+        )
+        self._remember_profile(
+            request["key"],
+            nick=request["nick"],
+            pronouns=request["pronouns"],
+            intro=request["intro"],
+        )
+
+    async def report(self, message: Message, reason: str, context: list[str]) -> None:
+        assert self.roster is not None
+        moderators = [k for k in self.roster.moderators() if k != self.me]
+        if not moderators:
+            raise NotAllowed("This group has no other moderator to receive a report.")
+        body = payloads.encode(
+            "report",
+            report_id=uuid.uuid4().hex,
+            msg_id=message.msg_id,
+            reported=message.sender,
+            nick=message.nick,
+            text=message.text,
+            context=context,
+            reason=reason,
+        )
+        for key in moderators:
+            await self._send_direct(key, body)
+
+    async def warn_privately(self, target: bytes, reason: str) -> None:
+        await self._send_direct(target, payloads.encode("warn", reason=reason))
+
+    async def share_invite_key(self, secret: bytes) -> None:
+        self.state["invite_secrets"].append(b64e(secret))
+        self.save()
+        assert self.roster is not None
+        for key in self.roster.moderators():
+            if key != self.me:
+                await self._send_direct(key, payloads.encode("invite_key", secret=b64e(secret)))
+
+    async def post_payload(self, plaintext: bytes) -> None:
+        try:
+            await self._post_group_payload(plaintext)
+        except RelayRefused as exc:
+            raise RelayProblem(str(exc)) from None
+
+    def find_request(self, who: str) -> dict[str, Any]:
+        requests = list(self.state["join_requests"].values())
+        if not requests:
+            raise NotFound("There are no join requests waiting.")
+        fake_members = [
+            Member(key=r["key"], member_id=r["member_id"], nick=r["nick"], role="")
+            for r in requests
+        ]
+        chosen = resolve_member(fake_members, who)
+        return next(r for r in requests if r["key"] == chosen.key)

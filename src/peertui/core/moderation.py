@@ -1,0 +1,99 @@
+"""Moderation helpers that need no network: default guidelines, naming members, the open log."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from peertui.core.errors import NotFound
+from peertui.core.models import Member, ModLogEntry
+
+DEFAULT_GUIDELINES = """\
+This is a peer-support group: people helping each other as equals. It is not therapy and not a
+crisis service. If you might act on thoughts of harming yourself, contact a crisis line now
+(press the crisis key, or type /crisis).
+
+1. Be kind. Listen first; assume good intent; disagree gently.
+2. Share your own experience, not diagnoses. No medical or medication advice.
+3. Never describe methods or means of self-harm or suicide, not even in passing.
+4. Keep everyone's personal details private, including your own: no real names, phone
+   numbers, addresses or workplaces, and nothing said here is repeated elsewhere.
+5. Use a content warning (/cw topic | text) for heavy topics.
+6. Moderators may warn, mute, remove or ban, and remove messages. Every action and its reason
+   is in the moderation log that all members can read (/modlog). To reach the moderators,
+   report a message (/report) or ask in the group.
+"""
+
+
+def guidelines_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def resolve_member(members: list[Member], who: str) -> Member:
+    """Find one member by nickname, member id, or an unambiguous prefix of either."""
+    needle = who.strip().lstrip("@").casefold()
+    if not needle:
+        raise NotFound("Name a member: their nickname or member id.")
+    for exact in (
+        [m for m in members if m.nick.casefold() == needle],
+        [m for m in members if m.member_id == needle],
+    ):
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            ids = ", ".join(f"{m.nick} ({m.member_id})" for m in exact)
+            raise NotFound(f"More than one member is called {who!r}: {ids}. Use the member id.")
+    prefixed = [
+        m for m in members if m.nick.casefold().startswith(needle) or m.member_id.startswith(needle)
+    ]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if prefixed:
+        names = ", ".join(f"{m.nick} ({m.member_id})" for m in prefixed)
+        raise NotFound(f"{who!r} could mean {names}. Type more of the name.")
+    raise NotFound(f"Nobody called {who!r} is in this group. /members lists everyone.")
+
+
+def parse_minutes(text: str) -> int:
+    """Durations like 30, 30m, 2h, 1d -> minutes."""
+    text = text.strip().lower()
+    units = {"m": 1, "h": 60, "d": 1440}
+    factor = units.get(text[-1:])
+    number = text[:-1] if factor else text
+    if not number.isdigit() or int(number) <= 0:
+        raise ValueError("Give a duration such as 30, 30m, 2h or 1d.")
+    return int(number) * (factor or 1)
+
+
+_ACTION_WORDS = {
+    "admit": "admitted",
+    "remove": "removed",
+    "ban": "banned",
+    "unban": "unbanned",
+    "mute": "muted",
+    "unmute": "unmuted",
+    "role": "changed the role of",
+    "slowmode": "set slow mode",
+    "readonly": "set read-only",
+    "delete": "removed a message",
+    "guidelines": "changed the guidelines",
+    "warn": "warned",
+    "leave": "left",
+}
+
+
+def describe(entry: ModLogEntry) -> str:
+    """One line, the same words on every client and in both front-ends."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(entry.ts / 1000))
+    who = f"{entry.actor_nick} ({entry.actor_role})"
+    verb = _ACTION_WORDS.get(entry.action, entry.action)
+    line = f"#{entry.index} {when} UTC {who} {verb}"
+    if entry.target_nick:
+        line += f" {entry.target_nick}"
+    if entry.detail:
+        line += f" {entry.detail}"
+    if entry.until:
+        line += " until " + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(entry.until / 1000))
+    if entry.reason:
+        line += f" — reason: {entry.reason}"
+    return line

@@ -1,0 +1,106 @@
+"""The JSON payloads members exchange inside encrypted envelopes and sealed direct deliveries.
+
+The relay never sees these. Each payload is a small object with a type tag `t`; `parse`
+checks the fields a receiver relies on, so a buggy or hostile member cannot crash others.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from peertui.core.errors import InvalidInput
+
+MAX_TEXT = 4000
+MAX_NICK = 40
+MAX_SHORT = 200
+
+# Group messages (encrypted with the sender's session):
+#   msg      {id, text, nick, cw}                       a chat line
+#   profile  {nick, pronouns, intro}                   who I am in this group
+#   modnote  {index, reason}                           why a moderator signed roster event `index`
+#   thanks   {id}                                      a thanks reaction to message `id`
+#   guidelines {text}                                  new guidelines (hash goes in the roster)
+# Direct deliveries (sealed to one member):
+#   share    {blob}                                    a sealed sender-session share
+#   welcome  {name, guidelines, profiles}              sent by the approver to a new member
+#   warn     {reason}                                  a private warning
+#   report   {report_id, msg_id, reported, nick, text, context, reason}   to moderators only
+#   invite_key {secret}                                so every moderator can read join requests
+_REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "msg": {"id": str, "text": str, "nick": str, "cw": str},
+    "profile": {"nick": str, "pronouns": str, "intro": str},
+    "modnote": {"index": int, "reason": str},
+    "thanks": {"id": str},
+    "guidelines": {"text": str},
+    "share": {"blob": str},
+    "welcome": {"name": str, "guidelines": str, "profiles": dict},
+    "warn": {"reason": str},
+    "report": {
+        "report_id": str,
+        "msg_id": str,
+        "reported": str,
+        "nick": str,
+        "text": str,
+        "context": list,
+        "reason": str,
+    },
+    "invite_key": {"secret": str},
+    "join": {"key": str, "nick": str, "pronouns": str, "intro": str},
+    "deny": {"reason": str},
+}
+
+
+class BadPayload(ValueError):
+    pass
+
+
+def encode(kind: str, **fields: Any) -> bytes:
+    return json.dumps({"t": kind, **fields}, separators=(",", ":")).encode("utf-8")
+
+
+def parse(data: bytes, allowed: set[str]) -> dict[str, Any]:
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadPayload("payload is not JSON") from exc
+    if not isinstance(obj, dict) or obj.get("t") not in allowed:
+        raise BadPayload("unexpected payload type")
+    for name, typ in _REQUIRED[obj["t"]].items():
+        value = obj.get(name)
+        if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+            raise BadPayload(f"payload field {name!r} is missing or has the wrong type")
+        if isinstance(value, str) and len(value) > MAX_TEXT * 2:
+            raise BadPayload(f"payload field {name!r} is too long")
+    return obj
+
+
+def clean_nick(nick: str) -> str:
+    """Nicknames are one short line of printable text; plain mode prints them as `nick: text`."""
+    nick = " ".join(nick.split())
+    nick = "".join(ch for ch in nick if ch.isprintable()).strip(" :")
+    if not nick:
+        raise InvalidInput("A nickname needs at least one visible character.")
+    if len(nick) > MAX_NICK:
+        raise InvalidInput(f"A nickname can be at most {MAX_NICK} characters.")
+    return nick
+
+
+def clean_text(text: str) -> str:
+    """Message text: printable, one line per message in plain mode (newlines kept as ' / ')."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    text = " / ".join(line for line in lines if line)
+    text = "".join(ch for ch in text if ch.isprintable())
+    if not text:
+        raise InvalidInput("Type something to send: the message is empty.")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(
+            f"A message can be at most {MAX_TEXT} characters; this one has {len(text)}."
+        )
+    return text
+
+
+def safe_line(text: str, limit: int = MAX_TEXT) -> str:
+    """Display-safe text received from others: no control characters, no line breaks."""
+    text = " ".join(str(text).split())
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
