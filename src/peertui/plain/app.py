@@ -1,0 +1,116 @@
+"""`peertui --plain`: unlock the local store, then run a line-oriented session until input ends.
+
+Heavy modules (the engine, crypto, httpx) are imported only inside `run`, after the arguments
+are known, so the prompt comes up quickly and textual is never loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from peertui.plain.console import Console
+
+if TYPE_CHECKING:
+    from peertui.core.engine import Engine
+    from peertui.paths import Paths
+
+PASSPHRASE_ENV = "PEERTUI_PASSPHRASE"
+
+
+def run(args: argparse.Namespace) -> int:
+    colour = bool(getattr(args, "color", False)) and "NO_COLOR" not in os.environ
+    console = Console(colour=colour, show_prompt=sys.stdin.isatty())
+    try:
+        return asyncio.run(_main(args, console))
+    except KeyboardInterrupt:
+        # Ctrl+C while unlocking, before the session's own handler is in place.
+        console.notice("Stopped.")
+        return 130
+
+
+async def _main(args: argparse.Namespace, console: Console) -> int:
+    from peertui.paths import resolve_paths
+
+    try:
+        paths = resolve_paths(getattr(args, "home", None))
+    except OSError as problem:
+        console.error(f"The peertui home could not be used: {problem.strerror or problem}.")
+        return 1
+    engine = await _unlock(paths, console)
+    if engine is None:
+        return 1
+    try:
+        return await _session(engine, console)
+    finally:
+        await engine.close()
+
+
+async def _unlock(paths: Paths, console: Console) -> Engine | None:
+    """Open the engine, asking for the passphrase on the terminal when one is needed."""
+    from peertui.core.engine import Engine
+    from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
+
+    passphrase = os.environ.get(PASSPHRASE_ENV) or None
+    try:
+        return await Engine.open(paths, passphrase)
+    except NoKeyAvailable as problem:
+        if passphrase is not None or not sys.stdin.isatty():
+            console.error(str(problem))
+            return None
+        passphrase = _ask_passphrase(new=not paths.unlock_file.exists(), console=console)
+        if passphrase is None:
+            return None
+    except WrongPassphrase:
+        console.error(f"Wrong passphrase: {PASSPHRASE_ENV} does not unlock this peertui home.")
+        return None
+    except StoreError as problem:
+        console.error(str(problem))
+        return None
+    try:
+        return await Engine.open(paths, passphrase)
+    except WrongPassphrase:
+        console.error("Wrong passphrase: this peertui home stays locked.")
+    except StoreError as problem:
+        console.error(str(problem))
+    return None
+
+
+def _ask_passphrase(*, new: bool, console: Console) -> str | None:
+    """Read the passphrase without echo; a new home asks twice so a typo cannot lock it."""
+    if new:
+        console.notice(
+            "Choose a passphrase to protect peertui on this computer. It cannot be recovered."
+        )
+    try:
+        first = getpass.getpass("Passphrase: ")
+        if new and getpass.getpass("The same passphrase again: ") != first:
+            console.error(
+                "The two passphrases differ; nothing was created. Start peertui again to retry."
+            )
+            return None
+    except EOFError:
+        console.error("No passphrase was given; peertui stays locked.")
+        return None
+    if not first:
+        console.error("An empty passphrase cannot protect anything; peertui stays locked.")
+        return None
+    return first
+
+
+async def _session(engine: Engine, console: Console) -> int:
+    from peertui.plain.reader import LineReader
+    from peertui.plain.session import PlainSession
+
+    reader = LineReader()
+    loop = asyncio.get_running_loop()
+    # Ctrl+C, a closed terminal or `kill` end the session like Ctrl+D: cleanly, engine closed.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(signum, reader.stop)
+    session = PlainSession(engine, console, reader)
+    return await session.run()

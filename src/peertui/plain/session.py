@@ -1,0 +1,673 @@
+"""One plain-mode session: reads typed lines, runs commands on the engine, prints its events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from peertui.core import events as ev
+from peertui.core.errors import PeertuiError
+from peertui.plain import commands, wellbeing
+from peertui.plain.console import Console
+from peertui.plain.messages import MessageBook
+from peertui.plain.reader import LineReader
+
+if TYPE_CHECKING:
+    from peertui.core.engine import Engine
+    from peertui.core.models import GroupInfo, ModLogEntry
+    from peertui.core.store import Message
+
+NOT_IN_A_GROUP = (
+    "You are not in a group yet: /host <name> starts one, /join <invite> joins one, "
+    "/groups lists yours."
+)
+CARE_NOTICE = (
+    "That sounds hard. If you want support now: /crisis lists crisis lines, /plan shows your "
+    "safety plan, /ground starts a grounding exercise. Your message is being sent."
+)
+DETAIL_WORDS = {
+    "phone": "a phone number",
+    "email": "an e-mail address",
+    "address": "a street address",
+}
+
+
+class Quit(Exception):
+    """Raised by /quit and /wipe to end the session after the current command."""
+
+
+class UsageError(Exception):
+    """The command was typed wrongly; str() says how to type it."""
+
+
+class PlainSession:
+    def __init__(self, engine: Engine, console: Console, reader: LineReader):
+        self.engine = engine
+        self.console = console
+        self.reader = reader
+        self.book = MessageBook()
+        self.current: str | None = None
+        self._connection: dict[str, str] = {}
+        engine.subscribe(self.on_event)
+        active = [g for g in engine.groups() if g.state == "active"]
+        if active:
+            self.current = active[0].group_id
+
+    # ----------------------------------------------------------------------- the main loop
+
+    async def run(self) -> int:
+        self._greet()
+        while True:
+            self.console.prompt()
+            line = await self.reader.readline()
+            self.console.input_received()
+            if line is None:
+                self.console.notice("Input ended; goodbye.")
+                return 0
+            try:
+                await self.handle(line)
+            except Quit:
+                return 0
+
+    def _greet(self) -> None:
+        self.console.notice("peertui plain mode. /help lists commands; /crisis shows crisis lines.")
+        groups = self.engine.groups()
+        if groups:
+            self.console.notice(f"You have {len(groups)} group(s); /groups lists them.")
+        if self.current:
+            self.console.notice(f"Current group: {self._name(self.current)}.")
+
+    async def handle(self, line: str) -> None:
+        typed = commands.parse(line)
+        try:
+            if not typed.command:
+                if typed.argument:
+                    await self.send(typed.argument)
+                return
+            handler = getattr(self, f"cmd_{typed.command}", None)
+            if handler is None:
+                self._unknown(typed.command)
+                return
+            await handler(typed.argument)
+        except Quit:
+            raise
+        except UsageError as problem:
+            self.console.error(str(problem))
+        except (PeertuiError, ValueError, OSError) as problem:
+            self.console.error(str(problem) or type(problem).__name__)
+        except Exception as problem:  # noqa: BLE001 - a bug must never end a crisis-time session
+            self.console.error(
+                f"That did not work because of an internal error ({type(problem).__name__}). "
+                "Nothing you typed was sent twice; please report this."
+            )
+
+    def _unknown(self, name: str) -> None:
+        suggestion = commands.suggest(name)
+        hint = f" Did you mean /{suggestion}?" if suggestion else ""
+        self.console.error(f"There is no command /{name}.{hint} /help lists the commands.")
+
+    async def ask(self, question: str) -> str | None:
+        """Ask one question and wait for the answer line (None if input ended)."""
+        self.console.question(question)
+        self.console.prompt()
+        answer = await self.reader.readline()
+        self.console.input_received()
+        return answer
+
+    # ----------------------------------------------------------------------- events
+
+    def on_event(self, event: ev.Event) -> None:
+        try:
+            self._show_event(event)
+        except Exception as problem:  # noqa: BLE001 - one odd event must not stop the rest
+            self.console.error(f"An update could not be shown ({type(problem).__name__}).")
+
+    def _show_event(self, event: ev.Event) -> None:
+        where = self._where(event.group_id)
+        match event:
+            case ev.MessageReceived(message=message):
+                if self.book.first_live_showing(message):
+                    self._show_messages([message])
+            case ev.MessageQueued(message=message):
+                number = self.book.number(message.group_id, message.msg_id)
+                self.console.notice(
+                    f"{where}Not connected: message #{number} is saved and will be sent when the relay is reachable."
+                )
+            case ev.MessageRemoved(msg_id=msg_id, reason=reason):
+                number = self.book.shown_number(event.group_id, msg_id)
+                which = f"Message #{number}" if number else "A message"
+                self.console.notice(f"{where}{which} was removed by moderators: {reason}")
+            case ev.MemberJoined(member=member):
+                self.console.notice(f"{where}{member.nick} joined.")
+            case ev.MemberLeft(member=member, how=how):
+                verb = {"removed": "was removed", "banned": "was banned"}.get(how, "left")
+                self.console.notice(f"{where}{member.nick} {verb}.")
+            case ev.JoinRequested(request=request):
+                pronouns = f" ({request.pronouns})" if request.pronouns else ""
+                self.console.notice(
+                    f"{where}{request.nick}{pronouns} asks to join. Type /approve {request.nick} to let "
+                    f"them in, or /deny {request.nick} [reason] to decline."
+                )
+                if request.intro:
+                    self.console.output(f"Their introduction: {request.intro}")
+            case ev.JoinApproved(guidelines=guidelines):
+                if self.current is None:
+                    self.current = event.group_id
+                self.console.notice(f"You are now a member of {self._name(event.group_id)}.")
+                if guidelines:
+                    self.console.output(f"Group guidelines: {guidelines}")
+            case ev.JoinDenied(reason=reason):
+                why = f": {reason}" if reason else "."
+                self.console.notice(
+                    f"Your request to join {self._name(event.group_id)} was declined{why}"
+                )
+            case ev.ConnectionChanged(state=state, detail=detail):
+                if self._connection.get(event.group_id) != state:
+                    self._connection[event.group_id] = state
+                    self.console.notice(f"{where}{state}{f' ({detail})' if detail else ''}.")
+            case ev.GapDetected(missed_from=first, missed_to=last):
+                self.console.notice(
+                    f"{where}Some messages (relay numbers {first} to {last}) expired on the relay before "
+                    "this computer could fetch them."
+                )
+            case ev.Warned(reason=reason):
+                self.console.notice(f"{where}A moderator warned you: {reason}")
+            case ev.ModAction(entry=entry):
+                self.console.notice(f"{where}Moderation: {modlog_text(entry)}")
+            case ev.ReportReceived(report=report):
+                self.console.notice(
+                    f"{where}New report about {report.reported_nick}'s message: {report.reason}. "
+                    "/reports lists reports."
+                )
+            case ev.ErrorOccurred(text=text):
+                self.console.error(f"{where}{text}")
+            case ev.Notice(text=text):
+                self.console.notice(f"{where}{text}")
+
+    def _groups(self) -> dict[str, GroupInfo]:
+        return {g.group_id: g for g in self.engine.groups()}
+
+    def _name(self, group_id: str) -> str:
+        group = self._groups().get(group_id)
+        return group.name if group else "a group"
+
+    def _label(self, group_id: str) -> str:
+        """The group name when it is not the current group, else nothing."""
+        return "" if group_id == self.current else self._name(group_id)
+
+    def _where(self, group_id: str) -> str:
+        label = self._label(group_id) if group_id else ""
+        return f"[{label}] " if label else ""
+
+    # ----------------------------------------------------------------------- helpers
+
+    def _group(self) -> str:
+        if self.current is None:
+            raise UsageError(NOT_IN_A_GROUP)
+        return self.current
+
+    @staticmethod
+    def _need(argument: str, usage: str) -> str:
+        if not argument:
+            raise UsageError(f"Usage: {usage}")
+        return argument
+
+    def _message_by_number(self, text: str, usage: str) -> tuple[str, str]:
+        try:
+            number = int(text.lstrip("#"))
+        except ValueError:
+            raise UsageError(f"'{text}' is not a message number. Usage: {usage}") from None
+        found = self.book.lookup(number)
+        if found is None:
+            raise UsageError(
+                f"No message #{number} has been shown yet; /history shows recent ones."
+            )
+        return found
+
+    def _show_messages(self, messages: list[Message]) -> None:
+        for message in messages:
+            label = self._label(message.group_id)
+            self.console.message(self.book.line(message, label, self.engine.is_hidden(message)))
+
+    # ----------------------------------------------------------------------- sending
+
+    async def send(self, text: str, cw: str = "") -> None:
+        group_id = self._group()
+        from peertui.wellbeing import detect
+
+        while True:
+            assessment = detect.assess(text)
+            if not assessment.personal:
+                break
+            kinds = sorted({DETAIL_WORDS.get(d.kind, d.kind) for d in assessment.personal})
+            answer = await self.ask(
+                f"Your message seems to include {' and '.join(kinds)}, which could identify you. "
+                "Send anyway? (y/edit/remove)"
+            )
+            choice = (answer or "").strip().lower()
+            if choice in ("y", "yes"):
+                break
+            if choice in ("r", "remove"):
+                for detail in assessment.personal:
+                    text = text.replace(detail.text, "[removed]")
+                break
+            if choice in ("e", "edit"):
+                edited = await self.ask("Type the message again:")
+                if edited and edited.strip():
+                    text = edited.strip()
+                    continue
+            self.console.notice(f"Not sent. Your draft was: {text}")
+            return
+        if assessment.tier >= 1:
+            self.console.notice(CARE_NOTICE)
+        await self.engine.send(group_id, text, cw=cw)
+
+    async def cmd_cw(self, argument: str) -> None:
+        topic, bar, text = argument.partition("|")
+        if not bar or not topic.strip() or not text.strip():
+            raise UsageError(
+                "Usage: /cw <topic> | <text>, for example /cw loss | my dog died today"
+            )
+        await self.send(text.strip(), cw=topic.strip())
+
+    async def cmd_open(self, argument: str) -> None:
+        group_id, msg_id = self._message_by_number(self._need(argument, "/open <n>"), "/open <n>")
+        message = self.engine.message(group_id, msg_id)
+        self.book.open(self.book.number(group_id, msg_id))
+        self.console.message(self.book.line(message, self._label(group_id)))
+
+    # ----------------------------------------------------------------------- help, wellbeing
+
+    async def cmd_help(self, argument: str) -> None:
+        try:
+            lines = commands.help_lines(argument)
+        except KeyError:
+            self._unknown(argument.lstrip("/"))
+            return
+        for line in lines:
+            self.console.output(line)
+
+    async def cmd_crisis(self, argument: str) -> None:
+        for line in wellbeing.crisis_lines(argument, self.engine.settings.country):
+            self.console.output(line)
+
+    async def cmd_ground(self, argument: str) -> None:
+        if not argument:
+            for line in wellbeing.exercise_list():
+                self.console.output(line)
+            return
+        exercise = wellbeing.find_exercise(argument)
+        pacing = asyncio.create_task(wellbeing.pace(exercise, self.console))
+        typing = asyncio.create_task(self.reader.wait_for_line())
+        await asyncio.wait({pacing, typing}, return_when=asyncio.FIRST_COMPLETED)
+        typing.cancel()
+        if pacing.done():
+            pacing.result()
+            return
+        pacing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pacing
+        line = await self.reader.readline()
+        self.console.input_received()
+        self.console.notice(f"{exercise.title} stopped.")
+        # Whatever was typed to stop the exercise is still carried out: nothing typed is lost.
+        if line is not None and line.strip() and commands.parse(line).command != "stop":
+            await self.handle(line)
+
+    async def cmd_stop(self, argument: str) -> None:
+        self.console.notice("Nothing to stop: no grounding exercise is running.")
+
+    async def cmd_plan(self, argument: str) -> None:
+        action, _, rest = argument.partition(" ")
+        if not action:
+            lines = wellbeing.plan_lines(self.engine.safety_plan())
+            for line in lines:
+                self.console.output(line)
+            return
+        if action == "edit":
+            plan, input_ended = await wellbeing.edit_plan(
+                self.engine.safety_plan(), self.console, self.ask
+            )
+            self.engine.save_safety_plan(plan)
+            self.console.notice("Safety plan saved (encrypted on this computer). /plan shows it.")
+            if input_ended:
+                raise Quit
+            return
+        if action == "export":
+            path = wellbeing.export_plan(
+                self.engine.safety_plan(), self._need(rest.strip(), "/plan export <file>")
+            )
+            self.console.notice(f"Safety plan written to {path}. That file is not encrypted.")
+            return
+        raise UsageError("Usage: /plan, /plan edit or /plan export <file>")
+
+    # ----------------------------------------------------------------------- groups
+
+    async def cmd_host(self, argument: str) -> None:
+        words = self._need(argument, "/host <name> [relay-url]").split()
+        relay_url = (
+            words.pop()
+            if len(words) > 1 and words[-1].startswith(("http://", "https://"))
+            else None
+        )
+        name = " ".join(words)
+        where = relay_url or "a relay inside this program (reachable while peertui runs)"
+        self.console.notice(f"Starting {name} on {where}...")
+        group = await self.engine.host_group(name, relay_url)
+        self.current = group.group_id
+        self.console.notice(
+            f"{group.name} is ready and is now your current group; you are '{group.nick}' "
+            "(/nick changes it). /invite makes an invite."
+        )
+
+    async def cmd_invite(self, argument: str) -> None:
+        group_id = self._group()
+        token = await self.engine.create_invite(group_id)
+        self.console.notice(
+            f"Invite for {self._name(group_id)}, valid for 7 days and 10 uses. Share it privately; "
+            "you approve each person who uses it:"
+        )
+        self.console.raw(token)
+
+    async def cmd_join(self, argument: str) -> None:
+        invite, _, nick = self._need(argument, "/join <invite> [nick]").partition(" ")
+        nick = nick.strip()
+        if not nick:
+            nick = (await self.ask("Nickname to use in this group:") or "").strip()
+            if not nick:
+                raise UsageError("A nickname is needed to join. Usage: /join <invite> <nick>")
+        group = await self.engine.join(invite, nick)
+        self.console.notice(
+            f"Asked to join as '{group.nick}'. A moderator has to approve you; you will see a line here when they do."
+        )
+
+    async def cmd_groups(self, argument: str) -> None:
+        groups = self.engine.groups()
+        if not groups:
+            self.console.output(NOT_IN_A_GROUP)
+            return
+        for number, group in enumerate(groups, start=1):
+            current = ", current" if group.group_id == self.current else ""
+            role = f", {group.role}" if group.role else ""
+            unread = f", {group.unread} unread" if group.unread else ""
+            self.console.output(
+                f"{number}. {group.name} - {group.state}{role}, {group.connection}{unread}{current}"
+            )
+
+    async def cmd_switch(self, argument: str) -> None:
+        wanted = self._need(argument, "/switch <group>")
+        groups = self.engine.groups()
+        if wanted.isdigit() and 1 <= int(wanted) <= len(groups):
+            chosen = [groups[int(wanted) - 1]]
+        else:
+            exact = [g for g in groups if g.name.casefold() == wanted.casefold()]
+            chosen = exact or [g for g in groups if g.name.casefold().startswith(wanted.casefold())]
+        if len(chosen) != 1:
+            problem = "Several groups match" if chosen else "No group matches"
+            raise UsageError(f"{problem} '{wanted}'; /groups lists them with numbers.")
+        self.current = chosen[0].group_id
+        self.console.notice(f"Current group: {chosen[0].name}.")
+
+    async def cmd_nick(self, argument: str) -> None:
+        await self.engine.set_nick(self._group(), self._need(argument, "/nick <name>"))
+        self.console.notice(f"You are now '{argument}' in {self._name(self._group())}.")
+
+    async def cmd_members(self, argument: str) -> None:
+        from datetime import datetime
+
+        for member in self.engine.members(self._group()):
+            parts = [member.role]
+            if member.pronouns:
+                parts.append(member.pronouns)
+            if member.muted_until:
+                parts.append(
+                    "muted until "
+                    + datetime.fromtimestamp(member.muted_until / 1000).strftime("%H:%M")
+                )
+            if member.is_me:
+                parts.append("you")
+            self.console.output(f"{member.nick} ({', '.join(parts)}) id {member.member_id}")
+
+    async def cmd_approve(self, argument: str) -> None:
+        who = self._need(argument, "/approve <nick>")
+        group_id = self._group_with_request(who)
+        await self.engine.approve(group_id, who)
+        self.console.notice(f"Approved {who} in {self._name(group_id)}.")
+
+    async def cmd_deny(self, argument: str) -> None:
+        who, _, reason = self._need(argument, "/deny <nick> [reason]").partition(" ")
+        group_id = self._group_with_request(who)
+        await self.engine.deny(group_id, who, reason.strip())
+        self.console.notice(f"Declined {who}'s request to join {self._name(group_id)}.")
+
+    def _group_with_request(self, who: str) -> str:
+        """The current group, or the one group where `who` is waiting if that is elsewhere."""
+        wanted = who.casefold()
+
+        def waiting_in(group_id: str) -> bool:
+            return any(
+                r.nick.casefold() == wanted or r.member_id.startswith(wanted)
+                for r in self.engine.pending_requests(group_id)
+            )
+
+        if self.current and waiting_in(self.current):
+            return self.current
+        elsewhere = [
+            g.group_id
+            for g in self.engine.groups()
+            if g.role in ("owner", "moderator") and waiting_in(g.group_id)
+        ]
+        return elsewhere[0] if len(elsewhere) == 1 else self._group()
+
+    async def cmd_leave(self, argument: str) -> None:
+        group_id = self._group()
+        name = self._name(group_id)
+        answer = await self.ask(f"Leave {name}? You would need a new invite to come back. (y/n)")
+        if (answer or "").strip().lower() not in ("y", "yes"):
+            self.console.notice("Stayed.")
+            return
+        await self.engine.leave(group_id)
+        others = [g for g in self.engine.groups() if g.group_id != group_id and g.state == "active"]
+        self.current = others[0].group_id if others else None
+        if others:
+            self.console.notice(f"Current group: {others[0].name}.")
+
+    # ----------------------------------------------------------------------- history
+
+    async def cmd_history(self, argument: str) -> None:
+        try:
+            limit = int(argument) if argument else 20
+        except ValueError:
+            raise UsageError(
+                "Usage: /history [n], where n is how many messages, for example /history 50"
+            ) from None
+        messages = self.engine.history(self._group(), limit=max(1, limit))
+        if not messages:
+            self.console.notice("No messages yet.")
+        self._show_messages(messages)
+
+    async def cmd_search(self, argument: str) -> None:
+        found = self.engine.search(self._need(argument, "/search <words>"))
+        self.console.notice(f"{len(found)} message(s) found.")
+        self._show_messages(found)
+
+    async def cmd_export(self, argument: str) -> None:
+        path = Path(self._need(argument, "/export <file>")).expanduser()
+        count = self.engine.export(self._group(), path)
+        self.console.notice(f"Wrote {count} message(s) to {path}. That file is not encrypted.")
+
+    async def cmd_wipe(self, argument: str) -> None:
+        answer = await self.ask(
+            "This erases every group, message, key and your safety plan on this computer. "
+            "Type ERASE to confirm, anything else to keep them:"
+        )
+        if (answer or "").strip() != "ERASE":
+            self.console.notice("Nothing was erased.")
+            return
+        remaining = await self.engine.wipe()
+        for problem in remaining:
+            self.console.error(problem)
+        self.console.notice(
+            "peertui's data on this computer is erased."
+            if not remaining
+            else "Some data could not be erased; see above."
+        )
+        raise Quit
+
+    async def cmd_quit(self, argument: str) -> None:
+        self.console.notice("Goodbye.")
+        raise Quit
+
+    # ----------------------------------------------------------------------- personal ignores
+
+    async def cmd_ignore(self, argument: str) -> None:
+        kind, _, word = self._need(argument, "/ignore <nick> | /ignore word <w>").partition(" ")
+        if kind.lower() == "word" and word.strip():
+            self.engine.ignore_word(word.strip())
+            self.console.notice(
+                f"Messages containing '{word.strip()}' will be hidden; /unignore word {word.strip()} undoes it."
+            )
+            return
+        member = self.engine.ignore_member(self._group(), argument)
+        self.console.notice(
+            f"Messages from {member.nick} will be hidden; /unignore {member.nick} undoes it."
+        )
+
+    async def cmd_unignore(self, argument: str) -> None:
+        kind, _, word = self._need(argument, "/unignore <nick> | /unignore word <w>").partition(" ")
+        if kind.lower() == "word" and word.strip():
+            self.engine.unignore(word.strip())
+            self.console.notice(f"Messages containing '{word.strip()}' are shown again.")
+            return
+        wanted = argument.casefold()
+        matches = [
+            m
+            for m in self.engine.members(self._group())
+            if m.nick.casefold() == wanted or m.member_id.startswith(wanted)
+        ]
+        if len(matches) != 1:
+            raise UsageError(f"No single member matches '{argument}'; /members lists them.")
+        self.engine.unignore(matches[0].key)
+        self.console.notice(f"Messages from {matches[0].nick} are shown again.")
+
+    # ----------------------------------------------------------------------- moderation
+
+    async def cmd_report(self, argument: str) -> None:
+        number, _, reason = argument.partition(" ")
+        usage = "/report <n> <reason>"
+        if not reason.strip():
+            raise UsageError(f"Usage: {usage}; the reason helps the moderators.")
+        group_id, msg_id = self._message_by_number(number, usage)
+        await self.engine.report(group_id, msg_id, reason.strip())
+        self.console.notice(
+            f"Reported message #{number.lstrip('#')} to the moderators. Its author is not told who reported it."
+        )
+
+    async def cmd_warn(self, argument: str) -> None:
+        who, _, reason = argument.partition(" ")
+        if not who or not reason.strip():
+            raise UsageError("Usage: /warn <nick> <reason>")
+        await self.engine.warn(self._group(), who, reason.strip())
+        self.console.notice(f"Warned {who}.")
+
+    async def cmd_mute(self, argument: str) -> None:
+        usage = "Usage: /mute <nick> <minutes> [reason], for example /mute sam 30 cooling off"
+        who, minutes_text, reason = (argument.split(" ", 2) + ["", ""])[:3]
+        try:
+            minutes = int(minutes_text)
+        except ValueError:
+            raise UsageError(usage) from None
+        if not who or minutes <= 0:
+            raise UsageError(usage)
+        await self.engine.mute(self._group(), who, minutes, reason.strip())
+        self.console.notice(f"Muted {who} for {minutes} minute(s).")
+
+    async def cmd_unmute(self, argument: str) -> None:
+        who = self._need(argument, "/unmute <nick>")
+        await self.engine.unmute(self._group(), who)
+        self.console.notice(f"{who} may post again.")
+
+    async def cmd_remove(self, argument: str) -> None:
+        who, _, reason = self._need(argument, "/remove <nick> [reason]").partition(" ")
+        await self.engine.remove(self._group(), who, reason.strip())
+        self.console.notice(f"Removed {who}.")
+
+    async def cmd_ban(self, argument: str) -> None:
+        who, _, reason = self._need(argument, "/ban <nick> [reason]").partition(" ")
+        await self.engine.ban(self._group(), who, reason.strip())
+        self.console.notice(f"Banned {who}.")
+
+    async def cmd_delete(self, argument: str) -> None:
+        number, _, reason = argument.partition(" ")
+        usage = "/delete <n> <reason>"
+        if not reason.strip():
+            raise UsageError(f"Usage: {usage}; members see the reason.")
+        group_id, msg_id = self._message_by_number(number, usage)
+        await self.engine.delete_message(group_id, msg_id, reason.strip())
+
+    async def cmd_slowmode(self, argument: str) -> None:
+        text = self._need(argument, "/slowmode <seconds>")
+        if not text.isdigit():
+            raise UsageError("Usage: /slowmode <seconds>, a whole number; 0 turns slow mode off.")
+        await self.engine.set_slowmode(self._group(), int(text))
+        self.console.notice(
+            "Slow mode off." if int(text) == 0 else f"Slow mode: one message per {text} seconds."
+        )
+
+    async def cmd_readonly(self, argument: str) -> None:
+        choice = argument.strip().lower()
+        if choice not in ("on", "off"):
+            raise UsageError("Usage: /readonly on|off")
+        await self.engine.set_readonly(self._group(), choice == "on")
+        self.console.notice(f"Read-only is {choice}.")
+
+    async def cmd_promote(self, argument: str) -> None:
+        who = self._need(argument, "/promote <nick>")
+        await self.engine.promote(self._group(), who)
+        self.console.notice(f"{who} is now a moderator.")
+
+    async def cmd_demote(self, argument: str) -> None:
+        who = self._need(argument, "/demote <nick>")
+        await self.engine.demote(self._group(), who)
+        self.console.notice(f"{who} is now a member.")
+
+    async def cmd_reports(self, argument: str) -> None:
+        reports = self.engine.reports(self._group())
+        if not reports:
+            self.console.notice("No reports.")
+        for report in reports:
+            self.console.output(
+                f"Report about {report.reported_nick} (id {report.reported_member_id}): {report.reason}"
+            )
+            self.console.output(f"The message: {report.text}")
+            for context in report.context:
+                self.console.output(f"Before it: {context}")
+
+    async def cmd_modlog(self, argument: str) -> None:
+        entries = self.engine.modlog(self._group())
+        if not entries:
+            self.console.notice("The moderation log is empty.")
+        for entry in entries:
+            self.console.output(modlog_text(entry))
+
+
+def modlog_text(entry: ModLogEntry) -> str:
+    """One moderation log entry in words; identical for every member who reads it."""
+    from datetime import datetime
+
+    when = datetime.fromtimestamp(entry.ts / 1000).strftime("%Y-%m-%d %H:%M")
+    parts: list[Any] = [
+        f"{entry.index}. {when} {entry.actor_nick} ({entry.actor_role}) {entry.action}"
+    ]
+    if entry.target_nick:
+        parts.append(entry.target_nick)
+    if entry.until:
+        parts.append(
+            "until " + datetime.fromtimestamp(entry.until / 1000).strftime("%Y-%m-%d %H:%M")
+        )
+    if entry.detail:
+        parts.append(entry.detail)
+    text = " ".join(parts)
+    return f"{text}: {entry.reason}" if entry.reason else text

@@ -1,0 +1,124 @@
+"""/crisis, /ground and /plan: the safety features, which need no network and no group."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from peertui.plain.console import Console
+
+if TYPE_CHECKING:
+    from peertui.wellbeing.grounding import Exercise
+    from peertui.wellbeing.safety_plan import SafetyPlan
+
+# Tests (and impatient demos) shorten the pauses between grounding steps; nothing else is scaled.
+TIME_SCALE_ENV = "PEERTUI_TIME_SCALE"
+
+Ask = Callable[[str], Awaitable[str | None]]
+
+
+def crisis_lines(argument: str, settings_country: str) -> list[str]:
+    """The crisis lines for the named country, or for the user's own when none is named."""
+    from peertui.wellbeing import crisis
+
+    code = argument.strip().upper()
+    if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
+        raise ValueError(
+            f"'{argument.strip()}' is not a country code; give two letters such as GB or US."
+        )
+    code = code or crisis.country_from_locale(settings_country)
+    return crisis.format_country(crisis.load_directory().get(code) if code else None, code)
+
+
+def exercise_list() -> list[str]:
+    from peertui.wellbeing import grounding
+
+    lines = [f"{e.id} - {e.title}: {e.summary}" for e in grounding.list_exercises()]
+    lines.append("Type /ground <name> to start one, for example /ground box.")
+    return lines
+
+
+def find_exercise(name: str) -> Exercise:
+    from peertui.wellbeing import grounding
+
+    wanted = name.strip().lower()
+    for exercise in grounding.list_exercises():
+        if wanted in (exercise.id, exercise.title.lower()):
+            return grounding.get_exercise(exercise.id)
+    names = ", ".join(e.id for e in grounding.list_exercises())
+    raise ValueError(f"There is no exercise called '{name.strip()}'. The exercises are: {names}.")
+
+
+def time_scale() -> float:
+    try:
+        scale = float(os.environ.get(TIME_SCALE_ENV, "1"))
+    except ValueError:
+        return 1.0
+    return scale if scale >= 0 else 1.0
+
+
+async def pace(exercise: Exercise, console: Console) -> None:
+    """Print the exercise one step at a time, waiting each step's length before the next."""
+    scale = time_scale()
+    console.notice(f"{exercise.title}. Press Enter or type /stop at any time to stop.")
+    for line in [exercise.intro, *exercise.cautions]:
+        if line:
+            console.output(line)
+    for step in exercise.steps:
+        seconds = f" ({step.seconds:g} seconds)" if step.seconds >= 1 else ""
+        console.output(f"{step.text}{seconds}")
+        await asyncio.sleep(step.seconds * scale)
+    console.notice(f"{exercise.title} finished. Well done.")
+
+
+def plan_lines(plan: SafetyPlan) -> list[str]:
+    from peertui.wellbeing import safety_plan
+
+    return safety_plan.format_lines(plan)
+
+
+async def edit_plan(plan: SafetyPlan, console: Console, ask: Ask) -> tuple[SafetyPlan, bool]:
+    """Walk the six steps; returns the new plan and whether input ended part-way."""
+    from peertui.wellbeing import safety_plan
+
+    entries = {step_id: list(items) for step_id, items in plan.entries.items()}
+    all_steps = safety_plan.steps()
+    for number, step in enumerate(all_steps, start=1):
+        console.notice(f"Step {number} of {len(all_steps)}: {step.title}")
+        console.output(step.prompt)
+        current = entries.get(step.id, [])
+        if current:
+            console.output("Now: " + "; ".join(current))
+            console.output(
+                "A blank line keeps these, a single - empties the step, anything else replaces them."
+            )
+        typed: list[str] = []
+        while True:
+            line = await ask(
+                "Entry (blank line to finish this step):"
+                if typed or not current
+                else "Entry, or a blank line to keep what is there:"
+            )
+            if line is None:
+                if typed:
+                    entries[step.id] = typed
+                return safety_plan.SafetyPlan(entries=entries), True
+            line = line.strip()
+            if not line:
+                break
+            if line == "-" and not typed:
+                entries[step.id] = []
+                break
+            typed.append(line)
+        if typed:
+            entries[step.id] = typed
+    return safety_plan.SafetyPlan(entries=entries), False
+
+
+def export_plan(plan: SafetyPlan, target: str) -> Path:
+    path = Path(target).expanduser()
+    path.write_text("\n".join(plan_lines(plan)) + "\n", encoding="utf-8")
+    return path
