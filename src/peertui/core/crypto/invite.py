@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from nacl.hash import blake2b
 from peertui.core.crypto import _random, _wire
 from peertui.core.crypto.errors import InvalidInvite, MalformedData
 from peertui.core.crypto.identity import box_public_key_for
-from peertui.core.encoding import EncodingError, b64d, b64e
+from peertui.core.encoding import b64e
 from peertui.core.ids import group_id_for
 from peertui.core.protocol import (
     GROUP_ID_BYTES,
@@ -97,10 +98,8 @@ class Invite:
             )
         if len(encoded) % 4 == 1:
             raise InvalidInvite("the invite is truncated; copy the whole invite")
-        try:
-            raw = b64d(encoded, field="invite")
-        except EncodingError:
-            raise InvalidInvite("the invite is damaged (bad encoding); copy it again") from None
+        # Decoded leniently first so a cut-off paste is reported as truncated, not as damaged.
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         if len(raw) < _FIXED_PART + INVITE_CHECKSUM_BYTES:
             raise InvalidInvite("the invite is truncated; copy the whole invite")
         if raw[0] != PROTOCOL_VERSION:
@@ -116,6 +115,8 @@ class Invite:
             raise InvalidInvite(
                 "the invite is damaged (its checksum does not match); copy it again exactly"
             )
+        if b64e(raw) != encoded:
+            raise InvalidInvite("the invite is damaged (bad encoding); copy it again exactly")
         if len(body) > _FIXED_PART + url_length:
             raise InvalidInvite("the invite has extra data after its end; copy it again exactly")
         group_raw = body[1 : 1 + GROUP_ID_BYTES]
