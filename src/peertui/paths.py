@@ -57,8 +57,9 @@ def resolve_paths(home: str | Path | None = None, *, create: bool = True) -> Pat
         # A home the user picked may be a directory they already use; only tighten it if new.
         if chosen is None or not paths.home.exists():
             make_private_dir(paths.home)
-        for directory in paths.directories()[1:]:
-            make_private_dir(directory)
+        for directory in paths.directories():
+            if directory != paths.home:
+                make_private_dir(directory)
     return paths
 
 

@@ -400,7 +400,7 @@ def wipe(paths: Paths) -> list[str]:
         _remove_file(file, problems)
     for directory in (paths.data_dir, paths.exports_dir, paths.themes_dir):
         _remove_tree(directory, problems)
-    for leftover in (paths.config_dir, paths.home):
+    for leftover in dict.fromkeys((paths.config_dir, paths.home)):  # often the same folder
         _remove_empty_dir(leftover, problems)
     return problems
 

@@ -1,0 +1,530 @@
+"""The encrypted local store: every method, both key sources, and what is (not) left on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import stat
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+import keyring.errors
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from peertui.config import Settings, save_settings
+from peertui.core.store import (
+    Message,
+    NoKeyAvailable,
+    StorageFull,
+    Store,
+    StoreError,
+    WrongPassphrase,
+    wipe,
+)
+from peertui.paths import resolve_paths
+
+PASSPHRASE = "a long and private passphrase"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """Stands in for an OS keyring, which this headless machine does not have."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.entries.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("no such entry")
+
+
+@pytest.fixture(autouse=True)
+def no_keyring(monkeypatch):
+    """The real fail backend, as on this machine; restored after each test."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    monkeypatch.delenv("PEERTUI_PASSPHRASE", raising=False)
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring():
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
+@pytest.fixture
+def paths(tmp_path):
+    return resolve_paths(tmp_path / "home")
+
+
+@pytest.fixture
+def store(paths):
+    opened = Store.open(paths, PASSPHRASE)
+    yield opened
+    opened.close()
+
+
+def message(i: int, group: str = "g1", text: str | None = None, **extra) -> Message:
+    return Message(
+        group_id=group,
+        msg_id=f"m{i}",
+        seq=i,
+        sender=f"key{i % 3}",
+        nick=f"nick{i % 3}",
+        text=text if text is not None else f"message number {i}",
+        ts=1_700_000_000_000 + i * 1000,
+        **extra,
+    )
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int, str]]:
+    return {
+        str(p.relative_to(root)): (
+            p.stat().st_mtime_ns,
+            p.stat().st_size,
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+        )
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+# -- every method round trips ---------------------------------------------------------------
+
+
+def test_json_values_round_trip_and_delete(store):
+    assert store.get("safety_plan") is None
+    assert store.get("safety_plan", {"empty": True}) == {"empty": True}
+    plan = {"warning_signs": ["can't sleep", "skipping meals"], "n": 2, "ok": True}
+    store.put("safety_plan", plan)
+    assert store.get("safety_plan") == plan
+    store.put("safety_plan", ["replaced"])
+    assert store.get("safety_plan") == ["replaced"]
+    store.delete("safety_plan")
+    assert store.get("safety_plan") is None
+
+
+def test_unstorable_value_is_a_clear_error(store):
+    with pytest.raises(StoreError, match="cannot be stored as JSON"):
+        store.put("bad", {"bytes": b"\x00"})
+    with pytest.raises(StoreError, match="cannot be stored as JSON"):
+        store.add_message(message(1, extra={"x": float("nan")}))
+    assert store.get("bad") is None and store.get_message("g1", "m1") is None
+
+
+def test_groups_round_trip_in_creation_order(store):
+    store.save_group("g2", {"name": "Tuesday circle", "seq": 4})
+    store.save_group("g1", {"name": "Night owls"})
+    store.save_group("g2", {"name": "Tuesday circle", "seq": 9})  # update keeps its place
+    assert store.load_group("g2") == {"name": "Tuesday circle", "seq": 9}
+    assert store.load_group("nope") is None
+    assert store.list_groups() == [
+        {"name": "Tuesday circle", "seq": 9, "group_id": "g2"},
+        {"name": "Night owls", "group_id": "g1"},
+    ]
+
+
+def test_delete_group_forgets_state_history_and_outbox(store):
+    store.save_group("g1", {"name": "one"})
+    store.save_group("g2", {"name": "two"})
+    store.add_messages([message(1, "g1"), message(2, "g2")])
+    store.outbox_add("g1", "o1", {"text": "later"})
+    store.outbox_add("g2", "o2", {"text": "later too"})
+    store.delete_group("g1")
+    assert store.load_group("g1") is None
+    assert store.latest("g1") == []
+    assert store.search("message") == [message(2, "g2")]
+    assert store.outbox_list() == [("g2", "o2", {"text": "later too"})]
+
+
+def test_messages_round_trip_and_are_idempotent(store):
+    full = message(7, cw="self-harm", kind="text", extra={"reply_to": "m3"})
+    assert store.add_message(full) is True
+    assert store.add_message(message(7, text="a different body")) is False
+    assert store.get_message("g1", "m7") == full
+    assert store.get_message("g1", "m8") is None
+    assert store.get_message("other", "m7") is None
+    # The same msg_id in another group is another message.
+    assert store.add_message(message(7, group="g2")) is True
+    assert store.add_messages([message(7), message(8), message(9), message(8)]) == 2
+    assert [m.msg_id for m in store.latest("g1")] == ["m7", "m8", "m9"]
+
+
+def test_latest_pages_backwards_without_losing_anything(store):
+    store.add_messages(message(i) for i in range(1, 238))
+    store.add_messages(message(i, group="other") for i in range(1, 50))
+    page = store.latest("g1", limit=50)
+    assert [m.seq for m in page] == list(range(188, 238))  # newest page, oldest first
+    seen = list(page)
+    while page:
+        page = store.latest("g1", limit=50, before_ts=page[0].ts)
+        seen = page + seen
+    assert [m.seq for m in seen] == list(range(1, 238))
+    assert all(m.group_id == "g1" for m in seen)
+
+
+def test_latest_uses_the_group_time_index(store):
+    plan = store._db.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM messages WHERE group_id = ? AND ts < ? "
+        "ORDER BY ts DESC, id DESC LIMIT 50",
+        ("g1", 5),
+    ).fetchall()
+    details = " ".join(row[-1] for row in plan)
+    assert "messages_by_group_time" in details and "TEMP B-TREE" not in details
+
+
+def test_search_finds_words_prefixes_and_respects_group(store):
+    store.add_message(message(1, text="Feeling anxious about tomorrow's appointment"))
+    store.add_message(message(2, text="Breathing exercises helped with the anxiety"))
+    store.add_message(message(3, group="g2", text="Anxiety again tonight"))
+    store.add_message(message(4, text="Café was calm"))
+    assert [m.msg_id for m in store.search("anxi")] == ["m3", "m2", "m1"]  # newest first
+    assert [m.msg_id for m in store.search("ANXIETY", group_id="g1")] == ["m2"]
+    assert [m.msg_id for m in store.search("anxious appointment")] == ["m1"]
+    assert [m.msg_id for m in store.search("cafe")] == ["m4"]  # diacritics folded
+    assert store.search("anxiety", limit=1) == [store.get_message("g2", "m3")]
+    assert store.search("") == [] and store.search("   ") == []
+
+
+HOSTILE = [
+    '"',
+    '""',
+    '"unterminated',
+    "*",
+    "**",
+    "anx*",
+    "AND",
+    "OR",
+    "NOT",
+    "a AND",
+    "OR b",
+    "-",
+    "-anxiety",
+    "+",
+    "NEAR(a b)",
+    "NEAR(",
+    "(",
+    ")",
+    "((",
+    "^",
+    "^start",
+    "text:anxiety",
+    "col:x",
+    "{a b}",
+    "a:b:c",
+    "\x00",
+    "x\x00y",
+    "'; DROP TABLE messages; --",
+    "\\",
+    "%",
+    "_",
+    "\u202e",
+    "🙂",
+    "a" * 5000,
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_search_queries_never_raise(store, query):
+    store.add_message(message(1, text="anxiety and - OR the words AND NOT NEAR"))
+    results = store.search(query)
+    assert isinstance(results, list)
+    assert all(isinstance(m, Message) for m in results)
+    assert store.get_message("g1", "m1") is not None  # nothing was dropped
+
+
+def test_operator_words_are_searched_as_words(store):
+    store.add_message(message(1, text="this AND that"))
+    store.add_message(message(2, text="this that"))
+    assert [m.msg_id for m in store.search('"AND"')] == ["m1"]
+    assert [m.msg_id for m in store.search("NEAR(this")] == []
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(max_size=40))
+def test_any_typed_query_is_safe(store, query):
+    assert isinstance(store.search(query), list)
+
+
+def test_mark_removed_erases_the_text_and_its_search_entry(store):
+    store.add_message(message(1, text="my phone number is 555 0100", cw="personal"))
+    assert store.mark_removed("g1", "m1", "personal information") is True
+    removed = store.get_message("g1", "m1")
+    assert removed.removed_reason == "personal information"
+    assert removed.text == "" and removed.cw == ""
+    assert store.search("phone") == []
+    assert store.mark_removed("g1", "missing", "spam") is False
+
+
+def test_purge_history_deletes_only_older_messages(store):
+    store.add_messages(message(i) for i in range(1, 11))
+    cutoff = message(6).ts
+    assert store.purge_history(cutoff) == 5
+    assert [m.seq for m in store.latest("g1")] == [6, 7, 8, 9, 10]
+    assert store.search("message") and all(m.seq >= 6 for m in store.search("message"))
+    assert store.purge_history(cutoff) == 0
+
+
+def test_export_writes_readable_owner_only_text(store, paths):
+    store.save_group("g1", {"name": "Night owls"})
+    store.add_message(message(1, text="first line\nsecond line"))
+    store.add_message(message(2, text="about the hard thing", cw="grief"))
+    store.add_message(message(3, text="rude words"))
+    store.mark_removed("g1", "m3", "guideline 2")
+    store.add_message(message(4, group="g2", text="not in this group"))
+    target = paths.exports_dir / "night-owls.txt"
+    assert store.export_group("g1", target) == 3
+    text = target.read_text(encoding="utf-8")
+    assert 'group "Night owls"' in text and "NOT encrypted" in text
+    assert "nick1: first line\n    second line\n" in text
+    assert "nick2: [content warning: grief] about the hard thing" in text
+    assert "nick0: (removed by moderators: guideline 2)" in text
+    assert "rude words" not in text and "not in this group" not in text
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in paths.exports_dir.iterdir()] == ["night-owls.txt"]
+
+
+def test_export_pages_through_long_histories(store, tmp_path):
+    store.add_messages(message(i) for i in range(1, 4502))
+    assert store.export_group("g1", tmp_path / "all.txt") == 4501
+    lines = (tmp_path / "all.txt").read_text().splitlines()
+    assert lines[3].endswith("message number 1") and lines[-1].endswith("message number 4501")
+
+
+def test_export_to_a_bad_place_is_a_sentence(store, tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        store.export_group("g1", tmp_path / "missing" / "out.txt")
+    with pytest.raises(StoreError, match="is a folder"):
+        store.export_group("g1", tmp_path)
+
+
+def test_outbox_survives_close_and_reopen_in_order(paths):
+    with Store.open(paths, PASSPHRASE) as first:
+        first.outbox_add("g1", "o1", {"text": "typed offline", "cw": ""})
+        first.outbox_add("g2", "o2", {"text": "other group"})
+        first.outbox_add("g1", "o3", {"text": "second"})
+        first.outbox_add("g1", "o1", {"text": "typed offline, edited"})  # same item, same place
+    with Store.open(paths, PASSPHRASE) as second:
+        assert second.outbox_list() == [
+            ("g1", "o1", {"text": "typed offline, edited"}),
+            ("g2", "o2", {"text": "other group"}),
+            ("g1", "o3", {"text": "second"}),
+        ]
+        assert [item for _, item, _ in second.outbox_list("g1")] == ["o1", "o3"]
+        second.outbox_remove("o1")
+        second.outbox_remove("never-added")
+    with Store.open(paths, PASSPHRASE) as third:
+        assert [item for _, item, _ in third.outbox_list()] == ["o2", "o3"]
+
+
+# -- nothing readable at rest ---------------------------------------------------------------
+
+SECRETS = [
+    "Zanzibar-hedgehog-4471 told me about the bridge",
+    "Quillowisp",
+    "Thursday Lantern Circle",
+    "marmalade-safety-contact-0712",
+    "outbox-pelican-secret",
+    "cw-topic-obsidian",
+]
+
+
+def scan_for_secrets(root: Path) -> list[tuple[str, str]]:
+    found = []
+    for file in root.rglob("*"):
+        if file.is_file():
+            data = file.read_bytes()
+            for secret in SECRETS:
+                for encoded in (secret.encode("utf-8"), secret.encode("utf-16-le")):
+                    if encoded in data:
+                        found.append((file.name, secret))
+    return found
+
+
+def test_no_plaintext_in_any_file_open_or_closed(paths):
+    store = Store.open(paths, PASSPHRASE)
+    store.save_group("g1", {"name": SECRETS[2]})
+    store.add_messages(message(i, text=f"{SECRETS[0]} #{i}", cw=SECRETS[5]) for i in range(300))
+    store.add_message(Message("g1", "x", 1, "k", SECRETS[1], "hi", 5))
+    store.put("safety_plan", {"people": [SECRETS[3]]})
+    store.outbox_add("g1", "o1", {"text": SECRETS[4]})
+    assert store.search("Zanzibar")  # the index holds the words too
+    files = {p.name for p in paths.data_dir.iterdir()}
+    assert {"peertui.db", "peertui.db-wal", "peertui.db-shm"} <= files
+    assert scan_for_secrets(paths.home) == []  # while open, with data still in the WAL
+    store.close()
+    assert scan_for_secrets(paths.home) == []
+    for name in ("peertui.db", "peertui.db-wal", "peertui.db-shm"):
+        file = paths.data_dir / name
+        if file.exists():
+            assert stat.S_IMODE(file.stat().st_mode) == 0o600
+    # Sanity check that the scan can see plaintext when it is there.
+    (paths.home / "control.txt").write_text(SECRETS[0])
+    assert scan_for_secrets(paths.home) == [("control.txt", SECRETS[0])]
+
+
+# -- where the key comes from ---------------------------------------------------------------
+
+
+def test_keyring_path_stores_a_random_hex_key(paths, memory_keyring):
+    with Store.open(paths) as store:
+        store.put("k", "v")
+    unlock = json.loads(paths.unlock_file.read_text())
+    assert unlock["source"] == "keyring"
+    assert "salt" not in unlock
+    [(service, _account)] = memory_keyring.entries
+    assert service == "peertui"
+    key_hex = next(iter(memory_keyring.entries.values()))
+    assert len(bytes.fromhex(key_hex)) == 32
+    assert key_hex not in paths.unlock_file.read_text()
+    with Store.open(paths) as again:
+        assert again.get("k") == "v"
+
+
+def test_two_homes_get_two_keyring_entries(tmp_path, memory_keyring):
+    for name in ("a", "b"):
+        Store.open(resolve_paths(tmp_path / name)).close()
+    assert len(memory_keyring.entries) == 2
+    assert len(set(memory_keyring.entries.values())) == 2
+
+
+def test_keyring_home_with_its_key_gone_says_so(paths, memory_keyring):
+    Store.open(paths).close()
+    memory_keyring.entries.clear()
+    with pytest.raises(NoKeyAvailable, match="not there"):
+        Store.open(paths)
+
+
+def test_passphrase_path_with_the_fail_backend(paths, monkeypatch):
+    assert isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
+    monkeypatch.setenv("PEERTUI_PASSPHRASE", PASSPHRASE)
+    with Store.open(paths) as store:
+        store.put("k", 1)
+    unlock = json.loads(paths.unlock_file.read_text())
+    assert unlock["source"] == "passphrase" and unlock["kdf"] == "argon2id"
+    assert len(bytes.fromhex(unlock["salt"])) == 16
+    assert PASSPHRASE not in paths.unlock_file.read_text()
+    monkeypatch.delenv("PEERTUI_PASSPHRASE")
+    with Store.open(paths, PASSPHRASE) as store:  # the argument works as well as the variable
+        assert store.get("k") == 1
+
+
+def test_passphrase_home_keeps_its_passphrase_when_a_keyring_appears(paths, memory_keyring):
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    Store.open(paths, PASSPHRASE).close()
+    keyring.set_keyring(memory_keyring)
+    with pytest.raises(NoKeyAvailable, match="protected by a passphrase"):
+        Store.open(paths)
+    Store.open(paths, PASSPHRASE).close()
+    assert memory_keyring.entries == {}
+
+
+def test_no_keyring_and_no_passphrase_is_no_key_available(paths):
+    with pytest.raises(NoKeyAvailable) as refused:
+        Store.open(paths)
+    assert "PEERTUI_PASSPHRASE" in str(refused.value) and "keyring" in str(refused.value)
+    assert list(paths.data_dir.iterdir()) == []
+
+
+def test_wrong_passphrase_is_refused_and_the_home_untouched(paths):
+    with Store.open(paths, PASSPHRASE) as store:
+        store.add_message(message(1))
+    save_settings(paths, Settings(theme="calm"))
+    before = snapshot(paths.home)
+    assert "data/peertui.db" in before and "data/unlock.json" in before
+    with pytest.raises(WrongPassphrase) as refused:
+        Store.open(paths, "not the passphrase")
+    assert str(refused.value).startswith("The passphrase does not unlock this peertui home")
+    assert snapshot(paths.home) == before
+    with Store.open(paths, PASSPHRASE) as store:
+        assert store.get_message("g1", "m1") == message(1)
+
+
+def test_damaged_or_missing_unlock_file_is_a_sentence(paths):
+    Store.open(paths, PASSPHRASE).close()
+    paths.unlock_file.write_text('{"source": "passphrase"}')
+    with pytest.raises(StoreError, match="is damaged"):
+        Store.open(paths, PASSPHRASE)
+    paths.unlock_file.unlink()
+    with pytest.raises(StoreError, match="no unlock file"):
+        Store.open(paths, PASSPHRASE)
+
+
+# -- full disk --------------------------------------------------------------------------------
+
+
+def test_full_disk_is_storage_full_and_keeps_what_was_stored(paths):
+    store = Store.open(paths, PASSPHRASE)
+    store.add_messages(message(i) for i in range(50))
+    (pages,) = store._db.execute("PRAGMA page_count").fetchone()
+    # SQLite's page limit produces exactly the error a full disk does (SQLITE_FULL).
+    store._db.execute(f"PRAGMA max_page_count = {pages + 2}")
+    big = "x" * 3000
+    with pytest.raises(StorageFull) as full:
+        for i in range(50, 200):
+            store.add_message(message(i, text=f"{big} {i}"))
+    assert "disk is full" in str(full.value) and "nothing saved earlier was lost" in str(full.value)
+    with pytest.raises(StorageFull):
+        store.add_messages(message(i, text=big) for i in range(1000, 1100))
+    store.close()
+    with Store.open(paths, PASSPHRASE) as reopened:
+        kept = reopened.latest("g1", limit=1000)
+        assert [m.seq for m in kept[:50]] == list(range(50))
+        assert all(m.seq < 1000 for m in kept)  # the failed batch left nothing half-written
+        assert reopened.get_message("g1", "m0") == message(0)
+
+
+# -- wipe -------------------------------------------------------------------------------------
+
+
+def test_wipe_leaves_nothing_behind(paths, memory_keyring):
+    store = Store.open(paths)
+    store.add_messages(message(i) for i in range(20))
+    store.export_group("g1", paths.exports_dir / "g1.txt")
+    store.close()
+    save_settings(paths, Settings(theme="light"))
+    (paths.themes_dir / "mine.toml").write_text("name = 'mine'\n")
+    assert memory_keyring.entries
+    assert wipe(paths) == []
+    assert not paths.home.exists()
+    assert memory_keyring.entries == {}
+    assert wipe(paths) == []  # wiping twice is harmless
+
+
+def test_wipe_of_passphrase_home_and_what_it_cannot_remove(paths):
+    with Store.open(paths, PASSPHRASE) as store:
+        store.add_message(message(1))
+    (paths.home / "notes.txt").write_text("the user's own file")
+    problems = wipe(paths)
+    assert len(problems) == 1
+    assert "notes.txt" in problems[0] and "left alone" in problems[0]
+    assert sorted(p.name for p in paths.home.iterdir()) == ["notes.txt"]
+
+
+def test_wipe_reports_a_keyring_that_refuses(paths, memory_keyring):
+    Store.open(paths).close()
+
+    def refuse(service, username):
+        raise keyring.errors.KeyringError("keyring is locked")
+
+    memory_keyring.delete_password = refuse
+    problems = wipe(paths)
+    assert len(problems) == 1 and "could not be removed" in problems[0]
+    assert not paths.db_file.exists()
