@@ -1,0 +1,717 @@
+"""The relay's HTTP API (contract §1) as a Starlette app: `create_app(config)`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import json
+import os
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from peertui.core.auth import MAX_CLOCK_SKEW_MS, AuthError, verify_request
+from peertui.core.encoding import EncodingError, b64d, b64e
+from peertui.core.ids import invite_secret_hash
+from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
+from peertui_relay.config import RelayConfig
+from peertui_relay.errors import ApiError, invalid
+from peertui_relay.hub import Group, event_json, gap_frame, sse_frame
+from peertui_relay.limits import NonceCache, TokenBuckets
+from peertui_relay.openapi import OPENAPI
+from peertui_relay.storage import (
+    VISIBLE_TO_ALL,
+    VISIBLE_TO_MODS,
+    VISIBLE_TO_ONE,
+    InviteRefused,
+    SqliteStorage,
+    StoredEvent,
+)
+
+MAX_ENVELOPE = 48 * 1024
+MAX_SEALED = 16 * 1024
+PAGE = 500
+MAX_RETENTION_DAYS = 3650
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Relay:
+    """Everything the handlers share: storage (on one worker thread), groups and guards."""
+
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+        self.storage = SqliteStorage(config.data_dir)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
+        self.groups: dict[str, Group] = {}
+        self.nonces = NonceCache(MAX_CLOCK_SKEW_MS)
+        self.buckets = TokenBuckets(config.rate_per_second, config.rate_burst)
+        self.create_lock = asyncio.Lock()
+        self.status_counts: Counter[str] = Counter()
+        self.stored_events = 0
+
+    async def db(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+
+    async def load(self) -> None:
+        for record in await self.db(self.storage.groups):
+            roster = await self.db(self.storage.roster, record.group_id)
+            self.groups[record.group_id] = Group.from_roster(
+                roster, record.retention_ms, record.bytes_used
+            )
+        self.stored_events = await self.db(self.storage.stored_events)
+
+    async def purge_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.purge_interval_seconds)
+            await self.purge()
+
+    async def purge(self) -> None:
+        await self.db(self.storage.purge, _now_ms(), self.config.retention_seconds * 1000)
+        for record in await self.db(self.storage.groups):
+            if record.group_id in self.groups:
+                self.groups[record.group_id].bytes_used = record.bytes_used
+        self.stored_events = await self.db(self.storage.stored_events)
+
+    def close(self) -> None:
+        for group in self.groups.values():
+            group.close_all()
+        self._worker.shutdown(wait=True)
+        self.storage.close()
+
+    # -- request plumbing ----------------------------------------------------------------
+
+    async def read_body(self, request: Request) -> bytes:
+        limit = self.config.max_body_bytes
+        too_large = ApiError(
+            413,
+            "body_too_large",
+            f"The request body is larger than this relay accepts ({limit // 1024} KiB).",
+        )
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def authenticate(self, request: Request) -> tuple[bytes, bytes]:
+        """Check size, signature, replay and rate; return (signer key, body)."""
+        body = await self.read_body(request)
+        raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
+        query = request.scope.get("query_string", b"")
+        path_qs = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        now = _now_ms()
+        try:
+            key, nonce, ts = verify_request(request.headers, request.method, path_qs, body, now)
+        except AuthError as exc:
+            raise ApiError(
+                401, "unauthenticated", f"The relay could not authenticate this request: {exc}."
+            ) from None
+        refusal = self.nonces.check_and_add(nonce, ts, now)
+        if refusal:
+            raise ApiError(401, "replayed_request", refusal)
+        wait = self.buckets.take(key)
+        if wait:
+            raise ApiError(
+                429,
+                "rate_limited",
+                "Too many requests from this key; wait a moment and try again.",
+                retry_after=wait,
+            )
+        return key, body
+
+    def group(self, group_id: str) -> Group:
+        group = self.groups.get(group_id)
+        if group is None:
+            raise ApiError(
+                404, "group_not_found", "This relay has no group with that id; check the invite."
+            )
+        return group
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise ApiError(
+            422, "invalid_field", "The request body must be a JSON object.", field="body"
+        )
+    return value
+
+
+def _b64_field(
+    obj: dict[str, Any],
+    name: str,
+    *,
+    length: int | None = None,
+    max_bytes: int | None = None,
+    required: bool = True,
+) -> bytes | None:
+    if name not in obj and not required:
+        return None
+    if name not in obj:
+        raise invalid(name, f"The field '{name}' is required.")
+    try:
+        data = b64d(obj[name], length=length, field=name)
+    except EncodingError as exc:
+        raise invalid(name, f"The field '{name}' is wrong: {exc}.") from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
+    return data
+
+
+def _int_field(
+    obj: dict[str, Any], name: str, low: int, high: int, *, required: bool = True
+) -> int | None:
+    if name not in obj and not required:
+        return None
+    value = obj.get(name)
+    if type(value) is not int or not low <= value <= high:
+        raise invalid(name, f"The field '{name}' must be a whole number from {low} to {high}.")
+    return value
+
+
+def _int_param(text: str | None, name: str) -> int:
+    if text is None or text == "":
+        return 0
+    if not text.isdigit() or len(text) > 18:
+        raise invalid(name, f"'{name}' must be a non-negative whole number.")
+    return int(text)
+
+
+def _require_member(group: Group, key: bytes) -> None:
+    if key in group.state.banned:
+        raise ApiError(403, "banned", "This key is banned from this group.")
+    if not group.state.is_member(key):
+        raise ApiError(
+            403, "not_member", "This key is not a member of this group; ask the host for an invite."
+        )
+
+
+def _require_moderator(group: Group, key: bytes) -> None:
+    _require_member(group, key)
+    if not group.state.is_moderator(key):
+        raise ApiError(
+            403, "not_moderator", "Only the owner or a moderator of this group can do this."
+        )
+
+
+def _require_may_post(group: Group, key: bytes, now: int) -> None:
+    _require_member(group, key)
+    state = group.state
+    if state.is_muted(key, now):
+        until = state.muted_until[key]
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(until / 1000))
+        raise ApiError(
+            403, "muted", f"You were muted by the moderators until {when}.", extra={"until": until}
+        )
+    if state.readonly and not state.is_moderator(key):
+        raise ApiError(
+            403, "read_only", "The group is read-only for now: only moderators may post."
+        )
+
+
+def create_app(config: RelayConfig) -> Starlette:
+    relay = Relay(config)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def metrics(request: Request) -> Response:
+        subscribers = sum(len(g.subscribers) for g in relay.groups.values())
+        lines = [
+            "# HELP peertui_relay_groups Groups hosted by this relay.",
+            "# TYPE peertui_relay_groups gauge",
+            f"peertui_relay_groups {len(relay.groups)}",
+            "# HELP peertui_relay_stored_events Events currently stored (all groups).",
+            "# TYPE peertui_relay_stored_events gauge",
+            f"peertui_relay_stored_events {relay.stored_events}",
+            "# HELP peertui_relay_subscribers Open event streams.",
+            "# TYPE peertui_relay_subscribers gauge",
+            f"peertui_relay_subscribers {subscribers}",
+            "# HELP peertui_relay_requests_total Requests answered, by status class.",
+            "# TYPE peertui_relay_requests_total counter",
+        ]
+        for status_class in ("2xx", "3xx", "4xx", "5xx"):
+            count = relay.status_counts[status_class]
+            lines.append(f'peertui_relay_requests_total{{status="{status_class}"}} {count}')
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(OPENAPI)
+
+    async def create_group(request: Request) -> Response:
+        key, body = await relay.authenticate(request)
+        obj = _json_object(body)
+        try:
+            state = RosterState.from_genesis(obj.get("genesis"))
+        except RosterError as exc:
+            raise invalid("genesis", f"The genesis roster event is not valid: {exc}.") from None
+        if state.owner != key:
+            raise invalid(
+                "genesis", "The genesis must be signed by the key that signs the request."
+            )
+        days = _int_field(obj, "retention_days", 1, MAX_RETENTION_DAYS, required=False)
+        retention_ms = (days * 86_400_000) if days else config.retention_seconds * 1000
+        async with relay.create_lock:
+            if state.group_id in relay.groups:
+                raise ApiError(
+                    409, "group_exists", "A group with this owner key already exists on this relay."
+                )
+            if len(relay.groups) >= config.max_groups:
+                raise ApiError(
+                    507,
+                    "quota_exceeded",
+                    "This relay hosts as many groups as it allows; try another relay.",
+                )
+            now = _now_ms()
+            genesis = obj["genesis"]
+            seq = await relay.db(
+                relay.storage.create_group, state.group_id, key, retention_ms, genesis, now
+            )
+            relay.groups[state.group_id] = Group(state.group_id, state, retention_ms, 0)
+            relay.stored_events += 1
+        return JSONResponse({"group_id": state.group_id, "seq": seq}, status_code=201)
+
+    async def get_roster(request: Request) -> Response:
+        key, _ = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        _require_member(group, key)
+        events = await relay.db(relay.storage.roster, group.group_id)
+        return JSONResponse({"events": events})
+
+    async def post_roster(request: Request) -> Response:
+        key, body = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        event = _json_object(body).get("event")
+        if not isinstance(event, dict):
+            raise invalid("event", "The field 'event' must be a roster event object.")
+        if event.get("signer") != b64e(key):
+            raise invalid("event", "A roster event must be sent by the key that signed it.")
+        async with group.lock:
+            state = group.state
+            if event.get("index") != state.next_index or event.get("prev") != state.head_hash:
+                raise ApiError(
+                    409,
+                    "roster_conflict",
+                    f"The roster has moved on (next index is {state.next_index}); "
+                    "fetch the roster and try again.",
+                )
+            if key in state.banned:
+                raise ApiError(403, "banned", "This key is banned from this group.")
+            if event.get("kind") != "leave" and state.role_of(key) not in (OWNER, MODERATOR):
+                raise ApiError(
+                    403,
+                    "not_moderator",
+                    "Only the owner or a moderator can sign this roster event.",
+                )
+            candidate = copy.deepcopy(state)
+            try:
+                candidate.apply(event)
+            except RosterError as exc:
+                raise invalid("event", f"The roster event was refused: {exc}.") from None
+            kind = event["kind"]
+            target = b64d(event["target"], length=32) if event["target"] else b""
+            delete_seq = event["value"] if kind == "delete" else 0
+            now = _now_ms()
+            seq = await relay.db(
+                relay.storage.append_roster,
+                group.group_id,
+                event,
+                key,
+                now,
+                target if kind == "admit" else b"",
+                delete_seq,
+            )
+            group.state = candidate
+            closing = group.note_membership_change(event)
+            relay.stored_events += 1
+            group.publish(StoredEvent(seq, "roster", key, now, {"event": event}), VISIBLE_TO_ALL)
+            if closing:
+                group.close_streams(closing)
+        return JSONResponse({"seq": seq, "index": event["index"]}, status_code=201)
+
+    async def add_invite(request: Request) -> Response:
+        key, body = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        _require_moderator(group, key)
+        obj = _json_object(body)
+        secret_hash = b64e(_b64_field(obj, "secret_hash", length=32))
+        now = _now_ms()
+        expires_at = _int_field(obj, "expires_at", now + 1, now + 366 * 86_400_000)
+        uses = _int_field(obj, "uses", 1, 1000)
+        await relay.db(relay.storage.put_invite, group.group_id, secret_hash, expires_at, uses)
+        return JSONResponse(
+            {"secret_hash": secret_hash, "expires_at": expires_at, "uses": uses}, status_code=201
+        )
+
+    async def revoke_invite(request: Request) -> Response:
+        key, _ = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        _require_moderator(group, key)
+        await relay.db(
+            relay.storage.delete_invite, group.group_id, request.path_params["secret_hash"]
+        )
+        return Response(status_code=204)
+
+    async def request_join(request: Request) -> Response:
+        key, body = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        obj = _json_object(body)
+        secret = _b64_field(obj, "invite_secret", length=32)
+        sealed = _b64_field(obj, "sealed", max_bytes=MAX_SEALED)
+        if key in group.state.banned:
+            raise ApiError(403, "banned", "This key is banned from this group.")
+        if group.state.is_member(key):
+            raise ApiError(409, "already_member", "This key is already a member of this group.")
+        now = _now_ms()
+        async with group.lock:
+            try:
+                request_id, seq, is_new = await relay.db(
+                    relay.storage.request_join,
+                    group.group_id,
+                    invite_secret_hash(secret),
+                    key,
+                    b64e(sealed),
+                    b64e(os.urandom(12)),
+                    now,
+                )
+            except InviteRefused as exc:
+                raise ApiError(403, "invite_refused", str(exc)) from None
+            if is_new:
+                relay.stored_events += 1
+                body = {"request_id": request_id, "key": b64e(key), "sealed": b64e(sealed)}
+                group.publish(StoredEvent(seq, "join_request", key, now, body), VISIBLE_TO_MODS)
+        return JSONResponse({"request_id": request_id, "seq": seq}, status_code=202)
+
+    async def list_join_requests(request: Request) -> Response:
+        key, _ = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        _require_moderator(group, key)
+        records = await relay.db(relay.storage.join_requests, group.group_id)
+        return JSONResponse(
+            {
+                "requests": [
+                    {"request_id": r.request_id, "key": b64e(r.key), "sealed": r.sealed, "ts": r.ts}
+                    for r in records
+                ]
+            }
+        )
+
+    async def deny_join(request: Request) -> Response:
+        key, body = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        _require_moderator(group, key)
+        reason = _b64_field(
+            _json_object(body) if body else {},
+            "sealed_reason",
+            max_bytes=MAX_SEALED,
+            required=False,
+        )
+        denied = await relay.db(
+            relay.storage.deny_join,
+            group.group_id,
+            request.path_params["rid"],
+            b64e(reason) if reason else None,
+        )
+        if not denied:
+            raise ApiError(
+                404, "join_request_not_found", "There is no pending join request with that id."
+            )
+        return JSONResponse({"request_id": request.path_params["rid"], "status": "denied"})
+
+    async def membership(request: Request) -> Response:
+        key, _ = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        state = group.state
+        answer: dict[str, Any] = {"status": "unknown", "role": None, "sealed_reason": None}
+        if key in state.banned:
+            answer["status"] = "banned"
+        elif state.is_member(key):
+            answer.update(status="member", role=state.role_of(key))
+        elif key in group.removed:
+            answer["status"] = "removed"
+        else:
+            record = await relay.db(relay.storage.join_request_for, group.group_id, key)
+            if record is not None and record.status in ("pending", "denied"):
+                answer.update(status=record.status, sealed_reason=record.sealed_reason)
+        return JSONResponse(answer)
+
+    async def post_message(request: Request) -> Response:
+        key, body = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        now = _now_ms()
+        _require_may_post(group, key, now)
+        envelope = _b64_field(_json_object(body), "envelope", max_bytes=MAX_ENVELOPE)
+        async with group.lock:
+            wait = _slow_mode_wait(group, key)
+            if wait:
+                raise ApiError(
+                    429,
+                    "slow_mode",
+                    f"Slow mode is on: you can post again in {int(wait + 0.999)} seconds.",
+                    retry_after=wait,
+                )
+            payload = {"envelope": b64e(envelope)}
+            seq = await _append(group, "message", key, now, payload, VISIBLE_TO_ALL, b"")
+            group.last_post[key] = time.monotonic()
+        return JSONResponse({"seq": seq}, status_code=201)
+
+    def _slow_mode_wait(group: Group, key: bytes) -> float:
+        seconds = group.state.slowmode_seconds
+        if not seconds or group.state.is_moderator(key) or key not in group.last_post:
+            return 0.0
+        return max(0.0, seconds - (time.monotonic() - group.last_post[key]))
+
+    async def _append(
+        group: Group,
+        kind: str,
+        key: bytes,
+        now: int,
+        payload: dict[str, Any],
+        visible: str,
+        recipient: bytes,
+    ) -> int:
+        size = len(json.dumps(payload, separators=(",", ":")))
+        if group.bytes_used + size > config.group_quota_bytes:
+            raise ApiError(
+                507,
+                "quota_exceeded",
+                "This group has used all the storage the relay allows it; old messages "
+                "free space as they expire.",
+            )
+        seq = await relay.db(
+            relay.storage.append_event, group.group_id, kind, key, now, payload, visible, recipient
+        )
+        group.bytes_used += size
+        relay.stored_events += 1
+        group.publish(StoredEvent(seq, kind, key, now, payload), visible, recipient)
+        return seq
+
+    async def send_direct(request: Request) -> Response:
+        key, body = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        _require_member(group, key)
+        obj = _json_object(body)
+        to = _b64_field(obj, "to", length=32)
+        payload = _b64_field(obj, "payload", max_bytes=MAX_ENVELOPE)
+        if not group.state.is_member(to):
+            raise invalid("to", "The recipient 'to' is not a member of this group.")
+        async with group.lock:
+            seq = await _append(
+                group,
+                "direct",
+                key,
+                _now_ms(),
+                {"to": b64e(to), "payload": b64e(payload)},
+                VISIBLE_TO_ONE,
+                to,
+            )
+        return JSONResponse({"seq": seq}, status_code=201)
+
+    async def read_log(request: Request) -> Response:
+        key, _ = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        _require_member(group, key)
+        since = _int_param(request.query_params.get("since"), "since")
+        limit = _int_param(request.query_params.get("limit"), "limit") or PAGE
+        if limit > PAGE:
+            raise invalid("limit", f"'limit' may be at most {PAGE}.")
+        events, purged, last_seq = await relay.db(
+            relay.storage.read, group.group_id, since, limit, key, group.state.is_moderator(key)
+        )
+        gap = {"requested": since, "first_available": purged + 1} if purged > since else None
+        if len(events) == limit:
+            last_seq = events[-1].seq
+        return JSONResponse(
+            {"events": [event_json(e) for e in events], "gap": gap, "last_seq": last_seq}
+        )
+
+    async def stream_events(request: Request) -> Response:
+        key, _ = await relay.authenticate(request)
+        group = relay.group(request.path_params["gid"])
+        _require_member(group, key)
+        last_event_id = request.headers.get("last-event-id")
+        if last_event_id is not None:
+            since = _int_param(last_event_id.strip(), "Last-Event-ID")
+        else:
+            since = _int_param(request.query_params.get("since"), "since")
+        subscriber = group.subscribe(key, config.subscriber_queue)
+        return EventStream(relay, group, subscriber, since)
+
+    routes = [
+        Route("/v1/health", health, methods=["GET"]),
+        Route("/v1/metrics", metrics, methods=["GET"]),
+        Route("/v1/openapi.json", openapi, methods=["GET"]),
+        Route("/v1/groups", create_group, methods=["POST"]),
+        Route("/v1/groups/{gid}/roster", get_roster, methods=["GET"]),
+        Route("/v1/groups/{gid}/roster", post_roster, methods=["POST"]),
+        Route("/v1/groups/{gid}/invites", add_invite, methods=["POST"]),
+        Route("/v1/groups/{gid}/invites/{secret_hash}", revoke_invite, methods=["DELETE"]),
+        Route("/v1/groups/{gid}/join-requests", request_join, methods=["POST"]),
+        Route("/v1/groups/{gid}/join-requests", list_join_requests, methods=["GET"]),
+        Route("/v1/groups/{gid}/join-requests/{rid}/deny", deny_join, methods=["POST"]),
+        Route("/v1/groups/{gid}/membership", membership, methods=["GET"]),
+        Route("/v1/groups/{gid}/messages", post_message, methods=["POST"]),
+        Route("/v1/groups/{gid}/direct", send_direct, methods=["POST"]),
+        Route("/v1/groups/{gid}/events", stream_events, methods=["GET"]),
+        Route("/v1/groups/{gid}/log", read_log, methods=["GET"]),
+    ]
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        return exc.response()  # type: ignore[attr-defined]
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        if status == 404:
+            error = ApiError(404, "not_found", "There is no such endpoint on this relay.")
+        elif status == 405:
+            error = ApiError(
+                405, "method_not_allowed", "This endpoint does not accept that method."
+            )
+        else:
+            error = ApiError(status, "http_error", str(getattr(exc, "detail", "Request refused.")))
+        return error.response()
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        return ApiError(
+            500,
+            "internal_error",
+            "The relay failed to handle this request; it has been counted, please try again later.",
+        ).response()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await relay.load()
+        purger = asyncio.create_task(relay.purge_forever())
+        try:
+            yield
+        finally:
+            purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purger
+            relay.close()
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected},
+    )
+    app.state.relay = relay
+    return _CountStatuses(app, relay.status_counts)
+
+
+class EventStream:
+    """An SSE response that replays stored events after `since`, then forwards live ones.
+
+    It subscribes before reading the backlog, so nothing committed in between is missed, and
+    drops live frames it already sent from the backlog (by seq). It watches for the client
+    going away, since writes to a closed connection do not fail under uvicorn.
+    """
+
+    def __init__(self, relay: Relay, group: Group, subscriber, since: int) -> None:
+        self.relay, self.group, self.subscriber, self.since = relay, group, subscriber, since
+
+    async def __call__(self, scope, receive, send) -> None:
+        subscriber = self.subscriber
+
+        async def watch_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            subscriber.close()
+
+        watcher = asyncio.create_task(watch_disconnect())
+        try:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"text/event-stream; charset=utf-8"),
+                        (b"cache-control", b"no-cache"),
+                        (b"x-accel-buffering", b"no"),
+                    ],
+                }
+            )
+            last = await self._send_backlog(send)
+            keepalive = self.relay.config.keepalive_seconds
+            while not subscriber.closed:
+                batch = await subscriber.next_batch(keepalive)
+                if subscriber.closed:
+                    break
+                fresh = [frame for seq, frame in batch if seq > last]
+                if batch:
+                    last = max(last, batch[-1][0])
+                chunk = b"".join(fresh) if batch else b": keepalive\n\n"
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:
+            pass  # the client went away mid-write; it resumes from its last id
+        finally:
+            watcher.cancel()
+            self.group.unsubscribe(subscriber)
+
+    async def _send_backlog(self, send) -> int:
+        last = self.since
+        key = self.subscriber.key
+        while not self.subscriber.closed:
+            events, purged, _ = await self.relay.db(
+                self.relay.storage.read,
+                self.group.group_id,
+                last,
+                PAGE,
+                key,
+                self.group.state.is_moderator(key),
+            )
+            chunks = []
+            if purged > last:
+                chunks.append(gap_frame(last, purged + 1))
+                last = purged
+            for event in events:
+                chunks.append(sse_frame(event))
+                last = event.seq
+            if chunks:
+                await send(
+                    {"type": "http.response.body", "body": b"".join(chunks), "more_body": True}
+                )
+            if len(events) < PAGE:
+                break
+        return last
+
+
+class _CountStatuses:
+    """ASGI wrapper counting answers by status class for /v1/metrics."""
+
+    def __init__(self, app: Starlette, counts: Counter[str]) -> None:
+        self.app, self.counts = app, counts
+        self.state = app.state
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def counting_send(message) -> None:
+            if message["type"] == "http.response.start":
+                self.counts[f"{message['status'] // 100}xx"] += 1
+            await send(message)
+
+        await self.app(scope, receive, counting_send)

@@ -1,0 +1,22 @@
+"""Relay settings, shared by the command line, the embedded relay and tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DAY_SECONDS = 86_400
+
+
+@dataclass
+class RelayConfig:
+    data_dir: Path
+    retention_seconds: int = 14 * DAY_SECONDS  # the longest any group may keep events
+    purge_interval_seconds: float = 600.0
+    keepalive_seconds: float = 15.0
+    max_body_bytes: int = 80 * 1024  # a 48 KiB envelope is 64 KiB of base64 plus JSON
+    group_quota_bytes: int = 256 * 1024 * 1024
+    rate_per_second: float = 20.0  # per signing key
+    rate_burst: int = 100
+    max_groups: int = 10_000
+    subscriber_queue: int = 2_000  # events buffered per slow subscriber before it is dropped

@@ -1,0 +1,345 @@
+"""The relay's OpenAPI 3.0 document, written by hand to match `app.py` (served at /v1/openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_B64 = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string"},
+                "retry_after": {"type": "integer"},
+                "until": {"type": "integer"},
+            },
+        }
+    },
+}
+_ROSTER_EVENT = {
+    "type": "object",
+    "required": [
+        "v",
+        "group",
+        "index",
+        "prev",
+        "kind",
+        "signer",
+        "target",
+        "role",
+        "until",
+        "value",
+        "ts",
+        "sig",
+    ],
+    "properties": {
+        "v": {"type": "integer"},
+        "group": _B64,
+        "index": {"type": "integer", "minimum": 0},
+        "prev": {"type": "string"},
+        "kind": {"type": "string"},
+        "signer": _B64,
+        "target": _B64,
+        "role": {"type": "string"},
+        "until": {"type": "integer"},
+        "value": {},
+        "ts": {"type": "integer"},
+        "sig": _B64,
+    },
+}
+_SIGNATURE_HEADERS = ["PeertuiKey", "PeertuiTime", "PeertuiNonce", "PeertuiSignature"]
+_SIGNED = [{name: [] for name in _SIGNATURE_HEADERS}]
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    return {
+        str(s): {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
+        for s in (400, 401, 413, 429, *statuses)
+    }
+
+
+def _json_body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _ok(status: int, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    if schema is None:
+        return {str(status): {"description": "done"}}
+    return {
+        str(status): {"description": "done", "content": {"application/json": {"schema": schema}}}
+    }
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query_int(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 0},
+    }
+
+
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    body: dict[str, Any] | None = None,
+    params: list[dict[str, Any]] | None = None,
+    signed: bool = True,
+    errors: tuple[int, ...] = (403, 404, 422),
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {**responses, **_errors(*errors)}}
+    if body is not None:
+        op["requestBody"] = body
+    if params:
+        op["parameters"] = params
+    op["security"] = _SIGNED if signed else []
+    return op
+
+
+_GID = _path_param("gid")
+_EVENT_LIST = {
+    "type": "object",
+    "properties": {"events": {"type": "array", "items": {"type": "object"}}},
+}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "peertui relay",
+        "version": "1",
+        "description": "Stores and forwards end-to-end encrypted group events.",
+    },
+    "components": {
+        "securitySchemes": {
+            "PeertuiKey": {"type": "apiKey", "in": "header", "name": "X-Peertui-Key"},
+            "PeertuiTime": {"type": "apiKey", "in": "header", "name": "X-Peertui-Time"},
+            "PeertuiNonce": {"type": "apiKey", "in": "header", "name": "X-Peertui-Nonce"},
+            "PeertuiSignature": {"type": "apiKey", "in": "header", "name": "X-Peertui-Signature"},
+        }
+    },
+    "paths": {
+        "/v1/health": {
+            "get": _op("Liveness", _ok(200, {"type": "object"}), signed=False, errors=())
+        },
+        "/v1/metrics": {
+            "get": {
+                "summary": "Prometheus metrics",
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "text exposition format",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+        "/v1/openapi.json": {
+            "get": _op("This document", _ok(200, {"type": "object"}), signed=False, errors=())
+        },
+        "/v1/groups": {
+            "post": _op(
+                "Register a group by its genesis roster event",
+                _ok(
+                    201,
+                    {
+                        "type": "object",
+                        "properties": {"group_id": _B64, "seq": {"type": "integer"}},
+                    },
+                ),
+                body=_json_body(
+                    {
+                        "type": "object",
+                        "required": ["genesis"],
+                        "properties": {
+                            "genesis": _ROSTER_EVENT,
+                            "retention_days": {"type": "integer", "minimum": 1},
+                        },
+                    }
+                ),
+                errors=(409, 422, 507),
+            )
+        },
+        "/v1/groups/{gid}/roster": {
+            "get": _op("The whole roster log", _ok(200, _EVENT_LIST), params=[_GID]),
+            "post": _op(
+                "Append a roster event",
+                _ok(201, {"type": "object"}),
+                params=[_GID],
+                body=_json_body(
+                    {
+                        "type": "object",
+                        "required": ["event"],
+                        "properties": {"event": _ROSTER_EVENT},
+                    }
+                ),
+                errors=(403, 404, 409, 422),
+            ),
+        },
+        "/v1/groups/{gid}/invites": {
+            "post": _op(
+                "Register an invite by the hash of its secret",
+                _ok(201, {"type": "object"}),
+                params=[_GID],
+                body=_json_body(
+                    {
+                        "type": "object",
+                        "required": ["secret_hash", "expires_at", "uses"],
+                        "properties": {
+                            "secret_hash": _B64,
+                            "expires_at": {"type": "integer"},
+                            "uses": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        },
+                    }
+                ),
+            )
+        },
+        "/v1/groups/{gid}/invites/{secret_hash}": {
+            "delete": _op(
+                "Revoke an invite",
+                _ok(204),
+                params=[_GID, _path_param("secret_hash")],
+            )
+        },
+        "/v1/groups/{gid}/join-requests": {
+            "post": _op(
+                "Ask to join with an invite secret",
+                _ok(
+                    202,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "request_id": {"type": "string"},
+                            "seq": {"type": "integer"},
+                        },
+                    },
+                ),
+                params=[_GID],
+                body=_json_body(
+                    {
+                        "type": "object",
+                        "required": ["invite_secret", "sealed"],
+                        "properties": {"invite_secret": _B64, "sealed": _B64},
+                    }
+                ),
+                errors=(403, 404, 409, 422),
+            ),
+            "get": _op(
+                "Pending join requests (moderators)", _ok(200, {"type": "object"}), params=[_GID]
+            ),
+        },
+        "/v1/groups/{gid}/join-requests/{rid}/deny": {
+            "post": _op(
+                "Deny a pending join request",
+                _ok(200, {"type": "object"}),
+                params=[_GID, _path_param("rid")],
+                body=_json_body(
+                    {"type": "object", "properties": {"sealed_reason": _B64}}, required=False
+                ),
+            )
+        },
+        "/v1/groups/{gid}/membership": {
+            "get": _op(
+                "This key's standing in the group",
+                _ok(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "status": {
+                                "type": "string",
+                                "enum": [
+                                    "member",
+                                    "pending",
+                                    "denied",
+                                    "removed",
+                                    "banned",
+                                    "unknown",
+                                ],
+                            },
+                            "role": {"type": "string", "nullable": True},
+                            "sealed_reason": {"type": "string", "nullable": True},
+                        },
+                    },
+                ),
+                params=[_GID],
+            )
+        },
+        "/v1/groups/{gid}/messages": {
+            "post": _op(
+                "Post an encrypted envelope",
+                _ok(201, {"type": "object"}),
+                params=[_GID],
+                body=_json_body(
+                    {"type": "object", "required": ["envelope"], "properties": {"envelope": _B64}}
+                ),
+                errors=(403, 404, 422, 507),
+            )
+        },
+        "/v1/groups/{gid}/direct": {
+            "post": _op(
+                "Deliver a payload to one member",
+                _ok(201, {"type": "object"}),
+                params=[_GID],
+                body=_json_body(
+                    {
+                        "type": "object",
+                        "required": ["to", "payload"],
+                        "properties": {"to": _B64, "payload": _B64},
+                    }
+                ),
+                errors=(403, 404, 422, 507),
+            )
+        },
+        "/v1/groups/{gid}/events": {
+            "get": {
+                "summary": "Server-Sent Events stream of the group's events",
+                "parameters": [
+                    _GID,
+                    _query_int("since"),
+                    {
+                        "name": "Last-Event-ID",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "security": _SIGNED,
+                "responses": {
+                    "200": {
+                        "description": "event stream",
+                        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                    },
+                    **_errors(403, 404, 422),
+                },
+            }
+        },
+        "/v1/groups/{gid}/log": {
+            "get": _op(
+                "Stored events after a position, as JSON",
+                _ok(
+                    200,
+                    {
+                        "type": "object",
+                        "properties": {
+                            "events": {"type": "array"},
+                            "gap": {"type": "object", "nullable": True},
+                            "last_seq": {"type": "integer"},
+                        },
+                    },
+                ),
+                params=[_GID, _query_int("since"), _query_int("limit")],
+            )
+        },
+    },
+}

@@ -1,0 +1,342 @@
+"""Durable storage for the relay: groups, the roster log, the event log, invites, join requests.
+
+The relay holds only ciphertext and public keys, so stdlib sqlite3 is enough. Every write is
+one committed transaction (WAL, synchronous=FULL) before the caller acknowledges it, so a
+`kill -9` never loses an acknowledged post. All methods are blocking; the app runs them on one
+worker thread (`Storage` is not safe to share between threads concurrently).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from peertui.core.encoding import b64e
+
+# Who may see a stored event: every member, only the moderators, or one recipient key.
+VISIBLE_TO_ALL, VISIBLE_TO_MODS, VISIBLE_TO_ONE = "all", "mods", "one"
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    kind: str
+    sender: bytes
+    ts: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    group_id: str
+    owner: bytes
+    retention_ms: int
+    last_seq: int
+    purged_through: int
+    bytes_used: int
+
+
+@dataclass(frozen=True)
+class JoinRequestRecord:
+    request_id: str
+    key: bytes
+    sealed: str
+    ts: int
+    status: str  # pending | denied | admitted
+    seq: int
+    sealed_reason: str | None
+
+
+class InviteRefused(Exception):
+    """The invite secret does not open this group; `str()` says why."""
+
+
+class Storage(Protocol):
+    def close(self) -> None: ...
+    def groups(self) -> list[GroupRecord]: ...
+    def create_group(
+        self, group_id: str, owner: bytes, retention_ms: int, genesis: dict[str, Any], ts: int
+    ) -> int | None: ...
+    def roster(self, group_id: str) -> list[dict[str, Any]]: ...
+    def append_event(
+        self,
+        group_id: str,
+        kind: str,
+        sender: bytes,
+        ts: int,
+        body: dict[str, Any],
+        visible: str,
+        recipient: bytes = b"",
+    ) -> int: ...
+    def append_roster(
+        self,
+        group_id: str,
+        event: dict[str, Any],
+        sender: bytes,
+        ts: int,
+        admitted: bytes = b"",
+        delete_seq: int = 0,
+    ) -> int: ...
+    def read(
+        self, group_id: str, since: int, limit: int, reader: bytes, reader_is_mod: bool
+    ) -> tuple[list[StoredEvent], int, int]: ...
+    def put_invite(self, group_id: str, secret_hash: str, expires_at: int, uses: int) -> None: ...
+    def delete_invite(self, group_id: str, secret_hash: str) -> bool: ...
+    def request_join(
+        self, group_id: str, secret_hash: str, key: bytes, sealed: str, request_id: str, now: int
+    ) -> tuple[str, int, bool]: ...
+    def join_requests(self, group_id: str, status: str = "pending") -> list[JoinRequestRecord]: ...
+    def join_request_for(self, group_id: str, key: bytes) -> JoinRequestRecord | None: ...
+    def deny_join(self, group_id: str, request_id: str, sealed_reason: str | None) -> bool: ...
+    def purge(self, now: int, max_retention_ms: int) -> dict[str, int]: ...
+    def stored_events(self) -> int: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS groups (
+    group_id TEXT PRIMARY KEY, owner BLOB NOT NULL, created_ms INTEGER NOT NULL,
+    retention_ms INTEGER NOT NULL, last_seq INTEGER NOT NULL DEFAULT 0,
+    purged_through INTEGER NOT NULL DEFAULT 0, bytes_used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS roster (
+    group_id TEXT NOT NULL, idx INTEGER NOT NULL, event TEXT NOT NULL,
+    PRIMARY KEY (group_id, idx));
+CREATE TABLE IF NOT EXISTS events (
+    group_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, sender BLOB NOT NULL,
+    ts INTEGER NOT NULL, body TEXT NOT NULL, size INTEGER NOT NULL, visible TEXT NOT NULL,
+    recipient BLOB NOT NULL DEFAULT x'', PRIMARY KEY (group_id, seq));
+CREATE INDEX IF NOT EXISTS events_by_time ON events (group_id, ts);
+CREATE TABLE IF NOT EXISTS invites (
+    group_id TEXT NOT NULL, secret_hash TEXT NOT NULL, expires_at INTEGER NOT NULL,
+    uses_left INTEGER NOT NULL, PRIMARY KEY (group_id, secret_hash));
+CREATE TABLE IF NOT EXISTS join_requests (
+    group_id TEXT NOT NULL, key BLOB NOT NULL, request_id TEXT NOT NULL, sealed TEXT NOT NULL,
+    ts INTEGER NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL, sealed_reason TEXT,
+    PRIMARY KEY (group_id, key));
+"""
+
+
+class SqliteStorage:
+    def __init__(self, data_dir: str | Path) -> None:
+        path = Path(data_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path / "relay.sqlite3"
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _tx(self):
+        return _Transaction(self._db)
+
+    def groups(self) -> list[GroupRecord]:
+        rows = self._db.execute(
+            "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used FROM groups"
+        ).fetchall()
+        return [GroupRecord(*row) for row in rows]
+
+    def create_group(self, group_id, owner, retention_ms, genesis, ts):
+        """Store a new group with its genesis as roster index 0 and event seq 1; None if taken."""
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM groups WHERE group_id=?", (group_id,)).fetchone():
+                return None
+            db.execute(
+                "INSERT INTO groups (group_id, owner, created_ms, retention_ms) VALUES (?,?,?,?)",
+                (group_id, owner, ts, retention_ms),
+            )
+            db.execute("INSERT INTO roster VALUES (?,?,?)", (group_id, 0, json.dumps(genesis)))
+            return self._insert_event(
+                db, group_id, "roster", owner, ts, {"event": genesis}, VISIBLE_TO_ALL, b""
+            )
+
+    def roster(self, group_id):
+        rows = self._db.execute(
+            "SELECT event FROM roster WHERE group_id=? ORDER BY idx", (group_id,)
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    @staticmethod
+    def _insert_event(db, group_id, kind, sender, ts, body, visible, recipient) -> int:
+        text = json.dumps(body, separators=(",", ":"))
+        (seq,) = db.execute(
+            "UPDATE groups SET last_seq = last_seq + 1, bytes_used = bytes_used + ? "
+            "WHERE group_id=? RETURNING last_seq",
+            (len(text), group_id),
+        ).fetchone()
+        db.execute(
+            "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
+            (group_id, seq, kind, sender, ts, text, len(text), visible, recipient),
+        )
+        return seq
+
+    def append_event(self, group_id, kind, sender, ts, body, visible, recipient=b""):
+        with self._tx() as db:
+            return self._insert_event(db, group_id, kind, sender, ts, body, visible, recipient)
+
+    def append_roster(self, group_id, event, sender, ts, admitted=b"", delete_seq=0):
+        """Append a roster event (already verified) with its relay-side effects, atomically."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO roster VALUES (?,?,?)", (group_id, event["index"], json.dumps(event))
+            )
+            if admitted:
+                db.execute(
+                    "UPDATE join_requests SET status='admitted' WHERE group_id=? AND key=?",
+                    (group_id, admitted),
+                )
+            if delete_seq:
+                row = db.execute(
+                    "DELETE FROM events WHERE group_id=? AND seq=? AND kind='message' "
+                    "RETURNING size",
+                    (group_id, delete_seq),
+                ).fetchone()
+                if row:
+                    db.execute(
+                        "UPDATE groups SET bytes_used = bytes_used - ? WHERE group_id=?",
+                        (row[0], group_id),
+                    )
+            return self._insert_event(
+                db, group_id, "roster", sender, ts, {"event": event}, VISIBLE_TO_ALL, b""
+            )
+
+    def read(self, group_id, since, limit, reader, reader_is_mod):
+        """Visible events after `since`, plus the group's purged_through and last_seq."""
+        with self._tx() as db:
+            purged_through, last_seq = db.execute(
+                "SELECT purged_through, last_seq FROM groups WHERE group_id=?", (group_id,)
+            ).fetchone()
+            rows = db.execute(
+                "SELECT seq, kind, sender, ts, body FROM events WHERE group_id=? AND seq>? AND "
+                "(visible='all' OR (visible='mods' AND ?) OR (visible='one' AND recipient=?)) "
+                "ORDER BY seq LIMIT ?",
+                (group_id, since, 1 if reader_is_mod else 0, reader, limit),
+            ).fetchall()
+        events = [StoredEvent(s, k, snd, ts, json.loads(b)) for s, k, snd, ts, b in rows]
+        return events, purged_through, last_seq
+
+    def put_invite(self, group_id, secret_hash, expires_at, uses):
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO invites VALUES (?,?,?,?) ON CONFLICT (group_id, secret_hash) "
+                "DO UPDATE SET expires_at=excluded.expires_at, uses_left=excluded.uses_left",
+                (group_id, secret_hash, expires_at, uses),
+            )
+
+    def delete_invite(self, group_id, secret_hash):
+        with self._tx() as db:
+            cur = db.execute(
+                "DELETE FROM invites WHERE group_id=? AND secret_hash=?", (group_id, secret_hash)
+            )
+            return cur.rowcount > 0
+
+    def request_join(self, group_id, secret_hash, key, sealed, request_id, now):
+        """Spend one invite use and record a pending request (and its event); idempotent while
+        pending. Returns (request_id, seq, is_new); raises InviteRefused."""
+        with self._tx() as db:
+            existing = db.execute(
+                "SELECT request_id, seq, status FROM join_requests WHERE group_id=? AND key=?",
+                (group_id, key),
+            ).fetchone()
+            if existing and existing[2] == "pending":
+                return existing[0], existing[1], False
+            invite = db.execute(
+                "SELECT expires_at, uses_left FROM invites WHERE group_id=? AND secret_hash=?",
+                (group_id, secret_hash),
+            ).fetchone()
+            if invite is None:
+                raise InviteRefused(
+                    "This invite is not valid for this group (it may have been "
+                    "revoked); ask the host for a new one."
+                )
+            if invite[0] <= now:
+                raise InviteRefused("This invite has expired; ask the host for a new one.")
+            if invite[1] <= 0:
+                raise InviteRefused("This invite has been used up; ask the host for a new one.")
+            db.execute(
+                "UPDATE invites SET uses_left = uses_left - 1 WHERE group_id=? AND secret_hash=?",
+                (group_id, secret_hash),
+            )
+            body = {"request_id": request_id, "key": b64e(key), "sealed": sealed}
+            seq = self._insert_event(
+                db, group_id, "join_request", key, now, body, VISIBLE_TO_MODS, b""
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO join_requests VALUES (?,?,?,?,?,'pending',?,NULL)",
+                (group_id, key, request_id, sealed, now, seq),
+            )
+            return request_id, seq, True
+
+    def join_requests(self, group_id, status="pending"):
+        rows = self._db.execute(
+            "SELECT request_id, key, sealed, ts, status, seq, sealed_reason FROM join_requests "
+            "WHERE group_id=? AND status=? ORDER BY seq",
+            (group_id, status),
+        ).fetchall()
+        return [JoinRequestRecord(*row) for row in rows]
+
+    def join_request_for(self, group_id, key):
+        row = self._db.execute(
+            "SELECT request_id, key, sealed, ts, status, seq, sealed_reason FROM join_requests "
+            "WHERE group_id=? AND key=?",
+            (group_id, key),
+        ).fetchone()
+        return JoinRequestRecord(*row) if row else None
+
+    def deny_join(self, group_id, request_id, sealed_reason):
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE join_requests SET status='denied', sealed_reason=? "
+                "WHERE group_id=? AND request_id=? AND status='pending'",
+                (sealed_reason, group_id, request_id),
+            )
+            return cur.rowcount > 0
+
+    def purge(self, now, max_retention_ms):
+        """Drop events older than each group's retention; return {group_id: purged_through}."""
+        changed: dict[str, int] = {}
+        with self._tx() as db:
+            groups = db.execute("SELECT group_id, retention_ms FROM groups").fetchall()
+            for group_id, retention_ms in groups:
+                cutoff = now - min(retention_ms, max_retention_ms)
+                (through,) = db.execute(
+                    "SELECT MAX(seq) FROM events WHERE group_id=? AND ts<?", (group_id, cutoff)
+                ).fetchone()
+                if through is None:
+                    continue
+                # Everything up to the newest expired seq goes, so that the position where
+                # history starts is a single number clients can be told about.
+                freed = db.execute(
+                    "SELECT COALESCE(SUM(size), 0) FROM events WHERE group_id=? AND seq<=?",
+                    (group_id, through),
+                ).fetchone()[0]
+                db.execute("DELETE FROM events WHERE group_id=? AND seq<=?", (group_id, through))
+                db.execute(
+                    "UPDATE groups SET purged_through=MAX(purged_through, ?), "
+                    "bytes_used=bytes_used-? WHERE group_id=?",
+                    (through, freed, group_id),
+                )
+                changed[group_id] = through
+        return changed
+
+    def stored_events(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, so a write is on disk before the caller returns."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
