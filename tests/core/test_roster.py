@@ -54,8 +54,12 @@ def test_replay_rebuilds_roles_and_moderation():
 
 def test_event_signed_by_a_plain_member_is_refused():
     state = RosterState.replay(EVENTS)
-    for kind, kwargs in [("remove", {"target": pk(BOB)}), ("admit", {"target": pk(SigningKey.generate())}),
-                         ("slowmode", {"value": 30}), ("readonly", {"value": 1})]:
+    for kind, kwargs in [
+        ("remove", {"target": pk(BOB)}),
+        ("admit", {"target": pk(SigningKey.generate())}),
+        ("slowmode", {"value": 30}),
+        ("readonly", {"value": 1}),
+    ]:
         with pytest.raises(RosterError, match="owner or a moderator"):
             state.apply(make_event(ALICE, state, kind, **kwargs))
     with pytest.raises(RosterError, match="lower rank"):
@@ -102,12 +106,14 @@ def test_relay_substituting_the_owner_key_is_caught_by_the_invite():
     with pytest.raises(RosterError, match="different group"):
         RosterState.replay(fake, expected_group_id=invite.group_id)
     # Claiming the real group id with the impostor's key breaks the id-to-key binding.
-    claimed = make_event(impostor, None, "genesis", group_id=invite.group_id,
-                         target=pk(impostor), role="owner")
+    claimed = make_event(
+        impostor, None, "genesis", group_id=invite.group_id, target=pk(impostor), role="owner"
+    )
     with pytest.raises(RosterError, match="does not belong to the owner key"):
         RosterState.replay([claimed], expected_owner=invite.owner_key)
-    ok = RosterState.replay(EVENTS, expected_group_id=invite.group_id,
-                            expected_owner=invite.owner_key)
+    ok = RosterState.replay(
+        EVENTS, expected_group_id=invite.group_id, expected_owner=invite.owner_key
+    )
     assert ok.owner == pk(OWNER)
 
 
@@ -133,8 +139,12 @@ def _mutate(value, position: int, replacement: str):
 
 
 @settings(max_examples=400, deadline=None)
-@given(which=st.integers(0, len(EVENTS) - 1), field=st.sampled_from(sorted(EVENTS[0])),
-       position=st.integers(0, 200), replacement=st.sampled_from("AZaz09_-x"))
+@given(
+    which=st.integers(0, len(EVENTS) - 1),
+    field=st.sampled_from(sorted(EVENTS[0])),
+    position=st.integers(0, 200),
+    replacement=st.sampled_from("AZaz09_-x"),
+)
 def test_any_altered_field_of_any_event_is_refused(which, field, position, replacement):
     events = copy.deepcopy(EVENTS)
     events[which][field] = _mutate(events[which][field], position, replacement)
@@ -143,9 +153,17 @@ def test_any_altered_field_of_any_event_is_refused(which, field, position, repla
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(sorted(EVENTS[0])),
-                       st.one_of(st.integers(-5, 10**20), st.text(max_size=60), st.none(),
-                                 st.lists(st.integers(), max_size=2))))
+@given(
+    st.dictionaries(
+        st.sampled_from(sorted(EVENTS[0])),
+        st.one_of(
+            st.integers(-5, 10**20),
+            st.text(max_size=60),
+            st.none(),
+            st.lists(st.integers(), max_size=2),
+        ),
+    )
+)
 def test_arbitrary_json_objects_are_refused_as_roster_errors(junk):
     with pytest.raises(RosterError):
         RosterState.replay([junk])
