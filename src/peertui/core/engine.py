@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peertui.config import Settings, load_settings, save_settings
 from peertui.core import joinbox, payloads
@@ -43,7 +43,9 @@ from peertui.core.relay_client import RelayClient, RelayError
 from peertui.core.roster import MEMBER, MODERATOR, genesis
 from peertui.core.store import Message, Store, wipe
 from peertui.paths import Paths
-from peertui.wellbeing.safety_plan import SafetyPlan
+
+if TYPE_CHECKING:
+    from peertui.wellbeing.safety_plan import SafetyPlan
 
 log = logging.getLogger(__name__)
 
@@ -498,6 +500,8 @@ class Engine:
 
     # ----- wellbeing and data ------------------------------------------------------------
     def safety_plan(self) -> SafetyPlan:
+        from peertui.wellbeing.safety_plan import SafetyPlan
+
         return SafetyPlan.from_dict(self.store.get("safety_plan", {}))
 
     def save_safety_plan(self, plan: SafetyPlan) -> None:

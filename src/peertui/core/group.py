@@ -357,7 +357,7 @@ class GroupSession:
         while True:
             try:
                 info = await self.client.membership(self.group_id)
-                self._set_connection(CONNECTED)
+                self._set_connection(CONNECTED, "Waiting for a moderator to approve your request.")
             except RelayUnavailable as exc:
                 self._set_connection(OFFLINE, str(exc))
                 info = {"status": "pending"}
@@ -491,7 +491,7 @@ class GroupSession:
                 self._emit(MessageRemoved(self.group_id, message.msg_id, reason))
         elif kind == "role" and target == self.me and event["role"] == MODERATOR:
             self._emit(Notice(self.group_id, "You are now a moderator of this group."))
-        elif kind == "guidelines":
+        elif kind == "guidelines" and b64d(event["signer"]) != self.me:
             self._emit(
                 Notice(
                     self.group_id,
@@ -527,8 +527,12 @@ class GroupSession:
                 if isinstance(item.body["envelope"], bytes)
                 else b64d(item.body["envelope"])
             )
-        except UnknownSession:
-            if item.seq > self.state["joined_seq"] and self.status == ACTIVE:
+        except CryptoError as exc:
+            if item.seq < self.state["joined_seq"] or not self.state["joined_seq"]:
+                return  # sent before we were admitted: by design we cannot read it
+            if not isinstance(exc, UnknownSession):
+                raise
+            if self.status == ACTIVE:
                 queue = self._pending.setdefault(item.sender, [])
                 if len(queue) < MAX_PENDING_PER_SENDER:
                     queue.append(item)
@@ -565,7 +569,11 @@ class GroupSession:
                 self.save()
                 self._emit(MessageReceived(self.group_id, message))
         elif kind == "profile":
-            first = key not in self.state["profiles"]
+            old_nick = self.nick_of(sender)
+            announced = self.state.setdefault("announced", [])
+            first = key not in announced
+            if first:
+                announced.append(key)
             self._remember_profile(
                 key,
                 nick=payloads.safe_line(body["nick"], payloads.MAX_NICK),
@@ -798,7 +806,7 @@ class GroupSession:
     async def flush_outbox(self, raise_refusal: bool = False) -> dict[str, Message]:
         """Send what is waiting, oldest first; stop at the first failure so order is kept."""
         delivered: dict[str, Message] = {}
-        for item_id, _gid, item in self.store.outbox_list(self.group_id):
+        for _gid, item_id, item in self.store.outbox_list(self.group_id):
             if self.status != ACTIVE:
                 break
             body = payloads.encode(
