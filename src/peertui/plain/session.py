@@ -73,6 +73,8 @@ class PlainSession:
 
     def _greet(self) -> None:
         self.console.notice("peertui plain mode. /help lists commands; /crisis shows crisis lines.")
+        for problem in self.engine.startup_problems:
+            self.console.notice(problem)
         groups = self.engine.groups()
         if groups:
             self.console.notice(f"You have {len(groups)} group(s); /groups lists them.")

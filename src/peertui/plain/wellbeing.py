@@ -68,8 +68,9 @@ async def pace(exercise: Exercise, console: Console) -> None:
         if line:
             console.output(line)
     for step in exercise.steps:
-        seconds = f" ({step.seconds:g} seconds)" if step.seconds >= 1 else ""
-        console.output(f"{step.text}{seconds}")
+        timing = [f"{step.seconds:g} seconds"] if step.seconds >= 1 else []
+        timing += [step.round_label] if step.round_label else []
+        console.output(f"{step.text} ({', '.join(timing)})" if timing else step.text)
         await asyncio.sleep(step.seconds * scale)
     console.notice(f"{exercise.title} finished. Well done.")
 

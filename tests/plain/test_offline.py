@@ -1,0 +1,163 @@
+"""Plain mode with no network at all: crisis lines, grounding and the safety plan still work."""
+
+from __future__ import annotations
+
+import time
+
+import pexpect
+import pytest
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def write_config(home, text: str) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(text, encoding="utf-8")
+
+
+def test_crisis_lines_offline_for_named_and_configured_countries(plain_user, tmp_path):
+    write_config(tmp_path / "home", 'country = "US"\n')
+    user = plain_user(offline=True).ready()
+
+    user.run("/crisis GB", "Samaritans: call 116 123")
+    user.run("/crisis US", "988 Suicide & Crisis Lifeline: call 988")
+    # No argument: the country from config.toml (the locale here is C, so it says nothing).
+    user.type("/crisis")
+    user.expect_exact("Crisis lines for United States (US)")
+    user.run(
+        "/crisis Narnia", "!! 'Narnia' is not a country code; give two letters such as GB or US."
+    )
+    assert user.quit() == 0
+    assert "\x1b" not in user.transcript
+
+
+def test_crisis_without_any_country_points_to_international_directories(plain_user):
+    user = plain_user(offline=True).ready()
+    user.run("/crisis", "No country is set")
+    user.expect_exact("findahelpline.com")
+    assert user.quit() == 0
+
+
+def test_ground_lists_the_five_exercises_and_paces_box_breathing(plain_user):
+    user = plain_user(offline=True).ready()
+    user.type("/ground")
+    user.expect_exact("Type /ground <name> to start one")
+    listed = [line.split(" - ")[0].strip() for line in user.lines() if " - " in line]
+    assert {"senses", "box", "478", "paced", "pmr"} <= set(listed)
+
+    started = time.monotonic()
+    user.type("/ground box")
+    # The four phases of the box, in order, every round.
+    for phase in (
+        "Breathe in slowly",
+        "Hold, with your lungs full",
+        "Breathe out slowly",
+        "Hold, with your lungs empty",
+    ):
+        user.expect_exact(phase)
+    user.expect_exact("-- Box breathing finished.")
+    elapsed = time.monotonic() - started
+    # 16 four-second phases scaled by PEERTUI_TIME_SCALE=0.01 is 0.64 s: paced, not dumped.
+    assert elapsed >= 0.55
+    phases = [
+        line for line in user.lines() if line.strip().startswith(("Breathe in slowly", "Hold,"))
+    ]
+    assert len(phases) == 12  # four rounds of in, hold, hold
+    assert user.quit() == 0
+
+
+def test_any_line_stops_grounding_and_a_typed_command_still_runs(plain_user):
+    user = plain_user(offline=True).ready()
+    user.type("/ground paced")
+    user.expect_exact("seconds, round 1")
+    user.type("")
+    user.expect_exact("-- Paced breathing stopped.")
+    user.type("/ground 478")
+    user.expect_exact("seconds, round 1")
+    user.type("/crisis GB")
+    user.expect_exact("-- 4-7-8 breathing stopped.")
+    user.expect_exact("Samaritans: call 116 123")
+    user.run("/stop", "-- Nothing to stop")
+    assert user.quit() == 0
+    assert "breathing finished" not in user.transcript
+
+
+def test_safety_plan_survives_restart_and_is_never_stored_readable(plain_user, tmp_path):
+    entries = {
+        1: ["Skipping meals and staying in bed", "Replaying old arguments"],
+        2: ["Walk the long loop by the canal"],
+        4: ["Phone my sister Marigold Quennell"],
+    }
+    user = plain_user(offline=True).ready()
+    user.type("/plan edit")
+    for step in range(1, 7):
+        user.expect_exact(f"-- Step {step} of 6")
+        user.expect_exact("?? ")
+        for entry in entries.get(step, []):
+            user.type(entry)
+            user.expect_exact("?? ")
+        user.type("")
+    user.expect_exact("-- Safety plan saved")
+    assert user.quit() == 0
+
+    again = plain_user(offline=True).ready()
+    again.type("/plan")
+    again.expect_exact("6. Making my surroundings safer")
+    shown = "\n".join(again.lines())
+    for texts in entries.values():
+        for text in texts:
+            assert text in shown
+    # Keep steps 1 and 4, empty step 2, add to nothing else.
+    again.type("/plan edit")
+    again.expect_exact("-- Step 1 of 6")
+    again.expect_exact("Now: Skipping meals and staying in bed; Replaying old arguments")
+    again.type("")
+    again.expect_exact("-- Step 2 of 6")
+    again.type("-")
+    for step in range(3, 7):
+        again.expect_exact(f"-- Step {step} of 6")
+        again.type("")
+    again.expect_exact("-- Safety plan saved")
+    again.type("/plan")
+    again.expect_exact("6. Making my surroundings safer")
+    assert again.quit() == 0
+    after_edit = again.transcript.split("/plan edit")[-1]
+    assert "Walk the long loop" not in after_edit.split("Safety plan saved")[-1]
+    assert "Phone my sister Marigold Quennell" in after_edit.split("Safety plan saved")[-1]
+
+    for path in (tmp_path / "home").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for texts in entries.values():
+                for text in texts:
+                    assert text.encode() not in data, f"{path.name} holds the plan in the clear"
+
+
+def test_help_unknown_commands_and_no_escape_sequences(plain_user):
+    user = plain_user(offline=True).ready()
+    user.run("/help", "/quit - Leave plain mode")
+    user.run("/help mute", "Stop a member posting for a while")
+    user.run("/hepl", "!! There is no command /hepl. Did you mean /help?")
+    user.run("/grond", "Did you mean /ground?")
+    # Group commands without a group say what to do instead of failing silently.
+    user.run("hello?", "!! You are not in a group yet: /host <name> starts one")
+    user.run("/members", "!! You are not in a group yet")
+    assert user.quit() == 0
+    assert "\x1b" not in user.transcript
+    assert "Traceback" not in user.transcript
+
+
+def test_colour_only_when_asked(plain_user):
+    user = plain_user(offline=True, args=("--plain", "--color")).ready()
+    user.run("/hepl", "There is no command")
+    assert user.quit() == 0
+    assert "\x1b[31m!! There is no command /hepl." in user.transcript
+
+
+def test_end_of_input_exits_cleanly(plain_user):
+    user = plain_user(offline=True).ready()
+    user.child.sendeof()
+    user.expect_exact("-- Input ended; goodbye.")
+    user.child.expect(pexpect.EOF)
+    user.child.close()
+    assert user.child.exitstatus == 0
