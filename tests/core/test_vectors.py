@@ -1,0 +1,116 @@
+"""The test vectors printed in docs/PROTOCOL.md, recomputed from fixed keys and randomness.
+
+Regenerate the block for the document with `python tests/core/test_vectors.py`; a change to
+any byte format shows up here as a mismatch with the published vectors.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from peertui.core import auth
+from peertui.core.crypto import (
+    Identity,
+    InboundSessions,
+    Invite,
+    OutboundSession,
+    _random,
+    open_sealed,
+    open_share,
+    seal,
+    seal_share,
+)
+from peertui.core.crypto.sessions import message_key, next_chain_key
+from peertui.core.encoding import canonical_json
+from peertui.core.ids import group_id_for, invite_secret_hash, member_id_for
+from peertui.core.roster import event_hash, genesis
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
+RANDOM_SEED = b"peertui-test-vectors-v1"
+TS = 1_700_000_000_000
+
+
+def compute_vectors() -> dict[str, str]:
+    alice = Identity.from_seed(bytes(range(32)))
+    bob = Identity.from_seed(bytes(range(32, 64)))
+    group_id = group_id_for(alice.public_key)
+    v: dict[str, str] = {
+        "alice.seed": alice.seed.hex(),
+        "alice.public_key": alice.public_key.hex(),
+        "alice.box_public_key": alice.box_public_key.hex(),
+        "alice.member_id": member_id_for(alice.public_key),
+        "bob.seed": bob.seed.hex(),
+        "bob.public_key": bob.public_key.hex(),
+        "group_id": group_id,
+    }
+    with _random.deterministic(RANDOM_SEED):
+        invite = Invite.create("https://relay.example:8765", alice.public_key)
+        v["invite.secret"] = invite.secret.hex()
+        v["invite.secret_hash"] = invite_secret_hash(invite.secret)
+        v["invite.token"] = invite.token()
+        context = b"join|" + group_id.encode()
+        v["sealed.context"] = context.decode()
+        v["sealed.payload"] = "hello bob"
+        v["sealed"] = seal(alice, bob.public_key, b"hello bob", context=context).hex()
+        session = OutboundSession.create(alice, group_id, epoch=0, now_ms=TS)
+        chain_key = session.share(alice).chain_key
+        v["session.id"] = session.session_id.hex()
+        v["session.chain_key_0"] = chain_key.hex()
+        v["session.message_key_0"] = message_key(chain_key).hex()
+        v["session.chain_key_1"] = next_chain_key(chain_key).hex()
+        v["session.verify_key"] = session.share(alice).verify_key.hex()
+        v["session.stored"] = session.to_bytes().hex()
+        v["share.sealed_for_bob"] = seal_share(alice, session, bob.public_key).hex()
+        v["envelope.0.plaintext"] = "hello group"
+        v["envelope.0"] = session.encrypt(alice, b"hello group").hex()
+        v["envelope.1.plaintext"] = "second"
+        v["envelope.1"] = session.encrypt(alice, b"second").hex()
+    first = genesis(alice.signing_key, ts=TS)
+    v["roster.genesis"] = canonical_json(first).decode()
+    v["roster.genesis_hash"] = event_hash(first)
+    signed = auth.signing_bytes(
+        "POST", f"/v1/groups/{group_id}/messages", TS, "AAAAAAAAAAAAAAAAAAAAAA", b"{}"
+    )
+    v["request.signing_bytes"] = signed.hex()
+    v["request.signature"] = alice.signing_key.sign(signed).signature.hex()
+    return v
+
+
+def published_vectors() -> dict[str, str]:
+    text = DOC.read_text(encoding="utf-8")
+    block = re.search(
+        r"<!-- vectors:begin -->\n```text\n(.*?)```\n<!-- vectors:end -->", text, re.S
+    )
+    assert block, "docs/PROTOCOL.md has no test-vector block"
+    return dict(line.split(" = ", 1) for line in block.group(1).splitlines() if line)
+
+
+def test_published_vectors_match_the_implementation():
+    assert published_vectors() == compute_vectors()
+
+
+def test_published_vectors_decrypt_for_the_recipient():
+    v = published_vectors()
+    bob = Identity.from_seed(bytes.fromhex(v["bob.seed"]))
+    alice_pk = bytes.fromhex(v["alice.public_key"])
+    sender, payload = open_sealed(
+        bob, bytes.fromhex(v["sealed"]), context=v["sealed.context"].encode()
+    )
+    assert (sender, payload.decode()) == (alice_pk, v["sealed.payload"])
+    share = open_share(bob, bytes.fromhex(v["share.sealed_for_bob"]), v["group_id"])
+    assert share.chain_key.hex() == v["session.chain_key_0"]
+    inbound = InboundSessions(v["group_id"])
+    inbound.add_share(share)
+    for n in ("1", "0"):
+        result = inbound.decrypt(bytes.fromhex(v[f"envelope.{n}"]))
+        assert (result.sender_key, result.plaintext.decode()) == (
+            alice_pk,
+            v[f"envelope.{n}.plaintext"],
+        )
+    assert Invite.parse(v["invite.token"]).secret.hex() == v["invite.secret"]
+
+
+if __name__ == "__main__":
+    for name, value in compute_vectors().items():
+        print(f"{name} = {value}")
