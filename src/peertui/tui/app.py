@@ -62,6 +62,7 @@ class PeertuiApp(App[int]):
         self._startup_problems = list(settings_problems or [])
         self._passphrase = passphrase
         self.engine: Engine | None = None
+        self.peertui_themes: list[str] = []
         self.quick_exited = False
 
     # ----- start-up -------------------------------------------------------------------------
@@ -69,6 +70,7 @@ class PeertuiApp(App[int]):
         themes, problems = load_themes(self.paths.themes_dir)
         for theme in themes:
             self.register_theme(theme)
+        self.peertui_themes = [theme.name for theme in themes]
         self._startup_problems.extend(problems)
         self.apply_settings()
         from peertui.tui.screens.first_run import FirstRunScreen, welcome_seen
@@ -198,6 +200,9 @@ class PeertuiApp(App[int]):
     async def action_quit(self) -> None:
         await self.close_engine()
         self.exit(0)
+
+    async def on_unmount(self) -> None:
+        await self.close_engine()
 
 
 def run(args: argparse.Namespace) -> int:

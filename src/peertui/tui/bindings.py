@@ -12,10 +12,19 @@ from textual.binding import Binding
 QUICK_EXIT_KEY = "f12"
 
 APP = [
-    Binding("f1", "crisis", "Crisis lines", priority=True, id="peertui.crisis"),
-    Binding("f2", "grounding", "Grounding", priority=True, id="peertui.grounding"),
-    Binding("f3", "safety_plan", "Safety plan", priority=True, id="peertui.safety_plan"),
-    Binding(QUICK_EXIT_KEY, "quick_exit", "Quick exit", priority=True, id="peertui.quick_exit"),
+    Binding("f1", "crisis", "Crisis lines", priority=True, show=False, id="peertui.crisis"),
+    Binding("f2", "grounding", "Grounding", priority=True, show=False, id="peertui.grounding"),
+    Binding(
+        "f3", "safety_plan", "Safety plan", priority=True, show=False, id="peertui.safety_plan"
+    ),
+    Binding(
+        QUICK_EXIT_KEY,
+        "quick_exit",
+        "Quick exit",
+        priority=True,
+        show=False,
+        id="peertui.quick_exit",
+    ),
 ]
 
 HOME = [

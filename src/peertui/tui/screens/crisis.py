@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
+from peertui.tui.widgets.footer import footer_widgets
 from peertui.wellbeing import crisis
 
 
@@ -32,7 +33,7 @@ class CrisisScreen(Screen):
             id="crisis-country",
             max_length=2,
         )
-        yield Footer()
+        yield from footer_widgets()
 
     def on_mount(self) -> None:
         self.show_country(self._iso2 or crisis.country_from_locale(self.app.settings.country))

@@ -8,8 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+
+from peertui.tui.widgets.footer import footer_widgets
 
 
 @dataclass
@@ -53,7 +55,7 @@ class FormScreen(ModalScreen[dict | None]):
             with Horizontal(classes="buttons"):
                 yield Button(self.submit_label, id="submit", variant="primary")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield from footer_widgets()
 
     def on_mount(self) -> None:
         first = self.query("Input, TextArea").first()
@@ -111,7 +113,7 @@ class ChoiceScreen(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 for choice_id, label in self.choices:
                     yield Button(label, id=f"choice-{choice_id}")
-        yield Footer()
+        yield from footer_widgets()
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -142,7 +144,7 @@ class ListScreen(ModalScreen[str | None]):
                 yield Label(self.hint, classes="hint")
             options = [Option(text, id=row_id) for row_id, text in self.rows]
             yield OptionList(*(options or [Option(self.empty, disabled=True)]), id="rows")
-        yield Footer()
+        yield from footer_widgets()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -174,7 +176,7 @@ class InviteScreen(ModalScreen[None]):
             with Horizontal(classes="buttons"):
                 yield Button("Copy (Ctrl+Y)", id="copy", variant="primary")
                 yield Button("Close", id="close")
-        yield Footer()
+        yield from footer_widgets()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Markdown
+from textual.widgets import Button, Markdown
 
 from peertui.paths import Paths, make_private_dir
 from peertui.tui.bindings import QUICK_EXIT_KEY
+from peertui.tui.widgets.footer import footer_widgets
 
 WELCOME = f"""\
 # Welcome to peertui
@@ -51,7 +52,7 @@ class FirstRunScreen(Screen):
         with VerticalScroll(id="welcome"):
             yield Markdown(WELCOME)
             yield Button("I understand — continue", id="continue", variant="primary")
-        yield Footer()
+        yield from footer_widgets()
 
     def on_mount(self) -> None:
         self.query_one("#continue", Button).focus()

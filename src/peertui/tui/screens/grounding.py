@@ -10,10 +10,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from peertui.tui.widgets.breathing import BreathingVisual
+from peertui.tui.widgets.footer import footer_widgets
 from peertui.wellbeing import grounding
 
 TICK_SECONDS = 0.25
@@ -29,7 +30,7 @@ class GroundingScreen(Screen):
             for exercise in grounding.list_exercises(self.app.settings.language or "en")
         ]
         yield OptionList(*options, id="exercises")
-        yield Footer()
+        yield from footer_widgets()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -61,7 +62,7 @@ class ExerciseScreen(Screen):
             yield Static(self._intro_text(), id="step-text")
             yield Label("", id="step-timer")
             yield BreathingVisual(still=self.app.settings.reduced_motion, id="breathing")
-        yield Footer()
+        yield from footer_widgets()
 
     def _intro_text(self) -> str:
         text = self.exercise.intro
@@ -100,8 +101,11 @@ class ExerciseScreen(Screen):
     def action_stop(self) -> None:
         self.app.pop_screen()
 
+    def _self_paced(self) -> bool:
+        return self.step_index >= 0 and self.exercise.steps[self.step_index].seconds <= 0
+
     def _tick(self) -> None:
-        if self.step_index < 0 or self.paused:
+        if self.step_index < 0 or self.paused or self._self_paced():
             return
         now = time.monotonic()
         self._remaining -= now - self._last_tick
@@ -113,7 +117,12 @@ class ExerciseScreen(Screen):
 
     def _show_timer(self) -> None:
         seconds = max(0, math.ceil(self._remaining))
-        state = "paused — press Space to continue" if self.paused else f"{seconds} s left"
+        if self.paused:
+            state = "paused — press Space to continue"
+        elif self._self_paced():
+            state = "take your time — press Enter when you are ready"
+        else:
+            state = f"{seconds} s left"
         self.query_one("#step-timer", Label).update(state)
 
     def _finish(self) -> None:

@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, OptionList, TextArea
+from textual.widgets import Button, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from peertui.tui.widgets.footer import footer_widgets
 from peertui.wellbeing import safety_plan
 
 
@@ -34,7 +35,7 @@ class SafetyPlanScreen(Screen):
         )
         yield OptionList(id="plan-steps")
         yield Label("", id="plan-status", classes="status-line")
-        yield Footer()
+        yield from footer_widgets()
 
     def _lang(self) -> str:
         return self.app.settings.language or "en"
@@ -125,7 +126,7 @@ class EditStepScreen(ModalScreen[list[str] | None]):
             yield TextArea("\n".join(self.lines), id="step-editor")
             yield Button("Save (Ctrl+S)", id="save", variant="primary")
             yield Button("Cancel (Escape)", id="cancel")
-        yield Footer()
+        yield from footer_widgets()
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
+
+from peertui.tui.widgets.footer import footer_widgets
 
 
 class UnlockScreen(ModalScreen[str]):
@@ -27,7 +29,7 @@ class UnlockScreen(ModalScreen[str]):
                 classes="hint",
             )
             yield Input(password=True, id="passphrase", placeholder="passphrase")
-        yield Footer()
+        yield from footer_widgets()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -14,13 +14,16 @@ from textual.widget import Widget
 FRAME_SECONDS = 0.2
 
 
-def phase_of(step_text: str) -> str:
+def phase_of(step_text: str, seconds: float) -> str:
+    """Which way the breath goes in a timed step ("" for steps the person paces themselves)."""
+    if seconds <= 0:
+        return ""
     text = step_text.lower()
-    if "hold" in text:
+    if text.startswith("hold"):
         return "hold"
-    if "breathe out" in text or "exhale" in text or "out " in text or "release" in text:
+    if "breathe out" in text or "breathe all the way out" in text:
         return "out"
-    if "breathe in" in text or "inhale" in text or "tense" in text:
+    if "breathe in" in text:
         return "in"
     return ""
 
@@ -38,7 +41,7 @@ class BreathingVisual(Widget):
         self._timer = None
 
     def start(self, step_text: str, seconds: float) -> None:
-        self._phase = phase_of(step_text)
+        self._phase = phase_of(step_text, seconds)
         self._seconds = max(float(seconds), 0.1)
         self._elapsed = 0.0
         self._last = time.monotonic()

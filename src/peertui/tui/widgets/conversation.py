@@ -1,7 +1,7 @@
 """The conversation: one line per message as `nick: text`, plus short system lines.
 
 Content warnings stay folded until opened; removed messages say who removed them and why;
-messages from people or words the user muted for themselves are hidden behind a label.
+messages the user muted for themselves (a person or a word) are hidden behind a label.
 """
 
 from __future__ import annotations
@@ -27,21 +27,17 @@ class MessageList(OptionList):
         super().__init__(id=id)
         self.items: list = []  # Message | SystemLine, oldest first
         self.opened: set[str] = set()
-        self.muted_nicks: set[str] = set()
-        self.muted_words: set[str] = set()
+        # Set by the screen: why a message is hidden on this device ("" when shown).
+        self.hidden_reason = lambda message: ""
 
     def render_item(self, item) -> Text:
         if isinstance(item, SystemLine):
             return Text(f"— {item.text}", style="italic")
-        pending = item.extra.get("queued") if isinstance(item.extra, dict) else False
-        suffix = " (waiting to send)" if pending else ""
+        suffix = " (waiting to send)" if item.seq <= 0 else ""
         if item.removed_reason is not None:
             return Text(f"{item.nick}: [removed by moderators: {item.removed_reason}]", style="dim")
-        if item.nick.lower() in self.muted_nicks:
-            return Text(f"{item.nick}: [hidden — you muted this person]", style="dim")
-        lowered = item.text.lower()
-        if any(word in lowered for word in self.muted_words):
-            return Text(f"{item.nick}: [hidden — contains a word you muted]", style="dim")
+        if hidden := self.hidden_reason(item):
+            return Text(f"{item.nick}: [hidden — {hidden}]", style="dim")
         if item.cw and item.msg_id not in self.opened:
             return Text(
                 f"{item.nick}: [content warning: {item.cw} — Enter to open]", style="italic"

@@ -1,0 +1,813 @@
+"""Home: groups, the current conversation, members and the composer, with every group action.
+
+All engine calls run in workers so the interface never waits on the network; failures come
+back as sentences in a notice and in the status line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Label
+
+from peertui.core import events as ev
+from peertui.core.models import ACTIVE
+from peertui.tui import bindings
+from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen, InviteScreen, ListScreen
+from peertui.tui.widgets.conversation import MessageList, SystemLine
+from peertui.tui.widgets.footer import footer_widgets
+from peertui.tui.widgets.group_list import GroupList
+from peertui.tui.widgets.members import MembersPanel
+
+HISTORY_PAGE = 50
+QUICK_EXIT_SEND_WAIT = 1.0
+NARROW_COLUMNS = 100
+
+
+class HomeScreen(Screen):
+    BINDINGS = bindings.HOME
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current: str | None = None
+        self.next_cw = ""
+
+    def compose(self) -> ComposeResult:
+        yield Label("Opening your encrypted history…", id="status", classes="status-line")
+        with Horizontal(id="main"):
+            yield GroupList(id="groups")
+            with Vertical(id="conversation-pane"):
+                yield MessageList(id="messages")
+                yield Input(
+                    placeholder="Write a message and press Enter (host F4 · join F5)", id="composer"
+                )
+            yield MembersPanel(id="members")
+        yield from footer_widgets()
+
+    def on_mount(self) -> None:
+        self.query_one("#groups").border_title = "Groups"
+        self.query_one("#messages").border_title = "Conversation"
+        self.query_one("#members").border_title = "Members"
+        self.query_one("#composer", Input).focus()
+        self.query_one(MessageList).hidden_reason = self._hidden_reason
+        if self.app.engine is not None:
+            self.engine_ready()
+
+    def _hidden_reason(self, message) -> str:
+        return self.engine.is_hidden(message) if self.engine is not None else ""
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_COLUMNS, "narrow")
+
+    # ----- engine state ---------------------------------------------------------------------
+    @property
+    def engine(self):
+        return self.app.engine
+
+    def engine_ready(self) -> None:
+        groups = self.engine.groups()
+        if self.current is None and groups:
+            active = [g for g in groups if g.state == ACTIVE] or groups
+            self.open_group(active[0].group_id)
+        else:
+            self.refresh_groups()
+        self.set_status(
+            "Ready. "
+            + (
+                "Choose a group on the left."
+                if groups
+                else "No groups yet: F4 hosts one, F5 joins with an invite."
+            )
+        )
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Label).update(text)
+
+    def group(self, group_id: str | None = None):
+        group_id = group_id or self.current
+        if self.engine is None or group_id is None:
+            return None
+        return next((g for g in self.engine.groups() if g.group_id == group_id), None)
+
+    def refresh_groups(self) -> None:
+        if self.engine is None:
+            return
+        self.query_one(GroupList).show(self.engine.groups(), self.current)
+        self._describe_current()
+
+    def _describe_current(self) -> None:
+        group = self.group()
+        if group is None:
+            return
+        words = [f"{group.name}: you are {group.nick}"]
+        words.append(
+            "waiting for approval"
+            if group.state == "pending"
+            else group.connection
+            if group.state == ACTIVE
+            else group.state
+        )
+        if group.slowmode_seconds:
+            words.append(f"slow mode {group.slowmode_seconds} s")
+        if group.readonly:
+            words.append("read-only")
+        self.set_status(" · ".join(words))
+
+    def open_group(self, group_id: str) -> None:
+        self.current = group_id
+        messages = self.query_one(MessageList)
+        history = self.engine.history(group_id, limit=HISTORY_PAGE)
+        group = self.group()
+        if group is not None and group.state == "pending":
+            history = [SystemLine("Your request to join is waiting for a moderator's approval.")]
+        messages.show(history)
+        self.engine.mark_read(group_id)
+        self.refresh_members()
+        self.refresh_groups()
+
+    def refresh_members(self) -> None:
+        if self.engine is None or self.current is None:
+            return
+        group = self.group()
+        members = self.engine.members(self.current) if group and group.state == ACTIVE else []
+        self.query_one(MembersPanel).show(members)
+
+    def on_option_list_option_selected(self, event) -> None:
+        if isinstance(event.option_list, GroupList) and event.option.id:
+            event.stop()
+            self.open_group(event.option.id)
+            self.query_one("#composer", Input).focus()
+        elif isinstance(event.option_list, MessageList):
+            event.stop()
+
+    # ----- events from the engine -----------------------------------------------------------
+    def handle_event(self, event: ev.Event) -> None:
+        messages = self.query_one(MessageList)
+        here = event.group_id == self.current
+        match event:
+            case ev.MessageReceived() | ev.MessageQueued():
+                if here:
+                    messages.append(event.message)
+                    self.engine.mark_read(event.group_id)
+                self.refresh_groups()
+            case ev.MessageRemoved():
+                if here and (index := messages.find(event.msg_id)) is not None:
+                    old = messages.items[index]
+                    old.removed_reason = event.reason
+                    messages.replace(old)
+            case ev.MemberJoined():
+                if here:
+                    messages.append(SystemLine(f"{event.member.nick} joined."))
+                    self.refresh_members()
+            case ev.MemberLeft():
+                if here:
+                    messages.append(SystemLine(f"{event.member.nick} {event.how}."))
+                    self.refresh_members()
+            case ev.JoinRequested():
+                self.app.notify(
+                    f"{event.request.nick} asked to join {self._name(event)} — "
+                    "F9 to approve or deny.",
+                    title="Join request",
+                    timeout=10,
+                )
+            case ev.JoinApproved():
+                self.refresh_groups()
+                self._accept_guidelines(event.group_id, event.guidelines)
+            case ev.JoinDenied():
+                reason = f": {event.reason}" if event.reason else "."
+                self.app.notify(f"Your request to join was declined{reason}", severity="warning")
+                self.refresh_groups()
+            case ev.ConnectionChanged():
+                self.refresh_groups()
+            case ev.GapDetected():
+                if here:
+                    messages.append(
+                        SystemLine(
+                            "Some older messages expired on the relay before this device fetched them."
+                        )
+                    )
+            case ev.Warned():
+                self.app.push_screen(
+                    ChoiceScreen(
+                        "A moderator sent you a warning",
+                        f"{self._name(event)}: {event.reason}",
+                        [("ok", "I have read this")],
+                    )
+                )
+            case ev.ModAction():
+                if here:
+                    messages.append(SystemLine(_describe_mod_action(event.entry)))
+                self.refresh_members()
+                self.refresh_groups()
+            case ev.ReportReceived():
+                self.app.notify(
+                    f"A message in {self._name(event)} was reported — F11 to review.",
+                    title="Report",
+                    timeout=10,
+                )
+            case ev.Notice():
+                self.app.notify(event.text)
+            case ev.ErrorOccurred():
+                self.app.notify(event.text, severity="error", timeout=10)
+                self.set_status(event.text)
+
+    def _name(self, event: ev.Event) -> str:
+        return self._name_of(event.group_id)
+
+    def _name_of(self, group_id: str) -> str:
+        group = self.group(group_id)
+        return group.name if group else "a group"
+
+    def _accept_guidelines(self, group_id: str, guidelines: str) -> None:
+        from peertui.core.moderation import DEFAULT_GUIDELINES
+
+        if guidelines.strip() == DEFAULT_GUIDELINES.strip():
+            # Already read and accepted on the join screen.
+            self.app.notify(f"You were approved: welcome to {self._name_of(group_id)}.")
+            self.open_group(group_id)
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "accept":
+                self.engine.accept_guidelines(group_id)
+                self.open_group(group_id)
+            elif choice == "leave":
+                self.run_engine("leave", group_id, done="You left the group.")
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "You were approved — please read this group's guidelines",
+                guidelines or "(This group has no written guidelines.)",
+                [("accept", "I accept — open the conversation"), ("leave", "Leave the group")],
+            ),
+            answered,
+        )
+
+    # ----- sending --------------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "composer":
+            return
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            return
+        group = self.group()
+        if group is None or group.state != ACTIVE:
+            self.app.notify(
+                "Choose an active group first (host with F4 or join with F5). "
+                "Your text is still in the box.",
+                severity="warning",
+            )
+            return
+        from peertui.wellbeing import detect
+
+        assessment = detect.assess(text, self.app.settings.language or "en")
+        if assessment.personal:
+            self._nudge_personal(text, assessment)
+            return
+        self._send(text, assessment.tier)
+
+    def _nudge_personal(self, text: str, assessment) -> None:
+        kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
+
+        def answered(choice: str | None) -> None:
+            if choice == "send":
+                self._send(text, assessment.tier)
+            elif choice == "remove":
+                cleaned = text
+                for detail in assessment.personal:
+                    cleaned = cleaned.replace(detail.text, "[removed]")
+                self._send(cleaned, assessment.tier)
+            # "edit" or Escape: the text stays in the composer for the person to change.
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "This message may contain personal details",
+                f"It looks like it includes: {kinds}. Others in the group will see it.",
+                [("edit", "Edit"), ("remove", "Remove them and send"), ("send", "Send anyway")],
+            ),
+            answered,
+        )
+
+    def _send(self, text: str, tier: int) -> None:
+        composer = self.query_one("#composer", Input)
+        composer.value = ""
+        cw, self.next_cw = self.next_cw, ""
+        self.send_message(self.current, text, cw)
+        if tier >= 1:
+            self._offer_support()
+
+    def _offer_support(self) -> None:
+        def answered(choice: str | None) -> None:
+            actions = {"crisis": "crisis", "plan": "safety_plan", "ground": "grounding"}
+            if choice in actions:
+                self.app.call_later(self.app.run_action, actions[choice])
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "Your message was sent. Would some support help right now?",
+                "It sounds like things may be hard. You can look at crisis lines, your safety plan "
+                "or a grounding exercise — or just carry on.",
+                [
+                    ("crisis", "Crisis lines"),
+                    ("plan", "Safety plan"),
+                    ("ground", "Grounding"),
+                    ("no", "Not now"),
+                ],
+            ),
+            answered,
+        )
+
+    @work(group="send")
+    async def send_message(self, group_id: str, text: str, cw: str) -> None:
+        from peertui.core.errors import PeertuiError
+
+        try:
+            await self.engine.send(group_id, text, cw=cw)
+        except PeertuiError as exc:
+            composer = self.query_one("#composer", Input)
+            if not composer.value:
+                composer.value = text
+            self.app.notify(f"{exc} Your message is back in the box.", severity="error")
+
+    async def keep_draft(self) -> None:
+        """Quick exit: hand whatever is in the composer to the engine's outbox."""
+        text = self.query_one("#composer", Input).value.strip()
+        group = self.group()
+        if not text or group is None or group.state != ACTIVE:
+            return
+        from peertui.core.errors import PeertuiError
+
+        # The engine writes the outbox before it touches the network, so even when the relay is
+        # slow the draft is kept; the wait is capped because leaving fast matters most here.
+        with contextlib.suppress(PeertuiError, TimeoutError):
+            await asyncio.wait_for(self.engine.send(self.current, text), QUICK_EXIT_SEND_WAIT)
+
+    # ----- generic engine calls -------------------------------------------------------------
+    @work(group="engine-call")
+    async def run_engine(self, method: str, *args, done: str = "", **kwargs):
+        from peertui.core.errors import PeertuiError
+
+        if self.engine is None:
+            self.app.notify("Your history is still opening; try again in a moment.")
+            return None
+        try:
+            result = getattr(self.engine, method)(*args, **kwargs)
+            if hasattr(result, "__await__"):
+                result = await result
+        except PeertuiError as exc:
+            self.app.notify(str(exc), severity="error", timeout=10)
+            self.set_status(str(exc))
+            return None
+        if done:
+            self.app.notify(done)
+        self.refresh_groups()
+        self.refresh_members()
+        self.query_one(MessageList).rerender()
+        return result
+
+    def _need_group(self, *, active: bool = True):
+        group = self.group()
+        if group is None:
+            self.app.notify("Choose a group first.", severity="warning")
+            return None
+        if active and group.state != ACTIVE:
+            self.app.notify("That group is not active yet.", severity="warning")
+            return None
+        return group
+
+    # ----- host, join, invite ---------------------------------------------------------------
+    def action_host(self) -> None:
+        from peertui.tui.screens.host import HostScreen
+
+        self.app.push_screen(HostScreen(), self._hosted)
+
+    def _hosted(self, group_id: str | None) -> None:
+        if group_id:
+            self.open_group(group_id)
+
+    def action_join(self) -> None:
+        from peertui.tui.screens.join import JoinScreen
+
+        self.app.push_screen(JoinScreen(), self._joined)
+
+    def _joined(self, group_id: str | None) -> None:
+        if group_id:
+            self.open_group(group_id)
+
+    def action_invite(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        self._make_invite(group)
+
+    @work(group="engine-call")
+    async def _make_invite(self, group) -> None:
+        from peertui.core.errors import PeertuiError
+
+        try:
+            token = await self.engine.create_invite(group.group_id)
+        except PeertuiError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.app.push_screen(InviteScreen(group.name, token))
+
+    # ----- search, history, settings --------------------------------------------------------
+    def action_search(self) -> None:
+        if self.engine is None:
+            return
+
+        def search(values: dict | None) -> None:
+            if not values or not values["query"]:
+                return
+            results = self.engine.search(values["query"], group_id=None)
+            names = {g.group_id: g.name for g in self.engine.groups()}
+            rows = [
+                (f"{m.group_id}|{m.msg_id}", f"{names.get(m.group_id, '?')} · {m.nick}: {m.text}")
+                for m in results
+            ]
+            self.app.push_screen(
+                ListScreen(
+                    f"Search: {values['query']}",
+                    rows,
+                    "Nothing found in your history.",
+                    "Enter opens the conversation.",
+                ),
+                self._open_result,
+            )
+
+        self.app.push_screen(
+            FormScreen(
+                "Search your history",
+                [Field("query", "Words to find (searched on this computer only):")],
+                "Search",
+            ),
+            search,
+        )
+
+    def _open_result(self, row_id: str | None) -> None:
+        if not row_id:
+            return
+        group_id, msg_id = row_id.split("|", 1)
+        self.open_group(group_id)
+        messages = self.query_one(MessageList)
+        index = messages.find(msg_id)
+        if index is not None:
+            messages.highlighted = index
+            messages.focus()
+
+    def action_older(self) -> None:
+        if self.engine is None or self.current is None:
+            return
+        messages = self.query_one(MessageList)
+        oldest = messages.oldest_ts()
+        older = self.engine.history(self.current, limit=HISTORY_PAGE, before_ts=oldest)
+        if older:
+            messages.prepend(older)
+        else:
+            self.app.notify("That is the start of the history on this computer.")
+
+    def action_open_warning(self) -> None:
+        messages = self.query_one(MessageList)
+        message = messages.selected_message()
+        if message is not None and message.cw:
+            messages.opened ^= {message.msg_id}
+            messages.replace(message)
+
+    def action_settings(self) -> None:
+        from peertui.tui.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen())
+
+    def action_export(self) -> None:
+        group = self._need_group(active=False)
+        if group is None:
+            return
+        path = self.app.paths.exports_dir / f"{group.group_id[:12]}.txt"
+
+        def answered(choice: str | None) -> None:
+            if choice == "yes":
+                self.run_engine(
+                    "export",
+                    group.group_id,
+                    path,
+                    done=f"Exported to {path} — it is NOT encrypted.",
+                )
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "Export this conversation?",
+                f"It will be written as plain, unencrypted text to {path}.",
+                [("yes", "Export"), ("no", "Cancel")],
+            ),
+            answered,
+        )
+
+    def action_leave(self) -> None:
+        group = self._need_group(active=False)
+        if group is None:
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "yes":
+                self.run_engine("leave", group.group_id, done=f"You left {group.name}.")
+
+        self.app.push_screen(
+            ChoiceScreen(
+                f"Leave {group.name}?",
+                "You will need a new invite to come back.",
+                [("yes", "Leave"), ("no", "Stay")],
+            ),
+            answered,
+        )
+
+    def action_nick(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        self._form(
+            "Change your nickname in this group",
+            [Field("nick", "New nickname:", group.nick)],
+            lambda v: self.run_engine(
+                "set_nick", group.group_id, v["nick"], done="Nickname changed."
+            ),
+        )
+
+    def action_content_warning(self) -> None:
+        def chosen(values: dict) -> None:
+            self.next_cw = values["cw"]
+            self.app.notify(
+                f"Your next message will be folded behind: {self.next_cw}"
+                if self.next_cw
+                else "No content warning on your next message."
+            )
+
+        self._form(
+            "Content warning for your next message",
+            [Field("cw", "Topic (e.g. self-harm, loss):", self.next_cw)],
+            chosen,
+        )
+
+    # ----- moderation -----------------------------------------------------------------------
+    def _form(self, title: str, fields: list[Field], then, submit: str = "OK") -> None:
+        def answered(values: dict | None) -> None:
+            if values is not None:
+                then(values)
+
+        self.app.push_screen(FormScreen(title, fields, submit), answered)
+
+    def _target_nick(self) -> str:
+        members = self.query_one(MembersPanel)
+        if members.has_focus and members.highlighted_option is not None:
+            return str(members.highlighted_option.prompt).split(" ")[0]
+        message = self.query_one(MessageList).selected_message()
+        return message.nick if message is not None else ""
+
+    def _moderate(
+        self, method: str, title: str, *, minutes: bool = False, reason: bool = True
+    ) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        fields = [Field("who", "Member (nickname or id):", self._target_nick())]
+        if minutes:
+            fields.append(Field("minutes", "For how many minutes:", "60", number=True))
+        if reason:
+            fields.append(Field("reason", "Reason (shown in the moderation log):"))
+
+        def act(values: dict) -> None:
+            extra = {"reason": values["reason"]} if reason else {}
+            if minutes:
+                extra["minutes"] = values["minutes"]
+            self.run_engine(method, group.group_id, values["who"], done=f"{title}: done.", **extra)
+
+        self._form(title, fields, act, title)
+
+    def action_warn(self) -> None:
+        self._moderate("warn", "Warn a member")
+
+    def action_mute(self) -> None:
+        self._moderate("mute", "Mute a member", minutes=True)
+
+    def action_unmute(self) -> None:
+        self._moderate("unmute", "Unmute a member")
+
+    def action_remove(self) -> None:
+        self._moderate("remove", "Remove a member")
+
+    def action_ban(self) -> None:
+        self._moderate("ban", "Ban a member")
+
+    def action_promote(self) -> None:
+        self._moderate("promote", "Make a moderator", reason=False)
+
+    def action_demote(self) -> None:
+        self._moderate("demote", "Remove moderator role", reason=False)
+
+    def action_delete(self) -> None:
+        group = self._need_group()
+        message = self.query_one(MessageList).selected_message()
+        if group is None or message is None:
+            self.app.notify("Highlight a message first (Tab to the conversation).")
+            return
+        self._form(
+            f"Remove {message.nick}'s message",
+            [Field("reason", "Reason (shown to everyone):")],
+            lambda v: self.run_engine(
+                "delete_message",
+                group.group_id,
+                message.msg_id,
+                v["reason"],
+                done="Message removed.",
+            ),
+            "Remove",
+        )
+
+    def action_report(self) -> None:
+        group = self._need_group()
+        message = self.query_one(MessageList).selected_message()
+        if group is None or message is None:
+            self.app.notify("Highlight a message first (Tab to the conversation).")
+            return
+        self._form(
+            "Report this message to the moderators",
+            [Field("reason", "What is wrong (they will not learn who reported):")],
+            lambda v: self.run_engine(
+                "report", group.group_id, message.msg_id, v["reason"], done="Reported. Thank you."
+            ),
+            "Report",
+        )
+
+    def action_slowmode(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        self._form(
+            "Slow mode",
+            [
+                Field(
+                    "seconds",
+                    "Seconds between messages (0 turns it off):",
+                    str(group.slowmode_seconds),
+                    number=True,
+                )
+            ],
+            lambda v: self.run_engine(
+                "set_slowmode", group.group_id, v["seconds"], done="Slow mode updated."
+            ),
+        )
+
+    def action_readonly(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        on = not group.readonly
+        self.run_engine(
+            "set_readonly",
+            group.group_id,
+            on,
+            done="The group is now read-only." if on else "Members can post again.",
+        )
+
+    def action_ignore(self) -> None:
+        group = self._need_group()
+        nick = self._target_nick()
+        if group is None or not nick:
+            return
+
+        def chosen(values: dict) -> None:
+            self.run_engine(
+                "ignore_member",
+                group.group_id,
+                values["who"],
+                done=f"{values['who']} is muted for you only.",
+            )
+
+        self._form(
+            "Mute a member for yourself only",
+            [Field("who", "Member (nickname or id):", nick)],
+            chosen,
+            "Mute for me",
+        )
+
+    def action_ignore_keyword(self) -> None:
+        def chosen(values: dict) -> None:
+            self.run_engine(
+                "ignore_word", values["word"], done="Messages with that word are hidden for you."
+            )
+
+        self._form(
+            "Mute a word for yourself only",
+            [Field("word", "Hide messages containing:")],
+            chosen,
+            "Mute word",
+        )
+
+    def action_requests(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        requests = self.engine.pending_requests(group.group_id)
+        rows = [
+            (
+                r.member_id,
+                f"{r.nick}{f' ({r.pronouns})' if r.pronouns else ''}"
+                f"{f' — {r.intro}' if r.intro else ''}",
+            )
+            for r in requests
+        ]
+
+        def picked(member_id: str | None) -> None:
+            if member_id is None:
+                return
+            nick = next(r.nick for r in requests if r.member_id == member_id)
+
+            def decided(choice: str | None) -> None:
+                if choice == "approve":
+                    self.run_engine("approve", group.group_id, member_id, done=f"{nick} approved.")
+                elif choice == "deny":
+                    self._form(
+                        f"Deny {nick}",
+                        [Field("reason", "Reason (sent to them privately):")],
+                        lambda v: self.run_engine(
+                            "deny",
+                            group.group_id,
+                            member_id,
+                            reason=v["reason"],
+                            done=f"{nick} denied.",
+                        ),
+                    )
+
+            self.app.push_screen(
+                ChoiceScreen(
+                    f"Join request from {nick}",
+                    "Approve or deny?",
+                    [("approve", "Approve"), ("deny", "Deny"), ("later", "Later")],
+                ),
+                decided,
+            )
+
+        self.app.push_screen(
+            ListScreen(
+                f"Join requests — {group.name}",
+                rows,
+                "No one is waiting to join.",
+                "Enter to approve or deny.",
+            ),
+            picked,
+        )
+
+    def action_modlog(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        rows = [(None, _describe_mod_action(e)) for e in self.engine.modlog(group.group_id)]
+        self.app.push_screen(
+            ListScreen(f"Moderation log — {group.name}", rows, "No moderation actions yet.")
+        )
+
+    def action_reports(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        rows = [
+            (r.msg_id, f"{r.reported_nick}: {r.text}\n  reason: {r.reason or '(none given)'}")
+            for r in self.engine.reports(group.group_id)
+        ]
+
+        def picked(msg_id: str | None) -> None:
+            if msg_id:
+                self._form(
+                    "Remove the reported message",
+                    [Field("reason", "Reason:")],
+                    lambda v: self.run_engine(
+                        "delete_message",
+                        group.group_id,
+                        msg_id,
+                        v["reason"],
+                        done="Message removed.",
+                    ),
+                    "Remove",
+                )
+
+        self.app.push_screen(
+            ListScreen(
+                f"Reports — {group.name}",
+                rows,
+                "No reports.",
+                "Enter removes the reported message.",
+            ),
+            picked,
+        )
+
+
+def _describe_mod_action(entry) -> str:
+    target = f" {entry.target_nick}" if entry.target_nick else ""
+    reason = f": {entry.reason}" if entry.reason else ""
+    detail = f" ({entry.detail})" if entry.detail else ""
+    return f"{entry.actor_role} {entry.actor_nick} — {entry.action}{target}{detail}{reason}"

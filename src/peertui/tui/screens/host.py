@@ -1,0 +1,91 @@
+"""Host a group: name, guidelines, relay; then show the first invite to share."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static, TextArea
+
+from peertui.core.moderation import DEFAULT_GUIDELINES
+from peertui.tui.screens.dialogs import InviteScreen
+from peertui.tui.widgets.footer import footer_widgets
+
+
+class HostScreen(ModalScreen[str | None]):
+    """Returns the new group's id, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "host", "Host")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label("Host a new group", classes="screen-title")
+            yield Label("Group name (members see it; the relay never does):")
+            yield Input(id="host-name", placeholder="e.g. Sunday evening check-in")
+            yield Label("Your nickname in this group:")
+            yield Input("host", id="host-nick")
+            yield Label("Guidelines every member reads and accepts:")
+            yield TextArea(DEFAULT_GUIDELINES, id="host-guidelines", classes="form-area")
+            yield Label(
+                "Relay address — leave empty to host on this computer (embedded relay; "
+                "members can reach it only while peertui runs here):"
+            )
+            yield Input(id="host-relay", placeholder="https://relay.example.org  (empty: embedded)")
+            yield Static("", id="host-status", classes="status-line")
+            with Horizontal(classes="buttons"):
+                yield Button("Host (Ctrl+S)", id="host", variant="primary")
+                yield Button("Cancel", id="cancel")
+        yield from footer_widgets()
+
+    def on_mount(self) -> None:
+        self.query_one("#host-name", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "host":
+            self.action_host()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_host(self) -> None:
+        name = self.query_one("#host-name", Input).value.strip()
+        if not name:
+            self.app.notify("Give the group a name first.", severity="warning")
+            self.query_one("#host-name", Input).focus()
+            return
+        if self.app.engine is None:
+            self.app.notify("Your history is still opening; try again in a moment.")
+            return
+        self.query_one("#host-status", Static).update("Creating the group…")
+        self.query_one("#host", Button).disabled = True
+        self.create_group(
+            name,
+            self.query_one("#host-nick", Input).value.strip() or "host",
+            self.query_one("#host-guidelines", TextArea).text,
+            self.query_one("#host-relay", Input).value.strip() or None,
+        )
+
+    @work(exclusive=True)
+    async def create_group(self, name: str, nick: str, guidelines: str, relay: str | None) -> None:
+        from peertui.core.errors import PeertuiError
+
+        engine = self.app.engine
+        try:
+            group = await engine.host_group(name, relay_url=relay, nick=nick, guidelines=guidelines)
+            token = await engine.create_invite(group.group_id)
+        except PeertuiError as exc:
+            self.query_one("#host-status", Static).update(str(exc))
+            self.query_one("#host", Button).disabled = False
+            self.app.notify(str(exc), severity="error")
+            return
+        self.dismiss(group.group_id)
+        self.app.push_screen(InviteScreen(group.name, token))

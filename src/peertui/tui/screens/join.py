@@ -1,0 +1,103 @@
+"""Join a group: paste the invite, pick a nickname, accept the guidelines, then wait."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from peertui.core.moderation import DEFAULT_GUIDELINES
+from peertui.tui.nicknames import random_nickname
+from peertui.tui.widgets.footer import footer_widgets
+
+
+class JoinScreen(ModalScreen[str | None]):
+    """Returns the pending group's id, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "join", "Ask to join")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label("Join a group", classes="screen-title")
+            yield Label("Invite (starts with peertui:):")
+            yield Input(id="join-invite", placeholder="peertui:…")
+            yield Label("Nickname (a fresh one is safest — not your real name):")
+            with Horizontal(classes="inline"):
+                yield Input(random_nickname(), id="join-nick")
+                yield Button("Another", id="another-nick")
+            yield Label("Pronouns (optional):")
+            yield Input(id="join-pronouns")
+            yield Label("A line about you for the moderators (optional):")
+            yield Input(id="join-intro")
+            yield Label("Guidelines:")
+            yield Static(DEFAULT_GUIDELINES, id="join-guidelines", classes="guidelines")
+            yield Checkbox("I have read and accept these guidelines", id="join-accept")
+            yield Static("", id="join-status", classes="status-line")
+            with Horizontal(classes="buttons"):
+                yield Button("Ask to join (Ctrl+S)", id="join", variant="primary")
+                yield Button("Cancel", id="cancel")
+        yield from footer_widgets()
+
+    def on_mount(self) -> None:
+        self.query_one("#join-invite", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "another-nick":
+            self.query_one("#join-nick", Input).value = random_nickname()
+        elif event.button.id == "join":
+            self.action_join()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_join(self) -> None:
+        invite = self.query_one("#join-invite", Input).value.strip()
+        nick = self.query_one("#join-nick", Input).value.strip()
+        problem = ""
+        if not invite.startswith("peertui:"):
+            problem = "Paste the whole invite; it starts with peertui:."
+        elif not nick:
+            problem = "Choose a nickname (or press Another for a random one)."
+        elif not self.query_one("#join-accept", Checkbox).value:
+            problem = "Please read the guidelines and tick the box to accept them."
+        if problem:
+            self.query_one("#join-status", Static).update(problem)
+            self.app.notify(problem, severity="warning")
+            return
+        if self.app.engine is None:
+            self.app.notify("Your history is still opening; try again in a moment.")
+            return
+        self.query_one("#join-status", Static).update("Sending your request…")
+        self.query_one("#join", Button).disabled = True
+        self.send_request(
+            invite,
+            nick,
+            self.query_one("#join-pronouns", Input).value.strip(),
+            self.query_one("#join-intro", Input).value.strip(),
+        )
+
+    @work(exclusive=True)
+    async def send_request(self, invite: str, nick: str, pronouns: str, intro: str) -> None:
+        from peertui.core.errors import PeertuiError
+
+        try:
+            group = await self.app.engine.join(
+                invite, nick, pronouns=pronouns, intro=intro, accepted_guidelines=DEFAULT_GUIDELINES
+            )
+        except PeertuiError as exc:
+            self.query_one("#join-status", Static).update(str(exc))
+            self.query_one("#join", Button).disabled = False
+            self.app.notify(str(exc), severity="error")
+            return
+        self.app.notify("Request sent — waiting for a moderator's approval.")
+        self.dismiss(group.group_id)

@@ -1,0 +1,96 @@
+"""Settings: theme, reduced motion, history retention, proxy, country, language."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Select, Switch
+
+from peertui.config import PROXY_SCHEMES
+from peertui.tui.widgets.footer import footer_widgets
+
+
+class SettingsScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save")]
+
+    def compose(self) -> ComposeResult:
+        settings = self.app.settings
+        themes = sorted(self.app.peertui_themes)
+        with VerticalScroll(classes="dialog wide"):
+            yield Label("Settings", classes="screen-title")
+            yield Label("Theme (changes at once):")
+            yield Select(
+                [(name, name) for name in themes],
+                value=settings.theme if settings.theme in themes else "dark",
+                allow_blank=False,
+                id="set-theme",
+            )
+            with Horizontal(classes="inline"):
+                yield Switch(settings.reduced_motion, id="set-motion")
+                yield Label(
+                    "Reduced motion: no animation, no blinking cursor, still breathing guide"
+                )
+            yield Label("Keep history for how many days (0 keeps it until you delete it):")
+            yield Input(str(settings.history_retention_days), type="integer", id="set-retention")
+            yield Label(
+                "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: none):"
+            )
+            yield Input(settings.proxy, id="set-proxy")
+            yield Label("Country for crisis lines, two letters (empty: from your system):")
+            yield Input(settings.country, id="set-country", max_length=2)
+            yield Label("Language, e.g. en (empty: from your system):")
+            yield Input(settings.language, id="set-language")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (Ctrl+S)", id="save", variant="primary")
+                yield Button("Back", id="back")
+        yield from footer_widgets()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "set-theme" and isinstance(event.value, str):
+            self.app.theme = event.value
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "save":
+            self.action_save()
+        else:
+            self.app.pop_screen()
+
+    def on_screen_suspend(self) -> None:
+        # Leaving without saving puts the saved theme back.
+        self.app.theme = (
+            self.app.settings.theme
+            if self.app.settings.theme in self.app.available_themes
+            else "dark"
+        )
+
+    def action_save(self) -> None:
+        retention = self.query_one("#set-retention", Input).value.strip() or "0"
+        proxy = self.query_one("#set-proxy", Input).value.strip()
+        country = self.query_one("#set-country", Input).value.strip().upper()
+        problem = ""
+        if not retention.isdigit():
+            problem = "Days of history must be a whole number (0 keeps everything)."
+        elif proxy and not proxy.startswith(PROXY_SCHEMES):
+            problem = "The proxy must start with socks5://, socks5h://, http:// or https://."
+        elif country and not (len(country) == 2 and country.isalpha()):
+            problem = "The country must be two letters, such as GB or DE."
+        if problem:
+            self.app.notify(problem, severity="warning")
+            return
+        settings = self.app.settings
+        settings.theme = str(self.query_one("#set-theme", Select).value)
+        settings.reduced_motion = self.query_one("#set-motion", Switch).value
+        settings.history_retention_days = int(retention)
+        settings.proxy = proxy
+        settings.country = country
+        settings.language = self.query_one("#set-language", Input).value.strip()
+        self.app.save_settings()
+        self.app.notify(
+            "Settings saved. A new proxy applies the next time peertui starts."
+            if proxy
+            else "Settings saved."
+        )
+        self.app.pop_screen()

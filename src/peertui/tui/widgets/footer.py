@@ -1,0 +1,29 @@
+"""The bottom of every screen: the safety keys on their own line, then Textual's footer.
+
+The safety keys (crisis lines, grounding, safety plan, quick exit) get a line of their own so
+they are never scrolled out of a narrow footer by a screen's own keys.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Footer, Static
+
+from peertui.tui import bindings
+
+
+class SafetyKeys(Static):
+    def on_mount(self) -> None:
+        keymap = self.app.settings.keybindings
+        parts = []
+        for binding in bindings.APP:
+            key = keymap.get(binding.id, binding.key).split(",")[0]
+            parts.append(f"{key.upper()} {binding.description.lower()}")
+        self.update("  " + " · ".join(parts))
+
+
+def footer_widgets() -> ComposeResult:
+    with Vertical(id="bottom"):
+        yield SafetyKeys(id="safety-keys")
+        yield Footer()
