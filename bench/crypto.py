@@ -43,7 +43,9 @@ def messages_per_second() -> tuple[float, float]:
     def run() -> tuple[float, float]:
         outbound = OutboundSession.create(sender, group_id, epoch=0)
         inbound = InboundSessions(group_id)
-        inbound.add_share(open_share(receiver, seal_share(sender, outbound, receiver.public_key), group_id))
+        inbound.add_share(
+            open_share(receiver, seal_share(sender, outbound, receiver.public_key), group_id)
+        )
         start = time.perf_counter()
         envelopes = [outbound.encrypt(sender, plaintext) for _ in range(MESSAGES)]
         encrypted = time.perf_counter()
