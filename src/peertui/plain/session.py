@@ -16,7 +16,7 @@ from peertui.plain.reader import LineReader
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
-    from peertui.core.models import GroupInfo, ModLogEntry
+    from peertui.core.models import GroupInfo, JoinRequest, ModLogEntry
     from peertui.core.store import Message
 
 NOT_IN_A_GROUP = (
@@ -50,6 +50,8 @@ class PlainSession:
         self.book = MessageBook()
         self.current: str | None = None
         self._connection: dict[str, str] = {}
+        # Join requests announced during this run, so /approve can find the group they are in.
+        self._requests: dict[str, list[JoinRequest]] = {}
         engine.subscribe(self.on_event)
         active = [g for g in engine.groups() if g.state == "active"]
         if active:
@@ -147,6 +149,7 @@ class PlainSession:
                 verb = {"removed": "was removed", "banned": "was banned"}.get(how, "left")
                 self.console.notice(f"{where}{member.nick} {verb}.")
             case ev.JoinRequested(request=request):
+                self._requests.setdefault(event.group_id, []).append(request)
                 pronouns = f" ({request.pronouns})" if request.pronouns else ""
                 self.console.notice(
                     f"{where}{request.nick}{pronouns} asks to join. Type /approve {request.nick} to let "
@@ -158,8 +161,10 @@ class PlainSession:
                 if self.current is None:
                     self.current = event.group_id
                 self.console.notice(f"You are now a member of {self._name(event.group_id)}.")
-                if guidelines:
-                    self.console.output(f"Group guidelines: {guidelines}")
+                if guidelines.strip():
+                    self.console.output("Group guidelines:")
+                    for line in guidelines.strip().splitlines():
+                        self.console.output(line)
             case ev.JoinDenied(reason=reason):
                 why = f": {reason}" if reason else "."
                 self.console.notice(
@@ -168,7 +173,7 @@ class PlainSession:
             case ev.ConnectionChanged(state=state, detail=detail):
                 if self._connection.get(event.group_id) != state:
                     self._connection[event.group_id] = state
-                    self.console.notice(f"{where}{state}{f' ({detail})' if detail else ''}.")
+                    self.console.notice(f"{where}{detail or state.capitalize() + '.'}")
             case ev.GapDetected(missed_from=first, missed_to=last):
                 self.console.notice(
                     f"{where}Some messages (relay numbers {first} to {last}) expired on the relay before "
@@ -445,22 +450,18 @@ class PlainSession:
         self.console.notice(f"Declined {who}'s request to join {self._name(group_id)}.")
 
     def _group_with_request(self, who: str) -> str:
-        """The current group, or the one group where `who` is waiting if that is elsewhere."""
+        """The current group, or the one other group where `who` asked to join during this run."""
         wanted = who.casefold()
 
         def waiting_in(group_id: str) -> bool:
             return any(
                 r.nick.casefold() == wanted or r.member_id.startswith(wanted)
-                for r in self.engine.pending_requests(group_id)
+                for r in self._requests.get(group_id, [])
             )
 
-        if self.current and waiting_in(self.current):
-            return self.current
-        elsewhere = [
-            g.group_id
-            for g in self.engine.groups()
-            if g.role in ("owner", "moderator") and waiting_in(g.group_id)
-        ]
+        if self.current is None or waiting_in(self.current):
+            return self._group()
+        elsewhere = [group_id for group_id in self._requests if waiting_in(group_id)]
         return elsewhere[0] if len(elsewhere) == 1 else self._group()
 
     async def cmd_leave(self, argument: str) -> None:
