@@ -409,9 +409,10 @@ class InboundSessions:
         floor = keep_from if keep_from > session.next_index else session.floor
 
         def commit() -> None:
-            session.skipped, session.floor = _bound_skipped(
-                {**session.skipped, **new_skipped}, floor
-            )
+            if new_skipped:
+                session.skipped, session.floor = _bound_skipped(
+                    {**session.skipped, **new_skipped}, floor
+                )
             session.chain_key, session.next_index = next_key, index + 1
 
         return key, commit
