@@ -36,6 +36,7 @@ class CrisisScreen(Screen):
         yield from footer_widgets()
 
     def on_mount(self) -> None:
+        self.query_one("#crisis-country", Input).focus()
         self.show_country(self._iso2 or crisis.country_from_locale(self.app.settings.country))
 
     def show_country(self, iso2: str) -> None:

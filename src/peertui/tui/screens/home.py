@@ -170,7 +170,7 @@ class HomeScreen(Screen):
                     self.refresh_members()
             case ev.JoinRequested():
                 self.app.notify(
-                    f"{event.request.nick} asked to join {self._name(event)} — "
+                    f"{event.request.nick} asked to join {self._event_group_name(event)} — "
                     "F9 to approve or deny.",
                     title="Join request",
                     timeout=10,
@@ -195,7 +195,7 @@ class HomeScreen(Screen):
                 self.app.push_screen(
                     ChoiceScreen(
                         "A moderator sent you a warning",
-                        f"{self._name(event)}: {event.reason}",
+                        f"{self._event_group_name(event)}: {event.reason}",
                         [("ok", "I have read this")],
                     )
                 )
@@ -206,7 +206,7 @@ class HomeScreen(Screen):
                 self.refresh_groups()
             case ev.ReportReceived():
                 self.app.notify(
-                    f"A message in {self._name(event)} was reported — F11 to review.",
+                    f"A message in {self._event_group_name(event)} was reported — F11 to review.",
                     title="Report",
                     timeout=10,
                 )
@@ -216,7 +216,7 @@ class HomeScreen(Screen):
                 self.app.notify(event.text, severity="error", timeout=10)
                 self.set_status(event.text)
 
-    def _name(self, event: ev.Event) -> str:
+    def _event_group_name(self, event: ev.Event) -> str:
         return self._name_of(event.group_id)
 
     def _name_of(self, group_id: str) -> str:

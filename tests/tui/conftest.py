@@ -1,0 +1,53 @@
+"""Shared helpers for the TUI tests: a private home per app, and waiting on real events."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+from peertui.paths import resolve_paths
+
+PASSPHRASE = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _passphrase(monkeypatch):
+    # There is no OS keyring backend here, so the store derives its key from a passphrase.
+    monkeypatch.setenv("PEERTUI_PASSPHRASE", PASSPHRASE)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def make_paths(tmp_path):
+    def make(name: str = "alice", *, welcome_seen: bool = True):
+        paths = resolve_paths(tmp_path / name)
+        if welcome_seen:
+            (paths.config_dir / "welcome-seen").touch()
+        return paths
+
+    return make
+
+
+async def wait_for(pilot, condition: Callable[[], object], timeout: float = 15.0, what: str = ""):
+    """Let the app run until `condition()` is truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+
+
+async def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str = ""):
+    """The same, outside an app (for a second engine driven directly by the test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")

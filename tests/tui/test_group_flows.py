@@ -1,0 +1,141 @@
+"""Host, join, approve, send and receive, and search — the TUI against a real relay process.
+
+Alice uses the app; Bob is a second engine in his own home, driven directly, so each flow is
+checked end to end through real crypto and the real relay.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from peertui.core.engine import Engine
+from peertui.core.models import ACTIVE
+from peertui.tui.app import PeertuiApp
+from peertui.tui.screens.dialogs import ChoiceScreen, InviteScreen, ListScreen
+from peertui.tui.screens.home import HomeScreen
+from peertui.tui.screens.host import HostScreen
+from peertui.tui.screens.join import JoinScreen
+
+from .conftest import PASSPHRASE, wait_for, wait_until
+from .screen_text import screen_text
+
+pytestmark = pytest.mark.timeout(90)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*["space" if c == " " else c for c in text])
+
+
+async def host_group(pilot, app, relay_url: str, name: str = "tuesday") -> str:
+    """Host through the Host screen; returns the invite token the app shows."""
+    await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
+    await pilot.press("f4")
+    await wait_for(pilot, lambda: isinstance(app.screen, HostScreen), what="the host screen")
+    await type_text(pilot, name)
+    app.screen.query_one("#host-relay").value = relay_url
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: isinstance(app.screen, InviteScreen), what="the invite")
+    token = app.screen.query_one("#invite-token").text
+    assert token.startswith("peertui:") and token == app.screen.token
+    await pilot.press("escape")
+    return token
+
+
+async def test_host_join_approve_send_receive_and_search(make_paths, relay):
+    app = PeertuiApp(make_paths("alice"))
+    bob = await Engine.open(make_paths("bob"), PASSPHRASE)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            token = await host_group(pilot, app, relay.url)
+            home = app.screen
+            assert isinstance(home, HomeScreen)
+            await wait_for(pilot, lambda: "tuesday" in screen_text(app), what="the group listed")
+            assert "owner" in screen_text(app)
+
+            pending = await bob.join(token, "bob")
+            assert pending.state == "pending"
+            await wait_for(
+                pilot,
+                lambda: app.engine.pending_requests(home.current),
+                what="Bob's join request to reach Alice",
+            )
+
+            await pilot.press("f9")
+            await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="requests list")
+            assert "bob" in screen_text(app)
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="approve?")
+            await pilot.press("enter")  # "Approve" has focus
+            await wait_until(
+                lambda: bob.group(pending.group_id).state == ACTIVE, what="Bob to be admitted"
+            )
+            await wait_for(pilot, lambda: "bob" in screen_text(app), what="Bob in the members")
+
+            await bob.send(pending.group_id, "hello from bob")
+            await wait_for(
+                pilot,
+                lambda: "bob: hello from bob" in screen_text(app),
+                what="Bob's message on Alice's screen",
+            )
+
+            await type_text(pilot, "hi bob")
+            await pilot.press("enter")
+            await wait_until(
+                lambda: any(m.text == "hi bob" for m in bob.history(pending.group_id)),
+                what="Alice's message to reach Bob",
+            )
+            assert "host: hi bob" in screen_text(app)
+            assert app.screen.query_one("#composer").value == ""
+
+            await pilot.press("f7")
+            await type_text(pilot, "hello")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="results")
+            results = screen_text(app)
+            assert "tuesday · bob: hello from bob" in results
+            assert "hi bob" not in results
+    finally:
+        await bob.close()
+
+
+async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, relay):
+    owner = await Engine.open(make_paths("owner"), PASSPHRASE)
+    app = PeertuiApp(make_paths("carol"))
+    try:
+        group = await owner.host_group("circle", relay_url=relay.url, nick="owner")
+        token = await owner.create_invite(group.group_id)
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: isinstance(app.screen, JoinScreen), what="join screen")
+            offered = app.screen.query_one("#join-nick").value
+            assert "-" in offered, "a friendly random nickname is offered"
+            app.screen.query_one("#join-invite").value = token
+            app.screen.query_one("#join-nick").value = "carol"
+            await pilot.press("ctrl+s")
+            # Not accepted yet: the request must not be sent.
+            await pilot.pause(0.2)
+            assert isinstance(app.screen, JoinScreen)
+            assert "accept them" in screen_text(app)
+            app.screen.query_one("#join-accept").value = True
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), what="home again")
+            await wait_for(
+                pilot,
+                lambda: "waiting for approval" in screen_text(app),
+                what="the pending state in words",
+            )
+
+            await wait_until(lambda: owner.pending_requests(group.group_id), what="the request")
+            await owner.approve(group.group_id, "carol")
+            await wait_for(
+                pilot, lambda: app.engine.group(group.group_id).state == ACTIVE, what="approval"
+            )
+            await owner.send(group.group_id, "welcome carol")
+            await wait_for(
+                pilot,
+                lambda: "owner: welcome carol" in screen_text(app),
+                what="the conversation to open",
+            )
+    finally:
+        await owner.close()
