@@ -246,7 +246,10 @@ class Store:
             return []
         columns = ", ".join(f"m.{c}" for c in _MESSAGE_COLUMNS.split(", "))
         sql = (
-            f"SELECT {columns} FROM messages_fts JOIN messages AS m ON m.id = messages_fts.rowid "
+            # CROSS JOIN keeps the index lookup as the outer loop; otherwise SQLite may walk the
+            # group's messages in time order and run the full-text match once per row (seconds).
+            f"SELECT {columns} FROM messages_fts CROSS JOIN messages AS m "
+            "ON m.id = messages_fts.rowid "
             "WHERE messages_fts MATCH ?"
         )
         params: tuple[Any, ...] = (match,)

@@ -1,0 +1,209 @@
+"""History benchmark: the encrypted store with 100,000 messages in one group. Prints JSON.
+
+    .venv/bin/python bench/history.py [--messages 100000] [--repeats 7]
+
+Timings are medians of `--repeats` runs, in milliseconds, on a throwaway home in a temp dir.
+The raw-key path uses an in-memory keyring backend (what a desktop keyring hands back is the
+same 32 bytes); the Argon2id path uses a passphrase exactly as a headless machine would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import keyring.backends.fail
+
+from peertui.core.keys import KDF_MEMLIMIT, KDF_OPSLIMIT
+from peertui.core.store import Message, Store
+from peertui.paths import resolve_paths
+
+WORDS = [
+    "anxious",
+    "tired",
+    "sleep",
+    "work",
+    "family",
+    "friend",
+    "walk",
+    "breathe",
+    "today",
+    "tomorrow",
+    "night",
+    "morning",
+    "panic",
+    "calm",
+    "therapy",
+    "appointment",
+    "medication",
+    "feeling",
+    "better",
+    "worse",
+    "lonely",
+    "support",
+    "thanks",
+    "listen",
+    "help",
+    "hard",
+    "day",
+    "week",
+    "talk",
+    "group",
+    "share",
+    "hope",
+    "small",
+    "step",
+    "again",
+    "maybe",
+    "really",
+    "think",
+    "know",
+    "want",
+    "need",
+    "try",
+    "good",
+    "bad",
+    "okay",
+    "heavy",
+    "light",
+    "tea",
+    "music",
+    "rain",
+    "garden",
+    "dog",
+    "cat",
+    "book",
+    "film",
+    "call",
+    "text",
+    "message",
+    "wait",
+]
+GROUP = "bench-group"
+PASSPHRASE = "benchmark passphrase, not a real one"
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.entries.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.entries.pop((service, username), None)
+
+
+def make_messages(
+    count: int, start_ts: int, rng: random.Random, prefix: str = "m"
+) -> list[Message]:
+    return [
+        Message(
+            group_id=GROUP,
+            msg_id=f"{prefix}{i}",
+            seq=i + 1,
+            sender=f"member{i % 12}",
+            nick=f"nick{i % 12}",
+            text=" ".join(rng.choices(WORDS, k=rng.randint(4, 30))),
+            ts=start_ts + i * 1500,
+            cw="",
+        )
+        for i in range(count)
+    ]
+
+
+def median_ms(action, repeats: int) -> float:
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(samples), 2)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    rng = random.Random(20261125)
+    results: dict[str, object] = {"messages": args.messages, "repeats": args.repeats}
+
+    with tempfile.TemporaryDirectory(prefix="peertui-bench-") as tmp:
+        keyring.set_keyring(MemoryKeyring())
+        paths = resolve_paths(Path(tmp) / "raw-key-home")
+        messages = make_messages(args.messages, 1_700_000_000_000, rng)
+
+        store = Store.open(paths)
+        started = time.perf_counter()
+        for offset in range(0, len(messages), 1000):
+            store.add_messages(messages[offset : offset + 1000])
+        elapsed = time.perf_counter() - started
+        results["insert_batched_per_s"] = round(len(messages) / elapsed)
+        results["insert_batch_size"] = 1000
+
+        singles = make_messages(2000, messages[-1].ts + 1500, rng, prefix="single")
+        started = time.perf_counter()
+        for m in singles:
+            store.add_message(m)
+        results["insert_single_per_s"] = round(len(singles) / (time.perf_counter() - started))
+        store.close()
+
+        def open_and_latest() -> None:
+            with Store.open(paths) as opened:
+                assert len(opened.latest(GROUP, 50)) == 50
+
+        results["open_raw_key_and_latest_page_ms"] = median_ms(open_and_latest, args.repeats)
+        results["open_raw_key_ms"] = median_ms(lambda: Store.open(paths).close(), args.repeats)
+
+        store = Store.open(paths)
+        middle_ts = messages[len(messages) // 2].ts
+        results["latest_page_ms"] = median_ms(lambda: store.latest(GROUP, 50), args.repeats)
+        results["older_page_mid_history_ms"] = median_ms(
+            lambda: store.latest(GROUP, 50, before_ts=middle_ts), args.repeats
+        )
+        searches = {}
+        # "t" is a prefix of a dozen common words, so it matches nearly every message: worst case.
+        for query in (
+            "garden",
+            "anx",
+            "therapy appointment",
+            "tea rain dog",
+            "t",
+            "nothing-matches",
+        ):
+            hits = len(store.search(query, GROUP))
+            searches[query] = {
+                "ms": median_ms(lambda q=query: store.search(q, GROUP), args.repeats),
+                "hits_returned": hits,
+            }
+        results["search"] = searches
+        results["db_bytes"] = sum(p.stat().st_size for p in paths.data_dir.iterdir())
+        store.close()
+
+        keyring.set_keyring(keyring.backends.fail.Keyring())
+        passphrase_paths = resolve_paths(Path(tmp) / "passphrase-home")
+        Store.open(passphrase_paths, PASSPHRASE).close()
+        results["open_argon2id_ms"] = median_ms(
+            lambda: Store.open(passphrase_paths, PASSPHRASE).close(), args.repeats
+        )
+        results["argon2id"] = {"opslimit": KDF_OPSLIMIT, "memlimit_mib": KDF_MEMLIMIT >> 20}
+
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
