@@ -83,7 +83,8 @@ log = logging.getLogger(__name__)
 MEMBERSHIP_POLL_SECONDS = (0.3, 0.6, 1.2, 2.5, 5.0)
 MAX_PENDING_PER_SENDER = 200
 GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines"}
-DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key"}
+DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey"}
+REKEY_INTERVAL_MS = 30_000
 
 
 def now_ms() -> int:
@@ -125,7 +126,7 @@ class GroupSession:
         self._send_lock = asyncio.Lock()
         self._roster_lock = asyncio.Lock()
         self._pending: dict[bytes, list[RelayEvent]] = {}
-        self._last_post_ms = 0
+        self._rekey_asked: dict[bytes, int] = {}
 
     # ----- persistence -------------------------------------------------------------------
     @classmethod
@@ -306,9 +307,8 @@ class GroupSession:
 
     async def _run(self) -> None:
         try:
-            if self.status == PENDING:
-                if not await self._wait_for_admission():
-                    return
+            if self.status == PENDING and not await self._wait_for_admission():
+                return
             async for item in follow(
                 self.client, self.group_id, lambda: self.cursor, on_state=self._set_connection
             ):
@@ -536,6 +536,7 @@ class GroupSession:
                 queue = self._pending.setdefault(item.sender, [])
                 if len(queue) < MAX_PENDING_PER_SENDER:
                     queue.append(item)
+                await self._ask_for_share(item.sender)
             return
         self._save_sessions()
         if decrypted.sender_key != item.sender:
@@ -583,10 +584,8 @@ class GroupSession:
             member = next((m for m in self.members() if m.key == key), None)
             if member is not None and first:
                 self._emit(MemberJoined(self.group_id, member))
-            elif member is not None:
-                self._emit(
-                    Notice(self.group_id, f"{member.member_id} is now known as {member.nick}.")
-                )
+            elif member is not None and member.nick != old_nick:
+                self._emit(Notice(self.group_id, f"{old_nick} is now known as {member.nick}."))
         elif kind == "modnote" and self.roster.is_moderator(sender):
             self.state["modnotes"][str(body["index"])] = payloads.safe_line(body["reason"], 300)
             self.save()
@@ -604,6 +603,23 @@ class GroupSession:
             if guidelines_hash(text) == self.roster.guidelines_hash:
                 self.state["guidelines"] = text
                 self.save()
+
+    async def _ask_for_share(self, sender: bytes) -> None:
+        """The sender's key share never reached us (e.g. purged by retention): ask again.
+
+        The new share starts at the sender's current index, so what we missed stays unreadable
+        by design; everything from now on is readable again.
+        """
+        last = self._rekey_asked.get(sender, 0)
+        if (
+            now_ms() - last < REKEY_INTERVAL_MS
+            or self.roster is None
+            or not self.roster.is_member(sender)
+        ):
+            return
+        self._rekey_asked[sender] = now_ms()
+        with contextlib.suppress(RelayError):
+            await self._send_direct(sender, payloads.encode("rekey"))
 
     def _remember_profile(self, key: str, **fields: str) -> None:
         profile = self.state["profiles"].setdefault(key, {"nick": "", "pronouns": "", "intro": ""})
@@ -628,6 +644,13 @@ class GroupSession:
             self._save_sessions()
             for queued in self._pending.pop(sender, []):
                 await self._on_message(queued)
+            return
+        if kind == "rekey":
+            if self.roster is not None and self.roster.is_member(sender):
+                last = self._rekey_asked.get(b"from:" + sender, 0)
+                if now_ms() - last >= REKEY_INTERVAL_MS:
+                    self._rekey_asked[b"from:" + sender] = now_ms()
+                    await self._share_with([sender])
             return
         is_mod = self.roster is not None and self.roster.is_moderator(sender)
         if kind == "welcome" and is_mod:
@@ -668,10 +691,9 @@ class GroupSession:
                 self.state["reports"].append(report)
                 self.save()
                 self._emit(ReportReceived(self.group_id, Report(**report)))
-        elif kind == "invite_key" and is_mod:
-            if body["secret"] not in self.state["invite_secrets"]:
-                self.state["invite_secrets"].append(body["secret"])
-                self.save()
+        elif kind == "invite_key" and is_mod and body["secret"] not in self.state["invite_secrets"]:
+            self.state["invite_secrets"].append(body["secret"])
+            self.save()
 
     async def _on_join_request(self, item: RelayEvent) -> None:
         body = item.body

@@ -27,6 +27,7 @@ MAX_SHORT = 200
 #   warn     {reason}                                  a private warning
 #   report   {report_id, msg_id, reported, nick, text, context, reason}   to moderators only
 #   invite_key {secret}                                so every moderator can read join requests
+#   rekey    {}                                        "your share never reached me: send it again"
 _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "msg": {"id": str, "text": str, "nick": str, "cw": str},
     "profile": {"nick": str, "pronouns": str, "intro": str},
@@ -48,6 +49,7 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "invite_key": {"secret": str},
     "join": {"key": str, "nick": str, "pronouns": str, "intro": str},
     "deny": {"reason": str},
+    "rekey": {},
 }
 
 
