@@ -1,0 +1,183 @@
+"""On-device detection: measured quality, guards, personal details, and no side effects."""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from detect_eval import TIERS, load_cases, measure
+
+from peertui.wellbeing.detect import assess
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "WELLBEING.md"
+DOC_ROW = re.compile(r"^\|\s*(en|es)\s*\|\s*(\d)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|", re.M)
+
+
+def published_numbers() -> dict[tuple[str, int], tuple[float, float]]:
+    rows = DOC_ROW.findall(DOCS.read_text(encoding="utf-8"))
+    return {(lang, int(tier)): (float(p), float(r)) for lang, tier, p, r in rows}
+
+
+def test_evaluation_table_is_big_and_varied_enough():
+    cases = load_cases()
+    for lang, minimum in (("en", 80), ("es", 30)):
+        mine = [c for c in cases if c.lang == lang]
+        assert len(mine) >= minimum
+        assert {c.expected for c in mine} == set(TIERS)
+        assert {"negation", "quotation", "idiom", "everyday"} <= {c.category for c in mine}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_precision_and_recall_hold_the_published_numbers(lang):
+    published = published_numbers()
+    assert {tier for (doc_lang, tier) in published if doc_lang == lang} == set(TIERS)
+    measured = measure(lang)["tiers"]
+    for tier in TIERS:
+        precision, recall = published[(lang, tier)]
+        assert measured[tier]["precision"] >= precision, (tier, measured[tier])
+        assert measured[tier]["recall"] >= recall, (tier, measured[tier])
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "tier"),
+    [
+        ("I have the pills ready", "en", 3),
+        ("tonight I'm going to end it", "en", 3),
+        ("I want to kill myself", "en", 2),
+        ("I wish I could disappear", "en", 1),
+        ("there's no point anymore", "en", 1),
+        ("I would never kill myself", "en", 0),
+        ("the song says 'I want to die'", "en", 0),
+        ("the song says “I want to die”", "en", 0),
+        ("this traffic is killing me", "en", 0),
+        ("I'm dying to see it", "en", 0),
+        ("dead tired", "en", 0),
+        ("I WANT TO KILL MYSELF", "en", 2),
+        ("I’m so tired, I just want to die", "en", 2),
+        ("I'm fine. But honestly I want to die.", "en", 2),
+        ("me quiero morir", "es", 2),
+        ("me quiero morir", "en", 0),
+        ("quiero suicidarme", "ES_mx", 2),
+        ("ya no quiero vivir", "es", 1),
+        ("ya no quiero vivir", "fr", 0),
+        ("esta noche me mato", "es", 3),
+        ("esta noche me mato", "es", 3),
+        ("", "en", 0),
+    ],
+)
+def test_examples_from_the_brief_and_edge_cases(text, lang, tier):
+    assert assess(text, lang).tier == tier
+
+
+def test_reason_is_given_in_the_drafts_language_and_never_quotes_the_draft():
+    english = assess("I want to kill myself", "en")
+    spanish = assess("me quiero matar", "es")
+    assert english.reason and spanish.reason and english.reason != spanish.reason
+    assert "kill myself" not in english.reason
+    assert assess("hello", "en").reason == ""
+    assert english.offers_support and not assess("hello").offers_support
+
+
+def kinds(text, lang="en", region=None):
+    return [(d.kind, d.text) for d in assess(text, lang, region).personal]
+
+
+def test_phone_numbers_local_and_international():
+    assert kinds("ring me on 07911 123456", region="GB") == [("phone", "07911 123456")]
+    assert kinds("my cell is (415) 555-2671", region="US") == [("phone", "(415) 555-2671")]
+    assert kinds("call +44 20 7946 0958 any time", region="US") == [("phone", "+44 20 7946 0958")]
+    assert kinds("llámame al 612 34 56 78", "es") == [("phone", "612 34 56 78")]
+    assert kinds("escríbeme al +52 55 1234 5678", "es", "ES") == [("phone", "+52 55 1234 5678")]
+
+
+def test_phone_region_follows_locale_then_language(monkeypatch):
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    assert kinds("ring 07911 123456") == [], "an English draft defaults to US numbering"
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert kinds("ring 07911 123456") == [("phone", "07911 123456")]
+
+
+def test_emails_and_addresses():
+    assert kinds("write to sam.k+peer@example.co.uk please") == [
+        ("email", "sam.k+peer@example.co.uk")
+    ]
+    assert kinds("I live at 221B Baker Street") == [("address", "221B Baker Street")]
+    assert kinds("come to 42 oak ave. tomorrow") == [("address", "42 oak ave.")]
+    assert kinds("vivo en la calle Mayor 12, 3º", "es") == [("address", "calle Mayor 12")]
+    assert kinds("estoy en Avenida de la Constitución 45", "es") == [
+        ("address", "Avenida de la Constitución 45")
+    ]
+    found = kinds("email a@b.org or call +1 415 555 2671", region="US")
+    assert found == [("email", "a@b.org"), ("phone", "+1 415 555 2671")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see you at 10:30 on 2024-05-12",
+        "born in 1999, we met on 12/05/2024 at 14:00",
+        "I walked 3 miles down the road",
+        "the meeting is at 7 and lasts 90 minutes",
+        "it happened on 3 March 2021",
+        "I have 5 things I can see",
+        "nos vemos el 12 de mayo de 2024 a las 18:30",
+        "it costs 1,250 dollars",
+        "week 12345 of the year 2023",
+    ],
+)
+def test_no_false_alarm_on_times_dates_and_years(text):
+    assert assess(text, "es" if "nos" in text else "en", "GB").personal == []
+
+
+def test_assess_makes_no_network_call_writes_nothing_and_logs_nothing(monkeypatch, caplog):
+    writes: list[str] = []
+    real_open, real_os_open = builtins.open, os.open
+
+    def refuse_socket(*args, **kwargs):
+        raise AssertionError("assess tried to open a network socket")
+
+    def watched_open(file, mode="r", *args, **kwargs):
+        if any(flag in str(mode) for flag in "wax+"):
+            writes.append(f"open({file!r}, {mode!r})")
+        return real_open(file, mode, *args, **kwargs)
+
+    def watched_os_open(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC):
+            writes.append(f"os.open({path!r}, {flags})")
+        return real_os_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "socket", refuse_socket)
+    monkeypatch.setattr(socket, "create_connection", refuse_socket)
+    monkeypatch.setattr(builtins, "open", watched_open)
+    monkeypatch.setattr(os, "open", watched_os_open)
+    caplog.set_level(logging.DEBUG)
+    samples = [
+        ("tonight I'm going to end it, call me on +44 20 7946 0958", "en", None),
+        ("me quiero morir, escríbeme a ana@example.es, calle Mayor 12", "es", "AR"),
+        ("I live at 10 Downing Street; email pm@example.gov.uk", "en", "JP"),
+        ("kms", "fr", "BR"),
+    ]
+    results = [assess(text, lang, region) for text, lang, region in samples]
+    assert [r.tier for r in results] == [3, 2, 0, 2]
+    assert all(r.personal for r in results[:3])
+    assert writes == []
+    assert caplog.records == []
+
+
+def test_wellbeing_never_imports_textual():
+    code = (
+        "import sys, peertui.wellbeing.crisis, peertui.wellbeing.grounding, "
+        "peertui.wellbeing.safety_plan, peertui.wellbeing.detect; "
+        "peertui.wellbeing.detect.assess('I want to die'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
