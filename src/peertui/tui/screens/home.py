@@ -147,6 +147,8 @@ class HomeScreen(Screen):
 
     # ----- events from the engine -----------------------------------------------------------
     def handle_event(self, event: ev.Event) -> None:
+        if self.engine is None:
+            return  # closing: events still in the queue have nothing left to update
         messages = self.query_one(MessageList)
         here = event.group_id == self.current
         match event:

@@ -1,0 +1,113 @@
+"""First run, settings and themes, reduced motion, key remapping, resizing."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from peertui.config import load_settings
+from peertui.tui.app import PeertuiApp
+from peertui.tui.screens.first_run import FirstRunScreen
+from peertui.tui.screens.home import HomeScreen
+from peertui.tui.screens.settings import SettingsScreen
+
+from .screen_text import screen_text
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def test_first_run_explains_and_is_shown_only_once(make_paths):
+    paths = make_paths(welcome_seen=False)
+    app = PeertuiApp(paths)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, FirstRunScreen)
+        text = " ".join(screen_text(app).split())  # the text wraps; compare words
+        for words in (
+            "not therapy",
+            "not a crisis service",
+            "What the relay can see",
+            "Quick exit: F12",
+            "F1",
+        ):
+            assert words in text
+        await pilot.press("enter")
+        assert isinstance(app.screen, HomeScreen)
+    again = PeertuiApp(paths)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, HomeScreen)
+
+
+async def test_theme_switch_and_reduced_motion_are_saved(make_paths):
+    paths = make_paths()
+    app = PeertuiApp(paths)
+    async with app.run_test(size=(100, 40)) as pilot:
+        assert app.theme == "dark"
+        assert set(app.peertui_themes) >= {"dark", "light", "high-contrast", "calm"}
+        await pilot.press("f8")
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#set-theme").value = "high-contrast"
+        await pilot.pause()
+        assert app.theme == "high-contrast", "the theme changes at once"
+        app.screen.query_one("#set-motion").value = True
+        app.screen.query_one("#set-country").value = "de"
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.animation_level == "none"
+        assert app.screen.query_one("#composer", Input).cursor_blink is False
+    saved, problems = load_settings(paths)
+    assert problems == []
+    assert (saved.theme, saved.reduced_motion, saved.country) == ("high-contrast", True, "DE")
+
+
+async def test_settings_refuse_bad_values_in_words(make_paths):
+    paths = make_paths()
+    app = PeertuiApp(paths)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f8")
+        app.screen.query_one("#set-proxy").value = "tor please"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen), "nothing is saved while a value is wrong"
+        assert any("proxy must start with socks5://" in n.message for n in app._notifications)
+    assert not paths.config_file.exists()
+
+
+async def test_broken_user_theme_and_unknown_theme_are_one_notice(make_paths):
+    paths = make_paths()
+    (paths.themes_dir / "mine.toml").write_text('name = "mine"\nprimary = 12\n')
+    paths.config_file.write_text('theme = "sparkly"\n')
+    app = PeertuiApp(paths)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == "dark"
+        notices = [n for n in app._notifications if "Some settings were not used" in n.title]
+        assert len(notices) == 1
+        assert "mine.toml" in notices[0].message and "sparkly" in notices[0].message
+
+
+async def test_user_theme_and_remapped_crisis_key(make_paths):
+    paths = make_paths()
+    (paths.themes_dir / "dusk.toml").write_text('primary = "#aa88cc"\nbackground = "#101018"\n')
+    paths.config_file.write_text('theme = "dusk"\n[keybindings]\n"peertui.crisis" = "ctrl+l"\n')
+    app = PeertuiApp(paths)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.theme == "dusk"
+        assert "CTRL+L crisis lines" in screen_text(app)
+        await pilot.press("ctrl+l")
+        assert type(app.screen).__name__ == "CrisisScreen"
+
+
+async def test_resize_keeps_the_draft(make_paths):
+    app = PeertuiApp(make_paths())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"still typing this")
+        assert "F12 quick exit" in screen_text(app)
+        await pilot.resize_terminal(200, 60)
+        await pilot.pause()
+        assert app.screen.query_one("#members").display, "wide screens show the members panel"
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not app.screen.query_one("#members").display
+        assert app.screen.query_one("#composer", Input).value == "still typing this"
+        assert "F12 quick exit" in screen_text(app)

@@ -1,0 +1,51 @@
+"""Quick exit leaves at once from any screen and keeps the unsent draft in the outbox."""
+
+from __future__ import annotations
+
+import pytest
+
+from peertui.core.engine import Engine
+from peertui.core.store import Store
+from peertui.tui.app import PeertuiApp
+
+from .conftest import PASSPHRASE, wait_for
+from .screen_text import screen_text
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def test_quick_exit_keeps_the_draft_in_the_outbox(make_paths, relay):
+    paths = make_paths("alice")
+    engine = await Engine.open(paths, PASSPHRASE)
+    group = await engine.host_group("evening", relay_url=relay.url, nick="alice")
+    await engine.close()
+
+    app = PeertuiApp(paths)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: "evening" in screen_text(app), what="the group")
+        relay.kill()  # offline: the draft cannot be delivered now, so it must wait in the outbox
+        await pilot.press(*"a draft I have not sent")
+        await pilot.press("f3")  # from another screen, on top of the conversation
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: app.return_code is not None, what="the app to exit")
+    assert app.quick_exited and app.return_code == 0
+    assert app.engine is None, "the engine was closed cleanly"
+
+    store = Store.open(paths, PASSPHRASE)
+    try:
+        waiting = [item for _item_id, item in _outbox_items(store, group.group_id)]
+    finally:
+        store.close()
+    assert [item["text"] for item in waiting] == ["a draft I have not sent"]
+
+
+async def test_quick_exit_from_the_first_screen_without_a_group(make_paths):
+    app = PeertuiApp(make_paths(welcome_seen=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: app.return_code is not None, what="the app to exit")
+    assert app.quick_exited
+
+
+def _outbox_items(store: Store, group_id: str) -> list[tuple[str, dict]]:
+    return [(item_id, item) for gid, item_id, item in store.outbox_list() if gid == group_id]
