@@ -91,7 +91,7 @@ PASSPHRASE = "benchmark passphrase, not a real one"
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1
+    # No `priority`, so keyring never picks this class by itself; it is only ever set explicitly.
 
     def __init__(self) -> None:
         super().__init__()

@@ -31,9 +31,11 @@ PASSPHRASE = "a long and private passphrase"
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
-    """Stands in for an OS keyring, which this headless machine does not have."""
+    """Stands in for an OS keyring, which this headless machine does not have.
 
-    priority = 1
+    It deliberately has no `priority`: keyring auto-registers every backend subclass, and one
+    with a priority would become the default keyring for every other test in this process.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -528,3 +530,24 @@ def test_wipe_reports_a_keyring_that_refuses(paths, memory_keyring):
     problems = wipe(paths)
     assert len(problems) == 1 and "could not be removed" in problems[0]
     assert not paths.db_file.exists()
+
+
+def test_the_test_keyring_is_never_chosen_automatically():
+    import keyring.core
+
+    assert MemoryKeyring not in set(keyring.backend.KeyringBackend.get_viable_backends())
+    assert not isinstance(keyring.core._detect_backend(), MemoryKeyring)
+
+
+def test_search_is_driven_by_the_full_text_index(store):
+    """Regression: a plain JOIN let SQLite walk the group by time and match row by row."""
+    store.add_messages(message(i) for i in range(1, 100))
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    assert store.search("number", group_id="g1", limit=5)
+    store._db.set_trace_callback(None)
+    [search_sql] = [s for s in statements if "MATCH" in s]
+    plan = [row[-1] for row in store._db.execute("EXPLAIN QUERY PLAN " + search_sql)]
+    assert any(step.startswith("SCAN messages_fts") for step in plan), plan
+    # Walking the group's time index would mean one full-text match per stored message.
+    assert not any("messages_by_group_time" in step for step in plan), plan

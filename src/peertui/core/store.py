@@ -219,6 +219,14 @@ class Store:
         )
         return None if row is None else _message_from(row)
 
+    def message_by_seq(self, group_id: str, seq: int) -> Message | None:
+        """The message the relay numbered `seq` (moderators remove messages by that number)."""
+        row = self._one(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND seq = ? AND seq > 0",
+            (group_id, seq),
+        )
+        return None if row is None else _message_from(row)
+
     def latest(self, group_id: str, limit: int = 50, before_ts: int | None = None) -> list[Message]:
         """The newest `limit` messages (older than `before_ts` if given), oldest first."""
         if before_ts is None:
@@ -244,19 +252,17 @@ class Store:
         match = fts_query(query)
         if not match:
             return []
-        columns = ", ".join(f"m.{c}" for c in _MESSAGE_COLUMNS.split(", "))
+        # The match drives (CROSS JOIN keeps it the outer loop; otherwise SQLite may walk the
+        # group in time order and run the full-text match once per row, taking seconds), and
+        # only (ts, id) is sorted, so a word in most of 100k messages still ranks quickly.
+        group_filter = "" if group_id is None else " AND m.group_id = ?"
         sql = (
-            # CROSS JOIN keeps the index lookup as the outer loop; otherwise SQLite may walk the
-            # group's messages in time order and run the full-text match once per row (seconds).
-            f"SELECT {columns} FROM messages_fts CROSS JOIN messages AS m "
-            "ON m.id = messages_fts.rowid "
-            "WHERE messages_fts MATCH ?"
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id IN ("
+            "SELECT m.id FROM messages_fts CROSS JOIN messages AS m ON m.id = messages_fts.rowid "
+            f"WHERE messages_fts MATCH ?{group_filter} ORDER BY m.ts DESC, m.id DESC LIMIT ?"
+            ") ORDER BY ts DESC, id DESC"
         )
-        params: tuple[Any, ...] = (match,)
-        if group_id is not None:
-            sql += " AND m.group_id = ?"
-            params += (group_id,)
-        sql += " ORDER BY m.ts DESC, m.id DESC LIMIT ?"
+        params = (match,) if group_id is None else (match, group_id)
         return [_message_from(row) for row in self._all(sql, (*params, limit))]
 
     def mark_removed(self, group_id: str, msg_id: str, reason: str) -> bool:
