@@ -654,7 +654,7 @@ class EventStream:
             keepalive = self.relay.config.keepalive_seconds
             while not subscriber.closed:
                 batch = await subscriber.next_batch(keepalive)
-                if subscriber.closed:
+                if subscriber.closed and not batch:
                     break
                 fresh = [frame for seq, frame in batch if seq > last]
                 if batch:

@@ -61,15 +61,17 @@ class Subscriber:
         self._wake.set()
 
     async def next_batch(self, timeout: float) -> list[tuple[int, bytes]]:
-        """Everything buffered, waiting up to `timeout` for something; [] on timeout/close."""
+        """Everything buffered, waiting up to `timeout` for something; [] on timeout.
+
+        After `close()` whatever was buffered before it is still handed out, so a removed
+        member receives the roster event that removed it before its stream ends.
+        """
         if not self._pending and not self.closed:
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except TimeoutError:
                 return []
         self._wake.clear()
-        if self.closed:
-            return []
         batch = list(self._pending)
         self._pending.clear()
         return batch
