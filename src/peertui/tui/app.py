@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from peertui.core.engine import Engine
     from peertui.core.events import Event
 
-# Leaves nothing behind: clear the scrollback (3J), the screen (2J) and home the cursor.
-CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H"
+# Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
+# the scrollback once more because some terminals (tmux) push a cleared screen into it.
+CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
 
 
 class EngineEvent(TextualMessage):
