@@ -80,7 +80,9 @@ async def test_muted_key_is_refused_until_the_mute_ends(relay):
 async def test_admit_signed_by_a_plain_member_is_refused(relay):
     kit = await GroupKit.create(relay.url)
     member = await kit.add_member()
-    error = await refused(kit.roster(member, "admit", target=bytes(SigningKey.generate().verify_key)))
+    error = await refused(
+        kit.roster(member, "admit", target=bytes(SigningKey.generate().verify_key))
+    )
     assert (error.status, error.code) == (403, "not_moderator")
     await kit.close()
 
@@ -136,8 +138,10 @@ async def test_used_up_or_expired_invite_is_refused(relay):
     kit = await GroupKit.create(relay.url)
     once = await kit.invite(uses=1)
     brief = await kit.invite(expires_in_ms=300)
-    async with RelayClient(relay.url, SigningKey.generate()) as first, \
-            RelayClient(relay.url, SigningKey.generate()) as second:
+    async with (
+        RelayClient(relay.url, SigningKey.generate()) as first,
+        RelayClient(relay.url, SigningKey.generate()) as second,
+    ):
         await first.request_join(kit.group_id, once, b"x")
         error = await refused(second.request_join(kit.group_id, once, b"x"))
         assert "used up" in str(error)

@@ -52,8 +52,11 @@ async def test_malformed_json_is_400_and_wrong_fields_are_422_naming_the_field(r
         (messages, {}, "envelope"),
         (messages, {"envelope": "A" * 70_000}, "envelope"),  # over 48 KiB once decoded
         (f"/v1/groups/{kit.group_id}/direct", {"to": "AAAA", "payload": ""}, "to"),
-        (f"/v1/groups/{kit.group_id}/direct",
-         {"to": "A" * 43, "payload": ""}, "to"),  # 32 bytes, but not a member
+        (
+            f"/v1/groups/{kit.group_id}/direct",
+            {"to": "A" * 43, "payload": ""},
+            "to",
+        ),  # 32 bytes, but not a member
         (f"/v1/groups/{kit.group_id}/roster", {"event": 5}, "event"),
     ]
     for path, body, field in cases:
@@ -61,12 +64,17 @@ async def test_malformed_json_is_400_and_wrong_fields_are_422_naming_the_field(r
         assert response.status_code == 422, (path, body, response.text)
         assert error_of(response)["field"] == field
     invites = f"/v1/groups/{kit.group_id}/invites"
-    response = signed_post(relay, kit.owner.key, invites,
-                           json.dumps({"secret_hash": "A" * 43, "expires_at": 1, "uses": 1}).encode())
+    response = signed_post(
+        relay,
+        kit.owner.key,
+        invites,
+        json.dumps({"secret_hash": "A" * 43, "expires_at": 1, "uses": 1}).encode(),
+    )
     assert (response.status_code, error_of(response)["field"]) == (422, "expires_at")
-    response = httpx.get(f"{relay.url}/v1/groups/{kit.group_id}/log?since=-1",
-                         headers=sign_request(member.key, "GET",
-                                              f"/v1/groups/{kit.group_id}/log?since=-1"))
+    response = httpx.get(
+        f"{relay.url}/v1/groups/{kit.group_id}/log?since=-1",
+        headers=sign_request(member.key, "GET", f"/v1/groups/{kit.group_id}/log?since=-1"),
+    )
     assert (response.status_code, error_of(response)["field"]) == (422, "since")
     await kit.close()
 
@@ -100,18 +108,62 @@ def _send(http: httpx.Client, kwargs: dict, key, sign: bool) -> httpx.Response |
     if not sign:
         headers.update({k: v for k, v in kwargs["headers"].items() if k.startswith("X-Peertui-")})
     try:
-        request = http.build_request(kwargs["method"], kwargs["url"], params=kwargs.get("params"),
-                                     content=body, headers=headers)
+        request = http.build_request(
+            kwargs["method"],
+            kwargs["url"],
+            params=kwargs.get("params"),
+            content=body,
+            headers=headers,
+        )
         if sign:
             path_qs = request.url.raw_path.decode("ascii")
             request.headers.update(sign_request(key, request.method, path_qs, body))
         response = http.send(request, stream=True)
     except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeError, ValueError):
         return None  # not expressible as an HTTP request, so nothing reached the relay
-    if response.status_code >= 400 or "text/event-stream" not in response.headers.get("content-type", ""):
+    if response.status_code >= 400 or "text/event-stream" not in response.headers.get(
+        "content-type", ""
+    ):
         response.read()
     response.close()
     return response
+
+
+def fuzz_operation(
+    operation,
+    http: httpx.Client,
+    relay,
+    kit: GroupKit,
+    member_key,
+    sent: list[int],
+    problems: list[str],
+) -> None:
+    """Up to 90 generated requests: unsigned, signed by a member, or by the owner of a real group."""
+
+    @settings(
+        max_examples=90,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(), mode=st.sampled_from(["own_group", "signed", "raw"]))
+    def exercise(case, mode):
+        if mode == "own_group" and "gid" in (case.path_parameters or {}):
+            case.path_parameters["gid"] = kit.group_id
+        kwargs = case.as_transport_kwargs(base_url=relay.url)
+        key = kit.owner.key if mode == "own_group" else member_key
+        response = _send(http, kwargs, key, sign=mode != "raw")
+        if response is None:
+            return
+        sent.append(response.status_code)
+        if response.status_code >= 500:
+            problems.append(f"{operation.label} -> {response.status_code}: {response.text[:200]}")
+        elif response.status_code >= 400:
+            error = response.json()["error"]
+            assert isinstance(error["code"], str) and isinstance(error["message"], str)
+
+    exercise()
 
 
 async def test_schema_driven_fuzzing_gives_no_5xx_and_the_relay_keeps_serving(relay_factory):
@@ -123,36 +175,14 @@ async def test_schema_driven_fuzzing_gives_no_5xx_and_the_relay_keeps_serving(re
     assert len(operations) >= 15
     sent: list[int] = []
     problems: list[str] = []
-
     with httpx.Client(base_url=relay.url, timeout=10) as http:
         for operation in operations:
-
-            @settings(max_examples=90, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy(), mode=st.sampled_from(["own_group", "signed", "raw"]))
-            def exercise(case, mode):
-                if mode == "own_group" and "gid" in (case.path_parameters or {}):
-                    case.path_parameters["gid"] = kit.group_id
-                kwargs = case.as_transport_kwargs(base_url=relay.url)
-                response = _send(http, kwargs, (kit.owner.key if mode == "own_group" else member.key),
-                                 sign=mode != "raw")
-                if response is None:
-                    return
-                sent.append(response.status_code)
-                if response.status_code >= 500:
-                    problems.append(f"{operation.label} -> {response.status_code}: {response.text[:200]}")
-                elif response.status_code >= 400:
-                    error = response.json()["error"]
-                    assert isinstance(error["code"], str) and isinstance(error["message"], str)
-
-            exercise()
+            fuzz_operation(operation, http, relay, kit, member.key, sent, problems)
 
     assert problems == []
     assert len(sent) >= 1000, f"only {len(sent)} requests reached the relay"
     # It got past authentication into validation, and some generated requests were accepted.
     assert {401, 404, 422} <= set(sent) and any(status < 300 for status in sent), Counter(sent)
-
-
     assert httpx.get(relay.url + "/v1/health").status_code == 200
     assert await member.client.post_message(kit.group_id, b"still here") > 0
     await kit.close()

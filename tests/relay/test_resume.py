@@ -40,8 +40,10 @@ async def test_last_event_id_header_wins_over_since(relay):
     seqs = [await member.client.post_message(kit.group_id, b"m") for _ in range(3)]
     path = f"/v1/groups/{kit.group_id}/events?since=0"
     headers = sign_request(member.key, "GET", path, b"") | {"Last-Event-ID": str(seqs[1])}
-    async with httpx.AsyncClient(base_url=relay.url) as http, \
-            http.stream("GET", path, headers=headers) as response:
+    async with (
+        httpx.AsyncClient(base_url=relay.url) as http,
+        http.stream("GET", path, headers=headers) as response,
+    ):
         first_id = None
         async for line in response.aiter_lines():
             if line.startswith("id: "):
@@ -93,9 +95,13 @@ async def test_follow_resumes_across_kill_and_restart_without_duplicates(relay):
     expected: list[int] = []
 
     async def consume():
-        async for item in follow(kit.owner.client, kit.group_id, lambda: 0,
-                                 on_state=lambda state, detail: states.append(state),
-                                 backoff=Backoff(base=0.05, cap=0.3)):
+        async for item in follow(
+            kit.owner.client,
+            kit.group_id,
+            lambda: 0,
+            on_state=lambda state, detail: states.append(state),
+            backoff=Backoff(base=0.05, cap=0.3),
+        ):
             received.append(item.seq)
 
     follower = asyncio.create_task(consume())

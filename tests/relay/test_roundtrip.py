@@ -32,14 +32,20 @@ async def test_register_invite_join_admit_post_and_receive_over_sse(relay):
         await kit.roster(None, "admit", target=bytes(joiner_key.verify_key))
         assert await kit.owner.client.join_requests(kit.group_id) == []
         assert await joiner.membership(kit.group_id) == {
-            "status": "member", "role": "member", "sealed_reason": None,
+            "status": "member",
+            "role": "member",
+            "sealed_reason": None,
         }
 
         live = asyncio.create_task(collect(kit.owner.client, kit.group_id, 3, 1))
         await asyncio.sleep(0.3)  # let the owner's stream reach its live phase
         seq = await joiner.post_message(kit.group_id, b"ciphertext-1")
         [event] = await live
-        assert (event.seq, event.kind, event.sender) == (seq, "message", bytes(joiner_key.verify_key))
+        assert (event.seq, event.kind, event.sender) == (
+            seq,
+            "message",
+            bytes(joiner_key.verify_key),
+        )
         assert event.body == {"envelope": b64e(b"ciphertext-1")}
 
         # The joiner sees roster and messages, not the join request (moderators only).
@@ -55,7 +61,10 @@ async def test_register_invite_join_admit_post_and_receive_over_sse(relay):
 async def test_same_key_asking_twice_gets_same_request_without_spending_a_use(relay):
     kit = await GroupKit.create(relay.url)
     key = SigningKey.generate()
-    async with RelayClient(relay.url, key) as joiner, RelayClient(relay.url, SigningKey.generate()) as other:
+    async with (
+        RelayClient(relay.url, key) as joiner,
+        RelayClient(relay.url, SigningKey.generate()) as other,
+    ):
         secret = await kit.invite(uses=2)
         first = await joiner.request_join(kit.group_id, secret, b"a")
         assert await joiner.request_join(kit.group_id, secret, b"a") == first
@@ -70,7 +79,9 @@ async def test_denied_joiner_learns_it_with_the_sealed_reason(relay):
         request_id = await joiner.request_join(kit.group_id, await kit.invite(), b"x")
         await kit.owner.client.deny_join(kit.group_id, request_id, b"sealed-why")
         assert await joiner.membership(kit.group_id) == {
-            "status": "denied", "role": None, "sealed_reason": b64e(b"sealed-why"),
+            "status": "denied",
+            "role": None,
+            "sealed_reason": b64e(b"sealed-why"),
         }
         assert await kit.owner.client.join_requests(kit.group_id) == []
     await kit.close()

@@ -1,0 +1,90 @@
+"""The relay as a program: `--port 0`, its one start-up line, clean SIGTERM, and embedding."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import httpx
+import pytest
+from nacl.signing import SigningKey
+
+from peertui.core.relay_client import RelayClient, RelayUnavailable
+from peertui_relay.embedded import EmbeddedRelay
+
+from .groupkit import GroupKit
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_port_zero_prints_real_port_and_store_then_stops_cleanly_on_sigterm(tmp_path):
+    data_dir = tmp_path / "store"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "peertui_relay", "--port", "0", "--data-dir", str(data_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        match = re.fullmatch(
+            r"peertui-relay listening on http://127\.0\.0\.1:(\d+) storing in (.+)\n", line
+        )
+        assert match, line
+        port = int(match.group(1))
+        assert port > 0 and match.group(2) == str(data_dir.resolve())
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=5).json() == {"status": "ok"}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert process.returncode in (0, -15)  # uvicorn re-raises SIGTERM after its clean shutdown
+    assert "Traceback" not in process.stderr.read()
+    assert (data_dir / "relay.sqlite3").exists()
+
+
+def test_port_in_use_is_a_sentence_not_a_traceback(relay, tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "peertui_relay",
+            "--port",
+            str(relay.port),
+            "--data-dir",
+            str(tmp_path / "other"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.startswith("peertui-relay: cannot start:")
+        and "Traceback" not in result.stderr
+    )
+
+
+def test_access_log_is_off_by_default(relay):
+    httpx.get(relay.url + "/v1/health")
+    httpx.get(relay.url + "/nowhere")
+    relay.stop()
+    log = relay.log_path.read_text()
+    assert "127.0.0.1" not in log and "/v1/health" not in log
+
+
+async def test_embedded_relay_serves_a_group_and_stops(tmp_path):
+    embedded = EmbeddedRelay(tmp_path / "embedded")
+    url = embedded.start()
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+    try:
+        kit = await GroupKit.create(url)
+        member = await kit.add_member()
+        assert await member.client.post_message(kit.group_id, b"hosted in-app") == 4
+        await kit.close()
+    finally:
+        embedded.stop()
+    async with RelayClient(url, SigningKey.generate(), timeout=2) as client:
+        with pytest.raises(RelayUnavailable) as unreachable:
+            await client.health()
+    assert str(unreachable.value).startswith(f"The relay at {url} is not reachable")
