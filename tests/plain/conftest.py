@@ -108,3 +108,5 @@ def plain_user(tmp_path):
     yield start
     for user in started:
         user.close()
+        # pytest shows this only when the test failed: what each person saw, in order.
+        print(f"===== {user.home.name} =====\n{user.transcript}")

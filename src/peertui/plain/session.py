@@ -556,6 +556,7 @@ class PlainSession:
         self.console.notice(f"Messages from {matches[0].nick} are shown again.")
 
     # ----------------------------------------------------------------------- moderation
+    # Each action is confirmed by the engine's own ModAction event, printed once by on_event.
 
     async def cmd_report(self, argument: str) -> None:
         number, _, reason = argument.partition(" ")
@@ -573,7 +574,6 @@ class PlainSession:
         if not who or not reason.strip():
             raise UsageError("Usage: /warn <nick> <reason>")
         await self.engine.warn(self._group(), who, reason.strip())
-        self.console.notice(f"Warned {who}.")
 
     async def cmd_mute(self, argument: str) -> None:
         usage = "Usage: /mute <nick> <minutes> [reason], for example /mute sam 30 cooling off"
@@ -585,22 +585,18 @@ class PlainSession:
         if not who or minutes <= 0:
             raise UsageError(usage)
         await self.engine.mute(self._group(), who, minutes, reason.strip())
-        self.console.notice(f"Muted {who} for {minutes} minute(s).")
 
     async def cmd_unmute(self, argument: str) -> None:
         who = self._need(argument, "/unmute <nick>")
         await self.engine.unmute(self._group(), who)
-        self.console.notice(f"{who} may post again.")
 
     async def cmd_remove(self, argument: str) -> None:
         who, _, reason = self._need(argument, "/remove <nick> [reason]").partition(" ")
         await self.engine.remove(self._group(), who, reason.strip())
-        self.console.notice(f"Removed {who}.")
 
     async def cmd_ban(self, argument: str) -> None:
         who, _, reason = self._need(argument, "/ban <nick> [reason]").partition(" ")
         await self.engine.ban(self._group(), who, reason.strip())
-        self.console.notice(f"Banned {who}.")
 
     async def cmd_delete(self, argument: str) -> None:
         number, _, reason = argument.partition(" ")
@@ -615,26 +611,20 @@ class PlainSession:
         if not text.isdigit():
             raise UsageError("Usage: /slowmode <seconds>, a whole number; 0 turns slow mode off.")
         await self.engine.set_slowmode(self._group(), int(text))
-        self.console.notice(
-            "Slow mode off." if int(text) == 0 else f"Slow mode: one message per {text} seconds."
-        )
 
     async def cmd_readonly(self, argument: str) -> None:
         choice = argument.strip().lower()
         if choice not in ("on", "off"):
             raise UsageError("Usage: /readonly on|off")
         await self.engine.set_readonly(self._group(), choice == "on")
-        self.console.notice(f"Read-only is {choice}.")
 
     async def cmd_promote(self, argument: str) -> None:
         who = self._need(argument, "/promote <nick>")
         await self.engine.promote(self._group(), who)
-        self.console.notice(f"{who} is now a moderator.")
 
     async def cmd_demote(self, argument: str) -> None:
         who = self._need(argument, "/demote <nick>")
         await self.engine.demote(self._group(), who)
-        self.console.notice(f"{who} is now a member.")
 
     async def cmd_reports(self, argument: str) -> None:
         reports = self.engine.reports(self._group())

@@ -1,0 +1,100 @@
+"""Moderation typed in plain mode, seen by the moderator and by members, on a real relay."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def join(host, member, token: str, nick: str) -> None:
+    member.type(f"/join {token} {nick}")
+    member.expect_exact(f"-- Asked to join as '{nick}'")
+    host.expect_exact(f"-- {nick} asks to join. Type /approve {nick}")
+    host.run(f"/approve {nick}", f"-- Approved {nick}")
+    member.expect_exact("-- You are now a member of Night owls.")
+
+
+def modlog(user) -> list[str]:
+    """The /modlog output lines printed after the last /modlog typed."""
+    user.type("/modlog")
+    user.expect(r"\n  \d+\. .* ban .*\r\n")
+    text = user.transcript.replace("\r\n", "\n").split("/modlog\n")[-1]
+    return [line for line in text.split("\n") if re.match(r"  \d+\. ", line)]
+
+
+def start_group(plain_user, relay, *nicks: str):
+    host = plain_user("host").ready()
+    host.run(f"/host Night owls {relay.url}", "-- Night owls is ready")
+    host.type("/invite")
+    token = host.expect(r"\n(peertui:\S+)\r\n").group(1)
+    members = [plain_user(nick).ready() for nick in nicks]
+    for nick, member in zip(nicks, members, strict=True):
+        join(host, member, token, nick)
+    return host, members
+
+
+def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
+    host, (robin, sam) = start_group(plain_user, relay, "robin", "sam")
+
+    # A message everyone sees, then robin reports it: only the host hears about the report.
+    host.type("remember to drink water")
+    number = {
+        u: u.expect(r"#(\d+) host: remember to drink water").group(1) for u in (host, robin, sam)
+    }
+    robin.run(f"/report {number[robin]} felt dismissive", "-- Reported message")
+    host.expect_exact("-- New report about host's message: felt dismissive.")
+    host.run("/reports", "The message: remember to drink water")
+
+    # A private warning reaches only its target.
+    host.run("/warn sam please keep it kind", "host (owner) warn sam: please keep it kind")
+    sam.expect_exact("-- A moderator warned you: please keep it kind")
+
+    # Muted: the relay refuses sam's post; after /unmute it goes through.
+    host.run("/mute sam 10 cooling off", "host (owner) mute sam until")
+    sam.expect_exact("host (owner) mute sam until")
+    sam.type("am I still here")
+    sam.expect(r"!! .*mute")
+    host.run("/unmute sam", "host (owner) unmute sam")
+    sam.expect_exact("unmute sam")
+    sam.type("back again")
+    for user in (host, robin, sam):
+        user.expect_exact("sam: back again")
+
+    # Remove and ban: the members are told, the removed person learns it too.
+    host.run("/remove sam too many warnings", "host (owner) remove sam: too many warnings")
+    robin.expect_exact("-- sam was removed.")
+    sam.expect_exact("-- You were removed from this group by its moderators.")
+    host.run("/ban robin spam", "host (owner) ban robin: spam")
+    robin.expect_exact("-- You were banned from this group by its moderators.")
+
+    host_log = modlog(host)
+    robin_log = modlog(robin)
+    assert host_log == robin_log
+    actions = " ".join(host_log)
+    for word in ("warn sam", "mute sam", "unmute sam", "remove sam", "ban robin"):
+        assert word in actions
+    assert "felt dismissive" not in sam.transcript
+    assert "New report" not in robin.transcript + sam.transcript
+    for user in (host, robin, sam):
+        assert user.quit() == 0
+        assert "\x1b" not in user.transcript
+        assert "Traceback" not in user.transcript
+
+
+def test_deleted_message_shows_removed_by_moderators(plain_user, relay):
+    host, (sam,) = start_group(plain_user, relay, "sam")
+    sam.type("something I should not have said")
+    number = host.expect(r"#(\d+) sam: something I should not have said").group(1)
+    sam.expect_exact("sam: something I should not have said")
+    host.run(f"/delete {number} off topic", "was removed by moderators: off topic")
+    sam.expect_exact("was removed by moderators: off topic")
+    sam.type("/history 5")
+    sam.expect_exact("sam: (removed by moderators: off topic)")
+    host.type("/modlog")
+    host.expect(r"host \(owner\) delete .*: off topic")
+    for user in (host, sam):
+        assert user.quit() == 0
+    assert "something I should not have said" not in sam.transcript.split("/history 5")[-1]
