@@ -1,0 +1,178 @@
+"""Moderation in an encrypted group: four real clients (owner, moderator, two members) and a relay."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from tests.e2e.conftest import form_group
+from tests.e2e.harness import wait_until
+
+from peertui.core.crypto import CryptoError, InboundSessions
+from peertui.core.encoding import b64d, b64e
+from peertui.core.errors import NotAllowed, RelayProblem
+from peertui.core.events import (
+    MemberLeft,
+    MessageRemoved,
+    ModAction,
+    Notice,
+    ReportReceived,
+    Warned,
+)
+from peertui.core.moderation import describe
+from peertui.core.relay_client import RelayClient, RelayRefused
+from peertui.core.roster import RosterError, make_event
+
+
+@pytest.fixture
+async def circle(relay, tmp_path, closing):
+    gid, people = await form_group(relay.url, tmp_path, ["owner", "mod", "alder", "briar"])
+    closing.extend(people)
+    owner, mod, alder, briar = people
+    await owner.engine.promote(gid, "mod")
+    await wait_until(lambda: mod.engine.group(gid).role == "moderator", what="promotion to arrive")
+    return gid, owner, mod, alder, briar
+
+
+def session(person, gid):
+    return person.engine._groups[gid]
+
+
+async def test_ban_refuses_posts_and_stream_and_banned_state_reads_nothing_after(circle, relay):
+    gid, owner, mod, alder, briar = circle
+    await mod.engine.ban(gid, "briar", "repeated personal attacks")
+    await briar.wait_for(lambda e: isinstance(e, Notice) and "banned" in e.text)
+    for person in (owner, mod, alder):
+        await person.wait_for(
+            lambda e: isinstance(e, MemberLeft) and e.member.nick == "briar" and e.how == "banned"
+        )
+    after = ["said after the ban, one", "said after the ban, two"]
+    await owner.engine.send(gid, after[0])
+    await alder.engine.send(gid, after[1])
+    await mod.wait_for_texts(gid, after)
+
+    banned = session(briar, gid)
+    async with RelayClient(relay.url, banned.identity.signing_key) as raw:
+        with pytest.raises(RelayRefused) as refused:
+            await raw.post_message(gid, b"\x01" * 64)
+        assert refused.value.status == 403
+        with pytest.raises(RelayRefused):
+            await raw.log(gid, 0)
+    # The relay's stored ciphertext, fetched by a member, against the banned member's real keys.
+    inbound = InboundSessions.from_bytes(b64d(briar.engine.store.get(f"inbound:{gid}")))
+    async with RelayClient(relay.url, session(owner, gid).identity.signing_key) as reader:
+        events, _gap = await reader.log(gid, 0, limit=500)
+    ban_seq = max(e.seq for e in events if e.kind == "roster" and e.body["event"]["kind"] == "ban")
+    later = [e for e in events if e.kind == "message" and e.seq > ban_seq]
+    assert len(later) >= 2
+    for event in later:
+        with pytest.raises(CryptoError):
+            inbound.decrypt(b64d(event.body["envelope"]))
+    assert not any(t in briar.texts(gid) for t in after)
+
+
+async def test_mute_is_refused_until_it_ends_then_accepted(circle, relay):
+    gid, owner, mod, alder, briar = circle
+    target = b64d(next(m.key for m in owner.engine.members(gid) if m.nick == "alder"))
+    until = int(time.time() * 1000) + 2500
+    await session(owner, gid).moderate("mute", target=target, until=until, reason="cool down")
+    await wait_until(
+        lambda: session(alder, gid).roster.is_muted(target), what="mute to reach alder"
+    )
+    with pytest.raises(NotAllowed, match="muted"):
+        await alder.engine.send(gid, "can I speak?")
+    async with RelayClient(relay.url, session(alder, gid).identity.signing_key) as raw:
+        with pytest.raises(RelayRefused) as refused:
+            await raw.post_message(gid, b"\x01" * 64)
+    assert refused.value.code == "muted"
+    await asyncio.sleep(max(0, until / 1000 - time.time()) + 0.3)
+    await alder.engine.send(gid, "thanks for waiting")
+    await briar.wait_for_texts(gid, ["thanks for waiting"])
+
+
+async def test_report_reaches_moderators_only_and_reporter_stays_unknown(circle):
+    gid, owner, mod, alder, briar = circle
+    await alder.engine.send(gid, "here is my phone number 555 0100")
+    await briar.wait_for_texts(gid, ["here is my phone number 555 0100"])
+    message = next(m for m in briar.engine.history(gid) if m.nick == "alder")
+    await briar.engine.report(gid, message.msg_id, "shared a number (report 7731)")
+    for moderator in (owner, mod):
+        report = (await moderator.wait_for(lambda e: isinstance(e, ReportReceived))).report
+        assert report.reported_nick == "alder" and report.reason == "shared a number (report 7731)"
+        assert report.text == message.text
+    await asyncio.sleep(1.0)
+    assert not any(isinstance(e, ReportReceived) for e in alder.events + briar.events)
+    alder_knows = repr(alder.engine.store.list_groups()) + repr(alder.events)
+    assert "report 7731" not in alder_knows
+    assert session(alder, gid).reports() == []
+
+
+async def test_forged_moderation_event_is_rejected_by_relay_and_every_client(circle, relay):
+    gid, owner, mod, alder, briar = circle
+    forger = session(alder, gid)
+    forged = make_event(
+        forger.identity.signing_key,
+        forger.roster,
+        "ban",
+        target=b64d(next(m.key for m in alder.engine.members(gid) if m.nick == "briar")),
+    )
+    async with RelayClient(relay.url, forger.identity.signing_key) as raw:
+        with pytest.raises(RelayRefused) as refused:
+            await raw.post_roster(gid, forged)
+    assert refused.value.status == 403
+    for person in (owner, mod, alder, briar):
+        before = dict(session(person, gid).roster.roles)
+        with pytest.raises(RosterError):
+            await session(person, gid)._apply_roster(forged)
+        assert session(person, gid).roster.roles == before
+
+
+async def test_removed_message_shows_reason_everywhere_and_is_no_longer_served(circle, relay):
+    gid, owner, mod, alder, briar = circle
+    await briar.engine.send(gid, "a message that breaks rule three")
+    for person in (owner, mod, alder):
+        await person.wait_for_texts(gid, ["a message that breaks rule three"])
+    target = next(m for m in mod.engine.history(gid) if m.nick == "briar")
+    await mod.engine.delete_message(gid, target.msg_id, "method details")
+    for person in (owner, mod, alder, briar):
+        removed = await person.wait_for(lambda e: isinstance(e, MessageRemoved))
+        assert removed.reason == "method details"
+        stored = person.engine.message(gid, target.msg_id)
+        assert stored.removed_reason == "method details"
+    async with RelayClient(relay.url, session(owner, gid).identity.signing_key) as reader:
+        events, _ = await reader.log(gid, 0, limit=500)
+    assert target.seq not in [e.seq for e in events]
+
+
+async def test_slow_mode_is_enforced_by_the_relay_with_a_clear_error(circle):
+    gid, owner, mod, alder, briar = circle
+    await mod.engine.set_slowmode(gid, 3)
+    await wait_until(lambda: session(alder, gid).roster.slowmode_seconds == 3, what="slow mode")
+    await asyncio.sleep(3.2)  # alder's own earlier posts (its profile) count too
+    await alder.engine.send(gid, "first thought")
+    with pytest.raises(RelayProblem, match="(?i)slow"):
+        await alder.engine.send(gid, "second thought right away")
+
+
+async def test_moderation_log_reads_the_same_on_every_client(circle):
+    gid, owner, mod, alder, briar = circle
+    await mod.engine.warn(gid, "alder", "please use content warnings")
+    warned = await alder.wait_for(lambda e: isinstance(e, Warned))
+    assert warned.reason == "please use content warnings"
+    await owner.engine.mute(gid, "briar", "10m", "heated thread")
+    await owner.engine.set_readonly(gid, True)
+    await owner.engine.set_readonly(gid, False)
+    last_index = session(owner, gid).roster.next_index - 1
+    for person in (mod, alder, briar):
+        await wait_until(
+            lambda p=person: session(p, gid).roster.next_index - 1 == last_index,
+            what="roster to converge",
+        )
+        await person.wait_for(lambda e: isinstance(e, ModAction) and e.entry.index == last_index)
+    logs = [[describe(e) for e in p.engine.modlog(gid)] for p in (owner, mod, alder, briar)]
+    assert all(log == logs[0] for log in logs)
+    text = "\n".join(logs[0])
+    assert "warned alder" in text and "please use content warnings" in text
+    assert "muted briar" in text and "heated thread" in text and "(moderator)" in text
+    assert b64e(session(alder, gid).me) not in text, "the log names people, not keys"
