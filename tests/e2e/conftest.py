@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from tests.e2e.harness import Person, wait_until
 
@@ -35,7 +37,5 @@ async def closing():
     people: list[Person] = []
     yield people
     for person in people:
-        try:
+        with contextlib.suppress(Exception):  # already closed or wiped by the test
             await person.engine.close()
-        except Exception:  # noqa: BLE001 - already closed or wiped by the test
-            pass
