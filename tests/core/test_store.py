@@ -167,6 +167,15 @@ def test_messages_round_trip_and_are_idempotent(store):
     assert [m.msg_id for m in store.latest("g1")] == ["m7", "m8", "m9"]
 
 
+def test_message_by_seq_finds_the_relay_numbered_message(store):
+    store.add_messages([message(3), message(4), message(3, group="g2")])
+    store.add_message(Message("g1", "unsent", 0, "k", "me", "still in the outbox", 9))
+    assert store.message_by_seq("g1", 4) == message(4)
+    assert store.message_by_seq("g2", 3) == message(3, group="g2")
+    assert store.message_by_seq("g1", 5) is None
+    assert store.message_by_seq("g1", 0) is None  # 0 means "not yet numbered by the relay"
+
+
 def test_latest_pages_backwards_without_losing_anything(store):
     store.add_messages(message(i) for i in range(1, 238))
     store.add_messages(message(i, group="other") for i in range(1, 50))

@@ -66,6 +66,7 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_by_group_time ON messages (group_id, ts);
 CREATE INDEX messages_by_time ON messages (ts);
+CREATE INDEX messages_by_group_seq ON messages (group_id, seq);
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
 );
