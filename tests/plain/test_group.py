@@ -2,40 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
+from tests.plain.people import message_lines, start_pair
 
 pytestmark = pytest.mark.timeout(90)
-
-INVITE = re.compile(r"\n(peertui:\S+)\r?\n")
-
-
-def message_lines(user, nick: str, text: str) -> list[str]:
-    """Printed lines carrying this message (the terminal's echo of typed input has no nick)."""
-    return [
-        line
-        for line in user.lines()
-        if re.fullmatch(rf"(\[[^\]]*\] )?#\d+ {re.escape(nick)}: {re.escape(text)}", line)
-    ]
-
-
-def start_pair(plain_user, relay_url: str | None):
-    host = plain_user("host").ready()
-    host.type(f"/host Tuesday circle {relay_url}" if relay_url else "/host Tuesday circle")
-    host.expect_exact("-- Tuesday circle is ready")
-    host.type("/invite")
-    host.expect_exact("-- Invite for Tuesday circle")
-    token = host.expect(r"\n(peertui:\S+)\r\n").group(1)
-
-    guest = plain_user("guest").ready()
-    guest.type(f"/join {token} robin")
-    guest.expect_exact("-- Asked to join as 'robin'")
-    host.expect_exact("-- robin asks to join. Type /approve robin to let them in")
-    host.type("/approve robin")
-    host.expect_exact("-- Approved robin in Tuesday circle.")
-    guest.expect_exact("-- You are now a member of Tuesday circle.")
-    return host, guest
 
 
 def test_host_invite_join_approve_and_talk(plain_user, relay):
@@ -54,7 +24,17 @@ def test_host_invite_join_approve_and_talk(plain_user, relay):
             user.expect_exact(f"{nick}: {shown}")
 
     guest.run("/members", "robin (member, you)")
+    # In another current group, messages name the group they belong to.
+    host.run(f"/host Second room {relay.url}", "-- Second room is ready")
+    guest.type("are you still there?")
+    host.expect_exact("[Tuesday circle] #")
+    host.expect_exact(" robin: are you still there?")
     host.run("/groups", "1. Tuesday circle - active, owner")
+    host.expect_exact("2. Second room - active, owner")
+    host.run("/switch tues", "-- Current group: Tuesday circle.")
+    host.type("yes, here")
+    guest.expect_exact("host: yes, here")
+    said += [(guest, "robin", "are you still there?"), (host, "host", "yes, here")]
     assert host.quit() == 0
     assert guest.quit() == 0
     for user in (host, guest):

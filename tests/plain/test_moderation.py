@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.plain.people import INVITE_LINE
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -29,7 +30,7 @@ def start_group(plain_user, relay, *nicks: str):
     host = plain_user("host").ready()
     host.run(f"/host Night owls {relay.url}", "-- Night owls is ready")
     host.type("/invite")
-    token = host.expect(r"\n(peertui:\S+)\r\n").group(1)
+    token = host.expect(INVITE_LINE).group(1)
     members = [plain_user(nick).ready() for nick in nicks]
     for nick, member in zip(nicks, members, strict=True):
         join(host, member, token, nick)

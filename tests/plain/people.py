@@ -1,0 +1,122 @@
+"""A person at a plain-mode terminal, and the steps most tests start with."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+from pathlib import Path
+
+import pexpect
+
+INVITE_LINE = r"\n(peertui:\S+)\r\n"
+PASSPHRASE = "plain mode test passphrase"
+PROMPT = "> "
+
+
+class PlainUser:
+    """One `peertui --plain` process in its own pty; `transcript` holds everything it printed."""
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        offline: bool = False,
+        passphrase: str | None = PASSPHRASE,
+        args: tuple[str, ...] = ("--plain",),
+        timeout: float = 20.0,
+    ):
+        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
+        env.update(
+            PEERTUI_HOME=str(home),
+            PEERTUI_TIME_SCALE="0.01",
+            TERM="xterm-256color",
+            LANG="C.UTF-8",
+            LC_ALL="C.UTF-8",
+        )
+        if passphrase is not None:
+            env["PEERTUI_PASSPHRASE"] = passphrase
+        command = [sys.executable, "-m", "peertui", *args]
+        if offline:
+            # A new network namespace has no interfaces up, not even loopback: truly offline.
+            command = ["unshare", "-n", *command]
+        self.home = home
+        self._log = io.StringIO()
+        self.child = pexpect.spawn(
+            command[0],
+            command[1:],
+            env=env,
+            encoding="utf-8",
+            timeout=timeout,
+            dimensions=(60, 400),
+        )
+        self.child.logfile_read = self._log
+
+    @property
+    def transcript(self) -> str:
+        return self._log.getvalue()
+
+    def lines(self) -> list[str]:
+        """Printed lines, without the prompt and without the terminal's echo of typed input."""
+        text = self.transcript.replace("\r\n", "\n")
+        return [line.removeprefix(PROMPT) for line in text.split("\n")]
+
+    def ready(self) -> PlainUser:
+        self.child.expect_exact("-- peertui plain mode.")
+        self.child.expect_exact(PROMPT)
+        return self
+
+    def type(self, line: str) -> None:
+        self.child.sendline(line)
+
+    def expect(self, pattern: str, timeout: float | None = None) -> re.Match:
+        self.child.expect(pattern, timeout=timeout if timeout is not None else self.child.timeout)
+        return self.child.match
+
+    def expect_exact(self, text: str, timeout: float | None = None) -> None:
+        self.child.expect_exact(
+            text, timeout=timeout if timeout is not None else self.child.timeout
+        )
+
+    def run(self, line: str, until: str) -> None:
+        """Type a line and wait for a given text to be printed after it."""
+        self.type(line)
+        self.expect_exact(until)
+
+    def quit(self) -> int:
+        self.type("/quit")
+        self.child.expect(pexpect.EOF, timeout=20)
+        self.child.close()
+        return self.child.exitstatus
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.terminate(force=True)
+
+
+def message_lines(user, nick: str, text: str) -> list[str]:
+    """Printed lines carrying this message (the terminal's echo of typed input has no nick)."""
+    return [
+        line
+        for line in user.lines()
+        if re.fullmatch(rf"(\[[^\]]*\] )?#\d+ {re.escape(nick)}: {re.escape(text)}", line)
+    ]
+
+
+def start_pair(plain_user, relay_url: str | None):
+    host = plain_user("host").ready()
+    host.type(f"/host Tuesday circle {relay_url}" if relay_url else "/host Tuesday circle")
+    host.expect_exact("-- Tuesday circle is ready")
+    host.type("/invite")
+    host.expect_exact("-- Invite for Tuesday circle")
+    token = host.expect(INVITE_LINE).group(1)
+
+    guest = plain_user("guest").ready()
+    guest.type(f"/join {token} robin")
+    guest.expect_exact("-- Asked to join as 'robin'")
+    host.expect_exact("-- robin asks to join. Type /approve robin to let them in")
+    host.type("/approve robin")
+    host.expect_exact("-- Approved robin in Tuesday circle.")
+    guest.expect_exact("-- You are now a member of Tuesday circle.")
+    return host, guest

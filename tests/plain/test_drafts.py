@@ -1,0 +1,73 @@
+"""Checks on a draft before it is sent, and personal ignores, as a member types them."""
+
+from __future__ import annotations
+
+import pytest
+from tests.plain.people import message_lines, start_pair
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def test_personal_details_ask_first_and_crisis_language_offers_help(plain_user, relay):
+    host, guest = start_pair(plain_user, relay.url)
+
+    # y: sent as typed.
+    guest.type("write to me at robin.q@example.org")
+    guest.expect_exact("?? Your message seems to include an e-mail address")
+    guest.expect_exact("Send anyway? (y/edit/remove)")
+    guest.type("y")
+    host.expect_exact("robin: write to me at robin.q@example.org")
+
+    # remove: the detail is replaced before sending.
+    guest.type("or at second@example.org please")
+    guest.expect_exact("Send anyway? (y/edit/remove)")
+    guest.type("remove")
+    host.expect_exact("robin: or at [removed] please")
+
+    # edit: the new text is checked again and sent.
+    guest.type("mail third@example.org")
+    guest.expect_exact("Send anyway? (y/edit/remove)")
+    guest.type("edit")
+    guest.expect_exact("?? Type the message again:")
+    guest.type("never mind, ask me here")
+    host.expect_exact("robin: never mind, ask me here")
+
+    # Anything else: not sent, and the draft is given back so nothing is lost.
+    guest.type("fourth@example.org is mine")
+    guest.expect_exact("Send anyway? (y/edit/remove)")
+    guest.type("no")
+    guest.expect_exact("-- Not sent. Your draft was: fourth@example.org is mine")
+
+    # Crisis language: one notice offering help, and the message still goes out at once.
+    guest.type("I feel hopeless, there is no point anymore")
+    guest.expect_exact("/crisis lists crisis lines, /plan shows your safety plan, /ground starts")
+    host.expect_exact("robin: I feel hopeless, there is no point anymore")
+    guest.expect_exact("robin: I feel hopeless, there is no point anymore")
+
+    host.type("ok")
+    guest.expect_exact("host: ok")
+    assert host.quit() == 0
+    assert guest.quit() == 0
+    assert "fourth@example.org" not in host.transcript
+    assert "second@example.org" not in host.transcript
+    assert len(message_lines(guest, "robin", "I feel hopeless, there is no point anymore")) == 1
+    assert guest.transcript.count("/crisis lists crisis lines") == 1
+
+
+def test_ignoring_a_person_or_a_word_hides_their_lines_until_opened(plain_user):
+    host, guest = start_pair(plain_user, None)
+    host.run("/ignore robin", "-- Messages from robin will be hidden")
+    guest.type("you will not see this line")
+    number = host.expect(
+        r"#(\d+) hidden message \(you muted this member\); /open \d+ shows it"
+    ).group(1)
+    host.run(f"/open {number}", f"#{number} robin: you will not see this line")
+    host.run("/unignore robin", "-- Messages from robin are shown again.")
+    host.run("/ignore word pineapple", "-- Messages containing 'pineapple' will be hidden")
+    guest.type("pineapple on pizza")
+    host.expect(r"#\d+ hidden message \(you muted a word in it\)")
+    guest.type("plain words")
+    host.expect_exact("robin: plain words")
+    assert host.quit() == 0
+    assert guest.quit() == 0
+    assert "robin: pineapple on pizza" not in host.transcript
