@@ -468,9 +468,44 @@ def test_wrong_passphrase_is_refused_and_the_home_untouched(paths):
         assert store.get_message("g1", "m1") == message(1)
 
 
+def test_keyring_home_without_a_keyring_is_no_key_available(paths, memory_keyring):
+    Store.open(paths).close()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    with pytest.raises(NoKeyAvailable, match="could not be read"):
+        Store.open(paths, PASSPHRASE)
+
+
+def test_database_from_another_home_is_refused_quietly(tmp_path, capfd):
+    first, second = resolve_paths(tmp_path / "one"), resolve_paths(tmp_path / "two")
+    Store.open(first, PASSPHRASE).close()
+    Store.open(second, PASSPHRASE).close()
+    second.db_file.write_bytes(first.db_file.read_bytes())
+    with pytest.raises(StoreError, match="cannot be read with this home's key"):
+        Store.open(second, PASSPHRASE)
+    assert capfd.readouterr().err == ""  # SQLCipher's own error log stays out of the terminal
+
+
+def test_unusable_data_folder_is_a_sentence(paths):
+    paths.data_dir.rmdir()
+    paths.data_dir.write_text("a file where the data folder should be")
+    with pytest.raises(StoreError, match=r"could not be read \(Not a directory\)"):
+        Store.open(paths, PASSPHRASE)
+
+
+def test_database_path_taken_by_a_folder_is_a_sentence(paths):
+    Store.open(paths, PASSPHRASE).close()
+    paths.db_file.unlink()
+    paths.db_file.mkdir()
+    with pytest.raises(StoreError, match="could not be opened"):
+        Store.open(paths, PASSPHRASE)
+
+
 def test_damaged_or_missing_unlock_file_is_a_sentence(paths):
     Store.open(paths, PASSPHRASE).close()
     paths.unlock_file.write_text('{"source": "passphrase"}')
+    with pytest.raises(StoreError, match="is damaged"):
+        Store.open(paths, PASSPHRASE)
+    paths.unlock_file.write_text("{not json")
     with pytest.raises(StoreError, match="is damaged"):
         Store.open(paths, PASSPHRASE)
     paths.unlock_file.unlink()

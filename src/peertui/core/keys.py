@@ -210,8 +210,15 @@ def _read_unlock_file(paths: Paths) -> dict[str, Any] | None:
         info = json.loads(paths.unlock_file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"The unlock file {paths.unlock_file} could not be read ({exc}).") from exc
+    except OSError as exc:
+        raise StoreError(
+            f"The unlock file {paths.unlock_file} could not be read ({exc.strerror or exc})."
+        ) from exc
+    except ValueError as exc:
+        raise StoreError(
+            f"The unlock file {paths.unlock_file} is damaged (not JSON), so the database key cannot "
+            "be found. Restore it from a backup, or wipe this home to start again."
+        ) from exc
     if not _valid_unlock(info):
         raise StoreError(
             f"The unlock file {paths.unlock_file} is damaged, so the database key cannot be found. "

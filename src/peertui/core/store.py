@@ -44,6 +44,7 @@ __all__ = [
 
 _SCHEMA_VERSION = 1
 _SQLITE_FULL = 13
+_SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
 
 _SCHEMA = """
@@ -124,13 +125,15 @@ class Store:
 
         Raises NoKeyAvailable, WrongPassphrase (the home is left untouched) or StoreError.
         """
-        key = database_key(paths, passphrase)
-        make_private_dir(paths.data_dir)
-        _create_private_file(paths.db_file)
         try:
+            key = database_key(paths, passphrase)
+            make_private_dir(paths.data_dir)
+            _create_private_file(paths.db_file)
             connection = sqlcipher3.connect(
                 str(paths.db_file), isolation_level=None, check_same_thread=False
             )
+        except OSError as exc:
+            raise _folder_error(exc, paths) from exc
         except sqlcipher3.Error as exc:
             raise StoreError(
                 f"The peertui database {paths.db_file} could not be opened ({exc})."
@@ -138,6 +141,16 @@ class Store:
         try:
             _unlock(connection, key, paths)
             _prepare(connection)
+        except sqlcipher3.Error as exc:
+            connection.close()
+            if _is_full(exc):
+                raise StorageFull(
+                    f"The disk is full, so peertui could not open its database in {paths.data_dir}. "
+                    "Free some space and try again."
+                ) from exc
+            raise StoreError(
+                f"The peertui database {paths.db_file} could not be opened ({exc})."
+            ) from exc
         except BaseException:
             connection.close()
             raise
@@ -423,11 +436,15 @@ def fts_query(query: str) -> str:
 
 
 def _unlock(connection: sqlcipher3.Connection, key: bytes, paths: Paths) -> None:
+    # SQLCipher otherwise writes its own error lines to stderr, straight into the user's terminal.
+    connection.execute("PRAGMA cipher_log_level = NONE")
     # A raw key ("x'...'") makes SQLCipher skip its own PBKDF2 on top of our key derivation.
     connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) != _SQLITE_NOTADB:
+            raise
         raise StoreError(
             f"The peertui database {paths.db_file} cannot be read with this home's key; it may be "
             "damaged or from another home."
@@ -489,6 +506,13 @@ def _to_json(value: Any, what: str) -> str:
 
 def _is_full(exc: sqlcipher3.Error) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL or "disk is full" in str(exc)
+
+
+def _folder_error(exc: OSError, paths: Paths) -> StoreError:
+    if exc.errno == errno.ENOSPC:
+        return StorageFull(f"The disk is full, so peertui could not set up {paths.data_dir}.")
+    where = exc.filename or paths.data_dir
+    return StoreError(f"peertui could not use {where} ({exc.strerror or exc}).")
 
 
 def _file_error(exc: OSError, target: Path) -> StoreError:
