@@ -60,3 +60,19 @@ def test_embedded_relay_history_numbers_and_content_warning(plain_user):
     host.expect_exact(f"#{int(number) + 1} host: so sorry")
     assert host.quit() == 0
     assert guest.quit() == 0
+
+
+def test_message_typed_while_the_relay_is_down_is_sent_once_it_returns(plain_user, relay):
+    host, guest = start_pair(plain_user, relay.url)
+    relay.kill()
+    guest.type("typed while the relay was down")
+    guest.expect(r"-- Not connected: message #\d+ is saved")
+    relay.restart()
+    for user in (host, guest):
+        user.expect_exact("robin: typed while the relay was down", timeout=40)
+    guest.type("and this one after")
+    host.expect_exact("robin: and this one after")
+    assert host.quit() == 0
+    assert guest.quit() == 0
+    for user in (host, guest):
+        assert len(message_lines(user, "robin", "typed while the relay was down")) == 1

@@ -125,6 +125,12 @@ def test_safety_plan_survives_restart_and_is_never_stored_readable(plain_user, t
     assert "Walk the long loop" not in after_edit.split("Safety plan saved")[-1]
     assert "Phone my sister Marigold Quennell" in after_edit.split("Safety plan saved")[-1]
 
+    exported = tmp_path / "my-plan.txt"
+    again = plain_user(offline=True).ready()
+    again.run(f"/plan export {exported}", "That file is not encrypted.")
+    assert again.quit() == 0
+    assert "Phone my sister Marigold Quennell" in exported.read_text(encoding="utf-8")
+
     for path in (tmp_path / "home").rglob("*"):
         if path.is_file():
             data = path.read_bytes()
@@ -161,3 +167,28 @@ def test_end_of_input_exits_cleanly(plain_user):
     user.child.expect(pexpect.EOF)
     user.child.close()
     assert user.child.exitstatus == 0
+
+
+def test_wipe_asks_for_a_typed_word_then_erases_everything(plain_user, tmp_path):
+    user = plain_user(offline=True).ready()
+    user.type("/plan edit")
+    user.expect_exact("-- Step 1 of 6")
+    user.type("a warning sign")
+    user.type("")
+    for _step in range(2, 7):
+        user.type("")
+    user.expect_exact("-- Safety plan saved")
+    user.run("/wipe", "Type ERASE to confirm")
+    user.run("erase", "-- Nothing was erased.")
+    user.run("/wipe", "Type ERASE to confirm")
+    user.type("ERASE")
+    user.expect_exact("-- peertui's data on this computer is erased.")
+    user.child.expect(pexpect.EOF)
+    user.child.close()
+    assert user.child.exitstatus == 0
+    assert not (tmp_path / "home" / "data" / "peertui.db").exists()
+
+    fresh = plain_user(offline=True).ready()
+    fresh.run("/plan", "6. Making my surroundings safer")
+    assert "a warning sign" not in fresh.transcript
+    assert fresh.quit() == 0

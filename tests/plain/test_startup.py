@@ -1,0 +1,84 @@
+"""Starting plain mode: unlocking, never loading textual, reaching the prompt quickly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pexpect
+import pytest
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_passphrase_is_asked_without_echo_and_a_wrong_one_exits_1(plain_user):
+    first = plain_user("home", passphrase=None)
+    first.expect_exact("-- Choose a passphrase")
+    first.expect_exact("Passphrase: ")
+    first.type("tulips in the rain")
+    first.expect_exact("The same passphrase again: ")
+    first.type("tulips in the rain")
+    first.ready()
+    assert first.quit() == 0
+
+    wrong = plain_user("home", passphrase=None)
+    wrong.expect_exact("Passphrase: ")
+    wrong.type("daffodils in the sun")
+    wrong.expect_exact("!! Wrong passphrase: this peertui home stays locked.")
+    wrong.child.expect(pexpect.EOF)
+    wrong.child.close()
+    assert wrong.child.exitstatus == 1
+
+    from_env = plain_user("home", passphrase="daffodils in the sun")
+    from_env.expect_exact(
+        "!! Wrong passphrase: PEERTUI_PASSPHRASE does not unlock this peertui home."
+    )
+    from_env.child.expect(pexpect.EOF)
+    from_env.child.close()
+    assert from_env.child.exitstatus == 1
+
+    again = plain_user("home", passphrase=None)
+    again.expect_exact("Passphrase: ")
+    again.type("tulips in the rain")
+    again.ready()
+    assert again.quit() == 0
+
+    for user in (first, wrong, from_env, again):
+        assert "tulips" not in user.transcript and "daffodils" not in user.transcript
+        assert "Traceback" not in user.transcript
+
+
+def test_mismatched_new_passphrases_create_nothing(plain_user, tmp_path):
+    user = plain_user("home", passphrase=None)
+    user.expect_exact("Passphrase: ")
+    user.type("one thing")
+    user.expect_exact("The same passphrase again: ")
+    user.type("another thing")
+    user.expect_exact("!! The two passphrases differ; nothing was created.")
+    user.child.expect(pexpect.EOF)
+    user.child.close()
+    assert user.child.exitstatus == 1
+    assert not (tmp_path / "home" / "data" / "unlock.json").exists()
+
+
+def test_plain_mode_never_imports_textual():
+    code = (
+        "import sys, peertui.plain.app, peertui.plain.session, peertui.core.engine; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_prompt_comes_up_quickly(plain_user):
+    # A second start of an existing home is the common case; the first one creates the database.
+    plain_user("home", offline=True).ready().quit()
+    started = time.monotonic()
+    user = plain_user("home", offline=True).ready()
+    took = time.monotonic() - started
+    assert user.quit() == 0
+    # Generous for a loaded 2-core CI machine; measured ~0.6 s here (see docs/PLAIN_MODE.md).
+    assert took < 5.0, f"took {took:.2f} s to reach the prompt"
