@@ -34,8 +34,13 @@ class Tmux:
         self.run(*args, "bash --noprofile --norc")
 
     def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True,
-                              capture_output=True, text=True, timeout=10).stdout
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", "t", *keys)
@@ -62,8 +67,10 @@ class Tmux:
     def wait_until_shell_runs(self, timeout: float = 15.0) -> None:
         """Until the program in the pane has exited and the shell is in front again."""
         deadline = time.monotonic() + timeout
-        while self.run("display-message", "-p", "-t", "t", "#{pane_current_command}").strip() \
-                != "bash":
+        while (
+            self.run("display-message", "-p", "-t", "t", "#{pane_current_command}").strip()
+            != "bash"
+        ):
             assert time.monotonic() < deadline, "peertui did not exit"
             time.sleep(0.1)
         time.sleep(0.2)
@@ -87,8 +94,13 @@ def home_with_group(tmp_path, relay):
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by ./dev.sh test")
 def test_first_screen_then_quick_exit_leaves_nothing_behind(home_with_group):
-    env = {"PEERTUI_HOME": str(home_with_group), "PEERTUI_PASSPHRASE": PASSPHRASE,
-           "PATH": os.environ.get("PATH", ""), "TERM": "xterm-256color", "PS1": "$ "}
+    env = {
+        "PEERTUI_HOME": str(home_with_group),
+        "PEERTUI_PASSPHRASE": PASSPHRASE,
+        "PATH": os.environ.get("PATH", ""),
+        "TERM": "xterm-256color",
+        "PS1": "$ ",
+    }
     tmux = Tmux(env)
     try:
         tmux.type("echo before-peertui")
@@ -107,8 +119,13 @@ def test_first_screen_then_quick_exit_leaves_nothing_behind(home_with_group):
         tmux.keys("F12")
         tmux.wait_until_shell_runs()
         leftovers = tmux.everything()
-        for secret in ("sent-words-kiwi", "draft-words-mango", "evening", "before-peertui",
-                       "Welcome"):
+        for secret in (
+            "sent-words-kiwi",
+            "draft-words-mango",
+            "evening",
+            "before-peertui",
+            "Welcome",
+        ):
             assert secret not in leftovers, f"{secret!r} is still in the terminal:\n{leftovers}"
     finally:
         tmux.close()

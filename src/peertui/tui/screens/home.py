@@ -44,7 +44,7 @@ class HomeScreen(Screen):
             with Vertical(id="conversation-pane"):
                 yield MessageList(id="messages")
                 yield Input(
-                    placeholder="Write a message and press Enter (host F4 · join F5)", id="composer"
+                    placeholder="Message — Enter sends · Shift+Tab acts on messages", id="composer"
                 )
             yield MembersPanel(id="members")
         yield from footer_widgets()
@@ -272,19 +272,19 @@ class HomeScreen(Screen):
         if assessment.personal:
             self._nudge_personal(text, assessment)
             return
-        self._send(text, assessment.tier)
+        self._send(text, assessment.tier, assessment.reason)
 
     def _nudge_personal(self, text: str, assessment) -> None:
         kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
 
         def answered(choice: str | None) -> None:
             if choice == "send":
-                self._send(text, assessment.tier)
+                self._send(text, assessment.tier, assessment.reason)
             elif choice == "remove":
                 cleaned = text
                 for detail in assessment.personal:
                     cleaned = cleaned.replace(detail.text, "[removed]")
-                self._send(cleaned, assessment.tier)
+                self._send(cleaned, assessment.tier, assessment.reason)
             # "edit" or Escape: the text stays in the composer for the person to change.
 
         self.app.push_screen(
@@ -296,15 +296,15 @@ class HomeScreen(Screen):
             answered,
         )
 
-    def _send(self, text: str, tier: int) -> None:
+    def _send(self, text: str, tier: int, reason: str = "") -> None:
         composer = self.query_one("#composer", Input)
         composer.value = ""
         cw, self.next_cw = self.next_cw, ""
         self.send_message(self.current, text, cw)
         if tier >= 1:
-            self._offer_support()
+            self._offer_support(reason)
 
-    def _offer_support(self) -> None:
+    def _offer_support(self, reason: str) -> None:
         def answered(choice: str | None) -> None:
             actions = {"crisis": "crisis", "plan": "safety_plan", "ground": "grounding"}
             if choice in actions:
@@ -313,8 +313,8 @@ class HomeScreen(Screen):
         self.app.push_screen(
             ChoiceScreen(
                 "Your message was sent. Would some support help right now?",
-                "It sounds like things may be hard. You can look at crisis lines, your safety plan "
-                "or a grounding exercise — or just carry on.",
+                f"{reason} You can look at crisis lines, your safety plan or a grounding "
+                "exercise — or just carry on.",
                 [
                     ("crisis", "Crisis lines"),
                     ("plan", "Safety plan"),
