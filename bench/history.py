@@ -170,10 +170,12 @@ def main() -> None:
         results["open_raw_key_ms"] = median_ms(lambda: Store.open(paths).close(), args.repeats)
 
         store = Store.open(paths)
-        middle_ts = messages[len(messages) // 2].ts
+        middle = messages[len(messages) // 2]
+        middle_ts = middle.ts
         results["latest_page_ms"] = median_ms(lambda: store.latest(GROUP, 50), args.repeats)
         results["older_page_mid_history_ms"] = median_ms(
-            lambda: store.latest(GROUP, 50, before_ts=middle_ts), args.repeats
+            lambda: store.latest(GROUP, 50, before_ts=middle_ts, before_msg_id=middle.msg_id),
+            args.repeats,
         )
         searches = {}
         # "t" is a prefix of a dozen common words, so it matches nearly every message: worst case.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import keyring
@@ -189,14 +190,29 @@ def test_latest_pages_backwards_without_losing_anything(store):
     assert all(m.group_id == "g1" for m in seen)
 
 
+def test_paging_by_message_keeps_messages_that_share_a_millisecond(store):
+    store.add_messages(replace(message(i), ts=1000 + i // 4) for i in range(1, 42))
+    page = store.latest("g1", limit=5)
+    seen = list(page)
+    while page:
+        page = store.latest("g1", limit=5, before_ts=page[0].ts, before_msg_id=page[0].msg_id)
+        seen = page + seen
+    assert [m.seq for m in seen] == list(range(1, 42))
+    # A before_msg_id that is not stored falls back to "strictly before before_ts".
+    assert all(m.ts < 1005 for m in store.latest("g1", 50, 1005, before_msg_id="nope"))
+
+
 def test_latest_uses_the_group_time_index(store):
-    plan = store._db.execute(
-        "EXPLAIN QUERY PLAN SELECT * FROM messages WHERE group_id = ? AND ts < ? "
-        "ORDER BY ts DESC, id DESC LIMIT 50",
-        ("g1", 5),
-    ).fetchall()
-    details = " ".join(row[-1] for row in plan)
-    assert "messages_by_group_time" in details and "TEMP B-TREE" not in details
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    store.latest("g1", 50)
+    store.latest("g1", 50, before_ts=5, before_msg_id="m1")
+    store._db.set_trace_callback(None)
+    pages = [s for s in statements if "ORDER BY ts DESC" in s]
+    assert len(pages) == 2
+    for sql in pages:
+        plan = " ".join(row[-1] for row in store._db.execute("EXPLAIN QUERY PLAN " + sql))
+        assert "messages_by_group_time" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_search_finds_words_prefixes_and_respects_group(store):

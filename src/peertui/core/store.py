@@ -241,8 +241,19 @@ class Store:
         )
         return None if row is None else _message_from(row)
 
-    def latest(self, group_id: str, limit: int = 50, before_ts: int | None = None) -> list[Message]:
-        """The newest `limit` messages (older than `before_ts` if given), oldest first."""
+    def latest(
+        self,
+        group_id: str,
+        limit: int = 50,
+        before_ts: int | None = None,
+        *,
+        before_msg_id: str | None = None,
+    ) -> list[Message]:
+        """The newest `limit` messages (older than `before_ts` if given), oldest first.
+
+        Paging by `before_ts` alone skips messages that share the boundary millisecond; pass
+        the oldest message already shown as `before_msg_id` (with its ts) to page exactly.
+        """
         if before_ts is None:
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
@@ -250,10 +261,14 @@ class Store:
                 (group_id, limit),
             )
         else:
+            boundary = self._one(
+                "SELECT id FROM messages WHERE group_id = ? AND msg_id = ? AND ts = ?",
+                (group_id, before_msg_id, before_ts),
+            )
             rows = self._all(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND ts < ? "
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND (ts, id) < (?, ?) "
                 "ORDER BY ts DESC, id DESC LIMIT ?",
-                (group_id, before_ts, limit),
+                (group_id, before_ts, boundary[0] if boundary else -1, limit),
             )
         return [_message_from(row) for row in reversed(rows)]
 
