@@ -99,3 +99,31 @@ def test_deleted_message_shows_removed_by_moderators(plain_user, relay):
     for user in (host, sam):
         assert user.quit() == 0
     assert "something I should not have said" not in sam.transcript.split("/history 5")[-1]
+
+
+def test_slowmode_readonly_promote_and_demote(plain_user, relay):
+    host, (sam,) = start_group(plain_user, relay, "sam")
+    # Slow mode and read-only are enforced on members, and lifted again.
+    host.run("/slowmode 60", "host (owner) slowmode to 60 seconds")
+    sam.expect_exact("host (owner) slowmode to 60 seconds")
+    sam.type("first in slow mode")
+    host.expect_exact("sam: first in slow mode")
+    sam.type("second too soon")
+    sam.expect(r"!! .*(slow|wait)")
+    host.run("/slowmode 0", "host (owner) slowmode off")
+    host.run("/readonly on", "host (owner) readonly on")
+    sam.expect_exact("host (owner) readonly on")
+    sam.type("can I talk")
+    sam.expect(r"!! .*read-only")
+    host.run("/readonly off", "host (owner) readonly off")
+    sam.expect_exact("host (owner) readonly off")
+
+    # A promoted member can moderate; demoted, they cannot.
+    host.run("/promote sam", "host (owner) role sam to moderator")
+    sam.expect_exact("host (owner) role sam to moderator")
+    sam.run("/slowmode 5", "sam (moderator) slowmode to 5 seconds")
+    host.run("/demote sam", "host (owner) role sam to member")
+    sam.expect_exact("host (owner) role sam to member")
+    sam.run("/slowmode 0", "!! ")
+    for user in (host, sam):
+        assert user.quit() == 0
