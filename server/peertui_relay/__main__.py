@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 from pathlib import Path
 
-import uvicorn
-
 from peertui_relay.app import create_app
 from peertui_relay.config import DAY_SECONDS, RelayConfig
+from peertui_relay.serving import RelayServer, bind, uvicorn_config
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -78,33 +76,6 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
     )
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """Bind before starting so that `--port 0` can report the port it got."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this; without it small keep-alive replies wait ~40 ms for
-    # delayed ACKs (Nagle), since pre-bound sockets skip the server's usual setup.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def uvicorn_config(app, *, access_log: bool = False) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=access_log,
-        lifespan="on",
-        timeout_graceful_shutdown=2,
-        server_header=False,
-        date_header=False,
-        timeout_keep_alive=30,
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = config_from_args(args)
@@ -120,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         f"peertui-relay listening on http://{shown}:{port} storing in {config.data_dir.resolve()}",
         flush=True,
     )
-    server = uvicorn.Server(uvicorn_config(create_app(config), access_log=args.access_log))
+    server = RelayServer(uvicorn_config(create_app(config), access_log=args.access_log))
     server.run(sockets=[sock])  # uvicorn handles SIGINT/SIGTERM: stops accepting, then exits
     return 0
 

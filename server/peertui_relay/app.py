@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -24,7 +25,7 @@ from peertui.core.ids import invite_secret_hash
 from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
 from peertui_relay.config import RelayConfig
 from peertui_relay.errors import ApiError, invalid
-from peertui_relay.hub import Group, event_json, gap_frame, sse_frame
+from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
 from peertui_relay.limits import NonceCache, TokenBuckets
 from peertui_relay.openapi import OPENAPI
 from peertui_relay.storage import (
@@ -83,9 +84,12 @@ class Relay:
                 self.groups[record.group_id].bytes_used = record.bytes_used
         self.stored_events = await self.db(self.storage.stored_events)
 
-    def close(self) -> None:
+    def close_streams(self) -> None:
         for group in self.groups.values():
             group.close_all()
+
+    def close(self) -> None:
+        self.close_streams()
         self._worker.shutdown(wait=True)
         self.storage.close()
 
@@ -446,12 +450,14 @@ def create_app(config: RelayConfig) -> Starlette:
             answer["status"] = "banned"
         elif state.is_member(key):
             answer.update(status="member", role=state.role_of(key))
-        elif key in group.removed:
-            answer["status"] = "removed"
         else:
             record = await relay.db(relay.storage.join_request_for, group.group_id, key)
-            if record is not None and record.status in ("pending", "denied"):
-                answer.update(status=record.status, sealed_reason=record.sealed_reason)
+            if record is not None and record.status == "pending":
+                answer["status"] = "pending"
+            elif key in group.removed:
+                answer["status"] = "removed"
+            elif record is not None and record.status == "denied":
+                answer.update(status="denied", sealed_reason=record.sealed_reason)
         return JSONResponse(answer)
 
     async def post_message(request: Request) -> Response:
@@ -591,6 +597,8 @@ def create_app(config: RelayConfig) -> Starlette:
         return error.response()
 
     async def unexpected(request: Request, exc: Exception) -> Response:
+        # Answered by the outermost middleware, outside the status counter.
+        relay.status_counts["5xx"] += 1
         return ApiError(
             500,
             "internal_error",
@@ -612,10 +620,11 @@ def create_app(config: RelayConfig) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(_CountStatuses, counts=relay.status_counts)],
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected},
     )
     app.state.relay = relay
-    return _CountStatuses(app, relay.status_counts)
+    return app
 
 
 class EventStream:
@@ -673,8 +682,8 @@ class EventStream:
         last = self.since
         key = self.subscriber.key
         while not self.subscriber.closed:
-            events, purged, _ = await self.relay.db(
-                self.relay.storage.read,
+            rows, purged, _ = await self.relay.db(
+                self.relay.storage.read_rows,
                 self.group.group_id,
                 last,
                 PAGE,
@@ -685,14 +694,14 @@ class EventStream:
             if purged > last:
                 chunks.append(gap_frame(last, purged + 1))
                 last = purged
-            for event in events:
-                chunks.append(sse_frame(event))
-                last = event.seq
+            for row in rows:
+                chunks.append(sse_frame_from_row(*row))
+                last = row[0]
             if chunks:
                 await send(
                     {"type": "http.response.body", "body": b"".join(chunks), "more_body": True}
                 )
-            if len(events) < PAGE:
+            if len(rows) < PAGE:
                 break
         return last
 
@@ -700,9 +709,8 @@ class EventStream:
 class _CountStatuses:
     """ASGI wrapper counting answers by status class for /v1/metrics."""
 
-    def __init__(self, app: Starlette, counts: Counter[str]) -> None:
+    def __init__(self, app, counts: Counter[str]) -> None:
         self.app, self.counts = app, counts
-        self.state = app.state
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":

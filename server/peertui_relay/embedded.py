@@ -9,9 +9,9 @@ from pathlib import Path
 
 import uvicorn
 
-from peertui_relay.__main__ import bind, uvicorn_config
 from peertui_relay.app import create_app
 from peertui_relay.config import RelayConfig
+from peertui_relay.serving import RelayServer, bind, uvicorn_config
 
 
 class EmbeddedRelay:
@@ -37,7 +37,7 @@ class EmbeddedRelay:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         sock = bind(self._host, self._port)
         port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn_config(create_app(self.config)))
+        server = RelayServer(uvicorn_config(create_app(self.config)))
         self._server = server
         self._thread = threading.Thread(
             target=lambda: asyncio.run(server.serve(sockets=[sock])),

@@ -83,6 +83,9 @@ class Storage(Protocol):
     def read(
         self, group_id: str, since: int, limit: int, reader: bytes, reader_is_mod: bool
     ) -> tuple[list[StoredEvent], int, int]: ...
+    def read_rows(
+        self, group_id: str, since: int, limit: int, reader: bytes, reader_is_mod: bool
+    ) -> tuple[list[tuple[int, str, bytes, int, str]], int, int]: ...
     def put_invite(self, group_id: str, secret_hash: str, expires_at: int, uses: int) -> None: ...
     def delete_invite(self, group_id: str, secret_hash: str) -> bool: ...
     def request_join(
@@ -207,6 +210,14 @@ class SqliteStorage:
 
     def read(self, group_id, since, limit, reader, reader_is_mod):
         """Visible events after `since`, plus the group's purged_through and last_seq."""
+        rows, purged_through, last_seq = self.read_rows(
+            group_id, since, limit, reader, reader_is_mod
+        )
+        events = [StoredEvent(s, k, snd, ts, json.loads(b)) for s, k, snd, ts, b in rows]
+        return events, purged_through, last_seq
+
+    def read_rows(self, group_id, since, limit, reader, reader_is_mod):
+        """Like `read`, with bodies left as stored JSON text: (seq, kind, sender, ts, body)."""
         with self._tx() as db:
             purged_through, last_seq = db.execute(
                 "SELECT purged_through, last_seq FROM groups WHERE group_id=?", (group_id,)
@@ -217,8 +228,7 @@ class SqliteStorage:
                 "ORDER BY seq LIMIT ?",
                 (group_id, since, 1 if reader_is_mod else 0, reader, limit),
             ).fetchall()
-        events = [StoredEvent(s, k, snd, ts, json.loads(b)) for s, k, snd, ts, b in rows]
-        return events, purged_through, last_seq
+        return rows, purged_through, last_seq
 
     def put_invite(self, group_id, secret_hash, expires_at, uses):
         with self._tx() as db:

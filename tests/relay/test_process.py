@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -88,3 +90,21 @@ async def test_embedded_relay_serves_a_group_and_stops(tmp_path):
         with pytest.raises(RelayUnavailable) as unreachable:
             await client.health()
     assert str(unreachable.value).startswith(f"The relay at {url} is not reachable")
+
+
+async def test_sigterm_ends_open_streams_promptly(relay):
+    kit = await GroupKit.create(relay.url)
+    member = await kit.add_member()
+
+    async def read_all():
+        async for _ in member.client.stream(kit.group_id, 0):
+            pass
+
+    reader = asyncio.create_task(read_all())
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    await asyncio.to_thread(relay.stop)
+    assert time.monotonic() - started < 1.5  # not uvicorn's forced-shutdown timeout
+    await asyncio.wait_for(reader, 5)  # the stream ended cleanly on the relay's side
+    assert "Traceback" not in relay.log_path.read_text()
+    await kit.close()
