@@ -114,9 +114,8 @@ class Message:
 class Store:
     """One open, unlocked database. Safe to share between threads (calls are serialised)."""
 
-    def __init__(self, connection: sqlcipher3.Connection, paths: Paths):
+    def __init__(self, connection: sqlcipher3.Connection):
         self._db = connection
-        self._paths = paths
         self._lock = threading.RLock()
 
     @classmethod
@@ -154,7 +153,7 @@ class Store:
         except BaseException:
             connection.close()
             raise
-        return cls(connection, paths)
+        return cls(connection)
 
     def close(self) -> None:
         with self._lock:
