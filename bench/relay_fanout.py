@@ -42,6 +42,7 @@ LATENCY_SAMPLE_EVERY = 10  # one subscriber in ten decodes envelopes for latency
 async def _subscribe(
     url: str,
     gid: str,
+    since: int,
     seed: bytes | None,
     sample: bool,
     stats: dict,
@@ -53,7 +54,7 @@ async def _subscribe(
     from nacl.signing import SigningKey
 
     host, port = re.match(r"http://([^:]+):(\d+)", url).groups()
-    path = f"/v1/groups/{gid}/events?since=0"
+    path = f"/v1/groups/{gid}/events?since={since}"
     headers = sign_request(SigningKey(seed), "GET", path, b"") if seed else {}
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n"
     request += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
@@ -89,7 +90,7 @@ async def _subscribe(
                 entry["lat"].append(now - float(sent))
 
 
-async def _client_main(url: str, gid: str, seeds: list[str], first_index: int) -> None:
+async def _client_main(url: str, gid: str, since: int, seeds: list[str], first_index: int) -> None:
     stats: dict = {}
     connected = asyncio.Event()
     counter = [0]
@@ -98,6 +99,7 @@ async def _client_main(url: str, gid: str, seeds: list[str], first_index: int) -
             _subscribe(
                 url,
                 gid,
+                since,
                 bytes.fromhex(seed) if seed else None,
                 (first_index + i) % LATENCY_SAMPLE_EVERY == 0,
                 stats,
@@ -261,10 +263,17 @@ def _setup_relay_group(url: str, members: int) -> tuple[str, object]:
     return gid, owner
 
 
+def _last_seq(url: str, gid: str, owner) -> int:
+    path = f"/v1/groups/{gid}/log?since=1000000000&limit=1"
+    return httpx.get(url + path, headers=sign_request(owner, "GET", path, b"")).json()["last_seq"]
+
+
 class Subscribers:
     """`count` SSE connections over CLIENT_PROCESSES child processes."""
 
-    def __init__(self, url: str, gid: str, count: int, key_count: int, signed: bool) -> None:
+    def __init__(
+        self, url: str, gid: str, count: int, key_count: int, signed: bool, since: int = 0
+    ) -> None:
         self.processes: list[subprocess.Popen] = []
         per = -(-count // CLIENT_PROCESSES)
         for p in range(CLIENT_PROCESSES):
@@ -280,6 +289,7 @@ class Subscribers:
                         "--client",
                         url,
                         gid,
+                        str(since),
                         str(indexes[0]),
                         ",".join(seeds),
                     ],
@@ -405,7 +415,9 @@ def run(args: argparse.Namespace) -> dict:
             _wait_healthy(url)
             gid, owner = _setup_relay_group(url, args.subscribers)
             report["relay_rss_mib_after_setup"] = _rss_mib(relay.pid)
-            subs = Subscribers(url, gid, args.subscribers, args.subscribers, signed=True)
+            # Subscribers start where the group is now, as members who are caught up would.
+            since = _last_seq(url, gid, owner)
+            subs = Subscribers(url, gid, args.subscribers, args.subscribers, True, since)
             try:
                 report["relay_rss_mib_with_subscribers"] = _rss_mib(relay.pid)
                 stages = asyncio.run(
@@ -419,7 +431,8 @@ def run(args: argparse.Namespace) -> dict:
                 subs.stop()
             report["relay"] = _summarise(stages, results, args.subscribers)
             time.sleep(1.0)
-            idle = Subscribers(url, gid, args.idle, args.subscribers, signed=True)
+            since = _last_seq(url, gid, owner)
+            idle = Subscribers(url, gid, args.idle, args.subscribers, True, since)
             try:
                 time.sleep(1.0)
                 report["idle_subscribers"] = args.idle
@@ -467,8 +480,8 @@ def run(args: argparse.Namespace) -> dict:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--client":
-        _, _, url, gid, first, seeds = sys.argv
-        asyncio.run(_client_main(url, gid, seeds.split(","), int(first)))
+        _, _, url, gid, since, first, seeds = sys.argv
+        asyncio.run(_client_main(url, gid, int(since), seeds.split(","), int(first)))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--ceiling":
         _ceiling_main(int(sys.argv[2]))
