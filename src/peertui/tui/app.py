@@ -7,6 +7,8 @@ is imported; the engine opens in a worker and the home screen fills in when it i
 from __future__ import annotations
 
 import argparse
+import asyncio
+import importlib
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -88,7 +90,9 @@ class PeertuiApp(App[int]):
                 severity="warning",
                 timeout=12,
             )
-        self.open_engine(self._passphrase)
+        # Only after the first frame is on screen: unlocking (a key derivation) and importing
+        # crypto and networking take longer than drawing, and the safety keys work without them.
+        self.call_after_refresh(self.open_engine, self._passphrase)
 
     def apply_settings(self) -> None:
         """Theme, motion and keys from the settings; unknown themes fall back with a notice."""
@@ -123,6 +127,8 @@ class PeertuiApp(App[int]):
 
     @work(exclusive=True, group="engine")
     async def open_engine(self, passphrase: str | None) -> None:
+        # Imported in a thread so the interface stays responsive while it loads.
+        await asyncio.to_thread(importlib.import_module, "peertui.core.engine")
         from peertui.core.engine import Engine
         from peertui.core.errors import PeertuiError
         from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
