@@ -176,3 +176,18 @@ def test_country_is_normalised_to_upper_case(tmp_path):
     paths = resolve_paths(tmp_path)
     paths.config_file.write_text('country = "de"\n')
     assert load_settings(paths) == (Settings(country="DE"), [])
+
+
+def test_paths_config_and_store_never_load_textual():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, peertui.paths, peertui.config, peertui.core.store, peertui.core.keys; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -611,3 +611,20 @@ def test_search_is_driven_by_the_full_text_index(store):
     assert any(step.startswith("SCAN messages_fts") for step in plan), plan
     # Walking the group's time index would mean one full-text match per stored message.
     assert not any("messages_by_group_time" in step for step in plan), plan
+
+
+def test_threads_can_share_one_store(store):
+    import threading
+
+    def writer(n: int) -> None:
+        store.add_messages(message(n * 1000 + i) for i in range(100))
+        for i in range(100, 150):
+            store.add_message(message(n * 1000 + i))
+            store.latest("g1", 10)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(store.latest("g1", limit=10_000)) == 600
