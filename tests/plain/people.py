@@ -57,9 +57,12 @@ class PlainUser:
     def transcript(self) -> str:
         return self._log.getvalue()
 
-    def lines(self) -> list[str]:
-        """Printed lines, without the prompt and without the terminal's echo of typed input."""
-        text = self.transcript.replace("\r\n", "\n")
+    def lines(self, skip: tuple[int, int] = (0, 0)) -> list[str]:
+        """Printed lines with the prompt taken off; `skip` leaves out a stretch of the transcript."""
+        text = (
+            self.transcript[: skip[0]] + self.transcript[skip[1] :] if skip[1] else self.transcript
+        )
+        text = text.replace("\r\n", "\n")
         return [line.removeprefix(PROMPT) for line in text.split("\n")]
 
     def ready(self) -> PlainUser:
@@ -95,11 +98,11 @@ class PlainUser:
             self.child.terminate(force=True)
 
 
-def message_lines(user, nick: str, text: str) -> list[str]:
+def message_lines(user, nick: str, text: str, skip: tuple[int, int] = (0, 0)) -> list[str]:
     """Printed lines carrying this message (the terminal's echo of typed input has no nick)."""
     return [
         line
-        for line in user.lines()
+        for line in user.lines(skip)
         if re.fullmatch(rf"(\[[^\]]*\] )?#\d+ {re.escape(nick)}: {re.escape(text)}", line)
     ]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.plain.people import message_lines, start_pair
+from tests.plain.people import INVITE_LINE, message_lines, start_pair
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -32,6 +32,14 @@ def test_host_invite_join_approve_and_talk(plain_user, relay):
     host.run("/groups", "1. Tuesday circle - active, owner")
     host.expect_exact("2. Second room - active, owner")
     host.run("/switch tues", "-- Current group: Tuesday circle.")
+    # /search shows a message again on purpose; live delivery is counted without it.
+    searched_from = len(host.transcript)
+    host.run("/search long week", "-- 1 message(s) found.")
+    host.expect_exact("robin: thank you, it has been a long week")
+    exported = host.home.parent / "circle.txt"
+    host.run(f"/export {exported}", "That file is not encrypted.")
+    assert "take your time" in exported.read_text(encoding="utf-8")
+    searched = (searched_from, len(host.transcript))
     host.type("yes, here")
     guest.expect_exact("host: yes, here")
     said += [(guest, "robin", "are you still there?"), (host, "host", "yes, here")]
@@ -39,7 +47,8 @@ def test_host_invite_join_approve_and_talk(plain_user, relay):
     assert guest.quit() == 0
     for user in (host, guest):
         for _speaker, nick, text in said:
-            assert len(message_lines(user, nick, text.replace("\x1b", ""))) == 1, (nick, text)
+            skip = searched if user is host else (0, 0)
+            assert len(message_lines(user, nick, text.replace("\x1b", ""), skip)) == 1, (nick, text)
         assert "\x1b" not in user.transcript
         assert "Traceback" not in user.transcript
 
@@ -76,3 +85,30 @@ def test_message_typed_while_the_relay_is_down_is_sent_once_it_returns(plain_use
     assert guest.quit() == 0
     for user in (host, guest):
         assert len(message_lines(user, "robin", "typed while the relay was down")) == 1
+
+
+def test_deny_with_a_reason_and_leave(plain_user):
+    host = plain_user("host").ready()
+    host.run("/host Quiet room", "-- Quiet room is ready")
+    host.type("/invite")
+    token = host.expect(INVITE_LINE).group(1)
+    asker = plain_user("asker").ready()
+    asker.type(f"/join {token}")
+    asker.run("kit", "-- Asked to join as 'kit'")
+    host.expect_exact("-- kit asks to join.")
+    host.run("/deny kit the group is full this week", "-- Declined kit's request")
+    asker.expect_exact("was declined: the group is full this week")
+
+    guest = plain_user("guest").ready()
+    guest.run(f"/join {token} robin", "-- Asked to join as 'robin'")
+    host.expect_exact("-- robin asks to join.")
+    host.run("/approve robin", "-- Approved robin")
+    guest.expect_exact("-- You are now a member of Quiet room.")
+    guest.run("/leave", "?? Leave Quiet room?")
+    guest.run("n", "-- Stayed.")
+    guest.run("/leave", "?? Leave Quiet room?")
+    guest.run("y", "-- You left Quiet room.")
+    host.expect_exact("robin left.")
+    guest.run("hello?", "!! You are not in a group yet")
+    for user in (host, asker, guest):
+        assert user.quit() == 0
