@@ -82,3 +82,16 @@ def test_prompt_comes_up_quickly(plain_user):
     assert user.quit() == 0
     # Generous for a loaded 2-core CI machine; measured ~0.6 s here (see docs/PLAIN_MODE.md).
     assert took < 5.0, f"took {took:.2f} s to reach the prompt"
+
+
+def test_ctrl_c_ends_cleanly_even_during_an_exercise(plain_user):
+    user = plain_user(offline=True).ready()
+    user.type("/ground paced")
+    user.expect_exact("seconds, round 1")
+    user.child.sendintr()
+    user.expect_exact("-- Paced breathing stopped.")
+    user.expect_exact("-- Input ended; goodbye.")
+    user.child.expect(pexpect.EOF)
+    user.child.close()
+    assert user.child.exitstatus == 0
+    assert "Traceback" not in user.transcript
