@@ -5,7 +5,7 @@
 - plain_prompt_ms: spawn `peertui --plain` in a pseudo-terminal until its first prompt ("> ")
   appears. Target <= 300 ms.
 - tui_rss_10_groups_mib: resident memory of the TUI with 10 groups open and connected to a real
-  relay on loopback. Target <= 120 MiB.
+  relay on loopback, once settled. Target <= 120 MiB. The peak while unlocking is reported too.
 
 Each timing is repeated (--runs, default 5) on an existing home (the database already created,
 so the numbers are for an everyday start, not the first ever) and reported as median/min/max.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -118,30 +119,32 @@ def host_groups(home: Path, relay_url: str) -> None:
     asyncio.run(host())
 
 
-def tui_rss_with_groups(home: Path) -> float:
+def tui_rss_with_groups(home: Path) -> tuple[float, float]:
+    """(steady, peak) RSS in MiB; the peak includes the passphrase key derivation (Argon2id
+    allocates its memory cost once while unlocking, then frees it)."""
     child = spawn(home, "--tui")
     child.expect(FIRST_FRAME)
     process = psutil.Process(child.pid)
-    # Let the engine open, connect every group and settle.
+    # Let the engine open and connect every group (reading the screen keeps the pty drained).
     deadline = time.monotonic() + 20
     peak = 0
-    while time.monotonic() < deadline:
-        try:
+    while time.monotonic() < deadline and _established(process) < GROUPS:
+        with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
             child.read_nonblocking(65536, timeout=0.2)
-        except (pexpect.TIMEOUT, pexpect.EOF):
-            pass
         peak = max(peak, process.memory_info().rss)
-        if time.monotonic() > deadline - 15 and _established(process) >= GROUPS:
-            break
-    time.sleep(1.0)
-    rss = max(peak, process.memory_info().rss)
+    settle = time.monotonic() + 2
+    while time.monotonic() < settle:
+        with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
+            child.read_nonblocking(65536, timeout=0.2)
+        peak = max(peak, process.memory_info().rss)
+    steady = process.memory_info().rss
     connections = _established(process)
     child.send(QUICK_EXIT)
     child.expect(pexpect.EOF)
     child.close()
     if connections < GROUPS:
         raise SystemExit(f"only {connections} of {GROUPS} group streams connected")
-    return rss / (1024 * 1024)
+    return steady / (1024 * 1024), peak / (1024 * 1024)
 
 
 def _established(process: psutil.Process) -> int:
@@ -175,7 +178,7 @@ def main() -> None:
             busy_home = tmp_path / "busy"
             host_groups(busy_home, relay_url)
             (busy_home / "welcome-seen").touch()
-            rss = tui_rss_with_groups(busy_home)
+            rss, peak = tui_rss_with_groups(busy_home)
         finally:
             relay.terminate()
             relay.wait(timeout=10)
@@ -191,7 +194,11 @@ def main() -> None:
                 "runs": runs,
                 "tui_first_frame_ms": summary(tui) | {"target": 500},
                 "plain_prompt_ms": summary(plain) | {"target": 300},
-                "tui_rss_10_groups_mib": {"value": round(rss, 1), "target": 120},
+                "tui_rss_10_groups_mib": {
+                    "value": round(rss, 1),
+                    "peak_while_unlocking": round(peak, 1),
+                    "target": 120,
+                },
             },
             indent=2,
         )
