@@ -190,6 +190,7 @@ def main() -> None:
                     "python": platform.python_version(),
                     "cpus": os.cpu_count(),
                     "platform": platform.platform(),
+                    "load_average_1m": round(os.getloadavg()[0], 2),
                 },
                 "runs": runs,
                 "tui_first_frame_ms": summary(tui) | {"target": 500},
