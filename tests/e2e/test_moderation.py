@@ -176,3 +176,33 @@ async def test_moderation_log_reads_the_same_on_every_client(circle):
     assert "warned alder" in text and "please use content warnings" in text
     assert "muted briar" in text and "heated thread" in text and "(moderator)" in text
     assert b64e(session(alder, gid).me) not in text, "the log names people, not keys"
+
+
+async def test_changed_guidelines_are_shown_again_and_accepted_before_posting(circle):
+    gid, owner, mod, alder, briar = circle
+    new_rules = "Be gentle.\nNo advice unless asked.\nWe meet on Tuesdays."
+    await owner.engine.set_guidelines(gid, new_rules)
+    await alder.wait_for(lambda e: isinstance(e, Notice) and "guidelines" in e.text)
+    await wait_until(
+        lambda: alder.engine.group(gid).guidelines.startswith("Be gentle."),
+        what="new guidelines text",
+    )
+    with pytest.raises(NotAllowed, match="guidelines"):
+        await alder.engine.send(gid, "hello again")
+    alder.engine.accept_guidelines(gid)
+    await alder.engine.send(gid, "hello again")
+    await owner.wait_for_texts(gid, ["hello again"])
+
+
+async def test_received_harmful_messages_fold_with_a_reason_and_content_warnings_travel(circle):
+    gid, owner, mod, alder, briar = circle
+    await briar.engine.send(gid, "you are such a retard")
+    await briar.engine.send(gid, "my week was hard", cw="hospital")
+    await alder.wait_for_texts(gid, ["you are such a retard", "my week was hard"])
+    received = {m.text: m for m in alder.engine.history(gid)}
+    assert received["you are such a retard"].extra["fold"] == "contains a slur"
+    assert received["my week was hard"].cw == "hospital"
+    assert "fold" not in received["my week was hard"].extra
+    alder.engine.ignore_member(gid, "briar")
+    assert alder.engine.is_hidden(received["my week was hard"]) == "you muted this member"
+    assert owner.engine.is_hidden(owner.engine.history(gid)[-1]) == ""

@@ -77,7 +77,7 @@ class Engine:
         for state in store.list_groups():
             if state.get("embedded") and state["status"] in (PENDING, ACTIVE):
                 state["relay_url"] = await engine._embedded_url()
-            session = GroupSession(state, store, engine._emit, settings.proxy)
+            session = engine._new_session(state)
             engine._groups[session.group_id] = session
             session.start()
         return engine
@@ -89,6 +89,11 @@ class Engine:
             await asyncio.to_thread(self._embedded.stop)
             self._embedded = None
         self.store.close()
+
+    def _new_session(self, state: dict[str, Any]) -> GroupSession:
+        return GroupSession(
+            state, self.store, self._emit, self.settings.proxy, self.settings.language or "en"
+        )
 
     def subscribe(self, callback: Callable[[Event], None]) -> None:
         self._subscribers.append(callback)
@@ -187,7 +192,7 @@ class Engine:
             except RelayError as exc:
                 raise RelayProblem(f"Could not create the group on {url}: {exc}") from None
         state["roster"] = [first]
-        session = GroupSession(state, self.store, self._emit, self.settings.proxy)
+        session = self._new_session(state)
         session.save()
         self._groups[gid] = session
         await session.moderate("guidelines", value=guidelines_hash(text))
@@ -271,7 +276,7 @@ class Engine:
             joining_secret=b64e(parsed.secret),
             guidelines_accepted=guidelines_hash(accepted_guidelines.strip() + "\n"),
         )
-        session = GroupSession(state, self.store, self._emit, self.settings.proxy)
+        session = self._new_session(state)
         session.save()
         self._groups[parsed.group_id] = session
         session.start()
@@ -324,9 +329,16 @@ class Engine:
         return self._session(group_id).members()
 
     def history(
-        self, group_id: str, limit: int = 50, before_ts: int | None = None
+        self,
+        group_id: str,
+        limit: int = 50,
+        before_ts: int | None = None,
+        before_msg_id: str | None = None,
     ) -> list[Message]:
-        return self.store.latest(self._session(group_id).group_id, limit, before_ts)
+        """A page of history, oldest first; pass the first message's ts and id for the page before."""
+        return self.store.latest(
+            self._session(group_id).group_id, limit, before_ts, before_msg_id=before_msg_id
+        )
 
     def search(self, query: str, group_id: str | None = None) -> list[Message]:
         gid = self._session(group_id).group_id if group_id else None
@@ -422,6 +434,17 @@ class Engine:
 
     async def set_slowmode(self, group_id: str, seconds: int) -> None:
         await self._act(group_id, "slowmode", value=int(seconds))
+
+    async def set_guidelines(self, group_id: str, text: str) -> None:
+        """New guidelines: every member sees them again and accepts before posting."""
+        session = self._active(group_id)
+        session.require_moderator()
+        text = text.strip() + "\n"
+        if len(text) > 8000:
+            raise InvalidInput("Guidelines can be at most 8000 characters.")
+        await session.post_payload(payloads.encode("guidelines", text=text))
+        await self._act(group_id, "guidelines", value=guidelines_hash(text))
+        self.accept_guidelines(group_id)
 
     async def set_readonly(self, group_id: str, on: bool) -> None:
         await self._act(group_id, "readonly", value=1 if on else 0)

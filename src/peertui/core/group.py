@@ -77,6 +77,7 @@ from peertui.core.relay_client import (
 )
 from peertui.core.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterState, make_event
 from peertui.core.store import Message, Store
+from peertui.wellbeing.fold import fold_reason
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +100,15 @@ class GroupSession:
     """Everything one membership needs; created by the engine, never by a front-end."""
 
     def __init__(
-        self, state: dict[str, Any], store: Store, emit: Callable[[Event], None], proxy: str = ""
+        self,
+        state: dict[str, Any],
+        store: Store,
+        emit: Callable[[Event], None],
+        proxy: str = "",
+        language: str = "en",
     ) -> None:
         self.state = state
+        self.language = language
         self.store = store
         self._emit = emit
         self.identity = Identity.from_seed(b64d(state["seed"]))
@@ -491,7 +498,13 @@ class GroupSession:
                 self._emit(MessageRemoved(self.group_id, message.msg_id, reason))
         elif kind == "role" and target == self.me and event["role"] == MODERATOR:
             self._emit(Notice(self.group_id, "You are now a moderator of this group."))
-        elif kind == "guidelines" and b64d(event["signer"]) != self.me:
+        elif kind == "guidelines":
+            text = self.state.get("proposed_guidelines", {}).pop(str(event["value"]), None)
+            if text is not None:
+                self.state["guidelines"] = text
+                self.save()
+            if b64d(event["signer"]) == self.me:
+                return
             self._emit(
                 Notice(
                     self.group_id,
@@ -565,6 +578,9 @@ class GroupSession:
                 cw=payloads.safe_line(body["cw"], 100),
                 extra={"key": key},
             )
+            fold = fold_reason(message.text, self.language)
+            if fold:
+                message.extra["fold"] = fold
             if self.store.add_message(message):
                 self.state["unread"] = self.state.get("unread", 0) + 1
                 self.save()
@@ -599,10 +615,10 @@ class GroupSession:
                     )
                 )
         elif kind == "guidelines" and self.roster.is_moderator(sender):
+            # The text comes first; the signed roster event with its hash makes it official.
             text = body["text"][:8000]
-            if guidelines_hash(text) == self.roster.guidelines_hash:
-                self.state["guidelines"] = text
-                self.save()
+            self.state.setdefault("proposed_guidelines", {})[guidelines_hash(text)] = text
+            self.save()
 
     async def _ask_for_share(self, sender: bytes) -> None:
         """The sender's key share never reached us (e.g. purged by retention): ask again.

@@ -1,0 +1,44 @@
+"""Fold a *received* message on this device when it may hurt to read unprepared.
+
+Runs on the receiver only, never sends anything, never blocks: the message is kept and shown
+folded with its reason, so the reader chooses to open it, hide it or report it to the
+moderators. Reasons: slurs, possible method or means details, someone's personal details.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from peertui.wellbeing._data import load_toml, pick_language
+from peertui.wellbeing.detect import crisis_tier, personal_details
+
+REASONS = {
+    "slur": "contains a slur",
+    "means": "may mention means or plans of self-harm",
+    "personal": "contains personal details",
+}
+
+
+@cache
+def _slur_pattern(lang: str) -> re.Pattern[str] | None:
+    words = load_toml(f"fold/{lang}.toml").get("slurs", [])
+    if not words:
+        return None
+    alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def fold_reason(text: str, lang: str = "en") -> str:
+    """Why to fold `text` ('' when it can be shown as it is)."""
+    lang = pick_language(lang, "fold")
+    folded = text.casefold()
+    for code in dict.fromkeys((lang, "en")):
+        pattern = _slur_pattern(code)
+        if pattern is not None and pattern.search(folded):
+            return REASONS["slur"]
+    if crisis_tier(text, lang) >= 3:
+        return REASONS["means"]
+    if personal_details(text, lang):
+        return REASONS["personal"]
+    return ""
