@@ -103,8 +103,8 @@ class PlainSession:
             self.console.error(str(problem) or type(problem).__name__)
         except Exception as problem:  # noqa: BLE001 - a bug must never end a crisis-time session
             self.console.error(
-                f"That did not work because of an internal error ({type(problem).__name__}). "
-                "Nothing you typed was sent twice; please report this."
+                f"That did not work because of an internal error ({type(problem).__name__}); "
+                "please report it. /crisis, /ground and /plan still work."
             )
 
     def _unknown(self, name: str) -> None:
