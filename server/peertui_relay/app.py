@@ -72,6 +72,12 @@ class Relay:
             )
         self.stored_events = await self.db(self.storage.stored_events)
 
+    async def keepalive_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.keepalive_seconds)
+            for group in self.groups.values():
+                group.nudge_all()
+
     async def purge_forever(self) -> None:
         while True:
             await asyncio.sleep(self.config.purge_interval_seconds)
@@ -608,13 +614,16 @@ def create_app(config: RelayConfig) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await relay.load()
-        purger = asyncio.create_task(relay.purge_forever())
+        background = [
+            asyncio.create_task(relay.purge_forever()),
+            asyncio.create_task(relay.keepalive_forever()),
+        ]
         try:
             yield
         finally:
-            purger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await purger
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             relay.close()
 
     app = Starlette(
@@ -660,9 +669,8 @@ class EventStream:
                 }
             )
             last = await self._send_backlog(send)
-            keepalive = self.relay.config.keepalive_seconds
             while not subscriber.closed:
-                batch = await subscriber.next_batch(keepalive)
+                batch = await subscriber.next_batch()
                 if subscriber.closed and not batch:
                     break
                 fresh = [frame for seq, frame in batch if seq > last]

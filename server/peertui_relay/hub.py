@@ -66,17 +66,19 @@ class Subscriber:
         self.closed = True
         self._wake.set()
 
-    async def next_batch(self, timeout: float) -> list[tuple[int, bytes]]:
-        """Everything buffered, waiting up to `timeout` for something; [] on timeout.
+    def nudge(self) -> None:
+        """Wake the stream with nothing to send, so it writes a keepalive comment."""
+        self._wake.set()
+
+    async def next_batch(self) -> list[tuple[int, bytes]]:
+        """Everything buffered, waiting for something; [] when only nudged.
 
         After `close()` whatever was buffered before it is still handed out, so a removed
-        member receives the roster event that removed it before its stream ends.
+        member receives the roster event that removed it before its stream ends. (One shared
+        keepalive ticker nudges every stream: a per-wait timeout would cost a task per event.)
         """
         if not self._pending and not self.closed:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                return []
+            await self._wake.wait()
         self._wake.clear()
         batch = list(self._pending)
         self._pending.clear()
@@ -136,6 +138,10 @@ class Group:
         for sub in self.subscribers:
             if sub.key == key:
                 sub.close()
+
+    def nudge_all(self) -> None:
+        for sub in self.subscribers:
+            sub.nudge()
 
     def close_all(self) -> None:
         for sub in self.subscribers:
