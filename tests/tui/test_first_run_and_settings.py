@@ -11,6 +11,7 @@ from peertui.tui.screens.first_run import FirstRunScreen
 from peertui.tui.screens.home import HomeScreen
 from peertui.tui.screens.settings import SettingsScreen
 
+from .conftest import wait_for
 from .screen_text import screen_text
 
 pytestmark = pytest.mark.timeout(60)
@@ -111,3 +112,24 @@ async def test_resize_keeps_the_draft(make_paths):
         assert not app.screen.query_one("#members").display
         assert app.screen.query_one("#composer", Input).value == "still typing this"
         assert "F12 quick exit" in screen_text(app)
+
+
+async def test_command_palette_lists_every_action_and_runs_one(make_paths):
+    from peertui.tui import bindings
+    from peertui.tui.commands import _palette_entries
+
+    titles = {title for title, _where, _action in _palette_entries()}
+    for binding in bindings.APP + bindings.HOME + bindings.MESSAGES:
+        assert binding.description in titles
+    app = PeertuiApp(make_paths())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"grounding")
+        await wait_for(pilot, lambda: "Grounding" in screen_text(app), what="the match")
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: type(app.screen).__name__ == "GroundingScreen",
+            what="the palette to run the action",
+        )

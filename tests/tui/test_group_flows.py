@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from peertui.core.engine import Engine
+from peertui.core.events import JoinRequested
 from peertui.core.models import ACTIVE
 from peertui.tui.app import PeertuiApp
 from peertui.tui.screens.dialogs import ChoiceScreen, InviteScreen, ListScreen
@@ -102,8 +103,15 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
     owner = await Engine.open(make_paths("owner"), PASSPHRASE)
     app = PeertuiApp(make_paths("carol"))
     try:
-        group = await owner.host_group("circle", relay_url=relay.url, nick="owner")
+        group = await owner.host_group(
+            "circle",
+            relay_url=relay.url,
+            nick="owner",
+            guidelines="Be gentle with each other.\nNo advice.",
+        )
         token = await owner.create_invite(group.group_id)
+        owner_events = []
+        owner.subscribe(owner_events.append)
         async with app.run_test(size=(100, 32)) as pilot:
             await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
             await pilot.press("f5")
@@ -126,7 +134,10 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
                 what="the pending state in words",
             )
 
-            await wait_until(lambda: owner.pending_requests(group.group_id), what="the request")
+            await wait_until(
+                lambda: any(isinstance(e, JoinRequested) for e in owner_events),
+                what="the request to reach the owner",
+            )
             await owner.approve(group.group_id, "carol")
             await wait_for(
                 pilot, lambda: app.engine.group(group.group_id).state == ACTIVE, what="approval"

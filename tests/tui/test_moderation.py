@@ -110,7 +110,9 @@ async def test_moderation_by_key(make_paths, relay):
             )
             highlight_last_from(app, "bob")
             await moderate(pilot, app, "m", None, None, "cool off")  # the offered 60 minutes
-            await wait_for(pilot, lambda: "bob — muted" in screen_text(app), what="muted in members")
+            await wait_for(
+                pilot, lambda: "bob — muted" in screen_text(app), what="muted in members"
+            )
 
             async def bob_refused() -> bool:
                 try:

@@ -764,6 +764,16 @@ class HomeScreen(Screen):
             picked,
         )
 
+    def action_members(self) -> None:
+        """The members list as a dialog, for screens too narrow to show the panel."""
+        group = self._need_group()
+        if group is None:
+            return
+        from peertui.tui.widgets.members import describe_member
+
+        rows = [(None, describe_member(m)) for m in self.engine.members(group.group_id)]
+        self.app.push_screen(ListScreen(f"Members — {group.name}", rows, "No members yet."))
+
     def action_modlog(self) -> None:
         group = self._need_group()
         if group is None:

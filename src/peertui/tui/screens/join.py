@@ -71,7 +71,9 @@ class JoinScreen(ModalScreen[str | None]):
         elif not self.query_one("#join-accept", Checkbox).value:
             problem = "Please read the guidelines and tick the box to accept them."
         if problem:
-            self.query_one("#join-status", Static).update(problem)
+            status = self.query_one("#join-status", Static)
+            status.update(problem)
+            status.scroll_visible()
             self.app.notify(problem, severity="warning")
             return
         if self.app.engine is None:
