@@ -150,3 +150,25 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
             )
     finally:
         await owner.close()
+
+
+async def test_host_on_the_embedded_relay_and_copy_the_invite(make_paths):
+    app = PeertuiApp(make_paths("dana"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, HostScreen), what="the host screen")
+        await pilot.press(*"quiet room", "ctrl+s")  # relay left empty: hosted on this computer
+        await wait_for(pilot, lambda: isinstance(app.screen, InviteScreen), what="the invite")
+        token = app.screen.token
+        await pilot.press("ctrl+y")
+        assert app.clipboard == token
+        from peertui.core.crypto import Invite
+
+        assert Invite.parse(token).relay_url.startswith("http://127.0.0.1:")
+        await pilot.press("escape")
+        await wait_for(
+            pilot,
+            lambda: "quiet room" in screen_text(app) and "connected" in screen_text(app),
+            what="the hosted group, connected",
+        )

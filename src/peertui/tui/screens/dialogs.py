@@ -158,7 +158,10 @@ class ListScreen(ModalScreen[str | None]):
 class InviteScreen(ModalScreen[None]):
     """Shows an invite token: selectable text, and Copy when the terminal allows it."""
 
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+y", "copy", "Copy")]
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("ctrl+y", "copy", "Copy", priority=True),
+    ]
 
     def __init__(self, group_name: str, token: str) -> None:
         super().__init__()
