@@ -19,6 +19,7 @@ import json
 import os
 import re
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -395,9 +396,11 @@ def run(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
+        profile = ["-m", "cProfile", "-o", args.profile_relay] if args.profile_relay else []
         relay = subprocess.Popen(
             [
                 sys.executable,
+                *profile,
                 "-m",
                 "peertui_relay",
                 "--port",
@@ -444,7 +447,8 @@ def run(args: argparse.Namespace) -> dict:
             finally:
                 idle.stop()
         finally:
-            relay.terminate()
+            # SIGINT lets cProfile write its file; both stop the relay cleanly.
+            relay.send_signal(signal.SIGINT if args.profile_relay else signal.SIGTERM)
             relay.wait(timeout=15)
 
     port = _free_port()
@@ -467,14 +471,18 @@ def run(args: argparse.Namespace) -> dict:
         ceiling.terminate()
         ceiling.wait(timeout=15)
 
-    best_relay = max(
-        r["deliveries_per_s"] or 0 for r in report["relay"] if r["delivered"] == r["expected"]
+    # Throughput is what a stage actually delivered per second, all events accounted for;
+    # beyond saturation it stays flat while latency grows, so the best stage is the ceiling.
+    def best(rows: list[dict]) -> int:
+        return max((r["deliveries_per_s"] or 0) for r in rows if r["delivered"] == r["expected"])
+
+    report["max_deliveries_per_s"] = {
+        "relay": best(report["relay"]),
+        "ceiling": best(report["ceiling"]),
+    }
+    report["ratio_to_ceiling"] = round(
+        report["max_deliveries_per_s"]["relay"] / report["max_deliveries_per_s"]["ceiling"], 2
     )
-    best_ceiling = max(
-        r["deliveries_per_s"] or 0 for r in report["ceiling"] if r["delivered"] == r["expected"]
-    )
-    report["best_complete_deliveries_per_s"] = {"relay": best_relay, "ceiling": best_ceiling}
-    report["ratio_to_ceiling"] = round(best_relay / best_ceiling, 2) if best_ceiling else None
     return report
 
 
@@ -488,6 +496,7 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=500)
+    parser.add_argument("--profile-relay", metavar="FILE", help="run the relay under cProfile")
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--stage-seconds", type=float, default=4.0)
     parser.add_argument(
