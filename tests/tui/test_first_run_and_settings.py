@@ -56,6 +56,11 @@ async def test_theme_switch_and_reduced_motion_are_saved(make_paths):
         assert isinstance(app.screen, HomeScreen)
         assert app.animation_level == "none"
         assert app.screen.query_one("#composer", Input).cursor_blink is False
+        await pilot.press("f5")  # a screen opened later gets a still cursor too
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "JoinScreen")
+        await pilot.pause()
+        assert app.screen.query_one("#join-invite", Input).cursor_blink is False
+        await pilot.press("escape")
     saved, problems = load_settings(paths)
     assert problems == []
     assert (saved.theme, saved.reduced_motion, saved.country) == ("high-contrast", True, "DE")

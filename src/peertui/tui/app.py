@@ -75,6 +75,7 @@ class PeertuiApp(App[int]):
             self.register_theme(theme)
         self.peertui_themes = [theme.name for theme in themes]
         self._startup_problems.extend(problems)
+        self.screen_change_signal.subscribe(self, self._screen_changed)
         self.apply_settings()
         from peertui.tui.screens.first_run import FirstRunScreen, welcome_seen
         from peertui.tui.screens.home import HomeScreen
@@ -109,13 +110,15 @@ class PeertuiApp(App[int]):
             self._apply_motion(screen)
 
     def _apply_motion(self, screen) -> None:
-        from textual.widgets import Input
+        from textual.widgets import Input, TextArea
 
-        for field in screen.query(Input):
-            field.cursor_blink = not self.settings.reduced_motion
+        for field in screen.query("Input, TextArea"):
+            if isinstance(field, Input | TextArea):
+                field.cursor_blink = not self.settings.reduced_motion
 
-    def on_screen_resume(self) -> None:
-        self._apply_motion(self.screen)
+    def _screen_changed(self, screen) -> None:
+        # A new screen's fields exist only after it has been composed.
+        self.call_after_refresh(self._apply_motion, screen)
 
     def save_settings(self) -> None:
         try:
@@ -213,7 +216,14 @@ class PeertuiApp(App[int]):
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = resolve_paths(getattr(args, "home", None))
+    try:
+        paths = resolve_paths(getattr(args, "home", None))
+    except OSError as exc:
+        print(
+            f"peertui: the home directory could not be used: {exc.strerror or exc}.",
+            file=sys.stderr,
+        )
+        return 1
     settings, problems = load_settings(paths)
     app = PeertuiApp(paths, settings, problems, passphrase=os.environ.get("PEERTUI_PASSPHRASE"))
     code = app.run()
