@@ -145,7 +145,11 @@ class PeertuiApp(App[int]):
             self.push_screen(UnlockScreen(wrong=wrong), self.open_engine)
             return
         except (StoreError, PeertuiError, OSError) as exc:
-            self.notify(f"Your history could not be opened: {exc}", severity="error", timeout=20)
+            problem = f"Your history could not be opened: {exc}"
+            self.notify(problem, severity="error", timeout=20)
+            home = self._home()
+            if home is not None:
+                home.set_status(problem + " Crisis lines (F1) and grounding (F2) still work.")
             return
         engine.settings = self.settings
         engine.subscribe(self._forward_event)
