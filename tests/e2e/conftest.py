@@ -19,7 +19,9 @@ async def form_group(relay_url: str, tmp_path, nicks: list[str], name: str = "Tu
         person = await Person.open(tmp_path / nick)
         await person.engine.join(invite, nick)
         await host.wait_for(lambda e, n=nick: isinstance(e, JoinRequested) and e.request.nick == n)
+        assert nick in [r.nick for r in host.engine.pending_requests(gid)]
         await host.engine.approve(gid, nick)
+        assert nick not in [r.nick for r in host.engine.pending_requests(gid)]
         await person.wait_for(lambda e: isinstance(e, JoinApproved))
         people.append(person)
     # Everyone knows everyone by nickname once profiles and welcomes have gone round.

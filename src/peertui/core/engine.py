@@ -376,7 +376,7 @@ class Engine:
         if session.status == ACTIVE:
             if session.role == "owner":
                 raise NotAllowed(
-                    "The owner cannot leave their own group; remove it from this device with /forget."
+                    "As the owner you cannot leave your own group; it lives on the relay for its members."
                 )
             with contextlib.suppress(PeertuiError):
                 await session.moderate("leave", target=session.me)

@@ -68,6 +68,7 @@ from peertui.core.models import (
 from peertui.core.moderation import guidelines_hash, resolve_member
 from peertui.core.relay_client import (
     Gap,
+    RateLimited,
     RelayClient,
     RelayError,
     RelayEvent,
@@ -253,7 +254,10 @@ class GroupSession:
         return b64d(resolve_member(self.members(), who).key)
 
     def pending_requests(self) -> list[JoinRequest]:
-        return [JoinRequest(**r) for r in self.state["join_requests"].values()]
+        return [
+            JoinRequest(**{k: v for k, v in r.items() if k != "secret"})
+            for r in self.state["join_requests"].values()
+        ]
 
     def reports(self) -> list[Report]:
         return [Report(**{**r, "context": list(r["context"])}) for r in self.state["reports"]]
@@ -854,6 +858,15 @@ class GroupSession:
                 seq = await self._post_group_payload(body)
             except RelayUnavailable as exc:
                 self._set_connection(OFFLINE, str(exc))
+                break
+            except RateLimited as exc:
+                # Slow mode or the relay's rate limit: keep it queued and try again in time.
+                wait = max(exc.retry_after, 0.5)
+                asyncio.get_running_loop().call_later(wait, self.kick_outbox)
+                if raise_refusal:
+                    raise RelayProblem(
+                        f"{exc} Your message is kept and will be sent in {wait:.0f} seconds."
+                    ) from None
                 break
             except RelayRefused as exc:
                 self.store.outbox_remove(item_id)
