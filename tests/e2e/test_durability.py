@@ -80,6 +80,8 @@ async def test_outbox_flushes_when_the_relay_comes_back_without_a_restart(relay,
     await wait_until(lambda: member.engine.group(gid).connection == "offline", what="offline state")
     relay.restart()
     await host.wait_for_texts(gid, ["sent into the void"], timeout=40)
+    await member.wait_for_texts(gid, ["sent into the void"], timeout=20)
+    await asyncio.sleep(0.5)
     own = [
         e
         for e in member.events

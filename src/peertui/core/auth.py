@@ -77,7 +77,9 @@ def verify_request(
         get(HEADER_SIGNATURE),
     )
     if not (raw_key and raw_ts and nonce and raw_sig):
-        raise AuthError("request is not signed: X-Peertui-Key, -Time, -Nonce and -Signature are required")
+        raise AuthError(
+            "request is not signed: X-Peertui-Key, -Time, -Nonce and -Signature are required"
+        )
     try:
         public_key = b64d(raw_key, length=32, field=HEADER_KEY)
         signature = b64d(raw_sig, length=64, field=HEADER_SIGNATURE)
@@ -89,7 +91,9 @@ def verify_request(
     ts = int(raw_ts)
     now = int(time.time() * 1000) if now_ms is None else now_ms
     if abs(now - ts) > max_skew_ms:
-        raise AuthError("request timestamp is too far from the relay's clock; check your system time")
+        raise AuthError(
+            "request timestamp is too far from the relay's clock; check your system time"
+        )
     try:
         VerifyKey(public_key).verify(signing_bytes(method, path_qs, ts, nonce, body), signature)
     except (BadSignatureError, ValueError):

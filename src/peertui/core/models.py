@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Group states as the local member experiences them.
-PENDING, ACTIVE, DENIED, REMOVED, BANNED, LEFT = "pending", "active", "denied", "removed", "banned", "left"
+PENDING, ACTIVE, DENIED, REMOVED, BANNED, LEFT = (
+    "pending",
+    "active",
+    "denied",
+    "removed",
+    "banned",
+    "left",
+)
 # Connection states, in words (front-ends show them as text, never only as colour).
 CONNECTING, CONNECTED, OFFLINE = "connecting", "connected", "offline"
 

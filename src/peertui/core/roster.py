@@ -25,11 +25,36 @@ OWNER, MODERATOR, MEMBER = "owner", "moderator", "member"
 ROLES = (OWNER, MODERATOR, MEMBER)
 _RANK = {OWNER: 3, MODERATOR: 2, MEMBER: 1}
 KINDS = (
-    "genesis", "admit", "remove", "ban", "unban", "mute", "unmute", "role",
-    "slowmode", "readonly", "delete", "guidelines", "warn", "leave",
+    "genesis",
+    "admit",
+    "remove",
+    "ban",
+    "unban",
+    "mute",
+    "unmute",
+    "role",
+    "slowmode",
+    "readonly",
+    "delete",
+    "guidelines",
+    "warn",
+    "leave",
 )
 _DOMAIN = b"peertui-roster-v1\n"
-_FIELDS = {"v", "group", "index", "prev", "kind", "signer", "target", "role", "until", "value", "ts", "sig"}
+_FIELDS = {
+    "v",
+    "group",
+    "index",
+    "prev",
+    "kind",
+    "signer",
+    "target",
+    "role",
+    "until",
+    "value",
+    "ts",
+    "sig",
+}
 MAX_SLOWMODE_SECONDS = 86_400
 
 
@@ -137,7 +162,9 @@ class RosterState:
     next_index: int = 0
 
     @classmethod
-    def from_genesis(cls, event: dict[str, Any], expected_group_id: str | None = None) -> RosterState:
+    def from_genesis(
+        cls, event: dict[str, Any], expected_group_id: str | None = None
+    ) -> RosterState:
         signer = verify_signature(event)
         if event["kind"] != "genesis" or event["index"] != 0 or event["prev"] != "":
             raise RosterError("the first roster event must be a genesis at index 0")
@@ -152,8 +179,12 @@ class RosterState:
         return state
 
     @classmethod
-    def replay(cls, events: list[dict[str, Any]], expected_group_id: str | None = None,
-               expected_owner: bytes | None = None) -> RosterState:
+    def replay(
+        cls,
+        events: list[dict[str, Any]],
+        expected_group_id: str | None = None,
+        expected_owner: bytes | None = None,
+    ) -> RosterState:
         if not events:
             raise RosterError("roster is empty")
         state = cls.from_genesis(events[0], expected_group_id)
@@ -201,9 +232,13 @@ class RosterState:
         if event["group"] != self.group_id:
             raise RosterError("roster event belongs to a different group")
         if event["index"] != self.next_index:
-            raise RosterError(f"roster event out of order: expected index {self.next_index}, got {event['index']}")
+            raise RosterError(
+                f"roster event out of order: expected index {self.next_index}, got {event['index']}"
+            )
         if event["prev"] != self.head_hash:
-            raise RosterError("roster event does not chain to the current head (forked or reordered log)")
+            raise RosterError(
+                "roster event does not chain to the current head (forked or reordered log)"
+            )
         kind = event["kind"]
         if kind == "genesis":
             raise RosterError("genesis may only come first")
