@@ -472,18 +472,19 @@ def create_app(config: RelayConfig) -> Starlette:
         now = _now_ms()
         _require_may_post(group, key, now)
         envelope = _b64_field(_json_object(body), "envelope", max_bytes=MAX_ENVELOPE)
-        async with group.lock:
-            wait = _slow_mode_wait(group, key)
-            if wait:
-                raise ApiError(
-                    429,
-                    "slow_mode",
-                    f"Slow mode is on: you can post again in {int(wait + 0.999)} seconds.",
-                    retry_after=wait,
-                )
-            payload = {"envelope": b64e(envelope)}
-            seq = await _append(group, "message", key, now, payload, VISIBLE_TO_ALL, b"")
-            group.last_post[key] = time.monotonic()
+        # No group lock here: checks and claims below are synchronous, and the one storage
+        # thread completes writes in order, so posts are published in seq order anyway.
+        wait = _slow_mode_wait(group, key)
+        if wait:
+            raise ApiError(
+                429,
+                "slow_mode",
+                f"Slow mode is on: you can post again in {int(wait + 0.999)} seconds.",
+                retry_after=wait,
+            )
+        group.last_post[key] = time.monotonic()
+        payload = {"envelope": b64e(envelope)}
+        seq = await _append(group, "message", key, now, payload, VISIBLE_TO_ALL, b"")
         return JSONResponse({"seq": seq}, status_code=201)
 
     def _slow_mode_wait(group: Group, key: bytes) -> float:
@@ -509,11 +510,24 @@ def create_app(config: RelayConfig) -> Starlette:
                 "This group has used all the storage the relay allows it; old messages "
                 "free space as they expire.",
             )
-        seq = await relay.db(
-            relay.storage.append_event, group.group_id, kind, key, now, payload, visible, recipient
-        )
-        group.bytes_used += size
+        group.bytes_used += size  # claimed before the await, so concurrent posts cannot overshoot
+        try:
+            seq = await relay.db(
+                relay.storage.append_event,
+                group.group_id,
+                kind,
+                key,
+                now,
+                payload,
+                visible,
+                recipient,
+            )
+        except BaseException:
+            group.bytes_used -= size
+            raise
         relay.stored_events += 1
+        # Publish before any other await: completions of the one storage thread resume their
+        # requests in commit order, which keeps every live stream in seq order.
         group.publish(StoredEvent(seq, kind, key, now, payload), visible, recipient)
         return seq
 
@@ -526,16 +540,15 @@ def create_app(config: RelayConfig) -> Starlette:
         payload = _b64_field(obj, "payload", max_bytes=MAX_ENVELOPE)
         if not group.state.is_member(to):
             raise invalid("to", "The recipient 'to' is not a member of this group.")
-        async with group.lock:
-            seq = await _append(
-                group,
-                "direct",
-                key,
-                _now_ms(),
-                {"to": b64e(to), "payload": b64e(payload)},
-                VISIBLE_TO_ONE,
-                to,
-            )
+        seq = await _append(
+            group,
+            "direct",
+            key,
+            _now_ms(),
+            {"to": b64e(to), "payload": b64e(payload)},
+            VISIBLE_TO_ONE,
+            to,
+        )
         return JSONResponse({"seq": seq}, status_code=201)
 
     async def read_log(request: Request) -> Response:

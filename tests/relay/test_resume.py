@@ -129,3 +129,28 @@ async def _wait_for(condition, timeout: float = 15.0) -> None:
             await asyncio.sleep(0.05)
 
     await asyncio.wait_for(poll(), timeout)
+
+
+async def test_idle_stream_gets_keepalive_comments(relay_factory):
+    import httpx
+
+    from peertui.core.auth import sign_request
+
+    relay = relay_factory("--keepalive-seconds", "0.2")
+    kit = await GroupKit.create(relay.url)
+    path = f"/v1/groups/{kit.group_id}/events?since=1"  # nothing after the genesis
+    headers = sign_request(kit.owner.key, "GET", path, b"")
+    comments = 0
+    async with httpx.AsyncClient(base_url=relay.url) as http:
+
+        async def read():
+            nonlocal comments
+            async with http.stream("GET", path, headers=headers) as response:
+                async for line in response.aiter_lines():
+                    comments += line == ": keepalive"
+                    if comments == 2:
+                        return
+
+        await asyncio.wait_for(read(), 5)
+    assert comments == 2
+    await kit.close()
