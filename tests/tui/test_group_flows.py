@@ -139,14 +139,48 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
                 what="the request to reach the owner",
             )
             await owner.approve(group.group_id, "carol")
-            await wait_for(
-                pilot, lambda: app.engine.group(group.group_id).state == ACTIVE, what="approval"
-            )
+            # This group's own guidelines differ from the ones shown before joining: they are
+            # shown on approval and accepted before the conversation opens.
+            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="guidelines")
+            assert "Be gentle with each other." in screen_text(app)
+            assert app.engine.group(group.group_id).state == ACTIVE
+            await pilot.press("enter")  # "I accept — open the conversation"
             await owner.send(group.group_id, "welcome carol")
             await wait_for(
                 pilot,
                 lambda: "owner: welcome carol" in screen_text(app),
                 what="the conversation to open",
+            )
+            await pilot.press(*"hello all", "enter")
+            await wait_until(
+                lambda: any(m.text == "hello all" for m in owner.history(group.group_id)),
+                what="Carol's first message to reach the owner",
+            )
+
+            # A message this device folds (personal details) stays folded until opened.
+            await owner.send(group.group_id, "write to me at sam@example.com")
+            await wait_for(pilot, lambda: "owner: [folded" in screen_text(app), what="folded")
+            assert "sam@example.com" not in screen_text(app)
+            app.screen.query_one("#messages").focus()
+            await pilot.press("end", "enter")
+            assert "owner: write to me at sam@example.com" in screen_text(app)
+
+            # New guidelines must be accepted again; the refused message waits in the box.
+            await owner.set_guidelines(group.group_id, "New rule: be brief.")
+            await wait_until(
+                lambda: "be brief" in app.engine.group(group.group_id).guidelines,
+                what="the new guidelines to arrive",
+            )
+            app.screen.query_one("#composer").focus()
+            await pilot.press(*"second message", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="guidelines")
+            assert "New rule: be brief." in screen_text(app)
+            await pilot.press("enter")
+            assert app.screen.query_one("#composer").value == "second message"
+            await pilot.press("enter")
+            await wait_until(
+                lambda: any(m.text == "second message" for m in owner.history(group.group_id)),
+                what="the message once the guidelines were accepted",
             )
     finally:
         await owner.close()

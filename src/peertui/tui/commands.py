@@ -17,6 +17,7 @@ def _palette_entries() -> list[tuple[str, str, str]]:
         (b.description, "home", b.action.removeprefix("screen.")) for b in bindings.MESSAGES
     ]
     entries.append(("Show members", "home", "members"))
+    entries.append(("Guidelines (moderators: edit)", "home", "guidelines"))
     entries.append(("Leave group", "home", "leave"))
     entries.append(("Change nickname", "home", "nick"))
     entries.append(("Export conversation", "home", "export"))

@@ -225,10 +225,10 @@ class HomeScreen(Screen):
         group = self.group(group_id)
         return group.name if group else "a group"
 
-    def _accept_guidelines(self, group_id: str, guidelines: str) -> None:
+    def _accept_guidelines(self, group_id: str, guidelines: str, force: bool = False) -> None:
         from peertui.core.moderation import DEFAULT_GUIDELINES
 
-        if guidelines.strip() == DEFAULT_GUIDELINES.strip():
+        if not force and guidelines.strip() == DEFAULT_GUIDELINES.strip():
             # Already read and accepted on the join screen.
             self.app.notify(f"You were approved: welcome to {self._name_of(group_id)}.")
             self.open_group(group_id)
@@ -243,7 +243,7 @@ class HomeScreen(Screen):
 
         self.app.push_screen(
             ChoiceScreen(
-                "You were approved — please read this group's guidelines",
+                "Please read this group's guidelines",
                 guidelines or "(This group has no written guidelines.)",
                 [("accept", "I accept — open the conversation"), ("leave", "Leave the group")],
             ),
@@ -335,6 +335,11 @@ class HomeScreen(Screen):
             composer = self.query_one("#composer", Input)
             if not composer.value:
                 composer.value = text
+            group = self.group(group_id)
+            if group is not None and "guidelines" in str(exc) and group.guidelines:
+                # The guidelines changed (or were never accepted): show them, then it can be sent.
+                self._accept_guidelines(group_id, group.guidelines, force=True)
+                return
             self.app.notify(f"{exc} Your message is back in the box.", severity="error")
 
     async def keep_draft(self) -> None:
@@ -467,8 +472,12 @@ class HomeScreen(Screen):
         if self.engine is None or self.current is None:
             return
         messages = self.query_one(MessageList)
-        oldest = messages.oldest_ts()
-        older = self.engine.history(self.current, limit=HISTORY_PAGE, before_ts=oldest)
+        oldest = messages.oldest()
+        if oldest is None:
+            return
+        older = self.engine.history(
+            self.current, limit=HISTORY_PAGE, before_ts=oldest.ts, before_msg_id=oldest.msg_id
+        )
         if older:
             messages.prepend(older)
         else:
@@ -477,7 +486,7 @@ class HomeScreen(Screen):
     def action_open_warning(self) -> None:
         messages = self.query_one(MessageList)
         message = messages.selected_message()
-        if message is not None and message.cw:
+        if message is not None and (message.cw or message.extra.get("fold")):
             messages.opened ^= {message.msg_id}
             messages.replace(message)
 
@@ -762,6 +771,26 @@ class HomeScreen(Screen):
                 "Enter to approve or deny.",
             ),
             picked,
+        )
+
+    def action_guidelines(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        if group.role not in ("owner", "moderator"):
+            self.app.push_screen(
+                ListScreen(
+                    f"Guidelines — {group.name}", [(None, group.guidelines or "(none written)")], ""
+                )
+            )
+            return
+        self._form(
+            "Edit the group's guidelines (everyone accepts them again)",
+            [Field("text", "Guidelines:", group.guidelines, multiline=True)],
+            lambda v: self.run_engine(
+                "set_guidelines", group.group_id, v["text"], done="Guidelines updated."
+            ),
+            "Save",
         )
 
     def action_members(self) -> None:

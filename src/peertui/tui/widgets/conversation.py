@@ -1,6 +1,6 @@
 """The conversation: one line per message as `nick: text`, plus short system lines.
 
-Content warnings stay folded until opened; removed messages say who removed them and why;
+Content warnings, and messages this device folds (see `wellbeing.fold`), stay folded until opened; removed messages say who removed them and why;
 messages the user muted for themselves (a person or a word) are hidden behind a label.
 """
 
@@ -38,6 +38,9 @@ class MessageList(OptionList):
             return Text(f"{item.nick}: [removed by moderators: {item.removed_reason}]", style="dim")
         if hidden := self.hidden_reason(item):
             return Text(f"{item.nick}: [hidden — {hidden}]", style="dim")
+        fold = item.extra.get("fold", "") if isinstance(item.extra, dict) else ""
+        if fold and item.msg_id not in self.opened:
+            return Text(f"{item.nick}: [folded — {fold} — Enter to open]", style="italic")
         if item.cw and item.msg_id not in self.opened:
             return Text(
                 f"{item.nick}: [content warning: {item.cw} — Enter to open]", style="italic"
@@ -95,8 +98,6 @@ class MessageList(OptionList):
         item = self.items[self.highlighted]
         return None if isinstance(item, SystemLine) else item
 
-    def oldest_ts(self) -> int | None:
-        for item in self.items:
-            if not isinstance(item, SystemLine):
-                return item.ts
-        return None
+    def oldest(self):
+        """The oldest message shown (system lines are not messages)."""
+        return next((item for item in self.items if not isinstance(item, SystemLine)), None)
