@@ -11,7 +11,7 @@ from peertui.core.engine import Engine
 from peertui.tui.app import PeertuiApp
 from peertui.wellbeing.safety_plan import STEP_IDS, SafetyPlan
 
-from .conftest import PASSPHRASE
+from .conftest import PASSPHRASE, wait_until
 from .screen_text import screen_text
 
 pytestmark = pytest.mark.timeout(60)
@@ -36,22 +36,38 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:
 
 @pytest.fixture
 def conversation_home(make_paths, relay):
+    """Alice hosts; Bob joins and talks; a moderator removes one message. Fixed words only."""
     paths = make_paths("alice")
 
     async def prepare():
-        engine = await Engine.open(paths, PASSPHRASE)
-        group = await engine.host_group("evening circle", relay_url=relay.url, nick="alice")
-        await engine.send(group.group_id, "Good evening, everyone. How was today?")
-        await engine.send(group.group_id, "I went for a short walk and it helped a little.")
-        await engine.send(group.group_id, "Something heavy happened at work.", cw="work stress")
-        plan = SafetyPlan(
-            {
-                STEP_IDS[0]: ["Not sleeping", "Skipping meals"],
-                STEP_IDS[1]: ["Walk by the river", "Box breathing"],
-            }
-        )
-        engine.save_safety_plan(plan)
-        await engine.close()
+        alice = await Engine.open(paths, PASSPHRASE)
+        bob = await Engine.open(make_paths("bob"), PASSPHRASE)
+        try:
+            group = await alice.host_group("evening circle", relay_url=relay.url, nick="alice")
+            gid = group.group_id
+            await bob.join(await alice.create_invite(gid), "bob")
+            await wait_until(lambda: alice.pending_requests(gid), what="Bob's request")
+            await alice.approve(gid, "bob")
+            await wait_until(lambda: bob.group(gid).state == "active", what="Bob admitted")
+            await alice.send(gid, "Good evening, everyone. How was today?")
+            await wait_until(lambda: len(bob.history(gid)) >= 1, what="Bob to read it")
+            await bob.send(gid, "I went for a short walk and it helped a little.")
+            await bob.send(gid, "Something heavy happened at work.", cw="work stress")
+            await bob.send(gid, "Buy cheap followers here!")
+            await wait_until(lambda: len(alice.history(gid)) >= 4, what="Bob's messages")
+            spam = next(m for m in alice.history(gid) if m.text.startswith("Buy"))
+            await alice.delete_message(gid, spam.msg_id, "advertising")
+            await alice.send(gid, "Thanks for sharing, bob. Glad the walk helped.")
+            plan = SafetyPlan(
+                {
+                    STEP_IDS[0]: ["Not sleeping", "Skipping meals"],
+                    STEP_IDS[1]: ["Walk by the river", "Box breathing"],
+                }
+            )
+            alice.save_safety_plan(plan)
+        finally:
+            await bob.close()
+            await alice.close()
 
     asyncio.run(prepare())
     return paths
@@ -59,7 +75,7 @@ def conversation_home(make_paths, relay):
 
 def conversation_ready(app) -> bool:
     text = screen_text(app)
-    return "connected" in text and "work stress" in text
+    return "connected" in text and "removed by moderators: advertising" in text
 
 
 def test_first_run(snap_compare, make_paths):
