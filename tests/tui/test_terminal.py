@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -92,7 +91,6 @@ def home_with_group(tmp_path, relay):
     return tmp_path / "home"
 
 
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is installed by ./dev.sh test")
 def test_first_screen_then_quick_exit_leaves_nothing_behind(home_with_group):
     env = {
         "PEERTUI_HOME": str(home_with_group),
