@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import os
 import signal
 import sys
 from typing import TYPE_CHECKING
 
-from peertui.plain.console import Console
+from peertui.plain.console import BANNER, Console
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
@@ -42,13 +43,28 @@ async def _main(args: argparse.Namespace, console: Console) -> int:
     except OSError as problem:
         console.error(f"The peertui home could not be used: {problem.strerror or problem}.")
         return 1
+    greeted = _unlocks_without_asking(paths)
+    if greeted:
+        # Nothing to ask: greet and prompt now, and unlock while the person reads. Lines typed
+        # meanwhile wait in the terminal's input buffer.
+        console.notice(BANNER)
+        console.prompt()
     engine = await _unlock(paths, console)
     if engine is None:
         return 1
     try:
-        return await _session(engine, console)
+        return await _session(engine, console, greeted=greeted)
     finally:
         await engine.close()
+
+
+def _unlocks_without_asking(paths: Paths) -> bool:
+    if os.environ.get(PASSPHRASE_ENV):
+        return True
+    try:
+        return json.loads(paths.unlock_file.read_text(encoding="utf-8")).get("source") == "keyring"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 async def _unlock(paths: Paths, console: Console) -> Engine | None:
@@ -103,7 +119,7 @@ def _ask_passphrase(*, new: bool, console: Console) -> str | None:
     return first
 
 
-async def _session(engine: Engine, console: Console) -> int:
+async def _session(engine: Engine, console: Console, *, greeted: bool) -> int:
     from peertui.plain.reader import LineReader
     from peertui.plain.session import PlainSession
 
@@ -112,5 +128,5 @@ async def _session(engine: Engine, console: Console) -> int:
     # Ctrl+C, a closed terminal or `kill` end the session like Ctrl+D: cleanly, engine closed.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(signum, reader.stop)
-    session = PlainSession(engine, console, reader)
+    session = PlainSession(engine, console, reader, greeted=greeted)
     return await session.run()

@@ -17,6 +17,7 @@ ERROR_PREFIX = "!! "
 QUESTION_PREFIX = "?? "
 OUTPUT_INDENT = "  "
 PROMPT = "> "
+BANNER = "peertui plain mode. /help lists commands; /crisis shows crisis lines."
 
 # Colour only when asked for (`--color`), and never the only carrier of meaning: the prefixes
 # stay the same with or without it.

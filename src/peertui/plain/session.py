@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
 from peertui.plain import commands, wellbeing
-from peertui.plain.console import Console
+from peertui.plain.console import BANNER, Console
 from peertui.plain.messages import MessageBook
 from peertui.plain.reader import LineReader
 
@@ -43,8 +43,11 @@ class UsageError(Exception):
 
 
 class PlainSession:
-    def __init__(self, engine: Engine, console: Console, reader: LineReader):
+    def __init__(
+        self, engine: Engine, console: Console, reader: LineReader, *, greeted: bool = False
+    ):
         self.engine = engine
+        self._greeted = greeted
         self.console = console
         self.reader = reader
         self.book = MessageBook()
@@ -74,7 +77,8 @@ class PlainSession:
                 return 0
 
     def _greet(self) -> None:
-        self.console.notice("peertui plain mode. /help lists commands; /crisis shows crisis lines.")
+        if not self._greeted:
+            self.console.notice(BANNER)
         for problem in self.engine.startup_problems:
             self.console.notice(problem)
         groups = self.engine.groups()
