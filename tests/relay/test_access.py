@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import httpx
@@ -200,4 +201,19 @@ async def test_unsigned_and_replayed_requests_are_refused(relay):
     assert httpx.get(relay.url + path, headers=headers).status_code == 200
     replay = httpx.get(relay.url + path, headers=headers)
     assert (replay.status_code, replay.json()["error"]["code"]) == (401, "replayed_request")
+    await kit.close()
+
+
+async def test_group_storage_quota_is_507_and_nothing_partial_is_stored(relay_factory):
+    relay = relay_factory("--group-quota-mib", "1", "--rate-burst", "1000")
+    kit = await GroupKit.create(relay.url)
+    envelope = os.urandom(48 * 1024)
+    accepted = []
+    with pytest.raises(RelayRefused) as full:
+        for _ in range(40):  # 40 x 64 KiB of base64 is well over 1 MiB
+            accepted.append(await kit.owner.client.post_message(kit.group_id, envelope))
+    assert (full.value.status, full.value.code) == (507, "quota_exceeded")
+    assert 10 <= len(accepted) < 40
+    log, _ = await kit.owner.client.log(kit.group_id, 0)
+    assert [e.seq for e in log if e.kind == "message"] == accepted
     await kit.close()

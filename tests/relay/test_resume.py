@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
+from peertui.core.auth import sign_request
 from peertui.core.relay_client import Backoff, Gap, RelayClient, follow
 
 from .groupkit import GroupKit, collect
@@ -31,10 +33,6 @@ async def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(relay
 
 
 async def test_last_event_id_header_wins_over_since(relay):
-    import httpx
-
-    from peertui.core.auth import sign_request
-
     kit = await GroupKit.create(relay.url)
     member = await kit.add_member()
     seqs = [await member.client.post_message(kit.group_id, b"m") for _ in range(3)]
@@ -132,10 +130,6 @@ async def _wait_for(condition, timeout: float = 15.0) -> None:
 
 
 async def test_idle_stream_gets_keepalive_comments(relay_factory):
-    import httpx
-
-    from peertui.core.auth import sign_request
-
     relay = relay_factory("--keepalive-seconds", "0.2")
     kit = await GroupKit.create(relay.url)
     path = f"/v1/groups/{kit.group_id}/events?since=1"  # nothing after the genesis

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 from nacl.signing import SigningKey
 
@@ -117,8 +118,6 @@ async def test_health_and_metrics_describe_the_relay(relay):
     await member.client.post_message(kit.group_id, b"m")
     async with RelayClient(relay.url, SigningKey.generate()) as anyone:
         assert (await anyone.health())["status"] == "ok"
-    import httpx
-
     text = httpx.get(relay.url + "/v1/metrics").text
     assert "peertui_relay_groups 1\n" in text
     assert "peertui_relay_stored_events 4\n" in text  # genesis, join request, admit, message
