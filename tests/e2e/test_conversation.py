@@ -29,5 +29,10 @@ async def test_three_members_each_see_every_message_once_in_sender_order(relay, 
         assert sorted(texts) == sorted(everything), "each message exactly once"
         for nick, own in sent.items():
             assert [m.text for m in received if m.nick == nick] == own, "order per sender kept"
+        # Unread counts what others said; reading the group clears it.
+        others = len(everything) - len(sent[person.engine.group(gid).nick])
+        assert person.engine.group(gid).unread == others
+        person.engine.mark_read(gid)
+        assert person.engine.group(gid).unread == 0
         # History on disk agrees with what was shown.
         assert sorted(m.text for m in person.engine.history(gid, limit=100)) == sorted(everything)

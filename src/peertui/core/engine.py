@@ -346,9 +346,9 @@ class Engine:
 
     def mark_read(self, group_id: str) -> None:
         session = self._session(group_id)
-        if session.state.get("unread"):
-            session.state["unread"] = 0
-            session.save()
+        if session.unread:
+            session.unread = 0
+            self.store.put(f"unread:{session.group_id}", 0)
 
     def message(self, group_id: str, msg_id: str) -> Message:
         message = self.store.get_message(self._session(group_id).group_id, msg_id)

@@ -126,6 +126,7 @@ class GroupSession:
             InboundSessions.from_bytes(b64d(raw_in)) if raw_in else InboundSessions(self.group_id)
         )
         self.cursor: int = store.get(f"cursor:{self.group_id}", 0)
+        self.unread: int = store.get(f"unread:{self.group_id}", 0)
         self.client = RelayClient(
             state["relay_url"], self.identity.signing_key, proxy=self._proxy_url(proxy)
         )
@@ -171,7 +172,6 @@ class GroupSession:
             "modnotes": {},
             "epoch": 0,
             "proxy_user": secrets.token_hex(8),
-            "unread": 0,
             "joined_seq": 0,
             "joining_secret": "",
             "created": now_ms(),
@@ -213,7 +213,7 @@ class GroupSession:
             nick=self.state["nick"],
             state=self.status,
             connection=self.connection,
-            unread=self.state.get("unread", 0),
+            unread=self.unread,
             guidelines=self.state.get("guidelines", ""),
             slowmode_seconds=roster.slowmode_seconds if roster else 0,
             readonly=roster.readonly if roster else False,
@@ -263,9 +263,18 @@ class GroupSession:
         return [Report(**{**r, "context": list(r["context"])}) for r in self.state["reports"]]
 
     def modlog(self) -> list[ModLogEntry]:
-        return [self._entry(ev) for ev in self.state["roster"][1:] if ev["kind"] != "leave"]
+        """Every moderation action in roster order, each with the role its signer had then."""
+        events = self.state["roster"]
+        replay = RosterState.from_genesis(events[0], self.group_id)
+        entries = []
+        for event in events[1:]:
+            role = replay.role_of(b64d(event["signer"])) or "former member"
+            replay.apply(event)
+            if event["kind"] != "leave":
+                entries.append(self._entry(event, role))
+        return entries
 
-    def _entry(self, event: dict[str, Any]) -> ModLogEntry:
+    def _entry(self, event: dict[str, Any], actor_role: str) -> ModLogEntry:
         signer = b64d(event["signer"])
         target = b64d(event["target"]) if event["target"] else b""
         detail = ""
@@ -277,7 +286,6 @@ class GroupSession:
             detail = f"to {event['role']}"
         elif event["kind"] == "delete":
             detail = f"(message {event['value']})"
-        actor_role = self._role_at(signer, event["index"])
         return ModLogEntry(
             index=event["index"],
             ts=event["ts"],
@@ -289,11 +297,6 @@ class GroupSession:
             until=event["until"] if event["kind"] == "mute" else 0,
             detail=detail,
         )
-
-    def _role_at(self, key: bytes, index: int) -> str:
-        """The signer's role when it signed: replaying the prefix keeps the log stable over time."""
-        state = RosterState.replay(self.state["roster"][:index], self.group_id)
-        return state.role_of(key) or "former member"
 
     # ----- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -459,6 +462,7 @@ class GroupSession:
         if event["index"] < self.roster.next_index:
             return
         before = dict(self.roster.roles)
+        signer_role = before.get(b64d(event["signer"]), "former member")
         self.roster.apply(event)
         self.state["roster"].append(event)
         kind = event["kind"]
@@ -471,7 +475,7 @@ class GroupSession:
             }
         self.save()
         if kind != "leave":
-            self._emit(ModAction(self.group_id, self._entry(event)))
+            self._emit(ModAction(self.group_id, self._entry(event, signer_role)))
         if kind == "admit" and target != self.me and self.status == ACTIVE:
             await self._share_with([target])
         elif kind in ("remove", "ban", "leave") and target in before:
@@ -586,8 +590,8 @@ class GroupSession:
             if fold:
                 message.extra["fold"] = fold
             if self.store.add_message(message):
-                self.state["unread"] = self.state.get("unread", 0) + 1
-                self.save()
+                self.unread += 1
+                self.store.put(f"unread:{self.group_id}", self.unread)
                 self._emit(MessageReceived(self.group_id, message))
         elif kind == "profile":
             old_nick = self.nick_of(sender)
