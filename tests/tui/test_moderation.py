@@ -9,7 +9,7 @@ from peertui.core import events as ev
 from peertui.core.engine import Engine
 from peertui.core.errors import PeertuiError
 from peertui.tui.app import PeertuiApp
-from peertui.tui.screens.dialogs import FormScreen, ListScreen
+from peertui.tui.screens.dialogs import ChoiceScreen, FormScreen, ListScreen
 
 from .conftest import PASSPHRASE, wait_for, wait_until
 from .screen_text import screen_text
@@ -130,12 +130,41 @@ async def test_moderation_by_key(make_paths, relay):
             await pilot.press("ctrl+a", "ctrl+k", *"30", "enter")
             await wait_for(pilot, lambda: "slow mode 30 s" in screen_text(app), what="slow mode")
 
+            app.screen.query_one("#messages").focus()
+            await pilot.press("o")  # read-only on
+            await wait_for(pilot, lambda: "read-only" in screen_text(app), what="read-only")
+            await pilot.press("o")  # and off again
+            await wait_for(
+                pilot,
+                lambda: "read-only" not in screen_text(app).split("\n")[0],
+                what="read-only lifted",
+            )
+
+            highlight_last_from(app, "bob")
+            await moderate(pilot, app, "p")  # promote the highlighted member
+            await wait_for(pilot, lambda: "bob — moderator" in screen_text(app), what="promoted")
+            await wait_until(lambda: bob.group(gid).role == "moderator", what="Bob to know")
+            highlight_last_from(app, "bob")
+            await moderate(pilot, app, "e")  # and demote
+            await wait_for(pilot, lambda: "bob — moderator" not in screen_text(app), what="demoted")
+
             await pilot.press("f10")
             await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="the mod log")
             log = screen_text(app)
-            for words in ("warn bob", "delete", "mute bob", "slowmode"):
+            for words in ("warn bob", "delete", "mute bob", "slowmode", "readonly", "role bob"):
                 assert words in log, f"{words!r} missing from the moderation log:\n{log}"
             await pilot.press("escape")
+
+            # Export writes the conversation as plain text, after saying so.
+            await app.screen.run_action("export")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="export?")
+            await pilot.pause()
+            assert "unencrypted" in screen_text(app)
+            await pilot.press("enter")
+            exported = await wait_for(
+                pilot, lambda: list(alice_paths.exports_dir.glob("*.txt")), what="the export file"
+            )
+            assert "welcome bob" in exported[0].read_text()
 
     finally:
         await bob.close()
