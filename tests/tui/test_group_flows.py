@@ -182,6 +182,14 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
                 lambda: any(m.text == "second message" for m in owner.history(group.group_id)),
                 what="the message once the guidelines were accepted",
             )
+
+            # A private warning from a moderator is shown to Carol, in words, until she reads it.
+            await owner.warn(group.group_id, "carol", "please keep it short")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="warning")
+            await pilot.pause()
+            assert "please keep it short" in screen_text(app)
+            await pilot.press("enter")
+            assert isinstance(app.screen, HomeScreen)
     finally:
         await owner.close()
 
