@@ -356,6 +356,8 @@ def create_app(config: RelayConfig) -> Starlette:
             group.publish(StoredEvent(seq, "roster", key, now, {"event": event}), VISIBLE_TO_ALL)
             if closing:
                 group.close_streams(closing)
+        if delete_seq:
+            relay.stored_events = await relay.db(relay.storage.stored_events)
         return JSONResponse({"seq": seq, "index": event["index"]}, status_code=201)
 
     async def add_invite(request: Request) -> Response:
