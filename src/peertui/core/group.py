@@ -320,42 +320,50 @@ class GroupSession:
             self.kick_outbox()
 
     async def _run(self) -> None:
-        try:
-            if self.status == PENDING and not await self._wait_for_admission():
+        if self.status == PENDING and not await self._wait_for_admission():
+            return
+        while self.status == ACTIVE:
+            try:
+                await self._follow_events()
+            except asyncio.CancelledError:
+                raise
+            except RelayRefused as exc:
+                self._set_connection(OFFLINE, str(exc))
+                await self._refresh_membership(str(exc))
                 return
-            async for item in follow(
-                self.client, self.group_id, lambda: self.cursor, on_state=self._set_connection
-            ):
-                try:
-                    await self._handle(item)
-                except (
-                    RelayError,
-                    CryptoError,
-                    RosterError,
-                    payloads.BadPayload,
-                    KeyError,
-                    ValueError,
-                ) as exc:
-                    # One bad event must not stop the conversation; say so once and move on.
-                    log.warning("could not process event: %s", type(exc).__name__)
-                    self._emit(
-                        ErrorOccurred(
-                            self.group_id, f"Skipped an event that could not be processed: {exc}"
-                        )
+            except RelayUnavailable as exc:
+                # Mid-event outage: the cursor did not move, so the event comes again.
+                self._set_connection(OFFLINE, str(exc))
+                await asyncio.sleep(1.0)
+            except Exception as exc:  # noqa: BLE001 - report and reconnect, never die silently
+                log.exception("group loop failed")
+                self._set_connection(OFFLINE, str(exc))
+                self._emit(
+                    ErrorOccurred(
+                        self.group_id, f"The connection hit a problem ({exc}); reconnecting."
                     )
-                    if isinstance(item, RelayEvent):
-                        self._advance(item.seq)
-                if self.status not in (ACTIVE, PENDING):
-                    break
-        except asyncio.CancelledError:
-            raise
-        except RelayRefused as exc:
-            self._set_connection(OFFLINE, str(exc))
-            await self._refresh_membership(str(exc))
-        except Exception as exc:  # noqa: BLE001 - the loop must report, not die silently
-            log.exception("group loop failed")
-            self._set_connection(OFFLINE, str(exc))
-            self._emit(ErrorOccurred(self.group_id, f"The connection to this group stopped: {exc}"))
+                )
+                await asyncio.sleep(5.0)
+
+    async def _follow_events(self) -> None:
+        async for item in follow(
+            self.client, self.group_id, lambda: self.cursor, on_state=self._set_connection
+        ):
+            try:
+                await self._handle(item)
+            except (asyncio.CancelledError, RelayUnavailable):
+                raise
+            except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
+                log.warning("could not process event: %s", type(exc).__name__)
+                self._emit(
+                    ErrorOccurred(
+                        self.group_id, f"Skipped an event that could not be processed: {exc}"
+                    )
+                )
+                if isinstance(item, RelayEvent):
+                    self._advance(item.seq)
+            if self.status != ACTIVE:
+                return
 
     async def _refresh_membership(self, detail: str) -> None:
         with contextlib.suppress(RelayError):
@@ -783,11 +791,27 @@ class GroupSession:
         return self.outbound
 
     async def _share_with(self, members: list[bytes]) -> None:
+        """Hand my current session to `members`; whoever the relay cannot reach now is owed it.
+
+        Owed shares are kept in the group state and paid before my next post, so a member
+        never misses my messages because a share failed while the relay was down.
+        """
         if self.outbound is None:
             return
-        for key in members:
-            blob = seal_share(self.identity, self.outbound, key)
-            await self._send_direct(key, payloads.encode("share", blob=b64e(blob)))
+        owed = self.state.setdefault("owed_shares", [])
+        owed.extend(b64e(k) for k in members if b64e(k) not in owed)
+        self.save()
+        await self._pay_owed_shares()
+
+    async def _pay_owed_shares(self) -> None:
+        owed = self.state.get("owed_shares", [])
+        while owed and self.outbound is not None:
+            key = b64d(owed[0])
+            if self.roster is not None and self.roster.is_member(key):
+                blob = seal_share(self.identity, self.outbound, key)
+                await self._send_direct(key, payloads.encode("share", blob=b64e(blob)))
+            owed.pop(0)
+            self.save()
 
     async def send_direct_payload(self, key: bytes, inner: bytes) -> None:
         try:
@@ -852,6 +876,12 @@ class GroupSession:
     async def flush_outbox(self, raise_refusal: bool = False) -> dict[str, Message]:
         """Send what is waiting, oldest first; stop at the first failure so order is kept."""
         delivered: dict[str, Message] = {}
+        if self.status == ACTIVE:
+            try:
+                await self._pay_owed_shares()
+            except RelayUnavailable as exc:
+                self._set_connection(OFFLINE, str(exc))
+                return delivered
         for _gid, item_id, item in self.store.outbox_list(self.group_id):
             if self.status != ACTIVE:
                 break
