@@ -128,6 +128,14 @@ class Relay:
         now = _now_ms()
         try:
             key, nonce, ts = verify_request(request.headers, request.method, path_qs, body, now)
+        except ValueError:
+            # peertui.core.auth lets int() see non-ASCII digits such as "²" in the time header.
+            raise ApiError(
+                401,
+                "unauthenticated",
+                "The relay could not authenticate this request: "
+                "X-Peertui-Time must be milliseconds since the epoch.",
+            ) from None
         except AuthError as exc:
             raise ApiError(
                 401, "unauthenticated", f"The relay could not authenticate this request: {exc}."
@@ -201,7 +209,7 @@ def _int_field(
 def _int_param(text: str | None, name: str) -> int:
     if text is None or text == "":
         return 0
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise invalid(name, f"'{name}' must be a non-negative whole number.")
     return int(text)
 

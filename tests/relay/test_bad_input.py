@@ -186,3 +186,16 @@ async def test_schema_driven_fuzzing_gives_no_5xx_and_the_relay_keeps_serving(re
     assert httpx.get(relay.url + "/v1/health").status_code == 200
     assert await member.client.post_message(kit.group_id, b"still here") > 0
     await kit.close()
+
+
+async def test_non_ascii_digits_are_refused_in_words(relay):
+    kit = await GroupKit.create(relay.url)
+    path = f"/v1/groups/{kit.group_id}/log?since=%C2%B2"  # "²", which str.isdigit() accepts
+    response = httpx.get(relay.url + path, headers=sign_request(kit.owner.key, "GET", path, b""))
+    assert (response.status_code, error_of(response)["field"]) == (422, "since")
+    headers = sign_request(kit.owner.key, "GET", path, b"") | {
+        "X-Peertui-Time": "²".encode("latin-1")
+    }
+    response = httpx.get(relay.url + path, headers=headers)
+    assert (response.status_code, error_of(response)["code"]) == (401, "unauthenticated")
+    await kit.close()
