@@ -167,6 +167,8 @@ def _json_object(body: bytes) -> dict[str, Any]:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    except RecursionError:
+        raise ApiError(400, "malformed_json", "The request body is nested too deeply.") from None
     if not isinstance(value, dict):
         raise ApiError(
             422, "invalid_field", "The request body must be a JSON object.", field="body"

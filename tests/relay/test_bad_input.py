@@ -46,6 +46,8 @@ async def test_malformed_json_is_400_and_wrong_fields_are_422_naming_the_field(r
     messages = f"/v1/groups/{kit.group_id}/messages"
     response = signed_post(relay, member.key, messages, b'{"envelope": ')
     assert (response.status_code, error_of(response)["code"]) == (400, "malformed_json")
+    response = signed_post(relay, member.key, messages, b"[" * 60_000)
+    assert (response.status_code, error_of(response)["code"]) == (400, "malformed_json")
 
     cases = [
         (messages, {"envelope": "not base64!"}, "envelope"),
