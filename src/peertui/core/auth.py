@@ -86,7 +86,7 @@ def verify_request(
         b64d(nonce, length=16, field=HEADER_NONCE)
     except EncodingError as exc:
         raise AuthError(str(exc)) from None
-    if not raw_ts.isdigit() or len(raw_ts) > 15:
+    if not (raw_ts.isascii() and raw_ts.isdigit()) or len(raw_ts) > 15:
         raise AuthError(f"{HEADER_TIME} must be milliseconds since the epoch")
     ts = int(raw_ts)
     now = int(time.time() * 1000) if now_ms is None else now_ms
