@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from peertui.core import roster
+
 _B64 = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}
 _ERROR = {
     "type": "object",
@@ -24,20 +26,7 @@ _ERROR = {
 }
 _ROSTER_EVENT = {
     "type": "object",
-    "required": [
-        "v",
-        "group",
-        "index",
-        "prev",
-        "kind",
-        "signer",
-        "target",
-        "role",
-        "until",
-        "value",
-        "ts",
-        "sig",
-    ],
+    "required": sorted(roster.FIELDS),
     "properties": {
         "v": {"type": "integer"},
         "group": _B64,

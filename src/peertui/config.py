@@ -6,16 +6,13 @@ its default, so a typo in the file never keeps anyone from reaching the app (or 
 
 from __future__ import annotations
 
-import os
-import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from peertui.paths import Paths, make_private_dir
+from peertui.paths import Paths, write_private_file
 
 PROXY_SCHEMES = ("socks5://", "socks5h://", "http://", "https://")
 
@@ -66,18 +63,7 @@ def load_settings(paths: Paths) -> tuple[Settings, list[str]]:
 
 def save_settings(paths: Paths, settings: Settings) -> None:
     """Write every setting; the file is replaced atomically and readable only by its owner."""
-    make_private_dir(paths.config_dir)
-    text = tomli_w.dumps(asdict(settings))
-    fd, tmp_name = tempfile.mkstemp(dir=paths.config_dir, prefix=".config-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, paths.config_file)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_private_file(paths.config_file, tomli_w.dumps(asdict(settings)))
 
 
 def _apply(settings: Settings, name: str, value: Any) -> str | None:

@@ -8,6 +8,7 @@ database and exports).
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,24 @@ def make_private_dir(directory: Path) -> None:
     directory.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     # mkdir's mode is filtered by the umask and ignored for existing directories.
     directory.chmod(PRIVATE_DIR_MODE)
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Replace `path` atomically with `text`, readable only by its owner.
+
+    A crash or a full disk mid-write leaves the old file in place, never half of the new one.
+    """
+    make_private_dir(path.parent)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
 
 
 def _paths_in_home(home: Path) -> Paths:

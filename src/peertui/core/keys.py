@@ -12,8 +12,6 @@ from __future__ import annotations
 import hmac
 import json
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import keyring
@@ -26,7 +24,7 @@ import nacl.hash
 import nacl.pwhash
 import nacl.utils
 
-from peertui.paths import Paths, make_private_dir
+from peertui.paths import Paths, write_private_file
 
 KEYRING_SERVICE = "peertui"
 PASSPHRASE_ENV = "PEERTUI_PASSPHRASE"
@@ -250,15 +248,6 @@ def _in_range(value: Any, low: int, high: int) -> bool:
 
 
 def _write_unlock_file(paths: Paths, info: dict[str, Any]) -> None:
-    make_private_dir(paths.data_dir)
-    text = json.dumps({"version": _UNLOCK_VERSION, **info}, indent=2)
-    fd, tmp_name = tempfile.mkstemp(dir=paths.data_dir, prefix=".unlock-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, paths.unlock_file)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_private_file(
+        paths.unlock_file, json.dumps({"version": _UNLOCK_VERSION, **info}, indent=2)
+    )

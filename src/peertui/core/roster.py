@@ -41,7 +41,7 @@ KINDS = (
     "leave",
 )
 _DOMAIN = b"peertui-roster-v1\n"
-_FIELDS = {
+FIELDS = {
     "v",
     "group",
     "index",
@@ -108,8 +108,8 @@ def genesis(owner_key: SigningKey, ts: int | None = None) -> dict[str, Any]:
 def _check_shape(event: Any) -> None:
     if not isinstance(event, dict):
         raise RosterError("roster event must be a JSON object")
-    if set(event) != _FIELDS:
-        missing, extra = _FIELDS - set(event), set(event) - _FIELDS
+    if set(event) != FIELDS:
+        missing, extra = FIELDS - set(event), set(event) - FIELDS
         raise RosterError(
             "roster event has wrong fields"
             + (f"; missing {sorted(missing)}" if missing else "")
