@@ -102,8 +102,7 @@ COMMANDS: tuple[Command, ...] = (
         "/ignore <nick> | /ignore word <w>",
         "Hide a person or a word for yourself only.",
         "Hidden messages still get a number and a line saying they are hidden; /open <n> shows "
-        "one. /ignore with nothing lists what you ignore; /unignore <nick> or /unignore word "
-        "<w> undoes it. Lasts until you quit.",
+        "one. It is kept on this computer only, until /unignore <nick> or /unignore word <w>.",
     ),
     Command(
         "unignore", "/unignore <nick> | /unignore word <w>", "Stop ignoring a person or a word."
