@@ -1,4 +1,4 @@
-"""Quick exit leaves at once from any screen and keeps the unsent draft in the outbox."""
+"""Quick exit leaves at once from any screen: queued messages stay queued, a half-typed\nmessage is kept as a draft (never sent), and the screen is cleared."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .screen_text import screen_text
 pytestmark = pytest.mark.timeout(60)
 
 
-async def test_quick_exit_keeps_the_draft_in_the_outbox(make_paths, relay):
+async def test_quick_exit_keeps_queued_messages_and_the_draft_but_sends_nothing(make_paths, relay):
     paths = make_paths("alice")
     engine = await Engine.open(paths, PASSPHRASE)
     group = await engine.host_group("evening", relay_url=relay.url, nick="alice")
@@ -23,7 +23,13 @@ async def test_quick_exit_keeps_the_draft_in_the_outbox(make_paths, relay):
     app = PeertuiApp(paths)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: "evening" in screen_text(app), what="the group")
-        relay.kill()  # offline: the draft cannot be delivered now, so it must wait in the outbox
+        relay.kill()  # offline: what was sent must wait in the outbox
+        await pilot.press(*"sent while offline", "enter")
+        await wait_for(
+            pilot,
+            lambda: _outbox_items(app.engine.store, group.group_id),
+            what="the queued message",
+        )
         await pilot.press(*"a draft I have not sent")
         await pilot.press("f3")  # from another screen, on top of the conversation
         await pilot.press("f12")
@@ -33,10 +39,21 @@ async def test_quick_exit_keeps_the_draft_in_the_outbox(make_paths, relay):
 
     store = Store.open(paths, PASSPHRASE)
     try:
-        waiting = [item for _item_id, item in _outbox_items(store, group.group_id)]
+        waiting = [item["text"] for _item_id, item in _outbox_items(store, group.group_id)]
+        draft = store.get(f"draft:{group.group_id}")
     finally:
         store.close()
-    assert [item["text"] for item in waiting] == ["a draft I have not sent"]
+    # A half-typed message is never sent by quick exit; it is kept as a draft for next time.
+    assert waiting == ["sent while offline"]
+    assert draft == "a draft I have not sent"
+
+    again = PeertuiApp(paths)
+    async with again.run_test(size=(80, 24)) as pilot:
+        composer = again.screen.query_one("#composer")
+        await wait_for(
+            pilot, lambda: composer.value == "a draft I have not sent", what="the draft back"
+        )
+        await pilot.press("f12")
 
 
 async def test_quick_exit_from_the_first_screen_without_a_group(make_paths):

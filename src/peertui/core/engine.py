@@ -344,6 +344,17 @@ class Engine:
         gid = self._session(group_id).group_id if group_id else None
         return self.store.search(query, gid)
 
+    def save_draft(self, group_id: str, text: str) -> None:
+        """Keep an unsent draft (encrypted, on this device); it is never sent by itself."""
+        key = f"draft:{self._session(group_id).group_id}"
+        if text.strip():
+            self.store.put(key, text)
+        else:
+            self.store.delete(key)
+
+    def draft(self, group_id: str) -> str:
+        return self.store.get(f"draft:{self._session(group_id).group_id}", "")
+
     def mark_read(self, group_id: str) -> None:
         session = self._session(group_id)
         if session.unread:

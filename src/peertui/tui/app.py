@@ -198,11 +198,11 @@ class PeertuiApp(App[int]):
 
     # ----- quick exit -----------------------------------------------------------------------
     async def action_quick_exit(self) -> None:
-        """Leave at once; the draft goes to the engine first so nothing typed is lost."""
+        """Leave at once; a half-typed message is kept as a draft, never sent."""
         self.quick_exited = True
         home = self._home()
-        if home is not None and self.engine is not None:
-            await home.keep_draft()
+        if home is not None:
+            home.keep_draft()
         await self.close_engine()
         self.exit(0)
 

@@ -6,7 +6,6 @@ back as sentences in a notice and in the status line, never as a traceback.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
 from textual import work
@@ -25,7 +24,6 @@ from peertui.tui.widgets.group_list import GroupList
 from peertui.tui.widgets.members import MembersPanel
 
 HISTORY_PAGE = 50
-QUICK_EXIT_SEND_WAIT = 1.0
 NARROW_COLUMNS = 100
 
 
@@ -119,7 +117,14 @@ class HomeScreen(Screen):
         self.set_status(" · ".join(words))
 
     def open_group(self, group_id: str) -> None:
+        composer = self.query_one("#composer", Input)
+        if self.current is not None and self.current != group_id:
+            self.engine.save_draft(self.current, composer.value)
+            composer.value = ""
         self.current = group_id
+        if not composer.value:
+            composer.value = self.engine.draft(group_id)
+            self.engine.save_draft(group_id, "")
         messages = self.query_one(MessageList)
         history = self.engine.history(group_id, limit=HISTORY_PAGE)
         group = self.group()
@@ -342,18 +347,18 @@ class HomeScreen(Screen):
                 return
             self.app.notify(f"{exc} Your message is back in the box.", severity="error")
 
-    async def keep_draft(self) -> None:
-        """Quick exit: hand whatever is in the composer to the engine's outbox."""
-        text = self.query_one("#composer", Input).value.strip()
-        group = self.group()
-        if not text or group is None or group.state != ACTIVE:
+    def keep_draft(self) -> None:
+        """Quick exit: keep what is in the composer as a draft for next time — never send it.
+
+        Someone leaving in a hurry may be mid-sentence; the words stay on this device,
+        encrypted, and come back in the composer when the group is opened again.
+        """
+        if self.engine is None or self.current is None:
             return
         from peertui.core.errors import PeertuiError
 
-        # The engine writes the outbox before it touches the network, so even when the relay is
-        # slow the draft is kept; the wait is capped because leaving fast matters most here.
-        with contextlib.suppress(PeertuiError, TimeoutError):
-            await asyncio.wait_for(self.engine.send(self.current, text), QUICK_EXIT_SEND_WAIT)
+        with contextlib.suppress(PeertuiError):
+            self.engine.save_draft(self.current, self.query_one("#composer", Input).value)
 
     # ----- generic engine calls -------------------------------------------------------------
     @work(group="engine-call")
