@@ -148,3 +148,23 @@ async def test_idle_stream_gets_keepalive_comments(relay_factory):
         await asyncio.wait_for(read(), 5)
     assert comments == 2
     await kit.close()
+
+
+async def test_keepalives_after_events_do_not_break_the_client_stream(relay_factory):
+    """After a real event, keepalive comments must not surface as errors or reconnects."""
+    relay = relay_factory("--keepalive-seconds", "0.2")
+    kit = await GroupKit.create(relay.url)
+    member = await kit.add_member()
+    seq = await member.client.post_message(kit.group_id, b"hello")
+    received = []
+
+    async def read():
+        async for item in member.client.stream(kit.group_id, seq - 1):
+            received.append(item)
+
+    reader = asyncio.create_task(read())
+    await asyncio.sleep(1.2)  # several keepalives after the event
+    assert not reader.done(), "the stream ended or failed on a keepalive"
+    reader.cancel()
+    assert [e.seq for e in received] == [seq]
+    await kit.close()

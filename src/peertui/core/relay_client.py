@@ -257,6 +257,10 @@ class RelayClient:
                 if on_open is not None:
                     on_open()
                 async for sse in source.aiter_sse():
+                    if not sse.data:
+                        # A keepalive comment after an event: httpx-sse repeats the last id
+                        # with empty data. Nothing to deliver.
+                        continue
                     try:
                         data = json.loads(sse.data)
                     except ValueError:
