@@ -12,12 +12,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="peertui",
         description="Anonymous, end-to-end encrypted peer-support groups in the terminal.",
     )
-    parser.add_argument("--plain", action="store_true",
-                        help="line-oriented mode for screen readers and braille displays")
-    parser.add_argument("--tui", action="store_true",
-                        help="force the full-screen app even when output is not a terminal")
-    parser.add_argument("--home", metavar="DIR",
-                        help="keep all config and data in DIR (default: $PEERTUI_HOME or the platform's user dirs)")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="line-oriented mode for screen readers and braille displays",
+    )
+    parser.add_argument(
+        "--tui",
+        action="store_true",
+        help="force the full-screen app even when output is not a terminal",
+    )
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        help="keep all config and data in DIR (default: $PEERTUI_HOME or the platform's user dirs)",
+    )
     parser.add_argument("--color", action="store_true", help="plain mode: use colour for prefixes")
     return parser
 

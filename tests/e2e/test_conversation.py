@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from tests.e2e.conftest import form_group
+from tests.e2e.harness import Person
 
-from peertui.core.events import MessageReceived
+from peertui.core.errors import InvalidInput
+from peertui.core.events import JoinApproved, JoinRequested, MessageReceived
 
 
 async def test_three_members_each_see_every_message_once_in_sender_order(relay, tmp_path, closing):
@@ -36,3 +39,28 @@ async def test_three_members_each_see_every_message_once_in_sender_order(relay, 
         assert person.engine.group(gid).unread == 0
         # History on disk agrees with what was shown.
         assert sorted(m.text for m in person.engine.history(gid, limit=100)) == sorted(everything)
+
+
+async def test_a_second_member_using_the_owners_nickname_cannot_pass_as_the_owner(
+    relay, tmp_path, closing
+):
+    gid, people = await form_group(relay.url, tmp_path, ["host", "wren"])
+    closing.extend(people)
+    host, wren = people
+    impostor = await Person.open(tmp_path / "impostor")
+    closing.append(impostor)
+    invite = await host.engine.create_invite(gid)
+    await impostor.engine.join(invite, "host")
+    await host.wait_for(lambda e: isinstance(e, JoinRequested) and e.request.nick == "host")
+    # Two people are now called "host"; the request is named by its member id.
+    await host.engine.approve(gid, host.engine.pending_requests(gid)[0].member_id)
+    await impostor.wait_for(lambda e: isinstance(e, JoinApproved))
+    await impostor.engine.send(gid, "I am the host, send me your number")
+    for person in (host, wren, impostor):
+        await person.wait_for_texts(gid, ["I am the host, send me your number"])
+        shown = next(m for m in person.engine.history(gid) if m.text.startswith("I am the host"))
+        assert shown.nick.startswith("host~"), "the later 'host' carries its member id"
+        names = {m.nick for m in person.engine.members(gid)}
+        assert "host" in names and any(n.startswith("host~") for n in names)
+    with pytest.raises(InvalidInput, match="already called"):
+        await wren.engine.set_nick(gid, "HOST")

@@ -50,7 +50,9 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
     host.run("/reports", "The message: remember to drink water")
 
     # A private warning reaches only its target.
-    host.run("/warn sam please keep it kind", "host (owner) warn sam: please keep it kind")
+    host.run(
+        "/warn sam please keep it kind", "host (owner) warn sam (the reason went to them privately)"
+    )
     sam.expect_exact("-- A moderator warned you: please keep it kind")
 
     # Muted: the relay refuses sam's post; after /unmute it goes through.
@@ -95,7 +97,7 @@ def test_deleted_message_shows_removed_by_moderators(plain_user, relay):
     sam.type("/history 5")
     sam.expect_exact("sam: (removed by moderators: off topic)")
     host.type("/modlog")
-    host.expect(r"host \(owner\) delete .*: off topic")
+    host.expect(r"host \(owner\) delete.*: off topic")
     for user in (host, sam):
         assert user.quit() == 0
     assert "something I should not have said" not in sam.transcript.split("/history 5")[-1]

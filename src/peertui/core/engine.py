@@ -370,6 +370,13 @@ class Engine:
     async def set_nick(self, group_id: str, nick: str) -> None:
         session = self._session(group_id)
         nick = payloads.clean_nick(nick)
+        taken = [
+            m for m in session.members() if not m.is_me and m.nick.casefold() == nick.casefold()
+        ]
+        if taken:
+            raise InvalidInput(
+                f"Someone in this group is already called {nick}; pick another nickname."
+            )
         session.state["nick"] = nick
         session.save()
         if session.status == ACTIVE:
@@ -410,7 +417,8 @@ class Engine:
         return member
 
     async def warn(self, group_id: str, who: str, reason: str = "") -> None:
-        member = await self._act(group_id, "warn", who, reason)
+        """A private warning: the log shows that it happened; only the member reads why."""
+        member = await self._act(group_id, "warn", who)
         assert member is not None
         await self._session(group_id).warn_privately(
             b64d(member.key), payloads.safe_line(reason, 300)
@@ -485,7 +493,9 @@ class Engine:
         await session.report(message, payloads.safe_line(reason, 300), context)
 
     def reports(self, group_id: str) -> list[Report]:
-        return self._session(group_id).reports()
+        session = self._session(group_id)
+        session.require_moderator()
+        return session.reports()
 
     def modlog(self, group_id: str) -> list[ModLogEntry]:
         return self._session(group_id).modlog()

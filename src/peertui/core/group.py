@@ -219,11 +219,25 @@ class GroupSession:
             readonly=roster.readonly if roster else False,
         )
 
-    def nick_of(self, key: bytes) -> str:
+    def _raw_nick(self, key: bytes) -> str:
         if key == self.me:
             return self.state["nick"]
         profile = self.state["profiles"].get(b64e(key))
-        return profile["nick"] if profile else f"member-{member_id_for(key)}"
+        return (profile or {}).get("nick") or f"member-{member_id_for(key)}"
+
+    def nick_of(self, key: bytes) -> str:
+        """The name to show: whoever joined first keeps a nickname; a later member using the
+        same one is shown with its member id, so nobody can pass as the owner or another
+        member. Every client derives the same names from the same roster order."""
+        raw = self._raw_nick(key)
+        if self.roster is not None:
+            folded = raw.casefold()
+            for earlier in self.roster.roles:
+                if earlier == key:
+                    break
+                if self._raw_nick(earlier).casefold() == folded:
+                    return f"{raw}~{member_id_for(key)[:4]}"
+        return raw
 
     def members(self) -> list[Member]:
         if self.roster is None:
@@ -284,8 +298,6 @@ class GroupSession:
             detail = "on" if event["value"] else "off"
         elif event["kind"] == "role":
             detail = f"to {event['role']}"
-        elif event["kind"] == "delete":
-            detail = f"(message {event['value']})"
         return ModLogEntry(
             index=event["index"],
             ts=event["ts"],
@@ -517,7 +529,7 @@ class GroupSession:
         elif kind == "guidelines":
             text = self.state.get("proposed_guidelines", {}).pop(str(event["value"]), None)
             if text is not None:
-                self.state["guidelines"] = text
+                self.state["guidelines"] = payloads.safe_text(text)
                 self.save()
             if b64d(event["signer"]) == self.me:
                 return
@@ -580,8 +592,8 @@ class GroupSession:
         key = b64e(sender)
         kind = body["t"]
         if kind == "msg":
-            nick = payloads.safe_line(body["nick"], payloads.MAX_NICK) or self.nick_of(sender)
-            self._remember_profile(key, nick=nick)
+            self._remember_profile(key, nick=payloads.wire_nick(body["nick"]))
+            nick = self.nick_of(sender)
             message = Message(
                 group_id=self.group_id,
                 msg_id=payloads.safe_line(body["id"], 64),
@@ -609,7 +621,7 @@ class GroupSession:
                 announced.append(key)
             self._remember_profile(
                 key,
-                nick=payloads.safe_line(body["nick"], payloads.MAX_NICK),
+                nick=payloads.wire_nick(body["nick"]),
                 pronouns=payloads.safe_line(body["pronouns"], 40),
                 intro=payloads.safe_line(body["intro"], payloads.MAX_SHORT),
             )
@@ -632,7 +644,7 @@ class GroupSession:
                 )
         elif kind == "guidelines" and self.roster.is_moderator(sender):
             # The text comes first; the signed roster event with its hash makes it official.
-            text = body["text"][:8000]
+            text = body["text"][:8000]  # hashed as sent; cleaned when shown
             self.state.setdefault("proposed_guidelines", {})[guidelines_hash(text)] = text
             self.save()
 
@@ -687,15 +699,17 @@ class GroupSession:
         is_mod = self.roster is not None and self.roster.is_moderator(sender)
         if kind == "welcome" and is_mod:
             self.state["name"] = payloads.safe_line(body["name"], 80) or self.state["name"]
-            self.state["guidelines"] = body["guidelines"][:8000]
+            self.state["guidelines"] = payloads.safe_text(body["guidelines"])
+            announced = self.state.setdefault("announced", [])
             for key, profile in body["profiles"].items():
                 if isinstance(profile, dict) and key != b64e(self.me):
+                    # Known from the welcome: a later profile from them is a rename, not a join.
+                    announced.append(key)
                     self._remember_profile(
                         key,
-                        **{
-                            k: payloads.safe_line(str(profile.get(k, "")), 200)
-                            for k in ("nick", "pronouns", "intro")
-                        },
+                        nick=payloads.wire_nick(profile.get("nick", "")),
+                        pronouns=payloads.safe_line(str(profile.get("pronouns", "")), 40),
+                        intro=payloads.safe_line(str(profile.get("intro", "")), payloads.MAX_SHORT),
                     )
             self.save()
             self._emit(JoinApproved(self.group_id, self.state["guidelines"]))
@@ -710,7 +724,7 @@ class GroupSession:
             report = {
                 "report_id": payloads.safe_line(body["report_id"], 64),
                 "msg_id": payloads.safe_line(body["msg_id"], 64),
-                "reported_nick": payloads.safe_line(body["nick"], payloads.MAX_NICK),
+                "reported_nick": payloads.wire_nick(body["nick"]),
                 "reported_member_id": payloads.safe_line(body["reported"], 20),
                 "text": payloads.safe_line(body["text"]),
                 "context": [
@@ -749,7 +763,7 @@ class GroupSession:
                 "request_id": rid,
                 "key": key,
                 "member_id": member_id_for(b64d(key)),
-                "nick": payloads.safe_line(info["nick"], payloads.MAX_NICK) or "newcomer",
+                "nick": payloads.wire_nick(info["nick"]) or "newcomer",
                 "pronouns": payloads.safe_line(info["pronouns"], 40),
                 "intro": payloads.safe_line(info["intro"], payloads.MAX_SHORT),
                 "ts": item.ts,
@@ -914,9 +928,9 @@ class GroupSession:
                 msg_id=item_id,
                 seq=seq,
                 sender=self.identity.member_id,
-                nick=item["nick"],
+                nick=self.nick_of(self.me),
                 text=item["text"],
-                ts=item["ts"],
+                ts=now_ms(),  # when the relay took it: history then follows the relay's order
                 kind="text",
                 cw=item["cw"],
                 extra={"key": b64e(self.me)},
@@ -982,6 +996,13 @@ class GroupSession:
 
     async def admit(self, request: dict[str, Any]) -> None:
         key = b64d(request["key"])
+        # Known before the admit is announced, so the log line names them, not their key.
+        self._remember_profile(
+            request["key"],
+            nick=request["nick"],
+            pronouns=request["pronouns"],
+            intro=request["intro"],
+        )
         await self.moderate("admit", target=key, role=MEMBER)
         profiles = dict(self.state["profiles"])
         profiles[b64e(self.me)] = {
@@ -997,12 +1018,6 @@ class GroupSession:
                 guidelines=self.state["guidelines"],
                 profiles=profiles,
             ),
-        )
-        self._remember_profile(
-            request["key"],
-            nick=request["nick"],
-            pronouns=request["pronouns"],
-            intro=request["intro"],
         )
 
     async def report(self, message: Message, reason: str, context: list[str]) -> None:

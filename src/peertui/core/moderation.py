@@ -11,7 +11,7 @@ from peertui.core.models import Member, ModLogEntry
 DEFAULT_GUIDELINES = """\
 This is a peer-support group: people helping each other as equals. It is not therapy and not a
 crisis service. If you might act on thoughts of harming yourself, contact a crisis line now
-(press the crisis key, or type /crisis).
+(F1 in the app, /crisis in plain mode).
 
 1. Be kind. Listen first; assume good intent; disagree gently.
 2. Share your own experience, not diagnoses. No medical or medication advice.
@@ -96,4 +96,6 @@ def describe(entry: ModLogEntry) -> str:
         line += " until " + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(entry.until / 1000))
     if entry.reason:
         line += f" — reason: {entry.reason}"
+    elif entry.action == "warn":
+        line += " (the reason went to them privately)"
     return line

@@ -7,6 +7,7 @@ checks the fields a receiver relies on, so a buggy or hostile member cannot cras
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from peertui.core.errors import InvalidInput
@@ -77,15 +78,29 @@ def parse(data: bytes, allowed: set[str]) -> dict[str, Any]:
     return obj
 
 
+# One word of letters, digits and - _ . ' (any script): commands like `/warn <nick> <reason>`
+# can then always tell the nickname from the reason, and nothing in it can fake a line prefix.
+_NICK = re.compile(r"^[\w.'-]+$")
+_NOT_NICK = re.compile(r"[^\w.'-]+")
+
+
 def clean_nick(nick: str) -> str:
-    """Nicknames are one short line of printable text; plain mode prints them as `nick: text`."""
-    nick = " ".join(nick.split())
-    nick = "".join(ch for ch in nick if ch.isprintable()).strip(" :")
+    """A nickname the local person typed, or a clear error saying what to change."""
+    nick = nick.strip()
     if not nick:
-        raise InvalidInput("A nickname needs at least one visible character.")
+        raise InvalidInput("A nickname needs at least one letter or digit.")
+    if any(ch.isspace() for ch in nick):
+        raise InvalidInput("A nickname is one word (no spaces); try joining the words with - or _.")
+    if not _NICK.match(nick):
+        raise InvalidInput("A nickname may use letters, digits and - _ . ' only.")
     if len(nick) > MAX_NICK:
         raise InvalidInput(f"A nickname can be at most {MAX_NICK} characters.")
     return nick
+
+
+def wire_nick(nick: object) -> str:
+    """A nickname received from someone else, forced into the same shape ('' if nothing is left)."""
+    return _NOT_NICK.sub("_", " ".join(str(nick).split())).strip("_")[:MAX_NICK]
 
 
 def clean_text(text: str) -> str:
@@ -102,7 +117,22 @@ def clean_text(text: str) -> str:
     return text
 
 
+# Whole terminal escape sequences (CSI, OSC, other ESC forms), removed before the remaining
+# control characters so that nothing of "\x1b[31m" is left to be read aloud as "[31m".
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+
+
+def safe_text(text: str, limit: int = 8000) -> str:
+    """Multi-line text from others (guidelines): escape sequences and control characters
+    removed, line breaks kept."""
+    lines = _ESCAPES.sub("", str(text)).split("\n")
+    cleaned = ["".join(ch for ch in line if ch.isprintable()) for line in lines]
+    return "\n".join(cleaned)[:limit]
+
+
 def safe_line(text: str, limit: int = MAX_TEXT) -> str:
-    """Display-safe text received from others: no control characters, no line breaks."""
-    text = " ".join(str(text).split())
+    """Display-safe text received from others: no escape sequences or line breaks."""
+    text = " ".join(_ESCAPES.sub("", str(text)).split())
     return "".join(ch for ch in text if ch.isprintable())[:limit]

@@ -305,7 +305,9 @@ class RosterState:
 
     def _apply_unmute(self, event, signer, target):
         self._outranks(signer, target)
-        self.muted_until.pop(target, None)
+        if target not in self.muted_until:
+            raise RosterError("this member is not muted")
+        self.muted_until.pop(target)
 
     def _apply_role(self, event, signer, target):
         if self.roles[signer] != OWNER:
@@ -314,23 +316,31 @@ class RosterState:
             raise RosterError("role changes apply to current members other than the owner")
         if event["role"] not in (MODERATOR, MEMBER):
             raise RosterError("role must be moderator or member")
+        if self.roles[target] == event["role"]:
+            raise RosterError(f"this member is already a {event['role']}")
         self.roles[target] = event["role"]
 
     def _apply_slowmode(self, event, signer, target):
         value = event["value"]
         if type(value) is not int or not 0 <= value <= MAX_SLOWMODE_SECONDS:
             raise RosterError(f"slow mode must be 0..{MAX_SLOWMODE_SECONDS} seconds")
+        if value == self.slowmode_seconds:
+            raise RosterError("slow mode is already set to that")
         self.slowmode_seconds = value
 
     def _apply_readonly(self, event, signer, target):
         if event["value"] not in (0, 1):
             raise RosterError("read-only value must be 0 or 1")
+        if bool(event["value"]) == self.readonly:
+            raise RosterError("read-only is already " + ("on" if self.readonly else "off"))
         self.readonly = bool(event["value"])
 
     def _apply_delete(self, event, signer, target):
         value = event["value"]
         if type(value) is not int or value <= 0:
             raise RosterError("delete needs the positive sequence number of a message")
+        if value in self.deleted:
+            raise RosterError("that message was already removed")
         self.deleted.add(value)
 
     def _apply_guidelines(self, event, signer, target):

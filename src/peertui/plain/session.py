@@ -666,5 +666,7 @@ def modlog_text(entry: ModLogEntry) -> str:
         )
     if entry.detail:
         parts.append(entry.detail)
+    if entry.action == "warn" and not entry.reason:
+        parts.append("(the reason went to them privately)")
     text = " ".join(parts)
     return f"{text}: {entry.reason}" if entry.reason else text

@@ -1,0 +1,40 @@
+"""What members can put in nicknames and text, and what a receiver shows of it."""
+
+from __future__ import annotations
+
+import pytest
+
+from peertui.core.errors import InvalidInput
+from peertui.core.payloads import clean_nick, safe_line, safe_text, wire_nick
+
+
+@pytest.mark.parametrize("nick", ["river", "Ana-Lucía", "o'brien", "sam_2", "ṡeren.k", "山田"])
+def test_ordinary_nicknames_are_kept(nick):
+    assert clean_nick(nick) == nick
+
+
+@pytest.mark.parametrize(
+    ("nick", "words"),
+    [
+        ("bob 2", "one word"),
+        ("", "at least one"),
+        ("b\x1b[31mob", "letters, digits"),
+        ("host:", "letters, digits"),
+        ("x" * 41, "at most 40"),
+    ],
+)
+def test_nicknames_that_would_confuse_commands_or_lines_are_refused(nick, words):
+    with pytest.raises(InvalidInput, match=words):
+        clean_nick(nick)
+
+
+def test_received_nicknames_are_forced_into_shape():
+    assert wire_nick("bob 2") == "bob_2"
+    assert wire_nick("b\x1b[31mob") == "b_31mob"
+    assert wire_nick("::") == ""
+
+
+def test_escape_sequences_are_removed_whole_from_received_text():
+    hostile = "red \x1b[31mALERT\x1b[0m \x1b[2J\x1b]0;pwned\x07 end"
+    assert safe_line(hostile) == "red ALERT end"
+    assert safe_text("rule one\n\x1b[1mrule two\x1b[0m\n") == "rule one\nrule two\n"
