@@ -42,8 +42,8 @@ def test_a_paste_broken_over_lines_still_parses():
         (TOKEN[:-7] + "!" + TOKEN[-6:], "characters that are not part"),
         (TOKEN[:60], "truncated"),
         (TOKEN[:12], "truncated"),
-        (TOKEN[:-5], "truncated"),
-        (TOKEN[:-1], "truncated"),
+        (TOKEN[:-5], "incomplete or damaged"),
+        (TOKEN[:-1], "incomplete or damaged"),
     ],
 )
 def test_bad_tokens_say_what_is_wrong(token, words):

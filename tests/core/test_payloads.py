@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from peertui.core.errors import InvalidInput
-from peertui.core.payloads import clean_nick, safe_line, safe_text, wire_nick
+from peertui.core.payloads import clean_nick, clean_text, safe_line, safe_text, wire_nick
 
 
 @pytest.mark.parametrize("nick", ["river", "Ana-Lucía", "o'brien", "sam_2", "ṡeren.k", "山田"])
@@ -38,3 +38,9 @@ def test_escape_sequences_are_removed_whole_from_received_text():
     hostile = "red \x1b[31mALERT\x1b[0m \x1b[2J\x1b]0;pwned\x07 end"
     assert safe_line(hostile) == "red ALERT end"
     assert safe_text("rule one\n\x1b[1mrule two\x1b[0m\n") == "rule one\nrule two\n"
+
+
+def test_zero_width_joiners_survive_so_emoji_sequences_and_scripts_stay_intact():
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert clean_text(f"our {family} today") == f"our {family} today"
+    assert safe_line(family) == family

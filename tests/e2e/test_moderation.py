@@ -7,13 +7,14 @@ import time
 
 import pytest
 from tests.e2e.conftest import form_group
-from tests.e2e.harness import wait_until
+from tests.e2e.harness import Person, wait_until
 
 from peertui.core.crypto import CryptoError, InboundSessions
 from peertui.core.encoding import b64d, b64e
-from peertui.core.errors import NotAllowed, RelayProblem
+from peertui.core.errors import InvalidInput, NotAllowed, RelayProblem
 from peertui.core.events import (
     MemberLeft,
+    MessageQueued,
     MessageRemoved,
     ModAction,
     Notice,
@@ -145,15 +146,24 @@ async def test_removed_message_shows_reason_everywhere_and_is_no_longer_served(c
     assert target.seq not in [e.seq for e in events]
 
 
-async def test_slow_mode_is_enforced_by_the_relay_with_a_clear_error(circle):
+async def test_slow_mode_is_enforced_by_the_relay_with_a_clear_notice_and_nothing_lost(
+    circle, relay
+):
     gid, owner, mod, alder, briar = circle
     await mod.engine.set_slowmode(gid, 3)
     await wait_until(lambda: session(alder, gid).roster.slowmode_seconds == 3, what="slow mode")
     await asyncio.sleep(3.2)  # alder's own earlier posts (its profile) count too
     await alder.engine.send(gid, "first thought")
-    with pytest.raises(RelayProblem, match="(?i)slow mode.*kept"):
-        await alder.engine.send(gid, "second thought right away")
-    # Nothing is lost: the refused message waits in the outbox and goes out when allowed.
+    await alder.engine.send(gid, "second thought right away")
+    notice = await alder.wait_for(lambda e: isinstance(e, Notice) and "Slow mode" in e.text)
+    assert "goes out by itself" in notice.text
+    assert any(isinstance(e, MessageQueued) for e in alder.events)
+    # The relay itself refuses a second post inside the window, with its own clear words.
+    async with RelayClient(relay.url, session(alder, gid).identity.signing_key) as raw:
+        with pytest.raises(RelayRefused) as refused:
+            await raw.post_message(gid, b"\x01" * 64)
+    assert refused.value.code == "slow_mode" and refused.value.status == 429
+    # Nothing is lost: the waiting message goes out when the relay allows it.
     await briar.wait_for_texts(gid, ["first thought", "second thought right away"], timeout=15)
 
 
@@ -207,5 +217,34 @@ async def test_received_harmful_messages_fold_with_a_reason_and_content_warnings
     assert received["my week was hard"].cw == "hospital"
     assert "fold" not in received["my week was hard"].extra
     alder.engine.ignore_member(gid, "briar")
-    assert alder.engine.is_hidden(received["my week was hard"]) == "you muted this member"
+    assert alder.engine.is_hidden(received["my week was hard"]) == "you hid this member"
     assert owner.engine.is_hidden(owner.engine.history(gid)[-1]) == ""
+
+
+async def test_revoked_invites_refuse_a_banned_person_coming_back(circle, tmp_path):
+    gid, owner, mod, alder, briar = circle
+    invite = await owner.engine.create_invite(gid)
+    await owner.engine.ban(gid, "briar", "harassment")
+    assert await owner.engine.revoke_invites(gid) >= 1
+    newcomer = await Person.open(tmp_path / "briar-again")
+    try:
+        with pytest.raises(RelayProblem, match="(?i)invite"):
+            await newcomer.engine.join(invite, "soft-badger")
+    finally:
+        await newcomer.engine.close()
+
+
+async def test_safety_plan_export_is_private_and_never_overwrites_silently(circle, tmp_path):
+    gid, owner, mod, alder, briar = circle
+    plan = alder.engine.safety_plan()
+    plan.entries["warning_signs"] = ["not sleeping"]
+    alder.engine.save_safety_plan(plan)
+    target = alder.engine.export_safety_plan(tmp_path / "plan.txt")
+    assert target.is_absolute() and "not sleeping" in target.read_text()
+    assert target.stat().st_mode & 0o077 == 0, "readable only by its owner"
+    with pytest.raises(InvalidInput, match="already exists"):
+        alder.engine.export_safety_plan(target)
+    with pytest.raises(InvalidInput, match="does not exist"):
+        alder.engine.export_safety_plan(tmp_path / "no-such-folder" / "plan.txt")
+    with pytest.raises(InvalidInput, match="does not work: .*\\.$"):
+        alder.engine.check_invite("peertui:AAAA")

@@ -39,10 +39,10 @@ from peertui.core.moderation import (
     parse_minutes,
     resolve_member,
 )
-from peertui.core.relay_client import RelayClient, RelayError
+from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
 from peertui.core.roster import MEMBER, MODERATOR, genesis
 from peertui.core.store import Message, Store, wipe
-from peertui.paths import Paths
+from peertui.paths import Paths, write_private_file
 
 if TYPE_CHECKING:
     from peertui.wellbeing.safety_plan import SafetyPlan
@@ -220,6 +220,13 @@ class Engine:
         await session.share_invite_key(invite.secret)
         return invite.token()
 
+    def check_invite(self, invite: str) -> str:
+        """Check an invite before asking anything else; returns the relay address it names."""
+        try:
+            return Invite.parse(invite.strip()).relay_url
+        except InvalidInvite as exc:
+            raise InvalidInput(f"That invite does not work: {exc}.") from None
+
     async def join(
         self,
         invite: str,
@@ -236,7 +243,7 @@ class Engine:
         try:
             parsed = Invite.parse(invite.strip())
         except InvalidInvite as exc:
-            raise InvalidInput(f"That invite does not work: {exc}") from None
+            raise InvalidInput(f"That invite does not work: {exc}.") from None
         if parsed.group_id in self._groups and self._groups[parsed.group_id].status in (
             PENDING,
             ACTIVE,
@@ -263,7 +270,7 @@ class Engine:
                 raise RelayProblem(f"The join request was not accepted: {exc}") from None
         state = GroupSession.new_state(
             group_id=parsed.group_id,
-            name="(waiting for approval)",
+            name="unnamed group (waiting for approval)",
             relay_url=parsed.relay_url,
             nick=nick,
             identity=identity,
@@ -399,9 +406,10 @@ class Engine:
             with contextlib.suppress(PeertuiError):
                 await session.moderate("leave", target=session.me)
         await session.stop()
-        session.state["status"] = LEFT
-        session.save()
-        self._emit(Notice(session.group_id, f"You left {session.state['name']}."))
+        if session.status != LEFT:  # the signed leave already said so when it went through
+            session.state["status"] = LEFT
+            session.save()
+            self._emit(Notice(session.group_id, f"You left {session.state['name']}."))
 
     # ----- moderation --------------------------------------------------------------------
     async def _act(
@@ -453,6 +461,23 @@ class Engine:
 
     async def set_slowmode(self, group_id: str, seconds: int) -> None:
         await self._act(group_id, "slowmode", value=int(seconds))
+
+    async def revoke_invites(self, group_id: str) -> int:
+        """Cancel every open invite of the group, e.g. after a ban, so nobody can ask again."""
+        session = self._active(group_id)
+        session.require_moderator()
+        secrets = list(session.state["invite_secrets"])
+        for secret in secrets:
+            try:
+                await session.client.revoke_invite(
+                    session.group_id, joinbox.relay_hash(b64d(secret))
+                )
+            except RelayRefused as exc:
+                if exc.status != 404:  # already expired or used up: nothing to cancel
+                    raise RelayProblem(f"Could not cancel an invite: {exc}") from None
+            except RelayError as exc:
+                raise RelayProblem(f"Could not cancel an invite: {exc}") from None
+        return len(secrets)
 
     async def set_guidelines(self, group_id: str, text: str) -> None:
         """New guidelines: every member sees them again and accepts before posting."""
@@ -533,10 +558,10 @@ class Engine:
     def is_hidden(self, message: Message) -> str:
         """Why this message is hidden on this device ('' when shown)."""
         if message.extra.get("key") in set(self.store.get("ignored_members", [])):
-            return "you muted this member"
+            return "you hid this member"
         if f"{message.group_id}/{message.msg_id}" in set(self.store.get("hidden_messages", [])):
             return "you hid this message"
-        return "you muted a word in it" if self.is_ignored_word(message.text) else ""
+        return "you hid a word in it" if self.is_ignored_word(message.text) else ""
 
     def is_ignored_word(self, text: str) -> bool:
         folded = text.casefold()
@@ -550,6 +575,26 @@ class Engine:
 
     def save_safety_plan(self, plan: SafetyPlan) -> None:
         self.store.put("safety_plan", plan.to_dict())
+
+    def export_safety_plan(
+        self, path: str | Path, lang: str = "en", overwrite: bool = False
+    ) -> Path:
+        """Write the safety plan as text the person asked for, readable only by them."""
+        from peertui.wellbeing.safety_plan import format_lines
+
+        target = Path(path).expanduser().absolute()
+        if target.exists() and not overwrite:
+            raise InvalidInput(
+                f"{target} already exists; choose another name or confirm replacing it."
+            )
+        if not target.parent.is_dir():
+            raise InvalidInput(f"The folder {target.parent} does not exist.")
+        text = "\n".join(format_lines(self.safety_plan(), lang)) + "\n"
+        try:
+            write_private_file(target, text)
+        except OSError as exc:
+            raise InvalidInput(f"Could not write {target}: {exc.strerror or exc}.") from None
+        return target
 
     def export(self, group_id: str, path: str | Path) -> int:
         return self.store.export_group(self._session(group_id).group_id, Path(path))

@@ -54,6 +54,7 @@ from peertui.core.models import (
     ACTIVE,
     BANNED,
     CONNECTED,
+    CONNECTING,
     DENIED,
     LEFT,
     OFFLINE,
@@ -323,8 +324,11 @@ class GroupSession:
                     await task
         self._task = self._flush_task = None
         await self.client.aclose()
+        self.connection = OFFLINE
 
     def _set_connection(self, state: str, detail: str = "") -> None:
+        if state == CONNECTING and self.connection == OFFLINE:
+            return  # each retry while offline is not news; "connected" will be
         if state != self.connection:
             self.connection = state
             self._emit(ConnectionChanged(self.group_id, state, detail))
@@ -545,10 +549,11 @@ class GroupSession:
         self.save()
         self.outbound = None
         self.store.delete(f"outbound:{self.group_id}")
+        name = self.state["name"]
         words = {
-            REMOVED: "You were removed from this group by its moderators.",
-            BANNED: "You were banned from this group by its moderators.",
-            LEFT: "You left this group.",
+            REMOVED: f"You were removed from {name} by its moderators.",
+            BANNED: f"You were banned from {name} by its moderators.",
+            LEFT: f"You left {name}.",
         }[status]
         self._emit(Notice(self.group_id, words))
 
@@ -908,13 +913,18 @@ class GroupSession:
                 self._set_connection(OFFLINE, str(exc))
                 break
             except RateLimited as exc:
-                # Slow mode or the relay's rate limit: keep it queued and try again in time.
+                # Slow mode or the relay's rate limit: keep it queued; it goes out by itself.
                 wait = max(exc.retry_after, 0.5)
                 asyncio.get_running_loop().call_later(wait, self.kick_outbox)
                 if raise_refusal:
-                    raise RelayProblem(
-                        f"{exc} Your message is kept and will be sent in {wait:.0f} seconds."
-                    ) from None
+                    waiting = len(self.store.outbox_list(self.group_id))
+                    self._emit(
+                        Notice(
+                            self.group_id,
+                            f"{exc} Your message waits and goes out by itself "
+                            f"in about {wait:.0f} seconds ({waiting} waiting).",
+                        )
+                    )
                 break
             except RelayRefused as exc:
                 self.store.outbox_remove(item_id)

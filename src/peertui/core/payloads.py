@@ -107,7 +107,7 @@ def clean_text(text: str) -> str:
     """Message text: printable, one line per message in plain mode (newlines kept as ' / ')."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     text = " / ".join(line for line in lines if line)
-    text = "".join(ch for ch in text if ch.isprintable())
+    text = "".join(ch for ch in text if _visible(ch))
     if not text:
         raise InvalidInput("Type something to send: the message is empty.")
     if len(text) > MAX_TEXT:
@@ -115,6 +115,14 @@ def clean_text(text: str) -> str:
             f"A message can be at most {MAX_TEXT} characters; this one has {len(text)}."
         )
     return text
+
+
+# Zero-width joiners are invisible but meaningful (emoji sequences, Indic and Arabic scripts).
+_JOINERS = "\u200c\u200d"
+
+
+def _visible(ch: str) -> bool:
+    return ch.isprintable() or ch in _JOINERS
 
 
 # Whole terminal escape sequences (CSI, OSC, other ESC forms), removed before the remaining
@@ -128,11 +136,11 @@ def safe_text(text: str, limit: int = 8000) -> str:
     """Multi-line text from others (guidelines): escape sequences and control characters
     removed, line breaks kept."""
     lines = _ESCAPES.sub("", str(text)).split("\n")
-    cleaned = ["".join(ch for ch in line if ch.isprintable()) for line in lines]
+    cleaned = ["".join(ch for ch in line if _visible(ch)) for line in lines]
     return "\n".join(cleaned)[:limit]
 
 
 def safe_line(text: str, limit: int = MAX_TEXT) -> str:
     """Display-safe text received from others: no escape sequences or line breaks."""
     text = " ".join(_ESCAPES.sub("", str(text)).split())
-    return "".join(ch for ch in text if ch.isprintable())[:limit]
+    return "".join(ch for ch in text if _visible(ch))[:limit]

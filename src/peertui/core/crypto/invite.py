@@ -109,9 +109,13 @@ class Invite:
             )
         body, checksum = raw[:-INVITE_CHECKSUM_BYTES], raw[-INVITE_CHECKSUM_BYTES:]
         url_length = int.from_bytes(body[_FIXED_PART - 2 : _FIXED_PART], "big")
-        if len(body) < _FIXED_PART + url_length:
-            raise InvalidInvite("the invite is truncated; copy the whole invite")
         if _checksum(body) != checksum:
+            # A cut-off paste and a changed character both break the checksum; the declared
+            # length tells which is likelier, but a damaged length field looks like a cut too.
+            if len(body) < _FIXED_PART + url_length:
+                raise InvalidInvite(
+                    "the invite is incomplete or damaged; copy the whole invite again exactly"
+                )
             raise InvalidInvite(
                 "the invite is damaged (its checksum does not match); copy it again exactly"
             )
