@@ -337,7 +337,10 @@ async def follow(
                 report("offline", detail)
                 await asyncio.sleep(exc.retry_after)
                 continue
-        except RelayUnavailable as exc:
-            detail = str(exc)
+        except RelayUnavailable:
+            # The one-shot advice ("try again") does not fit here: this loop retries by itself.
+            detail = (
+                f"The relay at {client.base_url} is not reachable; peertui keeps trying by itself."
+            )
         report("offline", detail)
         await asyncio.sleep(backoff.next_delay())
