@@ -124,8 +124,12 @@ CREATE TABLE IF NOT EXISTS join_requests (
 class SqliteStorage:
     def __init__(self, data_dir: str | Path) -> None:
         path = Path(data_dir)
-        path.mkdir(parents=True, exist_ok=True)
+        # Ciphertext only, but sizes, timing and membership are still metadata: owner-only.
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)
         self.path = path / "relay.sqlite3"
+        self.path.touch(mode=0o600, exist_ok=True)  # SQLite gives -wal/-shm the same mode
+        self.path.chmod(0o600)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")

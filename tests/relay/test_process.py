@@ -108,3 +108,11 @@ async def test_sigterm_ends_open_streams_promptly(relay):
     await asyncio.wait_for(reader, 5)  # the stream ended cleanly on the relay's side
     assert "Traceback" not in relay.log_path.read_text()
     await kit.close()
+
+
+def test_relay_data_is_readable_only_by_its_owner(relay):
+    import stat
+
+    assert stat.S_IMODE(relay.data_dir.stat().st_mode) == 0o700
+    for path in relay.data_dir.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path.name
