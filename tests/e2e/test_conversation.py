@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 from tests.e2e.conftest import form_group
-from tests.e2e.harness import Person
+from tests.e2e.harness import Person, wait_until
 
 from peertui.core.errors import InvalidInput
-from peertui.core.events import JoinApproved, JoinRequested, MessageReceived
+from peertui.core.events import JoinApproved, JoinRequested, MessageReceived, Notice
 
 
 async def test_three_members_each_see_every_message_once_in_sender_order(relay, tmp_path, closing):
@@ -64,3 +64,23 @@ async def test_a_second_member_using_the_owners_nickname_cannot_pass_as_the_owne
         assert "host" in names and any(n.startswith("host~") for n in names)
     with pytest.raises(InvalidInput, match="already called"):
         await wren.engine.set_nick(gid, "HOST")
+
+
+async def test_profiles_and_thanks_reach_the_other_members(relay, tmp_path, closing):
+    gid, people = await form_group(relay.url, tmp_path, ["host", "fern"])
+    closing.extend(people)
+    host, fern = people
+    await fern.engine.set_profile(gid, "she/her", "new here, night owl")
+    await wait_until(
+        lambda: any(
+            m.pronouns == "she/her" and m.intro == "new here, night owl"
+            for m in host.engine.members(gid)
+        ),
+        what="fern's profile at the host",
+    )
+    await host.engine.send(gid, "welcome, fern")
+    await fern.wait_for_texts(gid, ["welcome, fern"])
+    welcome = next(m for m in fern.engine.history(gid) if m.text == "welcome, fern")
+    await fern.engine.thank(gid, welcome.msg_id)
+    thanked = await host.wait_for(lambda e: isinstance(e, Notice) and "thanked" in e.text)
+    assert thanked.text == "fern thanked host for a message."

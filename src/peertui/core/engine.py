@@ -385,12 +385,23 @@ class Engine:
                 f"Someone in this group is already called {nick}; pick another nickname."
             )
         session.state["nick"] = nick
+        await self._publish_profile(session)
+
+    async def set_profile(self, group_id: str, pronouns: str = "", intro: str = "") -> None:
+        """Pronouns and a line about oneself, shown in the members list of this group only."""
+        session = self._session(group_id)
+        session.state["pronouns"] = payloads.safe_line(pronouns, 40)
+        session.state["intro"] = payloads.safe_line(intro, payloads.MAX_SHORT)
+        await self._publish_profile(session)
+
+    @staticmethod
+    async def _publish_profile(session: GroupSession) -> None:
         session.save()
         if session.status == ACTIVE:
             await session.post_payload(
                 payloads.encode(
                     "profile",
-                    nick=nick,
+                    nick=session.state["nick"],
                     pronouns=session.state["pronouns"],
                     intro=session.state["intro"],
                 )
