@@ -13,6 +13,7 @@ from peertui.core.events import JoinRequested
 from peertui.core.models import ACTIVE
 from peertui.tui.app import PeertuiApp
 from peertui.tui.screens.dialogs import ChoiceScreen, InviteScreen, ListScreen
+from peertui.tui.widgets.conversation import SystemLine
 from peertui.tui.screens.home import HomeScreen
 from peertui.tui.screens.host import HostScreen
 from peertui.tui.screens.join import JoinScreen
@@ -142,6 +143,7 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
             # This group's own guidelines differ from the ones shown before joining: they are
             # shown on approval and accepted before the conversation opens.
             await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="guidelines")
+            await pilot.pause()
             assert "Be gentle with each other." in screen_text(app)
             assert app.engine.group(group.group_id).state == ACTIVE
             await pilot.press("enter")  # "I accept — open the conversation"
@@ -183,13 +185,25 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
                 what="the message once the guidelines were accepted",
             )
 
-            # A private warning from a moderator is shown to Carol, in words, until she reads it.
+            # A private warning arrives mid-sentence: shown in words in the conversation and as
+            # a notice, without taking the keyboard away from what Carol is typing.
+            await pilot.press(*"half a sen")
             await owner.warn(group.group_id, "carol", "please keep it short")
-            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="warning")
-            await pilot.pause()
-            assert "please keep it short" in screen_text(app)
-            await pilot.press("enter")
-            assert isinstance(app.screen, HomeScreen)
+            messages = app.screen.query_one("#messages")
+            await wait_for(
+                pilot,
+                lambda: any(
+                    "A moderator warned you privately: please keep it short" in line.text
+                    for line in messages.items
+                    if isinstance(line, SystemLine)
+                ),
+                what="the warning in the conversation",
+            )
+            assert isinstance(app.screen, HomeScreen), "no pop-up takes the keyboard"
+            await pilot.press(*"tence")
+            composer = app.screen.query_one("#composer")
+            assert composer.has_focus and composer.value == "half a sentence"
+            assert any("please keep it short" in n.message for n in app._notifications)
     finally:
         await owner.close()
 

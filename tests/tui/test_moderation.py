@@ -17,20 +17,28 @@ from .screen_text import screen_text
 pytestmark = pytest.mark.timeout(90)
 
 
-async def moderate(pilot, app, key: str, *typed: str | None) -> None:
-    """Press a moderation key on the highlighted message and type into the form's fields in
-    order (None keeps what the form offers, such as the highlighted member's nickname)."""
+async def moderate(pilot, app, key: str, typed: str = "", *, confirm: bool = False) -> None:
+    """Press a moderation key on the highlighted message, type into the field the form focuses
+    (the reason, when the member is already filled in), press Enter, and confirm if asked."""
     app.screen.query_one("#messages").focus()
     await pilot.press(key)
     await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what=f"the {key} form")
     await pilot.pause()
-    for index, text in enumerate(typed):
-        if index:
-            await pilot.press("tab")
-        if text:
-            await pilot.press(*text)
-    await pilot.press("ctrl+s")
+    if typed:
+        await pilot.press(*typed)
+    await pilot.press("enter")
     await wait_for(pilot, lambda: not isinstance(app.screen, FormScreen), what="the form to close")
+    if confirm:
+        await confirm_second_choice(pilot, app)
+    assert app.screen.query_one("#composer").has_focus, "typing goes back to the composer"
+
+
+async def confirm_second_choice(pilot, app) -> None:
+    """Confirmations put Cancel first (a stray Enter changes nothing); the action is second."""
+    await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="a confirmation")
+    await pilot.pause()
+    await pilot.press("tab", "enter")
+    await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen), what="confirmed")
 
 
 def highlight_last_from(app, nick: str) -> None:
@@ -78,7 +86,7 @@ async def test_moderation_by_key(make_paths, relay):
             await wait_for(pilot, lambda: "bob: buy my stuff" in screen_text(app))
 
             highlight_last_from(app, "bob")
-            await moderate(pilot, app, "w", None, "please stay on topic")
+            await moderate(pilot, app, "w", "please stay on topic")
             await wait_until(
                 lambda: any(isinstance(e, ev.Warned) for e in bob_events),
                 what="Bob's private warning",
@@ -105,11 +113,31 @@ async def test_moderation_by_key(make_paths, relay):
             await pilot.press("ctrl+s")
             await wait_for(
                 pilot,
-                lambda: "[hidden — you muted this member]" in screen_text(app),
+                lambda: "bob: [hidden — you hid this member]" in screen_text(app),
                 what="Bob hidden for Alice",
             )
+            # ... and can be undone from the palette's Unhide entry.
+            await app.screen.run_action("unhide")
+            await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="unhide list")
+            await pilot.pause()
+            assert "member: bob in circle" in screen_text(app)
+            await pilot.press("enter")
+            await wait_for(
+                pilot, lambda: "bob: sorry about that" in screen_text(app), what="Bob shown again"
+            )
+            # Muting yourself is refused in words.
+            highlight_last_from(app, "alice")
+            app.screen.query_one("#messages").focus()
+            await pilot.press("i")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+            await pilot.press("enter")
+            await wait_for(
+                pilot,
+                lambda: any("cannot mute yourself" in n.message for n in app._notifications),
+                what="muting yourself refused",
+            )
             highlight_last_from(app, "bob")
-            await moderate(pilot, app, "m", None, None, "cool off")  # the offered 60 minutes
+            await moderate(pilot, app, "m", "cool off")  # the offered 60 minutes
             await wait_for(
                 pilot, lambda: "bob — muted" in screen_text(app), what="muted in members"
             )
@@ -128,12 +156,26 @@ async def test_moderation_by_key(make_paths, relay):
             await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
             await pilot.pause()
             await pilot.press("ctrl+a", "ctrl+k", *"30", "enter")
+            await confirm_second_choice(pilot, app)
             await wait_for(pilot, lambda: "slow mode 30 s" in screen_text(app), what="slow mode")
+
+            # Typing "ok" with the conversation focused: "o" asks first, Enter means Cancel.
+            app.screen.query_one("#messages").focus()
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="read-only?")
+            await pilot.pause()
+            await pilot.press("k", "enter")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
+            await pilot.pause(0.3)
+            assert not app.engine.group(gid).readonly, "a stray key never makes it read-only"
 
             app.screen.query_one("#messages").focus()
             await pilot.press("o")  # read-only on
+            await confirm_second_choice(pilot, app)
             await wait_for(pilot, lambda: "read-only" in screen_text(app), what="read-only")
+            app.screen.query_one("#messages").focus()
             await pilot.press("o")  # and off again
+            await confirm_second_choice(pilot, app)
             await wait_for(
                 pilot,
                 lambda: "read-only" not in screen_text(app).split("\n")[0],
@@ -151,7 +193,14 @@ async def test_moderation_by_key(make_paths, relay):
             await pilot.press("f10")
             await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="the mod log")
             log = screen_text(app)
-            for words in ("warn bob", "delete", "mute bob", "slowmode", "readonly", "role bob"):
+            for words in (
+                "warned bob (the reason went to them privately)",
+                "removed a message",
+                "muted bob",
+                "set slow mode",
+                "set read-only",
+                "changed the role of bob",
+            ):
                 assert words in log, f"{words!r} missing from the moderation log:\n{log}"
             await pilot.press("escape")
 

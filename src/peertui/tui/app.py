@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 # Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
 # the scrollback once more because some terminals (tmux) push a cleared screen into it.
 CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
+REFUSED_SCREENSHOT = (
+    "Screenshots are turned off: they would write the conversation to disk unencrypted."
+)
 
 
 class EngineEvent(TextualMessage):
@@ -48,7 +51,9 @@ class PeertuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "peertui"
     BINDINGS = bindings.APP
-    COMMANDS = App.COMMANDS | {PeertuiCommands}
+    # Only peertui's own entries: Textual's system commands include a screenshot (the
+    # conversation written to disk unencrypted) and themes that are not peertui's.
+    COMMANDS = {PeertuiCommands}
 
     def __init__(
         self,
@@ -67,6 +72,8 @@ class PeertuiApp(App[int]):
         self.engine: Engine | None = None
         self.peertui_themes: list[str] = []
         self.quick_exited = False
+        self.locked = False  # waiting for the passphrase
+        self._unlock_after_welcome = False
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -82,7 +89,7 @@ class PeertuiApp(App[int]):
 
         self.push_screen(HomeScreen())
         if not welcome_seen(self.paths):
-            self.push_screen(FirstRunScreen())
+            self.push_screen(FirstRunScreen(), self._welcome_dismissed)
         if self._startup_problems:
             # Gathered into one notice so a broken config never buries the screen in toasts.
             self.notify(
@@ -139,10 +146,8 @@ class PeertuiApp(App[int]):
         try:
             engine = await Engine.open(self.paths, passphrase)
         except (NoKeyAvailable, WrongPassphrase) as exc:
-            from peertui.tui.screens.unlock import UnlockScreen
-
-            wrong = isinstance(exc, WrongPassphrase)
-            self.push_screen(UnlockScreen(wrong=wrong), self.open_engine)
+            self.locked = True
+            self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
             problem = f"Your history could not be opened: {exc}"
@@ -151,10 +156,27 @@ class PeertuiApp(App[int]):
             if home is not None:
                 home.set_status(problem + " Crisis lines (F1) and grounding (F2) still work.")
             return
+        self.locked = False
         engine.settings = self.settings
         engine.subscribe(self._forward_event)
         self.engine = engine
         self.post_message(EngineReady())
+
+    def _ask_passphrase(self, wrong: bool) -> None:
+        """The unlock screen, after the welcome text when that is still showing."""
+        from peertui.tui.screens.first_run import FirstRunScreen
+        from peertui.tui.screens.unlock import UnlockScreen
+
+        if any(isinstance(screen, FirstRunScreen) for screen in self.screen_stack):
+            self._unlock_after_welcome = True
+            return
+        creating = not self.paths.unlock_file.exists()
+        self.push_screen(UnlockScreen(wrong=wrong, creating=creating), self.open_engine)
+
+    def _welcome_dismissed(self, _result: object = None) -> None:
+        if self._unlock_after_welcome:
+            self._unlock_after_welcome = False
+            self._ask_passphrase(wrong=False)
 
     def _forward_event(self, event: Event) -> None:
         self.post_message(EngineEvent(event))
@@ -179,22 +201,64 @@ class PeertuiApp(App[int]):
 
     # ----- wellbeing, from every screen -----------------------------------------------------
     def action_crisis(self) -> None:
+        self.open_crisis()
+
+    def open_crisis(self, country: str = "") -> None:
+        """Crisis lines for the settings' country, or for `country` (a two-letter code)."""
         from peertui.tui.screens.crisis import CrisisScreen
 
-        if not isinstance(self.screen, CrisisScreen):
-            self.push_screen(CrisisScreen())
+        country = country.strip()
+        if country and not (len(country) == 2 and country.isalpha()):
+            self.notify("Give a two-letter country code such as GB, US or DE.", severity="warning")
+            country = ""
+        if isinstance(self.screen, CrisisScreen):
+            if country:
+                self.screen.show_country(country)
+            return
+        self.push_screen(CrisisScreen(country.upper() or None))
 
     def action_grounding(self) -> None:
-        from peertui.tui.screens.grounding import ExerciseScreen, GroundingScreen
+        self.open_grounding()
 
-        if not isinstance(self.screen, GroundingScreen | ExerciseScreen):
-            self.push_screen(GroundingScreen())
+    def open_grounding(self, exercise_id: str = "") -> None:
+        """The list of exercises, or straight into one when it is named."""
+        from peertui.tui.screens.grounding import ExerciseScreen, GroundingScreen
+        from peertui.wellbeing import grounding
+
+        if isinstance(self.screen, GroundingScreen | ExerciseScreen):
+            return
+        if exercise_id:
+            try:
+                exercise = grounding.get_exercise(exercise_id, self.settings.language or "en")
+            except grounding.UnknownExercise as exc:
+                self.notify(str(exc), severity="warning")
+            else:
+                self.push_screen(ExerciseScreen(exercise))
+                return
+        self.push_screen(GroundingScreen())
 
     def action_safety_plan(self) -> None:
         from peertui.tui.screens.safety_plan import SafetyPlanScreen
 
+        if self.locked:
+            self.notify(
+                "Unlock first: your safety plan is kept inside your encrypted history. "
+                "Crisis lines (F1) and grounding (F2) work now.",
+                severity="warning",
+            )
+            return
         if not isinstance(self.screen, SafetyPlanScreen):
             self.push_screen(SafetyPlanScreen())
+
+    # ----- nothing leaves the app unencrypted by accident -------------------------------------
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.notify(REFUSED_SCREENSHOT, severity="warning")
+
+    def save_screenshot(self, *args, **kwargs) -> str:
+        raise PermissionError(REFUSED_SCREENSHOT)
+
+    def deliver_screenshot(self, *args, **kwargs) -> None:
+        self.notify(REFUSED_SCREENSHOT, severity="warning")
 
     # ----- quick exit -----------------------------------------------------------------------
     async def action_quick_exit(self) -> None:

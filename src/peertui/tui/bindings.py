@@ -27,32 +27,53 @@ APP = [
     ),
 ]
 
+# Short labels so the whole row fits in 80 columns; the palette (ctrl+p) names them in full.
 HOME = [
-    Binding("f4", "host", "Host group", id="peertui.host"),
-    Binding("f5", "join", "Join group", id="peertui.join"),
+    Binding("f4", "host", "Host", id="peertui.host"),
+    Binding("f5", "join", "Join", id="peertui.join"),
     Binding("f6", "invite", "Invite", id="peertui.invite"),
     Binding("f7", "search", "Search", id="peertui.search"),
     Binding("f8", "settings", "Settings", id="peertui.settings"),
-    Binding("f9", "requests", "Join requests", id="peertui.requests"),
+    Binding("f9", "requests", "Requests", id="peertui.requests"),
     Binding("f10", "modlog", "Mod log", id="peertui.modlog"),
     Binding("f11", "reports", "Reports", id="peertui.reports"),
 ]
 
-# Active while the message list has focus (letters are free there; the composer keeps them).
+# Active while the message list has focus; the pane's title names them in words. Printable keys
+# that are not one of these (or whose action the person may not use) go to the composer.
 MESSAGES = [
-    Binding("enter", "screen.open_warning", "Open warning", id="peertui.open_warning"),
-    Binding("pageup", "screen.older", "Older", id="peertui.older"),
-    Binding("r", "screen.report", "Report", id="peertui.report"),
-    Binding("i", "screen.ignore", "Mute for me", id="peertui.ignore"),
-    Binding("w", "screen.warn", "Warn", id="peertui.warn"),
-    Binding("m", "screen.mute", "Mute", id="peertui.mute"),
-    Binding("u", "screen.unmute", "Unmute", id="peertui.unmute"),
-    Binding("x", "screen.remove", "Remove", id="peertui.remove"),
-    Binding("b", "screen.ban", "Ban", id="peertui.ban"),
-    Binding("d", "screen.delete", "Delete msg", id="peertui.delete"),
-    Binding("s", "screen.slowmode", "Slow mode", id="peertui.slowmode"),
-    Binding("o", "screen.readonly", "Read-only", id="peertui.readonly"),
-    Binding("p", "screen.promote", "Promote", id="peertui.promote"),
-    Binding("e", "screen.demote", "Demote", id="peertui.demote"),
-    Binding("k", "screen.ignore_keyword", "Mute word", id="peertui.ignore_keyword"),
+    Binding("escape", "screen.focus_composer", "Back to typing", id="peertui.focus_composer"),
+    Binding("enter", "screen.open_warning", "Open warning", show=False, id="peertui.open_warning"),
+    Binding("pageup", "screen.older", "Older", show=False, id="peertui.older"),
+    Binding("r", "screen.report", "Report", show=False, id="peertui.report"),
+    Binding("i", "screen.ignore", "Mute for me", show=False, id="peertui.ignore"),
+    Binding("w", "screen.warn", "Warn", show=False, id="peertui.warn"),
+    Binding("m", "screen.mute", "Mute", show=False, id="peertui.mute"),
+    Binding("u", "screen.unmute", "Unmute", show=False, id="peertui.unmute"),
+    Binding("x", "screen.remove", "Remove", show=False, id="peertui.remove"),
+    Binding("b", "screen.ban", "Ban", show=False, id="peertui.ban"),
+    Binding("d", "screen.delete", "Delete msg", show=False, id="peertui.delete"),
+    Binding("s", "screen.slowmode", "Slow mode", show=False, id="peertui.slowmode"),
+    Binding("o", "screen.readonly", "Read-only", show=False, id="peertui.readonly"),
+    Binding("p", "screen.promote", "Promote", show=False, id="peertui.promote"),
+    Binding("e", "screen.demote", "Demote", show=False, id="peertui.demote"),
+    Binding("k", "screen.ignore_keyword", "Mute word", show=False, id="peertui.ignore_keyword"),
 ]
+
+# Actions only the group's owner and moderators may use: hidden from everyone else.
+MODERATOR_ACTIONS = frozenset(
+    {
+        "requests",
+        "reports",
+        "warn",
+        "mute",
+        "unmute",
+        "remove",
+        "ban",
+        "delete",
+        "slowmode",
+        "readonly",
+        "promote",
+        "demote",
+    }
+)

@@ -22,6 +22,7 @@ def _palette_entries() -> list[tuple[str, str, str]]:
     entries.append(("Change nickname", "home", "nick"))
     entries.append(("Export conversation", "home", "export"))
     entries.append(("Add content warning to next message", "home", "content_warning"))
+    entries.append(("Unhide a member or word you hid", "home", "unhide"))
     return entries
 
 
@@ -34,27 +35,40 @@ class PeertuiCommands(Provider):
                 return
         await self.app.run_action(action, default_namespace=target)
 
+    def _use_theme(self, name: str) -> None:
+        self.app.settings.theme = name
+        self.app.save_settings()
+
     def _keys_for(self, action: str) -> str:
+        """The key as the person set it up (settings keybindings win over the default)."""
+        keymap = self.app.settings.keybindings
         for binding in bindings.APP + bindings.HOME + bindings.MESSAGES:
             if binding.action.removeprefix("screen.") == action:
-                return f"key: {binding.key}"
+                key = keymap.get(binding.id, binding.key).split(",")[0]
+                where = " (on a highlighted message)" if binding in bindings.MESSAGES else ""
+                return f"key: {key}{where}"
         return "palette only"
 
+    def _commands(self) -> list[tuple[str, object, str]]:
+        """(title, callback, help) for every entry, peertui's themes included."""
+        commands = [
+            (title, partial(self._run, where, action), self._keys_for(action))
+            for title, where, action in _palette_entries()
+            if where == "app" or self.app._home() is None or self.app._home().offers(action)
+        ]
+        commands += [
+            (f"Theme: {name}", partial(self._use_theme, name), "saved in your settings")
+            for name in sorted(self.app.peertui_themes)
+        ]
+        return commands
+
     async def discover(self) -> Hits:
-        for title, where, action in _palette_entries():
-            yield DiscoveryHit(
-                title, partial(self._run, where, action), help=self._keys_for(action)
-            )
+        for title, callback, help_text in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, where, action in _palette_entries():
+        for title, callback, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(title),
-                    partial(self._run, where, action),
-                    text=title,
-                    help=self._keys_for(action),
-                )
+                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)

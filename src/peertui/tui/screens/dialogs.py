@@ -25,16 +25,23 @@ class Field:
 
 
 class FormScreen(ModalScreen[dict | None]):
-    """A titled form; Enter in the last field or Ctrl+S submits, Escape cancels."""
+    """A titled form; Enter in any one-line field or Ctrl+S submits, Escape cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
 
     def __init__(
-        self, title: str, fields: list[Field], submit_label: str = "OK", explanation: str = ""
+        self,
+        title: str,
+        fields: list[Field],
+        submit_label: str = "OK",
+        explanation: str = "",
+        *,
+        focus: str = "",
     ) -> None:
         super().__init__()
         self.form_title, self.fields = title, fields
         self.submit_label, self.explanation = submit_label, explanation
+        self.focus_field = focus or fields[0].name
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
@@ -58,16 +65,15 @@ class FormScreen(ModalScreen[dict | None]):
         yield from footer_widgets()
 
     def on_mount(self) -> None:
-        first = self.query("Input, TextArea").first()
-        first.focus()
+        field = self.query_one(f"#field-{self.focus_field}")
+        field.focus()
+        if isinstance(field, Input):
+            # A pre-filled value is kept whole: typing adds to it, never replaces it unseen.
+            field.cursor_position = len(field.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        inputs = list(self.query(Input))
-        if event.input is inputs[-1]:
-            self.action_submit()
-        else:
-            self.focus_next()
+        self.action_submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -16,15 +16,32 @@ from textual.widgets import Input, Label
 
 from peertui.core import events as ev
 from peertui.core.models import ACTIVE
-from peertui.tui import bindings
+from peertui.core.moderation import describe
+from peertui.tui import bindings, slash
 from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen, InviteScreen, ListScreen
-from peertui.tui.widgets.conversation import MessageList, SystemLine
+from peertui.tui.widgets.conversation import MessageList, SystemLine, describe_message
 from peertui.tui.widgets.footer import footer_widgets
 from peertui.tui.widgets.group_list import GroupList
 from peertui.tui.widgets.members import MembersPanel
 
 HISTORY_PAGE = 50
 NARROW_COLUMNS = 100
+PANE_TITLES = {
+    "groups": ("Groups", "Groups (focused: ↑↓ Enter opens)"),
+    "messages": (
+        "Conversation",
+        "Conversation (focused: ↑↓ choose · Enter opens · r report · i hide · Esc typing)",
+    ),
+    "members": ("Members", "Members (focused)"),
+    "composer": ("", "Message (focused: Enter sends · /help)"),
+}
+NOT_A_MODERATOR = "Only the group's owner and moderators can do that."
+
+
+def conversation_line(entry) -> str:
+    """A moderation log entry as a line in the conversation, which is already in time order:
+    the log's number and date would only clutter it."""
+    return describe(entry).split(" UTC ", 1)[-1]
 
 
 class HomeScreen(Screen):
@@ -34,6 +51,7 @@ class HomeScreen(Screen):
         super().__init__()
         self.current: str | None = None
         self.next_cw = ""
+        self.denials: dict[str, str] = {}  # group id -> the reason given, this session
 
     def compose(self) -> ComposeResult:
         yield Label("Opening your encrypted history…", id="status", classes="status-line")
@@ -48,10 +66,8 @@ class HomeScreen(Screen):
         yield from footer_widgets()
 
     def on_mount(self) -> None:
-        self.query_one("#groups").border_title = "Groups"
-        self.query_one("#messages").border_title = "Conversation"
-        self.query_one("#members").border_title = "Members"
         self.query_one("#composer", Input).focus()
+        self._mark_focus()
         self.query_one(MessageList).hidden_reason = self._hidden_reason
         if self.app.engine is not None:
             self.engine_ready()
@@ -61,6 +77,62 @@ class HomeScreen(Screen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_COLUMNS, "narrow")
+
+    # ----- focus: always visible in words, typing never lost --------------------------------
+    def _mark_focus(self) -> None:
+        for pane_id, (plain, focused) in PANE_TITLES.items():
+            pane = self.query_one(f"#{pane_id}")
+            title = focused if pane.has_focus else plain
+            if pane_id == "members":
+                count = len(pane.options)
+                title = f"{title} ({count})" if count else title
+            pane.border_title = title
+
+    def on_descendant_focus(self) -> None:
+        self._mark_focus()
+
+    def on_descendant_blur(self) -> None:
+        self._mark_focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from any dialog: the keyboard belongs to the composer again, so letters typed
+        # next are words, never moderation keys.
+        self.query_one("#composer", Input).focus()
+
+    def action_focus_composer(self) -> None:
+        self.query_one("#composer", Input).focus()
+
+    def on_key(self, event) -> None:
+        focused = self.focused
+        if not isinstance(focused, GroupList | MembersPanel | MessageList):
+            return
+        if not event.is_printable or not event.character:
+            return
+        if event.key in self.active_bindings:
+            return
+        event.stop()
+        event.prevent_default()
+        composer = self.query_one("#composer", Input)
+        composer.focus()
+        composer.insert_text_at_cursor(event.character)
+
+    def _is_moderator(self) -> bool:
+        group = self.group()
+        return group is not None and group.role in ("owner", "moderator")
+
+    def offers(self, action: str) -> bool:
+        """Whether this person may use `action` in the current group (the palette asks too)."""
+        return action not in bindings.MODERATOR_ACTIONS or self._is_moderator()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.offers(action)
+
+    def _need_moderator(self):
+        group = self._need_group()
+        if group is not None and group.role not in ("owner", "moderator"):
+            self.app.notify(NOT_A_MODERATOR, severity="warning")
+            return None
+        return group
 
     # ----- engine state ---------------------------------------------------------------------
     @property
@@ -95,8 +167,17 @@ class HomeScreen(Screen):
     def refresh_groups(self) -> None:
         if self.engine is None:
             return
-        self.query_one(GroupList).show(self.engine.groups(), self.current)
+        self.query_one(GroupList).show(self.engine.groups(), self.current, self._waiting())
         self._describe_current()
+        self.refresh_bindings()
+
+    def _waiting(self) -> dict[str, int]:
+        """How many people wait to join each group this person moderates."""
+        return {
+            g.group_id: len(self.engine.pending_requests(g.group_id))
+            for g in self.engine.groups()
+            if g.state == ACTIVE and g.role in ("owner", "moderator")
+        }
 
     def _describe_current(self) -> None:
         group = self.group()
@@ -106,6 +187,8 @@ class HomeScreen(Screen):
         words.append(
             "waiting for approval"
             if group.state == "pending"
+            else "request declined"
+            if group.state == "denied"
             else group.connection
             if group.state == ACTIVE
             else group.state
@@ -126,14 +209,33 @@ class HomeScreen(Screen):
             composer.value = self.engine.draft(group_id)
             self.engine.save_draft(group_id, "")
         messages = self.query_one(MessageList)
-        history = self.engine.history(group_id, limit=HISTORY_PAGE)
         group = self.group()
         if group is not None and group.state == "pending":
-            history = [SystemLine("Your request to join is waiting for a moderator's approval.")]
-        messages.show(history)
+            lines = [SystemLine("Your request to join is waiting for a moderator's approval.")]
+        elif group is not None and group.state == "denied":
+            lines = [SystemLine(self._declined(group_id))]
+        else:
+            lines = self._conversation(group_id)
+        messages.show(lines)
         self.engine.mark_read(group_id)
         self.refresh_members()
         self.refresh_groups()
+
+    def _declined(self, group_id: str) -> str:
+        reason = self.denials.get(group_id, "")
+        return "Your request to join was declined" + (f": {reason}" if reason else ".")
+
+    def _conversation(self, group_id: str) -> list:
+        """The latest page of history with the moderation lines of the same period, by time."""
+        history = self.engine.history(group_id, limit=HISTORY_PAGE)
+        since = history[0].ts if len(history) >= HISTORY_PAGE else 0
+        lines = [
+            SystemLine(conversation_line(entry), entry.ts)
+            for entry in self.engine.modlog(group_id)
+            if entry.ts >= since
+        ]
+        # Stable sort: at the same millisecond a message stays before the action on it.
+        return sorted(history + lines, key=lambda item: item.ts)
 
     def refresh_members(self) -> None:
         if self.engine is None or self.current is None:
@@ -141,6 +243,7 @@ class HomeScreen(Screen):
         group = self.group()
         members = self.engine.members(self.current) if group and group.state == ACTIVE else []
         self.query_one(MembersPanel).show(members)
+        self._mark_focus()
 
     def on_option_list_option_selected(self, event) -> None:
         if isinstance(event.option_list, GroupList) and event.option.id:
@@ -176,6 +279,7 @@ class HomeScreen(Screen):
                     messages.append(SystemLine(f"{event.member.nick} {event.how}."))
                     self.refresh_members()
             case ev.JoinRequested():
+                self.refresh_groups()
                 self.app.notify(
                     f"{event.request.nick} asked to join {self._event_group_name(event)} — "
                     "F9 to approve or deny.",
@@ -186,8 +290,10 @@ class HomeScreen(Screen):
                 self.refresh_groups()
                 self._accept_guidelines(event.group_id, event.guidelines)
             case ev.JoinDenied():
-                reason = f": {event.reason}" if event.reason else "."
-                self.app.notify(f"Your request to join was declined{reason}", severity="warning")
+                self.denials[event.group_id] = event.reason
+                self.app.notify(self._declined(event.group_id), severity="warning", timeout=20)
+                if here:
+                    messages.show([SystemLine(self._declined(event.group_id))])
                 self.refresh_groups()
             case ev.ConnectionChanged():
                 self.refresh_groups()
@@ -199,16 +305,19 @@ class HomeScreen(Screen):
                         )
                     )
             case ev.Warned():
-                self.app.push_screen(
-                    ChoiceScreen(
-                        "A moderator sent you a warning",
-                        f"{self._event_group_name(event)}: {event.reason}",
-                        [("ok", "I have read this")],
-                    )
+                # Never a pop-up: it would take the keyboard mid-sentence.
+                warning = f"A moderator warned you privately: {event.reason}"
+                self.app.notify(
+                    f"{self._event_group_name(event)} — {warning}",
+                    title="Warning from a moderator",
+                    severity="warning",
+                    timeout=30,
                 )
+                if here:
+                    messages.append(SystemLine(warning))
             case ev.ModAction():
                 if here:
-                    messages.append(SystemLine(_describe_mod_action(event.entry)))
+                    messages.append(SystemLine(conversation_line(event.entry), event.entry.ts))
                 self.refresh_members()
                 self.refresh_groups()
             case ev.ReportReceived():
@@ -260,9 +369,13 @@ class HomeScreen(Screen):
         if event.input.id != "composer":
             return
         event.stop()
-        text = event.value.strip()
-        if not text:
+        command = slash.parse(event.value)
+        if command.name == "say" and not command.text.strip():
             return
+        if command.name not in ("say", "cw"):
+            self._run_command(command)
+            return
+        text, cw = command.text, command.argument
         group = self.group()
         if group is None or group.state != ACTIVE:
             self.app.notify(
@@ -273,23 +386,40 @@ class HomeScreen(Screen):
             return
         from peertui.wellbeing import detect
 
-        assessment = detect.assess(text, self.app.settings.language or "en")
+        assessment = detect.assess(
+            text, self.app.settings.language or "en", region=self.app.settings.country or None
+        )
         if assessment.personal:
-            self._nudge_personal(text, assessment)
+            self._nudge_personal(text, assessment, cw)
             return
-        self._send(text, assessment.tier, assessment.reason)
+        self._send(text, assessment.tier, assessment.reason, cw)
 
-    def _nudge_personal(self, text: str, assessment) -> None:
+    def _run_command(self, command: slash.Command) -> None:
+        composer = self.query_one("#composer", Input)
+        if command.name == "problem":
+            self.app.notify(command.text, severity="warning")
+            return
+        composer.value = ""
+        if command.name == "help":
+            self.query_one(MessageList).append(SystemLine(slash.HELP))
+        elif command.name == "crisis":
+            self.app.open_crisis(command.argument)
+        elif command.name == "ground":
+            self.app.open_grounding(command.argument)
+        elif command.name == "plan":
+            self.app.action_safety_plan()
+
+    def _nudge_personal(self, text: str, assessment, cw: str) -> None:
         kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
 
         def answered(choice: str | None) -> None:
             if choice == "send":
-                self._send(text, assessment.tier, assessment.reason)
+                self._send(text, assessment.tier, assessment.reason, cw)
             elif choice == "remove":
                 cleaned = text
                 for detail in assessment.personal:
                     cleaned = cleaned.replace(detail.text, "[removed]")
-                self._send(cleaned, assessment.tier, assessment.reason)
+                self._send(cleaned, assessment.tier, assessment.reason, cw)
             # "edit" or Escape: the text stays in the composer for the person to change.
 
         self.app.push_screen(
@@ -301,10 +431,10 @@ class HomeScreen(Screen):
             answered,
         )
 
-    def _send(self, text: str, tier: int, reason: str = "") -> None:
+    def _send(self, text: str, tier: int, reason: str = "", cw: str = "") -> None:
         composer = self.query_one("#composer", Input)
         composer.value = ""
-        cw, self.next_cw = self.next_cw, ""
+        cw, self.next_cw = cw or self.next_cw, ""
         self.send_message(self.current, text, cw)
         if tier >= 1:
             self._offer_support(reason)
@@ -440,7 +570,11 @@ class HomeScreen(Screen):
             results = self.engine.search(values["query"], group_id=None)
             names = {g.group_id: g.name for g in self.engine.groups()}
             rows = [
-                (f"{m.group_id}|{m.msg_id}", f"{names.get(m.group_id, '?')} · {m.nick}: {m.text}")
+                (
+                    f"{m.group_id}|{m.msg_id}",
+                    f"{names.get(m.group_id, '?')} · "
+                    + describe_message(m, self.engine.is_hidden(m)).plain,
+                )
                 for m in results
             ]
             self.app.push_screen(
@@ -471,7 +605,6 @@ class HomeScreen(Screen):
         index = messages.find(msg_id)
         if index is not None:
             messages.highlighted = index
-            messages.focus()
 
     def action_older(self) -> None:
         if self.engine is None or self.current is None:
@@ -570,12 +703,30 @@ class HomeScreen(Screen):
         )
 
     # ----- moderation -----------------------------------------------------------------------
-    def _form(self, title: str, fields: list[Field], then, submit: str = "OK") -> None:
+    def _form(
+        self,
+        title: str,
+        fields: list[Field],
+        then,
+        submit: str = "OK",
+        *,
+        explanation: str = "",
+        focus: str = "",
+    ) -> None:
         def answered(values: dict | None) -> None:
             if values is not None:
                 then(values)
 
-        self.app.push_screen(FormScreen(title, fields, submit), answered)
+        self.app.push_screen(FormScreen(title, fields, submit, explanation, focus=focus), answered)
+
+    def _confirm(self, title: str, text: str, choices: list[tuple[str, str]], then) -> None:
+        """Ask first; "Cancel" comes first so a stray Enter changes nothing."""
+
+        def answered(choice: str | None) -> None:
+            if choice and choice != "cancel":
+                then(choice)
+
+        self.app.push_screen(ChoiceScreen(title, text, [("cancel", "Cancel"), *choices]), answered)
 
     def _target_nick(self) -> str:
         members = self.query_one(MembersPanel)
@@ -585,27 +736,52 @@ class HomeScreen(Screen):
         return message.nick if message is not None else ""
 
     def _moderate(
-        self, method: str, title: str, *, minutes: bool = False, reason: bool = True
+        self,
+        method: str,
+        title: str,
+        *,
+        minutes: bool = False,
+        reason: str = "Reason (shown in the moderation log):",
+        confirm: str = "",
     ) -> None:
-        group = self._need_group()
+        """A form for one moderation action; with `confirm`, a question before it is done."""
+        group = self._need_moderator()
         if group is None:
             return
-        fields = [Field("who", "Member (nickname or id):", self._target_nick())]
+        target = self._target_nick()
+        fields = [Field("who", "Member (nickname or id):", target)]
         if minutes:
             fields.append(Field("minutes", "For how many minutes:", "60", number=True))
         if reason:
-            fields.append(Field("reason", "Reason (shown in the moderation log):"))
+            fields.append(Field("reason", reason))
 
-        def act(values: dict) -> None:
+        def act(values: dict, revoke: bool = False) -> None:
             extra = {"reason": values["reason"]} if reason else {}
             if minutes:
                 extra["minutes"] = values["minutes"]
             self.run_engine(method, group.group_id, values["who"], done=f"{title}: done.", **extra)
+            if revoke:
+                self.run_engine("revoke_invites", group.group_id, done="Open invites cancelled.")
 
-        self._form(title, fields, act, title)
+        def confirm_first(values: dict) -> None:
+            choices = [(method, confirm)]
+            text = f"{confirm}: {values['who']}."
+            if method == "ban":
+                choices.append(("revoke", "Ban and cancel open invites"))
+                text += " Also cancel open invites so they cannot ask again?"
+            self._confirm(
+                f"{confirm} {values['who']}?",
+                text,
+                choices,
+                lambda choice: act(values, revoke=choice == "revoke"),
+            )
+
+        # With the member already filled in, typing starts in the reason.
+        focus = fields[-1].name if target and len(fields) > 1 else "who"
+        self._form(title, fields, confirm_first if confirm else act, title, focus=focus)
 
     def action_warn(self) -> None:
-        self._moderate("warn", "Warn a member")
+        self._moderate("warn", "Warn a member", reason="Reason (sent to them privately):")
 
     def action_mute(self) -> None:
         self._moderate("mute", "Mute a member", minutes=True)
@@ -614,22 +790,24 @@ class HomeScreen(Screen):
         self._moderate("unmute", "Unmute a member")
 
     def action_remove(self) -> None:
-        self._moderate("remove", "Remove a member")
+        self._moderate("remove", "Remove a member", confirm="Remove from the group")
 
     def action_ban(self) -> None:
-        self._moderate("ban", "Ban a member")
+        self._moderate("ban", "Ban a member", confirm="Ban")
 
     def action_promote(self) -> None:
-        self._moderate("promote", "Make a moderator", reason=False)
+        self._moderate("promote", "Make a moderator", reason="")
 
     def action_demote(self) -> None:
-        self._moderate("demote", "Remove moderator role", reason=False)
+        self._moderate("demote", "Remove moderator role", reason="")
 
     def action_delete(self) -> None:
-        group = self._need_group()
+        group = self._need_moderator()
         message = self.query_one(MessageList).selected_message()
-        if group is None or message is None:
-            self.app.notify("Highlight a message first (Tab to the conversation).")
+        if group is None:
+            return
+        if message is None:
+            self.app.notify("Highlight a message first (Shift+Tab to the conversation).")
             return
         self._form(
             f"Remove {message.nick}'s message",
@@ -642,6 +820,7 @@ class HomeScreen(Screen):
                 done="Message removed.",
             ),
             "Remove",
+            explanation=f"The message: {describe_message(message).plain}",
         )
 
     def action_report(self) -> None:
@@ -660,9 +839,23 @@ class HomeScreen(Screen):
         )
 
     def action_slowmode(self) -> None:
-        group = self._need_group()
+        group = self._need_moderator()
         if group is None:
             return
+
+        def confirm(values: dict) -> None:
+            seconds = values["seconds"]
+            self._confirm(
+                "Change slow mode?",
+                f"Everyone will wait {seconds} s between messages."
+                if seconds
+                else "Slow mode will be turned off.",
+                [("yes", "Turn it on" if seconds else "Turn it off")],
+                lambda _choice: self.run_engine(
+                    "set_slowmode", group.group_id, seconds, done="Slow mode updated."
+                ),
+            )
+
         self._form(
             "Slow mode",
             [
@@ -673,21 +866,24 @@ class HomeScreen(Screen):
                     number=True,
                 )
             ],
-            lambda v: self.run_engine(
-                "set_slowmode", group.group_id, v["seconds"], done="Slow mode updated."
-            ),
+            confirm,
         )
 
     def action_readonly(self) -> None:
-        group = self._need_group()
+        group = self._need_moderator()
         if group is None:
             return
         on = not group.readonly
-        self.run_engine(
-            "set_readonly",
-            group.group_id,
-            on,
-            done="The group is now read-only." if on else "Members can post again.",
+        self._confirm(
+            "Make the group read-only?" if on else "Let members post again?",
+            "Only moderators will be able to post." if on else "Read-only will be lifted.",
+            [("yes", "Read-only on" if on else "Read-only off")],
+            lambda _choice: self.run_engine(
+                "set_readonly",
+                group.group_id,
+                on,
+                done="The group is now read-only." if on else "Members can post again.",
+            ),
         )
 
     def action_ignore(self) -> None:
@@ -697,11 +893,22 @@ class HomeScreen(Screen):
             return
 
         def chosen(values: dict) -> None:
+            from peertui.core.errors import PeertuiError
+            from peertui.core.moderation import resolve_member
+
+            try:
+                member = resolve_member(self.engine.members(group.group_id), values["who"])
+            except PeertuiError as exc:
+                self.app.notify(str(exc), severity="warning")
+                return
+            if member.is_me:
+                self.app.notify("You cannot mute yourself.", severity="warning")
+                return
             self.run_engine(
                 "ignore_member",
                 group.group_id,
-                values["who"],
-                done=f"{values['who']} is muted for you only.",
+                member.member_id,
+                done=f"{member.nick} is muted for you only (ctrl+p, Unhide, to undo).",
             )
 
         self._form(
@@ -725,7 +932,7 @@ class HomeScreen(Screen):
         )
 
     def action_requests(self) -> None:
-        group = self._need_group()
+        group = self._need_moderator()
         if group is None:
             return
         requests = self.engine.pending_requests(group.group_id)
@@ -741,7 +948,8 @@ class HomeScreen(Screen):
         def picked(member_id: str | None) -> None:
             if member_id is None:
                 return
-            nick = next(r.nick for r in requests if r.member_id == member_id)
+            request = next(r for r in requests if r.member_id == member_id)
+            nick = request.nick
 
             def decided(choice: str | None) -> None:
                 if choice == "approve":
@@ -762,7 +970,8 @@ class HomeScreen(Screen):
             self.app.push_screen(
                 ChoiceScreen(
                     f"Join request from {nick}",
-                    "Approve or deny?",
+                    f"Pronouns: {request.pronouns or '(none given)'}\n"
+                    f"About them: {request.intro or '(nothing written)'}\n\nApprove or deny?",
                     [("approve", "Approve"), ("deny", "Deny"), ("later", "Later")],
                 ),
                 decided,
@@ -798,6 +1007,37 @@ class HomeScreen(Screen):
             "Save",
         )
 
+    def action_unhide(self) -> None:
+        """Undo personal mutes: members and words hidden on this device only."""
+        if self.engine is None:
+            return
+        store = self.engine.store
+        nicks = {
+            m.key: f"{m.nick} in {g.name}"
+            for g in self.engine.groups()
+            if g.state == ACTIVE
+            for m in self.engine.members(g.group_id)
+        }
+        rows = [
+            (key, f"member: {nicks.get(key, 'someone no longer in your groups')}")
+            for key in store.get("ignored_members", [])
+        ]
+        rows += [(word, f"word: {word}") for word in store.get("ignored_words", [])]
+
+        def picked(item: str | None) -> None:
+            if item:
+                self.run_engine("unignore", item, done="Shown again.")
+
+        self.app.push_screen(
+            ListScreen(
+                "Unhide — what you hid for yourself",
+                rows,
+                "You have not hidden anyone or any word.",
+                "Enter shows it again.",
+            ),
+            picked,
+        )
+
     def action_members(self) -> None:
         """The members list as a dialog, for screens too narrow to show the panel."""
         group = self._need_group()
@@ -812,18 +1052,25 @@ class HomeScreen(Screen):
         group = self._need_group()
         if group is None:
             return
-        rows = [(None, _describe_mod_action(e)) for e in self.engine.modlog(group.group_id)]
+        rows = [(None, describe(e)) for e in self.engine.modlog(group.group_id)]
         self.app.push_screen(
             ListScreen(f"Moderation log — {group.name}", rows, "No moderation actions yet.")
         )
 
     def action_reports(self) -> None:
-        group = self._need_group()
+        group = self._need_moderator()
         if group is None:
+            return
+        from peertui.core.errors import PeertuiError
+
+        try:
+            reports = self.engine.reports(group.group_id)
+        except PeertuiError as exc:
+            self.app.notify(str(exc), severity="warning")
             return
         rows = [
             (r.msg_id, f"{r.reported_nick}: {r.text}\n  reason: {r.reason or '(none given)'}")
-            for r in self.engine.reports(group.group_id)
+            for r in reports
         ]
 
         def picked(msg_id: str | None) -> None:
@@ -850,10 +1097,3 @@ class HomeScreen(Screen):
             ),
             picked,
         )
-
-
-def _describe_mod_action(entry) -> str:
-    target = f" {entry.target_nick}" if entry.target_nick else ""
-    reason = f": {entry.reason}" if entry.reason else ""
-    detail = f" ({entry.detail})" if entry.detail else ""
-    return f"{entry.actor_role} {entry.actor_nick} — {entry.action}{target}{detail}{reason}"

@@ -1,4 +1,8 @@
-"""Ask for the passphrase when there is no keyring to hold the database key."""
+"""Ask for the passphrase when there is no keyring to hold the database key.
+
+On a fresh home the passphrase is being created, so it is asked twice and must be long enough;
+later it only unlocks.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +13,69 @@ from textual.widgets import Input, Label
 
 from peertui.tui.widgets.footer import footer_widgets
 
+MIN_NEW_PASSPHRASE = 8
+
 
 class UnlockScreen(ModalScreen[str]):
-    def __init__(self, wrong: bool) -> None:
+    def __init__(self, wrong: bool, creating: bool = False) -> None:
         super().__init__()
         self.wrong = wrong
+        self.creating = creating
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Unlock your history", classes="screen-title")
-            if self.wrong:
+            if self.creating:
+                yield Label("Create a passphrase for your history", classes="screen-title")
                 yield Label(
-                    "That passphrase did not open your history. Try again.", classes="error"
+                    "There is no system keyring here, so your history will be encrypted with "
+                    f"a NEW passphrase that you choose now: at least {MIN_NEW_PASSPHRASE} "
+                    "characters, typed twice. It cannot be recovered if you forget it. "
+                    "Crisis lines (F1) and grounding (F2) work without it.",
+                    classes="hint",
                 )
-            yield Label(
-                "There is no system keyring here, so your encrypted history is locked with "
-                "a passphrase. Type it and press Enter. Crisis lines (F1) and grounding "
-                "(F2) work without it.",
-                classes="hint",
-            )
-            yield Input(password=True, id="passphrase", placeholder="passphrase")
+                yield Input(password=True, id="passphrase", placeholder="new passphrase")
+                yield Input(password=True, id="passphrase-again", placeholder="the same again")
+            else:
+                yield Label("Unlock your history", classes="screen-title")
+                if self.wrong:
+                    yield Label(
+                        "That passphrase did not open your history. Try again.", classes="error"
+                    )
+                yield Label(
+                    "There is no system keyring here, so your encrypted history is locked with "
+                    "a passphrase. Type it and press Enter. Crisis lines (F1) and grounding "
+                    "(F2) work without it.",
+                    classes="hint",
+                )
+                yield Input(password=True, id="passphrase", placeholder="passphrase")
+            yield Label("", id="unlock-problem", classes="error")
         yield from footer_widgets()
+
+    def on_mount(self) -> None:
+        self.query_one("#passphrase", Input).focus()
+
+    def _problem(self, text: str) -> None:
+        self.query_one("#unlock-problem", Label).update(text)
+        self.app.notify(text, severity="warning")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if not event.value:
-            self.app.notify("Type your passphrase, then press Enter.", severity="warning")
+        first = self.query_one("#passphrase", Input).value
+        if not first:
+            self._problem("Type your passphrase, then press Enter.")
             return
-        self.dismiss(event.value)
+        if not self.creating:
+            self.dismiss(first)
+            return
+        if len(first) < MIN_NEW_PASSPHRASE:
+            self._problem(f"Use at least {MIN_NEW_PASSPHRASE} characters.")
+            return
+        again = self.query_one("#passphrase-again", Input)
+        if event.input.id == "passphrase":
+            again.focus()
+            return
+        if again.value != first:
+            again.value = ""
+            self._problem("The two passphrases differ. Type the new one again below.")
+            return
+        self.dismiss(first)

@@ -1,11 +1,14 @@
 """The conversation: one line per message as `nick: text`, plus short system lines.
 
-Content warnings, and messages this device folds (see `wellbeing.fold`), stay folded until opened; removed messages say who removed them and why;
-messages the user muted for themselves (a person or a word) are hidden behind a label.
+Content warnings, and messages this device folds (see `wellbeing.fold`), stay folded until opened;
+removed messages say who removed them and why; messages the user muted for themselves (a person
+or a word) are hidden behind a label. The highlighted line carries a "▶" so the selection never
+depends on colour alone, and new messages below the highlight are announced in words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -14,10 +17,36 @@ from textual.widgets.option_list import Option
 
 from peertui.tui import bindings
 
+SELECTED = "▶ "
+UNSELECTED = "  "
+
 
 @dataclass
 class SystemLine:
     text: str
+    ts: int = 0  # ms; orders rebuilt moderation lines among the messages
+
+
+def describe_message(message, hidden_reason: str = "", opened: bool = False) -> Text:
+    """A message as the person may see it here: folded, hidden or removed in words."""
+    if message.removed_reason is not None:
+        return Text(
+            f"{message.nick}: [removed by moderators: {message.removed_reason}]", style="dim"
+        )
+    if hidden_reason:
+        return Text(f"{message.nick}: [hidden — {hidden_reason}]", style="dim")
+    fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
+    if fold and not opened:
+        return Text(f"{message.nick}: [folded — {fold} — Enter to open]", style="italic")
+    if message.cw and not opened:
+        return Text(
+            f"{message.nick}: [content warning: {message.cw} — Enter to open]", style="italic"
+        )
+    label = Text(f"{message.nick}: ", style="bold")
+    if message.cw:
+        label.append(f"[cw: {message.cw}] ", style="italic")
+    suffix = " (waiting to send)" if message.seq <= 0 else ""
+    return label + Text(message.text + suffix)
 
 
 class MessageList(OptionList):
@@ -27,37 +56,49 @@ class MessageList(OptionList):
         super().__init__(id=id)
         self.items: list = []  # Message | SystemLine, oldest first
         self.opened: set[str] = set()
+        self.unseen_below = 0
+        self._marked: int | None = None
         # Set by the screen: why a message is hidden on this device ("" when shown).
-        self.hidden_reason = lambda message: ""
+        self.hidden_reason: Callable[[object], str] = lambda message: ""
 
-    def render_item(self, item) -> Text:
+    def render_item(self, item, index: int | None = None) -> Text:
+        marker = SELECTED if index is not None and index == self.highlighted else UNSELECTED
         if isinstance(item, SystemLine):
-            return Text(f"— {item.text}", style="italic")
-        suffix = " (waiting to send)" if item.seq <= 0 else ""
-        if item.removed_reason is not None:
-            return Text(f"{item.nick}: [removed by moderators: {item.removed_reason}]", style="dim")
-        if hidden := self.hidden_reason(item):
-            return Text(f"{item.nick}: [hidden — {hidden}]", style="dim")
-        fold = item.extra.get("fold", "") if isinstance(item.extra, dict) else ""
-        if fold and item.msg_id not in self.opened:
-            return Text(f"{item.nick}: [folded — {fold} — Enter to open]", style="italic")
-        if item.cw and item.msg_id not in self.opened:
-            return Text(
-                f"{item.nick}: [content warning: {item.cw} — Enter to open]", style="italic"
-            )
-        label = Text(f"{item.nick}: ", style="bold")
-        if item.cw:
-            label.append(f"[cw: {item.cw}] ", style="italic")
-        return label + Text(item.text + suffix)
+            return Text(marker) + Text(f"— {item.text}", style="italic")
+        opened = item.msg_id in self.opened
+        return Text(marker) + describe_message(item, self.hidden_reason(item), opened)
 
-    def _option(self, item) -> Option:
+    def _option(self, item, index: int) -> Option:
         key = None if isinstance(item, SystemLine) else f"m-{item.msg_id}"
-        return Option(self.render_item(item), id=key)
+        return Option(self.render_item(item, index), id=key)
+
+    def _redraw(self, index: int | None) -> None:
+        if index is not None and index < len(self.items):
+            self.replace_option_prompt_at_index(index, self.render_item(self.items[index], index))
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        previous, self._marked = self._marked, highlighted
+        if previous != highlighted:
+            self._redraw(previous)
+            self._redraw(highlighted)
+        if highlighted is not None and highlighted >= len(self.items) - 1:
+            self._announce_below(0)
+
+    def _announce_below(self, count: int) -> None:
+        self.unseen_below = count
+        self.border_subtitle = (
+            f"{count} new message{'s' if count != 1 else ''} below — End jumps to them"
+            if count
+            else ""
+        )
 
     def show(self, items: list) -> None:
         self.items = list(items)
+        self._marked = None
         self.clear_options()
-        self.add_options([self._option(item) for item in self.items])
+        self.add_options([self._option(item, i) for i, item in enumerate(self.items)])
+        self._announce_below(0)
         if self.items:
             self.highlighted = len(self.items) - 1
 
@@ -65,11 +106,19 @@ class MessageList(OptionList):
         if not isinstance(item, SystemLine) and self.find(item.msg_id) is not None:
             self.replace(item)
             return
-        at_end = self.highlighted is None or self.highlighted >= len(self.items) - 1
+        # Someone reading further up keeps their place; everyone else follows the conversation.
+        following = (
+            not self.has_focus
+            or self.highlighted is None
+            or self.highlighted >= len(self.items) - 1
+        )
         self.items.append(item)
-        self.add_option(self._option(item))
-        if at_end:
+        self.add_option(self._option(item, len(self.items) - 1))
+        if following:
             self.highlighted = len(self.items) - 1
+            self.scroll_end(animate=False)
+        else:
+            self._announce_below(self.unseen_below + 1)
 
     def prepend(self, older: list) -> None:
         highlighted = self.highlighted or 0
@@ -86,11 +135,11 @@ class MessageList(OptionList):
         index = self.find(item.msg_id)
         if index is not None:
             self.items[index] = item
-            self.replace_option_prompt_at_index(index, self.render_item(item))
+            self._redraw(index)
 
     def rerender(self) -> None:
-        for index, item in enumerate(self.items):
-            self.replace_option_prompt_at_index(index, self.render_item(item))
+        for index in range(len(self.items)):
+            self._redraw(index)
 
     def selected_message(self):
         if self.highlighted is None or not self.items:

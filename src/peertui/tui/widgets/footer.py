@@ -20,6 +20,7 @@ class SafetyKeys(Static):
         for binding in bindings.APP:
             key = keymap.get(binding.id, binding.key).split(",")[0]
             parts.append(f"{key.upper()} {binding.description.lower()}")
+        parts.append("ctrl+p all actions")
         self.update("  " + " · ".join(parts))
 
 

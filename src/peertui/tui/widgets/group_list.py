@@ -8,16 +8,22 @@ from textual.widgets.option_list import Option
 from peertui.core.models import PENDING
 
 
-def describe_group(group) -> str:
+def describe_group(group, waiting: int = 0) -> str:
     if group.state == PENDING:
         status = "waiting for approval"
+    elif group.state == "denied":
+        status = "request declined"
     elif group.state != "active":
         status = group.state
     else:
         status = group.connection
-    unread = f", {group.unread} unread" if group.unread else ""
-    role = f"{group.role}, " if group.role else ""
-    return f"{group.name}\n  {role}{status}{unread}"
+    lines = [group.name, f"  {group.role + ', ' if group.role else ''}{status}"]
+    # Counts on lines of their own so a narrow sidebar never wraps them mid-phrase.
+    if group.unread:
+        lines.append(f"  {group.unread} unread")
+    if waiting:
+        lines.append(f"  {waiting} waiting to join")
+    return "\n".join(lines)
 
 
 class GroupList(OptionList):
@@ -25,7 +31,9 @@ class GroupList(OptionList):
         super().__init__(id=id)
         self.group_ids: list[str] = []
 
-    def show(self, groups: list, current: str | None) -> None:
+    def show(
+        self, groups: list, current: str | None, waiting: dict[str, int] | None = None
+    ) -> None:
         highlighted = self.highlighted
         self.group_ids = [group.group_id for group in groups]
         self.clear_options()
@@ -35,7 +43,11 @@ class GroupList(OptionList):
         marker = {True: "▸ ", False: "  "}
         self.add_options(
             [
-                Option(marker[group.group_id == current] + describe_group(group), id=group.group_id)
+                Option(
+                    marker[group.group_id == current]
+                    + describe_group(group, (waiting or {}).get(group.group_id, 0)),
+                    id=group.group_id,
+                )
                 for group in groups
             ]
         )

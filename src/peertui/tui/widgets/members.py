@@ -26,4 +26,3 @@ class MembersPanel(OptionList):
         order = {"owner": 0, "moderator": 1}
         ranked = sorted(members, key=lambda m: (order.get(m.role, 2), m.nick.lower()))
         self.add_options([Option(describe_member(m), id=f"k-{m.member_id}") for m in ranked])
-        self.border_title = f"Members ({len(members)})"
