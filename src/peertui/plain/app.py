@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from peertui.paths import Paths
 
 PASSPHRASE_ENV = "PEERTUI_PASSPHRASE"
+MIN_PASSPHRASE_LENGTH = 8
+NEW_PASSPHRASE_TRIES = 3
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,6 +53,8 @@ async def _main(args: argparse.Namespace, console: Console) -> int:
         console.prompt()
     engine = await _unlock(paths, console)
     if engine is None:
+        # The error stays the last line: no prompt after it, since nothing more is read.
+        console.finish()
         return 1
     try:
         return await _session(engine, console, greeted=greeted)
@@ -98,25 +102,40 @@ async def _unlock(paths: Paths, console: Console) -> Engine | None:
 
 
 def _ask_passphrase(*, new: bool, console: Console) -> str | None:
-    """Read the passphrase without echo; a new home asks twice so a typo cannot lock it."""
-    if new:
-        console.notice(
-            "Choose a passphrase to protect peertui on this computer. It cannot be recovered."
-        )
+    """Read the passphrase without echo; a new one is asked twice so a typo cannot lock it."""
     try:
-        first = getpass.getpass("Passphrase: ")
-        if new and getpass.getpass("The same passphrase again: ") != first:
-            console.error(
-                "The two passphrases differ; nothing was created. Start peertui again to retry."
-            )
-            return None
+        if new:
+            return _choose_passphrase(console)
+        passphrase = getpass.getpass("Passphrase: ")
     except EOFError:
         console.error("No passphrase was given; peertui stays locked.")
         return None
-    if not first:
-        console.error("An empty passphrase cannot protect anything; peertui stays locked.")
+    if not passphrase:
+        console.error("An empty passphrase cannot unlock anything; peertui stays locked.")
         return None
-    return first
+    return passphrase
+
+
+def _choose_passphrase(console: Console) -> str | None:
+    console.notice(
+        "Choose a passphrase to protect peertui on this computer, at least "
+        f"{MIN_PASSPHRASE_LENGTH} characters. It cannot be recovered."
+    )
+    for _attempt in range(NEW_PASSPHRASE_TRIES):
+        first = getpass.getpass("Passphrase: ")
+        if len(first) < MIN_PASSPHRASE_LENGTH:
+            console.error(
+                f"That passphrase is too short: use at least {MIN_PASSPHRASE_LENGTH} characters."
+            )
+            continue
+        if getpass.getpass("The same passphrase again: ") == first:
+            return first
+        console.error("The two passphrases differ; choose one again.")
+    console.error(
+        f"No passphrase was chosen in {NEW_PASSPHRASE_TRIES} tries; nothing was created. "
+        "Start peertui again to retry."
+    )
+    return None
 
 
 async def _session(engine: Engine, console: Console, *, greeted: bool) -> int:

@@ -19,16 +19,20 @@ OUTPUT_INDENT = "  "
 PROMPT = "> "
 BANNER = "peertui plain mode. /help lists commands; /crisis shows crisis lines."
 
-# Colour only when asked for (`--color`), and never the only carrier of meaning: the prefixes
-# stay the same with or without it.
-_COLOURS = {
-    "notice": "\x1b[36m",
-    "error": "\x1b[31m",
-    "question": "\x1b[33m",
-    "message": "",
-    "output": "",
+# Colour only when asked for (`--color`), only on the prefix, and never the only carrier of
+# meaning: the prefixes are the same with or without it.
+_PREFIX_COLOURS = {
+    NOTICE_PREFIX: "\x1b[36m",
+    ERROR_PREFIX: "\x1b[31m",
+    QUESTION_PREFIX: "\x1b[33m",
 }
 _RESET = "\x1b[0m"
+# Cooked-mode terminals keep a half-typed line in their buffer when output interrupts it, but it
+# is no longer on screen; the terminal's reprint key brings it back.
+REPRINT_HINT = (
+    "Tip: something arrived while you were at the prompt. If you had started typing, your line "
+    "is still there: Ctrl+R shows it again."
+)
 
 # C0 and C1 control characters (ESC among them) except tab; other people's text must never be
 # able to move the cursor, recolour or clear a screen-reader user's terminal.
@@ -53,25 +57,34 @@ class Console:
         self._prompt_showing = False
         self._waiting_for_input = False
         self._reprompt_scheduled = False
+        self._hint_due = False
 
     def message(self, line: str) -> None:
-        self._write("message", line)
+        self._write("", line)
 
     def notice(self, text: str) -> None:
-        self._write("notice", NOTICE_PREFIX + one_line(text))
+        self._write(NOTICE_PREFIX, one_line(text))
 
     def error(self, text: str) -> None:
-        self._write("error", ERROR_PREFIX + one_line(text))
+        self._write(ERROR_PREFIX, one_line(text))
 
     def question(self, text: str) -> None:
-        self._write("question", QUESTION_PREFIX + one_line(text))
+        self._write(QUESTION_PREFIX, one_line(text))
 
     def raw(self, line: str) -> None:
         """A line alone with no prefix, such as an invite token to copy."""
-        self._write("output", one_line(line))
+        self._write("", one_line(line))
 
     def output(self, text: str = "") -> None:
-        self._write("output", (OUTPUT_INDENT + one_line(text)).rstrip())
+        self._write("", (OUTPUT_INDENT + one_line(text)).rstrip())
+
+    def offer_reprint_hint(self) -> None:
+        """From now on, the first line that interrupts the prompt is followed by REPRINT_HINT."""
+        self._hint_due = True
+
+    def finish(self) -> None:
+        """No more input will be read: never show the prompt again."""
+        self._waiting_for_input = False
 
     def prompt(self) -> None:
         """Show the prompt (on a terminal only, so piped scripts get clean output)."""
@@ -86,19 +99,25 @@ class Console:
         self._prompt_showing = False
         self._waiting_for_input = False
 
-    def _write(self, kind: str, line: str) -> None:
+    def _write(self, prefix: str, text: str) -> None:
         was_prompting = self._prompt_showing
         if was_prompting:
             # Finish the prompt's line instead of moving the cursor back over it.
             self._stream.write("\n")
             self._prompt_showing = False
-        colour = _COLOURS[kind] if self._colour else ""
-        self._stream.write(f"{colour}{line}{_RESET if colour else ''}\n")
+        self._stream.write(f"{self._tinted(prefix)}{text}\n")
+        if was_prompting and self._hint_due:
+            self._hint_due = False
+            self._stream.write(f"{self._tinted(NOTICE_PREFIX)}{REPRINT_HINT}\n")
         self._stream.flush()
         if was_prompting and not self._reprompt_scheduled:
             # One prompt after a burst of incoming lines, not one per line.
             self._reprompt_scheduled = True
             asyncio.get_running_loop().call_soon(self._reprompt)
+
+    def _tinted(self, prefix: str) -> str:
+        colour = _PREFIX_COLOURS.get(prefix, "") if self._colour else ""
+        return f"{colour}{prefix}{_RESET}" if colour else prefix
 
     def _reprompt(self) -> None:
         self._reprompt_scheduled = False

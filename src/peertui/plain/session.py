@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
+from peertui.core.models import CONNECTED
 from peertui.plain import commands, wellbeing
 from peertui.plain.console import BANNER, Console
 from peertui.plain.messages import MessageBook
@@ -27,6 +27,7 @@ CARE_NOTICE = (
     "That sounds hard. If you want support now: /crisis lists crisis lines, /plan shows your "
     "safety plan, /ground starts a grounding exercise. Your message is being sent."
 )
+MODERATING_ROLES = ("owner", "moderator")
 DETAIL_WORDS = {
     "phone": "a phone number",
     "email": "an e-mail address",
@@ -53,9 +54,10 @@ class PlainSession:
         self.book = MessageBook()
         self.current: str | None = None
         self._connection: dict[str, str] = {}
-        # Join requests announced during this run, so /approve can find the group they are in.
-        self._requests: dict[str, list[JoinRequest]] = {}
+        # A request can reach us twice (announced at start-up, then replayed by the relay).
+        self._announced_requests: set[str] = set()
         engine.subscribe(self.on_event)
+        # The current group lives only as long as this run: the engine has no place to keep it.
         active = [g for g in engine.groups() if g.state == "active"]
         if active:
             self.current = active[0].group_id
@@ -86,6 +88,10 @@ class PlainSession:
             self.console.notice(f"You have {len(groups)} group(s); /groups lists them.")
         if self.current:
             self.console.notice(f"Current group: {self._name(self.current)}.")
+        for group_id in self._moderated_groups():
+            for request in self._pending_requests(group_id):
+                self._announce_request(group_id, request)
+        self.console.offer_reprint_hint()
 
     async def handle(self, line: str) -> None:
         typed = commands.parse(line)
@@ -140,9 +146,12 @@ class PlainSession:
                     self._show_messages([message])
             case ev.MessageQueued(message=message):
                 number = self.book.number(message.group_id, message.msg_id)
-                self.console.notice(
-                    f"{where}Not connected: message #{number} is saved and will be sent when the relay is reachable."
-                )
+                # While connected a message waits only for slow mode or the rate limit, and the
+                # engine's own notice already says when it goes out.
+                if self.engine.group(event.group_id).connection != CONNECTED:
+                    self.console.notice(
+                        f"{where}Not connected: message #{number} is saved and will be sent when the relay is reachable."
+                    )
             case ev.MessageRemoved(msg_id=msg_id, reason=reason):
                 number = self.book.shown_number(event.group_id, msg_id)
                 which = f"Message #{number}" if number else "A message"
@@ -153,31 +162,19 @@ class PlainSession:
                 verb = {"removed": "was removed", "banned": "was banned"}.get(how, "left")
                 self.console.notice(f"{where}{member.nick} {verb}.")
             case ev.JoinRequested(request=request):
-                self._requests.setdefault(event.group_id, []).append(request)
-                pronouns = f" ({request.pronouns})" if request.pronouns else ""
-                self.console.notice(
-                    f"{where}{request.nick}{pronouns} asks to join. Type /approve {request.nick} to let "
-                    f"them in, or /deny {request.nick} [reason] to decline."
-                )
-                if request.intro:
-                    self.console.output(f"Their introduction: {request.intro}")
+                self._announce_request(event.group_id, request)
             case ev.JoinApproved(guidelines=guidelines):
                 if self.current is None:
                     self.current = event.group_id
                 self.console.notice(f"You are now a member of {self._name(event.group_id)}.")
-                if guidelines.strip():
-                    self.console.output("Group guidelines:")
-                    for line in guidelines.strip().splitlines():
-                        self.console.output(line)
+                self._show_guidelines(guidelines)
             case ev.JoinDenied(reason=reason):
                 why = f": {reason}" if reason else "."
                 self.console.notice(
                     f"Your request to join {self._name(event.group_id)} was declined{why}"
                 )
             case ev.ConnectionChanged(state=state, detail=detail):
-                if self._connection.get(event.group_id) != state:
-                    self._connection[event.group_id] = state
-                    self.console.notice(f"{where}{detail or state.capitalize() + '.'}")
+                self._show_connection(event.group_id, state, detail)
             case ev.GapDetected(missed_from=first, missed_to=last):
                 self.console.notice(
                     f"{where}Some messages (relay numbers {first} to {last}) expired on the relay before "
@@ -196,6 +193,54 @@ class PlainSession:
                 self.console.error(f"{where}{text}")
             case ev.Notice(text=text):
                 self.console.notice(f"{where}{text}")
+
+    def _announce_request(self, group_id: str, request: JoinRequest) -> None:
+        if request.request_id in self._announced_requests:
+            return
+        self._announced_requests.add(request.request_id)
+        pronouns = f" ({request.pronouns})" if request.pronouns else ""
+        self.console.notice(
+            f"{self._where(group_id)}{request.nick}{pronouns} asks to join. Type /approve "
+            f"{request.nick} to let them in, or /deny {request.nick} [reason] to decline."
+        )
+        if request.intro:
+            self.console.output(f"Their introduction: {request.intro}")
+
+    def _show_guidelines(self, guidelines: str) -> None:
+        lines = [line for line in guidelines.splitlines() if line.strip()]
+        if lines:
+            self.console.output("Group guidelines:")
+            for line in lines:
+                self.console.output(line)
+
+    def _show_connection(self, group_id: str, state: str, detail: str) -> None:
+        """One line when a group goes offline and one when it is back; retries are not news."""
+        before = self._connection.get(group_id)
+        if state == before or state == "connecting":
+            return
+        self._connection[group_id] = state
+        where = self._where(group_id)
+        name = self._name(group_id)
+        if state == CONNECTED:
+            again = " again" if before else ""
+            self.console.notice(f"{where}{detail or f'Connected to the relay of {name}{again}.'}")
+        else:
+            self.console.notice(
+                f"{where}The relay of {name} is not reachable; peertui keeps trying by itself."
+            )
+
+    def _moderated_groups(self) -> list[str]:
+        return [
+            g.group_id
+            for g in self.engine.groups()
+            if g.state == "active" and g.role in MODERATING_ROLES
+        ]
+
+    def _pending_requests(self, group_id: str) -> list[JoinRequest]:
+        try:
+            return self.engine.pending_requests(group_id)
+        except PeertuiError:
+            return []
 
     def _groups(self) -> dict[str, GroupInfo]:
         return {g.group_id: g for g in self.engine.groups()}
@@ -241,6 +286,9 @@ class PlainSession:
         for message in messages:
             label = self._label(message.group_id)
             self.console.message(self.book.line(message, label, self.engine.is_hidden(message)))
+        # Everything printed for the current group has been seen; /groups must not count it.
+        if self.current is not None and any(m.group_id == self.current for m in messages):
+            self.engine.mark_read(self.current)
 
     # ----------------------------------------------------------------------- sending
 
@@ -249,7 +297,11 @@ class PlainSession:
         from peertui.wellbeing import detect
 
         while True:
-            assessment = detect.assess(text)
+            assessment = detect.assess(
+                text,
+                self.engine.settings.language or "en",
+                region=self.engine.settings.country or None,
+            )
             if not assessment.personal:
                 break
             kinds = sorted({DETAIL_WORDS.get(d.kind, d.kind) for d in assessment.personal})
@@ -310,22 +362,46 @@ class PlainSession:
                 self.console.output(line)
             return
         exercise = wellbeing.find_exercise(argument)
-        pacing = asyncio.create_task(wellbeing.pace(exercise, self.console))
-        typing = asyncio.create_task(self.reader.wait_for_line())
-        await asyncio.wait({pacing, typing}, return_when=asyncio.FIRST_COMPLETED)
-        typing.cancel()
-        if pacing.done():
-            pacing.result()
-            return
-        pacing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pacing
-        line = await self.reader.readline()
-        self.console.input_received()
-        self.console.notice(f"{exercise.title} stopped.")
-        # Whatever was typed to stop the exercise is still carried out: nothing typed is lost.
-        if line is not None and line.strip() and commands.parse(line).command != "stop":
-            await self.handle(line)
+        scale = wellbeing.time_scale()
+        self.console.notice(f"{exercise.title}. Type /stop at any time to stop.")
+        for line in [exercise.intro, *exercise.cautions]:
+            if line:
+                self.console.output(line)
+        for step in exercise.steps:
+            self.console.output(wellbeing.step_line(step))
+            stopping_line = await self._pace_step(step.seconds * scale if step.seconds else None)
+            if stopping_line is not None:
+                self.console.notice(f"{exercise.title} stopped.")
+                # Whatever was typed to stop the exercise is still carried out: nothing is lost.
+                if stopping_line.strip() and commands.parse(stopping_line).command != "stop":
+                    await self.handle(stopping_line)
+                return
+        self.console.notice(f"{exercise.title} finished. Well done.")
+
+    async def _pace_step(self, seconds: float | None) -> str | None:
+        """Wait out a timed step, or for Enter on an own-pace one (seconds None).
+
+        Returns the line that stops the exercise: anything typed but an empty line, or "" when
+        input ends. Enter during a timed step changes nothing; the pacing goes on.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = None if seconds is None else loop.time() + seconds
+        while True:
+            remaining = None if deadline is None else deadline - loop.time()
+            if remaining is not None and remaining <= 0:
+                return None
+            try:
+                await asyncio.wait_for(self.reader.wait_for_line(), timeout=remaining)
+            except TimeoutError:
+                return None
+            line = await self.reader.readline()
+            self.console.input_received()
+            if line is None:
+                return ""
+            if line.strip():
+                return line
+            if deadline is None:
+                return None
 
     async def cmd_stop(self, argument: str) -> None:
         self.console.notice("Nothing to stop: no grounding exercise is running.")
@@ -341,18 +417,36 @@ class PlainSession:
             plan, input_ended = await wellbeing.edit_plan(
                 self.engine.safety_plan(), self.console, self.ask
             )
+            if plan is None:
+                self.console.notice("Edit cancelled; your safety plan is as it was.")
+                return
             self.engine.save_safety_plan(plan)
             self.console.notice("Safety plan saved (encrypted on this computer). /plan shows it.")
             if input_ended:
                 raise Quit
             return
         if action == "export":
-            path = wellbeing.export_plan(
-                self.engine.safety_plan(), self._need(rest.strip(), "/plan export <file>")
-            )
-            self.console.notice(f"Safety plan written to {path}. That file is not encrypted.")
+            await self._export_plan(self._need(rest.strip(), "/plan export <file>"))
             return
         raise UsageError("Usage: /plan, /plan edit or /plan export <file>")
+
+    async def _export_plan(self, target: str) -> None:
+        path = Path(target).expanduser()
+        overwrite = False
+        if path.is_file():
+            answer = await self.ask(
+                f"{path} already exists. Replace it with your safety plan? (y/n)"
+            )
+            if (answer or "").strip().lower() not in ("y", "yes"):
+                self.console.notice("Nothing was written.")
+                return
+            overwrite = True
+        written = self.engine.export_safety_plan(
+            path, lang=self.engine.settings.language or "en", overwrite=overwrite
+        )
+        self.console.notice(
+            f"Safety plan written to {written}, readable only by you. That file is not encrypted."
+        )
 
     # ----------------------------------------------------------------------- groups
 
@@ -384,15 +478,34 @@ class PlainSession:
 
     async def cmd_join(self, argument: str) -> None:
         invite, _, nick = self._need(argument, "/join <invite> [nick]").partition(" ")
-        nick = nick.strip()
+        # A damaged invite is refused before anything is asked.
+        self.engine.check_invite(invite)
+        nick = nick.strip() or await self._ask_nick()
         if not nick:
-            nick = (await self.ask("Nickname to use in this group:") or "").strip()
-            if not nick:
-                raise UsageError("A nickname is needed to join. Usage: /join <invite> <nick>")
+            return
         group = await self.engine.join(invite, nick)
         self.console.notice(
             f"Asked to join as '{group.nick}'. A moderator has to approve you; you will see a line here when they do."
         )
+
+    async def _ask_nick(self) -> str:
+        """A nickname typed at the question; "" when the person cancels or input ends."""
+        while True:
+            answer = await self.ask("Nickname to use in this group (one word), or /cancel:")
+            if answer is None:
+                return ""
+            typed = commands.parse(answer)
+            if typed.command == "cancel":
+                self.console.notice("Not joined.")
+                return ""
+            if typed.command:
+                self.console.error(
+                    f"/{typed.command} is a command, not a nickname. Type a nickname, or /cancel."
+                )
+            elif typed.argument:
+                return typed.argument
+            else:
+                self.console.error("A nickname is needed to join. Type one, or /cancel.")
 
     async def cmd_groups(self, argument: str) -> None:
         groups = self.engine.groups()
@@ -454,19 +567,38 @@ class PlainSession:
         self.console.notice(f"Declined {who}'s request to join {self._name(group_id)}.")
 
     def _group_with_request(self, who: str) -> str:
-        """The current group, or the one other group where `who` asked to join during this run."""
+        """The current group, or the one other group you moderate where `who` asked to join."""
         wanted = who.casefold()
 
         def waiting_in(group_id: str) -> bool:
             return any(
                 r.nick.casefold() == wanted or r.member_id.startswith(wanted)
-                for r in self._requests.get(group_id, [])
+                for r in self._pending_requests(group_id)
             )
 
         if self.current is None or waiting_in(self.current):
             return self._group()
-        elsewhere = [group_id for group_id in self._requests if waiting_in(group_id)]
+        elsewhere = [g for g in self._moderated_groups() if g != self.current and waiting_in(g)]
         return elsewhere[0] if len(elsewhere) == 1 else self._group()
+
+    async def cmd_requests(self, argument: str) -> None:
+        from datetime import datetime
+
+        moderated = self._moderated_groups()
+        if not moderated:
+            self.console.error("Only the group's owner and moderators see join requests.")
+            return
+        waiting = [(g, r) for g in moderated for r in self._pending_requests(g)]
+        if not waiting:
+            self.console.notice("No one is waiting to join.")
+        for group_id, request in waiting:
+            where = self._where(group_id)
+            when = datetime.fromtimestamp(request.ts / 1000).strftime("%Y-%m-%d %H:%M")
+            pronouns = f" ({request.pronouns})" if request.pronouns else ""
+            intro = f": {request.intro}" if request.intro else ", no introduction"
+            self.console.output(
+                f"{where}{request.nick}{pronouns}, id {request.member_id}, asked {when}{intro}"
+            )
 
     async def cmd_leave(self, argument: str) -> None:
         group_id = self._group()
@@ -475,6 +607,7 @@ class PlainSession:
         if (answer or "").strip().lower() not in ("y", "yes"):
             self.console.notice("Stayed.")
             return
+        # The engine's own notice says "You left ..."; it is the one line about it.
         await self.engine.leave(group_id)
         others = [g for g in self.engine.groups() if g.group_id != group_id and g.state == "active"]
         self.current = others[0].group_id if others else None
@@ -484,16 +617,21 @@ class PlainSession:
     # ----------------------------------------------------------------------- history
 
     async def cmd_history(self, argument: str) -> None:
+        usage = (
+            "Usage: /history [n], where n is how many messages (1 or more), for example /history 50"
+        )
         try:
             limit = int(argument) if argument else 20
         except ValueError:
-            raise UsageError(
-                "Usage: /history [n], where n is how many messages, for example /history 50"
-            ) from None
-        messages = self.engine.history(self._group(), limit=max(1, limit))
+            raise UsageError(usage) from None
+        if limit < 1:
+            raise UsageError(usage)
+        group_id = self._group()
+        messages = self.engine.history(group_id, limit=limit)
         if not messages:
             self.console.notice("No messages yet.")
         self._show_messages(messages)
+        self.engine.mark_read(group_id)
 
     async def cmd_search(self, argument: str) -> None:
         found = self.engine.search(self._need(argument, "/search <words>"))
@@ -506,6 +644,7 @@ class PlainSession:
         self.console.notice(f"Wrote {count} message(s) to {path}. That file is not encrypted.")
 
     async def cmd_wipe(self, argument: str) -> None:
+        self._warn_moderators_before_wipe()
         answer = await self.ask(
             "This erases every group, message, key and your safety plan on this computer. "
             "Type ERASE to confirm, anything else to keep them:"
@@ -523,6 +662,22 @@ class PlainSession:
         )
         raise Quit
 
+    def _warn_moderators_before_wipe(self) -> None:
+        groups = [g for g in self.engine.groups() if g.state == "active"]
+        owned = [g.name for g in groups if g.role == "owner"]
+        moderated = [g.name for g in groups if g.role == "moderator"]
+        if owned:
+            self.console.notice(
+                f"You own {', '.join(owned)}. After erasing, no one can promote or demote "
+                "moderators there any more, and a group on the relay inside this program closes "
+                "for everyone. /promote <nick> first if someone should carry on moderating."
+            )
+        if moderated:
+            self.console.notice(
+                f"You moderate {', '.join(moderated)}. After erasing, you can no longer approve "
+                "join requests or moderate there; the other moderators carry on."
+            )
+
     async def cmd_quit(self, argument: str) -> None:
         self.console.notice("Goodbye.")
         raise Quit
@@ -534,12 +689,13 @@ class PlainSession:
         if kind.lower() == "word" and word.strip():
             self.engine.ignore_word(word.strip())
             self.console.notice(
-                f"Messages containing '{word.strip()}' will be hidden; /unignore word {word.strip()} undoes it."
+                f"You hid messages containing '{word.strip()}' (for you only); "
+                f"/unignore word {word.strip()} shows them again."
             )
             return
         member = self.engine.ignore_member(self._group(), argument)
         self.console.notice(
-            f"Messages from {member.nick} will be hidden; /unignore {member.nick} undoes it."
+            f"You hid {member.nick}'s messages (for you only); /unignore {member.nick} shows them again."
         )
 
     async def cmd_unignore(self, argument: str) -> None:
@@ -600,7 +756,17 @@ class PlainSession:
 
     async def cmd_ban(self, argument: str) -> None:
         who, _, reason = self._need(argument, "/ban <nick> [reason]").partition(" ")
-        await self.engine.ban(self._group(), who, reason.strip())
+        group_id = self._group()
+        await self.engine.ban(group_id, who, reason.strip())
+        answer = await self.ask("Also cancel open invites so they cannot ask again? (y/n)")
+        if (answer or "").strip().lower() in ("y", "yes"):
+            cancelled = await self.engine.revoke_invites(group_id)
+            self.console.notice(
+                f"Cancelled {cancelled} open invite(s) of {self._name(group_id)}; "
+                "/invite makes a new one."
+            )
+        else:
+            self.console.notice("Open invites stay valid.")
 
     async def cmd_delete(self, argument: str) -> None:
         number, _, reason = argument.partition(" ")
@@ -631,12 +797,19 @@ class PlainSession:
         await self.engine.demote(self._group(), who)
 
     async def cmd_reports(self, argument: str) -> None:
-        reports = self.engine.reports(self._group())
+        from datetime import datetime
+
+        group_id = self._group()
+        reports = self.engine.reports(group_id)  # NotAllowed for members: an error line
         if not reports:
             self.console.notice("No reports.")
-        for report in reports:
+        for number, report in enumerate(reports, start=1):
+            when = datetime.fromtimestamp(report.ts / 1000).strftime("%Y-%m-%d %H:%M")
+            shown = self.book.shown_number(group_id, report.msg_id)
+            which = f"message #{shown}" if shown else "a message"
             self.console.output(
-                f"Report about {report.reported_nick} (id {report.reported_member_id}): {report.reason}"
+                f"{number}. {when} report about {which} by {report.reported_nick} "
+                f"(id {report.reported_member_id}): {report.reason}"
             )
             self.console.output(f"The message: {report.text}")
             for context in report.context:

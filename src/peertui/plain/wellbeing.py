@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
+from peertui.plain import commands
 from peertui.plain.console import Console
 
 if TYPE_CHECKING:
-    from peertui.wellbeing.grounding import Exercise
+    from peertui.wellbeing.grounding import Exercise, Step
     from peertui.wellbeing.safety_plan import SafetyPlan
 
 # Tests (and impatient demos) shorten the pauses between grounding steps; nothing else is scaled.
@@ -29,8 +28,19 @@ def crisis_lines(argument: str, settings_country: str) -> list[str]:
         raise ValueError(
             f"'{argument.strip()}' is not a country code; give two letters such as GB or US."
         )
-    code = code or crisis.country_from_locale(settings_country)
-    return crisis.format_country(crisis.load_directory().get(code) if code else None, code)
+    code = crisis.normalise_country(code) or crisis.country_from_locale(settings_country)
+    if not code:
+        return crisis.unlisted_country_lines(
+            "No country is set: /crisis <code> shows a country, or set country in config.toml."
+        )
+    if not crisis.is_country_code(code):
+        return crisis.unlisted_country_lines(f"{code} is not a country code peertui knows.")
+    country = crisis.load_directory().get(code)
+    if country is None:
+        return crisis.unlisted_country_lines(
+            f"peertui's offline crisis directory has no lines for {code} yet."
+        )
+    return crisis.format_country(country, code)
 
 
 def exercise_list() -> list[str]:
@@ -60,19 +70,12 @@ def time_scale() -> float:
     return scale if scale >= 0 else 1.0
 
 
-async def pace(exercise: Exercise, console: Console) -> None:
-    """Print the exercise one step at a time, waiting each step's length before the next."""
-    scale = time_scale()
-    console.notice(f"{exercise.title}. Press Enter or type /stop at any time to stop.")
-    for line in [exercise.intro, *exercise.cautions]:
-        if line:
-            console.output(line)
-    for step in exercise.steps:
-        timing = [f"{step.seconds:g} seconds"] if step.seconds >= 1 else []
-        timing += [step.round_label] if step.round_label else []
-        console.output(f"{step.text} ({', '.join(timing)})" if timing else step.text)
-        await asyncio.sleep(step.seconds * scale)
-    console.notice(f"{exercise.title} finished. Well done.")
+def step_line(step: Step) -> str:
+    """One grounding step: timed steps say how long, own-pace steps say how to go on."""
+    if not step.seconds:
+        return f"{step.text} (press Enter for the next step, /stop to stop)"
+    timing = [f"{step.seconds:g} seconds", *([step.round_label] if step.round_label else [])]
+    return f"{step.text} ({', '.join(timing)})"
 
 
 def plan_lines(plan: SafetyPlan) -> list[str]:
@@ -81,8 +84,8 @@ def plan_lines(plan: SafetyPlan) -> list[str]:
     return safety_plan.format_lines(plan)
 
 
-async def edit_plan(plan: SafetyPlan, console: Console, ask: Ask) -> tuple[SafetyPlan, bool]:
-    """Walk the six steps; returns the new plan and whether input ended part-way."""
+async def edit_plan(plan: SafetyPlan, console: Console, ask: Ask) -> tuple[SafetyPlan | None, bool]:
+    """Walk the six steps; returns the new plan (None after /cancel) and whether input ended."""
     from peertui.wellbeing import safety_plan
 
     entries = {step_id: list(items) for step_id, items in plan.entries.items()}
@@ -110,16 +113,17 @@ async def edit_plan(plan: SafetyPlan, console: Console, ask: Ask) -> tuple[Safet
             line = line.strip()
             if not line:
                 break
+            entry = commands.parse(line)
+            if entry.command == "cancel":
+                return None, False
+            if entry.command:
+                # A command is never an entry of the plan.
+                console.error("Finish this step with an empty line, or /cancel.")
+                continue
             if line == "-" and not typed:
                 entries[step.id] = []
                 break
-            typed.append(line)
+            typed.append(entry.argument)
         if typed:
             entries[step.id] = typed
     return safety_plan.SafetyPlan(entries=entries), False
-
-
-def export_plan(plan: SafetyPlan, target: str) -> Path:
-    path = Path(target).expanduser()
-    path.write_text("\n".join(plan_lines(plan)) + "\n", encoding="utf-8")
-    return path
