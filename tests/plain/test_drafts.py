@@ -56,18 +56,32 @@ def test_personal_details_ask_first_and_crisis_language_offers_help(plain_user, 
 
 def test_ignoring_a_person_or_a_word_hides_their_lines_until_opened(plain_user):
     host, guest = start_pair(plain_user, None)
-    host.run("/ignore robin", "-- Messages from robin will be hidden")
+    host.run("/ignore robin", "-- You hid robin's messages (for you only)")
     guest.type("you will not see this line")
     number = host.expect(
-        r"#(\d+) hidden message \(you muted this member\); /open \d+ shows it"
+        r"#(\d+) hidden message \(you hid this member\); /open \d+ shows it"
     ).group(1)
     host.run(f"/open {number}", f"#{number} robin: you will not see this line")
     host.run("/unignore robin", "-- Messages from robin are shown again.")
-    host.run("/ignore word pineapple", "-- Messages containing 'pineapple' will be hidden")
+    host.run("/ignore word pineapple", "-- You hid messages containing 'pineapple'")
     guest.type("pineapple on pizza")
-    host.expect(r"#\d+ hidden message \(you muted a word in it\)")
+    host.expect(r"#\d+ hidden message \(you hid a word in it\)")
     guest.type("plain words")
     host.expect_exact("robin: plain words")
     assert host.quit() == 0
     assert guest.quit() == 0
     assert "robin: pineapple on pizza" not in host.transcript
+
+
+def test_a_uk_mobile_number_asks_first_when_the_country_is_gb(plain_user, tmp_path):
+    for name in ("host", "guest"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.toml").write_text('country = "GB"\n', encoding="utf-8")
+    host, guest = start_pair(plain_user, None)
+    guest.type("text me on 07911 123456")
+    guest.expect_exact("?? Your message seems to include a phone number")
+    guest.run("remove", "robin: text me on [removed]")
+    host.expect_exact("robin: text me on [removed]")
+    assert host.quit() == 0
+    assert guest.quit() == 0
+    assert "07911" not in host.transcript

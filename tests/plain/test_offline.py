@@ -45,8 +45,13 @@ def test_ground_lists_the_five_exercises_and_paces_box_breathing(plain_user):
     listed = [line.split(" - ")[0].strip() for line in user.lines() if " - " in line]
     assert {"senses", "box", "478", "paced", "pmr"} <= set(listed)
 
-    started = time.monotonic()
     user.type("/ground box")
+    # The first step goes at the person's own pace: nothing happens until Enter.
+    user.expect_exact("settle into your seat. (press Enter for the next step, /stop to stop)")
+    with pytest.raises(pexpect.TIMEOUT):
+        user.expect_exact("Breathe in slowly", timeout=0.5)
+    started = time.monotonic()
+    user.type("")
     # The four phases of the box, in order, every round.
     for phase in (
         "Breathe in slowly",
@@ -55,8 +60,10 @@ def test_ground_lists_the_five_exercises_and_paces_box_breathing(plain_user):
         "Hold, with your lungs empty",
     ):
         user.expect_exact(phase)
-    user.expect_exact("-- Box breathing finished.")
+    user.expect_exact("(press Enter for the next step, /stop to stop)")
     elapsed = time.monotonic() - started
+    user.type("")
+    user.expect_exact("-- Box breathing finished.")
     # 16 four-second phases scaled by PEERTUI_TIME_SCALE=0.01 is 0.64 s: paced, not dumped.
     assert elapsed >= 0.55
     phases = [
@@ -66,20 +73,39 @@ def test_ground_lists_the_five_exercises_and_paces_box_breathing(plain_user):
     assert user.quit() == 0
 
 
-def test_any_line_stops_grounding_and_a_typed_command_still_runs(plain_user):
+def test_enter_paces_own_pace_steps_and_a_command_stops_grounding(plain_user):
     user = plain_user(offline=True).ready()
-    user.type("/ground paced")
-    user.expect_exact("seconds, round 1")
+    user.type("/ground senses")
+    user.expect_exact("There is no clock")
+    # Own-pace steps wait for Enter, one step per Enter.
+    user.expect_exact("deep breaths, letting each one out a little longer than it came in.")
+    with pytest.raises(pexpect.TIMEOUT):
+        user.expect_exact("name five things you can see", timeout=0.5)
     user.type("")
-    user.expect_exact("-- Paced breathing stopped.")
+    user.expect_exact("name five things you can see. (press Enter for the next step")
+    user.run("", "four things you can touch")
+    user.run("/stop", "-- 5-4-3-2-1 senses stopped.")
+
+    # Enter during a timed step changes nothing: the pacing goes on to the end.
     user.type("/ground 478")
     user.expect_exact("seconds, round 1")
+    user.type("")
+    user.expect_exact("seconds, round 4")
+    user.expect_exact("(press Enter for the next step, /stop to stop)")
+    user.run("", "-- 4-7-8 breathing finished.")
+
+    # Any other command stops the exercise and is still carried out.
+    user.type("/ground paced")
+    user.expect_exact("(press Enter for the next step, /stop to stop)")
+    user.type("")
+    user.expect_exact("seconds, round 1")
     user.type("/crisis GB")
-    user.expect_exact("-- 4-7-8 breathing stopped.")
+    user.expect_exact("-- Paced breathing stopped.")
     user.expect_exact("Samaritans: call 116 123")
     user.run("/stop", "-- Nothing to stop")
     assert user.quit() == 0
-    assert "breathing finished" not in user.transcript
+    assert "Paced breathing finished" not in user.transcript
+    assert "4-7-8 breathing stopped" not in user.transcript
 
 
 def test_safety_plan_survives_restart_and_is_never_stored_readable(plain_user, tmp_path):
@@ -154,10 +180,13 @@ def test_help_unknown_commands_and_no_escape_sequences(plain_user):
 
 
 def test_colour_only_when_asked(plain_user):
-    user = plain_user(offline=True, args=("--plain", "--color")).ready()
+    user = plain_user(offline=True, args=("--plain", "--color"))
+    user.expect_exact("\x1b[36m-- \x1b[0mpeertui plain mode.")
+    user.expect_exact("> ")
     user.run("/hepl", "There is no command")
     assert user.quit() == 0
-    assert "\x1b[31m!! There is no command /hepl." in user.transcript
+    # Only the prefix is tinted; the words stay plain.
+    assert "\x1b[31m!! \x1b[0mThere is no command /hepl." in user.transcript
 
 
 def test_end_of_input_exits_cleanly(plain_user):

@@ -37,6 +37,8 @@ def test_passphrase_is_asked_without_echo_and_a_wrong_one_exits_1(plain_user):
     from_env.child.expect(pexpect.EOF)
     from_env.child.close()
     assert from_env.child.exitstatus == 1
+    # The error is the last thing printed: no prompt invites typing after it.
+    assert from_env.transcript.rstrip().endswith("does not unlock this peertui home.")
 
     again = plain_user("home", passphrase=None)
     again.expect_exact("Passphrase: ")
@@ -49,13 +51,40 @@ def test_passphrase_is_asked_without_echo_and_a_wrong_one_exits_1(plain_user):
         assert "Traceback" not in user.transcript
 
 
-def test_mismatched_new_passphrases_create_nothing(plain_user, tmp_path):
+def test_new_passphrase_refuses_short_ones_and_asks_again_after_a_mismatch(plain_user, tmp_path):
     user = plain_user("home", passphrase=None)
     user.expect_exact("Passphrase: ")
-    user.type("one thing")
+    user.type("short")
+    # Too short is said at once, before the second question.
+    user.expect_exact("!! That passphrase is too short: use at least 8 characters.")
+    user.expect_exact("Passphrase: ")
+    user.type("one long thing")
     user.expect_exact("The same passphrase again: ")
-    user.type("another thing")
-    user.expect_exact("!! The two passphrases differ; nothing was created.")
+    user.type("another long thing")
+    user.expect_exact("!! The two passphrases differ; choose one again.")
+    user.expect_exact("Passphrase: ")
+    user.type("third time lucky")
+    user.expect_exact("The same passphrase again: ")
+    user.type("third time lucky")
+    user.ready()
+    assert user.quit() == 0
+    assert (tmp_path / "home" / "data" / "unlock.json").exists()
+
+    again = plain_user("home", passphrase=None)
+    again.expect_exact("Passphrase: ")
+    again.type("third time lucky")
+    again.ready()
+    assert again.quit() == 0
+
+
+def test_three_failed_tries_create_nothing(plain_user, tmp_path):
+    user = plain_user("home", passphrase=None)
+    for _attempt in range(3):
+        user.expect_exact("Passphrase: ")
+        user.type("one long thing")
+        user.expect_exact("The same passphrase again: ")
+        user.type("another long thing")
+    user.expect_exact("!! No passphrase was chosen in 3 tries; nothing was created.")
     user.child.expect(pexpect.EOF)
     user.child.close()
     assert user.child.exitstatus == 1
@@ -87,6 +116,8 @@ def test_prompt_comes_up_quickly(plain_user):
 def test_ctrl_c_ends_cleanly_even_during_an_exercise(plain_user):
     user = plain_user(offline=True).ready()
     user.type("/ground paced")
+    user.expect_exact("(press Enter for the next step, /stop to stop)")
+    user.type("")
     user.expect_exact("seconds, round 1")
     user.child.sendintr()
     user.expect_exact("-- Paced breathing stopped.")

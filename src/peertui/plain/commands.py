@@ -35,7 +35,8 @@ COMMANDS: tuple[Command, ...] = (
         "/ground [exercise]",
         "Grounding exercises; paced steps you can stop any time.",
         "Without a name, lists the exercises. /ground box runs box breathing as paced lines. "
-        "Pressing Enter, typing any line, or /stop ends the exercise.",
+        "Timed steps follow each other by themselves; a step at your own pace waits until you "
+        "press Enter. /stop (or any other command) ends the exercise.",
     ),
     Command(
         "plan",
@@ -43,7 +44,8 @@ COMMANDS: tuple[Command, ...] = (
         "Show your safety plan; /plan edit to change it.",
         "/plan shows your plan. /plan edit walks through the six steps: type one entry per line, "
         "a blank line finishes a step (a blank first line keeps what is there, a single - empties "
-        "the step). /plan export <file> writes the plan as a text file you can print.",
+        "the step); /cancel stops without saving anything. /plan export <file> writes the plan "
+        "as a text file only you can read, asking before it replaces a file.",
     ),
     # Groups.
     Command(
@@ -75,6 +77,11 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("nick", "/nick <name>", "Change your nickname in the current group."),
     Command("members", "/members", "List the members of the current group."),
+    Command(
+        "requests",
+        "/requests",
+        "List the people waiting to join the groups you moderate (moderators).",
+    ),
     Command("approve", "/approve <nick>", "Let a person who asked to join into the current group."),
     Command("deny", "/deny <nick> [reason]", "Decline a join request; the reason is sent to them."),
     Command("leave", "/leave", "Leave the current group."),
@@ -100,22 +107,32 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "ignore",
         "/ignore <nick> | /ignore word <w>",
-        "Hide a person or a word for yourself only.",
-        "Hidden messages still get a number and a line saying they are hidden; /open <n> shows "
+        "Hide a person's messages, or messages with a word, for yourself only.",
+        "Hidden messages still get a number and a line saying why you hid them; /open <n> shows "
         "one. It is kept on this computer only, until /unignore <nick> or /unignore word <w>.",
     ),
     Command(
-        "unignore", "/unignore <nick> | /unignore word <w>", "Stop ignoring a person or a word."
+        "unignore", "/unignore <nick> | /unignore word <w>", "Show a hidden person or word again."
     ),
     # Moderation.
-    Command("warn", "/warn <nick> <reason>", "Warn a member privately (moderators)."),
+    Command(
+        "warn",
+        "/warn <nick> <reason>",
+        "Warn a member; only they see the reason (moderators).",
+        "The reason goes privately to the member alone. The moderation log, which every member "
+        "can read, says that a warning happened, without the reason.",
+    ),
     Command(
         "mute", "/mute <nick> <minutes> [reason]", "Stop a member posting for a while (moderators)."
     ),
     Command("unmute", "/unmute <nick>", "Let a muted member post again (moderators)."),
     Command("remove", "/remove <nick> [reason]", "Remove a member from the group (moderators)."),
     Command(
-        "ban", "/ban <nick> [reason]", "Remove a member and refuse them for good (moderators)."
+        "ban",
+        "/ban <nick> [reason]",
+        "Remove a member and refuse them for good (moderators).",
+        "Afterwards you are asked whether to cancel the group's open invites too, so the person "
+        "cannot ask again with one of them.",
     ),
     Command(
         "delete",
@@ -130,17 +147,26 @@ COMMANDS: tuple[Command, ...] = (
     Command("readonly", "/readonly on|off", "Only moderators may post while read-only is on."),
     Command("promote", "/promote <nick>", "Make a member a moderator (owner)."),
     Command("demote", "/demote <nick>", "Make a moderator a member again (owner)."),
-    Command("reports", "/reports", "List reports sent to the moderators of the current group."),
+    Command(
+        "reports",
+        "/reports",
+        "List reports sent to the moderators of the current group (moderators).",
+    ),
     Command("modlog", "/modlog", "The group's moderation log, the same for every member."),
     # Your data.
     Command("export", "/export <file>", "Write the current group's history to a plain-text file."),
-    Command("wipe", "/wipe", "Erase all peertui data on this computer (asks you to confirm)."),
+    Command(
+        "wipe",
+        "/wipe",
+        "Erase all peertui data on this computer (asks you to confirm).",
+        "If you own or moderate groups, you are told first what erasing means for them.",
+    ),
     Command("quit", "/quit", "Leave plain mode (your groups stay; Ctrl+D does the same)."),
 )
 
 BY_NAME = {command.name: command for command in COMMANDS}
-# /stop only means something during a grounding exercise; outside one it is harmless.
-ALIASES = {"exit": "quit", "q": "quit", "h": "help", "?": "help", "stop": "stop"}
+# /stop and /cancel only mean something during an exercise or a question; elsewhere harmless.
+ALIASES = {"exit": "quit", "q": "quit", "h": "help", "?": "help"}
 
 
 @dataclass(frozen=True)

@@ -406,6 +406,9 @@ class PlainSession:
     async def cmd_stop(self, argument: str) -> None:
         self.console.notice("Nothing to stop: no grounding exercise is running.")
 
+    async def cmd_cancel(self, argument: str) -> None:
+        self.console.notice("Nothing to cancel: no question is waiting for an answer.")
+
     async def cmd_plan(self, argument: str) -> None:
         action, _, rest = argument.partition(" ")
         if not action:
