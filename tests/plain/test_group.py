@@ -85,6 +85,9 @@ def test_message_typed_while_the_relay_is_down_is_sent_once_it_returns(plain_use
     assert guest.quit() == 0
     for user in (host, guest):
         assert len(message_lines(user, "robin", "typed while the relay was down")) == 1
+        # One line when the relay goes away and one when it is back, however long it took.
+        assert user.transcript.count("is not reachable; peertui keeps trying by itself.") == 1
+        assert user.transcript.count("Connected to the relay of Tuesday circle again.") == 1
 
 
 def test_deny_with_a_reason_and_leave(plain_user):
@@ -112,3 +115,49 @@ def test_deny_with_a_reason_and_leave(plain_user):
     guest.run("hello?", "!! You are not in a group yet")
     for user in (host, asker, guest):
         assert user.quit() == 0
+
+
+def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain_user, relay):
+    host = plain_user("host").ready()
+    host.run(f"/host Evening group {relay.url}", "-- Evening group is ready")
+    host.type("/invite")
+    token = host.expect(INVITE_LINE).group(1)
+
+    asker = plain_user("asker").ready()
+    # A damaged invite is refused before any question is asked.
+    asker.run("/join peertui:garbage", "!! That invite does not work")
+    # A command typed at the nickname question is not taken as a nickname.
+    asker.run(f"/join {token}", "?? Nickname to use in this group")
+    asker.run("/help", "!! /help is a command, not a nickname. Type a nickname, or /cancel.")
+    asker.run("kit", "-- Asked to join as 'kit'")
+    host.expect_exact("-- kit asks to join. Type /approve kit")
+    assert host.quit() == 0
+
+    # After a restart the request is announced again and /requests and /approve find it.
+    again = plain_user("host").ready()
+    again.expect_exact("-- kit asks to join. Type /approve kit")
+    again.type("/requests")
+    again.expect(r"\n  kit, id \w+, asked \d{4}-\d\d-\d\d \d\d:\d\d, no introduction\r\n")
+    again.run("/approve kit", "-- Approved kit in Evening group.")
+    asker.expect_exact("-- You are now a member of Evening group.")
+    asker.expect_exact("Group guidelines:")
+    asker.type("hello everyone")
+    again.expect_exact("kit: hello everyone")
+    # Printed means read: the current group shows no unread count.
+    again.type("/groups")
+    listed = again.expect(r"\n  1\. Evening group - ([^\r]*)\r\n").group(1)
+    assert "current" in listed and "unread" not in listed
+    again.run("/history 0", "!! Usage: /history [n], where n is how many messages (1 or more)")
+    asker.run("/leave", "?? Leave Evening group?")
+    asker.run("y", "-- You left Evening group.")
+    again.expect_exact("kit left.")
+    assert again.quit() == 0
+    assert asker.quit() == 0
+
+    assert "?? Nickname" not in asker.transcript.split("/join peertui:garbage")[1].split(token)[0]
+    assert "Asked to join as '/help'" not in asker.transcript
+    assert asker.transcript.count("You left") == 1
+    # The first line that interrupts the prompt comes with the reprint hint, once per run.
+    assert host.transcript.count("-- Tip: something arrived while you were at the prompt.") == 1
+    guidelines = asker.transcript.split("Group guidelines:")[1].split("\r\n> ")[0]
+    assert "\r\n\r\n" not in guidelines

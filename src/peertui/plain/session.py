@@ -221,9 +221,10 @@ class PlainSession:
         self._connection[group_id] = state
         where = self._where(group_id)
         name = self._name(group_id)
-        if state == CONNECTED:
-            again = " again" if before else ""
-            self.console.notice(f"{where}{detail or f'Connected to the relay of {name}{again}.'}")
+        if state == CONNECTED and before is None:
+            self.console.notice(f"{where}{detail or f'Connected to the relay of {name}.'}")
+        elif state == CONNECTED:
+            self.console.notice(f"{where}Connected to the relay of {name} again.")
         else:
             self.console.notice(
                 f"{where}The relay of {name} is not reachable; peertui keeps trying by itself."
