@@ -33,9 +33,16 @@ def test_crisis_lines_offline_for_named_and_configured_countries(plain_user, tmp
 
 def test_crisis_without_any_country_points_to_international_directories(plain_user):
     user = plain_user(offline=True).ready()
-    user.run("/crisis", "No country is set")
+    user.run(
+        "/crisis",
+        "No country is set: /crisis <code> shows a country, or set country in config.toml.",
+    )
+    user.expect_exact("findahelpline.com")
+    # A code that is no country is named as such, with the same fallbacks.
+    user.run("/crisis XX", "  XX is not a country code peertui knows.")
     user.expect_exact("findahelpline.com")
     assert user.quit() == 0
+    assert "Your country (XX)" not in user.transcript
 
 
 def test_ground_lists_the_five_exercises_and_paces_box_breathing(plain_user):
@@ -221,3 +228,46 @@ def test_wipe_asks_for_a_typed_word_then_erases_everything(plain_user, tmp_path)
     fresh.run("/plan", "6. Making my surroundings safer")
     assert "a warning sign" not in fresh.transcript
     assert fresh.quit() == 0
+
+
+def test_plan_edit_cancel_and_commands_are_not_entries_and_export_asks_first(plain_user, tmp_path):
+    user = plain_user(offline=True).ready()
+    user.type("/plan edit")
+    user.expect_exact("-- Step 1 of 6")
+    user.run("a first sign", "?? ")
+    user.run("/crisis GB", "!! Finish this step with an empty line, or /cancel.")
+    user.run("/cancel", "-- Edit cancelled; your safety plan is as it was.")
+    user.run("/plan", "6. Making my surroundings safer")
+    user.type("/plan edit")
+    user.expect_exact("-- Step 1 of 6")
+    user.type("the real sign")
+    user.type("/help")
+    user.expect_exact("!! Finish this step with an empty line, or /cancel.")
+    for _step in range(1, 7):
+        user.type("")
+    user.expect_exact("-- Safety plan saved")
+
+    exported = tmp_path / "plan.txt"
+    exported.write_text("keep me\n", encoding="utf-8")
+    user.run(f"/plan export {exported}", f"?? {exported} already exists. Replace it")
+    user.run("n", "-- Nothing was written.")
+    assert exported.read_text(encoding="utf-8") == "keep me\n"
+    user.run(f"/plan export {exported}", "Replace it with your safety plan? (y/n)")
+    user.run("y", f"-- Safety plan written to {exported}, readable only by you.")
+    user.run(f"/plan export {tmp_path}/no/such/folder/plan.txt", "!! ")
+    assert user.quit() == 0
+    text = exported.read_text(encoding="utf-8")
+    assert "the real sign" in text
+    assert "a first sign" not in text and "/help" not in text and "/crisis" not in text
+    assert exported.stat().st_mode & 0o777 == 0o600
+    assert "Traceback" not in user.transcript
+
+
+def test_wipe_tells_an_owner_what_it_means_for_their_group(plain_user):
+    user = plain_user().ready()
+    user.run("/host Quiet room", "-- Quiet room is ready")
+    user.type("/wipe")
+    user.expect_exact("-- You own Quiet room. After erasing")
+    user.expect_exact("?? This erases every group")
+    user.run("no", "-- Nothing was erased.")
+    assert user.quit() == 0
