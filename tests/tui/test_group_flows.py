@@ -13,10 +13,10 @@ from peertui.core.events import JoinRequested
 from peertui.core.models import ACTIVE
 from peertui.tui.app import PeertuiApp
 from peertui.tui.screens.dialogs import ChoiceScreen, InviteScreen, ListScreen
-from peertui.tui.widgets.conversation import SystemLine
 from peertui.tui.screens.home import HomeScreen
 from peertui.tui.screens.host import HostScreen
 from peertui.tui.screens.join import JoinScreen
+from peertui.tui.widgets.conversation import SystemLine
 
 from .conftest import PASSPHRASE, wait_for, wait_until
 from .screen_text import screen_text

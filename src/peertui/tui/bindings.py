@@ -27,15 +27,15 @@ APP = [
     ),
 ]
 
-# Short labels so the whole row fits in 80 columns; the palette (ctrl+p) names them in full.
+# Short labels so the whole row fits in 80 columns; the palette (ctrl+p) shows the tooltip.
 HOME = [
     Binding("f4", "host", "Host", id="peertui.host"),
     Binding("f5", "join", "Join", id="peertui.join"),
     Binding("f6", "invite", "Invite", id="peertui.invite"),
     Binding("f7", "search", "Search", id="peertui.search"),
     Binding("f8", "settings", "Settings", id="peertui.settings"),
-    Binding("f9", "requests", "Requests", id="peertui.requests"),
-    Binding("f10", "modlog", "Mod log", id="peertui.modlog"),
+    Binding("f9", "requests", "Requests", tooltip="Join requests", id="peertui.requests"),
+    Binding("f10", "modlog", "Log", tooltip="Moderation log", id="peertui.modlog"),
     Binding("f11", "reports", "Reports", id="peertui.reports"),
 ]
 

@@ -12,7 +12,7 @@ from peertui.tui import bindings
 def _palette_entries() -> list[tuple[str, str, str]]:
     """(title, where, action) for every binding; `where` is "app" or "home"."""
     entries = [(b.description, "app", b.action) for b in bindings.APP]
-    entries += [(b.description, "home", b.action) for b in bindings.HOME]
+    entries += [(b.tooltip or b.description, "home", b.action) for b in bindings.HOME]
     entries += [
         (b.description, "home", b.action.removeprefix("screen.")) for b in bindings.MESSAGES
     ]

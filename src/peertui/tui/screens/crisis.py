@@ -13,7 +13,10 @@ from peertui.wellbeing import crisis
 
 
 class CrisisScreen(Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("ctrl+s", "remember_country", "Save as my country"),
+    ]
 
     def __init__(self, iso2: str | None = None) -> None:
         super().__init__()
@@ -55,3 +58,15 @@ class CrisisScreen(Screen):
             return
         self.show_country(code)
         event.input.value = ""
+        if self._iso2 != self.app.settings.country:
+            self.app.notify(
+                f"Showing {self._iso2}. Ctrl+S saves it as your country for next time.",
+                timeout=8,
+            )
+
+    def action_remember_country(self) -> None:
+        if not self._iso2:
+            return
+        self.app.settings.country = self._iso2
+        self.app.save_settings()
+        self.app.notify(f"{self._iso2} is now your country for crisis lines.")

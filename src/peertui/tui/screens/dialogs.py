@@ -58,6 +58,7 @@ class FormScreen(ModalScreen[dict | None]):
                         placeholder=field.placeholder,
                         id=f"field-{field.name}",
                         type="integer" if field.number else "text",
+                        select_on_focus=False,
                     )
             with Horizontal(classes="buttons"):
                 yield Button(self.submit_label, id="submit", variant="primary")

@@ -55,7 +55,9 @@ class FirstRunScreen(Screen):
         yield from footer_widgets()
 
     def on_mount(self) -> None:
-        self.query_one("#continue", Button).focus()
+        self.query_one("#continue", Button).focus(scroll_visible=False)
+        # Focusing the button must not scroll the welcome's first lines out of a small terminal.
+        self.call_after_refresh(self.query_one("#welcome").scroll_home, animate=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

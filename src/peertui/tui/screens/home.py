@@ -59,8 +59,11 @@ class HomeScreen(Screen):
             yield GroupList(id="groups")
             with Vertical(id="conversation-pane"):
                 yield MessageList(id="messages")
+                # Not select-on-focus: a letter redirected here must not be replaced by the next.
                 yield Input(
-                    placeholder="Message — Enter sends · Shift+Tab acts on messages", id="composer"
+                    placeholder="Message — Enter sends · Shift+Tab acts on messages · /help",
+                    id="composer",
+                    select_on_focus=False,
                 )
             yield MembersPanel(id="members")
         yield from footer_widgets()

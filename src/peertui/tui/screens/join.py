@@ -14,6 +14,11 @@ from peertui.tui.nicknames import random_nickname
 from peertui.tui.widgets.footer import footer_widgets
 
 
+def accept_label(ticked: bool) -> str:
+    # The checkbox's own glyph looks the same either way (only its colour changes).
+    return f"{'[x]' if ticked else '[ ]'} I have read and accept these guidelines"
+
+
 class JoinScreen(ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""
 
@@ -34,7 +39,7 @@ class JoinScreen(ModalScreen[str | None]):
             yield Input(id="join-intro")
             yield Label("Guidelines:")
             yield Static(DEFAULT_GUIDELINES, id="join-guidelines", classes="guidelines")
-            yield Checkbox("I have read and accept these guidelines", id="join-accept")
+            yield Checkbox(accept_label(False), id="join-accept")
             yield Static("", id="join-status", classes="status-line")
             with Horizontal(classes="buttons"):
                 yield Button("Ask to join (Ctrl+S)", id="join", variant="primary")
@@ -46,7 +51,35 @@ class JoinScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if event.input.id == "join-invite" and not self._check_invite():
+            return
         self.focus_next()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = accept_label(event.value)
+
+    def _say(self, text: str, severity: str = "information") -> None:
+        status = self.query_one("#join-status", Static)
+        status.update(text)
+        status.scroll_visible()
+        if severity != "information":
+            self.app.notify(text, severity=severity)
+
+    def _check_invite(self) -> bool:
+        """Is the invite whole? Checked before anything else is asked."""
+        from peertui.core.errors import PeertuiError
+
+        if self.app.engine is None:
+            return True  # checked again when the request is sent
+        invite = self.query_one("#join-invite", Input).value.strip()
+        try:
+            relay = self.app.engine.check_invite(invite)
+        except PeertuiError as exc:
+            self._say(str(exc), "warning")
+            self.query_one("#join-invite", Input).focus()
+            return False
+        self._say(f"The invite is whole; it points to the relay {relay}.")
+        return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -66,20 +99,19 @@ class JoinScreen(ModalScreen[str | None]):
         problem = ""
         if not invite.startswith("peertui:"):
             problem = "Paste the whole invite; it starts with peertui:."
+        elif not self._check_invite():
+            return
         elif not nick:
             problem = "Choose a nickname (or press Another for a random one)."
         elif not self.query_one("#join-accept", Checkbox).value:
             problem = "Please read the guidelines and tick the box to accept them."
         if problem:
-            status = self.query_one("#join-status", Static)
-            status.update(problem)
-            status.scroll_visible()
-            self.app.notify(problem, severity="warning")
+            self._say(problem, "warning")
             return
         if self.app.engine is None:
             self.app.notify("Your history is still opening; try again in a moment.")
             return
-        self.query_one("#join-status", Static).update("Sending your request…")
+        self._say("Contacting the relay and sending your request…")
         self.query_one("#join", Button).disabled = True
         self.send_request(
             invite,

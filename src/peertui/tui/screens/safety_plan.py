@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from peertui.paths import make_private_dir
 from peertui.tui.widgets.footer import footer_widgets
 from peertui.wellbeing import safety_plan
 
@@ -99,17 +100,41 @@ class SafetyPlanScreen(Screen):
     def action_export(self) -> None:
         if self.plan is None:
             return
-        exports = self.app.paths.exports_dir
-        path = exports / f"safety-plan-{datetime.now():%Y-%m-%d}.txt"
+        path = self.app.paths.exports_dir / f"safety-plan-{datetime.now():%Y-%m-%d}.txt"
+        if path.exists():
+            from peertui.tui.screens.dialogs import ChoiceScreen
+
+            def answered(choice: str | None) -> None:
+                if choice == "replace":
+                    self._export(path, overwrite=True)
+
+            self.app.push_screen(
+                ChoiceScreen(
+                    "Replace the earlier export?",
+                    f"{path} already exists.",
+                    [("keep", "Keep it"), ("replace", "Replace it")],
+                ),
+                answered,
+            )
+            return
+        self._export(path)
+
+    def _export(self, path, overwrite: bool = False) -> None:
+        from peertui.core.errors import PeertuiError
+
         try:
-            exports.mkdir(parents=True, exist_ok=True)
-            text = "\n".join(safety_plan.format_lines(self.plan, self._lang())) + "\n"
-            path.write_text(text, encoding="utf-8")
-            path.chmod(0o600)
+            make_private_dir(path.parent)
+            written = self.app.engine.export_safety_plan(path, self._lang(), overwrite=overwrite)
         except OSError as exc:
             self.app.notify(f"Could not export the plan: {exc.strerror or exc}.", severity="error")
             return
-        self.app.notify(f"Safety plan exported to {path} (plain text: keep it somewhere safe).")
+        except PeertuiError as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.app.notify(
+            f"Safety plan exported to {written} (plain text, readable only by you: keep it "
+            "somewhere safe)."
+        )
 
 
 class EditStepScreen(ModalScreen[list[str] | None]):

@@ -12,6 +12,11 @@ from peertui.config import PROXY_SCHEMES
 from peertui.tui.widgets.footer import footer_widgets
 
 
+def on_off(value: bool) -> str:
+    # The switch shows its state by colour and position only; say it in a word too.
+    return "On" if value else "Off"
+
+
 class SettingsScreen(Screen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save")]
 
@@ -29,9 +34,8 @@ class SettingsScreen(Screen):
             )
             with Horizontal(classes="inline"):
                 yield Switch(settings.reduced_motion, id="set-motion")
-                yield Label(
-                    "Reduced motion: no animation, no blinking cursor, still breathing guide"
-                )
+                yield Label(on_off(settings.reduced_motion), id="set-motion-state")
+            yield Label("Reduced motion: no animation, no blinking cursor, still breathing guide")
             yield Label("Keep history for how many days (0 keeps it until you delete it):")
             yield Input(str(settings.history_retention_days), type="integer", id="set-retention")
             yield Label(
@@ -46,6 +50,12 @@ class SettingsScreen(Screen):
                 yield Button("Save (Ctrl+S)", id="save", variant="primary")
                 yield Button("Back", id="back")
         yield from footer_widgets()
+
+    def on_mount(self) -> None:
+        self.query_one("#set-theme", Select).focus()
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.query_one("#set-motion-state", Label).update(on_off(event.value))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "set-theme" and isinstance(event.value, str):

@@ -20,11 +20,11 @@ class SafetyKeys(Static):
         for binding in bindings.APP:
             key = keymap.get(binding.id, binding.key).split(",")[0]
             parts.append(f"{key.upper()} {binding.description.lower()}")
-        parts.append("ctrl+p all actions")
+        parts.append("ctrl+p more")
         self.update("  " + " · ".join(parts))
 
 
 def footer_widgets() -> ComposeResult:
     with Vertical(id="bottom"):
         yield SafetyKeys(id="safety-keys")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)

@@ -17,8 +17,9 @@ def describe_group(group, waiting: int = 0) -> str:
         status = group.state
     else:
         status = group.connection
-    lines = [group.name, f"  {group.role + ', ' if group.role else ''}{status}"]
-    # Counts on lines of their own so a narrow sidebar never wraps them mid-phrase.
+    lines = [group.name, f"  {group.role}"] if group.role else [group.name]
+    # One fact per line so a narrow sidebar never wraps them mid-phrase.
+    lines.append(f"  {status}")
     if group.unread:
         lines.append(f"  {group.unread} unread")
     if waiting:
