@@ -204,6 +204,33 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
             composer = app.screen.query_one("#composer")
             assert composer.has_focus and composer.value == "half a sentence"
             assert any("please keep it short" in n.message for n in app._notifications)
+
+            # A member has no moderator keys: "w" on the conversation is just a letter.
+            composer.value = ""
+            messages.focus()
+            await pilot.press("w")
+            assert isinstance(app.screen, HomeScreen)
+            assert composer.has_focus and composer.value == "w"
+            assert "f9 Requests" not in screen_text(app)
+            await pilot.press("f9")
+            assert any("owner and moderators" in n.message for n in app._notifications)
+            composer.value = ""
+
+            # Slow mode (Carol posted moments ago): the message waits, shown so in words; it
+            # never comes back to the box.
+            await owner.set_slowmode(group.group_id, 600)
+            await wait_for(
+                pilot,
+                lambda: app.engine.group(group.group_id).slowmode_seconds == 600,
+                what="slow mode to arrive",
+            )
+            await pilot.press(*"slow words", "enter")
+            await wait_for(
+                pilot,
+                lambda: "slow words (waiting to send)" in screen_text(app),
+                what="the message shown as waiting",
+            )
+            assert composer.value == ""
     finally:
         await owner.close()
 

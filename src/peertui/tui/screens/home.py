@@ -106,6 +106,11 @@ class HomeScreen(Screen):
         self.query_one("#composer", Input).focus()
 
     def on_key(self, event) -> None:
+        if event.key in self._moderator_keys() and not self._is_moderator():
+            # The key is hidden for members; pressing it anyway gets an answer, not silence.
+            event.stop()
+            self.app.notify(NOT_A_MODERATOR, severity="warning")
+            return
         focused = self.focused
         if not isinstance(focused, GroupList | MembersPanel | MessageList):
             return
@@ -118,6 +123,15 @@ class HomeScreen(Screen):
         composer = self.query_one("#composer", Input)
         composer.focus()
         composer.insert_text_at_cursor(event.character)
+
+    def _moderator_keys(self) -> set[str]:
+        keymap = self.app.settings.keybindings
+        return {
+            key.strip()
+            for binding in bindings.HOME
+            if binding.action in bindings.MODERATOR_ACTIONS
+            for key in keymap.get(binding.id, binding.key).split(",")
+        }
 
     def _is_moderator(self) -> bool:
         group = self.group()
