@@ -161,3 +161,23 @@ def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain
     assert host.transcript.count("-- Tip: something arrived while you were at the prompt.") == 1
     guidelines = asker.transcript.split("Group guidelines:")[1].split("\r\n> ")[0]
     assert "\r\n\r\n" not in guidelines
+
+
+def test_profile_thanks_and_the_current_group_survives_a_restart(plain_user, relay):
+    host, guest = start_pair(plain_user, relay.url)
+    guest.run(
+        "/profile they/them | here for the Tuesday chats",
+        "Your profile in Tuesday circle is updated",
+    )
+    host.type("glad you are here")
+    number = guest.expect(r"#(\d+) host: glad you are here").group(1)
+    guest.run(f"/thanks {number}", f"Thanked the author of message #{number}.")
+    host.expect_exact("-- robin thanked host for a message.")
+    host.run("/members", "robin (member, they/them) id")
+    host.expect_exact("- here for the Tuesday chats")
+    # A second group becomes current; after a restart it is still the current one.
+    host.run(f"/host Second room {relay.url}", "-- Second room is ready")
+    assert host.quit() == 0
+    again = plain_user("host").ready()
+    again.expect_exact("-- Current group: Second room.")
+    assert again.quit() == 0

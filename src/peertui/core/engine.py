@@ -351,6 +351,15 @@ class Engine:
         gid = self._session(group_id).group_id if group_id else None
         return self.store.search(query, gid)
 
+    def remember_current_group(self, group_id: str | None) -> None:
+        """The group a front-end shows, so the next start opens it again."""
+        self.store.put("current_group", group_id)
+
+    def last_group(self) -> str | None:
+        """The group shown last time, if it still exists here."""
+        group_id = self.store.get("current_group")
+        return group_id if group_id in self._groups else None
+
     def save_draft(self, group_id: str, text: str) -> None:
         """Keep an unsent draft (encrypted, on this device); it is never sent by itself."""
         key = f"draft:{self._session(group_id).group_id}"

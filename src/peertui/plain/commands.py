@@ -78,6 +78,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("nick", "/nick <name>", "Change your nickname in the current group."),
     Command("members", "/members", "List the members of the current group."),
     Command(
+        "profile",
+        "/profile <pronouns> | <a line about you>",
+        "Set your pronouns and a short line about you, shown in /members of this group only.",
+    ),
+    Command("thanks", "/thanks <n>", "Thank the author of message n (they see that you did)."),
+    Command(
         "requests",
         "/requests",
         "List the people waiting to join the groups you moderate (moderators).",

@@ -52,15 +52,24 @@ class PlainSession:
         self.console = console
         self.reader = reader
         self.book = MessageBook()
-        self.current: str | None = None
+        self._current: str | None = None
         self._connection: dict[str, str] = {}
         # A request can reach us twice (announced at start-up, then replayed by the relay).
         self._announced_requests: set[str] = set()
         engine.subscribe(self.on_event)
-        # The current group lives only as long as this run: the engine has no place to keep it.
-        active = [g for g in engine.groups() if g.state == "active"]
-        if active:
-            self.current = active[0].group_id
+        # The group current last time comes back; otherwise the first active one.
+        active = [g.group_id for g in engine.groups() if g.state == "active"]
+        last = engine.last_group()
+        self._current = last if last in active else (active[0] if active else None)
+
+    @property
+    def current(self) -> str | None:
+        return self._current
+
+    @current.setter
+    def current(self, group_id: str | None) -> None:
+        self._current = group_id
+        self.engine.remember_current_group(group_id)
 
     # ----------------------------------------------------------------------- the main loop
 
@@ -542,6 +551,20 @@ class PlainSession:
         await self.engine.set_nick(self._group(), self._need(argument, "/nick <name>"))
         self.console.notice(f"You are now '{argument}' in {self._name(self._group())}.")
 
+    async def cmd_profile(self, argument: str) -> None:
+        pronouns, _, intro = self._need(
+            argument, "/profile <pronouns> | <a line about you>"
+        ).partition("|")
+        await self.engine.set_profile(self._group(), pronouns.strip(), intro.strip())
+        self.console.notice(
+            f"Your profile in {self._name(self._group())} is updated; /members shows it."
+        )
+
+    async def cmd_thanks(self, argument: str) -> None:
+        group_id, msg_id = self._message_by_number(argument.strip(), "/thanks <n>")
+        await self.engine.thank(group_id, msg_id)
+        self.console.notice(f"Thanked the author of message #{argument.strip().lstrip('#')}.")
+
     async def cmd_members(self, argument: str) -> None:
         from datetime import datetime
 
@@ -556,7 +579,8 @@ class PlainSession:
                 )
             if member.is_me:
                 parts.append("you")
-            self.console.output(f"{member.nick} ({', '.join(parts)}) id {member.member_id}")
+            about = f" - {member.intro}" if member.intro else ""
+            self.console.output(f"{member.nick} ({', '.join(parts)}) id {member.member_id}{about}")
 
     async def cmd_approve(self, argument: str) -> None:
         who = self._need(argument, "/approve <nick>")
