@@ -104,6 +104,11 @@ async def test_report_reaches_moderators_only_and_reporter_stays_unknown(circle)
         assert report.text == message.text
     await asyncio.sleep(1.0)
     assert not any(isinstance(e, ReportReceived) for e in alder.events + briar.events)
+    report_id = owner.engine.reports(gid)[0].report_id
+    owner.engine.dismiss_report(gid, report_id)
+    assert owner.engine.reports(gid) == [] and len(mod.engine.reports(gid)) == 1
+    with pytest.raises(NotAllowed):
+        briar.engine.reports(gid)
     alder_knows = repr(alder.engine.store.list_groups()) + repr(alder.events)
     assert "report 7731" not in alder_knows
     assert session(alder, gid).reports() == []
@@ -172,6 +177,8 @@ async def test_moderation_log_reads_the_same_on_every_client(circle):
     await mod.engine.warn(gid, "alder", "please use content warnings")
     warned = await alder.wait_for(lambda e: isinstance(e, Warned))
     assert warned.reason == "please use content warnings"
+    assert [reason for _ts, reason in alder.engine.my_warnings(gid)] == ["please use content warnings"]
+    assert owner.engine.my_warnings(gid) == []
     await owner.engine.mute(gid, "briar", "10m", "heated thread")
     await owner.engine.set_readonly(gid, True)
     await owner.engine.set_readonly(gid, False)
@@ -217,7 +224,10 @@ async def test_received_harmful_messages_fold_with_a_reason_and_content_warnings
     assert received["my week was hard"].cw == "hospital"
     assert "fold" not in received["my week was hard"].extra
     alder.engine.ignore_member(gid, "briar")
+    alder.engine.ignore_word("spoilers")
     assert alder.engine.is_hidden(received["my week was hard"]) == "you hid this member"
+    members, words = alder.engine.hidden(gid)
+    assert [m.nick for m in members] == ["briar"] and words == ["spoilers"]
     assert owner.engine.is_hidden(owner.engine.history(gid)[-1]) == ""
 
 

@@ -542,6 +542,22 @@ class Engine:
         session.require_moderator()
         return session.reports()
 
+    def dismiss_report(self, group_id: str, report_id: str) -> None:
+        """A moderator has dealt with a report: it leaves this device's queue."""
+        session = self._session(group_id)
+        session.require_moderator()
+        before = len(session.state["reports"])
+        session.state["reports"] = [
+            r for r in session.state["reports"] if r["report_id"] != report_id
+        ]
+        if len(session.state["reports"]) == before:
+            raise NotFound("That report is not in the queue.")
+        session.save()
+
+    def my_warnings(self, group_id: str) -> list[tuple[int, str]]:
+        """Warnings moderators sent to me in this group: (time in ms, reason); private to me."""
+        return [(w["ts"], w["reason"]) for w in self._session(group_id).state.get("warnings", [])]
+
     def modlog(self, group_id: str) -> list[ModLogEntry]:
         return self._session(group_id).modlog()
 
@@ -569,6 +585,12 @@ class Engine:
         self.store.put(
             "ignored_members", [k for k in self.store.get("ignored_members", []) if k != item]
         )
+
+    def hidden(self, group_id: str) -> tuple[list[Member], list[str]]:
+        """What this device hides: members of this group, and words (in every group)."""
+        keys = set(self.store.get("ignored_members", []))
+        members = [m for m in self.members(group_id) if m.key in keys]
+        return members, list(self.store.get("ignored_words", []))
 
     def hide_message(self, group_id: str, msg_id: str) -> None:
         hidden = set(self.store.get("hidden_messages", []))

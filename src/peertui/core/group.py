@@ -137,6 +137,7 @@ class GroupSession:
         self._roster_lock = asyncio.Lock()
         self._pending: dict[bytes, list[RelayEvent]] = {}
         self._rekey_asked: dict[bytes, int] = {}
+        self._share_lock = asyncio.Lock()
 
     # ----- persistence -------------------------------------------------------------------
     @classmethod
@@ -719,7 +720,10 @@ class GroupSession:
             self.save()
             self._emit(JoinApproved(self.group_id, self.state["guidelines"]))
         elif kind == "warn" and is_mod:
-            self._emit(Warned(self.group_id, payloads.safe_line(body["reason"], 300)))
+            reason = payloads.safe_line(body["reason"], 300)
+            self.state.setdefault("warnings", []).append({"ts": item.ts, "reason": reason})
+            self.save()
+            self._emit(Warned(self.group_id, reason))
         elif (
             kind == "report"
             and self.roster is not None
@@ -823,14 +827,16 @@ class GroupSession:
         await self._pay_owed_shares()
 
     async def _pay_owed_shares(self) -> None:
-        owed = self.state.get("owed_shares", [])
-        while owed and self.outbound is not None:
-            key = b64d(owed[0])
-            if self.roster is not None and self.roster.is_member(key):
-                blob = seal_share(self.identity, self.outbound, key)
-                await self._send_direct(key, payloads.encode("share", blob=b64e(blob)))
-            owed.pop(0)
-            self.save()
+        # One payer at a time: a send and a reconnect may both get here.
+        async with self._share_lock:
+            owed = self.state.get("owed_shares", [])
+            while owed and self.outbound is not None:
+                key = b64d(owed[0])
+                if self.roster is not None and self.roster.is_member(key):
+                    blob = seal_share(self.identity, self.outbound, key)
+                    await self._send_direct(key, payloads.encode("share", blob=b64e(blob)))
+                owed.pop(0)
+                self.save()
 
     async def send_direct_payload(self, key: bytes, inner: bytes) -> None:
         try:
