@@ -53,6 +53,8 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
         r"\(id \w+\): felt dismissive\r\n"
     )
     host.expect_exact("The message: remember to drink water")
+    host.run("/dismiss 1", "-- Report 1 dismissed")
+    host.run("/reports", "-- No reports.")
     # Members are told in words that reports are not theirs to read.
     robin.run("/reports", "!! Only the group's owner and moderators can do that.")
 
@@ -61,6 +63,7 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
         "/warn sam please keep it kind", "host (owner) warn sam (the reason went to them privately)"
     )
     sam.expect_exact("-- A moderator warned you: please keep it kind")
+    sam.run("/warnings", "a moderator warned you: please keep it kind")
 
     # Muted: the relay refuses sam's post; after /unmute it goes through.
     host.run("/mute sam 10 cooling off", "host (owner) mute sam until")

@@ -158,6 +158,12 @@ COMMANDS: tuple[Command, ...] = (
         "/reports",
         "List reports sent to the moderators of the current group (moderators).",
     ),
+    Command("dismiss", "/dismiss <n>", "Take report n off the list once dealt with (moderators)."),
+    Command(
+        "warnings",
+        "/warnings",
+        "The warnings moderators sent you in this group (only you see them).",
+    ),
     Command("modlog", "/modlog", "The group's moderation log, the same for every member."),
     # Your data.
     Command("export", "/export <file>", "Write the current group's history to a plain-text file."),

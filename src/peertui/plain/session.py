@@ -842,6 +842,27 @@ class PlainSession:
             self.console.output(f"The message: {report.text}")
             for context in report.context:
                 self.console.output(f"Before it: {context}")
+        if reports:
+            self.console.notice("/dismiss <n> takes a report you have dealt with off the list.")
+
+    async def cmd_dismiss(self, argument: str) -> None:
+        group_id = self._group()
+        reports = self.engine.reports(group_id)
+        text = self._need(argument, "/dismiss <n>").lstrip("#")
+        if not text.isdigit() or not 1 <= int(text) <= len(reports):
+            raise UsageError(f"There is no report {text}; /reports lists them with numbers.")
+        self.engine.dismiss_report(group_id, reports[int(text) - 1].report_id)
+        self.console.notice(f"Report {text} dismissed; the other reports are renumbered.")
+
+    async def cmd_warnings(self, argument: str) -> None:
+        from datetime import datetime
+
+        warnings = self.engine.my_warnings(self._group())
+        if not warnings:
+            self.console.notice("No moderator has warned you in this group.")
+        for ts, reason in warnings:
+            when = datetime.fromtimestamp(ts / 1000).strftime("%Y-%m-%d %H:%M")
+            self.console.output(f"{when} a moderator warned you: {reason}")
 
     async def cmd_modlog(self, argument: str) -> None:
         entries = self.engine.modlog(self._group())
