@@ -120,7 +120,7 @@ async def test_moderation_by_key(make_paths, relay):
             await app.screen.run_action("unhide")
             await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="unhide list")
             await pilot.pause()
-            assert "member: bob in circle" in screen_text(app)
+            assert "member: bob" in screen_text(app)
             await pilot.press("enter")
             await wait_for(
                 pilot, lambda: "bob: sorry about that" in screen_text(app), what="Bob shown again"

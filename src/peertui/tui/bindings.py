@@ -45,6 +45,7 @@ MESSAGES = [
     Binding("escape", "screen.focus_composer", "Back to typing", id="peertui.focus_composer"),
     Binding("enter", "screen.open_warning", "Open warning", show=False, id="peertui.open_warning"),
     Binding("pageup", "screen.older", "Older", show=False, id="peertui.older"),
+    Binding("t", "screen.thank", "Thank the author", show=False, id="peertui.thank"),
     Binding("r", "screen.report", "Report", show=False, id="peertui.report"),
     Binding("i", "screen.ignore", "Mute for me", show=False, id="peertui.ignore"),
     Binding("w", "screen.warn", "Warn", show=False, id="peertui.warn"),

@@ -20,6 +20,7 @@ def _palette_entries() -> list[tuple[str, str, str]]:
     entries.append(("Guidelines (moderators: edit)", "home", "guidelines"))
     entries.append(("Leave group", "home", "leave"))
     entries.append(("Change nickname", "home", "nick"))
+    entries.append(("Edit my profile (pronouns, a line about me)", "home", "profile"))
     entries.append(("Export conversation", "home", "export"))
     entries.append(("Add content warning to next message", "home", "content_warning"))
     entries.append(("Unhide a member or word you hid", "home", "unhide"))

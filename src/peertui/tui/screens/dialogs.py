@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
@@ -12,6 +13,9 @@ from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from peertui.tui.widgets.footer import footer_widgets
+
+# What `Engine.create_invite` gives by default.
+INVITE_DAYS, INVITE_USES = 7, 10
 
 
 @dataclass
@@ -162,8 +166,18 @@ class ListScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def clipboard_problem(app) -> str:
+    """Why Copy cannot reach a clipboard here ('' when the terminal should accept it)."""
+    if app.is_headless:
+        return "There is no terminal to copy to here."
+    if os.environ.get("TERM_PROGRAM") == "Apple_Terminal":
+        return "macOS Terminal does not let programs copy text."
+    return ""
+
+
 class InviteScreen(ModalScreen[None]):
-    """Shows an invite token: selectable text, and Copy when the terminal allows it."""
+    """Shows an invite token on lines of its own (no border to select by mistake), with how
+    long it lasts, and Copy when the terminal allows it."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
@@ -175,18 +189,25 @@ class InviteScreen(ModalScreen[None]):
         self.group_name, self.token = group_name, token
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog invite"):
             yield Label(f"Invite to {self.group_name}", classes="screen-title")
-            yield Label(
-                "Share this with someone you trust, privately. Anyone holding it can ask "
-                "to join; you approve each request (F9).",
+            yield Static(
+                f"Valid for {INVITE_DAYS} days and {INVITE_USES} uses; you approve each "
+                "person (F9). Share it privately, with someone you trust.",
                 classes="hint",
             )
             yield TextArea(self.token, read_only=True, soft_wrap=True, id="invite-token")
+            yield Static(self._copy_hint(), id="invite-copy", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Copy (Ctrl+Y)", id="copy", variant="primary")
                 yield Button("Close", id="close")
         yield from footer_widgets()
+
+    def _copy_hint(self) -> str:
+        problem = clipboard_problem(self.app)
+        if problem:
+            return f"Copying is not available: {problem} Select the invite above with the mouse."
+        return "Ctrl+Y copies it; or select the invite above with the mouse."
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -197,7 +218,14 @@ class InviteScreen(ModalScreen[None]):
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.token)
-        self.app.notify("Invite copied (if your terminal allows copying; otherwise select it).")
+        problem = clipboard_problem(self.app)
+        if problem:
+            self.app.notify(
+                f"Copying is not available: {problem} Select the invite with the mouse instead.",
+                severity="warning",
+            )
+        else:
+            self.app.notify("Invite sent to your terminal's clipboard.")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,9 +19,10 @@ from peertui.core.models import ACTIVE
 from peertui.core.moderation import describe
 from peertui.tui import bindings, slash
 from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen, InviteScreen, ListScreen
+from peertui.tui.text import reflow, steady_width
 from peertui.tui.widgets.conversation import MessageList, SystemLine, describe_message
 from peertui.tui.widgets.footer import footer_widgets
-from peertui.tui.widgets.group_list import GroupList
+from peertui.tui.widgets.group_list import GroupList, group_status
 from peertui.tui.widgets.members import MembersPanel
 
 HISTORY_PAGE = 50
@@ -30,12 +31,17 @@ PANE_TITLES = {
     "groups": ("Groups", "Groups (focused: ↑↓ Enter opens)"),
     "messages": (
         "Conversation",
-        "Conversation (focused: ↑↓ choose · Enter opens · r report · i hide · Esc typing)",
+        "Conversation (focused: ↑↓ choose · Enter opens · t thanks · r report · i hide · "
+        "Esc typing)",
     ),
     "members": ("Members", "Members (focused)"),
     "composer": ("", "Message (focused: Enter sends · /help)"),
 }
 NOT_A_MODERATOR = "Only the group's owner and moderators can do that."
+
+
+def private_warning(reason: str) -> str:
+    return f"A moderator warned you privately: {reason}"
 
 
 def conversation_line(entry) -> str:
@@ -160,17 +166,11 @@ class HomeScreen(Screen):
         groups = self.engine.groups()
         if self.current is None and groups:
             active = [g for g in groups if g.state == ACTIVE] or groups
-            self.open_group(active[0].group_id)
+            self.open_group(self.engine.last_group() or active[0].group_id)
         else:
             self.refresh_groups()
-        self.set_status(
-            "Ready. "
-            + (
-                "Choose a group on the left."
-                if groups
-                else "No groups yet: F4 hosts one, F5 joins with an invite."
-            )
-        )
+        if not groups:
+            self.set_status("Ready. No groups yet: F4 hosts one, F5 joins with an invite.")
 
     def set_status(self, text: str) -> None:
         self.query_one("#status", Label).update(text)
@@ -200,16 +200,7 @@ class HomeScreen(Screen):
         group = self.group()
         if group is None:
             return
-        words = [f"{group.name}: you are {group.nick}"]
-        words.append(
-            "waiting for approval"
-            if group.state == "pending"
-            else "request declined"
-            if group.state == "denied"
-            else group.connection
-            if group.state == ACTIVE
-            else group.state
-        )
+        words = [f"{group.name}: you are {group.nick}", group_status(group)]
         if group.slowmode_seconds:
             words.append(f"slow mode {group.slowmode_seconds} s")
         if group.readonly:
@@ -222,6 +213,7 @@ class HomeScreen(Screen):
             self.engine.save_draft(self.current, composer.value)
             composer.value = ""
         self.current = group_id
+        self.engine.remember_current_group(group_id)
         if not composer.value:
             composer.value = self.engine.draft(group_id)
             self.engine.save_draft(group_id, "")
@@ -243,13 +235,19 @@ class HomeScreen(Screen):
         return "Your request to join was declined" + (f": {reason}" if reason else ".")
 
     def _conversation(self, group_id: str) -> list:
-        """The latest page of history with the moderation lines of the same period, by time."""
+        """The latest page of history with the moderation lines and the private warnings of
+        the same period, by time."""
         history = self.engine.history(group_id, limit=HISTORY_PAGE)
         since = history[0].ts if len(history) >= HISTORY_PAGE else 0
         lines = [
             SystemLine(conversation_line(entry), entry.ts)
             for entry in self.engine.modlog(group_id)
             if entry.ts >= since
+        ]
+        lines += [
+            SystemLine(private_warning(reason), ts)
+            for ts, reason in self.engine.my_warnings(group_id)
+            if ts >= since
         ]
         # Stable sort: at the same millisecond a message stays before the action on it.
         return sorted(history + lines, key=lambda item: item.ts)
@@ -322,16 +320,14 @@ class HomeScreen(Screen):
                         )
                     )
             case ev.Warned():
-                # Never a pop-up: it would take the keyboard mid-sentence.
-                warning = f"A moderator warned you privately: {event.reason}"
+                # Never a pop-up: it would take the keyboard mid-sentence. The notice is also
+                # a line in the conversation (see `note`), and comes back when it is rebuilt.
                 self.app.notify(
-                    f"{self._event_group_name(event)} — {warning}",
+                    f"{self._event_group_name(event)} — {private_warning(event.reason)}",
                     title="Warning from a moderator",
                     severity="warning",
                     timeout=30,
                 )
-                if here:
-                    messages.append(SystemLine(warning))
             case ev.ModAction():
                 if here:
                     messages.append(SystemLine(conversation_line(event.entry), event.entry.ts))
@@ -344,10 +340,20 @@ class HomeScreen(Screen):
                     timeout=10,
                 )
             case ev.Notice():
-                self.app.notify(event.text)
+                self.app.notify(
+                    event.text if here else f"{self._event_group_name(event)} — {event.text}"
+                )
             case ev.ErrorOccurred():
                 self.app.notify(event.text, severity="error", timeout=10)
                 self.set_status(event.text)
+
+    def note(self, text: str) -> None:
+        """Every notice is also a line in the conversation, so it can be read again after
+        the pop-up has gone."""
+        messages = self.query_one(MessageList)
+        last = messages.items[-1] if messages.items else None
+        if not (isinstance(last, SystemLine) and last.text == text):
+            messages.append(SystemLine(text))
 
     def _event_group_name(self, event: ev.Event) -> str:
         return self._name_of(event.group_id)
@@ -375,7 +381,7 @@ class HomeScreen(Screen):
         self.app.push_screen(
             ChoiceScreen(
                 "Please read this group's guidelines",
-                guidelines or "(This group has no written guidelines.)",
+                reflow(guidelines) or "(This group has no written guidelines.)",
                 [("accept", "I accept — open the conversation"), ("leave", "Leave the group")],
             ),
             answered,
@@ -451,6 +457,8 @@ class HomeScreen(Screen):
     def _send(self, text: str, tier: int, reason: str = "", cw: str = "") -> None:
         composer = self.query_one("#composer", Input)
         composer.value = ""
+        # Having just written, the person wants to see their message: back to the end.
+        self.query_one(MessageList).jump_to_end()
         cw, self.next_cw = cw or self.next_cw, ""
         self.send_message(self.current, text, cw)
         if tier >= 1:
@@ -748,7 +756,7 @@ class HomeScreen(Screen):
     def _target_nick(self) -> str:
         members = self.query_one(MembersPanel)
         if members.has_focus and members.highlighted_option is not None:
-            return str(members.highlighted_option.prompt).split(" ")[0]
+            return str(members.highlighted_option.prompt).split()[0]
         message = self.query_one(MessageList).selected_message()
         return message.nick if message is not None else ""
 
@@ -1011,7 +1019,9 @@ class HomeScreen(Screen):
         if group.role not in ("owner", "moderator"):
             self.app.push_screen(
                 ListScreen(
-                    f"Guidelines — {group.name}", [(None, group.guidelines or "(none written)")], ""
+                    f"Guidelines — {group.name}",
+                    [(None, reflow(group.guidelines) or "(none written)")],
+                    "",
                 )
             )
             return
@@ -1025,21 +1035,13 @@ class HomeScreen(Screen):
         )
 
     def action_unhide(self) -> None:
-        """Undo personal mutes: members and words hidden on this device only."""
-        if self.engine is None:
+        """Undo personal mutes in this group: members, and words hidden in every group."""
+        group = self._need_group()
+        if group is None:
             return
-        store = self.engine.store
-        nicks = {
-            m.key: f"{m.nick} in {g.name}"
-            for g in self.engine.groups()
-            if g.state == ACTIVE
-            for m in self.engine.members(g.group_id)
-        }
-        rows = [
-            (key, f"member: {nicks.get(key, 'someone no longer in your groups')}")
-            for key in store.get("ignored_members", [])
-        ]
-        rows += [(word, f"word: {word}") for word in store.get("ignored_words", [])]
+        members, words = self.engine.hidden(group.group_id)
+        rows = [(m.key, f"member: {m.nick}") for m in members]
+        rows += [(word, f"word: {word}") for word in words]
 
         def picked(item: str | None) -> None:
             if item:
@@ -1047,12 +1049,46 @@ class HomeScreen(Screen):
 
         self.app.push_screen(
             ListScreen(
-                "Unhide — what you hid for yourself",
+                f"Unhide — what you hid for yourself in {group.name}",
                 rows,
-                "You have not hidden anyone or any word.",
+                "You have not hidden anyone here or any word.",
                 "Enter shows it again.",
             ),
             picked,
+        )
+
+    def action_thank(self) -> None:
+        group = self._need_group()
+        message = self.query_one(MessageList).selected_message()
+        if group is None:
+            return
+        if message is None:
+            self.app.notify("Highlight a message first (Shift+Tab to the conversation).")
+            return
+        self.run_engine(
+            "thank", group.group_id, message.msg_id, done=f"You thanked {message.nick}."
+        )
+
+    def action_profile(self) -> None:
+        group = self._need_group()
+        if group is None:
+            return
+        me = next((m for m in self.engine.members(group.group_id) if m.is_me), None)
+        self._form(
+            f"Your profile in {group.name}",
+            [
+                Field("pronouns", "Pronouns (optional):", me.pronouns if me else ""),
+                Field("intro", "One line about you (optional):", me.intro if me else ""),
+            ],
+            lambda v: self.run_engine(
+                "set_profile",
+                group.group_id,
+                v["pronouns"],
+                v["intro"],
+                done="Your profile is updated.",
+            ),
+            "Save",
+            explanation="Shown next to your nickname in this group's members list only.",
         )
 
     def action_members(self) -> None:
@@ -1086,31 +1122,58 @@ class HomeScreen(Screen):
             self.app.notify(str(exc), severity="warning")
             return
         rows = [
-            (r.msg_id, f"{r.reported_nick}: {r.text}\n  reason: {r.reason or '(none given)'}")
+            (
+                r.report_id,
+                f"{r.reported_nick}: {steady_width(r.text)}\n  reason: {r.reason or '(none given)'}",
+            )
             for r in reports
         ]
 
-        def picked(msg_id: str | None) -> None:
-            if msg_id:
-                self._form(
-                    "Remove the reported message",
-                    [Field("reason", "Reason:")],
-                    lambda v: self.run_engine(
-                        "delete_message",
-                        group.group_id,
-                        msg_id,
-                        v["reason"],
-                        done="Message removed.",
-                    ),
-                    "Remove",
+        def remove(report) -> None:
+            self._form(
+                "Remove the reported message",
+                [Field("reason", "Reason (shown to everyone):")],
+                lambda v: self.run_engine(
+                    "delete_message",
+                    group.group_id,
+                    report.msg_id,
+                    v["reason"],
+                    done="Message removed.",
+                ),
+                "Remove",
+            )
+
+        def decided(report, choice: str | None) -> None:
+            if choice == "remove":
+                remove(report)
+            elif choice == "dismiss":
+                self.run_engine(
+                    "dismiss_report", group.group_id, report.report_id, done="Report dismissed."
                 )
+
+        def picked(report_id: str | None) -> None:
+            report = next((r for r in reports if r.report_id == report_id), None)
+            if report is None:
+                return
+            self.app.push_screen(
+                ChoiceScreen(
+                    f"Report about {report.reported_nick}'s message",
+                    f"{steady_width(report.text)}\n\nReason: {report.reason or '(none given)'}",
+                    [
+                        ("later", "Later"),
+                        ("remove", "Remove the message"),
+                        ("dismiss", "Dismiss the report"),
+                    ],
+                ),
+                lambda choice: decided(report, choice),
+            )
 
         self.app.push_screen(
             ListScreen(
                 f"Reports — {group.name}",
                 rows,
                 "No reports.",
-                "Enter removes the reported message.",
+                "Enter: remove the message or dismiss the report.",
             ),
             picked,
         )

@@ -65,13 +65,16 @@ class HostScreen(ModalScreen[str | None]):
         if self.app.engine is None:
             self.app.notify("Your history is still opening; try again in a moment.")
             return
-        self.query_one("#host-status", Static).update("Creating the group…")
+        relay = self.query_one("#host-relay", Input).value.strip() or None
+        self.query_one("#host-status", Static).update(
+            "Contacting the relay…" if relay else "Starting the relay on this computer…"
+        )
         self.query_one("#host", Button).disabled = True
         self.create_group(
             name,
             self.query_one("#host-nick", Input).value.strip() or "host",
             self.query_one("#host-guidelines", TextArea).text,
-            self.query_one("#host-relay", Input).value.strip() or None,
+            relay,
         )
 
     @work(exclusive=True)

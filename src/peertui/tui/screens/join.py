@@ -6,17 +6,20 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from peertui.core.moderation import DEFAULT_GUIDELINES
 from peertui.tui.nicknames import random_nickname
+from peertui.tui.text import reflow
 from peertui.tui.widgets.footer import footer_widgets
 
 
-def accept_label(ticked: bool) -> str:
-    # The checkbox's own glyph looks the same either way (only its colour changes).
-    return f"{'[x]' if ticked else '[ ]'} I have read and accept these guidelines"
+def accept_label(ticked: bool) -> Content:
+    # The checkbox's own glyph looks the same either way (only its colour changes). Plain
+    # content, not markup: "[x]" would otherwise be read as a style and vanish.
+    return Content(f"{'[x]' if ticked else '[ ]'} I have read and accept these guidelines")
 
 
 class JoinScreen(ModalScreen[str | None]):
@@ -38,7 +41,7 @@ class JoinScreen(ModalScreen[str | None]):
             yield Label("A line about you for the moderators (optional):")
             yield Input(id="join-intro")
             yield Label("Guidelines:")
-            yield Static(DEFAULT_GUIDELINES, id="join-guidelines", classes="guidelines")
+            yield Static(reflow(DEFAULT_GUIDELINES), id="join-guidelines", classes="guidelines")
             yield Checkbox(accept_label(False), id="join-accept")
             yield Static("", id="join-status", classes="status-line")
             with Horizontal(classes="buttons"):
@@ -61,7 +64,8 @@ class JoinScreen(ModalScreen[str | None]):
     def _say(self, text: str, severity: str = "information") -> None:
         status = self.query_one("#join-status", Static)
         status.update(text)
-        status.scroll_visible()
+        # After the new text is laid out, or a long problem's last lines stay out of view.
+        self.call_after_refresh(status.scroll_visible, animate=False)
         if severity != "information":
             self.app.notify(text, severity=severity)
 
@@ -111,7 +115,7 @@ class JoinScreen(ModalScreen[str | None]):
         if self.app.engine is None:
             self.app.notify("Your history is still opening; try again in a moment.")
             return
-        self._say("Contacting the relay and sending your request…")
+        self._say("Contacting the relay… (sending your request)")
         self.query_one("#join", Button).disabled = True
         self.send_request(
             invite,
@@ -129,9 +133,8 @@ class JoinScreen(ModalScreen[str | None]):
                 invite, nick, pronouns=pronouns, intro=intro, accepted_guidelines=DEFAULT_GUIDELINES
             )
         except PeertuiError as exc:
-            self.query_one("#join-status", Static).update(str(exc))
             self.query_one("#join", Button).disabled = False
-            self.app.notify(str(exc), severity="error")
+            self._say(str(exc), "error")
             return
         self.app.notify("Request sent — waiting for a moderator's approval.")
         self.dismiss(group.group_id)

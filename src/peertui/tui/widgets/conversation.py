@@ -16,6 +16,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from peertui.tui import bindings
+from peertui.tui.text import steady_width
 
 SELECTED = "▶ "
 UNSELECTED = "  "
@@ -29,24 +30,21 @@ class SystemLine:
 
 def describe_message(message, hidden_reason: str = "", opened: bool = False) -> Text:
     """A message as the person may see it here: folded, hidden or removed in words."""
+    nick, cw = steady_width(message.nick), steady_width(message.cw)
     if message.removed_reason is not None:
-        return Text(
-            f"{message.nick}: [removed by moderators: {message.removed_reason}]", style="dim"
-        )
+        return Text(f"{nick}: [removed by moderators: {message.removed_reason}]", style="dim")
     if hidden_reason:
-        return Text(f"{message.nick}: [hidden — {hidden_reason}]", style="dim")
+        return Text(f"{nick}: [hidden — {hidden_reason}]", style="dim")
     fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
     if fold and not opened:
-        return Text(f"{message.nick}: [folded — {fold} — Enter to open]", style="italic")
-    if message.cw and not opened:
-        return Text(
-            f"{message.nick}: [content warning: {message.cw} — Enter to open]", style="italic"
-        )
-    label = Text(f"{message.nick}: ", style="bold")
-    if message.cw:
-        label.append(f"[cw: {message.cw}] ", style="italic")
+        return Text(f"{nick}: [folded — {fold} — Enter to open]", style="italic")
+    if cw and not opened:
+        return Text(f"{nick}: [content warning: {cw} — Enter to open]", style="italic")
+    label = Text(f"{nick}: ", style="bold")
+    if cw:
+        label.append(f"[cw: {cw}] ", style="italic")
     suffix = " (waiting to send)" if message.seq <= 0 else ""
-    return label + Text(message.text + suffix)
+    return label + Text(steady_width(message.text) + suffix)
 
 
 class MessageList(OptionList):
@@ -64,7 +62,7 @@ class MessageList(OptionList):
     def render_item(self, item, index: int | None = None) -> Text:
         marker = SELECTED if index is not None and index == self.highlighted else UNSELECTED
         if isinstance(item, SystemLine):
-            return Text(marker) + Text(f"— {item.text}", style="italic")
+            return Text(marker) + Text(f"— {steady_width(item.text)}", style="italic")
         opened = item.msg_id in self.opened
         return Text(marker) + describe_message(item, self.hidden_reason(item), opened)
 
@@ -106,12 +104,9 @@ class MessageList(OptionList):
         if not isinstance(item, SystemLine) and self.find(item.msg_id) is not None:
             self.replace(item)
             return
-        # Someone reading further up keeps their place; everyone else follows the conversation.
-        following = (
-            not self.has_focus
-            or self.highlighted is None
-            or self.highlighted >= len(self.items) - 1
-        )
+        # Someone who moved the highlight up keeps their place (even after going back to
+        # typing) and is told what arrived below; only someone at the end follows along.
+        following = self.highlighted is None or self.highlighted >= len(self.items) - 1
         self.items.append(item)
         self.add_option(self._option(item, len(self.items) - 1))
         if following:
@@ -119,6 +114,11 @@ class MessageList(OptionList):
             self.scroll_end(animate=False)
         else:
             self._announce_below(self.unseen_below + 1)
+
+    def jump_to_end(self) -> None:
+        if self.items:
+            self.highlighted = len(self.items) - 1
+            self.scroll_end(animate=False)
 
     def prepend(self, older: list) -> None:
         highlighted = self.highlighted or 0

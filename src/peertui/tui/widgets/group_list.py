@@ -8,15 +8,20 @@ from textual.widgets.option_list import Option
 from peertui.core.models import PENDING
 
 
-def describe_group(group, waiting: int = 0) -> str:
+def group_status(group) -> str:
+    """The group's state in words; the sidebar and the status line both use this, so they
+    never disagree about the connection."""
     if group.state == PENDING:
-        status = "waiting for approval"
-    elif group.state == "denied":
-        status = "request declined"
-    elif group.state != "active":
-        status = group.state
-    else:
-        status = group.connection
+        return "waiting for approval"
+    if group.state == "denied":
+        return "request declined"
+    if group.state != "active":
+        return group.state
+    return group.connection
+
+
+def describe_group(group, waiting: int = 0) -> str:
+    status = group_status(group)
     lines = [group.name, f"  {group.role}"] if group.role else [group.name]
     # One fact per line so a narrow sidebar never wraps them mid-phrase.
     lines.append(f"  {status}")

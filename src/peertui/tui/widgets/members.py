@@ -1,4 +1,4 @@
-"""The members panel: nickname, role and mute state in words."""
+"""The members panel: nickname, pronouns, role, mute state and a line about them, in words."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import time
 
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from peertui.tui.text import steady_width
 
 
 def describe_member(member, now_ms: int | None = None) -> str:
@@ -17,7 +19,8 @@ def describe_member(member, now_ms: int | None = None) -> str:
         words.append("you")
     pronouns = f" ({member.pronouns})" if member.pronouns else ""
     extra = f" — {', '.join(words)}" if words else ""
-    return f"{member.nick}{pronouns}{extra}"
+    intro = f"\n  {steady_width(member.intro)}" if member.intro else ""
+    return f"{steady_width(member.nick)}{pronouns}{extra}{intro}"
 
 
 class MembersPanel(OptionList):
