@@ -5,6 +5,7 @@ last group opened again."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -164,10 +165,9 @@ async def test_palette_shows_the_remapped_key_and_crisis_country_is_saved(make_p
 def right_border_columns(app) -> set[int]:
     """Where each conversation row's right border sits, counted as a plain terminal would."""
     columns = set()
-    for line in screen_text(app).splitlines()[1:-4]:
-        pane = line.rsplit("│", 1)[0] if line.count("│") >= 2 else ""
-        if pane:
-            columns.add(naive_width(pane))
+    for line in screen_text(app).splitlines():
+        if line.count("│") >= 4:  # a row through both the groups pane and the conversation
+            columns.add(naive_width(line.rsplit("│", 1)[0]))
     return columns
 
 
@@ -209,9 +209,9 @@ async def test_group_followups(make_paths, relay):
             await bob.send(gid, f"family {FAMILY} and 漢字 here")
             await other_bob.send(gid, "the other bob")
             await wait_for(pilot, lambda: "the other bob" in screen_text(app), what="messages")
-            assert any(
-                line.startswith("bob~") for line in screen_text(app).replace("│", "\n").split()
-            ) or "bob~" in screen_text(app), "duplicate nicknames carry the ~abcd suffix"
+            assert re.search(r"bob~[0-9a-f]{4}: the other bob", screen_text(app)), (
+                "duplicate nicknames carry the ~abcd suffix"
+            )
 
             await pilot.resize_terminal(80, 24)
             await pilot.pause()
@@ -259,6 +259,7 @@ async def test_group_followups(make_paths, relay):
             # Profile from the palette action; the members panel shows it.
             await home.run_action("profile")
             await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what="profile")
+            await pilot.pause()
             await pilot.press(*"she/her", "tab", *"here most evenings", "ctrl+s")
             await wait_for(
                 pilot,
@@ -266,7 +267,7 @@ async def test_group_followups(make_paths, relay):
                     "alice (she/her)" in screen_text(app)
                     and "here most evenings" in screen_text(app)
                 ),
-                what="the profile in the members panel",
+                what=f"the profile in the members panel:\n{screen_text(app)}",
             )
             assert "bob (he/him)" in screen_text(app)
 
@@ -302,3 +303,54 @@ async def test_group_followups(make_paths, relay):
     finally:
         await bob.close()
         await other_bob.close()
+
+
+async def test_warnings_come_back_and_a_denial_gives_its_reason(make_paths, relay):
+    owner = await Engine.open(make_paths("owner"), PASSPHRASE)
+    app = PeertuiApp(make_paths("carol"))
+    try:
+        welcoming = await owner.host_group("welcoming", relay_url=relay.url, nick="owner")
+        closed = await owner.host_group("closed", relay_url=relay.url, nick="owner")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.engine is not None, what="the engine")
+            home = app.screen
+            for group in (welcoming, closed):
+                token = await owner.create_invite(group.group_id)
+                pending = await app.engine.join(token, "carol")
+                await wait_until(
+                    lambda g=group: owner.pending_requests(g.group_id), what="the request"
+                )
+                if group is welcoming:
+                    await owner.approve(group.group_id, "carol")
+                    await wait_until(
+                        lambda p=pending: app.engine.group(p.group_id).state == "active"
+                    )
+                    await owner.warn(group.group_id, "carol", "mind the guidelines")
+                    await wait_until(lambda: app.engine.my_warnings(welcoming.group_id))
+                else:
+                    await owner.deny(group.group_id, "carol", "this group is full")
+            await wait_for(
+                pilot,
+                lambda: app.engine.group(closed.group_id).state == "denied",
+                what="the denial",
+            )
+            home.open_group(closed.group_id)
+            await wait_for(
+                pilot,
+                lambda: (
+                    "declined: this" in screen_text(app) and "group is full" in screen_text(app)
+                ),
+                what=f"the reason in the conversation:\n{screen_text(app)}",
+            )
+            home.open_group(welcoming.group_id)  # rebuilt from history: the warning is back
+            await wait_for(
+                pilot,
+                lambda: any(
+                    isinstance(line, SystemLine)
+                    and line.text == "A moderator warned you privately: mind the guidelines"
+                    for line in home.query_one("#messages").items
+                ),
+                what="the warning rebuilt",
+            )
+    finally:
+        await owner.close()
