@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from peertui import __version__
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -28,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep all config and data in DIR (default: $PEERTUI_HOME or the platform's user dirs)",
     )
     parser.add_argument("--color", action="store_true", help="plain mode: use colour for prefixes")
+    parser.add_argument("--version", action="version", version=f"peertui {__version__}")
     return parser
 
 
