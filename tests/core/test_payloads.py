@@ -44,3 +44,16 @@ def test_zero_width_joiners_survive_so_emoji_sequences_and_scripts_stay_intact()
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
     assert clean_text(f"our {family} today") == f"our {family} today"
     assert safe_line(family) == family
+
+
+@pytest.mark.parametrize("lookalike", ["hоst", "ноѕт", "ｈｏｓｔ", "HOST"])
+def test_look_alike_nicknames_share_a_skeleton(lookalike):
+    from peertui.core.payloads import nick_skeleton
+
+    assert nick_skeleton(lookalike) == nick_skeleton("host")
+
+
+def test_mixed_alphabet_nicknames_are_refused():
+    with pytest.raises(InvalidInput, match="one alphabet"):
+        clean_nick("hоst")  # Cyrillic о
+    assert clean_nick("ｈｏｓｔ") == "host"  # full-width letters are folded to ordinary ones

@@ -13,6 +13,9 @@ from peertui.core.crypto import CryptoError, InboundSessions
 from peertui.core.encoding import b64d, b64e
 from peertui.core.errors import InvalidInput, NotAllowed, RelayProblem
 from peertui.core.events import (
+    JoinApproved,
+    JoinDenied,
+    JoinRequested,
     MemberLeft,
     MessageQueued,
     MessageRemoved,
@@ -177,7 +180,9 @@ async def test_moderation_log_reads_the_same_on_every_client(circle):
     await mod.engine.warn(gid, "alder", "please use content warnings")
     warned = await alder.wait_for(lambda e: isinstance(e, Warned))
     assert warned.reason == "please use content warnings"
-    assert [reason for _ts, reason in alder.engine.my_warnings(gid)] == ["please use content warnings"]
+    assert [reason for _ts, reason in alder.engine.my_warnings(gid)] == [
+        "please use content warnings"
+    ]
     assert owner.engine.my_warnings(gid) == []
     await owner.engine.mute(gid, "briar", "10m", "heated thread")
     await owner.engine.set_readonly(gid, True)
@@ -258,3 +263,47 @@ async def test_safety_plan_export_is_private_and_never_overwrites_silently(circl
         alder.engine.export_safety_plan(tmp_path / "no-such-folder" / "plan.txt")
     with pytest.raises(InvalidInput, match="does not work: .*\\.$"):
         alder.engine.check_invite("peertui:AAAA")
+
+
+async def test_a_request_declined_by_one_moderator_cannot_be_approved_by_another(circle, tmp_path):
+    gid, owner, mod, alder, briar = circle
+    invite = await owner.engine.create_invite(gid)
+    newcomer = await Person.open(tmp_path / "eve")
+    try:
+        await newcomer.engine.join(invite, "eve")
+        for moderator in (owner, mod):
+            await moderator.wait_for(
+                lambda e: isinstance(e, JoinRequested) and e.request.nick == "eve"
+            )
+        await mod.engine.deny(gid, "eve", "not a good fit right now")
+        await owner.wait_for(lambda e: isinstance(e, Notice) and "declined eve" in e.text)
+        assert owner.engine.pending_requests(gid) == []
+        denied = await newcomer.wait_for(lambda e: isinstance(e, JoinDenied))
+        assert denied.reason == "not a good fit right now"
+    finally:
+        await newcomer.engine.close()
+
+
+async def test_a_later_member_reads_the_same_log_with_names_and_reasons(circle, tmp_path):
+    gid, owner, mod, alder, briar = circle
+    await owner.engine.mute(gid, "briar", "10m", "cooling off")
+    invite = await owner.engine.create_invite(gid)
+    late = await Person.open(tmp_path / "late")
+    try:
+        await late.engine.join(invite, "late")
+        await owner.wait_for(lambda e: isinstance(e, JoinRequested) and e.request.nick == "late")
+        await owner.engine.approve(gid, "late")
+        await late.wait_for(lambda e: isinstance(e, JoinApproved))
+        last = owner.engine.modlog(gid)[-1].index
+        for person in (late, alder):
+            await wait_until(
+                lambda p=person: p.engine.modlog(gid) and p.engine.modlog(gid)[-1].index == last,
+                what="the log to arrive",
+            )
+        owner_log = [describe(e) for e in owner.engine.modlog(gid)]
+        assert [describe(e) for e in late.engine.modlog(gid)] == owner_log
+        assert [describe(e) for e in alder.engine.modlog(gid)] == owner_log
+        assert any("muted briar" in line and "cooling off" in line for line in owner_log)
+        assert any("admitted late" in line for line in owner_log)
+    finally:
+        await late.engine.close()

@@ -73,7 +73,7 @@ async def test_wipe_leaves_nothing_behind(relay, tmp_path, closing):
     gid, (host, member) = await form_group(relay.url, tmp_path, ["host", "linden"])
     closing.append(host)
     await member.engine.send(gid, "something to forget")
-    exported = member.engine.export(gid, member.engine.paths.exports_dir / "history.txt")
+    _path, exported = member.engine.export(gid, member.engine.paths.exports_dir / "history.txt")
     assert exported >= 1
     leftovers = await member.engine.wipe()
     assert leftovers == []

@@ -41,7 +41,7 @@ from peertui.core.moderation import (
 )
 from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
 from peertui.core.roster import MEMBER, MODERATOR, genesis
-from peertui.core.store import Message, Store, wipe
+from peertui.core.store import Message, Store, StoreError, wipe
 from peertui.paths import Paths, write_private_file
 
 if TYPE_CHECKING:
@@ -250,6 +250,8 @@ class Engine:
         ):
             raise InvalidInput("You are already in (or waiting to join) this group.")
         nick = payloads.clean_nick(nick)
+        earlier = self._groups.get(parsed.group_id)
+        earlier_name = earlier.state["name"] if earlier is not None and earlier.roster else ""
         identity = Identity.generate()
         request = payloads.encode(
             "join",
@@ -270,7 +272,7 @@ class Engine:
                 raise RelayProblem(f"The join request was not accepted: {exc}") from None
         state = GroupSession.new_state(
             group_id=parsed.group_id,
-            name="unnamed group (waiting for approval)",
+            name=earlier_name or "unnamed group (waiting for approval)",
             relay_url=parsed.relay_url,
             nick=nick,
             identity=identity,
@@ -301,6 +303,7 @@ class Engine:
         session = self._active(group_id)
         session.require_moderator()
         request = session.find_request(who)
+        await session.ensure_still_pending(request)
         await session.admit(request)
         return next(m for m in session.members() if m.key == request["key"])
 
@@ -308,6 +311,7 @@ class Engine:
         session = self._active(group_id)
         session.require_moderator()
         request = session.find_request(who)
+        await session.ensure_still_pending(request)
         sealed = joinbox.seal_request(
             b64d(request["secret"]),
             session.group_id,
@@ -319,6 +323,9 @@ class Engine:
             raise RelayProblem(f"Could not deny the request: {exc}") from None
         session.state["join_requests"].pop(request["request_id"], None)
         session.save()
+        await session.tell_moderators(
+            payloads.encode("request_closed", request_id=request["request_id"])
+        )
 
     async def send(self, group_id: str, text: str, cw: str = "") -> Message:
         session = self._session(group_id)
@@ -386,12 +393,14 @@ class Engine:
     async def set_nick(self, group_id: str, nick: str) -> None:
         session = self._session(group_id)
         nick = payloads.clean_nick(nick)
+        looks = payloads.nick_skeleton(nick)
         taken = [
-            m for m in session.members() if not m.is_me and m.nick.casefold() == nick.casefold()
+            m for m in session.members() if not m.is_me and payloads.nick_skeleton(m.nick) == looks
         ]
         if taken:
             raise InvalidInput(
-                f"Someone in this group is already called {nick}; pick another nickname."
+                f"Someone in this group is already called {taken[0].nick}, which looks the same; "
+                "pick another nickname."
             )
         session.state["nick"] = nick
         await self._publish_profile(session)
@@ -618,6 +627,17 @@ class Engine:
     def save_safety_plan(self, plan: SafetyPlan) -> None:
         self.store.put("safety_plan", plan.to_dict())
 
+    @staticmethod
+    def _export_target(path: str | Path, overwrite: bool) -> Path:
+        target = Path(path).expanduser().absolute()
+        if target.exists() and not overwrite:
+            raise InvalidInput(
+                f"{target} already exists; choose another name or confirm replacing it."
+            )
+        if not target.parent.is_dir():
+            raise InvalidInput(f"The folder {target.parent} does not exist.")
+        return target
+
     def export_safety_plan(
         self, path: str | Path, lang: str = "en", overwrite: bool = False
     ) -> Path:
@@ -638,8 +658,14 @@ class Engine:
             raise InvalidInput(f"Could not write {target}: {exc.strerror or exc}.") from None
         return target
 
-    def export(self, group_id: str, path: str | Path) -> int:
-        return self.store.export_group(self._session(group_id).group_id, Path(path))
+    def export(self, group_id: str, path: str | Path, overwrite: bool = False) -> tuple[Path, int]:
+        """Write a group's history as a readable text file the person asked for."""
+        target = self._export_target(path, overwrite)
+        try:
+            count = self.store.export_group(self._session(group_id).group_id, target)
+        except StoreError as exc:
+            raise InvalidInput(str(exc)) from None
+        return target, count
 
     async def wipe(self) -> list[str]:
         for session in list(self._groups.values()):

@@ -85,8 +85,8 @@ log = logging.getLogger(__name__)
 
 MEMBERSHIP_POLL_SECONDS = (0.3, 0.6, 1.2, 2.5, 5.0)
 MAX_PENDING_PER_SENDER = 200
-GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines"}
-DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey"}
+GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "introduce"}
+DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
 
 
@@ -116,7 +116,8 @@ class GroupSession:
         self.identity = Identity.from_seed(b64d(state["seed"]))
         self.me = self.identity.public_key
         self.group_id: str = state["group_id"]
-        self.connection = OFFLINE
+        # Unknown until the first attempt: then the first "offline" is news, even at start-up.
+        self.connection = CONNECTING if state["status"] in (PENDING, ACTIVE) else OFFLINE
         self.roster: RosterState | None = (
             RosterState.replay(state["roster"], self.group_id) if state.get("roster") else None
         )
@@ -233,11 +234,11 @@ class GroupSession:
         member. Every client derives the same names from the same roster order."""
         raw = self._raw_nick(key)
         if self.roster is not None:
-            folded = raw.casefold()
+            looks = payloads.nick_skeleton(raw)
             for earlier in self.roster.roles:
                 if earlier == key:
                     break
-                if self._raw_nick(earlier).casefold() == folded:
+                if payloads.nick_skeleton(self._raw_nick(earlier)) == looks:
                     return f"{raw}~{member_id_for(key)[:4]}"
         return raw
 
@@ -281,6 +282,8 @@ class GroupSession:
     def modlog(self) -> list[ModLogEntry]:
         """Every moderation action in roster order, each with the role its signer had then."""
         events = self.state["roster"]
+        if not events:
+            return []  # not admitted (yet): no log to read
         replay = RosterState.from_genesis(events[0], self.group_id)
         entries = []
         for event in events[1:]:
@@ -396,7 +399,8 @@ class GroupSession:
         while True:
             try:
                 info = await self.client.membership(self.group_id)
-                self._set_connection(CONNECTED, "Waiting for a moderator to approve your request.")
+                if self.connection == OFFLINE:
+                    self._set_connection(CONNECTED)
             except RelayUnavailable as exc:
                 self._set_connection(OFFLINE, str(exc))
                 info = {"status": "pending"}
@@ -636,6 +640,14 @@ class GroupSession:
                 self._emit(MemberJoined(self.group_id, member))
             elif member is not None and member.nick != old_nick:
                 self._emit(Notice(self.group_id, f"{old_nick} is now known as {member.nick}."))
+        elif kind == "introduce" and self.roster.is_moderator(sender):
+            if body["key"] not in self.state["profiles"] and body["key"] != b64e(self.me):
+                self._remember_profile(
+                    body["key"],
+                    nick=payloads.wire_nick(body["nick"]),
+                    pronouns=payloads.safe_line(body["pronouns"], 40),
+                    intro=payloads.safe_line(body["intro"], payloads.MAX_SHORT),
+                )
         elif kind == "modnote" and self.roster.is_moderator(sender):
             self.state["modnotes"][str(body["index"])] = payloads.safe_line(body["reason"], 300)
             self.save()
@@ -703,9 +715,28 @@ class GroupSession:
                     await self._share_with([sender])
             return
         is_mod = self.roster is not None and self.roster.is_moderator(sender)
+        if kind == "request_closed" and is_mod:
+            closed = self.state["join_requests"].pop(str(body["request_id"]), None)
+            if closed is not None:
+                self.save()
+                self._emit(
+                    Notice(
+                        self.group_id,
+                        f"Another moderator declined {closed['nick']}'s request to join.",
+                    )
+                )
+            return
         if kind == "welcome" and is_mod:
             self.state["name"] = payloads.safe_line(body["name"], 80) or self.state["name"]
             self.state["guidelines"] = payloads.safe_text(body["guidelines"])
+            notes = body.get("modnotes")
+            if isinstance(notes, dict):
+                # Reasons for what happened before we joined: the log then reads as for everyone.
+                for index, reason in notes.items():
+                    if str(index).isdigit() and isinstance(reason, str):
+                        self.state["modnotes"].setdefault(
+                            str(index), payloads.safe_line(reason, 300)
+                        )
             announced = self.state.setdefault("announced", [])
             for key, profile in body["profiles"].items():
                 if isinstance(profile, dict) and key != b64e(self.me):
@@ -923,12 +954,17 @@ class GroupSession:
                 wait = max(exc.retry_after, 0.5)
                 asyncio.get_running_loop().call_later(wait, self.kick_outbox)
                 if raise_refusal:
+                    # The newest message is last in line: one slow-mode interval per message
+                    # ahead of it.
                     waiting = len(self.store.outbox_list(self.group_id))
+                    spacing = self.roster.slowmode_seconds if self.roster else 0
+                    eta = wait + max(waiting - 1, 0) * spacing
+                    ahead = f" ({waiting - 1} of yours ahead of it)" if waiting > 1 else ""
                     self._emit(
                         Notice(
                             self.group_id,
-                            f"{exc} Your message waits and goes out by itself "
-                            f"in about {wait:.0f} seconds ({waiting} waiting).",
+                            f"{exc} Your message waits and goes out by itself in about "
+                            f"{eta:.0f} seconds{ahead}.",
                         )
                     )
                 break
@@ -1033,7 +1069,18 @@ class GroupSession:
                 name=self.state["name"],
                 guidelines=self.state["guidelines"],
                 profiles=profiles,
+                modnotes=self.state["modnotes"],
             ),
+        )
+        # Everyone else learns the newcomer's name now, so the admit reads the same everywhere.
+        await self._post_group_payload(
+            payloads.encode(
+                "introduce",
+                key=request["key"],
+                nick=request["nick"],
+                pronouns=request["pronouns"],
+                intro=request["intro"],
+            )
         )
 
     async def report(self, message: Message, reason: str, context: list[str]) -> None:
@@ -1070,6 +1117,26 @@ class GroupSession:
             await self._post_group_payload(plaintext)
         except RelayRefused as exc:
             raise RelayProblem(str(exc)) from None
+
+    async def ensure_still_pending(self, request: dict[str, Any]) -> None:
+        """Another moderator may have answered meanwhile; the relay knows."""
+        try:
+            pending = {r["request_id"] for r in await self.client.join_requests(self.group_id)}
+        except RelayError as exc:
+            raise RelayProblem(f"Could not check the request with the relay: {exc}") from None
+        if request["request_id"] not in pending:
+            self.state["join_requests"].pop(request["request_id"], None)
+            self.save()
+            raise NotAllowed(
+                f"{request['nick']}'s request was already answered by another moderator."
+            )
+
+    async def tell_moderators(self, inner: bytes) -> None:
+        assert self.roster is not None
+        for key in self.roster.moderators():
+            if key != self.me:
+                with contextlib.suppress(RelayError):
+                    await self._send_direct(key, inner)
 
     def find_request(self, who: str) -> dict[str, Any]:
         requests = list(self.state["join_requests"].values())

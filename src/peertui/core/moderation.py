@@ -8,20 +8,16 @@ import time
 from peertui.core.errors import NotFound
 from peertui.core.models import Member, ModLogEntry
 
+# One paragraph or item per line: each front-end wraps to its own width (a braille line or a
+# screen reader must not get sentences broken mid-way).
 DEFAULT_GUIDELINES = """\
-This is a peer-support group: people helping each other as equals. It is not therapy and not a
-crisis service. If you might act on thoughts of harming yourself, contact a crisis line now
-(F1 in the app, /crisis in plain mode).
-
+This is a peer-support group: people helping each other as equals. It is not therapy and not a crisis service. If you might act on thoughts of harming yourself, contact a crisis line now (F1 in the app, /crisis in plain mode).
 1. Be kind. Listen first; assume good intent; disagree gently.
 2. Share your own experience, not diagnoses. No medical or medication advice.
 3. Never describe methods or means of self-harm or suicide, not even in passing.
-4. Keep everyone's personal details private, including your own: no real names, phone
-   numbers, addresses or workplaces, and nothing said here is repeated elsewhere.
+4. Keep everyone's personal details private, including your own: no real names, phone numbers, addresses or workplaces, and nothing said here is repeated elsewhere.
 5. Use a content warning (/cw topic | text) for heavy topics.
-6. Moderators may warn, mute, remove or ban, and remove messages. Every action and its reason
-   is in the moderation log that all members can read (/modlog). To reach the moderators,
-   report a message (/report) or ask in the group.
+6. Moderators may warn, mute, remove or ban, and remove messages. Every action is in the moderation log that all members can read (/modlog); warnings tell their reason only to the person warned. To reach the moderators, report a message (/report) or ask in the group.
 """
 
 

@@ -6,8 +6,10 @@ checks the fields a receiver relies on, so a buggy or hostile member cannot cras
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import unicodedata
 from typing import Any
 
 from peertui.core.errors import InvalidInput
@@ -29,6 +31,9 @@ MAX_SHORT = 200
 #   report   {report_id, msg_id, reported, nick, text, context, reason}   to moderators only
 #   invite_key {secret}                                so every moderator can read join requests
 #   rekey    {}                                        "your share never reached me: send it again"
+#   request_closed {request_id}                        a moderator declined a request (to moderators)
+# and, as a group message from the approver:
+#   introduce {key, nick, pronouns, intro}             a new member's name, so the log names them
 _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "msg": {"id": str, "text": str, "nick": str, "cw": str},
     "profile": {"nick": str, "pronouns": str, "intro": str},
@@ -51,6 +56,8 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "join": {"key": str, "nick": str, "pronouns": str, "intro": str},
     "deny": {"reason": str},
     "rekey": {},
+    "request_closed": {"request_id": str},
+    "introduce": {"key": str, "nick": str, "pronouns": str, "intro": str},
 }
 
 
@@ -84,9 +91,38 @@ _NICK = re.compile(r"^[\w.'-]+$")
 _NOT_NICK = re.compile(r"[^\w.'-]+")
 
 
+@functools.lru_cache(maxsize=4096)
+def nick_skeleton(nick: str) -> str:
+    """What a nickname looks like, for telling look-alikes apart: "hоst" with a Cyrillic о,
+    "ｈｏｓｔ" and "HOST" all have the skeleton "host"."""
+    from confusable_homoglyphs import confusables
+
+    text = unicodedata.normalize("NFKC", nick).casefold()
+    latin: dict[str, str] = {}
+    for found in confusables.is_confusable(text, greedy=True, preferred_aliases=["latin"]) or []:
+        for glyph in found["homoglyphs"]:
+            if glyph["n"].startswith("LATIN") and len(glyph["c"]) == 1:
+                latin[found["character"]] = glyph["c"]
+                break
+    shown = "".join(latin.get(ch, ch) for ch in text)
+    return "".join(_small_capital_as_letter(ch) for ch in shown).casefold()
+
+
+def _small_capital_as_letter(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    prefix = "LATIN LETTER SMALL CAPITAL "
+    return (
+        name[len(prefix)].lower()
+        if name.startswith(prefix) and len(name) == len(prefix) + 1
+        else ch
+    )
+
+
 def clean_nick(nick: str) -> str:
     """A nickname the local person typed, or a clear error saying what to change."""
-    nick = nick.strip()
+    from confusable_homoglyphs import confusables
+
+    nick = unicodedata.normalize("NFKC", nick.strip())
     if not nick:
         raise InvalidInput("A nickname needs at least one letter or digit.")
     if any(ch.isspace() for ch in nick):
@@ -95,6 +131,10 @@ def clean_nick(nick: str) -> str:
         raise InvalidInput("A nickname may use letters, digits and - _ . ' only.")
     if len(nick) > MAX_NICK:
         raise InvalidInput(f"A nickname can be at most {MAX_NICK} characters.")
+    if confusables.is_mixed_script(nick):
+        raise InvalidInput(
+            "A nickname uses letters from one alphabet only, so it cannot imitate another."
+        )
     return nick
 
 

@@ -445,15 +445,9 @@ class PlainSession:
 
     async def _export_plan(self, target: str) -> None:
         path = Path(target).expanduser()
-        overwrite = False
-        if path.is_file():
-            answer = await self.ask(
-                f"{path} already exists. Replace it with your safety plan? (y/n)"
-            )
-            if (answer or "").strip().lower() not in ("y", "yes"):
-                self.console.notice("Nothing was written.")
-                return
-            overwrite = True
+        overwrite = await self._may_replace(path, "your safety plan")
+        if overwrite is None:
+            return
         written = self.engine.export_safety_plan(
             path, lang=self.engine.settings.language or "en", overwrite=overwrite
         )
@@ -668,8 +662,21 @@ class PlainSession:
 
     async def cmd_export(self, argument: str) -> None:
         path = Path(self._need(argument, "/export <file>")).expanduser()
-        count = self.engine.export(self._group(), path)
-        self.console.notice(f"Wrote {count} message(s) to {path}. That file is not encrypted.")
+        overwrite = await self._may_replace(path, "this group's history")
+        if overwrite is None:
+            return
+        written, count = self.engine.export(self._group(), path, overwrite=overwrite)
+        self.console.notice(f"Wrote {count} message(s) to {written}. That file is not encrypted.")
+
+    async def _may_replace(self, path: Path, what: str) -> bool | None:
+        """False: the file is new; True: the person agreed to replace it; None: keep it."""
+        if not path.is_file():
+            return False
+        answer = await self.ask(f"{path} already exists. Replace it with {what}? (y/n)")
+        if (answer or "").strip().lower() in ("y", "yes"):
+            return True
+        self.console.notice("Nothing was written.")
+        return None
 
     async def cmd_wipe(self, argument: str) -> None:
         self._warn_moderators_before_wipe()
