@@ -181,3 +181,23 @@ def test_profile_thanks_and_the_current_group_survives_a_restart(plain_user, rel
     again = plain_user("host").ready()
     again.expect_exact("-- Current group: Second room.")
     assert again.quit() == 0
+
+
+def test_a_refused_message_is_given_back_and_a_bad_nickname_is_asked_again(plain_user, relay):
+    host, guest = start_pair(plain_user, relay.url)
+    host.run("/readonly on", "host (owner) readonly")
+    guest.expect_exact("host (owner) readonly")
+    guest.type("can I still talk here")
+    guest.expect(r"!! .*read-only")
+    guest.expect_exact("  Not sent: can I still talk here")
+    # A second person joining types a nickname that is not allowed: asked again, not dropped.
+    host.type("/invite")
+    token = host.expect(r"\n(peertui:\S+)\r\n").group(1)
+    third = plain_user("third").ready()
+    third.type(f"/join {token}")
+    third.expect_exact("?? Nickname to use in this group")
+    third.type("two words")
+    third.expect_exact("!! A nickname is one word")
+    third.expect_exact("?? Nickname to use in this group")
+    third.type("wren")
+    third.expect_exact("-- Asked to join as 'wren'")

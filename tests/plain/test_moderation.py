@@ -53,7 +53,7 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
         r"\(id \w+\): felt dismissive\r\n"
     )
     host.expect_exact("The message: remember to drink water")
-    host.run("/dismiss 1", "-- Report 1 dismissed")
+    host.run("/dismiss 1", "-- Dismissed report 1 (about host's message: felt dismissive)")
     host.run("/reports", "-- No reports.")
     # Members are told in words that reports are not theirs to read.
     robin.run("/reports", "!! Only the group's owner and moderators can do that.")

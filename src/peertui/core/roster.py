@@ -317,7 +317,7 @@ class RosterState:
         if event["role"] not in (MODERATOR, MEMBER):
             raise RosterError("role must be moderator or member")
         if self.roles[target] == event["role"]:
-            raise RosterError(f"this member is already a {event['role']}")
+            raise RosterError(f"they are already a {event['role']}")
         self.roles[target] = event["role"]
 
     def _apply_slowmode(self, event, signer, target):
@@ -325,7 +325,9 @@ class RosterState:
         if type(value) is not int or not 0 <= value <= MAX_SLOWMODE_SECONDS:
             raise RosterError(f"slow mode must be 0..{MAX_SLOWMODE_SECONDS} seconds")
         if value == self.slowmode_seconds:
-            raise RosterError("slow mode is already set to that")
+            raise RosterError(
+                "slow mode is already off" if not value else f"slow mode is already {value} seconds"
+            )
         self.slowmode_seconds = value
 
     def _apply_readonly(self, event, signer, target):

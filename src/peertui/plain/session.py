@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
 from peertui.core.models import CONNECTED
+from peertui.core.payloads import clean_nick
 from peertui.plain import commands, wellbeing
 from peertui.plain.console import BANNER, Console
 from peertui.plain.messages import MessageBook
@@ -335,7 +336,13 @@ class PlainSession:
             return
         if assessment.tier >= 1:
             self.console.notice(CARE_NOTICE)
-        await self.engine.send(group_id, text, cw=cw)
+        try:
+            await self.engine.send(group_id, text, cw=cw)
+        except PeertuiError as problem:
+            # Muted, read-only, waiting for approval...: say why, and give the words back so
+            # nothing typed is lost.
+            self.console.error(str(problem))
+            self.console.output(f"Not sent: {text}")
 
     async def cmd_cw(self, argument: str) -> None:
         topic, bar, text = argument.partition("|")
@@ -510,7 +517,10 @@ class PlainSession:
                     f"/{typed.command} is a command, not a nickname. Type a nickname, or /cancel."
                 )
             elif typed.argument:
-                return typed.argument
+                try:
+                    return clean_nick(typed.argument)
+                except PeertuiError as problem:
+                    self.console.error(f"{problem} Type another, or /cancel.")
             else:
                 self.console.error("A nickname is needed to join. Type one, or /cancel.")
 
@@ -858,8 +868,12 @@ class PlainSession:
         text = self._need(argument, "/dismiss <n>").lstrip("#")
         if not text.isdigit() or not 1 <= int(text) <= len(reports):
             raise UsageError(f"There is no report {text}; /reports lists them with numbers.")
-        self.engine.dismiss_report(group_id, reports[int(text) - 1].report_id)
-        self.console.notice(f"Report {text} dismissed; the other reports are renumbered.")
+        report = reports[int(text) - 1]
+        self.engine.dismiss_report(group_id, report.report_id)
+        self.console.notice(
+            f"Dismissed report {text} (about {report.reported_nick}'s message: {report.reason}); "
+            "the other reports are renumbered."
+        )
 
     async def cmd_warnings(self, argument: str) -> None:
         from datetime import datetime
