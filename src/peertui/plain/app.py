@@ -106,7 +106,7 @@ def _ask_passphrase(*, new: bool, console: Console) -> str | None:
     try:
         if new:
             return _choose_passphrase(console)
-        passphrase = getpass.getpass("Passphrase: ")
+        passphrase = getpass.getpass("?? Passphrase: ")
     except EOFError:
         console.error("No passphrase was given; peertui stays locked.")
         return None
@@ -122,13 +122,13 @@ def _choose_passphrase(console: Console) -> str | None:
         f"{MIN_PASSPHRASE_LENGTH} characters. It cannot be recovered."
     )
     for _attempt in range(NEW_PASSPHRASE_TRIES):
-        first = getpass.getpass("Passphrase: ")
+        first = getpass.getpass("?? Passphrase: ")
         if len(first) < MIN_PASSPHRASE_LENGTH:
             console.error(
                 f"That passphrase is too short: use at least {MIN_PASSPHRASE_LENGTH} characters."
             )
             continue
-        if getpass.getpass("The same passphrase again: ") == first:
+        if getpass.getpass("?? The same passphrase again: ") == first:
             return first
         console.error("The two passphrases differ; choose one again.")
     console.error(
