@@ -54,9 +54,9 @@ class PeertuiApp(App[int]):
     # Only peertui's own entries: Textual's system commands include a screenshot (the
     # conversation written to disk unencrypted) and themes that are not peertui's.
     COMMANDS = {PeertuiCommands}
-    # Notices sit at the top right (see app.tcss), away from the composer and the newest lines,
-    # and each is also a line in the conversation, so a short life on screen loses nothing.
-    NOTIFICATION_TIMEOUT = 4
+    # Notices sit at the top right (see app.tcss), away from the composer and the newest lines;
+    # the ones about a group are also lines in its conversation, so a short life loses nothing.
+    NOTIFICATION_TIMEOUT = 3
 
     def __init__(
         self,
@@ -201,20 +201,6 @@ class PeertuiApp(App[int]):
         home = self._home()
         if home is not None:
             home.handle_event(message.event)
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity="information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-        home = self._home()
-        if home is not None and home.is_mounted:
-            home.note(message)
 
     # ----- wellbeing, from every screen -----------------------------------------------------
     def action_crisis(self) -> None:

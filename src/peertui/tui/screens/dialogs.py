@@ -62,7 +62,9 @@ class FormScreen(ModalScreen[dict | None]):
                         placeholder=field.placeholder,
                         id=f"field-{field.name}",
                         type="integer" if field.number else "text",
-                        select_on_focus=False,
+                        # A suggested number is replaced by what is typed ("60" then "1" is
+                        # 1, not 601); text fields keep their words and add to them.
+                        select_on_focus=field.number,
                     )
             with Horizontal(classes="buttons"):
                 yield Button(self.submit_label, id="submit", variant="primary")
@@ -72,8 +74,8 @@ class FormScreen(ModalScreen[dict | None]):
     def on_mount(self) -> None:
         field = self.query_one(f"#field-{self.focus_field}")
         field.focus()
-        if isinstance(field, Input):
-            # A pre-filled value is kept whole: typing adds to it, never replaces it unseen.
+        if isinstance(field, Input) and not field.select_on_focus:
+            # Pre-filled words are kept whole: typing adds to them at the end.
             field.cursor_position = len(field.value)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -7,6 +7,7 @@ back as sentences in a notice and in the status line, never as a traceback.
 from __future__ import annotations
 
 import contextlib
+import time
 
 from textual import work
 from textual.app import ComposeResult
@@ -42,6 +43,13 @@ NOT_A_MODERATOR = "Only the group's owner and moderators can do that."
 
 def private_warning(reason: str) -> str:
     return f"A moderator warned you privately: {reason}"
+
+
+def muted_for(who: str, minutes: int, now: float | None = None) -> str:
+    """'muted bob for 1 minute, until 10:12 UTC' — the length the moderator really gave."""
+    until = time.gmtime((time.time() if now is None else now) + minutes * 60)
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"Muted {who} for {minutes} {unit}, until {time.strftime('%H:%M', until)} UTC."
 
 
 def conversation_line(entry) -> str:
@@ -215,7 +223,7 @@ class HomeScreen(Screen):
         self.current = group_id
         self.engine.remember_current_group(group_id)
         if not composer.value:
-            composer.value = self.engine.draft(group_id)
+            self._fill_composer(self.engine.draft(group_id))
             self.engine.save_draft(group_id, "")
         messages = self.query_one(MessageList)
         group = self.group()
@@ -295,7 +303,7 @@ class HomeScreen(Screen):
                     self.refresh_members()
             case ev.JoinRequested():
                 self.refresh_groups()
-                self.app.notify(
+                self.tell(
                     f"{event.request.nick} asked to join {self._event_group_name(event)} — "
                     "F9 to approve or deny.",
                     title="Join request",
@@ -321,8 +329,8 @@ class HomeScreen(Screen):
                     )
             case ev.Warned():
                 # Never a pop-up: it would take the keyboard mid-sentence. The notice is also
-                # a line in the conversation (see `note`), and comes back when it is rebuilt.
-                self.app.notify(
+                # a line in the conversation (see `tell`), and comes back when it is rebuilt.
+                self.tell(
                     f"{self._event_group_name(event)} — {private_warning(event.reason)}",
                     title="Warning from a moderator",
                     severity="warning",
@@ -334,22 +342,21 @@ class HomeScreen(Screen):
                 self.refresh_members()
                 self.refresh_groups()
             case ev.ReportReceived():
-                self.app.notify(
+                self.tell(
                     f"A message in {self._event_group_name(event)} was reported — F11 to review.",
                     title="Report",
                     timeout=10,
                 )
             case ev.Notice():
-                self.app.notify(
-                    event.text if here else f"{self._event_group_name(event)} — {event.text}"
-                )
+                self.tell(event.text if here else f"{self._event_group_name(event)} — {event.text}")
             case ev.ErrorOccurred():
-                self.app.notify(event.text, severity="error", timeout=10)
+                self.tell(event.text, severity="error", timeout=10)
                 self.set_status(event.text)
 
-    def note(self, text: str) -> None:
-        """Every notice is also a line in the conversation, so it can be read again after
-        the pop-up has gone."""
+    def tell(self, text: str, **notice) -> None:
+        """A notice about the group, which is also a line in the conversation so it can be
+        read again after the pop-up has gone. Hints about the interface are only notices."""
+        self.app.notify(text, **notice)
         messages = self.query_one(MessageList)
         last = messages.items[-1] if messages.items else None
         if not (isinstance(last, SystemLine) and last.text == text):
@@ -367,7 +374,7 @@ class HomeScreen(Screen):
 
         if not force and guidelines.strip() == DEFAULT_GUIDELINES.strip():
             # Already read and accepted on the join screen.
-            self.app.notify(f"You were approved: welcome to {self._name_of(group_id)}.")
+            self.tell(f"You were approved: welcome to {self._name_of(group_id)}.")
             self.open_group(group_id)
             return
 
@@ -431,6 +438,34 @@ class HomeScreen(Screen):
             self.app.open_grounding(command.argument)
         elif command.name == "plan":
             self.app.action_safety_plan()
+        elif command.name == "modlog":
+            self.action_modlog()
+        elif command.name == "report":
+            self._report_last()
+
+    def _report_last(self) -> None:
+        """/report: the message highlighted in the conversation, else the latest one written
+        by someone else (one's own messages are not reported)."""
+        group = self._need_group()
+        if group is None:
+            return
+        messages = self.query_one(MessageList)
+        me = next((m.member_id for m in self.engine.members(group.group_id) if m.is_me), "")
+        chosen = messages.selected_message()
+        if chosen is None or chosen.sender == me:
+            others = [
+                item
+                for item in messages.items
+                if not isinstance(item, SystemLine) and item.sender != me
+            ]
+            chosen = others[-1] if others else None
+        if chosen is None:
+            self.app.notify(
+                "There is no message from someone else to report. To report one, highlight "
+                "it (Shift+Tab) and press r."
+            )
+            return
+        self._report(group, chosen)
 
     def _nudge_personal(self, text: str, assessment, cw: str) -> None:
         kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
@@ -494,13 +529,20 @@ class HomeScreen(Screen):
         except PeertuiError as exc:
             composer = self.query_one("#composer", Input)
             if not composer.value:
-                composer.value = text
+                self._fill_composer(text)
             group = self.group(group_id)
             if group is not None and "guidelines" in str(exc) and group.guidelines:
                 # The guidelines changed (or were never accepted): show them, then it can be sent.
                 self._accept_guidelines(group_id, group.guidelines, force=True)
                 return
             self.app.notify(f"{exc} Your message is back in the box.", severity="error")
+
+    def _fill_composer(self, text: str) -> None:
+        """Put text back in the composer with the cursor after it, so typing carries on the
+        sentence instead of being put in front of it."""
+        composer = self.query_one("#composer", Input)
+        composer.value = text
+        composer.cursor_position = len(text)
 
     def keep_draft(self) -> None:
         """Quick exit: keep what is in the composer as a draft for next time — never send it.
@@ -528,11 +570,11 @@ class HomeScreen(Screen):
             if hasattr(result, "__await__"):
                 result = await result
         except PeertuiError as exc:
-            self.app.notify(str(exc), severity="error", timeout=10)
+            self.tell(str(exc), severity="error", timeout=10)
             self.set_status(str(exc))
             return None
         if done:
-            self.app.notify(done)
+            self.tell(done)
         self.refresh_groups()
         self.refresh_members()
         self.query_one(MessageList).rerender()
@@ -784,7 +826,10 @@ class HomeScreen(Screen):
             extra = {"reason": values["reason"]} if reason else {}
             if minutes:
                 extra["minutes"] = values["minutes"]
-            self.run_engine(method, group.group_id, values["who"], done=f"{title}: done.", **extra)
+            # The moderation log line that comes back says what was done; a mute also says
+            # for how long in words, so a mistyped length is seen at once.
+            done = muted_for(values["who"], values["minutes"]) if minutes else ""
+            self.run_engine(method, group.group_id, values["who"], done=done, **extra)
             if revoke:
                 self.run_engine("revoke_invites", group.group_id, done="Open invites cancelled.")
 
@@ -852,8 +897,11 @@ class HomeScreen(Screen):
         group = self._need_group()
         message = self.query_one(MessageList).selected_message()
         if group is None or message is None:
-            self.app.notify("Highlight a message first (Tab to the conversation).")
+            self.app.notify("Highlight a message first (Shift+Tab to the conversation).")
             return
+        self._report(group, message)
+
+    def _report(self, group, message) -> None:
         self._form(
             "Report this message to the moderators",
             [Field("reason", "What is wrong (they will not learn who reported):")],
@@ -861,6 +909,7 @@ class HomeScreen(Screen):
                 "report", group.group_id, message.msg_id, v["reason"], done="Reported. Thank you."
             ),
             "Report",
+            explanation=f"The message: {describe_message(message).plain}",
         )
 
     def action_slowmode(self) -> None:

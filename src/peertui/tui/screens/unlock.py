@@ -33,8 +33,20 @@ class UnlockScreen(ModalScreen[str]):
                     "Crisis lines (F1) and grounding (F2) work without it.",
                     classes="hint",
                 )
-                yield Input(password=True, id="passphrase", placeholder="new passphrase")
-                yield Input(password=True, id="passphrase-again", placeholder="the same again")
+                # Not select-on-focus: coming back to a field must not mark its text for
+                # replacement by the next key.
+                yield Input(
+                    password=True,
+                    id="passphrase",
+                    placeholder="new passphrase",
+                    select_on_focus=False,
+                )
+                yield Input(
+                    password=True,
+                    id="passphrase-again",
+                    placeholder="the same again",
+                    select_on_focus=False,
+                )
             else:
                 yield Label("Unlock your history", classes="screen-title")
                 if self.wrong:
@@ -47,7 +59,9 @@ class UnlockScreen(ModalScreen[str]):
                     "(F2) work without it.",
                     classes="hint",
                 )
-                yield Input(password=True, id="passphrase", placeholder="passphrase")
+                yield Input(
+                    password=True, id="passphrase", placeholder="passphrase", select_on_focus=False
+                )
             yield Label("", id="unlock-problem", classes="error")
         yield from footer_widgets()
 
@@ -55,8 +69,8 @@ class UnlockScreen(ModalScreen[str]):
         self.query_one("#passphrase", Input).focus()
 
     def _problem(self, text: str) -> None:
+        # Said inside the dialog, next to the fields it is about; not a toast over them.
         self.query_one("#unlock-problem", Label).update(text)
-        self.app.notify(text, severity="warning")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

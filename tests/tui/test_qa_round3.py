@@ -1,0 +1,150 @@
+"""Second QA round: suggested numbers are replaced by what is typed, passphrase hints stay in
+their dialog, text put back in the composer is continued at its end, /modlog and /report."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from peertui.core.engine import Engine
+from peertui.tui import slash
+from peertui.tui.app import PeertuiApp
+from peertui.tui.screens.dialogs import FormScreen, ListScreen
+from peertui.tui.screens.unlock import UnlockScreen
+from peertui.tui.widgets.conversation import SystemLine
+
+from .conftest import PASSPHRASE, wait_for, wait_until
+from .screen_text import screen_text
+from .test_moderation import confirm_second_choice, highlight_last_from
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def conversation_lines(app) -> list[str]:
+    return [
+        item.text
+        for item in app.screen.query_one("#messages").items
+        if isinstance(item, SystemLine)
+    ]
+
+
+async def test_passphrase_hints_stay_in_their_dialog(make_paths, monkeypatch):
+    monkeypatch.delenv("PEERTUI_PASSPHRASE")
+    app = PeertuiApp(make_paths("new"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, UnlockScreen), what="new passphrase")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.press(*"short", "enter")
+        await pilot.pause()
+        assert "Use at least 8 characters." in screen_text(app)
+        await pilot.press("ctrl+a", "ctrl+k", *PASSPHRASE, "enter", *"different!", "enter")
+        await pilot.pause()
+        assert "The two passphrases differ" in screen_text(app)
+        # Back in the first field, the old text is not selected: a key adds to it.
+        app.screen.query_one("#passphrase").focus()
+        await pilot.pause()
+        assert app.screen.query_one("#passphrase").selection.is_empty
+        app.screen.query_one("#passphrase-again").focus()
+        await pilot.press(*PASSPHRASE, "enter")
+        await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
+        await pilot.pause()
+        lines = " ".join(conversation_lines(app))
+        for hint in ("differ", "at least 8", "Type your passphrase"):
+            assert hint not in lines, f"{hint!r} became a conversation line"
+        assert not any("differ" in n.message for n in app._notifications)
+
+
+async def test_numbers_draft_cursor_and_commands(make_paths, relay):
+    alice_paths = make_paths("alice")
+    owner = await Engine.open(alice_paths, PASSPHRASE)
+    group = await owner.host_group("circle", relay_url=relay.url, nick="alice")
+    gid = group.group_id
+    token = await owner.create_invite(gid)
+    owner.save_draft(gid, "slow one")
+    await owner.close()
+
+    bob = await Engine.open(make_paths("bob"), PASSPHRASE)
+    app = PeertuiApp(alice_paths)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await wait_for(pilot, lambda: app.engine is not None and "circle" in screen_text(app))
+            composer = app.screen.query_one("#composer")
+            # The draft comes back with the cursor after it: typing continues the sentence.
+            await wait_for(pilot, lambda: composer.value == "slow one", what="the draft")
+            await pilot.press(*" more")
+            assert composer.value == "slow one more"
+            await pilot.press("ctrl+a", "ctrl+k")
+
+            await bob.join(token, "bob")
+            await wait_for(pilot, lambda: app.engine.pending_requests(gid), what="the request")
+            await app.engine.approve(gid, "bob")
+            await wait_until(lambda: bob.group(gid).state == "active", what="Bob admitted")
+            await bob.send(gid, "hello from bob")
+            await wait_for(pilot, lambda: "bob: hello from bob" in screen_text(app))
+
+            # /help names the commands the guidelines mention.
+            await pilot.press(*"/help", "enter")
+            await pilot.pause()
+            assert slash.HELP in conversation_lines(app)
+            assert "/modlog" in slash.HELP and "/report" in slash.HELP
+
+            # /report with nothing highlighted reports Bob's latest message, quoted.
+            await app.screen.run_action("focus_composer")
+            await pilot.press(*"/report", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what="report form")
+            await pilot.pause()
+            assert "hello from bob" in screen_text(app)
+            await pilot.press(*"spam", "enter")
+            # Alice is the only moderator, so the engine answers in words (no traceback).
+            await wait_for(
+                pilot,
+                lambda: any("no other moderator" in n.message for n in app._notifications),
+                what="the report answered",
+            )
+
+            # Mute: the suggested 60 is replaced by the 1 typed, and the line says so.
+            highlight_last_from(app, "bob")
+            app.screen.query_one("#messages").focus()
+            await pilot.press("m")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what="mute form")
+            await pilot.pause()
+            await pilot.press("shift+tab")  # from the reason up to the minutes
+            await pilot.pause()
+            await pilot.press("1", "tab", *"cool off", "enter")
+            said = await wait_for(
+                pilot,
+                lambda: [n.message for n in app._notifications if "Muted bob" in n.message],
+                what="the mute line",
+            )
+            until = time.strftime("%H:%M", time.gmtime(time.time() + 60))
+            assert said[0].startswith("Muted bob for 1 minute, until ")
+            assert said[0] in conversation_lines(app)
+            entry = await wait_for(
+                pilot,
+                lambda: [e for e in app.engine.modlog(gid) if e.action == "mute"],
+                what="the mute in the log",
+            )
+            assert 30_000 < entry[0].until - time.time() * 1000 < 90_000, "one minute, not 601"
+            assert (
+                until in said[0] or time.strftime("%H:%M", time.gmtime(time.time() + 59)) in said[0]
+            )
+
+            # Slow mode: the "0" shown is replaced by "30", not turned into "030".
+            app.screen.query_one("#messages").focus()
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what="slow mode")
+            await pilot.pause()
+            await pilot.press(*"30", "enter")
+            await confirm_second_choice(pilot, app)
+            await wait_for(pilot, lambda: app.engine.group(gid).slowmode_seconds == 30)
+
+            # /modlog opens the moderation log.
+            await pilot.press(*"/modlog", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="the log")
+            await pilot.pause()
+            assert "muted bob" in screen_text(app)
+            await pilot.press("escape")
+    finally:
+        await bob.close()
