@@ -10,7 +10,11 @@ import pytest
 from peertui.core.engine import Engine
 from peertui.tui import slash
 from peertui.tui.app import PeertuiApp
+from peertui.tui.screens.crisis import CrisisScreen
 from peertui.tui.screens.dialogs import FormScreen, ListScreen
+from peertui.tui.screens.first_run import WELCOME
+from peertui.tui.screens.grounding import GroundingScreen
+from peertui.tui.screens.join import JoinScreen
 from peertui.tui.screens.unlock import UnlockScreen
 from peertui.tui.widgets.conversation import SystemLine
 
@@ -84,6 +88,18 @@ async def test_numbers_draft_cursor_and_commands(make_paths, relay):
             await bob.send(gid, "hello from bob")
             await wait_for(pilot, lambda: "bob: hello from bob" in screen_text(app))
 
+            # With the conversation focused the footer offers the message keys, not F4–F11.
+            app.screen.query_one("#messages").focus()
+            await pilot.pause()
+            footer = screen_text(app).splitlines()[-1]
+            for words in ("t Thanks", "r Report", "w Warn", "m Mute", "d Delete", "b Ban"):
+                assert words in footer, f"{words!r} missing from the footer: {footer!r}"
+            assert "Host" not in footer
+            await pilot.press("escape")
+            await pilot.pause()
+            footer = screen_text(app).splitlines()[-1]
+            assert "Host" in footer and "Thanks" not in footer
+
             # /help names the commands the guidelines mention.
             await pilot.press(*"/help", "enter")
             await pilot.pause()
@@ -148,3 +164,47 @@ async def test_numbers_draft_cursor_and_commands(make_paths, relay):
             await pilot.press("escape")
     finally:
         await bob.close()
+
+
+async def test_toasts_stay_off_the_wellbeing_screens(make_paths):
+    app = PeertuiApp(make_paths())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
+        assert app.NOTIFICATION_TIMEOUT == 3
+        await pilot.press(*"/bogus", "enter")
+        await pilot.pause()
+        assert any("Unknown command" in n.message for n in app._notifications)
+        # The composer's hint is not turned into a conversation line (it is no group event).
+        assert not any("Unknown command" in line for line in conversation_lines(app))
+
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, CrisisScreen)
+        assert not app._notifications, "the toast from home does not follow onto the lines"
+        await pilot.press(*"1x", "enter")
+        await pilot.pause()
+        assert not app._notifications
+        hint = str(app.screen.query_one("#screen-hint").render())
+        assert "two-letter country code" in hint
+        await pilot.press("escape")
+
+        await pilot.press("ctrl+a", "ctrl+k", *"/ground nosuch", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, GroundingScreen), what="grounding")
+        await pilot.pause()
+        assert not app._notifications
+        assert str(app.screen.query_one("#screen-hint").render()), "the problem is said there"
+        await pilot.press("escape")
+
+        # The join dialog does not pass the general guidelines off as the group's own.
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, JoinScreen), what="join")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "General guidelines (the group's own are shown when you are approved)" in text
+
+
+def test_first_run_promises_only_what_quick_exit_keeps():
+    words = " ".join(WELCOME.split())
+    assert "Anything you were typing is kept" not in words
+    assert "kept as an encrypted draft in that group" in words
+    assert "text typed anywhere else is not kept" in words

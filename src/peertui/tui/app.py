@@ -127,6 +127,9 @@ class PeertuiApp(App[int]):
                 field.cursor_blink = not self.settings.reduced_motion
 
     def _screen_changed(self, screen) -> None:
+        if getattr(screen, "HINT_LINE", ""):
+            # A toast from the screen before must not sit over the crisis lines or a step.
+            self.clear_notifications()
         # A new screen's fields exist only after it has been composed.
         self.call_after_refresh(self._apply_motion, screen)
 
@@ -202,6 +205,27 @@ class PeertuiApp(App[int]):
         if home is not None:
             home.handle_event(message.event)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        # On the crisis, grounding and safety-plan screens a toast would cover the lines the
+        # person came for: the screen says it in its own status line instead.
+        line_id = getattr(self.screen, "HINT_LINE", "")
+        if line_id and self.screen.is_mounted:
+            from textual.widgets import Label
+
+            line = self.screen.query_one(f"#{line_id}", Label)
+            line.update(message)
+            line.display = True
+            return
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     # ----- wellbeing, from every screen -----------------------------------------------------
     def action_crisis(self) -> None:
         self.open_crisis()
@@ -211,14 +235,17 @@ class PeertuiApp(App[int]):
         from peertui.tui.screens.crisis import CrisisScreen
 
         country = country.strip()
+        problem = ""
         if country and not (len(country) == 2 and country.isalpha()):
-            self.notify("Give a two-letter country code such as GB, US or DE.", severity="warning")
-            country = ""
+            problem, country = "Give a two-letter country code such as GB, US or DE.", ""
         if isinstance(self.screen, CrisisScreen):
             if country:
                 self.screen.show_country(country)
-            return
-        self.push_screen(CrisisScreen(country.upper() or None))
+        else:
+            self.push_screen(CrisisScreen(country.upper() or None))
+        if problem:
+            # Once the screen is up, so the words land in its own status line.
+            self.call_after_refresh(self.notify, problem, severity="warning")
 
     def action_grounding(self) -> None:
         self.open_grounding()
@@ -234,10 +261,11 @@ class PeertuiApp(App[int]):
             try:
                 exercise = grounding.get_exercise(exercise_id, self.settings.language or "en")
             except grounding.UnknownExercise as exc:
-                self.notify(str(exc), severity="warning")
+                self.push_screen(GroundingScreen())
+                self.call_after_refresh(self.notify, str(exc), severity="warning")
             else:
                 self.push_screen(ExerciseScreen(exercise))
-                return
+            return
         self.push_screen(GroundingScreen())
 
     def action_safety_plan(self) -> None:

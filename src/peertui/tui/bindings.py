@@ -61,6 +61,18 @@ MESSAGES = [
     Binding("k", "screen.ignore_keyword", "Mute word", show=False, id="peertui.ignore_keyword"),
 ]
 
+# Shown in the footer, with these short labels, while the message list has focus (instead of
+# the F4–F11 keys, which stay in the palette): what can be done to the highlighted message.
+MESSAGE_FOOTER = {
+    "screen.thank": "Thanks",
+    "screen.report": "Report",
+    "screen.warn": "Warn",
+    "screen.mute": "Mute",
+    "screen.delete": "Delete",
+    "screen.ban": "Ban",
+    "screen.remove": "Remove",
+}
+
 # Actions only the group's owner and moderators may use: hidden from everyone else.
 MODERATOR_ACTIONS = frozenset(
     {

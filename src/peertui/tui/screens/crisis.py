@@ -8,11 +8,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from peertui.tui.widgets.footer import footer_widgets
+from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import crisis
 
 
 class CrisisScreen(Screen):
+    HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the lines
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+s", "remember_country", "Save as my country"),
@@ -36,6 +37,7 @@ class CrisisScreen(Screen):
             id="crisis-country",
             max_length=2,
         )
+        yield hint_line()
         yield from footer_widgets()
 
     def on_mount(self) -> None:

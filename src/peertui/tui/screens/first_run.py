@@ -26,7 +26,8 @@ this computer only. Each group gets a fresh pseudonymous identity, so groups can
 address you connect from (use a proxy such as Tor in Settings to hide it). Never names or text.
 
 **Quick exit: {QUICK_EXIT_KEY.upper()}.** From any screen, {QUICK_EXIT_KEY.upper()} closes peertui
-at once and clears the terminal and its scrollback. Anything you were typing is kept.
+at once and clears the terminal and its scrollback. A message half-written in an open group is
+kept as an encrypted draft in that group, never sent; text typed anywhere else is not kept.
 
 **Always one key away:** F1 crisis lines · F2 grounding exercises · F3 your safety plan.
 """

@@ -14,13 +14,14 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from peertui.tui.widgets.breathing import BreathingVisual
-from peertui.tui.widgets.footer import footer_widgets
+from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import grounding
 
 TICK_SECONDS = 0.25
 
 
 class GroundingScreen(Screen):
+    HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the list
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
     def compose(self) -> ComposeResult:
@@ -30,6 +31,7 @@ class GroundingScreen(Screen):
             for exercise in grounding.list_exercises(self.app.settings.language or "en")
         ]
         yield OptionList(*options, id="exercises")
+        yield hint_line()
         yield from footer_widgets()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -40,6 +42,8 @@ class GroundingScreen(Screen):
 
 class ExerciseScreen(Screen):
     """Intro first, then one step at a time with a countdown and a breathing visual."""
+
+    HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the step
 
     BINDINGS = [
         Binding("enter", "next", "Start / next step"),
@@ -62,6 +66,7 @@ class ExerciseScreen(Screen):
             yield Static(self._intro_text(), id="step-text")
             yield Label("", id="step-timer")
             yield BreathingVisual(still=self.app.settings.reduced_motion, id="breathing")
+        yield hint_line()
         yield from footer_widgets()
 
     def _intro_text(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import replace
 
 from textual import work
 from textual.app import ComposeResult
@@ -137,6 +138,27 @@ class HomeScreen(Screen):
         composer = self.query_one("#composer", Input)
         composer.focus()
         composer.insert_text_at_cursor(event.character)
+
+    @property
+    def active_bindings(self):
+        """With a message highlighted, the footer offers what can be done to it; the F4–F11
+        keys still work and stay listed in the palette."""
+        active = super().active_bindings
+        messages = self.query(MessageList)
+        if not (messages and messages.first().has_focus):
+            return active
+        home_actions = {binding.action for binding in bindings.HOME}
+        shown = {}
+        for key, entry in active.items():
+            binding = entry.binding
+            if binding.action in home_actions:
+                binding = replace(binding, show=False)
+            elif binding.action in bindings.MESSAGE_FOOTER:
+                binding = replace(
+                    binding, show=True, description=bindings.MESSAGE_FOOTER[binding.action]
+                )
+            shown[key] = entry._replace(binding=binding)
+        return shown
 
     def _moderator_keys(self) -> set[str]:
         keymap = self.app.settings.keybindings

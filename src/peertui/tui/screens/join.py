@@ -40,7 +40,7 @@ class JoinScreen(ModalScreen[str | None]):
             yield Input(id="join-pronouns")
             yield Label("A line about you for the moderators (optional):")
             yield Input(id="join-intro")
-            yield Label("Guidelines:")
+            yield Label("General guidelines (the group's own are shown when you are approved):")
             yield Static(reflow(DEFAULT_GUIDELINES), id="join-guidelines", classes="guidelines")
             yield Checkbox(accept_label(False), id="join-accept")
             yield Static("", id="join-status", classes="status-line")

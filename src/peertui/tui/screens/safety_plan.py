@@ -20,6 +20,7 @@ from peertui.wellbeing import safety_plan
 
 
 class SafetyPlanScreen(Screen):
+    HINT_LINE = "plan-status"  # notices are shown here, never as a toast over the plan
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("enter", "edit", "Edit step", show=True),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Label, Static
 
 from peertui.tui import bindings
 
@@ -22,6 +22,14 @@ class SafetyKeys(Static):
             parts.append(f"{key.upper()} {binding.description.lower()}")
         parts.append("ctrl+p more")
         self.update("  " + " · ".join(parts))
+
+
+def hint_line(line_id: str = "screen-hint") -> Label:
+    """Where a screen that must not be covered by toasts says what the app has to say; it
+    takes no room until there is something to say (see `PeertuiApp.notify`)."""
+    line = Label("", id=line_id, classes="status-line")
+    line.display = False
+    return line
 
 
 def footer_widgets() -> ComposeResult:
