@@ -3,6 +3,7 @@ their dialog, text put back in the composer is continued at its end, /modlog and
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -11,7 +12,7 @@ from peertui.core.engine import Engine
 from peertui.tui import slash
 from peertui.tui.app import PeertuiApp
 from peertui.tui.screens.crisis import CrisisScreen
-from peertui.tui.screens.dialogs import FormScreen, ListScreen
+from peertui.tui.screens.dialogs import ChoiceScreen, FormScreen, ListScreen
 from peertui.tui.screens.first_run import WELCOME
 from peertui.tui.screens.grounding import GroundingScreen
 from peertui.tui.screens.join import JoinScreen
@@ -201,6 +202,29 @@ async def test_toasts_stay_off_the_wellbeing_screens(make_paths):
         await pilot.pause()
         text = " ".join(screen_text(app).split())
         assert "General guidelines (the group's own are shown when you are approved)" in text
+        # The checkbox is drawn once, in words.
+        drawn = str(app.screen.query_one("#join-accept").render())
+        assert drawn.strip() == "[ ] I have read and accept these guidelines", drawn
+        await pilot.press("escape")
+
+        # Muting a word is not something done to a highlighted message.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Mute word")
+        await pilot.pause(0.3)
+        palette = " ".join(screen_text(app).split())
+        assert "(conversation focused)" in palette and "highlighted message" not in palette, type(
+            app.screen
+        ).__name__
+        await pilot.press("escape")
+        await pilot.pause()
+
+        # A confirmation is answered first: ctrl+p does not open over it.
+        app.push_screen(ChoiceScreen("Leave?", "You will need a new invite.", [("no", "Stay")]))
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
 
 
 def test_first_run_promises_only_what_quick_exit_keeps():
@@ -208,3 +232,14 @@ def test_first_run_promises_only_what_quick_exit_keeps():
     assert "Anything you were typing is kept" not in words
     assert "kept as an encrypted draft in that group" in words
     assert "text typed anywhere else is not kept" in words
+
+
+async def test_reduced_motion_state_follows_its_label(make_paths):
+    app = PeertuiApp(make_paths())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f8")
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        label = next(i for i, line in enumerate(lines) if "Reduced motion:" in line)
+        state = next(i for i, line in enumerate(lines) if re.search(r"\bOff\b", line))
+        assert label < state, "Off is read after the name of what it turns off"

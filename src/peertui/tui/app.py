@@ -226,6 +226,15 @@ class PeertuiApp(App[int]):
             return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "command_palette":
+            from peertui.tui.screens.dialogs import ChoiceScreen
+
+            # A question waiting for an answer is answered first; the palette over it would
+            # hide what is being asked.
+            return not isinstance(self.screen, ChoiceScreen)
+        return True
+
     # ----- wellbeing, from every screen -----------------------------------------------------
     def action_crisis(self) -> None:
         self.open_crisis()

@@ -61,6 +61,26 @@ MESSAGES = [
     Binding("k", "screen.ignore_keyword", "Mute word", show=False, id="peertui.ignore_keyword"),
 ]
 
+# The message-list keys that act on the highlighted message (the others, such as slow mode and
+# read-only, act on the whole group and only share the keyboard focus).
+ON_A_MESSAGE = frozenset(
+    f"screen.{name}"
+    for name in (
+        "open_warning",
+        "thank",
+        "report",
+        "ignore",
+        "warn",
+        "mute",
+        "unmute",
+        "remove",
+        "ban",
+        "delete",
+        "promote",
+        "demote",
+    )
+)
+
 # Shown in the footer, with these short labels, while the message list has focus (instead of
 # the F4–F11 keys, which stay in the palette): what can be done to the highlighted message.
 MESSAGE_FOOTER = {

@@ -46,7 +46,12 @@ class PeertuiCommands(Provider):
         for binding in bindings.APP + bindings.HOME + bindings.MESSAGES:
             if binding.action.removeprefix("screen.") == action:
                 key = keymap.get(binding.id, binding.key).split(",")[0]
-                where = " (on a highlighted message)" if binding in bindings.MESSAGES else ""
+                where = ""
+                if binding in bindings.MESSAGES:
+                    on_message = binding.action in bindings.ON_A_MESSAGE
+                    where = (
+                        " (on a highlighted message)" if on_message else " (conversation focused)"
+                    )
                 return f"key: {key}{where}"
         return "palette only"
 

@@ -396,9 +396,14 @@ class HomeScreen(Screen):
 
         if not force and guidelines.strip() == DEFAULT_GUIDELINES.strip():
             # Already read and accepted on the join screen.
-            self.tell(f"You were approved: welcome to {self._name_of(group_id)}.")
             self.open_group(group_id)
+            self.tell(f"You were approved: welcome to {self._name_of(group_id)}.")
             return
+        if not force and group_id == self.current:
+            # "Waiting for approval" is no longer true while the guidelines are being read.
+            self.query_one(MessageList).show(
+                [SystemLine("You were approved. Please read the group's guidelines.")]
+            )
 
         def answered(choice: str | None) -> None:
             if choice == "accept":

@@ -15,11 +15,20 @@ from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
 from peertui.tui.widgets.footer import footer_widgets
 
+TICK_THE_BOX = "Please read the guidelines and tick the box to accept them."
+
 
 def accept_label(ticked: bool) -> Content:
     # The checkbox's own glyph looks the same either way (only its colour changes). Plain
     # content, not markup: "[x]" would otherwise be read as a style and vanish.
     return Content(f"{'[x]' if ticked else '[ ]'} I have read and accept these guidelines")
+
+
+class AcceptBox(Checkbox):
+    """A checkbox drawn only as its words: "[x]" or "[ ]" in the label says the state, so
+    Textual's own glyph (which looks the same either way) is left out."""
+
+    BUTTON_LEFT = BUTTON_INNER = BUTTON_RIGHT = ""
 
 
 class JoinScreen(ModalScreen[str | None]):
@@ -42,7 +51,7 @@ class JoinScreen(ModalScreen[str | None]):
             yield Input(id="join-intro")
             yield Label("General guidelines (the group's own are shown when you are approved):")
             yield Static(reflow(DEFAULT_GUIDELINES), id="join-guidelines", classes="guidelines")
-            yield Checkbox(accept_label(False), id="join-accept")
+            yield AcceptBox(accept_label(False), id="join-accept")
             yield Static("", id="join-status", classes="status-line")
             with Horizontal(classes="buttons"):
                 yield Button("Ask to join (Ctrl+S)", id="join", variant="primary")
@@ -60,6 +69,9 @@ class JoinScreen(ModalScreen[str | None]):
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = accept_label(event.value)
+        status = self.query_one("#join-status", Static)
+        if event.value and str(status.render()) == TICK_THE_BOX:
+            status.update("")  # answered: the request to tick is no longer true
 
     def _say(self, text: str, severity: str = "information") -> None:
         status = self.query_one("#join-status", Static)
@@ -108,7 +120,7 @@ class JoinScreen(ModalScreen[str | None]):
         elif not nick:
             problem = "Choose a nickname (or press Another for a random one)."
         elif not self.query_one("#join-accept", Checkbox).value:
-            problem = "Please read the guidelines and tick the box to accept them."
+            problem = TICK_THE_BOX
         if problem:
             self._say(problem, "warning")
             return
@@ -135,6 +147,9 @@ class JoinScreen(ModalScreen[str | None]):
         except PeertuiError as exc:
             self.query_one("#join", Button).disabled = False
             self._say(str(exc), "error")
+            # Back to the invite, which a refused request is almost always about, rather than
+            # wherever the focus last moved to.
+            self.query_one("#join-invite", Input).focus()
             return
         self.app.notify("Request sent — waiting for a moderator's approval.")
         self.dismiss(group.group_id)

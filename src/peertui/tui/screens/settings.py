@@ -32,10 +32,11 @@ class SettingsScreen(Screen):
                 allow_blank=False,
                 id="set-theme",
             )
+            # The label first, like every other field, so "On"/"Off" is read after its name.
+            yield Label("Reduced motion: no animation, no blinking cursor, still breathing guide")
             with Horizontal(classes="inline"):
                 yield Switch(settings.reduced_motion, id="set-motion")
                 yield Label(on_off(settings.reduced_motion), id="set-motion-state")
-            yield Label("Reduced motion: no animation, no blinking cursor, still breathing guide")
             yield Label("Keep history for how many days (0 keeps it until you delete it):")
             yield Input(str(settings.history_retention_days), type="integer", id="set-retention")
             yield Label(
