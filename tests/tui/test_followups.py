@@ -120,6 +120,7 @@ async def test_unreachable_relay_damaged_invite_and_the_checkbox(make_paths):
         assert any(text.startswith("Contacting the relay…") for text in said)
         problem = str(app.screen.query_one("#join-status").render())
         assert "not reachable" in problem
+        assert app.screen.query_one("#join-invite").has_focus, "back on the invite, not Pronouns"
         await wait_for(
             pilot,
             lambda: problem.split()[-1] in screen_text(app),

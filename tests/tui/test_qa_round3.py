@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from textual.widgets import Label
 
 from peertui.core.engine import Engine
 from peertui.tui import slash
@@ -243,3 +244,19 @@ async def test_reduced_motion_state_follows_its_label(make_paths):
         label = next(i for i, line in enumerate(lines) if "Reduced motion:" in line)
         state = next(i for i, line in enumerate(lines) if re.search(r"\bOff\b", line))
         assert label < state, "Off is read after the name of what it turns off"
+
+
+async def test_labels_are_read_whole_at_80_columns(make_paths):
+    app = PeertuiApp(make_paths())
+    async with app.run_test(size=(80, 30)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
+        assert "Shift+Tab: messages · /help" in screen_text(app), "the composer hint is whole"
+        await pilot.press("f4")
+        await pilot.pause()
+        assert "runs here):" in screen_text(app), "the relay label wraps, not cut off"
+        await pilot.press("escape", "f8")
+        await pilot.pause()
+        proxy = next(
+            label for label in app.screen.query(Label) if "Proxy for relay" in str(label.render())
+        )
+        assert proxy.size.height >= 2, "the proxy label wraps onto a second line"

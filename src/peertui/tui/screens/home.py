@@ -76,7 +76,8 @@ class HomeScreen(Screen):
                 yield MessageList(id="messages")
                 # Not select-on-focus: a letter redirected here must not be replaced by the next.
                 yield Input(
-                    placeholder="Message — Enter sends · Shift+Tab acts on messages · /help",
+                    # Short enough to be read whole in the 80-column layout.
+                    placeholder="Enter sends · Shift+Tab: messages · /help",
                     id="composer",
                     select_on_focus=False,
                 )
