@@ -127,6 +127,8 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
             assert isinstance(app.screen, JoinScreen)
             assert "accept them" in screen_text(app)
             app.screen.query_one("#join-accept").value = True
+            await pilot.pause()
+            assert "accept them" not in screen_text(app), "the answered request is cleared"
             await pilot.press("ctrl+s")
             await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), what="home again")
             await wait_for(
@@ -146,6 +148,11 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
             await pilot.pause()
             assert "Be gentle with each other." in screen_text(app)
             assert app.engine.group(group.group_id).state == ACTIVE
+            behind = [
+                str(getattr(item, "text", ""))
+                for item in app.screen_stack[-2].query_one("#messages").items
+            ]
+            assert not any("waiting for" in line for line in behind), "no stale waiting line"
             await pilot.press("enter")  # "I accept — open the conversation"
             await owner.send(group.group_id, "welcome carol")
             await wait_for(

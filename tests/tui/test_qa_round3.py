@@ -94,7 +94,15 @@ async def test_numbers_draft_cursor_and_commands(make_paths, relay):
             app.screen.query_one("#messages").focus()
             await pilot.pause()
             footer = screen_text(app).splitlines()[-1]
-            for words in ("t Thanks", "r Report", "w Warn", "m Mute", "d Delete", "b Ban"):
+            for words in (
+                "t Thanks",
+                "r Report",
+                "w Warn",
+                "m Mute",
+                "d Delete",
+                "b Ban",
+                "x Remove",
+            ):
                 assert words in footer, f"{words!r} missing from the footer: {footer!r}"
             assert "Host" not in footer
             await pilot.press("escape")
