@@ -231,6 +231,8 @@ async def test_received_harmful_messages_fold_with_a_reason_and_content_warnings
     alder.engine.ignore_member(gid, "briar")
     alder.engine.ignore_word("spoilers")
     assert alder.engine.is_hidden(received["my week was hard"]) == "you hid this member"
+    with pytest.raises(InvalidInput, match="yourself"):
+        alder.engine.ignore_member(gid, "alder")
     members, words = alder.engine.hidden(gid)
     assert [m.nick for m in members] == ["briar"] and words == ["spoilers"]
     assert owner.engine.is_hidden(owner.engine.history(gid)[-1]) == ""

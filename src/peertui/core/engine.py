@@ -573,6 +573,8 @@ class Engine:
     # ----- personal controls (this device only) ------------------------------------------
     def ignore_member(self, group_id: str, who: str) -> Member:
         member = resolve_member(self.members(group_id), who)
+        if member.is_me:
+            raise InvalidInput("You cannot hide yourself.")
         ignored = set(self.store.get("ignored_members", []))
         ignored.add(member.key)
         self.store.put("ignored_members", sorted(ignored))
