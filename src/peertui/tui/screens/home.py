@@ -899,14 +899,23 @@ class HomeScreen(Screen):
     def action_demote(self) -> None:
         self._moderate("demote", "Remove moderator role", reason="")
 
-    def action_delete(self) -> None:
-        group = self._need_moderator()
-        message = self.query_one(MessageList).selected_message()
+    def _group_and_message(self, need_group):
+        """The group (checked by `need_group`) and the highlighted message, or None after
+        saying what is missing."""
+        group = need_group()
         if group is None:
-            return
+            return None
+        message = self.query_one(MessageList).selected_message()
         if message is None:
             self.app.notify("Highlight a message first (Shift+Tab to the conversation).")
+            return None
+        return group, message
+
+    def action_delete(self) -> None:
+        picked = self._group_and_message(self._need_moderator)
+        if picked is None:
             return
+        group, message = picked
         self._form(
             f"Remove {message.nick}'s message",
             [Field("reason", "Reason (shown to everyone):")],
@@ -922,12 +931,9 @@ class HomeScreen(Screen):
         )
 
     def action_report(self) -> None:
-        group = self._need_group()
-        message = self.query_one(MessageList).selected_message()
-        if group is None or message is None:
-            self.app.notify("Highlight a message first (Shift+Tab to the conversation).")
-            return
-        self._report(group, message)
+        picked = self._group_and_message(self._need_group)
+        if picked is not None:
+            self._report(*picked)
 
     def _report(self, group, message) -> None:
         self._form(
@@ -1135,13 +1141,10 @@ class HomeScreen(Screen):
         )
 
     def action_thank(self) -> None:
-        group = self._need_group()
-        message = self.query_one(MessageList).selected_message()
-        if group is None:
+        picked = self._group_and_message(self._need_group)
+        if picked is None:
             return
-        if message is None:
-            self.app.notify("Highlight a message first (Shift+Tab to the conversation).")
-            return
+        group, message = picked
         self.run_engine(
             "thank", group.group_id, message.msg_id, done=f"You thanked {message.nick}."
         )
