@@ -63,6 +63,7 @@ def test_ignoring_a_person_or_a_word_hides_their_lines_until_opened(plain_user):
     ).group(1)
     host.run(f"/open {number}", f"#{number} robin: you will not see this line")
     host.run("/unignore robin", "-- Messages from robin are shown again.")
+    host.run("/unignore robin", "!! You have not hidden anyone called 'robin' in this group.")
     host.run("/ignore word pineapple", "-- You hid messages containing 'pineapple'")
     guest.type("pineapple on pizza")
     host.expect(r"#\d+ hidden message \(you hid a word in it\)")

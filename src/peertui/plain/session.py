@@ -745,18 +745,21 @@ class PlainSession:
 
     async def cmd_unignore(self, argument: str) -> None:
         kind, _, word = self._need(argument, "/unignore <nick> | /unignore word <w>").partition(" ")
+        hidden_members, hidden_words = self.engine.hidden(self._group())
         if kind.lower() == "word" and word.strip():
+            if word.strip().casefold() not in hidden_words:
+                raise UsageError(f"'{word.strip()}' is not a hidden word.")
             self.engine.unignore(word.strip())
             self.console.notice(f"Messages containing '{word.strip()}' are shown again.")
             return
         wanted = argument.casefold()
         matches = [
             m
-            for m in self.engine.members(self._group())
+            for m in hidden_members
             if m.nick.casefold() == wanted or m.member_id.startswith(wanted)
         ]
         if len(matches) != 1:
-            raise UsageError(f"No single member matches '{argument}'; /members lists them.")
+            raise UsageError(f"You have not hidden anyone called '{argument}' in this group.")
         self.engine.unignore(matches[0].key)
         self.console.notice(f"Messages from {matches[0].nick} are shown again.")
 
