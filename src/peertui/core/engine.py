@@ -331,7 +331,7 @@ class Engine:
         session = self._session(group_id)
         text = payloads.clean_text(text)
         cw = payloads.safe_line(cw, 100)
-        return await session.send(text, cw, session.state["nick"])
+        return await session.send(text, cw)
 
     async def thank(self, group_id: str, msg_id: str) -> None:
         session = self._active(group_id)

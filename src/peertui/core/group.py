@@ -903,7 +903,8 @@ class GroupSession:
                 "(/guidelines, then /accept)."
             )
 
-    async def send(self, text: str, cw: str, nick: str) -> Message:
+    async def send(self, text: str, cw: str) -> Message:
+        nick = self.state["nick"]
         self.check_can_post()
         message = Message(
             group_id=self.group_id,
