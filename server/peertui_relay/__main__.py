@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--purge-interval-seconds", type=float, default=600.0, help=argparse.SUPPRESS
     )
     parser.add_argument("--keepalive-seconds", type=float, default=15.0, help=argparse.SUPPRESS)
+    parser.add_argument("--max-db-pages", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--storage-retry-seconds", type=float, default=15.0, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -73,11 +76,14 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
         rate_per_second=args.rate_per_second,
         rate_burst=args.rate_burst,
         max_groups=args.max_groups,
+        max_db_pages=args.max_db_pages,
+        storage_retry_seconds=args.storage_retry_seconds,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     config = config_from_args(args)
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import copy
 import json
+import logging
 import os
+import sqlite3
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +17,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -27,6 +29,7 @@ from peertui_relay.config import RelayConfig
 from peertui_relay.errors import ApiError, invalid
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
 from peertui_relay.limits import NonceCache, TokenBuckets
+from peertui_relay.logs import QuietLog
 from peertui_relay.openapi import OPENAPI
 from peertui_relay.storage import (
     VISIBLE_TO_ALL,
@@ -35,6 +38,7 @@ from peertui_relay.storage import (
     InviteRefused,
     SqliteStorage,
     StoredEvent,
+    storage_problem,
 )
 
 MAX_ENVELOPE = 48 * 1024
@@ -52,17 +56,31 @@ class Relay:
 
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
-        self.storage = SqliteStorage(config.data_dir)
+        self.storage = SqliteStorage(config.data_dir, max_pages=config.max_db_pages)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
         self.groups: dict[str, Group] = {}
         self.nonces = NonceCache(MAX_CLOCK_SKEW_MS)
         self.buckets = TokenBuckets(config.rate_per_second, config.rate_burst)
         self.create_lock = asyncio.Lock()
         self.status_counts: Counter[str] = Counter()
+        self.quiet_log = QuietLog()
         self.stored_events = 0
 
     async def db(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+        except sqlite3.Error as exc:
+            problem = storage_problem(exc)
+            if problem is None:
+                raise
+            if problem.busy:
+                raise ApiError(503, "storage_busy", str(problem), retry_after=2) from None
+            self.quiet_log.warning(
+                "storage", f"storage unavailable ({type(exc).__name__}: {exc}); answering 507"
+            )
+            raise ApiError(
+                507, "storage_full", str(problem), retry_after=self.config.storage_retry_seconds
+            ) from None
 
     async def load(self) -> None:
         for record in await self.db(self.storage.groups):
@@ -627,15 +645,6 @@ def create_app(config: RelayConfig) -> Starlette:
             error = ApiError(status, "http_error", str(getattr(exc, "detail", "Request refused.")))
         return error.response()
 
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        # Answered by the outermost middleware, outside the status counter.
-        relay.status_counts["5xx"] += 1
-        return ApiError(
-            500,
-            "internal_error",
-            "The relay failed to handle this request; it has been counted, please try again later.",
-        ).response()
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await relay.load()
@@ -654,8 +663,8 @@ def create_app(config: RelayConfig) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(_CountStatuses, counts=relay.status_counts)],
-        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected},
+        middleware=[Middleware(_Guard, relay=relay)],
+        exception_handlers={ApiError: api_error, HTTPException: http_error},
     )
     app.state.relay = relay
     return app
@@ -739,20 +748,49 @@ class EventStream:
         return last
 
 
-class _CountStatuses:
-    """ASGI wrapper counting answers by status class for /v1/metrics."""
+class _Guard:
+    """ASGI wrapper: counts answers by status class for /v1/metrics, and turns what escapes the
+    handlers into one answer without a traceback per request.
 
-    def __init__(self, app, counts: Counter[str]) -> None:
-        self.app, self.counts = app, counts
+    A client that goes away mid-request is not an error (nothing to answer, nothing counted).
+    Anything else unexpected is answered 500 and logged once a minute with its type; Starlette's
+    own error middleware never sees it, so it cannot print a traceback per request.
+    """
+
+    def __init__(self, app, relay: Relay) -> None:
+        self.app, self.relay = app, relay
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        counts = self.relay.status_counts
+        started = False
 
         async def counting_send(message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                self.counts[f"{message['status'] // 100}xx"] += 1
+                started = True
+                counts[f"{message['status'] // 100}xx"] += 1
             await send(message)
 
-        await self.app(scope, receive, counting_send)
+        try:
+            await self.app(scope, receive, counting_send)
+        except ClientDisconnect:
+            counts["client_disconnect"] += 1
+        except Exception as exc:  # noqa: BLE001 - the one place that answers for the unknown
+            self.relay.quiet_log.warning(
+                f"unexpected:{type(exc).__name__}",
+                f"unexpected {type(exc).__name__} answering {scope['method']} "
+                f"{scope.get('route_path', scope['path'])[:80]}; answered 500",
+            )
+            logging.getLogger("peertui_relay").debug("unexpected error", exc_info=True)
+            if started:
+                return
+            response = ApiError(
+                500,
+                "internal_error",
+                "The relay failed to handle this request; it has been counted, please try "
+                "again later.",
+            ).response()
+            await response(scope, receive, counting_send)

@@ -19,4 +19,6 @@ class RelayConfig:
     rate_per_second: float = 20.0  # per signing key
     rate_burst: int = 100
     max_groups: int = 10_000
+    storage_retry_seconds: float = 15.0  # Retry-After on 507 storage_full
+    max_db_pages: int = 0  # SQLite page limit (tests stand in for a full disk with it); 0 = none
     subscriber_queue: int = 2_000  # events buffered per slow subscriber before it is dropped

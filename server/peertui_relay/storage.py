@@ -8,6 +8,7 @@ worker thread (`Storage` is not safe to share between threads concurrently).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -48,6 +49,38 @@ class JoinRequestRecord:
     status: str  # pending | denied | admitted
     seq: int
     sealed_reason: str | None
+
+
+# SQLite primary result codes (extended codes keep them in the low byte).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL = 5, 6, 8, 10, 13
+_SQLITE_CANTOPEN = 14
+
+
+class StorageUnavailable(Exception):
+    """The store cannot take writes for a reason it can name (disk full, I/O error, busy).
+    `str()` is a sentence for the API; `busy` is True when waiting a moment is enough."""
+
+    def __init__(self, message: str, *, busy: bool = False) -> None:
+        super().__init__(message)
+        self.busy = busy
+
+
+def storage_problem(exc: sqlite3.Error) -> StorageUnavailable | None:
+    """Name what went wrong with the store, or None if it is not a storage condition."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in (_SQLITE_FULL, _SQLITE_IOERR, _SQLITE_READONLY, _SQLITE_CANTOPEN) or (
+        primary is None and ("disk is full" in str(exc) or "disk I/O error" in str(exc))
+    ):
+        return StorageUnavailable(
+            "The relay cannot store anything right now (its disk is full or failing); "
+            "nothing already stored was lost. Try again later."
+        )
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StorageUnavailable(
+            "The relay's store is busy (for example a backup is running); try again.", busy=True
+        )
+    return None
 
 
 class InviteRefused(Exception):
@@ -122,7 +155,7 @@ CREATE TABLE IF NOT EXISTS join_requests (
 
 
 class SqliteStorage:
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, *, max_pages: int = 0) -> None:
         path = Path(data_dir)
         # Ciphertext only, but sizes, timing and membership are still metadata: owner-only.
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -135,6 +168,8 @@ class SqliteStorage:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        if max_pages:
+            self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
 
     def close(self) -> None:
         self._db.close()
@@ -353,4 +388,19 @@ class _Transaction:
         return self._db
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                # A full disk can fail the commit itself: end the transaction, or every later
+                # BEGIN on this connection would fail too, long after space is freed.
+                self._rollback()
+                raise
+        self._rollback()
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            # SQLite may already have rolled back on its own (e.g. after SQLITE_FULL).
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
