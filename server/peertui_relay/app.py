@@ -8,6 +8,7 @@ import copy
 import json
 import logging
 import os
+import re
 import sqlite3
 import time
 from collections import Counter
@@ -232,6 +233,21 @@ def _int_param(text: str | None, name: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise invalid(name, f"'{name}' must be a non-negative whole number.")
     return int(text)
+
+
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _idempotency_key(obj: dict[str, Any]) -> str:
+    value = obj.get("idempotency_key")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not _IDEMPOTENCY_KEY.fullmatch(value):
+        raise invalid(
+            "idempotency_key",
+            "The field 'idempotency_key' must be 8 to 64 letters, digits, '-' or '_'.",
+        )
+    return value
 
 
 def _require_member(group: Group, key: bytes) -> None:
@@ -500,8 +516,17 @@ def create_app(config: RelayConfig) -> Starlette:
         key, body = await relay.authenticate(request)
         group = relay.group(request.path_params["gid"])
         now = _now_ms()
+        _require_member(group, key)
+        obj = _json_object(body)
+        idem_key = _idempotency_key(obj)
+        if idem_key:
+            # A retry of a post already stored gets its seq back, even if slow mode or
+            # read-only would refuse a new post now.
+            seq = await relay.db(relay.storage.posted_seq, group.group_id, key, idem_key)
+            if seq is not None:
+                return JSONResponse({"seq": seq}, status_code=200)
         _require_may_post(group, key, now)
-        envelope = _b64_field(_json_object(body), "envelope", max_bytes=MAX_ENVELOPE)
+        envelope = _b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
         # No group lock here: checks and claims below are synchronous, and the one storage
         # thread completes writes in order, so posts are published in seq order anyway.
         wait = _slow_mode_wait(group, key)
@@ -514,8 +539,10 @@ def create_app(config: RelayConfig) -> Starlette:
             )
         group.last_post[key] = time.monotonic()
         payload = {"envelope": b64e(envelope)}
-        seq = await _append(group, "message", key, now, payload, VISIBLE_TO_ALL, b"")
-        return JSONResponse({"seq": seq}, status_code=201)
+        seq, is_new = await _append(
+            group, "message", key, now, payload, VISIBLE_TO_ALL, b"", idem_key=idem_key
+        )
+        return JSONResponse({"seq": seq}, status_code=201 if is_new else 200)
 
     def _slow_mode_wait(group: Group, key: bytes) -> float:
         seconds = group.state.slowmode_seconds
@@ -531,7 +558,10 @@ def create_app(config: RelayConfig) -> Starlette:
         payload: dict[str, Any],
         visible: str,
         recipient: bytes,
-    ) -> int:
+        *,
+        idem_key: str = "",
+    ) -> tuple[int, bool]:
+        """Store and publish one event; (seq, is_new) — not new when `idem_key` was seen."""
         size = len(json.dumps(payload, separators=(",", ":")))
         if group.bytes_used + size > config.group_quota_bytes:
             raise ApiError(
@@ -542,24 +572,42 @@ def create_app(config: RelayConfig) -> Starlette:
             )
         group.bytes_used += size  # claimed before the await, so concurrent posts cannot overshoot
         try:
-            seq = await relay.db(
-                relay.storage.append_event,
-                group.group_id,
-                kind,
-                key,
-                now,
-                payload,
-                visible,
-                recipient,
-            )
+            if idem_key:
+                seq, is_new = await relay.db(
+                    relay.storage.append_once,
+                    group.group_id,
+                    kind,
+                    key,
+                    now,
+                    payload,
+                    visible,
+                    idem_key,
+                )
+            else:
+                seq, is_new = (
+                    await relay.db(
+                        relay.storage.append_event,
+                        group.group_id,
+                        kind,
+                        key,
+                        now,
+                        payload,
+                        visible,
+                        recipient,
+                    ),
+                    True,
+                )
         except BaseException:
             group.bytes_used -= size
             raise
+        if not is_new:
+            group.bytes_used -= size
+            return seq, False
         relay.stored_events += 1
         # Publish before any other await: completions of the one storage thread resume their
         # requests in commit order, which keeps every live stream in seq order.
         group.publish(StoredEvent(seq, kind, key, now, payload), visible, recipient)
-        return seq
+        return seq, True
 
     async def send_direct(request: Request) -> Response:
         key, body = await relay.authenticate(request)
@@ -570,7 +618,7 @@ def create_app(config: RelayConfig) -> Starlette:
         payload = _b64_field(obj, "payload", max_bytes=MAX_ENVELOPE)
         if not group.state.is_member(to):
             raise invalid("to", "The recipient 'to' is not a member of this group.")
-        seq = await _append(
+        seq, _ = await _append(
             group,
             "direct",
             key,

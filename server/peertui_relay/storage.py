@@ -147,6 +147,9 @@ CREATE INDEX IF NOT EXISTS events_by_time ON events (group_id, ts);
 CREATE TABLE IF NOT EXISTS invites (
     group_id TEXT NOT NULL, secret_hash TEXT NOT NULL, expires_at INTEGER NOT NULL,
     uses_left INTEGER NOT NULL, PRIMARY KEY (group_id, secret_hash));
+CREATE TABLE IF NOT EXISTS posted (
+    group_id TEXT NOT NULL, sender BLOB NOT NULL, idem_key TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (group_id, sender, idem_key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS join_requests (
     group_id TEXT NOT NULL, key BLOB NOT NULL, request_id TEXT NOT NULL, sealed TEXT NOT NULL,
     ts INTEGER NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL, sealed_reason TEXT,
@@ -220,6 +223,28 @@ class SqliteStorage:
     def append_event(self, group_id, kind, sender, ts, body, visible, recipient=b""):
         with self._tx() as db:
             return self._insert_event(db, group_id, kind, sender, ts, body, visible, recipient)
+
+    def posted_seq(self, group_id: str, sender: bytes, idem_key: str) -> int | None:
+        """The seq an earlier post with this sender's idempotency key got, if it is kept."""
+        row = self._db.execute(
+            "SELECT seq FROM posted WHERE group_id=? AND sender=? AND idem_key=?",
+            (group_id, sender, idem_key),
+        ).fetchone()
+        return row[0] if row else None
+
+    def append_once(self, group_id, kind, sender, ts, body, visible, idem_key):
+        """Append unless this sender already posted with `idem_key`: (seq, is_new). The check
+        and the insert are one transaction, so a retry racing its original cannot store twice."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT seq FROM posted WHERE group_id=? AND sender=? AND idem_key=?",
+                (group_id, sender, idem_key),
+            ).fetchone()
+            if row:
+                return row[0], False
+            seq = self._insert_event(db, group_id, kind, sender, ts, body, visible, b"")
+            db.execute("INSERT INTO posted VALUES (?,?,?,?)", (group_id, sender, idem_key, seq))
+            return seq, True
 
     def append_roster(self, group_id, event, sender, ts, admitted=b"", delete_seq=0):
         """Append a roster event (already verified) with its relay-side effects, atomically."""
@@ -365,6 +390,7 @@ class SqliteStorage:
                     (group_id, through),
                 ).fetchone()[0]
                 db.execute("DELETE FROM events WHERE group_id=? AND seq<=?", (group_id, through))
+                db.execute("DELETE FROM posted WHERE group_id=? AND seq<=?", (group_id, through))
                 db.execute(
                     "UPDATE groups SET purged_through=MAX(purged_through, ?), "
                     "bytes_used=bytes_used-? WHERE group_id=?",
