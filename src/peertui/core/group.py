@@ -82,7 +82,7 @@ from peertui.core.relay_client import (
     is_definite_refusal,
 )
 from peertui.core.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterState, make_event
-from peertui.core.store import Message, Store
+from peertui.core.store import Message, Store, StoreError
 from peertui.wellbeing.fold import fold_reason
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,10 @@ MAX_PENDING_PER_SENDER = 200
 GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "introduce"}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
+
+
+class _StoragePaused(Exception):
+    """This device could not store an event (disk full or failing): pause, then resume."""
 
 
 def now_ms() -> int:
@@ -365,6 +369,8 @@ class GroupSession:
                 # Mid-event outage: the cursor did not move, so the event comes again.
                 self._set_connection(OFFLINE, str(exc))
                 await asyncio.sleep(1.0)
+            except _StoragePaused as exc:
+                await self._wait_for_storage(str(exc))
             except Exception as exc:  # noqa: BLE001 - report and reconnect, never die silently
                 log.exception("group loop failed")
                 self._set_connection(OFFLINE, str(exc))
@@ -379,10 +385,23 @@ class GroupSession:
         async for item in follow(
             self.client, self.group_id, lambda: self.cursor, on_state=self._set_connection
         ):
+            # Decrypting spends message keys in memory; if storing the result fails, the keys
+            # must come back so the same event can be read again after the pause.
+            snapshot = (
+                self.inbound.to_bytes()
+                if isinstance(item, RelayEvent) and item.kind in ("message", "direct")
+                else None
+            )
             try:
                 await self._handle(item)
             except (asyncio.CancelledError, RelayUnavailable):
                 raise
+            except StoreError as exc:
+                if isinstance(exc.__cause__, (TypeError, ValueError)):
+                    raise  # not the disk: a value that cannot be stored
+                if snapshot is not None:
+                    self.inbound = InboundSessions.from_bytes(snapshot)
+                raise _StoragePaused(str(exc)) from exc
             except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
                 log.warning("could not process event: %s", type(exc).__name__)
                 self._emit(
@@ -394,6 +413,28 @@ class GroupSession:
                     self._advance(item.seq)
             if self.status != ACTIVE:
                 return
+
+    async def _wait_for_storage(self, detail: str) -> None:
+        """Receiving is paused until this device can store again; then it resumes from the
+        saved cursor, so nothing that arrived meanwhile is skipped."""
+        self._set_connection(OFFLINE, detail)
+        self._emit(
+            ErrorOccurred(
+                self.group_id,
+                f"{detail} Receiving is paused and resumes by itself once there is space; "
+                "no message is skipped.",
+            )
+        )
+        backoff = Backoff(base=0.5, cap=15.0)
+        while True:
+            await asyncio.sleep(0.2 + backoff.next_delay())
+            try:
+                self._save_sessions()  # the restored message keys, then carry on
+                self.store.put(f"cursor:{self.group_id}", self.cursor)
+            except StoreError:
+                continue
+            self._emit(Notice(self.group_id, "There is space again: receiving resumed."))
+            return
 
     async def _refresh_membership(self, detail: str) -> None:
         with contextlib.suppress(RelayError):
@@ -459,8 +500,10 @@ class GroupSession:
     # ----- receiving ---------------------------------------------------------------------
     def _advance(self, seq: int) -> None:
         if seq > self.cursor:
-            self.cursor = seq
+            # Saved first: if the disk refuses, memory still points at the last saved event,
+            # so the stream resumes there instead of skipping what could not be stored.
             self.store.put(f"cursor:{self.group_id}", seq)
+            self.cursor = seq
 
     async def _handle(self, item: RelayEvent | Gap) -> None:
         if isinstance(item, Gap):
