@@ -86,9 +86,9 @@ class Relay:
     async def load(self) -> None:
         for record in await self.db(self.storage.groups):
             roster = await self.db(self.storage.roster, record.group_id)
-            self.groups[record.group_id] = Group.from_roster(
-                roster, record.retention_ms, record.bytes_used
-            )
+            group = Group.from_roster(roster, record.retention_ms, record.bytes_used)
+            group.epoch, group.last_seq = record.epoch, record.last_seq
+            self.groups[record.group_id] = group
         self.stored_events = await self.db(self.storage.stored_events)
 
     async def keepalive_forever(self) -> None:
@@ -340,7 +340,10 @@ def create_app(config: RelayConfig) -> Starlette:
             seq = await relay.db(
                 relay.storage.create_group, state.group_id, key, retention_ms, genesis, now
             )
-            relay.groups[state.group_id] = Group(state.group_id, state, retention_ms, 0)
+            record = await relay.db(relay.storage.group_record, state.group_id)
+            relay.groups[state.group_id] = Group(
+                state.group_id, state, retention_ms, 0, epoch=record.epoch, last_seq=seq
+            )
             relay.stored_events += 1
         return JSONResponse({"group_id": state.group_id, "seq": seq}, status_code=201)
 
@@ -644,7 +647,12 @@ def create_app(config: RelayConfig) -> Starlette:
         if len(events) == limit:
             last_seq = events[-1].seq
         return JSONResponse(
-            {"events": [event_json(e) for e in events], "gap": gap, "last_seq": last_seq}
+            {
+                "events": [event_json(e) for e in events],
+                "gap": gap,
+                "last_seq": last_seq,
+                "epoch": group.epoch,
+            }
         )
 
     async def stream_events(request: Request) -> Response:
@@ -747,6 +755,10 @@ class EventStream:
                         (b"content-type", b"text/event-stream; charset=utf-8"),
                         (b"cache-control", b"no-cache"),
                         (b"x-accel-buffering", b"no"),
+                        # What the client checks its cursor against (issue 11: log epoch).
+                        (b"x-peertui-epoch", self.group.epoch.encode()),
+                        (b"x-peertui-last-seq", str(self.group.last_seq).encode()),
+                        (b"x-peertui-keepalive", f"{self.relay.config.keepalive_seconds:g}".encode()),
                     ],
                 }
             )

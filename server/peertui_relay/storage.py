@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,8 @@ class GroupRecord:
     last_seq: int
     purged_through: int
     bytes_used: int
+    epoch: str = ""
+    last_active_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,11 @@ class JoinRequestRecord:
 # SQLite primary result codes (extended codes keep them in the low byte).
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL = 5, 6, 8, 10, 13
 _SQLITE_CANTOPEN = 14
+
+
+def new_epoch() -> str:
+    """A fresh log epoch: random, so a restored or re-created log never repeats an old one."""
+    return secrets.token_urlsafe(12)
 
 
 class StorageUnavailable(Exception):
@@ -171,8 +179,29 @@ class SqliteStorage:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         if max_pages:
             self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
+
+    def _migrate(self) -> None:
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(groups)")}
+        with self._tx() as db:
+            if "epoch" not in columns:
+                db.execute("ALTER TABLE groups ADD COLUMN epoch TEXT NOT NULL DEFAULT ''")
+            if "last_active_ms" not in columns:
+                db.execute("ALTER TABLE groups ADD COLUMN last_active_ms INTEGER NOT NULL DEFAULT 0")
+                db.execute("UPDATE groups SET last_active_ms = created_ms")
+            for (group_id,) in db.execute("SELECT group_id FROM groups WHERE epoch=''").fetchall():
+                db.execute("UPDATE groups SET epoch=? WHERE group_id=?", (new_epoch(), group_id))
+
+    def renew_epochs(self) -> int:
+        """Give every group a new log epoch (after a restore): clients then re-read the log
+        instead of trusting cursors from a log that may have been longer. Returns the count."""
+        with self._tx() as db:
+            groups = db.execute("SELECT group_id FROM groups").fetchall()
+            for (group_id,) in groups:
+                db.execute("UPDATE groups SET epoch=? WHERE group_id=?", (new_epoch(), group_id))
+        return len(groups)
 
     def close(self) -> None:
         self._db.close()
@@ -182,7 +211,8 @@ class SqliteStorage:
 
     def groups(self) -> list[GroupRecord]:
         rows = self._db.execute(
-            "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used FROM groups"
+            "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used, epoch, "
+            "last_active_ms FROM groups"
         ).fetchall()
         return [GroupRecord(*row) for row in rows]
 
@@ -192,13 +222,22 @@ class SqliteStorage:
             if db.execute("SELECT 1 FROM groups WHERE group_id=?", (group_id,)).fetchone():
                 return None
             db.execute(
-                "INSERT INTO groups (group_id, owner, created_ms, retention_ms) VALUES (?,?,?,?)",
-                (group_id, owner, ts, retention_ms),
+                "INSERT INTO groups (group_id, owner, created_ms, retention_ms, epoch, "
+                "last_active_ms) VALUES (?,?,?,?,?,?)",
+                (group_id, owner, ts, retention_ms, new_epoch(), ts),
             )
             db.execute("INSERT INTO roster VALUES (?,?,?)", (group_id, 0, json.dumps(genesis)))
             return self._insert_event(
                 db, group_id, "roster", owner, ts, {"event": genesis}, VISIBLE_TO_ALL, b""
             )
+
+    def group_record(self, group_id: str) -> GroupRecord:
+        row = self._db.execute(
+            "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used, epoch, "
+            "last_active_ms FROM groups WHERE group_id=?",
+            (group_id,),
+        ).fetchone()
+        return GroupRecord(*row)
 
     def roster(self, group_id):
         rows = self._db.execute(
@@ -210,9 +249,9 @@ class SqliteStorage:
     def _insert_event(db, group_id, kind, sender, ts, body, visible, recipient) -> int:
         text = json.dumps(body, separators=(",", ":"))
         (seq,) = db.execute(
-            "UPDATE groups SET last_seq = last_seq + 1, bytes_used = bytes_used + ? "
-            "WHERE group_id=? RETURNING last_seq",
-            (len(text), group_id),
+            "UPDATE groups SET last_seq = last_seq + 1, bytes_used = bytes_used + ?, "
+            "last_active_ms = MAX(last_active_ms, ?) WHERE group_id=? RETURNING last_seq",
+            (len(text), ts, group_id),
         ).fetchone()
         db.execute(
             "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",

@@ -78,6 +78,7 @@ from peertui.core.relay_client import (
     RelayEvent,
     RelayRefused,
     RelayUnavailable,
+    StreamInfo,
     follow,
     is_definite_refusal,
 )
@@ -92,6 +93,10 @@ MAX_PENDING_PER_SENDER = 200
 GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "introduce"}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
+
+
+class _Resync(Exception):
+    """The relay's log went back in time: follow again from the (reset) cursor."""
 
 
 class _StoragePaused(Exception):
@@ -151,6 +156,9 @@ class GroupSession:
         self._outbox_backoff = Backoff(base=0.5, cap=30.0)
         self._outbox_retry: asyncio.TimerHandle | None = None
         self._outbox_trouble_told = False
+        self._reread_through: int = store.get(f"reread:{self.group_id}", 0)
+        self._told_forged_gap = False
+        self._stopped = False
 
     # ----- persistence -------------------------------------------------------------------
     @classmethod
@@ -333,6 +341,7 @@ class GroupSession:
             self._task = asyncio.create_task(self._run(), name=f"group-{self.group_id}")
 
     async def stop(self) -> None:
+        self._stopped = True
         if self._outbox_retry is not None:
             self._outbox_retry.cancel()
         for task in (self._task, self._flush_task):
@@ -371,6 +380,8 @@ class GroupSession:
                 await asyncio.sleep(1.0)
             except _StoragePaused as exc:
                 await self._wait_for_storage(str(exc))
+            except _Resync:
+                continue  # follow again from the reset cursor
             except Exception as exc:  # noqa: BLE001 - report and reconnect, never die silently
                 log.exception("group loop failed")
                 self._set_connection(OFFLINE, str(exc))
@@ -383,7 +394,11 @@ class GroupSession:
 
     async def _follow_events(self) -> None:
         async for item in follow(
-            self.client, self.group_id, lambda: self.cursor, on_state=self._set_connection
+            self.client,
+            self.group_id,
+            lambda: self.cursor,
+            on_state=self._set_connection,
+            on_info=self._check_log,
         ):
             # Decrypting spends message keys in memory; if storing the result fails, the keys
             # must come back so the same event can be read again after the pause.
@@ -404,15 +419,52 @@ class GroupSession:
                 raise _StoragePaused(str(exc)) from exc
             except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
                 log.warning("could not process event: %s", type(exc).__name__)
-                self._emit(
-                    ErrorOccurred(
-                        self.group_id, f"Skipped an event that could not be processed: {exc}"
+                if not (isinstance(item, RelayEvent) and item.seq <= self._reread_through):
+                    # (While re-reading a restored log, events read before fail quietly.)
+                    self._emit(
+                        ErrorOccurred(
+                            self.group_id, f"Skipped an event that could not be processed: {exc}"
+                        )
                     )
-                )
                 if isinstance(item, RelayEvent):
                     self._advance(item.seq)
             if self.status != ACTIVE:
                 return
+
+    def _check_log(self, info: StreamInfo) -> None:
+        """Compare what the relay says about its log with our cursor when a stream opens.
+
+        A new epoch (its store was restored or reset) or a newest seq below our cursor means
+        seq numbers we passed may now name new events: warn in words and read the log again
+        from the start (history keeps each message once) instead of waiting past them."""
+        epoch_key = f"log_epoch:{self.group_id}"
+        known = self.store.get(epoch_key, "")
+        if info.epoch and known and info.epoch != known:
+            why = "its store was restored from a backup or reset"
+        elif info.last_seq is not None and info.last_seq < self.cursor:
+            why = (
+                f"its log now ends at {info.last_seq}, before the {self.cursor} events "
+                "this device had already read"
+            )
+        else:
+            if info.epoch and info.epoch != known:
+                self.store.put(epoch_key, info.epoch)
+            return
+        self._reread_through = max(self._reread_through, self.cursor)
+        self.store.put(f"reread:{self.group_id}", self._reread_through)
+        self.store.put(f"cursor:{self.group_id}", 0)
+        self.cursor = 0
+        if info.epoch:
+            self.store.put(epoch_key, info.epoch)
+        self._emit(
+            ErrorOccurred(
+                self.group_id,
+                f"The relay's copy of this group went back in time ({why}). peertui is "
+                "reading it again from the start; messages sent meanwhile may be missing "
+                "from the relay, and your own are still on this device.",
+            )
+        )
+        raise _Resync
 
     async def _wait_for_storage(self, detail: str) -> None:
         """Receiving is paused until this device can store again; then it resumes from the
@@ -506,6 +558,18 @@ class GroupSession:
             self.cursor = seq
 
     async def _handle(self, item: RelayEvent | Gap) -> None:
+        if isinstance(item, Gap) and not item.trusted:
+            if not self._told_forged_gap:
+                self._told_forged_gap = True
+                self._emit(
+                    ErrorOccurred(
+                        self.group_id,
+                        f"The relay announced that events up to {item.first_available - 1} "
+                        "were deleted, past its own newest event; that cannot be true, so "
+                        "peertui ignored it and keeps receiving.",
+                    )
+                )
+            return
         if isinstance(item, Gap):
             self._emit(GapDetected(self.group_id, item.requested + 1, item.first_available - 1))
             self._advance(item.first_available - 1)
@@ -982,6 +1046,8 @@ class GroupSession:
         return delivered.get(message.msg_id, message)
 
     def kick_outbox(self) -> None:
+        if self._stopped:
+            return
         if self.status == ACTIVE and (self._flush_task is None or self._flush_task.done()):
             self._flush_task = asyncio.create_task(self._flush_in_background())
 
@@ -997,6 +1063,8 @@ class GroupSession:
 
     def _retry_outbox_later(self, exc: BaseException) -> None:
         """Keep everything queued and try again after a backoff (or the relay's Retry-After)."""
+        if self._stopped:
+            return
         delay = self._outbox_backoff.next_delay()
         if isinstance(exc, RelayUnavailable):
             delay = max(delay, exc.retry_after)

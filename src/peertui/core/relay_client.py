@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -118,6 +119,91 @@ class RelayEvent:
 class Gap:
     requested: int
     first_available: int
+    # False when the relay announced a gap past its own newest event: never trusted, since
+    # moving the cursor there would skip every later message.
+    trusted: bool = True
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What the relay says about its log when a stream opens (first item of every stream)."""
+
+    epoch: str  # changes when the relay's store is restored or reset; "" if not told
+    last_seq: int | None  # the newest seq it has stored; None if not told
+    keepalive: float  # seconds between its keepalives
+
+
+MAX_EVENT_BYTES = 256 * 1024  # the largest legitimate event is well under 100 KiB
+_MAX_CHUNK = 64 * 1024
+
+
+class StreamStalled(RelayUnavailable):
+    """No complete event or keepalive within twice the keepalive interval."""
+
+
+class EventTooLarge(RelayUnavailable):
+    """One event grew past MAX_EVENT_BYTES: not read further, the stream is reopened."""
+
+
+class _GuardedStream(httpx.AsyncByteStream):
+    """The raw bytes of an event stream, with two guards that need no SSE parsing: each blank
+    line (the end of an event or keepalive) must come within `stall_seconds` of the last, and
+    no more than `max_event_bytes` may arrive between two of them."""
+
+    def __init__(
+        self, inner: httpx.AsyncByteStream, base_url: str, stall_seconds: float, max_event: int
+    ) -> None:
+        self._inner, self._base_url = inner, base_url
+        self._stall, self._max_event = stall_seconds, max_event
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        chunks = self._inner.__aiter__()
+        deadline = loop.time() + self._stall
+        since_boundary, tail = 0, b""
+        while True:
+            try:
+                # In this task, not a new one (as wait_for would): the HTTP library's cancel
+                # scopes belong to the task that reads.
+                async with asyncio.timeout_at(deadline):
+                    chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise StreamStalled(
+                    f"The relay at {self._base_url} stopped sending events and keepalives; "
+                    "reconnecting."
+                ) from None
+            joined = tail + chunk
+            cut = max(joined.rfind(b"\n\n"), joined.rfind(b"\r\n\r\n"), joined.rfind(b"\r\r"))
+            if cut >= 0:
+                since_boundary = len(joined) - cut
+                deadline = loop.time() + self._stall
+            else:
+                since_boundary += len(chunk)
+            if since_boundary > self._max_event + _MAX_CHUNK:
+                raise EventTooLarge(
+                    f"The relay at {self._base_url} sent an event larger than "
+                    f"{self._max_event // 1024} KiB; it was not read, reconnecting."
+                )
+            tail = joined[-3:]
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _stream_info(headers: httpx.Headers) -> StreamInfo:
+    epoch = headers.get("x-peertui-epoch", "")[:64]
+    raw_last = headers.get("x-peertui-last-seq", "")
+    last_seq = int(raw_last) if raw_last.isascii() and raw_last.isdigit() else None
+    try:
+        keepalive = float(headers.get("x-peertui-keepalive", "15"))
+    except ValueError:
+        keepalive = 15.0
+    if math.isnan(keepalive):
+        keepalive = 15.0
+    return StreamInfo(epoch, last_seq, min(max(keepalive, 0.5), 60.0))
 
 
 def _event_from_json(data: dict[str, Any]) -> RelayEvent:
@@ -331,13 +417,15 @@ class RelayClient:
             ) from None
 
     async def stream(
-        self, group_id: str, since: int, *, on_open: Callable[[], None] | None = None
+        self, group_id: str, since: int, *, on_open: Callable[[StreamInfo], None] | None = None
     ) -> AsyncIterator[RelayEvent | Gap]:
         """One SSE connection: stored events after `since`, then live ones, until it drops.
 
         Ends normally when the relay closes the stream; raises RelayUnavailable if the
-        connection fails and RelayRefused if the relay says no. `on_open` runs once the relay
-        has accepted the stream.
+        connection fails, stalls (no event or keepalive within twice the keepalive interval)
+        or carries an event over MAX_EVENT_BYTES, and RelayRefused if the relay says no.
+        `on_open` runs once the relay has accepted the stream, with what it said about its
+        log; whatever it raises ends the stream.
         """
         path = f"/v1/groups/{group_id}/events?since={since}"
         headers = self._signed("GET", path, b"")
@@ -352,8 +440,12 @@ class RelayClient:
                 if not 200 <= response.status_code < 300:
                     content = await response.aread()
                     raise self._refusal(response.status_code, content, response.headers)
+                info = _stream_info(response.headers)
+                response.stream = _GuardedStream(
+                    response.stream, self.base_url, 2 * info.keepalive, MAX_EVENT_BYTES
+                )
                 if on_open is not None:
-                    on_open()
+                    on_open(info)
                 async for sse in source.aiter_sse():
                     if not sse.data:
                         # A keepalive comment after an event: httpx-sse repeats the last id
@@ -405,22 +497,37 @@ async def follow(
     *,
     on_state: Callable[[str, str], None] | None = None,
     backoff: Backoff | None = None,
+    on_info: Callable[[StreamInfo], None] | None = None,
 ) -> AsyncIterator[RelayEvent | Gap]:
-    """Events of a group forever: reconnect with backoff, resume, never yield a seq twice."""
+    """Events of a group forever: reconnect with backoff, resume, never yield a seq twice.
+
+    `on_info` sees each connection's StreamInfo (and may raise to end following). A gap past
+    the relay's own newest seq is passed on with `trusted=False` and does not move the
+    resume point."""
     backoff = backoff or Backoff()
     report = on_state or (lambda state, detail: None)
     last = since()
     while True:
         last = max(last, since())
+        newest: int | None = None
         report("connecting", f"Connecting to {client.base_url}.")
 
-        def opened() -> None:
-            backoff.reset()
+        def opened(info: StreamInfo) -> None:
+            nonlocal newest
+            newest = info.last_seq
+            if on_info is not None:
+                on_info(info)
             report("connected", f"Connected to {client.base_url}.")
 
         try:
             async for item in client.stream(group_id, last, on_open=opened):
+                # Reset only once something arrives: a stream that opens and then fails at
+                # once (a huge event, a stall) keeps backing off instead of spinning.
+                backoff.reset()
                 if isinstance(item, Gap):
+                    if newest is not None and item.first_available - 1 > newest:
+                        yield Gap(item.requested, item.first_available, trusted=False)
+                        continue
                     last = max(last, item.first_available - 1)
                     yield item
                 elif item.seq > last:
@@ -435,6 +542,8 @@ async def follow(
                 report("offline", detail)
                 await asyncio.sleep(exc.retry_after)
                 continue
+        except (StreamStalled, EventTooLarge) as exc:
+            detail = str(exc)
         except RelayBusy as exc:
             detail = str(exc)
             report("offline", detail)
