@@ -53,9 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     add("--rate-burst", type=int, default=100, help="burst allowed per key (default 100)")
     add("--max-groups", type=int, default=10_000, help="groups this relay accepts")
     add("--public-url", default="", help="the address clients use (needed behind a proxy)")
-    add("--group-creation", choices=["open", "token", "allowlist"], default="open",
+    add(
+        "--group-creation",
+        choices=["open", "token", "allowlist"],
+        default="open",
         help="who may create groups: anyone (rate-limited per address), holders of "
-        "--creation-token, or owner keys listed in --creation-allowlist (default open)")
+        "--creation-token, or owner keys listed in --creation-allowlist (default open)",
+    )
     add("--creation-token", default="", help="secret a group's creator must present")
     add("--creation-allowlist", default="", help="file of base64 owner keys, one per line")
     add("--creations-per-hour", type=int, default=10, help="new groups per address per hour")
@@ -65,12 +69,22 @@ def build_parser() -> argparse.ArgumentParser:
     add("--max-connections-per-address", type=int, default=64, help="per client address")
     add("--header-timeout", type=float, default=10.0, help="seconds to send request headers")
     add("--body-timeout", type=float, default=30.0, help="seconds to send a request body")
-    add("--reclaim-idle-groups", type=_boolean, default=True,
-        help="delete groups with no event for longer than their retention (default true)")
+    add(
+        "--reclaim-idle-groups",
+        type=_boolean,
+        default=True,
+        help="delete groups with no event for longer than their retention (default true)",
+    )
     add("--metrics-token", default="", help="bearer token for /v1/metrics (else it is off)")
     add("--metrics-port", type=int, default=0, help="also serve /metrics on 127.0.0.1:PORT")
-    add("--access-log", type=_boolean, nargs="?", const=True, default=False,
-        help="log each request line (includes client addresses; off by default)")
+    add(
+        "--access-log",
+        type=_boolean,
+        nargs="?",
+        const=True,
+        default=False,
+        help="log each request line (includes client addresses; off by default)",
+    )
     # For tests and benchmarks: second-level retention and purge timing, faster keepalives.
     hidden = argparse.SUPPRESS
     add("--retention-seconds", type=float, help=hidden)
@@ -127,8 +141,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def _converted(action: argparse.Action, value: object, where: str) -> object:
     convert = action.type or str
     try:
-        result = convert(value if isinstance(value, str) else str(value).lower()
-                         if isinstance(value, bool) else str(value))
+        result = convert(
+            value
+            if isinstance(value, str)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
     except (ValueError, argparse.ArgumentTypeError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
     if action.choices and result not in action.choices:

@@ -22,7 +22,7 @@ class AdminError(Exception):
 def store_lock(data_dir: Path) -> FileLock:
     """Held by a running relay for its whole life: a second relay, or a restore, on the same
     store is refused instead of interleaving writes."""
-    return FileLock(str(data_dir / "relay.lock"), timeout=0)
+    return FileLock(str(data_dir / "relay.lock"), timeout=0, mode=0o600)
 
 
 def acquire(lock: FileLock, data_dir: Path) -> None:

@@ -758,7 +758,10 @@ class EventStream:
                         # What the client checks its cursor against (issue 11: log epoch).
                         (b"x-peertui-epoch", self.group.epoch.encode()),
                         (b"x-peertui-last-seq", str(self.group.last_seq).encode()),
-                        (b"x-peertui-keepalive", f"{self.relay.config.keepalive_seconds:g}".encode()),
+                        (
+                            b"x-peertui-keepalive",
+                            f"{self.relay.config.keepalive_seconds:g}".encode(),
+                        ),
                     ],
                 }
             )

@@ -189,7 +189,9 @@ class SqliteStorage:
             if "epoch" not in columns:
                 db.execute("ALTER TABLE groups ADD COLUMN epoch TEXT NOT NULL DEFAULT ''")
             if "last_active_ms" not in columns:
-                db.execute("ALTER TABLE groups ADD COLUMN last_active_ms INTEGER NOT NULL DEFAULT 0")
+                db.execute(
+                    "ALTER TABLE groups ADD COLUMN last_active_ms INTEGER NOT NULL DEFAULT 0"
+                )
                 db.execute("UPDATE groups SET last_active_ms = created_ms")
             for (group_id,) in db.execute("SELECT group_id FROM groups WHERE epoch=''").fetchall():
                 db.execute("UPDATE groups SET epoch=? WHERE group_id=?", (new_epoch(), group_id))

@@ -76,9 +76,7 @@ async def _reconnect_through(fault: str, sick_relay: FaultProxy, tmp_path, closi
     return gid, wren, opened
 
 
-async def test_a_forged_gap_to_a_huge_seq_is_ignored_with_a_warning(
-    sick_relay, tmp_path, closing
-):
+async def test_a_forged_gap_to_a_huge_seq_is_ignored_with_a_warning(sick_relay, tmp_path, closing):
     gid, wren, _ = await _reconnect_through("forged_gap", sick_relay, tmp_path, closing)
     assert wren.engine._session(gid).cursor < FORGED_GAP
     assert any(isinstance(e, ErrorOccurred) and "ignored" in e.text for e in wren.events)
