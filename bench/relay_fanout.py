@@ -29,7 +29,7 @@ import time
 import httpx
 import psutil
 
-from peertui.core.auth import sign_request
+from peertui.core.auth import origin_of, sign_request
 from peertui.core.encoding import b64e
 
 CLIENT_PROCESSES = 4
@@ -56,7 +56,7 @@ async def _subscribe(
 
     host, port = re.match(r"http://([^:]+):(\d+)", url).groups()
     path = f"/v1/groups/{gid}/events?since={since}"
-    headers = sign_request(SigningKey(seed), "GET", path, b"") if seed else {}
+    headers = sign_request(SigningKey(seed), "GET", path, b"", origin=host) if seed else {}
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n"
     request += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
     reader, writer = await asyncio.open_connection(host, int(port))
@@ -229,7 +229,9 @@ def _setup_relay_group(url: str, members: int) -> tuple[str, object]:
 
     def call(key, method, path, payload=None):
         body = json.dumps(payload).encode() if payload is not None else b""
-        headers = sign_request(key, method, path, body) | {"Content-Type": "application/json"}
+        headers = sign_request(key, method, path, body, origin=origin_of(url)) | {
+            "Content-Type": "application/json"
+        }
         response = http.request(method, url + path, content=body, headers=headers)
         response.raise_for_status()
         return response
@@ -266,7 +268,8 @@ def _setup_relay_group(url: str, members: int) -> tuple[str, object]:
 
 def _last_seq(url: str, gid: str, owner) -> int:
     path = f"/v1/groups/{gid}/log?since=1000000000&limit=1"
-    return httpx.get(url + path, headers=sign_request(owner, "GET", path, b"")).json()["last_seq"]
+    headers = sign_request(owner, "GET", path, b"", origin=origin_of(url))
+    return httpx.get(url + path, headers=headers).json()["last_seq"]
 
 
 class Subscribers:
@@ -333,9 +336,8 @@ async def _publish_stages(
             envelope = b64e(f"{stage}:{time.time():.6f}".encode())
             body = json.dumps({"envelope": envelope}).encode()
             path = f"/v1/groups/{gid}/messages"
-            headers = (sign_request(key, "POST", path, body) if key else {}) | {
-                "Content-Type": "application/json"
-            }
+            signed = sign_request(key, "POST", path, body, origin=origin_of(url)) if key else {}
+            headers = signed | {"Content-Type": "application/json"}
             response = await http.post(path, content=body, headers=headers)
             response.raise_for_status()
 
@@ -411,6 +413,15 @@ def run(args: argparse.Namespace) -> dict:
                 "1000000",
                 "--rate-burst",
                 "1000000",
+                # One machine plays thousands of members from one address.
+                "--max-streams-per-address",
+                "1000000",
+                "--max-connections-per-address",
+                "1000000",
+                "--limit-concurrency",
+                "1000000",
+                "--metrics-token",
+                "bench",
             ],
             stdout=subprocess.DEVNULL,
         )
@@ -440,7 +451,9 @@ def run(args: argparse.Namespace) -> dict:
                 time.sleep(1.0)
                 report["idle_subscribers"] = args.idle
                 report["relay_rss_mib_idle_subscribers"] = _rss_mib(relay.pid)
-                metrics = httpx.get(url + "/v1/metrics").text
+                metrics = httpx.get(
+                    url + "/v1/metrics", headers={"Authorization": "Bearer bench"}
+                ).text
                 report["relay_reported_subscribers"] = int(
                     re.search(r"^peertui_relay_subscribers (\d+)$", metrics, re.M).group(1)
                 )

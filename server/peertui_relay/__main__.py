@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--max-db-pages", type=int, default=0, help=hidden)
     add("--storage-retry-seconds", type=float, default=15.0, help=hidden)
     add("--unknown-key-rate", type=float, default=2.0, help=hidden)
+    add("--write-timeout-seconds", type=float, default=30.0, help=hidden)
     return parser
 
 
@@ -196,6 +197,7 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
         metrics_token=args.metrics_token,
         metrics_port=args.metrics_port,
         body_timeout=args.body_timeout,
+        write_timeout=args.write_timeout_seconds,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import hmac
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from peertui.core.auth import MAX_CLOCK_SKEW_MS, AuthError, verify_request
+from peertui.core.auth import MAX_CLOCK_SKEW_MS, AuthError, origin_of, verify_request
 from peertui.core.encoding import EncodingError, b64d, b64e
 from peertui.core.ids import invite_secret_hash
 from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
@@ -60,8 +61,20 @@ class Relay:
         self.storage = SqliteStorage(config.data_dir, max_pages=config.max_db_pages)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
         self.groups: dict[str, Group] = {}
+        # Nonces of keys a group knows, kept apart from those of unknown keys: a flood of fresh
+        # keys can then only crowd out other unknown keys, never the members.
         self.nonces = NonceCache(MAX_CLOCK_SKEW_MS)
+        self.unknown_nonces = NonceCache(MAX_CLOCK_SKEW_MS, max_entries=50_000)
         self.buckets = TokenBuckets(config.rate_per_second, config.rate_burst)
+        self.unknown_buckets = TokenBuckets(config.unknown_key_rate, 20)
+        self.creation_buckets = TokenBuckets(
+            config.creations_per_hour / 3600, max(config.creations_per_hour, 1)
+        )
+        # Requests signed before this moment are refused: nonces live in memory only, so a
+        # request captured before a restart could otherwise be replayed after it.
+        self.boot_ms = _now_ms()
+        self.streams_by_address: Counter[str] = Counter()
+        self.storage_full_at = 0.0
         self.create_lock = asyncio.Lock()
         self.status_counts: Counter[str] = Counter()
         self.quiet_log = QuietLog()
@@ -76,6 +89,7 @@ class Relay:
                 raise
             if problem.busy:
                 raise ApiError(503, "storage_busy", str(problem), retry_after=2) from None
+            self.storage_full_at = time.monotonic()
             self.quiet_log.warning(
                 "storage", f"storage unavailable ({type(exc).__name__}: {exc}); answering 507"
             )
@@ -131,12 +145,30 @@ class Relay:
         if declared.isdigit() and int(declared) > limit:
             raise too_large
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
+        try:
+            async with asyncio.timeout(self.config.body_timeout):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise ApiError(
+                408,
+                "body_timeout",
+                f"The request body did not arrive within {self.config.body_timeout:g} seconds.",
+            ) from None
         return b"".join(chunks)
+
+    def expected_origin(self, request: Request) -> str:
+        if self.config.public_url:
+            return origin_of(self.config.public_url)
+        host = request.headers.get("host", "")
+        return origin_of(f"{request.url.scheme}://{host}") if host else ""
+
+    @staticmethod
+    def address(request: Request) -> str:
+        return request.client.host if request.client else ""
 
     async def authenticate(self, request: Request) -> tuple[bytes, bytes]:
         """Check size, signature, replay and rate; return (signer key, body)."""
@@ -146,7 +178,14 @@ class Relay:
         path_qs = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
         now = _now_ms()
         try:
-            key, nonce, ts = verify_request(request.headers, request.method, path_qs, body, now)
+            key, nonce, ts = verify_request(
+                request.headers,
+                request.method,
+                path_qs,
+                body,
+                now,
+                origin=self.expected_origin(request),
+            )
         except ValueError:
             # peertui.core.auth lets int() see non-ASCII digits such as "²" in the time header.
             raise ApiError(
@@ -159,10 +198,25 @@ class Relay:
             raise ApiError(
                 401, "unauthenticated", f"The relay could not authenticate this request: {exc}."
             ) from None
-        refusal = self.nonces.check_and_add(nonce, ts, now)
-        if refusal:
-            raise ApiError(401, "replayed_request", refusal)
-        wait = self.buckets.take(key)
+        if ts < self.boot_ms:
+            raise ApiError(
+                401,
+                "stale_request",
+                "This request was signed before the relay last started, so it could be a "
+                "replay; send it again (with a new signature).",
+            )
+        gid = request.path_params.get("gid")
+        group = self.groups.get(gid) if gid else None
+        known = group is not None and (
+            group.state.is_member(key) or key in group.state.banned or key in group.removed
+        )
+        # Rate before nonce: a nonce is remembered only for a request that is within its rate,
+        # and one from a key no group knows only in the unknown keys' own cache.
+        if known:
+            wait, nonces = self.buckets.take(key), self.nonces
+        else:
+            wait = self.unknown_buckets.take(self.address(request).encode())
+            nonces = self.unknown_nonces
         if wait:
             raise ApiError(
                 429,
@@ -170,6 +224,9 @@ class Relay:
                 "Too many requests from this key; wait a moment and try again.",
                 retry_after=wait,
             )
+        refusal = nonces.check_and_add(nonce, ts, now)
+        if refusal:
+            raise ApiError(401, "replayed_request", refusal)
         return key, body
 
     def group(self, group_id: str) -> Group:
@@ -286,9 +343,36 @@ def create_app(config: RelayConfig) -> Starlette:
     relay = Relay(config)
 
     async def health(request: Request) -> Response:
+        """200 only when the store answers and has taken writes lately (no 507 in 30 s)."""
+        try:
+            await relay.db(relay.storage.check)
+        except ApiError as exc:
+            return JSONResponse({"status": "unavailable", "reason": exc.message}, status_code=503)
+        if relay.storage_full_at and time.monotonic() - relay.storage_full_at < 30:
+            return JSONResponse(
+                {"status": "unavailable", "reason": "The relay's disk is full or failing."},
+                status_code=503,
+            )
         return JSONResponse({"status": "ok"})
 
+    def metrics_allowed(request: Request) -> bool:
+        server = request.scope.get("server") or ("", 0)
+        if config.metrics_port and server[1] == config.metrics_port:
+            return True
+        supplied = request.headers.get("authorization", "")
+        expected = f"Bearer {config.metrics_token}"
+        return bool(config.metrics_token) and hmac.compare_digest(
+            supplied.encode(), expected.encode()
+        )
+
     async def metrics(request: Request) -> Response:
+        if not metrics_allowed(request):
+            raise ApiError(
+                404,
+                "not_found",
+                "Metrics are served only with the operator's token (metrics_token) or on the "
+                "metrics port (metrics_port).",
+            )
         subscribers = sum(len(g.subscribers) for g in relay.groups.values())
         lines = [
             "# HELP peertui_relay_groups Groups hosted by this relay.",
@@ -322,6 +406,7 @@ def create_app(config: RelayConfig) -> Starlette:
             raise invalid(
                 "genesis", "The genesis must be signed by the key that signs the request."
             )
+        check_creation_policy(request, key)
         days = _int_field(obj, "retention_days", 1, MAX_RETENTION_DAYS, required=False)
         retention_ms = (days * 86_400_000) if days else config.retention_seconds * 1000
         async with relay.create_lock:
@@ -346,6 +431,34 @@ def create_app(config: RelayConfig) -> Starlette:
             )
             relay.stored_events += 1
         return JSONResponse({"group_id": state.group_id, "seq": seq}, status_code=201)
+
+    def check_creation_policy(request: Request, key: bytes) -> None:
+        policy = config.group_creation
+        if policy == "token":
+            supplied = request.headers.get("x-peertui-creation-token", "")
+            if not hmac.compare_digest(supplied.encode(), config.creation_token.encode()):
+                raise ApiError(
+                    403,
+                    "creation_refused",
+                    "This relay creates groups only for people its operator gave a creation "
+                    "token to.",
+                )
+        elif policy == "allowlist":
+            if b64e(key) not in config.creation_allowlist:
+                raise ApiError(
+                    403,
+                    "creation_refused",
+                    "This relay creates groups only for owner keys its operator listed.",
+                )
+        else:
+            wait = relay.creation_buckets.take(relay.address(request).encode())
+            if wait:
+                raise ApiError(
+                    429,
+                    "creation_rate_limited",
+                    "Too many new groups from this address; try again later.",
+                    retry_after=wait,
+                )
 
     async def get_roster(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
@@ -664,8 +777,24 @@ def create_app(config: RelayConfig) -> Starlette:
             since = _int_param(last_event_id.strip(), "Last-Event-ID")
         else:
             since = _int_param(request.query_params.get("since"), "since")
+        address = relay.address(request)
+        if sum(1 for sub in group.subscribers if sub.key == key) >= config.max_streams_per_key:
+            raise ApiError(
+                429,
+                "too_many_streams",
+                f"This key already has {config.max_streams_per_key} open event streams.",
+                retry_after=5,
+            )
+        if relay.streams_by_address[address] >= config.max_streams_per_address:
+            raise ApiError(
+                429,
+                "too_many_streams",
+                "Too many open event streams from this address.",
+                retry_after=5,
+            )
         subscriber = group.subscribe(key, config.subscriber_queue)
-        return EventStream(relay, group, subscriber, since)
+        relay.streams_by_address[address] += 1
+        return EventStream(relay, group, subscriber, since, address)
 
     routes = [
         Route("/v1/health", health, methods=["GET"]),
@@ -734,8 +863,9 @@ class EventStream:
     going away, since writes to a closed connection do not fail under uvicorn.
     """
 
-    def __init__(self, relay: Relay, group: Group, subscriber, since: int) -> None:
+    def __init__(self, relay: Relay, group: Group, subscriber, since: int, address: str) -> None:
         self.relay, self.group, self.subscriber, self.since = relay, group, subscriber, since
+        self.address = address
 
     async def __call__(self, scope, receive, send) -> None:
         subscriber = self.subscriber
@@ -746,6 +876,15 @@ class EventStream:
             subscriber.close()
 
         watcher = asyncio.create_task(watch_disconnect())
+        write_timeout = self.relay.config.write_timeout
+
+        async def send_or_cut(message) -> None:
+            # A client that stops reading fills its socket buffer and then blocks this write;
+            # past the deadline it is cut off instead of holding the stream and its memory.
+            async with asyncio.timeout(write_timeout):
+                await raw_send(message)
+
+        raw_send, send = send, send_or_cut
         try:
             await send(
                 {
@@ -779,9 +918,18 @@ class EventStream:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             pass  # the client went away mid-write; it resumes from its last id
+        except TimeoutError:
+            # It stopped reading: cut it off (it resumes from its last id when it reads again).
+            subscriber.close()
+            self.relay.quiet_log.warning(
+                "slow_subscriber", "cut off an event stream whose client stopped reading"
+            )
         finally:
             watcher.cancel()
             self.group.unsubscribe(subscriber)
+            self.relay.streams_by_address[self.address] -= 1
+            if self.relay.streams_by_address[self.address] <= 0:
+                del self.relay.streams_by_address[self.address]
 
     async def _send_backlog(self, send) -> int:
         last = self.since

@@ -34,4 +34,5 @@ class RelayConfig:
     reclaim_idle_groups: bool = True  # delete groups with no event for longer than retention
     metrics_token: str = ""
     metrics_port: int = 0  # requests arriving on this (loopback) port may read metrics
+    write_timeout: float = 30.0  # seconds an event stream may stay blocked on a non-reader
     body_timeout: float = 30.0  # seconds a client may take to send a request body

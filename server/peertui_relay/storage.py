@@ -233,6 +233,10 @@ class SqliteStorage:
                 db, group_id, "roster", owner, ts, {"event": genesis}, VISIBLE_TO_ALL, b""
             )
 
+    def check(self) -> None:
+        """Raise sqlite3.Error if the store cannot be read (for /v1/health)."""
+        self._db.execute("SELECT COUNT(*) FROM groups").fetchone()
+
     def group_record(self, group_id: str) -> GroupRecord:
         row = self._db.execute(
             "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used, epoch, "

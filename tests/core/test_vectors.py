@@ -70,7 +70,12 @@ def compute_vectors() -> dict[str, str]:
     v["roster.genesis"] = canonical_json(first).decode()
     v["roster.genesis_hash"] = event_hash(first)
     signed = auth.signing_bytes(
-        "POST", f"/v1/groups/{group_id}/messages", TS, "AAAAAAAAAAAAAAAAAAAAAA", b"{}"
+        "POST",
+        f"/v1/groups/{group_id}/messages",
+        TS,
+        "AAAAAAAAAAAAAAAAAAAAAA",
+        b"{}",
+        "relay.example.org",
     )
     v["request.signing_bytes"] = signed.hex()
     v["request.signature"] = alice.signing_key.sign(signed).signature.hex()

@@ -68,14 +68,17 @@ async def test_relay_disk_full_is_507_logged_once_and_queued_messages_arrive_aft
         assert 1 <= log.count("storage unavailable") <= 2, log[-2000:]
 
 
-def test_client_hanging_up_mid_body_is_not_an_error(relay):
+def test_client_hanging_up_mid_body_is_not_an_error(relay_factory):
+    relay = relay_factory("--metrics-token", "m")
     for _ in range(20):
         with socket.create_connection(("127.0.0.1", relay.port)) as sock:
             sock.sendall(
                 b"POST /v1/groups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                 b'Content-Length: 5000\r\n\r\n{"genesis":'
             )
-    metrics = httpx.get(relay.url + "/v1/metrics", timeout=5).text
+    metrics = httpx.get(
+        relay.url + "/v1/metrics", headers={"Authorization": "Bearer m"}, timeout=5
+    ).text
     assert 'peertui_relay_requests_total{status="5xx"} 0' in metrics
     relay.stop()
     assert "Traceback" not in relay.log_path.read_text()

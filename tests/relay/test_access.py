@@ -10,7 +10,7 @@ import httpx
 import pytest
 from nacl.signing import SigningKey
 
-from peertui.core.auth import sign_request
+from peertui.core.auth import origin_of, sign_request
 from peertui.core.ids import invite_secret_hash
 from peertui.core.relay_client import RateLimited, RelayBusy, RelayClient, RelayRefused
 
@@ -197,7 +197,7 @@ async def test_unsigned_and_replayed_requests_are_refused(relay):
     unsigned = httpx.get(relay.url + path)
     assert unsigned.status_code == 401
     assert unsigned.json()["error"]["code"] == "unauthenticated"
-    headers = sign_request(kit.owner.key, "GET", path, b"")
+    headers = sign_request(kit.owner.key, "GET", path, b"", origin=origin_of(relay.url))
     assert httpx.get(relay.url + path, headers=headers).status_code == 200
     replay = httpx.get(relay.url + path, headers=headers)
     assert (replay.status_code, replay.json()["error"]["code"]) == (401, "replayed_request")

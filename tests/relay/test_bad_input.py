@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from peertui.core.auth import sign_request
+from peertui.core.auth import origin_of, sign_request
 from peertui.core.relay_client import RateLimited
 
 from .groupkit import GroupKit
@@ -20,7 +20,9 @@ pytestmark = pytest.mark.timeout(90)
 
 
 def signed_post(relay, key, path: str, body: bytes) -> httpx.Response:
-    headers = sign_request(key, "POST", path, body) | {"Content-Type": "application/json"}
+    headers = sign_request(key, "POST", path, body, origin=origin_of(relay.url)) | {
+        "Content-Type": "application/json"
+    }
     return httpx.post(relay.url + path, content=body, headers=headers)
 
 
@@ -75,7 +77,12 @@ async def test_malformed_json_is_400_and_wrong_fields_are_422_naming_the_field(r
     assert (response.status_code, error_of(response)["field"]) == (422, "expires_at")
     response = httpx.get(
         f"{relay.url}/v1/groups/{kit.group_id}/log?since=-1",
-        headers=sign_request(member.key, "GET", f"/v1/groups/{kit.group_id}/log?since=-1"),
+        headers=sign_request(
+            member.key,
+            "GET",
+            f"/v1/groups/{kit.group_id}/log?since=-1",
+            origin=origin_of(relay.url),
+        ),
     )
     assert (response.status_code, error_of(response)["field"]) == (422, "since")
     await kit.close()
@@ -119,7 +126,9 @@ def _send(http: httpx.Client, kwargs: dict, key, sign: bool) -> httpx.Response |
         )
         if sign:
             path_qs = request.url.raw_path.decode("ascii")
-            request.headers.update(sign_request(key, request.method, path_qs, body))
+            request.headers.update(
+                sign_request(key, request.method, path_qs, body, origin=origin_of(str(request.url)))
+            )
         response = http.send(request, stream=True)
     except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeError, ValueError):
         return None  # not expressible as an HTTP request, so nothing reached the relay
@@ -193,9 +202,12 @@ async def test_schema_driven_fuzzing_gives_no_5xx_and_the_relay_keeps_serving(re
 async def test_non_ascii_digits_are_refused_in_words(relay):
     kit = await GroupKit.create(relay.url)
     path = f"/v1/groups/{kit.group_id}/log?since=%C2%B2"  # "²", which str.isdigit() accepts
-    response = httpx.get(relay.url + path, headers=sign_request(kit.owner.key, "GET", path, b""))
+    origin = origin_of(relay.url)
+    response = httpx.get(
+        relay.url + path, headers=sign_request(kit.owner.key, "GET", path, b"", origin=origin)
+    )
     assert (response.status_code, error_of(response)["field"]) == (422, "since")
-    headers = sign_request(kit.owner.key, "GET", path, b"") | {
+    headers = sign_request(kit.owner.key, "GET", path, b"", origin=origin) | {
         "X-Peertui-Time": "²".encode("latin-1")
     }
     response = httpx.get(relay.url + path, headers=headers)

@@ -8,7 +8,7 @@ import asyncio
 import httpx
 import pytest
 
-from peertui.core.auth import sign_request
+from peertui.core.auth import origin_of, sign_request
 from peertui.core.relay_client import Backoff, Gap, RelayClient, follow
 
 from .groupkit import GroupKit, collect
@@ -37,7 +37,9 @@ async def test_last_event_id_header_wins_over_since(relay):
     member = await kit.add_member()
     seqs = [await member.client.post_message(kit.group_id, b"m") for _ in range(3)]
     path = f"/v1/groups/{kit.group_id}/events?since=0"
-    headers = sign_request(member.key, "GET", path, b"") | {"Last-Event-ID": str(seqs[1])}
+    headers = sign_request(member.key, "GET", path, b"", origin=origin_of(relay.url)) | {
+        "Last-Event-ID": str(seqs[1])
+    }
     async with (
         httpx.AsyncClient(base_url=relay.url) as http,
         http.stream("GET", path, headers=headers) as response,
@@ -133,7 +135,7 @@ async def test_idle_stream_gets_keepalive_comments(relay_factory):
     relay = relay_factory("--keepalive-seconds", "0.2")
     kit = await GroupKit.create(relay.url)
     path = f"/v1/groups/{kit.group_id}/events?since=1"  # nothing after the genesis
-    headers = sign_request(kit.owner.key, "GET", path, b"")
+    headers = sign_request(kit.owner.key, "GET", path, b"", origin=origin_of(relay.url))
     comments = 0
     async with httpx.AsyncClient(base_url=relay.url) as http:
 

@@ -112,13 +112,19 @@ async def test_group_id_is_taken_once(relay):
     assert (refused.value.status, refused.value.code) == (409, "group_exists")
 
 
-async def test_health_and_metrics_describe_the_relay(relay):
+async def test_health_and_metrics_describe_the_relay(relay_factory):
+    relay = relay_factory("--metrics-token", "s3cret-metrics")
     kit = await GroupKit.create(relay.url)
     member = await kit.add_member()
     await member.client.post_message(kit.group_id, b"m")
     async with RelayClient(relay.url, SigningKey.generate()) as anyone:
         assert (await anyone.health())["status"] == "ok"
-    text = httpx.get(relay.url + "/v1/metrics").text
+    # Issue 11 row 15: metrics are not for anyone who asks.
+    assert httpx.get(relay.url + "/v1/metrics").status_code == 404
+    wrong = {"Authorization": "Bearer guess"}
+    assert httpx.get(relay.url + "/v1/metrics", headers=wrong).status_code == 404
+    token = {"Authorization": "Bearer s3cret-metrics"}
+    text = httpx.get(relay.url + "/v1/metrics", headers=token).text
     assert "peertui_relay_groups 1\n" in text
     assert "peertui_relay_stored_events 4\n" in text  # genesis, join request, admit, message
     assert 'peertui_relay_requests_total{status="2xx"}' in text

@@ -1,8 +1,10 @@
-"""Signed relay requests (protocol v1).
+"""Signed relay requests (protocol v2).
 
-A member signs every request with its per-group Ed25519 key over the method, the path with
-its query, a millisecond timestamp, a random nonce and the SHA-256 of the body. The relay
-checks the signature, that the timestamp is fresh, and that the nonce has not been seen.
+A member signs every request with its per-group Ed25519 key over the relay's origin (the
+`host[:port]` the client addressed, so a request cannot be replayed to another relay), the
+method, the path with its query, a millisecond timestamp, a random nonce and the SHA-256 of
+the body. The relay checks the signature, that the timestamp is fresh (at most
+MAX_CLOCK_SKEW_MS old and MAX_FUTURE_SKEW_MS ahead), and that the nonce has not been seen.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from urllib.parse import urlsplit
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -20,18 +23,34 @@ HEADER_KEY = "X-Peertui-Key"
 HEADER_TIME = "X-Peertui-Time"
 HEADER_NONCE = "X-Peertui-Nonce"
 HEADER_SIGNATURE = "X-Peertui-Signature"
-MAX_CLOCK_SKEW_MS = 120_000
-_DOMAIN = b"peertui-request-v1"
+MAX_CLOCK_SKEW_MS = 120_000  # how old a request may be
+MAX_FUTURE_SKEW_MS = 10_000  # how far ahead: a far-future request would outlive replay checks
+_DOMAIN = b"peertui-request-v2"
 
 
 class AuthError(Exception):
     """A request signature is missing, malformed, stale or wrong. `str()` says which."""
 
 
-def signing_bytes(method: str, path_qs: str, ts_ms: int, nonce: str, body: bytes) -> bytes:
+def origin_of(url: str) -> str:
+    """The origin a signature names: the lower-case `host[:port]` of a relay URL, without the
+    default port (what an HTTP client sends as its Host header)."""
+    parsed = urlsplit(url)
+    host = (parsed.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(parsed.scheme.lower())
+    port = parsed.port
+    return host if port is None or port == default else f"{host}:{port}"
+
+
+def signing_bytes(
+    method: str, path_qs: str, ts_ms: int, nonce: str, body: bytes, origin: str = ""
+) -> bytes:
     return b"\n".join(
         [
             _DOMAIN,
+            origin.lower().encode("utf-8"),
             method.upper().encode("ascii"),
             path_qs.encode("utf-8"),
             str(ts_ms).encode("ascii"),
@@ -42,12 +61,19 @@ def signing_bytes(method: str, path_qs: str, ts_ms: int, nonce: str, body: bytes
 
 
 def sign_request(
-    key: SigningKey, method: str, path_qs: str, body: bytes = b"", now_ms: int | None = None
+    key: SigningKey,
+    method: str,
+    path_qs: str,
+    body: bytes = b"",
+    now_ms: int | None = None,
+    *,
+    origin: str = "",
 ) -> dict[str, str]:
-    """Headers that authenticate one request; `path_qs` is the path plus `?query` if any."""
+    """Headers that authenticate one request; `path_qs` is the path plus `?query` if any and
+    `origin` the relay's `host[:port]` (see `origin_of`)."""
     ts = int(time.time() * 1000) if now_ms is None else now_ms
     nonce = b64e(os.urandom(16))
-    sig = key.sign(signing_bytes(method, path_qs, ts, nonce, body)).signature
+    sig = key.sign(signing_bytes(method, path_qs, ts, nonce, body, origin)).signature
     return {
         HEADER_KEY: b64e(bytes(key.verify_key)),
         HEADER_TIME: str(ts),
@@ -63,6 +89,9 @@ def verify_request(
     body: bytes,
     now_ms: int | None = None,
     max_skew_ms: int = MAX_CLOCK_SKEW_MS,
+    *,
+    origin: str = "",
+    max_future_ms: int = MAX_FUTURE_SKEW_MS,
 ) -> tuple[bytes, str, int]:
     """Check a signed request; return (public key, nonce, timestamp) or raise AuthError.
 
@@ -90,12 +119,14 @@ def verify_request(
         raise AuthError(f"{HEADER_TIME} must be milliseconds since the epoch")
     ts = int(raw_ts)
     now = int(time.time() * 1000) if now_ms is None else now_ms
-    if abs(now - ts) > max_skew_ms:
+    if now - ts > max_skew_ms or ts - now > max_future_ms:
         raise AuthError(
             "request timestamp is too far from the relay's clock; check your system time"
         )
     try:
-        VerifyKey(public_key).verify(signing_bytes(method, path_qs, ts, nonce, body), signature)
+        VerifyKey(public_key).verify(
+            signing_bytes(method, path_qs, ts, nonce, body, origin), signature
+        )
     except (BadSignatureError, ValueError):
         raise AuthError("request signature does not match its key") from None
     return public_key, nonce, ts

@@ -19,7 +19,7 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 from nacl.signing import SigningKey
 
-from peertui.core.auth import sign_request
+from peertui.core.auth import origin_of, sign_request
 from peertui.core.encoding import EncodingError, b64d, b64e
 
 
@@ -228,6 +228,7 @@ class RelayClient:
         self, base_url: str, key: SigningKey, *, proxy: str | None = None, timeout: float = 10.0
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._origin = origin_of(self.base_url)
         self._key = key
         self._timeout = timeout
         self._http = httpx.AsyncClient(
@@ -246,7 +247,7 @@ class RelayClient:
     # -- plumbing ----------------------------------------------------------------------
 
     def _signed(self, method: str, path_qs: str, body: bytes) -> dict[str, str]:
-        headers = sign_request(self._key, method, path_qs, body)
+        headers = sign_request(self._key, method, path_qs, body, origin=self._origin)
         if body:
             headers["Content-Type"] = "application/json"
         return headers
@@ -488,6 +489,8 @@ class Backoff:
 
 
 _FATAL_STATUSES = (401, 403, 404)
+# 401s that a fresh signature answers (signed before the relay restarted, or a nonce clash).
+_SIGN_AGAIN = ("stale_request", "replayed_request")
 
 
 async def follow(
@@ -535,7 +538,7 @@ async def follow(
                     yield item
             detail = f"The relay at {client.base_url} closed the connection; reconnecting."
         except RelayRefused as exc:
-            if exc.status in _FATAL_STATUSES:
+            if exc.status in _FATAL_STATUSES and exc.code not in _SIGN_AGAIN:
                 raise
             detail = str(exc)
             if isinstance(exc, RateLimited):
