@@ -42,8 +42,25 @@ def wants_plain(args: argparse.Namespace) -> bool:
     return os.environ.get("TERM", "") == "dumb" or not sys.stdout.isatty()
 
 
+def _home_is_free(args: argparse.Namespace) -> bool:
+    """One running copy per home: say so in one sentence before any screen is drawn."""
+    from peertui.core.homelock import HomeInUse, check_home_free
+    from peertui.paths import resolve_paths
+
+    try:
+        check_home_free(resolve_paths(args.home))
+    except HomeInUse as exc:
+        print(f"peertui: {exc}", file=sys.stderr)
+        return False
+    except OSError:
+        return True  # the front-end reports an unusable home in its own words
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not _home_is_free(args):
+        return 1
     if wants_plain(args):
         from peertui.plain.app import run as run_plain
 

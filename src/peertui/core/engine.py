@@ -20,6 +20,7 @@ from peertui.core import joinbox, payloads
 from peertui.core.crypto import Identity, InvalidInvite, Invite
 from peertui.core.encoding import b64d, b64e
 from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError, RelayProblem
+from peertui.core.homelock import acquire_home
 from peertui.core.events import Event, Notice
 from peertui.core.group import GroupSession
 from peertui.core.ids import group_id_for
@@ -62,14 +63,21 @@ class Engine:
         self._subscribers: list[Callable[[Event], None]] = []
         self._groups: dict[str, GroupSession] = {}
         self._embedded: Any = None
+        self._home_lock: Any = None
 
     # ----- lifecycle ---------------------------------------------------------------------
     @classmethod
     async def open(cls, paths: Paths, passphrase: str | None = None) -> Engine:
         """Unlock the store and reconnect every group; safe to call with no network at all."""
         settings, problems = load_settings(paths)
-        store = Store.open(paths, passphrase)
+        home_lock = acquire_home(paths)
+        try:
+            store = Store.open(paths, passphrase)
+        except BaseException:
+            home_lock.release()
+            raise
         engine = cls(paths, settings, store, problems)
+        engine._home_lock = home_lock
         if settings.history_retention_days > 0:
             store.purge_history(
                 int(time.time() * 1000) - settings.history_retention_days * 86_400_000
@@ -89,6 +97,9 @@ class Engine:
             await asyncio.to_thread(self._embedded.stop)
             self._embedded = None
         self.store.close()
+        if self._home_lock is not None:
+            self._home_lock.release()
+            self._home_lock = None
 
     def _new_session(self, state: dict[str, Any]) -> GroupSession:
         return GroupSession(
@@ -684,4 +695,7 @@ class Engine:
             await asyncio.to_thread(self._embedded.stop)
             self._embedded = None
         self.store.close()
+        if self._home_lock is not None:
+            self._home_lock.release()
+            self._home_lock = None
         return wipe(self.paths)
