@@ -20,9 +20,9 @@ from peertui.core import joinbox, payloads
 from peertui.core.crypto import Identity, InvalidInvite, Invite
 from peertui.core.encoding import b64d, b64e
 from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError, RelayProblem
-from peertui.core.homelock import acquire_home
 from peertui.core.events import Event, Notice
 from peertui.core.group import GroupSession
+from peertui.core.homelock import acquire_home
 from peertui.core.ids import group_id_for
 from peertui.core.models import (
     ACTIVE,
