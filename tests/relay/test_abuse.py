@@ -1,0 +1,163 @@
+"""Issue 11 rows 9, 11, 12 and 14 against a real relay process: replays after a restart,
+far-future floods, slowloris, free keys. The abuser pays; members keep being served."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+
+import httpx
+import pytest
+from nacl.signing import SigningKey
+
+from peertui.core.auth import origin_of, sign_request
+from peertui.core.ids import invite_secret_hash
+from peertui.core.relay_client import RateLimited, RelayClient, RelayRefused
+from peertui.core.roster import genesis
+
+from .groupkit import GroupKit
+
+pytestmark = pytest.mark.timeout(90)
+
+
+async def test_a_request_captured_before_a_restart_cannot_be_replayed_after_it(relay):
+    kit = await GroupKit.create(relay.url)
+    secret = os.urandom(32)
+    path = f"/v1/groups/{kit.group_id}/invites"
+    body = json.dumps(
+        {
+            "secret_hash": invite_secret_hash(secret),
+            "expires_at": int(time.time() * 1000) + 3_600_000,
+            "uses": 5,
+        }
+    ).encode()
+    headers = sign_request(kit.owner.key, "POST", path, body, origin=origin_of(relay.url))
+    headers["Content-Type"] = "application/json"
+    assert httpx.post(relay.url + path, content=body, headers=headers).status_code in (200, 201)
+    await kit.owner.client.revoke_invite(kit.group_id, invite_secret_hash(secret))
+
+    relay.restart()  # kill -9, then the same store
+    replayed = httpx.post(relay.url + path, content=body, headers=headers)
+    assert (replayed.status_code, replayed.json()["error"]["code"]) == (401, "stale_request")
+    joiner = RelayClient(relay.url, SigningKey.generate())
+    with pytest.raises(RelayRefused) as refused:
+        await joiner.request_join(kit.group_id, secret, b"sealed")
+    assert refused.value.code == "invite_refused", "the revoked invite stayed revoked"
+    await joiner.aclose()
+    await kit.close()
+
+
+async def test_a_signature_for_another_relay_is_refused(relay):
+    kit = await GroupKit.create(relay.url)
+    path = f"/v1/groups/{kit.group_id}/roster"
+    other = sign_request(kit.owner.key, "GET", path, b"", origin="relay.elsewhere.example")
+    response = httpx.get(relay.url + path, headers=other)
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "unauthenticated")
+    await kit.close()
+
+
+async def test_a_flood_of_fresh_keys_dated_in_the_future_does_not_lock_members_out(relay):
+    kit = await GroupKit.create(relay.url)
+    member = await kit.add_member()
+    path = f"/v1/groups/{kit.group_id}/roster"
+    now = int(time.time() * 1000)
+    refused = {}
+    async with httpx.AsyncClient(base_url=relay.url, timeout=30) as http:
+        for ahead_ms in (119_000, 9_000):
+            for _ in range(150):
+                key = SigningKey.generate()
+                headers = sign_request(
+                    key, "GET", path, b"", now_ms=now + ahead_ms, origin=origin_of(relay.url)
+                )
+                answer = await http.get(path, headers=headers)
+                refused[answer.status_code] = refused.get(answer.status_code, 0) + 1
+    assert 200 not in refused, refused  # fresh keys are nobody's members
+    assert refused.get(401, 0) >= 150  # +119 s is past the 10 s the relay allows
+    # The members' replay protection was never touched: they are served at once.
+    assert len(await member.client.get_roster(kit.group_id)) >= 2
+    assert await member.client.post_message(kit.group_id, b"still here") > 0
+    await kit.close()
+
+
+def _half_open(port: int, source: str) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
+    sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    return sock
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    sock.settimeout(5)
+    try:
+        return sock.recv(1024) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+async def test_slowloris_from_one_address_costs_that_address_only(relay_factory):
+    relay = relay_factory("--header-timeout", "1.5", "--max-connections-per-address", "50")
+    kit = await GroupKit.create(relay.url)
+    member = await kit.add_member()
+    attackers = [_half_open(relay.port, "127.0.0.2") for _ in range(300)]
+    try:
+        started = time.monotonic()
+        # Members on another address are served while 300 half-open connections exist.
+        assert await member.client.post_message(kit.group_id, b"during slowloris") > 0
+        assert httpx.get(relay.url + "/v1/health", timeout=5).status_code == 200
+        assert time.monotonic() - started < 5
+        await asyncio.sleep(2.5)  # past the header deadline
+        assert all(_closed_by_peer(sock) for sock in attackers[:60])
+    finally:
+        for sock in attackers:
+            sock.close()
+    relay.stop()
+    log = relay.log_path.read_text()
+    assert "Traceback" not in log
+
+
+async def test_free_keys_cannot_hold_unbounded_streams_or_create_unbounded_groups(relay_factory):
+    relay = relay_factory("--max-streams-per-key", "3", "--creations-per-hour", "4")
+    kit = await GroupKit.create(relay.url)  # creation 1 of 4 from this address
+    path = f"/v1/groups/{kit.group_id}/events?since=0"
+    async with httpx.AsyncClient(base_url=relay.url, timeout=10) as http:
+        opened = []
+        for _ in range(3):
+            headers = sign_request(kit.owner.key, "GET", path, b"", origin=origin_of(relay.url))
+            response = await http.send(
+                http.build_request("GET", path, headers=headers), stream=True
+            )
+            assert response.status_code == 200
+            opened.append(response)
+        headers = sign_request(kit.owner.key, "GET", path, b"", origin=origin_of(relay.url))
+        fourth = await http.get(path, headers=headers)
+        assert (fourth.status_code, fourth.json()["error"]["code"]) == (429, "too_many_streams")
+        assert "Retry-After" in fourth.headers
+        for response in opened:
+            await response.aclose()
+
+    created = 1
+    with pytest.raises(RateLimited) as limited:
+        for _ in range(10):
+            key = SigningKey.generate()
+            async with RelayClient(relay.url, key) as client:
+                await client.create_group(genesis(key))
+            created += 1
+    assert created == 4 and limited.value.code == "creation_rate_limited"
+    await kit.close()
+
+
+async def test_token_policy_creates_groups_only_for_token_holders(relay_factory):
+    relay = relay_factory("--group-creation", "token", "--creation-token", "open-sesame")
+    key = SigningKey.generate()
+    body = json.dumps({"genesis": genesis(key)}).encode()
+    headers = sign_request(key, "POST", "/v1/groups", body, origin=origin_of(relay.url))
+    headers["Content-Type"] = "application/json"
+    refused = httpx.post(relay.url + "/v1/groups", content=body, headers=headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "creation_refused")
+    headers = sign_request(key, "POST", "/v1/groups", body, origin=origin_of(relay.url))
+    headers |= {"Content-Type": "application/json", "X-Peertui-Creation-Token": "open-sesame"}
+    assert httpx.post(relay.url + "/v1/groups", content=body, headers=headers).status_code == 201
