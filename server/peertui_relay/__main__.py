@@ -65,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--creations-per-hour", type=int, default=10, help="new groups per address per hour")
     add("--max-streams-per-key", type=int, default=8, help="open event streams per key (8)")
     add("--max-streams-per-address", type=int, default=30, help="streams per client address")
-    add("--limit-concurrency", type=int, default=2000, help="open connections at most")
+    add(
+        "--limit-concurrency",
+        type=int,
+        default=10_000,
+        help="connections and requests at once (at most the open-file limit less 256)",
+    )
     add("--max-connections-per-address", type=int, default=64, help="per client address")
     add("--header-timeout", type=float, default=10.0, help="seconds to send request headers")
     add("--body-timeout", type=float, default=30.0, help="seconds to send a request body")
@@ -92,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--keepalive-seconds", type=float, default=15.0, help=hidden)
     add("--max-db-pages", type=int, default=0, help=hidden)
     add("--storage-retry-seconds", type=float, default=15.0, help=hidden)
-    add("--unknown-key-rate", type=float, default=2.0, help=hidden)
+    add("--unknown-key-rate", type=float, default=10.0, help=hidden)
     add("--write-timeout-seconds", type=float, default=30.0, help=hidden)
     return parser
 
@@ -264,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"peertui-relay: cannot start: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    raise_open_file_limit()
+    open_files = raise_open_file_limit()
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(
@@ -276,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         uvicorn_config(
             app,
             access_log=args.access_log,
-            limit_concurrency=args.limit_concurrency,
+            limit_concurrency=max(64, min(args.limit_concurrency, open_files - 256)),
             header_timeout=args.header_timeout,
             body_timeout=args.body_timeout,
             max_connections_per_address=args.max_connections_per_address,

@@ -66,7 +66,7 @@ class Relay:
         self.nonces = NonceCache(MAX_CLOCK_SKEW_MS)
         self.unknown_nonces = NonceCache(MAX_CLOCK_SKEW_MS, max_entries=50_000)
         self.buckets = TokenBuckets(config.rate_per_second, config.rate_burst)
-        self.unknown_buckets = TokenBuckets(config.unknown_key_rate, 20)
+        self.unknown_buckets = TokenBuckets(config.unknown_key_rate, 50)
         self.creation_buckets = TokenBuckets(
             config.creations_per_hour / 3600, max(config.creations_per_hour, 1)
         )
@@ -118,6 +118,17 @@ class Relay:
 
     async def purge(self) -> None:
         await self.db(self.storage.purge, _now_ms(), self.config.retention_seconds * 1000)
+        if self.config.reclaim_idle_groups:
+            connected = {gid for gid, group in self.groups.items() if group.subscribers}
+            for group_id in await self.db(
+                self.storage.reclaim_idle,
+                _now_ms(),
+                int(self.config.retention_seconds * 1000),
+                connected,
+            ):
+                group = self.groups.pop(group_id, None)
+                if group is not None:
+                    group.close_all()
         for record in await self.db(self.storage.groups):
             if record.group_id in self.groups:
                 self.groups[record.group_id].bytes_used = record.bytes_used
@@ -177,6 +188,20 @@ class Relay:
         query = request.scope.get("query_string", b"")
         path_qs = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
         now = _now_ms()
+        gid = request.path_params.get("gid")
+        group = self.groups.get(gid) if gid else None
+        # A key no group knows pays from its address's small bucket before the relay spends
+        # a signature check on it: a flood of fresh keys costs the flooder, not the members.
+        claimed = _claimed_key(request.headers.get("x-peertui-key", ""))
+        if not _is_known(group, claimed):
+            wait = self.unknown_buckets.take(self.address(request).encode())
+            if wait:
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    "Too many requests from this address; wait a moment and try again.",
+                    retry_after=wait,
+                )
         try:
             key, nonce, ts = verify_request(
                 request.headers,
@@ -205,18 +230,12 @@ class Relay:
                 "This request was signed before the relay last started, so it could be a "
                 "replay; send it again (with a new signature).",
             )
-        gid = request.path_params.get("gid")
-        group = self.groups.get(gid) if gid else None
-        known = group is not None and (
-            group.state.is_member(key) or key in group.state.banned or key in group.removed
-        )
         # Rate before nonce: a nonce is remembered only for a request that is within its rate,
         # and one from a key no group knows only in the unknown keys' own cache.
-        if known:
+        if _is_known(group, key):
             wait, nonces = self.buckets.take(key), self.nonces
         else:
-            wait = self.unknown_buckets.take(self.address(request).encode())
-            nonces = self.unknown_nonces
+            wait, nonces = 0.0, self.unknown_nonces  # already paid for above
         if wait:
             raise ApiError(
                 429,
@@ -236,6 +255,19 @@ class Relay:
                 404, "group_not_found", "This relay has no group with that id; check the invite."
             )
         return group
+
+
+def _claimed_key(header: str) -> bytes:
+    try:
+        return b64d(header, length=32)
+    except EncodingError:
+        return b""
+
+
+def _is_known(group: Group | None, key: bytes) -> bool:
+    return group is not None and (
+        group.state.is_member(key) or key in group.state.banned or key in group.removed
+    )
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -30,7 +30,7 @@ class RelayConfig:
     creation_token: str = ""
     creation_allowlist: frozenset[str] = frozenset()  # base64 owner keys
     creations_per_hour: int = 10  # per client address, in "open"
-    unknown_key_rate: float = 2.0  # requests/s per client address from keys no group knows
+    unknown_key_rate: float = 10.0  # requests/s per client address from keys no group knows
     reclaim_idle_groups: bool = True  # delete groups with no event for longer than retention
     metrics_token: str = ""
     metrics_port: int = 0  # requests arriving on this (loopback) port may read metrics

@@ -5,7 +5,9 @@ connections per client address (so half-open connections cost the abuser, not th
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
+import time
 from collections import Counter
 
 import uvicorn
@@ -99,7 +101,7 @@ def uvicorn_config(
             "_per_address": Counter(),
         },
     )
-    return uvicorn.Config(
+    config = uvicorn.Config(
         app,
         http=protocol,
         log_level="warning",
@@ -112,6 +114,35 @@ def uvicorn_config(
         limit_concurrency=limit_concurrency,
         backlog=2048,
     )
+    # After uvicorn has set up its loggers: its own repeating lines (one per cut-off slow
+    # reader, one per refused connection...) are written at most once a minute each.
+    error_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, OncePerMinute) for f in error_log.filters):
+        error_log.addFilter(OncePerMinute())
+    return config
+
+
+class OncePerMinute(logging.Filter):
+    """Let each distinct message through at most once a minute, noting how many were held."""
+
+    def __init__(self, interval: float = 60.0) -> None:
+        super().__init__()
+        self._interval = interval
+        self._last: dict[str, float] = {}
+        self._held: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = str(record.msg)
+        now = time.monotonic()
+        last = self._last.get(key)
+        if last is not None and now - last < self._interval:
+            self._held[key] = self._held.get(key, 0) + 1
+            return False
+        self._last[key] = now
+        held = self._held.pop(key, 0)
+        if held:
+            record.msg = f"{record.msg} ({held} more like this in the last minute)"
+        return True
 
 
 class RelayServer(uvicorn.Server):

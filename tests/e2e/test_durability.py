@@ -46,7 +46,13 @@ async def test_relay_killed_mid_conversation_loses_nothing_and_offline_messages_
 
 async def test_member_offline_past_retention_is_told_about_the_gap(tmp_path, closing):
     relay = RelayProcess(
-        tmp_path / "relay", "--retention-seconds", "2", "--purge-interval-seconds", "0.5"
+        tmp_path / "relay",
+        "--retention-seconds",
+        "2",
+        "--purge-interval-seconds",
+        "0.5",
+        "--reclaim-idle-groups",
+        "false",
     ).start()
     try:
         gid, (host, member) = await form_group(relay.url, tmp_path, ["host", "sage"])

@@ -54,7 +54,14 @@ async def test_last_event_id_header_wins_over_since(relay):
 
 
 async def test_expired_position_yields_a_gap_event(relay_factory):
-    relay = relay_factory("--retention-seconds", "1", "--purge-interval-seconds", "0.2")
+    relay = relay_factory(
+        "--retention-seconds",
+        "1",
+        "--purge-interval-seconds",
+        "0.2",
+        "--reclaim-idle-groups",
+        "false",  # the group is quiet past retention on purpose
+    )
     kit = await GroupKit.create(relay.url)
     member = await kit.add_member()
     old = await member.client.post_message(kit.group_id, b"old")
