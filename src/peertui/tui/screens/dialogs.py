@@ -178,8 +178,9 @@ def clipboard_problem(app) -> str:
 
 
 class InviteScreen(ModalScreen[None]):
-    """Shows an invite token on lines of its own (no border to select by mistake), with how
-    long it lasts, and Copy when the terminal allows it."""
+    """Shows an invite token on one line of its own (never wrapped, so a mouse selection does
+    not pick up line breaks; no border to select by mistake), with how long it lasts, and
+    Copy, which hands the whole token to the terminal's clipboard."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
@@ -198,7 +199,7 @@ class InviteScreen(ModalScreen[None]):
                 "person (F9). Share it privately, with someone you trust.",
                 classes="hint",
             )
-            yield TextArea(self.token, read_only=True, soft_wrap=True, id="invite-token")
+            yield TextArea(self.token, read_only=True, soft_wrap=False, id="invite-token")
             yield Static(self._copy_hint(), id="invite-copy", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Copy (Ctrl+Y)", id="copy", variant="primary")
@@ -208,8 +209,14 @@ class InviteScreen(ModalScreen[None]):
     def _copy_hint(self) -> str:
         problem = clipboard_problem(self.app)
         if problem:
-            return f"Copying is not available: {problem} Select the invite above with the mouse."
-        return "Ctrl+Y copies it; or select the invite above with the mouse."
+            return (
+                f"Copying is not available: {problem} The invite is one line of "
+                f"{len(self.token)} characters (← → scroll it); select it with the mouse."
+            )
+        return (
+            f"The invite is one line of {len(self.token)} characters: Ctrl+Y copies it whole. "
+            "Pasted with line breaks, the Join field still reads it."
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Input, Label
+from textual.widgets import Label
 
 from peertui.core import events as ev
 from peertui.core.models import ACTIVE
@@ -22,6 +22,7 @@ from peertui.core.moderation import describe
 from peertui.tui import bindings, slash
 from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen, InviteScreen, ListScreen
 from peertui.tui.text import reflow, steady_width
+from peertui.tui.widgets.composer import Composer
 from peertui.tui.widgets.conversation import MessageList, SystemLine, describe_message
 from peertui.tui.widgets.footer import footer_widgets
 from peertui.tui.widgets.group_list import GroupList, group_status
@@ -75,7 +76,7 @@ class HomeScreen(Screen):
             with Vertical(id="conversation-pane"):
                 yield MessageList(id="messages")
                 # Not select-on-focus: a letter redirected here must not be replaced by the next.
-                yield Input(
+                yield Composer(
                     # Short enough to be read whole in the 80-column layout.
                     placeholder="Enter sends · Shift+Tab: messages · /help",
                     id="composer",
@@ -85,7 +86,7 @@ class HomeScreen(Screen):
         yield from footer_widgets()
 
     def on_mount(self) -> None:
-        self.query_one("#composer", Input).focus()
+        self.query_one(Composer).focus()
         self._mark_focus()
         self.query_one(MessageList).hidden_reason = self._hidden_reason
         if self.app.engine is not None:
@@ -116,10 +117,10 @@ class HomeScreen(Screen):
     def on_screen_resume(self) -> None:
         # Back from any dialog: the keyboard belongs to the composer again, so letters typed
         # next are words, never moderation keys.
-        self.query_one("#composer", Input).focus()
+        self.query_one(Composer).focus()
 
     def action_focus_composer(self) -> None:
-        self.query_one("#composer", Input).focus()
+        self.query_one(Composer).focus()
 
     def on_key(self, event) -> None:
         if event.key in self._moderator_keys() and not self._is_moderator():
@@ -136,7 +137,7 @@ class HomeScreen(Screen):
             return
         event.stop()
         event.prevent_default()
-        composer = self.query_one("#composer", Input)
+        composer = self.query_one(Composer)
         composer.focus()
         composer.insert_text_at_cursor(event.character)
 
@@ -239,7 +240,7 @@ class HomeScreen(Screen):
         self.set_status(" · ".join(words))
 
     def open_group(self, group_id: str) -> None:
-        composer = self.query_one("#composer", Input)
+        composer = self.query_one(Composer)
         if self.current is not None and self.current != group_id:
             self.engine.save_draft(self.current, composer.value)
             composer.value = ""
@@ -295,7 +296,7 @@ class HomeScreen(Screen):
         if isinstance(event.option_list, GroupList) and event.option.id:
             event.stop()
             self.open_group(event.option.id)
-            self.query_one("#composer", Input).focus()
+            self.query_one(Composer).focus()
         elif isinstance(event.option_list, MessageList):
             event.stop()
 
@@ -423,19 +424,18 @@ class HomeScreen(Screen):
         )
 
     # ----- sending --------------------------------------------------------------------------
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "composer":
-            return
+    def on_composer_sent(self, event: Composer.Sent) -> None:
         event.stop()
-        command = slash.parse(event.value)
+        command = slash.parse(event.text)
         if command.name == "say" and not command.text.strip():
             return
         if command.name not in ("say", "cw"):
-            self._run_command(command)
+            self._run_command(command, event.text)
             return
         text, cw = command.text, command.argument
         group = self.group()
         if group is None or group.state != ACTIVE:
+            event.composer.give_back(event.text)
             self.app.notify(
                 "Choose an active group first (host with F4 or join with F5). "
                 "Your text is still in the box.",
@@ -452,12 +452,17 @@ class HomeScreen(Screen):
             return
         self._send(text, assessment.tier, assessment.reason, cw)
 
-    def _run_command(self, command: slash.Command) -> None:
-        composer = self.query_one("#composer", Input)
+    def on_composer_pasted_lines(self, event: Composer.PastedLines) -> None:
+        self.app.notify(
+            f"{event.count} lines pasted: a message is one line, so they are kept joined "
+            "with ' / '. Nothing is sent until you press Enter."
+        )
+
+    def _run_command(self, command: slash.Command, typed: str) -> None:
         if command.name == "problem":
+            self.query_one(Composer).give_back(typed)
             self.app.notify(command.text, severity="warning")
             return
-        composer.value = ""
         if command.name == "help":
             self.query_one(MessageList).append(SystemLine(slash.HELP))
         elif command.name == "crisis":
@@ -506,7 +511,8 @@ class HomeScreen(Screen):
                 for detail in assessment.personal:
                     cleaned = cleaned.replace(detail.text, "[removed]")
                 self._send(cleaned, assessment.tier, assessment.reason, cw)
-            # "edit" or Escape: the text stays in the composer for the person to change.
+            else:  # "edit" or Escape: back in the composer for the person to change
+                self.query_one(Composer).give_back(text)
 
         self.app.push_screen(
             ChoiceScreen(
@@ -518,8 +524,6 @@ class HomeScreen(Screen):
         )
 
     def _send(self, text: str, tier: int, reason: str = "", cw: str = "") -> None:
-        composer = self.query_one("#composer", Input)
-        composer.value = ""
         # Having just written, the person wants to see their message: back to the end.
         self.query_one(MessageList).jump_to_end()
         cw, self.next_cw = cw or self.next_cw, ""
@@ -555,9 +559,7 @@ class HomeScreen(Screen):
         try:
             await self.engine.send(group_id, text, cw=cw)
         except PeertuiError as exc:
-            composer = self.query_one("#composer", Input)
-            if not composer.value:
-                self._fill_composer(text)
+            self.query_one(Composer).give_back(text)
             group = self.group(group_id)
             if group is not None and "guidelines" in str(exc) and group.guidelines:
                 # The guidelines changed (or were never accepted): show them, then it can be sent.
@@ -568,7 +570,7 @@ class HomeScreen(Screen):
     def _fill_composer(self, text: str) -> None:
         """Put text back in the composer with the cursor after it, so typing carries on the
         sentence instead of being put in front of it."""
-        composer = self.query_one("#composer", Input)
+        composer = self.query_one(Composer)
         composer.value = text
         composer.cursor_position = len(text)
 
@@ -583,7 +585,7 @@ class HomeScreen(Screen):
         from peertui.core.errors import PeertuiError
 
         with contextlib.suppress(PeertuiError):
-            self.engine.save_draft(self.current, self.query_one("#composer", Input).value)
+            self.engine.save_draft(self.current, self.query_one(Composer).value)
 
     # ----- generic engine calls -------------------------------------------------------------
     @work(group="engine-call")

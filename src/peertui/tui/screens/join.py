@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -31,6 +31,21 @@ class AcceptBox(Checkbox):
     BUTTON_LEFT = BUTTON_INNER = BUTTON_RIGHT = ""
 
 
+def compact_invite(text: str) -> str:
+    """An invite as it was made: a copy wrapped over several lines, or with spaces picked up
+    on the way, is read with every space and line break taken out."""
+    return "".join(text.split())
+
+
+class InviteField(Input):
+    """The invite box: a paste keeps all of a wrapped invite, not just its first line."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # Input's own handler would keep only the first line
+        self.insert_text_at_cursor(compact_invite(event.text))
+
+
 class JoinScreen(ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""
 
@@ -40,7 +55,7 @@ class JoinScreen(ModalScreen[str | None]):
         with VerticalScroll(classes="dialog"):
             yield Label("Join a group", classes="screen-title")
             yield Label("Invite (starts with peertui:):")
-            yield Input(id="join-invite", placeholder="peertui:…")
+            yield InviteField(id="join-invite", placeholder="peertui:…")
             yield Label("Nickname (a fresh one is safest — not your real name):")
             with Horizontal(classes="inline"):
                 yield Input(random_nickname(), id="join-nick")
@@ -87,7 +102,7 @@ class JoinScreen(ModalScreen[str | None]):
 
         if self.app.engine is None:
             return True  # checked again when the request is sent
-        invite = self.query_one("#join-invite", Input).value.strip()
+        invite = compact_invite(self.query_one("#join-invite", Input).value)
         try:
             relay = self.app.engine.check_invite(invite)
         except PeertuiError as exc:
@@ -110,7 +125,7 @@ class JoinScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
     def action_join(self) -> None:
-        invite = self.query_one("#join-invite", Input).value.strip()
+        invite = compact_invite(self.query_one("#join-invite", Input).value)
         nick = self.query_one("#join-nick", Input).value.strip()
         problem = ""
         if not invite.startswith("peertui:"):
