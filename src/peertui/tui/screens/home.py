@@ -68,6 +68,7 @@ class HomeScreen(Screen):
         self.current: str | None = None
         self.next_cw = ""
         self.denials: dict[str, str] = {}  # group id -> the reason given, this session
+        self._focus_messages_on_resume = False
 
     def compose(self) -> ComposeResult:
         yield Label("Opening your encrypted history…", id="status", classes="status-line")
@@ -116,8 +117,13 @@ class HomeScreen(Screen):
 
     def on_screen_resume(self) -> None:
         # Back from any dialog: the keyboard belongs to the composer again, so letters typed
-        # next are words, never moderation keys.
-        self.query_one(Composer).focus()
+        # next are words, never moderation keys — except after jumping to a search result,
+        # which is highlighted to be acted on.
+        if self._focus_messages_on_resume:
+            self._focus_messages_on_resume = False
+            self.query_one(MessageList).focus()
+        else:
+            self.query_one(Composer).focus()
 
     def action_focus_composer(self) -> None:
         self.query_one(Composer).focus()
@@ -700,23 +706,36 @@ class HomeScreen(Screen):
         self.open_group(group_id)
         messages = self.query_one(MessageList)
         index = messages.find(msg_id)
+        while index is None and self._load_older(quiet=True):
+            # Older than the page shown: load pages back to it, or the highlight (and so a
+            # moderation key) would stay on the newest message.
+            index = messages.find(msg_id)
         if index is not None:
             messages.highlighted = index
+            messages.scroll_to_highlight()
+            messages.focus()
+            self._focus_messages_on_resume = True
 
     def action_older(self) -> None:
+        self._load_older()
+
+    def _load_older(self, quiet: bool = False) -> bool:
+        """One more page of history above the oldest shown; False at the start of it."""
         if self.engine is None or self.current is None:
-            return
+            return False
         messages = self.query_one(MessageList)
         oldest = messages.oldest()
         if oldest is None:
-            return
+            return False
         older = self.engine.history(
             self.current, limit=HISTORY_PAGE, before_ts=oldest.ts, before_msg_id=oldest.msg_id
         )
         if older:
             messages.prepend(older)
-        else:
+            return True
+        if not quiet:
             self.app.notify("That is the start of the history on this computer.")
+        return False
 
     def action_open_warning(self) -> None:
         messages = self.query_one(MessageList)
