@@ -30,7 +30,9 @@ sys.stdout.write((",".join(loaded) or "none") + f" {print_calls}")
 
 @pytest.mark.timeout(30)
 def test_ui_loads_no_textual_and_prints_nothing():
-    result = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=25)
+    result = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=25
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "none 0"
 
@@ -44,8 +46,14 @@ def test_ui_source_never_calls_print_or_writes_to_a_stream():
             if isinstance(node, ast.Attribute):
                 assert node.attr not in ("stdout", "stderr"), f"{path.name}:{node.lineno}"
             if isinstance(node, ast.ImportFrom | ast.Import):
-                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-                assert not any(n.startswith(("textual", "rich", "peertui.tui", "peertui.plain")) for n in names), path.name
+                names = (
+                    [node.module or ""]
+                    if isinstance(node, ast.ImportFrom)
+                    else [a.name for a in node.names]
+                )
+                assert not any(
+                    n.startswith(("textual", "rich", "peertui.tui", "peertui.plain")) for n in names
+                ), path.name
 
 
 def test_action_ids_keys_and_slash_commands_are_unique():
@@ -74,13 +82,35 @@ def test_every_action_in_one_front_end_only_says_why():
 def test_the_tui_binding_ids_stay_the_same():
     # People remap keys by these ids in config.toml: renaming one would silently drop a remap.
     for binding_id in (
-        "peertui.crisis", "peertui.grounding", "peertui.safety_plan", "peertui.quick_exit",
-        "peertui.host", "peertui.join", "peertui.invite", "peertui.search", "peertui.settings",
-        "peertui.requests", "peertui.modlog", "peertui.reports", "peertui.focus_composer",
-        "peertui.open_warning", "peertui.older", "peertui.thank", "peertui.report",
-        "peertui.ignore", "peertui.warn", "peertui.mute", "peertui.unmute", "peertui.remove",
-        "peertui.ban", "peertui.delete", "peertui.slowmode", "peertui.readonly",
-        "peertui.promote", "peertui.demote", "peertui.ignore_keyword",
+        "peertui.crisis",
+        "peertui.grounding",
+        "peertui.safety_plan",
+        "peertui.quick_exit",
+        "peertui.host",
+        "peertui.join",
+        "peertui.invite",
+        "peertui.search",
+        "peertui.settings",
+        "peertui.requests",
+        "peertui.modlog",
+        "peertui.reports",
+        "peertui.focus_composer",
+        "peertui.open_warning",
+        "peertui.older",
+        "peertui.thank",
+        "peertui.report",
+        "peertui.ignore",
+        "peertui.warn",
+        "peertui.mute",
+        "peertui.unmute",
+        "peertui.remove",
+        "peertui.ban",
+        "peertui.delete",
+        "peertui.slowmode",
+        "peertui.readonly",
+        "peertui.promote",
+        "peertui.demote",
+        "peertui.ignore_keyword",
     ):
         assert binding_id in actions.BY_ID
 
