@@ -27,7 +27,7 @@ TOPICS: dict[str, str] = {
     "settings": _("settings, export, wipe, quit"),
 }
 
-_RANK: dict[Role, int] = {"member": 0, "moderator": 1, "owner": 2}
+_RANK: dict[str, int] = {"member": 0, "moderator": 1, "owner": 2}
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Action:
         """May someone with this role in the current group use it now?"""
         if locked and not self.when_locked:
             return False
-        return _RANK.get(role, 0) >= _RANK[self.role]  # type: ignore[index]
+        return _RANK.get(role, 0) >= _RANK[self.role]
 
 
 ACTIONS: tuple[Action, ...] = (

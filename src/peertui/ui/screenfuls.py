@@ -32,9 +32,7 @@ def help_index(front_end: FrontEnd = "plain") -> list[str]:
         _("Help topics:"),
     ]
     for topic, words in actions.TOPICS.items():
-        names = " ".join(
-            f"/{a.slash.split()[0]}" for a in _unique(actions.in_topic(topic, front_end))
-        )
+        names = " ".join(f"/{_first_word(a)}" for a in _unique(actions.in_topic(topic, front_end)))
         lines.append(f"/help {topic} - {words}: {names}")
     lines.append(_("/help <command> explains one command, for example /help mute."))
     lines.append(
@@ -47,11 +45,15 @@ def _unique(items: Sequence[Action]) -> list[Action]:
     seen: set[str] = set()
     result = []
     for action in items:
-        first = (action.slash or "").split()[0]
+        first = _first_word(action)
         if first not in seen:
             seen.add(first)
             result.append(action)
     return result
+
+
+def _first_word(action: Action) -> str:
+    return (action.slash or "").split(" ")[0]
 
 
 def help_topic(topic: str, front_end: FrontEnd = "plain") -> list[str]:
@@ -72,11 +74,8 @@ def help_for(argument: str, front_end: FrontEnd = "plain") -> list[str] | None:
         return help_topic(topics[0], front_end)
     table = actions.slash_table(front_end)
     if wanted in table:
-        forms = [
-            a
-            for a in actions.for_front_end(front_end)
-            if (a.slash or "").split(" ")[0] == table[wanted].slash.split(" ")[0]
-        ]  # type: ignore[union-attr]
+        first = _first_word(table[wanted])
+        forms = [a for a in actions.for_front_end(front_end) if _first_word(a) == first]
         lines: list[str] = []
         for action in forms:
             lines.extend(help_command(action))
