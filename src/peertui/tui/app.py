@@ -278,6 +278,10 @@ class PeertuiApp(App[int]):
         self.push_screen(GroundingScreen())
 
     def action_safety_plan(self) -> None:
+        self.open_safety_plan()
+
+    def open_safety_plan(self, then: str = "") -> None:
+        """The safety plan; `then` is "edit" or "export" to go on to that at once."""
         from peertui.tui.screens.safety_plan import SafetyPlanScreen
 
         if self.locked:
@@ -289,6 +293,8 @@ class PeertuiApp(App[int]):
             return
         if not isinstance(self.screen, SafetyPlanScreen):
             self.push_screen(SafetyPlanScreen())
+        if then:
+            self.call_after_refresh(self.screen.run_action, then)
 
     # ----- nothing leaves the app unencrypted by accident -------------------------------------
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:

@@ -51,14 +51,18 @@ class JoinScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "join", "Ask to join")]
 
+    def __init__(self, invite: str = "", nick: str = "") -> None:
+        super().__init__()
+        self.invite, self.nick = compact_invite(invite), nick
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Label("Join a group", classes="screen-title")
             yield Label("Invite (starts with peertui:):")
-            yield InviteField(id="join-invite", placeholder="peertui:…")
+            yield InviteField(self.invite, id="join-invite", placeholder="peertui:…")
             yield Label("Nickname (a fresh one is safest — not your real name):")
             with Horizontal(classes="inline"):
-                yield Input(random_nickname(), id="join-nick")
+                yield Input(self.nick or random_nickname(), id="join-nick")
                 yield Button("Another", id="another-nick")
             yield Label("Pronouns (optional):")
             yield Input(id="join-pronouns")

@@ -18,6 +18,8 @@ class SafetyKeys(Static):
         keymap = self.app.settings.keybindings
         parts = []
         for binding in bindings.APP:
+            if binding.action == "quit":
+                continue  # not a safety key; the palette lists it
             key = keymap.get(binding.id, binding.key).split(",")[0]
             parts.append(f"{key.upper()} {binding.description.lower()}")
         parts.append("ctrl+p more")
