@@ -332,7 +332,7 @@ class ModerationActions(HomeBase):
                 "dismiss_report", group.group_id, report.report_id, done="Report dismissed."
             )
 
-    def action_dismiss(self) -> None:
+    def action_dismiss_report(self) -> None:
         self.action_reports()
 
     @work(group="dialog")

@@ -93,7 +93,7 @@ class FormScreen(ModalScreen[dict | None]):
         values: dict = {}
         for field in self.fields:
             widget = self.query_one(f"#field-{field.name}")
-            text = (widget.text if isinstance(widget, TextArea) else widget.value).strip()
+            text = (widget.text if isinstance(widget, TextArea) else self._value(widget)).strip()
             if field.number:
                 if not text.isdigit():
                     self.app.notify(
@@ -105,6 +105,10 @@ class FormScreen(ModalScreen[dict | None]):
             else:
                 values[field.name] = text
         self.dismiss(values)
+
+    @staticmethod
+    def _value(widget: object) -> str:
+        return widget.value if isinstance(widget, Input) else ""
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -133,7 +137,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id.removeprefix("choice-"))
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import contextlib
 import inspect
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import ActiveBinding
+from textual.binding import ActiveBinding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Label, OptionList
 
@@ -62,7 +62,7 @@ def conversation_line(entry) -> str:
 
 
 class HomeScreen(GroupActions, MessageActions, ModerationActions):
-    BINDINGS = bindings.HOME
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.HOME]
 
     def __init__(self) -> None:
         super().__init__()

@@ -13,6 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from peertui.core.moderation import DEFAULT_GUIDELINES
 from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.footer import footer_widgets
 
 TICK_THE_BOX = "Please read the guidelines and tick the box to accept them."
@@ -46,7 +47,7 @@ class InviteField(Input):
         self.insert_text_at_cursor(compact_invite(event.text))
 
 
-class JoinScreen(ModalScreen[str | None]):
+class JoinScreen(PeertuiNode, ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "join", "Ask to join")]
@@ -160,7 +161,7 @@ class JoinScreen(ModalScreen[str | None]):
         from peertui.core.errors import PeertuiError
 
         try:
-            group = await self.app.engine.join(
+            group = await self.app.ready_engine().join(
                 invite, nick, pronouns=pronouns, intro=intro, accepted_guidelines=DEFAULT_GUIDELINES
             )
         except PeertuiError as exc:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -48,7 +50,7 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
 
 
 class MessageList(OptionList):
-    BINDINGS = bindings.MESSAGES
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
