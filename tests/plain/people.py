@@ -65,6 +65,12 @@ class PlainUser:
         text = text.replace("\r\n", "\n")
         return [line.removeprefix(PROMPT) for line in text.split("\n")]
 
+    def join(self, token: str, nick: str = "robin") -> None:
+        """/join, accepting the general guidelines at the question."""
+        self.type(f"/join {token} {nick}")
+        self.expect_exact("?? Do you accept these guidelines: yes or no?")
+        self.type("yes")
+
     def ready(self) -> PlainUser:
         self.child.expect_exact("-- peertui plain mode.")
         self.child.expect_exact(PROMPT)
@@ -117,9 +123,11 @@ def start_pair(plain_user, relay_url: str | None):
 
     guest = plain_user("guest").ready()
     guest.type(f"/join {token} robin")
+    guest.expect_exact("?? Do you accept these guidelines: yes or no?")
+    guest.type("yes")
     guest.expect_exact("-- Asked to join as 'robin'")
     host.expect_exact("-- robin asks to join. Type /approve robin to let them in")
     host.type("/approve robin")
-    host.expect_exact("-- Approved robin in Tuesday circle.")
+    host.expect_exact("-- Moderation: host (owner) admitted robin.")
     guest.expect_exact("-- You are now a member of Tuesday circle.")
     return host, guest
