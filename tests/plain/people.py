@@ -26,12 +26,14 @@ class PlainUser:
         passphrase: str | None = PASSPHRASE,
         args: tuple[str, ...] = ("--plain",),
         timeout: float = 20.0,
+        dimensions: tuple[int, int] = (60, 400),
+        term: str = "xterm-256color",
     ):
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
         env.update(
             PEERTUI_HOME=str(home),
             PEERTUI_TIME_SCALE="0.01",
-            TERM="xterm-256color",
+            TERM=term,
             LANG="C.UTF-8",
             LC_ALL="C.UTF-8",
         )
@@ -49,7 +51,7 @@ class PlainUser:
             env=env,
             encoding="utf-8",
             timeout=timeout,
-            dimensions=(60, 400),
+            dimensions=dimensions,
         )
         self.child.logfile_read = self._log
 
