@@ -860,7 +860,11 @@ def create_app(config: RelayConfig) -> Starlette:
             )
         else:
             error = ApiError(status, "http_error", str(getattr(exc, "detail", "Request refused.")))
-        return error.response()
+        response = error.response()
+        allow = (getattr(exc, "headers", None) or {}).get("Allow")
+        if allow:
+            response.headers["Allow"] = allow  # RFC 9110: a 405 says which methods are allowed
+        return response
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

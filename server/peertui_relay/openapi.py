@@ -49,7 +49,8 @@ _SIGNED = [{name: [] for name in _SIGNATURE_HEADERS}]
 def _errors(*statuses: int) -> dict[str, Any]:
     return {
         str(s): {"description": "error", "content": {"application/json": {"schema": _ERROR}}}
-        for s in (400, 401, 413, 429, *statuses)
+        # Any request may meet a slow body (408), a busy or full store (503, 507).
+        for s in (400, 401, 408, 413, 429, 503, 507, *statuses)
     }
 
 
@@ -119,17 +120,44 @@ OPENAPI: dict[str, Any] = {
     },
     "paths": {
         "/v1/health": {
-            "get": _op("Liveness", _ok(200, {"type": "object"}), signed=False, errors=())
+            "get": {
+                "summary": "Health: 200 when the store answers and takes writes, else 503",
+                "security": [],
+                "responses": {
+                    code: {
+                        "description": what,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["status"],
+                                    "properties": {
+                                        "status": {"type": "string", "enum": ["ok", "unavailable"]},
+                                        "reason": {"type": "string"},
+                                    },
+                                }
+                            }
+                        },
+                    }
+                    for code, what in (("200", "healthy"), ("503", "store unusable"))
+                },
+            }
         },
         "/v1/metrics": {
             "get": {
                 "summary": "Prometheus metrics",
                 "security": [],
+                "description": "Only with `Authorization: Bearer <metrics_token>` or on the "
+                "metrics port; otherwise 404.",
                 "responses": {
                     "200": {
                         "description": "text exposition format",
                         "content": {"text/plain": {"schema": {"type": "string"}}},
-                    }
+                    },
+                    "404": {
+                        "description": "metrics are not served to this request",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
                 },
             }
         },
@@ -267,7 +295,7 @@ OPENAPI: dict[str, Any] = {
         "/v1/groups/{gid}/messages": {
             "post": _op(
                 "Post an encrypted envelope",
-                _ok(201, {"type": "object"}),
+                {**_ok(201, {"type": "object"}), **_ok(200, {"type": "object"})},
                 params=[_GID],
                 body=_json_body(
                     {

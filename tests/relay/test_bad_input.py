@@ -10,6 +10,13 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from peertui.core.auth import origin_of, sign_request
 from peertui.core.relay_client import RateLimited
@@ -93,6 +100,7 @@ async def test_unknown_paths_and_methods_answer_in_json(relay):
     assert (response.status_code, error_of(response)["code"]) == (404, "not_found")
     response = httpx.put(relay.url + "/v1/health")
     assert (response.status_code, error_of(response)["code"]) == (405, "method_not_allowed")
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD"}
     kit = await GroupKit.create(relay.url)
     path = "/v1/groups/AAAAAAAAAAAAAAAAAAAAAA/messages"
     response = signed_post(relay, kit.owner.key, path, b'{"envelope":""}')
@@ -140,6 +148,15 @@ def _send(http: httpx.Client, kwargs: dict, key, sign: bool) -> httpx.Response |
     return response
 
 
+CONFORMANCE = [
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    allow_header_conformance,
+]
+
+
 def fuzz_operation(
     operation,
     http: httpx.Client,
@@ -152,7 +169,7 @@ def fuzz_operation(
     """Up to 90 generated requests: unsigned, signed by a member, or by the owner of a real group."""
 
     @settings(
-        max_examples=90,
+        max_examples=60,
         deadline=None,
         database=None,
         derandomize=True,
@@ -173,6 +190,17 @@ def fuzz_operation(
         elif response.status_code >= 400:
             error = response.json()["error"]
             assert isinstance(error["code"], str) and isinstance(error["message"], str)
+        if "text/event-stream" in response.headers.get("content-type", ""):
+            return  # a live stream has no end to validate; its frames are tested elsewhere
+        try:
+            # The answer matches the document: status documented, content type, headers
+            # (Allow on 405) and body schema.
+            case.validate_response(response, checks=CONFORMANCE)
+        except BaseException as exc:  # schemathesis raises a FailureGroup (an ExceptionGroup)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            first = str(exc).strip().splitlines()[:4]
+            problems.append(f"{operation.label} -> {response.status_code}: {' '.join(first)}")
 
     exercise()
 
@@ -191,7 +219,7 @@ async def test_schema_driven_fuzzing_gives_no_5xx_and_the_relay_keeps_serving(re
             fuzz_operation(operation, http, relay, kit, member.key, sent, problems)
 
     assert problems == []
-    assert len(sent) >= 1000, f"only {len(sent)} requests reached the relay"
+    assert len(sent) >= 700, f"only {len(sent)} requests reached the relay"
     # It got past authentication into validation, and some generated requests were accepted.
     assert {401, 404, 422} <= set(sent) and any(status < 300 for status in sent), Counter(sent)
     assert httpx.get(relay.url + "/v1/health").status_code == 200
