@@ -7,6 +7,27 @@ from typing import Any
 from peertui.core import roster
 
 _B64 = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}
+# A 32-byte public key in unpadded base64url is exactly 43 characters.
+_KEY = {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$", "minLength": 43, "maxLength": 43}
+_EVENT = {
+    "type": "object",
+    "required": ["seq", "kind", "sender", "ts", "body"],
+    "properties": {
+        "seq": {"type": "integer", "minimum": 1},
+        "kind": {"type": "string", "enum": ["roster", "message", "direct", "join_request"]},
+        "sender": _KEY,
+        "ts": {"type": "integer", "minimum": 0},
+        "body": {"type": "object"},
+    },
+}
+_GAP = {
+    "type": "object",
+    "required": ["requested", "first_available"],
+    "properties": {
+        "requested": {"type": "integer", "minimum": 0},
+        "first_available": {"type": "integer", "minimum": 1},
+    },
+}
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -302,7 +323,8 @@ OPENAPI: dict[str, Any] = {
                         "type": "object",
                         "required": ["envelope"],
                         "properties": {
-                            "envelope": _B64,
+                            # A 48 KiB envelope is 65,536 base64url characters.
+                            "envelope": {**_B64, "maxLength": 65_536},
                             "idempotency_key": {
                                 "type": "string",
                                 "pattern": "^[A-Za-z0-9_-]{8,64}$",
@@ -324,7 +346,7 @@ OPENAPI: dict[str, Any] = {
                     {
                         "type": "object",
                         "required": ["to", "payload"],
-                        "properties": {"to": _B64, "payload": _B64},
+                        "properties": {"to": _KEY, "payload": {**_B64, "maxLength": 65_536}},
                     }
                 ),
                 errors=(403, 404, 422, 507),
@@ -346,8 +368,27 @@ OPENAPI: dict[str, Any] = {
                 "security": _SIGNED,
                 "responses": {
                     "200": {
-                        "description": "event stream",
+                        "description": "event stream: frames `id: <seq>`, `event: <kind>` "
+                        "(or `gap`), `data: <JSON>`; the data of each frame matches "
+                        "`x-peertui-event-data` (an event) or, for `gap`, `x-peertui-gap-data`; "
+                        "`: keepalive` comments every keepalive interval",
+                        "headers": {
+                            "X-Peertui-Epoch": {
+                                "description": "the group log's epoch; changes on restore",
+                                "schema": {"type": "string"},
+                            },
+                            "X-Peertui-Last-Seq": {
+                                "description": "the newest seq stored when the stream opened",
+                                "schema": {"type": "integer"},
+                            },
+                            "X-Peertui-Keepalive": {
+                                "description": "seconds between keepalives",
+                                "schema": {"type": "number"},
+                            },
+                        },
                         "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                        "x-peertui-event-data": _EVENT,
+                        "x-peertui-gap-data": _GAP,
                     },
                     **_errors(403, 404, 422),
                 },
@@ -360,10 +401,12 @@ OPENAPI: dict[str, Any] = {
                     200,
                     {
                         "type": "object",
+                        "required": ["events", "gap", "last_seq", "epoch"],
                         "properties": {
-                            "events": {"type": "array"},
-                            "gap": {"type": "object", "nullable": True},
-                            "last_seq": {"type": "integer"},
+                            "events": {"type": "array", "items": _EVENT, "maxItems": 500},
+                            "gap": {**_GAP, "nullable": True},
+                            "last_seq": {"type": "integer", "minimum": 0},
+                            "epoch": {"type": "string"},
                         },
                     },
                 ),
