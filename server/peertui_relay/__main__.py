@@ -15,6 +15,7 @@ import os
 import resource
 import sys
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from peertui_relay import admin
@@ -145,7 +146,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _converted(action: argparse.Action, value: object, where: str) -> object:
-    convert = action.type or str
+    convert: Callable[[str], object] = action.type if callable(action.type) else str
     try:
         result = convert(
             value

@@ -110,7 +110,7 @@ def uvicorn_config(
         timeout_graceful_shutdown=2,
         server_header=False,
         date_header=False,
-        timeout_keep_alive=min(30, max(header_timeout, 5)),
+        timeout_keep_alive=int(min(30, max(header_timeout, 5))),
         limit_concurrency=limit_concurrency,
         backlog=2048,
     )

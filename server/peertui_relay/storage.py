@@ -136,22 +136,7 @@ class Storage(Protocol):
     def join_request_for(self, group_id: str, key: bytes) -> JoinRequestRecord | None: ...
     def deny_join(self, group_id: str, request_id: str, sealed_reason: str | None) -> bool: ...
     def purge(self, now: int, max_retention_ms: int) -> dict[str, int]: ...
-    def reclaim_idle(self, now: int, max_retention_ms: int, keep: set[str]) -> list[str]:
-        """Delete groups with no event for longer than their retention (except `keep`, those
-        with members connected): abandoned groups must not hold the relay's space forever."""
-        with self._tx() as db:
-            idle = [
-                group_id
-                for group_id, retention_ms, last_active in db.execute(
-                    "SELECT group_id, retention_ms, last_active_ms FROM groups"
-                ).fetchall()
-                if last_active < now - min(retention_ms, max_retention_ms) and group_id not in keep
-            ]
-            for group_id in idle:
-                for table in ("events", "roster", "invites", "join_requests", "posted", "groups"):
-                    db.execute(f"DELETE FROM {table} WHERE group_id=?", (group_id,))
-        return idle
-
+    def reclaim_idle(self, now: int, max_retention_ms: int, keep: set[str]) -> list[str]: ...
     def stored_events(self) -> int: ...
 
 

@@ -442,6 +442,7 @@ class RelayClient:
                     content = await response.aread()
                     raise self._refusal(response.status_code, content, response.headers)
                 info = _stream_info(response.headers)
+                assert isinstance(response.stream, httpx.AsyncByteStream)
                 response.stream = _GuardedStream(
                     response.stream, self.base_url, 2 * info.keepalive, MAX_EVENT_BYTES
                 )
