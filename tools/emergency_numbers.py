@@ -67,6 +67,8 @@ MANUAL = {
            "note": "Antarctica has no public network; research stations have their own procedures."},
     "GQ": {"numbers": [("115", "ambulance"), ("114", "police")], "source": AIDLINES,
            "verified": "2024-09-20"},
+    "GN": {"numbers": [("18", "ambulance"), ("117", "police")], "source": AIDLINES,
+           "verified": "2024-09-20"},
     "IO": {"numbers": [("112", "")], "source": AIDLINES, "verified": "2024-09-20"},
     "GS": {"numbers": [("999", "")], "source": AIDLINES, "verified": "2024-09-20"},
     "TK": {"numbers": [("+690 2112", "ambulance"), ("+690 2116", "police")],
@@ -161,6 +163,8 @@ def main(aidlines_path: str) -> None:
             mine = labels.get(code, {})
             shown = ordered(emergency_numbers(code), mine, code)
             numbers = [(n, mine.get(n, "")) for n in shown]
+        if not numbers:
+            raise SystemExit(f"{code}: no emergency number; add it to MANUAL with a source")
         items = ", ".join(
             "{ number = "
             + toml_string(n)
