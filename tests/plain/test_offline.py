@@ -33,10 +33,9 @@ def test_crisis_lines_offline_for_named_and_configured_countries(plain_user, tmp
 
 def test_crisis_without_any_country_points_to_international_directories(plain_user):
     user = plain_user(offline=True).ready()
-    user.run(
-        "/crisis",
-        "No country is set: /crisis <code> shows a country, or set country in config.toml.",
-    )
+    user.run("/crisis", "peertui does not know your country")
+    user.expect_exact("112 works in most of the world")
+    user.expect_exact("To see your country's crisis lines, type /crisis")
     user.expect_exact("findahelpline.com")
     # A code that is no country is named as such, with the same fallbacks.
     user.run("/crisis XX", "  XX is not a country code peertui knows.")

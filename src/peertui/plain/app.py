@@ -53,6 +53,10 @@ async def _main(args: argparse.Namespace, console: Console) -> int:
         console.prompt()
     engine = await _unlock(paths, console)
     if engine is None:
+        if greeted and not os.environ.get(PASSPHRASE_ENV):
+            # A keyring home where the keyring cannot be reached (e.g. over SSH): the banner
+            # promised /crisis, and crisis help never waits for unlocking.
+            return await _locked_session(console)
         # The error stays the last line: no prompt after it, since nothing more is read.
         console.finish()
         return 1
@@ -63,8 +67,10 @@ async def _main(args: argparse.Namespace, console: Console) -> int:
 
 
 def _unlocks_without_asking(paths: Paths) -> bool:
-    if os.environ.get(PASSPHRASE_ENV):
-        return True
+    return bool(os.environ.get(PASSPHRASE_ENV)) or _keyring_home(paths)
+
+
+def _keyring_home(paths: Paths) -> bool:
     try:
         return json.loads(paths.unlock_file.read_text(encoding="utf-8")).get("source") == "keyring"
     except (OSError, ValueError, AttributeError):
@@ -80,7 +86,8 @@ async def _unlock(paths: Paths, console: Console) -> Engine | None:
     try:
         return await Engine.open(paths, passphrase)
     except NoKeyAvailable as problem:
-        if passphrase is not None or not sys.stdin.isatty():
+        # A keyring home has no passphrase to ask for: say what is wrong instead.
+        if passphrase is not None or not sys.stdin.isatty() or _keyring_home(paths):
             console.error(str(problem))
             return None
         passphrase = _ask_passphrase(new=not paths.unlock_file.exists(), console=console)
@@ -136,6 +143,35 @@ def _choose_passphrase(console: Console) -> str | None:
         "Start peertui again to retry."
     )
     return None
+
+
+LOCKED_HELP = "peertui stays locked, so only /crisis [country code] works here; /quit leaves."
+
+
+async def _locked_session(console: Console) -> int:
+    """Take commands after a failed unlock: /crisis works, everything else says why not."""
+    from peertui.plain.reader import LineReader
+    from peertui.plain.wellbeing import crisis_lines
+
+    console.notice(LOCKED_HELP)
+    console.prompt()
+    reader = LineReader()
+    while (line := await reader.readline()) is not None:
+        console.input_received()
+        command, _, argument = line.strip().partition(" ")
+        if command in ("/quit", "/exit", "/q"):
+            break
+        if command == "/crisis":
+            try:
+                for text in crisis_lines(argument, ""):
+                    console.output(text)
+            except ValueError as problem:
+                console.error(str(problem))
+        elif command:
+            console.error(LOCKED_HELP)
+        console.prompt()
+    console.finish()
+    return 1
 
 
 async def _session(engine: Engine, console: Console, *, greeted: bool) -> int:

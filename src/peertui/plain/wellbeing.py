@@ -19,28 +19,14 @@ TIME_SCALE_ENV = "PEERTUI_TIME_SCALE"
 Ask = Callable[[str], Awaitable[str | None]]
 
 
+CHOOSE_COUNTRY = "type /crisis and a two-letter country code, for example /crisis GB"
+
+
 def crisis_lines(argument: str, settings_country: str) -> list[str]:
     """The crisis lines for the named country, or for the user's own when none is named."""
     from peertui.wellbeing import crisis
 
-    code = argument.strip().upper()
-    if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
-        raise ValueError(
-            f"'{argument.strip()}' is not a country code; give two letters such as GB or US."
-        )
-    code = crisis.normalise_country(code) or crisis.country_from_locale(settings_country)
-    if not code:
-        return crisis.unlisted_country_lines(
-            "No country is set: /crisis <code> shows a country, or set country in config.toml."
-        )
-    if not crisis.is_country_code(code):
-        return crisis.unlisted_country_lines(f"{code} is not a country code peertui knows.")
-    country = crisis.load_directory().get(code)
-    if country is None:
-        return crisis.unlisted_country_lines(
-            f"peertui's offline crisis directory has no lines for {code} yet."
-        )
-    return crisis.format_country(country, code)
+    return crisis.lines_for(argument, settings_country, how_to_choose=CHOOSE_COUNTRY)
 
 
 def exercise_list() -> list[str]:

@@ -550,12 +550,15 @@ def unlisted_country_lines(headline: str) -> list[str]:
 
 
 def no_country_lines(how_to_choose: str) -> list[str]:
-    """Nothing says where the person is: the world's common numbers, then how to choose."""
+    """Nothing says where the person is: the world's common numbers, then how to choose.
+
+    `how_to_choose` is a phrase such as "type /crisis and a two-letter code, for example GB".
+    """
     return [
         "peertui does not know your country, so here are the numbers most people can call.",
         "If you are in immediate danger, call your emergency number now:",
         *(f"  {way}." for way in WORLD_EMERGENCY),
-        how_to_choose,
+        f"To see your country's crisis lines, {how_to_choose}.",
         "These international directories list helplines by country:",
         *_fallback_lines(load_directory()),
     ]
@@ -564,7 +567,7 @@ def no_country_lines(how_to_choose: str) -> list[str]:
 def lines_for(
     asked: str = "",
     settings_country: str = "",
-    how_to_choose: str = "To choose your country, type its two-letter code, for example GB or MX.",
+    how_to_choose: str = "type your country's two-letter code, for example GB or MX",
     now: datetime | None = None,
 ) -> list[str]:
     """The one entry point for F1, /crisis and --crisis: lines for the asked, set or guessed country.
