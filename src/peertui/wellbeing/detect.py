@@ -41,12 +41,13 @@ CATEGORY_TIERS = {
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
+RELAPSE = re.compile(r"\b(again|relaps\w*|reca[iy]\w*|volvi a|otra vez)\b")
 
 QUOTED_SPANS = re.compile(r'"[^"]*"|«[^»]*»|(?<![a-z])\'[^\']{2,}?\'(?![a-z])')
-SENTENCE_BREAKS = re.compile(r"[.!?;\n]+|\s[-–—]\s|:\s")
+# Clauses end at punctuation and at conjunctions; guards look only at a match's own clause.
 CLAUSE_BREAKS = re.compile(
-    r",|\b(?:and|but|so|because|cause|then|although|though|while|y|e|pero|porque|aunque|"
-    r"luego|mientras|pues|asi que)\b"
+    r"[.!?;\n,]+|\s[-–—]\s|:\s|\b(?:and|but|so|because|cause|then|although|though|while|"
+    r"y|e|pero|porque|aunque|luego|mientras|pues|asi que)\b"
 )
 WORD = re.compile(r"[a-z0-9']+")
 CONTRACTIONS = (
@@ -88,10 +89,17 @@ class PhraseBook:
     lang: str
     reasons: dict[str, str]
     patterns: dict[str, re.Pattern]  # one combined pattern per category
+
+
+@dataclass(frozen=True)
+class Guards:
+    """Every language's guards together: an English idiom stays an idiom for every book."""
+
     negators: frozenset[str]
     negation_exempt: frozenset[str]
     reporting: re.Pattern
     media: re.Pattern
+    helping: re.Pattern
     recovery: re.Pattern
     idioms: re.Pattern
     escalators: re.Pattern
@@ -108,32 +116,57 @@ class Finding:
 NOTHING = Finding(0, "", "")
 
 
-def _combined(patterns: list[str]) -> re.Pattern:
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"$^")
+CONCEPT = re.compile(r"\{([A-Z_]+)\}")
+
+
+def _combined(patterns: list[str], concepts: dict[str, str] | None = None) -> re.Pattern:
+    """One pattern for a list; `{NAME}` in a pattern stands for the concept NAME (a word list)."""
+    if not patterns:
+        return re.compile(r"$^")
+
+    def expand(pattern: str) -> str:
+        return CONCEPT.sub(lambda m: f"(?:{(concepts or {})[m.group(1)]})", pattern)
+
+    return re.compile("|".join(f"(?:{expand(p)})" for p in patterns))
 
 
 @cache
 def phrase_book(lang: str) -> PhraseBook:
     code = pick_language(lang, FOLDER)
     raw = load_toml(f"{FOLDER}/{code}.toml")
-    guards = raw["guards"]
+    concepts = dict(raw.get("concepts", {}))
+    for _round in range(3):  # concepts may use other concepts
+        concepts = {k: CONCEPT.sub(lambda m: f"(?:{concepts[m.group(1)]})", v) for k, v in concepts.items()}
     return PhraseBook(
         lang=code,
         reasons=dict(raw["reasons"]),
-        patterns={name: _combined(items) for name, items in raw["patterns"].items()},
-        negators=frozenset(guards["negators"]),
-        negation_exempt=frozenset(guards["negation_exempt"]),
-        reporting=_combined(guards["reporting"]),
-        media=_combined(guards["media"]),
-        recovery=_combined(guards["recovery"]),
-        idioms=_combined(guards["idioms"]),
-        escalators=_combined(guards["escalators"]),
-        quote_frames=_combined(guards["quote_frames"]),
+        patterns={name: _combined(items, concepts) for name, items in raw["patterns"].items()},
     )
 
 
-def all_phrase_books() -> list[PhraseBook]:
-    return [phrase_book(code) for code in sorted(available_languages(FOLDER))]
+@cache
+def all_phrase_books() -> tuple[PhraseBook, ...]:
+    return tuple(phrase_book(code) for code in sorted(available_languages(FOLDER)))
+
+
+@cache
+def guards() -> Guards:
+    raws = [load_toml(f"{FOLDER}/{code}.toml")["guards"] for code in available_languages(FOLDER)]
+
+    def merged(key: str) -> re.Pattern:
+        return _combined([p for raw in raws for p in raw.get(key, [])])
+
+    return Guards(
+        negators=frozenset(w for raw in raws for w in raw["negators"]),
+        negation_exempt=frozenset(w for raw in raws for w in raw["negation_exempt"]),
+        reporting=merged("reporting"),
+        media=merged("media"),
+        helping=merged("helping"),
+        recovery=merged("recovery"),
+        idioms=merged("idioms"),
+        escalators=merged("escalators"),
+        quote_frames=merged("quote_frames"),
+    )
 
 
 def normalise(text: str) -> str:
@@ -148,7 +181,7 @@ def normalise(text: str) -> str:
     return text
 
 
-def _is_negated(before: str, book: PhraseBook) -> bool:
+def _is_negated(before: str, book: Guards) -> bool:
     words = WORD.findall(before)[-NEGATION_WINDOW:]
     for index, word in enumerate(words):
         if word in book.negators:
@@ -176,7 +209,9 @@ def _clause_end(sentence: str, position: int) -> int:
 
 
 def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
-    sentence = book.idioms.sub(_blank, sentence)
+    """The most urgent guarded match in a whole message (patterns may span its sentences)."""
+    guard = guards()
+    sentence = guard.idioms.sub(_blank, sentence)
     best = NOTHING
     for category, pattern in (*book.patterns.items(),):
         tier = CATEGORY_TIERS.get(category, 2)
@@ -186,13 +221,16 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
             start = _clause_start(sentence, match.start())
             end = max(_clause_end(sentence, match.start()), match.end())
             clause, before = sentence[start:end], sentence[start : match.start()]
-            if _is_negated(before, book) or book.media.search(clause):
+            if _is_negated(before, guard) or guard.media.search(clause):
                 continue
-            if category != THIRD_PARTY and book.reporting.search(before):
+            if guard.helping.search(clause) and tier < 3:
                 continue
-            if category not in NOT_RECOVERY_GUARDED and book.recovery.search(clause):
+            if category != THIRD_PARTY and guard.reporting.search(before):
                 continue
-            escalated = book.escalators.search(clause) is not None
+            relapse = RELAPSE.search(clause) is not None
+            if category not in NOT_RECOVERY_GUARDED and not relapse and guard.recovery.search(clause):
+                continue
+            escalated = guard.escalators.search(clause) is not None
             if category == THIRD_PARTY:
                 found = Finding(3 if escalated else 2, THIRD_PARTY, "other")
             elif category in ESCALATING and escalated:
@@ -210,7 +248,7 @@ def _findings(text: str, book: PhraseBook) -> Finding:
     best = NOTHING
     for quoted in QUOTED_SPANS.finditer(normalised):
         frame = normalised[max(0, quoted.start() - 80) : quoted.start()]
-        if book.quote_frames.search(frame):
+        if guards().quote_frames.search(frame):
             inner = _text_finding(quoted.group(0)[1:-1], book)
             if inner.tier and inner.tier > best.tier:
                 best = Finding(inner.tier, THIRD_PARTY, "other")
@@ -220,13 +258,7 @@ def _findings(text: str, book: PhraseBook) -> Finding:
 
 
 def _text_finding(text: str, book: PhraseBook) -> Finding:
-    best = NOTHING
-    for sentence in SENTENCE_BREAKS.split(text):
-        if sentence.strip():
-            found = _sentence_finding(sentence.strip(), book)
-            if found.tier > best.tier or (found.tier == best.tier and found.who == "self"):
-                best = found if found.tier else best
-    return best
+    return _sentence_finding(text.strip(), book) if text.strip() else NOTHING
 
 
 def crisis_finding(text: str) -> Finding:
