@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peertui.config import Settings, load_settings, save_settings
+from peertui.config import Settings, interface_language, load_settings, save_settings
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Identity, InvalidInvite, Invite
 from peertui.core.encoding import b64d, b64e
@@ -92,7 +92,11 @@ class Engine:
 
     def _new_session(self, state: dict[str, Any]) -> GroupSession:
         return GroupSession(
-            state, self.store, self._emit, self.settings.proxy, self.settings.language or "en"
+            state,
+            self.store,
+            self._emit,
+            self.settings.proxy,
+            interface_language(self.settings.language),
         )
 
     def subscribe(self, callback: Callable[[Event], None]) -> None:

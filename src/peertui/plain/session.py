@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from peertui.config import interface_language
 from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
 from peertui.core.models import CONNECTED
@@ -310,7 +311,7 @@ class PlainSession:
         while True:
             assessment = detect.assess(
                 text,
-                self.engine.settings.language or "en",
+                interface_language(self.engine.settings.language),
                 region=self.engine.settings.country or None,
             )
             if not assessment.personal:
@@ -375,10 +376,10 @@ class PlainSession:
 
     async def cmd_ground(self, argument: str) -> None:
         if not argument:
-            for line in wellbeing.exercise_list():
+            for line in wellbeing.exercise_list(self.engine.settings.language):
                 self.console.output(line)
             return
-        exercise = wellbeing.find_exercise(argument)
+        exercise = wellbeing.find_exercise(argument, self.engine.settings.language)
         scale = wellbeing.time_scale()
         self.console.notice(f"{exercise.title}. Type /stop at any time to stop.")
         for line in [exercise.intro, *exercise.cautions]:
@@ -429,13 +430,13 @@ class PlainSession:
     async def cmd_plan(self, argument: str) -> None:
         action, _, rest = argument.partition(" ")
         if not action:
-            lines = wellbeing.plan_lines(self.engine.safety_plan())
+            lines = wellbeing.plan_lines(self.engine.safety_plan(), self.engine.settings.language)
             for line in lines:
                 self.console.output(line)
             return
         if action == "edit":
             plan, input_ended = await wellbeing.edit_plan(
-                self.engine.safety_plan(), self.console, self.ask
+                self.engine.safety_plan(), self.console, self.ask, self.engine.settings.language
             )
             if plan is None:
                 self.console.notice("Edit cancelled; your safety plan is as it was.")
@@ -456,7 +457,7 @@ class PlainSession:
         if overwrite is None:
             return
         written = self.engine.export_safety_plan(
-            path, lang=self.engine.settings.language or "en", overwrite=overwrite
+            path, lang=interface_language(self.engine.settings.language), overwrite=overwrite
         )
         self.console.notice(
             f"Safety plan written to {written}, readable only by you. That file is not encrypted."

@@ -6,6 +6,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from peertui.config import interface_language
 from peertui.plain import commands
 from peertui.plain.console import Console
 
@@ -29,22 +30,26 @@ def crisis_lines(argument: str, settings_country: str) -> list[str]:
     return crisis.lines_for(argument, settings_country, how_to_choose=CHOOSE_COUNTRY)
 
 
-def exercise_list() -> list[str]:
+def exercise_list(lang: str = "") -> list[str]:
     from peertui.wellbeing import grounding
 
-    lines = [f"{e.id} - {e.title}: {e.summary}" for e in grounding.list_exercises()]
+    lines = [
+        f"{e.id} - {e.title}: {e.summary}"
+        for e in grounding.list_exercises(interface_language(lang))
+    ]
     lines.append("Type /ground <name> to start one, for example /ground box.")
     return lines
 
 
-def find_exercise(name: str) -> Exercise:
+def find_exercise(name: str, lang: str = "") -> Exercise:
     from peertui.wellbeing import grounding
 
     wanted = name.strip().lower()
-    for exercise in grounding.list_exercises():
+    language = interface_language(lang)
+    for exercise in grounding.list_exercises(language):
         if wanted in (exercise.id, exercise.title.lower()):
-            return grounding.get_exercise(exercise.id)
-    names = ", ".join(e.id for e in grounding.list_exercises())
+            return grounding.get_exercise(exercise.id, language)
+    names = ", ".join(e.id for e in grounding.list_exercises(language))
     raise ValueError(f"There is no exercise called '{name.strip()}'. The exercises are: {names}.")
 
 
@@ -64,18 +69,20 @@ def step_line(step: Step) -> str:
     return f"{step.text} ({', '.join(timing)})"
 
 
-def plan_lines(plan: SafetyPlan) -> list[str]:
+def plan_lines(plan: SafetyPlan, lang: str = "") -> list[str]:
     from peertui.wellbeing import safety_plan
 
-    return safety_plan.format_lines(plan)
+    return safety_plan.format_lines(plan, interface_language(lang))
 
 
-async def edit_plan(plan: SafetyPlan, console: Console, ask: Ask) -> tuple[SafetyPlan | None, bool]:
+async def edit_plan(
+    plan: SafetyPlan, console: Console, ask: Ask, lang: str = ""
+) -> tuple[SafetyPlan | None, bool]:
     """Walk the six steps; returns the new plan (None after /cancel) and whether input ended."""
     from peertui.wellbeing import safety_plan
 
     entries = {step_id: list(items) for step_id, items in plan.entries.items()}
-    all_steps = safety_plan.steps()
+    all_steps = safety_plan.steps(interface_language(lang))
     for number, step in enumerate(all_steps, start=1):
         console.notice(f"Step {number} of {len(all_steps)}: {step.title}")
         console.output(step.prompt)

@@ -17,7 +17,7 @@ from textual import work
 from textual.app import App
 from textual.message import Message as TextualMessage
 
-from peertui.config import Settings, load_settings, save_settings
+from peertui.config import Settings, interface_language, load_settings, save_settings
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -268,7 +268,9 @@ class PeertuiApp(App[int]):
             return
         if exercise_id:
             try:
-                exercise = grounding.get_exercise(exercise_id, self.settings.language or "en")
+                exercise = grounding.get_exercise(
+                    exercise_id, interface_language(self.settings.language)
+                )
             except grounding.UnknownExercise as exc:
                 self.push_screen(GroundingScreen())
                 self.call_after_refresh(self.notify, str(exc), severity="warning")

@@ -50,6 +50,7 @@ CLAUSE_BREAKS = re.compile(
     r"y|e|pero|porque|aunque|luego|mientras|pues|asi que)\b"
 )
 WORD = re.compile(r"[a-z0-9']+")
+QUOTE_MARKS = str.maketrans("‘’“”´", "''\"\"'")
 CONTRACTIONS = (
     (re.compile(r"\bim\b"), "i'm"),
     (re.compile(r"\bi am\b"), "i'm"),
@@ -135,8 +136,6 @@ def phrase_book(lang: str) -> PhraseBook:
     code = pick_language(lang, FOLDER)
     raw = load_toml(f"{FOLDER}/{code}.toml")
     concepts = dict(raw.get("concepts", {}))
-    for _round in range(3):  # concepts may use other concepts
-        concepts = {k: CONCEPT.sub(lambda m: f"(?:{concepts[m.group(1)]})", v) for k, v in concepts.items()}
     return PhraseBook(
         lang=code,
         reasons=dict(raw["reasons"]),
@@ -172,7 +171,7 @@ def guards() -> Guards:
 def normalise(text: str) -> str:
     """Lower case, straight quotes, no accents, common contractions spelled one way."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "´": "'"}))
+    text = text.translate(QUOTE_MARKS)
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     text = re.sub(r"[ \t]+", " ", text)
@@ -228,7 +227,11 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
             if category != THIRD_PARTY and guard.reporting.search(before):
                 continue
             relapse = RELAPSE.search(clause) is not None
-            if category not in NOT_RECOVERY_GUARDED and not relapse and guard.recovery.search(clause):
+            if (
+                category not in NOT_RECOVERY_GUARDED
+                and not relapse
+                and guard.recovery.search(clause)
+            ):
                 continue
             escalated = guard.escalators.search(clause) is not None
             if category == THIRD_PARTY:

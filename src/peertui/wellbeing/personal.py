@@ -56,7 +56,25 @@ SCHOOL = re.compile(
 )
 # "I'm Sad from work" is not a name: common words that follow "I'm" with a capital letter.
 NOT_NAMES = frozenset(
-    "Not So Just Really Very Sad Fine Ok Okay Here Back Home Done Tired Sorry Glad Happy".split()
+    [
+        "Not",
+        "So",
+        "Just",
+        "Really",
+        "Very",
+        "Sad",
+        "Fine",
+        "Ok",
+        "Okay",
+        "Here",
+        "Back",
+        "Home",
+        "Done",
+        "Tired",
+        "Sorry",
+        "Glad",
+        "Happy",
+    ]
 )
 
 
@@ -69,7 +87,7 @@ class PersonalDetail:
 @cache
 def helpline_digits() -> frozenset[str]:
     """Every number the crisis directory shows, digits only: never a personal detail."""
-    digits = set()
+    digits: set[str] = set()
     for country in load_directory().countries():
         digits.update(re.sub(r"\D", "", n) for n in country.shown_numbers())
     return frozenset(digits)
@@ -81,7 +99,10 @@ def _is_service_number(match: phonenumbers.PhoneNumberMatch) -> bool:
     if len(raw) <= SHORT_CODE_DIGITS or raw in helpline_digits() or national in helpline_digits():
         return True
     kind = phonenumbers.number_type(match.number)
-    return kind in (phonenumbers.PhoneNumberType.TOLL_FREE, phonenumbers.PhoneNumberType.SHARED_COST)
+    return kind in (
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+        phonenumbers.PhoneNumberType.SHARED_COST,
+    )
 
 
 def _default_region(lang: str) -> str:

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from peertui.config import interface_language
 from peertui.tui.widgets.breathing import BreathingVisual
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import grounding
@@ -28,7 +29,7 @@ class GroundingScreen(Screen):
         yield Label("Grounding — choose an exercise and press Enter.", classes="screen-title")
         options = [
             Option(f"{exercise.title} — {exercise.summary}", id=exercise.id)
-            for exercise in grounding.list_exercises(self.app.settings.language or "en")
+            for exercise in grounding.list_exercises(interface_language(self.app.settings.language))
         ]
         yield OptionList(*options, id="exercises")
         yield hint_line()
@@ -36,7 +37,9 @@ class GroundingScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        exercise = grounding.get_exercise(event.option.id, self.app.settings.language or "en")
+        exercise = grounding.get_exercise(
+            event.option.id, interface_language(self.app.settings.language)
+        )
         self.app.push_screen(ExerciseScreen(exercise))
 
 

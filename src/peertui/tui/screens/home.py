@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label
 
+from peertui.config import interface_language
 from peertui.core import events as ev
 from peertui.core.models import ACTIVE
 from peertui.core.moderation import describe
@@ -445,7 +446,9 @@ class HomeScreen(Screen):
         from peertui.wellbeing import detect
 
         assessment = detect.assess(
-            text, self.app.settings.language or "en", region=self.app.settings.country or None
+            text,
+            interface_language(self.app.settings.language),
+            region=self.app.settings.country or None,
         )
         if assessment.personal:
             self._nudge_personal(text, assessment, cw)

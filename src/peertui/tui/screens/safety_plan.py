@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from peertui.config import interface_language
 from peertui.paths import make_private_dir
 from peertui.tui.widgets.footer import footer_widgets
 from peertui.wellbeing import safety_plan
@@ -40,7 +41,7 @@ class SafetyPlanScreen(Screen):
         yield from footer_widgets()
 
     def _lang(self) -> str:
-        return self.app.settings.language or "en"
+        return interface_language(self.app.settings.language)
 
     def on_mount(self) -> None:
         self.refresh_plan()
