@@ -194,7 +194,7 @@ def test_wellbeing_never_imports_textual():
         ("goodbye everyone, thank you for everything", "goodbye", "self"),
         ("i want to unalive myself", "slang", "self"),
         ("I keep wanting to cut myself", "self_harm", "self"),
-        ("my sister texted me \"I want to die tonight\"", "third_party", "other"),
+        ('my sister texted me "I want to die tonight"', "third_party", "other"),
         ("I'm worried about my friend, she said she wants to kill herself", "third_party", "other"),
         ("me tomé todas las pastillas hace media hora", "act_in_progress", "self"),
         ("mi hermano dice que se quiere matar", "third_party", "other"),
@@ -270,8 +270,6 @@ def test_names_with_a_place_handles_and_schools():
     ]
     assert kinds("add me @sam_k_22 on insta") == [("handle", "@sam_k_22")]
     assert kinds("I go to Lincoln High School") == [("school", "Lincoln High School")]
-    assert kinds("estudio en el Instituto Cervantes", "es") == [
-        ("school", "Instituto Cervantes")
-    ]
+    assert kinds("estudio en el Instituto Cervantes", "es") == [("school", "Instituto Cervantes")]
     assert kinds("I'm sad from work stuff") == []
     assert kinds("email me at a@b.org") == [("email", "a@b.org")]
