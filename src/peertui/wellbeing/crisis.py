@@ -585,11 +585,13 @@ def lines_for(
         return unlisted_country_lines(f"{choice.iso2} is not a country code peertui knows.")
     lines = format_country(country, choice.iso2, now)
     if choice.guessed:
-        lines.insert(
-            0,
-            f"Guessed from your system: {country.name} - not there? {how_to_choose}",
-        )
+        lines.insert(0, guess_line(country, how_to_choose))
     return lines
+
+
+def guess_line(country: Country, how_to_choose: str) -> str:
+    """Says the country was guessed, so a person elsewhere is never silently shown 911."""
+    return f"Guessed from your system: {country.name} - not there? {how_to_choose}"
 
 
 def format_country(
