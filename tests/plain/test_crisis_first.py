@@ -135,3 +135,27 @@ def test_keyring_home_without_a_keyring_still_answers_crisis(keyring_home):
         child.close(force=True)
     assert child.exitstatus == 0
     assert "Passphrase" not in child.before, "a keyring home has no passphrase to ask for"
+
+
+def test_after_send_offer_fits_the_moment_and_helpers_get_the_guide(plain_user, relay):
+    from tests.plain.people import start_pair
+
+    host, guest = start_pair(plain_user, relay.url)
+    guest.type("/set country GB")
+    guest.type("i'm up on the roof now")
+    # The most urgent tier: the emergency number and the top line come first.
+    guest.expect_exact("-- You matter, and help can reach you right now.")
+    guest.expect_exact(
+        "-- If you are in danger or have already hurt yourself, call 999 or 112 now."
+    )
+    guest.expect_exact("-- Or talk to someone now: Samaritans: 116 123.")
+    host.expect_exact("robin: i'm up on the roof now")
+    host.expect_exact("-- The writer may be in crisis.")
+    # Worry about someone else gets the someone-else guide instead.
+    host.type("my sister texted me that she wants to kill herself")
+    host.expect_exact("-- Someone you know may be in danger")
+    host.expect_exact("Are you thinking about suicide?")
+    host.type("/crisis someone US")
+    host.expect_exact("  - Call 911 now, or ask someone near them to.")
+    for user in (host, guest):
+        assert user.quit() == 0

@@ -38,7 +38,7 @@ def test_a_cry_for_help_is_shown_with_a_note_and_a_report_key():
 
     view = received_view("I'm going to end my life tonight", "en", report_key="r")
     assert view.fold_reason == "" and view.cry_for_help
-    assert "Press r to tell the moderators" in view.note
+    assert "r tells the moderators" in view.note
     assert "nothing is sent automatically" in view.note
     quiet = received_view("this traffic is killing me", "en")
     assert not quiet.cry_for_help and quiet.note == ""

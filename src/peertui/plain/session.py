@@ -384,14 +384,19 @@ class PlainSession:
         for message in messages:
             if message.group_id not in members:
                 members[message.group_id] = self.members_of(message.group_id)
+            hidden = self.engine.is_hidden(message)
             self.console.message(
                 self.book.line(
-                    message,
-                    self.label(message.group_id),
-                    self.engine.is_hidden(message),
-                    members[message.group_id],
+                    message, self.label(message.group_id), hidden, members[message.group_id]
                 )
             )
+            if message.extra.get("care") and not hidden and message.removed_reason is None:
+                from peertui.config import interface_language
+                from peertui.wellbeing.responses import care_note
+
+                number = self.book.number(message.group_id, message.msg_id)
+                language = interface_language(self.engine.settings.language)
+                self.console.notice(care_note(language, f"/report {number}"))
         # Everything printed for the current group has been seen; /groups must not count it.
         if self.current is not None and any(m.group_id == self.current for m in messages):
             self.engine.mark_read(self.current)

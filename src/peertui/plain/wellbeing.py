@@ -28,6 +28,20 @@ LOCKED_IDS = frozenset(
 )  # fmt: skip
 
 
+SOMEONE_WORDS = ("someone", "alguien", "helping")
+SOMEONE_HINT = _("Worried someone you know may be in danger? /crisis someone shows how to help.")
+
+
+def someone_else_lines(code: str, settings_country: str) -> list[str]:
+    """`/crisis someone [CC]`: how to help someone who may be in danger, with their numbers."""
+    from peertui.config import interface_language
+    from peertui.wellbeing import crisis, responses
+
+    choice = crisis.choose_country(settings_country, code)
+    country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
+    return responses.someone_else_guide(country, interface_language())
+
+
 CHOOSE_COUNTRY = _("type /crisis and a two-letter country code, for example /crisis GB")
 
 
@@ -37,6 +51,8 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
     from peertui.wellbeing import crisis
 
     words = argument.split()
+    if words and words[0].casefold() in SOMEONE_WORDS:
+        return someone_else_lines(" ".join(words[1:]), settings_country)
     more = bool(words) and words[-1].casefold() == "more"
     if more:
         words = words[:-1]
@@ -65,6 +81,7 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
             _("peertui's offline crisis directory has no lines for {code} yet.").format(code=code)
         )
     lines = crisis.format_country(country, code) if more else crisis_short(country, width or 80)
+    lines.append(SOMEONE_HINT)
     if choice.guessed:
         lines.insert(0, crisis.guess_line(country, CHOOSE_COUNTRY))
     return lines

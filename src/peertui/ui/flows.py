@@ -144,11 +144,30 @@ DETAIL_WORDS = {
     "phone": _("a phone number"),
     "email": _("an e-mail address"),
     "address": _("a street address"),
+    "name_place": _("your name with a place"),
+    "handle": _("a social media handle"),
+    "school": _("a school"),
 }
 CARE_NOTICE = _(
-    "That sounds hard. If you want support now: /crisis lists crisis lines, /plan shows your "
-    "safety plan, /ground starts a grounding exercise. Your message is being sent."
+    "/crisis lists crisis lines, /plan shows your safety plan, /ground starts a grounding "
+    "exercise, /ground urge helps ride out an urge. Your message is being sent."
 )
+
+
+def care_lines(assessment: object, settings_country: str, settings_language: str) -> list[str]:
+    """The after-send offer, fitted to the moment: the most urgent tier leads with the
+    emergency number and the country's top line; worry about someone else gets the guide."""
+    from peertui.wellbeing import crisis, responses
+    from peertui.wellbeing.detect import Assessment
+
+    assert isinstance(assessment, Assessment)
+    choice = crisis.choose_country(settings_country)
+    country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
+    offer = responses.after_send_offer(assessment, country, interface_language(settings_language))
+    lines = list(offer.lines)
+    if not offer.about_someone_else:
+        lines.append(CARE_NOTICE)
+    return lines
 
 
 @dataclass
@@ -213,7 +232,8 @@ class SendFlow:
             ui.say(notice(_("Not sent. Kept as your draft: {text}").format(text=text)))
             return None
         if assessment.tier >= 1:
-            ui.say(notice(CARE_NOTICE))
+            for line in care_lines(assessment, settings.country, settings.language):
+                ui.say(notice(line))
         await self.engine.send(self.group_id, text, cw=self.cw)
         return text
 

@@ -97,6 +97,11 @@ def _method_details() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"$^")
 
 
+def care_note(lang: str, how_to_report: str) -> str:
+    """The note shown under a received message that may be a cry for help."""
+    return str(_texts(lang)["received"]["cry_for_help_note"]).format(report=how_to_report)
+
+
 def received_view(text: str, lang: str, report_key: str = "r") -> ReceivedView:
     """How to show someone else's message: folded only for method details; a cry for help noted."""
     from peertui.wellbeing.detect import normalise
@@ -105,5 +110,5 @@ def received_view(text: str, lang: str, report_key: str = "r") -> ReceivedView:
     found = assess(text, lang)
     cry = found.offers_support and found.who == "self"
     fold = texts["method_fold"] if _method_details().search(normalise(text)) else ""
-    note = texts["cry_for_help_note"].format(report=report_key) if cry else ""
+    note = care_note(lang, report_key) if cry else ""
     return ReceivedView(fold_reason=fold, cry_for_help=cry, note=note)
