@@ -42,10 +42,10 @@ NARROW_COLUMNS = 100
 # Short enough never to cut off their own words: the side panes leave 20 columns for a title,
 # the conversation 54 at 80 columns.
 PANE_TITLES = {
-    "groups": ("Groups", "Groups (focused)"),
-    "messages": ("Conversation", "Conversation (focused: ↑↓ t thanks r report Esc)"),
-    "members": ("Members", "Members (focused)"),
-    "composer": ("", "Message (focused: Enter sends · /help)"),
+    "groups": ("Groups", "Focus: Groups"),
+    "messages": ("Conversation", "Focus: Conversation · ↑↓ t thanks r report Esc"),
+    "members": ("Members", "Focus: Members"),
+    "composer": ("", "Focus: Message · Enter sends · /help"),
 }
 # Run by the app, whatever screen is in front (the safety keys among them).
 APP_HANDLERS = {"crisis", "grounding", "safety_plan", "quick_exit", "quit"}
@@ -99,9 +99,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             title = focused if pane.has_focus else plain
             if isinstance(pane, MembersPanel) and pane.options:
                 count = len(pane.options)
-                title = f"{count} member{'s' if count != 1 else ''}" + (
-                    " (focused)" if pane.has_focus else ""
-                )
+                people = f"{count} member{'s' if count != 1 else ''}"
+                title = f"Focus: {people}" if pane.has_focus else people.capitalize()
             pane.border_title = title
 
     def on_descendant_focus(self) -> None:
@@ -421,7 +420,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             getattr(self, f"command_{handler}")(argument)
         else:
             target = self.app if handler in APP_HANDLERS else self
-            method = getattr(target, f"action_{handler}")
+            method = getattr(target, f"action_{bindings.method_name(action)}")
             takes_argument = bool(inspect.signature(method).parameters)
             result = method(argument) if takes_argument else method()
             if inspect.isawaitable(result):

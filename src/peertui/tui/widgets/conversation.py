@@ -14,11 +14,11 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from peertui.tui import bindings
 from peertui.tui.text import steady_width
+from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
 SELECTED = "▶ "
 UNSELECTED = "  "
@@ -49,7 +49,7 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     return label + Text(steady_width(message.text) + suffix)
 
 
-class MessageList(OptionList):
+class MessageList(CursorOnHighlight):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
     def __init__(self, id: str | None = None) -> None:
