@@ -34,9 +34,9 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     """A message as the person may see it here: folded, hidden or removed in words."""
     nick, cw = steady_width(message.nick), steady_width(message.cw)
     if message.removed_reason is not None:
-        return Text(f"{nick}: [removed by moderators: {message.removed_reason}]", style="dim")
+        return Text(f"{nick}: [removed by moderators: {message.removed_reason}]", style="italic")
     if hidden_reason:
-        return Text(f"{nick}: [hidden — {hidden_reason}]", style="dim")
+        return Text(f"{nick}: [hidden — {hidden_reason}]", style="italic")
     fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
     if fold and not opened:
         return Text(f"{nick}: [folded — {fold} — Enter to open]", style="italic")
