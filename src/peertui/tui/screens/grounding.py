@@ -14,6 +14,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from peertui.config import interface_language
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.breathing import BreathingVisual
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import grounding
@@ -21,7 +22,7 @@ from peertui.wellbeing import grounding
 TICK_SECONDS = 0.25
 
 
-class GroundingScreen(Screen):
+class GroundingScreen(PeertuiNode, Screen):
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the list
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
@@ -38,12 +39,12 @@ class GroundingScreen(Screen):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         exercise = grounding.get_exercise(
-            event.option.id, interface_language(self.app.settings.language)
+            event.option.id or "", interface_language(self.app.settings.language)
         )
         self.app.push_screen(ExerciseScreen(exercise))
 
 
-class ExerciseScreen(Screen):
+class ExerciseScreen(PeertuiNode, Screen):
     """Intro first, then one step at a time with a countdown and a breathing visual."""
 
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the step

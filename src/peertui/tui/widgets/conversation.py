@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
-from textual.widgets import OptionList
+from textual.binding import BindingType
 from textual.widgets.option_list import Option
 
 from peertui.tui import bindings
 from peertui.tui.text import steady_width
+from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
 SELECTED = "▶ "
 UNSELECTED = "  "
@@ -32,9 +34,9 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     """A message as the person may see it here: folded, hidden or removed in words."""
     nick, cw = steady_width(message.nick), steady_width(message.cw)
     if message.removed_reason is not None:
-        return Text(f"{nick}: [removed by moderators: {message.removed_reason}]", style="dim")
+        return Text(f"{nick}: [removed by moderators: {message.removed_reason}]", style="italic")
     if hidden_reason:
-        return Text(f"{nick}: [hidden — {hidden_reason}]", style="dim")
+        return Text(f"{nick}: [hidden — {hidden_reason}]", style="italic")
     fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
     if fold and not opened:
         return Text(f"{nick}: [folded — {fold} — Enter to open]", style="italic")
@@ -44,11 +46,18 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     if cw:
         label.append(f"[cw: {cw}] ", style="italic")
     suffix = " (waiting to send)" if message.seq <= 0 else ""
-    return label + Text(steady_width(message.text) + suffix)
+    shown = label + Text(steady_width(message.text) + suffix)
+    if isinstance(message.extra, dict) and message.extra.get("care"):
+        from peertui.config import interface_language
+        from peertui.wellbeing.responses import care_note
+
+        # A possible cry for help is shown, never folded, with a note for the reader.
+        shown.append("\n  " + care_note(interface_language(), "r (report)"), style="italic")
+    return shown
 
 
-class MessageList(OptionList):
-    BINDINGS = bindings.MESSAGES
+class MessageList(CursorOnHighlight):
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -83,6 +92,22 @@ class MessageList(OptionList):
         if highlighted is not None and highlighted >= len(self.items) - 1:
             self._announce_below(0)
 
+    @property
+    def at_end(self) -> bool:
+        return self.highlighted is None or self.highlighted >= len(self.items) - 1
+
+    def _keep_in_view(self) -> None:
+        """The newest line for a reader at the end, else their highlighted line: the lines'
+        heights change whenever the width does (a resize, the members panel coming or going),
+        and the old scroll offset would then point at older messages."""
+        if self.at_end:
+            self.scroll_end(animate=False, immediate=True)
+        elif self.highlighted is not None:
+            self.scroll_to_highlight()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._keep_in_view)
+
     def _announce_below(self, count: int) -> None:
         self.unseen_below = count
         self.border_subtitle = (
@@ -99,6 +124,8 @@ class MessageList(OptionList):
         self._announce_below(0)
         if self.items:
             self.highlighted = len(self.items) - 1
+        # Once laid out at the real width, or a restart can open above the newest lines.
+        self.call_after_refresh(self._keep_in_view)
 
     def append(self, item) -> None:
         if not isinstance(item, SystemLine) and self.find(item.msg_id) is not None:
@@ -106,7 +133,7 @@ class MessageList(OptionList):
             return
         # Someone who moved the highlight up keeps their place (even after going back to
         # typing) and is told what arrived below; only someone at the end follows along.
-        following = self.highlighted is None or self.highlighted >= len(self.items) - 1
+        following = self.at_end
         self.items.append(item)
         self.add_option(self._option(item, len(self.items) - 1))
         if following:
