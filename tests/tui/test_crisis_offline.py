@@ -65,3 +65,40 @@ async def test_a_guess_is_labelled_and_the_someone_else_guide_is_one_key_away(
             what="the someone-else guide",
         )
         assert "Call 911 now" in screen_text(app)
+
+
+async def test_urge_surfing_and_own_pace_in_the_tui(make_paths):
+    from peertui.tui.screens.grounding import ExerciseScreen
+
+    app = PeertuiApp(make_paths())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("f2")
+        await wait_for(
+            pilot, lambda: "Riding out an urge (15 minutes)" in screen_text(app), what="urge"
+        )
+        app.screen.query_one("#exercises").highlighted = (
+            len(app.screen.query_one("#exercises").options) - 2
+        )  # the 5-minute urge surfing
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExerciseScreen)
+        screen = app.screen
+        await pilot.press("enter")  # setup 1, own pace
+        check_in = next(i for i, s in enumerate(screen.exercise.steps) if s.check_in)
+        screen.step_index = check_in
+        await wait_for(
+            pilot, lambda: "press Y if it has passed" in screen_text(app), what="check-in"
+        )
+        await pilot.press("y")
+        assert screen.exercise.steps[screen.step_index].text.startswith("Well done for staying")
+        await pilot.press("escape", "escape")
+        # Own pace: 4-7-8 at 2-second counts keeps its shape.
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: "4-7-8" in screen_text(app), what="the list")
+        options = app.screen.query_one("#exercises")
+        options.highlighted = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == "478"
+        )
+        await pilot.press("enter", "2")
+        timed = [s.seconds for s in app.screen.exercise.steps if s.seconds]
+        assert min(timed) == 2 and max(timed) == 4
+        await wait_for(pilot, lambda: "2-second counts" in screen_text(app), what="pace")
