@@ -159,3 +159,20 @@ def test_after_send_offer_fits_the_moment_and_helpers_get_the_guide(plain_user, 
     host.expect_exact("  - Call 911 now, or ask someone near them to.")
     for user in (host, guest):
         assert user.quit() == 0
+
+
+def test_plan_edit_prefills_the_professionals_step_with_the_countrys_lines(plain_user):
+    user = plain_user("planner", offline=True).ready()
+    user.type("/set country GB")
+    user.type("/plan edit")
+    for step in range(1, 5):
+        user.expect_exact(f"-- Step {step} of 7")
+        user.type("")
+    user.expect_exact("-- Step 5 of 7: Professionals and crisis lines")
+    user.expect_exact("Now: Emergency: 999 or 112; Samaritans: 116 123")
+    for _step in range(5, 8):
+        user.type("")
+    user.expect_exact("-- Safety plan saved")
+    user.run("/plan", "   - Samaritans: 116 123")
+    user.expect_exact("7. Reasons for living")
+    assert user.quit() == 0

@@ -40,7 +40,10 @@ async def safety_plan(s: PlainSession, argument: str) -> None:
 
 @handles("peertui.safety_plan_edit")
 async def safety_plan_edit(s: PlainSession, argument: str) -> None:
-    edit = flows.PlanEdit(s.engine.safety_plan())
+    from peertui.wellbeing import safety_plan as plans
+
+    # An empty professionals step starts with the country's crisis lines.
+    edit = flows.PlanEdit(plans.for_settings(s.engine.safety_plan(), s.engine.settings.country))
     plan = await edit.run(s)
     if plan is None:
         s.console.notice(_("Edit cancelled; your safety plan is as it was."))

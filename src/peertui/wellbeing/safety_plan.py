@@ -85,6 +85,15 @@ def professional_suggestions(country: Country | None, limit: int = 3) -> list[st
     return lines
 
 
+def for_settings(plan: SafetyPlan, settings_country: str) -> SafetyPlan:
+    """`with_crisis_lines` for the member's own (set or guessed) country."""
+    from peertui.wellbeing import crisis
+
+    choice = crisis.choose_country(settings_country)
+    country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
+    return with_crisis_lines(plan, country)
+
+
 def with_crisis_lines(plan: SafetyPlan, country: Country | None) -> SafetyPlan:
     """The plan with its professionals step pre-filled when the person has written none yet."""
     if plan.entries.get("professionals"):

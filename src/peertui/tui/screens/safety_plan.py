@@ -59,7 +59,8 @@ class SafetyPlanScreen(PeertuiNode, Screen):
             )
             self.set_timer(0.3, self.refresh_plan)
         else:
-            self.plan = engine.safety_plan()
+            # An empty professionals step starts with the country's crisis lines.
+            self.plan = safety_plan.for_settings(engine.safety_plan(), self.app.settings.country)
             status.update(
                 "Enter edits the highlighted step; Ctrl+E exports the plan to a text file."
             )
