@@ -24,13 +24,10 @@ from phonenumbers.phonemetadata import PhoneMetadata
 from phonenumbers.shortnumberinfo import SUPPORTED_SHORT_REGIONS
 
 LIBPHONENUMBER = (
-    "libphonenumber ShortNumberMetadata, emergency numbers (phonenumbers "
-    f"{phonenumbers.__version__}): "
-    "https://github.com/google/libphonenumber/blob/master/resources/ShortNumberMetadata.xml"
+    f"libphonenumber emergency-number table, phonenumbers {phonenumbers.__version__} "
+    "(github.com/google/libphonenumber)"
 )
-AIDLINES = (
-    "https://github.com/DennisGross/aidlines/blob/4f81e371e889651bc8d560115028ef339e92e6a3/data.js"
-)
+AIDLINES = "https://github.com/DennisGross/aidlines (data.js, 2024-09-20, commit 4f81e37)"
 US_TERRITORIES = {"AS", "GU", "MP", "VI", "UM"}  # PR has its own entry in crisis_lines.toml
 US_TERRITORY_SOURCE = (
     "https://wiac740.com/index.php/2022/07/12/assmca-anuncia-nueva-linea-telefonica-para-que-"
