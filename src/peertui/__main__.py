@@ -62,7 +62,11 @@ def print_crisis_lines(code: str) -> int:
         print(f"peertui: {problem}", file=sys.stderr)
         print("\n".join(crisis.lines_for("", "", how_to_choose=hint)))
         return 2
-    print("\n".join(lines))
+    try:
+        print("\n".join(lines))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `peertui --crisis | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
