@@ -605,6 +605,8 @@ class GroupSession:
                 return  # never build on a branch that disagrees with mine
         for event in events[held:]:
             await self._apply_roster(event)
+        if events[held:] and self.state.get("seen_head", 0) <= self.roster.next_index - 1:
+            self.kick_outbox()  # messages held while the relay withheld the roster go out now
 
     async def _apply_roster(self, event: dict[str, Any]) -> None:
         """Verify and apply one roster event, then do what it means for this member."""
@@ -1143,7 +1145,14 @@ class GroupSession:
             )
             self._save_sessions()  # the index is spent before the post: never reuse a message key
             self.last_envelope_id = b64e(envelope_id(envelope))
-            return await self.client.post_message(self.group_id, envelope)
+            try:
+                return await self.client.post_message(self.group_id, envelope)
+            except RelayRefused:
+                # Certainly not stored: give the counter back so receivers see no false gap
+                # (the chain index stays spent; skipped indices are harmless).
+                outbound.counter -= 1
+                self._save_sessions()
+                raise
 
     async def _check_roster_current(self) -> None:
         """Send nothing while another member has shown a roster head this device lacks."""
@@ -1218,6 +1227,8 @@ class GroupSession:
             )
             try:
                 seq = await self._post_group_payload(body)
+            except RosterBehind:
+                break  # stays queued; RosterWarning said why, and the catch-up resends it
             except RelayUnavailable as exc:
                 self._set_connection(OFFLINE, str(exc))
                 break
