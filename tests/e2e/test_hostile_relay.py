@@ -19,12 +19,15 @@ from tests.e2e.hostile import HostileRelay
 from peertui.core import payloads, receive_rules
 from peertui.core.crypto import (
     CryptoError,
+    Decrypted,
     DecryptionFailed,
     Identity,
     InboundSessions,
     OutboundSession,
     PrekeyBundle,
     PrekeySecrets,
+    RosterHead,
+    envelope_id,
     open_sealed,
     open_share,
     seal,
@@ -32,9 +35,18 @@ from peertui.core.crypto import (
     sealed_prekey_id,
 )
 from peertui.core.encoding import b64d, b64e
-from peertui.core.events import JoinApproved, JoinRequested, Notice
+from peertui.core.events import (
+    JoinApproved,
+    JoinRequested,
+    MessageQueued,
+    MessageRemoved,
+    MessagesMissing,
+    Notice,
+    RosterWarning,
+)
 from peertui.core.protocol import DIRECT_CONTEXT as DIRECT
 from peertui.core.relay_client import RelayClient
+from peertui.core.roster import RosterState, event_hash, genesis, make_event
 
 
 @pytest.fixture
@@ -256,3 +268,249 @@ async def test_row2_injected_share_and_message_from_a_removed_or_muted_key_are_r
         lambda e: isinstance(e, Notice) and "was not shown" in e.text and "muted" in e.text
     )
     assert "posted while muted" not in bob.texts(gid)
+
+
+def hide_from(reader: bytes, kinds: tuple[str, ...]):
+    """Tamper and roster view that hide roster events of these kinds (and all after) from one
+    member: the relay pretends the roster stopped before them."""
+
+    hidden_from: list[int] = []
+
+    def tamper(who: bytes, event: dict) -> list[dict]:
+        if who == reader and event["kind"] == "roster":
+            roster_event = event["body"]["event"]
+            if roster_event["kind"] in kinds or (
+                hidden_from and roster_event["index"] >= hidden_from[0]
+            ):
+                hidden_from[:] = hidden_from or [roster_event["index"]]
+                return []
+        return [event]
+
+    def view(who: bytes, events: list[dict]) -> list[dict]:
+        if who != reader or not hidden_from:
+            return events
+        return events[: hidden_from[0]]
+
+    return tamper, view
+
+
+async def test_row3_a_hidden_ban_does_not_let_the_banned_member_read_later_messages(
+    hostile, relay, tmp_path, closing
+):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "alice", "bob", "mallory"])
+    closing.extend(people)
+    owner, alice, bob, mallory = people
+    bob_key, mallory_key = key_of(bob, gid), key_of(mallory, gid)
+    await bob.engine.send(gid, "bob before the ban")
+    await mallory.wait_for_texts(gid, ["bob before the ban"])
+    hostile.tamper, hostile.roster_view = hide_from(bob_key, ("ban",))
+    await owner.engine.ban(gid, "mallory", "threats")
+    await wait_until(lambda: not session(alice, gid).roster.is_member(mallory_key))
+    assert session(bob, gid).roster.is_member(mallory_key)  # the relay hid it from bob
+
+    # Alice's message carries the roster head she applied; bob cannot get that roster.
+    await alice.engine.send(gid, "alice after the ban")
+    await bob.wait_for_texts(gid, ["alice after the ban"])
+    await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "withheld")
+    # So bob's client holds his message back instead of sending it on his old session.
+    await bob.engine.send(gid, "bob after the ban")
+    await bob.wait_for(lambda e: isinstance(e, MessageQueued))
+
+    # The relay stops hiding; the next message brings bob's roster up to date and his
+    # message goes out on a new session shared only with who remains.
+    hostile.tamper = hostile.roster_view = None
+    await alice.engine.send(gid, "alice again")
+    await wait_until(lambda: not session(bob, gid).roster.is_member(mallory_key))
+    await alice.wait_for_texts(gid, ["bob after the ban"])
+
+    # Mallory's real stored state against everything the relay stored after the ban.
+    stolen = InboundSessions.from_bytes(b64d(mallory.engine.store.get(f"inbound:{gid}")))
+    async with RelayClient(relay.url, session(owner, gid).identity.signing_key) as reader:
+        events, _gap = await reader.log(gid, 0, limit=500)
+    raw = [{"kind": e.kind, "body": e.body} for e in events]
+    # She still holds bob's pre-ban session: had bob sent on it, she would have read it.
+    assert any(sender == bob_key for sender, _session_id in stolen._sessions)
+    read = texts_readable_with(stolen, raw)
+    assert not {"alice after the ban", "bob after the ban", "alice again"} & set(read)
+    assert "bob after the ban" not in mallory.texts(gid)
+
+
+def test_receivers_refuse_a_session_older_than_a_removal_after_the_grace():
+    """Members who applied a removal stop accepting pre-removal sessions 120 s after it."""
+    owner = Identity.generate()
+    member, removed = Identity.generate(), Identity.generate()
+    state = RosterState.from_genesis(genesis(owner.signing_key, ts=1_000))
+    events = [genesis(owner.signing_key, ts=1_000)]
+    for kind, target in (("admit", member), ("admit", removed), ("remove", removed)):
+        event = make_event(owner.signing_key, state, kind, target=target.public_key, ts=50_000)
+        if kind == "admit":
+            event = make_event(
+                owner.signing_key, state, kind, target=target.public_key, role="member", ts=50_000
+            )
+        state.apply(event)
+        events.append(event)
+    old_session = RosterHead(2, b64d(event_hash(events[2])))
+    new_session = receive_rules.head_of(state)
+
+    def decrypted(session_head: RosterHead, sent_ms: int) -> Decrypted:
+        return Decrypted(
+            member.public_key, b"s" * 16, 0, 0, b"{}", sent_ms, 0, new_session, session_head, b""
+        )
+
+    assert receive_rules.refusal(state, events, decrypted(old_session, 50_000 + 120_000)) is None
+    assert "before a removal" in receive_rules.refusal(
+        state, events, decrypted(old_session, 50_000 + 120_001)
+    )
+    assert receive_rules.refusal(state, events, decrypted(new_session, 10**12)) is None
+
+
+def equivocation(owner, gid) -> tuple[dict, dict]:
+    """The owner's last roster event, and a second, validly signed event for the same index
+    (an owner key in two hands, or an owner and a relay that collude)."""
+    events = session(owner, gid).state["roster"]
+    before = RosterState.replay(events[:-1], gid)
+    other = make_event(session(owner, gid).identity.signing_key, before, "slowmode", value=10)
+    return events[-1], other
+
+
+async def test_row4_a_forked_roster_event_raises_a_warning(hostile, tmp_path, closing):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    await owner.engine.set_slowmode(gid, 5)
+    await wait_until(lambda: session(bob, gid).roster.slowmode_seconds == 5)
+    _applied, other = equivocation(owner, gid)
+    forged = {"kind": "roster", "sender": b64e(key_of(owner, gid)), "body": {"event": other}}
+    hostile.tamper = Replace(key_of(bob, gid), key_of(river, gid), [forged])
+    await river.engine.send(gid, "carrier")
+    warning = await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "fork")
+    assert f"entry {other['index']}" in warning.text
+    assert session(bob, gid).roster.slowmode_seconds == 5  # the applied branch is kept
+
+
+async def test_row4_members_shown_different_rosters_detect_the_split(hostile, tmp_path, closing):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    bob_key = key_of(bob, gid)
+    pending: list[dict] = []
+
+    def show_bob_the_other_branch(reader: bytes, event: dict) -> list[dict]:
+        if (
+            reader == bob_key
+            and event["kind"] == "roster"
+            and pending
+            and event["body"]["event"]["index"] == pending[0]["index"]
+        ):
+            return [{**event, "body": {"event": pending[0]}}]
+        return [event]
+
+    def roster_for_bob(reader: bytes, events: list[dict]) -> list[dict]:
+        if reader == bob_key and pending and len(events) > pending[0]["index"]:
+            events = list(events)
+            events[pending[0]["index"]] = pending[0]
+        return events
+
+    # The other branch is signed before the real event is published, then shown to bob only.
+    events = session(owner, gid).state["roster"]
+    state = RosterState.replay(events, gid)
+    pending.append(make_event(session(owner, gid).identity.signing_key, state, "slowmode", value=9))
+    hostile.tamper, hostile.roster_view = show_bob_the_other_branch, roster_for_bob
+    await owner.engine.set_slowmode(gid, 5)
+    await wait_until(lambda: session(bob, gid).roster.slowmode_seconds == 9)
+    assert session(river, gid).roster.slowmode_seconds == 5
+    await owner.engine.send(gid, "hello, everyone")
+    await bob.wait_for_texts(gid, ["hello, everyone"])
+    warning = await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "split")
+    assert "different versions" in warning.text
+
+
+async def test_row5_a_delete_removes_the_right_message_when_the_relay_swaps_numbers(
+    hostile, relay, tmp_path, closing
+):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "mallory", "river", "bob"])
+    closing.extend(people)
+    owner, mallory, river, bob = people
+    bob_key, mallory_key, river_key = (key_of(p, gid) for p in (bob, mallory, river))
+    held: list[dict] = []
+
+    def swap_for_bob(reader: bytes, event: dict) -> list[dict]:
+        """Bob gets mallory's and river's next messages under each other's numbers (holding
+        whatever comes between, so his numbers still only go up)."""
+        if reader != bob_key:
+            return [event]
+        sender = b64d(event["sender"]) if event["kind"] == "message" else b""
+        if not held and sender == mallory_key:
+            held.append(event)
+            return []
+        if held and sender == river_key:
+            abusive, between = held[0], held[1:]
+            held.clear()
+            return [{**event, "seq": abusive["seq"]}, *between, {**abusive, "seq": event["seq"]}]
+        if held:
+            held.append(event)
+            return []
+        return [event]
+
+    hostile.tamper = swap_for_bob
+    await mallory.engine.send(gid, "an abusive message")
+    await river.engine.send(gid, "a harmless message")
+    await bob.wait_for_texts(gid, ["an abusive message", "a harmless message"])
+    bob_store = bob.engine.store
+    abusive = next(m for m in bob_store.latest(gid, 10) if m.text == "an abusive message")
+    harmless = next(m for m in bob_store.latest(gid, 10) if m.text == "a harmless message")
+    assert abusive.seq > harmless.seq  # bob's numbers are swapped
+
+    await owner.wait_for_texts(gid, ["an abusive message"])
+    target = next(m for m in owner.engine.store.latest(gid, 10) if m.text == "an abusive message")
+    await owner.engine.delete_message(gid, target.msg_id, "abusive")
+    removed = await bob.wait_for(lambda e: isinstance(e, MessageRemoved))
+    assert removed.msg_id == abusive.msg_id
+    assert bob_store.get_message(gid, harmless.msg_id).removed_reason is None
+    # The relay deleted the abusive envelope too, found by its hash, not by a number.
+    async with RelayClient(relay.url, session(owner, gid).identity.signing_key) as reader:
+        events, _gap = await reader.log(gid, 0, limit=500)
+    stored = {b64e(envelope_id(b64d(e.body["envelope"]))) for e in events if e.kind == "message"}
+    assert target.extra["env"] not in stored
+    assert harmless.extra["env"] in stored
+
+
+async def test_row6_a_dropped_message_is_announced_and_reordered_ones_are_shown_in_order(
+    hostile, tmp_path, closing
+):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    bob_key, river_key = key_of(bob, gid), key_of(river, gid)
+    seen: list[int] = []
+    held: list[dict] = []
+
+    def drop_then_swap(reader: bytes, event: dict) -> list[dict]:
+        if reader != bob_key:
+            return [event]
+        from_river = event["kind"] == "message" and b64d(event["sender"]) == river_key
+        if from_river:
+            seen.append(event["seq"])
+        if from_river and len(seen) == 2:
+            return []  # the second message never reaches bob
+        if from_river and len(seen) == 5:  # the fifth goes out under the fourth's number
+            fourth, between = held[0], held[1:]
+            held.clear()
+            return [{**event, "seq": fourth["seq"]}, *between, {**fourth, "seq": event["seq"]}]
+        if (from_river and len(seen) == 4) or held:
+            held.append(event)
+            return []
+        return [event]
+
+    hostile.tamper = drop_then_swap
+    texts = ["one", "two (dropped)", "three", "four", "five"]
+    for text in texts:
+        await river.engine.send(gid, text)
+    await bob.wait_for_texts(gid, ["one", "three", "four", "five"])
+    missing = next(e for e in bob.events if isinstance(e, MessagesMissing))
+    assert (missing.sender_nick, missing.count) == ("river", 1)
+    assert missing.text.startswith("1 message from river is missing")
+    assert "two (dropped)" not in bob.texts(gid)
+    # Bob received "five" before "four", but shows them in the order river wrote them.
+    shown = [m.text for m in sorted(bob.engine.store.latest(gid, 20), key=lambda m: m.ts)]
+    assert shown[-3:] == ["three", "four", "five"]
