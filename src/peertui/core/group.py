@@ -433,6 +433,8 @@ class GroupSession:
     async def _run(self) -> None:
         if self.status == PENDING and not await self._wait_for_admission():
             return
+        with contextlib.suppress(RelayError):
+            await self._maintain_prekey()  # 7 days old, or never published: fix it first
         while self.status == ACTIVE:
             try:
                 await self._follow_events()
@@ -931,6 +933,9 @@ class GroupSession:
                 last = self._rekey_asked.get(b"from:" + sender, 0)
                 if now_ms() - last >= REKEY_INTERVAL_MS:
                     self._rekey_asked[b"from:" + sender] = now_ms()
+                    # The share may have been sealed to a prekey they have since deleted:
+                    # fetch their newest before sealing again.
+                    self.state.get("prekeys", {}).pop(b64e(sender), None)
                     await self._share_with([sender])
             return
         is_mod = self.roster is not None and self.roster.is_moderator(sender)
