@@ -12,6 +12,8 @@ from peertui.ui import actions, commands, flows, wording
 from peertui.ui.wording import _, utc_time
 
 if TYPE_CHECKING:
+    from peertui.core.models import Member
+    from peertui.core.store import Message
     from peertui.plain.session import PlainSession
 
 
@@ -71,8 +73,8 @@ async def older(s: PlainSession, argument: str) -> None:
     s.engine.mark_read(group_id)
 
 
-def _message_lines(s: PlainSession, messages: list) -> list[wording.Line]:  # type: ignore[type-arg]
-    members: dict[str, list] = {}  # type: ignore[type-arg]
+def _message_lines(s: PlainSession, messages: list[Message]) -> list[wording.Line]:
+    members: dict[str, list[Member]] = {}
     lines = []
     for message in messages:
         if message.group_id not in members:

@@ -24,7 +24,7 @@ from peertui.ui.wording import EventContext, Line, _
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
-    from peertui.core.models import GroupInfo, Member
+    from peertui.core.models import GroupInfo, JoinRequest, Member
     from peertui.core.store import Message
 
 NOT_IN_A_GROUP = _(
@@ -312,10 +312,7 @@ class PlainSession:
         if isinstance(event, ev.JoinApproved) and self.engine.draft(event.group_id):
             self.console.notice(_("You have a kept draft: /draft send sends it now."))
 
-    def announce_request(self, group_id: str, request: object) -> None:
-        from peertui.core.models import JoinRequest
-
-        assert isinstance(request, JoinRequest)
+    def announce_request(self, group_id: str, request: JoinRequest) -> None:
         if request.request_id in self._announced_requests:
             return
         self._announced_requests.add(request.request_id)
@@ -357,7 +354,7 @@ class PlainSession:
             if g.state == "active" and g.role in MODERATING_ROLES
         ]
 
-    def pending_requests(self, group_id: str) -> list:  # type: ignore[type-arg]
+    def pending_requests(self, group_id: str) -> list[JoinRequest]:
         try:
             return self.engine.pending_requests(group_id)
         except PeertuiError:
