@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from peertui.core.errors import PeertuiError
 from peertui.plain.registry import handles
+from peertui.plain.session import NOT_IN_A_GROUP
 from peertui.ui import actions, commands, flows, wording
 from peertui.ui.wording import _, utc_time
 
@@ -19,7 +20,12 @@ if TYPE_CHECKING:
 
 async def send(s: PlainSession, text: str, cw: str = "") -> bool:
     """Send through the personal-details check; whatever is not sent is kept as the draft."""
-    group_id = s.group()
+    if s.current is None:
+        # Nowhere to keep it either: the words are printed back.
+        s.console.error(NOT_IN_A_GROUP)
+        s.console.output(wording.not_sent(text))
+        return False
+    group_id = s.current
     flow = flows.SendFlow(s.engine, group_id, text, cw)
     try:
         sent = await flow.run(s)

@@ -184,10 +184,13 @@ class PlainSession:
             if question.free_text and verdict.text and self.console.interruptions > seen:
                 check = await self.ask(is_it_for(question, verdict.text))
                 if check.choice != "yes":
-                    self.keep_draft(verdict.text)
-                    self.console.notice(
-                        _("Kept as your draft, not sent: {text}").format(text=verdict.text)
+                    kept = self.keep_draft(verdict.text)
+                    said = (
+                        _("Kept as your draft, not sent: {text}")
+                        if kept
+                        else _("Not taken: {text}")
                     )
+                    self.console.notice(said.format(text=verdict.text))
                     continue
             return verdict
 
@@ -214,11 +217,11 @@ class PlainSession:
     def say(self, line: Line) -> None:
         self.console.write_line(line.kind, line.text)
 
-    def keep_draft(self, text: str, *, say: bool = False) -> None:
+    def keep_draft(self, text: str, *, say: bool = False) -> bool:
         """Keep text that was typed but not sent, for the current group (survives restarts).
-        With no group there is nowhere to send it later; it has been printed back."""
+        With no group there is nowhere to send it later; the caller prints it back."""
         if self.current is None or not text:
-            return
+            return False
         earlier = self.engine.draft(self.current)
         self.engine.save_draft(self.current, f"{earlier}\n{text}" if earlier else text)
         if say:
@@ -227,6 +230,7 @@ class PlainSession:
                     name=self.name(self.current)
                 )
             )
+        return True
 
     # ----------------------------------------------------------------------- long output
 
