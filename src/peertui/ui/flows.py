@@ -280,10 +280,11 @@ class JoinFlow:
                 self.engine.check_invite(self.invite)
                 return
             except InvalidInput as problem:
-                # The invite's own words say when it is cut off rather than damaged.
-                if not self.invite.lower().startswith("peertui:") or not any(
-                    word in str(problem) for word in ("truncated", "incomplete")
-                ):
+                # The invite's own words say when it is cut off rather than damaged, and a
+                # piece cut by a terminal's wrapping is a whole line wide; anything shorter is
+                # simply not an invite.
+                cut_off = any(word in str(problem) for word in ("truncated", "incomplete"))
+                if not cut_off or len(self.invite) < MIN_WRAPPED_PIECE:
                     raise
             rest = await ui.ask(
                 Question(
@@ -296,6 +297,7 @@ class JoinFlow:
 
 
 MAX_INVITE_PIECES = 4
+MIN_WRAPPED_PIECE = 40  # characters: no usable terminal wraps an invite narrower than this
 
 
 # ----------------------------------------------------------------------------- moderation
