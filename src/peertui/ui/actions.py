@@ -57,7 +57,7 @@ class Action:
     engine_call: str = ""
     detail: str = ""
     aliases: tuple[str, ...] = ()
-    footer: str = ""  # short label in the TUI footer while the message list has focus
+    footer: str = ""  # short label in the TUI footer (message keys: while the list has focus)
     front_ends: frozenset[FrontEnd] = BOTH
     only_here_because: str = ""  # why an action exists in one front-end only
 
@@ -466,6 +466,7 @@ ACTIONS: tuple[Action, ...] = (
         slash="modlog",
         key="f10",
         key_scope="home",
+        footer=_("Log"),
         needs_group=True,
         engine_call="modlog",
     ),
@@ -479,6 +480,7 @@ ACTIONS: tuple[Action, ...] = (
         slash="requests",
         key="f9",
         key_scope="home",
+        footer=_("Requests"),
         role="moderator",
         engine_call="pending_requests",
     ),
