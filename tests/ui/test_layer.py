@@ -155,6 +155,7 @@ def test_a_reply_typed_at_a_question_is_refused_and_kept():
     verdict = judge(question, "pretty rough honestly")
     assert isinstance(verdict, Refusal) and verdict.keep == "pretty rough honestly"
     assert "pretty rough honestly" in verdict.line.text
+    assert isinstance(judge(question, "maybe"), Refusal) and judge(question, "maybe").keep == ""
     assert judge(question, "Y") == Answer("Y", "yes")
     erase = Question("Erase", (flows.ERASE, flows.NO))
     assert isinstance(judge(erase, "erase"), Refusal)

@@ -176,9 +176,11 @@ class Unlock:
         from peertui.plain.reader import echo_off
 
         while True:
-            self.console.question(question)
-            self.console.prompt()
+            # Echo goes off before the question shows, so a passphrase typed the moment it
+            # appears is never seen on screen.
             with echo_off():
+                self.console.question(question)
+                self.console.prompt()
                 line = await self.reader.readline()
             self.console.input_received()
             self.console.raw("")  # Enter was not echoed: end the prompt's line

@@ -153,12 +153,8 @@ class PlainSession:
             )
 
     async def run_action(self, action: actions.Action, argument: str) -> None:
-        role = self.role()
-        if not action.allowed(role) and action.needs_group and self.current is not None:
-            who = _("the group's owner") if action.role == "owner" else _("moderators")
-            raise commands.UsageError(
-                _("Only {who} can use /{name}.").format(who=who, name=action.slash)
-            )
+        # Who may do what is the engine's to decide (it says so in words); the table's roles
+        # decide only what the TUI offers.
         await self.handlers[action.id](self, argument)
 
     # ----------------------------------------------------------------------- questions
@@ -183,8 +179,7 @@ class PlainSession:
             verdict = judge(question, typed)
             if isinstance(verdict, Refusal):
                 self.console.write_line(verdict.line.kind, verdict.line.text)
-                if verdict.keep:
-                    self.keep_draft(verdict.keep)
+                self.keep_draft(verdict.keep, say=True)
                 continue
             if question.free_text and verdict.text and self.console.interruptions > seen:
                 check = await self.ask(is_it_for(question, verdict.text))
@@ -219,12 +214,19 @@ class PlainSession:
     def say(self, line: Line) -> None:
         self.console.write_line(line.kind, line.text)
 
-    def keep_draft(self, text: str) -> None:
-        """Keep text that was typed but not sent, for the current group (survives restarts)."""
-        if self.current is None:
+    def keep_draft(self, text: str, *, say: bool = False) -> None:
+        """Keep text that was typed but not sent, for the current group (survives restarts).
+        With no group there is nowhere to send it later; it has been printed back."""
+        if self.current is None or not text:
             return
         earlier = self.engine.draft(self.current)
         self.engine.save_draft(self.current, f"{earlier}\n{text}" if earlier else text)
+        if say:
+            self.console.notice(
+                _("Kept as your draft for {name}, not sent; /draft shows it.").format(
+                    name=self.name(self.current)
+                )
+            )
 
     # ----------------------------------------------------------------------- long output
 

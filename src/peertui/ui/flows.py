@@ -98,15 +98,16 @@ def judge(question: Question, typed: str) -> Answer | Refusal:
     if not text:
         return Refusal(error(_("Type {words}, or /cancel.").format(words=words)))
     # Anything else may well be a reply to the group typed while the question was open: it
-    # is kept, word for word, and the question is asked again.
+    # is printed back word for word, kept as a draft when it reads like a message (two words
+    # or more), and the question is asked again.
     return Refusal(
         error(
             _(
-                "That is not one of the choices ({words}), so it was not taken as the answer. "
-                "It is kept as your draft, not sent: {text}"
+                "That is not one of the choices ({words}), so it was not taken as the "
+                "answer: {text}"
             ).format(words=words, text=text)
         ),
-        keep=text,
+        keep=text if len(text.split()) >= 2 else "",
     )
 
 
