@@ -234,7 +234,7 @@ class JoinFlow:
         from peertui.core.moderation import DEFAULT_GUIDELINES
         from peertui.core.payloads import clean_nick
 
-        self.engine.check_invite(self.invite)  # a damaged invite is refused before anything
+        await self._whole_invite(ui)  # a damaged invite is refused before anything
         items = [line for line in DEFAULT_GUIDELINES.splitlines() if line.strip()]
         ui.say(output(_("The general guidelines of every peertui group:")))
         for item in items:
@@ -269,6 +269,33 @@ class JoinFlow:
             )
         )
         return group.group_id
+
+    async def _whole_invite(self, ui: Prompter) -> None:
+        """An invite pasted over several lines arrives as several lines: a cut-off one asks
+        for the rest, so the rest is never taken for a message to the group."""
+        from peertui.core.errors import InvalidInput
+
+        for _attempt in range(MAX_INVITE_PIECES):
+            try:
+                self.engine.check_invite(self.invite)
+                return
+            except InvalidInput as problem:
+                # The invite's own words say when it is cut off rather than damaged.
+                if not self.invite.lower().startswith("peertui:") or not any(
+                    word in str(problem) for word in ("truncated", "incomplete")
+                ):
+                    raise
+            rest = await ui.ask(
+                Question(
+                    _("The invite looks cut off. Paste the rest of it (or /cancel)"),
+                    purpose=_("the rest of the invite"),
+                )
+            )
+            self.invite += "".join(rest.text.split())
+        self.engine.check_invite(self.invite)
+
+
+MAX_INVITE_PIECES = 4
 
 
 # ----------------------------------------------------------------------------- moderation
