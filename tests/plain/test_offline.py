@@ -180,6 +180,8 @@ def test_help_unknown_commands_and_no_escape_sequences(plain_user):
     user.run("/grond", "Did you mean /ground?")
     # Group commands without a group say what to do instead of failing silently.
     user.run("hello?", "!! You are not in a group yet: /host <name> starts one")
+    # Nowhere to send or keep it: the words are printed back, not dropped.
+    user.expect_exact("  Not sent; your words: hello?")
     user.run("/members", "!! You are not in a group yet")
     assert user.quit() == 0
     assert "\x1b" not in user.transcript

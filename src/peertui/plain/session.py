@@ -24,7 +24,7 @@ from peertui.ui.wording import EventContext, Line, _
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
-    from peertui.core.models import GroupInfo, Member
+    from peertui.core.models import GroupInfo, JoinRequest, Member
     from peertui.core.store import Message
 
 NOT_IN_A_GROUP = _(
@@ -184,10 +184,13 @@ class PlainSession:
             if question.free_text and verdict.text and self.console.interruptions > seen:
                 check = await self.ask(is_it_for(question, verdict.text))
                 if check.choice != "yes":
-                    self.keep_draft(verdict.text)
-                    self.console.notice(
-                        _("Kept as your draft, not sent: {text}").format(text=verdict.text)
+                    kept = self.keep_draft(verdict.text)
+                    said = (
+                        _("Kept as your draft, not sent: {text}")
+                        if kept
+                        else _("Not taken: {text}")
                     )
+                    self.console.notice(said.format(text=verdict.text))
                     continue
             return verdict
 
@@ -214,11 +217,11 @@ class PlainSession:
     def say(self, line: Line) -> None:
         self.console.write_line(line.kind, line.text)
 
-    def keep_draft(self, text: str, *, say: bool = False) -> None:
+    def keep_draft(self, text: str, *, say: bool = False) -> bool:
         """Keep text that was typed but not sent, for the current group (survives restarts).
-        With no group there is nowhere to send it later; it has been printed back."""
+        With no group there is nowhere to send it later; the caller prints it back."""
         if self.current is None or not text:
-            return
+            return False
         earlier = self.engine.draft(self.current)
         self.engine.save_draft(self.current, f"{earlier}\n{text}" if earlier else text)
         if say:
@@ -227,6 +230,7 @@ class PlainSession:
                     name=self.name(self.current)
                 )
             )
+        return True
 
     # ----------------------------------------------------------------------- long output
 
@@ -312,10 +316,7 @@ class PlainSession:
         if isinstance(event, ev.JoinApproved) and self.engine.draft(event.group_id):
             self.console.notice(_("You have a kept draft: /draft send sends it now."))
 
-    def announce_request(self, group_id: str, request: object) -> None:
-        from peertui.core.models import JoinRequest
-
-        assert isinstance(request, JoinRequest)
+    def announce_request(self, group_id: str, request: JoinRequest) -> None:
         if request.request_id in self._announced_requests:
             return
         self._announced_requests.add(request.request_id)
@@ -357,7 +358,7 @@ class PlainSession:
             if g.state == "active" and g.role in MODERATING_ROLES
         ]
 
-    def pending_requests(self, group_id: str) -> list:  # type: ignore[type-arg]
+    def pending_requests(self, group_id: str) -> list[JoinRequest]:
         try:
             return self.engine.pending_requests(group_id)
         except PeertuiError:

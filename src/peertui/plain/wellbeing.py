@@ -308,4 +308,6 @@ async def locked_command(
             console.output(text)
     elif action.id == "peertui.quick_exit":
         quick_exit()
+    elif action.id == "peertui.stop":
+        console.notice(_("Nothing to stop: no grounding exercise is running."))
     return action.id

@@ -304,9 +304,9 @@ class PeertuiApp(App[int]):
             )
             return
         if not isinstance(self.screen, SafetyPlanScreen):
-            self.push_screen(SafetyPlanScreen())
-        if then:
-            self.call_after_refresh(self.screen.run_action, then)
+            self.push_screen(SafetyPlanScreen(then))
+        elif then:
+            getattr(self.screen, f"action_{then}")()
 
     # ----- nothing leaves the app unencrypted by accident -------------------------------------
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:

@@ -255,7 +255,7 @@ class JoinFlow:
         from peertui.core.moderation import DEFAULT_GUIDELINES
         from peertui.core.payloads import clean_nick
 
-        self.engine.check_invite(self.invite)  # a damaged invite is refused before anything
+        await self._whole_invite(ui)  # a damaged invite is refused before anything
         items = [line for line in DEFAULT_GUIDELINES.splitlines() if line.strip()]
         ui.say(output(_("The general guidelines of every peertui group:")))
         for item in items:
@@ -290,6 +290,35 @@ class JoinFlow:
             )
         )
         return group.group_id
+
+    async def _whole_invite(self, ui: Prompter) -> None:
+        """An invite pasted over several lines arrives as several lines: a cut-off one asks
+        for the rest, so the rest is never taken for a message to the group."""
+        from peertui.core.errors import InvalidInput
+
+        for _attempt in range(MAX_INVITE_PIECES):
+            try:
+                self.engine.check_invite(self.invite)
+                return
+            except InvalidInput as problem:
+                # The invite's own words say when it is cut off rather than damaged, and a
+                # piece cut by a terminal's wrapping is a whole line wide; anything shorter is
+                # simply not an invite.
+                cut_off = any(word in str(problem) for word in ("truncated", "incomplete"))
+                if not cut_off or len(self.invite) < MIN_WRAPPED_PIECE:
+                    raise
+            rest = await ui.ask(
+                Question(
+                    _("The invite looks cut off. Paste the rest of it (or /cancel)"),
+                    purpose=_("the rest of the invite"),
+                )
+            )
+            self.invite += "".join(rest.text.split())
+        self.engine.check_invite(self.invite)
+
+
+MAX_INVITE_PIECES = 4
+MIN_WRAPPED_PIECE = 40  # characters: no usable terminal wraps an invite narrower than this
 
 
 # ----------------------------------------------------------------------------- moderation

@@ -129,7 +129,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             event.stop()
             self.app.notify(NOT_A_MODERATOR, severity="warning")
             return
-        if not isinstance(self.focused, GroupList | MembersPanel | MessageList):
+        # Also with nothing focused yet (a dialog just closed): typed ahead, still words.
+        if not isinstance(self.focused, GroupList | MembersPanel | MessageList | None):
             return
         if not event.is_printable or not event.character or event.key in self.active_bindings:
             return
@@ -362,6 +363,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 )
             case ev.Notice():
                 self.tell(event.text if here else f"{name} — {event.text}")
+            case ev.RosterWarning() | ev.MessagesMissing():  # protocol v2: fork, split, gap
+                self.tell(f"{name} — {event.text}", severity="warning")
             case ev.ErrorOccurred():
                 self.tell(event.text, severity="error", timeout=10)
                 self.set_status(event.text)
@@ -395,6 +398,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             self.app.notify(NOT_A_MODERATOR, severity="warning")
             return
         handler = action.handler
+        if action.on_message and self.messages.selected_message() is None:
+            # Typed, not keyed: with a notice highlighted, the newest message from someone
+            # else is the one meant; it is highlighted, so what is acted on is seen.
+            self.messages.highlight_latest(not_from=self._my_member_id())
         if handler == "content_warning":
             topic, bar, text = argument.partition("|")
             if bar and topic.strip() and text.strip():
@@ -426,6 +433,12 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             result = method(argument) if takes_argument else method()
             if inspect.isawaitable(result):
                 self.run_worker(result)
+
+    def _my_member_id(self) -> str:
+        group = self.group()
+        if group is None or self.engine is None or group.state != ACTIVE:
+            return ""
+        return next((m.member_id for m in self.engine.members(group.group_id) if m.is_me), "")
 
     @work(group="dialog")
     async def show_help(self, argument: str) -> None:

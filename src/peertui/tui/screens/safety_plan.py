@@ -29,9 +29,10 @@ class SafetyPlanScreen(PeertuiNode, Screen):
         Binding("ctrl+e", "export", "Export to file"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, then: str = "") -> None:
         super().__init__()
         self.plan: safety_plan.SafetyPlan | None = None
+        self.then = then  # "edit" or "export": go on to it once the plan is shown
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -46,6 +47,15 @@ class SafetyPlanScreen(PeertuiNode, Screen):
 
     def on_mount(self) -> None:
         self.refresh_plan()
+        if self.then:
+            self.call_after_refresh(self._go_on)
+
+    def _go_on(self) -> None:
+        if self.plan is None:  # the store is still opening
+            self.set_timer(0.3, self._go_on)
+            return
+        then, self.then = self.then, ""
+        getattr(self, f"action_{then}")()
 
     def on_screen_resume(self) -> None:
         self.refresh_plan()

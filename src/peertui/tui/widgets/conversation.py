@@ -174,6 +174,14 @@ class MessageList(CursorOnHighlight):
         item = self.items[self.highlighted]
         return None if isinstance(item, SystemLine) else item
 
+    def highlight_latest(self, not_from: str = "") -> None:
+        """Highlight the newest message (not a notice), leaving out `not_from`'s own."""
+        for index in range(len(self.items) - 1, -1, -1):
+            item = self.items[index]
+            if not isinstance(item, SystemLine) and item.sender != not_from:
+                self.highlighted = index
+                return
+
     def oldest(self):
         """The oldest message shown (system lines are not messages)."""
         return next((item for item in self.items if not isinstance(item, SystemLine)), None)
