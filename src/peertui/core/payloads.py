@@ -12,6 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
+from peertui.core.encoding import canonical_json
 from peertui.core.errors import InvalidInput
 
 MAX_TEXT = 4000
@@ -66,7 +67,7 @@ class BadPayload(ValueError):
 
 
 def encode(kind: str, **fields: Any) -> bytes:
-    return json.dumps({"t": kind, **fields}, separators=(",", ":")).encode("utf-8")
+    return canonical_json({"t": kind, **fields})  # PROTOCOL.md §10: one byte form per payload
 
 
 def parse(data: bytes, allowed: set[str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.message import Message as TextualMessage
 
-from peertui.config import Settings, load_settings, save_settings
+from peertui.config import Settings, interface_language, load_settings, save_settings
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -278,7 +278,9 @@ class PeertuiApp(App[int]):
             return
         if exercise_id:
             try:
-                exercise = grounding.get_exercise(exercise_id, self.settings.language or "en")
+                exercise = grounding.get_exercise(
+                    exercise_id, interface_language(self.settings.language)
+                )
             except grounding.UnknownExercise as exc:
                 self.push_screen(GroundingScreen())
                 self.call_after_refresh(self.notify, str(exc), severity="warning")
@@ -302,9 +304,9 @@ class PeertuiApp(App[int]):
             )
             return
         if not isinstance(self.screen, SafetyPlanScreen):
-            self.push_screen(SafetyPlanScreen())
-        if then:
-            self.call_after_refresh(self.screen.run_action, then)
+            self.push_screen(SafetyPlanScreen(then))
+        elif then:
+            getattr(self.screen, f"action_{then}")()
 
     # ----- nothing leaves the app unencrypted by accident -------------------------------------
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
