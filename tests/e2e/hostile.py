@@ -29,7 +29,9 @@ from peertui_relay.serving import bind
 Tamper = Callable[[bytes, dict[str, Any]], list[dict[str, Any]]]
 # (reader key, roster events) -> the roster that reader is shown.
 RosterView = Callable[[bytes, list[dict[str, Any]]], list[dict[str, Any]]]
-_FORWARDED = ("x-peertui-key", "x-peertui-time", "x-peertui-nonce", "x-peertui-signature")
+# "host" too: requests are signed for the origin the client addresses (this proxy), and a
+# hostile relay forwards them unchanged.
+_FORWARDED = ("host", "x-peertui-key", "x-peertui-time", "x-peertui-nonce", "x-peertui-signature")
 
 
 def _frame(event: dict[str, Any]) -> bytes:
