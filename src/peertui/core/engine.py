@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import nacl.utils
+
 from peertui.config import Settings, load_settings, save_settings
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Identity, InvalidInvite, Invite
@@ -22,7 +24,8 @@ from peertui.core.encoding import b64d, b64e
 from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError, RelayProblem
 from peertui.core.events import Event, Notice
 from peertui.core.group import GroupSession
-from peertui.core.ids import group_id_for
+from peertui.core.ids import group_id_for, invite_secret_hash
+from peertui.core.joinbox import InviteKeys
 from peertui.core.models import (
     ACTIVE,
     LEFT,
@@ -35,6 +38,8 @@ from peertui.core.models import (
 )
 from peertui.core.moderation import (
     DEFAULT_GUIDELINES,
+    GUIDELINES_KEY_BYTES,
+    guidelines_commitment,
     guidelines_hash,
     parse_minutes,
     resolve_member,
@@ -180,9 +185,11 @@ class Engine:
             embedded=embedded,
         )
         text = (guidelines or DEFAULT_GUIDELINES).strip() + "\n"
+        guidelines_key = nacl.utils.random(GUIDELINES_KEY_BYTES)
         state.update(
             owner_key=b64e(identity.public_key),
             guidelines=text,
+            guidelines_key=b64e(guidelines_key),
             guidelines_accepted=guidelines_hash(text),
         )
         first = genesis(identity.signing_key)
@@ -195,7 +202,7 @@ class Engine:
         session = self._new_session(state)
         session.save()
         self._groups[gid] = session
-        await session.moderate("guidelines", value=guidelines_hash(text))
+        await session.moderate("guidelines", value=guidelines_commitment(text, guidelines_key))
         session.start()
         return session.info()
 
@@ -213,11 +220,13 @@ class Engine:
         expires = int(time.time() * 1000) + expires_in_s * 1000
         try:
             await session.client.add_invite(
-                session.group_id, joinbox.relay_hash(invite.secret), expires, uses
+                session.group_id, invite_secret_hash(invite.secret), expires, uses
             )
         except RelayError as exc:
             raise RelayProblem(f"Could not register the invite: {exc}") from None
-        await session.share_invite_key(invite.secret)
+        await session.share_invite_key(
+            InviteKeys(b64e(invite.secret), b64e(invite.join_secret), expires)
+        )
         return invite.token()
 
     def check_invite(self, invite: str) -> str:
@@ -253,21 +262,23 @@ class Engine:
         earlier = self._groups.get(parsed.group_id)
         earlier_name = earlier.state["name"] if earlier is not None and earlier.roster else ""
         identity = Identity.generate()
+        reply = joinbox.KeyPair.generate()  # a denial reason is sealed to this, for us alone
         request = payloads.encode(
             "join",
             key=b64e(identity.public_key),
+            reply=b64e(reply.public),
             nick=nick,
             pronouns=payloads.safe_line(pronouns, 40),
             intro=payloads.safe_line(intro, payloads.MAX_SHORT),
         )
-        sealed = joinbox.seal_request(parsed.secret, parsed.group_id, request)
+        if len(request) > joinbox.MAX_JOIN_PAYLOAD_BYTES:
+            raise InvalidInput("The nickname, pronouns and introduction are too long together.")
+        sealed = joinbox.seal_request(parsed.join_key, parsed.group_id, request)
         async with RelayClient(
             parsed.relay_url, identity.signing_key, proxy=self.settings.proxy or None
         ) as client:
             try:
-                await client.request_join(
-                    parsed.group_id, joinbox.relay_auth(parsed.secret), sealed
-                )
+                await client.request_join(parsed.group_id, parsed.secret, sealed)
             except RelayError as exc:
                 raise RelayProblem(f"The join request was not accepted: {exc}") from None
         state = GroupSession.new_state(
@@ -282,7 +293,7 @@ class Engine:
         )
         state.update(
             owner_key=b64e(parsed.owner_key),
-            joining_secret=b64e(parsed.secret),
+            joining_reply=b64e(reply.secret),
             guidelines_accepted=guidelines_hash(accepted_guidelines.strip() + "\n"),
         )
         session = self._new_session(state)
@@ -312,8 +323,8 @@ class Engine:
         session.require_moderator()
         request = session.find_request(who)
         await session.ensure_still_pending(request)
-        sealed = joinbox.seal_request(
-            b64d(request["secret"]),
+        sealed = joinbox.seal_reply(
+            b64d(request["reply"]),
             session.group_id,
             payloads.encode("deny", reason=payloads.safe_line(reason, 300)),
         )
@@ -495,11 +506,11 @@ class Engine:
         """Cancel every open invite of the group, e.g. after a ban, so nobody can ask again."""
         session = self._active(group_id)
         session.require_moderator()
-        secrets = list(session.state["invite_secrets"])
+        secrets = [keys.secret for keys in session.live_invite_keys()]
         for secret in secrets:
             try:
                 await session.client.revoke_invite(
-                    session.group_id, joinbox.relay_hash(b64d(secret))
+                    session.group_id, invite_secret_hash(b64d(secret))
                 )
             except RelayRefused as exc:
                 if exc.status != 404:  # already expired or used up: nothing to cancel
@@ -515,8 +526,10 @@ class Engine:
         text = text.strip() + "\n"
         if len(text) > 8000:
             raise InvalidInput("Guidelines can be at most 8000 characters.")
-        await session.post_payload(payloads.encode("guidelines", text=text))
-        await self._act(group_id, "guidelines", value=guidelines_hash(text))
+        key = nacl.utils.random(GUIDELINES_KEY_BYTES)
+        await session.post_payload(payloads.encode("guidelines", text=text, key=b64e(key)))
+        session.propose_guidelines(text, key)
+        await self._act(group_id, "guidelines", value=guidelines_commitment(text, key))
         self.accept_guidelines(group_id)
 
     async def set_readonly(self, group_id: str, on: bool) -> None:
@@ -527,10 +540,8 @@ class Engine:
         assert member is not None
         session = self._session(group_id)
         # A new moderator gets the live invite keys so it can read join requests too.
-        for secret in session.state["invite_secrets"]:
-            await session.send_direct_payload(
-                b64d(member.key), payloads.encode("invite_key", secret=secret)
-            )
+        for keys in session.live_invite_keys():
+            await session.send_direct_payload(b64d(member.key), keys.payload())
 
     async def demote(self, group_id: str, who: str) -> None:
         await self._act(group_id, "role", who, role=MEMBER)

@@ -35,6 +35,14 @@ ENVELOPE_SENDER_OFFSET = 1 + 1 + 4 + SESSION_ID_BYTES + 4
 MAX_ENVELOPE_BYTES = 48 * 1024  # what the relay accepts in POST /messages
 MAX_SEALED_JOIN_BYTES = 16 * 1024  # what the relay accepts in POST /join-requests
 
+# Join requests and denial replies (peertui.core.joinbox): version | kind | ephemeral X25519
+# key | nonce | AEAD(payload padded to exactly JOIN_PADDED_BYTES). Every one has the same size,
+# whatever the nickname and introduction, so its length says nothing.
+KIND_JOIN_REQUEST = 0x4A  # "J": sealed to the invite's join key, read by moderators
+KIND_JOIN_REPLY = 0x52  # "R": a denial reason, sealed to the joiner's reply key
+JOIN_PADDED_BYTES = 4096
+JOIN_BLOB_BYTES = 1 + 1 + PUBLIC_KEY_BYTES + NONCE_BYTES + JOIN_PADDED_BYTES + TAG_BYTES
+
 # Sealed blob: version | kind | ephemeral X25519 key | nonce | AEAD(sender key | signature |
 # padded payload).
 SEALED_HEADER_BYTES = 1 + 1 + PUBLIC_KEY_BYTES + NONCE_BYTES
@@ -63,11 +71,13 @@ ENVELOPE_SIGNATURE_DOMAIN = b"peertui-envelope-v1"
 SEAL_SIGNATURE_DOMAIN = b"peertui-seal-v1"
 SHARE_CONTEXT = b"peertui-share-v1|"  # + raw group id
 
-# Invites: "peertui:" + b64u(version | group id | owner key | secret | url length u16 | url |
-# checksum), the checksum being the first 4 bytes of BLAKE2b(person="peertui-invchk") of
-# everything before it.
+# Invites: "peertui:" + b64u(version | group id | owner key | secret | join key | url length
+# u16 | url | checksum), the checksum being the first 4 bytes of BLAKE2b(person=
+# "peertui-invchk") of everything before it. The join key is the X25519 public key join
+# requests are sealed to; only moderators hold its secret half.
 INVITE_PREFIX = "peertui:"
 INVITE_SECRET_BYTES = 32
+INVITE_JOIN_KEY_BYTES = 32
 INVITE_CHECKSUM_BYTES = 4
 INVITE_CHECKSUM_PERSON = b"peertui-invchk"
 MAX_RELAY_URL_BYTES = 2048
