@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import nacl.utils
 
-from peertui.config import Settings, load_settings, save_settings
+from peertui.config import (
+    Settings,
+    apply_private_settings,
+    load_settings,
+    private_settings,
+    private_settings_in_file,
+    save_settings,
+)
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Identity, InvalidInvite, Invite
 from peertui.core.encoding import b64d, b64e
@@ -74,6 +81,7 @@ class Engine:
         """Unlock the store and reconnect every group; safe to call with no network at all."""
         settings, problems = load_settings(paths)
         store = Store.open(paths, passphrase)
+        problems = problems + store.notices + _private_settings(paths, settings, store)
         engine = cls(paths, settings, store, problems)
         if settings.history_retention_days > 0:
             store.purge_history(
@@ -127,6 +135,8 @@ class Engine:
         return self._embedded.url
 
     def save_settings(self) -> None:
+        """config.toml gets what must be known before unlocking; the rest goes encrypted."""
+        self.store.put(PRIVATE_SETTINGS_KEY, private_settings(self.settings))
         save_settings(self.paths, self.settings)
 
     # ----- groups ------------------------------------------------------------------------
@@ -689,3 +699,27 @@ class Engine:
             self._embedded = None
         self.store.close()
         return wipe(self.paths)
+
+
+PRIVATE_SETTINGS_KEY = "settings.private"
+
+
+def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[str]:
+    """Fill the proxy and history retention from the encrypted store. Any written into
+    config.toml by hand are used and moved into the store, so the file stops revealing them."""
+    in_file = private_settings_in_file(paths)
+    if not in_file:
+        return apply_private_settings(settings, store.get(PRIVATE_SETTINGS_KEY))
+    stored = store.get(PRIVATE_SETTINGS_KEY) or {}
+    stored.update({name: getattr(settings, name) for name in in_file})
+    store.put(PRIVATE_SETTINGS_KEY, stored)
+    problems = apply_private_settings(settings, stored)
+    try:
+        save_settings(paths, settings)
+    except OSError as exc:
+        return problems + [f"{paths.config_file} could not be rewritten ({exc.strerror or exc})."]
+    names = " and ".join(in_file)
+    return problems + [
+        f"Moved {names} from {paths.config_file.name} into your encrypted history, where it "
+        "no longer shows to anyone who can read the file."
+    ]

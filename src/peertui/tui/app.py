@@ -17,7 +17,13 @@ from textual import work
 from textual.app import App
 from textual.message import Message as TextualMessage
 
-from peertui.config import Settings, load_settings, save_settings
+from peertui.config import (
+    Settings,
+    apply_private_settings,
+    load_settings,
+    private_settings,
+    save_settings,
+)
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -135,7 +141,10 @@ class PeertuiApp(App[int]):
 
     def save_settings(self) -> None:
         try:
-            save_settings(self.paths, self.settings)
+            if self.engine is not None:
+                self.engine.save_settings()  # the private ones go into the encrypted store
+            else:
+                save_settings(self.paths, self.settings)
         except OSError as exc:
             self.notify(f"Settings could not be saved: {exc.strerror or exc}.", severity="error")
             return
@@ -163,9 +172,13 @@ class PeertuiApp(App[int]):
                 home.set_status(problem + " Crisis lines (F1) and grounding (F2) still work.")
             return
         self.locked = False
+        # The proxy and history retention were only readable once unlocked (config.py).
+        apply_private_settings(self.settings, private_settings(engine.settings))
         engine.settings = self.settings
         engine.subscribe(self._forward_event)
         self.engine = engine
+        for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
+            self.notify(notice, title="Passphrase instead of keyring", timeout=15)
         self.post_message(EngineReady())
 
     def _ask_passphrase(self, wrong: bool) -> None:
