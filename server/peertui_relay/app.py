@@ -22,13 +22,15 @@ from starlette.routing import Route
 from peertui.core.auth import MAX_CLOCK_SKEW_MS, AuthError, verify_request
 from peertui.core.encoding import EncodingError, b64d, b64e
 from peertui.core.ids import invite_secret_hash
-from peertui.core.protocol import JOIN_BLOB_BYTES
+from peertui.core.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
 from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
+from peertui.core.roster import VERSION as ROSTER_VERSION
 from peertui_relay.config import RelayConfig
 from peertui_relay.errors import ApiError, invalid
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
 from peertui_relay.limits import NonceCache, TokenBuckets
 from peertui_relay.openapi import OPENAPI
+from peertui_relay.prekeys import prekey_routes
 from peertui_relay.storage import (
     VISIBLE_TO_ALL,
     VISIBLE_TO_MODS,
@@ -45,6 +47,10 @@ MAX_RETENTION_DAYS = 3650
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+class RelayDataTooOld(Exception):
+    """The data directory was written by an earlier protocol; `str()` says what to do."""
 
 
 class Relay:
@@ -67,6 +73,13 @@ class Relay:
     async def load(self) -> None:
         for record in await self.db(self.storage.groups):
             roster = await self.db(self.storage.roster, record.group_id)
+            if roster and roster[0].get("v") != ROSTER_VERSION:
+                raise RelayDataTooOld(
+                    f"The data in {self.config.data_dir} was written by an older peertui relay "
+                    f"(protocol {roster[0].get('v')}), which this relay (protocol "
+                    f"{PROTOCOL_VERSION}) cannot serve. Move that folder aside and start again: "
+                    "nothing was released, so there is nothing to convert."
+                )
             self.groups[record.group_id] = Group.from_roster(
                 roster, record.retention_ms, record.bytes_used
             )
@@ -209,6 +222,19 @@ def _int_field(
     return value
 
 
+def _int_list(obj: dict[str, Any], name: str, most: int) -> list[int]:
+    value = obj.get(name)
+    if (
+        not isinstance(value, list)
+        or len(value) > most
+        or not all(type(v) is int and 0 < v < 2**63 for v in value)
+    ):
+        raise invalid(
+            name, f"The field {name!r} must be a list of at most {most} positive integers."
+        )
+    return value
+
+
 def _int_param(text: str | None, name: str) -> int:
     if text is None or text == "":
         return 0
@@ -253,7 +279,7 @@ def create_app(config: RelayConfig) -> Starlette:
     relay = Relay(config)
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok", "protocol": PROTOCOL_VERSION})
 
     async def metrics(request: Request) -> Response:
         subscribers = sum(len(g.subscribers) for g in relay.groups.values())
@@ -350,7 +376,7 @@ def create_app(config: RelayConfig) -> Starlette:
                 raise invalid("event", f"The roster event was refused: {exc}.") from None
             kind = event["kind"]
             target = b64d(event["target"], length=32) if event["target"] else b""
-            delete_seq = event["value"] if kind == "delete" else 0
+            delete_envelope_id = event["value"] if kind == "delete" else ""
             now = _now_ms()
             seq = await relay.db(
                 relay.storage.append_roster,
@@ -359,7 +385,7 @@ def create_app(config: RelayConfig) -> Starlette:
                 key,
                 now,
                 target if kind == "admit" else b"",
-                delete_seq,
+                delete_envelope_id,
             )
             group.state = candidate
             closing = group.note_membership_change(event)
@@ -367,7 +393,7 @@ def create_app(config: RelayConfig) -> Starlette:
             group.publish(StoredEvent(seq, "roster", key, now, {"event": event}), VISIBLE_TO_ALL)
             if closing:
                 group.close_streams(closing)
-        if delete_seq or kind == "admit":  # a deleted message, or the admitted join request
+        if delete_envelope_id or kind == "admit":  # a deleted message, or the admitted request
             relay.stored_events = await relay.db(relay.storage.stored_events)
         return JSONResponse({"seq": seq, "index": event["index"]}, status_code=201)
 
@@ -616,6 +642,7 @@ def create_app(config: RelayConfig) -> Starlette:
         Route("/v1/groups/{gid}/membership", membership, methods=["GET"]),
         Route("/v1/groups/{gid}/messages", post_message, methods=["POST"]),
         Route("/v1/groups/{gid}/direct", send_direct, methods=["POST"]),
+        *prekey_routes(relay, _append),
         Route("/v1/groups/{gid}/events", stream_events, methods=["GET"]),
         Route("/v1/groups/{gid}/log", read_log, methods=["GET"]),
     ]

@@ -292,6 +292,46 @@ OPENAPI: dict[str, Any] = {
                 errors=(403, 404, 422, 507),
             )
         },
+        "/v1/groups/{gid}/direct/ack": {
+            "post": _op(
+                "Acknowledge direct deliveries: the relay deletes them (protocol v2)",
+                _ok(200, {"type": "object"}),
+                params=[_GID],
+                body=_json_body(
+                    {
+                        "type": "object",
+                        "required": ["seqs"],
+                        "properties": {
+                            "seqs": {
+                                "type": "array",
+                                "maxItems": 500,
+                                "items": {"type": "integer", "minimum": 1},
+                            }
+                        },
+                    }
+                ),
+                errors=(404, 422),
+            )
+        },
+        "/v1/groups/{gid}/prekey": {
+            "put": _op(
+                "Publish my signed prekey (protocol v2, docs/PROTOCOL.md §4)",
+                _ok(201, {"type": "object"}),
+                params=[_GID],
+                body=_json_body(
+                    {"type": "object", "required": ["prekey"], "properties": {"prekey": _B64}}
+                ),
+                errors=(400, 403, 404, 409, 422),
+            )
+        },
+        "/v1/groups/{gid}/prekeys": {
+            "get": _op(
+                "Every member's newest signed prekey",
+                _ok(200, {"type": "object"}),
+                params=[_GID],
+                errors=(403, 404),
+            )
+        },
         "/v1/groups/{gid}/events": {
             "get": {
                 "summary": "Server-Sent Events stream of the group's events",

@@ -8,13 +8,14 @@ worker thread (`Storage` is not safe to share between threads concurrently).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from peertui.core.encoding import b64e
+from peertui.core.encoding import EncodingError, b64d, b64e
 
 # Who may see a stored event: every member, only the moderators, or one recipient key.
 VISIBLE_TO_ALL, VISIBLE_TO_MODS, VISIBLE_TO_ONE = "all", "mods", "one"
@@ -83,7 +84,7 @@ class Storage(Protocol):
         sender: bytes,
         ts: int,
         admitted: bytes = b"",
-        delete_seq: int = 0,
+        delete_envelope_id: str = "",
     ) -> int: ...
     def read(
         self, group_id: str, since: int, limit: int, reader: bytes, reader_is_mod: bool
@@ -106,6 +107,9 @@ class Storage(Protocol):
     def purge(self, now: int, max_retention_ms: int) -> dict[str, int]: ...
     def expire_joins(self, now: int) -> int: ...
     def stored_events(self) -> int: ...
+    def put_prekey(self, group_id: str, key: bytes, prekey_id: int, prekey: str) -> bool: ...
+    def prekeys(self, group_id: str) -> list[str]: ...
+    def ack_directs(self, group_id: str, recipient: bytes, seqs: list[int]) -> int: ...
 
 
 _SCHEMA = """
@@ -124,6 +128,9 @@ CREATE INDEX IF NOT EXISTS events_by_time ON events (group_id, ts);
 CREATE TABLE IF NOT EXISTS invites (
     group_id TEXT NOT NULL, secret_hash TEXT NOT NULL, expires_at INTEGER NOT NULL,
     uses_left INTEGER NOT NULL, PRIMARY KEY (group_id, secret_hash));
+CREATE TABLE IF NOT EXISTS prekeys (
+    group_id TEXT NOT NULL, key BLOB NOT NULL, prekey_id INTEGER NOT NULL, prekey TEXT NOT NULL,
+    PRIMARY KEY (group_id, key));
 CREATE TABLE IF NOT EXISTS join_requests (
     group_id TEXT NOT NULL, key BLOB NOT NULL, request_id TEXT NOT NULL, sealed TEXT NOT NULL,
     ts INTEGER NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL, sealed_reason TEXT,
@@ -208,7 +215,7 @@ class SqliteStorage:
         with self._tx() as db:
             return self._insert_event(db, group_id, kind, sender, ts, body, visible, recipient)
 
-    def append_roster(self, group_id, event, sender, ts, admitted=b"", delete_seq=0):
+    def append_roster(self, group_id, event, sender, ts, admitted=b"", delete_envelope_id=""):
         """Append a roster event (already verified) with its relay-side effects, atomically."""
         with self._tx() as db:
             db.execute(
@@ -222,11 +229,67 @@ class SqliteStorage:
                 ).fetchone()
                 if row:
                     self._delete_event(db, group_id, row[0], "join_request")
-            if delete_seq:
+            delete_seq = (
+                self._message_seq_by_envelope_id(db, group_id, delete_envelope_id)
+                if delete_envelope_id
+                else None
+            )
+            if delete_seq is not None:
                 self._delete_event(db, group_id, delete_seq, "message")
             return self._insert_event(
                 db, group_id, "roster", sender, ts, {"event": event}, VISIBLE_TO_ALL, b""
             )
+
+    @staticmethod
+    def _message_seq_by_envelope_id(db, group_id: str, envelope_id: str) -> int | None:
+        """The stored message whose envelope hashes to `envelope_id` (a delete names messages
+        by their envelope, never by a number this relay could have swapped)."""
+        for seq, body in db.execute(
+            "SELECT seq, body FROM events WHERE group_id=? AND kind='message'", (group_id,)
+        ):
+            envelope = json.loads(body).get("envelope", "")
+            try:
+                raw = b64d(envelope)
+            except EncodingError:
+                continue
+            if b64e(hashlib.blake2b(raw, digest_size=32).digest()) == envelope_id:
+                return seq
+        return None
+
+    def put_prekey(self, group_id, key, prekey_id, prekey):
+        """Keep the newest prekey per key; False if one with this id or a higher one is held."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO prekeys VALUES (?,?,?,?) ON CONFLICT (group_id, key) DO UPDATE "
+                "SET prekey_id=excluded.prekey_id, prekey=excluded.prekey "
+                "WHERE excluded.prekey_id > prekeys.prekey_id",
+                (group_id, key, prekey_id, prekey),
+            )
+            return cur.rowcount > 0
+
+    def prekeys(self, group_id):
+        rows = self._db.execute(
+            "SELECT prekey FROM prekeys WHERE group_id=? ORDER BY key", (group_id,)
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def ack_directs(self, group_id, recipient, seqs):
+        """Delete direct deliveries the recipient has read; return how many went."""
+        deleted = 0
+        with self._tx() as db:
+            for seq in seqs:
+                row = db.execute(
+                    "DELETE FROM events WHERE group_id=? AND seq=? AND kind='direct' "
+                    "AND recipient=? RETURNING size",
+                    (group_id, seq, recipient),
+                ).fetchone()
+                if row:
+                    deleted += 1
+                    db.execute(
+                        "UPDATE groups SET bytes_used = bytes_used - ? WHERE group_id=?",
+                        (row[0], group_id),
+                    )
+        return deleted
 
     def read(self, group_id, since, limit, reader, reader_is_mod):
         """Visible events after `since`, plus the group's purged_through and last_seq."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.core.cryptokit import HEAD, bundle, secrets
 
 from peertui.core.crypto import (
     CryptoError,
@@ -25,10 +26,10 @@ from peertui.core.ids import group_id_for
 ALICE, BOB = Identity.generate(), Identity.generate()
 GROUP = group_id_for(ALICE.public_key)
 CONTEXT = b"join|" + GROUP.encode()
-OUTBOUND = OutboundSession.create(ALICE, GROUP, epoch=5)
-SHARE = seal_share(ALICE, OUTBOUND, BOB.public_key)
+OUTBOUND = OutboundSession.create(ALICE, GROUP, epoch=5, roster=HEAD)
+SHARE = seal_share(ALICE, OUTBOUND, bundle(BOB))
 ENVELOPES = [OUTBOUND.encrypt(ALICE, text) for text in (b"", b"hello", b"x" * 5000)]
-SEALED = [seal(ALICE, BOB.public_key, p, context=CONTEXT) for p in (b"", b"a join request")]
+SEALED = [seal(ALICE, bundle(BOB), p, context=CONTEXT) for p in (b"", b"a join request")]
 
 flip = st.integers(min_value=1, max_value=255)
 fast = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -41,7 +42,7 @@ def flipped(data: bytes, position: int, mask: int) -> bytes:
 
 def fresh_inbound() -> InboundSessions:
     inbound = InboundSessions(GROUP)
-    inbound.add_share(open_share(BOB, SHARE, GROUP))
+    inbound.add_share(open_share(BOB, secrets(BOB), SHARE, GROUP))
     return inbound
 
 
@@ -65,13 +66,17 @@ def test_any_flipped_envelope_byte_is_refused(which, position, mask):
 @fast
 @given(position=st.integers(0, 10**6), mask=flip)
 def test_any_flipped_share_byte_is_refused(position, mask):
-    refused(lambda: open_share(BOB, flipped(SHARE, position, mask), GROUP))
+    refused(lambda: open_share(BOB, secrets(BOB), flipped(SHARE, position, mask), GROUP))
 
 
 @fast
 @given(which=st.sampled_from(range(len(SEALED))), position=st.integers(0, 10**6), mask=flip)
 def test_any_flipped_sealed_byte_is_refused(which, position, mask):
-    refused(lambda: open_sealed(BOB, flipped(SEALED[which], position, mask), context=CONTEXT))
+    refused(
+        lambda: open_sealed(
+            BOB, secrets(BOB), flipped(SEALED[which], position, mask), context=CONTEXT
+        )
+    )
 
 
 @fast
@@ -79,8 +84,8 @@ def test_any_flipped_sealed_byte_is_refused(which, position, mask):
 def test_every_truncation_is_refused(cut):
     for blob, action in [
         (ENVELOPES[1], lambda b: fresh_inbound().decrypt(b)),
-        (SHARE, lambda b: open_share(BOB, b, GROUP)),
-        (SEALED[1], lambda b: open_sealed(BOB, b, context=CONTEXT)),
+        (SHARE, lambda b: open_share(BOB, secrets(BOB), b, GROUP)),
+        (SEALED[1], lambda b: open_sealed(BOB, secrets(BOB), b, context=CONTEXT)),
     ]:
         refused(lambda a=action, b=blob: a(b[: cut % len(b)]))
 
@@ -91,8 +96,8 @@ def test_arbitrary_bytes_raise_only_library_errors(data):
     inbound = fresh_inbound()
     for action in (
         lambda: inbound.decrypt(data),
-        lambda: open_share(BOB, data, GROUP),
-        lambda: open_sealed(BOB, data, context=CONTEXT),
+        lambda: open_share(BOB, secrets(BOB), data, GROUP),
+        lambda: open_sealed(BOB, secrets(BOB), data, context=CONTEXT),
         lambda: SessionShare.from_bytes(data),
     ):
         refused(action)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt, crypto_box_beforenm
 from nacl.public import PrivateKey
+from tests.core.cryptokit import HEAD, bundle, secrets
 
 from peertui.core.crypto import (
     DecryptionFailed,
@@ -12,7 +13,7 @@ from peertui.core.crypto import (
     InvalidSignature,
     MalformedData,
     OutboundSession,
-    box_public_key_for,
+    check_public_key,
     open_sealed,
     open_share,
     seal,
@@ -28,33 +29,36 @@ JOIN = b"join|" + GROUP.encode()
 
 
 def test_round_trip_names_the_signing_sender():
-    sealed = seal(ALICE, BOB.public_key, b"my nickname", context=JOIN)
-    assert open_sealed(BOB, sealed, context=JOIN) == (ALICE.public_key, b"my nickname")
+    sealed = seal(ALICE, bundle(BOB), b"my nickname", context=JOIN)
+    assert open_sealed(BOB, secrets(BOB), sealed, context=JOIN) == (
+        ALICE.public_key,
+        b"my nickname",
+    )
 
 
-def test_identity_twin_keys_match_and_seeds_restore():
-    assert box_public_key_for(ALICE.public_key) == ALICE.box_public_key
+def test_identity_has_no_box_key_and_seeds_restore():
+    assert not hasattr(ALICE, "box_public_key")  # v2: no X25519 twin of the identity key
     again = Identity.from_seed(ALICE.seed)
     assert again == ALICE and again.member_id == ALICE.member_id
     assert ALICE.seed.hex() not in repr(ALICE)
     with pytest.raises(MalformedData):
         Identity.from_seed(b"short")
     with pytest.raises(MalformedData):
-        box_public_key_for(b"\xff" * 32)
+        check_public_key(b"\xff" * 32)
 
 
 def test_only_the_recipient_in_the_right_context_can_open():
-    sealed = seal(ALICE, BOB.public_key, b"secret", context=JOIN)
+    sealed = seal(ALICE, bundle(BOB), b"secret", context=JOIN)
     with pytest.raises(DecryptionFailed):
-        open_sealed(MALLORY, sealed, context=JOIN)
+        open_sealed(MALLORY, secrets(MALLORY), sealed, context=JOIN)
     with pytest.raises(DecryptionFailed):
-        open_sealed(BOB, sealed, context=b"report|" + GROUP.encode())
+        open_sealed(BOB, secrets(BOB), sealed, context=b"report|" + GROUP.encode())
     with pytest.raises(MalformedData):
-        seal(ALICE, BOB.public_key, b"x", context=b"")
+        seal(ALICE, bundle(BOB), b"x", context=b"")
 
 
 def test_payload_length_is_hidden_by_padding():
-    sizes = {len(seal(ALICE, BOB.public_key, b"x" * n, context=JOIN)) for n in (0, 50, 255)}
+    sizes = {len(seal(ALICE, bundle(BOB), b"x" * n, context=JOIN)) for n in (0, 50, 255)}
     assert len(sizes) == 1
 
 
@@ -62,12 +66,13 @@ def test_a_blob_claiming_another_sender_is_refused():
     """Mallory seals a payload that names alice as sender, signed with mallory's key."""
     ephemeral = PrivateKey.generate()
     ephemeral_pk = bytes(ephemeral.public_key)
+    prekey = bundle(BOB)
     signature = MALLORY.signing_key.sign(
-        _signed_part(JOIN, BOB.public_key, ephemeral_pk, b"I am alice")
+        _signed_part(JOIN, BOB.public_key, prekey.prekey_id, ephemeral_pk, b"I am alice")
     ).signature
-    head = b"\x01S" + ephemeral_pk
+    head = b"\x02S" + prekey.prekey_id.to_bytes(4, "big") + ephemeral_pk
     nonce = b"\x00" * 24
-    key = crypto_box_beforenm(BOB.box_public_key, bytes(ephemeral))
+    key = crypto_box_beforenm(prekey.public, bytes(ephemeral))
     inner = ALICE.public_key + signature + pad(b"I am alice")
     forged = (
         head
@@ -77,25 +82,46 @@ def test_a_blob_claiming_another_sender_is_refused():
         )
     )
     with pytest.raises(InvalidSignature):
-        open_sealed(BOB, forged, context=JOIN)
+        open_sealed(BOB, secrets(BOB), forged, context=JOIN)
 
 
 def test_share_cannot_be_passed_off_as_someone_elses_session():
-    outbound = OutboundSession.create(ALICE, GROUP, epoch=3)
-    share = open_share(BOB, seal_share(ALICE, outbound, BOB.public_key), GROUP)
+    outbound = OutboundSession.create(ALICE, GROUP, epoch=3, roster=HEAD)
+    share = open_share(BOB, secrets(BOB), seal_share(ALICE, outbound, bundle(BOB)), GROUP)
     assert (share.sender_key, share.epoch, share.index) == (ALICE.public_key, 3, 0)
     # Mallory re-seals alice's share contents under her own signature.
     resealed = seal(
-        MALLORY, BOB.public_key, share.to_bytes(), context=b"peertui-share-v1|" + _raw(GROUP)
+        MALLORY, bundle(BOB), share.to_bytes(), context=b"peertui-share-v2|" + _raw(GROUP)
     )
     with pytest.raises(InvalidSignature, match="different sender"):
-        open_share(BOB, resealed, GROUP)
+        open_share(BOB, secrets(BOB), resealed, GROUP)
     # A sealed join request is not a share, even between the same two people.
     with pytest.raises(DecryptionFailed):
-        open_share(BOB, seal(ALICE, BOB.public_key, share.to_bytes(), context=JOIN), GROUP)
+        open_share(
+            BOB, secrets(BOB), seal(ALICE, bundle(BOB), share.to_bytes(), context=JOIN), GROUP
+        )
 
 
 def _raw(group_id: str) -> bytes:
     from peertui.core.encoding import b64d
 
     return b64d(group_id)
+
+
+def test_a_deleted_prekey_opens_nothing_even_with_the_identity_seed():
+    """Forward secrecy for sealed blobs: after two rotations the blob is unreadable for good."""
+    from peertui.core.crypto import PrekeySecrets
+
+    carol = Identity.generate()
+    prekeys = PrekeySecrets.create(carol, GROUP)
+    sealed = seal(ALICE, prekeys.bundle(carol), b"share", context=JOIN)
+    # Someone with only carol's identity seed: fresh prekeys derived from nothing of hers.
+    thief = Identity.from_seed(carol.seed)
+    with pytest.raises(DecryptionFailed):
+        open_sealed(thief, PrekeySecrets.create(thief, GROUP), sealed, context=JOIN)
+    prekeys.rotate()
+    assert open_sealed(carol, prekeys, sealed, context=JOIN)[1] == b"share"  # previous kept
+    prekeys.rotate()
+    stolen = PrekeySecrets.from_bytes(prekeys.to_bytes())  # the whole device state, later
+    with pytest.raises(DecryptionFailed, match="no longer held"):
+        open_sealed(carol, stolen, sealed, context=JOIN)

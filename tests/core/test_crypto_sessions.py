@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from tests.core.cryptokit import HEAD, bundle, secrets
 
 from peertui.core.crypto import (
     CryptoError,
@@ -27,6 +28,7 @@ from peertui.core.crypto.sessions import message_key, next_chain_key
 from peertui.core.ids import group_id_for
 from peertui.core.protocol import (
     ENVELOPE_HEADER_BYTES,
+    INNER_HEADER_BYTES,
     MAX_FORWARD_JUMP,
     MAX_SKIPPED_KEYS,
     SIGNATURE_BYTES,
@@ -42,13 +44,15 @@ class Member:
     def __init__(self, group_id: str, epoch: int = 0):
         self.identity = Identity.generate()
         self.group_id = group_id
-        self.outbound = OutboundSession.create(self.identity, group_id, epoch)
+        self.outbound = OutboundSession.create(self.identity, group_id, epoch, roster=HEAD)
         self.inbound = InboundSessions(group_id)
 
     def share_with(self, others: list[Member]) -> None:
         for other in others:
-            sealed = seal_share(self.identity, self.outbound, other.identity.public_key)
-            assert other.inbound.add_share(open_share(other.identity, sealed, self.group_id))
+            sealed = seal_share(self.identity, self.outbound, bundle(other.identity))
+            assert other.inbound.add_share(
+                open_share(other.identity, secrets(other.identity), sealed, self.group_id)
+            )
 
     def send(self, text: str) -> bytes:
         return self.outbound.encrypt(self.identity, text.encode())
@@ -134,6 +138,8 @@ def test_relay_moving_a_message_to_another_group_is_caught():
             0,
             bob_share_chain_key(bob, alice),
             share.verify_key,
+            share.roster_index,
+            share.roster_hash,
         )
     )
     with pytest.raises(InvalidSignature):
@@ -142,7 +148,8 @@ def test_relay_moving_a_message_to_another_group_is_caught():
     with pytest.raises(DecryptionFailed):
         open_share(
             bob.identity,
-            seal_share(alice.identity, alice.outbound, bob.identity.public_key),
+            secrets(bob.identity),
+            seal_share(alice.identity, alice.outbound, bundle(bob.identity)),
             other_group,
         )
 
@@ -189,7 +196,7 @@ def test_signature_is_checked_before_any_key_is_derived():
     resigned = (
         broken_body
         + alice.outbound._signing_key.sign(
-            b"peertui-envelope-v1" + alice.outbound._group_raw + broken_body
+            b"peertui-envelope-v2" + alice.outbound._group_raw + broken_body
         ).signature
     )
     before = bob.inbound.to_bytes()
@@ -207,10 +214,8 @@ def test_removed_member_cannot_read_anything_after_rotation():
     remaining = [alice, bob]
     sealed_for_bob = {}
     for member in remaining:
-        member.outbound = OutboundSession.create(member.identity, group_id, epoch=1)
-        sealed_for_bob[member] = seal_share(
-            member.identity, member.outbound, bob.identity.public_key
-        )
+        member.outbound = OutboundSession.create(member.identity, group_id, epoch=1, roster=HEAD)
+        sealed_for_bob[member] = seal_share(member.identity, member.outbound, bundle(bob.identity))
         member.share_with(remaining)
     after = [alice.send("after removal"), bob.send("bob after removal")]
     carol_real = InboundSessions.from_bytes(carol_state)
@@ -220,7 +225,7 @@ def test_removed_member_cannot_read_anything_after_rotation():
     # The relay can hand carol every share addressed to others; she cannot open them.
     for sealed in sealed_for_bob.values():
         with pytest.raises(DecryptionFailed):
-            open_share(carol.identity, sealed, group_id)
+            open_share(carol.identity, secrets(carol.identity), sealed, group_id)
     read = [bob.inbound.decrypt(e) for e in after]
     assert [(r.plaintext, r.epoch) for r in read] == [
         (b"after removal", 1),
@@ -260,6 +265,8 @@ def test_share_rules_new_session_lower_index_only_and_no_rewriting_history():
         2,
         _chain_key_at(bob_old, alice, 2),
         current.verify_key,
+        current.roster_index,
+        current.roster_hash,
     )
     assert late.inbound.add_share(early) is True
     assert [late.read(e) for e in envelopes[2:]] == ["2", "3", "4", "5"]
@@ -269,13 +276,21 @@ def test_share_rules_new_session_lower_index_only_and_no_rewriting_history():
         late.inbound.decrypt(envelopes[4])
     # A "lower" share from another chain would rewrite history: refused.
     forged = SessionShare(
-        group_id, current.sender_key, current.session_id, 0, 0, b"\x07" * 32, current.verify_key
+        group_id,
+        current.sender_key,
+        current.session_id,
+        0,
+        0,
+        b"\x07" * 32,
+        current.verify_key,
+        current.roster_index,
+        current.roster_hash,
     )
     fresh = Member(group_id)
     fresh.inbound.add_share(current)
     assert fresh.inbound.add_share(forged) is False
     # A new session id is always taken.
-    alice.outbound = OutboundSession.create(alice.identity, group_id, epoch=0)
+    alice.outbound = OutboundSession.create(alice.identity, group_id, epoch=0, roster=HEAD)
     assert late.inbound.add_share(alice.outbound.share(alice.identity)) is True
     with pytest.raises(MalformedData):
         InboundSessions(group_id_for(Identity.generate().public_key)).add_share(current)
@@ -323,7 +338,7 @@ def test_state_survives_serialisation_mid_conversation():
 def test_rotation_after_100_messages_or_7_days():
     group_id = group_id_for(Identity.generate().public_key)
     me = Identity.generate()
-    session = OutboundSession.create(me, group_id, 0, now_ms=1_000)
+    session = OutboundSession.create(me, group_id, 0, now_ms=1_000, roster=HEAD)
     assert not session.needs_rotation(now_ms=1_000 + 7 * DAY_MS - 1)
     assert session.needs_rotation(now_ms=1_000 + 7 * DAY_MS)
     for _ in range(99):
@@ -336,8 +351,11 @@ def test_rotation_after_100_messages_or_7_days():
 def test_ciphertext_length_depends_only_on_the_padding_bucket():
     _, (alice, _bob) = make_group(2)
     lengths = {}
-    for size in [0, 1, 100, 255, 256, 511, 4095, 4096, 8191, 8192, 20000]:
-        lengths.setdefault(bucket_size(size), set()).add(len(alice.send("a" * size)))
+    for size in [0, 1, 100, 243, 244, 499, 4083, 4084, 8179, 8180, 20000]:
+        # The signed time (8 bytes) and counter (4) travel inside, before the payload.
+        lengths.setdefault(bucket_size(size + INNER_HEADER_BYTES), set()).add(
+            len(alice.send("a" * size))
+        )
     overhead = ENVELOPE_HEADER_BYTES + TAG_BYTES + SIGNATURE_BYTES
     assert lengths == {bucket: {bucket + overhead} for bucket in lengths}
     assert sorted(lengths) == [256, 512, 4096, 8192, 12288, 20480]
@@ -350,10 +368,34 @@ def test_misuse_gives_crypto_errors_in_words():
     with pytest.raises(MalformedData, match="too long"):
         alice.outbound.encrypt(alice.identity, b"x" * 50_000)
     with pytest.raises(MalformedData):
-        OutboundSession.create(alice.identity, group_id, epoch=-1)
+        OutboundSession.create(alice.identity, group_id, epoch=-1, roster=HEAD)
     with pytest.raises(MalformedData):
         InboundSessions("not a group id")
     with pytest.raises(MalformedData):
         envelope_sender(b"\x01M")
-    with pytest.raises(MalformedData, match="version 2"):
-        bob.inbound.decrypt(b"\x02" + alice.send("x")[1:])
+    with pytest.raises(MalformedData, match="version 1, but only version 2"):
+        bob.inbound.decrypt(b"\x01" + alice.send("x")[1:])
+
+
+def test_envelope_carries_signed_time_counter_and_roster_head():
+    """v2: the sender's clock and counter are inside the ciphertext, the roster head is signed."""
+    from peertui.core.crypto import RosterHead, envelope_id
+
+    _, (alice, bob) = make_group(2)
+    head = RosterHead(7, b"\x42" * 32)
+    envelope = alice.outbound.encrypt(alice.identity, b"hi", head=head, sent_ms=1234)
+    second = alice.outbound.encrypt(alice.identity, b"again", head=head, sent_ms=1300)
+    read = bob.inbound.decrypt(envelope)
+    assert (read.plaintext, read.sent_ms, read.counter, read.head) == (b"hi", 1234, 0, head)
+    assert read.session_roster == HEAD and read.envelope_id == envelope_id(envelope)
+    assert bob.inbound.decrypt(second).counter == 1
+    # The relay cannot change the head a sender signed (index or hash).
+    for offset in (58, 62):
+        with pytest.raises(InvalidSignature):
+            bob.inbound.decrypt(_splice(second, offset, b"\x00\x00\x00\x01"))
+    # The counter continues into the next session, so a drop across a rotation shows too.
+    alice.outbound = OutboundSession.create(
+        alice.identity, alice.group_id, 1, roster=head, counter=alice.outbound.counter
+    )
+    alice.share_with([bob])
+    assert bob.inbound.decrypt(alice.send("new session")).counter == 2

@@ -15,19 +15,23 @@ from peertui.core.crypto import (
     InboundSessions,
     Invite,
     OutboundSession,
+    PrekeyBundle,
+    PrekeySecrets,
+    RosterHead,
     _random,
+    envelope_id,
     open_sealed,
     open_share,
     seal,
     seal_share,
 )
 from peertui.core.crypto.sessions import message_key, next_chain_key
-from peertui.core.encoding import b64e, canonical_json
+from peertui.core.encoding import b64d, b64e, canonical_json
 from peertui.core.ids import group_id_for, invite_secret_hash, member_id_for
 from peertui.core.roster import event_hash, genesis
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
-RANDOM_SEED = b"peertui-test-vectors-v1"
+RANDOM_SEED = b"peertui-test-vectors-v2"
 TS = 1_700_000_000_000
 
 
@@ -35,14 +39,17 @@ def compute_vectors() -> dict[str, str]:
     alice = Identity.from_seed(bytes(range(32)))
     bob = Identity.from_seed(bytes(range(32, 64)))
     group_id = group_id_for(alice.public_key)
+    first = genesis(alice.signing_key, ts=TS)
+    head = RosterHead(0, b64d(event_hash(first)))
     v: dict[str, str] = {
         "alice.seed": alice.seed.hex(),
         "alice.public_key": alice.public_key.hex(),
-        "alice.box_public_key": alice.box_public_key.hex(),
         "alice.member_id": member_id_for(alice.public_key),
         "bob.seed": bob.seed.hex(),
         "bob.public_key": bob.public_key.hex(),
         "group_id": group_id,
+        "roster.genesis": canonical_json(first).decode(),
+        "roster.genesis_hash": event_hash(first),
     }
     with _random.deterministic(RANDOM_SEED):
         invite = Invite.create("https://relay.example:8765", alice.public_key)
@@ -51,11 +58,15 @@ def compute_vectors() -> dict[str, str]:
         v["invite.join_key"] = invite.join_key.hex()
         v["invite.secret_hash"] = invite_secret_hash(invite.secret)
         v["invite.token"] = invite.token()
-        context = b"join|" + group_id.encode()
-        v["sealed.context"] = context.decode()
+        bob_prekeys = PrekeySecrets.create(bob, group_id, now_ms=TS)
+        v["bob.prekey_secret"] = bob_prekeys.secret_for(1).hex()
+        v["bob.prekey"] = bob_prekeys.bundle(bob).to_bytes().hex()
+        bob_prekey = PrekeyBundle.from_bytes(bytes.fromhex(v["bob.prekey"]), group_id)
+        context = b"peertui-direct-v2|" + b64d(group_id)
+        v["sealed.context"] = context.hex()
         v["sealed.payload"] = "hello bob"
-        v["sealed"] = seal(alice, bob.public_key, b"hello bob", context=context).hex()
-        session = OutboundSession.create(alice, group_id, epoch=0, now_ms=TS)
+        v["sealed"] = seal(alice, bob_prekey, b"hello bob", context=context).hex()
+        session = OutboundSession.create(alice, group_id, epoch=0, roster=head, now_ms=TS)
         chain_key = session.share(alice).chain_key
         v["session.id"] = session.session_id.hex()
         v["session.chain_key_0"] = chain_key.hex()
@@ -63,11 +74,15 @@ def compute_vectors() -> dict[str, str]:
         v["session.chain_key_1"] = next_chain_key(chain_key).hex()
         v["session.verify_key"] = session.share(alice).verify_key.hex()
         v["session.stored"] = session.to_bytes().hex()
-        v["share.sealed_for_bob"] = seal_share(alice, session, bob.public_key).hex()
-        v["envelope.0.plaintext"] = "hello group"
-        v["envelope.0"] = session.encrypt(alice, b"hello group").hex()
-        v["envelope.1.plaintext"] = "second"
-        v["envelope.1"] = session.encrypt(alice, b"second").hex()
+        v["share.sealed_for_bob"] = seal_share(alice, session, bob_prekey).hex()
+        v["envelope.0.payload"] = "hello group"
+        v["envelope.0.sent_ms"] = str(TS + 1)
+        envelope = session.encrypt(alice, b"hello group", sent_ms=TS + 1)
+        v["envelope.0"] = envelope.hex()
+        v["envelope.0.id"] = b64e(envelope_id(envelope))
+        v["envelope.1.payload"] = "second"
+        v["envelope.1.sent_ms"] = str(TS + 2)
+        v["envelope.1"] = session.encrypt(alice, b"second", sent_ms=TS + 2).hex()
         reply = joinbox.KeyPair.generate()
         v["join.reply_secret"] = reply.secret.hex()
         v["join.reply_key"] = reply.public.hex()
@@ -84,9 +99,6 @@ def compute_vectors() -> dict[str, str]:
         denial = payloads.encode("deny", reason="the group is full")
         v["join.reply.payload"] = denial.decode()
         v["join.reply"] = joinbox.seal_reply(reply.public, group_id, denial).hex()
-    first = genesis(alice.signing_key, ts=TS)
-    v["roster.genesis"] = canonical_json(first).decode()
-    v["roster.genesis_hash"] = event_hash(first)
     signed = auth.signing_bytes(
         "POST", f"/v1/groups/{group_id}/messages", TS, "AAAAAAAAAAAAAAAAAAAAAA", b"{}"
     )
@@ -112,20 +124,25 @@ def test_published_vectors_decrypt_for_the_recipient():
     v = published_vectors()
     bob = Identity.from_seed(bytes.fromhex(v["bob.seed"]))
     alice_pk = bytes.fromhex(v["alice.public_key"])
+    # Bob's prekey secret as published (his device's state), not derived from his seed.
+    prekeys = PrekeySecrets.create(bob, v["group_id"])
+    prekeys._secrets[0].secret = bytes.fromhex(v["bob.prekey_secret"])
     sender, payload = open_sealed(
-        bob, bytes.fromhex(v["sealed"]), context=v["sealed.context"].encode()
+        bob, prekeys, bytes.fromhex(v["sealed"]), context=bytes.fromhex(v["sealed.context"])
     )
     assert (sender, payload.decode()) == (alice_pk, v["sealed.payload"])
-    share = open_share(bob, bytes.fromhex(v["share.sealed_for_bob"]), v["group_id"])
+    share = open_share(bob, prekeys, bytes.fromhex(v["share.sealed_for_bob"]), v["group_id"])
     assert share.chain_key.hex() == v["session.chain_key_0"]
     inbound = InboundSessions(v["group_id"])
     inbound.add_share(share)
     for n in ("1", "0"):
         result = inbound.decrypt(bytes.fromhex(v[f"envelope.{n}"]))
-        assert (result.sender_key, result.plaintext.decode()) == (
+        assert (result.sender_key, result.plaintext.decode(), str(result.sent_ms)) == (
             alice_pk,
-            v[f"envelope.{n}.plaintext"],
+            v[f"envelope.{n}.payload"],
+            v[f"envelope.{n}.sent_ms"],
         )
+        assert b64e(result.head.hash) == v["roster.genesis_hash"]
     invite = Invite.parse(v["invite.token"])
     assert invite.secret.hex() == v["invite.secret"]
     assert invite.join_key.hex() == v["invite.join_key"]

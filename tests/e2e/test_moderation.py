@@ -59,7 +59,7 @@ async def test_ban_refuses_posts_and_stream_and_banned_state_reads_nothing_after
     banned = session(briar, gid)
     async with RelayClient(relay.url, banned.identity.signing_key) as raw:
         with pytest.raises(RelayRefused) as refused:
-            await raw.post_message(gid, b"\x01" * 64)
+            await raw.post_message(gid, b"\x02" * 64)
         assert refused.value.status == 403
         with pytest.raises(RelayRefused):
             await raw.log(gid, 0)
@@ -88,7 +88,7 @@ async def test_mute_is_refused_until_it_ends_then_accepted(circle, relay):
         await alder.engine.send(gid, "can I speak?")
     async with RelayClient(relay.url, session(alder, gid).identity.signing_key) as raw:
         with pytest.raises(RelayRefused) as refused:
-            await raw.post_message(gid, b"\x01" * 64)
+            await raw.post_message(gid, b"\x02" * 64)
     assert refused.value.code == "muted"
     await asyncio.sleep(max(0, until / 1000 - time.time()) + 0.3)
     await alder.engine.send(gid, "thanks for waiting")
@@ -169,7 +169,7 @@ async def test_slow_mode_is_enforced_by_the_relay_with_a_clear_notice_and_nothin
     # The relay itself refuses a second post inside the window, with its own clear words.
     async with RelayClient(relay.url, session(alder, gid).identity.signing_key) as raw:
         with pytest.raises(RelayRefused) as refused:
-            await raw.post_message(gid, b"\x01" * 64)
+            await raw.post_message(gid, b"\x02" * 64)
     assert refused.value.code == "slow_mode" and refused.value.status == 429
     # Nothing is lost: the waiting message goes out when the relay allows it.
     await briar.wait_for_texts(gid, ["first thought", "second thought right away"], timeout=15)

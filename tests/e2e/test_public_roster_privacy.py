@@ -8,8 +8,9 @@ import hashlib
 from tests.e2e.harness import Person
 
 from peertui.core import payloads
-from peertui.core.crypto import Identity, seal
+from peertui.core.crypto import Identity, PrekeySecrets, seal
 from peertui.core.encoding import b64d
+from peertui.core.ids import group_id_for
 from peertui.core.moderation import DEFAULT_GUIDELINES, guidelines_commitment
 from peertui.core.relay_client import RelayClient
 
@@ -69,8 +70,10 @@ def _welcome(members: int) -> bytes:
 
 def test_welcome_sizes_do_not_step_with_the_member_count():
     alice, bob = Identity.generate(), Identity.generate()
+    group_id = group_id_for(alice.public_key)
+    bob_prekey = PrekeySecrets.create(bob, group_id).bundle(bob)
     sizes = {
-        members: len(seal(alice, bob.public_key, _welcome(members), context=b"direct|g"))
+        members: len(seal(alice, bob_prekey, _welcome(members), context=b"direct|g"))
         for members in range(1, 61)
     }
     # A 256-byte bucket per step would give one size for every member or two; here a size

@@ -11,6 +11,8 @@ import pytest
 from nacl.signing import SigningKey
 
 from peertui.core.auth import sign_request
+from peertui.core.crypto import envelope_id
+from peertui.core.encoding import b64e
 from peertui.core.ids import invite_secret_hash
 from peertui.core.relay_client import RateLimited, RelayClient, RelayRefused
 
@@ -182,7 +184,8 @@ async def test_deleted_message_is_no_longer_served(relay):
     member = await kit.add_member()
     doomed = await member.client.post_message(kit.group_id, b"doomed")
     kept = await member.client.post_message(kit.group_id, b"kept")
-    await kit.roster(None, "delete", value=doomed)
+    # v2: the delete names the message by its envelope id, never by the relay's number.
+    await kit.roster(None, "delete", value=b64e(envelope_id(b"doomed")))
     log, _ = await member.client.log(kit.group_id, 0)
     messages = [e.seq for e in log if e.kind == "message"]
     assert messages == [kept]

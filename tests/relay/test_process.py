@@ -36,7 +36,10 @@ def test_port_zero_prints_real_port_and_store_then_stops_cleanly_on_sigterm(tmp_
         assert match, line
         port = int(match.group(1))
         assert port > 0 and match.group(2) == str(data_dir.resolve())
-        assert httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=5).json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=5).json() == {
+            "status": "ok",
+            "protocol": 2,
+        }
     finally:
         process.terminate()
         process.wait(timeout=10)

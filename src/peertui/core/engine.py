@@ -26,7 +26,7 @@ from peertui.config import (
     save_settings,
 )
 from peertui.core import joinbox, payloads
-from peertui.core.crypto import Identity, InvalidInvite, Invite
+from peertui.core.crypto import Identity, InvalidInvite, Invite, PrekeySecrets
 from peertui.core.encoding import b64d, b64e
 from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError, RelayProblem
 from peertui.core.events import Event, Notice
@@ -51,6 +51,7 @@ from peertui.core.moderation import (
     parse_minutes,
     resolve_member,
 )
+from peertui.core.protocol import PROTOCOL_VERSION
 from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
 from peertui.core.roster import MEMBER, MODERATOR, genesis
 from peertui.core.store import Message, Store, StoreError, wipe
@@ -81,6 +82,15 @@ class Engine:
         """Unlock the store and reconnect every group; safe to call with no network at all."""
         settings, problems = load_settings(paths)
         store = Store.open(paths, passphrase)
+        old = [s for s in store.list_groups() if s.get("protocol") != PROTOCOL_VERSION]
+        if old:
+            store.close()
+            raise StoreError(
+                f"This peertui home ({paths.data_dir}) holds groups made by an earlier test "
+                f"version (protocol {old[0].get('protocol', 1)}) that cannot talk to this one. "
+                "Move the folder aside and start again; nothing was released, so there is "
+                "nothing to convert."
+            )
         problems = problems + store.notices + _private_settings(paths, settings, store)
         engine = cls(paths, settings, store, problems)
         if settings.history_retention_days > 0:
@@ -205,12 +215,17 @@ class Engine:
         first = genesis(identity.signing_key)
         async with RelayClient(url, identity.signing_key) as client:
             try:
+                await client.check_protocol()
                 await client.create_group(first)
             except RelayError as exc:
                 raise RelayProblem(f"Could not create the group on {url}: {exc}") from None
         state["roster"] = [first]
         session = self._new_session(state)
         session.save()
+        try:
+            await session.publish_prekey()
+        except RelayError as exc:
+            raise RelayProblem(f"Could not publish this group's key on {url}: {exc}") from None
         self._groups[gid] = session
         await session.moderate("guidelines", value=guidelines_commitment(text, guidelines_key))
         session.start()
@@ -287,8 +302,12 @@ class Engine:
         async with RelayClient(
             parsed.relay_url, identity.signing_key, proxy=self.settings.proxy or None
         ) as client:
+            prekeys = PrekeySecrets.create(identity, parsed.group_id)
             try:
+                await client.check_protocol()
                 await client.request_join(parsed.group_id, parsed.secret, sealed)
+                # Sealed welcomes and shares need somewhere to go before I am admitted.
+                await client.put_prekey(parsed.group_id, prekeys.bundle(identity).to_bytes())
             except RelayError as exc:
                 raise RelayProblem(f"The join request was not accepted: {exc}") from None
         state = GroupSession.new_state(
@@ -306,6 +325,7 @@ class Engine:
             joining_reply=b64e(reply.secret),
             guidelines_accepted=guidelines_hash(accepted_guidelines.strip() + "\n"),
         )
+        self.store.put(f"prekeys:{parsed.group_id}", b64e(prekeys.to_bytes()))
         session = self._new_session(state)
         session.save()
         self._groups[parsed.group_id] = session
@@ -507,7 +527,11 @@ class Engine:
             raise InvalidInput(
                 "That message has not reached the relay yet, so there is nothing to remove there."
             )
-        await self._act(group_id, "delete", reason=reason, value=message.seq)
+        envelope = message.extra.get("env", "")
+        if not envelope:
+            raise InvalidInput("That message cannot be removed: it came from an older version.")
+        # Named by its envelope id end to end: a relay that renumbers messages cannot redirect it.
+        await self._act(group_id, "delete", reason=reason, value=envelope)
 
     async def set_slowmode(self, group_id: str, seconds: int) -> None:
         await self._act(group_id, "slowmode", value=int(seconds))

@@ -104,3 +104,21 @@ class Notice(Event):
 @dataclass(frozen=True)
 class ErrorOccurred(Event):
     text: str
+
+
+@dataclass(frozen=True)
+class RosterWarning(Event):
+    """The relay (or a moderator) showed this device a roster that disagrees with what it or
+    another member holds: a fork, a split view, or changes being withheld. Show it plainly."""
+
+    kind: str  # fork | split | withheld | key
+    text: str
+
+
+@dataclass(frozen=True)
+class MessagesMissing(Event):
+    """A sender's message counter skipped: `count` of its messages never arrived here."""
+
+    sender_nick: str
+    count: int
+    text: str

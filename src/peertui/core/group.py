@@ -18,13 +18,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from peertui.core import joinbox, payloads
+from peertui.core import joinbox, payloads, receive_rules
 from peertui.core.crypto import (
     CryptoError,
+    Decrypted,
+    DecryptionFailed,
     Identity,
     InboundSessions,
     OutboundSession,
+    PrekeyBundle,
+    PrekeySecrets,
     UnknownSession,
+    envelope_id,
     open_sealed,
     open_share,
     seal,
@@ -45,9 +50,11 @@ from peertui.core.events import (
     MessageQueued,
     MessageReceived,
     MessageRemoved,
+    MessagesMissing,
     ModAction,
     Notice,
     ReportReceived,
+    RosterWarning,
     Warned,
 )
 from peertui.core.ids import member_id_for
@@ -68,6 +75,7 @@ from peertui.core.models import (
     Report,
 )
 from peertui.core.moderation import guidelines_commitment, guidelines_hash, resolve_member
+from peertui.core.protocol import DIRECT_CONTEXT, PROTOCOL_VERSION
 from peertui.core.relay_client import (
     Gap,
     RateLimited,
@@ -90,6 +98,7 @@ GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "int
 _REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
+MEMBERSHIP_CHANGES = ("admit", "remove", "ban", "leave")
 
 
 def now_ms() -> int:
@@ -97,7 +106,11 @@ def now_ms() -> int:
 
 
 def _direct_context(group_id: str) -> bytes:
-    return b"direct|" + group_id.encode()
+    return DIRECT_CONTEXT + b64d(group_id)
+
+
+class RosterBehind(RelayUnavailable):
+    """Another member has applied roster events the relay does not show this device."""
 
 
 class GroupSession:
@@ -129,6 +142,14 @@ class GroupSession:
         self.inbound = (
             InboundSessions.from_bytes(b64d(raw_in)) if raw_in else InboundSessions(self.group_id)
         )
+        raw_prekeys = store.get(f"prekeys:{self.group_id}")
+        if raw_prekeys:
+            self.prekeys = PrekeySecrets.from_bytes(b64d(raw_prekeys))
+        else:
+            self.prekeys = PrekeySecrets.create(self.identity, self.group_id)
+            self.state["prekey_unpublished"] = True
+            self._save_prekeys()
+        self.counters: dict[str, int] = store.get(f"counters:{self.group_id}", {})
         self.cursor: int = store.get(f"cursor:{self.group_id}", 0)
         self.unread: int = store.get(f"unread:{self.group_id}", 0)
         self.client = RelayClient(
@@ -141,6 +162,7 @@ class GroupSession:
         self._pending: dict[bytes, list[RelayEvent]] = {}
         self._rekey_asked: dict[bytes, int] = {}
         self._share_lock = asyncio.Lock()
+        self.last_envelope_id = ""  # of my latest post: deletes name messages by it
 
     # ----- persistence -------------------------------------------------------------------
     @classmethod
@@ -158,6 +180,7 @@ class GroupSession:
         intro: str = "",
     ) -> dict[str, Any]:
         return {
+            "protocol": PROTOCOL_VERSION,
             "group_id": group_id,
             "name": name,
             "relay_url": relay_url,
@@ -189,6 +212,74 @@ class GroupSession:
         if self.outbound is not None:
             self.store.put(f"outbound:{self.group_id}", b64e(self.outbound.to_bytes()))
         self.store.put(f"inbound:{self.group_id}", b64e(self.inbound.to_bytes()))
+
+    def _save_prekeys(self) -> None:
+        self.store.put(f"prekeys:{self.group_id}", b64e(self.prekeys.to_bytes()))
+
+    # ----- prekeys (docs/PROTOCOL.md §4) -------------------------------------------------
+    def prekey_bundle(self) -> bytes:
+        return self.prekeys.bundle(self.identity).to_bytes()
+
+    async def publish_prekey(self) -> None:
+        """Publish my current prekey; if the relay is unreachable, try again later."""
+        self.state["prekey_unpublished"] = True
+        try:
+            await self.client.put_prekey(self.group_id, self.prekey_bundle())
+        except RelayRefused as exc:
+            if exc.status != 409:  # 409: already held (published before a restart)
+                raise
+        self.state["prekey_unpublished"] = False
+        self.save()
+
+    async def _rotate_prekey(self) -> None:
+        """A new prekey; the one before stays for shares already travelling, older ones go."""
+        self.prekeys.rotate()
+        self._save_prekeys()
+        with contextlib.suppress(RelayUnavailable):
+            await self.publish_prekey()
+
+    async def _maintain_prekey(self) -> None:
+        if self.prekeys.needs_rotation():
+            await self._rotate_prekey()
+        elif self.state.get("prekey_unpublished"):
+            with contextlib.suppress(RelayUnavailable):
+                await self.publish_prekey()
+
+    def _remember_prekey(self, raw: bytes) -> PrekeyBundle | None:
+        """Keep a member's newest verified prekey; warn if one claims to be mine but is not."""
+        try:
+            bundle = PrekeyBundle.from_bytes(raw, self.group_id)
+        except CryptoError:
+            return None
+        if bundle.owner == self.me:
+            if bundle.to_bytes() != self.prekey_bundle() and (
+                bundle.prekey_id >= self.prekeys.current_id
+            ):
+                self._emit(
+                    RosterWarning(
+                        self.group_id,
+                        "key",
+                        "Someone published a key in your name in this group: your group key "
+                        "may have been copied. Ask a moderator to remove this membership and "
+                        "join again with a new invite.",
+                    )
+                )
+            return None
+        cache = self.state.setdefault("prekeys", {})
+        held = cache.get(b64e(bundle.owner))
+        if held is not None and PrekeyBundle.from_bytes(b64d(held)).prekey_id >= bundle.prekey_id:
+            return None
+        cache[b64e(bundle.owner)] = b64e(raw)
+        return bundle
+
+    async def _prekey_of(self, key: bytes) -> PrekeyBundle | None:
+        held = self.state.get("prekeys", {}).get(b64e(key))
+        if held is None:
+            for raw in await self.client.get_prekeys(self.group_id):
+                self._remember_prekey(raw)
+            self.save()
+            held = self.state.get("prekeys", {}).get(b64e(key))
+        return PrekeyBundle.from_bytes(b64d(held)) if held else None
 
     def _proxy_url(self, proxy: str) -> str | None:
         """Give each group its own SOCKS username so Tor isolates it on its own circuit."""
@@ -491,14 +582,46 @@ class GroupSession:
         async with self._roster_lock:
             assert self.roster is not None
             if event["index"] < self.roster.next_index:
-                return  # already applied: our own action, or replayed at activation
+                # Already applied: our own action, a replay at activation — or a fork.
+                self._check_fork(event)
+                return
             if event["index"] > self.roster.next_index:
-                for missing in (await self.client.get_roster(self.group_id))[
-                    self.roster.next_index :
-                ]:
-                    await self._apply_roster(missing)
+                await self._catch_up_roster(locked=True)
                 return
             await self._apply_roster(event)
+        self.kick_outbox()
+
+    def _check_fork(self, event: dict[str, Any]) -> bool:
+        if not receive_rules.is_fork(self.state["roster"], event):
+            return False
+        self._emit(
+            RosterWarning(
+                self.group_id,
+                "fork",
+                f"Warning: this group's roster has two different versions of entry "
+                f"{event['index']}. A moderator signed conflicting changes, or the relay is "
+                "showing members different rosters. Compare with other members before trusting "
+                "who is in the group.",
+            )
+        )
+        return True
+
+    async def _catch_up_roster(self, locked: bool = False) -> None:
+        """Fetch the roster, compare what I hold (forks), apply what is new."""
+        if not locked:
+            async with self._roster_lock:
+                await self._catch_up_roster(locked=True)
+            return
+        assert self.roster is not None
+        events = await self.client.get_roster(self.group_id)
+        held = len(self.state["roster"])
+        for event in events[:held]:
+            if self._check_fork(event):
+                return  # never build on a branch that disagrees with mine
+        for event in events[held:]:
+            await self._apply_roster(event)
+        if events[held:] and self.state.get("seen_head", 0) <= self.roster.next_index - 1:
+            self.kick_outbox()  # messages held while the relay withheld the roster go out now
 
     async def _apply_roster(self, event: dict[str, Any]) -> None:
         """Verify and apply one roster event, then do what it means for this member."""
@@ -520,6 +643,11 @@ class GroupSession:
         self.save()
         if kind != "leave":
             self._emit(ModAction(self.group_id, self._entry(event, signer_role)))
+        if kind in MEMBERSHIP_CHANGES and target != self.me and self.status == ACTIVE:
+            # Post-compromise security: every membership change rotates my prekey and, at my
+            # next message, my session (docs/PROTOCOL.md §9.4).
+            await self._rotate_prekey()
+            self._rotate()
         if kind == "admit" and target != self.me and self.status == ACTIVE:
             await self._share_with([target])
         elif kind in ("remove", "ban", "leave") and target in before:
@@ -540,9 +668,11 @@ class GroupSession:
                 )
             )
             self.inbound.forget_sender(target)
-            self._rotate()
+            self._save_sessions()
+            self._pending.pop(target, None)
+            self.state.get("prekeys", {}).pop(event["target"], None)
         elif kind == "delete":
-            message = self.store.message_by_seq(self.group_id, int(event["value"]))
+            message = self.store.message_by_envelope(self.group_id, str(event["value"]))
             reason = self.state["modnotes"].get(str(event["index"]), "")
             if message is not None and self.store.mark_removed(
                 self.group_id, message.msg_id, reason
@@ -581,6 +711,8 @@ class GroupSession:
     def _rotate(self) -> None:
         """Start a new sending session next time, shared only with who is still here."""
         self.state["epoch"] += 1
+        if self.outbound is not None:
+            self.state["counter"] = self.outbound.counter  # my message numbers continue
         self.outbound = None
         self.store.delete(f"outbound:{self.group_id}")
         self.save()
@@ -599,7 +731,8 @@ class GroupSession:
                 return  # sent before we were admitted: by design we cannot read it
             if not isinstance(exc, UnknownSession):
                 raise
-            if self.status == ACTIVE:
+            assert self.roster is not None
+            if self.status == ACTIVE and self.roster.is_member(item.sender):
                 queue = self._pending.setdefault(item.sender, [])
                 if len(queue) < MAX_PENDING_PER_SENDER:
                     queue.append(item)
@@ -608,13 +741,71 @@ class GroupSession:
         self._save_sessions()
         if decrypted.sender_key != item.sender:
             raise CryptoError("a message's signed sender differs from the relay's label")
+        if not await self._accept(decrypted):
+            return
         body = payloads.parse(decrypted.plaintext, GROUP_MESSAGE_TYPES)
-        await self._on_group_payload(item, decrypted.sender_key, body)
+        await self._on_group_payload(item, decrypted, body)
+
+    async def _accept(self, decrypted: Decrypted) -> bool:
+        """Apply docs/PROTOCOL.md §9 to an authenticated message; False drops it."""
+        assert self.roster is not None
+        head = receive_rules.compare_head(self.state["roster"], decrypted.head)
+        if head.ahead:
+            self.state["seen_head"] = max(self.state.get("seen_head", 0), decrypted.head.index)
+            with contextlib.suppress(RelayError):
+                await self._catch_up_roster()
+            if receive_rules.compare_head(self.state["roster"], decrypted.head).ahead:
+                self._emit(
+                    RosterWarning(
+                        self.group_id,
+                        "withheld",
+                        f"{self.nick_of(decrypted.sender_key)} has seen roster changes that the "
+                        "relay does not show you; the relay may be hiding a removal. Your "
+                        "messages wait until this device sees them too.",
+                    )
+                )
+        elif head.split:
+            self._emit(
+                RosterWarning(
+                    self.group_id,
+                    "split",
+                    f"Warning: {self.nick_of(decrypted.sender_key)} and you are being shown "
+                    f"different versions of this group's roster (entry {decrypted.head.index}). "
+                    "Compare with other members before trusting who is in the group.",
+                )
+            )
+        why = receive_rules.refusal(self.roster, self.state["roster"], decrypted)
+        if why is not None:
+            self._emit(
+                Notice(
+                    self.group_id,
+                    f"A message from {self.nick_of(decrypted.sender_key)} was not shown: {why}.",
+                )
+            )
+            return False
+        sender = b64e(decrypted.sender_key)
+        missing = receive_rules.missing_before(self.counters, sender, decrypted.counter)
+        self.store.put(f"counters:{self.group_id}", self.counters)
+        if missing:
+            nick = self.nick_of(decrypted.sender_key)
+            plural = "message" if missing == 1 else "messages"
+            verb = "is" if missing == 1 else "are"
+            self._emit(
+                MessagesMissing(
+                    self.group_id,
+                    nick,
+                    missing,
+                    f"{missing} {plural} from {nick} {verb} missing: the relay did not deliver "
+                    f"{'it' if missing == 1 else 'them'}.",
+                )
+            )
+        return True
 
     async def _on_group_payload(
-        self, item: RelayEvent, sender: bytes, body: dict[str, Any]
+        self, item: RelayEvent, decrypted: Decrypted, body: dict[str, Any]
     ) -> None:
         assert self.roster is not None
+        sender = decrypted.sender_key
         key = b64e(sender)
         kind = body["t"]
         if kind == "msg":
@@ -627,10 +818,11 @@ class GroupSession:
                 sender=member_id_for(sender),
                 nick=nick,
                 text=payloads.safe_line(body["text"]),
-                ts=item.ts,
+                # The sender's signed clock orders the display, not the relay's numbering.
+                ts=receive_rules.display_time(decrypted.sent_ms, now_ms()),
                 kind="text",
                 cw=payloads.safe_line(body["cw"], 100),
-                extra={"key": key},
+                extra={"key": key, "env": b64e(decrypted.envelope_id)},
             )
             fold = fold_reason(message.text, self.language)
             if fold:
@@ -706,18 +898,45 @@ class GroupSession:
         if changed:
             self.save()
 
+    async def _on_prekey(self, item: RelayEvent) -> None:
+        raw = item.body["prekey"]
+        if self._remember_prekey(raw if isinstance(raw, bytes) else b64d(raw)) is not None:
+            self.save()
+
     async def _on_direct(self, item: RelayEvent) -> None:
+        """Open one direct delivery, then have the relay delete it (read or unreadable)."""
+        try:
+            await self._open_direct(item)
+        except DecryptionFailed:
+            # Sealed to a prekey I deleted (forward secrecy): ask the sender for a fresh share.
+            assert self.roster is not None
+            if self.roster.is_member(item.sender):
+                await self._ask_for_share(item.sender)
+        finally:
+            with contextlib.suppress(RelayError):
+                await self.client.ack_directs(self.group_id, [item.seq])
+        if self.prekeys.needs_rotation():
+            await self._rotate_prekey()
+
+    async def _open_direct(self, item: RelayEvent) -> None:
         payload = item.body["payload"]
         sender, inner = open_sealed(
             self.identity,
+            self.prekeys,
             payload if isinstance(payload, bytes) else b64d(payload),
             context=_direct_context(self.group_id),
         )
+        self._save_prekeys()  # the use count decides the next rotation
         body = payloads.parse(inner, DIRECT_TYPES)
-        assert self.roster is not None or body["t"] == "share"
+        assert self.roster is not None
         kind = body["t"]
         if kind == "share":
-            share = open_share(self.identity, b64d(body["blob"]), self.group_id)
+            if not self.roster.is_member(sender):
+                self._emit(
+                    Notice(self.group_id, "Ignored a session key from someone not in the group.")
+                )
+                return
+            share = open_share(self.identity, self.prekeys, b64d(body["blob"]), self.group_id)
             self.inbound.add_share(share)
             self._save_sessions()
             for queued in self._pending.pop(sender, []):
@@ -858,15 +1077,35 @@ class GroupSession:
         assert self.roster is not None
         return [k for k in self.roster.roles if k != self.me]
 
+    def _sealed_to_stale_prekeys(self) -> bool:
+        """A member published a newer prekey than the one my session was shared under."""
+        shared = self.state.get("shared_prekeys", {})
+        cache = self.state.get("prekeys", {})
+        return any(
+            PrekeyBundle.from_bytes(b64d(cache[key])).prekey_id > prekey_id
+            for key, prekey_id in shared.items()
+            if key in cache
+        )
+
     async def _ensure_outbound(self) -> OutboundSession:
+        """My current session, replaced at every rotation point (docs/PROTOCOL.md §9.4)."""
+        await self._maintain_prekey()
         if (
             self.outbound is None
             or self.outbound.needs_rotation()
             or self.outbound.epoch != self.state["epoch"]
+            or self._sealed_to_stale_prekeys()
         ):
+            assert self.roster is not None
+            counter = self.outbound.counter if self.outbound else self.state.get("counter", 0)
             self.outbound = OutboundSession.create(
-                self.identity, self.group_id, self.state["epoch"]
+                self.identity,
+                self.group_id,
+                self.state["epoch"],
+                roster=receive_rules.head_of(self.roster),
+                counter=counter,
             )
+            self.state["shared_prekeys"] = {}
             self._save_sessions()
             await self._share_with(self._others())
         return self.outbound
@@ -888,13 +1127,22 @@ class GroupSession:
         # One payer at a time: a send and a reconnect may both get here.
         async with self._share_lock:
             owed = self.state.get("owed_shares", [])
+            waiting: list[str] = []  # members who have not published a prekey yet
             while owed and self.outbound is not None:
                 key = b64d(owed[0])
                 if self.roster is not None and self.roster.is_member(key):
-                    blob = seal_share(self.identity, self.outbound, key)
-                    await self._send_direct(key, payloads.encode("share", blob=b64e(blob)))
+                    prekey = await self._prekey_of(key)
+                    if prekey is None:
+                        waiting.append(owed[0])
+                    else:
+                        blob = seal_share(self.identity, self.outbound, prekey)
+                        await self._send_direct(
+                            key, payloads.encode("share", blob=b64e(blob)), prekey
+                        )
+                        self.state.setdefault("shared_prekeys", {})[owed[0]] = prekey.prekey_id
                 owed.pop(0)
                 self.save()
+            owed.extend(waiting)
 
     async def send_direct_payload(self, key: bytes, inner: bytes) -> None:
         try:
@@ -902,16 +1150,48 @@ class GroupSession:
         except RelayError as exc:
             raise RelayProblem(str(exc)) from None
 
-    async def _send_direct(self, key: bytes, inner: bytes) -> None:
-        sealed = seal(self.identity, key, inner, context=_direct_context(self.group_id))
+    async def _send_direct(
+        self, key: bytes, inner: bytes, prekey: PrekeyBundle | None = None
+    ) -> None:
+        prekey = prekey or await self._prekey_of(key)
+        if prekey is None:
+            raise RelayRefused(
+                f"{self.nick_of(key)} has not published a key yet; try again in a moment.",
+                code="no_prekey",
+            )
+        sealed = seal(self.identity, prekey, inner, context=_direct_context(self.group_id))
         await self.client.send_direct(self.group_id, key, sealed)
 
     async def _post_group_payload(self, plaintext: bytes) -> int:
         async with self._send_lock:
+            await self._check_roster_current()
             outbound = await self._ensure_outbound()
-            envelope = outbound.encrypt(self.identity, plaintext)
+            assert self.roster is not None
+            envelope = outbound.encrypt(
+                self.identity, plaintext, head=receive_rules.head_of(self.roster), sent_ms=now_ms()
+            )
             self._save_sessions()  # the index is spent before the post: never reuse a message key
-            return await self.client.post_message(self.group_id, envelope)
+            self.last_envelope_id = b64e(envelope_id(envelope))
+            try:
+                return await self.client.post_message(self.group_id, envelope)
+            except RelayRefused:
+                # Certainly not stored: give the counter back so receivers see no false gap
+                # (the chain index stays spent; skipped indices are harmless).
+                outbound.counter -= 1
+                self._save_sessions()
+                raise
+
+    async def _check_roster_current(self) -> None:
+        """Send nothing while another member has shown a roster head this device lacks."""
+        assert self.roster is not None
+        seen = self.state.get("seen_head", 0)
+        if seen > self.roster.next_index - 1:
+            await self._catch_up_roster()
+        if seen > self.roster.next_index - 1:
+            raise RosterBehind(
+                "Other members have seen roster changes that the relay does not show this "
+                "device; your message waits until it does."
+            )
 
     def check_can_post(self) -> None:
         if self.status == PENDING:
@@ -974,6 +1254,8 @@ class GroupSession:
             )
             try:
                 seq = await self._post_group_payload(body)
+            except RosterBehind:
+                break  # stays queued; RosterWarning said why, and the catch-up resends it
             except RelayUnavailable as exc:
                 self._set_connection(OFFLINE, str(exc))
                 break
@@ -1013,7 +1295,7 @@ class GroupSession:
                 ts=now_ms(),  # when the relay took it: history then follows the relay's order
                 kind="text",
                 cw=item["cw"],
-                extra={"key": b64e(self.me)},
+                extra={"key": b64e(self.me), "env": self.last_envelope_id},
             )
             if self.store.add_message(message):
                 delivered[item_id] = message

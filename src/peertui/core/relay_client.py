@@ -20,6 +20,7 @@ from nacl.signing import SigningKey
 
 from peertui.core.auth import sign_request
 from peertui.core.encoding import EncodingError, b64d, b64e
+from peertui.core.protocol import PROTOCOL_VERSION
 
 
 class RelayError(Exception):
@@ -163,6 +164,38 @@ class RelayClient:
 
     async def health(self) -> dict:
         return await self._request("GET", "/v1/health", unsigned=True)
+
+    async def check_protocol(self) -> None:
+        """Refuse a relay that does not speak this client's protocol, saying what to do."""
+        spoken = (await self.health()).get("protocol", 1)
+        if spoken != PROTOCOL_VERSION:
+            raise RelayRefused(
+                f"This relay runs an older peertui relay (protocol {spoken}) that cannot carry "
+                f"protocol {PROTOCOL_VERSION}; ask its operator to update it, or use another "
+                "relay.",
+                code="protocol_version",
+            )
+
+    async def put_prekey(self, group_id: str, prekey: bytes) -> int:
+        answer = await self._request(
+            "PUT", f"/v1/groups/{group_id}/prekey", {"prekey": b64e(prekey)}
+        )
+        return answer["seq"]
+
+    async def get_prekeys(self, group_id: str) -> list[bytes]:
+        answer = await self._request("GET", f"/v1/groups/{group_id}/prekeys")
+        try:
+            return [b64d(item, field="prekey") for item in answer["prekeys"]]
+        except (KeyError, TypeError, EncodingError) as exc:
+            raise RelayUnavailable(
+                f"The relay sent prekeys this client cannot read ({exc})."
+            ) from None
+
+    async def ack_directs(self, group_id: str, seqs: list[int]) -> int:
+        answer = await self._request(
+            "POST", f"/v1/groups/{group_id}/direct/ack", {"seqs": list(seqs)}
+        )
+        return int(answer.get("deleted", 0))
 
     async def create_group(self, genesis: dict, retention_days: int | None = None) -> int:
         payload: dict[str, Any] = {"genesis": genesis}

@@ -20,7 +20,7 @@ from nacl.signing import SigningKey, VerifyKey
 from peertui.core.encoding import EncodingError, b64d, b64e, canonical_json
 from peertui.core.ids import group_id_for
 
-VERSION = 1
+VERSION = 2
 OWNER, MODERATOR, MEMBER = "owner", "moderator", "member"
 ROLES = (OWNER, MODERATOR, MEMBER)
 _RANK = {OWNER: 3, MODERATOR: 2, MEMBER: 1}
@@ -40,7 +40,7 @@ KINDS = (
     "warn",
     "leave",
 )
-_DOMAIN = b"peertui-roster-v1\n"
+_DOMAIN = b"peertui-roster-v2\n"
 FIELDS = {
     "v",
     "group",
@@ -157,7 +157,7 @@ class RosterState:
     slowmode_seconds: int = 0
     readonly: bool = False
     guidelines_hash: str = ""
-    deleted: set[int] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)  # envelope ids (b64u)
     head_hash: str = ""
     next_index: int = 0
 
@@ -339,8 +339,10 @@ class RosterState:
 
     def _apply_delete(self, event, signer, target):
         value = event["value"]
-        if type(value) is not int or value <= 0:
-            raise RosterError("delete needs the positive sequence number of a message")
+        # The message is named by its envelope id (b64u BLAKE2b-256 of the envelope), never by
+        # a relay sequence number: a relay that renumbers messages cannot redirect a delete.
+        if not isinstance(value, str) or len(value) != 43:
+            raise RosterError("delete needs the envelope id of a message")
         if value in self.deleted:
             raise RosterError("that message was already removed")
         self.deleted.add(value)

@@ -240,6 +240,16 @@ class Store:
         )
         return None if row is None else _message_from(row)
 
+    def message_by_envelope(self, group_id: str, envelope_id: str) -> Message | None:
+        """The message whose envelope id (b64u BLAKE2b-256) is `envelope_id`: how deletes name
+        messages end to end (docs/PROTOCOL.md §9.5)."""
+        row = self._one(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages "
+            "WHERE group_id = ? AND json_extract(extra, '$.env') = ?",
+            (group_id, envelope_id),
+        )
+        return None if row is None else _message_from(row)
+
     def message_by_seq(self, group_id: str, seq: int) -> Message | None:
         """The message the relay numbered `seq` (moderators remove messages by that number)."""
         row = self._one(

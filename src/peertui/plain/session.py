@@ -203,6 +203,8 @@ class PlainSession:
                 self.console.error(f"{where}{text}")
             case ev.Notice(text=text):
                 self.console.notice(f"{where}{text}")
+            case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
+                self.console.error(f"{where}{text}")  # protocol v2: fork, split view, gap
 
     def _announce_request(self, group_id: str, request: JoinRequest) -> None:
         if request.request_id in self._announced_requests:

@@ -1,4 +1,4 @@
-"""End-to-end encryption for peertui groups (protocol v1). Pure code: no I/O, PyNaCl only.
+"""End-to-end encryption for peertui groups (protocol v2). Pure code: no I/O, PyNaCl only.
 
 Import everything from here; the submodules are an implementation detail.
 """
@@ -13,14 +13,17 @@ from peertui.core.crypto.errors import (
     TooFarAhead,
     UnknownSession,
 )
-from peertui.core.crypto.identity import Identity, box_public_key_for
+from peertui.core.crypto.identity import Identity, check_public_key
 from peertui.core.crypto.invite import Invite
 from peertui.core.crypto.padding import bucket_size
-from peertui.core.crypto.sealed import open_sealed, seal
+from peertui.core.crypto.prekeys import PrekeyBundle, PrekeySecrets
+from peertui.core.crypto.sealed import open_sealed, seal, sealed_prekey_id
 from peertui.core.crypto.sessions import (
     Decrypted,
     InboundSessions,
     OutboundSession,
+    RosterHead,
+    envelope_id,
     envelope_sender,
 )
 from peertui.core.crypto.shares import SessionShare, open_share, seal_share
@@ -35,7 +38,12 @@ __all__ = [
     "TooFarAhead",
     "UnknownSession",
     "Identity",
-    "box_public_key_for",
+    "check_public_key",
+    "PrekeyBundle",
+    "PrekeySecrets",
+    "sealed_prekey_id",
+    "RosterHead",
+    "envelope_id",
     "Invite",
     "bucket_size",
     "seal",

@@ -1,10 +1,14 @@
-"""Per-group identities: an Ed25519 signing key and its X25519 twin for boxes."""
+"""Per-group identities: an Ed25519 signing key, and nothing else.
+
+Protocol v2 never converts this key to X25519: key agreement uses separate prekeys
+(`peertui.core.crypto.prekeys`) drawn from fresh randomness, so the identity seed alone opens
+nothing that was sealed to a member.
+"""
 
 from __future__ import annotations
 
-from nacl.exceptions import CryptoError as NaclCryptoError
-from nacl.public import PrivateKey
-from nacl.signing import SigningKey, VerifyKey
+from nacl.bindings import crypto_core_ed25519_is_valid_point
+from nacl.signing import SigningKey
 
 from peertui.core.crypto import _random
 from peertui.core.crypto.errors import MalformedData
@@ -14,27 +18,24 @@ from peertui.core.protocol import PUBLIC_KEY_BYTES
 SEED_BYTES = 32
 
 
-def box_public_key_for(ed25519_public_key: bytes) -> bytes:
-    """The X25519 public key that boxes to this Ed25519 identity are sealed to."""
+def check_public_key(ed25519_public_key: bytes) -> bytes:
+    """Return the key if it is a valid Ed25519 public key, else raise MalformedData."""
     if not isinstance(ed25519_public_key, bytes) or len(ed25519_public_key) != PUBLIC_KEY_BYTES:
         raise MalformedData(f"a public key must be {PUBLIC_KEY_BYTES} bytes")
-    try:
-        return bytes(VerifyKey(ed25519_public_key).to_curve25519_public_key())
-    except (NaclCryptoError, ValueError, TypeError):
-        raise MalformedData("this is not a valid Ed25519 public key") from None
+    if not crypto_core_ed25519_is_valid_point(ed25519_public_key):
+        raise MalformedData("this is not a valid Ed25519 public key")
+    return ed25519_public_key
 
 
 class Identity:
-    """One member's key pair in one group. Never shared between groups."""
+    """One member's signing key pair in one group. Never shared between groups."""
 
-    __slots__ = ("seed", "signing_key", "public_key", "box_public_key", "member_id", "_box_key")
+    __slots__ = ("seed", "signing_key", "public_key", "member_id")
 
     def __init__(self, signing_key: SigningKey):
         self.signing_key = signing_key
         self.seed = bytes(signing_key)
         self.public_key = bytes(signing_key.verify_key)
-        self._box_key: PrivateKey = signing_key.to_curve25519_private_key()
-        self.box_public_key = bytes(self._box_key.public_key)
         self.member_id = member_id_for(self.public_key)
 
     @classmethod
@@ -47,9 +48,8 @@ class Identity:
             raise MalformedData(f"an identity seed must be {SEED_BYTES} bytes")
         return cls(SigningKey(seed))
 
-    @property
-    def box_private_key(self) -> PrivateKey:
-        return self._box_key
+    def sign(self, data: bytes) -> bytes:
+        return self.signing_key.sign(data).signature
 
     def __repr__(self) -> str:  # never show key material
         return f"Identity(member_id={self.member_id!r})"

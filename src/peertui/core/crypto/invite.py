@@ -13,7 +13,7 @@ from nacl.public import PrivateKey
 
 from peertui.core.crypto import _random, _wire
 from peertui.core.crypto.errors import InvalidInvite, MalformedData
-from peertui.core.crypto.identity import box_public_key_for
+from peertui.core.crypto.identity import check_public_key
 from peertui.core.encoding import b64e
 from peertui.core.ids import group_id_for
 from peertui.core.protocol import (
@@ -68,7 +68,7 @@ class Invite:
         if len(relay_url.encode("utf-8")) > MAX_RELAY_URL_BYTES:
             raise InvalidInvite(f"the relay address is longer than {MAX_RELAY_URL_BYTES} bytes")
         try:
-            box_public_key_for(owner_key)
+            check_public_key(owner_key)
         except MalformedData:
             raise InvalidInvite("the owner key is not a valid public key") from None
         secret = _random.random_bytes(INVITE_SECRET_BYTES)
@@ -149,7 +149,7 @@ class Invite:
             raise InvalidInvite("the relay address in the invite is not valid text") from None
         _check_relay_url(relay_url)
         try:
-            box_public_key_for(owner_key)
+            check_public_key(owner_key)
         except MalformedData:
             raise InvalidInvite("the owner key in the invite is not a valid public key") from None
         group_id = b64e(group_raw)

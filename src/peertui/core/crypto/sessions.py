@@ -1,4 +1,4 @@
-"""Sender sessions (as in Signal's sender keys and Matrix's Megolm) and group envelopes.
+"""Sender sessions (as in Signal's sender keys and Matrix's Megolm) and group envelopes (v2).
 
 Each member encrypts with its own hash ratchet: MK_n = BLAKE2b(key=CK_n, 0x01) encrypts message
 n, CK_{n+1} = BLAKE2b(key=CK_n, 0x02) replaces CK_n, and neither is kept once used. Receivers
@@ -36,9 +36,11 @@ from peertui.core.crypto.shares import SessionShare
 from peertui.core.protocol import (
     CHAIN_KEY_BYTES,
     CHAIN_KEY_INPUT,
+    ENVELOPE_NONCE_OFFSET,
     ENVELOPE_SENDER_OFFSET,
     ENVELOPE_SIGNATURE_DOMAIN,
     GROUP_ID_BYTES,
+    HASH_BYTES,
     KIND_ENVELOPE,
     KIND_INBOUND_STATE,
     KIND_OUTBOUND_STATE,
@@ -48,7 +50,6 @@ from peertui.core.protocol import (
     MAX_SKIPPED_KEYS,
     MESSAGE_KEY_INPUT,
     NONCE_BYTES,
-    PROTOCOL_VERSION,
     PUBLIC_KEY_BYTES,
     ROTATE_AFTER_MESSAGES,
     ROTATE_AFTER_MS,
@@ -70,21 +71,35 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _associated_data(
-    group_raw: bytes, epoch: int, session_id: bytes, index: int, sender: bytes
-) -> bytes:
-    return (
-        bytes((PROTOCOL_VERSION,))
-        + group_raw
-        + _wire.u32(epoch)
-        + session_id
-        + _wire.u32(index)
-        + sender
-    )
+def envelope_id(envelope: bytes) -> bytes:
+    """BLAKE2b-256 of the whole envelope: how a delete names a message end to end."""
+    return blake2b(bytes(envelope), digest_size=HASH_BYTES, encoder=RawEncoder)
 
 
 def _signed_part(group_raw: bytes, body: bytes) -> bytes:
     return ENVELOPE_SIGNATURE_DOMAIN + group_raw + body
+
+
+def _associated_data(group_raw: bytes, header: bytes) -> bytes:
+    """version | kind | group id | header bytes from the epoch to the roster head hash."""
+    return header[:2] + group_raw + header[2:ENVELOPE_NONCE_OFFSET]
+
+
+@dataclass(frozen=True)
+class RosterHead:
+    """The last roster event a sender had applied: its index and raw BLAKE2b-256 hash."""
+
+    index: int
+    hash: bytes
+
+    def __post_init__(self) -> None:
+        if type(self.index) is not int or not 0 <= self.index <= MAX_INDEX:
+            raise MalformedData("roster index must be an integer from 0 to 2**32 - 1")
+        if not isinstance(self.hash, bytes) or len(self.hash) != HASH_BYTES:
+            raise MalformedData(f"a roster head hash must be {HASH_BYTES} bytes")
+
+    def to_bytes(self) -> bytes:
+        return _wire.u32(self.index) + self.hash
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,7 @@ class _Envelope:
     session_id: bytes
     index: int
     sender: bytes
+    head: RosterHead
     nonce: bytes
     ciphertext: bytes
     body: bytes  # every byte the signature covers after the domain and group id
@@ -108,6 +124,7 @@ class _Envelope:
         session_id = reader.take(SESSION_ID_BYTES)
         index = reader.u32()
         sender = reader.take(PUBLIC_KEY_BYTES)
+        head = RosterHead(reader.u32(), reader.take(HASH_BYTES))
         nonce = reader.take(NONCE_BYTES)
         if reader.remaining() < TAG_BYTES + SIGNATURE_BYTES:
             raise MalformedData("message envelope is truncated")
@@ -115,7 +132,15 @@ class _Envelope:
         signature = reader.take(SIGNATURE_BYTES)
         raw = bytes(data)
         return cls(
-            epoch, session_id, index, sender, nonce, ciphertext, raw[:-SIGNATURE_BYTES], signature
+            epoch,
+            session_id,
+            index,
+            sender,
+            head,
+            nonce,
+            ciphertext,
+            raw[:-SIGNATURE_BYTES],
+            signature,
         )
 
 
@@ -128,7 +153,7 @@ def envelope_sender(envelope: bytes) -> bytes:
 
 
 class OutboundSession:
-    """My sending chain in one group."""
+    """My sending chain in one group, bound to the roster head it was made under."""
 
     def __init__(
         self,
@@ -141,6 +166,8 @@ class OutboundSession:
         created_ms: int,
         chain_key: bytes,
         signing_seed: bytes,
+        roster: RosterHead,
+        counter: int,
     ):
         self.group_id = group_id
         self.sender_key = sender_key
@@ -148,7 +175,10 @@ class OutboundSession:
         self.epoch = epoch
         self.index = index
         self.created_ms = created_ms
+        self.roster = roster
+        self.counter = counter  # my next per-group message number; continues across sessions
         self._chain_key = chain_key
+        self._signing_seed = signing_seed
         self._signing_key = SigningKey(signing_seed)
         self._group_raw = _wire.group_id_bytes(group_id)
 
@@ -157,7 +187,14 @@ class OutboundSession:
 
     @classmethod
     def create(
-        cls, identity: Identity, group_id: str, epoch: int, now_ms: int | None = None
+        cls,
+        identity: Identity,
+        group_id: str,
+        epoch: int,
+        *,
+        roster: RosterHead,
+        counter: int = 0,
+        now_ms: int | None = None,
     ) -> OutboundSession:
         if type(epoch) is not int or not 0 <= epoch <= MAX_INDEX:
             raise MalformedData("epoch must be an integer from 0 to 2**32 - 1")
@@ -170,37 +207,47 @@ class OutboundSession:
             created_ms=_now_ms() if now_ms is None else now_ms,
             chain_key=_random.random_bytes(CHAIN_KEY_BYTES),
             signing_seed=_random.random_bytes(32),
+            roster=roster,
+            counter=counter,
         )
 
     def _check_owner(self, identity: Identity) -> None:
         if identity.public_key != self.sender_key:
             raise CryptoError("this session belongs to a different identity")
 
-    def encrypt(self, identity: Identity, plaintext: bytes) -> bytes:
+    def encrypt(
+        self,
+        identity: Identity,
+        payload: bytes,
+        *,
+        head: RosterHead | None = None,
+        sent_ms: int | None = None,
+    ) -> bytes:
+        """Encrypt one payload; `head` is my roster head now (default: the session's)."""
         self._check_owner(identity)
-        if self.index >= MAX_INDEX:
+        if self.index >= MAX_INDEX or self.counter >= MAX_INDEX:
             raise CryptoError("this session is exhausted; start a new one")
-        padded = pad(plaintext)
+        head = head or self.roster
+        sent = _now_ms() if sent_ms is None else sent_ms
+        padded = pad(_wire.u64(sent) + _wire.u32(self.counter) + payload)
         nonce = _random.random_bytes(NONCE_BYTES)
-        ad = _associated_data(
-            self._group_raw, self.epoch, self.session_id, self.index, self.sender_key
-        )
-        ciphertext = crypto_aead_xchacha20poly1305_ietf_encrypt(
-            padded, ad, nonce, message_key(self._chain_key)
-        )
-        body = (
+        header = (
             _wire.header(KIND_ENVELOPE)
             + _wire.u32(self.epoch)
             + self.session_id
             + _wire.u32(self.index)
             + self.sender_key
-            + nonce
-            + ciphertext
+            + head.to_bytes()
         )
+        ciphertext = crypto_aead_xchacha20poly1305_ietf_encrypt(
+            padded, _associated_data(self._group_raw, header), nonce, message_key(self._chain_key)
+        )
+        body = header + nonce + ciphertext
         signature = self._signing_key.sign(_signed_part(self._group_raw, body)).signature
         # Forward secrecy within the chain: the key just used can no longer be derived here.
         self._chain_key = next_chain_key(self._chain_key)
         self.index += 1
+        self.counter += 1
         return body + signature
 
     def needs_rotation(self, now_ms: int | None = None) -> bool:
@@ -218,6 +265,8 @@ class OutboundSession:
             index=self.index,
             chain_key=self._chain_key,
             verify_key=bytes(self._signing_key.verify_key),
+            roster_index=self.roster.index,
+            roster_hash=self.roster.hash,
         )
 
     def to_bytes(self) -> bytes:
@@ -230,7 +279,9 @@ class OutboundSession:
             + _wire.u32(self.index)
             + _wire.u64(self.created_ms)
             + self._chain_key
-            + bytes(self._signing_key)
+            + self._signing_seed
+            + self.roster.to_bytes()
+            + _wire.u32(self.counter)
         )
 
     @classmethod
@@ -246,6 +297,8 @@ class OutboundSession:
             created_ms=reader.u64(),
             chain_key=reader.take(CHAIN_KEY_BYTES),
             signing_seed=reader.take(32),
+            roster=RosterHead(reader.u32(), reader.take(HASH_BYTES)),
+            counter=reader.u32(),
         )
         reader.end()
         return session
@@ -257,7 +310,12 @@ class Decrypted:
     session_id: bytes
     index: int
     epoch: int
-    plaintext: bytes
+    plaintext: bytes  # the payload, after the signed time and counter
+    sent_ms: int  # the sender's clock, signed inside the ciphertext
+    counter: int  # the sender's per-group message number
+    head: RosterHead  # the sender's roster head when it sent this
+    session_roster: RosterHead  # the roster head the sender's session was made under
+    envelope_id: bytes
 
     def __repr__(self) -> str:  # never show message text
         return f"Decrypted(epoch={self.epoch}, index={self.index}, {len(self.plaintext)} bytes)"
@@ -274,6 +332,7 @@ class _InboundSession:
 
     epoch: int
     verify_key: bytes
+    roster: RosterHead
     start: int
     floor: int
     next_index: int
@@ -311,6 +370,7 @@ class InboundSessions:
             self._sessions[key] = _InboundSession(
                 epoch=share.epoch,
                 verify_key=share.verify_key,
+                roster=RosterHead(share.roster_index, share.roster_hash),
                 start=share.index,
                 floor=share.index,
                 next_index=share.index,
@@ -323,7 +383,11 @@ class InboundSessions:
 
     def _merge_earlier_share(self, held: _InboundSession, share: SessionShare) -> bool:
         """Add keys for [share.index, held.start) without forgetting which later ones were used."""
-        if share.epoch != held.epoch or share.verify_key != held.verify_key:
+        if (
+            share.epoch != held.epoch
+            or share.verify_key != held.verify_key
+            or RosterHead(share.roster_index, share.roster_hash) != held.roster
+        ):
             return False
         if held.next_index - share.index > MAX_FORWARD_JUMP:
             return False
@@ -361,14 +425,31 @@ class InboundSessions:
         if env.epoch != session.epoch:
             raise MalformedData("message epoch differs from its session's epoch")
         key, commit = self._key_for(session, env.index)
-        ad = _associated_data(self._group_raw, env.epoch, env.session_id, env.index, env.sender)
+        ad = _associated_data(self._group_raw, env.body)
         try:
             padded = crypto_aead_xchacha20poly1305_ietf_decrypt(env.ciphertext, ad, env.nonce, key)
         except (NaclCryptoError, ValueError):
             raise DecryptionFailed("message cannot be decrypted: it is damaged") from None
-        plaintext = unpad(padded)
+        inner = _wire.Reader(unpad(padded), "message contents")
+        sent_ms, counter = inner.u64(), inner.u32()
+        payload = inner.rest()
         commit()
-        return Decrypted(env.sender, env.session_id, env.index, env.epoch, plaintext)
+        return Decrypted(
+            sender_key=env.sender,
+            session_id=env.session_id,
+            index=env.index,
+            epoch=env.epoch,
+            plaintext=payload,
+            sent_ms=sent_ms,
+            counter=counter,
+            head=env.head,
+            session_roster=session.roster,
+            envelope_id=envelope_id(envelope),
+        )
+
+    def session_roster(self, sender_key: bytes, session_id: bytes) -> RosterHead | None:
+        held = self._sessions.get((sender_key, session_id))
+        return held.roster if held else None
 
     @staticmethod
     def _key_for(session: _InboundSession, index: int):
@@ -425,6 +506,7 @@ class InboundSessions:
                 session_id,
                 _wire.u32(s.epoch),
                 s.verify_key,
+                s.roster.to_bytes(),
                 _wire.u32(s.start),
                 _wire.u32(s.floor),
                 _wire.u32(s.next_index),
@@ -446,6 +528,7 @@ class InboundSessions:
             session = _InboundSession(
                 epoch=reader.u32(),
                 verify_key=reader.take(PUBLIC_KEY_BYTES),
+                roster=RosterHead(reader.u32(), reader.take(HASH_BYTES)),
                 start=reader.u32(),
                 floor=reader.u32(),
                 next_index=reader.u32(),

@@ -1,4 +1,4 @@
-"""Session shares: a sender's session state at its current index, sealed to one member."""
+"""Session shares (protocol v2): a sender's session state at its current index, sealed to one member."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 from peertui.core.crypto import _wire
 from peertui.core.crypto.errors import InvalidSignature, MalformedData
 from peertui.core.crypto.identity import Identity
+from peertui.core.crypto.prekeys import PrekeyBundle, PrekeySecrets
 from peertui.core.crypto.sealed import open_sealed, seal
 from peertui.core.protocol import (
     CHAIN_KEY_BYTES,
     GROUP_ID_BYTES,
+    HASH_BYTES,
     KIND_SHARE,
     PUBLIC_KEY_BYTES,
     SESSION_ID_BYTES,
@@ -31,6 +33,8 @@ class SessionShare:
     index: int
     chain_key: bytes
     verify_key: bytes
+    roster_index: int  # the sender's roster head when it made the session
+    roster_hash: bytes
 
     def __repr__(self) -> str:  # never show the chain key
         return f"SessionShare(epoch={self.epoch}, index={self.index})"
@@ -45,6 +49,8 @@ class SessionShare:
             + _wire.u32(self.index)
             + self.chain_key
             + self.verify_key
+            + _wire.u32(self.roster_index)
+            + self.roster_hash
         )
 
     @classmethod
@@ -59,6 +65,8 @@ class SessionShare:
             index=reader.u32(),
             chain_key=reader.take(CHAIN_KEY_BYTES),
             verify_key=reader.take(PUBLIC_KEY_BYTES),
+            roster_index=reader.u32(),
+            roster_hash=reader.take(HASH_BYTES),
         )
         reader.end()
         return share
@@ -68,15 +76,15 @@ def share_context(group_id: str) -> bytes:
     return SHARE_CONTEXT + _wire.group_id_bytes(group_id)
 
 
-def seal_share(sender: Identity, outbound: OutboundSession, recipient_ed25519_pk: bytes) -> bytes:
+def seal_share(sender: Identity, outbound: OutboundSession, recipient: PrekeyBundle) -> bytes:
     share = outbound.share(sender)
-    return seal(
-        sender, recipient_ed25519_pk, share.to_bytes(), context=share_context(share.group_id)
-    )
+    return seal(sender, recipient, share.to_bytes(), context=share_context(share.group_id))
 
 
-def open_share(recipient: Identity, sealed: bytes, group_id: str) -> SessionShare:
-    sender, payload = open_sealed(recipient, sealed, context=share_context(group_id))
+def open_share(
+    recipient: Identity, prekeys: PrekeySecrets, sealed: bytes, group_id: str
+) -> SessionShare:
+    sender, payload = open_sealed(recipient, prekeys, sealed, context=share_context(group_id))
     share = SessionShare.from_bytes(payload)
     if share.sender_key != sender:
         raise InvalidSignature("session share names a different sender than the key that signed it")

@@ -372,6 +372,8 @@ class HomeScreen(Screen):
                 )
             case ev.Notice():
                 self.tell(event.text if here else f"{self._event_group_name(event)} — {event.text}")
+            case ev.RosterWarning() | ev.MessagesMissing():  # protocol v2: fork, split, gap
+                self.tell(f"{self._event_group_name(event)} — {event.text}", severity="warning")
             case ev.ErrorOccurred():
                 self.tell(event.text, severity="error", timeout=10)
                 self.set_status(event.text)

@@ -1,0 +1,83 @@
+"""What a receiver checks on every authenticated message, whatever the relay accepted.
+
+Pure functions over the receiver's own roster (docs/PROTOCOL.md §9): roster enforcement,
+sessions bound to removals, roster-head comparison (forks and split views), per-sender gaps,
+and the display time. `GroupSession` calls them; they never touch the network or the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from peertui.core.crypto import Decrypted, RosterHead
+from peertui.core.encoding import b64d
+from peertui.core.protocol import MAX_CLOCK_AHEAD_MS, REMOVAL_GRACE_MS
+from peertui.core.roster import RosterState, event_hash
+
+REMOVALS = ("remove", "ban")
+
+
+def head_of(roster: RosterState) -> RosterHead:
+    return RosterHead(roster.next_index - 1, b64d(roster.head_hash))
+
+
+def refusal(roster: RosterState, events: list[dict[str, Any]], d: Decrypted) -> str | None:
+    """Why this message must not be shown, in words, or None if it may."""
+    sender = d.sender_key
+    if not roster.is_member(sender):
+        return "its sender is not a member of the group"
+    if roster.is_muted(sender, now_ms=d.sent_ms):
+        return "its sender was muted by the moderators when it was sent"
+    if roster.readonly and not roster.is_moderator(sender):
+        return "the group is read-only: only moderators may post"
+    removal = first_removal_after(events, d.session_roster.index)
+    if removal is not None and d.sent_ms > removal["ts"] + REMOVAL_GRACE_MS:
+        return (
+            "it uses keys from before a removal; the sender may not be seeing the group's "
+            "latest roster"
+        )
+    return None
+
+
+def first_removal_after(events: list[dict[str, Any]], index: int) -> dict[str, Any] | None:
+    """The earliest remove or ban after roster index `index`, as this receiver applied it."""
+    for event in events[index + 1 :]:
+        if event["kind"] in REMOVALS:
+            return event
+    return None
+
+
+@dataclass(frozen=True)
+class HeadCheck:
+    ahead: bool  # the sender has applied roster events this receiver has not
+    split: bool  # same index, different event: the two were shown different rosters
+
+
+def compare_head(events: list[dict[str, Any]], head: RosterHead) -> HeadCheck:
+    if head.index >= len(events):
+        return HeadCheck(ahead=True, split=False)
+    mine = b64d(event_hash(events[head.index]))
+    return HeadCheck(ahead=False, split=mine != head.hash)
+
+
+def is_fork(events: list[dict[str, Any]], incoming: dict[str, Any]) -> bool:
+    """An event at an index already applied that is not the event applied there."""
+    index = incoming.get("index")
+    if type(index) is not int or not 0 <= index < len(events):
+        return False
+    return event_hash(events[index]) != event_hash(incoming)
+
+
+def missing_before(counters: dict[str, int], sender: str, counter: int) -> int:
+    """Record `counter` for `sender`; return how many of its messages were skipped before it."""
+    last = counters.get(sender)
+    if last is not None and counter <= last:
+        return 0  # late arrival: fills a gap already reported
+    counters[sender] = counter
+    return 0 if last is None else counter - last - 1
+
+
+def display_time(sent_ms: int, received_ms: int) -> int:
+    """The sender's signed time, but never more than a little ahead of the receiver's clock."""
+    return min(sent_ms, received_ms + MAX_CLOCK_AHEAD_MS)

@@ -1,0 +1,516 @@
+"""Protocol v2 against a hostile relay: each attack of issue 14's table, rows 1-6, now fails.
+
+Real clients (engines with their encrypted stores) talk to a real relay process through
+`HostileRelay`, which forwards every request but rewrites what chosen members receive, and keeps
+a copy of everything it delivered — what an operator who never deletes anything would hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from tests.e2e.conftest import form_group
+from tests.e2e.harness import Person, wait_until
+from tests.e2e.hostile import HostileRelay
+
+from peertui.core import payloads, receive_rules
+from peertui.core.crypto import (
+    CryptoError,
+    Decrypted,
+    DecryptionFailed,
+    Identity,
+    InboundSessions,
+    OutboundSession,
+    PrekeyBundle,
+    PrekeySecrets,
+    RosterHead,
+    envelope_id,
+    open_sealed,
+    open_share,
+    seal,
+    seal_share,
+    sealed_prekey_id,
+)
+from peertui.core.encoding import b64d, b64e
+from peertui.core.events import (
+    JoinApproved,
+    JoinRequested,
+    MessageQueued,
+    MessageRemoved,
+    MessagesMissing,
+    Notice,
+    RosterWarning,
+)
+from peertui.core.protocol import DIRECT_CONTEXT as DIRECT
+from peertui.core.relay_client import RelayClient
+from peertui.core.roster import RosterState, event_hash, genesis, make_event
+
+
+@pytest.fixture
+async def hostile(relay):
+    proxy = await HostileRelay(relay.url).start()
+    yield proxy
+    await proxy.stop()
+
+
+def session(person, gid):
+    return person.engine._groups[gid]
+
+
+async def test_a_group_works_normally_through_the_proxy(hostile, tmp_path, closing):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    await river.engine.send(gid, "hello through the middle")
+    await bob.wait_for_texts(gid, ["hello through the middle"])
+    await wait_until(lambda: bool(hostile.delivered), what="the proxy to see traffic")
+
+
+def key_of(person, gid) -> bytes:
+    return session(person, gid).me
+
+
+def texts_readable_with(inbound: InboundSessions, events: list[dict]) -> list[str]:
+    """What a copy of someone's receiving state decrypts from a pile of relay events."""
+    read = []
+    for event in events:
+        if event["kind"] != "message":
+            continue
+        try:
+            body = json.loads(inbound.decrypt(b64d(event["body"]["envelope"])).plaintext)
+        except CryptoError:
+            continue
+        if body.get("t") == "msg":
+            read.append(body["text"])
+    return read
+
+
+def open_every_share(identity, prekeys, inbound, events, gid) -> int:
+    """Feed every share a thief can open (with these prekey secrets) into `inbound`."""
+    opened = 0
+    for event in events:
+        if event["kind"] != "direct":
+            continue
+        try:
+            _sender, inner = open_sealed(
+                identity, prekeys, b64d(event["body"]["payload"]), context=DIRECT + b64d(gid)
+            )
+            body = json.loads(inner)
+            if body.get("t") == "share":
+                inbound.add_share(open_share(identity, prekeys, b64d(body["blob"]), gid))
+                opened += 1
+        except CryptoError:
+            continue
+    return opened
+
+
+async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_next_rotation(
+    hostile, relay, tmp_path, closing
+):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    before = ["before the theft, one", "before the theft, two"]
+    for text in before:
+        await river.engine.send(gid, text)
+    await bob.wait_for_texts(gid, before)
+    victim = session(bob, gid)
+    bob_key = victim.me
+
+    # Bob read his shares, so the relay deleted them (POST /direct/ack).
+    async with RelayClient(relay.url, victim.identity.signing_key) as as_bob:
+
+        async def directs_left() -> int:
+            events, _gap = await as_bob.log(gid, 0)
+            return sum(e.kind == "direct" for e in events)
+
+        deadline = time.monotonic() + 15
+        while await directs_left() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert await directs_left() == 0
+
+    # The theft: bob's 32-byte seed. The hostile relay kept a copy of every direct delivery
+    # and envelope it ever gave bob.
+    thief = Identity.from_seed(victim.identity.seed)
+    kept = list(hostile.delivered[bob_key])
+    sealed_to_bob = [e for e in kept if e["kind"] == "direct"]
+    assert len(sealed_to_bob) >= 2  # the owner's and river's shares did travel
+    # v1's hole: the seed's X25519 twin opened every share. v2 seals to prekeys instead.
+    twin = PrekeySecrets.create(thief, gid)
+    for event in sealed_to_bob:
+        blob = b64d(event["body"]["payload"])
+        twin._secrets[0].prekey_id = sealed_prekey_id(blob)
+        twin._secrets[0].secret = bytes(thief.signing_key.to_curve25519_private_key())
+        with pytest.raises(DecryptionFailed):
+            open_sealed(thief, twin, blob, context=DIRECT + b64d(gid))
+    assert open_every_share(thief, twin, InboundSessions(gid), kept, gid) == 0
+    assert texts_readable_with(InboundSessions(gid), kept) == []
+
+    # Worse: the thief copied bob's whole device state at the theft (prekeys, sessions).
+    stolen_prekeys = PrekeySecrets.from_bytes(victim.prekeys.to_bytes())
+    stolen_inbound = InboundSessions.from_bytes(victim.inbound.to_bytes())
+    stolen_prekey_id = stolen_prekeys.current_id
+    await river.engine.send(gid, "between the theft and the rotation")
+    await bob.wait_for_texts(gid, ["between the theft and the rotation"])
+
+    # The next rotation: a membership change (carol joins) rotates every prekey and session.
+    carol = await Person.open(tmp_path / "carol")
+    closing.append(carol)
+    invite = await owner.engine.create_invite(gid)
+    await carol.engine.join(invite, "carol")
+    await owner.wait_for(lambda e: isinstance(e, JoinRequested))
+    await owner.engine.approve(gid, "carol")
+    await carol.wait_for(lambda e: isinstance(e, JoinApproved))
+
+    def knows_new_bob_prekey(person) -> bool:
+        held = session(person, gid).state.get("prekeys", {}).get(b64e(bob_key))
+        return bool(held) and PrekeyBundle.from_bytes(b64d(held)).prekey_id > stolen_prekey_id
+
+    await wait_until(lambda: knows_new_bob_prekey(river) and knows_new_bob_prekey(owner))
+    after = ["after the rotation, from river", "after the rotation, from the owner"]
+    await river.engine.send(gid, after[0])
+    await owner.engine.send(gid, after[1])
+    await bob.wait_for_texts(gid, after)
+
+    kept = list(hostile.delivered[bob_key])
+    open_every_share(thief, stolen_prekeys, stolen_inbound, kept, gid)
+    read = texts_readable_with(stolen_inbound, kept)
+    # Honest about the window: what river sent before the rotation, on the stolen session...
+    assert "between the theft and the rotation" in read
+    # ...but nothing sent before the theft (its keys were used and deleted) and nothing after.
+    assert not set(read) & set(before + after)
+
+
+class Replace:
+    """Tamper: replace the next events from `carrier` to `reader` with forged ones, in turn."""
+
+    def __init__(self, reader: bytes, carrier: bytes, forged: list[dict]):
+        self.reader, self.carrier, self.forged = reader, carrier, list(forged)
+
+    def __call__(self, reader: bytes, event: dict) -> list[dict]:
+        if (
+            reader == self.reader
+            and self.forged
+            and event["kind"] == "message"
+            and b64d(event["sender"]) == self.carrier
+        ):
+            forged = self.forged.pop(0)
+            return [{**forged, "seq": event["seq"], "ts": event["ts"]}]
+        return [event]
+
+
+def forged_message(sender: bytes, envelope: bytes) -> dict:
+    return {"kind": "message", "sender": b64e(sender), "body": {"envelope": b64e(envelope)}}
+
+
+def forged_direct(sender: bytes, to: bytes, sealed: bytes) -> dict:
+    return {
+        "kind": "direct",
+        "sender": b64e(sender),
+        "body": {"to": b64e(to), "payload": b64e(sealed)},
+    }
+
+
+async def test_row2_injected_share_and_message_from_a_removed_or_muted_key_are_refused(
+    hostile, tmp_path, closing
+):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob", "mallory"])
+    closing.extend(people)
+    owner, river, bob, mallory = people
+    bob_key, river_key, mallory_key = (key_of(p, gid) for p in (bob, river, mallory))
+    await owner.engine.remove(gid, "mallory", "left abusive messages")
+    await wait_until(lambda: not session(bob, gid).roster.is_member(mallory_key))
+
+    # Mallory, colluding with the relay: a fresh session, its share sealed to bob's current
+    # prekey, and a message in it — injected into bob's stream in place of river's posts.
+    me = session(mallory, gid)
+    outbound = OutboundSession.create(
+        me.identity, gid, 9, roster=receive_rules.head_of(session(bob, gid).roster)
+    )
+    prekey = PrekeyBundle.from_bytes(session(bob, gid).prekey_bundle())
+    share = payloads.encode("share", blob=b64e(seal_share(me.identity, outbound, prekey)))
+    sealed = seal(me.identity, prekey, share, context=DIRECT + b64d(gid))
+    envelope = outbound.encrypt(
+        me.identity, payloads.encode("msg", id="m1", text="from a removed key", nick="x", cw="")
+    )
+    hostile.tamper = Replace(
+        bob_key,
+        river_key,
+        [forged_direct(mallory_key, bob_key, sealed), forged_message(mallory_key, envelope)],
+    )
+    await river.engine.send(gid, "filler one")
+    await river.engine.send(gid, "filler two")
+    await river.engine.send(gid, "river's real message")
+    await bob.wait_for_texts(gid, ["river's real message"])
+    await bob.wait_for(
+        lambda e: isinstance(e, Notice) and "session key from someone not in the group" in e.text
+    )
+    assert "from a removed key" not in bob.texts(gid)
+
+    # A muted member's message, which the relay should have refused but passes on anyway.
+    await owner.engine.mute(gid, "river", 3600)
+    await wait_until(lambda: session(bob, gid).roster.is_muted(river_key))
+    muted = session(river, gid)
+    sneaky = (await muted._ensure_outbound()).encrypt(
+        muted.identity,
+        payloads.encode("msg", id="m2", text="posted while muted", nick="river", cw=""),
+        head=receive_rules.head_of(muted.roster),
+    )
+    owner_key = key_of(owner, gid)
+    hostile.tamper = Replace(bob_key, owner_key, [forged_message(river_key, sneaky)])
+    await owner.engine.send(gid, "owner filler")
+    await owner.engine.send(gid, "owner's real message")
+    await bob.wait_for_texts(gid, ["owner's real message"])
+    await bob.wait_for(
+        lambda e: isinstance(e, Notice) and "was not shown" in e.text and "muted" in e.text
+    )
+    assert "posted while muted" not in bob.texts(gid)
+
+
+def hide_from(reader: bytes, kinds: tuple[str, ...]):
+    """Tamper and roster view that hide roster events of these kinds (and all after) from one
+    member: the relay pretends the roster stopped before them."""
+
+    hidden_from: list[int] = []
+
+    def tamper(who: bytes, event: dict) -> list[dict]:
+        if who == reader and event["kind"] == "roster":
+            roster_event = event["body"]["event"]
+            if roster_event["kind"] in kinds or (
+                hidden_from and roster_event["index"] >= hidden_from[0]
+            ):
+                hidden_from[:] = hidden_from or [roster_event["index"]]
+                return []
+        return [event]
+
+    def view(who: bytes, events: list[dict]) -> list[dict]:
+        if who != reader or not hidden_from:
+            return events
+        return events[: hidden_from[0]]
+
+    return tamper, view
+
+
+async def test_row3_a_hidden_ban_does_not_let_the_banned_member_read_later_messages(
+    hostile, relay, tmp_path, closing
+):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "alice", "bob", "mallory"])
+    closing.extend(people)
+    owner, alice, bob, mallory = people
+    bob_key, mallory_key = key_of(bob, gid), key_of(mallory, gid)
+    await bob.engine.send(gid, "bob before the ban")
+    await mallory.wait_for_texts(gid, ["bob before the ban"])
+    hostile.tamper, hostile.roster_view = hide_from(bob_key, ("ban",))
+    await owner.engine.ban(gid, "mallory", "threats")
+    await wait_until(lambda: not session(alice, gid).roster.is_member(mallory_key))
+    assert session(bob, gid).roster.is_member(mallory_key)  # the relay hid it from bob
+
+    # Alice's message carries the roster head she applied; bob cannot get that roster.
+    await alice.engine.send(gid, "alice after the ban")
+    await bob.wait_for_texts(gid, ["alice after the ban"])
+    await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "withheld")
+    # So bob's client holds his message back instead of sending it on his old session.
+    await bob.engine.send(gid, "bob after the ban")
+    await bob.wait_for(lambda e: isinstance(e, MessageQueued))
+
+    # The relay stops hiding; the next message brings bob's roster up to date and his
+    # message goes out on a new session shared only with who remains.
+    hostile.tamper = hostile.roster_view = None
+    await alice.engine.send(gid, "alice again")
+    await wait_until(lambda: not session(bob, gid).roster.is_member(mallory_key))
+    await alice.wait_for_texts(gid, ["bob after the ban"])
+
+    # Mallory's real stored state against everything the relay stored after the ban.
+    stolen = InboundSessions.from_bytes(b64d(mallory.engine.store.get(f"inbound:{gid}")))
+    async with RelayClient(relay.url, session(owner, gid).identity.signing_key) as reader:
+        events, _gap = await reader.log(gid, 0, limit=500)
+    raw = [{"kind": e.kind, "body": e.body} for e in events]
+    # She still holds bob's pre-ban session: had bob sent on it, she would have read it.
+    assert any(sender == bob_key for sender, _session_id in stolen._sessions)
+    read = texts_readable_with(stolen, raw)
+    assert not {"alice after the ban", "bob after the ban", "alice again"} & set(read)
+    assert "bob after the ban" not in mallory.texts(gid)
+
+
+def test_receivers_refuse_a_session_older_than_a_removal_after_the_grace():
+    """Members who applied a removal stop accepting pre-removal sessions 120 s after it."""
+    owner = Identity.generate()
+    member, removed = Identity.generate(), Identity.generate()
+    state = RosterState.from_genesis(genesis(owner.signing_key, ts=1_000))
+    events = [genesis(owner.signing_key, ts=1_000)]
+    for kind, target in (("admit", member), ("admit", removed), ("remove", removed)):
+        event = make_event(owner.signing_key, state, kind, target=target.public_key, ts=50_000)
+        if kind == "admit":
+            event = make_event(
+                owner.signing_key, state, kind, target=target.public_key, role="member", ts=50_000
+            )
+        state.apply(event)
+        events.append(event)
+    old_session = RosterHead(2, b64d(event_hash(events[2])))
+    new_session = receive_rules.head_of(state)
+
+    def decrypted(session_head: RosterHead, sent_ms: int) -> Decrypted:
+        return Decrypted(
+            member.public_key, b"s" * 16, 0, 0, b"{}", sent_ms, 0, new_session, session_head, b""
+        )
+
+    assert receive_rules.refusal(state, events, decrypted(old_session, 50_000 + 120_000)) is None
+    assert "before a removal" in receive_rules.refusal(
+        state, events, decrypted(old_session, 50_000 + 120_001)
+    )
+    assert receive_rules.refusal(state, events, decrypted(new_session, 10**12)) is None
+
+
+def equivocation(owner, gid) -> tuple[dict, dict]:
+    """The owner's last roster event, and a second, validly signed event for the same index
+    (an owner key in two hands, or an owner and a relay that collude)."""
+    events = session(owner, gid).state["roster"]
+    before = RosterState.replay(events[:-1], gid)
+    other = make_event(session(owner, gid).identity.signing_key, before, "slowmode", value=10)
+    return events[-1], other
+
+
+async def test_row4_a_forked_roster_event_raises_a_warning(hostile, tmp_path, closing):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    await owner.engine.set_slowmode(gid, 5)
+    await wait_until(lambda: session(bob, gid).roster.slowmode_seconds == 5)
+    _applied, other = equivocation(owner, gid)
+    forged = {"kind": "roster", "sender": b64e(key_of(owner, gid)), "body": {"event": other}}
+    hostile.tamper = Replace(key_of(bob, gid), key_of(river, gid), [forged])
+    await river.engine.send(gid, "carrier")
+    warning = await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "fork")
+    assert f"entry {other['index']}" in warning.text
+    assert session(bob, gid).roster.slowmode_seconds == 5  # the applied branch is kept
+
+
+async def test_row4_members_shown_different_rosters_detect_the_split(hostile, tmp_path, closing):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    bob_key = key_of(bob, gid)
+    pending: list[dict] = []
+
+    def show_bob_the_other_branch(reader: bytes, event: dict) -> list[dict]:
+        if (
+            reader == bob_key
+            and event["kind"] == "roster"
+            and pending
+            and event["body"]["event"]["index"] == pending[0]["index"]
+        ):
+            return [{**event, "body": {"event": pending[0]}}]
+        return [event]
+
+    def roster_for_bob(reader: bytes, events: list[dict]) -> list[dict]:
+        if reader == bob_key and pending and len(events) > pending[0]["index"]:
+            events = list(events)
+            events[pending[0]["index"]] = pending[0]
+        return events
+
+    # The other branch is signed before the real event is published, then shown to bob only.
+    events = session(owner, gid).state["roster"]
+    state = RosterState.replay(events, gid)
+    pending.append(make_event(session(owner, gid).identity.signing_key, state, "slowmode", value=9))
+    hostile.tamper, hostile.roster_view = show_bob_the_other_branch, roster_for_bob
+    await owner.engine.set_slowmode(gid, 5)
+    await wait_until(lambda: session(bob, gid).roster.slowmode_seconds == 9)
+    assert session(river, gid).roster.slowmode_seconds == 5
+    await owner.engine.send(gid, "hello, everyone")
+    await bob.wait_for_texts(gid, ["hello, everyone"])
+    warning = await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "split")
+    assert "different versions" in warning.text
+
+
+async def test_row5_a_delete_removes_the_right_message_when_the_relay_swaps_numbers(
+    hostile, relay, tmp_path, closing
+):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "mallory", "river", "bob"])
+    closing.extend(people)
+    owner, mallory, river, bob = people
+    bob_key, mallory_key, river_key = (key_of(p, gid) for p in (bob, mallory, river))
+    held: list[dict] = []
+
+    def swap_for_bob(reader: bytes, event: dict) -> list[dict]:
+        """Bob gets mallory's and river's next messages under each other's numbers (holding
+        whatever comes between, so his numbers still only go up)."""
+        if reader != bob_key:
+            return [event]
+        sender = b64d(event["sender"]) if event["kind"] == "message" else b""
+        if not held and sender == mallory_key:
+            held.append(event)
+            return []
+        if held and sender == river_key:
+            abusive, between = held[0], held[1:]
+            held.clear()
+            return [{**event, "seq": abusive["seq"]}, *between, {**abusive, "seq": event["seq"]}]
+        if held:
+            held.append(event)
+            return []
+        return [event]
+
+    hostile.tamper = swap_for_bob
+    await mallory.engine.send(gid, "an abusive message")
+    await river.engine.send(gid, "a harmless message")
+    await bob.wait_for_texts(gid, ["an abusive message", "a harmless message"])
+    bob_store = bob.engine.store
+    abusive = next(m for m in bob_store.latest(gid, 10) if m.text == "an abusive message")
+    harmless = next(m for m in bob_store.latest(gid, 10) if m.text == "a harmless message")
+    assert abusive.seq > harmless.seq  # bob's numbers are swapped
+
+    await owner.wait_for_texts(gid, ["an abusive message"])
+    target = next(m for m in owner.engine.store.latest(gid, 10) if m.text == "an abusive message")
+    await owner.engine.delete_message(gid, target.msg_id, "abusive")
+    removed = await bob.wait_for(lambda e: isinstance(e, MessageRemoved))
+    assert removed.msg_id == abusive.msg_id
+    assert bob_store.get_message(gid, harmless.msg_id).removed_reason is None
+    # The relay deleted the abusive envelope too, found by its hash, not by a number.
+    async with RelayClient(relay.url, session(owner, gid).identity.signing_key) as reader:
+        events, _gap = await reader.log(gid, 0, limit=500)
+    stored = {b64e(envelope_id(b64d(e.body["envelope"]))) for e in events if e.kind == "message"}
+    assert target.extra["env"] not in stored
+    assert harmless.extra["env"] in stored
+
+
+async def test_row6_a_dropped_message_is_announced_and_reordered_ones_are_shown_in_order(
+    hostile, tmp_path, closing
+):
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    bob_key, river_key = key_of(bob, gid), key_of(river, gid)
+    seen: list[int] = []
+    held: list[dict] = []
+
+    def drop_then_swap(reader: bytes, event: dict) -> list[dict]:
+        if reader != bob_key:
+            return [event]
+        from_river = event["kind"] == "message" and b64d(event["sender"]) == river_key
+        if from_river:
+            seen.append(event["seq"])
+        if from_river and len(seen) == 2:
+            return []  # the second message never reaches bob
+        if from_river and len(seen) == 5:  # the fifth goes out under the fourth's number
+            fourth, between = held[0], held[1:]
+            held.clear()
+            return [{**event, "seq": fourth["seq"]}, *between, {**fourth, "seq": event["seq"]}]
+        if (from_river and len(seen) == 4) or held:
+            held.append(event)
+            return []
+        return [event]
+
+    hostile.tamper = drop_then_swap
+    texts = ["one", "two (dropped)", "three", "four", "five"]
+    for text in texts:
+        await river.engine.send(gid, text)
+    await bob.wait_for_texts(gid, ["one", "three", "four", "five"])
+    missing = next(e for e in bob.events if isinstance(e, MessagesMissing))
+    assert (missing.sender_nick, missing.count) == ("river", 1)
+    assert missing.text.startswith("1 message from river is missing")
+    assert "two (dropped)" not in bob.texts(gid)
+    # Bob received "five" before "four", but shows them in the order river wrote them.
+    shown = [m.text for m in sorted(bob.engine.store.latest(gid, 20), key=lambda m: m.ts)]
+    assert shown[-3:] == ["three", "four", "five"]
