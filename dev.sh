@@ -5,10 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 ensure_debian_packages() {
-    # tmux drives the real app in the terminal tests; unshare (util-linux) cuts the network.
+    # tmux drives the real app in the terminal tests; unshare (util-linux) cuts the network;
+    # node and npm run the second implementation of the protocol (tests/conformance).
     local missing=()
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ]; then
             apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
@@ -35,6 +38,17 @@ ensure_venv() {
     fi
 }
 
+ensure_conformance_modules() {
+    # The pinned libsodium-wrappers-sumo from package-lock.json; the npm cache is used first,
+    # so a machine that has installed it once needs no network for it again.
+    local dir=tests/conformance
+    local stamp="$dir/node_modules/.installed"
+    if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+        (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+        touch "$stamp"
+    fi
+}
+
 cmd="${1:-run}"
 shift || true
 case "$cmd" in
@@ -49,6 +63,7 @@ case "$cmd" in
     test)
         ensure_debian_packages
         ensure_venv test
+        ensure_conformance_modules
         exec .venv/bin/python -m pytest "$@"
         ;;
     *)
