@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.e2e.conftest import closing, form_group  # noqa: F401 - `closing` is a fixture
+from tests.e2e.conftest import form_group
 from tests.e2e.harness import PASSPHRASE, Person
 
 from peertui.core.encoding import b64d, b64e
