@@ -279,7 +279,8 @@ function computeVectors() {
   v.set("session.chain_key_1", hex(nextChainKey(session.chainKey)));
   v.set("session.verify_key", hex(session.signer.publicKey));
   v.set("session.stored", hex(storedOutbound(session)));
-  v.set("share.sealed_for_bob", hex(seal(alice, bobPrekey, shareBytes(session), cat(text("peertui-share-v2|"), gid), random)));
+  const sharePayload = canonicalBytes({ t: "share", blob: b64u(shareBytes(session)) });
+  v.set("share.sealed_for_bob", hex(seal(alice, bobPrekey, sharePayload, context, random)));
   const envelope0 = encrypt(session, text("hello group"), TS + 1, random);
   v.set("envelope.0.payload", "hello group");
   v.set("envelope.0.sent_ms", String(TS + 1));
@@ -344,7 +345,9 @@ function checkVectors(path) {
     return dec.decode(opened.payload) === v.get("sealed.payload") && equal(opened.sender, fromHex(v.get("alice.public_key")));
   });
   reopen("envelopes decrypt with the share", () => {
-    const share = parseShare(openSealed(bobKey, prekeys, fromHex(v.get("share.sealed_for_bob")), cat(text("peertui-share-v2|"), gid)).payload);
+    const opened = openSealed(bobKey, prekeys, fromHex(v.get("share.sealed_for_bob")), fromHex(v.get("sealed.context")));
+    const share = parseShare(fromB64u(JSON.parse(dec.decode(opened.payload)).blob));
+    if (!equal(share.sender, opened.sender) || !equal(share.gid, gid)) return false;
     return ["0", "1"].every((n) => dec.decode(decrypt(share, fromHex(v.get(`envelope.${n}`))).payload) === v.get(`envelope.${n}.payload`));
   });
   reopen("join request opens with the join secret", () =>
@@ -377,7 +380,7 @@ function decryptRecording(path) {
     try { opened = openSealed(me, secrets, fromB64u(delivery), directContext); } catch { continue; }
     const body = JSON.parse(dec.decode(opened.payload));
     if (body.t !== "share") continue;
-    const share = parseShare(openSealed(me, secrets, fromB64u(body.blob), cat(text("peertui-share-v2|"), gid)).payload);
+    const share = parseShare(fromB64u(body.blob)); // §6.4: sealed once, as this direct payload
     if (equal(share.sender, opened.sender) && equal(share.gid, gid)) shares.push(share);
   }
   let decrypted = 0;

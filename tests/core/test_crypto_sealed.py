@@ -90,15 +90,17 @@ def test_share_cannot_be_passed_off_as_someone_elses_session():
     share = open_share(BOB, secrets(BOB), seal_share(ALICE, outbound, bundle(BOB)), GROUP)
     assert (share.sender_key, share.epoch, share.index) == (ALICE.public_key, 3, 0)
     # Mallory re-seals alice's share contents under her own signature.
+    from peertui.core.crypto.shares import share_payload
+
     resealed = seal(
-        MALLORY, bundle(BOB), share.to_bytes(), context=b"peertui-share-v2|" + _raw(GROUP)
+        MALLORY, bundle(BOB), share_payload(share), context=b"peertui-direct-v2|" + _raw(GROUP)
     )
     with pytest.raises(InvalidSignature, match="different sender"):
         open_share(BOB, secrets(BOB), resealed, GROUP)
     # A sealed join request is not a share, even between the same two people.
     with pytest.raises(DecryptionFailed):
         open_share(
-            BOB, secrets(BOB), seal(ALICE, bundle(BOB), share.to_bytes(), context=JOIN), GROUP
+            BOB, secrets(BOB), seal(ALICE, bundle(BOB), share_payload(share), context=JOIN), GROUP
         )
 
 

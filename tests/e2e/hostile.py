@@ -42,6 +42,7 @@ class HostileRelay:
         self.upstream = upstream.rstrip("/")
         self.tamper: Tamper | None = None
         self.roster_view: RosterView | None = None
+        self.health: dict[str, Any] | None = None  # e.g. what a protocol-1 relay answers
         self.delivered: dict[bytes, list[dict[str, Any]]] = {}
         self.url = ""
         self._server: uvicorn.Server | None = None
@@ -87,6 +88,8 @@ class HostileRelay:
         if "last-event-id" in request.headers:
             headers["Last-Event-ID"] = request.headers["last-event-id"]
         reader = self._reader(request)
+        if request.url.path == "/v1/health" and self.health is not None:
+            return Response(json.dumps(self.health), media_type="application/json")
         if request.method == "GET" and request.url.path.endswith("/events"):
             return StreamingResponse(
                 self._stream(path, headers, reader), media_type="text/event-stream"

@@ -514,3 +514,22 @@ async def test_row6_a_dropped_message_is_announced_and_reordered_ones_are_shown_
     # Bob received "five" before "four", but shows them in the order river wrote them.
     shown = [m.text for m in sorted(bob.engine.store.latest(gid, 20), key=lambda m: m.ts)]
     assert shown[-3:] == ["three", "four", "five"]
+
+
+async def test_row1_a_thief_who_publishes_a_prekey_with_the_stolen_seed_is_noticed(
+    hostile, relay, tmp_path, closing
+):
+    """The limit of a stolen seed: it signs, so a thief can publish a prekey in bob's name and
+    receive the next shares. Bob's client sees a key it never made and says so."""
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "bob"])
+    closing.extend(people)
+    owner, bob = people
+    victim = session(bob, gid)
+    thief = Identity.from_seed(victim.identity.seed)
+    thief_prekeys = PrekeySecrets.create(thief, gid)
+    for _ in range(victim.prekeys.current_id + 3):
+        thief_prekeys.rotate()
+    async with RelayClient(relay.url, thief.signing_key) as as_bob:
+        await as_bob.put_prekey(gid, thief_prekeys.bundle(thief).to_bytes())
+    warning = await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "key")
+    assert "may have been copied" in warning.text and "join again" in warning.text

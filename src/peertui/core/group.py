@@ -29,9 +29,9 @@ from peertui.core.crypto import (
     PrekeyBundle,
     PrekeySecrets,
     UnknownSession,
+    check_share,
     envelope_id,
     open_sealed,
-    open_share,
     seal,
     seal_share,
 )
@@ -936,7 +936,7 @@ class GroupSession:
                     Notice(self.group_id, "Ignored a session key from someone not in the group.")
                 )
                 return
-            share = open_share(self.identity, self.prekeys, b64d(body["blob"]), self.group_id)
+            share = check_share(sender, b64d(body["blob"]), self.group_id)
             self.inbound.add_share(share)
             self._save_sessions()
             for queued in self._pending.pop(sender, []):
@@ -1135,10 +1135,8 @@ class GroupSession:
                     if prekey is None:
                         waiting.append(owed[0])
                     else:
-                        blob = seal_share(self.identity, self.outbound, prekey)
-                        await self._send_direct(
-                            key, payloads.encode("share", blob=b64e(blob)), prekey
-                        )
+                        sealed = seal_share(self.identity, self.outbound, prekey)
+                        await self.client.send_direct(self.group_id, key, sealed)
                         self.state.setdefault("shared_prekeys", {})[owed[0]] = prekey.prekey_id
                 owed.pop(0)
                 self.save()

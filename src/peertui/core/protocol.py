@@ -91,7 +91,6 @@ CHAIN_KEY_INPUT = b"\x02"
 ENVELOPE_SIGNATURE_DOMAIN = b"peertui-envelope-v2"
 SEAL_SIGNATURE_DOMAIN = b"peertui-seal-v2"
 PREKEY_SIGNATURE_DOMAIN = b"peertui-prekey-v2"
-SHARE_CONTEXT = b"peertui-share-v2|"  # + raw group id
 DIRECT_CONTEXT = b"peertui-direct-v2|"  # + raw group id
 
 # Invites: "peertui:" + b64u(version | group id | owner key | secret | join key | url length

@@ -26,7 +26,7 @@ from peertui.core.crypto.sessions import (
     envelope_id,
     envelope_sender,
 )
-from peertui.core.crypto.shares import SessionShare, open_share, seal_share
+from peertui.core.crypto.shares import SessionShare, check_share, open_share, seal_share
 
 __all__ = [
     "CryptoError",
@@ -55,4 +55,5 @@ __all__ = [
     "SessionShare",
     "seal_share",
     "open_share",
+    "check_share",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,14 +11,15 @@ from peertui.core.crypto.errors import InvalidSignature, MalformedData
 from peertui.core.crypto.identity import Identity
 from peertui.core.crypto.prekeys import PrekeyBundle, PrekeySecrets
 from peertui.core.crypto.sealed import open_sealed, seal
+from peertui.core.encoding import EncodingError, b64d, b64e, canonical_json
 from peertui.core.protocol import (
     CHAIN_KEY_BYTES,
+    DIRECT_CONTEXT,
     GROUP_ID_BYTES,
     HASH_BYTES,
     KIND_SHARE,
     PUBLIC_KEY_BYTES,
     SESSION_ID_BYTES,
-    SHARE_CONTEXT,
 )
 
 if TYPE_CHECKING:
@@ -72,22 +74,42 @@ class SessionShare:
         return share
 
 
-def share_context(group_id: str) -> bytes:
-    return SHARE_CONTEXT + _wire.group_id_bytes(group_id)
+def direct_context(group_id: str) -> bytes:
+    return DIRECT_CONTEXT + _wire.group_id_bytes(group_id)
+
+
+def share_payload(share: SessionShare) -> bytes:
+    """The direct payload that carries a share: canonical JSON {"blob": b64u(share), "t": "share"}."""
+    return canonical_json({"blob": b64e(share.to_bytes()), "t": "share"})
 
 
 def seal_share(sender: Identity, outbound: OutboundSession, recipient: PrekeyBundle) -> bytes:
+    """My session's share as one sealed direct payload to `recipient`'s prekey (sealed once:
+    the sealed blob already encrypts to the prekey and signs with my identity)."""
     share = outbound.share(sender)
-    return seal(sender, recipient, share.to_bytes(), context=share_context(share.group_id))
+    return seal(sender, recipient, share_payload(share), context=direct_context(share.group_id))
+
+
+def check_share(sealed_by: bytes, blob: bytes, group_id: str) -> SessionShare:
+    """A share from an opened direct payload: it must be the sealing identity's own session."""
+    share = SessionShare.from_bytes(blob)
+    if share.sender_key != sealed_by:
+        raise InvalidSignature("session share names a different sender than the key that signed it")
+    if share.group_id != group_id:
+        raise MalformedData("session share belongs to a different group")
+    return share
 
 
 def open_share(
     recipient: Identity, prekeys: PrekeySecrets, sealed: bytes, group_id: str
 ) -> SessionShare:
-    sender, payload = open_sealed(recipient, prekeys, sealed, context=share_context(group_id))
-    share = SessionShare.from_bytes(payload)
-    if share.sender_key != sender:
-        raise InvalidSignature("session share names a different sender than the key that signed it")
-    if share.group_id != group_id:
-        raise MalformedData("session share belongs to a different group")
-    return share
+    """Open a sealed share payload (the engine opens directs itself and calls check_share)."""
+    sender, payload = open_sealed(recipient, prekeys, sealed, context=direct_context(group_id))
+    try:
+        body = json.loads(payload)
+        blob = b64d(body["blob"]) if body.get("t") == "share" else b""
+    except (ValueError, TypeError, KeyError, AttributeError, EncodingError):
+        blob = b""
+    if not blob:
+        raise MalformedData("this direct payload is not a session share")
+    return check_share(sender, blob, group_id)
