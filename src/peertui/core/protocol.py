@@ -42,7 +42,6 @@ ENVELOPE_HEADER_BYTES = ENVELOPE_NONCE_OFFSET + NONCE_BYTES
 # message counter (u32), which continues across the sender's sessions.
 INNER_HEADER_BYTES = 8 + 4
 MAX_ENVELOPE_BYTES = 48 * 1024  # what the relay accepts in POST /messages
-MAX_SEALED_JOIN_BYTES = 16 * 1024  # what the relay accepts in POST /join-requests
 
 # Join requests and denial replies (peertui.core.joinbox): version | kind | ephemeral X25519
 # key | nonce | AEAD(payload padded to exactly JOIN_PADDED_BYTES). Every one has the same size,
