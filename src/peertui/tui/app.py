@@ -83,6 +83,8 @@ class PeertuiApp(App[int]):
         self.quick_exited = False
         self.locked = False  # waiting for the passphrase
         self._unlock_after_welcome = False
+        self._private_settings_pending = False
+        self._private_before_unlock = private_settings(self.settings)
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -145,6 +147,11 @@ class PeertuiApp(App[int]):
                 self.engine.save_settings()  # the private ones go into the encrypted store
             else:
                 save_settings(self.paths, self.settings)
+                # A proxy or retention typed while locked is stored once the history is unlocked
+                # (and only if it was changed, so a stored one is not overwritten by a default).
+                self._private_settings_pending = (
+                    private_settings(self.settings) != self._private_before_unlock
+                )
         except OSError as exc:
             self.notify(f"Settings could not be saved: {exc.strerror or exc}.", severity="error")
             return
@@ -172,9 +179,15 @@ class PeertuiApp(App[int]):
                 home.set_status(problem + " Crisis lines (F1) and grounding (F2) still work.")
             return
         self.locked = False
-        # The proxy and history retention were only readable once unlocked (config.py).
-        apply_private_settings(self.settings, private_settings(engine.settings))
-        engine.settings = self.settings
+        if self._private_settings_pending:
+            # Typed while locked: the encrypted store takes them now, so nothing is lost.
+            engine.settings = self.settings
+            engine.save_settings()
+            self._private_settings_pending = False
+        else:
+            # The proxy and history retention were only readable once unlocked (config.py).
+            apply_private_settings(self.settings, private_settings(engine.settings))
+            engine.settings = self.settings
         engine.subscribe(self._forward_event)
         self.engine = engine
         for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
