@@ -57,9 +57,12 @@ def test_without_a_passphrase_the_refusal_says_why(tmp_path, keyring_files):
     assert _files(keyring_files) == []
 
 
-def test_the_default_keyring_here_is_keyrings_alt_and_is_refused(tmp_path, keyring_files):
+def test_the_default_keyring_here_is_keyrings_alt_and_is_refused(
+    tmp_path, keyring_files, monkeypatch
+):
     """With keyrings.alt installed and no OS keyring, keyring's own choice is the plaintext
     file; peertui must not follow it."""
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # tests/conftest.py sets it
     keyring.core.init_backend()  # keyring's own choice, as in a fresh process
     assert type(keyring.get_keyring()).__module__.startswith("keyrings.alt")
     paths = resolve_paths(tmp_path / "home")
