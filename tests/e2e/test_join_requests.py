@@ -11,14 +11,16 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from nacl.signing import SigningKey
 from tests.e2e.conftest import form_group
 from tests.e2e.harness import Person, wait_until
 
-from peertui.core import joinbox
+from peertui.core import joinbox, payloads
 from peertui.core.crypto import Invite
 from peertui.core.encoding import b64d, b64e
-from peertui.core.events import JoinApproved, JoinDenied, JoinRequested
+from peertui.core.events import ErrorOccurred, JoinApproved, JoinDenied, JoinRequested
 from peertui.core.protocol import JOIN_BLOB_BYTES
+from peertui.core.relay_client import RelayClient
 
 INTRO = "recovering from an eating disorder"
 
@@ -165,3 +167,33 @@ async def test_a_new_moderator_reads_requests_a_plain_member_cannot(relay, tmp_p
     assert seen.request.intro == INTRO
     assert member.engine._active(gid).live_invite_keys() == []
     assert not any(isinstance(e, JoinRequested) for e in member.events)
+
+
+async def test_forged_requests_from_a_token_holder_are_ignored_in_words(relay, tmp_path, closing):
+    """Anyone with the token can seal to the join key; a request naming another key than the
+    one that posted it, or with a damaged reply key, is refused by the moderator's client."""
+    host = await Person.open(tmp_path / "host")
+    closing.append(host)
+    gid = (await host.engine.host_group("Circle", relay.url, nick="host")).group_id
+    invite = Invite.parse(await host.engine.create_invite(gid, uses=3))
+
+    async def post(poster: SigningKey, named: SigningKey, reply: str) -> None:
+        payload = payloads.encode(
+            "join",
+            key=b64e(bytes(named.verify_key)),
+            reply=reply,
+            nick="mallory",
+            pronouns="",
+            intro="",
+        )
+        async with RelayClient(relay.url, poster) as client:
+            sealed = joinbox.seal_request(invite.join_key, gid, payload)
+            await client.request_join(gid, invite.secret, sealed)
+
+    poster, victim = SigningKey.generate(), SigningKey.generate()
+    await post(poster, victim, b64e(b"r" * 32))
+    await host.wait_for(lambda e: isinstance(e, ErrorOccurred) and "altered" in e.text)
+    other = SigningKey.generate()
+    await post(other, other, "not a key")
+    await host.wait_for(lambda e: isinstance(e, ErrorOccurred) and "reply key" in e.text)
+    assert host.engine.pending_requests(gid) == []

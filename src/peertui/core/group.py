@@ -1038,11 +1038,18 @@ class GroupSession:
             if opened is None:
                 continue
             info = payloads.parse(opened, {"join"})
-            if info["key"] != key or len(b64d(info["reply"])) != 32:
+            if info["key"] != key:
                 self._emit(
                     ErrorOccurred(
                         self.group_id, "Ignored a join request whose key was altered in transit."
                     )
+                )
+                return
+            try:
+                b64d(info["reply"], length=32)
+            except EncodingError:
+                self._emit(
+                    ErrorOccurred(self.group_id, "Ignored a join request with a damaged reply key.")
                 )
                 return
             request = {
