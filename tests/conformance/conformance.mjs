@@ -8,8 +8,12 @@
 // Section numbers (§) are those of docs/PROTOCOL.md.
 
 import { readFileSync } from "node:fs";
-import sodiumModule from "libsodium-wrappers-sumo";
+import { webcrypto } from "node:crypto";
 
+// libsodium.js draws its randomness from Web Crypto, a global only from Node 19 on (Debian's
+// Node is 18): provide it before the module loads. The vectors draw nothing from it.
+globalThis.crypto ??= webcrypto;
+const { default: sodiumModule } = await import("libsodium-wrappers-sumo");
 await sodiumModule.ready;
 const sodium = sodiumModule;
 
