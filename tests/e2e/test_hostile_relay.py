@@ -533,3 +533,39 @@ async def test_row1_a_thief_who_publishes_a_prekey_with_the_stolen_seed_is_notic
         await as_bob.put_prekey(gid, thief_prekeys.bundle(thief).to_bytes())
     warning = await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "key")
     assert "may have been copied" in warning.text and "join again" in warning.text
+
+
+async def test_a_share_sealed_to_a_deleted_prekey_is_asked_for_again(hostile, tmp_path, closing):
+    """Forward secrecy's cost: a share sealed to a prekey bob has deleted cannot be opened by
+    anyone, bob included. Bob asks again; river seals to bob's newest prekey; what was sent on
+    the lost share is announced as missing, what follows is read."""
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    bob_key, river_key = key_of(bob, gid), key_of(river, gid)
+
+    def keep_rivers_copy_of_bobs_prekey_old(reader: bytes, event: dict) -> list[dict]:
+        if reader == river_key and event["kind"] == "prekey" and b64d(event["sender"]) == bob_key:
+            return []
+        return [event]
+
+    await river.engine.send(gid, "hello bob")
+    await bob.wait_for_texts(gid, ["hello bob"])
+    hostile.tamper = keep_rivers_copy_of_bobs_prekey_old
+    old_id = session(bob, gid).prekeys.current_id
+    assert (await session(river, gid)._prekey_of(bob_key)).prekey_id == old_id
+    for _ in range(2):  # two rotations: the secret river's copy points at is deleted
+        await session(bob, gid)._rotate_prekey()
+    session(river, gid)._rotate()  # river's next message starts a session shared with bob
+    await river.engine.send(gid, "sent on a share bob cannot open")
+
+    def river_knows_bobs_newest() -> bool:
+        held = session(river, gid).state.get("prekeys", {}).get(b64e(bob_key))
+        return bool(held) and PrekeyBundle.from_bytes(b64d(held)).prekey_id == old_id + 2
+
+    await wait_until(river_knows_bobs_newest, what="bob's request for a new share")
+    await river.engine.send(gid, "sent after the new share")
+    await bob.wait_for_texts(gid, ["sent after the new share"])
+    assert "sent on a share bob cannot open" not in bob.texts(gid)
+    missing = next(e for e in bob.events if isinstance(e, MessagesMissing))
+    assert (missing.sender_nick, missing.count) == ("river", 1)

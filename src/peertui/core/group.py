@@ -163,6 +163,7 @@ class GroupSession:
         self._rekey_asked: dict[bytes, int] = {}
         self._share_lock = asyncio.Lock()
         self.last_envelope_id = ""  # of my latest post: deletes name messages by it
+        self._warned: set[tuple[str, int]] = set()  # one RosterWarning per kind and index
 
     # ----- persistence -------------------------------------------------------------------
     @classmethod
@@ -255,14 +256,12 @@ class GroupSession:
             if bundle.to_bytes() != self.prekey_bundle() and (
                 bundle.prekey_id >= self.prekeys.current_id
             ):
-                self._emit(
-                    RosterWarning(
-                        self.group_id,
-                        "key",
-                        "Someone published a key in your name in this group: your group key "
-                        "may have been copied. Ask a moderator to remove this membership and "
-                        "join again with a new invite.",
-                    )
+                self._warn(
+                    "key",
+                    bundle.prekey_id,
+                    "Someone published a key in your name in this group: your group key "
+                    "may have been copied. Ask a moderator to remove this membership and "
+                    "join again with a new invite.",
                 )
             return None
         cache = self.state.setdefault("prekeys", {})
@@ -435,6 +434,8 @@ class GroupSession:
     async def _run(self) -> None:
         if self.status == PENDING and not await self._wait_for_admission():
             return
+        with contextlib.suppress(RelayError):
+            await self._maintain_prekey()  # 7 days old, or never published: fix it first
         while self.status == ACTIVE:
             try:
                 await self._follow_events()
@@ -591,18 +592,21 @@ class GroupSession:
             await self._apply_roster(event)
         self.kick_outbox()
 
+    def _warn(self, kind: str, index: int, text: str) -> None:
+        if (kind, index) not in self._warned:
+            self._warned.add((kind, index))
+            self._emit(RosterWarning(self.group_id, kind, text))
+
     def _check_fork(self, event: dict[str, Any]) -> bool:
         if not receive_rules.is_fork(self.state["roster"], event):
             return False
-        self._emit(
-            RosterWarning(
-                self.group_id,
-                "fork",
-                f"Warning: this group's roster has two different versions of entry "
-                f"{event['index']}. A moderator signed conflicting changes, or the relay is "
-                "showing members different rosters. Compare with other members before trusting "
-                "who is in the group.",
-            )
+        self._warn(
+            "fork",
+            event["index"],
+            f"Warning: this group's roster has two different versions of entry "
+            f"{event['index']}. A moderator signed conflicting changes, or the relay is "
+            "showing members different rosters. Compare with other members before trusting "
+            "who is in the group.",
         )
         return True
 
@@ -755,24 +759,20 @@ class GroupSession:
             with contextlib.suppress(RelayError):
                 await self._catch_up_roster()
             if receive_rules.compare_head(self.state["roster"], decrypted.head).ahead:
-                self._emit(
-                    RosterWarning(
-                        self.group_id,
-                        "withheld",
-                        f"{self.nick_of(decrypted.sender_key)} has seen roster changes that the "
-                        "relay does not show you; the relay may be hiding a removal. Your "
-                        "messages wait until this device sees them too.",
-                    )
+                self._warn(
+                    "withheld",
+                    decrypted.head.index,
+                    f"{self.nick_of(decrypted.sender_key)} has seen roster changes that the "
+                    "relay does not show you; the relay may be hiding a removal. Your "
+                    "messages wait until this device sees them too.",
                 )
         elif head.split:
-            self._emit(
-                RosterWarning(
-                    self.group_id,
-                    "split",
-                    f"Warning: {self.nick_of(decrypted.sender_key)} and you are being shown "
-                    f"different versions of this group's roster (entry {decrypted.head.index}). "
-                    "Compare with other members before trusting who is in the group.",
-                )
+            self._warn(
+                "split",
+                decrypted.head.index,
+                f"Warning: {self.nick_of(decrypted.sender_key)} and you are being shown "
+                f"different versions of this group's roster (entry {decrypted.head.index}). "
+                "Compare with other members before trusting who is in the group.",
             )
         why = receive_rules.refusal(self.roster, self.state["roster"], decrypted)
         if why is not None:
@@ -947,6 +947,9 @@ class GroupSession:
                 last = self._rekey_asked.get(b"from:" + sender, 0)
                 if now_ms() - last >= REKEY_INTERVAL_MS:
                     self._rekey_asked[b"from:" + sender] = now_ms()
+                    # The share may have been sealed to a prekey they have since deleted:
+                    # fetch their newest before sealing again.
+                    self.state.get("prekeys", {}).pop(b64e(sender), None)
                     await self._share_with([sender])
             return
         is_mod = self.roster is not None and self.roster.is_moderator(sender)
