@@ -6,17 +6,22 @@ cd "$(dirname "$0")"
 
 ensure_debian_packages() {
     # tmux drives the real app in the terminal tests; unshare (util-linux) cuts the network;
+    # fenrir is the screen reader plain mode is tested under (its PTY mode, speech logged);
     # node and npm run the second implementation of the protocol (tests/conformance).
     local missing=()
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+    command -v fenrir >/dev/null 2>&1 || missing+=(fenrir)
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     command -v npm >/dev/null 2>&1 || missing+=(npm)
     if [ ${#missing[@]} -gt 0 ]; then
+        # No recommends: fenrir would pull in speech-dispatcher and a sound stack it never uses
+        # here (the test replaces its speech with a logger).
+        local install=(apt-get install -y -qq --no-install-recommends "${missing[@]}")
         if [ "$(id -u)" = 0 ]; then
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${install[@]}"
         else
-            sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+            sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive "${install[@]}"
         fi
     fi
 }

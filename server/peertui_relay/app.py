@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 import copy
 import json
+import logging
 import os
+import re
+import sqlite3
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +18,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -29,6 +32,7 @@ from peertui_relay.config import RelayConfig
 from peertui_relay.errors import ApiError, invalid
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
 from peertui_relay.limits import NonceCache, TokenBuckets
+from peertui_relay.logs import QuietLog
 from peertui_relay.openapi import OPENAPI
 from peertui_relay.prekeys import prekey_routes
 from peertui_relay.storage import (
@@ -38,6 +42,7 @@ from peertui_relay.storage import (
     InviteRefused,
     SqliteStorage,
     StoredEvent,
+    storage_problem,
 )
 
 MAX_ENVELOPE = 48 * 1024
@@ -58,17 +63,31 @@ class Relay:
 
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
-        self.storage = SqliteStorage(config.data_dir)
+        self.storage = SqliteStorage(config.data_dir, max_pages=config.max_db_pages)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
         self.groups: dict[str, Group] = {}
         self.nonces = NonceCache(MAX_CLOCK_SKEW_MS)
         self.buckets = TokenBuckets(config.rate_per_second, config.rate_burst)
         self.create_lock = asyncio.Lock()
         self.status_counts: Counter[str] = Counter()
+        self.quiet_log = QuietLog()
         self.stored_events = 0
 
     async def db(self, fn, *args):
-        return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+        except sqlite3.Error as exc:
+            problem = storage_problem(exc)
+            if problem is None:
+                raise
+            if problem.busy:
+                raise ApiError(503, "storage_busy", str(problem), retry_after=2) from None
+            self.quiet_log.warning(
+                "storage", f"storage unavailable ({type(exc).__name__}: {exc}); answering 507"
+            )
+            raise ApiError(
+                507, "storage_full", str(problem), retry_after=self.config.storage_retry_seconds
+            ) from None
 
     async def load(self) -> None:
         for record in await self.db(self.storage.groups):
@@ -80,9 +99,9 @@ class Relay:
                     f"{PROTOCOL_VERSION}) cannot serve. Move that folder aside and start again: "
                     "nothing was released, so there is nothing to convert."
                 )
-            self.groups[record.group_id] = Group.from_roster(
-                roster, record.retention_ms, record.bytes_used
-            )
+            group = Group.from_roster(roster, record.retention_ms, record.bytes_used)
+            group.epoch, group.last_seq = record.epoch, record.last_seq
+            self.groups[record.group_id] = group
         self.stored_events = await self.db(self.storage.stored_events)
 
     async def keepalive_forever(self) -> None:
@@ -243,6 +262,21 @@ def _int_param(text: str | None, name: str) -> int:
     return int(text)
 
 
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _idempotency_key(obj: dict[str, Any]) -> str:
+    value = obj.get("idempotency_key")
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not _IDEMPOTENCY_KEY.fullmatch(value):
+        raise invalid(
+            "idempotency_key",
+            "The field 'idempotency_key' must be 8 to 64 letters, digits, '-' or '_'.",
+        )
+    return value
+
+
 def _require_member(group: Group, key: bytes) -> None:
     if key in group.state.banned:
         raise ApiError(403, "banned", "This key is banned from this group.")
@@ -333,7 +367,10 @@ def create_app(config: RelayConfig) -> Starlette:
             seq = await relay.db(
                 relay.storage.create_group, state.group_id, key, retention_ms, genesis, now
             )
-            relay.groups[state.group_id] = Group(state.group_id, state, retention_ms, 0)
+            record = await relay.db(relay.storage.group_record, state.group_id)
+            relay.groups[state.group_id] = Group(
+                state.group_id, state, retention_ms, 0, epoch=record.epoch, last_seq=seq
+            )
             relay.stored_events += 1
         return JSONResponse({"group_id": state.group_id, "seq": seq}, status_code=201)
 
@@ -516,8 +553,17 @@ def create_app(config: RelayConfig) -> Starlette:
         key, body = await relay.authenticate(request)
         group = relay.group(request.path_params["gid"])
         now = _now_ms()
+        _require_member(group, key)
+        obj = _json_object(body)
+        idem_key = _idempotency_key(obj)
+        if idem_key:
+            # A retry of a post already stored gets its seq back, even if slow mode or
+            # read-only would refuse a new post now.
+            seq = await relay.db(relay.storage.posted_seq, group.group_id, key, idem_key)
+            if seq is not None:
+                return JSONResponse({"seq": seq}, status_code=200)
         _require_may_post(group, key, now)
-        envelope = _b64_field(_json_object(body), "envelope", max_bytes=MAX_ENVELOPE)
+        envelope = _b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
         # No group lock here: checks and claims below are synchronous, and the one storage
         # thread completes writes in order, so posts are published in seq order anyway.
         wait = _slow_mode_wait(group, key)
@@ -530,8 +576,10 @@ def create_app(config: RelayConfig) -> Starlette:
             )
         group.last_post[key] = time.monotonic()
         payload = {"envelope": b64e(envelope)}
-        seq = await _append(group, "message", key, now, payload, VISIBLE_TO_ALL, b"")
-        return JSONResponse({"seq": seq}, status_code=201)
+        seq, is_new = await _append(
+            group, "message", key, now, payload, VISIBLE_TO_ALL, b"", idem_key=idem_key
+        )
+        return JSONResponse({"seq": seq}, status_code=201 if is_new else 200)
 
     def _slow_mode_wait(group: Group, key: bytes) -> float:
         seconds = group.state.slowmode_seconds
@@ -547,7 +595,10 @@ def create_app(config: RelayConfig) -> Starlette:
         payload: dict[str, Any],
         visible: str,
         recipient: bytes,
-    ) -> int:
+        *,
+        idem_key: str = "",
+    ) -> tuple[int, bool]:
+        """Store and publish one event; (seq, is_new) — not new when `idem_key` was seen."""
         size = len(json.dumps(payload, separators=(",", ":")))
         if group.bytes_used + size > config.group_quota_bytes:
             raise ApiError(
@@ -558,24 +609,42 @@ def create_app(config: RelayConfig) -> Starlette:
             )
         group.bytes_used += size  # claimed before the await, so concurrent posts cannot overshoot
         try:
-            seq = await relay.db(
-                relay.storage.append_event,
-                group.group_id,
-                kind,
-                key,
-                now,
-                payload,
-                visible,
-                recipient,
-            )
+            if idem_key:
+                seq, is_new = await relay.db(
+                    relay.storage.append_once,
+                    group.group_id,
+                    kind,
+                    key,
+                    now,
+                    payload,
+                    visible,
+                    idem_key,
+                )
+            else:
+                seq, is_new = (
+                    await relay.db(
+                        relay.storage.append_event,
+                        group.group_id,
+                        kind,
+                        key,
+                        now,
+                        payload,
+                        visible,
+                        recipient,
+                    ),
+                    True,
+                )
         except BaseException:
             group.bytes_used -= size
             raise
+        if not is_new:
+            group.bytes_used -= size
+            return seq, False
         relay.stored_events += 1
         # Publish before any other await: completions of the one storage thread resume their
         # requests in commit order, which keeps every live stream in seq order.
         group.publish(StoredEvent(seq, kind, key, now, payload), visible, recipient)
-        return seq
+        return seq, True
 
     async def send_direct(request: Request) -> Response:
         key, body = await relay.authenticate(request)
@@ -586,7 +655,7 @@ def create_app(config: RelayConfig) -> Starlette:
         payload = _b64_field(obj, "payload", max_bytes=MAX_ENVELOPE)
         if not group.state.is_member(to):
             raise invalid("to", "The recipient 'to' is not a member of this group.")
-        seq = await _append(
+        seq, _ = await _append(
             group,
             "direct",
             key,
@@ -612,7 +681,12 @@ def create_app(config: RelayConfig) -> Starlette:
         if len(events) == limit:
             last_seq = events[-1].seq
         return JSONResponse(
-            {"events": [event_json(e) for e in events], "gap": gap, "last_seq": last_seq}
+            {
+                "events": [event_json(e) for e in events],
+                "gap": gap,
+                "last_seq": last_seq,
+                "epoch": group.epoch,
+            }
         )
 
     async def stream_events(request: Request) -> Response:
@@ -662,15 +736,6 @@ def create_app(config: RelayConfig) -> Starlette:
             error = ApiError(status, "http_error", str(getattr(exc, "detail", "Request refused.")))
         return error.response()
 
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        # Answered by the outermost middleware, outside the status counter.
-        relay.status_counts["5xx"] += 1
-        return ApiError(
-            500,
-            "internal_error",
-            "The relay failed to handle this request; it has been counted, please try again later.",
-        ).response()
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await relay.load()
@@ -689,8 +754,8 @@ def create_app(config: RelayConfig) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(_CountStatuses, counts=relay.status_counts)],
-        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected},
+        middleware=[Middleware(_Guard, relay=relay)],
+        exception_handlers={ApiError: api_error, HTTPException: http_error},
     )
     app.state.relay = relay
     return app
@@ -725,6 +790,13 @@ class EventStream:
                         (b"content-type", b"text/event-stream; charset=utf-8"),
                         (b"cache-control", b"no-cache"),
                         (b"x-accel-buffering", b"no"),
+                        # What the client checks its cursor against (issue 11: log epoch).
+                        (b"x-peertui-epoch", self.group.epoch.encode()),
+                        (b"x-peertui-last-seq", str(self.group.last_seq).encode()),
+                        (
+                            b"x-peertui-keepalive",
+                            f"{self.relay.config.keepalive_seconds:g}".encode(),
+                        ),
                     ],
                 }
             )
@@ -774,20 +846,49 @@ class EventStream:
         return last
 
 
-class _CountStatuses:
-    """ASGI wrapper counting answers by status class for /v1/metrics."""
+class _Guard:
+    """ASGI wrapper: counts answers by status class for /v1/metrics, and turns what escapes the
+    handlers into one answer without a traceback per request.
 
-    def __init__(self, app, counts: Counter[str]) -> None:
-        self.app, self.counts = app, counts
+    A client that goes away mid-request is not an error (nothing to answer, nothing counted).
+    Anything else unexpected is answered 500 and logged once a minute with its type; Starlette's
+    own error middleware never sees it, so it cannot print a traceback per request.
+    """
+
+    def __init__(self, app, relay: Relay) -> None:
+        self.app, self.relay = app, relay
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        counts = self.relay.status_counts
+        started = False
 
         async def counting_send(message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                self.counts[f"{message['status'] // 100}xx"] += 1
+                started = True
+                counts[f"{message['status'] // 100}xx"] += 1
             await send(message)
 
-        await self.app(scope, receive, counting_send)
+        try:
+            await self.app(scope, receive, counting_send)
+        except ClientDisconnect:
+            counts["client_disconnect"] += 1
+        except Exception as exc:  # noqa: BLE001 - the one place that answers for the unknown
+            self.relay.quiet_log.warning(
+                f"unexpected:{type(exc).__name__}",
+                f"unexpected {type(exc).__name__} answering {scope['method']} "
+                f"{scope.get('route_path', scope['path'])[:80]}; answered 500",
+            )
+            logging.getLogger("peertui_relay").debug("unexpected error", exc_info=True)
+            if started:
+                return
+            response = ApiError(
+                500,
+                "internal_error",
+                "The relay failed to handle this request; it has been counted, please try "
+                "again later.",
+            ).response()
+            await response(scope, receive, counting_send)

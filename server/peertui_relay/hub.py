@@ -91,6 +91,8 @@ class Group:
     state: RosterState
     retention_ms: int
     bytes_used: int
+    epoch: str = ""
+    last_seq: int = 0  # the newest seq stored; told to streams so clients can spot a forged gap
     removed: set[bytes] = field(default_factory=set)  # keys that were members and are not now
     last_post: dict[bytes, float] = field(default_factory=dict)
     subscribers: set[Subscriber] = field(default_factory=set)
@@ -125,6 +127,7 @@ class Group:
         self.subscribers.discard(sub)
 
     def publish(self, event: StoredEvent, visible: str, recipient: bytes = b"") -> None:
+        self.last_seq = max(self.last_seq, event.seq)
         frame = sse_frame(event)
         for sub in self.subscribers:
             if (

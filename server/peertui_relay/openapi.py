@@ -272,7 +272,19 @@ OPENAPI: dict[str, Any] = {
                 _ok(201, {"type": "object"}),
                 params=[_GID],
                 body=_json_body(
-                    {"type": "object", "required": ["envelope"], "properties": {"envelope": _B64}}
+                    {
+                        "type": "object",
+                        "required": ["envelope"],
+                        "properties": {
+                            "envelope": _B64,
+                            "idempotency_key": {
+                                "type": "string",
+                                "pattern": "^[A-Za-z0-9_-]{8,64}$",
+                                "description": "The client's message id: a retry of a stored "
+                                "post answers 200 with the original seq instead of a copy.",
+                            },
+                        },
+                    }
                 ),
                 errors=(403, 404, 422, 507),
             )

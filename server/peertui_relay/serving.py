@@ -1,10 +1,15 @@
-"""Serving the app with uvicorn: a pre-bound socket (so port 0 is knowable) and clean stops."""
+"""Serving the app with uvicorn: a pre-bound socket (so port 0 is knowable), clean stops, and
+connection-level guards uvicorn does not have: a deadline for request headers and a cap on
+connections per client address (so half-open connections cost the abuser, not the users)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from collections import Counter
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -21,16 +26,91 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app, *, access_log: bool = False) -> uvicorn.Config:
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a header deadline and a per-address connection cap.
+
+    A connection must finish each request's headers within `header_timeout` seconds of
+    opening (or of its previous answer), or it is closed: a client dripping header bytes
+    otherwise holds a file descriptor forever. Connections from one address beyond
+    `max_per_address` are closed at once.
+    """
+
+    header_timeout: float = 10.0
+    max_per_address: int = 64
+    _per_address: Counter[str] = Counter()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._address = self.client[0] if self.client else ""
+        self._per_address[self._address] += 1
+        self._header_deadline: asyncio.TimerHandle | None = None
+        if self._per_address[self._address] > self.max_per_address:
+            transport.close()
+            return
+        self._arm_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._per_address[self._address] -= 1
+        if self._per_address[self._address] <= 0:
+            del self._per_address[self._address]
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm_header_deadline()  # the headers are in; the app owns the rest
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_header_deadline()
+
+    def _arm_header_deadline(self) -> None:
+        self._disarm_header_deadline()
+        self._header_deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+
+    def _disarm_header_deadline(self) -> None:
+        if getattr(self, "_header_deadline", None) is not None:
+            self._header_deadline.cancel()  # type: ignore[union-attr]
+            self._header_deadline = None
+
+    def _too_slow(self) -> None:
+        self._header_deadline = None
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.close()
+
+
+def uvicorn_config(
+    app,
+    *,
+    access_log: bool = False,
+    limit_concurrency: int | None = 2000,
+    header_timeout: float = 10.0,
+    body_timeout: float = 30.0,  # enforced by the app while it reads a body
+    max_connections_per_address: int = 64,
+) -> uvicorn.Config:
+    protocol = type(
+        "RelayH11Protocol",
+        (GuardedH11Protocol,),
+        {
+            "header_timeout": header_timeout,
+            "max_per_address": max_connections_per_address,
+            "_per_address": Counter(),
+        },
+    )
     return uvicorn.Config(
         app,
+        http=protocol,
         log_level="warning",
         access_log=access_log,
         lifespan="on",
         timeout_graceful_shutdown=2,
         server_header=False,
         date_header=False,
-        timeout_keep_alive=30,
+        timeout_keep_alive=min(30, max(header_timeout, 5)),
+        limit_concurrency=limit_concurrency,
+        backlog=2048,
     )
 
 

@@ -8,8 +8,10 @@ worker thread (`Storage` is not safe to share between threads concurrently).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import secrets
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,8 @@ class GroupRecord:
     last_seq: int
     purged_through: int
     bytes_used: int
+    epoch: str = ""
+    last_active_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,43 @@ class JoinRequestRecord:
     seq: int
     sealed_reason: str | None
     expires_at: int  # the request (or the denial note left of it) is deleted then
+
+
+# SQLite primary result codes (extended codes keep them in the low byte).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL = 5, 6, 8, 10, 13
+_SQLITE_CANTOPEN = 14
+
+
+def new_epoch() -> str:
+    """A fresh log epoch: random, so a restored or re-created log never repeats an old one."""
+    return secrets.token_urlsafe(12)
+
+
+class StorageUnavailable(Exception):
+    """The store cannot take writes for a reason it can name (disk full, I/O error, busy).
+    `str()` is a sentence for the API; `busy` is True when waiting a moment is enough."""
+
+    def __init__(self, message: str, *, busy: bool = False) -> None:
+        super().__init__(message)
+        self.busy = busy
+
+
+def storage_problem(exc: sqlite3.Error) -> StorageUnavailable | None:
+    """Name what went wrong with the store, or None if it is not a storage condition."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in (_SQLITE_FULL, _SQLITE_IOERR, _SQLITE_READONLY, _SQLITE_CANTOPEN) or (
+        primary is None and ("disk is full" in str(exc) or "disk I/O error" in str(exc))
+    ):
+        return StorageUnavailable(
+            "The relay cannot store anything right now (its disk is full or failing); "
+            "nothing already stored was lost. Try again later."
+        )
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StorageUnavailable(
+            "The relay's store is busy (for example a backup is running); try again.", busy=True
+        )
+    return None
 
 
 class InviteRefused(Exception):
@@ -131,6 +172,9 @@ CREATE TABLE IF NOT EXISTS invites (
 CREATE TABLE IF NOT EXISTS prekeys (
     group_id TEXT NOT NULL, key BLOB NOT NULL, prekey_id INTEGER NOT NULL, prekey TEXT NOT NULL,
     PRIMARY KEY (group_id, key));
+CREATE TABLE IF NOT EXISTS posted (
+    group_id TEXT NOT NULL, sender BLOB NOT NULL, idem_key TEXT NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (group_id, sender, idem_key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS join_requests (
     group_id TEXT NOT NULL, key BLOB NOT NULL, request_id TEXT NOT NULL, sealed TEXT NOT NULL,
     ts INTEGER NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL, sealed_reason TEXT,
@@ -139,7 +183,7 @@ CREATE TABLE IF NOT EXISTS join_requests (
 
 
 class SqliteStorage:
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, *, max_pages: int = 0) -> None:
         path = Path(data_dir)
         # Ciphertext only, but sizes, timing and membership are still metadata: owner-only.
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -152,6 +196,31 @@ class SqliteStorage:
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+        if max_pages:
+            self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
+
+    def _migrate(self) -> None:
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(groups)")}
+        with self._tx() as db:
+            if "epoch" not in columns:
+                db.execute("ALTER TABLE groups ADD COLUMN epoch TEXT NOT NULL DEFAULT ''")
+            if "last_active_ms" not in columns:
+                db.execute(
+                    "ALTER TABLE groups ADD COLUMN last_active_ms INTEGER NOT NULL DEFAULT 0"
+                )
+                db.execute("UPDATE groups SET last_active_ms = created_ms")
+            for (group_id,) in db.execute("SELECT group_id FROM groups WHERE epoch=''").fetchall():
+                db.execute("UPDATE groups SET epoch=? WHERE group_id=?", (new_epoch(), group_id))
+
+    def renew_epochs(self) -> int:
+        """Give every group a new log epoch (after a restore): clients then re-read the log
+        instead of trusting cursors from a log that may have been longer. Returns the count."""
+        with self._tx() as db:
+            groups = db.execute("SELECT group_id FROM groups").fetchall()
+            for (group_id,) in groups:
+                db.execute("UPDATE groups SET epoch=? WHERE group_id=?", (new_epoch(), group_id))
+        return len(groups)
 
     def close(self) -> None:
         self._db.close()
@@ -161,7 +230,8 @@ class SqliteStorage:
 
     def groups(self) -> list[GroupRecord]:
         rows = self._db.execute(
-            "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used FROM groups"
+            "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used, epoch, "
+            "last_active_ms FROM groups"
         ).fetchall()
         return [GroupRecord(*row) for row in rows]
 
@@ -171,13 +241,22 @@ class SqliteStorage:
             if db.execute("SELECT 1 FROM groups WHERE group_id=?", (group_id,)).fetchone():
                 return None
             db.execute(
-                "INSERT INTO groups (group_id, owner, created_ms, retention_ms) VALUES (?,?,?,?)",
-                (group_id, owner, ts, retention_ms),
+                "INSERT INTO groups (group_id, owner, created_ms, retention_ms, epoch, "
+                "last_active_ms) VALUES (?,?,?,?,?,?)",
+                (group_id, owner, ts, retention_ms, new_epoch(), ts),
             )
             db.execute("INSERT INTO roster VALUES (?,?,?)", (group_id, 0, json.dumps(genesis)))
             return self._insert_event(
                 db, group_id, "roster", owner, ts, {"event": genesis}, VISIBLE_TO_ALL, b""
             )
+
+    def group_record(self, group_id: str) -> GroupRecord:
+        row = self._db.execute(
+            "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used, epoch, "
+            "last_active_ms FROM groups WHERE group_id=?",
+            (group_id,),
+        ).fetchone()
+        return GroupRecord(*row)
 
     def roster(self, group_id):
         rows = self._db.execute(
@@ -189,9 +268,9 @@ class SqliteStorage:
     def _insert_event(db, group_id, kind, sender, ts, body, visible, recipient) -> int:
         text = json.dumps(body, separators=(",", ":"))
         (seq,) = db.execute(
-            "UPDATE groups SET last_seq = last_seq + 1, bytes_used = bytes_used + ? "
-            "WHERE group_id=? RETURNING last_seq",
-            (len(text), group_id),
+            "UPDATE groups SET last_seq = last_seq + 1, bytes_used = bytes_used + ?, "
+            "last_active_ms = MAX(last_active_ms, ?) WHERE group_id=? RETURNING last_seq",
+            (len(text), ts, group_id),
         ).fetchone()
         db.execute(
             "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
@@ -214,6 +293,28 @@ class SqliteStorage:
     def append_event(self, group_id, kind, sender, ts, body, visible, recipient=b""):
         with self._tx() as db:
             return self._insert_event(db, group_id, kind, sender, ts, body, visible, recipient)
+
+    def posted_seq(self, group_id: str, sender: bytes, idem_key: str) -> int | None:
+        """The seq an earlier post with this sender's idempotency key got, if it is kept."""
+        row = self._db.execute(
+            "SELECT seq FROM posted WHERE group_id=? AND sender=? AND idem_key=?",
+            (group_id, sender, idem_key),
+        ).fetchone()
+        return row[0] if row else None
+
+    def append_once(self, group_id, kind, sender, ts, body, visible, idem_key):
+        """Append unless this sender already posted with `idem_key`: (seq, is_new). The check
+        and the insert are one transaction, so a retry racing its original cannot store twice."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT seq FROM posted WHERE group_id=? AND sender=? AND idem_key=?",
+                (group_id, sender, idem_key),
+            ).fetchone()
+            if row:
+                return row[0], False
+            seq = self._insert_event(db, group_id, kind, sender, ts, body, visible, b"")
+            db.execute("INSERT INTO posted VALUES (?,?,?,?)", (group_id, sender, idem_key, seq))
+            return seq, True
 
     def append_roster(self, group_id, event, sender, ts, admitted=b"", delete_envelope_id=""):
         """Append a roster event (already verified) with its relay-side effects, atomically."""
@@ -433,6 +534,7 @@ class SqliteStorage:
                     (group_id, through),
                 ).fetchone()[0]
                 db.execute("DELETE FROM events WHERE group_id=? AND seq<=?", (group_id, through))
+                db.execute("DELETE FROM posted WHERE group_id=? AND seq<=?", (group_id, through))
                 db.execute(
                     "UPDATE groups SET purged_through=MAX(purged_through, ?), "
                     "bytes_used=bytes_used-? WHERE group_id=?",
@@ -456,4 +558,19 @@ class _Transaction:
         return self._db
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self._db.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                # A full disk can fail the commit itself: end the transaction, or every later
+                # BEGIN on this connection would fail too, long after space is freed.
+                self._rollback()
+                raise
+        self._rollback()
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            # SQLite may already have rolled back on its own (e.g. after SQLITE_FULL).
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")

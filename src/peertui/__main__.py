@@ -39,7 +39,9 @@ def wants_plain(args: argparse.Namespace) -> bool:
         return True
     if args.tui:
         return False
-    return os.environ.get("TERM", "") == "dumb" or not sys.stdout.isatty()
+    # No TERM, TERM=dumb and Emacs' eterm cannot draw the full-screen app.
+    term = os.environ.get("TERM", "")
+    return term in ("", "dumb") or term.startswith("eterm") or not sys.stdout.isatty()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,7 @@ import tomli_w
 from peertui.paths import Paths, write_private_file
 
 PROXY_SCHEMES = ("socks5://", "socks5h://", "http://", "https://")
+PLAIN_PREFIXES = ("symbols", "words")
 
 
 @dataclass
@@ -33,6 +34,10 @@ class Settings:
     history_retention_days: int = 0  # 0 keeps history forever
     proxy: str = ""  # e.g. socks5://127.0.0.1:9050 for Tor
     keybindings: dict[str, str] = field(default_factory=dict)  # binding id -> key
+    # Plain mode only: how its lines start ("symbols": -- !! ??, "words": Notice: Error:
+    # Question:) and whether numbers are spelled digit by digit for a screen reader.
+    plain_prefixes: str = "symbols"
+    read_digits: bool = False
 
 
 # Kept in the encrypted store, never written to config.toml.
@@ -128,6 +133,8 @@ def _apply(settings: Settings, name: str, value: Any) -> str | None:
 
 
 def _check_value(name: str, value: Any) -> str | None:
+    if name == "plain_prefixes" and value not in PLAIN_PREFIXES:
+        return 'Setting \'plain_prefixes\' must be "symbols" or "words".'
     if name == "theme" and not value.strip():
         return "Setting 'theme' is empty."
     if name == "history_retention_days" and value < 0:
@@ -170,3 +177,10 @@ def _describe(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return repr(value)
+
+
+def set_setting(settings: Settings, name: str, value: Any) -> str | None:
+    """Change one setting in place if `value` is usable; otherwise return why not (a sentence)."""
+    if name not in {f.name for f in fields(Settings)}:
+        return f"There is no setting '{name}'."
+    return _apply(settings, name, value)

@@ -21,3 +21,8 @@ def plain_user(tmp_path):
         user.close()
         # pytest shows this only when the test failed: what each person saw, in order.
         print(f"===== {user.home.name} =====\n{user.transcript}")
+    for user in started:
+        # Contract v2: every question ends with a question mark (and names its choices).
+        for line in user.lines():
+            if line.startswith(("?? ", "Question: ")):
+                assert line.rstrip().endswith("?"), f"a question without '?': {line!r}"

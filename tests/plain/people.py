@@ -26,12 +26,14 @@ class PlainUser:
         passphrase: str | None = PASSPHRASE,
         args: tuple[str, ...] = ("--plain",),
         timeout: float = 20.0,
+        dimensions: tuple[int, int] = (60, 400),
+        term: str = "xterm-256color",
     ):
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
         env.update(
             PEERTUI_HOME=str(home),
             PEERTUI_TIME_SCALE="0.01",
-            TERM="xterm-256color",
+            TERM=term,
             LANG="C.UTF-8",
             LC_ALL="C.UTF-8",
         )
@@ -49,7 +51,7 @@ class PlainUser:
             env=env,
             encoding="utf-8",
             timeout=timeout,
-            dimensions=(60, 400),
+            dimensions=dimensions,
         )
         self.child.logfile_read = self._log
 
@@ -64,6 +66,12 @@ class PlainUser:
         )
         text = text.replace("\r\n", "\n")
         return [line.removeprefix(PROMPT) for line in text.split("\n")]
+
+    def join(self, token: str, nick: str = "robin") -> None:
+        """/join, accepting the general guidelines at the question."""
+        self.type(f"/join {token} {nick}")
+        self.expect_exact("?? Do you accept these guidelines: yes or no?")
+        self.type("yes")
 
     def ready(self) -> PlainUser:
         self.child.expect_exact("-- peertui plain mode.")
@@ -117,9 +125,11 @@ def start_pair(plain_user, relay_url: str | None):
 
     guest = plain_user("guest").ready()
     guest.type(f"/join {token} robin")
+    guest.expect_exact("?? Do you accept these guidelines: yes or no?")
+    guest.type("yes")
     guest.expect_exact("-- Asked to join as 'robin'")
     host.expect_exact("-- robin asks to join. Type /approve robin to let them in")
     host.type("/approve robin")
-    host.expect_exact("-- Approved robin in Tuesday circle.")
+    host.expect_exact("-- Moderation: host (owner) admitted robin.")
     guest.expect_exact("-- You are now a member of Tuesday circle.")
     return host, guest

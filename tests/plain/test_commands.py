@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from peertui.plain import commands
+from peertui.plain import registry
 from peertui.plain.console import one_line
-from peertui.plain.session import PlainSession
+from peertui.ui import actions, commands, screenfuls
 
 # Every command the brief names for plain mode; the table must offer each one.
 REQUIRED = [
@@ -46,22 +46,25 @@ REQUIRED = [
 ]
 
 
-def test_every_command_is_listed_in_help_and_has_a_handler():
-    listed = {c.name for c in commands.COMMANDS}
-    assert set(REQUIRED) <= listed
-    for name in listed:
-        assert callable(getattr(PlainSession, f"cmd_{name}", None)), name
-        assert commands.help_lines(name)[0].startswith(f"/{name}")
-    help_text = "\n".join(commands.help_lines())
+def test_every_command_has_a_handler_and_a_help_line():
+    handlers = registry.load_all()
+    table = actions.slash_table("plain")
+    assert set(REQUIRED) <= {name.split()[0] for name in table}
+    for action in actions.for_front_end("plain"):
+        assert action.id in handlers, action.id
+    help_text = "\n".join(line for t in actions.TOPICS for line in screenfuls.help_for(t) or [])
     for name in REQUIRED:
         assert f"/{name}" in help_text
+        # /help groups and /help settings are topics that include those commands.
+        assert any(line.startswith(f"/{name}") for line in screenfuls.help_for(name) or [])
 
 
 def test_parsing_lines():
-    assert commands.parse("  hello there ") == commands.Typed("", "hello there")
-    assert commands.parse("//shrug") == commands.Typed("", "/shrug")
-    assert commands.parse("/MUTE sam 10 calm down") == commands.Typed("mute", "sam 10 calm down")
-    assert commands.parse("/exit") == commands.Typed("quit", "")
+    assert commands.parse("  hello there ").text == "hello there"
+    assert commands.parse("//shrug").text == "/shrug"
+    mute = commands.parse("/MUTE sam 10 calm down")
+    assert mute.action is actions.by_id("peertui.mute") and mute.argument == "sam 10 calm down"
+    assert commands.parse("/exit").action is actions.by_id("peertui.quit")
 
 
 def test_suggestions_for_typos():

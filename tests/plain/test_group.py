@@ -57,7 +57,7 @@ def test_embedded_relay_history_numbers_and_content_warning(plain_user):
     host, guest = start_pair(plain_user, None)
 
     guest.type("/cw loss | my dog died on sunday")
-    host.expect(r"#(\d+) robin: \[content warning: loss\] /open \d+ to read")
+    host.expect(r"#(\d+) robin: \[content warning: loss\] /open \d+ shows it")
     number = host.child.match.group(1)
     guest.expect_exact("robin: [content warning: loss]")
     host.run(f"/open {number}", f"#{number} robin: [content warning: loss] my dog died on sunday")
@@ -96,20 +96,22 @@ def test_deny_with_a_reason_and_leave(plain_user):
     host.type("/invite")
     token = host.expect(INVITE_LINE).group(1)
     asker = plain_user("asker").ready()
-    asker.type(f"/join {token}")
+    asker.run(f"/join {token}", "?? Do you accept these guidelines: yes or no?")
+    asker.run("yes", "?? Nickname to use in this group (one word, or /cancel)?")
     asker.run("kit", "-- Asked to join as 'kit'")
     host.expect_exact("-- kit asks to join.")
     host.run("/deny kit the group is full this week", "-- Declined kit's request")
     asker.expect_exact("was declined: the group is full this week")
 
     guest = plain_user("guest").ready()
-    guest.run(f"/join {token} robin", "-- Asked to join as 'robin'")
+    guest.join(token)
+    guest.expect_exact("-- Asked to join as 'robin'")
     host.expect_exact("-- robin asks to join.")
-    host.run("/approve robin", "-- Approved robin")
+    host.run("/approve robin", "-- Moderation: host (owner) admitted robin.")
     guest.expect_exact("-- You are now a member of Quiet room.")
-    guest.run("/leave", "?? Leave Quiet room?")
-    guest.run("n", "-- Stayed.")
-    guest.run("/leave", "?? Leave Quiet room?")
+    guest.run("/leave", "?? Leave Quiet room: yes or no?")
+    guest.run("n", "-- Stayed in Quiet room.")
+    guest.run("/leave", "?? Leave Quiet room: yes or no?")
     guest.run("y", "-- You left Quiet room.")
     host.expect_exact("robin left.")
     guest.run("hello?", "!! You are not in a group yet")
@@ -127,8 +129,10 @@ def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain
     # A damaged invite is refused before any question is asked.
     asker.run("/join peertui:garbage", "!! That invite does not work")
     # A command typed at the nickname question is not taken as a nickname.
-    asker.run(f"/join {token}", "?? Nickname to use in this group")
-    asker.run("/help", "!! /help is a command, not a nickname. Type a nickname, or /cancel.")
+    asker.run(f"/join {token}", "?? Do you accept these guidelines: yes or no?")
+    asker.run("yes", "?? Nickname to use in this group")
+    asker.run("/members", "!! A question is open, so this did not run: /members.")
+    asker.expect_exact("?? Nickname to use in this group")
     asker.run("kit", "-- Asked to join as 'kit'")
     host.expect_exact("-- kit asks to join. Type /approve kit")
     assert host.quit() == 0
@@ -137,8 +141,8 @@ def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain
     again = plain_user("host").ready()
     again.expect_exact("-- kit asks to join. Type /approve kit")
     again.type("/requests")
-    again.expect(r"\n  kit, id \w+, asked \d{4}-\d\d-\d\d \d\d:\d\d, no introduction\r\n")
-    again.run("/approve kit", "-- Approved kit in Evening group.")
+    again.expect(r"\n  kit, id \w+, asked \d{4}-\d\d-\d\d \d\d:\d\d UTC, no introduction\r\n")
+    again.run("/approve kit", "-- Moderation: host (owner) admitted kit.")
     asker.expect_exact("-- You are now a member of Evening group.")
     asker.expect_exact("Group guidelines:")
     asker.type("hello everyone")
@@ -147,18 +151,18 @@ def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain
     again.type("/groups")
     listed = again.expect(r"\n  1\. Evening group - ([^\r]*)\r\n").group(1)
     assert "current" in listed and "unread" not in listed
-    again.run("/history 0", "!! Usage: /history [n], where n is how many messages (1 or more)")
-    asker.run("/leave", "?? Leave Evening group?")
+    again.run("/history 0", "!! Ask for 1 message or more. Usage: /history [n]")
+    asker.run("/leave", "?? Leave Evening group: yes or no?")
     asker.run("y", "-- You left Evening group.")
     again.expect_exact("kit left.")
     assert again.quit() == 0
     assert asker.quit() == 0
 
     assert "?? Nickname" not in asker.transcript.split("/join peertui:garbage")[1].split(token)[0]
-    assert "Asked to join as '/help'" not in asker.transcript
+    assert "Asked to join as '/members'" not in asker.transcript
     assert asker.transcript.count("You left") == 1
     # The first line that interrupts the prompt comes with the reprint hint, once per run.
-    assert host.transcript.count("-- Tip: something arrived while you were at the prompt.") == 1
+    assert host.transcript.count("-- Tip: something arrived while you were typing.") == 1
     guidelines = asker.transcript.split("Group guidelines:")[1].split("\r\n> ")[0]
     assert "\r\n\r\n" not in guidelines
 
@@ -185,17 +189,19 @@ def test_profile_thanks_and_the_current_group_survives_a_restart(plain_user, rel
 
 def test_a_refused_message_is_given_back_and_a_bad_nickname_is_asked_again(plain_user, relay):
     host, guest = start_pair(plain_user, relay.url)
-    host.run("/readonly on", "host (owner) readonly")
-    guest.expect_exact("host (owner) readonly")
+    host.run("/readonly on", "-- Moderation: host (owner) set read-only on.")
+    guest.expect_exact("-- Moderation: host (owner) set read-only on.")
     guest.type("can I still talk here")
     guest.expect(r"!! .*read-only")
-    guest.expect_exact("  Not sent: can I still talk here")
+    guest.expect_exact(
+        "  Not sent; kept as your draft (/draft send sends it later): can I still talk here"
+    )
     # A second person joining types a nickname that is not allowed: asked again, not dropped.
     host.type("/invite")
     token = host.expect(r"\n(peertui:\S+)\r\n").group(1)
     third = plain_user("third").ready()
     third.type(f"/join {token}")
-    third.expect_exact("?? Nickname to use in this group")
+    third.run("yes", "?? Nickname to use in this group")
     third.type("two words")
     third.expect_exact("!! A nickname is one word")
     third.expect_exact("?? Nickname to use in this group")

@@ -11,19 +11,19 @@ pytestmark = pytest.mark.timeout(120)
 
 
 def join(host, member, token: str, nick: str) -> None:
-    member.type(f"/join {token} {nick}")
+    member.join(token, nick)
     member.expect_exact(f"-- Asked to join as '{nick}'")
     host.expect_exact(f"-- {nick} asks to join. Type /approve {nick}")
-    host.run(f"/approve {nick}", f"-- Approved {nick}")
+    host.run(f"/approve {nick}", f"-- Moderation: host (owner) admitted {nick}.")
     member.expect_exact("-- You are now a member of Night owls.")
 
 
 def modlog(user) -> list[str]:
     """The /modlog output lines printed after the last /modlog typed."""
     user.type("/modlog")
-    user.expect(r"\n  \d+\. .* ban .*\r\n")
+    user.expect(r"\n  #\d+ .* banned .*\r\n")
     text = user.transcript.replace("\r\n", "\n").split("/modlog\n")[-1]
-    return [line for line in text.split("\n") if re.match(r"  \d+\. ", line)]
+    return [line for line in text.split("\n") if re.match(r"  #\d+ ", line)]
 
 
 def start_group(plain_user, relay, *nicks: str):
@@ -49,7 +49,7 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
     host.expect_exact("-- New report about host's message: felt dismissive.")
     host.type("/reports")
     host.expect(
-        rf"\n  1\. \d{{4}}-\d\d-\d\d \d\d:\d\d report about message #{number[host]} by host "
+        rf"\n  1\. \d{{4}}-\d\d-\d\d \d\d:\d\d UTC report about message #{number[host]} by host "
         r"\(id \w+\): felt dismissive\r\n"
     )
     host.expect_exact("The message: remember to drink water")
@@ -60,36 +60,40 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
 
     # A private warning reaches only its target.
     host.run(
-        "/warn sam please keep it kind", "host (owner) warn sam (the reason went to them privately)"
+        "/warn sam please keep it kind",
+        "host (owner) warned sam (the reason went to them privately)",
     )
-    sam.expect_exact("-- A moderator warned you: please keep it kind")
+    sam.expect_exact("-- A moderator warned you privately: please keep it kind")
     sam.run("/warnings", "a moderator warned you: please keep it kind")
 
     # Muted: the relay refuses sam's post; after /unmute it goes through.
-    host.run("/mute sam 10 cooling off", "host (owner) mute sam until")
-    sam.expect_exact("host (owner) mute sam until")
+    host.run("/mute sam 10 cooling off", "host (owner) muted sam until")
+    sam.expect_exact("host (owner) muted sam until")
     sam.type("am I still here")
     sam.expect(r"!! .*mute")
-    host.run("/unmute sam", "host (owner) unmute sam")
-    sam.expect_exact("unmute sam")
+    host.run("/unmute sam", "host (owner) unmuted sam")
+    sam.expect_exact("unmuted sam")
     sam.type("back again")
     for user in (host, robin, sam):
         user.expect_exact("sam: back again")
 
     # Remove and ban: the members are told, the removed person learns it too.
-    host.run("/remove sam too many warnings", "host (owner) remove sam: too many warnings")
-    robin.expect_exact("-- sam was removed.")
+    host.run("/remove sam too many warnings", "host (owner) removed sam: too many warnings")
+    # Said once, by the log's line: no second "sam was removed".
+    robin.expect_exact("-- Moderation: host (owner) removed sam: too many warnings.")
     sam.expect(r"-- You were removed from .+ by its moderators\.")
-    host.run("/ban robin spam", "host (owner) ban robin: spam")
+    host.run("/ban robin spam", "host (owner) banned robin: spam")
     robin.expect(r"-- You were banned from .+ by its moderators\.")
-    host.expect_exact("?? Also cancel open invites so they cannot ask again? (y/n)")
-    host.run("y", "-- Cancelled 1 open invite(s) of Night owls; /invite makes a new one.")
+    host.expect_exact(
+        "?? Also cancel the group's open invites, so they cannot ask again: yes or no?"
+    )
+    host.run("y", "-- Cancelled 1 open invite(s); /invite makes a new one.")
 
     host_log = modlog(host)
     robin_log = modlog(robin)
     assert host_log == robin_log
     actions = " ".join(host_log)
-    for word in ("warn sam", "mute sam", "unmute sam", "remove sam", "ban robin"):
+    for word in ("warned sam", "muted sam", "unmuted sam", "removed sam", "banned robin"):
         assert word in actions
     assert "felt dismissive" not in sam.transcript
     assert "New report" not in robin.transcript + sam.transcript
@@ -107,9 +111,9 @@ def test_deleted_message_shows_removed_by_moderators(plain_user, relay):
     host.run(f"/delete {number} off topic", "was removed by moderators: off topic")
     sam.expect_exact("was removed by moderators: off topic")
     sam.type("/history 5")
-    sam.expect_exact("sam: (removed by moderators: off topic)")
+    sam.expect_exact("sam: [removed by moderators: off topic]")
     host.type("/modlog")
-    host.expect(r"host \(owner\) delete.*: off topic")
+    host.expect(r"host \(owner\) removed a message.*: off topic")
     for user in (host, sam):
         assert user.quit() == 0
     assert "something I should not have said" not in sam.transcript.split("/history 5")[-1]
@@ -118,28 +122,28 @@ def test_deleted_message_shows_removed_by_moderators(plain_user, relay):
 def test_slowmode_readonly_promote_and_demote(plain_user, relay):
     host, (sam,) = start_group(plain_user, relay, "sam")
     # Slow mode and read-only are enforced on members, and lifted again.
-    host.run("/slowmode 3", "host (owner) slowmode to 3 seconds")
-    sam.expect_exact("host (owner) slowmode to 3 seconds")
+    host.run("/slowmode 3", "host (owner) set slow mode to 3 seconds")
+    sam.expect_exact("host (owner) set slow mode to 3 seconds")
     sam.type("first under slow mode")
     sam.type("too soon after that")
     # Too soon is not an error: the message waits and goes out by itself, printed once.
     sam.expect_exact("-- Slow mode is on")
     for user in (host, sam):
         user.expect_exact("sam: too soon after that", timeout=20)
-    host.run("/slowmode 0", "host (owner) slowmode off")
-    host.run("/readonly on", "host (owner) readonly on")
-    sam.expect_exact("host (owner) readonly on")
+    host.run("/slowmode 0", "host (owner) set slow mode off")
+    host.run("/readonly on", "host (owner) set read-only on")
+    sam.expect_exact("host (owner) set read-only on")
     sam.type("can I talk")
     sam.expect(r"!! .*read-only")
-    host.run("/readonly off", "host (owner) readonly off")
-    sam.expect_exact("host (owner) readonly off")
+    host.run("/readonly off", "host (owner) set read-only off")
+    sam.expect_exact("host (owner) set read-only off")
 
     # A promoted member can moderate; demoted, they cannot.
-    host.run("/promote sam", "host (owner) role sam to moderator")
-    sam.expect_exact("host (owner) role sam to moderator")
-    sam.run("/slowmode 5", "sam (moderator) slowmode to 5 seconds")
-    host.run("/demote sam", "host (owner) role sam to member")
-    sam.expect_exact("host (owner) role sam to member")
+    host.run("/promote sam", "host (owner) changed the role of sam to moderator")
+    sam.expect_exact("host (owner) changed the role of sam to moderator")
+    sam.run("/slowmode 5", "sam (moderator) set slow mode to 5 seconds")
+    host.run("/demote sam", "host (owner) changed the role of sam to member")
+    sam.expect_exact("host (owner) changed the role of sam to member")
     sam.run("/slowmode 0", "!! ")
     for user in (host, sam):
         assert user.quit() == 0

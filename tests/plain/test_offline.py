@@ -23,7 +23,7 @@ def test_crisis_lines_offline_for_named_and_configured_countries(plain_user, tmp
     user.run("/crisis US", "988 Suicide & Crisis Lifeline: call 988")
     # No argument: the country from config.toml (the locale here is C, so it says nothing).
     user.type("/crisis")
-    user.expect_exact("Crisis lines for United States (US)")
+    user.expect_exact("United States (US) emergency: 911")
     user.run(
         "/crisis Narnia", "!! 'Narnia' is not a country code; give two letters such as GB or US."
     )
@@ -35,7 +35,7 @@ def test_crisis_without_any_country_points_to_international_directories(plain_us
     user = plain_user(offline=True).ready()
     user.run(
         "/crisis",
-        "No country is set: /crisis <code> shows a country, or set country in config.toml.",
+        "No country is set: /crisis <code> shows a country; /set country <code> keeps one.",
     )
     user.expect_exact("findahelpline.com")
     # A code that is no country is named as such, with the same fallbacks.
@@ -174,7 +174,8 @@ def test_safety_plan_survives_restart_and_is_never_stored_readable(plain_user, t
 
 def test_help_unknown_commands_and_no_escape_sequences(plain_user):
     user = plain_user(offline=True).ready()
-    user.run("/help", "/quit - Leave plain mode")
+    user.run("/help", "/help settings - settings, export, wipe, quit:")
+    user.run("/help settings", "/quit - Leave peertui")
     user.run("/help mute", "Stop a member posting for a while")
     user.run("/hepl", "!! There is no command /hepl. Did you mean /help?")
     user.run("/grond", "Did you mean /ground?")
@@ -214,9 +215,11 @@ def test_wipe_asks_for_a_typed_word_then_erases_everything(plain_user, tmp_path)
     for _step in range(2, 7):
         user.type("")
     user.expect_exact("-- Safety plan saved")
-    user.run("/wipe", "Type ERASE to confirm")
-    user.run("erase", "-- Nothing was erased.")
-    user.run("/wipe", "Type ERASE to confirm")
+    user.run("/wipe", "on this computer: ERASE or no?")
+    # Not the exact word: refused and asked again, never taken as either answer.
+    user.run("erase", "!! That is not one of the choices (ERASE or no), so it was not taken")
+    user.run("no", "-- Nothing was erased.")
+    user.run("/wipe", "on this computer: ERASE or no?")
     user.type("ERASE")
     user.expect_exact("-- peertui's data on this computer is erased.")
     user.child.expect(pexpect.EOF)
@@ -235,14 +238,16 @@ def test_plan_edit_cancel_and_commands_are_not_entries_and_export_asks_first(pla
     user.type("/plan edit")
     user.expect_exact("-- Step 1 of 6")
     user.run("a first sign", "?? ")
-    user.run("/crisis GB", "!! Finish this step with an empty line, or /cancel.")
+    # Safety commands work at the question and the question comes back; they are no entry.
+    user.run("/crisis GB", "Samaritans: call 116 123")
+    user.expect_exact("-- Back to the question.")
     user.run("/cancel", "-- Edit cancelled; your safety plan is as it was.")
     user.run("/plan", "6. Making my surroundings safer")
     user.type("/plan edit")
     user.expect_exact("-- Step 1 of 6")
     user.type("the real sign")
-    user.type("/help")
-    user.expect_exact("!! Finish this step with an empty line, or /cancel.")
+    user.type("/members")
+    user.expect_exact("!! A question is open, so this did not run: /members.")
     for _step in range(1, 7):
         user.type("")
     user.expect_exact("-- Safety plan saved")
@@ -252,13 +257,13 @@ def test_plan_edit_cancel_and_commands_are_not_entries_and_export_asks_first(pla
     user.run(f"/plan export {exported}", f"?? {exported} already exists. Replace it")
     user.run("n", "-- Nothing was written.")
     assert exported.read_text(encoding="utf-8") == "keep me\n"
-    user.run(f"/plan export {exported}", "Replace it with your safety plan? (y/n)")
+    user.run(f"/plan export {exported}", "Replace it with your safety plan: yes or no?")
     user.run("y", f"-- Safety plan written to {exported}, readable only by you.")
     user.run(f"/plan export {tmp_path}/no/such/folder/plan.txt", "!! ")
     assert user.quit() == 0
     text = exported.read_text(encoding="utf-8")
     assert "the real sign" in text
-    assert "a first sign" not in text and "/help" not in text and "/crisis" not in text
+    assert "a first sign" not in text and "/members" not in text and "/crisis" not in text
     assert exported.stat().st_mode & 0o777 == 0o600
     assert "Traceback" not in user.transcript
 
@@ -268,6 +273,6 @@ def test_wipe_tells_an_owner_what_it_means_for_their_group(plain_user):
     user.run("/host Quiet room", "-- Quiet room is ready")
     user.type("/wipe")
     user.expect_exact("-- You own Quiet room. After erasing")
-    user.expect_exact("?? This erases every group")
+    user.expect_exact("?? Erase every group")
     user.run("no", "-- Nothing was erased.")
     assert user.quit() == 0

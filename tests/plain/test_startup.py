@@ -15,15 +15,15 @@ pytestmark = pytest.mark.timeout(60)
 def test_passphrase_is_asked_without_echo_and_a_wrong_one_exits_1(plain_user):
     first = plain_user("home", passphrase=None)
     first.expect_exact("-- Choose a passphrase")
-    first.expect_exact("?? Passphrase: ")
+    first.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
     first.type("tulips in the rain")
-    first.expect_exact("?? The same passphrase again: ")
+    first.expect_exact("?? The same passphrase again?")
     first.type("tulips in the rain")
     first.ready()
     assert first.quit() == 0
 
     wrong = plain_user("home", passphrase=None)
-    wrong.expect_exact("?? Passphrase: ")
+    wrong.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
     wrong.type("daffodils in the sun")
     wrong.expect_exact("!! Wrong passphrase: this peertui home stays locked.")
     wrong.child.expect(pexpect.EOF)
@@ -41,7 +41,7 @@ def test_passphrase_is_asked_without_echo_and_a_wrong_one_exits_1(plain_user):
     assert from_env.transcript.rstrip().endswith("does not unlock this peertui home.")
 
     again = plain_user("home", passphrase=None)
-    again.expect_exact("?? Passphrase: ")
+    again.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
     again.type("tulips in the rain")
     again.ready()
     assert again.quit() == 0
@@ -53,25 +53,25 @@ def test_passphrase_is_asked_without_echo_and_a_wrong_one_exits_1(plain_user):
 
 def test_new_passphrase_refuses_short_ones_and_asks_again_after_a_mismatch(plain_user, tmp_path):
     user = plain_user("home", passphrase=None)
-    user.expect_exact("?? Passphrase: ")
+    user.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
     user.type("short")
     # Too short is said at once, before the second question.
     user.expect_exact("!! That passphrase is too short: use at least 8 characters.")
-    user.expect_exact("?? Passphrase: ")
+    user.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
     user.type("one long thing")
-    user.expect_exact("?? The same passphrase again: ")
+    user.expect_exact("?? The same passphrase again?")
     user.type("another long thing")
     user.expect_exact("!! The two passphrases differ; choose one again.")
-    user.expect_exact("?? Passphrase: ")
+    user.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
     user.type("third time lucky")
-    user.expect_exact("?? The same passphrase again: ")
+    user.expect_exact("?? The same passphrase again?")
     user.type("third time lucky")
     user.ready()
     assert user.quit() == 0
     assert (tmp_path / "home" / "data" / "unlock.json").exists()
 
     again = plain_user("home", passphrase=None)
-    again.expect_exact("?? Passphrase: ")
+    again.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
     again.type("third time lucky")
     again.ready()
     assert again.quit() == 0
@@ -80,9 +80,9 @@ def test_new_passphrase_refuses_short_ones_and_asks_again_after_a_mismatch(plain
 def test_three_failed_tries_create_nothing(plain_user, tmp_path):
     user = plain_user("home", passphrase=None)
     for _attempt in range(3):
-        user.expect_exact("?? Passphrase: ")
+        user.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
         user.type("one long thing")
-        user.expect_exact("?? The same passphrase again: ")
+        user.expect_exact("?? The same passphrase again?")
         user.type("another long thing")
     user.expect_exact("!! No passphrase was chosen in 3 tries; nothing was created.")
     user.child.expect(pexpect.EOF)

@@ -14,7 +14,7 @@ from peertui.core.auth import sign_request
 from peertui.core.crypto import envelope_id
 from peertui.core.encoding import b64e
 from peertui.core.ids import invite_secret_hash
-from peertui.core.relay_client import RateLimited, RelayClient, RelayRefused
+from peertui.core.relay_client import RateLimited, RelayBusy, RelayClient, RelayRefused
 
 from .groupkit import GroupKit, collect
 
@@ -212,7 +212,7 @@ async def test_group_storage_quota_is_507_and_nothing_partial_is_stored(relay_fa
     kit = await GroupKit.create(relay.url)
     envelope = os.urandom(48 * 1024)
     accepted = []
-    with pytest.raises(RelayRefused) as full:
+    with pytest.raises(RelayBusy) as full:  # a 5xx: the client keeps the message and retries
         for _ in range(40):  # 40 x 64 KiB of base64 is well over 1 MiB
             accepted.append(await kit.owner.client.post_message(kit.group_id, envelope))
     assert (full.value.status, full.value.code) == (507, "quota_exceeded")

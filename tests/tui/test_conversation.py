@@ -79,7 +79,7 @@ async def test_content_warning_is_folded_until_opened(hosted):
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None and "hello" in screen_text(app))
         await app.screen.run_action("content_warning")
-        assert isinstance(app.screen, FormScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what="the cw form")
         await pilot.pause()
         await pilot.press(*"loss", "enter")
         await pilot.press(*"my cat died today", "enter")

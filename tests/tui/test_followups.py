@@ -294,11 +294,17 @@ async def test_group_followups(make_paths, relay):
             await pilot.press(*"spam", "enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="confirm")
             await pilot.pause()
-            assert "Ban and cancel open invites" in screen_text(app)
-            await pilot.press("tab", "tab", "enter")
+            await pilot.press("tab", "enter")  # Cancel · Ban
+            # Then the shared flow's question: cancel the open invites too?
             await wait_for(
                 pilot,
-                lambda: any("Open invites cancelled" in n.message for n in app._notifications),
+                lambda: "Also cancel the group's open invites" in screen_text(app),
+                what="the question about invites",
+            )
+            await pilot.press("enter")  # Yes
+            await wait_for(
+                pilot,
+                lambda: any("open invite(s)" in n.message for n in app._notifications),
                 what="the invites cancelled",
             )
     finally:

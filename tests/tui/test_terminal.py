@@ -5,77 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
 
 import pytest
 
 from peertui.core.engine import Engine
 
 from .conftest import PASSPHRASE
+from .tmux import PEERTUI, Tmux
 
 pytestmark = pytest.mark.timeout(90)
-
-PEERTUI = str(Path(sys.executable).with_name("peertui"))
-
-
-class Tmux:
-    """One private tmux server (its own socket) holding one 80x24 shell."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.socket = f"peertui-test-{uuid.uuid4().hex[:8]}"
-        args = ["new-session", "-d", "-s", "t", "-x", "80", "-y", "24"]
-        for name, value in env.items():
-            args += ["-e", f"{name}={value}"]
-        self.run(*args, "bash --noprofile --norc")
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, *args],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", *keys)
-
-    def type(self, text: str) -> None:
-        self.run("send-keys", "-t", "t", "-l", text)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t")
-
-    def everything(self) -> str:
-        """The visible screen and the whole scrollback."""
-        return self.run("capture-pane", "-p", "-S", "-", "-t", "t")
-
-    def wait_for(self, text: str, timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
-
-    def wait_until_shell_runs(self, timeout: float = 15.0) -> None:
-        """Until the program in the pane has exited and the shell is in front again."""
-        deadline = time.monotonic() + timeout
-        while (
-            self.run("display-message", "-p", "-t", "t", "#{pane_current_command}").strip()
-            != "bash"
-        ):
-            assert time.monotonic() < deadline, "peertui did not exit"
-            time.sleep(0.1)
-        time.sleep(0.2)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
 
 
 @pytest.fixture

@@ -410,14 +410,21 @@ class Engine:
 
     def save_draft(self, group_id: str, text: str) -> None:
         """Keep an unsent draft (encrypted, on this device); it is never sent by itself."""
-        key = f"draft:{self._session(group_id).group_id}"
+        gid = self._session(group_id).group_id
+        key = f"draft:{gid}"
         if text.strip():
             self.store.put(key, text)
         else:
             self.store.delete(key)
+            self.store.delete(f"draft_reason:{gid}")
 
     def draft(self, group_id: str) -> str:
         return self.store.get(f"draft:{self._session(group_id).group_id}", "")
+
+    def draft_reason(self, group_id: str) -> str:
+        """Why the draft holds a message that was waiting to go out (empty if it does not):
+        the relay's refusal in words, kept until the draft is sent or cleared."""
+        return self.store.get(f"draft_reason:{self._session(group_id).group_id}", "")
 
     def mark_read(self, group_id: str) -> None:
         session = self._session(group_id)

@@ -32,6 +32,18 @@ class MessageQueued(Event):
 
 
 @dataclass(frozen=True)
+class MessageReturned(Event):
+    """A waiting message can no longer go out (e.g. the group became read-only): the relay
+    refused it for good, so its text is back in this group's draft (`Engine.draft`), and
+    `reason` says why in words. The draft survives a restart."""
+
+    msg_id: str
+    text: str
+    cw: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class MessageRemoved(Event):
     msg_id: str
     reason: str

@@ -50,6 +50,7 @@ from peertui.core.events import (
     MessageQueued,
     MessageReceived,
     MessageRemoved,
+    MessageReturned,
     MessagesMissing,
     ModAction,
     Notice,
@@ -77,17 +78,21 @@ from peertui.core.models import (
 from peertui.core.moderation import guidelines_commitment, guidelines_hash, resolve_member
 from peertui.core.protocol import DIRECT_CONTEXT, PROTOCOL_VERSION
 from peertui.core.relay_client import (
+    Backoff,
     Gap,
     RateLimited,
+    RelayBusy,
     RelayClient,
     RelayError,
     RelayEvent,
     RelayRefused,
     RelayUnavailable,
+    StreamInfo,
     follow,
+    is_definite_refusal,
 )
 from peertui.core.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterState, make_event
-from peertui.core.store import Message, Store
+from peertui.core.store import Message, Store, StoreError
 from peertui.wellbeing.fold import fold_reason
 
 log = logging.getLogger(__name__)
@@ -99,6 +104,14 @@ _REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
 MEMBERSHIP_CHANGES = ("admit", "remove", "ban", "leave")
+
+
+class _Resync(Exception):
+    """The relay's log went back in time: follow again from the (reset) cursor."""
+
+
+class _StoragePaused(Exception):
+    """This device could not store an event (disk full or failing): pause, then resume."""
 
 
 def now_ms() -> int:
@@ -164,6 +177,13 @@ class GroupSession:
         self._share_lock = asyncio.Lock()
         self.last_envelope_id = ""  # of my latest post: deletes name messages by it
         self._warned: set[tuple[str, int]] = set()  # one RosterWarning per kind and index
+        self._flush_lock = asyncio.Lock()
+        self._outbox_backoff = Backoff(base=0.5, cap=30.0)
+        self._outbox_retry: asyncio.TimerHandle | None = None
+        self._outbox_trouble_told = False
+        self._reread_through: int = store.get(f"reread:{self.group_id}", 0)
+        self._told_forged_gap = False
+        self._stopped = False
 
     # ----- persistence -------------------------------------------------------------------
     @classmethod
@@ -413,6 +433,9 @@ class GroupSession:
             self._task = asyncio.create_task(self._run(), name=f"group-{self.group_id}")
 
     async def stop(self) -> None:
+        self._stopped = True
+        if self._outbox_retry is not None:
+            self._outbox_retry.cancel()
         for task in (self._task, self._flush_task):
             if task is not None:
                 task.cancel()
@@ -449,6 +472,10 @@ class GroupSession:
                 # Mid-event outage: the cursor did not move, so the event comes again.
                 self._set_connection(OFFLINE, str(exc))
                 await asyncio.sleep(1.0)
+            except _StoragePaused as exc:
+                await self._wait_for_storage(str(exc))
+            except _Resync:
+                continue  # follow again from the reset cursor
             except Exception as exc:  # noqa: BLE001 - report and reconnect, never die silently
                 log.exception("group loop failed")
                 self._set_connection(OFFLINE, str(exc))
@@ -461,23 +488,99 @@ class GroupSession:
 
     async def _follow_events(self) -> None:
         async for item in follow(
-            self.client, self.group_id, lambda: self.cursor, on_state=self._set_connection
+            self.client,
+            self.group_id,
+            lambda: self.cursor,
+            on_state=self._set_connection,
+            on_info=self._check_log,
         ):
+            # Decrypting spends message keys in memory; if storing the result fails, the keys
+            # must come back so the same event can be read again after the pause.
+            snapshot = (
+                self.inbound.to_bytes()
+                if isinstance(item, RelayEvent) and item.kind in ("message", "direct")
+                else None
+            )
             try:
                 await self._handle(item)
             except (asyncio.CancelledError, RelayUnavailable):
                 raise
+            except StoreError as exc:
+                if isinstance(exc.__cause__, (TypeError, ValueError)):
+                    raise  # not the disk: a value that cannot be stored
+                if snapshot is not None:
+                    self.inbound = InboundSessions.from_bytes(snapshot)
+                raise _StoragePaused(str(exc)) from exc
             except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
                 log.warning("could not process event: %s", type(exc).__name__)
-                self._emit(
-                    ErrorOccurred(
-                        self.group_id, f"Skipped an event that could not be processed: {exc}"
+                if not (isinstance(item, RelayEvent) and item.seq <= self._reread_through):
+                    # (While re-reading a restored log, events read before fail quietly.)
+                    self._emit(
+                        ErrorOccurred(
+                            self.group_id, f"Skipped an event that could not be processed: {exc}"
+                        )
                     )
-                )
                 if isinstance(item, RelayEvent):
                     self._advance(item.seq)
             if self.status != ACTIVE:
                 return
+
+    def _check_log(self, info: StreamInfo) -> None:
+        """Compare what the relay says about its log with our cursor when a stream opens.
+
+        A new epoch (its store was restored or reset) or a newest seq below our cursor means
+        seq numbers we passed may now name new events: warn in words and read the log again
+        from the start (history keeps each message once) instead of waiting past them."""
+        epoch_key = f"log_epoch:{self.group_id}"
+        known = self.store.get(epoch_key, "")
+        if info.epoch and known and info.epoch != known:
+            why = "its store was restored from a backup or reset"
+        elif info.last_seq is not None and info.last_seq < self.cursor:
+            why = (
+                f"its log now ends at {info.last_seq}, before the {self.cursor} events "
+                "this device had already read"
+            )
+        else:
+            if info.epoch and info.epoch != known:
+                self.store.put(epoch_key, info.epoch)
+            return
+        self._reread_through = max(self._reread_through, self.cursor)
+        self.store.put(f"reread:{self.group_id}", self._reread_through)
+        self.store.put(f"cursor:{self.group_id}", 0)
+        self.cursor = 0
+        if info.epoch:
+            self.store.put(epoch_key, info.epoch)
+        self._emit(
+            ErrorOccurred(
+                self.group_id,
+                f"The relay's copy of this group went back in time ({why}). peertui is "
+                "reading it again from the start; messages sent meanwhile may be missing "
+                "from the relay, and your own are still on this device.",
+            )
+        )
+        raise _Resync
+
+    async def _wait_for_storage(self, detail: str) -> None:
+        """Receiving is paused until this device can store again; then it resumes from the
+        saved cursor, so nothing that arrived meanwhile is skipped."""
+        self._set_connection(OFFLINE, detail)
+        self._emit(
+            ErrorOccurred(
+                self.group_id,
+                f"{detail} Receiving is paused and resumes by itself once there is space; "
+                "no message is skipped.",
+            )
+        )
+        backoff = Backoff(base=0.5, cap=15.0)
+        while True:
+            await asyncio.sleep(0.2 + backoff.next_delay())
+            try:
+                self._save_sessions()  # the restored message keys, then carry on
+                self.store.put(f"cursor:{self.group_id}", self.cursor)
+            except StoreError:
+                continue
+            self._emit(Notice(self.group_id, "There is space again: receiving resumed."))
+            return
 
     async def _refresh_membership(self, detail: str) -> None:
         with contextlib.suppress(RelayError):
@@ -556,10 +659,24 @@ class GroupSession:
     # ----- receiving ---------------------------------------------------------------------
     def _advance(self, seq: int) -> None:
         if seq > self.cursor:
-            self.cursor = seq
+            # Saved first: if the disk refuses, memory still points at the last saved event,
+            # so the stream resumes there instead of skipping what could not be stored.
             self.store.put(f"cursor:{self.group_id}", seq)
+            self.cursor = seq
 
     async def _handle(self, item: RelayEvent | Gap) -> None:
+        if isinstance(item, Gap) and not item.trusted:
+            if not self._told_forged_gap:
+                self._told_forged_gap = True
+                self._emit(
+                    ErrorOccurred(
+                        self.group_id,
+                        f"The relay announced that events up to {item.first_available - 1} "
+                        "were deleted, past its own newest event; that cannot be true, so "
+                        "peertui ignored it and keeps receiving.",
+                    )
+                )
+            return
         if isinstance(item, Gap):
             self._emit(GapDetected(self.group_id, item.requested + 1, item.first_available - 1))
             self._advance(item.first_available - 1)
@@ -1170,7 +1287,7 @@ class GroupSession:
         sealed = seal(self.identity, prekey, inner, context=_direct_context(self.group_id))
         await self.client.send_direct(self.group_id, key, sealed)
 
-    async def _post_group_payload(self, plaintext: bytes) -> int:
+    async def _post_group_payload(self, plaintext: bytes, idempotency_key: str = "") -> int:
         async with self._send_lock:
             await self._check_roster_current()
             outbound = await self._ensure_outbound()
@@ -1181,12 +1298,15 @@ class GroupSession:
             self._save_sessions()  # the index is spent before the post: never reuse a message key
             self.last_envelope_id = b64e(envelope_id(envelope))
             try:
-                return await self.client.post_message(self.group_id, envelope)
-            except RelayRefused:
-                # Certainly not stored: give the counter back so receivers see no false gap
-                # (the chain index stays spent; skipped indices are harmless).
-                outbound.counter -= 1
-                self._save_sessions()
+                return await self.client.post_message(
+                    self.group_id, envelope, idempotency_key=idempotency_key or None
+                )
+            except RelayRefused as exc:
+                if is_definite_refusal(exc):
+                    # Certainly not stored: give the counter back so receivers see no false
+                    # gap (the chain index stays spent; skipped indices are harmless).
+                    outbound.counter -= 1
+                    self._save_sessions()
                 raise
 
     async def _check_roster_current(self) -> None:
@@ -1236,79 +1356,136 @@ class GroupSession:
         self.store.outbox_add(
             self.group_id, message.msg_id, {"text": text, "cw": cw, "nick": nick, "ts": message.ts}
         )
-        delivered = await self.flush_outbox(raise_refusal=True)
+        delivered = await self.flush_outbox(own_item=message.msg_id)
         if message.msg_id not in delivered:
             self._emit(MessageQueued(self.group_id, message))
         return delivered.get(message.msg_id, message)
 
     def kick_outbox(self) -> None:
+        if self._stopped:
+            return
         if self.status == ACTIVE and (self._flush_task is None or self._flush_task.done()):
-            self._flush_task = asyncio.create_task(self.flush_outbox())
+            self._flush_task = asyncio.create_task(self._flush_in_background())
 
-    async def flush_outbox(self, raise_refusal: bool = False) -> dict[str, Message]:
-        """Send what is waiting, oldest first; stop at the first failure so order is kept."""
+    async def _flush_in_background(self) -> None:
+        """A flush nobody awaits: every failure is reported and retried, never left in a task."""
+        try:
+            await self.flush_outbox()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the outbox stays on disk; try again later
+            log.warning("sending the outbox failed: %s", type(exc).__name__)
+            self._retry_outbox_later(exc)
+
+    def _retry_outbox_later(self, exc: BaseException) -> None:
+        """Keep everything queued and try again after a backoff (or the relay's Retry-After)."""
+        if self._stopped:
+            return
+        delay = self._outbox_backoff.next_delay()
+        if isinstance(exc, RelayUnavailable):
+            delay = max(delay, exc.retry_after)
+            if not isinstance(exc, RelayBusy):
+                self._set_connection(OFFLINE, str(exc))
+        if self._outbox_retry is not None:
+            self._outbox_retry.cancel()
+        self._outbox_retry = asyncio.get_running_loop().call_later(
+            max(delay, 0.2), self.kick_outbox
+        )
+        waiting = len(self.store.outbox_list(self.group_id))
+        if waiting and not self._outbox_trouble_told:
+            self._outbox_trouble_told = True
+            self._emit(
+                Notice(
+                    self.group_id,
+                    f"Could not send yet: {exc} {waiting} waiting message"
+                    f"{'s' if waiting != 1 else ''} stay queued and go out by themselves.",
+                )
+            )
+
+    def _return_to_draft(self, item_id: str, item: dict[str, Any], reason: str) -> None:
+        self.store.outbox_to_draft(
+            item_id, f"draft:{self.group_id}", item["text"], f"draft_reason:{self.group_id}", reason
+        )
+        self._emit(MessageReturned(self.group_id, item_id, item["text"], item["cw"], reason))
+
+    async def flush_outbox(self, own_item: str = "") -> dict[str, Message]:
+        """Send what is waiting, oldest first; stop at the first temporary failure so order is
+        kept. Only a definite refusal (a 4xx the relay will repeat) gives an item up: `own_item`
+        (the message being sent now) raises RelayProblem for its sender to handle; any other
+        goes back to the draft with the reason. Everything else stays queued and is retried."""
         delivered: dict[str, Message] = {}
-        if self.status == ACTIVE:
+        if self.status != ACTIVE:
+            return delivered
+        async with self._flush_lock:
             try:
                 await self._pay_owed_shares()
             except RelayUnavailable as exc:
-                self._set_connection(OFFLINE, str(exc))
+                self._retry_outbox_later(exc)
                 return delivered
-        for _gid, item_id, item in self.store.outbox_list(self.group_id):
-            if self.status != ACTIVE:
-                break
-            body = payloads.encode(
-                "msg", id=item_id, text=item["text"], nick=item["nick"], cw=item["cw"]
-            )
-            try:
-                seq = await self._post_group_payload(body)
-            except RosterBehind:
-                break  # stays queued; RosterWarning said why, and the catch-up resends it
-            except RelayUnavailable as exc:
-                self._set_connection(OFFLINE, str(exc))
-                break
-            except RateLimited as exc:
-                # Slow mode or the relay's rate limit: keep it queued; it goes out by itself.
-                wait = max(exc.retry_after, 0.5)
-                asyncio.get_running_loop().call_later(wait, self.kick_outbox)
-                if raise_refusal:
-                    # The newest message is last in line: one slow-mode interval per message
-                    # ahead of it.
-                    waiting = len(self.store.outbox_list(self.group_id))
-                    spacing = self.roster.slowmode_seconds if self.roster else 0
-                    eta = wait + max(waiting - 1, 0) * spacing
-                    ahead = f" ({waiting - 1} of yours ahead of it)" if waiting > 1 else ""
-                    self._emit(
-                        Notice(
-                            self.group_id,
-                            f"{exc} Your message waits and goes out by itself in about "
-                            f"{eta:.0f} seconds{ahead}.",
-                        )
-                    )
-                break
-            except RelayRefused as exc:
+            for _gid, item_id, item in self.store.outbox_list(self.group_id):
+                if self.status != ACTIVE:
+                    break
+                body = payloads.encode(
+                    "msg", id=item_id, text=item["text"], nick=item["nick"], cw=item["cw"]
+                )
+                try:
+                    seq = await self._post_group_payload(body, idempotency_key=item_id)
+                except RosterBehind:
+                    break  # stays queued; RosterWarning said why, and the catch-up resends it
+                except RateLimited as exc:
+                    self._wait_for_rate(exc, announce=item_id == own_item)
+                    break
+                except (RelayUnavailable, RelayRefused) as exc:
+                    if not is_definite_refusal(exc):
+                        self._retry_outbox_later(exc)
+                        break
+                    if item_id == own_item:
+                        self.store.outbox_remove(item_id)
+                        raise RelayProblem(str(exc)) from None
+                    self._return_to_draft(item_id, item, str(exc))
+                    continue
+                self._outbox_backoff.reset()
+                self._outbox_trouble_told = False
+                message = Message(
+                    group_id=self.group_id,
+                    msg_id=item_id,
+                    seq=seq,
+                    sender=self.identity.member_id,
+                    nick=self.nick_of(self.me),
+                    text=item["text"],
+                    ts=now_ms(),  # when the relay took it: history then follows the relay's order
+                    kind="text",
+                    cw=item["cw"],
+                    extra={"key": b64e(self.me), "env": self.last_envelope_id},
+                )
+                # Recorded in history before it leaves the outbox: a crash in between sends it
+                # again, which the relay answers with the same seq (idempotency key).
+                added = self.store.add_message(message)
                 self.store.outbox_remove(item_id)
-                if raise_refusal:
-                    raise RelayProblem(str(exc)) from None
-                self._emit(ErrorOccurred(self.group_id, f"A queued message was not sent: {exc}"))
-                continue
-            self.store.outbox_remove(item_id)
-            message = Message(
-                group_id=self.group_id,
-                msg_id=item_id,
-                seq=seq,
-                sender=self.identity.member_id,
-                nick=self.nick_of(self.me),
-                text=item["text"],
-                ts=now_ms(),  # when the relay took it: history then follows the relay's order
-                kind="text",
-                cw=item["cw"],
-                extra={"key": b64e(self.me), "env": self.last_envelope_id},
-            )
-            if self.store.add_message(message):
-                delivered[item_id] = message
-                self._emit(MessageReceived(self.group_id, message))
+                if added:
+                    delivered[item_id] = message
+                    self._emit(MessageReceived(self.group_id, message))
         return delivered
+
+    def _wait_for_rate(self, exc: RateLimited, *, announce: bool) -> None:
+        """Slow mode or the relay's rate limit: keep it queued; it goes out by itself."""
+        wait = max(exc.retry_after, 0.5)
+        if self._outbox_retry is not None:
+            self._outbox_retry.cancel()
+        self._outbox_retry = asyncio.get_running_loop().call_later(wait, self.kick_outbox)
+        if announce:
+            # The newest message is last in line: one slow-mode interval per message ahead.
+            waiting = len(self.store.outbox_list(self.group_id))
+            spacing = self.roster.slowmode_seconds if self.roster else 0
+            eta = wait + max(waiting - 1, 0) * spacing
+            ahead = f" ({waiting - 1} of yours ahead of it)" if waiting > 1 else ""
+            self._emit(
+                Notice(
+                    self.group_id,
+                    f"{exc} Your message waits and goes out by itself in about "
+                    f"{eta:.0f} seconds{ahead}.",
+                )
+            )
 
     # ----- moderation --------------------------------------------------------------------
     def require_moderator(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -32,7 +33,26 @@ class RelayError(Exception):
 
 
 class RelayUnavailable(RelayError):
-    """Could not connect, timed out, or the stream dropped."""
+    """Could not connect, timed out, the stream dropped, or the answer could not be read.
+
+    Always temporary from the client's side: whatever was being sent is kept and tried again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "",
+        retry_after: float = 0.0,
+    ) -> None:
+        super().__init__(message, status=status, code=code)
+        self.retry_after = retry_after
+
+
+class RelayBusy(RelayUnavailable):
+    """The relay answered, but not with a decision: a 5xx, a 408, a redirect, or an answer
+    without the fields it must carry. The request may be repeated unchanged."""
 
 
 class RelayRefused(RelayError):
@@ -52,6 +72,41 @@ class RateLimited(RelayRefused):
         self.retry_after = retry_after
 
 
+# 4xx answers that are not a decision about the request itself: retry after a while.
+_RETRYABLE_4XX = frozenset({401, 408, 425, 429})
+
+
+def is_definite_refusal(exc: BaseException) -> bool:
+    """True only for a 4xx the relay will give again for the same request (read-only, muted,
+    banned, too large, invalid...): the one case where something waiting may be given up."""
+    return (
+        isinstance(exc, RelayRefused)
+        and exc.status is not None
+        and 400 <= exc.status < 500
+        and exc.status not in _RETRYABLE_4XX
+    )
+
+
+def _retry_after(headers: httpx.Headers, error: dict[str, Any], default: float) -> float:
+    raw = error.get("retry_after") or headers.get("Retry-After") or default
+    try:
+        seconds = float(raw)
+    except (TypeError, ValueError):
+        return default
+    return min(max(seconds, 0.0), 3600.0) if seconds == seconds else default
+
+
+def _seq_of(answer: Any, base_url: str) -> int:
+    """The `seq` a write answer must carry; an answer without one is not an acknowledgement."""
+    seq = answer.get("seq") if isinstance(answer, dict) else None
+    if type(seq) is not int or seq < 1:
+        raise RelayBusy(
+            f"The relay at {base_url} answered without saying where it stored the request; "
+            "peertui keeps it and tries again."
+        )
+    return seq
+
+
 @dataclass(frozen=True)
 class RelayEvent:
     seq: int
@@ -65,6 +120,91 @@ class RelayEvent:
 class Gap:
     requested: int
     first_available: int
+    # False when the relay announced a gap past its own newest event: never trusted, since
+    # moving the cursor there would skip every later message.
+    trusted: bool = True
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What the relay says about its log when a stream opens (first item of every stream)."""
+
+    epoch: str  # changes when the relay's store is restored or reset; "" if not told
+    last_seq: int | None  # the newest seq it has stored; None if not told
+    keepalive: float  # seconds between its keepalives
+
+
+MAX_EVENT_BYTES = 256 * 1024  # the largest legitimate event is well under 100 KiB
+_MAX_CHUNK = 64 * 1024
+
+
+class StreamStalled(RelayUnavailable):
+    """No complete event or keepalive within twice the keepalive interval."""
+
+
+class EventTooLarge(RelayUnavailable):
+    """One event grew past MAX_EVENT_BYTES: not read further, the stream is reopened."""
+
+
+class _GuardedStream(httpx.AsyncByteStream):
+    """The raw bytes of an event stream, with two guards that need no SSE parsing: each blank
+    line (the end of an event or keepalive) must come within `stall_seconds` of the last, and
+    no more than `max_event_bytes` may arrive between two of them."""
+
+    def __init__(
+        self, inner: httpx.AsyncByteStream, base_url: str, stall_seconds: float, max_event: int
+    ) -> None:
+        self._inner, self._base_url = inner, base_url
+        self._stall, self._max_event = stall_seconds, max_event
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        loop = asyncio.get_running_loop()
+        chunks = self._inner.__aiter__()
+        deadline = loop.time() + self._stall
+        since_boundary, tail = 0, b""
+        while True:
+            try:
+                # In this task, not a new one (as wait_for would): the HTTP library's cancel
+                # scopes belong to the task that reads.
+                async with asyncio.timeout_at(deadline):
+                    chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise StreamStalled(
+                    f"The relay at {self._base_url} stopped sending events and keepalives; "
+                    "reconnecting."
+                ) from None
+            joined = tail + chunk
+            cut = max(joined.rfind(b"\n\n"), joined.rfind(b"\r\n\r\n"), joined.rfind(b"\r\r"))
+            if cut >= 0:
+                since_boundary = len(joined) - cut
+                deadline = loop.time() + self._stall
+            else:
+                since_boundary += len(chunk)
+            if since_boundary > self._max_event + _MAX_CHUNK:
+                raise EventTooLarge(
+                    f"The relay at {self._base_url} sent an event larger than "
+                    f"{self._max_event // 1024} KiB; it was not read, reconnecting."
+                )
+            tail = joined[-3:]
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def _stream_info(headers: httpx.Headers) -> StreamInfo:
+    epoch = headers.get("x-peertui-epoch", "")[:64]
+    raw_last = headers.get("x-peertui-last-seq", "")
+    last_seq = int(raw_last) if raw_last.isascii() and raw_last.isdigit() else None
+    try:
+        keepalive = float(headers.get("x-peertui-keepalive", "15"))
+    except ValueError:
+        keepalive = 15.0
+    if math.isnan(keepalive):
+        keepalive = 15.0
+    return StreamInfo(epoch, last_seq, min(max(keepalive, 0.5), 60.0))
 
 
 def _event_from_json(data: dict[str, Any]) -> RelayEvent:
@@ -132,32 +272,48 @@ class RelayClient:
             response = await self._http.request(method, path_qs, content=body, headers=headers)
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from None
-        if response.status_code >= 400:
+        if not 200 <= response.status_code < 300:
             raise self._refusal(response.status_code, response.content, response.headers)
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return response.json()
+            answer = response.json()
         except ValueError:
-            raise RelayUnavailable(
+            answer = None
+        if not isinstance(answer, dict):
+            raise RelayBusy(
                 f"The relay at {self.base_url} sent an answer this client cannot read; "
-                "is the address really a peertui relay?"
-            ) from None
+                "is the address really a peertui relay?",
+                status=response.status_code,
+            )
+        return answer
 
-    def _refusal(self, status: int, content: bytes, headers: httpx.Headers) -> RelayRefused:
+    def _refusal(self, status: int, content: bytes, headers: httpx.Headers) -> RelayError:
+        """The exception for a non-2xx answer: a decision (4xx) or a reason to retry."""
         try:
             error = json.loads(content)["error"]
-            code, message = str(error["code"]), str(error["message"])
-        except (ValueError, KeyError, TypeError):
+            code, message = str(error["code"]), str(error["message"])[:500]
+        except (ValueError, KeyError, TypeError, RecursionError):
             error, code = {}, "http_error"
             message = f"The relay at {self.base_url} refused the request (HTTP {status})."
         if status == 429:
-            retry = error.get("retry_after") or headers.get("Retry-After") or 1
-            try:
-                retry_after = float(retry)
-            except (TypeError, ValueError):
-                retry_after = 1.0
-            return RateLimited(message, status=status, code=code, retry_after=retry_after)
+            return RateLimited(
+                message, status=status, code=code, retry_after=_retry_after(headers, error, 1.0)
+            )
+        if status < 300 or status >= 500 or status == 408 or 300 <= status < 400:
+            if 300 <= status < 400:
+                message = (
+                    f"The relay at {self.base_url} answered with a redirect (HTTP {status}); "
+                    "signed requests are not sent elsewhere, so peertui keeps trying this address."
+                )
+            elif code == "http_error":
+                message = (
+                    f"The relay at {self.base_url} had a problem (HTTP {status}); "
+                    "peertui keeps what it was sending and tries again."
+                )
+            return RelayBusy(
+                message, status=status, code=code, retry_after=_retry_after(headers, error, 0.0)
+            )
         return RelayRefused(message, status=status, code=code)
 
     # -- API ---------------------------------------------------------------------------
@@ -201,15 +357,24 @@ class RelayClient:
         payload: dict[str, Any] = {"genesis": genesis}
         if retention_days is not None:
             payload["retention_days"] = retention_days
-        return (await self._request("POST", "/v1/groups", payload))["seq"]
+        return _seq_of(await self._request("POST", "/v1/groups", payload), self.base_url)
 
     async def get_roster(self, group_id: str) -> list[dict]:
-        return (await self._request("GET", f"/v1/groups/{group_id}/roster"))["events"]
+        events = await self._request("GET", f"/v1/groups/{group_id}/roster")
+        return self._list_of(events, "events")
 
     async def post_roster(self, group_id: str, event: dict) -> int:
-        return (await self._request("POST", f"/v1/groups/{group_id}/roster", {"event": event}))[
-            "seq"
-        ]
+        answer = await self._request("POST", f"/v1/groups/{group_id}/roster", {"event": event})
+        return _seq_of(answer, self.base_url)
+
+    def _list_of(self, answer: Any, name: str) -> list:
+        value = answer.get(name) if isinstance(answer, dict) else None
+        if not isinstance(value, list):
+            raise RelayBusy(
+                f"The relay at {self.base_url} sent an answer without its '{name}' list; "
+                "peertui tries again."
+            )
+        return value
 
     async def add_invite(self, group_id: str, secret_hash: str, expires_at: int, uses: int) -> None:
         await self._request(
@@ -227,13 +392,22 @@ class RelayClient:
             f"/v1/groups/{group_id}/join-requests",
             {"invite_secret": b64e(invite_secret), "sealed": b64e(sealed)},
         )
-        return answer["request_id"]
+        request_id = answer.get("request_id") if isinstance(answer, dict) else None
+        if not isinstance(request_id, str):
+            raise RelayBusy(
+                f"The relay at {self.base_url} did not confirm the join request; try again."
+            )
+        return request_id
 
     async def membership(self, group_id: str) -> dict:
-        return await self._request("GET", f"/v1/groups/{group_id}/membership")
+        answer = await self._request("GET", f"/v1/groups/{group_id}/membership")
+        if not isinstance(answer, dict):
+            raise RelayBusy(f"The relay at {self.base_url} sent no membership answer.")
+        return answer
 
     async def join_requests(self, group_id: str) -> list[dict]:
-        return (await self._request("GET", f"/v1/groups/{group_id}/join-requests"))["requests"]
+        answer = await self._request("GET", f"/v1/groups/{group_id}/join-requests")
+        return self._list_of(answer, "requests")
 
     async def deny_join(self, group_id: str, request_id: str, sealed_reason: bytes = b"") -> None:
         payload = {"sealed_reason": b64e(sealed_reason)} if sealed_reason else {}
@@ -241,17 +415,22 @@ class RelayClient:
             "POST", f"/v1/groups/{group_id}/join-requests/{request_id}/deny", payload
         )
 
-    async def post_message(self, group_id: str, envelope: bytes) -> int:
-        answer = await self._request(
-            "POST", f"/v1/groups/{group_id}/messages", {"envelope": b64e(envelope)}
-        )
-        return answer["seq"]
+    async def post_message(
+        self, group_id: str, envelope: bytes, idempotency_key: str | None = None
+    ) -> int:
+        """Post one envelope. With `idempotency_key` (the client's message id), a retry of a
+        post the relay already stored answers with the original seq instead of a copy."""
+        payload = {"envelope": b64e(envelope)}
+        if idempotency_key:
+            payload["idempotency_key"] = idempotency_key
+        answer = await self._request("POST", f"/v1/groups/{group_id}/messages", payload)
+        return _seq_of(answer, self.base_url)
 
     async def send_direct(self, group_id: str, to: bytes, payload: bytes) -> int:
         answer = await self._request(
             "POST", f"/v1/groups/{group_id}/direct", {"to": b64e(to), "payload": b64e(payload)}
         )
-        return answer["seq"]
+        return _seq_of(answer, self.base_url)
 
     async def log(
         self, group_id: str, since: int, limit: int = 500
@@ -260,19 +439,26 @@ class RelayClient:
             "GET", f"/v1/groups/{group_id}/log?since={since}&limit={limit}"
         )
         gap = answer.get("gap")
-        return (
-            [_event_from_json(item) for item in answer["events"]],
-            Gap(int(gap["requested"]), int(gap["first_available"])) if gap else None,
-        )
+        try:
+            return (
+                [_event_from_json(item) for item in self._list_of(answer, "events")],
+                Gap(int(gap["requested"]), int(gap["first_available"])) if gap else None,
+            )
+        except (KeyError, TypeError, ValueError):
+            raise RelayBusy(
+                f"The relay at {self.base_url} sent a log this client cannot read."
+            ) from None
 
     async def stream(
-        self, group_id: str, since: int, *, on_open: Callable[[], None] | None = None
+        self, group_id: str, since: int, *, on_open: Callable[[StreamInfo], None] | None = None
     ) -> AsyncIterator[RelayEvent | Gap]:
         """One SSE connection: stored events after `since`, then live ones, until it drops.
 
         Ends normally when the relay closes the stream; raises RelayUnavailable if the
-        connection fails and RelayRefused if the relay says no. `on_open` runs once the relay
-        has accepted the stream.
+        connection fails, stalls (no event or keepalive within twice the keepalive interval)
+        or carries an event over MAX_EVENT_BYTES, and RelayRefused if the relay says no.
+        `on_open` runs once the relay has accepted the stream, with what it said about its
+        log; whatever it raises ends the stream.
         """
         path = f"/v1/groups/{group_id}/events?since={since}"
         headers = self._signed("GET", path, b"")
@@ -284,11 +470,15 @@ class RelayClient:
                 self._http, "GET", path, headers=headers, timeout=timeout
             ) as source:
                 response = source.response
-                if response.status_code >= 400:
+                if not 200 <= response.status_code < 300:
                     content = await response.aread()
                     raise self._refusal(response.status_code, content, response.headers)
+                info = _stream_info(response.headers)
+                response.stream = _GuardedStream(
+                    response.stream, self.base_url, 2 * info.keepalive, MAX_EVENT_BYTES
+                )
                 if on_open is not None:
-                    on_open()
+                    on_open(info)
                 async for sse in source.aiter_sse():
                     if not sse.data:
                         # A keepalive comment after an event: httpx-sse repeats the last id
@@ -340,22 +530,37 @@ async def follow(
     *,
     on_state: Callable[[str, str], None] | None = None,
     backoff: Backoff | None = None,
+    on_info: Callable[[StreamInfo], None] | None = None,
 ) -> AsyncIterator[RelayEvent | Gap]:
-    """Events of a group forever: reconnect with backoff, resume, never yield a seq twice."""
+    """Events of a group forever: reconnect with backoff, resume, never yield a seq twice.
+
+    `on_info` sees each connection's StreamInfo (and may raise to end following). A gap past
+    the relay's own newest seq is passed on with `trusted=False` and does not move the
+    resume point."""
     backoff = backoff or Backoff()
     report = on_state or (lambda state, detail: None)
     last = since()
     while True:
         last = max(last, since())
+        newest: int | None = None
         report("connecting", f"Connecting to {client.base_url}.")
 
-        def opened() -> None:
-            backoff.reset()
+        def opened(info: StreamInfo) -> None:
+            nonlocal newest
+            newest = info.last_seq
+            if on_info is not None:
+                on_info(info)
             report("connected", f"Connected to {client.base_url}.")
 
         try:
             async for item in client.stream(group_id, last, on_open=opened):
+                # Reset only once something arrives: a stream that opens and then fails at
+                # once (a huge event, a stall) keeps backing off instead of spinning.
+                backoff.reset()
                 if isinstance(item, Gap):
+                    if newest is not None and item.first_available - 1 > newest:
+                        yield Gap(item.requested, item.first_available, trusted=False)
+                        continue
                     last = max(last, item.first_available - 1)
                     yield item
                 elif item.seq > last:
@@ -370,6 +575,13 @@ async def follow(
                 report("offline", detail)
                 await asyncio.sleep(exc.retry_after)
                 continue
+        except (StreamStalled, EventTooLarge) as exc:
+            detail = str(exc)
+        except RelayBusy as exc:
+            detail = str(exc)
+            report("offline", detail)
+            await asyncio.sleep(max(exc.retry_after, backoff.next_delay()))
+            continue
         except RelayUnavailable:
             # The one-shot advice ("try again") does not fit here: this loop retries by itself.
             detail = (

@@ -386,6 +386,25 @@ class Store:
             )
         return [(gid, item_id, json.loads(payload)) for gid, item_id, payload in rows]
 
+    def outbox_to_draft(
+        self, item_id: str, draft_key: str, text: str, note_key: str, note: str
+    ) -> str:
+        """Move a waiting message back into a draft in one transaction, so a crash in between
+        can neither lose it nor keep it twice. The text goes after any draft already there.
+        Returns the draft as it now is."""
+        with self._writing("the returned message") as db:
+            row = db.execute("SELECT value FROM kv WHERE key = ?", (draft_key,)).fetchone()
+            current = json.loads(row[0]) if row else ""
+            draft = f"{current}\n{text}" if isinstance(current, str) and current.strip() else text
+            for key, value in ((draft_key, draft), (note_key, note)):
+                db.execute(
+                    "INSERT INTO kv (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, _to_json(value, "the returned message")),
+                )
+            db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))
+        return draft
+
     def outbox_remove(self, item_id: str) -> None:
         with self._writing("the outbox") as db:
             db.execute("DELETE FROM outbox WHERE item_id = ?", (item_id,))

@@ -1,63 +1,110 @@
 """`peertui --plain`: unlock the local store, then run a line-oriented session until input ends.
 
 Heavy modules (the engine, crypto, httpx) are imported only inside `run`, after the arguments
-are known, so the prompt comes up quickly and textual is never loaded.
+are known, so the prompt comes up quickly and textual is never loaded. The safety commands
+(/crisis, /ground, /x) work from the first prompt on, the passphrase question included, and
+Ctrl+\\ (the terminal's quit key) is a quick exit at any moment.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
+import contextlib
 import json
 import os
 import signal
 import sys
 from typing import TYPE_CHECKING
 
-from peertui.plain.console import BANNER, Console
+from peertui.plain.console import BANNER, Console, OutputClosed, Style, is_dumb_terminal
+from peertui.plain.wellbeing import QuickExit, locked_command
+from peertui.ui.wording import _
 
 if TYPE_CHECKING:
+    from peertui.config import Settings
     from peertui.core.engine import Engine
     from peertui.paths import Paths
+    from peertui.plain.reader import LineReader
 
 PASSPHRASE_ENV = "PEERTUI_PASSPHRASE"
 MIN_PASSPHRASE_LENGTH = 8
 NEW_PASSPHRASE_TRIES = 3
+PASSPHRASE_QUESTION = _("Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
+AGAIN_QUESTION = _("The same passphrase again?")
 
 
 def run(args: argparse.Namespace) -> int:
-    colour = bool(getattr(args, "color", False)) and "NO_COLOR" not in os.environ
-    console = Console(colour=colour, show_prompt=sys.stdin.isatty())
+    dumb = is_dumb_terminal()
+    colour = bool(getattr(args, "color", False)) and "NO_COLOR" not in os.environ and not dumb
+    style = Style(colour=colour, wrap=sys.stdout.isatty() and not dumb)
+    console = Console(style=style, show_prompt=sys.stdin.isatty(), dumb=dumb)
     try:
-        return asyncio.run(_main(args, console))
+        return asyncio.run(_guarded(args, console))
     except KeyboardInterrupt:
-        # Ctrl+C while unlocking, before the session's own handler is in place.
-        console.notice("Stopped.")
+        # Ctrl+C before the session's own handler is in place.
+        with contextlib.suppress(OutputClosed):
+            console.notice(_("Stopped."))
         return 130
+    except OutputClosed:
+        return 0
 
 
-async def _main(args: argparse.Namespace, console: Console) -> int:
+async def _guarded(args: argparse.Namespace, console: Console) -> int:
+    """Run the program; a quick exit cancels whatever it is doing and clears the screen."""
+    quick_exit = QuickExit()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGQUIT, quick_exit)
+    main = asyncio.create_task(_main(args, console, quick_exit))
+    waiter = asyncio.create_task(quick_exit.requested.wait())
+    await asyncio.wait({main, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if not quick_exit.requested.is_set():
+        return main.result()
+    main.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await main  # its finally blocks close the engine and restore the terminal
+    with contextlib.suppress(OutputClosed):
+        console.clear_screen()
+    return 0
+
+
+async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExit) -> int:
+    from peertui.config import load_settings
     from peertui.paths import resolve_paths
+    from peertui.plain.reader import LineReader
 
     try:
         paths = resolve_paths(getattr(args, "home", None))
     except OSError as problem:
-        console.error(f"The peertui home could not be used: {problem.strerror or problem}.")
+        console.error(
+            _("The peertui home could not be used: {why}.").format(why=problem.strerror or problem)
+        )
         return 1
+    settings, _problems = load_settings(paths)  # the engine reports the problems later
+    console.style.words = settings.plain_prefixes == "words"
+    console.style.digits = settings.read_digits
+    reader = LineReader()
+    # Ctrl+C, a closed terminal or `kill` end the session like Ctrl+D: cleanly, engine closed.
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(signum, reader.stop)
     greeted = _unlocks_without_asking(paths)
     if greeted:
-        # Nothing to ask: greet and prompt now, and unlock while the person reads. Lines typed
-        # meanwhile wait in the terminal's input buffer.
+        # Nothing to ask: greet and prompt now, and unlock while the person reads.
         console.notice(BANNER)
         console.prompt()
-    engine = await _unlock(paths, console)
+    unlock = Unlock(paths, console, reader, settings, quick_exit)
+    engine = await unlock.engine()
     if engine is None:
         # The error stays the last line: no prompt after it, since nothing more is read.
         console.finish()
-        return 1
+        return unlock.exit_code
     try:
-        return await _session(engine, console, greeted=greeted)
+        from peertui.plain.session import PlainSession
+
+        session = PlainSession(engine, console, reader, quick_exit, greeted=greeted)
+        return await session.run()
     finally:
         await engine.close()
 
@@ -66,86 +113,123 @@ def _unlocks_without_asking(paths: Paths) -> bool:
     if os.environ.get(PASSPHRASE_ENV):
         return True
     try:
-        return json.loads(paths.unlock_file.read_text(encoding="utf-8")).get("source") == "keyring"
+        source = json.loads(paths.unlock_file.read_text(encoding="utf-8")).get("source")
+        return bool(source == "keyring")
     except (OSError, ValueError, AttributeError):
         return False
 
 
-async def _unlock(paths: Paths, console: Console) -> Engine | None:
+class Unlock:
     """Open the engine, asking for the passphrase on the terminal when one is needed."""
-    from peertui.core.engine import Engine
-    from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
 
-    passphrase = os.environ.get(PASSPHRASE_ENV) or None
-    try:
-        return await Engine.open(paths, passphrase)
-    except NoKeyAvailable as problem:
-        if passphrase is not None or not sys.stdin.isatty():
-            console.error(str(problem))
+    def __init__(
+        self,
+        paths: Paths,
+        console: Console,
+        reader: LineReader,
+        settings: Settings,
+        quick_exit: QuickExit,
+    ) -> None:
+        self.paths = paths
+        self.console = console
+        self.reader = reader
+        self.settings = settings
+        self.quick_exit = quick_exit
+        self.exit_code = 1
+
+    async def engine(self) -> Engine | None:
+        from peertui.core.engine import Engine
+        from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
+
+        passphrase = os.environ.get(PASSPHRASE_ENV) or None
+        try:
+            return await Engine.open(self.paths, passphrase)
+        except NoKeyAvailable as problem:
+            if passphrase is not None or not sys.stdin.isatty():
+                self.console.error(str(problem))
+                return None
+        except WrongPassphrase:
+            self.console.error(
+                _("Wrong passphrase: {env} does not unlock this peertui home.").format(
+                    env=PASSPHRASE_ENV
+                )
+            )
             return None
-        passphrase = _ask_passphrase(new=not paths.unlock_file.exists(), console=console)
+        except StoreError as problem:
+            self.console.error(str(problem))
+            return None
+        new = not self.paths.unlock_file.exists()
+        passphrase = await (self._choose() if new else self._ask(PASSPHRASE_QUESTION))
         if passphrase is None:
             return None
-    except WrongPassphrase:
-        console.error(f"Wrong passphrase: {PASSPHRASE_ENV} does not unlock this peertui home.")
+        try:
+            return await Engine.open(self.paths, passphrase)
+        except WrongPassphrase:
+            self.console.error(_("Wrong passphrase: this peertui home stays locked."))
+        except StoreError as problem:
+            self.console.error(str(problem))
         return None
-    except StoreError as problem:
-        console.error(str(problem))
-        return None
-    try:
-        return await Engine.open(paths, passphrase)
-    except WrongPassphrase:
-        console.error("Wrong passphrase: this peertui home stays locked.")
-    except StoreError as problem:
-        console.error(str(problem))
-    return None
 
+    async def _ask(self, question: str) -> str | None:
+        """One passphrase, typed unseen. Safety commands typed here run and the question comes
+        back: they never count as a wrong passphrase."""
+        from peertui.plain.reader import echo_off
 
-def _ask_passphrase(*, new: bool, console: Console) -> str | None:
-    """Read the passphrase without echo; a new one is asked twice so a typo cannot lock it."""
-    try:
-        if new:
-            return _choose_passphrase(console)
-        passphrase = getpass.getpass("?? Passphrase: ")
-    except EOFError:
-        console.error("No passphrase was given; peertui stays locked.")
-        return None
-    if not passphrase:
-        console.error("An empty passphrase cannot unlock anything; peertui stays locked.")
-        return None
-    return passphrase
-
-
-def _choose_passphrase(console: Console) -> str | None:
-    console.notice(
-        "Choose a passphrase to protect peertui on this computer, at least "
-        f"{MIN_PASSPHRASE_LENGTH} characters. It cannot be recovered."
-    )
-    for _attempt in range(NEW_PASSPHRASE_TRIES):
-        first = getpass.getpass("?? Passphrase: ")
-        if len(first) < MIN_PASSPHRASE_LENGTH:
-            console.error(
-                f"That passphrase is too short: use at least {MIN_PASSPHRASE_LENGTH} characters."
+        while True:
+            # Echo goes off before the question shows, so a passphrase typed the moment it
+            # appears is never seen on screen.
+            with echo_off():
+                self.console.question(question)
+                self.console.prompt()
+                line = await self.reader.readline()
+            self.console.input_received()
+            self.console.raw("")  # Enter was not echoed: end the prompt's line
+            if line is None:
+                self.console.error(_("No passphrase was given; peertui stays locked."))
+                return None
+            ran = await locked_command(
+                line, self.console, self.reader, self.settings, self.quick_exit
             )
-            continue
-        if getpass.getpass("?? The same passphrase again: ") == first:
-            return first
-        console.error("The two passphrases differ; choose one again.")
-    console.error(
-        f"No passphrase was chosen in {NEW_PASSPHRASE_TRIES} tries; nothing was created. "
-        "Start peertui again to retry."
-    )
-    return None
+            if ran == "peertui.quit" or ran == "peertui.cancel":
+                self.console.notice(_("peertui stays locked. Goodbye."))
+                self.exit_code = 0
+                return None
+            if ran is not None:
+                continue
+            if not line:
+                self.console.error(_("An empty passphrase cannot unlock anything; type it again."))
+                continue
+            return line
 
-
-async def _session(engine: Engine, console: Console, *, greeted: bool) -> int:
-    from peertui.plain.reader import LineReader
-    from peertui.plain.session import PlainSession
-
-    reader = LineReader()
-    loop = asyncio.get_running_loop()
-    # Ctrl+C, a closed terminal or `kill` end the session like Ctrl+D: cleanly, engine closed.
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        loop.add_signal_handler(signum, reader.stop)
-    session = PlainSession(engine, console, reader, greeted=greeted)
-    return await session.run()
+    async def _choose(self) -> str | None:
+        """A new passphrase is asked twice so a typo cannot lock it."""
+        self.console.notice(
+            _(
+                "Choose a passphrase to protect peertui on this computer, at least {n} "
+                "characters. It cannot be recovered."
+            ).format(n=MIN_PASSPHRASE_LENGTH)
+        )
+        for _attempt in range(NEW_PASSPHRASE_TRIES):
+            first = await self._ask(PASSPHRASE_QUESTION)
+            if first is None:
+                return None
+            if len(first) < MIN_PASSPHRASE_LENGTH:
+                self.console.error(
+                    _("That passphrase is too short: use at least {n} characters.").format(
+                        n=MIN_PASSPHRASE_LENGTH
+                    )
+                )
+                continue
+            again = await self._ask(AGAIN_QUESTION)
+            if again is None:
+                return None
+            if again == first:
+                return first
+            self.console.error(_("The two passphrases differ; choose one again."))
+        self.console.error(
+            _(
+                "No passphrase was chosen in {n} tries; nothing was created. Start peertui "
+                "again to retry."
+            ).format(n=NEW_PASSPHRASE_TRIES)
+        )
+        return None

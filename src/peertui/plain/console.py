@@ -1,43 +1,51 @@
 """Everything plain mode writes to the terminal goes through here, one whole line at a time.
 
-The line kinds and their prefixes are the stable contract in docs/PLAIN_MODE.md:
-messages `#N nick: text` (with `[group] ` in front when not in the current group), notices
-`-- `, errors `!! `, command output indented by two spaces, and a fixed prompt.
+The line kinds and their prefixes are the stable contract in docs/PLAIN_MODE.md: messages
+`#N nick: text` (with `[group] ` in front when not in the current group), notices `-- `,
+errors `!! `, questions `?? ` (or the words `Notice:`, `Error:`, `Question:` when the
+`plain_prefixes` setting says "words"), command output indented by two spaces, and a fixed
+prompt. On a terminal, lines are wrapped at word boundaries to its width with indented
+continuation lines, so a screen reader never hears a word cut in two; when output is piped,
+each event stays one line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
 import sys
+import textwrap
+from dataclasses import dataclass
 from typing import TextIO
 
-NOTICE_PREFIX = "-- "
-ERROR_PREFIX = "!! "
-QUESTION_PREFIX = "?? "
-OUTPUT_INDENT = "  "
 PROMPT = "> "
-BANNER = "peertui plain mode. /help lists commands; /crisis shows crisis lines."
+OUTPUT_INDENT = "  "
+CONTINUATION_INDENT = "  "
+BANNER = "peertui plain mode. /help lists commands; /crisis shows crisis lines; /x quick exit."
+
+SYMBOL_PREFIXES = {"notice": "-- ", "error": "!! ", "question": "?? "}
+WORD_PREFIXES = {"notice": "Notice: ", "error": "Error: ", "question": "Question: "}
+NOTICE_PREFIX, ERROR_PREFIX, QUESTION_PREFIX = SYMBOL_PREFIXES.values()
 
 # Colour only when asked for (`--color`), only on the prefix, and never the only carrier of
 # meaning: the prefixes are the same with or without it.
-_PREFIX_COLOURS = {
-    NOTICE_PREFIX: "\x1b[36m",
-    ERROR_PREFIX: "\x1b[31m",
-    QUESTION_PREFIX: "\x1b[33m",
-}
+_KIND_COLOURS = {"notice": "\x1b[36m", "error": "\x1b[31m", "question": "\x1b[33m"}
 _RESET = "\x1b[0m"
+# Clears the screen and the scrollback (xterm's 3J) like the TUI's F12.
+CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
 # Cooked-mode terminals keep a half-typed line in their buffer when output interrupts it, but it
 # is no longer on screen; the terminal's reprint key brings it back.
 REPRINT_HINT = (
-    "Tip: something arrived while you were at the prompt. If you had started typing, your line "
-    "is still there: Ctrl+R shows it again."
+    "Tip: something arrived while you were typing. Your line is still there: Ctrl+R shows it again."
 )
 
 # C0 and C1 control characters (ESC among them) except tab; other people's text must never be
 # able to move the cursor, recolour or clear a screen-reader user's terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
+_LONG_NUMBER = re.compile(r"\d{3,}")
 
 
 def one_line(text: str) -> str:
@@ -45,53 +53,139 @@ def one_line(text: str) -> str:
     return _CONTROL.sub("", _LINE_BREAK.sub(" / ", text)).replace("\t", " ")
 
 
+def digit_by_digit(text: str) -> str:
+    """'116 123' -> '1 1 6 1 2 3': screen readers then say each digit, not 'one hundred...'."""
+    return _LONG_NUMBER.sub(lambda found: " ".join(found.group()), text)
+
+
+def is_dumb_terminal(term: str | None = None) -> bool:
+    """No TERM, TERM=dumb and Emacs' eterm cannot take escape sequences."""
+    term = os.environ.get("TERM", "") if term is None else term
+    return term in ("", "dumb") or term.startswith("eterm")
+
+
+class OutputClosed(Exception):
+    """Whoever read our output has gone (`peertui --plain | head`): end quietly."""
+
+
+@dataclass
+class Style:
+    """How lines look; from the settings and the terminal, changeable while running."""
+
+    colour: bool = False
+    words: bool = False  # word prefixes (Notice:, Error:, Question:) instead of symbols
+    digits: bool = False  # numbers digit by digit
+    wrap: bool = False  # wrap to the terminal's width (a terminal, not a pipe)
+
+
 class Console:
     """Writes lines; keeps the prompt on its own line when events arrive while the user is idle."""
 
     def __init__(
-        self, stream: TextIO | None = None, *, colour: bool = False, show_prompt: bool = True
+        self,
+        stream: TextIO | None = None,
+        *,
+        style: Style | None = None,
+        show_prompt: bool = True,
+        dumb: bool = False,
     ):
         self._stream = stream or sys.stdout
-        self._colour = colour
+        self.style = style or Style()
+        self.dumb = dumb
         self._show_prompt = show_prompt
         self._prompt_showing = False
         self._waiting_for_input = False
         self._reprompt_scheduled = False
         self._hint_due = False
+        self.closed = False
+        self.interruptions = 0  # lines written while the prompt was showing
+
+    # ----- line kinds
 
     def message(self, line: str) -> None:
-        self._write("", line)
+        self._write("message", line)
 
     def notice(self, text: str) -> None:
-        self._write(NOTICE_PREFIX, one_line(text))
+        self._write("notice", one_line(text))
 
     def error(self, text: str) -> None:
-        self._write(ERROR_PREFIX, one_line(text))
+        self._write("error", one_line(text))
 
     def question(self, text: str) -> None:
-        self._write(QUESTION_PREFIX, one_line(text))
+        self._write("question", one_line(text))
 
     def raw(self, line: str) -> None:
-        """A line alone with no prefix, such as an invite token to copy."""
-        self._write("", one_line(line))
+        """A line alone with no prefix and never wrapped, such as an invite token to copy."""
+        self._write("raw", one_line(line))
 
     def output(self, text: str = "") -> None:
-        self._write("", (OUTPUT_INDENT + one_line(text)).rstrip())
+        self._write("output", one_line(text))
+
+    def write_line(self, kind: str, text: str) -> None:
+        """A `ui.wording.Line` by its kind."""
+        {
+            "notice": self.notice,
+            "error": self.error,
+            "question": self.question,
+            "output": self.output,
+            "raw": self.raw,
+            "message": self.message,
+        }[kind](text)
+
+    # ----- geometry
+
+    def width(self) -> int | None:
+        """Columns to wrap at, or None when not wrapping (a pipe, a file)."""
+        if not self.style.wrap:
+            return None
+        try:
+            return max(20, os.get_terminal_size(self._stream.fileno()).columns)
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def height(self) -> int | None:
+        if not self.style.wrap:
+            return None
+        try:
+            return max(5, os.get_terminal_size(self._stream.fileno()).lines)
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def rendered(self, kind: str, text: str) -> list[str]:
+        """The screen lines one line of this kind takes (its prefix included)."""
+        if kind == "output":
+            text = (OUTPUT_INDENT + one_line(text)).rstrip()
+        line = f"{self._prefix(kind)}{text}"
+        if self.style.digits and kind != "raw":
+            line = digit_by_digit(line)
+        width = self.width()
+        if width is None or kind == "raw" or len(line) <= width:
+            return [line]
+        indent = CONTINUATION_INDENT + (OUTPUT_INDENT if kind == "output" else "")
+        return textwrap.wrap(
+            line,
+            width=width,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [line]
+
+    # ----- prompt
 
     def offer_reprint_hint(self) -> None:
-        """From now on, the first line that interrupts the prompt is followed by REPRINT_HINT."""
+        """From now on, the first line that interrupts a half-typed line is followed by the
+        Ctrl+R tip (the session calls this only once the person has typed something)."""
         self._hint_due = True
 
     def finish(self) -> None:
         """No more input will be read: never show the prompt again."""
         self._waiting_for_input = False
 
-    def prompt(self) -> None:
+    def prompt(self, text: str = PROMPT) -> None:
         """Show the prompt (on a terminal only, so piped scripts get clean output)."""
         self._waiting_for_input = True
         if self._show_prompt and not self._prompt_showing:
-            self._stream.write(PROMPT)
-            self._stream.flush()
+            self._put(text)
             self._prompt_showing = True
 
     def input_received(self) -> None:
@@ -99,27 +193,58 @@ class Console:
         self._prompt_showing = False
         self._waiting_for_input = False
 
-    def _write(self, prefix: str, text: str) -> None:
+    def clear_screen(self) -> None:
+        """Quick exit: the screen and the scrollback go (not possible on a dumb terminal)."""
+        if not self.dumb:
+            self._put(CLEAR_TERMINAL)
+
+    # ----- writing
+
+    def _prefix(self, kind: str) -> str:
+        prefixes = WORD_PREFIXES if self.style.words else SYMBOL_PREFIXES
+        return prefixes.get(kind, "")
+
+    def _write(self, kind: str, text: str) -> None:
         was_prompting = self._prompt_showing
+        lines = self.rendered(kind, text)
+        chunks = []
         if was_prompting:
             # Finish the prompt's line instead of moving the cursor back over it.
-            self._stream.write("\n")
+            chunks.append("\n")
             self._prompt_showing = False
-        self._stream.write(f"{self._tinted(prefix)}{text}\n")
+            self.interruptions += 1
+        prefix = self._prefix(kind)
+        for line in lines:
+            if self.style.colour and prefix and line.startswith(prefix):
+                line = f"{_KIND_COLOURS[kind]}{prefix}{_RESET}{line[len(prefix) :]}"
+            chunks.append(line + "\n")
         if was_prompting and self._hint_due:
             self._hint_due = False
-            self._stream.write(f"{self._tinted(NOTICE_PREFIX)}{REPRINT_HINT}\n")
-        self._stream.flush()
+            chunks.extend(line + "\n" for line in self.rendered("notice", REPRINT_HINT))
+        self._put("".join(chunks))
         if was_prompting and not self._reprompt_scheduled:
             # One prompt after a burst of incoming lines, not one per line.
             self._reprompt_scheduled = True
             asyncio.get_running_loop().call_soon(self._reprompt)
 
-    def _tinted(self, prefix: str) -> str:
-        colour = _PREFIX_COLOURS.get(prefix, "") if self._colour else ""
-        return f"{colour}{prefix}{_RESET}" if colour else prefix
+    def _put(self, text: str) -> None:
+        if self.closed:
+            raise OutputClosed
+        try:
+            self._stream.write(text)
+            self._stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            # Later writes (and the interpreter's flush at exit) go nowhere instead of raising.
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self._stream.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+            raise OutputClosed from None
 
     def _reprompt(self) -> None:
         self._reprompt_scheduled = False
-        if self._waiting_for_input:
-            self.prompt()
+        if self._waiting_for_input and not self.closed:
+            with contextlib.suppress(OutputClosed):
+                self.prompt()

@@ -1,17 +1,21 @@
-"""How messages become lines: numbering, content warnings, removals and personal hiding.
+"""How messages become lines: numbering, folds, content warnings, removals and hiding.
 
 Numbers start at 1 each time plain mode starts and grow by one for every message shown, in any
 group; a message keeps its number for the whole run (shown again by /history it has the same
-number), so `/report 12` and `/delete 12` always name what the user saw.
+number), so `/report 12` and `/delete 12` always name what the user saw. The words come from
+`peertui.ui.wording.message_parts`, the same as the TUI's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from peertui.plain.console import one_line
+from peertui.ui.wording import _, message_parts
 
 if TYPE_CHECKING:
+    from peertui.core.models import Member
     from peertui.core.store import Message
 
 
@@ -51,22 +55,31 @@ class MessageBook:
     def open(self, number: int) -> None:
         self._opened.add(number)
 
-    def line(self, message: Message, group_label: str = "", hidden_because: str = "") -> str:
+    def line(
+        self,
+        message: Message,
+        group_label: str = "",
+        hidden_because: str = "",
+        members: Sequence[Member] = (),
+    ) -> str:
         """The one line for a message: `[group] #N nick: text` (group only when not current).
 
-        `hidden_because` is the user's own reason to hide it (an ignored person or word).
+        Folded, hidden and content-warning messages say why in brackets and how to open them.
         """
         number = self.number(message.group_id, message.msg_id)
         head = f"[{one_line(group_label)}] #{number}" if group_label else f"#{number}"
-        nick = one_line(message.nick)
-        if message.removed_reason is not None:
-            return f"{head} {nick}: (removed by moderators: {one_line(message.removed_reason)})"
-        if number not in self._opened:
-            if hidden_because:
-                return (
-                    f"{head} hidden message ({one_line(hidden_because)}); /open {number} shows it"
-                )
-            if message.cw:
-                return f"{head} {nick}: [content warning: {one_line(message.cw)}] /open {number} to read"
-        cw = f"[content warning: {one_line(message.cw)}] " if message.cw else ""
-        return f"{head} {nick}: {cw}{one_line(message.text)}"
+        parts = message_parts(
+            message,
+            hidden_because=hidden_because,
+            opened=number in self._opened,
+            members=members,
+        )
+        nick = one_line(parts.nick)
+        if parts.closed:
+            hint = _("/open {n} shows it").format(n=number)
+            return f"{head} {nick}: [{one_line(parts.label)}] {hint}"
+        if parts.state == "removed":
+            return f"{head} {nick}: [{one_line(parts.label)}]"
+        label = f"[{one_line(parts.label)}] " if parts.label else ""
+        waiting = " " + _("(waiting to send)") if parts.waiting else ""
+        return f"{head} {nick}: {label}{one_line(parts.text)}{waiting}"

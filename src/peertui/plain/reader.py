@@ -13,6 +13,7 @@ import collections
 import contextlib
 import os
 import threading
+from collections.abc import Iterator
 
 _CHUNK = 4096
 
@@ -71,3 +72,22 @@ class LineReader:
     def _put(self, line: str | None) -> None:
         self._lines.append(line)
         self._ready.set()
+
+
+@contextlib.contextmanager
+def echo_off(fd: int = 0) -> Iterator[None]:
+    """Typed characters are not shown (a passphrase); restored however the block ends."""
+    try:
+        import termios
+
+        before = termios.tcgetattr(fd)
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    quiet = list(before)
+    quiet[3] &= ~termios.ECHO
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, before)

@@ -1,53 +1,77 @@
-"""/crisis, /ground and /plan: the safety features, which need no network and no group."""
+"""/crisis, /ground and the locked prompt's safety commands: no network, no group, no store.
+
+These run at every prompt, the passphrase question included, so they take only the console,
+the line reader and the settings read from config.toml.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from peertui.plain import commands
-from peertui.plain.console import Console
+from peertui.ui.wording import _
 
 if TYPE_CHECKING:
+    from peertui.config import Settings
+    from peertui.plain.console import Console
+    from peertui.plain.reader import LineReader
     from peertui.wellbeing.grounding import Exercise, Step
-    from peertui.wellbeing.safety_plan import SafetyPlan
 
 # Tests (and impatient demos) shorten the pauses between grounding steps; nothing else is scaled.
 TIME_SCALE_ENV = "PEERTUI_TIME_SCALE"
+# What may be typed at a question before anything is unlocked.
+LOCKED_IDS = frozenset(
+    {"peertui.crisis", "peertui.grounding", "peertui.safety_plan", "peertui.quick_exit",
+     "peertui.help", "peertui.quit", "peertui.stop", "peertui.cancel"}
+)  # fmt: skip
 
-Ask = Callable[[str], Awaitable[str | None]]
 
-
-def crisis_lines(argument: str, settings_country: str) -> list[str]:
-    """The crisis lines for the named country, or for the user's own when none is named."""
+def crisis_lines(argument: str, settings_country: str, width: int | None) -> list[str]:
+    """`/crisis [CC] [more]`: the short form fits 8 lines; `more` adds everything."""
+    from peertui.ui.screenfuls import crisis_short
     from peertui.wellbeing import crisis
 
-    code = argument.strip().upper()
+    words = argument.split()
+    more = bool(words) and words[-1].casefold() == "more"
+    if more:
+        words = words[:-1]
+    if len(words) > 1:
+        raise ValueError(
+            _("Usage: /crisis [country] [more], for example /crisis GB or /crisis GB more")
+        )
+    code = (words[0] if words else "").upper()
     if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
         raise ValueError(
-            f"'{argument.strip()}' is not a country code; give two letters such as GB or US."
+            _("'{typed}' is not a country code; give two letters such as GB or US.").format(
+                typed=words[0]
+            )
         )
     code = crisis.normalise_country(code) or crisis.country_from_locale(settings_country)
     if not code:
         return crisis.unlisted_country_lines(
-            "No country is set: /crisis <code> shows a country, or set country in config.toml."
+            _("No country is set: /crisis <code> shows a country; /set country <code> keeps one.")
         )
     if not crisis.is_country_code(code):
-        return crisis.unlisted_country_lines(f"{code} is not a country code peertui knows.")
+        return crisis.unlisted_country_lines(
+            _("{code} is not a country code peertui knows.").format(code=code)
+        )
     country = crisis.load_directory().get(code)
     if country is None:
         return crisis.unlisted_country_lines(
-            f"peertui's offline crisis directory has no lines for {code} yet."
+            _("peertui's offline crisis directory has no lines for {code} yet.").format(code=code)
         )
-    return crisis.format_country(country, code)
+    if more:
+        return crisis.format_country(country, code)
+    return crisis_short(country, width or 80)
 
 
 def exercise_list() -> list[str]:
     from peertui.wellbeing import grounding
 
     lines = [f"{e.id} - {e.title}: {e.summary}" for e in grounding.list_exercises()]
-    lines.append("Type /ground <name> to start one, for example /ground box.")
+    lines.append(_("Type /ground <name> to start one, for example /ground box."))
     return lines
 
 
@@ -59,7 +83,11 @@ def find_exercise(name: str) -> Exercise:
         if wanted in (exercise.id, exercise.title.lower()):
             return grounding.get_exercise(exercise.id)
     names = ", ".join(e.id for e in grounding.list_exercises())
-    raise ValueError(f"There is no exercise called '{name.strip()}'. The exercises are: {names}.")
+    raise ValueError(
+        _("There is no exercise called '{name}'. The exercises are: {names}.").format(
+            name=name.strip(), names=names
+        )
+    )
 
 
 def time_scale() -> float:
@@ -73,57 +101,135 @@ def time_scale() -> float:
 def step_line(step: Step) -> str:
     """One grounding step: timed steps say how long, own-pace steps say how to go on."""
     if not step.seconds:
-        return f"{step.text} (press Enter for the next step, /stop to stop)"
+        return _("{text} (press Enter for the next step, /stop to stop)").format(text=step.text)
     timing = [f"{step.seconds:g} seconds", *([step.round_label] if step.round_label else [])]
     return f"{step.text} ({', '.join(timing)})"
 
 
-def plan_lines(plan: SafetyPlan) -> list[str]:
-    from peertui.wellbeing import safety_plan
+async def ground(
+    console: Console,
+    reader: LineReader,
+    argument: str,
+    carry_on: Callable[[str], Awaitable[None]],
+) -> None:
+    """Run an exercise; a line typed to stop it (other than /stop) is then carried out by
+    `carry_on`, so nothing typed during an exercise is lost."""
+    from peertui.ui import commands
 
-    return safety_plan.format_lines(plan)
+    if not argument:
+        for line in exercise_list():
+            console.output(line)
+        return
+    exercise = find_exercise(argument)
+    scale = time_scale()
+    console.notice(_("{title}. Type /stop at any time to stop.").format(title=exercise.title))
+    for line in [exercise.intro, *exercise.cautions]:
+        if line:
+            console.output(line)
+    for step in exercise.steps:
+        console.output(step_line(step))
+        stopping_line = await _pace_step(
+            console, reader, step.seconds * scale if step.seconds else None
+        )
+        if stopping_line is not None:
+            console.notice(_("{title} stopped.").format(title=exercise.title))
+            if stopping_line.strip():
+                try:
+                    stop = commands.parse(stopping_line).action
+                except commands.CommandError:
+                    stop = None
+                if stop is None or stop.id != "peertui.stop":
+                    await carry_on(stopping_line)
+            return
+    console.notice(_("{title} finished. Well done.").format(title=exercise.title))
 
 
-async def edit_plan(plan: SafetyPlan, console: Console, ask: Ask) -> tuple[SafetyPlan | None, bool]:
-    """Walk the six steps; returns the new plan (None after /cancel) and whether input ended."""
-    from peertui.wellbeing import safety_plan
+async def _pace_step(console: Console, reader: LineReader, seconds: float | None) -> str | None:
+    """Wait out a timed step, or for Enter on an own-pace one (seconds None).
 
-    entries = {step_id: list(items) for step_id, items in plan.entries.items()}
-    all_steps = safety_plan.steps()
-    for number, step in enumerate(all_steps, start=1):
-        console.notice(f"Step {number} of {len(all_steps)}: {step.title}")
-        console.output(step.prompt)
-        current = entries.get(step.id, [])
-        if current:
-            console.output("Now: " + "; ".join(current))
-            console.output(
-                "A blank line keeps these, a single - empties the step, anything else replaces them."
+    Returns the line that stops the exercise: anything typed but an empty line, or "" when
+    input ends. Enter during a timed step changes nothing; the pacing goes on.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = None if seconds is None else loop.time() + seconds
+    while True:
+        remaining = None if deadline is None else deadline - loop.time()
+        if remaining is not None and remaining <= 0:
+            return None
+        try:
+            await asyncio.wait_for(reader.wait_for_line(), timeout=remaining)
+        except TimeoutError:
+            return None
+        line = await reader.readline()
+        console.input_received()
+        if line is None:
+            return ""
+        if line.strip():
+            return line
+        if deadline is None:
+            return None
+
+
+class QuickExit:
+    """`/x` or Ctrl+\\ anywhere: the program ends at once and clears the screen behind it."""
+
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+
+    def __call__(self) -> None:
+        self.requested.set()
+
+
+async def locked_command(
+    line: str,
+    console: Console,
+    reader: LineReader,
+    settings: Settings,
+    quick_exit: QuickExit,
+) -> str | None:
+    """Run a safety command typed before peertui is unlocked.
+
+    Returns None when `line` is not such a command (so it is the answer, e.g. a passphrase
+    that happens to start with a slash), else the action id that ran.
+    """
+    from peertui.ui import commands, screenfuls
+
+    if not line.strip().startswith("/"):
+        return None
+    try:
+        parsed = commands.parse(line)
+    except commands.CommandError:
+        return None
+    action = parsed.action
+    if action is None or action.id not in LOCKED_IDS:
+        return None
+    if action.id == "peertui.crisis":
+        try:
+            lines = crisis_lines(parsed.argument, settings.country, console.width())
+        except ValueError as problem:
+            console.error(str(problem))
+        else:
+            for text in lines:
+                console.output(text)
+    elif action.id == "peertui.grounding":
+
+        async def nothing_more(typed: str) -> None:
+            console.notice(_("Back at the question."))
+
+        try:
+            await ground(console, reader, parsed.argument, nothing_more)
+        except ValueError as problem:
+            console.error(str(problem))
+    elif action.id == "peertui.safety_plan":
+        console.notice(
+            _(
+                "Your safety plan is kept encrypted on this computer, so it opens once the "
+                "passphrase is given. /crisis and /ground work now."
             )
-        typed: list[str] = []
-        while True:
-            line = await ask(
-                "Entry (blank line to finish this step):"
-                if typed or not current
-                else "Entry, or a blank line to keep what is there:"
-            )
-            if line is None:
-                if typed:
-                    entries[step.id] = typed
-                return safety_plan.SafetyPlan(entries=entries), True
-            line = line.strip()
-            if not line:
-                break
-            entry = commands.parse(line)
-            if entry.command == "cancel":
-                return None, False
-            if entry.command:
-                # A command is never an entry of the plan.
-                console.error("Finish this step with an empty line, or /cancel.")
-                continue
-            if line == "-" and not typed:
-                entries[step.id] = []
-                break
-            typed.append(entry.argument)
-        if typed:
-            entries[step.id] = typed
-    return safety_plan.SafetyPlan(entries=entries), False
+        )
+    elif action.id == "peertui.help":
+        for text in screenfuls.help_index():
+            console.output(text)
+    elif action.id == "peertui.quick_exit":
+        quick_exit()
+    return action.id

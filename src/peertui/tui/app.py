@@ -11,10 +11,11 @@ import asyncio
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App
+from textual.binding import BindingType
 from textual.message import Message as TextualMessage
 
 from peertui.config import (
@@ -56,7 +57,7 @@ class EngineReady(TextualMessage):
 class PeertuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "peertui"
-    BINDINGS = bindings.APP
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.APP]
     # Only peertui's own entries: Textual's system commands include a screenshot (the
     # conversation written to disk unencrypted) and themes that are not peertui's.
     COMMANDS = {PeertuiCommands}
@@ -194,6 +195,15 @@ class PeertuiApp(App[int]):
             self.notify(notice, title="Passphrase instead of keyring", timeout=15)
         self.post_message(EngineReady())
 
+    def ready_engine(self) -> Engine:
+        """The engine, for code that only runs once it is open."""
+        if self.engine is None:
+            raise RuntimeError("the engine is not open")
+        return self.engine
+
+    def _unlocked(self, passphrase: str | None) -> None:
+        self.open_engine(passphrase)
+
     def _ask_passphrase(self, wrong: bool) -> None:
         """The unlock screen, after the welcome text when that is still showing."""
         from peertui.tui.screens.first_run import FirstRunScreen
@@ -203,7 +213,7 @@ class PeertuiApp(App[int]):
             self._unlock_after_welcome = True
             return
         creating = not self.paths.unlock_file.exists()
-        self.push_screen(UnlockScreen(wrong=wrong, creating=creating), self.open_engine)
+        self.push_screen(UnlockScreen(wrong=wrong, creating=creating), self._unlocked)
 
     def _welcome_dismissed(self, _result: object = None) -> None:
         if self._unlock_after_welcome:
@@ -304,6 +314,10 @@ class PeertuiApp(App[int]):
         self.push_screen(GroundingScreen())
 
     def action_safety_plan(self) -> None:
+        self.open_safety_plan()
+
+    def open_safety_plan(self, then: str = "") -> None:
+        """The safety plan; `then` is "edit" or "export" to go on to that at once."""
         from peertui.tui.screens.safety_plan import SafetyPlanScreen
 
         if self.locked:
@@ -315,6 +329,8 @@ class PeertuiApp(App[int]):
             return
         if not isinstance(self.screen, SafetyPlanScreen):
             self.push_screen(SafetyPlanScreen())
+        if then:
+            self.call_after_refresh(self.screen.run_action, then)
 
     # ----- nothing leaves the app unencrypted by accident -------------------------------------
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:

@@ -1,70 +1,69 @@
-"""The command palette: every action in the app, searchable by name."""
+"""The command palette: every action of the shared table, searchable by name, with its key."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from peertui.tui import bindings
+from peertui.ui.actions import Action
+
+if TYPE_CHECKING:
+    from peertui.tui.app import PeertuiApp
+
+# Run by the app, on any screen; the others belong to the home screen.
+APP_SCOPE = {"crisis", "grounding", "safety_plan", "quick_exit", "quit"}
 
 
-def _palette_entries() -> list[tuple[str, str, str]]:
-    """(title, where, action) for every binding; `where` is "app" or "home"."""
-    entries = [(b.description, "app", b.action) for b in bindings.APP]
-    entries += [(b.tooltip or b.description, "home", b.action) for b in bindings.HOME]
-    entries += [
-        (b.description, "home", b.action.removeprefix("screen.")) for b in bindings.MESSAGES
-    ]
-    entries.append(("Show members", "home", "members"))
-    entries.append(("Guidelines (moderators: edit)", "home", "guidelines"))
-    entries.append(("Leave group", "home", "leave"))
-    entries.append(("Change nickname", "home", "nick"))
-    entries.append(("Edit my profile (pronouns, a line about me)", "home", "profile"))
-    entries.append(("Export conversation", "home", "export"))
-    entries.append(("Add content warning to next message", "home", "content_warning"))
-    entries.append(("Unhide a member or word you hid", "home", "unhide"))
-    return entries
+def palette_actions() -> list[Action]:
+    """Every TUI action the palette offers: all of them but the way back to typing."""
+    return [a for a in bindings.TUI_ACTIONS if a.handler != "focus_composer"]
 
 
 class PeertuiCommands(Provider):
-    async def _run(self, where: str, action: str) -> None:
-        target = self.app
-        if where == "home":
-            target = self.app._home()
-            if target is None:
-                return
-        await self.app.run_action(action, default_namespace=target)
+    @property
+    def peertui(self) -> PeertuiApp:
+        return cast("PeertuiApp", self.app)
+
+    async def _run(self, action: Action) -> None:
+        if action.handler in APP_SCOPE:
+            await self.app.run_action(action.handler)
+            return
+        home = self.peertui._home()
+        if home is not None:
+            home.run_command(action, "", "")
 
     def _use_theme(self, name: str) -> None:
-        self.app.settings.theme = name
-        self.app.save_settings()
+        self.peertui.settings.theme = name
+        self.peertui.save_settings()
 
-    def _keys_for(self, action: str) -> str:
+    def _keys_for(self, action: Action) -> str:
         """The key as the person set it up (settings keybindings win over the default)."""
-        keymap = self.app.settings.keybindings
-        for binding in bindings.APP + bindings.HOME + bindings.MESSAGES:
-            if binding.action.removeprefix("screen.") == action:
-                key = keymap.get(binding.id, binding.key).split(",")[0]
-                where = ""
-                if binding in bindings.MESSAGES:
-                    on_message = binding.action in bindings.ON_A_MESSAGE
-                    where = (
-                        " (on a highlighted message)" if on_message else " (conversation focused)"
-                    )
-                return f"key: {key}{where}"
-        return "palette only"
+        slash = f"{action.usage} · " if action.usage else ""
+        if not action.key:
+            return f"{slash}{action.help}"
+        key = self.peertui.settings.keybindings.get(action.id, action.key).split(",")[0]
+        where = ""
+        if action.key_scope == "messages":
+            where = (
+                " (on a highlighted message)" if action.on_message else " (conversation focused)"
+            )
+        return f"key: {key}{where} · {slash}{action.help}"
 
-    def _commands(self) -> list[tuple[str, object, str]]:
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         """(title, callback, help) for every entry, peertui's themes included."""
-        commands = [
-            (title, partial(self._run, where, action), self._keys_for(action))
-            for title, where, action in _palette_entries()
-            if where == "app" or self.app._home() is None or self.app._home().offers(action)
+        home = self.peertui._home()
+        commands: list[tuple[str, Callable[[], object], str]] = [
+            (action.title, partial(self._run, action), self._keys_for(action))
+            for action in palette_actions()
+            if action.handler in APP_SCOPE or home is None or home.may(action)
         ]
         commands += [
             (f"Theme: {name}", partial(self._use_theme, name), "saved in your settings")
-            for name in sorted(self.app.peertui_themes)
+            for name in sorted(self.peertui.peertui_themes)
         ]
         return commands
 

@@ -8,11 +8,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import crisis
 
 
-class CrisisScreen(Screen):
+class CrisisScreen(PeertuiNode, Screen):
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the lines
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),

@@ -93,7 +93,7 @@ class FormScreen(ModalScreen[dict | None]):
         values: dict = {}
         for field in self.fields:
             widget = self.query_one(f"#field-{field.name}")
-            text = (widget.text if isinstance(widget, TextArea) else widget.value).strip()
+            text = (widget.text if isinstance(widget, TextArea) else self._value(widget)).strip()
             if field.number:
                 if not text.isdigit():
                     self.app.notify(
@@ -105,6 +105,10 @@ class FormScreen(ModalScreen[dict | None]):
             else:
                 values[field.name] = text
         self.dismiss(values)
+
+    @staticmethod
+    def _value(widget: object) -> str:
+        return widget.value if isinstance(widget, Input) else ""
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -133,7 +137,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss(event.button.id.removeprefix("choice-"))
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -178,8 +182,9 @@ def clipboard_problem(app) -> str:
 
 
 class InviteScreen(ModalScreen[None]):
-    """Shows an invite token on lines of its own (no border to select by mistake), with how
-    long it lasts, and Copy when the terminal allows it."""
+    """Shows an invite token on one line of its own (never wrapped, so a mouse selection does
+    not pick up line breaks; no border to select by mistake), with how long it lasts, and
+    Copy, which hands the whole token to the terminal's clipboard."""
 
     BINDINGS = [
         Binding("escape", "close", "Close"),
@@ -198,7 +203,7 @@ class InviteScreen(ModalScreen[None]):
                 "person (F9). Share it privately, with someone you trust.",
                 classes="hint",
             )
-            yield TextArea(self.token, read_only=True, soft_wrap=True, id="invite-token")
+            yield TextArea(self.token, read_only=True, soft_wrap=False, id="invite-token")
             yield Static(self._copy_hint(), id="invite-copy", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Copy (Ctrl+Y)", id="copy", variant="primary")
@@ -208,8 +213,14 @@ class InviteScreen(ModalScreen[None]):
     def _copy_hint(self) -> str:
         problem = clipboard_problem(self.app)
         if problem:
-            return f"Copying is not available: {problem} Select the invite above with the mouse."
-        return "Ctrl+Y copies it; or select the invite above with the mouse."
+            return (
+                f"Copying is not available: {problem} The invite is one line of "
+                f"{len(self.token)} characters (← → scroll it); select it with the mouse."
+            )
+        return (
+            f"The invite is one line of {len(self.token)} characters: Ctrl+Y copies it whole. "
+            "Pasted with line breaks, the Join field still reads it."
+        )
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

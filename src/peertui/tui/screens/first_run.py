@@ -10,6 +10,7 @@ from textual.widgets import Button, Markdown
 
 from peertui.paths import Paths, make_private_dir
 from peertui.tui.bindings import QUICK_EXIT_KEY
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.footer import footer_widgets
 
 WELCOME = f"""\
@@ -46,7 +47,7 @@ def remember_welcome(paths: Paths) -> None:
     _marker(paths).touch()
 
 
-class FirstRunScreen(Screen):
+class FirstRunScreen(PeertuiNode, Screen):
     BINDINGS = [Binding("escape", "dismiss_welcome", "Continue")]
 
     def compose(self) -> ComposeResult:

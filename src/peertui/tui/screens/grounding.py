@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.breathing import BreathingVisual
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import grounding
@@ -20,7 +21,7 @@ from peertui.wellbeing import grounding
 TICK_SECONDS = 0.25
 
 
-class GroundingScreen(Screen):
+class GroundingScreen(PeertuiNode, Screen):
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the list
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
@@ -36,11 +37,11 @@ class GroundingScreen(Screen):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        exercise = grounding.get_exercise(event.option.id, self.app.settings.language or "en")
+        exercise = grounding.get_exercise(event.option.id or "", self.app.settings.language or "en")
         self.app.push_screen(ExerciseScreen(exercise))
 
 
-class ExerciseScreen(Screen):
+class ExerciseScreen(PeertuiNode, Screen):
     """Intro first, then one step at a time with a countdown and a breathing visual."""
 
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the step

@@ -11,10 +11,11 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from peertui.core.moderation import DEFAULT_GUIDELINES
 from peertui.tui.screens.dialogs import InviteScreen
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.footer import footer_widgets
 
 
-class HostScreen(ModalScreen[str | None]):
+class HostScreen(PeertuiNode, ModalScreen[str | None]):
     """Returns the new group's id, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "host", "Host")]
@@ -81,7 +82,7 @@ class HostScreen(ModalScreen[str | None]):
     async def create_group(self, name: str, nick: str, guidelines: str, relay: str | None) -> None:
         from peertui.core.errors import PeertuiError
 
-        engine = self.app.engine
+        engine = self.app.ready_engine()
         try:
             group = await engine.host_group(name, relay_url=relay, nick=nick, guidelines=guidelines)
             token = await engine.create_invite(group.group_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -13,6 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from peertui.core.moderation import DEFAULT_GUIDELINES
 from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.footer import footer_widgets
 
 TICK_THE_BOX = "Please read the guidelines and tick the box to accept them."
@@ -31,19 +32,38 @@ class AcceptBox(Checkbox):
     BUTTON_LEFT = BUTTON_INNER = BUTTON_RIGHT = ""
 
 
-class JoinScreen(ModalScreen[str | None]):
+def compact_invite(text: str) -> str:
+    """An invite as it was made: a copy wrapped over several lines, or with spaces picked up
+    on the way, is read with every space and line break taken out."""
+    return "".join(text.split())
+
+
+class InviteField(Input):
+    """The invite box: a paste keeps all of a wrapped invite, not just its first line."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # Input's own handler would keep only the first line
+        self.insert_text_at_cursor(compact_invite(event.text))
+
+
+class JoinScreen(PeertuiNode, ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "join", "Ask to join")]
+
+    def __init__(self, invite: str = "", nick: str = "") -> None:
+        super().__init__()
+        self.invite, self.nick = compact_invite(invite), nick
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Label("Join a group", classes="screen-title")
             yield Label("Invite (starts with peertui:):")
-            yield Input(id="join-invite", placeholder="peertui:…")
+            yield InviteField(self.invite, id="join-invite", placeholder="peertui:…")
             yield Label("Nickname (a fresh one is safest — not your real name):")
             with Horizontal(classes="inline"):
-                yield Input(random_nickname(), id="join-nick")
+                yield Input(self.nick or random_nickname(), id="join-nick")
                 yield Button("Another", id="another-nick")
             yield Label("Pronouns (optional):")
             yield Input(id="join-pronouns")
@@ -87,7 +107,7 @@ class JoinScreen(ModalScreen[str | None]):
 
         if self.app.engine is None:
             return True  # checked again when the request is sent
-        invite = self.query_one("#join-invite", Input).value.strip()
+        invite = compact_invite(self.query_one("#join-invite", Input).value)
         try:
             relay = self.app.engine.check_invite(invite)
         except PeertuiError as exc:
@@ -110,7 +130,7 @@ class JoinScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
     def action_join(self) -> None:
-        invite = self.query_one("#join-invite", Input).value.strip()
+        invite = compact_invite(self.query_one("#join-invite", Input).value)
         nick = self.query_one("#join-nick", Input).value.strip()
         problem = ""
         if not invite.startswith("peertui:"):
@@ -141,7 +161,7 @@ class JoinScreen(ModalScreen[str | None]):
         from peertui.core.errors import PeertuiError
 
         try:
-            group = await self.app.engine.join(
+            group = await self.app.ready_engine().join(
                 invite, nick, pronouns=pronouns, intro=intro, accepted_guidelines=DEFAULT_GUIDELINES
             )
         except PeertuiError as exc:

@@ -15,11 +15,12 @@ from textual.widgets import Button, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from peertui.paths import make_private_dir
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.footer import footer_widgets
 from peertui.wellbeing import safety_plan
 
 
-class SafetyPlanScreen(Screen):
+class SafetyPlanScreen(PeertuiNode, Screen):
     HINT_LINE = "plan-status"  # notices are shown here, never as a toast over the plan
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
@@ -29,7 +30,7 @@ class SafetyPlanScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.plan = None
+        self.plan: safety_plan.SafetyPlan | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -75,21 +76,22 @@ class SafetyPlanScreen(Screen):
         self.action_edit()
 
     def action_edit(self) -> None:
-        if self.plan is None:
+        plan = self.plan
+        if plan is None:
             return
         steps = self.query_one("#plan-steps", OptionList)
         if steps.highlighted is None:
             return
-        step_id = steps.get_option_at_index(steps.highlighted).id
+        step_id = steps.get_option_at_index(steps.highlighted).id or ""
         info = next(s for s in safety_plan.steps(self._lang()) if s.id == step_id)
-        current = self.plan.entries.get(step_id, [])
+        current = plan.entries.get(step_id, [])
 
         def saved(lines: list[str] | None) -> None:
             if lines is None:
                 return
-            self.plan.entries[step_id] = lines
+            plan.entries[step_id] = lines
             try:
-                self.app.engine.save_safety_plan(self.plan)
+                self.app.ready_engine().save_safety_plan(plan)
             except Exception as exc:  # noqa: BLE001 - shown to the user in words
                 self.app.notify(f"The safety plan could not be saved: {exc}", severity="error")
                 return
@@ -125,7 +127,9 @@ class SafetyPlanScreen(Screen):
 
         try:
             make_private_dir(path.parent)
-            written = self.app.engine.export_safety_plan(path, self._lang(), overwrite=overwrite)
+            written = self.app.ready_engine().export_safety_plan(
+                path, self._lang(), overwrite=overwrite
+            )
         except OSError as exc:
             self.app.notify(f"Could not export the plan: {exc.strerror or exc}.", severity="error")
             return

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Select, Switch
 
 from peertui.config import PROXY_SCHEMES
+from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.footer import footer_widgets
 
 
@@ -17,7 +18,7 @@ def on_off(value: bool) -> str:
     return "On" if value else "Off"
 
 
-class SettingsScreen(Screen):
+class SettingsScreen(PeertuiNode, Screen):
     BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save")]
 
     def compose(self) -> ComposeResult:

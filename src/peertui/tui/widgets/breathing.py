@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widget import Widget
 
 FRAME_SECONDS = 0.2
@@ -38,7 +39,7 @@ class BreathingVisual(Widget):
         self._seconds = 0.0
         self._elapsed = 0.0
         self._last = 0.0
-        self._timer = None
+        self._timer: Timer | None = None
 
     def start(self, step_text: str, seconds: float) -> None:
         self._phase = phase_of(step_text, seconds)

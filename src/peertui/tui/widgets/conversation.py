@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
+from textual.binding import BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -48,7 +50,7 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
 
 
 class MessageList(OptionList):
-    BINDINGS = bindings.MESSAGES
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -83,6 +85,22 @@ class MessageList(OptionList):
         if highlighted is not None and highlighted >= len(self.items) - 1:
             self._announce_below(0)
 
+    @property
+    def at_end(self) -> bool:
+        return self.highlighted is None or self.highlighted >= len(self.items) - 1
+
+    def _keep_in_view(self) -> None:
+        """The newest line for a reader at the end, else their highlighted line: the lines'
+        heights change whenever the width does (a resize, the members panel coming or going),
+        and the old scroll offset would then point at older messages."""
+        if self.at_end:
+            self.scroll_end(animate=False, immediate=True)
+        elif self.highlighted is not None:
+            self.scroll_to_highlight()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._keep_in_view)
+
     def _announce_below(self, count: int) -> None:
         self.unseen_below = count
         self.border_subtitle = (
@@ -99,6 +117,8 @@ class MessageList(OptionList):
         self._announce_below(0)
         if self.items:
             self.highlighted = len(self.items) - 1
+        # Once laid out at the real width, or a restart can open above the newest lines.
+        self.call_after_refresh(self._keep_in_view)
 
     def append(self, item) -> None:
         if not isinstance(item, SystemLine) and self.find(item.msg_id) is not None:
@@ -106,7 +126,7 @@ class MessageList(OptionList):
             return
         # Someone who moved the highlight up keeps their place (even after going back to
         # typing) and is told what arrived below; only someone at the end follows along.
-        following = self.highlighted is None or self.highlighted >= len(self.items) - 1
+        following = self.at_end
         self.items.append(item)
         self.add_option(self._option(item, len(self.items) - 1))
         if following:

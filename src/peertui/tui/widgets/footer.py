@@ -11,14 +11,17 @@ from textual.containers import Vertical
 from textual.widgets import Footer, Label, Static
 
 from peertui.tui import bindings
+from peertui.tui.typed import PeertuiNode
 
 
-class SafetyKeys(Static):
+class SafetyKeys(PeertuiNode, Static):
     def on_mount(self) -> None:
         keymap = self.app.settings.keybindings
         parts = []
         for binding in bindings.APP:
-            key = keymap.get(binding.id, binding.key).split(",")[0]
+            if binding.action == "quit":
+                continue  # not a safety key; the palette lists it
+            key = keymap.get(binding.id or "", binding.key).split(",")[0]
             parts.append(f"{key.upper()} {binding.description.lower()}")
         parts.append("ctrl+p more")
         self.update("  " + " · ".join(parts))

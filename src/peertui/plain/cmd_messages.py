@@ -1,0 +1,241 @@
+"""Plain handlers for messages: sending, content warnings, history, search, reports, hiding,
+drafts, the moderation log and exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from peertui.core.errors import PeertuiError
+from peertui.plain.registry import handles
+from peertui.ui import actions, commands, flows, wording
+from peertui.ui.wording import _, utc_time
+
+if TYPE_CHECKING:
+    from peertui.plain.session import PlainSession
+
+
+async def send(s: PlainSession, text: str, cw: str = "") -> bool:
+    """Send through the personal-details check; whatever is not sent is kept as the draft."""
+    group_id = s.group()
+    flow = flows.SendFlow(s.engine, group_id, text, cw)
+    try:
+        sent = await flow.run(s)
+    except PeertuiError as problem:
+        # Muted, read-only, waiting for approval...: say why, and keep the words.
+        s.console.error(str(problem))
+        s.keep_draft(flow.kept or text)
+        s.console.output(
+            _("Not sent; kept as your draft (/draft send sends it later): {text}").format(
+                text=flow.kept or text
+            )
+        )
+        return False
+    if sent is None:
+        s.keep_draft(flow.kept)
+        return False
+    return True
+
+
+@handles("peertui.content_warning")
+async def content_warning(s: PlainSession, argument: str) -> None:
+    topic, bar, text = argument.partition("|")
+    if not bar or not topic.strip() or not text.strip():
+        raise commands.usage(
+            actions.by_id("peertui.content_warning"),
+            _("Write the topic, a |, then the message, for example /cw loss | my dog died today."),
+        )
+    await send(s, text.strip(), cw=topic.strip())
+
+
+@handles("peertui.open_warning")
+async def open_warning(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.open_warning")
+    group_id, msg_id = s.message_by_number(commands.need(argument, action), action)
+    message = s.engine.message(group_id, msg_id)
+    s.book.open(s.book.number(group_id, msg_id))
+    s.console.message(s.book.line(message, s.label(group_id), members=s.members_of(group_id)))
+
+
+@handles("peertui.older")
+async def older(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.older")
+    limit = commands.whole_number(argument, action, _("n")) if argument else 20
+    if limit < 1:
+        raise commands.usage(action, _("Ask for 1 message or more."))
+    group_id = s.group()
+    messages = s.engine.history(group_id, limit=limit)
+    if not messages:
+        s.console.notice(_("No messages yet."))
+    await s.show(_message_lines(s, messages))
+    s.engine.mark_read(group_id)
+
+
+def _message_lines(s: PlainSession, messages: list) -> list[wording.Line]:  # type: ignore[type-arg]
+    members: dict[str, list] = {}  # type: ignore[type-arg]
+    lines = []
+    for message in messages:
+        if message.group_id not in members:
+            members[message.group_id] = s.members_of(message.group_id)
+        text = s.book.line(
+            message,
+            s.label(message.group_id),
+            s.engine.is_hidden(message),
+            members[message.group_id],
+        )
+        lines.append(wording.Line("message", text))
+    return lines
+
+
+@handles("peertui.search")
+async def search(s: PlainSession, argument: str) -> None:
+    found = s.engine.search(commands.need(argument, actions.by_id("peertui.search")))
+    s.console.notice(_("{n} message(s) found.").format(n=len(found)))
+    await s.show(_message_lines(s, found))
+
+
+@handles("peertui.thank")
+async def thank(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.thank")
+    group_id, msg_id = s.message_by_number(commands.need(argument, action), action)
+    await s.engine.thank(group_id, msg_id)
+    s.console.notice(
+        _("Thanked the author of message #{n}.").format(n=argument.strip().lstrip("#"))
+    )
+
+
+@handles("peertui.report")
+async def report(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.report")
+    number, _sep, reason = argument.partition(" ")
+    if not reason.strip():
+        raise commands.usage(action, _("The reason helps the moderators."))
+    group_id, msg_id = s.message_by_number(number, action)
+    await s.engine.report(group_id, msg_id, reason.strip())
+    s.console.notice(
+        _(
+            "Reported message #{n} to the moderators. Its author is not told who reported it."
+        ).format(n=number.lstrip("#"))
+    )
+
+
+@handles("peertui.hide")
+async def hide(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.hide")
+    group_id, msg_id = s.message_by_number(commands.need(argument, action), action)
+    s.engine.hide_message(group_id, msg_id)
+    number = s.book.number(group_id, msg_id)
+    s.console.notice(_("Message #{n} is hidden for you only; /open {n} shows it.").format(n=number))
+
+
+@handles("peertui.ignore")
+async def ignore(s: PlainSession, argument: str) -> None:
+    who = commands.need(argument, actions.by_id("peertui.ignore"))
+    member = s.engine.ignore_member(s.group(), who)
+    s.console.notice(
+        _("You hid {nick}'s messages (for you only); /unignore {nick} shows them again.").format(
+            nick=member.nick
+        )
+    )
+
+
+@handles("peertui.ignore_keyword")
+async def ignore_keyword(s: PlainSession, argument: str) -> None:
+    word = commands.need(argument, actions.by_id("peertui.ignore_keyword"))
+    s.engine.ignore_word(word)
+    s.console.notice(
+        _(
+            "You hid messages containing '{word}' (for you only); /unignore word {word} shows "
+            "them again."
+        ).format(word=word)
+    )
+
+
+@handles("peertui.unhide")
+async def unhide(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.unhide")
+    kind, _sep, word = commands.need(argument, action).partition(" ")
+    hidden_members, hidden_words = s.engine.hidden(s.group())
+    if kind.lower() == "word" and word.strip():
+        if word.strip().casefold() not in hidden_words:
+            raise commands.UsageError(_("'{word}' is not a hidden word.").format(word=word.strip()))
+        s.engine.unignore(word.strip())
+        s.console.notice(
+            _("Messages containing '{word}' are shown again.").format(word=word.strip())
+        )
+        return
+    wanted = argument.strip().casefold()
+    matches = [
+        m for m in hidden_members if m.nick.casefold() == wanted or m.member_id.startswith(wanted)
+    ]
+    if len(matches) != 1:
+        raise commands.UsageError(
+            _("You have not hidden anyone called '{who}' in this group.").format(who=argument)
+        )
+    s.engine.unignore(matches[0].key)
+    s.console.notice(_("Messages from {nick} are shown again.").format(nick=matches[0].nick))
+
+
+@handles("peertui.draft")
+async def draft(s: PlainSession, argument: str) -> None:
+    group_id = s.group()
+    kept = [line for line in s.engine.draft(group_id).split("\n") if line.strip()]
+    choice = argument.strip().casefold()
+    if choice not in ("", "send", "clear"):
+        raise commands.usage(actions.by_id("peertui.draft"))
+    if not kept:
+        s.console.notice(_("No draft is kept for {name}.").format(name=s.name(group_id)))
+        return
+    if choice == "":
+        s.console.notice(_("Kept, not sent ({n} line(s)):").format(n=len(kept)))
+        await s.show_output(kept)
+        s.console.notice(_("/draft send sends them; /draft clear forgets them."))
+        return
+    s.engine.save_draft(group_id, "")
+    if choice == "clear":
+        s.console.notice(_("The draft is forgotten."))
+        return
+    for index, text in enumerate(kept):
+        if not await send(s, text):
+            # The one that failed is kept again by send(); keep the rest behind it.
+            for rest in kept[index + 1 :]:
+                s.keep_draft(rest)
+            return
+
+
+@handles("peertui.warnings")
+async def warnings(s: PlainSession, argument: str) -> None:
+    received = s.engine.my_warnings(s.group())
+    if not received:
+        s.console.notice(_("No moderator has warned you in this group."))
+    await s.show_output(
+        [
+            _("{when} a moderator warned you: {reason}").format(when=utc_time(ts), reason=reason)
+            for ts, reason in received
+        ]
+    )
+
+
+@handles("peertui.modlog")
+async def modlog(s: PlainSession, argument: str) -> None:
+    group_id = s.group()
+    entries = s.engine.modlog(group_id)
+    if not entries:
+        s.console.notice(_("The moderation log is empty."))
+    members = s.members_of(group_id)
+    await s.show_output([wording.modlog_line(entry, members) for entry in entries])
+
+
+@handles("peertui.export")
+async def export(s: PlainSession, argument: str) -> None:
+    path = Path(commands.need(argument, actions.by_id("peertui.export"))).expanduser()
+    group_id = s.group()
+    overwrite = await flows.may_replace(s, path, _("this group's history"))
+    if overwrite is None:
+        return
+    written, count = s.engine.export(group_id, path, overwrite=overwrite)
+    s.console.notice(
+        _("Wrote {n} message(s) to {path}. That file is not encrypted.").format(
+            n=count, path=written
+        )
+    )

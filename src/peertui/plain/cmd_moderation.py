@@ -1,0 +1,141 @@
+"""Plain handlers for moderation. Each action is confirmed once, by the engine's own
+moderation-log event (printed by the session), never by a second line here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from peertui.plain.registry import handles
+from peertui.ui import actions, commands, flows
+from peertui.ui.wording import _, utc_time
+
+if TYPE_CHECKING:
+    from peertui.plain.session import PlainSession
+
+
+def _who_and_reason(
+    argument: str, action_id: str, *, reason_needed: bool = False
+) -> tuple[str, str]:
+    action = actions.by_id(action_id)
+    who, _sep, reason = commands.need(argument, action).partition(" ")
+    if reason_needed and not reason.strip():
+        raise commands.usage(action, _("Give a reason."))
+    return who, reason.strip()
+
+
+@handles("peertui.warn")
+async def warn(s: PlainSession, argument: str) -> None:
+    who, reason = _who_and_reason(argument, "peertui.warn", reason_needed=True)
+    await s.engine.warn(s.group(), who, reason)
+
+
+@handles("peertui.mute")
+async def mute(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.mute")
+    who, minutes_text, reason = (argument.split(" ", 2) + ["", ""])[:3]
+    if not who:
+        raise commands.usage(action)
+    minutes = commands.whole_number(minutes_text, action, _("The number of minutes"))
+    if minutes <= 0:
+        raise commands.usage(action, _("Mute for 1 minute or more."))
+    await s.engine.mute(s.group(), who, minutes, reason.strip())
+
+
+@handles("peertui.unmute")
+async def unmute(s: PlainSession, argument: str) -> None:
+    await s.engine.unmute(s.group(), commands.need(argument, actions.by_id("peertui.unmute")))
+
+
+@handles("peertui.remove")
+async def remove(s: PlainSession, argument: str) -> None:
+    who, reason = _who_and_reason(argument, "peertui.remove")
+    await s.engine.remove(s.group(), who, reason)
+
+
+@handles("peertui.ban")
+async def ban(s: PlainSession, argument: str) -> None:
+    who, reason = _who_and_reason(argument, "peertui.ban")
+    await flows.ban(s, s.engine, s.group(), who, reason)
+
+
+@handles("peertui.delete")
+async def delete(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.delete")
+    number, _sep, reason = argument.partition(" ")
+    if not reason.strip():
+        raise commands.usage(action, _("Members see the reason."))
+    group_id, msg_id = s.message_by_number(number, action)
+    await s.engine.delete_message(group_id, msg_id, reason.strip())
+
+
+@handles("peertui.slowmode")
+async def slowmode(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.slowmode")
+    seconds = commands.whole_number(
+        commands.need(argument, action), action, _("The number of seconds (0 turns it off)")
+    )
+    await s.engine.set_slowmode(s.group(), seconds)
+
+
+@handles("peertui.readonly")
+async def readonly(s: PlainSession, argument: str) -> None:
+    choice = argument.strip().lower()
+    if choice not in ("on", "off"):
+        raise commands.usage(actions.by_id("peertui.readonly"))
+    await s.engine.set_readonly(s.group(), choice == "on")
+
+
+@handles("peertui.promote")
+async def promote(s: PlainSession, argument: str) -> None:
+    await s.engine.promote(s.group(), commands.need(argument, actions.by_id("peertui.promote")))
+
+
+@handles("peertui.demote")
+async def demote(s: PlainSession, argument: str) -> None:
+    await s.engine.demote(s.group(), commands.need(argument, actions.by_id("peertui.demote")))
+
+
+@handles("peertui.reports")
+async def reports(s: PlainSession, argument: str) -> None:
+    group_id = s.group()
+    found = s.engine.reports(group_id)  # NotAllowed for members: an error line
+    if not found:
+        s.console.notice(_("No reports."))
+        return
+    lines = []
+    for number, report in enumerate(found, start=1):
+        shown = s.book.shown_number(group_id, report.msg_id)
+        which = _("message #{n}").format(n=shown) if shown else _("a message")
+        lines.append(
+            _("{n}. {when} report about {which} by {nick} (id {id}): {reason}").format(
+                n=number,
+                when=utc_time(report.ts),
+                which=which,
+                nick=report.reported_nick,
+                id=report.reported_member_id,
+                reason=report.reason,
+            )
+        )
+        lines.append(_("The message: {text}").format(text=report.text))
+        lines.extend(_("Before it: {text}").format(text=c) for c in report.context)
+    await s.show_output(lines)
+    s.console.notice(_("/dismiss <n> takes a report you have dealt with off the list."))
+
+
+@handles("peertui.dismiss")
+async def dismiss(s: PlainSession, argument: str) -> None:
+    group_id = s.group()
+    found = s.engine.reports(group_id)
+    text = commands.need(argument, actions.by_id("peertui.dismiss")).lstrip("#")
+    if not text.isdigit() or not 1 <= int(text) <= len(found):
+        raise commands.UsageError(
+            _("There is no report {n}; /reports lists them with numbers.").format(n=text)
+        )
+    report = found[int(text) - 1]
+    s.engine.dismiss_report(group_id, report.report_id)
+    s.console.notice(
+        _(
+            "Dismissed report {n} (about {nick}'s message: {reason}); the other reports are "
+            "renumbered."
+        ).format(n=text, nick=report.reported_nick, reason=report.reason)
+    )

@@ -1,0 +1,97 @@
+"""Plain handlers for the wellbeing actions: crisis lines, grounding, the safety plan, quick
+exit, help, and the words that close a question or an exercise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from peertui.plain import wellbeing
+from peertui.plain.registry import handles
+from peertui.ui import actions, commands, flows, screenfuls
+from peertui.ui.wording import _
+
+if TYPE_CHECKING:
+    from peertui.plain.session import PlainSession
+
+
+@handles("peertui.crisis")
+async def crisis(s: PlainSession, argument: str) -> None:
+    lines = wellbeing.crisis_lines(argument, s.engine.settings.country, s.console.width())
+    await s.show_output(lines)
+
+
+@handles("peertui.grounding")
+async def grounding(s: PlainSession, argument: str) -> None:
+    await wellbeing.ground(s.console, s.reader, argument, s.handle)
+
+
+@handles("peertui.safety_plan")
+async def safety_plan(s: PlainSession, argument: str) -> None:
+    if argument:
+        raise commands.UsageError(_("Usage: /plan, /plan edit or /plan export <file>"))
+    from peertui.wellbeing import safety_plan as plans
+
+    await s.show_output(plans.format_lines(s.engine.safety_plan()))
+
+
+@handles("peertui.safety_plan_edit")
+async def safety_plan_edit(s: PlainSession, argument: str) -> None:
+    edit = flows.PlanEdit(s.engine.safety_plan())
+    plan = await edit.run(s)
+    if plan is None:
+        s.console.notice(_("Edit cancelled; your safety plan is as it was."))
+        return
+    s.engine.save_safety_plan(plan)
+    s.console.notice(_("Safety plan saved (encrypted on this computer). /plan shows it."))
+    if edit.ended:
+        from peertui.plain.session import Quit
+
+        raise Quit
+
+
+@handles("peertui.safety_plan_export")
+async def safety_plan_export(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.safety_plan_export")
+    path = Path(commands.need(argument, action)).expanduser()
+    overwrite = await flows.may_replace(s, path, _("your safety plan"))
+    if overwrite is None:
+        return
+    written = s.engine.export_safety_plan(
+        path, lang=s.engine.settings.language or "en", overwrite=overwrite
+    )
+    s.console.notice(
+        _(
+            "Safety plan written to {path}, readable only by you. That file is not encrypted."
+        ).format(path=written)
+    )
+
+
+@handles("peertui.quick_exit")
+async def quick_exit(s: PlainSession, argument: str) -> None:
+    # Drafts are already saved; the app cancels everything, closes the engine and clears.
+    s.quick_exit()
+
+
+@handles("peertui.help")
+async def help_(s: PlainSession, argument: str) -> None:
+    lines = screenfuls.help_for(argument)
+    if lines is None:
+        suggestion = commands.suggest(argument.strip().lstrip("/").casefold())
+        hint = " " + _("Did you mean /help {name}?").format(name=suggestion) if suggestion else ""
+        raise commands.UsageError(
+            _("There is no help topic or command '{name}'.{hint} /help lists the topics.").format(
+                name=argument.strip(), hint=hint
+            )
+        )
+    await s.show_output(lines)
+
+
+@handles("peertui.stop")
+async def stop(s: PlainSession, argument: str) -> None:
+    s.console.notice(_("Nothing to stop: no grounding exercise is running."))
+
+
+@handles("peertui.cancel")
+async def cancel(s: PlainSession, argument: str) -> None:
+    s.console.notice(_("Nothing to cancel: no question is waiting for an answer."))

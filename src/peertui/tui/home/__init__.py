@@ -1,0 +1,1 @@
+"""The home screen's features, one module each; `peertui.tui.screens.home` puts them together."""

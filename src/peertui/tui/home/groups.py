@@ -1,0 +1,262 @@
+"""Groups: host, join, invite, switch, members, nickname and profile, guidelines, leave;
+and this person's data: export, settings, wipe."""
+
+from __future__ import annotations
+
+from textual import work
+
+from peertui.core.models import ACTIVE
+from peertui.tui.home.base import HomeBase
+from peertui.tui.home.prompter import DialogPrompter
+from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen
+from peertui.tui.text import reflow
+from peertui.ui import flows
+
+
+class GroupActions(HomeBase):
+    def action_host(self) -> None:
+        from peertui.tui.screens.host import HostScreen
+
+        self.app.push_screen(HostScreen(), self._opened)
+
+    def _opened(self, group_id: str | None) -> None:
+        if group_id:
+            self.open_group(group_id)
+
+    def action_join(self, argument: str = "") -> None:
+        from peertui.tui.screens.join import JoinScreen
+
+        invite, _, nick = argument.strip().partition(" ")
+        self.app.push_screen(JoinScreen(invite, nick.strip()), self._opened)
+
+    @work(group="engine-call")
+    async def action_invite(self) -> None:
+        group = self.need_group()
+        if group is None:
+            return
+        token = await self.call("create_invite", group.group_id)
+        if isinstance(token, str):
+            self.app.push_screen(InviteScreen(group.name, token))
+
+    @work(group="dialog")
+    async def action_groups(self) -> None:
+        from peertui.tui.widgets.group_list import group_status
+
+        engine = self.ready_engine()
+        rows: list[tuple[str | None, str]] = [
+            (g.group_id, f"{g.name} — {g.role or 'member'}, {group_status(g)}")
+            for g in engine.groups()
+        ]
+        picked = await self.app.push_screen_wait(
+            ListScreen(
+                "Your groups", rows, "No groups yet: F4 hosts one, F5 joins.", "Enter opens it."
+            )
+        )
+        if picked:
+            self.open_group(picked)
+
+    def action_switch(self, argument: str = "") -> None:
+        name = argument.strip().casefold()
+        if not name or self.engine is None:
+            self.action_groups()
+            return
+        groups = self.engine.groups()
+        matches = [g for g in groups if g.name.casefold() == name] or [
+            g for g in groups if g.name.casefold().startswith(name)
+        ]
+        if len(matches) != 1:
+            self.app.notify(
+                f"No single group is called '{argument.strip()}'; /groups lists them.",
+                severity="warning",
+            )
+            return
+        self.open_group(matches[0].group_id)
+
+    @work(group="dialog")
+    async def action_members(self) -> None:
+        """The members list as a dialog, for screens too narrow to show the panel."""
+        from peertui.tui.widgets.members import describe_member
+
+        group = self.need_group()
+        if group is None:
+            return
+        rows: list[tuple[str | None, str]] = [
+            (None, describe_member(m)) for m in self.ready_engine().members(group.group_id)
+        ]
+        await self.app.push_screen_wait(
+            ListScreen(f"Members — {group.name}", rows, "No members yet.")
+        )
+
+    @work(group="dialog")
+    async def action_nick(self, nick: str = "") -> None:
+        group = self.need_group()
+        if group is None:
+            return
+        if not nick:
+            values = await self.form(
+                "Change your nickname in this group", [Field("nick", "New nickname:", group.nick)]
+            )
+            if values is None:
+                return
+            nick = values["nick"]
+        await self.call("set_nick", group.group_id, nick, done="Nickname changed.")
+
+    @work(group="dialog")
+    async def action_profile(self, argument: str = "") -> None:
+        group = self.need_group()
+        if group is None:
+            return
+        me = next((m for m in self.ready_engine().members(group.group_id) if m.is_me), None)
+        pronouns, _, intro = argument.partition("|")
+        values = await self.form(
+            f"Your profile in {group.name}",
+            [
+                Field(
+                    "pronouns",
+                    "Pronouns (optional):",
+                    pronouns.strip() or (me.pronouns if me else ""),
+                ),
+                Field(
+                    "intro",
+                    "One line about you (optional):",
+                    intro.strip() or (me.intro if me else ""),
+                ),
+            ],
+            "Save",
+            explanation="Shown next to your nickname in this group's members list only.",
+        )
+        if values is not None:
+            await self.call(
+                "set_profile",
+                group.group_id,
+                values["pronouns"],
+                values["intro"],
+                done="Your profile is updated.",
+            )
+
+    # ----- guidelines -----------------------------------------------------------------------
+    def action_guidelines(self) -> None:
+        """Read them; moderators edit them (also /guidelines edit)."""
+        group = self.need_group()
+        if group is None:
+            return
+        if group.role in ("owner", "moderator"):
+            self.action_guidelines_edit()
+            return
+        self.app.push_screen(
+            ListScreen(
+                f"Guidelines — {group.name}",
+                [(None, reflow(group.guidelines) or "(none written)")],
+                "",
+            )
+        )
+
+    @work(group="dialog")
+    async def action_guidelines_edit(self) -> None:
+        group = self.need_moderator()
+        if group is None:
+            return
+        values = await self.form(
+            "Edit the group's guidelines (everyone accepts them again)",
+            [Field("text", "Guidelines:", group.guidelines, multiline=True)],
+            "Save",
+        )
+        if values is not None:
+            await self.call(
+                "set_guidelines", group.group_id, values["text"], done="Guidelines updated."
+            )
+
+    def action_accept(self) -> None:
+        group = self.need_group()
+        if group is not None:
+            self.accept_guidelines(group.group_id, group.guidelines, force=True)
+
+    @work(group="dialog")
+    async def accept_guidelines(self, group_id: str, guidelines: str, force: bool = False) -> None:
+        from peertui.core.moderation import DEFAULT_GUIDELINES
+
+        if not force and guidelines.strip() == DEFAULT_GUIDELINES.strip():
+            # Already read and accepted on the join screen.
+            self.open_group(group_id)
+            self.tell(f"You were approved: welcome to {self.name_of(group_id)}.")
+            return
+        if not force and group_id == self.current:
+            from peertui.tui.widgets.conversation import SystemLine
+
+            # "Waiting for approval" is no longer true while the guidelines are being read.
+            self.messages.show(
+                [SystemLine("You were approved. Please read the group's guidelines.")]
+            )
+        choice = await self.choose(
+            "Please read this group's guidelines",
+            reflow(guidelines) or "(This group has no written guidelines.)",
+            [("accept", "I accept — open the conversation"), ("leave", "Leave the group")],
+        )
+        if choice == "accept":
+            self.ready_engine().accept_guidelines(group_id)
+            self.open_group(group_id)
+        elif choice == "leave":
+            await self.call("leave", group_id, done="You left the group.")
+
+    @work(group="dialog")
+    async def action_leave(self) -> None:
+        group = self.need_group(active=False)
+        if group is None:
+            return
+        if await self.confirm(
+            f"Leave {group.name}?", "You will need a new invite to come back.", [("yes", "Leave")]
+        ):
+            await self.call("leave", group.group_id, done=f"You left {group.name}.")
+
+    # ----- your data ------------------------------------------------------------------------
+    @work(group="dialog")
+    async def action_export(self, file: str = "") -> None:
+        group = self.need_group(active=False)
+        if group is None:
+            return
+        from pathlib import Path
+
+        path = (
+            Path(file).expanduser()
+            if file
+            else self.app.paths.exports_dir / f"{group.group_id[:12]}.txt"
+        )
+        choice = await self.choose(
+            "Export this conversation?",
+            f"It will be written as plain, unencrypted text to {path}.",
+            [("yes", "Export"), ("no", "Cancel")],
+        )
+        if choice == "yes":
+            await self.call(
+                "export", group.group_id, path, done=f"Exported to {path} — it is NOT encrypted."
+            )
+
+    def action_settings(self) -> None:
+        from peertui.tui.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen())
+
+    def action_set(self) -> None:
+        self.action_settings()
+
+    @work(group="dialog", exclusive=True)
+    async def action_wipe(self) -> None:
+        """Erase everything on this computer, after the shared flow's exact confirmation."""
+        engine = self.engine
+        if engine is None:
+            self.app.notify("Your history is still opening; try again in a moment.")
+            return
+        try:
+            erased = await flows.wipe(DialogPrompter(self, "Erase everything?"), engine)
+        except flows.Cancelled:
+            self.app.notify("Nothing was erased.")
+            return
+        if erased:
+            self.app.engine = None
+            self.app.exit(0)
+
+    def refresh_groups_state(self) -> None:
+        """Kept for the screen: whether a group is active changes what is offered."""
+        group = self.group()
+        if group is not None and group.state != ACTIVE:
+            self.refresh_bindings()

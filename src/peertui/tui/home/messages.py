@@ -1,0 +1,282 @@
+"""What a person does with messages: thanks, reports, hiding, content warnings, history,
+search, drafts and the private warnings they received."""
+
+from __future__ import annotations
+
+from textual import work
+
+from peertui.core.models import GroupInfo
+from peertui.core.store import Message
+from peertui.tui.home.base import HomeBase
+from peertui.tui.screens.dialogs import Field, FormScreen, ListScreen
+from peertui.tui.text import steady_width
+from peertui.tui.widgets.conversation import SystemLine, describe_message
+from peertui.ui import wording
+
+HISTORY_PAGE = 50
+
+
+class MessageActions(HomeBase):
+    next_cw = ""
+    _focus_messages_on_resume = False
+
+    def action_thank(self) -> None:
+        picked = self.group_and_message()
+        if picked is not None:
+            group, message = picked
+            self.run_engine(
+                "thank", group.group_id, message.msg_id, done=f"You thanked {message.nick}."
+            )
+
+    def action_report(self) -> None:
+        picked = self.group_and_message()
+        if picked is not None:
+            self.report(*picked)
+
+    def command_report(self, argument: str) -> None:
+        """/report: the highlighted message, else the latest one written by someone else (one's
+        own messages are not reported); words after it are the reason."""
+        group = self.need_group()
+        if group is None:
+            return
+        engine = self.ready_engine()
+        me = next((m.member_id for m in engine.members(group.group_id) if m.is_me), "")
+        chosen = self.messages.selected_message()
+        if chosen is None or chosen.sender == me:
+            others = [
+                item
+                for item in self.messages.items
+                if not isinstance(item, SystemLine) and item.sender != me
+            ]
+            chosen = others[-1] if others else None
+        if chosen is None:
+            self.app.notify(
+                "There is no message from someone else to report. To report one, highlight "
+                "it (Shift+Tab) and press r."
+            )
+            return
+        reason = argument.lstrip("#0123456789 ").strip()
+        self.report(group, chosen, reason)
+
+    @work(group="dialog")
+    async def report(self, group: GroupInfo, message: Message, reason: str = "") -> None:
+        values = await self.form(
+            "Report this message to the moderators",
+            [Field("reason", "What is wrong (they will not learn who reported):", reason)],
+            "Report",
+            explanation=f"The message: {describe_message(message).plain}",
+        )
+        if values is not None:
+            await self.call(
+                "report",
+                group.group_id,
+                message.msg_id,
+                values["reason"],
+                done="Reported. Thank you.",
+            )
+
+    def action_hide(self) -> None:
+        """Hide one message on this device only (the person who wrote it is not told)."""
+        picked = self.group_and_message()
+        if picked is None:
+            return
+        group, message = picked
+        self.ready_engine().hide_message(group.group_id, message.msg_id)
+        self.messages.replace(message)
+        self.app.notify("That message is hidden on this computer (ctrl+p, Unhide, to undo).")
+
+    def action_ignore(self) -> None:
+        group = self.need_group()
+        nick = self.target_nick()
+        if group is not None and nick:
+            self._ignore(group, nick)
+
+    @work(group="dialog")
+    async def _ignore(self, group: GroupInfo, nick: str) -> None:
+        from peertui.core.errors import PeertuiError
+        from peertui.core.moderation import resolve_member
+
+        values = await self.form(
+            "Mute a member for yourself only",
+            [Field("who", "Member (nickname or id):", nick)],
+            "Mute for me",
+        )
+        if values is None:
+            return
+        engine = self.ready_engine()
+        try:
+            member = resolve_member(engine.members(group.group_id), values["who"])
+        except PeertuiError as exc:
+            self.app.notify(str(exc), severity="warning")
+            return
+        if member.is_me:
+            self.app.notify("You cannot mute yourself.", severity="warning")
+            return
+        await self.call(
+            "ignore_member",
+            group.group_id,
+            member.member_id,
+            done=f"{member.nick} is muted for you only (ctrl+p, Unhide, to undo).",
+        )
+
+    @work(group="dialog")
+    async def action_ignore_keyword(self, word: str = "") -> None:
+        if not word:
+            values = await self.form(
+                "Mute a word for yourself only",
+                [Field("word", "Hide messages containing:")],
+                "Mute word",
+            )
+            if values is None:
+                return
+            word = values["word"]
+        await self.call("ignore_word", word, done="Messages with that word are hidden for you.")
+
+    @work(group="dialog")
+    async def action_unhide(self) -> None:
+        """Undo personal mutes in this group: members, and words hidden in every group."""
+        group = self.need_group()
+        if group is None:
+            return
+        members, words = self.ready_engine().hidden(group.group_id)
+        rows: list[tuple[str | None, str]] = [(m.key, f"member: {m.nick}") for m in members]
+        rows += [(word, f"word: {word}") for word in words]
+        item = await self.app.push_screen_wait(
+            ListScreen(
+                f"Unhide — what you hid for yourself in {group.name}",
+                rows,
+                "You have not hidden anyone here or any word.",
+                "Enter shows it again.",
+            )
+        )
+        if item:
+            await self.call("unignore", item, done="Shown again.")
+
+    def action_open_warning(self) -> None:
+        messages = self.messages
+        message = messages.selected_message()
+        if message is not None and (message.cw or message.extra.get("fold")):
+            messages.opened ^= {message.msg_id}
+            messages.replace(message)
+
+    def action_older(self) -> None:
+        self.load_older()
+
+    def load_older(self, quiet: bool = False) -> bool:
+        """One more page of history above the oldest shown; False at the start of it."""
+        if self.engine is None or self.current is None:
+            return False
+        oldest = self.messages.oldest()
+        if oldest is None:
+            return False
+        older = self.engine.history(
+            self.current, limit=HISTORY_PAGE, before_ts=oldest.ts, before_msg_id=oldest.msg_id
+        )
+        if older:
+            self.messages.prepend(older)
+            return True
+        if not quiet:
+            self.app.notify("That is the start of the history on this computer.")
+        return False
+
+    @work(group="dialog")
+    async def action_search(self, query: str = "") -> None:
+        engine = self.engine
+        if engine is None:
+            return
+        if not query:
+            values = await self.app.push_screen_wait(
+                FormScreen(
+                    "Search your history",
+                    [Field("query", "Words to find (searched on this computer only):")],
+                    "Search",
+                )
+            )
+            if not values or not values["query"]:
+                return
+            query = values["query"]
+        names = {g.group_id: g.name for g in engine.groups()}
+        rows: list[tuple[str | None, str]] = [
+            (
+                f"{m.group_id}|{m.msg_id}",
+                f"{names.get(m.group_id, '?')} · " + describe_message(m, engine.is_hidden(m)).plain,
+            )
+            for m in engine.search(query, group_id=None)
+        ]
+        row_id = await self.app.push_screen_wait(
+            ListScreen(
+                f"Search: {query}",
+                rows,
+                "Nothing found in your history.",
+                "Enter opens the conversation.",
+            )
+        )
+        if row_id:
+            group_id, msg_id = row_id.split("|", 1)
+            self.jump_to(group_id, msg_id)
+
+    def jump_to(self, group_id: str, msg_id: str) -> None:
+        self.open_group(group_id)
+        messages = self.messages
+        index = messages.find(msg_id)
+        while index is None and self.load_older(quiet=True):
+            # Older than the page shown: load pages back to it, or the highlight (and so a
+            # moderation key) would stay on the newest message.
+            index = messages.find(msg_id)
+        if index is not None:
+            messages.highlighted = index
+            messages.scroll_to_highlight()
+            messages.focus()
+            self._focus_messages_on_resume = True
+
+    @work(group="dialog")
+    async def action_content_warning(self, topic: str = "") -> None:
+        if not topic:
+            values = await self.form(
+                "Content warning for your next message",
+                [Field("cw", "Topic (e.g. self-harm, loss):", self.next_cw)],
+            )
+            if values is None:
+                return
+            topic = values["cw"]
+        self.next_cw = topic
+        self.app.notify(
+            f"Your next message will be folded behind: {self.next_cw}"
+            if self.next_cw
+            else "No content warning on your next message."
+        )
+
+    def command_draft(self, argument: str) -> None:
+        """/draft: the composer is the draft here; clear empties it."""
+        if argument.strip().casefold() == "clear":
+            self.composer.value = ""
+            self.app.notify("The draft is cleared.")
+        else:
+            self.app.notify("Your draft is what is in the box; it is kept when you switch group.")
+
+    def action_draft(self) -> None:
+        self.command_draft("")
+
+    @work(group="dialog")
+    async def action_warnings(self) -> None:
+        group = self.need_group()
+        if group is None:
+            return
+        rows: list[tuple[str | None, str]] = [
+            (None, f"{wording.utc_time(ts)}: {steady_width(reason)}")
+            for ts, reason in self.ready_engine().my_warnings(group.group_id)
+        ]
+        await self.app.push_screen_wait(
+            ListScreen(
+                f"Warnings you received — {group.name}", rows, "No moderator has warned you here."
+            )
+        )
+
+    def target_nick(self) -> str:
+        from peertui.tui.widgets.members import MembersPanel
+
+        members = self.query_one(MembersPanel)
+        if members.has_focus and members.highlighted_option is not None:
+            return str(members.highlighted_option.prompt).split()[0]
+        message = self.messages.selected_message()
+        return message.nick if message is not None else ""

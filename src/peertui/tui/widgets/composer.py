@@ -1,0 +1,80 @@
+"""The composer: where a message is written. A send takes exactly what is in the box when
+Enter is pressed and empties it in the same step, so keys typed after Enter belong to the next
+message however fast they arrive.
+
+Textual runs an `Input`'s own key bindings (Enter, Backspace, the arrows) only once the key has
+travelled up to the app and back, while letters are inserted at once; in a burst of keys the
+letters typed after Enter are then already in the box when Enter is handled (issue 10, item 1:
+"ok⏎thanks⏎" sent "okthanks" twice). Here the composer runs its own bindings as each key
+arrives, in the order the keys were typed.
+"""
+
+from __future__ import annotations
+
+from textual import events
+from textual.message import Message
+from textual.widgets import Input
+
+
+def one_line(text: str) -> str:
+    """Pasted lines as the one line a message is (the engine sends line breaks as " / ")."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return " / ".join(line for line in lines if line)
+
+
+class Composer(Input):
+    class Sent(Message):
+        """Enter was pressed: `text` is what the box held; the box is already empty."""
+
+        def __init__(self, composer: Composer, text: str) -> None:
+            super().__init__()
+            self.composer = composer
+            self.text = text
+
+        @property
+        def control(self) -> Composer:
+            return self.composer
+
+    class PastedLines(Message):
+        """Several lines were pasted; they were put in the box joined as one line."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable:
+            for binding in self._bindings.key_to_bindings.get(event.key, ()):
+                # Now, in key order — not after a round trip through the app.
+                event.stop()
+                event.prevent_default()
+                await self.run_action(binding.action)
+                return
+        # Letters: Input's own handler (Textual calls it next) inserts them at once.
+
+    async def action_submit(self) -> None:
+        text, self.value = self.value, ""
+        self.post_message(self.Sent(self, text))
+
+    def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()  # Input's own handler would keep only the first line
+        if not event.text:
+            return
+        lines = [line for line in event.text.splitlines() if line.strip()]
+        text = one_line(event.text) if len(lines) > 1 else event.text.strip("\r\n")
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
+        if len(lines) > 1:
+            self.post_message(self.PastedLines(len(lines)))
+
+    def give_back(self, text: str) -> None:
+        """A message that could not go out comes back; anything typed since stays after it."""
+        if not text:
+            return
+        typed = self.value
+        self.value = f"{text} {typed}" if typed else text
+        self.cursor_position = len(self.value)

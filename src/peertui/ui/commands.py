@@ -1,0 +1,104 @@
+"""The one slash-command parser: a typed line becomes a message or an action with its argument.
+
+Both front-ends use it, so `/slowmode 10` means the same everywhere, an unknown command gets
+the same "did you mean" and "//text" sends "/text".
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from peertui.ui import actions
+from peertui.ui.actions import Action, FrontEnd
+from peertui.ui.wording import _
+
+
+class CommandError(ValueError):
+    """A line that looks like a command but is not one; str() says what to type instead."""
+
+    def __init__(self, text: str, suggestion: str | None = None) -> None:
+        super().__init__(text)
+        self.suggestion = suggestion
+
+
+class UsageError(ValueError):
+    """A command typed with the wrong arguments; str() shows how to type it."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One typed line: `action` is None for a message to send (`text`)."""
+
+    action: Action | None
+    argument: str = ""
+    text: str = ""
+
+    @property
+    def is_message(self) -> bool:
+        return self.action is None
+
+
+def parse(line: str, front_end: FrontEnd = "plain") -> Parsed:
+    """A message, or a command with its argument; raises CommandError for an unknown one."""
+    stripped = line.strip()
+    if stripped.startswith("//"):
+        return Parsed(None, text=stripped[1:])
+    if not stripped.startswith("/"):
+        return Parsed(None, text=stripped)
+    words = stripped[1:].split(maxsplit=2)
+    table = actions.slash_table(front_end)
+    if not words:
+        raise CommandError(_("A lone / is not a command. /help lists the commands."))
+    first = words[0].casefold()
+    if len(words) > 1 and f"{first} {words[1].casefold()}" in table:
+        rest = words[2] if len(words) > 2 else ""
+        return Parsed(table[f"{first} {words[1].casefold()}"], argument=rest.strip())
+    if first in table:
+        rest = stripped[1:].strip()[len(words[0]) :]
+        return Parsed(table[first], argument=rest.strip())
+    suggestion = suggest(first, front_end)
+    hint = " " + _("Did you mean /{name}?").format(name=suggestion) if suggestion else ""
+    raise CommandError(
+        _(
+            "There is no command /{name}.{hint} /help lists the commands. (Start with // to send a "
+            "message that begins with a slash.)"
+        ).format(name=words[0], hint=hint),
+        suggestion,
+    )
+
+
+def suggest(name: str, front_end: FrontEnd = "plain") -> str | None:
+    names = sorted({n.split()[0] for n in actions.slash_table(front_end)})
+    matches = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    if matches:
+        return matches[0]
+    prefixed = [n for n in names if n.startswith(name)] if name else []
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def usage(action: Action, why: str = "") -> UsageError:
+    """The error for a command typed wrongly: what was wrong, then how to type it."""
+    text = _("Usage: {usage}").format(usage=action.usage)
+    return UsageError(f"{why} {text}" if why else text)
+
+
+def need(argument: str, action: Action, why: str = "") -> str:
+    if not argument.strip():
+        raise usage(action, why)
+    return argument.strip()
+
+
+def message_number(text: str, action: Action) -> int:
+    """A message number as typed (`12` or `#12`)."""
+    cleaned = text.strip().lstrip("#")
+    if not cleaned.isdigit():
+        raise usage(action, _("'{text}' is not a message number.").format(text=text.strip()))
+    return int(cleaned)
+
+
+def whole_number(text: str, action: Action, what: str) -> int:
+    cleaned = text.strip()
+    if not cleaned.isdigit():
+        raise usage(action, _("{what} is a whole number.").format(what=what))
+    return int(cleaned)

@@ -1,0 +1,473 @@
+"""Flows that ask typed questions: joining, sending, confirmations, the safety plan, wiping.
+
+A flow never prints and never reads: it hands a `Question` to the front-end's `ask` and says
+`Line`s through `say`. Each question names its choices; `judge` decides, the same way for both
+front-ends, whether what was typed answers it. What does not answer is refused in words and
+the question is asked again, and text that is clearly meant for the group is kept as a draft
+(`Refusal.keep`), so nothing typed is ever dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from peertui.ui.wording import Line, _, error, join_list, notice, output
+
+if TYPE_CHECKING:
+    from peertui.core.engine import Engine
+    from peertui.wellbeing.safety_plan import SafetyPlan
+
+
+@dataclass(frozen=True)
+class Choice:
+    word: str  # what to type: "yes"
+    means: str = ""  # what it does, for a button: "Send anyway"
+    aliases: tuple[str, ...] = ()
+    exact: bool = False  # must be typed exactly as written (ERASE)
+
+    def matches(self, typed: str) -> bool:
+        if self.exact:
+            return typed == self.word
+        folded = typed.casefold()
+        return folded == self.word.casefold() or folded in (a.casefold() for a in self.aliases)
+
+
+YES = Choice("yes", _("Yes"), ("y",))
+NO = Choice("no", _("No"), ("n",))
+
+
+@dataclass(frozen=True)
+class Question:
+    """What to ask. `text` is the question without its question mark; `render()` adds the
+    choices and the mark. A question with no choices takes free text, which becomes
+    `purpose` ("your nickname", "an entry of your plan")."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    purpose: str = ""
+    blank_ok: bool = False  # an empty answer is an answer (finishes a plan step)
+    context: tuple[str, ...] = ()  # said before the question, once
+    secret: bool = False
+
+    def render(self) -> str:
+        if self.choices:
+            return f"{self.text}: {join_list(c.word for c in self.choices)}?"
+        return f"{self.text}?"
+
+    @property
+    def free_text(self) -> bool:
+        return not self.choices
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # as typed, stripped
+    choice: str = ""  # the choice's word; "" for free text
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Not an answer: `line` says why; `keep` is text to keep as a draft (never dropped)."""
+
+    line: Line
+    keep: str = ""
+
+
+class Cancelled(Exception):
+    """The person closed the question (/cancel, Escape) or input ended (`ended`)."""
+
+    def __init__(self, ended: bool = False) -> None:
+        super().__init__("cancelled")
+        self.ended = ended
+
+
+def judge(question: Question, typed: str) -> Answer | Refusal:
+    """Does this line answer the question? The rule both front-ends follow."""
+    text = typed.strip()
+    if question.free_text:
+        if text or question.blank_ok:
+            return Answer(text)
+        return Refusal(error(_("An answer is needed here. Type it, or /cancel.")))
+    for choice in question.choices:
+        if choice.matches(text):
+            return Answer(text, choice.word)
+    words = join_list((c.word for c in question.choices), "or")
+    if not text:
+        return Refusal(error(_("Type {words}, or /cancel.").format(words=words)))
+    # Anything else may well be a reply to the group typed while the question was open: it
+    # is printed back word for word, kept as a draft when it reads like a message (two words
+    # or more), and the question is asked again.
+    return Refusal(
+        error(
+            _(
+                "That is not one of the choices ({words}), so it was not taken as the "
+                "answer: {text}"
+            ).format(words=words, text=text)
+        ),
+        keep=text if len(text.split()) >= 2 else "",
+    )
+
+
+def is_it_for(question: Question, text: str) -> Question:
+    """Asked when a free-text answer came after something arrived while the question was
+    open: was the line meant for the question, or a reply to the group?"""
+    return Question(
+        _('Is "{text}" {purpose} (yes), or a message to keep as a draft (no)').format(
+            text=text, purpose=question.purpose or _("your answer")
+        ),
+        (YES, NO),
+    )
+
+
+class Prompter(Protocol):
+    """What a front-end gives a flow: a way to ask and a way to say."""
+
+    async def ask(self, question: Question) -> Answer:
+        """Ask until answered; raises Cancelled."""
+        ...
+
+    def say(self, line: Line) -> None: ...
+
+
+async def confirm(ui: Prompter, text: str, *context: str) -> bool:
+    answer = await ui.ask(Question(text, (YES, NO), context=context))
+    return answer.choice == "yes"
+
+
+# ----------------------------------------------------------------------------- sending
+
+DETAIL_WORDS = {
+    "phone": _("a phone number"),
+    "email": _("an e-mail address"),
+    "address": _("a street address"),
+}
+CARE_NOTICE = _(
+    "That sounds hard. If you want support now: /crisis lists crisis lines, /plan shows your "
+    "safety plan, /ground starts a grounding exercise. Your message is being sent."
+)
+
+
+@dataclass
+class SendFlow:
+    """Check a message for personal details (asking first), then send it.
+
+    `run` returns the text that was sent, or None when the person kept it back (then the text
+    is in `kept`, for the front-end to keep as a draft)."""
+
+    engine: Engine
+    group_id: str
+    text: str
+    cw: str = ""
+    kept: str = ""
+
+    async def run(self, ui: Prompter) -> str | None:
+        from peertui.wellbeing import detect
+
+        text = self.text
+        while True:
+            settings = self.engine.settings
+            assessment = detect.assess(
+                text, settings.language or "en", region=settings.country or None
+            )
+            if not assessment.personal:
+                break
+            kinds = sorted({DETAIL_WORDS.get(d.kind, d.kind) for d in assessment.personal})
+            try:
+                answer = await ui.ask(
+                    Question(
+                        _("Send anyway"),
+                        (
+                            Choice("yes", _("Send anyway"), ("y",)),
+                            Choice("edit", _("Edit"), ("e",)),
+                            Choice("remove", _("Remove the details"), ("r",)),
+                            Choice("no", _("Keep it back"), ("n",)),
+                        ),
+                        context=(
+                            _(
+                                "Your message seems to include {kinds}, which could identify you."
+                            ).format(kinds=join_list(kinds, "and")),
+                        ),
+                    )
+                )
+                if answer.choice == "edit":
+                    edited = await ui.ask(
+                        Question(
+                            _("What should the message say instead"), purpose=_("the new message")
+                        )
+                    )
+                    text = edited.text
+                    continue
+            except Cancelled:
+                answer = Answer("no", "no")
+            if answer.choice == "yes":
+                break
+            if answer.choice == "remove":
+                for detail in assessment.personal:
+                    text = text.replace(detail.text, "[removed]")
+                break
+            self.kept = text
+            ui.say(notice(_("Not sent. Kept as your draft: {text}").format(text=text)))
+            return None
+        if assessment.tier >= 1:
+            ui.say(notice(CARE_NOTICE))
+        await self.engine.send(self.group_id, text, cw=self.cw)
+        return text
+
+
+# ----------------------------------------------------------------------------- joining
+
+
+@dataclass
+class JoinFlow:
+    """Read the general guidelines, accept them, choose a nickname, ask to join."""
+
+    engine: Engine
+    invite: str
+    nick: str = ""
+
+    async def run(self, ui: Prompter) -> str | None:
+        """The group id asked to join, or None when the person stopped."""
+        from peertui.core.errors import PeertuiError
+        from peertui.core.moderation import DEFAULT_GUIDELINES
+        from peertui.core.payloads import clean_nick
+
+        self.engine.check_invite(self.invite)  # a damaged invite is refused before anything
+        items = [line for line in DEFAULT_GUIDELINES.splitlines() if line.strip()]
+        ui.say(output(_("The general guidelines of every peertui group:")))
+        for item in items:
+            ui.say(output(item))
+        if not await confirm(ui, _("Do you accept these guidelines")):
+            ui.say(notice(_("Not joined: joining needs the guidelines accepted.")))
+            return None
+        nick = self.nick
+        while True:
+            if not nick:
+                nick = (
+                    await ui.ask(
+                        Question(
+                            _("Nickname to use in this group (one word, or /cancel)"),
+                            purpose=_("your nickname"),
+                        )
+                    )
+                ).text
+            try:
+                nick = clean_nick(nick)
+                break
+            except PeertuiError as problem:
+                ui.say(error(_("{problem} Type another, or /cancel.").format(problem=problem)))
+                nick = ""
+        group = await self.engine.join(self.invite, nick, accepted_guidelines=DEFAULT_GUIDELINES)
+        ui.say(
+            notice(
+                _(
+                    "Asked to join as '{nick}'. A moderator has to approve you; you will see a line "
+                    "here when they do."
+                ).format(nick=group.nick)
+            )
+        )
+        return group.group_id
+
+
+# ----------------------------------------------------------------------------- moderation
+
+
+async def ban(ui: Prompter, engine: Engine, group_id: str, who: str, reason: str) -> None:
+    """Ban, then offer to cancel the open invites so the person cannot ask again."""
+    await engine.ban(group_id, who, reason)
+    if await confirm(ui, _("Also cancel the group's open invites, so they cannot ask again")):
+        cancelled = await engine.revoke_invites(group_id)
+        ui.say(
+            notice(_("Cancelled {n} open invite(s); /invite makes a new one.").format(n=cancelled))
+        )
+    else:
+        ui.say(notice(_("Open invites stay valid.")))
+
+
+async def leave(ui: Prompter, engine: Engine, group_id: str) -> bool:
+    name = engine.group(group_id).name
+    if not await confirm(
+        ui,
+        _("Leave {name}").format(name=name),
+        _("You would need a new invite to come back."),
+    ):
+        ui.say(notice(_("Stayed in {name}.").format(name=name)))
+        return False
+    await engine.leave(group_id)  # the engine's own notice says "You left ..."
+    return True
+
+
+async def edit_guidelines(ui: Prompter, engine: Engine, group_id: str) -> bool:
+    """Type new guidelines, one item per answer; an empty answer finishes; then publish."""
+    ui.say(
+        output(
+            _(
+                "Type the new guidelines, one item per line; an empty line finishes; /cancel keeps the old ones."
+            )
+        )
+    )
+    items: list[str] = []
+    while True:
+        answer = await ui.ask(
+            Question(
+                _("Guideline {n} (an empty line finishes)").format(n=len(items) + 1),
+                purpose=_("a guideline"),
+                blank_ok=True,
+            )
+        )
+        if not answer.text:
+            break
+        items.append(answer.text)
+    if not items:
+        ui.say(notice(_("No guidelines typed; the old ones stay.")))
+        return False
+    if not await confirm(
+        ui,
+        _("Publish these {n} guidelines; every member reads and accepts them again").format(
+            n=len(items)
+        ),
+    ):
+        ui.say(notice(_("The old guidelines stay.")))
+        return False
+    await engine.set_guidelines(group_id, "\n".join(items))
+    ui.say(notice(_("The new guidelines are published.")))
+    return True
+
+
+# ----------------------------------------------------------------------------- your data
+
+
+async def may_replace(ui: Prompter, path: Path, what: str) -> bool | None:
+    """False: the file is new; True: the person agreed to replace it; None: keep it."""
+    if not path.is_file():
+        return False
+    if await confirm(
+        ui, _("{path} already exists. Replace it with {what}").format(path=path, what=what)
+    ):
+        return True
+    ui.say(notice(_("Nothing was written.")))
+    return None
+
+
+ERASE = Choice("ERASE", _("Erase everything"), exact=True)
+
+
+def wipe_warnings(engine: Engine) -> list[str]:
+    groups = [g for g in engine.groups() if g.state == "active"]
+    owned = [g.name for g in groups if g.role == "owner"]
+    moderated = [g.name for g in groups if g.role == "moderator"]
+    lines = []
+    if owned:
+        lines.append(
+            _(
+                "You own {names}. After erasing, no one can promote or demote moderators there any "
+                "more, and a group on the relay inside this program closes for everyone. /promote "
+                "<nick> first if someone should carry on moderating."
+            ).format(names=", ".join(owned))
+        )
+    if moderated:
+        lines.append(
+            _(
+                "You moderate {names}. After erasing, you can no longer approve join requests or "
+                "moderate there; the other moderators carry on."
+            ).format(names=", ".join(moderated))
+        )
+    return lines
+
+
+async def wipe(ui: Prompter, engine: Engine) -> bool:
+    """Erase everything after an exact ERASE; True when erased (the front-end then ends)."""
+    for line in wipe_warnings(engine):
+        ui.say(notice(line))
+    answer = await ui.ask(
+        Question(
+            _("Erase every group, message, key and your safety plan on this computer"),
+            (ERASE, NO),
+        )
+    )
+    if answer.choice != "ERASE":
+        ui.say(notice(_("Nothing was erased.")))
+        return False
+    remaining = await engine.wipe()
+    for problem in remaining:
+        ui.say(error(problem))
+    ui.say(
+        notice(
+            _("peertui's data on this computer is erased.")
+            if not remaining
+            else _("Some data could not be erased; see above.")
+        )
+    )
+    return True
+
+
+# ----------------------------------------------------------------------------- safety plan
+
+
+@dataclass
+class PlanEdit:
+    """Walk the six steps of the safety plan. `run` returns the new plan, or None after
+    /cancel; `ended` is set when input ended part-way (what was typed is kept)."""
+
+    plan: SafetyPlan
+    ended: bool = False
+    entries: dict[str, list[str]] = field(default_factory=dict)
+
+    async def run(self, ui: Prompter) -> SafetyPlan | None:
+        from peertui.wellbeing import safety_plan
+
+        self.entries = {step_id: list(items) for step_id, items in self.plan.entries.items()}
+        steps = safety_plan.steps()
+        for number, step in enumerate(steps, start=1):
+            ui.say(
+                notice(
+                    _("Step {n} of {total}: {title}").format(
+                        n=number, total=len(steps), title=step.title
+                    )
+                )
+            )
+            ui.say(output(step.prompt))
+            current = self.entries.get(step.id, [])
+            if current:
+                ui.say(output(_("Now: {entries}").format(entries="; ".join(current))))
+                ui.say(
+                    output(
+                        _(
+                            "An empty line keeps these, a single - empties the step, anything else replaces them."
+                        )
+                    )
+                )
+            typed: list[str] = []
+            while True:
+                try:
+                    answer = await ui.ask(
+                        Question(
+                            _("Entry (an empty line finishes this step)")
+                            if typed or not current
+                            else _("Entry, or an empty line to keep what is there"),
+                            purpose=_("an entry of your safety plan"),
+                            blank_ok=True,
+                        )
+                    )
+                except Cancelled as stop:
+                    if not stop.ended:
+                        return None
+                    self.ended = True
+                    if typed:
+                        self.entries[step.id] = typed
+                    return safety_plan.SafetyPlan(entries=self.entries)
+                if not answer.text:
+                    break
+                if answer.text == "-" and not typed:
+                    self.entries[step.id] = []
+                    break
+                typed.append(answer.text)
+            if typed:
+                self.entries[step.id] = typed
+        return safety_plan.SafetyPlan(entries=self.entries)
+
+
+Say = Callable[[Line], None]
+Ask = Callable[[Question], Awaitable[Answer]]

@@ -1,0 +1,342 @@
+"""Every sentence peertui shows about what happens: events, message lines, the moderation log.
+
+Both front-ends take their words from here, so a moderation action, a join or a removed message
+reads the same in the TUI and in plain mode, and each event is announced once. Every string
+passes through `_()`, today the identity, so a later gettext catalogue hangs on one function.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from peertui.core import events as ev
+
+if TYPE_CHECKING:
+    from peertui.core.models import JoinRequest, Member, ModLogEntry
+    from peertui.core.store import Message
+
+
+def _(text: str) -> str:
+    """The translation hook: every shown string goes through here (identity for now)."""
+    return text
+
+
+LineKind = Literal["notice", "error", "output", "question", "message", "raw"]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One thing to tell the person; front-ends choose how each kind looks."""
+
+    kind: LineKind
+    text: str
+
+
+def notice(text: str) -> Line:
+    return Line("notice", text)
+
+
+def error(text: str) -> Line:
+    return Line("error", text)
+
+
+def output(text: str) -> Line:
+    return Line("output", text)
+
+
+# ----------------------------------------------------------------------------- names
+
+FALLBACK_NICK_PREFIX = "member-"
+
+
+def display_name(nick: str, members: Sequence[Member] = ()) -> str:
+    """A member as people should read them: the nickname, never a raw member id when the
+    nickname is known, and the member id added only where two nicknames look alike."""
+    from peertui.core.payloads import nick_skeleton
+
+    known = _known_nick(nick, members)
+    if known is not None:
+        nick = known.nick
+    else:
+        known = next((m for m in members if m.nick == nick), None)
+    if known is None:
+        return nick
+    skeleton = nick_skeleton(known.nick)
+    alike = [m for m in members if m.key != known.key and nick_skeleton(m.nick) == skeleton]
+    return f"{known.nick} ({known.member_id})" if alike else known.nick
+
+
+def _known_nick(nick: str, members: Sequence[Member]) -> Member | None:
+    """The member behind a `member-<id>` placeholder, once their nickname has arrived."""
+    if not nick.startswith(FALLBACK_NICK_PREFIX):
+        return None
+    member_id = nick.removeprefix(FALLBACK_NICK_PREFIX)
+    for member in members:
+        if member.member_id == member_id and not member.nick.startswith(FALLBACK_NICK_PREFIX):
+            return member
+    return None
+
+
+# ----------------------------------------------------------------------------- times
+
+
+def utc_time(ms: int, *, date: bool = True) -> str:
+    """One format for every time peertui shows: UTC, said so."""
+    pattern = "%Y-%m-%d %H:%M UTC" if date else "%H:%M UTC"
+    return time.strftime(pattern, time.gmtime(ms / 1000))
+
+
+# ----------------------------------------------------------------------------- moderation log
+
+_ACTION_WORDS = {
+    "admit": _("admitted"),
+    "remove": _("removed"),
+    "ban": _("banned"),
+    "unban": _("unbanned"),
+    "mute": _("muted"),
+    "unmute": _("unmuted"),
+    "role": _("changed the role of"),
+    "slowmode": _("set slow mode"),
+    "readonly": _("set read-only"),
+    "delete": _("removed a message"),
+    "guidelines": _("changed the guidelines"),
+    "warn": _("warned"),
+    "leave": _("left"),
+}
+
+
+def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bool = True) -> str:
+    """One log entry: `#3 2026-12-01 09:12 UTC sam (owner) muted robin until ...: reason`.
+
+    `dated=False` is the same sentence as a live notice, where the moment is now anyway.
+    """
+    who = f"{display_name(entry.actor_nick, members)} ({entry.actor_role})"
+    verb = _ACTION_WORDS.get(entry.action, entry.action)
+    line = f"#{entry.index} {utc_time(entry.ts)} {who} {verb}" if dated else f"{who} {verb}"
+    if entry.target_nick:
+        line += f" {display_name(entry.target_nick, members)}"
+    if entry.detail:
+        line += f" {entry.detail}"
+    if entry.until:
+        line += " " + _("until {when}").format(when=utc_time(entry.until, date=dated))
+    if entry.reason:
+        line += f": {entry.reason}"
+    elif entry.action == "warn":
+        line += " " + _("(the reason went to them privately)")
+    return line
+
+
+# ----------------------------------------------------------------------------- messages
+
+MessageState = Literal["shown", "removed", "hidden", "folded", "warning"]
+
+
+@dataclass(frozen=True)
+class MessageParts:
+    """What a message line says, before a front-end adds its number, styles or open hint.
+
+    `label` explains a message that is not shown in full (removed, hidden, folded, content
+    warning); `text` is the message itself and is empty unless it may be shown.
+    """
+
+    nick: str
+    state: MessageState
+    label: str = ""
+    cw: str = ""
+    text: str = ""
+    waiting: bool = False  # not yet accepted by the relay
+
+    @property
+    def closed(self) -> bool:
+        """True when the person chooses to open it (a hint to open it belongs after it)."""
+        return self.state in ("hidden", "folded", "warning")
+
+
+def message_parts(
+    message: Message,
+    *,
+    hidden_because: str = "",
+    opened: bool = False,
+    members: Sequence[Member] = (),
+) -> MessageParts:
+    """A message as it may be shown on this device: removed, hidden or folded in words."""
+    nick = display_name(message.nick, members)
+    if message.removed_reason is not None:
+        label = _("removed by moderators: {reason}").format(reason=message.removed_reason)
+        return MessageParts(nick, "removed", label)
+    waiting = message.seq <= 0
+    if not opened:
+        if hidden_because:
+            return MessageParts(nick, "hidden", _("hidden: {why}").format(why=hidden_because))
+        fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
+        if fold:
+            return MessageParts(nick, "folded", _("folded: {why}").format(why=fold), message.cw)
+        if message.cw:
+            label = _("content warning: {topic}").format(topic=message.cw)
+            return MessageParts(nick, "warning", label, message.cw)
+    label = _("content warning: {topic}").format(topic=message.cw) if message.cw else ""
+    return MessageParts(nick, "shown", label, message.cw, message.text, waiting)
+
+
+# ----------------------------------------------------------------------------- events
+
+
+@dataclass(frozen=True)
+class EventContext:
+    """What the words for an event need to know about the group it happened in."""
+
+    group_name: str
+    members: Sequence[Member] = ()
+    message_number: int | None = None  # the number the person saw for an event's message
+
+
+def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
+    """The sentences for one engine event (messages and connection changes excepted: they
+    need the front-end's own numbering and memory, see `message_parts` and `ConnectionNews`)."""
+    name = context.group_name
+    members = context.members
+    match event:
+        case ev.MessageRemoved(reason=reason):
+            which = (
+                _("Message #{n}").format(n=context.message_number)
+                if context.message_number
+                else _("A message")
+            )
+            return [
+                notice(
+                    _("{which} was removed by moderators: {reason}").format(
+                        which=which, reason=reason
+                    )
+                )
+            ]
+        case ev.MemberJoined(member=member):
+            return [notice(_("{nick} joined.").format(nick=display_name(member.nick, members)))]
+        case ev.MemberLeft(member=member, how=how):
+            # Removals and bans are announced by their moderation-log line: said once.
+            if how in ("removed", "banned"):
+                return []
+            return [notice(_("{nick} left.").format(nick=display_name(member.nick, members)))]
+        case ev.JoinRequested(request=request):
+            return request_lines(request)
+        case ev.JoinApproved(guidelines=guidelines):
+            return [
+                notice(_("You are now a member of {name}.").format(name=name)),
+                *guideline_lines(guidelines),
+            ]
+        case ev.JoinDenied(reason=reason):
+            if reason:
+                text = _("Your request to join {name} was declined: {reason}")
+            else:
+                text = _("Your request to join {name} was declined.")
+            return [notice(text.format(name=name, reason=reason))]
+        case ev.GapDetected(missed_from=first, missed_to=last):
+            return [
+                notice(
+                    _(
+                        "Some messages (relay numbers {first} to {last}) expired on the relay "
+                        "before this computer could fetch them."
+                    ).format(first=first, last=last)
+                )
+            ]
+        case ev.Warned(reason=reason):
+            return [notice(_("A moderator warned you privately: {reason}").format(reason=reason))]
+        case ev.ModAction(entry=entry):
+            return [
+                notice(
+                    _("Moderation: {line}.").format(
+                        line=modlog_line(entry, members, dated=False).rstrip(".")
+                    )
+                )
+            ]
+        case ev.ReportReceived(report=report):
+            return [
+                notice(
+                    _(
+                        "New report about {nick}'s message: {reason}. /reports lists reports."
+                    ).format(nick=display_name(report.reported_nick, members), reason=report.reason)
+                )
+            ]
+        case ev.ErrorOccurred(text=text):
+            return [error(text)]
+        case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
+            return [error(text)]  # protocol v2: a fork, a split view, withheld changes, a gap
+        case ev.Notice(text=text):
+            return [notice(text)]
+    return []
+
+
+def request_lines(request: JoinRequest) -> list[Line]:
+    pronouns = f" ({request.pronouns})" if request.pronouns else ""
+    lines = [
+        notice(
+            _(
+                "{nick}{pronouns} asks to join. Type /approve {nick} to let them in, or "
+                "/deny {nick} [reason] to decline."
+            ).format(nick=request.nick, pronouns=pronouns)
+        )
+    ]
+    if request.intro:
+        lines.append(output(_("Their introduction: {intro}").format(intro=request.intro)))
+    return lines
+
+
+def guideline_lines(guidelines: str, heading: str = "") -> list[Line]:
+    items = [line for line in guidelines.splitlines() if line.strip()]
+    if not items:
+        return []
+    return [output(heading or _("Group guidelines:")), *(output(item) for item in items)]
+
+
+class ConnectionNews:
+    """One line when a group goes offline and one when it is back; retries are not news."""
+
+    def __init__(self) -> None:
+        self._state: dict[str, str] = {}
+
+    def line(self, group_id: str, state: str, detail: str, name: str) -> Line | None:
+        from peertui.core.models import CONNECTED
+
+        before = self._state.get(group_id)
+        if state == before or state == "connecting":
+            return None
+        self._state[group_id] = state
+        if state == CONNECTED and before is None:
+            return notice(detail or _("Connected to the relay of {name}.").format(name=name))
+        if state == CONNECTED:
+            return notice(_("Connected to the relay of {name} again.").format(name=name))
+        return notice(
+            _("The relay of {name} is not reachable; peertui keeps trying by itself.").format(
+                name=name
+            )
+        )
+
+
+def queued_offline(number: int) -> str:
+    return _(
+        "Not connected: message #{n} is saved and will be sent when the relay is reachable."
+    ).format(n=number)
+
+
+def join_waiting(nick: str) -> str:
+    return _(
+        "Asked to join as '{nick}'. A moderator has to approve you; you will see a line here "
+        "when they do."
+    ).format(nick=nick)
+
+
+def not_sent(text: str, why: str = "") -> str:
+    """Words given back when a message could not go out: nothing typed is lost."""
+    if why:
+        return _("Not sent ({why}); your words: {text}").format(why=why, text=text)
+    return _("Not sent; your words: {text}").format(text=text)
+
+
+def join_list(words: Iterable[str], last: str = "or") -> str:
+    """'a', 'a or b', 'a, b or c' — how choices are named in a question."""
+    items = list(words)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {_(last)} {items[-1]}"

@@ -1,0 +1,101 @@
+"""Issue 11 rows 2, 5, 6, 7, 8 and 10, through real engines: a relay (here a proxy in front of
+the real one) that answers 5xx, redirects, mangles acknowledgements, forges a gap, sends a
+100 MiB event or drips a byte at a time. Nothing is lost and nothing arrives twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from tests.conftest import RelayProcess
+from tests.e2e.conftest import form_group
+from tests.e2e.fault_proxy import FORGED_GAP, FaultProxy
+from tests.e2e.harness import wait_until
+
+from peertui.core.events import ConnectionChanged, ErrorOccurred, MessageQueued
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def sick_relay(tmp_path):
+    relay = RelayProcess(tmp_path / "relay", "--keepalive-seconds", "0.5").start()
+    proxy = FaultProxy(relay.url).start()
+    yield proxy
+    proxy.stop()
+    relay.stop()
+
+
+@pytest.fixture
+async def loop_errors():
+    """Whatever asyncio would print as 'Task exception was never retrieved'."""
+    seen: list[dict] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: seen.append(context))
+    yield seen
+    loop.set_exception_handler(None)
+
+
+@pytest.mark.parametrize("fault", ["500", "302", "no_seq_after_commit"])
+async def test_posts_answered_without_a_decision_stay_queued_and_arrive_once(
+    sick_relay, tmp_path, closing, loop_errors, fault
+):
+    gid, (host, robin) = await form_group(sick_relay.url, tmp_path, ["host", "robin"])
+    closing.extend([host, robin])
+    sick_relay.post_fault = fault
+    texts = [f"{fault} message {i}" for i in range(3)]
+    for text in texts:
+        await robin.engine.send(gid, text)  # never raises: kept and retried
+    assert sum(isinstance(e, MessageQueued) for e in robin.events) == 3
+    await wait_until(lambda: sick_relay.posts_faulted >= 3, what="retries hitting the fault")
+    assert len(robin.engine.store.outbox_list(gid)) == 3, "a 5xx/3xx/mangled answer keeps all"
+
+    sick_relay.post_fault = None
+    await host.wait_for_texts(gid, texts, timeout=60)
+    await wait_until(lambda: not robin.engine.store.outbox_list(gid), timeout=30)
+    await asyncio.sleep(1.0)
+    assert [t for t in host.texts(gid) if t in texts] == texts, "each once, in order"
+    assert [m.text for m in robin.engine.store.latest(gid, 50) if m.text in texts] == texts
+    assert not [c for c in loop_errors if "exception" in c], loop_errors
+
+
+async def _reconnect_through(fault: str, sick_relay: FaultProxy, tmp_path, closing):
+    gid, (host, wren) = await form_group(sick_relay.url, tmp_path, ["host", "wren"])
+    closing.extend([host, wren])
+    await wren.engine.close()
+    texts = [f"sent while wren was away ({fault}) {i}" for i in range(3)]
+    for text in texts:
+        await host.engine.send(gid, text)
+    sick_relay.stream_fault, sick_relay.stream_faults_left = fault, 1
+    opened = sick_relay.streams_opened
+    await wren.reopen()
+    await wren.wait_for_texts(gid, texts, timeout=60)
+    later = f"after the {fault}"
+    await host.engine.send(gid, later)
+    await wren.wait_for_texts(gid, [later], timeout=30)
+    return gid, wren, opened
+
+
+async def test_a_forged_gap_to_a_huge_seq_is_ignored_with_a_warning(sick_relay, tmp_path, closing):
+    gid, wren, _ = await _reconnect_through("forged_gap", sick_relay, tmp_path, closing)
+    assert wren.engine._session(gid).cursor < FORGED_GAP
+    assert any(isinstance(e, ErrorOccurred) and "ignored" in e.text for e in wren.events)
+
+
+async def test_a_100_mib_event_is_cut_off_and_the_stream_reopened(sick_relay, tmp_path, closing):
+    _, wren, opened = await _reconnect_through("huge_event", sick_relay, tmp_path, closing)
+    assert sick_relay.streams_opened >= opened + 2, "the oversized stream was given up"
+    assert any(
+        isinstance(e, ConnectionChanged) and "larger than 256 KiB" in e.detail for e in wren.events
+    ), "cut off at the cap, not read to the end"
+
+
+async def test_a_stream_dripping_bytes_is_treated_as_stalled_and_reopened(
+    sick_relay, tmp_path, closing
+):
+    _, wren, opened = await _reconnect_through("drip", sick_relay, tmp_path, closing)
+    assert sick_relay.streams_opened >= opened + 2
+    assert any(
+        isinstance(e, ConnectionChanged) and "stopped sending events" in e.detail
+        for e in wren.events
+    )
