@@ -80,7 +80,7 @@ class FaultProxy:
                 yield
 
         return Starlette(
-            routes=[Route("/{path:path}", forward, methods=["GET", "POST", "DELETE"])],
+            routes=[Route("/{path:path}", forward, methods=["GET", "POST", "PUT", "DELETE"])],
             lifespan=lifespan,
         )
 
