@@ -1290,24 +1290,54 @@ class GroupSession:
     async def _post_group_payload(self, plaintext: bytes, idempotency_key: str = "") -> int:
         async with self._send_lock:
             await self._check_roster_current()
-            outbound = await self._ensure_outbound()
-            assert self.roster is not None
-            envelope = outbound.encrypt(
-                self.identity, plaintext, head=receive_rules.head_of(self.roster), sent_ms=now_ms()
-            )
-            self._save_sessions()  # the index is spent before the post: never reuse a message key
+            # A retry sends the very same envelope: the relay may already hold it (idempotency
+            # key), and its envelope id and counter must stay the ones receivers see.
+            kept_key = f"sending:{self.group_id}:{idempotency_key}" if idempotency_key else ""
+            kept = self.store.get(kept_key) if kept_key else None
+            if kept and not self._still_current(b64d(kept)):
+                kept = None  # sealed under a session since rotated away (e.g. a removal)
+            if kept:
+                envelope = b64d(kept)
+            else:
+                outbound = await self._ensure_outbound()
+                assert self.roster is not None
+                envelope = outbound.encrypt(
+                    self.identity,
+                    plaintext,
+                    head=receive_rules.head_of(self.roster),
+                    sent_ms=now_ms(),
+                )
+                # The index is spent before the post: never reuse a message key.
+                self._save_sessions()
+                if kept_key:
+                    self.store.put(kept_key, b64e(envelope))
             self.last_envelope_id = b64e(envelope_id(envelope))
             try:
-                return await self.client.post_message(
+                seq = await self.client.post_message(
                     self.group_id, envelope, idempotency_key=idempotency_key or None
                 )
-            except RelayRefused as exc:
-                if is_definite_refusal(exc):
-                    # Certainly not stored: give the counter back so receivers see no false
-                    # gap (the chain index stays spent; skipped indices are harmless).
-                    outbound.counter -= 1
-                    self._save_sessions()
+            except (RelayUnavailable, RelayRefused) as exc:
+                if is_definite_refusal(exc) and not isinstance(exc, RateLimited):
+                    if kept_key:
+                        self.store.delete(kept_key)
+                    if not kept and self.outbound is not None:
+                        # Certainly not stored, and nothing encrypted since: give the counter
+                        # back so receivers see no false gap (the chain index stays spent).
+                        self.outbound.counter -= 1
+                        self._save_sessions()
                 raise
+            if kept_key:
+                self.store.delete(kept_key)
+            return seq
+
+    def _still_current(self, envelope: bytes) -> bool:
+        """Whether an envelope kept for a retry belongs to my current, unrotated session."""
+        return (
+            self.outbound is not None
+            and self.outbound.epoch == self.state["epoch"]
+            and not self.outbound.needs_rotation()
+            and envelope[6:22] == self.outbound.session_id
+        )
 
     async def _check_roster_current(self) -> None:
         """Send nothing while another member has shown a roster head this device lacks."""
