@@ -30,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep all config and data in DIR (default: $PEERTUI_HOME or the platform's user dirs)",
     )
     parser.add_argument("--color", action="store_true", help="plain mode: use colour for prefixes")
+    parser.add_argument(
+        "--crisis",
+        nargs="?",
+        const="",
+        metavar="CC",
+        help="print crisis lines (for country CC, e.g. GB) and exit; needs no home or network",
+    )
     parser.add_argument("--version", action="version", version=f"peertui {__version__}")
     return parser
 
@@ -44,8 +51,29 @@ def wants_plain(args: argparse.Namespace) -> bool:
     return term in ("", "dumb") or term.startswith("eterm") or not sys.stdout.isatty()
 
 
+def print_crisis_lines(code: str) -> int:
+    """Crisis help before anything else: no home, no passphrase, no network, no config."""
+    from peertui.wellbeing import crisis
+
+    hint = "run peertui --crisis CC with a two-letter country code, for example GB"
+    try:
+        lines = crisis.lines_for(code, "", how_to_choose=hint)
+    except ValueError as problem:
+        print(f"peertui: {problem}", file=sys.stderr)
+        print("\n".join(crisis.lines_for("", "", how_to_choose=hint)))
+        return 2
+    try:
+        print("\n".join(lines))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `peertui --crisis | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.crisis is not None:
+        return print_crisis_lines(args.crisis)
     if wants_plain(args):
         from peertui.plain.app import run as run_plain
 

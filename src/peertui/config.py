@@ -13,6 +13,8 @@ its default, so a typo in the file never keeps anyone from reaching the app (or 
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -42,6 +44,26 @@ class Settings:
 
 # Kept in the encrypted store, never written to config.toml.
 PRIVATE_SETTINGS = ("proxy", "history_retention_days")
+
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+_LOCALE_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[_.@-]|$)")
+DEFAULT_LANGUAGE = "en"
+
+
+def interface_language(configured: str = "") -> str:
+    """The language to speak: the `language` setting, else the locale (es_MX.UTF-8 -> es), else en.
+
+    Every caller goes through here so that an unset setting never silently means English.
+    """
+    for value in (configured, *(os.environ.get(name, "") for name in LOCALE_VARIABLES)):
+        value = (value or "").strip()
+        if not value or value in ("C", "POSIX") or value.startswith(("C.", "POSIX.")):
+            continue
+        match = _LOCALE_LANGUAGE.match(value)
+        if match:
+            return match.group(1).lower()
+    return DEFAULT_LANGUAGE
+
 
 _TYPE_WORDS = {bool: "true or false", int: "a whole number", str: "text in quotes", dict: "a table"}
 

@@ -228,6 +228,15 @@ async def test_received_harmful_messages_fold_with_a_reason_and_content_warnings
     assert received["you are such a retard"].extra["fold"] == "contains a slur"
     assert received["my week was hard"].cw == "hospital"
     assert "fold" not in received["my week was hard"].extra
+    # A cry for help is shown (no fold) and marked for a care note; only a method detail folds.
+    await briar.engine.send(gid, "I'm going to end my life tonight")
+    await briar.engine.send(gid, "I have 40 paracetamol counted out")
+    await alder.wait_for_texts(gid, ["I have 40 paracetamol counted out"])
+    received = {m.text: m for m in alder.engine.history(gid)}
+    cry = received["I'm going to end my life tonight"]
+    assert cry.extra.get("care") is True and "fold" not in cry.extra
+    method = received["I have 40 paracetamol counted out"]
+    assert method.extra["fold"] == "may describe a method of self-harm"
     alder.engine.ignore_member(gid, "briar")
     alder.engine.ignore_word("spoilers")
     assert alder.engine.is_hidden(received["my week was hard"]) == "you hid this member"

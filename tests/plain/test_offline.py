@@ -33,10 +33,9 @@ def test_crisis_lines_offline_for_named_and_configured_countries(plain_user, tmp
 
 def test_crisis_without_any_country_points_to_international_directories(plain_user):
     user = plain_user(offline=True).ready()
-    user.run(
-        "/crisis",
-        "No country is set: /crisis <code> shows a country; /set country <code> keeps one.",
-    )
+    user.run("/crisis", "peertui does not know your country")
+    user.expect_exact("112 works in most of the world")
+    user.expect_exact("To see your country's crisis lines, type /crisis")
     user.expect_exact("findahelpline.com")
     # A code that is no country is named as such, with the same fallbacks.
     user.run("/crisis XX", "  XX is not a country code peertui knows.")
@@ -123,8 +122,8 @@ def test_safety_plan_survives_restart_and_is_never_stored_readable(plain_user, t
     }
     user = plain_user(offline=True).ready()
     user.type("/plan edit")
-    for step in range(1, 7):
-        user.expect_exact(f"-- Step {step} of 6")
+    for step in range(1, 8):
+        user.expect_exact(f"-- Step {step} of 7")
         user.expect_exact("?? ")
         for entry in entries.get(step, []):
             user.type(entry)
@@ -142,13 +141,13 @@ def test_safety_plan_survives_restart_and_is_never_stored_readable(plain_user, t
             assert text in shown
     # Keep steps 1 and 4, empty step 2, add to nothing else.
     again.type("/plan edit")
-    again.expect_exact("-- Step 1 of 6")
+    again.expect_exact("-- Step 1 of 7")
     again.expect_exact("Now: Skipping meals and staying in bed; Replaying old arguments")
     again.type("")
-    again.expect_exact("-- Step 2 of 6")
+    again.expect_exact("-- Step 2 of 7")
     again.type("-")
-    for step in range(3, 7):
-        again.expect_exact(f"-- Step {step} of 6")
+    for step in range(3, 8):
+        again.expect_exact(f"-- Step {step} of 7")
         again.type("")
     again.expect_exact("-- Safety plan saved")
     again.type("/plan")
@@ -181,6 +180,8 @@ def test_help_unknown_commands_and_no_escape_sequences(plain_user):
     user.run("/grond", "Did you mean /ground?")
     # Group commands without a group say what to do instead of failing silently.
     user.run("hello?", "!! You are not in a group yet: /host <name> starts one")
+    # Nowhere to send or keep it: the words are printed back, not dropped.
+    user.expect_exact("  Not sent; your words: hello?")
     user.run("/members", "!! You are not in a group yet")
     assert user.quit() == 0
     assert "\x1b" not in user.transcript
@@ -209,10 +210,10 @@ def test_end_of_input_exits_cleanly(plain_user):
 def test_wipe_asks_for_a_typed_word_then_erases_everything(plain_user, tmp_path):
     user = plain_user(offline=True).ready()
     user.type("/plan edit")
-    user.expect_exact("-- Step 1 of 6")
+    user.expect_exact("-- Step 1 of 7")
     user.type("a warning sign")
     user.type("")
-    for _step in range(2, 7):
+    for _step in range(2, 8):
         user.type("")
     user.expect_exact("-- Safety plan saved")
     user.run("/wipe", "on this computer: ERASE or no?")
@@ -236,7 +237,7 @@ def test_wipe_asks_for_a_typed_word_then_erases_everything(plain_user, tmp_path)
 def test_plan_edit_cancel_and_commands_are_not_entries_and_export_asks_first(plain_user, tmp_path):
     user = plain_user(offline=True).ready()
     user.type("/plan edit")
-    user.expect_exact("-- Step 1 of 6")
+    user.expect_exact("-- Step 1 of 7")
     user.run("a first sign", "?? ")
     # Safety commands work at the question and the question comes back; they are no entry.
     user.run("/crisis GB", "Samaritans: call 116 123")
@@ -244,11 +245,11 @@ def test_plan_edit_cancel_and_commands_are_not_entries_and_export_asks_first(pla
     user.run("/cancel", "-- Edit cancelled; your safety plan is as it was.")
     user.run("/plan", "6. Making my surroundings safer")
     user.type("/plan edit")
-    user.expect_exact("-- Step 1 of 6")
+    user.expect_exact("-- Step 1 of 7")
     user.type("the real sign")
     user.type("/members")
     user.expect_exact("!! A question is open, so this did not run: /members.")
-    for _step in range(1, 7):
+    for _step in range(1, 8):
         user.type("")
     user.expect_exact("-- Safety plan saved")
 

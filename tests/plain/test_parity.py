@@ -138,8 +138,8 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     host.run(slash("peertui.set", "country GB"), "-- Saved: country = GB.")
     host.run(slash("peertui.export", str(tmp_path / "room.txt")), "That file is not encrypted.")
     host.run(slash("peertui.safety_plan"), "6. Making my surroundings safer")
-    host.run(slash("peertui.safety_plan_edit"), "-- Step 1 of 6")
-    for _step in range(6):
+    host.run(slash("peertui.safety_plan_edit"), "-- Step 1 of 7")
+    for _step in range(7):
         host.type("")
     host.expect_exact("-- Safety plan saved")
     host.run(

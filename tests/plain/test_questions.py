@@ -69,7 +69,7 @@ def test_leave_and_ban_questions_refuse_a_chat_reply_and_ask_again(plain_user, r
 
 def test_a_line_typed_at_the_plan_after_a_message_arrived_is_asked_about(plain_user, relay):
     host, guest = start_pair(plain_user, relay.url)
-    guest.run("/plan edit", "-- Step 1 of 6")
+    guest.run("/plan edit", "-- Step 1 of 7")
     guest.expect_exact("?? Entry (an empty line finishes this step)?")
     host.type("are you ok?")
     guest.expect_exact("host: are you ok?")
@@ -83,7 +83,7 @@ def test_a_line_typed_at_the_plan_after_a_message_arrived_is_asked_about(plain_u
     guest.expect_exact("?? Entry (an empty line finishes this step)?")
     guest.type("skipping meals")
     guest.expect_exact("?? Entry (an empty line finishes this step)?")
-    for _step in range(6):
+    for _step in range(7):
         guest.type("")
     guest.expect_exact("-- Safety plan saved")
     guest.run("/plan", "skipping meals")
@@ -136,5 +136,26 @@ def test_edited_guidelines_are_read_and_accepted_in_plain_mode(plain_user, relay
     guest.run("/accept", "-- You accepted the guidelines of Tuesday circle; you can post.")
     guest.type("/draft send")
     host.expect_exact("robin: hello again")
+    for user in (host, guest):
+        assert user.quit() == 0
+
+
+def test_an_invite_pasted_over_several_lines_is_joined_not_sent(plain_user, relay):
+    host, guest = start_pair(plain_user, relay.url)
+    host.type("/invite")
+    token = host.expect(INVITE_LINE).group(1)
+    third = plain_user("third").ready()
+    third.run(f"/host Elsewhere {relay.url}", "-- Elsewhere is ready")
+    # A terminal that wrapped the invite pastes it as three lines in one go.
+    cut = len(token) // 3
+    third.child.send(f"/join {token[:cut]}\r{token[cut : 2 * cut]}\r{token[2 * cut :]}\r")
+    third.expect_exact("?? The invite looks cut off. Paste the rest of it (or /cancel)?")
+    third.expect_exact("?? Do you accept these guidelines: yes or no?")
+    third.run("yes", "?? Nickname to use in this group")
+    third.run("kit", "-- Asked to join as 'kit'")
+    host.expect_exact("-- kit asks to join.")
+    assert third.quit() == 0
+    # No piece of the invite went to the group that was current.
+    assert not [line for line in third.lines() if line.startswith("#")]
     for user in (host, guest):
         assert user.quit() == 0

@@ -113,11 +113,16 @@ def test_every_setting_is_shown_and_set_by_command(plain_user, tmp_path):
 
 def test_folds_hiding_one_message_and_moderation_said_once_with_nicknames(plain_user, relay):
     host, guest = start_pair(plain_user, relay.url)
-    guest.type("I have the pills ready for tonight")
+    # Only method details fold a message; a cry for help is shown with a note for the reader.
+    guest.type("I have 40 paracetamol counted out for tonight")
     number = host.expect(
-        r"#(\d+) robin: \[folded: may mention means or plans of self-harm\] /open \d+ shows it"
+        r"#(\d+) robin: \[folded: may describe a method of self-harm\] /open \d+ shows it"
     ).group(1)
-    host.run(f"/open {number}", f"#{number} robin: I have the pills ready for tonight")
+    host.run(f"/open {number}", f"#{number} robin: I have 40 paracetamol counted out for tonight")
+    guest.type("I am going to end my life tonight")
+    cry = host.expect(r"#(\d+) robin: I am going to end my life tonight").group(1)
+    host.expect_exact("-- The writer may be in crisis. You could reply with care")
+    host.expect_exact(f"/report {cry} tells the moderators")
     guest.type("a message to hide")
     hidden = host.expect(r"#(\d+) robin: a message to hide").group(1)
     host.run(f"/hide {hidden}", f"-- Message #{hidden} is hidden for you only; /open {hidden}")

@@ -107,7 +107,7 @@ async def test_letters_typed_outside_the_composer_land_in_it(hosted):
 
         home.query_one("#groups").focus()
         await pilot.pause()
-        assert "Groups (focused" in screen_text(app)
+        assert "Focus: Groups" in screen_text(app)
         await pilot.press(*"hi")
         assert composer.has_focus and composer.value == "hi"
 
@@ -117,7 +117,7 @@ async def test_letters_typed_outside_the_composer_land_in_it(hosted):
 
         home.query_one("#messages").focus()
         await pilot.pause()
-        assert "Conversation (focused" in screen_text(app)
+        assert "Focus: Conversation" in screen_text(app)
         assert "▶ " in screen_text(app), "the selected line is marked, not only coloured"
         await pilot.press("a")  # not a key of the message list
         assert composer.has_focus and composer.value == "hiya"

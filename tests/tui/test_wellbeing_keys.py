@@ -70,7 +70,7 @@ async def test_crisis_lines_for_another_country(make_paths):
         await pilot.press("z", "z", "enter")
         await wait_for(
             pilot,
-            lambda: "(ZZ) is not in peertui" in screen_text(app),
+            lambda: "ZZ is not a country code peertui knows" in screen_text(app),
             what="the fallback for a country not in the directory",
         )
         assert "emergency number" in screen_text(app)

@@ -58,8 +58,36 @@ RESEARCH_HIGH_CONFIDENCE = set(
         "NZ",
     ]
 )
+# Issue 15: the researched countries and Latin America, Ukraine and Vietnam where sourced.
+ISSUE_15_WITH_LINES = set(
+    [
+        "IT",
+        "PK",
+        "ZA",
+        "NG",
+        "KE",
+        "DK",
+        "CO",
+        "PE",
+        "CL",
+        "VE",
+        "EC",
+        "CU",
+        "BO",
+        "DO",
+        "HN",
+        "SV",
+        "CR",
+        "PA",
+        "UY",
+        "PR",
+        "UA",
+    ]
+)
+# ISO 3166-1 alpha-2: 249 officially assigned codes (as of 2024).
+ISO_3166_COUNT = 249
 DIALABLE = re.compile(r"^[+*]?\d[\d \-]*\d$|^\d$")
-COMPILED = date(2026, 11, 25)
+COMPILED = date(2026, 12, 1)
 
 
 def all_contacts(country):
@@ -72,26 +100,57 @@ def all_contacts(country):
 
 def test_directory_covers_the_research_countries():
     directory = load_directory()
-    codes = {c.iso2 for c in directory.countries()}
-    assert len(codes) >= 35
-    assert codes >= RESEARCH_HIGH_CONFIDENCE
+    with_lines = {c.iso2 for c in directory.with_lines()}
+    assert len(with_lines) >= 55
+    assert with_lines >= RESEARCH_HIGH_CONFIDENCE | ISSUE_15_WITH_LINES
+
+
+def test_every_country_and_territory_has_an_emergency_number():
+    countries = load_directory().countries()
+    assert len(countries) == ISO_3166_COUNT
+    assert {c.iso2 for c in countries} >= {"AQ", "BV", "GU", "PR", "VI", "TK", "XX"} - {"XX"}
+    for country in countries:
+        assert country.emergency, country.iso2
+        assert country.emergency_source, country.iso2
+        lines = format_country(country, country.iso2)
+        assert lines[1].startswith("Emergency: "), country.iso2
+
+
+def test_us_territories_point_to_the_us_lines():
+    directory = load_directory()
+    us_names = [s.name for s in directory.get("US").services]
+    for territory in ("GU", "VI", "AS", "MP", "UM"):
+        assert [s.name for s in directory.get(territory).services] == us_names
+    pr = directory.get("PR")
+    assert any("988" in c.number for s in pr.services for c in s.phones)
+    assert "Línea PAS (ASSMCA)" in [s.name for s in pr.services]
 
 
 @pytest.mark.parametrize("country", load_directory().countries(), ids=lambda c: c.iso2)
 def test_every_entry_is_well_formed(country):
-    assert country.iso2 in phonenumbers.SUPPORTED_REGIONS, "unknown country code"
+    assert country.iso2 in phonenumbers.SUPPORTED_REGIONS or not country.curated
     assert country.emergency, "the emergency number must come first, so it must exist"
     assert country.emergency_source
     assert parse_partial_date(country.emergency_verified) <= COMPILED
-    assert country.services
+    if country.curated and not country.emergency_general_knowledge:
+        assert "general knowledge" not in country.emergency_source
     for contact in all_contacts(country):
         assert DIALABLE.match(contact.number), contact.number
         assert 2 <= len(re.sub(r"\D", "", contact.number)) <= 15
+    retired = {re.sub(r"\D", "", r.number) for r in country.retired}
+    shown = "\n".join(format_country(country, country.iso2))
+    for gone in country.retired:
+        assert gone.source.startswith("https://") and parse_partial_date(gone.retired)
+        assert gone.number not in shown, "a retired number is never shown"
+    for contact in all_contacts(country):
+        assert re.sub(r"\D", "", contact.number) not in retired
     for service in country.services:
         assert service.source.startswith(("http://", "https://")), service.name
         verified = parse_partial_date(service.verified)
         assert date(2015, 1, 1) <= verified <= COMPILED, service.name
         assert service.confidence in ("high", "medium")
+        assert service.phone_check == crisis.NOT_PHONE_CHECKED, "nobody here called it"
+        assert crisis.NOT_PHONE_CHECKED not in shown, "said in the data, not to the person"
         for url in (service.chat_url, service.website):
             assert not url or url.startswith(("http://", "https://"))
         if service.hours is not None and not service.hours.always:
@@ -101,18 +160,72 @@ def test_every_entry_is_well_formed(country):
                 assert slot.days and slot.days <= set(range(7))
 
 
+def test_emergency_sources_are_fresh_or_say_why():
+    """Curated emergency numbers were refreshed from 2024+ sources where one agreed."""
+    stale = {
+        c.iso2
+        for c in load_directory().countries()
+        if c.curated and parse_partial_date(c.emergency_verified) < date(2024, 1, 1)
+    }
+    # FR lists 114 (deaf text line) and NO 116 117 (out-of-hours doctor), which the
+    # 2026 source does not list as emergency numbers; NO was checked 2021-11.
+    assert stale <= {"FR", "NO"}, stale
+
+
 def test_general_knowledge_emergency_numbers_are_marked():
     directory = load_directory()
     marked = {c.iso2 for c in directory.countries() if c.emergency_general_knowledge}
-    assert {"TH", "TW"} <= marked
-    assert any("general knowledge" in line for line in format_country(directory.get("TH"), "TH"))
+    assert {"BV", "HM", "PN", "TF", "UM"} <= marked
+    assert not {"TH", "TW"} & marked, "now sourced from libphonenumber"
+    assert any("general knowledge" in line for line in format_country(directory.get("BV"), "BV"))
+
+
+def test_singapore_shows_1767_and_1771_and_never_the_retired_imh_line():
+    text = "\n".join(crisis.lines_for("SG"))
+    assert "1767" in text and "1771" in text
+    assert "6389 2222" not in text and "63892222" not in text.replace(" ", "")
+    sg = load_directory().get("SG")
+    assert [r.number for r in sg.retired] == ["6389 2222"]
+
+
+def test_a_retired_number_among_the_shown_lines_is_refused():
+    entry = {
+        "iso2": "SG",
+        "name": "Singapore",
+        "emergency": [{"number": "995"}],
+        "emergency_source": "x",
+        "emergency_verified": "2025",
+        "service": [
+            {
+                "name": "IMH",
+                "source": "https://x",
+                "verified": "2023",
+                "phone": [{"number": "6389-2222"}],
+                "phone_check": "not verified by phone",
+            }
+        ],
+        "retired": [
+            {"name": "IMH", "number": "6389 2222", "retired": "2025-06-18", "source": "https://x"}
+        ],
+    }
+    with pytest.raises(DirectoryError, match="retired on 2025-06-18"):
+        parse_directory({"country": [entry]})
+
+
+def test_988_offers_spanish_text_and_asl():
+    us = load_directory().get("US")
+    text = "\n".join(format_country(us, "US"))
+    assert "text AYUDA for Spanish" in text
+    asl = next(s for s in us.services if "Sign Language" in s.name)
+    assert any("videophone" in c.note for c in asl.phones)
 
 
 def test_low_confidence_and_conflicting_numbers_stay_out():
     directory = load_directory()
     numbers = {c.number for country in directory.countries() for c in all_contacts(country)}
     # KIRAN (status unknown), Finland's English line (two numbers in sources), Japan's unified
-    # dial (printed two ways) and Befrienders KL (conflicting numbers) must not ship.
+    # dial (printed two ways), Befrienders KL (conflicting numbers), Egypt's 16328 and
+    # Nigeria's MANI line (one secondary source each) must not ship.
     for unconfirmed in (
         "1800-599-0019",
         "09 2525 0116",
@@ -120,10 +233,35 @@ def test_low_confidence_and_conflicting_numbers_stay_out():
         "0570-064-556",
         "0570-046-556",
         "03-7627 2929",
+        "16328",
+        "0800 800 2000",
     ):
         assert unconfirmed not in numbers
-    for partial in ("DK", "TR", "ZA", "NG", "KE", "EG", "BD"):
-        assert directory.get(partial) is None
+    for emergency_only in ("TR", "EG", "BD"):
+        assert not directory.get(emergency_only).services
+
+
+def test_no_country_shows_world_numbers_and_how_to_choose(monkeypatch):
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    lines = crisis.lines_for("", "", how_to_choose="type /crisis GB")
+    text = "\n".join(lines)
+    for number in ("112", "911", "999"):
+        assert number in text
+    assert "To see your country's crisis lines, type /crisis GB." in text
+
+
+def test_a_guess_is_labelled_and_a_setting_is_not(monkeypatch):
+    for variable in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    guessed = crisis.lines_for("", "", how_to_choose="type your country")
+    assert guessed[0] == ("Guessed from your system: United States - not there? type your country")
+    assert not crisis.lines_for("", "US")[0].startswith("Guessed")
+    assert not crisis.lines_for("MX", "")[0].startswith("Guessed")
+    with pytest.raises(ValueError, match="not a country code"):
+        crisis.lines_for("Mexico")
 
 
 @pytest.mark.parametrize(
@@ -163,6 +301,7 @@ def test_low_confidence_and_conflicting_numbers_stay_out():
                         "source": "https://s",
                         "verified": "2020",
                         "phone": [{"number": "1"}],
+                        "phone_check": "not verified by phone",
                         "hours": {"tz": "Mars/Base"},
                     }
                 ],
@@ -182,6 +321,7 @@ def test_low_confidence_and_conflicting_numbers_stay_out():
                         "source": "https://s",
                         "verified": "2020",
                         "phone": [{"number": "1"}],
+                        "phone_check": "not verified by phone",
                         "confidence": "low",
                     }
                 ],
@@ -217,6 +357,7 @@ def test_lines_are_plain():
 
 
 def test_unknown_country_gives_fallback_directories():
+    assert not crisis.is_country_code("ZZ") and crisis.is_country_code("gu")
     lines = format_country(None, "zz")
     text = "\n".join(lines)
     assert "(ZZ) is not in" in text

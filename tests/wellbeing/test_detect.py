@@ -63,10 +63,10 @@ def test_precision_and_recall_hold_the_published_numbers(lang):
         ("I’m so tired, I just want to die", "en", 2),
         ("I'm fine. But honestly I want to die.", "en", 2),
         ("me quiero morir", "es", 2),
-        ("me quiero morir", "en", 0),
+        ("me quiero morir", "en", 2),  # every phrase book runs whatever the interface says
         ("quiero suicidarme", "ES_mx", 2),
         ("ya no quiero vivir", "es", 1),
-        ("ya no quiero vivir", "fr", 0),
+        ("ya no quiero vivir", "fr", 1),
         ("esta noche me mato", "es", 3),
         ("esta noche me mato", "es", 3),
         ("", "en", 0),
@@ -181,3 +181,95 @@ def test_wellbeing_never_imports_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "who"),
+    [
+        # The speech-verb guard covers only the reported words, not the writer's own clause.
+        ("my boss told me I'm useless and now I'm done living", "active_intent", "self"),
+        ("swallowed all my sleeping pills twenty minutes ago", "act_in_progress", "self"),
+        ("the car is running in the closed garage and I'm in it", "act_in_progress", "self"),
+        ("I'm up on the roof now", "act_in_progress", "self"),
+        ("goodbye everyone, thank you for everything", "goodbye", "self"),
+        ("i want to unalive myself", "slang", "self"),
+        ("I keep wanting to cut myself", "self_harm", "self"),
+        ('my sister texted me "I want to die tonight"', "third_party", "other"),
+        ("I'm worried about my friend, she said she wants to kill herself", "third_party", "other"),
+        ("me tomé todas las pastillas hace media hora", "act_in_progress", "self"),
+        ("mi hermano dice que se quiere matar", "third_party", "other"),
+    ],
+)
+def test_v2_categories(text, category, who):
+    found = assess(text, "en")
+    assert (found.category, found.who) == (category, who), found
+    assert found.offers_support
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "two years ago I attempted suicide, today I'm grateful to be here",
+        "hoy cumplo un año sin autolesionarme",
+        "500 days free of self harm today!!",
+        "the song says I want to die",
+        "in the movie he says he wants to kill himself",
+        "this traffic is killing me",
+        "ugh the wifi died again kms lol",
+        "I would never kill myself",
+        "if you're feeling suicidal, please reach out to someone",
+        "the news said suicide rates went up",
+        "I took my meds this morning like always",
+    ],
+)
+def test_v2_hard_negatives_stay_quiet(text):
+    assert not assess(text, "en").offers_support, assess(text, "en")
+
+
+def test_clauses_split_on_commas_and_conjunctions():
+    # A negator in one clause does not cancel the next one.
+    assert assess("I'm not ok, I want to die", "en").tier == 2
+    assert assess("no estoy bien y quiero morir", "es").tier == 2
+    # A relapse inside a milestone is still a relapse.
+    assert assess("cut again after 3 months clean", "en").category == "self_harm"
+
+
+def test_reason_follows_the_interface_language_not_the_draft():
+    spanish_draft = assess("quiero matarme", "en")
+    assert spanish_draft.reason == "Your message mentions wanting to end your life."
+    assert assess("I want to kill myself", "es").reason.startswith("Tu mensaje")
+
+
+def test_interface_language_comes_from_the_setting_then_the_locale(monkeypatch):
+    from peertui.config import interface_language
+
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    assert interface_language("") == "en"
+    monkeypatch.setenv("LANG", "es_MX.UTF-8")
+    assert interface_language("") == "es"
+    assert interface_language("en") == "en"
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    assert interface_language("") == "es", "C is no language; keep looking"
+
+
+def test_helplines_short_codes_and_toll_free_numbers_are_not_personal():
+    assert kinds("call 116 123 any time", region="GB") == []
+    assert kinds("call the Samaritans on 116 123 or text SHOUT to 85258", region="GB") == []
+    assert kinds("ring 0800 068 4141 or 988", region="GB") == []
+    assert kinds("me ayudó llamar al 024", "es", "ES") == []
+    assert kinds("text me on 07911 123456, or call 116 123", region="GB") == [
+        ("phone", "07911 123456")
+    ]
+
+
+def test_names_with_a_place_handles_and_schools():
+    assert kinds("Hi, I'm Sarah from Leeds") == [("name_place", "I'm Sarah from Leeds")]
+    assert kinds("me llamo Ana y vivo en Sevilla", "es") == [
+        ("name_place", "me llamo Ana y vivo en Sevilla")
+    ]
+    assert kinds("add me @sam_k_22 on insta") == [("handle", "@sam_k_22")]
+    assert kinds("I go to Lincoln High School") == [("school", "Lincoln High School")]
+    assert kinds("estudio en el Instituto Cervantes", "es") == [("school", "Instituto Cervantes")]
+    assert kinds("I'm sad from work stuff") == []
+    assert kinds("email me at a@b.org") == [("email", "a@b.org")]

@@ -1,4 +1,4 @@
-"""Safety plan: the six steps in English and Spanish, tolerant round trips, plain lines."""
+"""Safety plan: the six steps plus reasons for living, EN and ES, round trips, plain lines."""
 
 from __future__ import annotations
 
@@ -6,14 +6,21 @@ import json
 
 import pytest
 
-from peertui.wellbeing.safety_plan import STEP_IDS, SafetyPlan, format_lines, steps
+from peertui.wellbeing.crisis import load_directory
+from peertui.wellbeing.safety_plan import (
+    STEP_IDS,
+    SafetyPlan,
+    format_lines,
+    steps,
+    with_crisis_lines,
+)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
-def test_six_steps_with_titles_and_prompts(lang):
+def test_seven_steps_with_titles_and_prompts(lang):
     infos = steps(lang)
     assert [s.id for s in infos] == list(STEP_IDS)
-    assert len(STEP_IDS) == 6
+    assert len(STEP_IDS) == 7 and STEP_IDS[-1] == "reasons_for_living"
     for info in infos:
         assert info.title.strip() and info.prompt.strip()
     assert steps("es")[0].title != steps("en")[0].title
@@ -64,4 +71,14 @@ def test_format_lines_shows_every_step_in_order(lang):
     assert "   - music" in lines and "   - Dr Lee 555 0100" in lines
     assert all("\n" not in line for line in lines)
     empty_marker = {"en": "(nothing written yet)", "es": "(todavía no hay nada escrito)"}[lang]
-    assert sum(line.strip() == empty_marker for line in lines) == 4
+    assert sum(line.strip() == empty_marker for line in lines) == 5
+
+
+def test_professionals_step_is_prefilled_with_the_countrys_lines_only_when_empty():
+    gb = load_directory().get("GB")
+    filled = with_crisis_lines(SafetyPlan(), gb)
+    assert filled.entries["professionals"][0] == "Emergency: 999 or 112"
+    assert any("116 123" in entry for entry in filled.entries["professionals"])
+    mine = SafetyPlan({"professionals": ["Dr Lee 555 0100"]})
+    assert with_crisis_lines(mine, gb).entries["professionals"] == ["Dr Lee 555 0100"]
+    assert with_crisis_lines(SafetyPlan(), None).entries["professionals"] == []

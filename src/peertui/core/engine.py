@@ -20,6 +20,7 @@ import nacl.utils
 from peertui.config import (
     Settings,
     apply_private_settings,
+    interface_language,
     load_settings,
     private_settings,
     private_settings_in_file,
@@ -115,7 +116,11 @@ class Engine:
 
     def _new_session(self, state: dict[str, Any]) -> GroupSession:
         return GroupSession(
-            state, self.store, self._emit, self.settings.proxy, self.settings.language or "en"
+            state,
+            self.store,
+            self._emit,
+            self.settings.proxy,
+            interface_language(self.settings.language),
         )
 
     def subscribe(self, callback: Callable[[Event], None]) -> None:

@@ -94,6 +94,7 @@ from peertui.core.relay_client import (
 from peertui.core.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterState, make_event
 from peertui.core.store import Message, Store, StoreError
 from peertui.wellbeing.fold import fold_reason
+from peertui.wellbeing.responses import received_view
 
 log = logging.getLogger(__name__)
 
@@ -944,6 +945,10 @@ class GroupSession:
             fold = fold_reason(message.text, self.language)
             if fold:
                 message.extra["fold"] = fold
+            if received_view(message.text, self.language).cry_for_help:
+                # Shown, never folded: the reader gets a note on how to respond (no report is
+                # sent unless the reader chooses to).
+                message.extra["care"] = True
             if self.store.add_message(message):
                 self.unread += 1
                 self.store.put(f"unread:{self.group_id}", self.unread)

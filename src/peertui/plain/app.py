@@ -32,6 +32,9 @@ MIN_PASSPHRASE_LENGTH = 8
 NEW_PASSPHRASE_TRIES = 3
 PASSPHRASE_QUESTION = _("Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
 AGAIN_QUESTION = _("The same passphrase again?")
+LOCKED_HELP = _(
+    "peertui stays locked, so only /crisis [country code], /ground and /x work here; /quit leaves."
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,8 +113,10 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
 
 
 def _unlocks_without_asking(paths: Paths) -> bool:
-    if os.environ.get(PASSPHRASE_ENV):
-        return True
+    return bool(os.environ.get(PASSPHRASE_ENV)) or _keyring_home(paths)
+
+
+def _keyring_home(paths: Paths) -> bool:
     try:
         source = json.loads(paths.unlock_file.read_text(encoding="utf-8")).get("source")
         return bool(source == "keyring")
@@ -145,6 +150,12 @@ class Unlock:
         try:
             return await Engine.open(self.paths, passphrase)
         except NoKeyAvailable as problem:
+            if passphrase is None and _keyring_home(self.paths):
+                # The key is in a keyring that cannot be reached (e.g. over SSH): there is no
+                # passphrase to ask for, but crisis help never waits for unlocking.
+                self.console.error(str(problem))
+                await self._stay_locked()
+                return None
             if passphrase is not None or not sys.stdin.isatty():
                 self.console.error(str(problem))
                 return None
@@ -169,6 +180,25 @@ class Unlock:
         except StoreError as problem:
             self.console.error(str(problem))
         return None
+
+    async def _stay_locked(self) -> None:
+        """Answer the safety commands until /quit or the end of input; nothing else can run."""
+        self.console.notice(LOCKED_HELP)
+        while True:
+            self.console.prompt()
+            line = await self.reader.readline()
+            self.console.input_received()
+            if line is None:
+                return
+            ran = await locked_command(
+                line, self.console, self.reader, self.settings, self.quick_exit
+            )
+            if ran in ("peertui.quit", "peertui.cancel"):
+                self.console.notice(_("peertui stays locked. Goodbye."))
+                self.exit_code = 0
+                return
+            if ran is None and line.strip():
+                self.console.error(LOCKED_HELP)
 
     async def _ask(self, question: str) -> str | None:
         """One passphrase, typed unseen. Safety commands typed here run and the question comes

@@ -8,16 +8,24 @@ from typing import TYPE_CHECKING
 
 from peertui.core.errors import PeertuiError
 from peertui.plain.registry import handles
+from peertui.plain.session import NOT_IN_A_GROUP
 from peertui.ui import actions, commands, flows, wording
 from peertui.ui.wording import _, utc_time
 
 if TYPE_CHECKING:
+    from peertui.core.models import Member
+    from peertui.core.store import Message
     from peertui.plain.session import PlainSession
 
 
 async def send(s: PlainSession, text: str, cw: str = "") -> bool:
     """Send through the personal-details check; whatever is not sent is kept as the draft."""
-    group_id = s.group()
+    if s.current is None:
+        # Nowhere to keep it either: the words are printed back.
+        s.console.error(NOT_IN_A_GROUP)
+        s.console.output(wording.not_sent(text))
+        return False
+    group_id = s.current
     flow = flows.SendFlow(s.engine, group_id, text, cw)
     try:
         sent = await flow.run(s)
@@ -71,8 +79,8 @@ async def older(s: PlainSession, argument: str) -> None:
     s.engine.mark_read(group_id)
 
 
-def _message_lines(s: PlainSession, messages: list) -> list[wording.Line]:  # type: ignore[type-arg]
-    members: dict[str, list] = {}  # type: ignore[type-arg]
+def _message_lines(s: PlainSession, messages: list[Message]) -> list[wording.Line]:
+    members: dict[str, list[Member]] = {}
     lines = []
     for message in messages:
         if message.group_id not in members:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from peertui.config import interface_language
 from peertui.plain import wellbeing
 from peertui.plain.registry import handles
 from peertui.ui import actions, commands, flows, screenfuls
@@ -23,7 +24,7 @@ async def crisis(s: PlainSession, argument: str) -> None:
 
 @handles("peertui.grounding")
 async def grounding(s: PlainSession, argument: str) -> None:
-    await wellbeing.ground(s.console, s.reader, argument, s.handle)
+    await wellbeing.ground(s.console, s.reader, argument, s.handle, s.engine.settings.language)
 
 
 @handles("peertui.safety_plan")
@@ -32,12 +33,17 @@ async def safety_plan(s: PlainSession, argument: str) -> None:
         raise commands.UsageError(_("Usage: /plan, /plan edit or /plan export <file>"))
     from peertui.wellbeing import safety_plan as plans
 
-    await s.show_output(plans.format_lines(s.engine.safety_plan()))
+    await s.show_output(
+        plans.format_lines(s.engine.safety_plan(), interface_language(s.engine.settings.language))
+    )
 
 
 @handles("peertui.safety_plan_edit")
 async def safety_plan_edit(s: PlainSession, argument: str) -> None:
-    edit = flows.PlanEdit(s.engine.safety_plan())
+    from peertui.wellbeing import safety_plan as plans
+
+    # An empty professionals step starts with the country's crisis lines.
+    edit = flows.PlanEdit(plans.for_settings(s.engine.safety_plan(), s.engine.settings.country))
     plan = await edit.run(s)
     if plan is None:
         s.console.notice(_("Edit cancelled; your safety plan is as it was."))
@@ -58,7 +64,7 @@ async def safety_plan_export(s: PlainSession, argument: str) -> None:
     if overwrite is None:
         return
     written = s.engine.export_safety_plan(
-        path, lang=s.engine.settings.language or "en", overwrite=overwrite
+        path, lang=interface_language(s.engine.settings.language), overwrite=overwrite
     )
     s.console.notice(
         _(

@@ -24,7 +24,7 @@ from peertui.ui.wording import EventContext, Line, _
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
-    from peertui.core.models import GroupInfo, Member
+    from peertui.core.models import GroupInfo, JoinRequest, Member
     from peertui.core.store import Message
 
 NOT_IN_A_GROUP = _(
@@ -184,10 +184,13 @@ class PlainSession:
             if question.free_text and verdict.text and self.console.interruptions > seen:
                 check = await self.ask(is_it_for(question, verdict.text))
                 if check.choice != "yes":
-                    self.keep_draft(verdict.text)
-                    self.console.notice(
-                        _("Kept as your draft, not sent: {text}").format(text=verdict.text)
+                    kept = self.keep_draft(verdict.text)
+                    said = (
+                        _("Kept as your draft, not sent: {text}")
+                        if kept
+                        else _("Not taken: {text}")
                     )
+                    self.console.notice(said.format(text=verdict.text))
                     continue
             return verdict
 
@@ -214,11 +217,11 @@ class PlainSession:
     def say(self, line: Line) -> None:
         self.console.write_line(line.kind, line.text)
 
-    def keep_draft(self, text: str, *, say: bool = False) -> None:
+    def keep_draft(self, text: str, *, say: bool = False) -> bool:
         """Keep text that was typed but not sent, for the current group (survives restarts).
-        With no group there is nowhere to send it later; it has been printed back."""
+        With no group there is nowhere to send it later; the caller prints it back."""
         if self.current is None or not text:
-            return
+            return False
         earlier = self.engine.draft(self.current)
         self.engine.save_draft(self.current, f"{earlier}\n{text}" if earlier else text)
         if say:
@@ -227,6 +230,7 @@ class PlainSession:
                     name=self.name(self.current)
                 )
             )
+        return True
 
     # ----------------------------------------------------------------------- long output
 
@@ -312,10 +316,7 @@ class PlainSession:
         if isinstance(event, ev.JoinApproved) and self.engine.draft(event.group_id):
             self.console.notice(_("You have a kept draft: /draft send sends it now."))
 
-    def announce_request(self, group_id: str, request: object) -> None:
-        from peertui.core.models import JoinRequest
-
-        assert isinstance(request, JoinRequest)
+    def announce_request(self, group_id: str, request: JoinRequest) -> None:
         if request.request_id in self._announced_requests:
             return
         self._announced_requests.add(request.request_id)
@@ -357,7 +358,7 @@ class PlainSession:
             if g.state == "active" and g.role in MODERATING_ROLES
         ]
 
-    def pending_requests(self, group_id: str) -> list:  # type: ignore[type-arg]
+    def pending_requests(self, group_id: str) -> list[JoinRequest]:
         try:
             return self.engine.pending_requests(group_id)
         except PeertuiError:
@@ -384,14 +385,19 @@ class PlainSession:
         for message in messages:
             if message.group_id not in members:
                 members[message.group_id] = self.members_of(message.group_id)
+            hidden = self.engine.is_hidden(message)
             self.console.message(
                 self.book.line(
-                    message,
-                    self.label(message.group_id),
-                    self.engine.is_hidden(message),
-                    members[message.group_id],
+                    message, self.label(message.group_id), hidden, members[message.group_id]
                 )
             )
+            if message.extra.get("care") and not hidden and message.removed_reason is None:
+                from peertui.config import interface_language
+                from peertui.wellbeing.responses import care_note
+
+                number = self.book.number(message.group_id, message.msg_id)
+                language = interface_language(self.engine.settings.language)
+                self.console.notice(care_note(language, f"/report {number}"))
         # Everything printed for the current group has been seen; /groups must not count it.
         if self.current is not None and any(m.group_id == self.current for m in messages):
             self.engine.mark_read(self.current)

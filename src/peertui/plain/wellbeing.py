@@ -28,12 +28,31 @@ LOCKED_IDS = frozenset(
 )  # fmt: skip
 
 
+SOMEONE_WORDS = ("someone", "alguien", "helping")
+SOMEONE_HINT = _("Worried someone you know may be in danger? /crisis someone shows how to help.")
+
+
+def someone_else_lines(code: str, settings_country: str) -> list[str]:
+    """`/crisis someone [CC]`: how to help someone who may be in danger, with their numbers."""
+    from peertui.config import interface_language
+    from peertui.wellbeing import crisis, responses
+
+    choice = crisis.choose_country(settings_country, code)
+    country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
+    return responses.someone_else_guide(country, interface_language())
+
+
+CHOOSE_COUNTRY = _("type /crisis and a two-letter country code, for example /crisis GB")
+
+
 def crisis_lines(argument: str, settings_country: str, width: int | None) -> list[str]:
     """`/crisis [CC] [more]`: the short form fits 8 lines; `more` adds everything."""
     from peertui.ui.screenfuls import crisis_short
     from peertui.wellbeing import crisis
 
     words = argument.split()
+    if words and words[0].casefold() in SOMEONE_WORDS:
+        return someone_else_lines(" ".join(words[1:]), settings_country)
     more = bool(words) and words[-1].casefold() == "more"
     if more:
         words = words[:-1]
@@ -48,11 +67,10 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
                 typed=words[0]
             )
         )
-    code = crisis.normalise_country(code) or crisis.country_from_locale(settings_country)
-    if not code:
-        return crisis.unlisted_country_lines(
-            _("No country is set: /crisis <code> shows a country; /set country <code> keeps one.")
-        )
+    choice = crisis.choose_country(settings_country, code)
+    if choice.how == "none":
+        return crisis.no_country_lines(CHOOSE_COUNTRY)
+    code = choice.iso2
     if not crisis.is_country_code(code):
         return crisis.unlisted_country_lines(
             _("{code} is not a country code peertui knows.").format(code=code)
@@ -62,27 +80,57 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
         return crisis.unlisted_country_lines(
             _("peertui's offline crisis directory has no lines for {code} yet.").format(code=code)
         )
-    if more:
-        return crisis.format_country(country, code)
-    return crisis_short(country, width or 80)
-
-
-def exercise_list() -> list[str]:
-    from peertui.wellbeing import grounding
-
-    lines = [f"{e.id} - {e.title}: {e.summary}" for e in grounding.list_exercises()]
-    lines.append(_("Type /ground <name> to start one, for example /ground box."))
+    lines = crisis.format_country(country, code) if more else crisis_short(country, width or 80)
+    lines.append(SOMEONE_HINT)
+    if choice.guessed:
+        lines.insert(0, crisis.guess_line(country, CHOOSE_COUNTRY))
     return lines
 
 
-def find_exercise(name: str) -> Exercise:
+PAUSE_WORDS = ("/pause", "pause")
+YES_WORDS = ("y", "yes", "s", "si", "sí")
+
+
+def exercise_list(lang: str = "") -> list[str]:
+    from peertui.config import interface_language
     from peertui.wellbeing import grounding
 
-    wanted = name.strip().lower()
-    for exercise in grounding.list_exercises():
-        if wanted in (exercise.id, exercise.title.lower()):
-            return grounding.get_exercise(exercise.id)
-    names = ", ".join(e.id for e in grounding.list_exercises())
+    language = interface_language(lang)
+    lines = [f"{e.id} - {e.title}: {e.summary}" for e in grounding.list_exercises(language)]
+    urge = grounding.urge_surfing(5, language)
+    lines.append(f"urge - {urge.title}: {urge.summary} (/ground urge 15 for 15 minutes)")
+    lines.append(_("Type /ground <name> to start one, for example /ground box."))
+    lines.append(
+        _(
+            "Your own pace: /ground box 2, 3 or 4 (seconds per count) or /ground box step "
+            "(step by step). /pause pauses a timed step."
+        )
+    )
+    return lines
+
+
+def find_exercise(name: str, lang: str = "") -> Exercise:
+    """`name` is an exercise id or title, then optionally a pace (2, 3, 4 or step), or for
+    `urge` the minutes (5 or 15)."""
+    from peertui.config import interface_language
+    from peertui.wellbeing import grounding
+
+    language = interface_language(lang)
+    words = name.strip().lower().split()
+    wanted, option = (words[0] if words else ""), (words[1] if len(words) > 1 else "")
+    if wanted == "urge":
+        return grounding.urge_surfing(int(option) if option.isdigit() else 5, language)
+    for exercise in grounding.list_exercises(language):
+        if (
+            wanted in (exercise.id, exercise.title.lower())
+            or name.strip().lower() == exercise.title.lower()
+        ):
+            if option in ("step", "paso"):
+                return grounding.with_pace(exercise, None)
+            if option.isdigit():
+                return grounding.with_pace(exercise, int(option))
+            return exercise
+    names = ", ".join([*(e.id for e in grounding.list_exercises(language)), "urge"])
     raise ValueError(
         _("There is no exercise called '{name}'. The exercises are: {names}.").format(
             name=name.strip(), names=names
@@ -111,22 +159,39 @@ async def ground(
     reader: LineReader,
     argument: str,
     carry_on: Callable[[str], Awaitable[None]],
+    lang: str = "",
 ) -> None:
     """Run an exercise; a line typed to stop it (other than /stop) is then carried out by
     `carry_on`, so nothing typed during an exercise is lost."""
     from peertui.ui import commands
 
     if not argument:
-        for line in exercise_list():
+        for line in exercise_list(lang):
             console.output(line)
         return
-    exercise = find_exercise(argument)
+    exercise = find_exercise(argument, lang)
     scale = time_scale()
     console.notice(_("{title}. Type /stop at any time to stop.").format(title=exercise.title))
     for line in [exercise.intro, *exercise.cautions]:
         if line:
             console.output(line)
-    for step in exercise.steps:
+    steps = list(exercise.steps)
+    index = 0
+    while index < len(steps):
+        step = steps[index]
+        index += 1
+        if step.check_in:
+            console.question(_("{text} (yes or no)").format(text=step.text))
+            answer = await reader.readline()
+            console.input_received()
+            if answer is None:
+                return
+            if answer.strip().lower() in YES_WORDS:
+                index = next(
+                    (i for i in range(len(steps)) if steps[i].round == 0 and i > index - 1),
+                    len(steps),
+                )
+            continue
         console.output(step_line(step))
         stopping_line = await _pace_step(
             console, reader, step.seconds * scale if step.seconds else None
@@ -164,6 +229,17 @@ async def _pace_step(console: Console, reader: LineReader, seconds: float | None
         console.input_received()
         if line is None:
             return ""
+        if line.strip().lower() in PAUSE_WORDS and deadline is not None:
+            left = max(0.0, deadline - loop.time())
+            console.notice(_("Paused. Press Enter to go on, or /stop to stop."))
+            line = await reader.readline()
+            console.input_received()
+            if line is None:
+                return ""
+            if line.strip():
+                return line
+            deadline = loop.time() + left
+            continue
         if line.strip():
             return line
         if deadline is None:
@@ -232,4 +308,6 @@ async def locked_command(
             console.output(text)
     elif action.id == "peertui.quick_exit":
         quick_exit()
+    elif action.id == "peertui.stop":
+        console.notice(_("Nothing to stop: no grounding exercise is running."))
     return action.id

@@ -21,6 +21,7 @@ from textual.message import Message as TextualMessage
 from peertui.config import (
     Settings,
     apply_private_settings,
+    interface_language,
     load_settings,
     private_settings,
     save_settings,
@@ -304,7 +305,9 @@ class PeertuiApp(App[int]):
             return
         if exercise_id:
             try:
-                exercise = grounding.get_exercise(exercise_id, self.settings.language or "en")
+                exercise = grounding.get_exercise(
+                    exercise_id, interface_language(self.settings.language)
+                )
             except grounding.UnknownExercise as exc:
                 self.push_screen(GroundingScreen())
                 self.call_after_refresh(self.notify, str(exc), severity="warning")
@@ -328,9 +331,9 @@ class PeertuiApp(App[int]):
             )
             return
         if not isinstance(self.screen, SafetyPlanScreen):
-            self.push_screen(SafetyPlanScreen())
-        if then:
-            self.call_after_refresh(self.screen.run_action, then)
+            self.push_screen(SafetyPlanScreen(then))
+        elif then:
+            getattr(self.screen, f"action_{then}")()
 
     # ----- nothing leaves the app unencrypted by accident -------------------------------------
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:

@@ -12,6 +12,16 @@ from textual.binding import Binding
 from peertui.ui import actions
 from peertui.ui.actions import Action
 
+# Where the TUI's method name differs from the table's handler (Textual has its own
+# `action_dismiss` on every screen).
+METHOD_NAMES = {"dismiss": "dismiss_report"}
+
+
+def method_name(action: Action) -> str:
+    """The TUI's `action_<name>` for an action of the table."""
+    return METHOD_NAMES.get(action.handler, action.handler)
+
+
 QUICK_EXIT_KEY = actions.by_id("peertui.quick_exit").key or "f12"
 TUI_ACTIONS = actions.for_front_end("tui")
 
@@ -21,7 +31,7 @@ def _binding(action: Action, *, namespace: str = "", priority: bool = False) -> 
     short = action.footer if action.key_scope == "home" else ""
     return Binding(
         action.key,
-        f"{namespace}{action.handler}",
+        f"{namespace}{method_name(action)}",
         short or action.title,
         # The F4–F11 keys are in the footer; the others are named by the pane title and the
         # palette, so the footer row fits in 80 columns.

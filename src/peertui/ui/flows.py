@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from peertui.config import interface_language
 from peertui.ui.wording import Line, _, error, join_list, notice, output
 
 if TYPE_CHECKING:
@@ -143,11 +144,30 @@ DETAIL_WORDS = {
     "phone": _("a phone number"),
     "email": _("an e-mail address"),
     "address": _("a street address"),
+    "name_place": _("your name with a place"),
+    "handle": _("a social media handle"),
+    "school": _("a school"),
 }
 CARE_NOTICE = _(
-    "That sounds hard. If you want support now: /crisis lists crisis lines, /plan shows your "
-    "safety plan, /ground starts a grounding exercise. Your message is being sent."
+    "/crisis lists crisis lines, /plan shows your safety plan, /ground starts a grounding "
+    "exercise, /ground urge helps ride out an urge. Your message is being sent."
 )
+
+
+def care_lines(assessment: object, settings_country: str, settings_language: str) -> list[str]:
+    """The after-send offer, fitted to the moment: the most urgent tier leads with the
+    emergency number and the country's top line; worry about someone else gets the guide."""
+    from peertui.wellbeing import crisis, responses
+    from peertui.wellbeing.detect import Assessment
+
+    assert isinstance(assessment, Assessment)
+    choice = crisis.choose_country(settings_country)
+    country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
+    offer = responses.after_send_offer(assessment, country, interface_language(settings_language))
+    lines = list(offer.lines)
+    if not offer.about_someone_else:
+        lines.append(CARE_NOTICE)
+    return lines
 
 
 @dataclass
@@ -170,7 +190,7 @@ class SendFlow:
         while True:
             settings = self.engine.settings
             assessment = detect.assess(
-                text, settings.language or "en", region=settings.country or None
+                text, interface_language(settings.language), region=settings.country or None
             )
             if not assessment.personal:
                 break
@@ -212,7 +232,8 @@ class SendFlow:
             ui.say(notice(_("Not sent. Kept as your draft: {text}").format(text=text)))
             return None
         if assessment.tier >= 1:
-            ui.say(notice(CARE_NOTICE))
+            for line in care_lines(assessment, settings.country, settings.language):
+                ui.say(notice(line))
         await self.engine.send(self.group_id, text, cw=self.cw)
         return text
 
@@ -234,7 +255,7 @@ class JoinFlow:
         from peertui.core.moderation import DEFAULT_GUIDELINES
         from peertui.core.payloads import clean_nick
 
-        self.engine.check_invite(self.invite)  # a damaged invite is refused before anything
+        await self._whole_invite(ui)  # a damaged invite is refused before anything
         items = [line for line in DEFAULT_GUIDELINES.splitlines() if line.strip()]
         ui.say(output(_("The general guidelines of every peertui group:")))
         for item in items:
@@ -269,6 +290,35 @@ class JoinFlow:
             )
         )
         return group.group_id
+
+    async def _whole_invite(self, ui: Prompter) -> None:
+        """An invite pasted over several lines arrives as several lines: a cut-off one asks
+        for the rest, so the rest is never taken for a message to the group."""
+        from peertui.core.errors import InvalidInput
+
+        for _attempt in range(MAX_INVITE_PIECES):
+            try:
+                self.engine.check_invite(self.invite)
+                return
+            except InvalidInput as problem:
+                # The invite's own words say when it is cut off rather than damaged, and a
+                # piece cut by a terminal's wrapping is a whole line wide; anything shorter is
+                # simply not an invite.
+                cut_off = any(word in str(problem) for word in ("truncated", "incomplete"))
+                if not cut_off or len(self.invite) < MIN_WRAPPED_PIECE:
+                    raise
+            rest = await ui.ask(
+                Question(
+                    _("The invite looks cut off. Paste the rest of it (or /cancel)"),
+                    purpose=_("the rest of the invite"),
+                )
+            )
+            self.invite += "".join(rest.text.split())
+        self.engine.check_invite(self.invite)
+
+
+MAX_INVITE_PIECES = 4
+MIN_WRAPPED_PIECE = 40  # characters: no usable terminal wraps an invite narrower than this
 
 
 # ----------------------------------------------------------------------------- moderation

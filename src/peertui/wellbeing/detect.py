@@ -1,12 +1,16 @@
-"""On-device checks of the member's own draft: crisis language and personal details.
+"""On-device checks of a draft or a received message: crisis language and personal details.
 
 Nothing here blocks a message, and nothing leaves the function: no network, no files, no
-logging. The front-end uses the result to *offer* crisis lines and the safety plan, or to
-nudge before sharing a phone number, e-mail or street address.
+logging. The front-end uses the result to *offer* crisis lines and the safety plan, to show a
+"someone you know may be in danger" path, or to nudge before sharing personal details.
 
-Crisis language is matched with per-language phrase lists (`data/detect/<lang>.toml`), one
-clause at a time, after removing quoted speech and common figures of speech, and skipping
-phrases that are negated or that someone else is reported to have said.
+Every phrase book (`data/detect/<lang>.toml`) runs on every message whatever the interface
+language, because people write in the language they think in. Each category's patterns are
+compiled into one pattern. A match is then checked against guards that look only at its own
+clause (split on punctuation, commas and conjunctions): a negator just before it, a speech
+frame ("my boss told me ...") before it, media or news words, or a recovery story. Figures of
+speech and quoted words are blanked out first; a close person's quoted words count as worry
+about that person.
 """
 
 from __future__ import annotations
@@ -16,103 +20,167 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 
-import phonenumbers
-
-from peertui.wellbeing._data import load_toml, pick_language
-from peertui.wellbeing.crisis import country_from_locale
+from peertui.wellbeing._data import available_languages, load_toml, pick_language
+from peertui.wellbeing.personal import PersonalDetail, personal_details
 
 FOLDER = "detect"
 NEGATION_WINDOW = 3  # words before a phrase in which a negator cancels it
-DEFAULT_REGION = {"en": "US", "es": "ES"}
+
+# Category -> tier, most urgent first; the first match in this order wins within a clause.
+CATEGORY_TIERS = {
+    "act_in_progress": 3,
+    "means_at_hand": 3,
+    "goodbye": 3,
+    "plan_time": 3,
+    "active_intent": 2,
+    "slang": 2,
+    "self_harm": 2,
+    "passive_ideation": 1,
+    "hopelessness": 1,
+}
+ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
+THIRD_PARTY = "third_party"
+NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
+RELAPSE = re.compile(r"\b(again|relaps\w*|reca[iy]\w*|volvi a|otra vez)\b")
 
 QUOTED_SPANS = re.compile(r'"[^"]*"|«[^»]*»|(?<![a-z])\'[^\']{2,}?\'(?![a-z])')
-CLAUSE_BREAKS = re.compile(r"[.!?;:\n]+|,?\s+\b(?:but|pero|aunque|although|though)\b")
+# Clauses end at punctuation and at conjunctions; guards look only at a match's own clause.
+CLAUSE_BREAKS = re.compile(
+    r"[.!?;\n,]+|\s[-–—]\s|:\s|\b(?:and|but|so|because|cause|then|although|though|while|"
+    r"y|e|pero|porque|aunque|luego|mientras|pues|asi que)\b"
+)
 WORD = re.compile(r"[a-z0-9']+")
-
-EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
+QUOTE_MARKS = str.maketrans("‘’“”´", "''\"\"'")
+CONTRACTIONS = (
+    (re.compile(r"\bim\b"), "i'm"),
+    (re.compile(r"\bi am\b"), "i'm"),
+    (re.compile(r"\bive\b"), "i've"),
+    (re.compile(r"\bdont\b"), "don't"),
+    (re.compile(r"\bcant\b"), "can't"),
+    (re.compile(r"\bdidnt\b"), "didn't"),
+    (re.compile(r"\bwanna\b"), "want to"),
+    (re.compile(r"\bgonna\b"), "going to"),
+    (re.compile(r"\bu\b"), "you"),
 )
-STREET_WORDS_EN = (
-    r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl|"
-    r"terrace|close|crescent|square|sq|highway|hwy|parkway|pkwy|row|gardens|grove"
-)
-NOT_A_NAME_EN = (
-    r"the|a|an|to|on|in|of|at|for|down|up|and|or|my|your|this|that|more|minutes?|hours?|"
-    r"miles?|km|kilometres?|kilometers?|blocks?|times?|days?|years?|people|cars?|of"
-)
-ADDRESS_EN = re.compile(
-    rf"\b\d{{1,5}}[a-z]?\s+(?:(?!(?:{NOT_A_NAME_EN})\b)[A-Za-z][\w'.-]*\s+){{1,3}}"
-    rf"(?:{STREET_WORDS_EN})\b\.?",
-    re.IGNORECASE,
-)
-ADDRESS_ES = re.compile(
-    r"\b(?:calle|c/|avenida|avda\.?|av\.|paseo|plaza|pza\.?|camino|carrera|carretera|ronda|"
-    r"travesia|travesía|callejon|callejón|bulevar|glorieta|urbanizacion|urbanización)\s+"
-    r"(?:[\wáéíóúñü'.-]+\s+){0,4}?(?:n[º°o]\.?\s*|numero\s+|número\s+)?\d{1,5}\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class PersonalDetail:
-    kind: str  # "phone", "email" or "address"
-    text: str  # the matching part of the draft, for the member's own eyes only
 
 
 @dataclass(frozen=True)
 class Assessment:
-    tier: int  # 0 none, 1 passive ideation or hopelessness, 2 active intent, 3 plan/means/time
-    reason: str  # one sentence in the draft's language; empty when tier is 0
+    tier: int  # 0 none, 1 passive ideation or hopelessness, 2 intent, 3 act/means/plan/goodbye
+    reason: str  # one sentence in the interface language; empty when tier is 0
     personal: list[PersonalDetail] = field(default_factory=list)
+    category: str = ""  # a CATEGORY_TIERS key or "third_party"; empty when tier is 0
+    who: str = ""  # "self", "other" (someone the writer knows) or "" when tier is 0
 
     @property
     def offers_support(self) -> bool:
         return self.tier > 0
 
+    @property
+    def most_urgent(self) -> bool:
+        return self.tier >= 3
+
+    @property
+    def about_someone_else(self) -> bool:
+        return self.who == "other"
+
 
 @dataclass(frozen=True)
 class PhraseBook:
     lang: str
-    reasons: dict[int, str]
-    tiers: dict[int, list[re.Pattern]]
+    reasons: dict[str, str]
+    patterns: dict[str, re.Pattern]  # one combined pattern per category
+
+
+@dataclass(frozen=True)
+class Guards:
+    """Every language's guards together: an English idiom stays an idiom for every book."""
+
     negators: frozenset[str]
     negation_exempt: frozenset[str]
-    reporting: list[re.Pattern]
-    idioms: list[re.Pattern]
-    escalators: list[re.Pattern]
+    reporting: re.Pattern
+    media: re.Pattern
+    helping: re.Pattern
+    recovery: re.Pattern
+    idioms: re.Pattern
+    escalators: re.Pattern
+    quote_frames: re.Pattern
+
+
+@dataclass(frozen=True)
+class Finding:
+    tier: int
+    category: str
+    who: str
+
+
+NOTHING = Finding(0, "", "")
+
+
+CONCEPT = re.compile(r"\{([A-Z_]+)\}")
+
+
+def _combined(patterns: list[str], concepts: dict[str, str] | None = None) -> re.Pattern:
+    """One pattern for a list; `{NAME}` in a pattern stands for the concept NAME (a word list)."""
+    if not patterns:
+        return re.compile(r"$^")
+
+    def expand(pattern: str) -> str:
+        return CONCEPT.sub(lambda m: f"(?:{(concepts or {})[m.group(1)]})", pattern)
+
+    return re.compile("|".join(f"(?:{expand(p)})" for p in patterns))
 
 
 @cache
 def phrase_book(lang: str) -> PhraseBook:
     code = pick_language(lang, FOLDER)
     raw = load_toml(f"{FOLDER}/{code}.toml")
-    guards = raw["guards"]
-
-    def compiled(patterns: list[str]) -> list[re.Pattern]:
-        return [re.compile(p) for p in patterns]
-
+    concepts = dict(raw.get("concepts", {}))
     return PhraseBook(
         lang=code,
-        reasons={int(k): v for k, v in raw["reasons"].items()},
-        tiers={int(k): compiled(v) for k, v in raw["tiers"].items()},
-        negators=frozenset(guards["negators"]),
-        negation_exempt=frozenset(guards["negation_exempt"]),
-        reporting=compiled(guards["reporting"]),
-        idioms=compiled(guards["idioms"]),
-        escalators=compiled(guards["escalators"]),
+        reasons=dict(raw["reasons"]),
+        patterns={name: _combined(items, concepts) for name, items in raw["patterns"].items()},
+    )
+
+
+@cache
+def all_phrase_books() -> tuple[PhraseBook, ...]:
+    return tuple(phrase_book(code) for code in sorted(available_languages(FOLDER)))
+
+
+@cache
+def guards() -> Guards:
+    raws = [load_toml(f"{FOLDER}/{code}.toml")["guards"] for code in available_languages(FOLDER)]
+
+    def merged(key: str) -> re.Pattern:
+        return _combined([p for raw in raws for p in raw.get(key, [])])
+
+    return Guards(
+        negators=frozenset(w for raw in raws for w in raw["negators"]),
+        negation_exempt=frozenset(w for raw in raws for w in raw["negation_exempt"]),
+        reporting=merged("reporting"),
+        media=merged("media"),
+        helping=merged("helping"),
+        recovery=merged("recovery"),
+        idioms=merged("idioms"),
+        escalators=merged("escalators"),
+        quote_frames=merged("quote_frames"),
     )
 
 
 def normalise(text: str) -> str:
-    """Lower case, straight quotes, no accents, single spaces: how the phrase lists are written."""
+    """Lower case, straight quotes, no accents, common contractions spelled one way."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.translate(str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "´": "'"}))
+    text = text.translate(QUOTE_MARKS)
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r"[ \t]+", " ", text)
+    for pattern, spelled in CONTRACTIONS:
+        text = pattern.sub(spelled, text)
+    return text
 
 
-def _is_negated(before: str, book: PhraseBook) -> bool:
+def _is_negated(before: str, book: Guards) -> bool:
     words = WORD.findall(before)[-NEGATION_WINDOW:]
     for index, word in enumerate(words):
         if word in book.negators:
@@ -122,68 +190,103 @@ def _is_negated(before: str, book: PhraseBook) -> bool:
     return False
 
 
-def _clause_tier(clause: str, book: PhraseBook) -> int:
-    if any(p.search(clause) for p in book.reporting):
-        return 0
-    for idiom in book.idioms:
-        clause = idiom.sub(" ", clause)
-    clause = clause.strip()
-    for tier in sorted(book.tiers, reverse=True):
-        for pattern in book.tiers[tier]:
-            for match in pattern.finditer(clause):
-                if _is_negated(clause[: match.start()], book):
-                    continue
-                if tier == 2 and any(e.search(clause) for e in book.escalators):
-                    return 3
-                return tier
-    return 0
+def _blank(match: re.Match) -> str:
+    return " " * len(match.group(0))
 
 
-def crisis_tier(text: str, lang: str = "en") -> int:
-    book = phrase_book(lang)
-    unquoted = QUOTED_SPANS.sub(" , ", normalise(text))
-    return max((_clause_tier(c, book) for c in CLAUSE_BREAKS.split(unquoted) if c), default=0)
+def _clause_start(sentence: str, position: int) -> int:
+    start = 0
+    for brk in CLAUSE_BREAKS.finditer(sentence, 0, position):
+        if brk.end() <= position:
+            start = brk.end()
+    return start
 
 
-def _default_region(lang: str) -> str:
-    region = country_from_locale("")
-    if region in phonenumbers.SUPPORTED_REGIONS:
-        return region
-    return DEFAULT_REGION.get(pick_language(lang, FOLDER), "US")
+def _clause_end(sentence: str, position: int) -> int:
+    brk = CLAUSE_BREAKS.search(sentence, position)
+    return brk.start() if brk else len(sentence)
 
 
-def personal_details(
-    text: str, lang: str = "en", region: str | None = None
-) -> list[PersonalDetail]:
-    found: list[tuple[int, PersonalDetail]] = []
-    taken: list[range] = []
+def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
+    """The most urgent guarded match in a whole message (patterns may span its sentences)."""
+    guard = guards()
+    sentence = guard.idioms.sub(_blank, sentence)
+    best = NOTHING
+    for category, pattern in (*book.patterns.items(),):
+        tier = CATEGORY_TIERS.get(category, 2)
+        if tier < best.tier:
+            continue
+        for match in pattern.finditer(sentence):
+            start = _clause_start(sentence, match.start())
+            end = max(_clause_end(sentence, match.start()), match.end())
+            clause, before = sentence[start:end], sentence[start : match.start()]
+            if _is_negated(before, guard) or guard.media.search(clause):
+                continue
+            if guard.helping.search(clause) and tier < 3:
+                continue
+            if category != THIRD_PARTY and guard.reporting.search(before):
+                continue
+            relapse = RELAPSE.search(clause) is not None
+            if (
+                category not in NOT_RECOVERY_GUARDED
+                and not relapse
+                and guard.recovery.search(clause)
+            ):
+                continue
+            escalated = guard.escalators.search(clause) is not None
+            if category == THIRD_PARTY:
+                found = Finding(3 if escalated else 2, THIRD_PARTY, "other")
+            elif category in ESCALATING and escalated:
+                found = Finding(3, category, "self")
+            else:
+                found = Finding(tier, category, "self")
+            if found.tier > best.tier:
+                best = found
+            break
+    return best
 
-    def add(start: int, end: int, kind: str) -> None:
-        if any(start < span.stop and span.start < end for span in taken):
-            return
-        taken.append(range(start, end))
-        found.append((start, PersonalDetail(kind, text[start:end].strip())))
 
-    for match in EMAIL.finditer(text):
-        add(match.start(), match.end(), "email")
-    region = (region or _default_region(lang)).upper()
-    for match in phonenumbers.PhoneNumberMatcher(
-        text, region, leniency=phonenumbers.Leniency.VALID
-    ):
-        add(match.start, match.end, "phone")
-    for pattern in (ADDRESS_EN, ADDRESS_ES):
-        for match in pattern.finditer(text):
-            add(match.start(), match.end(), "address")
-    return [detail for _, detail in sorted(found, key=lambda pair: pair[0])]
+def _findings(text: str, book: PhraseBook) -> Finding:
+    normalised = normalise(text)
+    best = NOTHING
+    for quoted in QUOTED_SPANS.finditer(normalised):
+        frame = normalised[max(0, quoted.start() - 80) : quoted.start()]
+        if guards().quote_frames.search(frame):
+            inner = _text_finding(quoted.group(0)[1:-1], book)
+            if inner.tier and inner.tier > best.tier:
+                best = Finding(inner.tier, THIRD_PARTY, "other")
+    unquoted = QUOTED_SPANS.sub(" , ", normalised)
+    outside = _text_finding(unquoted, book)
+    return outside if outside.tier >= best.tier else best
 
 
-def assess(text: str, lang: str = "en", region: str | None = None) -> Assessment:
-    """Check a draft. `region` (ISO 3166) guides phone parsing; default: locale, then language."""
+def _text_finding(text: str, book: PhraseBook) -> Finding:
+    return _sentence_finding(text.strip(), book) if text.strip() else NOTHING
+
+
+def crisis_finding(text: str) -> Finding:
+    """The most urgent finding across every phrase book; ties prefer the writer themself."""
+    best = NOTHING
+    for book in all_phrase_books():
+        found = _findings(text or "", book)
+        if found.tier > best.tier or (found.tier == best.tier and found.who == "self" != best.who):
+            best = found
+    return best
+
+
+def crisis_tier(text: str, lang: str | None = None) -> int:
+    return crisis_finding(text).tier
+
+
+def assess(text: str, lang: str | None = None, region: str | None = None) -> Assessment:
+    """Check a draft. `lang` is the interface language for the reason; `region` guides phones."""
     text = text or ""
-    book = phrase_book(lang)
-    tier = crisis_tier(text, lang)
+    found = crisis_finding(text)
+    book = phrase_book(lang or "en")
     return Assessment(
-        tier=tier,
-        reason=book.reasons.get(tier, ""),
-        personal=personal_details(text, lang, region),
+        tier=found.tier,
+        reason=book.reasons.get(found.category, "") if found.tier else "",
+        personal=personal_details(text, book.lang, region),
+        category=found.category,
+        who=found.who,
     )

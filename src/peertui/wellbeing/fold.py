@@ -2,7 +2,9 @@
 
 Runs on the receiver only, never sends anything, never blocks: the message is kept and shown
 folded with its reason, so the reader chooses to open it, hide it or report it to the
-moderators. Reasons: slurs, possible method or means details, someone's personal details.
+moderators. Reasons: slurs, method details of self-harm, someone's personal details. A
+message that only says its writer is in danger is *not* folded: see `responses.received_view`,
+which shows it with a note for the reader instead.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import re
 from functools import cache
 
 from peertui.wellbeing._data import load_toml, pick_language
-from peertui.wellbeing.detect import crisis_tier, personal_details
+from peertui.wellbeing.personal import personal_details
 
 REASONS = {
     "slur": "contains a slur",
-    "means": "may mention means or plans of self-harm",
+    "means": "may describe a method of self-harm",
     "personal": "contains personal details",
 }
 
@@ -37,7 +39,9 @@ def fold_reason(text: str, lang: str = "en") -> str:
         pattern = _slur_pattern(code)
         if pattern is not None and pattern.search(folded):
             return REASONS["slur"]
-    if crisis_tier(text, lang) >= 3:
+    from peertui.wellbeing.responses import received_view
+
+    if received_view(text, lang).fold_reason:
         return REASONS["means"]
     if personal_details(text, lang):
         return REASONS["personal"]

@@ -6,12 +6,13 @@ lives in `data/grounding/<lang>.toml` so a translation is one new file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from peertui.wellbeing._data import load_toml, pick_language
 
 FOLDER = "grounding"
 EXERCISE_IDS = ("senses", "box", "478", "paced", "pmr")
+URGE_MINUTES = (5, 15)
 
 
 class UnknownExercise(KeyError, ValueError):
@@ -27,6 +28,7 @@ class Step:
     seconds: float  # 0 means "at your own pace"
     round: int = 0  # 1-based round of the repeating cycle; 0 for setup and closing steps
     round_label: str = ""  # e.g. "round 2 of 4", in the exercise's language
+    check_in: bool = False  # ask "has the urge passed?" here; yes ends the activity early
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,36 @@ class Exercise:
         return sum(step.seconds for step in self.steps)
 
 
+PACES = (2, 3, 4)  # seconds per count for the own-pace option; None means step by step
+
+
 def _steps(raw: list[dict]) -> list[Step]:
-    return [Step(text=s["text"], seconds=float(s["seconds"])) for s in raw]
+    return [
+        Step(text=s["text"], seconds=float(s["seconds"]), check_in=bool(s.get("check_in")))
+        for s in raw
+    ]
+
+
+def with_pace(exercise: Exercise, pace: int | None) -> Exercise:
+    """The exercise at the person's own pace: counts of `pace` seconds, or None for step by step.
+
+    Timed steps keep their proportions (4-7-8 stays 4:7:8); the shortest timed step of the
+    exercise takes `pace` seconds. Step by step makes every step wait for the person.
+    """
+    if pace is not None and pace not in PACES:
+        raise ValueError(f"A count lasts 2, 3 or 4 seconds, not {pace}.")
+    timed = [step.seconds for step in exercise.steps if step.seconds]
+    shortest = min(timed) if timed else 0.0
+    steps = [
+        replace(
+            step,
+            seconds=0.0
+            if pace is None or not step.seconds
+            else round(pace * step.seconds / shortest, 2),
+        )
+        for step in exercise.steps
+    ]
+    return replace(exercise, steps=steps)
 
 
 def _build(raw: dict, lang: str, round_label: str) -> Exercise:
@@ -59,6 +89,7 @@ def _build(raw: dict, lang: str, round_label: str) -> Exercise:
             seconds=step.seconds,
             round=n if rounds > 1 else 0,
             round_label=round_label.format(n=n, total=rounds) if rounds > 1 else "",
+            check_in=step.check_in,
         )
         for n in range(1, rounds + 1)
         for step in cycle
@@ -91,3 +122,18 @@ def get_exercise(exercise_id: str, lang: str = "en") -> Exercise:
         f"There is no grounding exercise called {exercise_id!r}. "
         f"Choose one of: {', '.join(EXERCISE_IDS)}."
     )
+
+
+def urge_surfing(minutes: int = 5, lang: str = "en") -> Exercise:
+    """Riding out an urge to self-harm for 5 or 15 minutes, with "has it passed?" check-ins.
+
+    Built from `data/urge/<lang>.toml`: a setup, one wave of about five minutes repeated, each
+    wave ending in a check-in step, and a closing that points to people and crisis lines.
+    """
+    if minutes not in URGE_MINUTES:
+        raise ValueError(f"Urge surfing lasts 5 or 15 minutes, not {minutes}.")
+    code = pick_language(lang, "urge")
+    raw = dict(load_toml(f"urge/{code}.toml"))
+    raw["rounds"] = minutes // 5
+    raw["title"] = raw["title"].format(minutes=minutes)
+    return _build(raw, code, raw.get("round_label", ""))

@@ -7,8 +7,12 @@ the shape of a plan, how to turn it into plain data and back, and how to show it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from peertui.wellbeing._data import load_toml, pick_language
+
+if TYPE_CHECKING:
+    from peertui.wellbeing.crisis import Country
 
 FOLDER = "safety_plan"
 STEP_IDS = (
@@ -18,6 +22,7 @@ STEP_IDS = (
     "support",
     "professionals",
     "safe_environment",
+    "reasons_for_living",
 )
 FORMAT_VERSION = 1
 
@@ -65,6 +70,37 @@ class SafetyPlan:
 
     def is_empty(self) -> bool:
         return not any(self.entries.get(step_id) for step_id in STEP_IDS)
+
+
+def professional_suggestions(country: Country | None, limit: int = 3) -> list[str]:
+    """Entries for the professionals and crisis lines step, from the offline crisis directory."""
+    if country is None:
+        return []
+    emergency = " or ".join(c.number for c in country.emergency)
+    lines = [f"Emergency: {emergency}"]
+    for service in country.services[:limit]:
+        reach = [c.number for c in (*service.phones, *service.sms)][:2]
+        if reach:
+            lines.append(f"{service.name}: {' / '.join(reach)}")
+    return lines
+
+
+def for_settings(plan: SafetyPlan, settings_country: str) -> SafetyPlan:
+    """`with_crisis_lines` for the member's own (set or guessed) country."""
+    from peertui.wellbeing import crisis
+
+    choice = crisis.choose_country(settings_country)
+    country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
+    return with_crisis_lines(plan, country)
+
+
+def with_crisis_lines(plan: SafetyPlan, country: Country | None) -> SafetyPlan:
+    """The plan with its professionals step pre-filled when the person has written none yet."""
+    if plan.entries.get("professionals"):
+        return plan
+    entries = {step_id: list(items) for step_id, items in plan.entries.items()}
+    entries["professionals"] = professional_suggestions(country)
+    return SafetyPlan(entries=entries)
 
 
 def _clean_items(items: object) -> list[str]:

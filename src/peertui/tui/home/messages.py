@@ -85,11 +85,10 @@ class MessageActions(HomeBase):
         self.messages.replace(message)
         self.app.notify("That message is hidden on this computer (ctrl+p, Unhide, to undo).")
 
-    def action_ignore(self) -> None:
+    def action_ignore(self, nick: str = "") -> None:
         group = self.need_group()
-        nick = self.target_nick()
-        if group is not None and nick:
-            self._ignore(group, nick)
+        if group is not None:
+            self._ignore(group, nick.strip() or self.target_nick())
 
     @work(group="dialog")
     async def _ignore(self, group: GroupInfo, nick: str) -> None:
@@ -158,6 +157,8 @@ class MessageActions(HomeBase):
         if message is not None and (message.cw or message.extra.get("fold")):
             messages.opened ^= {message.msg_id}
             messages.replace(message)
+        else:
+            self.app.notify("The highlighted line has no warning or fold to open.")
 
     def action_older(self) -> None:
         self.load_older()

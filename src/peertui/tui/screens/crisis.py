@@ -18,12 +18,15 @@ class CrisisScreen(PeertuiNode, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+s", "remember_country", "Save as my country"),
+        Binding("ctrl+o", "someone_else", "Someone I know is in danger"),
     ]
+    CHOOSE = "type its two-letter code in the box below and press Enter"
 
-    def __init__(self, iso2: str | None = None) -> None:
+    def __init__(self, iso2: str | None = None, someone_else: bool = False) -> None:
         super().__init__()
         self._directory = crisis.load_directory()
         self._iso2 = iso2
+        self._someone_else = someone_else
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -43,13 +46,28 @@ class CrisisScreen(PeertuiNode, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#crisis-country", Input).focus()
-        self.show_country(self._iso2 or crisis.country_from_locale(self.app.settings.country))
+        if self._someone_else:
+            self.action_someone_else()
+        else:
+            self.show_country(self._iso2 or "")
 
     def show_country(self, iso2: str) -> None:
-        iso2 = iso2.strip().upper()
-        lines = crisis.format_country(self._directory.get(iso2), iso2)
-        self.query_one("#crisis-lines", Static).update("\n".join(lines))
-        self._iso2 = iso2
+        """The asked country, else the saved one, else a guess that says it is a guess."""
+        lines = crisis.lines_for(iso2.strip(), self.app.settings.country, self.CHOOSE)
+        lines.append("Worried someone you know may be in danger? Ctrl+O shows how to help.")
+        self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
+        choice = crisis.choose_country(self.app.settings.country, iso2.strip())
+        self._iso2 = choice.iso2
+
+    def action_someone_else(self) -> None:
+        from peertui.config import interface_language
+        from peertui.wellbeing.responses import someone_else_guide
+
+        choice = crisis.choose_country(self.app.settings.country, self._iso2 or "")
+        country = self._directory.get(choice.iso2) if choice.iso2 else None
+        lines = someone_else_guide(country, interface_language(self.app.settings.language))
+        lines.append("Type a country code below and Enter to see its crisis lines again.")
+        self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from peertui.config import interface_language
 from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.breathing import BreathingVisual
 from peertui.tui.widgets.footer import footer_widgets, hint_line
@@ -27,17 +28,26 @@ class GroundingScreen(PeertuiNode, Screen):
 
     def compose(self) -> ComposeResult:
         yield Label("Grounding — choose an exercise and press Enter.", classes="screen-title")
+        language = interface_language(self.app.settings.language)
         options = [
             Option(f"{exercise.title} — {exercise.summary}", id=exercise.id)
-            for exercise in grounding.list_exercises(self.app.settings.language or "en")
+            for exercise in grounding.list_exercises(language)
         ]
+        for minutes in grounding.URGE_MINUTES:
+            urge = grounding.urge_surfing(minutes, language)
+            options.append(Option(f"{urge.title} — {urge.summary}", id=f"urge:{minutes}"))
         yield OptionList(*options, id="exercises")
         yield hint_line()
         yield from footer_widgets()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        exercise = grounding.get_exercise(event.option.id or "", self.app.settings.language or "en")
+        language = interface_language(self.app.settings.language)
+        chosen = event.option.id or ""
+        if chosen.startswith("urge:"):
+            exercise = grounding.urge_surfing(int(chosen.split(":")[1]), language)
+        else:
+            exercise = grounding.get_exercise(chosen, language)
         self.app.push_screen(ExerciseScreen(exercise))
 
 
@@ -50,6 +60,11 @@ class ExerciseScreen(PeertuiNode, Screen):
         Binding("enter", "next", "Start / next step"),
         Binding("space", "pause", "Pause / resume"),
         Binding("escape", "stop", "Stop"),
+        Binding("y", "urge_passed", "The urge has passed", show=False),
+        Binding("2", "pace(2)", "2 s counts", show=False),
+        Binding("3", "pace(3)", "3 s counts", show=False),
+        Binding("4", "pace(4)", "4 s counts", show=False),
+        Binding("s", "pace(0)", "Step by step", show=False),
     ]
 
     step_index: reactive[int] = reactive(-1, init=False)
@@ -75,7 +90,30 @@ class ExerciseScreen(PeertuiNode, Screen):
         if self.exercise.cautions:
             cautions = self.exercise.cautions
             text += "\n\n" + ("\n".join(cautions) if isinstance(cautions, list) else str(cautions))
-        return text + "\n\nPress Enter to begin. Space pauses, Escape stops — at any time."
+        return text + (
+            "\n\nPress Enter to begin. Space pauses, Escape stops — at any time."
+            "\nYour own pace: press 2, 3 or 4 for counts of that many seconds, or S to go "
+            "step by step, before you begin."
+        )
+
+    def action_pace(self, pace: int) -> None:
+        """Own pace, chosen before the first step: 2, 3 or 4 s counts, or 0 for step by step."""
+        if self.step_index >= 0:
+            return
+        self.exercise = grounding.with_pace(self.exercise, pace or None)
+        words = "step by step" if not pace else f"{pace}-second counts"
+        self.query_one("#step-timer", Label).update(f"Own pace: {words}. Press Enter to begin.")
+
+    def action_urge_passed(self) -> None:
+        """At a check-in, "yes, it has passed": go to the closing steps."""
+        if self.step_index < 0 or not self.exercise.steps[self.step_index].check_in:
+            return
+        steps = self.exercise.steps
+        closing = [i for i in range(self.step_index + 1, len(steps)) if steps[i].round == 0]
+        if closing:
+            self.step_index = closing[0]
+        else:
+            self._finish()
 
     def on_mount(self) -> None:
         self.set_interval(TICK_SECONDS, self._tick)
@@ -125,6 +163,8 @@ class ExerciseScreen(PeertuiNode, Screen):
         seconds = max(0, math.ceil(self._remaining))
         if self.paused:
             state = "paused — press Space to continue"
+        elif self.step_index >= 0 and self.exercise.steps[self.step_index].check_in:
+            state = "press Y if it has passed, or Enter to keep riding the wave"
         elif self._self_paced():
             state = "take your time — press Enter when you are ready"
         else:

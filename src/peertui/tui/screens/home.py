@@ -19,6 +19,7 @@ from textual.binding import ActiveBinding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Label, OptionList
 
+from peertui.config import interface_language
 from peertui.core import events as ev
 from peertui.core.models import ACTIVE
 from peertui.core.moderation import describe
@@ -42,10 +43,10 @@ NARROW_COLUMNS = 100
 # Short enough never to cut off their own words: the side panes leave 20 columns for a title,
 # the conversation 54 at 80 columns.
 PANE_TITLES = {
-    "groups": ("Groups", "Groups (focused)"),
-    "messages": ("Conversation", "Conversation (focused: ↑↓ t thanks r report Esc)"),
-    "members": ("Members", "Members (focused)"),
-    "composer": ("", "Message (focused: Enter sends · /help)"),
+    "groups": ("Groups", "Focus: Groups"),
+    "messages": ("Conversation", "Focus: Conversation · ↑↓ t thanks r report Esc"),
+    "members": ("Members", "Focus: Members"),
+    "composer": ("", "Focus: Message · Enter sends · /help"),
 }
 # Run by the app, whatever screen is in front (the safety keys among them).
 APP_HANDLERS = {"crisis", "grounding", "safety_plan", "quick_exit", "quit"}
@@ -99,9 +100,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             title = focused if pane.has_focus else plain
             if isinstance(pane, MembersPanel) and pane.options:
                 count = len(pane.options)
-                title = f"{count} member{'s' if count != 1 else ''}" + (
-                    " (focused)" if pane.has_focus else ""
-                )
+                people = f"{count} member{'s' if count != 1 else ''}"
+                title = f"Focus: {people}" if pane.has_focus else people.capitalize()
             pane.border_title = title
 
     def on_descendant_focus(self) -> None:
@@ -129,7 +129,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             event.stop()
             self.app.notify(NOT_A_MODERATOR, severity="warning")
             return
-        if not isinstance(self.focused, GroupList | MembersPanel | MessageList):
+        # Also with nothing focused yet (a dialog just closed): typed ahead, still words.
+        if not isinstance(self.focused, GroupList | MembersPanel | MessageList | None):
             return
         if not event.is_printable or not event.character or event.key in self.active_bindings:
             return
@@ -397,6 +398,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             self.app.notify(NOT_A_MODERATOR, severity="warning")
             return
         handler = action.handler
+        if action.on_message and self.messages.selected_message() is None:
+            # Typed, not keyed: with a notice highlighted, the newest message from someone
+            # else is the one meant; it is highlighted, so what is acted on is seen.
+            self.messages.highlight_latest(not_from=self._my_member_id())
         if handler == "content_warning":
             topic, bar, text = argument.partition("|")
             if bar and topic.strip() and text.strip():
@@ -423,11 +428,17 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             getattr(self, f"command_{handler}")(argument)
         else:
             target = self.app if handler in APP_HANDLERS else self
-            method = getattr(target, f"action_{handler}")
+            method = getattr(target, f"action_{bindings.method_name(action)}")
             takes_argument = bool(inspect.signature(method).parameters)
             result = method(argument) if takes_argument else method()
             if inspect.isawaitable(result):
                 self.run_worker(result)
+
+    def _my_member_id(self) -> str:
+        group = self.group()
+        if group is None or self.engine is None or group.state != ACTIVE:
+            return ""
+        return next((m.member_id for m in self.engine.members(group.group_id) if m.is_me), "")
 
     @work(group="dialog")
     async def show_help(self, argument: str) -> None:
@@ -464,7 +475,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             )
             return
         settings = self.app.settings
-        assessment = detect.assess(text, settings.language or "en", region=settings.country or None)
+        assessment = detect.assess(
+            text, interface_language(settings.language), region=settings.country or None
+        )
         if assessment.personal:
             kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
             choice = await self.choose(
@@ -492,20 +505,36 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             self.app.notify(f"{exc} Your message is back in the box.", severity="error")
             return
         if assessment.tier >= 1:
-            await self._offer_support(assessment.reason)
+            await self._offer_support(assessment)
 
-    async def _offer_support(self, reason: str) -> None:
-        choice = await self.choose(
-            "Your message was sent. Would some support help right now?",
-            f"{reason} You can look at crisis lines, your safety plan or a grounding "
-            "exercise — or just carry on.",
-            [
+    async def _offer_support(self, assessment) -> None:
+        """The after-send offer from ui.flows: the most urgent tier leads with the emergency
+        number and top line; worry about someone else offers the someone-else guide."""
+        from peertui.tui.screens.crisis import CrisisScreen
+        from peertui.ui.flows import care_lines
+
+        settings = self.app.settings
+        lines = care_lines(assessment, settings.country, settings.language)
+        if assessment.about_someone_else:
+            choices = [
+                ("someone", "How to help them"),
+                ("crisis", "Crisis lines"),
+                ("no", "Not now"),
+            ]
+        else:
+            choices = [
                 ("crisis", "Crisis lines"),
                 ("plan", "Safety plan"),
                 ("ground", "Grounding"),
                 ("no", "Not now"),
-            ],
-        )
+            ]
+        from peertui.ui.flows import CARE_NOTICE
+
+        body = [line for line in lines[1:] if line != CARE_NOTICE]
+        choice = await self.choose(lines[0], "\n".join(body), choices)
+        if choice == "someone":
+            self.app.push_screen(CrisisScreen(someone_else=True))
+            return
         wellbeing = {"crisis": "crisis", "plan": "safety_plan", "ground": "grounding"}
         if choice in wellbeing:
             self.app.call_later(self.app.run_action, wellbeing[choice])

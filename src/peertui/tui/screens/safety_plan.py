@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from peertui.config import interface_language
 from peertui.paths import make_private_dir
 from peertui.tui.typed import PeertuiNode
 from peertui.tui.widgets.footer import footer_widgets
@@ -28,9 +29,10 @@ class SafetyPlanScreen(PeertuiNode, Screen):
         Binding("ctrl+e", "export", "Export to file"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, then: str = "") -> None:
         super().__init__()
         self.plan: safety_plan.SafetyPlan | None = None
+        self.then = then  # "edit" or "export": go on to it once the plan is shown
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -41,10 +43,19 @@ class SafetyPlanScreen(PeertuiNode, Screen):
         yield from footer_widgets()
 
     def _lang(self) -> str:
-        return self.app.settings.language or "en"
+        return interface_language(self.app.settings.language)
 
     def on_mount(self) -> None:
         self.refresh_plan()
+        if self.then:
+            self.call_after_refresh(self._go_on)
+
+    def _go_on(self) -> None:
+        if self.plan is None:  # the store is still opening
+            self.set_timer(0.3, self._go_on)
+            return
+        then, self.then = self.then, ""
+        getattr(self, f"action_{then}")()
 
     def on_screen_resume(self) -> None:
         self.refresh_plan()
@@ -58,7 +69,8 @@ class SafetyPlanScreen(PeertuiNode, Screen):
             )
             self.set_timer(0.3, self.refresh_plan)
         else:
-            self.plan = engine.safety_plan()
+            # An empty professionals step starts with the country's crisis lines.
+            self.plan = safety_plan.for_settings(engine.safety_plan(), self.app.settings.country)
             status.update(
                 "Enter edits the highlighted step; Ctrl+E exports the plan to a text file."
             )

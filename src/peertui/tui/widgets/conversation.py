@@ -14,11 +14,11 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from peertui.tui import bindings
 from peertui.tui.text import steady_width
+from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
 SELECTED = "▶ "
 UNSELECTED = "  "
@@ -34,9 +34,9 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     """A message as the person may see it here: folded, hidden or removed in words."""
     nick, cw = steady_width(message.nick), steady_width(message.cw)
     if message.removed_reason is not None:
-        return Text(f"{nick}: [removed by moderators: {message.removed_reason}]", style="dim")
+        return Text(f"{nick}: [removed by moderators: {message.removed_reason}]", style="italic")
     if hidden_reason:
-        return Text(f"{nick}: [hidden — {hidden_reason}]", style="dim")
+        return Text(f"{nick}: [hidden — {hidden_reason}]", style="italic")
     fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
     if fold and not opened:
         return Text(f"{nick}: [folded — {fold} — Enter to open]", style="italic")
@@ -46,10 +46,17 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     if cw:
         label.append(f"[cw: {cw}] ", style="italic")
     suffix = " (waiting to send)" if message.seq <= 0 else ""
-    return label + Text(steady_width(message.text) + suffix)
+    shown = label + Text(steady_width(message.text) + suffix)
+    if isinstance(message.extra, dict) and message.extra.get("care"):
+        from peertui.config import interface_language
+        from peertui.wellbeing.responses import care_note
+
+        # A possible cry for help is shown, never folded, with a note for the reader.
+        shown.append("\n  " + care_note(interface_language(), "r (report)"), style="italic")
+    return shown
 
 
-class MessageList(OptionList):
+class MessageList(CursorOnHighlight):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
     def __init__(self, id: str | None = None) -> None:
@@ -166,6 +173,14 @@ class MessageList(OptionList):
             return None
         item = self.items[self.highlighted]
         return None if isinstance(item, SystemLine) else item
+
+    def highlight_latest(self, not_from: str = "") -> None:
+        """Highlight the newest message (not a notice), leaving out `not_from`'s own."""
+        for index in range(len(self.items) - 1, -1, -1):
+            item = self.items[index]
+            if not isinstance(item, SystemLine) and item.sender != not_from:
+                self.highlighted = index
+                return
 
     def oldest(self):
         """The oldest message shown (system lines are not messages)."""

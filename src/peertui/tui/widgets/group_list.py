@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from peertui.core.models import PENDING
+from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
 
 def group_status(group) -> str:
@@ -32,7 +32,7 @@ def describe_group(group, waiting: int = 0) -> str:
     return "\n".join(lines)
 
 
-class GroupList(OptionList):
+class GroupList(CursorOnHighlight):
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self.group_ids: list[str] = []

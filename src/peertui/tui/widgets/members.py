@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from peertui.tui.text import steady_width
+from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
 
 def describe_member(member, now_ms: int | None = None) -> str:
@@ -23,7 +23,7 @@ def describe_member(member, now_ms: int | None = None) -> str:
     return f"{steady_width(member.nick)}{pronouns}{extra}{intro}"
 
 
-class MembersPanel(OptionList):
+class MembersPanel(CursorOnHighlight):
     def show(self, members: list) -> None:
         self.clear_options()
         order = {"owner": 0, "moderator": 1}

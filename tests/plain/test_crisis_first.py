@@ -1,0 +1,178 @@
+"""Crisis help before anything else: `peertui --crisis`, offline, unconfigured, or still locked."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import keyring
+import pexpect
+import pytest
+from tests.core.test_store import MemoryKeyring
+
+from peertui.core.store import Store
+from peertui.paths import resolve_paths
+
+pytestmark = pytest.mark.timeout(60)
+
+WORLD_NUMBERS = ("112", "911", "999")
+
+
+def _bare_env(tmp_path: Path, lang: str) -> dict[str, str]:
+    """No peertui home, no passphrase, a fresh $HOME and XDG dirs, the given locale."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PEERTUI_", "LC_", "XDG_")) and k not in ("LANG", "LANGUAGE")
+    }
+    env.update(HOME=str(tmp_path / "fresh-home"), LANG=lang)
+    (tmp_path / "fresh-home").mkdir()
+    return env
+
+
+def _crisis(tmp_path: Path, *args: str, lang: str = "C.UTF-8") -> subprocess.CompletedProcess:
+    # A new network namespace: no interface is up, not even loopback.
+    return subprocess.run(
+        ["unshare", "-n", sys.executable, "-m", "peertui", "--crisis", *args],
+        env=_bare_env(tmp_path, lang),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_crisis_sg_lists_1767_and_1771_and_never_the_retired_line(tmp_path):
+    done = _crisis(tmp_path, "SG")
+    assert done.returncode == 0, done.stderr
+    assert "1767" in done.stdout and "1771" in done.stdout
+    assert "6389 2222" not in done.stdout and "63892222" not in done.stdout
+    assert done.stdout.splitlines()[1].startswith("Emergency: 995")
+    assert not any((tmp_path / "fresh-home").iterdir()), "no home, no config, nothing written"
+
+
+def test_crisis_with_no_country_known_shows_the_world_numbers_and_how_to_choose(tmp_path):
+    done = _crisis(tmp_path)
+    assert done.returncode == 0, done.stderr
+    for number in WORLD_NUMBERS:
+        assert number in done.stdout
+    assert "peertui --crisis CC" in done.stdout
+
+
+def test_a_guessed_country_is_labelled_as_a_guess(tmp_path):
+    done = _crisis(tmp_path, lang="en_US.UTF-8")
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("Guessed from your system: United States - not there?")
+    assert "988" in done.stdout
+
+
+def test_a_bad_code_says_so_and_still_shows_numbers(tmp_path):
+    done = _crisis(tmp_path, "Mexico")
+    assert done.returncode == 2
+    assert "'Mexico' is not a country code" in done.stderr
+    assert "112" in done.stdout
+
+
+def test_plain_crisis_offline_in_a_fresh_home_with_a_c_locale(plain_user):
+    user = plain_user("fresh", offline=True).ready()
+    user.type("/crisis")
+    user.expect_exact("To see your country's crisis lines, type /crisis")
+    text = user.transcript
+    for number in WORLD_NUMBERS:
+        assert number in text
+    user.type("/crisis gu")
+    user.expect_exact("Guam (GU) emergency: 911")
+    user.expect_exact("988 Suicide & Crisis Lifeline: call 988")
+    assert user.quit() == 0
+
+
+@pytest.fixture
+def keyring_home(tmp_path):
+    """A home set up with a working keyring, as on a desktop."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    try:
+        Store.open(resolve_paths(tmp_path / "desk"), None).close()
+    finally:
+        keyring.set_keyring(previous)
+    return tmp_path / "desk"
+
+
+def test_keyring_home_without_a_keyring_still_answers_crisis(keyring_home):
+    """Over SSH the keyring is unreachable: peertui stays locked but /crisis works."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERTUI_")}
+    env.update(
+        PEERTUI_HOME=str(keyring_home),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        LANG="C.UTF-8",
+        LC_ALL="C.UTF-8",
+        TERM="xterm-256color",
+    )
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "peertui", "--plain"],
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(60, 400),
+    )
+    try:
+        child.expect_exact("/crisis shows crisis lines")
+        child.expect_exact("!! ")
+        child.expect_exact("only /crisis [country code], /ground and /x work here")
+        child.sendline("/crisis SG")
+        child.expect_exact("1771")
+        child.sendline("/join peertui:abc")
+        child.expect_exact("!! peertui stays locked")
+        child.sendline("/crisis")
+        child.expect_exact("112 works in most of the world")
+        child.sendline("/quit")
+        child.expect_exact("peertui stays locked. Goodbye.")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+    assert "Passphrase" not in child.before, "a keyring home has no passphrase to ask for"
+
+
+def test_after_send_offer_fits_the_moment_and_helpers_get_the_guide(plain_user, relay):
+    from tests.plain.people import start_pair
+
+    host, guest = start_pair(plain_user, relay.url)
+    guest.type("/set country GB")
+    guest.type("i'm up on the roof now")
+    # The most urgent tier: the emergency number and the top line come first.
+    guest.expect_exact("-- You matter, and help can reach you right now.")
+    guest.expect_exact(
+        "-- If you are in danger or have already hurt yourself, call 999 or 112 now."
+    )
+    guest.expect_exact("-- Or talk to someone now: Samaritans: 116 123.")
+    host.expect_exact("robin: i'm up on the roof now")
+    host.expect_exact("-- The writer may be in crisis.")
+    # Worry about someone else gets the someone-else guide instead.
+    host.type("my sister texted me that she wants to kill herself")
+    host.expect_exact("-- Someone you know may be in danger")
+    host.expect_exact("Are you thinking about suicide?")
+    host.type("/crisis someone US")
+    host.expect_exact("  - Call 911 now, or ask someone near them to.")
+    for user in (host, guest):
+        assert user.quit() == 0
+
+
+def test_plan_edit_prefills_the_professionals_step_with_the_countrys_lines(plain_user):
+    user = plain_user("planner", offline=True).ready()
+    user.type("/set country GB")
+    user.type("/plan edit")
+    for step in range(1, 5):
+        user.expect_exact(f"-- Step {step} of 7")
+        user.type("")
+    user.expect_exact("-- Step 5 of 7: Professionals and crisis lines")
+    user.expect_exact("Now: Emergency: 999 or 112; Samaritans: 116 123")
+    for _step in range(5, 8):
+        user.type("")
+    user.expect_exact("-- Safety plan saved")
+    user.run("/plan", "   - Samaritans: 116 123")
+    user.expect_exact("7. Reasons for living")
+    assert user.quit() == 0

@@ -1,0 +1,86 @@
+"""Measure the detector on the held-out corpus (tests/wellbeing/data/heldout/, see its README).
+
+    python tests/wellbeing/heldout_eval.py dev            # figures for dev_en, dev_es
+    python tests/wellbeing/heldout_eval.py dev --misses   # and every dev miss, to tune on
+    python tests/wellbeing/heldout_eval.py frozen         # aggregate figures only
+
+The frozen files are never tuned on: this script prints only aggregate figures for them and
+refuses --misses, so no frozen sentence is ever shown to whoever tunes the phrase lists.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from peertui.wellbeing.detect import assess
+
+FOLDER = Path(__file__).parent / "data" / "heldout"
+LANGUAGES = ("en", "es")
+URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
+
+
+@dataclass(frozen=True)
+class Row:
+    offer: bool
+    urgency: int
+    who: str
+    category: str
+    text: str
+
+
+def load(split: str, lang: str) -> list[Row]:
+    rows = []
+    path = FOLDER / f"{split}_{lang}.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        offer, urgency, who, category, text = line.split("\t")
+        rows.append(Row(offer == "1", int(urgency), who, category, text))
+    return rows
+
+
+def _ratio(hits: int, total: int) -> float:
+    return round(hits / total, 3) if total else 1.0
+
+
+def measure(split: str, lang: str, *, with_misses: bool = False) -> dict:
+    if with_misses and split == "frozen":
+        raise ValueError("the frozen set is never shown sentence by sentence")
+    rows = load(split, lang)
+    said = [assess(row.text, lang).offers_support for row in rows]
+    pairs = list(zip(rows, said, strict=True))
+    true_pos = sum(1 for row, got in pairs if got and row.offer)
+    offered = sum(said)
+    positives = sum(1 for row in rows if row.offer)
+    per_category = {}
+    for category in sorted({row.category for row in rows}):
+        mine = [(row, got) for row, got in pairs if row.category == category]
+        positive = mine[0][0].offer
+        hits = sum(1 for row, got in mine if got == positive)
+        key = "recall" if positive else "no_false_offer"
+        per_category[category] = {key: _ratio(hits, len(mine)), "n": len(mine)}
+    result = {
+        "split": split,
+        "lang": lang,
+        "rows": len(rows),
+        "precision": _ratio(true_pos, offered),
+        "recall": _ratio(true_pos, positives),
+        "false_offer_rate": _ratio(offered - true_pos, len(rows) - positives),
+        "categories": per_category,
+    }
+    if with_misses:
+        result["misses"] = [
+            {"expected": row.offer, "category": row.category, "text": row.text}
+            for row, got in pairs
+            if got != row.offer
+        ]
+    return result
+
+
+if __name__ == "__main__":
+    chosen = sys.argv[1] if len(sys.argv) > 1 else "dev"
+    for language in LANGUAGES:
+        print(json.dumps(measure(chosen, language, with_misses="--misses" in sys.argv)))
