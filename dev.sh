@@ -6,11 +6,14 @@ cd "$(dirname "$0")"
 
 ensure_debian_packages() {
     # tmux drives the real app in the terminal tests; unshare (util-linux) cuts the network;
-    # fenrir is the screen reader plain mode is tested under (its PTY mode, speech logged).
+    # fenrir is the screen reader plain mode is tested under (its PTY mode, speech logged);
+    # node and npm run the second implementation of the protocol (tests/conformance).
     local missing=()
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
     command -v fenrir >/dev/null 2>&1 || missing+=(fenrir)
+    command -v node >/dev/null 2>&1 || missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
     if [ ${#missing[@]} -gt 0 ]; then
         # No recommends: fenrir would pull in speech-dispatcher and a sound stack it never uses
         # here (the test replaces its speech with a logger).
@@ -40,6 +43,17 @@ ensure_venv() {
     fi
 }
 
+ensure_conformance_modules() {
+    # The pinned libsodium-wrappers-sumo from package-lock.json; the npm cache is used first,
+    # so a machine that has installed it once needs no network for it again.
+    local dir=tests/conformance
+    local stamp="$dir/node_modules/.installed"
+    if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+        (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+        touch "$stamp"
+    fi
+}
+
 cmd="${1:-run}"
 shift || true
 case "$cmd" in
@@ -54,6 +68,7 @@ case "$cmd" in
     test)
         ensure_debian_packages
         ensure_venv test
+        ensure_conformance_modules
         exec .venv/bin/python -m pytest "$@"
         ;;
     *)

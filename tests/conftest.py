@@ -6,6 +6,7 @@ Use `RelayProcess` directly from other fixtures when you need options, e.g.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -15,6 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+# The suite runs as on a machine with no OS keyring, in this process and in every peertui it
+# starts: keyrings.alt (a test dependency) would otherwise be keyring's default here, and
+# peertui's refusal of it would add a notice to every new home. tests/core/test_keyring_backends.py
+# sets real backends itself, keyrings.alt included.
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 _LISTENING = re.compile(r"listening on (http://\S+?):(\d+) ")
 

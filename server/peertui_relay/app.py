@@ -26,7 +26,7 @@ from starlette.routing import Route
 from peertui.core.auth import MAX_CLOCK_SKEW_MS, AuthError, origin_of, verify_request
 from peertui.core.encoding import EncodingError, b64d, b64e
 from peertui.core.ids import invite_secret_hash
-from peertui.core.protocol import PROTOCOL_VERSION
+from peertui.core.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
 from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
 from peertui.core.roster import VERSION as ROSTER_VERSION
 from peertui_relay.config import RelayConfig
@@ -47,7 +47,6 @@ from peertui_relay.storage import (
 )
 
 MAX_ENVELOPE = 48 * 1024
-MAX_SEALED = 16 * 1024
 PAGE = 500
 MAX_RETENTION_DAYS = 3650
 
@@ -132,6 +131,7 @@ class Relay:
 
     async def purge(self) -> None:
         await self.db(self.storage.purge, _now_ms(), self.config.retention_seconds * 1000)
+        await self.db(self.storage.expire_joins, _now_ms())
         if self.config.reclaim_idle_groups:
             connected = {gid for gid, group in self.groups.items() if group.subscribers}
             for group_id in await self.db(
@@ -575,7 +575,7 @@ def create_app(config: RelayConfig) -> Starlette:
             group.publish(StoredEvent(seq, "roster", key, now, {"event": event}), VISIBLE_TO_ALL)
             if closing:
                 group.close_streams(closing)
-        if delete_envelope_id:
+        if delete_envelope_id or kind == "admit":  # a deleted message, or the admitted request
             relay.stored_events = await relay.db(relay.storage.stored_events)
         return JSONResponse({"seq": seq, "index": event["index"]}, status_code=201)
 
@@ -607,7 +607,8 @@ def create_app(config: RelayConfig) -> Starlette:
         group = relay.group(request.path_params["gid"])
         obj = _json_object(body)
         secret = _b64_field(obj, "invite_secret", length=32)
-        sealed = _b64_field(obj, "sealed", max_bytes=MAX_SEALED)
+        # Every join request has the same padded size, so the relay refuses any other.
+        sealed = _b64_field(obj, "sealed", length=JOIN_BLOB_BYTES)
         if key in group.state.banned:
             raise ApiError(403, "banned", "This key is banned from this group.")
         if group.state.is_member(key):
@@ -636,7 +637,7 @@ def create_app(config: RelayConfig) -> Starlette:
         key, _ = await relay.authenticate(request)
         group = relay.group(request.path_params["gid"])
         _require_moderator(group, key)
-        records = await relay.db(relay.storage.join_requests, group.group_id)
+        records = await relay.db(relay.storage.join_requests, group.group_id, _now_ms())
         return JSONResponse(
             {
                 "requests": [
@@ -653,7 +654,7 @@ def create_app(config: RelayConfig) -> Starlette:
         reason = _b64_field(
             _json_object(body) if body else {},
             "sealed_reason",
-            max_bytes=MAX_SEALED,
+            length=JOIN_BLOB_BYTES,
             required=False,
         )
         denied = await relay.db(
@@ -661,16 +662,21 @@ def create_app(config: RelayConfig) -> Starlette:
             group.group_id,
             request.path_params["rid"],
             b64e(reason) if reason else None,
+            _now_ms(),
         )
         if not denied:
             raise ApiError(
                 404, "join_request_not_found", "There is no pending join request with that id."
             )
+        relay.stored_events = await relay.db(relay.storage.stored_events)
         return JSONResponse({"request_id": request.path_params["rid"], "status": "denied"})
 
     async def membership(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
         group = relay.group(request.path_params["gid"])
+        # The request is read first: an admit deletes it in the same storage step that records
+        # the admit, so reading the roster state afterwards never finds neither.
+        record = await relay.db(relay.storage.join_request_for, group.group_id, key)
         state = group.state
         answer: dict[str, Any] = {"status": "unknown", "role": None, "sealed_reason": None}
         if key in state.banned:
@@ -678,8 +684,9 @@ def create_app(config: RelayConfig) -> Starlette:
         elif state.is_member(key):
             answer.update(status="member", role=state.role_of(key))
         else:
-            record = await relay.db(relay.storage.join_request_for, group.group_id, key)
-            if record is not None and record.status == "pending":
+            if record is not None and record.expires_at <= _now_ms():
+                answer["status"] = "expired"
+            elif record is not None and record.status == "pending":
                 answer["status"] = "pending"
             elif key in group.removed:
                 answer["status"] = "removed"

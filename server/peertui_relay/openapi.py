@@ -251,7 +251,7 @@ OPENAPI: dict[str, Any] = {
         },
         "/v1/groups/{gid}/join-requests": {
             "post": _op(
-                "Ask to join with an invite secret",
+                "Ask to join with an invite secret (sealed: exactly 4170 bytes, see PROTOCOL.md)",
                 _ok(
                     202,
                     {
@@ -278,7 +278,8 @@ OPENAPI: dict[str, Any] = {
         },
         "/v1/groups/{gid}/join-requests/{rid}/deny": {
             "post": _op(
-                "Deny a pending join request",
+                "Deny a pending join request (the sealed request is deleted; a note with the "
+                "reason sealed to the joiner stays until the invite expires, at most 7 days)",
                 _ok(200, {"type": "object"}),
                 params=[_GID, _path_param("rid")],
                 body=_json_body(
@@ -302,6 +303,7 @@ OPENAPI: dict[str, Any] = {
                                     "denied",
                                     "removed",
                                     "banned",
+                                    "expired",
                                     "unknown",
                                 ],
                             },

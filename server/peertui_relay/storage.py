@@ -22,6 +22,10 @@ from peertui.core.encoding import EncodingError, b64d, b64e
 # Who may see a stored event: every member, only the moderators, or one recipient key.
 VISIBLE_TO_ALL, VISIBLE_TO_MODS, VISIBLE_TO_ONE = "all", "mods", "one"
 
+# How long the note of a denial (the joiner's key and the reason sealed to it) is kept at most,
+# so a joiner who is offline for a while still learns the answer.
+DENIAL_NOTE_MS = 7 * 86_400_000
+
 
 @dataclass(frozen=True)
 class StoredEvent:
@@ -50,9 +54,10 @@ class JoinRequestRecord:
     key: bytes
     sealed: str
     ts: int
-    status: str  # pending | denied | admitted
+    status: str  # pending | denied
     seq: int
     sealed_reason: str | None
+    expires_at: int  # the request (or the denial note left of it) is deleted then
 
 
 # SQLite primary result codes (extended codes keep them in the low byte).
@@ -133,11 +138,16 @@ class Storage(Protocol):
     def request_join(
         self, group_id: str, secret_hash: str, key: bytes, sealed: str, request_id: str, now: int
     ) -> tuple[str, int, bool]: ...
-    def join_requests(self, group_id: str, status: str = "pending") -> list[JoinRequestRecord]: ...
+    def join_requests(
+        self, group_id: str, now: int, status: str = "pending"
+    ) -> list[JoinRequestRecord]: ...
     def join_request_for(self, group_id: str, key: bytes) -> JoinRequestRecord | None: ...
-    def deny_join(self, group_id: str, request_id: str, sealed_reason: str | None) -> bool: ...
+    def deny_join(
+        self, group_id: str, request_id: str, sealed_reason: str | None, now: int
+    ) -> bool: ...
     def purge(self, now: int, max_retention_ms: int) -> dict[str, int]: ...
     def reclaim_idle(self, now: int, max_retention_ms: int, keep: set[str]) -> list[str]: ...
+    def expire_joins(self, now: int) -> int: ...
     def stored_events(self) -> int: ...
     def put_prekey(self, group_id: str, key: bytes, prekey_id: int, prekey: str) -> bool: ...
     def prekeys(self, group_id: str) -> list[str]: ...
@@ -169,7 +179,7 @@ CREATE TABLE IF NOT EXISTS posted (
 CREATE TABLE IF NOT EXISTS join_requests (
     group_id TEXT NOT NULL, key BLOB NOT NULL, request_id TEXT NOT NULL, sealed TEXT NOT NULL,
     ts INTEGER NOT NULL, status TEXT NOT NULL, seq INTEGER NOT NULL, sealed_reason TEXT,
-    PRIMARY KEY (group_id, key));
+    expires_at INTEGER NOT NULL, PRIMARY KEY (group_id, key));
 """
 
 
@@ -273,6 +283,18 @@ class SqliteStorage:
         )
         return seq
 
+    @staticmethod
+    def _delete_event(db, group_id, seq, kind) -> None:
+        row = db.execute(
+            "DELETE FROM events WHERE group_id=? AND seq=? AND kind=? RETURNING size",
+            (group_id, seq, kind),
+        ).fetchone()
+        if row:
+            db.execute(
+                "UPDATE groups SET bytes_used = bytes_used - ? WHERE group_id=?",
+                (row[0], group_id),
+            )
+
     def append_event(self, group_id, kind, sender, ts, body, visible, recipient=b""):
         with self._tx() as db:
             return self._insert_event(db, group_id, kind, sender, ts, body, visible, recipient)
@@ -306,26 +328,20 @@ class SqliteStorage:
                 "INSERT INTO roster VALUES (?,?,?)", (group_id, event["index"], json.dumps(event))
             )
             if admitted:
-                db.execute(
-                    "UPDATE join_requests SET status='admitted' WHERE group_id=? AND key=?",
+                # Decided: the sealed request has done its job and is deleted with its event.
+                row = db.execute(
+                    "DELETE FROM join_requests WHERE group_id=? AND key=? RETURNING seq",
                     (group_id, admitted),
-                )
+                ).fetchone()
+                if row:
+                    self._delete_event(db, group_id, row[0], "join_request")
             delete_seq = (
                 self._message_seq_by_envelope_id(db, group_id, delete_envelope_id)
                 if delete_envelope_id
                 else None
             )
             if delete_seq is not None:
-                row = db.execute(
-                    "DELETE FROM events WHERE group_id=? AND seq=? AND kind='message' "
-                    "RETURNING size",
-                    (group_id, delete_seq),
-                ).fetchone()
-                if row:
-                    db.execute(
-                        "UPDATE groups SET bytes_used = bytes_used - ? WHERE group_id=?",
-                        (row[0], group_id),
-                    )
+                self._delete_event(db, group_id, delete_seq, "message")
             return self._insert_event(
                 db, group_id, "roster", sender, ts, {"event": event}, VISIBLE_TO_ALL, b""
             )
@@ -423,11 +439,14 @@ class SqliteStorage:
         pending. Returns (request_id, seq, is_new); raises InviteRefused."""
         with self._tx() as db:
             existing = db.execute(
-                "SELECT request_id, seq, status FROM join_requests WHERE group_id=? AND key=?",
+                "SELECT request_id, seq, status, expires_at FROM join_requests "
+                "WHERE group_id=? AND key=?",
                 (group_id, key),
             ).fetchone()
-            if existing and existing[2] == "pending":
+            if existing and existing[2] == "pending" and existing[3] > now:
                 return existing[0], existing[1], False
+            if existing:  # an expired request, or a denial note: this new request replaces it
+                self._delete_event(db, group_id, existing[1], "join_request")
             invite = db.execute(
                 "SELECT expires_at, uses_left FROM invites WHERE group_id=? AND secret_hash=?",
                 (group_id, secret_hash),
@@ -449,36 +468,57 @@ class SqliteStorage:
             seq = self._insert_event(
                 db, group_id, "join_request", key, now, body, VISIBLE_TO_MODS, b""
             )
+            # A request lives no longer than the invite it came with.
             db.execute(
-                "INSERT OR REPLACE INTO join_requests VALUES (?,?,?,?,?,'pending',?,NULL)",
-                (group_id, key, request_id, sealed, now, seq),
+                "INSERT OR REPLACE INTO join_requests VALUES (?,?,?,?,?,'pending',?,NULL,?)",
+                (group_id, key, request_id, sealed, now, seq, invite[0]),
             )
             return request_id, seq, True
 
-    def join_requests(self, group_id, status="pending"):
+    _REQUEST_COLUMNS = "request_id, key, sealed, ts, status, seq, sealed_reason, expires_at"
+
+    def join_requests(self, group_id, now, status="pending"):
         rows = self._db.execute(
-            "SELECT request_id, key, sealed, ts, status, seq, sealed_reason FROM join_requests "
-            "WHERE group_id=? AND status=? ORDER BY seq",
-            (group_id, status),
+            f"SELECT {self._REQUEST_COLUMNS} FROM join_requests "
+            "WHERE group_id=? AND status=? AND expires_at>? ORDER BY seq",
+            (group_id, status, now),
         ).fetchall()
         return [JoinRequestRecord(*row) for row in rows]
 
     def join_request_for(self, group_id, key):
         row = self._db.execute(
-            "SELECT request_id, key, sealed, ts, status, seq, sealed_reason FROM join_requests "
-            "WHERE group_id=? AND key=?",
+            f"SELECT {self._REQUEST_COLUMNS} FROM join_requests WHERE group_id=? AND key=?",
             (group_id, key),
         ).fetchone()
         return JoinRequestRecord(*row) if row else None
 
-    def deny_join(self, group_id, request_id, sealed_reason):
+    def deny_join(self, group_id, request_id, sealed_reason, now):
+        """Decided: the sealed request and its event are deleted. What is left — the key, and
+        the reason sealed to the joiner — stays until the invite expires, and at most
+        DENIAL_NOTE_MS, so the joiner can still learn the answer."""
         with self._tx() as db:
-            cur = db.execute(
-                "UPDATE join_requests SET status='denied', sealed_reason=? "
-                "WHERE group_id=? AND request_id=? AND status='pending'",
-                (sealed_reason, group_id, request_id),
-            )
-            return cur.rowcount > 0
+            row = db.execute(
+                "UPDATE join_requests SET status='denied', sealed='', sealed_reason=?, "
+                "expires_at=MIN(expires_at, ?) "
+                "WHERE group_id=? AND request_id=? AND status='pending' AND expires_at>? "
+                "RETURNING seq",
+                (sealed_reason, now + DENIAL_NOTE_MS, group_id, request_id, now),
+            ).fetchone()
+            if row is None:
+                return False
+            self._delete_event(db, group_id, row[0], "join_request")
+            return True
+
+    def expire_joins(self, now):
+        """Delete join requests and denial notes whose time is up, and expired invites."""
+        with self._tx() as db:
+            rows = db.execute(
+                "DELETE FROM join_requests WHERE expires_at<=? RETURNING group_id, seq", (now,)
+            ).fetchall()
+            for group_id, seq in rows:
+                self._delete_event(db, group_id, seq, "join_request")
+            db.execute("DELETE FROM invites WHERE expires_at<=?", (now,))
+            return len(rows)
 
     def purge(self, now, max_retention_ms):
         """Drop events older than each group's retention; return {group_id: purged_through}."""

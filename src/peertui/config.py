@@ -1,4 +1,11 @@
-"""User settings in `config.toml`: typed, forgiving on read, atomic on write.
+"""User settings: typed, forgiving on read, atomic on write.
+
+Settings live in two places. `config.toml` holds what is needed before the history is unlocked
+— theme, reduced motion, key bindings, and the country and language of crisis lines and
+grounding, which must never wait for a passphrase. It is plain text: THREAT_MODEL.md says so.
+The settings that reveal more and are needed only once unlocked (`PRIVATE_SETTINGS`: the proxy,
+which says Tor is used, and how long history is kept) are kept in the encrypted store by the
+engine; if someone writes them into config.toml by hand they are used, then moved.
 
 Reading never raises: a setting that cannot be used is described in a sentence and replaced by
 its default, so a typo in the file never keeps anyone from reaching the app (or crisis lines).
@@ -34,6 +41,9 @@ class Settings:
     plain_prefixes: str = "symbols"
     read_digits: bool = False
 
+
+# Kept in the encrypted store, never written to config.toml.
+PRIVATE_SETTINGS = ("proxy", "history_retention_days")
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 _LOCALE_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[_.@-]|$)")
@@ -89,8 +99,38 @@ def load_settings(paths: Paths) -> tuple[Settings, list[str]]:
 
 
 def save_settings(paths: Paths, settings: Settings) -> None:
-    """Write every setting; the file is replaced atomically and readable only by its owner."""
-    write_private_file(paths.config_file, tomli_w.dumps(asdict(settings)))
+    """Write the settings that live in config.toml (all but PRIVATE_SETTINGS); the file is
+    replaced atomically and readable only by its owner."""
+    public = {k: v for k, v in asdict(settings).items() if k not in PRIVATE_SETTINGS}
+    write_private_file(paths.config_file, tomli_w.dumps(public))
+
+
+def private_settings(settings: Settings) -> dict[str, Any]:
+    """The PRIVATE_SETTINGS part, as the engine keeps it in the encrypted store."""
+    return {name: getattr(settings, name) for name in PRIVATE_SETTINGS}
+
+
+def apply_private_settings(settings: Settings, stored: Any) -> list[str]:
+    """Take PRIVATE_SETTINGS from what the store held; problems are sentences."""
+    if not isinstance(stored, dict):
+        return []
+    problems = []
+    for name in PRIVATE_SETTINGS:
+        if name in stored:
+            problem = _apply(settings, name, stored[name])
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def private_settings_in_file(paths: Paths) -> list[str]:
+    """Which PRIVATE_SETTINGS someone wrote into config.toml (to be moved into the store)."""
+    try:
+        with paths.config_file.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return []
+    return [name for name in PRIVATE_SETTINGS if name in raw]
 
 
 def _apply(settings: Settings, name: str, value: Any) -> str | None:

@@ -27,6 +27,9 @@ def test_round_trip_and_fresh_secret():
     assert TOKEN.startswith("peertui:") and not any(c.isspace() for c in TOKEN)
     assert Invite.create(INVITE.relay_url, OWNER.public_key).secret != INVITE.secret
     assert INVITE.secret.hex() not in repr(INVITE)
+    # The join key's secret half never travels in the token: a parsed invite lacks it.
+    assert len(INVITE.join_secret) == 32 and parsed.join_secret == b""
+    assert parsed.join_key == INVITE.join_key and INVITE.join_secret not in b64d(TOKEN[8:])
 
 
 def test_a_paste_broken_over_lines_still_parses():
@@ -42,8 +45,9 @@ def test_a_paste_broken_over_lines_still_parses():
         (TOKEN[:-7] + "!" + TOKEN[-6:], "characters that are not part"),
         (TOKEN[:60], "truncated"),
         (TOKEN[:12], "truncated"),
-        (TOKEN[:-5], "incomplete or damaged"),
-        (TOKEN[:-1], "incomplete or damaged"),
+        (TOKEN[:-6], "incomplete or damaged"),
+        (TOKEN[:-2], "incomplete or damaged"),
+        (TOKEN[:-1], "truncated"),
     ],
 )
 def test_bad_tokens_say_what_is_wrong(token, words):
@@ -67,7 +71,7 @@ def test_checksum_version_group_and_url_are_checked():
         Invite.parse(_reencode(body + b"\x00"))
     ftp = b"ftp://x"
     with pytest.raises(InvalidInvite, match="http"):
-        Invite.parse(_reencode(body[:81] + len(ftp).to_bytes(2, "big") + ftp))
+        Invite.parse(_reencode(body[:113] + len(ftp).to_bytes(2, "big") + ftp))
     with pytest.raises(InvalidInvite, match="not a valid public key"):
         bad_owner = b"\xff" * 32
         Invite.parse(_reencode(body[:1] + b64d(group_id_for(bad_owner)) + bad_owner + body[49:]))

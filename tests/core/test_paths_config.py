@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import stat
 from pathlib import Path
 
@@ -93,7 +94,10 @@ def test_settings_round_trip_through_an_owner_only_file(tmp_path):
     )
     save_settings(paths, chosen)
     assert mode(paths.config_file) == 0o600
-    assert load_settings(paths) == (chosen, [])
+    # The proxy and retention are not written here: the engine keeps them encrypted.
+    public = dataclasses.replace(chosen, history_retention_days=0, proxy="")
+    assert load_settings(paths) == (public, [])
+    assert "socks5" not in paths.config_file.read_text()
     assert [p.name for p in paths.config_dir.iterdir() if p.name.endswith(".tmp")] == []
 
 

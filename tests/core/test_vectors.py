@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from peertui.core import auth
+from peertui.core import auth, joinbox, payloads
 from peertui.core.crypto import (
     Identity,
     InboundSessions,
@@ -54,6 +54,8 @@ def compute_vectors() -> dict[str, str]:
     with _random.deterministic(RANDOM_SEED):
         invite = Invite.create("https://relay.example:8765", alice.public_key)
         v["invite.secret"] = invite.secret.hex()
+        v["invite.join_secret"] = invite.join_secret.hex()
+        v["invite.join_key"] = invite.join_key.hex()
         v["invite.secret_hash"] = invite_secret_hash(invite.secret)
         v["invite.token"] = invite.token()
         bob_prekeys = PrekeySecrets.create(bob, group_id, now_ms=TS)
@@ -81,6 +83,22 @@ def compute_vectors() -> dict[str, str]:
         v["envelope.1.payload"] = "second"
         v["envelope.1.sent_ms"] = str(TS + 2)
         v["envelope.1"] = session.encrypt(alice, b"second", sent_ms=TS + 2).hex()
+        reply = joinbox.KeyPair.generate()
+        v["join.reply_secret"] = reply.secret.hex()
+        v["join.reply_key"] = reply.public.hex()
+        request = payloads.encode(
+            "join",
+            key=b64e(bob.public_key),
+            reply=b64e(reply.public),
+            nick="river",
+            pronouns="they/them",
+            intro="new here",
+        )
+        v["join.request.payload"] = request.decode()
+        v["join.request"] = joinbox.seal_request(invite.join_key, group_id, request).hex()
+        denial = payloads.encode("deny", reason="the group is full")
+        v["join.reply.payload"] = denial.decode()
+        v["join.reply"] = joinbox.seal_reply(reply.public, group_id, denial).hex()
     signed = auth.signing_bytes(
         "POST",
         f"/v1/groups/{group_id}/messages",
@@ -130,7 +148,18 @@ def test_published_vectors_decrypt_for_the_recipient():
             v[f"envelope.{n}.sent_ms"],
         )
         assert b64e(result.head.hash) == v["roster.genesis_hash"]
-    assert Invite.parse(v["invite.token"]).secret.hex() == v["invite.secret"]
+    invite = Invite.parse(v["invite.token"])
+    assert invite.secret.hex() == v["invite.secret"]
+    assert invite.join_key.hex() == v["invite.join_key"]
+    group_id = v["group_id"]
+    opened = joinbox.open_request(
+        bytes.fromhex(v["invite.join_secret"]), group_id, bytes.fromhex(v["join.request"])
+    )
+    assert opened == v["join.request.payload"].encode()
+    answer = joinbox.open_reply(
+        bytes.fromhex(v["join.reply_secret"]), group_id, bytes.fromhex(v["join.reply"])
+    )
+    assert answer == v["join.reply.payload"].encode()
 
 
 if __name__ == "__main__":

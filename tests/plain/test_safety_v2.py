@@ -97,12 +97,17 @@ def test_every_setting_is_shown_and_set_by_command(plain_user, tmp_path):
     assert user.quit() == 0
     config = (tmp_path / "home" / "config.toml").read_text(encoding="utf-8")
     for line in (
-        'country = "GB"', "history_retention_days = 30", 'proxy = "socks5://127.0.0.1:9050"',
-        'language = "de"', 'plain_prefixes = "words"', '"peertui.crisis" = "ctrl+l"',
+        'country = "GB"', 'language = "de"', 'plain_prefixes = "words"',
+        '"peertui.crisis" = "ctrl+l"',
     ):  # fmt: skip
         assert line in config, config
+    # The proxy (it says Tor is used) and the retention are kept in the encrypted store.
+    assert "socks5" not in config and "retention" not in config, config
     again = plain_user(offline=True)
     again.expect_exact("Notice: peertui plain mode.")
+    again.type("/settings")
+    again.expect_exact("  history_retention_days = 30 ")
+    again.expect_exact("  proxy = socks5://127.0.0.1:9050 ")
     assert again.quit() == 0
 
 

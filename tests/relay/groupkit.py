@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from nacl.signing import SigningKey
 
+from peertui.core import joinbox
 from peertui.core.ids import invite_secret_hash
 from peertui.core.relay_client import Gap, RelayClient, RelayEvent
 from peertui.core.roster import RosterState, genesis, make_event
@@ -40,6 +41,17 @@ class GroupKit:
         await owner.client.create_group(event)
         return cls(url, owner, event["group"], RosterState.from_genesis(event))
 
+    # Join requests are sealed to a join key only moderators hold; the relay sees only this.
+    join_keys: joinbox.KeyPair = field(default_factory=joinbox.KeyPair.generate)
+
+    def sealed(self, intro: bytes = b"intro") -> bytes:
+        """A real, padded join request the kit's moderators can open."""
+        return joinbox.seal_request(self.join_keys.public, self.group_id, intro)
+
+    def reply(self, reason: bytes = b"why") -> bytes:
+        """A real, padded denial reason (sealed to some joiner's reply key)."""
+        return joinbox.seal_reply(joinbox.KeyPair.generate().public, self.group_id, reason)
+
     def client_for(self, key: SigningKey) -> RelayClient:
         return RelayClient(self.url, key)
 
@@ -62,7 +74,7 @@ class GroupKit:
         key = SigningKey.generate()
         member = Member(key, self.client_for(key))
         secret = await self.invite(uses=1)
-        await member.client.request_join(self.group_id, secret, b"sealed intro")
+        await member.client.request_join(self.group_id, secret, self.sealed())
         await self.roster(None, "admit", target=member.public, role=role)
         self.members.append(member)
         return member

@@ -95,7 +95,7 @@ async def test_moderator_admit_is_accepted(relay):
     moderator = await kit.add_member(role="moderator")
     newcomer = SigningKey.generate()
     async with RelayClient(relay.url, newcomer) as client:
-        await client.request_join(kit.group_id, await kit.invite(), b"x")
+        await client.request_join(kit.group_id, await kit.invite(), kit.sealed(b"x"))
         assert len(await moderator.client.join_requests(kit.group_id)) == 1
         await kit.roster(moderator, "admit", target=bytes(newcomer.verify_key))
         assert (await client.membership(kit.group_id))["status"] == "member"
@@ -127,11 +127,11 @@ async def test_plain_member_cannot_see_join_requests(relay):
 async def test_join_without_valid_invite_is_refused(relay):
     kit = await GroupKit.create(relay.url)
     async with RelayClient(relay.url, SigningKey.generate()) as joiner:
-        error = await refused(joiner.request_join(kit.group_id, b"\x01" * 32, b"x"))
+        error = await refused(joiner.request_join(kit.group_id, b"\x01" * 32, kit.sealed(b"x")))
         assert (error.status, error.code) == (403, "invite_refused")
         secret = await kit.invite()
         await kit.owner.client.revoke_invite(kit.group_id, invite_secret_hash(secret))
-        error = await refused(joiner.request_join(kit.group_id, secret, b"x"))
+        error = await refused(joiner.request_join(kit.group_id, secret, kit.sealed(b"x")))
         assert error.code == "invite_refused"
         assert "ask the host for a new one" in str(error)
     await kit.close()
@@ -145,11 +145,11 @@ async def test_used_up_or_expired_invite_is_refused(relay):
         RelayClient(relay.url, SigningKey.generate()) as first,
         RelayClient(relay.url, SigningKey.generate()) as second,
     ):
-        await first.request_join(kit.group_id, once, b"x")
-        error = await refused(second.request_join(kit.group_id, once, b"x"))
+        await first.request_join(kit.group_id, once, kit.sealed(b"x"))
+        error = await refused(second.request_join(kit.group_id, once, kit.sealed(b"x")))
         assert "used up" in str(error)
         await asyncio.sleep(0.5)
-        error = await refused(second.request_join(kit.group_id, brief, b"x"))
+        error = await refused(second.request_join(kit.group_id, brief, kit.sealed(b"x")))
         assert "expired" in str(error)
     await kit.close()
 

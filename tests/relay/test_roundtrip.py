@@ -23,7 +23,7 @@ async def test_register_invite_join_admit_post_and_receive_over_sse(relay):
     joiner = RelayClient(relay.url, joiner_key)
     try:
         secret = await kit.invite(uses=1)
-        request_id = await joiner.request_join(kit.group_id, secret, b"sealed-intro")
+        request_id = await joiner.request_join(kit.group_id, secret, kit.sealed(b"sealed-intro"))
         assert (await joiner.membership(kit.group_id))["status"] == "pending"
 
         pending = await kit.owner.client.join_requests(kit.group_id)
@@ -67,9 +67,11 @@ async def test_same_key_asking_twice_gets_same_request_without_spending_a_use(re
         RelayClient(relay.url, SigningKey.generate()) as other,
     ):
         secret = await kit.invite(uses=2)
-        first = await joiner.request_join(kit.group_id, secret, b"a")
-        assert await joiner.request_join(kit.group_id, secret, b"a") == first
-        await other.request_join(kit.group_id, secret, b"b")  # the second use is still there
+        first = await joiner.request_join(kit.group_id, secret, kit.sealed(b"a"))
+        assert await joiner.request_join(kit.group_id, secret, kit.sealed(b"a")) == first
+        await other.request_join(
+            kit.group_id, secret, kit.sealed(b"b")
+        )  # the second use is still there
         assert len(await kit.owner.client.join_requests(kit.group_id)) == 2
     await kit.close()
 
@@ -77,12 +79,13 @@ async def test_same_key_asking_twice_gets_same_request_without_spending_a_use(re
 async def test_denied_joiner_learns_it_with_the_sealed_reason(relay):
     kit = await GroupKit.create(relay.url)
     async with RelayClient(relay.url, SigningKey.generate()) as joiner:
-        request_id = await joiner.request_join(kit.group_id, await kit.invite(), b"x")
-        await kit.owner.client.deny_join(kit.group_id, request_id, b"sealed-why")
+        request_id = await joiner.request_join(kit.group_id, await kit.invite(), kit.sealed(b"x"))
+        reason = kit.reply(b"why")
+        await kit.owner.client.deny_join(kit.group_id, request_id, reason)
         assert await joiner.membership(kit.group_id) == {
             "status": "denied",
             "role": None,
-            "sealed_reason": b64e(b"sealed-why"),
+            "sealed_reason": b64e(reason),
         }
         assert await kit.owner.client.join_requests(kit.group_id) == []
     await kit.close()
@@ -126,6 +129,7 @@ async def test_health_and_metrics_describe_the_relay(relay_factory):
     token = {"Authorization": "Bearer s3cret-metrics"}
     text = httpx.get(relay.url + "/v1/metrics", headers=token).text
     assert "peertui_relay_groups 1\n" in text
-    assert "peertui_relay_stored_events 4\n" in text  # genesis, join request, admit, message
+    # genesis, admit, message: the join request was deleted when it was decided
+    assert "peertui_relay_stored_events 3\n" in text
     assert 'peertui_relay_requests_total{status="2xx"}' in text
     await kit.close()

@@ -15,7 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from peertui.config import Settings, interface_language, load_settings, save_settings
+import nacl.utils
+
+from peertui.config import (
+    Settings,
+    apply_private_settings,
+    interface_language,
+    load_settings,
+    private_settings,
+    private_settings_in_file,
+    save_settings,
+)
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Identity, InvalidInvite, Invite, PrekeySecrets
 from peertui.core.encoding import b64d, b64e
@@ -23,7 +33,8 @@ from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError
 from peertui.core.events import Event, Notice
 from peertui.core.group import GroupSession
 from peertui.core.homelock import acquire_home
-from peertui.core.ids import group_id_for
+from peertui.core.ids import group_id_for, invite_secret_hash
+from peertui.core.joinbox import InviteKeys
 from peertui.core.models import (
     ACTIVE,
     LEFT,
@@ -36,6 +47,8 @@ from peertui.core.models import (
 )
 from peertui.core.moderation import (
     DEFAULT_GUIDELINES,
+    GUIDELINES_KEY_BYTES,
+    guidelines_commitment,
     guidelines_hash,
     parse_minutes,
     resolve_member,
@@ -87,6 +100,7 @@ class Engine:
                 "Move the folder aside and start again; nothing was released, so there is "
                 "nothing to convert."
             )
+        problems = problems + store.notices + _private_settings(paths, settings, store)
         engine = cls(paths, settings, store, problems)
         engine._home_lock = home_lock
         if settings.history_retention_days > 0:
@@ -148,6 +162,8 @@ class Engine:
         return self._embedded.url
 
     def save_settings(self) -> None:
+        """config.toml gets what must be known before unlocking; the rest goes encrypted."""
+        self.store.put(PRIVATE_SETTINGS_KEY, private_settings(self.settings))
         save_settings(self.paths, self.settings)
 
     # ----- groups ------------------------------------------------------------------------
@@ -206,9 +222,11 @@ class Engine:
             embedded=embedded,
         )
         text = (guidelines or DEFAULT_GUIDELINES).strip() + "\n"
+        guidelines_key = nacl.utils.random(GUIDELINES_KEY_BYTES)
         state.update(
             owner_key=b64e(identity.public_key),
             guidelines=text,
+            guidelines_key=b64e(guidelines_key),
             guidelines_accepted=guidelines_hash(text),
         )
         first = genesis(identity.signing_key)
@@ -226,7 +244,7 @@ class Engine:
         except RelayError as exc:
             raise RelayProblem(f"Could not publish this group's key on {url}: {exc}") from None
         self._groups[gid] = session
-        await session.moderate("guidelines", value=guidelines_hash(text))
+        await session.moderate("guidelines", value=guidelines_commitment(text, guidelines_key))
         session.start()
         return session.info()
 
@@ -244,11 +262,13 @@ class Engine:
         expires = int(time.time() * 1000) + expires_in_s * 1000
         try:
             await session.client.add_invite(
-                session.group_id, joinbox.relay_hash(invite.secret), expires, uses
+                session.group_id, invite_secret_hash(invite.secret), expires, uses
             )
         except RelayError as exc:
             raise RelayProblem(f"Could not register the invite: {exc}") from None
-        await session.share_invite_key(invite.secret)
+        await session.share_invite_key(
+            InviteKeys(b64e(invite.secret), b64e(invite.join_secret), expires)
+        )
         return invite.token()
 
     def check_invite(self, invite: str) -> str:
@@ -284,23 +304,25 @@ class Engine:
         earlier = self._groups.get(parsed.group_id)
         earlier_name = earlier.state["name"] if earlier is not None and earlier.roster else ""
         identity = Identity.generate()
+        reply = joinbox.KeyPair.generate()  # a denial reason is sealed to this, for us alone
         request = payloads.encode(
             "join",
             key=b64e(identity.public_key),
+            reply=b64e(reply.public),
             nick=nick,
             pronouns=payloads.safe_line(pronouns, 40),
             intro=payloads.safe_line(intro, payloads.MAX_SHORT),
         )
-        sealed = joinbox.seal_request(parsed.secret, parsed.group_id, request)
+        if len(request) > joinbox.MAX_JOIN_PAYLOAD_BYTES:
+            raise InvalidInput("The nickname, pronouns and introduction are too long together.")
+        sealed = joinbox.seal_request(parsed.join_key, parsed.group_id, request)
         async with RelayClient(
             parsed.relay_url, identity.signing_key, proxy=self.settings.proxy or None
         ) as client:
             prekeys = PrekeySecrets.create(identity, parsed.group_id)
             try:
                 await client.check_protocol()
-                await client.request_join(
-                    parsed.group_id, joinbox.relay_auth(parsed.secret), sealed
-                )
+                await client.request_join(parsed.group_id, parsed.secret, sealed)
                 # Sealed welcomes and shares need somewhere to go before I am admitted.
                 await client.put_prekey(parsed.group_id, prekeys.bundle(identity).to_bytes())
             except RelayError as exc:
@@ -317,7 +339,7 @@ class Engine:
         )
         state.update(
             owner_key=b64e(parsed.owner_key),
-            joining_secret=b64e(parsed.secret),
+            joining_reply=b64e(reply.secret),
             guidelines_accepted=guidelines_hash(accepted_guidelines.strip() + "\n"),
         )
         self.store.put(f"prekeys:{parsed.group_id}", b64e(prekeys.to_bytes()))
@@ -348,8 +370,8 @@ class Engine:
         session.require_moderator()
         request = session.find_request(who)
         await session.ensure_still_pending(request)
-        sealed = joinbox.seal_request(
-            b64d(request["secret"]),
+        sealed = joinbox.seal_reply(
+            b64d(request["reply"]),
             session.group_id,
             payloads.encode("deny", reason=payloads.safe_line(reason, 300)),
         )
@@ -542,11 +564,11 @@ class Engine:
         """Cancel every open invite of the group, e.g. after a ban, so nobody can ask again."""
         session = self._active(group_id)
         session.require_moderator()
-        secrets = list(session.state["invite_secrets"])
+        secrets = [keys.secret for keys in session.live_invite_keys()]
         for secret in secrets:
             try:
                 await session.client.revoke_invite(
-                    session.group_id, joinbox.relay_hash(b64d(secret))
+                    session.group_id, invite_secret_hash(b64d(secret))
                 )
             except RelayRefused as exc:
                 if exc.status != 404:  # already expired or used up: nothing to cancel
@@ -562,8 +584,10 @@ class Engine:
         text = text.strip() + "\n"
         if len(text) > 8000:
             raise InvalidInput("Guidelines can be at most 8000 characters.")
-        await session.post_payload(payloads.encode("guidelines", text=text))
-        await self._act(group_id, "guidelines", value=guidelines_hash(text))
+        key = nacl.utils.random(GUIDELINES_KEY_BYTES)
+        await session.post_payload(payloads.encode("guidelines", text=text, key=b64e(key)))
+        session.propose_guidelines(text, key)
+        await self._act(group_id, "guidelines", value=guidelines_commitment(text, key))
         self.accept_guidelines(group_id)
 
     async def set_readonly(self, group_id: str, on: bool) -> None:
@@ -574,10 +598,8 @@ class Engine:
         assert member is not None
         session = self._session(group_id)
         # A new moderator gets the live invite keys so it can read join requests too.
-        for secret in session.state["invite_secrets"]:
-            await session.send_direct_payload(
-                b64d(member.key), payloads.encode("invite_key", secret=secret)
-            )
+        for keys in session.live_invite_keys():
+            await session.send_direct_payload(b64d(member.key), keys.payload())
 
     async def demote(self, group_id: str, who: str) -> None:
         await self._act(group_id, "role", who, role=MEMBER)
@@ -728,3 +750,27 @@ class Engine:
             self._home_lock.release()
             self._home_lock = None
         return wipe(self.paths)
+
+
+PRIVATE_SETTINGS_KEY = "settings.private"
+
+
+def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[str]:
+    """Fill the proxy and history retention from the encrypted store. Any written into
+    config.toml by hand are used and moved into the store, so the file stops revealing them."""
+    in_file = private_settings_in_file(paths)
+    if not in_file:
+        return apply_private_settings(settings, store.get(PRIVATE_SETTINGS_KEY))
+    stored = store.get(PRIVATE_SETTINGS_KEY) or {}
+    stored.update({name: getattr(settings, name) for name in in_file})
+    store.put(PRIVATE_SETTINGS_KEY, stored)
+    problems = apply_private_settings(settings, stored)
+    try:
+        save_settings(paths, settings)
+    except OSError as exc:
+        return problems + [f"{paths.config_file} could not be rewritten ({exc.strerror or exc})."]
+    names = " and ".join(in_file)
+    return problems + [
+        f"Moved {names} from {paths.config_file.name} into your encrypted history, where it "
+        "no longer shows to anyone who can read the file."
+    ]

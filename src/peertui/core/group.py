@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import secrets
 import time
@@ -34,7 +35,7 @@ from peertui.core.crypto import (
     seal,
     seal_share,
 )
-from peertui.core.encoding import b64d, b64e
+from peertui.core.encoding import EncodingError, b64d, b64e
 from peertui.core.errors import NotAllowed, NotFound, RelayProblem
 from peertui.core.events import (
     ConnectionChanged,
@@ -74,7 +75,7 @@ from peertui.core.models import (
     ModLogEntry,
     Report,
 )
-from peertui.core.moderation import guidelines_hash, resolve_member
+from peertui.core.moderation import guidelines_commitment, guidelines_hash, resolve_member
 from peertui.core.protocol import DIRECT_CONTEXT, PROTOCOL_VERSION
 from peertui.core.relay_client import (
     Backoff,
@@ -100,6 +101,7 @@ log = logging.getLogger(__name__)
 MEMBERSHIP_POLL_SECONDS = (0.3, 0.6, 1.2, 2.5, 5.0)
 MAX_PENDING_PER_SENDER = 200
 GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "introduce"}
+_REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
 MEMBERSHIP_CHANGES = ("admit", "remove", "ban", "leave")
@@ -214,14 +216,14 @@ class GroupSession:
             "profiles": {},
             "guidelines": "",
             "guidelines_accepted": "",
-            "invite_secrets": [],
+            "invite_keys": [],  # InviteKeys of live invites (moderators only)
             "join_requests": {},
             "reports": [],
             "modnotes": {},
             "epoch": 0,
             "proxy_user": secrets.token_hex(8),
             "joined_seq": 0,
-            "joining_secret": "",
+            "joining_reply": "",  # secret of the reply key our join request named
             "created": now_ms(),
         }
 
@@ -383,7 +385,7 @@ class GroupSession:
 
     def pending_requests(self) -> list[JoinRequest]:
         return [
-            JoinRequest(**{k: v for k, v in r.items() if k != "secret"})
+            JoinRequest(**{k: v for k, v in r.items() if k in _REQUEST_FIELDS})
             for r in self.state["join_requests"].values()
         ]
 
@@ -604,12 +606,25 @@ class GroupSession:
             if status == "member":
                 await self._activate()
                 return True
+            if status in ("expired", "unknown"):
+                # The relay deletes a request with its invite ("unknown" once it is purged):
+                # nobody can answer it any more, so waiting on would be waiting for nothing.
+                self.state["status"] = DENIED
+                self.save()
+                self._emit(
+                    JoinDenied(
+                        self.group_id,
+                        "the invite expired before a moderator answered (the relay no longer "
+                        "has the request); ask for a new invite",
+                    )
+                )
+                return False
             if status in ("denied", "banned", "removed"):
                 reason = ""
                 sealed = info.get("sealed_reason")
-                if sealed and self.state.get("joining_secret"):
-                    opened = joinbox.open_request(
-                        b64d(self.state["joining_secret"]), self.group_id, b64d(sealed)
+                if sealed and self.state.get("joining_reply"):
+                    opened = joinbox.open_reply(
+                        b64d(self.state["joining_reply"]), self.group_id, b64d(sealed)
                     )
                     if opened:
                         with contextlib.suppress(payloads.BadPayload):
@@ -788,9 +803,10 @@ class GroupSession:
         elif kind == "role" and target == self.me and event["role"] == MODERATOR:
             self._emit(Notice(self.group_id, "You are now a moderator of this group."))
         elif kind == "guidelines":
-            text = self.state.get("proposed_guidelines", {}).pop(str(event["value"]), None)
-            if text is not None:
-                self.state["guidelines"] = payloads.safe_text(text)
+            proposed = self.state.get("proposed_guidelines", {}).pop(str(event["value"]), None)
+            if proposed is not None:
+                self.state["guidelines"] = payloads.safe_text(proposed["text"])
+                self.state["guidelines_key"] = proposed["key"]
                 self.save()
             if b64d(event["signer"]) == self.me:
                 return
@@ -975,10 +991,10 @@ class GroupSession:
                     )
                 )
         elif kind == "guidelines" and self.roster.is_moderator(sender):
-            # The text comes first; the signed roster event with its hash makes it official.
-            text = body["text"][:8000]  # hashed as sent; cleaned when shown
-            self.state.setdefault("proposed_guidelines", {})[guidelines_hash(text)] = text
-            self.save()
+            # The text comes first; the signed roster event with its commitment makes it
+            # official.
+            with contextlib.suppress(EncodingError):
+                self.propose_guidelines(body["text"][:8000], b64d(body["key"], length=32))
 
     async def _ask_for_share(self, sender: bytes) -> None:
         """The sender's key share never reached us (e.g. purged by retention): ask again.
@@ -1073,6 +1089,15 @@ class GroupSession:
         if kind == "welcome" and is_mod:
             self.state["name"] = payloads.safe_line(body["name"], 80) or self.state["name"]
             self.state["guidelines"] = payloads.safe_text(body["guidelines"])
+            self.state["guidelines_key"] = body["guidelines_key"]
+            if not self._welcome_guidelines_match(body["guidelines"], body["guidelines_key"]):
+                self._emit(
+                    Notice(
+                        self.group_id,
+                        "The guidelines you were welcomed with are not the ones the group's "
+                        "signed roster names; ask a moderator about it.",
+                    )
+                )
             notes = body.get("modnotes")
             if isinstance(notes, dict):
                 # Reasons for what happened before we joined: the log then reads as for everyone.
@@ -1121,9 +1146,11 @@ class GroupSession:
                 self.state["reports"].append(report)
                 self.save()
                 self._emit(ReportReceived(self.group_id, Report(**report)))
-        elif kind == "invite_key" and is_mod and body["secret"] not in self.state["invite_secrets"]:
-            self.state["invite_secrets"].append(body["secret"])
-            self.save()
+        elif kind == "invite_key" and is_mod:
+            keys = joinbox.InviteKeys.from_fields(body)
+            if keys not in self.live_invite_keys() and keys.expires > now_ms():
+                self.state["invite_keys"].append(keys.to_state())
+                self.save()
 
     async def _on_join_request(self, item: RelayEvent) -> None:
         body = item.body
@@ -1131,8 +1158,8 @@ class GroupSession:
         if rid in self.state["join_requests"] or (self.roster and self.roster.is_member(b64d(key))):
             return
         sealed = body["sealed"] if isinstance(body["sealed"], bytes) else b64d(body["sealed"])
-        for secret in self.state["invite_secrets"]:
-            opened = joinbox.open_request(b64d(secret), self.group_id, sealed)
+        for keys in self.live_invite_keys():
+            opened = joinbox.open_request(b64d(keys.join_secret), self.group_id, sealed)
             if opened is None:
                 continue
             info = payloads.parse(opened, {"join"})
@@ -1143,6 +1170,13 @@ class GroupSession:
                     )
                 )
                 return
+            try:
+                b64d(info["reply"], length=32)
+            except EncodingError:
+                self._emit(
+                    ErrorOccurred(self.group_id, "Ignored a join request with a damaged reply key.")
+                )
+                return
             request = {
                 "request_id": rid,
                 "key": key,
@@ -1151,14 +1185,14 @@ class GroupSession:
                 "pronouns": payloads.safe_line(info["pronouns"], 40),
                 "intro": payloads.safe_line(info["intro"], payloads.MAX_SHORT),
                 "ts": item.ts,
-                "secret": secret,
+                "reply": info["reply"],
             }
             self.state["join_requests"][rid] = request
             self.save()
             self._emit(
                 JoinRequested(
                     self.group_id,
-                    JoinRequest(**{k: v for k, v in request.items() if k != "secret"}),
+                    JoinRequest(**{k: v for k, v in request.items() if k in _REQUEST_FIELDS}),
                 )
             )
             return
@@ -1560,10 +1594,11 @@ class GroupSession:
         }
         await self._send_direct(
             key,
-            payloads.encode(
+            payloads.encode_padded(
                 "welcome",
                 name=self.state["name"],
                 guidelines=self.state["guidelines"],
+                guidelines_key=self.state.get("guidelines_key", ""),
                 profiles=profiles,
                 modnotes=self.state["modnotes"],
             ),
@@ -1600,13 +1635,39 @@ class GroupSession:
     async def warn_privately(self, target: bytes, reason: str) -> None:
         await self._send_direct(target, payloads.encode("warn", reason=reason))
 
-    async def share_invite_key(self, secret: bytes) -> None:
-        self.state["invite_secrets"].append(b64e(secret))
+    def _welcome_guidelines_match(self, text: str, key_b64: str) -> bool:
+        signed = self.roster.guidelines_hash if self.roster is not None else ""
+        try:
+            key = b64d(key_b64, length=32)
+        except EncodingError:
+            return False
+        return not signed or guidelines_commitment(text, key) == signed
+
+    def propose_guidelines(self, text: str, key: bytes) -> None:
+        """Remember guidelines until a signed roster event names their commitment."""
+        self.state.setdefault("proposed_guidelines", {})[guidelines_commitment(text, key)] = {
+            "text": text,  # committed to as sent; cleaned when shown
+            "key": b64e(key),
+        }
+        self.save()
+
+    async def share_invite_key(self, keys: joinbox.InviteKeys) -> None:
+        self.state["invite_keys"].append(keys.to_state())
         self.save()
         assert self.roster is not None
         for key in self.roster.moderators():
             if key != self.me:
-                await self._send_direct(key, payloads.encode("invite_key", secret=b64e(secret)))
+                await self._send_direct(key, keys.payload())
+
+    def live_invite_keys(self) -> list[joinbox.InviteKeys]:
+        """The keys of invites that have not expired; expired ones are forgotten, so a later
+        theft of this device opens none of their (already deleted) join requests."""
+        held = [joinbox.InviteKeys.from_fields(k) for k in self.state.get("invite_keys", [])]
+        live = [k for k in held if k.expires > now_ms()]
+        if len(live) != len(held):
+            self.state["invite_keys"] = [k.to_state() for k in live]
+            self.save()
+        return live
 
     async def post_payload(self, plaintext: bytes) -> None:
         try:

@@ -76,8 +76,14 @@ def forget_key(paths: Paths) -> list[str]:
         ]
     if info is None or info["source"] != "keyring":
         return []
+    backend = _secure_keyring()
+    if backend is None:
+        return [
+            f"The database key in the system keyring (service '{KEYRING_SERVICE}', account "
+            f"'{info['account']}') could not be removed: no safe keyring is active now."
+        ]
     try:
-        keyring.delete_password(KEYRING_SERVICE, info["account"])
+        backend.delete_password(KEYRING_SERVICE, info["account"])
     except keyring.errors.PasswordDeleteError:
         pass  # already gone: exactly what was wanted
     except keyring.errors.KeyringError as exc:
@@ -89,14 +95,57 @@ def forget_key(paths: Paths) -> list[str]:
 
 
 def keyring_usable() -> bool:
+    return _secure_keyring() is not None
+
+
+def keyring_refusal() -> str | None:
+    """Why the active keyring is not used, when it is one that would keep the key in a file
+    anyone with the disk can read; None when there is a safe keyring or none at all."""
+    backend = keyring.get_keyring()
+    candidates = (
+        backend.backends
+        if isinstance(backend, keyring.backends.chainer.ChainerBackend)
+        else [backend]
+    )
+    if _secure_keyring() is not None:
+        return None
+    insecure = [b for b in candidates if _is_insecure(b)]
+    if not insecure:
+        return None
+    name = type(insecure[0]).__module__ + "." + type(insecure[0]).__name__
+    return (
+        f"The system keyring here is {name}, which keeps keys in a plain file that anyone "
+        "with this disk can read, so peertui does not use it and protects your history with "
+        "a passphrase instead."
+    )
+
+
+def _secure_keyring() -> Any | None:
+    """The keyring backend to use, or None. In a chain, the first backend that is safe: the
+    chain itself would fall through to a plaintext one whenever a better one fails."""
     backend = keyring.get_keyring()
     if isinstance(backend, keyring.backends.chainer.ChainerBackend):
-        return any(not _is_placeholder(b) for b in backend.backends)
-    return not _is_placeholder(backend)
+        return next((b for b in backend.backends if not _is_unusable(b)), None)
+    return None if _is_unusable(backend) else backend
+
+
+def _is_unusable(backend: Any) -> bool:
+    return _is_placeholder(backend) or _is_insecure(backend)
 
 
 def _is_placeholder(backend: Any) -> bool:
     return isinstance(backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring)
+
+
+def _is_insecure(backend: Any) -> bool:
+    """keyrings.alt backends (plaintext, base64 or self-encrypted files, the Windows registry)
+    and any backend that keeps its secrets in a file of its own: none is an OS keyring."""
+    module = type(backend).__module__
+    return (
+        module == "keyrings.alt"
+        or module.startswith("keyrings.alt.")
+        or (hasattr(type(backend), "file_path"))
+    )
 
 
 def _passphrase_from(argument: str | None) -> str | None:
@@ -106,11 +155,12 @@ def _passphrase_from(argument: str | None) -> str | None:
 
 
 def _create_key(paths: Paths, passphrase: str | None) -> bytes:
-    if keyring_usable():
+    backend = _secure_keyring()
+    if backend is not None:
         key = nacl.utils.random(KEY_BYTES)
         account = "database-" + nacl.utils.random(8).hex()
         try:
-            keyring.set_password(KEYRING_SERVICE, account, key.hex())
+            backend.set_password(KEYRING_SERVICE, account, key.hex())
         except keyring.errors.KeyringError as exc:
             if passphrase is None:
                 raise NoKeyAvailable(
@@ -128,11 +178,16 @@ def _create_key(paths: Paths, passphrase: str | None) -> bytes:
                 },
             )
             return key
+    refusal = keyring_refusal()
     if passphrase is None:
         raise NoKeyAvailable(
-            "There is no usable system keyring to keep the database key, and no passphrase was "
-            f"given. Set {PASSPHRASE_ENV} (or enter a passphrase) to protect peertui with a "
-            "passphrase, or install and unlock a system keyring."
+            (
+                refusal + " "
+                if refusal
+                else "There is no usable system keyring to keep the database key. "
+            )
+            + f"No passphrase was given: set {PASSPHRASE_ENV} (or enter a passphrase) to "
+            "protect peertui with a passphrase, or install and unlock a system keyring."
         )
     salt = nacl.utils.random(SALT_BYTES)
     key = _derive(passphrase, salt, KDF_OPSLIMIT, KDF_MEMLIMIT)
@@ -151,8 +206,16 @@ def _create_key(paths: Paths, passphrase: str | None) -> bytes:
 
 
 def _key_from_keyring(paths: Paths, info: dict[str, Any]) -> bytes:
+    backend = _secure_keyring()
+    if backend is None:
+        raise NoKeyAvailable(
+            f"This peertui home ({paths.home}) keeps its database key in the system keyring, "
+            "which could not be read: no safe keyring is active now"
+            + (f" ({keyring_refusal()})" if keyring_refusal() else "")
+            + ". Unlock or restore the keyring the home was made with."
+        )
     try:
-        stored = keyring.get_password(info["service"], info["account"])
+        stored = backend.get_password(info["service"], info["account"])
     except keyring.errors.KeyringError as exc:
         raise NoKeyAvailable(
             f"This peertui home keeps its database key in the system keyring, which could not be "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 
+from peertui.core.encoding import b64e
 from peertui.core.errors import NotFound
 from peertui.core.models import Member, ModLogEntry
 
@@ -22,7 +23,21 @@ This is a peer-support group: people helping each other as equals. It is not the
 
 
 def guidelines_hash(text: str) -> str:
+    """A local digest of accepted guidelines; it never leaves this device."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+GUIDELINES_KEY_BYTES = 32
+
+
+def guidelines_commitment(text: str, key: bytes) -> str:
+    """What the public roster records for guidelines: keyed BLAKE2b-256, the key travelling
+    only inside encrypted payloads, so the relay can neither confirm the default guidelines
+    nor test a guess of custom ones (docs/PROTOCOL.md §7)."""
+    digest = hashlib.blake2b(
+        text.encode("utf-8"), digest_size=32, key=key, person=b"peertui-guidelns"
+    ).digest()
+    return b64e(digest)
 
 
 def resolve_member(members: list[Member], who: str) -> Member:

@@ -14,6 +14,7 @@ from typing import Any
 
 from peertui.core.encoding import canonical_json
 from peertui.core.errors import InvalidInput
+from peertui.core.protocol import MAX_PLAINTEXT_BYTES
 
 MAX_TEXT = 4000
 MAX_NICK = 40
@@ -24,13 +25,16 @@ MAX_SHORT = 200
 #   profile  {nick, pronouns, intro}                   who I am in this group
 #   modnote  {index, reason}                           why a moderator signed roster event `index`
 #   thanks   {id}                                      a thanks reaction to message `id`
-#   guidelines {text}                                  new guidelines (hash goes in the roster)
+#   guidelines {text, key}                             new guidelines; the roster records their
+#                                                      commitment keyed with `key`
 # Direct deliveries (sealed to one member):
 #   share    {blob}                                    a sealed sender-session share
-#   welcome  {name, guidelines, profiles}              sent by the approver to a new member
+#   welcome  {name, guidelines, guidelines_key, profiles, modnotes, pad}
+#                                                      sent by the approver to a new member
 #   warn     {reason}                                  a private warning
 #   report   {report_id, msg_id, reported, nick, text, context, reason}   to moderators only
-#   invite_key {secret}                                so every moderator can read join requests
+#   invite_key {secret, join_secret, expires}          an invite's keys, so every moderator can
+#                                                      read (and revoke) its join requests
 #   rekey    {}                                        "your share never reached me: send it again"
 #   request_closed {request_id}                        a moderator declined a request (to moderators)
 # and, as a group message from the approver:
@@ -40,9 +44,9 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "profile": {"nick": str, "pronouns": str, "intro": str},
     "modnote": {"index": int, "reason": str},
     "thanks": {"id": str},
-    "guidelines": {"text": str},
+    "guidelines": {"text": str, "key": str},
     "share": {"blob": str},
-    "welcome": {"name": str, "guidelines": str, "profiles": dict},
+    "welcome": {"name": str, "guidelines": str, "guidelines_key": str, "profiles": dict},
     "warn": {"reason": str},
     "report": {
         "report_id": str,
@@ -53,8 +57,8 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
         "context": list,
         "reason": str,
     },
-    "invite_key": {"secret": str},
-    "join": {"key": str, "nick": str, "pronouns": str, "intro": str},
+    "invite_key": {"secret": str, "join_secret": str, "expires": int},
+    "join": {"key": str, "reply": str, "nick": str, "pronouns": str, "intro": str},
     "deny": {"reason": str},
     "rekey": {},
     "request_closed": {"request_id": str},
@@ -67,7 +71,21 @@ class BadPayload(ValueError):
 
 
 def encode(kind: str, **fields: Any) -> bytes:
-    return canonical_json({"t": kind, **fields})  # PROTOCOL.md §10: one byte form per payload
+    """The canonical byte form (docs/PROTOCOL.md §3): sorted keys, no spaces, UTF-8 as is."""
+    return canonical_json({"t": kind, **fields})
+
+
+# Sizes a padded payload is filled to (one byte under a power of two, so that with the one byte
+# of ISO/IEC 7816-4 padding it fills its bucket exactly): a welcome's size then says only
+# which power of two its member list falls under, not how many members there are.
+COARSE_SIZES = (4095, 8191, 16383, 32767, MAX_PLAINTEXT_BYTES)
+
+
+def encode_padded(kind: str, **fields: Any) -> bytes:
+    """Like `encode`, with a `pad` field of spaces filling it to the next of COARSE_SIZES."""
+    bare = len(encode(kind, pad="", **fields))
+    target = next((size for size in COARSE_SIZES if size >= bare), bare)
+    return encode(kind, pad=" " * (target - bare), **fields)
 
 
 def parse(data: bytes, allowed: set[str]) -> dict[str, Any]:

@@ -42,7 +42,14 @@ ENVELOPE_HEADER_BYTES = ENVELOPE_NONCE_OFFSET + NONCE_BYTES
 # message counter (u32), which continues across the sender's sessions.
 INNER_HEADER_BYTES = 8 + 4
 MAX_ENVELOPE_BYTES = 48 * 1024  # what the relay accepts in POST /messages
-MAX_SEALED_JOIN_BYTES = 16 * 1024  # what the relay accepts in POST /join-requests
+
+# Join requests and denial replies (peertui.core.joinbox): version | kind | ephemeral X25519
+# key | nonce | AEAD(payload padded to exactly JOIN_PADDED_BYTES). Every one has the same size,
+# whatever the nickname and introduction, so its length says nothing.
+KIND_JOIN_REQUEST = 0x4A  # "J": sealed to the invite's join key, read by moderators
+KIND_JOIN_REPLY = 0x52  # "R": a denial reason, sealed to the joiner's reply key
+JOIN_PADDED_BYTES = 4096
+JOIN_BLOB_BYTES = 1 + 1 + PUBLIC_KEY_BYTES + NONCE_BYTES + JOIN_PADDED_BYTES + TAG_BYTES
 
 # Sealed blob: version | kind | prekey id u32 | ephemeral X25519 key | nonce | AEAD(sender key |
 # signature | padded payload), sealed to the recipient's signed prekey (never to its identity).
@@ -85,11 +92,13 @@ SEAL_SIGNATURE_DOMAIN = b"peertui-seal-v2"
 PREKEY_SIGNATURE_DOMAIN = b"peertui-prekey-v2"
 DIRECT_CONTEXT = b"peertui-direct-v2|"  # + raw group id
 
-# Invites: "peertui:" + b64u(version | group id | owner key | secret | url length u16 | url |
-# checksum), the checksum being the first 4 bytes of BLAKE2b(person="peertui-invchk") of
-# everything before it.
+# Invites: "peertui:" + b64u(version | group id | owner key | secret | join key | url length
+# u16 | url | checksum), the checksum being the first 4 bytes of BLAKE2b(person=
+# "peertui-invchk") of everything before it. The join key is the X25519 public key join
+# requests are sealed to; only moderators hold its secret half.
 INVITE_PREFIX = "peertui:"
 INVITE_SECRET_BYTES = 32
+INVITE_JOIN_KEY_BYTES = 32
 INVITE_CHECKSUM_BYTES = 4
 INVITE_CHECKSUM_PERSON = b"peertui-invchk"
 MAX_RELAY_URL_BYTES = 2048

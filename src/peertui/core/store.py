@@ -29,6 +29,8 @@ from peertui.core.keys import (
     WrongPassphrase,
     database_key,
     forget_key,
+    keyring_refusal,
+    keyring_usable,
 )
 from peertui.paths import Paths, make_private_dir
 
@@ -117,6 +119,7 @@ class Store:
     def __init__(self, connection: sqlcipher3.Connection):
         self._db = connection
         self._lock = threading.RLock()
+        self.notices: list[str] = []  # sentences to show once, e.g. why a keyring was refused
 
     @classmethod
     def open(cls, paths: Paths, passphrase: str | None = None) -> Store:
@@ -124,6 +127,7 @@ class Store:
 
         Raises NoKeyAvailable, WrongPassphrase (the home is left untouched) or StoreError.
         """
+        creating = not paths.unlock_file.exists()
         try:
             key = database_key(paths, passphrase)
             make_private_dir(paths.data_dir)
@@ -153,7 +157,11 @@ class Store:
         except BaseException:
             connection.close()
             raise
-        return cls(connection)
+        store = cls(connection)
+        # Said once: when this home chose the passphrase because the keyring was refused.
+        refusal = keyring_refusal() if creating else None
+        store.notices = [refusal] if refusal and not keyring_usable() else []
+        return store
 
     def close(self) -> None:
         with self._lock:

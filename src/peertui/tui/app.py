@@ -18,7 +18,14 @@ from textual.app import App
 from textual.binding import BindingType
 from textual.message import Message as TextualMessage
 
-from peertui.config import Settings, interface_language, load_settings, save_settings
+from peertui.config import (
+    Settings,
+    apply_private_settings,
+    interface_language,
+    load_settings,
+    private_settings,
+    save_settings,
+)
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -78,6 +85,8 @@ class PeertuiApp(App[int]):
         self.quick_exited = False
         self.locked = False  # waiting for the passphrase
         self._unlock_after_welcome = False
+        self._private_settings_pending = False
+        self._private_before_unlock = private_settings(self.settings)
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -136,7 +145,15 @@ class PeertuiApp(App[int]):
 
     def save_settings(self) -> None:
         try:
-            save_settings(self.paths, self.settings)
+            if self.engine is not None:
+                self.engine.save_settings()  # the private ones go into the encrypted store
+            else:
+                save_settings(self.paths, self.settings)
+                # A proxy or retention typed while locked is stored once the history is unlocked
+                # (and only if it was changed, so a stored one is not overwritten by a default).
+                self._private_settings_pending = (
+                    private_settings(self.settings) != self._private_before_unlock
+                )
         except OSError as exc:
             self.notify(f"Settings could not be saved: {exc.strerror or exc}.", severity="error")
             return
@@ -164,9 +181,19 @@ class PeertuiApp(App[int]):
                 home.set_status(problem + " Crisis lines (F1) and grounding (F2) still work.")
             return
         self.locked = False
-        engine.settings = self.settings
+        if self._private_settings_pending:
+            # Typed while locked: the encrypted store takes them now, so nothing is lost.
+            engine.settings = self.settings
+            engine.save_settings()
+            self._private_settings_pending = False
+        else:
+            # The proxy and history retention were only readable once unlocked (config.py).
+            apply_private_settings(self.settings, private_settings(engine.settings))
+            engine.settings = self.settings
         engine.subscribe(self._forward_event)
         self.engine = engine
+        for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
+            self.notify(notice, title="Passphrase instead of keyring", timeout=15)
         self.post_message(EngineReady())
 
     def ready_engine(self) -> Engine:

@@ -261,6 +261,8 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
             ]
         case ev.ErrorOccurred(text=text):
             return [error(text)]
+        case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
+            return [error(text)]  # protocol v2: a fork, a split view, withheld changes, a gap
         case ev.Notice(text=text):
             return [notice(text)]
         case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from nacl.encoding import RawEncoder
 from nacl.hash import blake2b
+from nacl.public import PrivateKey
 
 from peertui.core.crypto import _random, _wire
 from peertui.core.crypto.errors import InvalidInvite, MalformedData
@@ -19,6 +20,7 @@ from peertui.core.protocol import (
     GROUP_ID_BYTES,
     INVITE_CHECKSUM_BYTES,
     INVITE_CHECKSUM_PERSON,
+    INVITE_JOIN_KEY_BYTES,
     INVITE_PREFIX,
     INVITE_SECRET_BYTES,
     MAX_RELAY_URL_BYTES,
@@ -27,7 +29,9 @@ from peertui.core.protocol import (
 )
 
 _B64U = re.compile(r"[A-Za-z0-9_-]*")
-_FIXED_PART = 1 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES + INVITE_SECRET_BYTES + 2
+_FIXED_PART = (
+    1 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES + INVITE_SECRET_BYTES + INVITE_JOIN_KEY_BYTES + 2
+)
 
 
 def _checksum(data: bytes) -> bytes:
@@ -44,10 +48,16 @@ def _check_relay_url(url: str) -> None:
 
 @dataclass
 class Invite:
+    """What a token says. `join_key` is the public half of the invite's join key pair: join
+    requests are sealed to it. Its secret half (`join_secret`) exists only on the creator's
+    side (and, sent sealed, with the group's moderators); a parsed token never has it."""
+
     relay_url: str
     group_id: str
     owner_key: bytes
     secret: bytes
+    join_key: bytes
+    join_secret: bytes = field(default=b"", compare=False)
 
     def __repr__(self) -> str:  # the secret admits people: keep it out of logs
         return f"Invite(relay_url={self.relay_url!r}, group_id={self.group_id!r})"
@@ -61,11 +71,15 @@ class Invite:
             check_public_key(owner_key)
         except MalformedData:
             raise InvalidInvite("the owner key is not a valid public key") from None
+        secret = _random.random_bytes(INVITE_SECRET_BYTES)
+        join_private = PrivateKey(_random.random_bytes(INVITE_JOIN_KEY_BYTES))
         return cls(
             relay_url=relay_url,
             group_id=group_id_for(owner_key),
             owner_key=owner_key,
-            secret=_random.random_bytes(INVITE_SECRET_BYTES),
+            secret=secret,
+            join_key=bytes(join_private.public_key),
+            join_secret=bytes(join_private),
         )
 
     def token(self) -> str:
@@ -75,6 +89,7 @@ class Invite:
             + _wire.group_id_bytes(self.group_id)
             + self.owner_key
             + self.secret
+            + self.join_key
             + _wire.u16(len(url))
             + url
         )
@@ -125,7 +140,9 @@ class Invite:
             raise InvalidInvite("the invite has extra data after its end; copy it again exactly")
         group_raw = body[1 : 1 + GROUP_ID_BYTES]
         owner_key = body[1 + GROUP_ID_BYTES : 1 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES]
-        secret = body[1 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES : _FIXED_PART - 2]
+        secret_at = 1 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES
+        secret = body[secret_at : secret_at + INVITE_SECRET_BYTES]
+        join_key = body[secret_at + INVITE_SECRET_BYTES : _FIXED_PART - 2]
         try:
             relay_url = body[_FIXED_PART:].decode("utf-8")
         except UnicodeDecodeError:
@@ -141,4 +158,10 @@ class Invite:
                 "the invite's group id does not match its owner key; it was altered — "
                 "ask the host for a new invite"
             )
-        return cls(relay_url=relay_url, group_id=group_id, owner_key=owner_key, secret=secret)
+        return cls(
+            relay_url=relay_url,
+            group_id=group_id,
+            owner_key=owner_key,
+            secret=secret,
+            join_key=join_key,
+        )
