@@ -301,6 +301,12 @@ class PlainSession:
             case ev.JoinRequested(request=request):
                 self.announce_request(event.group_id, request)
                 return
+            case ev.MessageReturned(text=text, reason=reason):
+                # The engine has already put the words into this group's draft.
+                self.console.error(
+                    where + wording.message_returned(reason, text, wording.KEPT_AS_DRAFT)
+                )
+                return
             case ev.JoinApproved():
                 if self.current is None:
                     self.current = event.group_id

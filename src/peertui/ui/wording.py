@@ -336,6 +336,26 @@ def not_sent(text: str, why: str = "") -> str:
     return _("Not sent; your words: {text}").format(text=text)
 
 
+def message_returned(reason: str, text: str, kept: str) -> str:
+    """A waiting message the relay will never take (`ev.MessageReturned`): why, where its words
+    are kept (`kept`, one of the `KEPT_*` sentences or `kept_in_draft_of`), and the words."""
+    why = reason.strip().rstrip(".") or _("the relay refused it")
+    return _("Could not send a waiting message: {why}. {kept} Your words: {text}").format(
+        why=why, kept=kept, text=text
+    )
+
+
+KEPT_AS_DRAFT = _("It is kept as your draft: /draft shows it, /draft send sends it.")
+KEPT_IN_COMPOSER = _("It is back in the message box.")
+KEPT_AFTER_TYPING = _("It is back in the message box, after what you were typing.")
+
+
+def kept_in_draft_of(name: str) -> str:
+    return _("It is kept as the draft of {name}: it is back in the box when you open it.").format(
+        name=name
+    )
+
+
 def join_list(words: Iterable[str], last: str = "or") -> str:
     """'a', 'a or b', 'a, b or c' — how choices are named in a question."""
     items = list(words)

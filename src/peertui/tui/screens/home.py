@@ -34,7 +34,7 @@ from peertui.tui.widgets.conversation_pane import ConversationPane
 from peertui.tui.widgets.footer import footer_widgets
 from peertui.tui.widgets.group_list import GroupList, group_status
 from peertui.tui.widgets.members import MembersPanel
-from peertui.ui import commands, screenfuls
+from peertui.ui import commands, screenfuls, wording
 from peertui.ui.actions import Action
 
 __all__ = ["HomeScreen", "muted_for"]
@@ -305,6 +305,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                     messages.append(event.message)
                     engine.mark_read(event.group_id)
                 self.refresh_groups()
+            case ev.MessageReturned():
+                self._message_returned(event, here, name)
             case ev.MessageRemoved():
                 if here and (index := messages.find(event.msg_id)) is not None:
                     old = messages.items[index]
@@ -368,6 +370,25 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             case ev.ErrorOccurred():
                 self.tell(event.text, severity="error", timeout=10)
                 self.set_status(event.text)
+
+    def _message_returned(self, event: ev.MessageReturned, here: bool, name: str) -> None:
+        """The engine put the words into the group's draft; here the composer is the draft, so
+        they go back into it — after anything being typed, the cursor left where it was."""
+        if here:
+            composer = self.composer
+            typed, cursor = composer.value, composer.cursor_position
+            if typed.strip():
+                composer.value = f"{typed} {event.text}"
+                composer.cursor_position = cursor
+                kept = wording.KEPT_AFTER_TYPING
+            else:
+                composer.give_back(event.text)
+                kept = wording.KEPT_IN_COMPOSER
+            self.ready_engine().save_draft(event.group_id, "")
+        else:
+            kept = wording.kept_in_draft_of(name)
+        line = wording.message_returned(event.reason, event.text, kept)
+        self.tell(line if here else f"{name} — {line}", severity="warning", timeout=20)
 
     # ----- what is typed --------------------------------------------------------------------
     @on(ConversationPane.PastedLines)
