@@ -159,15 +159,21 @@ async def test_moderation_by_key(make_paths, relay):
             await confirm_second_choice(pilot, app)
             await wait_for(pilot, lambda: "slow mode 30 s" in screen_text(app), what="slow mode")
 
-            # Typing "ok" with the conversation focused: "o" asks first, Enter means Cancel.
+            # Typing "ok" with the conversation focused: "o" asks first; the rest of the reply
+            # (and its Enter) is kept for the message box, never an answer; Esc is Cancel.
             app.screen.query_one("#messages").focus()
             await pilot.press("o")
             await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="read-only?")
             await pilot.pause()
             await pilot.press("k", "enter")
-            await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
             await pilot.pause(0.3)
+            assert isinstance(app.screen, ChoiceScreen), "the reply's Enter answered nothing"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
             assert not app.engine.group(gid).readonly, "a stray key never makes it read-only"
+            composer = app.screen.query_one("#composer")
+            assert composer.value == "k", "the typing went on to the message box"
+            composer.value = ""
 
             app.screen.query_one("#messages").focus()
             await pilot.press("o")  # read-only on

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -122,6 +123,10 @@ class ChoiceScreen(ModalScreen[str | None]):
     def __init__(self, title: str, text: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
         self.question_title, self.text, self.choices = title, text, choices
+        # Words typed while the question is open (a reply already under way): never an answer
+        # — a letter must not pick "yes, send anyway" — and never dropped: they go on to the
+        # message box when the dialog closes. The Enter that ends such a line is theirs too.
+        self.typed_aside: list[str] = [""]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -130,17 +135,50 @@ class ChoiceScreen(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 for choice_id, label in self.choices:
                     yield Button(label, id=f"choice-{choice_id}")
+            yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
 
+    def on_key(self, event: events.Key) -> None:
+        line = self.typed_aside[-1]
+        if event.is_printable and event.character and (line or event.character != " "):
+            self.typed_aside[-1] = line + event.character
+        elif event.key == "backspace" and line:
+            self.typed_aside[-1] = line[:-1]
+        elif event.key == "enter" and line:
+            self.typed_aside.append("")
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self.query_one("#typed-aside", Label).update(
+            f"Kept for your message box: {self.aside_text()} — "
+            "answer with Tab and Enter or the buttons."
+        )
+
+    def aside_text(self) -> str:
+        return " ".join(line for line in self.typed_aside if line)
+
+    def _close(self, result: str | None) -> None:
+        aside = self.aside_text()
+        if aside:
+            for screen in reversed(self.app.screen_stack[:-1]):
+                found = screen.query("#composer")
+                if found:
+                    composer = found.first(Input)
+                    composer.value = f"{composer.value} {aside}" if composer.value else aside
+                    composer.cursor_position = len(composer.value)
+                    break
+        self.dismiss(result)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss((event.button.id or "").removeprefix("choice-"))
+        self._close((event.button.id or "").removeprefix("choice-"))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self._close(None)
 
 
 class ListScreen(ModalScreen[str | None]):
