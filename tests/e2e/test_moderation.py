@@ -24,9 +24,9 @@ from peertui.core.events import (
     ReportReceived,
     Warned,
 )
-from peertui.core.moderation import describe
 from peertui.core.relay_client import RelayClient, RelayRefused
 from peertui.core.roster import RosterError, make_event
+from peertui.ui.wording import modlog_line
 
 
 @pytest.fixture
@@ -194,7 +194,7 @@ async def test_moderation_log_reads_the_same_on_every_client(circle):
             what="roster to converge",
         )
         await person.wait_for(lambda e: isinstance(e, ModAction) and e.entry.index == last_index)
-    logs = [[describe(e) for e in p.engine.modlog(gid)] for p in (owner, mod, alder, briar)]
+    logs = [[modlog_line(e) for e in p.engine.modlog(gid)] for p in (owner, mod, alder, briar)]
     assert all(log == logs[0] for log in logs)
     text = "\n".join(logs[0])
     assert "warned alder (the reason went to them privately)" in text
@@ -311,9 +311,9 @@ async def test_a_later_member_reads_the_same_log_with_names_and_reasons(circle, 
                 lambda p=person: p.engine.modlog(gid) and p.engine.modlog(gid)[-1].index == last,
                 what="the log to arrive",
             )
-        owner_log = [describe(e) for e in owner.engine.modlog(gid)]
-        assert [describe(e) for e in late.engine.modlog(gid)] == owner_log
-        assert [describe(e) for e in alder.engine.modlog(gid)] == owner_log
+        owner_log = [modlog_line(e) for e in owner.engine.modlog(gid)]
+        assert [modlog_line(e) for e in late.engine.modlog(gid)] == owner_log
+        assert [modlog_line(e) for e in alder.engine.modlog(gid)] == owner_log
         assert any("muted briar" in line and "cooling off" in line for line in owner_log)
         assert any("admitted late" in line for line in owner_log)
     finally:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import time
 
 from peertui.core.encoding import b64e
 from peertui.core.errors import NotFound
-from peertui.core.models import Member, ModLogEntry
+from peertui.core.models import Member
 
 # One paragraph or item per line: each front-end wraps to its own width (a braille line or a
 # screen reader must not get sentences broken mid-way).
@@ -74,39 +73,3 @@ def parse_minutes(text: str) -> int:
     if not number.isdigit() or int(number) <= 0:
         raise ValueError("Give a duration such as 30, 30m, 2h or 1d.")
     return int(number) * (factor or 1)
-
-
-_ACTION_WORDS = {
-    "admit": "admitted",
-    "remove": "removed",
-    "ban": "banned",
-    "unban": "unbanned",
-    "mute": "muted",
-    "unmute": "unmuted",
-    "role": "changed the role of",
-    "slowmode": "set slow mode",
-    "readonly": "set read-only",
-    "delete": "removed a message",
-    "guidelines": "changed the guidelines",
-    "warn": "warned",
-    "leave": "left",
-}
-
-
-def describe(entry: ModLogEntry) -> str:
-    """One line, the same words on every client and in both front-ends."""
-    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(entry.ts / 1000))
-    who = f"{entry.actor_nick} ({entry.actor_role})"
-    verb = _ACTION_WORDS.get(entry.action, entry.action)
-    line = f"#{entry.index} {when} UTC {who} {verb}"
-    if entry.target_nick:
-        line += f" {entry.target_nick}"
-    if entry.detail:
-        line += f" {entry.detail}"
-    if entry.until:
-        line += " until " + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(entry.until / 1000))
-    if entry.reason:
-        line += f" — reason: {entry.reason}"
-    elif entry.action == "warn":
-        line += " (the reason went to them privately)"
-    return line

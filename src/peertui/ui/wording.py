@@ -129,6 +129,18 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
     return line
 
 
+def mod_action(entry: ModLogEntry, members: Sequence[Member] = ()) -> str:
+    """A moderation action as a live notice or a line in the conversation (no number, no
+    date: the conversation is already in time order)."""
+    return _("Moderation: {line}.").format(
+        line=modlog_line(entry, members, dated=False).rstrip(".")
+    )
+
+
+def private_warning(reason: str) -> str:
+    return _("A moderator warned you privately: {reason}").format(reason=reason)
+
+
 # ----------------------------------------------------------------------------- messages
 
 MessageState = Literal["shown", "removed", "hidden", "folded", "warning"]
@@ -242,15 +254,9 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
                 )
             ]
         case ev.Warned(reason=reason):
-            return [notice(_("A moderator warned you privately: {reason}").format(reason=reason))]
+            return [notice(private_warning(reason))]
         case ev.ModAction(entry=entry):
-            return [
-                notice(
-                    _("Moderation: {line}.").format(
-                        line=modlog_line(entry, members, dated=False).rstrip(".")
-                    )
-                )
-            ]
+            return [notice(mod_action(entry, members))]
         case ev.ReportReceived(report=report):
             return [
                 notice(

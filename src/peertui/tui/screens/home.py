@@ -21,8 +21,8 @@ from textual.widgets import Label, OptionList
 
 from peertui.config import interface_language
 from peertui.core import events as ev
+from peertui.core.errors import PeertuiError
 from peertui.core.models import ACTIVE
-from peertui.core.moderation import describe
 from peertui.tui import bindings
 from peertui.tui.home.base import NOT_A_MODERATOR
 from peertui.tui.home.groups import GroupActions
@@ -50,16 +50,6 @@ PANE_TITLES = {
 }
 # Run by the app, whatever screen is in front (the safety keys among them).
 APP_HANDLERS = {"crisis", "grounding", "safety_plan", "quick_exit", "quit"}
-
-
-def private_warning(reason: str) -> str:
-    return f"A moderator warned you privately: {reason}"
-
-
-def conversation_line(entry) -> str:
-    """A moderation log entry as a line in the conversation, which is already in time order:
-    the log's number and date would only clutter it."""
-    return describe(entry).split(" UTC ", 1)[-1]
 
 
 class HomeScreen(GroupActions, MessageActions, ModerationActions):
@@ -262,13 +252,14 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         engine = self.ready_engine()
         history = engine.history(group_id, limit=HISTORY_PAGE)
         since = history[0].ts if len(history) >= HISTORY_PAGE else 0
+        members = self._members_of(group_id)
         lines: list[Any] = [
-            SystemLine(conversation_line(entry), entry.ts)
+            SystemLine(wording.mod_action(entry, members), entry.ts)
             for entry in engine.modlog(group_id)
             if entry.ts >= since
         ]
         lines += [
-            SystemLine(private_warning(reason), ts)
+            SystemLine(wording.private_warning(reason), ts)
             for ts, reason in engine.my_warnings(group_id)
             if ts >= since
         ]
@@ -314,8 +305,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                     messages.replace(old)
             case ev.MemberJoined() | ev.MemberLeft():
                 if here:
-                    how = "joined" if isinstance(event, ev.MemberJoined) else event.how
-                    messages.append(SystemLine(f"{event.member.nick} {how}."))
+                    for line in self._event_lines(event, name):
+                        messages.append(SystemLine(line))
                     self.refresh_members()
             case ev.JoinRequested():
                 self.refresh_groups()
@@ -337,24 +328,21 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 self.refresh_groups()
             case ev.GapDetected():
                 if here:
-                    messages.append(
-                        SystemLine(
-                            "Some older messages expired on the relay before this device "
-                            "fetched them."
-                        )
-                    )
+                    for line in self._event_lines(event, name):
+                        messages.append(SystemLine(line))
             case ev.Warned():
                 # Never a pop-up: it would take the keyboard mid-sentence. The notice is also
                 # a line in the conversation (see `tell`), and comes back when it is rebuilt.
                 self.tell(
-                    f"{name} — {private_warning(event.reason)}",
+                    f"{name} — {wording.private_warning(event.reason)}",
                     title="Warning from a moderator",
                     severity="warning",
                     timeout=30,
                 )
             case ev.ModAction():
                 if here:
-                    messages.append(SystemLine(conversation_line(event.entry), event.entry.ts))
+                    for line in self._event_lines(event, name):
+                        messages.append(SystemLine(line, event.entry.ts))
                 self.refresh_members()
                 self.refresh_groups()
             case ev.ReportReceived():
@@ -370,6 +358,19 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             case ev.ErrorOccurred():
                 self.tell(event.text, severity="error", timeout=10)
                 self.set_status(event.text)
+
+    def _event_lines(self, event: ev.Event, name: str) -> list[str]:
+        """The words plain mode prints for this event (ui.wording), said the same way here."""
+        context = wording.EventContext(name, self._members_of(event.group_id))
+        return [line.text for line in wording.event_lines(event, context)]
+
+    def _members_of(self, group_id: str) -> list[Any]:
+        engine = self.ready_engine()
+        try:
+            active = engine.group(group_id).state == ACTIVE
+        except PeertuiError:
+            return []
+        return engine.members(group_id) if active else []
 
     def _message_returned(self, event: ev.MessageReturned, here: bool, name: str) -> None:
         """The engine put the words into the group's draft; here the composer is the draft, so
@@ -483,7 +484,6 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
     async def send(self, text: str, cw: str, typed: str) -> None:
         """Check for personal details (asking first), send, and offer support after a hard
         message. Whatever is not sent comes back to the composer."""
-        from peertui.core.errors import PeertuiError
         from peertui.wellbeing import detect
 
         group = self.group()
@@ -568,7 +568,6 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         """
         if self.engine is None or self.current is None:
             return
-        from peertui.core.errors import PeertuiError
 
         with contextlib.suppress(PeertuiError):
             self.engine.save_draft(self.current, self.composer.value)
