@@ -44,7 +44,7 @@ async def test_a_request_captured_before_a_restart_cannot_be_replayed_after_it(r
     assert (replayed.status_code, replayed.json()["error"]["code"]) == (401, "stale_request")
     joiner = RelayClient(relay.url, SigningKey.generate())
     with pytest.raises(RelayRefused) as refused:
-        await joiner.request_join(kit.group_id, secret, b"sealed")
+        await joiner.request_join(kit.group_id, secret, kit.sealed())
     assert refused.value.code == "invite_refused", "the revoked invite stayed revoked"
     await joiner.aclose()
     await kit.close()

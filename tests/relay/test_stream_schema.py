@@ -10,6 +10,7 @@ import httpx
 import jsonschema_rs
 import pytest
 from httpx_sse import aconnect_sse
+from nacl.signing import SigningKey
 
 from peertui.core.auth import origin_of, sign_request
 
@@ -36,7 +37,9 @@ async def test_every_frame_and_the_log_match_the_documented_schemas(relay_factor
     stream_doc = document["paths"]["/v1/groups/{gid}/events"]["get"]["responses"]["200"]
     event_schema = jsonschema_rs.validator_for(stream_doc["x-peertui-event-data"])
     kit = await GroupKit.create(relay.url)
-    member = await kit.add_member()
+    member = await kit.add_member()  # its admitted request is deleted with its event
+    waiting = kit.client_for(SigningKey.generate())  # so one join request stays pending
+    await waiting.request_join(kit.group_id, await kit.invite(uses=1), kit.sealed())
     await member.client.post_message(kit.group_id, b"hello", idempotency_key="abcdefgh12")
     await member.client.send_direct(kit.group_id, kit.owner.public, b"just for you")
     path = f"/v1/groups/{kit.group_id}/events?since=0"
@@ -69,4 +72,5 @@ async def test_every_frame_and_the_log_match_the_documented_schemas(relay_factor
     headers = sign_request(kit.owner.key, "GET", path, b"", origin=origin_of(relay.url))
     answer = httpx.get(relay.url + path, headers=headers).json()
     assert log_schema.is_valid(answer), answer
+    await waiting.aclose()
     await kit.close()
