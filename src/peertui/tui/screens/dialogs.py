@@ -27,6 +27,7 @@ class Field:
     placeholder: str = ""
     number: bool = False  # a whole number is required
     multiline: bool = False
+    replace: bool = False  # a suggestion (a guess) that typing replaces rather than adds to
 
 
 class FormScreen(ModalScreen[dict | None]):
@@ -42,10 +43,12 @@ class FormScreen(ModalScreen[dict | None]):
         explanation: str = "",
         *,
         focus: str = "",
+        cancel_label: str = "Cancel",
     ) -> None:
         super().__init__()
         self.form_title, self.fields = title, fields
         self.submit_label, self.explanation = submit_label, explanation
+        self.cancel_label = cancel_label
         self.focus_field = focus or fields[0].name
 
     def compose(self) -> ComposeResult:
@@ -65,11 +68,11 @@ class FormScreen(ModalScreen[dict | None]):
                         type="integer" if field.number else "text",
                         # A suggested number is replaced by what is typed ("60" then "1" is
                         # 1, not 601); text fields keep their words and add to them.
-                        select_on_focus=field.number,
+                        select_on_focus=field.number or field.replace,
                     )
             with Horizontal(classes="buttons"):
                 yield Button(self.submit_label, id="submit", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(self.cancel_label, id="cancel")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
