@@ -31,14 +31,15 @@ class PlainUser:
         dimensions: tuple[int, int] = (60, 400),
         term: str = "xterm-256color",
         ask_country: bool = False,
+        lang: str = "C.UTF-8",
     ):
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
         env.update(
             PEERTUI_HOME=str(home),
             PEERTUI_TIME_SCALE="0.01",
             TERM=term,
-            LANG="C.UTF-8",
-            LC_ALL="C.UTF-8",
+            LANG=lang,
+            LC_ALL=lang,
         )
         if passphrase is not None:
             env["PEERTUI_PASSPHRASE"] = passphrase

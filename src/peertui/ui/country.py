@@ -32,8 +32,9 @@ def remember_asked(paths: Paths) -> None:
 
 
 def country_refusal(typed: str) -> Refusal | None:
-    """None when `typed` names a country or says skip; otherwise why not, in words."""
-    if countries.is_skip(typed):
+    """None when `typed` names a country or says skip; otherwise why not, in words. (An empty
+    answer reaches here only when there is a guess to keep.)"""
+    if not typed or countries.is_skip(typed):
         return None
     match = countries.find_country(typed)
     if match.iso2:

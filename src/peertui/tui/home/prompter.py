@@ -3,10 +3,10 @@ free text a one-field form; what the flow says becomes a notice and a conversati
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen
+from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen, Recheck
 from peertui.ui import commands
 from peertui.ui.flows import Answer, Cancelled, Question, Refusal, judge
 from peertui.ui.wording import Line
@@ -44,29 +44,34 @@ class DialogPrompter:
         if question.check is None:
             values = await self._form(question, context, question.prefill)
             return Answer(values["answer"])
-        # A question with its own rule: what does not meet it is refused in the dialog's own
-        # words and asked again with the typed text still in the field, so nothing is lost.
-        typed, why = question.prefill, ""
-        while True:
-            explanation = f"{why}\n\n{context}".strip()
-            values = await self._form(
-                question, explanation, typed, replace=typed == question.prefill
-            )
+        # A question with its own rule: what does not meet it is refused in the dialog, which
+        # stays open with the typed text still in its field, so nothing is lost.
+        accepted: list[Answer] = []
+
+        def validate(values: dict) -> Recheck | None:
             text = values["answer"].strip()
-            if await self._safety_command(text):
-                typed, why = question.prefill, ""
-                continue
+            if self._safety_command(text):
+                return Recheck("", value=question.prefill)
             verdict = judge(question, text)
             if isinstance(verdict, Answer):
-                return verdict
+                accepted.append(verdict)
+                return None
             self.say(verdict.line)
-            why, typed = verdict.line.text, text
             if verdict.keep:
                 self._keep_for_composer(verdict)
-                typed = question.prefill
+                return Recheck(verdict.line.text, value=question.prefill)
+            return Recheck(verdict.line.text)
+
+        await self._form(question, context, question.prefill, replace=True, validate=validate)
+        return accepted[-1]
 
     async def _form(
-        self, question: Question, explanation: str, value: str, replace: bool = False
+        self,
+        question: Question,
+        explanation: str,
+        value: str,
+        replace: bool = False,
+        validate: Callable[[dict], Recheck | None] | None = None,
     ) -> dict:
         values = await self.screen.app.push_screen_wait(
             FormScreen(
@@ -74,14 +79,15 @@ class DialogPrompter:
                 [Field("answer", question.render(), value=value, replace=replace)],
                 explanation=explanation,
                 cancel_label=self.cancel_label,
+                validate=validate,
             )
         )
         if values is None:
             raise Cancelled()
         return values
 
-    async def _safety_command(self, text: str) -> bool:
-        """/crisis, /ground or /plan typed as the answer: open it, and ask again once closed."""
+    def _safety_command(self, text: str) -> bool:
+        """/crisis, /ground or /plan typed as the answer: opened over the question."""
         if not text.startswith("/"):
             return False
         try:
@@ -97,11 +103,6 @@ class DialogPrompter:
             app.open_grounding(parsed.argument.strip())
         else:
             app.open_safety_plan()
-        await asyncio.sleep(0.1)  # the screen is pushed after this worker yields
-        while self.screen.app.screen is not self.screen and not isinstance(
-            self.screen.app.screen, FormScreen
-        ):
-            await asyncio.sleep(0.1)
         return True
 
     def _keep_for_composer(self, refusal: Refusal) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import events
@@ -17,6 +18,15 @@ from peertui.tui.widgets.footer import footer_widgets
 
 # What `Engine.create_invite` gives by default.
 INVITE_DAYS, INVITE_USES = 7, 10
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What a form's `validate` says about a submitted answer it does not take: the form stays
+    open, `problem` is shown above the fields, and `value` (when given) replaces the field's."""
+
+    problem: str
+    value: str | None = None
 
 
 @dataclass
@@ -44,8 +54,13 @@ class FormScreen(ModalScreen[dict | None]):
         *,
         focus: str = "",
         cancel_label: str = "Cancel",
+        validate: Callable[[dict], Recheck | None] | None = None,
     ) -> None:
         super().__init__()
+        # Checked while the form stays open, so keys typed after Enter are never lost in the
+        # moment between one dialog and the next.
+        self.validate = validate
+        self.problem_text = ""
         self.form_title, self.fields = title, fields
         self.submit_label, self.explanation = submit_label, explanation
         self.cancel_label = cancel_label
@@ -54,6 +69,7 @@ class FormScreen(ModalScreen[dict | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Label(self.form_title, classes="screen-title")
+            yield Static("", id="form-problem", classes="hint")
             if self.explanation:
                 yield Static(self.explanation, classes="hint")
             for field in self.fields:
@@ -76,6 +92,7 @@ class FormScreen(ModalScreen[dict | None]):
         yield from footer_widgets()
 
     def on_mount(self) -> None:
+        self.query_one("#form-problem", Static).display = False
         field = self.query_one(f"#field-{self.focus_field}")
         field.focus()
         if isinstance(field, Input) and not field.select_on_focus:
@@ -108,6 +125,19 @@ class FormScreen(ModalScreen[dict | None]):
                 values[field.name] = int(text)
             else:
                 values[field.name] = text
+        recheck = self.validate(values) if self.validate is not None else None
+        if recheck is not None:
+            self.problem_text = recheck.problem
+            problem = self.query_one("#form-problem", Static)
+            problem.update(recheck.problem)
+            problem.display = bool(recheck.problem)
+            field = self.query_one(f"#field-{self.focus_field}")
+            if recheck.value is not None and isinstance(field, Input):
+                field.value = recheck.value
+                field.cursor_position = len(field.value)
+            if not field.has_focus:
+                field.focus()
+            return
         self.dismiss(values)
 
     @staticmethod
