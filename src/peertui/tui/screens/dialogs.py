@@ -131,12 +131,12 @@ class FormScreen(ModalScreen[dict | None]):
             problem = self.query_one("#form-problem", Static)
             problem.update(recheck.problem)
             problem.display = bool(recheck.problem)
-            field = self.query_one(f"#field-{self.focus_field}")
-            if recheck.value is not None and isinstance(field, Input):
-                field.value = recheck.value
-                field.cursor_position = len(field.value)
-            if not field.has_focus:
-                field.focus()
+            answer = self.query_one(f"#field-{self.focus_field}")
+            if recheck.value is not None and isinstance(answer, Input):
+                answer.value = recheck.value
+                answer.cursor_position = len(answer.value)
+            if not answer.has_focus:
+                answer.focus()
             return
         self.dismiss(values)
 
