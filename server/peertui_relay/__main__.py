@@ -30,7 +30,7 @@ def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("peertui")
+        return version("peertui-relay")
     except PackageNotFoundError:
         return "unknown"
 
