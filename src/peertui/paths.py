@@ -39,6 +39,12 @@ class Paths:
         """Non-secret record of how the database key is obtained (keyring entry or KDF salt)."""
         return self.data_dir / "unlock.json"
 
+    @property
+    def first_run_markers(self) -> list[Path]:
+        """Empty files saying the welcome was read and the country question answered (erased
+        with everything else)."""
+        return [self.config_dir / "welcome-seen", self.config_dir / "country-asked"]
+
     def db_companions(self) -> list[Path]:
         """The database file and the files SQLite keeps beside it."""
         return [
