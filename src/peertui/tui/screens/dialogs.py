@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from peertui.tui.widgets.composer import OrderedInput
 from peertui.tui.widgets.footer import footer_widgets
 
 # What `Engine.create_invite` gives by default.
@@ -77,7 +78,7 @@ class FormScreen(ModalScreen[dict | None]):
                 if field.multiline:
                     yield TextArea(field.value, id=f"field-{field.name}", classes="form-area")
                 else:
-                    yield Input(
+                    yield OrderedInput(
                         field.value,
                         placeholder=field.placeholder,
                         id=f"field-{field.name}",
@@ -101,7 +102,8 @@ class FormScreen(ModalScreen[dict | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_submit()
+        # What the field held when Enter was pressed: keys typed after it are not part of it.
+        self.action_submit({event.input.id or "": event.value})
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -110,11 +112,16 @@ class FormScreen(ModalScreen[dict | None]):
         else:
             self.action_cancel()
 
-    def action_submit(self) -> None:
+    def action_submit(self, submitted: dict[str, str] | None = None) -> None:
         values: dict = {}
         for field in self.fields:
             widget = self.query_one(f"#field-{field.name}")
-            text = (widget.text if isinstance(widget, TextArea) else self._value(widget)).strip()
+            if submitted and widget.id in submitted:
+                text = submitted[widget.id].strip()
+            else:
+                text = (
+                    widget.text if isinstance(widget, TextArea) else self._value(widget)
+                ).strip()
             if field.number:
                 if not text.isdigit():
                     self.app.notify(
