@@ -18,17 +18,15 @@ from peertui.ui.flows import Cancelled, Prompter, Question, Refusal
 from peertui.ui.wording import _, error, join_list, notice
 from peertui.wellbeing import countries, crisis
 
-ASKED_MARKER = "country-asked"
-
 
 def should_ask(paths: Paths, settings_country: str) -> bool:
     """Asked once, on the first run: not when a country is set or the question was answered."""
-    return not settings_country and not (paths.config_dir / ASKED_MARKER).exists()
+    return not settings_country and not paths.country_marker.exists()
 
 
 def remember_asked(paths: Paths) -> None:
     make_private_dir(paths.config_dir)
-    (paths.config_dir / ASKED_MARKER).touch()
+    paths.country_marker.touch()
 
 
 def country_refusal(typed: str) -> Refusal | None:
