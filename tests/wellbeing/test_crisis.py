@@ -454,3 +454,43 @@ def test_an_old_source_is_said_to_be_old_never_verified():
     assert recent.startswith("verified 2025-08-24")
     shown = "\n".join(format_country(load_directory().get("AU"), "AU"))
     assert "verified 2021" not in shown and "verified 2022" not in shown
+
+
+# Services whose newest source found is older than 2024 (checked 2026-12-01; see WELLBEING.md).
+# A new entry must come with a 2024+ source; one refreshed is taken off this list.
+OLD_SOURCES_KEPT_WITH_THEIR_DATES = {
+    ("AU", "13YARN"), ("AU", "Kids Helpline"), ("AU", "Suicide Call Back Service"),
+    ("AT", "TelefonSeelsorge 142"), ("BE", "Zelfmoordlijn 1813"),
+    ("BE", "Centre de Prévention du Suicide"), ("BO", "Familia Segura (UNICEF)"),
+    ("CA", "9-8-8 Suicide Crisis Helpline"), ("CA", "Hope for Wellness Help Line"),
+    ("DK", "Livslinien"), ("FI", "MIELI Crisis Helpline (Kriisipuhelin)"),
+    ("FR", "3114 – Numéro national de prévention du suicide"),
+    ("HK", "18111 Mental Health Support Hotline"), ("IE", "Samaritans Ireland"), ("IE", "Pieta"),
+    ("IE", "50808 text service"), ("IL", "ERAN – Emotional First Aid"),
+    ("JP", "#いのちSOS (LifeLink)"), ("KE", "Kenya Red Cross tele-counselling"),
+    ("NZ", "Need to Talk? 1737"), ("NO", "Kirkens SOS"), ("PK", "Umang Pakistan"),
+    ("ES", "Teléfono de la Esperanza"), ("SE", "Mind Självmordslinjen"),
+    ("CH", "Die Dargebotene Hand / La Main Tendue / Telefono Amico (Tel 143)"),
+    ("US", "988 Lifeline in American Sign Language"),
+}  # fmt: skip
+REFRESHED = {
+    ("SG", "Samaritans of Singapore (SOS)"), ("AU", "Beyond Blue"), ("AU", "Lifeline Australia"),
+    ("ES", "024 – Línea de atención a la conducta suicida"), ("IT", "Telefono Amico Italia"),
+    ("ZA", "SADAG 24-hour Mental Health Helpline"), ("NO", "Mental Helse Hjelpetelefonen"),
+}  # fmt: skip
+
+
+def test_sources_older_than_2024_are_only_the_listed_ones():
+    directory = load_directory()
+    old, seen = set(), set()
+    for country in directory.countries():
+        if country.lines_from:
+            continue
+        for service in country.services:
+            seen.add((country.iso2, service.name))
+            if parse_partial_date(service.verified) < date(2024, 1, 1):
+                old.add((country.iso2, service.name))
+    assert old <= OLD_SOURCES_KEPT_WITH_THEIR_DATES, old - OLD_SOURCES_KEPT_WITH_THEIR_DATES
+    assert seen >= REFRESHED and not REFRESHED & old
+    it = next(s for s in directory.get("IT").services if s.name == "Telefono Amico Italia")
+    assert [c.number for c in it.whatsapp] == ["324 011 7252"], "the 2025 WhatsApp number"
