@@ -42,6 +42,7 @@ async def _question(pilot, app) -> Input:
     await wait_for(
         pilot,
         lambda: isinstance(app.screen, FormScreen) and app.screen.query("#field-answer"),
+        timeout=60,  # the first question gathers CLDR's names (about a second when idle)
         what="the country question",
     )
     return _field(app)
@@ -187,3 +188,21 @@ def test_real_binary_typo_then_burst(tmp_path):
     finally:
         tmux.close()
     assert saved_country(resolve_paths(home)) == "DE"
+
+
+async def test_quick_exit_while_the_question_is_open_leaves_and_asks_again_next_time(
+    make_paths, monkeypatch
+):
+    _locale(monkeypatch, "C.UTF-8")
+    paths = make_paths(country_asked=False)
+    app = PeertuiApp(paths)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await _question(pilot, app)
+        await pilot.press(*"fra")  # half an answer
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: app.quick_exited, what="the quick exit")
+    assert app.return_code == 0
+    assert not paths.country_marker.exists(), "not answered, so asked again"
+    again = PeertuiApp(paths)
+    async with again.run_test(size=(100, 40)) as pilot:
+        await _question(pilot, again)

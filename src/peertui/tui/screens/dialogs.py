@@ -93,6 +93,8 @@ class FormScreen(ModalScreen[dict | None]):
         yield from footer_widgets()
 
     def on_mount(self) -> None:
+        if not self.query("#form-problem"):
+            return  # mounted while the app is closing: nothing to set up
         self.query_one("#form-problem", Static).display = False
         field = self.query_one(f"#field-{self.focus_field}")
         field.focus()
