@@ -68,6 +68,10 @@ def fenrir(tmp_path):
             f"general#shell={sys.executable} -m peertui --plain",
         ]
     )
+    from peertui.paths import resolve_paths
+
+    # Past the first run's country question (tested in test_first_run_country.py).
+    resolve_paths(tmp_path / "home").country_marker.touch()
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR",)}
     env.update(
         PEERTUI_HOME=str(tmp_path / "home"),

@@ -26,6 +26,8 @@ def home_with_group(tmp_path, relay):
         await engine.close()
 
     asyncio.run(prepare())
+    # Past the first run's country question (tested in test_first_run_country.py), not the welcome.
+    resolve_paths(tmp_path / "home").country_marker.touch()
     return tmp_path / "home"
 
 
