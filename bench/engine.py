@@ -1,17 +1,26 @@
-"""Engine benchmarks; prints JSON. Run: .venv/bin/python bench/engine.py
+"""Engine benchmarks; prints JSON.
+
+    .venv/bin/python bench/engine.py [--catch-up 2000,20000] [--only-catch-up]
 
 Against a real relay process on loopback, with real crypto and the encrypted store:
 - engine open time for a home with 10 groups (unlock, replay rosters, start connections);
 - time from `send()` on one engine to `MessageReceived` on another (p50/p99 over 300 messages);
 - sustained send rate of one engine (each send waits for the relay's acknowledgement);
-- time for a full join: request, approval, welcome, shares, profile known to the host.
+- time for a full join: request, approval, welcome, shares, profile known to the host;
+- catch-up: a member that was closed while N messages were posted opens its home again; the
+  time until every one of them is stored (cursor at the last seq), as messages per second,
+  next to the raw Ed25519 verify + XChaCha20-Poly1305 decrypt rate of 1 KiB measured in the
+  same run (the floor under any design) and peertui's own verify+decrypt (InboundSessions).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import os
 import platform
+import random
 import re
 import statistics
 import subprocess
@@ -20,8 +29,26 @@ import tempfile
 import time
 from pathlib import Path
 
+from nacl.bindings import (
+    crypto_aead_xchacha20poly1305_ietf_decrypt,
+    crypto_aead_xchacha20poly1305_ietf_encrypt,
+)
+from nacl.signing import SigningKey
+
+from peertui.core import payloads
+from peertui.core.crypto import (
+    Identity,
+    InboundSessions,
+    OutboundSession,
+    PrekeyBundle,
+    PrekeySecrets,
+    RosterHead,
+    open_share,
+    seal_share,
+)
 from peertui.core.engine import Engine
 from peertui.core.events import JoinApproved, JoinRequested, MessageReceived
+from peertui.core.ids import group_id_for
 from peertui.paths import resolve_paths
 
 PASSPHRASE = "benchmark passphrase"
@@ -123,11 +150,128 @@ async def run(tmp: Path, url: str) -> dict:
     return results
 
 
+SAMPLE = (
+    "i had a hard day at work and could not sleep again but the walk in the garden helped "
+    "a little thanks for listening everyone my therapist said to try breathing slowly when "
+    "the panic starts tomorrow is another appointment and i feel tired but hopeful today"
+)
+WORDS = SAMPLE.split()
+
+
+def chat_text(rng: random.Random) -> str:
+    """A message of 5 to 160 words (about 30 to 900 characters), like a chat line or a post."""
+    return " ".join(rng.choices(WORDS, k=rng.randint(5, 160)))
+
+
+def raw_verify_decrypt_per_second(count: int = 5000) -> float:
+    """Ed25519 verify plus XChaCha20-Poly1305 decrypt of 1 KiB: no framing, ratchet or store."""
+    key, nonce = os.urandom(32), os.urandom(24)
+    signer = SigningKey.generate()
+    verifier = signer.verify_key
+    signed = signer.sign(
+        crypto_aead_xchacha20poly1305_ietf_encrypt(os.urandom(1024), b"", nonce, key)
+    )
+
+    def run_once() -> float:
+        start = time.perf_counter()
+        for _ in range(count):
+            crypto_aead_xchacha20poly1305_ietf_decrypt(verifier.verify(signed), b"", nonce, key)
+        return count / (time.perf_counter() - start)
+
+    return max(run_once() for _ in range(3))
+
+
+def peertui_verify_decrypt_per_second(count: int = 5000) -> float:
+    """InboundSessions.decrypt of 1 KiB envelopes in order: peertui's crypto alone."""
+    sender, receiver = Identity.generate(), Identity.generate()
+    group_id = group_id_for(sender.public_key)
+    head = RosterHead(3, bytes(32))
+    prekeys = PrekeySecrets.create(receiver, group_id)
+    bundle = PrekeyBundle.from_bytes(prekeys.bundle(receiver).to_bytes(), group_id)
+    best = 0.0
+    for _ in range(3):
+        outbound = OutboundSession.create(sender, group_id, epoch=0, roster=head)
+        inbound = InboundSessions(group_id)
+        inbound.add_share(
+            open_share(receiver, prekeys, seal_share(sender, outbound, bundle), group_id)
+        )
+        envelopes = [outbound.encrypt(sender, os.urandom(1024), head=head) for _ in range(count)]
+        start = time.perf_counter()
+        for envelope in envelopes:
+            inbound.decrypt(envelope)
+        best = max(best, count / (time.perf_counter() - start))
+    return best
+
+
+async def catch_up(tmp: Path, url: str, counts: list[int]) -> dict:
+    """Messages per second a member stores when it comes back to `count` missed messages."""
+    rng = random.Random(12)
+    host, _host_events = await open_engine(tmp / "catch-host")
+    gid = (await host.host_group("catch-up", url, nick="host")).group_id
+    invite = await host.create_invite(gid)
+    member, member_events = await open_engine(tmp / "catch-member")
+    await member.join(invite, "member")
+    await wait(_host_events, lambda e: isinstance(e, JoinRequested))
+    await host.approve(gid, "member")
+    await wait(member_events, lambda e: isinstance(e, JoinApproved))
+    await host.send(gid, "hello")  # the member holds the host's session from here on
+    await wait(
+        member_events, lambda e: isinstance(e, MessageReceived) and e.message.text == "hello"
+    )
+    await member.close()
+    session = host._session(gid)  # noqa: SLF001 - the bench posts as the host, without its outbox
+    results: dict = {}
+    for count in counts:
+        posted = time.perf_counter()
+        last_seq = 0
+        for i in range(count):
+            body = payloads.encode(
+                "msg", id=f"c{count}-{i}", text=chat_text(rng), nick="host", cw=""
+            )
+            last_seq = await session._post_group_payload(body)  # noqa: SLF001
+        post_seconds = time.perf_counter() - posted
+
+        started = time.perf_counter()
+        member, member_events = await open_engine(tmp / "catch-member")
+        member_session = member._session(gid)  # noqa: SLF001
+        while member_session.cursor < last_seq:
+            await asyncio.sleep(0.005)
+        elapsed = time.perf_counter() - started
+        received = sum(isinstance(e, MessageReceived) for e in member_events)
+        await member.close()
+        results[str(count)] = {
+            "seconds": round(elapsed, 2),
+            "messages_per_second": round(count / elapsed),
+            "message_received_events": received,
+            "posting_took_seconds": round(post_seconds, 1),
+        }
+    await host.close()
+    return results
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--catch-up", default="2000,20000", help="comma-separated counts")
+    parser.add_argument("--only-catch-up", action="store_true")
+    args = parser.parse_args()
+    counts = [int(c) for c in args.catch_up.split(",") if c.strip()]
+    results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         relay, url = start_relay(Path(tmp) / "relay")
         try:
-            results = asyncio.run(run(Path(tmp), url))
+            if not args.only_catch_up:
+                results = asyncio.run(run(Path(tmp), url))
+            if counts:
+                raw = raw_verify_decrypt_per_second()
+                own = peertui_verify_decrypt_per_second()
+                caught = asyncio.run(catch_up(Path(tmp), url, counts))
+                for entry in caught.values():
+                    entry["vs_raw_verify_decrypt"] = round(entry["messages_per_second"] / raw, 3)
+                results["catch_up"] = {
+                    "raw_verify_decrypt_1kib_per_s": round(raw),
+                    "peertui_verify_decrypt_1kib_per_s": round(own),
+                    "missed_messages": caught,
+                }
         finally:
             relay.terminate()
             relay.wait(timeout=10)

@@ -119,6 +119,8 @@ class Store:
     def __init__(self, connection: sqlcipher3.Connection):
         self._db = connection
         self._lock = threading.RLock()
+        self._depth = 0  # open `transaction()` blocks; writes inside join the outermost one
+        self._failed: BaseException | None = None  # a write inside failed: never commit it
         self.notices: list[str] = []  # sentences to show once, e.g. why a keyring was refused
 
     @classmethod
@@ -195,7 +197,10 @@ class Store:
     # -- groups ----------------------------------------------------------------------------
 
     def save_group(self, group_id: str, state: dict) -> None:
-        text = _to_json(state, "the group's state")
+        self.save_group_json(group_id, _to_json(state, "the group's state"))
+
+    def save_group_json(self, group_id: str, text: str) -> None:
+        """Store a group's state already encoded as JSON (encoded by its owner's thread)."""
         with self._writing("the group's state") as db:
             db.execute(
                 "INSERT INTO groups (group_id, state) VALUES (?, ?) "
@@ -412,9 +417,43 @@ class Store:
     # -- plumbing --------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _writing(self, what: str) -> Iterator[sqlcipher3.Connection]:
-        """One write transaction; a full disk rolls it back and becomes StorageFull."""
+    def transaction(self, what: str) -> Iterator[None]:
+        """Group many writes into one transaction (one commit): every write made inside, by
+        this thread, is kept together or not at all. Other threads wait until it ends.
+
+        If any write inside fails, the whole transaction is rolled back and the error is
+        raised when the block ends, even if the code inside caught it: a half-written batch
+        is never committed."""
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            with self._writing(what):
+                self._depth, self._failed = 1, None
+                try:
+                    yield
+                finally:
+                    self._depth = 0
+                if self._failed is not None:
+                    raise self._failed
+
+    @contextlib.contextmanager
+    def _writing(self, what: str) -> Iterator[sqlcipher3.Connection]:
+        """One write transaction; a full disk rolls it back and becomes StorageFull.
+
+        Inside `transaction()` it joins the open transaction instead of starting one."""
+        with self._lock:
+            if self._depth:
+                try:
+                    yield self._db
+                except BaseException as exc:
+                    self._failed = self._failed or exc
+                    raise
+                return
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:

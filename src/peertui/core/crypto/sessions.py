@@ -152,6 +152,13 @@ def envelope_sender(envelope: bytes) -> bytes:
     return reader.take(PUBLIC_KEY_BYTES)
 
 
+def envelope_route(envelope: bytes) -> tuple[bytes, bytes, RosterHead]:
+    """(sender key, session id, roster head) an envelope claims, unverified: for deciding how
+    to process it only; `InboundSessions.decrypt` checks the same bytes before any are trusted."""
+    env = _Envelope.parse(envelope)
+    return env.sender, env.session_id, env.head
+
+
 class OutboundSession:
     """My sending chain in one group, bound to the roster head it was made under."""
 
@@ -446,6 +453,9 @@ class InboundSessions:
             session_roster=session.roster,
             envelope_id=envelope_id(envelope),
         )
+
+    def has_session(self, sender_key: bytes, session_id: bytes) -> bool:
+        return (sender_key, session_id) in self._sessions
 
     def session_roster(self, sender_key: bytes, session_id: bytes) -> RosterHead | None:
         held = self._sessions.get((sender_key, session_id))
