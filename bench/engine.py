@@ -159,8 +159,22 @@ WORDS = SAMPLE.split()
 
 
 def chat_text(rng: random.Random) -> str:
-    """A message of 5 to 160 words (about 30 to 900 characters), like a chat line or a post."""
-    return " ".join(rng.choices(WORDS, k=rng.randint(5, 160)))
+    """A chat line of 3 to 40 words (about 10 to 200 characters, 1 KiB once padded)."""
+    return " ".join(rng.choices(WORDS, k=rng.randint(3, 40)))
+
+
+def detector_per_second(count: int = 300) -> float:
+    """The on-device checks every received message gets (fold, cry for help), on the same kind
+    of text: the part of catch-up that belongs to the detector, not to receiving."""
+    from peertui.wellbeing.fold import received_checks
+
+    rng = random.Random(99)
+    texts = [chat_text(rng) for _ in range(count)]
+    received_checks(texts[0])  # load the phrase books first
+    start = time.perf_counter()
+    for text in texts:
+        received_checks(text)
+    return count / (time.perf_counter() - start)
 
 
 def raw_verify_decrypt_per_second(count: int = 5000) -> float:
@@ -264,12 +278,14 @@ def main() -> None:
             if counts:
                 raw = raw_verify_decrypt_per_second()
                 own = peertui_verify_decrypt_per_second()
+                detector = detector_per_second()
                 caught = asyncio.run(catch_up(Path(tmp), url, counts))
                 for entry in caught.values():
                     entry["vs_raw_verify_decrypt"] = round(entry["messages_per_second"] / raw, 3)
                 results["catch_up"] = {
                     "raw_verify_decrypt_1kib_per_s": round(raw),
                     "peertui_verify_decrypt_1kib_per_s": round(own),
+                    "detector_checks_per_s": round(detector),
                     "missed_messages": caught,
                 }
         finally:

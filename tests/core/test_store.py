@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import stat
@@ -628,3 +629,33 @@ def test_threads_can_share_one_store(store):
     for thread in threads:
         thread.join(timeout=30)
     assert len(store.latest("g1", limit=10_000)) == 600
+
+
+def test_search_lists_newest_stored_first_and_a_late_arrival_where_it_arrived(store):
+    """The documented tie-break: search order is the order this device stored messages in.
+    A message that reaches the device late (caught up from a backlog) carries its own older
+    time but is listed among the newest arrivals; within a batch the relay's order holds."""
+    store.add_messages(message(i, text=f"garden note {i}") for i in range(1, 6))
+    late = dataclasses.replace(
+        message(6, text="garden from last week"), ts=message(1).ts - 7 * 86_400_000
+    )
+    store.add_message(late)
+    store.add_message(message(7, group="g2", text="garden elsewhere"))
+    assert [m.msg_id for m in store.search("garden")] == ["m7", "m6", "m5", "m4", "m3", "m2", "m1"]
+    assert [m.msg_id for m in store.search("garden", group_id="g1", limit=3)] == ["m6", "m5", "m4"]
+    # What a member sees: the late message first, showing its own (older) time.
+    assert store.search("garden", group_id="g1")[0].ts == late.ts
+
+
+def test_search_never_sorts_all_matches(store):
+    """Newest-first comes from the index's row order: no sort over every match (that sort made
+    a common word cost seconds in a million messages)."""
+    store.add_messages(message(i) for i in range(1, 50))
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    store.search("number", group_id="g1")
+    store.search("number")
+    store._db.set_trace_callback(None)
+    for sql in (s for s in statements if "MATCH" in s):
+        plan = [row[-1] for row in store._db.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert not any("TEMP B-TREE" in step for step in plan), plan

@@ -297,21 +297,27 @@ class Store:
     def search(self, query: str, group_id: str | None = None, limit: int = 50) -> list[Message]:
         """Messages containing every word of `query` (each as a prefix), newest first.
 
+        "Newest" is the order this device stored them in (the row id, which only grows): the
+        full-text index returns its hits in that order, so the first page costs the same
+        whether a word is in ten messages or a million. Messages arrive in the relay's order,
+        so this is nearly always time order too. A message stored late (a backlog caught up
+        after days offline, a member's message the relay held back) is listed where it
+        arrived, among the newest, with its own earlier time shown. Docs: PERFORMANCE.md.
+
         The query is never interpreted as FTS5 syntax, so quotes, `*`, `AND`, `-`, `NEAR(`
         and the like are simply searched for as words.
         """
         match = fts_query(query)
         if not match:
             return []
-        # The match drives (CROSS JOIN keeps it the outer loop; otherwise SQLite may walk the
-        # group in time order and run the full-text match once per row, taking seconds), and
-        # only (ts, id) is sorted, so a word in most of 100k messages still ranks quickly.
+        # The index drives (CROSS JOIN keeps it the outer loop) and walks its hits newest
+        # first; SQLite stops after `limit` rows of the group, with no sort of all matches.
         group_filter = "" if group_id is None else " AND m.group_id = ?"
+        columns = ", ".join(f"m.{c.strip()}" for c in _MESSAGE_COLUMNS.split(","))
         sql = (
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id IN ("
-            "SELECT m.id FROM messages_fts CROSS JOIN messages AS m ON m.id = messages_fts.rowid "
-            f"WHERE messages_fts MATCH ?{group_filter} ORDER BY m.ts DESC, m.id DESC LIMIT ?"
-            ") ORDER BY ts DESC, id DESC"
+            f"SELECT {columns} FROM messages_fts CROSS JOIN messages AS m "
+            f"ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?{group_filter} "
+            "ORDER BY messages_fts.rowid DESC LIMIT ?"
         )
         params = (match,) if group_id is None else (match, group_id)
         return [_message_from(row) for row in self._all(sql, (*params, limit))]
