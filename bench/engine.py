@@ -217,8 +217,36 @@ def peertui_verify_decrypt_per_second(count: int = 5000) -> float:
     return best
 
 
-async def catch_up(tmp: Path, url: str, counts: list[int]) -> dict:
-    """Messages per second a member stores when it comes back to `count` missed messages."""
+async def post_backlog(session, count: int, rng: random.Random, tag: str) -> int:
+    """Post `count` chat lines as the host, in order, as fast as the relay takes them: all
+    encrypted first (as the host's engine would, one ratchet step each), then posted one after
+    another. Returns the last seq."""
+    from peertui.core import receive_rules
+    from peertui.core.group import now_ms
+
+    outbound = await session._ensure_outbound()  # noqa: SLF001 - the bench posts as the host
+    head = receive_rules.head_of(session.roster)
+    envelopes = [
+        outbound.encrypt(
+            session.identity,
+            payloads.encode("msg", id=f"{tag}-{i}", text=chat_text(rng), nick="host", cw=""),
+            head=head,
+            sent_ms=now_ms(),
+        )
+        for i in range(count)
+    ]
+    session._save_sessions()  # noqa: SLF001
+    last_seq = 0
+    for envelope in envelopes:
+        last_seq = await session.client.post_message(session.group_id, envelope)
+    return last_seq
+
+
+async def catch_up(tmp: Path, url: str, counts: list[int], without_checks: int = 0) -> dict:
+    """Messages per second a member stores when it comes back to `count` missed messages.
+
+    With `without_checks`, one more run of that many has the on-device checks (the detector)
+    replaced by a no-op: what receiving itself costs, apart from the detector."""
     rng = random.Random(12)
     host, _host_events = await open_engine(tmp / "catch-host")
     gid = (await host.host_group("catch-up", url, nick="host")).group_id
@@ -235,14 +263,16 @@ async def catch_up(tmp: Path, url: str, counts: list[int]) -> dict:
     await member.close()
     session = host._session(gid)  # noqa: SLF001 - the bench posts as the host, without its outbox
     results: dict = {}
-    for count in counts:
+    runs = [(count, True) for count in counts] + (
+        [(without_checks, False)] if without_checks else []
+    )
+    for count, checks in runs:
+        if not checks:
+            from peertui.core import receiving
+
+            receiving.received_checks = lambda text, lang="en": ("", False)
         posted = time.perf_counter()
-        last_seq = 0
-        for i in range(count):
-            body = payloads.encode(
-                "msg", id=f"c{count}-{i}", text=chat_text(rng), nick="host", cw=""
-            )
-            last_seq = await session._post_group_payload(body)  # noqa: SLF001
+        last_seq = await post_backlog(session, count, rng, f"c{count}")
         post_seconds = time.perf_counter() - posted
 
         started = time.perf_counter()
@@ -253,7 +283,7 @@ async def catch_up(tmp: Path, url: str, counts: list[int]) -> dict:
         elapsed = time.perf_counter() - started
         received = sum(isinstance(e, MessageReceived) for e in member_events)
         await member.close()
-        results[str(count)] = {
+        results[str(count) if checks else f"{count}_without_detector"] = {
             "seconds": round(elapsed, 2),
             "messages_per_second": round(count / elapsed),
             "message_received_events": received,
@@ -267,6 +297,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--catch-up", default="2000,20000", help="comma-separated counts")
     parser.add_argument("--only-catch-up", action="store_true")
+    parser.add_argument(
+        "--without-detector",
+        type=int,
+        default=2000,
+        help="one more catch-up of this many with the detector replaced by a no-op (0: none)",
+    )
     args = parser.parse_args()
     counts = [int(c) for c in args.catch_up.split(",") if c.strip()]
     results: dict = {}
@@ -279,7 +315,7 @@ def main() -> None:
                 raw = raw_verify_decrypt_per_second()
                 own = peertui_verify_decrypt_per_second()
                 detector = detector_per_second()
-                caught = asyncio.run(catch_up(Path(tmp), url, counts))
+                caught = asyncio.run(catch_up(Path(tmp), url, counts, args.without_detector))
                 for entry in caught.values():
                     entry["vs_raw_verify_decrypt"] = round(entry["messages_per_second"] / raw, 3)
                 results["catch_up"] = {
