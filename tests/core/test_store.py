@@ -659,3 +659,45 @@ def test_search_never_sorts_all_matches(store):
     for sql in (s for s in statements if "MATCH" in s):
         plan = [row[-1] for row in store._db.execute("EXPLAIN QUERY PLAN " + sql)]
         assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+V1_FTS = """
+DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_version_1_history_gets_prefix_indexes_and_keeps_every_message_searchable(paths):
+    with Store.open(paths, PASSPHRASE) as store:
+        store.add_messages(message(i, text=f"tea number {i}") for i in range(1, 30))
+        store._db.executescript(V1_FTS)  # as a home written before prefix indexes
+        assert store.search("te", group_id="g1")  # the old index answers too, slowly
+    with Store.open(paths, PASSPHRASE) as store:
+        (version,) = store._db.execute("PRAGMA user_version").fetchone()
+        (sql,) = store._db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'messages_fts'"
+        ).fetchone()
+        assert version == 2 and "prefix = '1 2 3'" in sql
+        assert [m.msg_id for m in store.search("t", group_id="g1", limit=3)] == [
+            "m29",
+            "m28",
+            "m27",
+        ]
+        store.add_message(message(30, text="tea after the update"))
+        assert store.search("te")[0].msg_id == "m30"  # the triggers feed the new index
+        assert len(store.search("tea", limit=100)) == 30
