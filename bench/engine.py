@@ -48,8 +48,8 @@ from peertui.core.crypto import (
 )
 from peertui.core.engine import Engine
 from peertui.core.events import JoinApproved, JoinRequested, MessageReceived
-from peertui.core.ids import group_id_for
 from peertui.paths import resolve_paths
+from peertui_wire.ids import group_id_for
 
 PASSPHRASE = "benchmark passphrase"
 MESSAGES = 300

@@ -15,11 +15,11 @@ from typing import Any
 
 from peertui.core import payloads
 from peertui.core.crypto import CryptoError, Decrypted, InboundSessions, envelope_route
-from peertui.core.encoding import EncodingError, b64d
 from peertui.core.events import Event
 from peertui.core.relay_client import RelayEvent
 from peertui.core.store import Message
 from peertui.wellbeing.fold import received_checks
+from peertui_wire.encoding import EncodingError, b64d
 
 GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "introduce"}
 
