@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -672,9 +672,10 @@ class Engine:
             self._hiding[key] = frozenset(self.store.get(key, []))
         return self._hiding[key]
 
-    def _save_hidden(self, key: str, items: set[str] | list[str]) -> None:
-        self.store.put(key, sorted(items))
-        self._hiding[key] = frozenset(items)
+    def _save_hidden(self, key: str, items: Iterable[str]) -> None:
+        kept = frozenset(items)
+        self.store.put(key, sorted(kept))
+        self._hiding[key] = kept
 
     def ignore_member(self, group_id: str, who: str) -> Member:
         member = resolve_member(self.members(group_id), who)
