@@ -63,13 +63,13 @@ def decode(inbound: InboundSessions, me: bytes, language: str, item: RelayEvent)
         return read
     try:
         body = payloads.parse(decrypted.plaintext, GROUP_MESSAGE_TYPES)
+        if body["t"] == "msg":
+            read.text = payloads.safe_line(body["text"])
+            read.fold, read.care = received_checks(read.text, language)
     except Exception as exc:  # noqa: BLE001 - reported after the receive rules, as before
         read.bad_payload = exc
         return read
     read.body = body
-    if body["t"] == "msg":
-        read.text = payloads.safe_line(body["text"])
-        read.fold, read.care = received_checks(read.text, language)
     return read
 
 
