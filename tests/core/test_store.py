@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -14,6 +15,7 @@ import keyring.backend
 import keyring.backends.fail
 import keyring.errors
 import pytest
+import sqlcipher3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -701,3 +703,44 @@ def test_a_version_1_history_gets_prefix_indexes_and_keeps_every_message_searcha
         store.add_message(message(30, text="tea after the update"))
         assert store.search("te")[0].msg_id == "m30"  # the triggers feed the new index
         assert len(store.search("tea", limit=100)) == 30
+
+
+def test_a_transaction_keeps_its_writes_together_or_not_at_all(store):
+    with store.transaction("the batch"):
+        store.add_message(message(1))
+        store.put("cursor", 1)
+        with store.transaction("a nested part"):  # joins the open one
+            store.put("unread", 1)
+    assert store.get("cursor") == 1 and store.get("unread") == 1 and store.get_message("g1", "m1")
+
+    with pytest.raises(StoreError), store.transaction("the batch"):
+        store.add_message(message(2))
+        store.put("cursor", 2)
+        with contextlib.suppress(StoreError):
+            store.put("bad", {1, 2})  # cannot be stored as JSON
+        raise StoreError("a later step failed")
+    assert store.get("cursor") == 1 and store.get_message("g1", "m2") is None
+
+
+def test_a_write_that_fails_inside_a_transaction_aborts_it_even_when_caught(store, monkeypatch):
+    real_execute = store._db.execute
+
+    class Connection:  # the real connection, with one statement failing as on a full disk
+        def __getattr__(self, name):
+            return getattr(store._db_real, name)
+
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT INTO kv") and args and args[0][0] == "cursor":
+                raise sqlcipher3.OperationalError("database or disk is full")
+            return real_execute(sql, *args)
+
+    store._db_real = store._db
+    store._db = Connection()
+    try:
+        with pytest.raises(StorageFull), store.transaction("the batch"):
+            store.add_message(message(3))
+            with contextlib.suppress(sqlcipher3.OperationalError):
+                store.put("cursor", 3)  # a careless caller: it must still not commit
+    finally:
+        store._db = store._db_real
+    assert store.get_message("g1", "m3") is None and store.get("cursor") is None
