@@ -272,7 +272,8 @@ async def catch_up(tmp: Path, url: str, counts: list[int], without_checks: int =
 
             receiving.received_checks = lambda text, lang="en": ("", False)
         posted = time.perf_counter()
-        last_seq = await post_backlog(session, count, rng, f"c{count}")
+        tag = f"c{count}" if checks else f"n{count}"  # new message ids: each run stores new ones
+        last_seq = await post_backlog(session, count, rng, tag)
         post_seconds = time.perf_counter() - posted
 
         started = time.perf_counter()
@@ -311,7 +312,7 @@ def main() -> None:
         try:
             if not args.only_catch_up:
                 results = asyncio.run(run(Path(tmp), url))
-            if counts:
+            if counts or args.without_detector:
                 raw = raw_verify_decrypt_per_second()
                 own = peertui_verify_decrypt_per_second()
                 detector = detector_per_second()
