@@ -45,12 +45,13 @@ REFUSED_SCREENSHOT = (
 )
 
 
-class EngineEvent(TextualMessage):
-    """An engine event, carried onto Textual's message queue."""
+class EngineEvents(TextualMessage):
+    """Engine events have arrived: the app takes them from its queue a few at a time."""
 
-    def __init__(self, event: Event) -> None:
-        super().__init__()
-        self.event = event
+
+# Engine events handled per turn of the app's message queue: a catch-up tells thousands at
+# once, and keys typed meanwhile are handled between two turns, not after all of them.
+EVENTS_PER_TURN = 50
 
 
 class EngineReady(TextualMessage):
@@ -90,6 +91,7 @@ class PeertuiApp(App[int]):
         self.locked = False  # waiting for the passphrase
         self._unlock_after_welcome = False
         self._private_settings_pending = False
+        self._engine_events: list[Event] = []  # told by the engine, not handled yet
         self._private_before_unlock = private_settings(self.settings)
         self._asking_country = False
 
@@ -269,7 +271,9 @@ class PeertuiApp(App[int]):
             )
 
     def _forward_event(self, event: Event) -> None:
-        self.post_message(EngineEvent(event))
+        self._engine_events.append(event)
+        if len(self._engine_events) == 1:
+            self.post_message(EngineEvents())
 
     def _home(self):
         from peertui.tui.screens.home import HomeScreen
@@ -285,10 +289,14 @@ class PeertuiApp(App[int]):
             home.engine_ready()
         self.maybe_ask_country()
 
-    def on_engine_event(self, message: EngineEvent) -> None:
+    def on_engine_events(self, _message: EngineEvents) -> None:
+        taken = self._engine_events[:EVENTS_PER_TURN]
+        del self._engine_events[:EVENTS_PER_TURN]
+        if self._engine_events:
+            self.post_message(EngineEvents())  # the rest after what is queued now (keys)
         home = self._home()
         if home is not None:
-            home.handle_event(message.event)
+            home.handle_events(taken)
 
     def notify(
         self,
