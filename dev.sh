@@ -80,7 +80,10 @@ case "$cmd" in
         ensure_debian_packages
         ensure_venv test
         ensure_conformance_modules
-        exec .venv/bin/python -m pytest "$@"
+        # Most tests wait on real processes (relays, tmux, Fenrir, node), not the CPU, so
+        # several workers overlap the waiting even on 2 cores; a file stays on one worker
+        # (its module fixtures and order kept). PEERTUI_TEST_WORKERS=0 runs in one process.
+        exec .venv/bin/python -m pytest -n "${PEERTUI_TEST_WORKERS:-4}" --dist loadfile "$@"
         ;;
     *)
         echo "usage: ./dev.sh run|relay|test [args]" >&2

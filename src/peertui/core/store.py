@@ -530,7 +530,12 @@ def wipe(paths: Paths) -> list[str]:
     The caller closes the Store first. Returns a sentence for each thing that remains.
     """
     problems = forget_key(paths)
-    for file in (*paths.db_companions(), paths.unlock_file, paths.config_file):
+    for file in (
+        *paths.db_companions(),
+        paths.unlock_file,
+        paths.config_file,
+        *paths.first_run_markers,
+    ):
         _remove_file(file, problems)
     for directory in (paths.data_dir, paths.exports_dir, paths.themes_dir):
         _remove_tree(directory, problems)

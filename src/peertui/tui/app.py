@@ -93,6 +93,7 @@ class PeertuiApp(App[int]):
         self._private_settings_pending = False
         self._engine_events: list[Event] = []  # told by the engine, not handled yet
         self._private_before_unlock = private_settings(self.settings)
+        self._asking_country = False
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -226,6 +227,48 @@ class PeertuiApp(App[int]):
         if self._unlock_after_welcome:
             self._unlock_after_welcome = False
             self._ask_passphrase(wrong=False)
+        else:
+            self.maybe_ask_country()
+
+    def maybe_ask_country(self) -> None:
+        """The first run asks for the country, once the welcome has been read and the history
+        is open (so an answer typed meanwhile is not lost to the passphrase field)."""
+        from peertui.tui.screens.first_run import FirstRunScreen
+        from peertui.ui.country import should_ask
+
+        if self.engine is None or self._asking_country:
+            return
+        if any(isinstance(screen, FirstRunScreen) for screen in self.screen_stack):
+            return  # asked when the welcome is dismissed
+        if not should_ask(self.paths, self.settings.country):
+            return
+        home = self._home()
+        if home is not None:
+            self._asking_country = True
+            self._ask_country(home)
+
+    @work(group="first-run-country")
+    async def _ask_country(self, home) -> None:
+        from peertui.tui.home.prompter import DialogPrompter
+        from peertui.ui.country import CountryQuestion, ask_country, remember_asked
+        from peertui.ui.flows import Cancelled
+        from peertui.ui.wording import _
+
+        words = CountryQuestion(where="F1", how_to_change=_("Settings (F8)"))
+        try:
+            code = await ask_country(DialogPrompter(home, _("Your country"), _("Skip")), words)
+        except Cancelled:
+            return
+        finally:
+            self._asking_country = False
+        self.settings.country = code
+        self.save_settings()
+        try:
+            remember_asked(self.paths)
+        except OSError as exc:
+            self.notify(
+                f"Could not remember the answer: {exc.strerror or exc}.", severity="warning"
+            )
 
     def _forward_event(self, event: Event) -> None:
         self._engine_events.append(event)
@@ -244,6 +287,7 @@ class PeertuiApp(App[int]):
         home = self._home()
         if home is not None:
             home.engine_ready()
+        self.maybe_ask_country()
 
     def on_engine_events(self, _message: EngineEvents) -> None:
         taken = self._engine_events[:EVENTS_PER_TURN]
