@@ -229,6 +229,10 @@ class PlainSession:
         assert parsed.action is not None
         if parsed.action.id == "peertui.cancel":
             raise Cancelled
+        if parsed.action.id == "peertui.quit":
+            # Leaving is never refused: the open question is dropped with nothing done.
+            self.console.notice(_("Goodbye."))
+            raise Quit
         if parsed.action.id in AT_ANY_QUESTION:
             await self.run_action(parsed.action, parsed.argument)
             self.console.notice(_("Back to the question."))
