@@ -88,6 +88,7 @@ async def prepare(tmp: Path, url: str, count: int) -> tuple[Path, str, int]:
 async def measure(home: Path, gid: str, last_seq: int, count: int, every_s: float) -> dict:
     paths = resolve_paths(home)
     (paths.config_dir / "welcome-seen").touch()
+    (paths.config_dir / "country-asked").touch()  # the first run's question would take the keys
     app = PeertuiApp(paths)
     results: dict = {}
     async with app.run_test(size=(100, 30)) as pilot:
