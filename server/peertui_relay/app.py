@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import hmac
 import json
 import logging
@@ -203,9 +204,9 @@ class Relay:
 
     def expected_origin(self, request: Request) -> str:
         if self.config.public_url:
-            return origin_of(self.config.public_url)
+            return _origin(self.config.public_url)
         host = request.headers.get("host", "")
-        return origin_of(f"{request.url.scheme}://{host}") if host else ""
+        return _origin(f"{request.scope.get('scheme', 'http')}://{host}") if host else ""
 
     @staticmethod
     def address(request: Request) -> str:
@@ -285,6 +286,12 @@ class Relay:
                 404, "group_not_found", "This relay has no group with that id; check the invite."
             )
         return group
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(url: str) -> str:
+    """`origin_of`, remembered: every request names one of very few hosts."""
+    return origin_of(url)
 
 
 def _claimed_key(header: str) -> bytes:
@@ -773,7 +780,8 @@ def create_app(config: RelayConfig) -> Starlette:
         idem_key: str = "",
     ) -> tuple[int, bool]:
         """Store and publish one event; (seq, is_new) — not new when `idem_key` was seen."""
-        size = len(json.dumps(payload, separators=(",", ":")))
+        body_json = json.dumps(payload, separators=(",", ":"))  # stored and streamed as is
+        size = len(body_json)
         if group.bytes_used + size > config.group_quota_bytes:
             raise ApiError(
                 507,
@@ -789,9 +797,10 @@ def create_app(config: RelayConfig) -> Starlette:
                 group.bytes_used -= size
                 return
             relay.stored_events += 1
-            group.publish(StoredEvent(outcome.seq, kind, key, now, payload), visible, recipient)
+            frame = sse_frame_from_row(outcome.seq, kind, key, now, body_json)
+            group.publish_frame(outcome.seq, frame, visible, recipient)
 
-        item = Append(group.group_id, kind, key, now, payload, visible, recipient, idem_key)
+        item = Append(group.group_id, kind, key, now, body_json, visible, recipient, idem_key)
         appended = await relay.append(item, settle)
         return appended.seq, appended.is_new
 
