@@ -347,7 +347,7 @@ def relay_command(data_dir: str, stack: str, database: str = "") -> list[str]:
         *("--rate-per-second", unlimited, "--rate-burst", unlimited),
         *("--creations-per-hour", unlimited, "--max-streams-per-key", unlimited),
         *("--max-streams-per-address", unlimited, "--max-connections-per-address", unlimited),
-        *("--limit-concurrency", unlimited),
+        *("--limit-concurrency", unlimited, "--unknown-key-rate", unlimited),
         *(("--database", database) if database else ()),
     ]
 

@@ -31,6 +31,7 @@ from peertui.core.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
 from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
 from peertui.core.roster import VERSION as ROSTER_VERSION
 from peertui_relay.config import RelayConfig
+from peertui_relay.deadlines import Deadlines
 from peertui_relay.errors import ApiError, invalid
 from peertui_relay.group_commit import GroupCommitter
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
@@ -72,6 +73,7 @@ class Relay:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
         # Posts and directs go through here: one transaction per batch on the same worker.
         self.committer = GroupCommitter(self._worker, self.storage.append_batch)
+        self.deadlines = Deadlines()  # body reads and stream writes: cheaper than asyncio.timeout
         self.groups: dict[str, Group] = {}
         # Nonces of keys a group knows, kept apart from those of unknown keys: a flood of fresh
         # keys can then only crowd out other unknown keys, never the members.
@@ -188,7 +190,7 @@ class Relay:
             raise too_large
         chunks, size = [], 0
         try:
-            async with asyncio.timeout(self.config.body_timeout):
+            with self.deadlines.limit(self.config.body_timeout):
                 async for chunk in request.stream():
                     size += len(chunk)
                     if size > limit:
@@ -960,12 +962,12 @@ class EventStream:
             subscriber.close()
 
         watcher = asyncio.create_task(watch_disconnect())
-        write_timeout = self.relay.config.write_timeout
+        write_timeout, deadlines = self.relay.config.write_timeout, self.relay.deadlines
 
         async def send_or_cut(message) -> None:
             # A client that stops reading fills its socket buffer and then blocks this write;
             # past the deadline it is cut off instead of holding the stream and its memory.
-            async with asyncio.timeout(write_timeout):
+            with deadlines.limit(write_timeout):
                 await raw_send(message)
 
         raw_send, send = send, send_or_cut
@@ -1000,14 +1002,14 @@ class EventStream:
                 if chunk:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except OSError:
-            pass  # the client went away mid-write; it resumes from its last id
-        except TimeoutError:
+        except TimeoutError:  # before OSError, of which it is a subclass
             # It stopped reading: cut it off (it resumes from its last id when it reads again).
             subscriber.close()
             self.relay.quiet_log.warning(
                 "slow_subscriber", "cut off an event stream whose client stopped reading"
             )
+        except OSError:
+            pass  # the client went away mid-write; it resumes from its last id
         finally:
             watcher.cancel()
             self.group.unsubscribe(subscriber)
