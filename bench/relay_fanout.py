@@ -49,8 +49,8 @@ from dataclasses import dataclass, field
 import httpx
 import psutil
 
-from peertui.core.auth import origin_of, sign_request
-from peertui.core.encoding import b64e
+from peertui_wire.auth import origin_of, sign_request
+from peertui_wire.encoding import b64e
 
 SUBSCRIBER_PROCESSES = 2  # the machine has two cores
 PUBLISH_CONNECTIONS = 32  # many members posting at once, as on a busy relay
@@ -418,8 +418,8 @@ def prepare_relay(server: Server, group_count: int) -> None:
     from nacl.signing import SigningKey
 
     from peertui.core import joinbox
-    from peertui.core.ids import invite_secret_hash
-    from peertui.core.roster import RosterState, genesis, make_event
+    from peertui_wire.ids import invite_secret_hash
+    from peertui_wire.roster import RosterState, genesis, make_event
 
     url = f"http://{server.host}:{server.port}"
     origin = origin_of(url)

@@ -21,8 +21,8 @@ import time
 
 from nacl.signing import SigningKey
 
-from peertui.core.roster import genesis
 from peertui_relay.storage import VISIBLE_TO_ALL, Append, SqliteStorage
+from peertui_wire.roster import genesis
 
 BODY = json.dumps({"envelope": "A" * 1368}, separators=(",", ":"))  # 1 KiB, base64
 

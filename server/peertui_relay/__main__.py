@@ -37,7 +37,7 @@ def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("peertui")
+        return version("peertui-relay")
     except PackageNotFoundError:
         return "unknown"
 

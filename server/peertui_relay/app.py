@@ -24,12 +24,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from peertui.core.auth import MAX_CLOCK_SKEW_MS, AuthError, origin_of, verify_request
-from peertui.core.encoding import EncodingError, b64d, b64e
-from peertui.core.ids import invite_secret_hash
-from peertui.core.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
-from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
-from peertui.core.roster import VERSION as ROSTER_VERSION
 from peertui_relay.config import RelayConfig
 from peertui_relay.deadlines import Deadlines
 from peertui_relay.errors import ApiError, invalid
@@ -50,6 +44,12 @@ from peertui_relay.storage import (
     StoredEvent,
     storage_problem,
 )
+from peertui_wire.auth import MAX_CLOCK_SKEW_MS, AuthError, origin_of, verify_request
+from peertui_wire.encoding import EncodingError, b64d, b64e
+from peertui_wire.ids import invite_secret_hash
+from peertui_wire.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
+from peertui_wire.roster import MODERATOR, OWNER, RosterError, RosterState
+from peertui_wire.roster import VERSION as ROSTER_VERSION
 
 MAX_ENVELOPE = 48 * 1024
 PAGE = 500
@@ -245,7 +245,7 @@ class Relay:
                 origin=self.expected_origin(request),
             )
         except ValueError:
-            # peertui.core.auth lets int() see non-ASCII digits such as "²" in the time header.
+            # peertui_wire.auth lets int() see non-ASCII digits such as "²" in the time header.
             raise ApiError(
                 401,
                 "unauthenticated",

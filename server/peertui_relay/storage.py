@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from peertui.core.encoding import EncodingError, b64d, b64e
+from peertui_wire.encoding import EncodingError, b64d, b64e
 
 # Who may see a stored event: every member, only the moderators, or one recipient key.
 VISIBLE_TO_ALL, VISIBLE_TO_MODS, VISIBLE_TO_ONE = "all", "mods", "one"

@@ -12,8 +12,8 @@ import time
 import httpx
 import pytest
 
-from peertui.core.auth import origin_of, sign_request
 from peertui_relay.deadlines import Deadlines
+from peertui_wire.auth import origin_of, sign_request
 
 from .groupkit import GroupKit
 

@@ -16,11 +16,11 @@ import httpx
 import pytest
 from nacl.signing import SigningKey
 
-from peertui.core.encoding import b64d, b64e
 from peertui.core.relay_client import RelayError
-from peertui.core.roster import genesis
 from peertui_relay.group_commit import GroupCommitter
 from peertui_relay.storage import VISIBLE_TO_ALL, VISIBLE_TO_ONE, Append, Appended, SqliteStorage
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.roster import genesis
 
 from .groupkit import GroupKit
 
