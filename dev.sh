@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: `./dev.sh run [args]` sets up and starts peertui,
-# `./dev.sh test [pytest args]` sets up and runs the whole test suite.
+# `./dev.sh test [pytest args]` sets up and runs the whole test suite, `./dev.sh bench [script
+# [args]]` also installs what the benchmarks compare with (redis-server, Granian, py-spy).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,6 +29,26 @@ ensure_debian_packages() {
 }
 
 say() { echo "dev.sh: $*" >&2; }
+
+ensure_bench_tools() {
+    # redis-server is the reference bench/relay_fanout.py compares fan-out with (tests never
+    # need it); the bench extra adds Granian and py-spy to the test venv.
+    if ! command -v redis-server >/dev/null 2>&1; then
+        local install=(apt-get install -y -qq --no-install-recommends redis-server)
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${install[@]}"
+        else
+            sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive "${install[@]}"
+        fi
+    fi
+    local stamp=".venv/.installed-bench"
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        say "Installing the bench tools (Granian, py-spy)…"
+        .venv/bin/python -m pip install -q -e '.[test,bench]'
+        .venv/bin/python -m pip install -q --no-deps -e ./server
+        touch "$stamp"
+    fi
+}
 
 ensure_venv() {
     local extra="$1"
@@ -85,8 +106,18 @@ case "$cmd" in
         # (its module fixtures and order kept). PEERTUI_TEST_WORKERS=0 runs in one process.
         exec .venv/bin/python -m pytest -n "${PEERTUI_TEST_WORKERS:-4}" --dist loadfile "$@"
         ;;
+    bench)
+        # ./dev.sh bench [script [args]]: set up, then run bench/<script>.py (or just set up).
+        ensure_venv test
+        ensure_bench_tools
+        if [ $# -gt 0 ]; then
+            script="$1"
+            shift
+            exec .venv/bin/python "bench/${script%.py}.py" "$@"
+        fi
+        ;;
     *)
-        echo "usage: ./dev.sh run|relay|test [args]" >&2
+        echo "usage: ./dev.sh run|relay|test|bench [args]" >&2
         exit 2
         ;;
 esac

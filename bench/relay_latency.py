@@ -1,6 +1,6 @@
-"""Relay fan-out benchmark: prints one JSON document. Run by hand, not by CI:
+"""Relay fan-out latency at rising rates (one group): prints one JSON document. Run by hand, not by CI:
 
-    .venv/bin/python bench/relay_fanout.py [--subscribers 500] [--idle 5000] [--stage-seconds 4]
+    .venv/bin/python bench/relay_latency.py [--subscribers 500] [--idle 5000] [--stage-seconds 4]
 
 One group, N SSE subscribers spread over a few client processes (separate from the relay
 process), and a publisher posting at rising rates. Each envelope carries its stage and send

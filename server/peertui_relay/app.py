@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import hmac
 import json
 import logging
@@ -24,6 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from peertui_relay.config import RelayConfig
+from peertui_relay.deadlines import Deadlines
 from peertui_relay.errors import ApiError, invalid
 from peertui_relay.group_commit import GroupCommitter
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
@@ -71,6 +73,7 @@ class Relay:
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
         # Posts and directs go through here: one transaction per batch on the same worker.
         self.committer = GroupCommitter(self._worker, self.storage.append_batch)
+        self.deadlines = Deadlines()  # body reads and stream writes: cheaper than asyncio.timeout
         self.groups: dict[str, Group] = {}
         # Nonces of keys a group knows, kept apart from those of unknown keys: a flood of fresh
         # keys can then only crowd out other unknown keys, never the members.
@@ -187,7 +190,7 @@ class Relay:
             raise too_large
         chunks, size = [], 0
         try:
-            async with asyncio.timeout(self.config.body_timeout):
+            with self.deadlines.limit(self.config.body_timeout):
                 async for chunk in request.stream():
                     size += len(chunk)
                     if size > limit:
@@ -203,9 +206,9 @@ class Relay:
 
     def expected_origin(self, request: Request) -> str:
         if self.config.public_url:
-            return origin_of(self.config.public_url)
+            return _origin(self.config.public_url)
         host = request.headers.get("host", "")
-        return origin_of(f"{request.url.scheme}://{host}") if host else ""
+        return _origin(f"{request.scope.get('scheme', 'http')}://{host}") if host else ""
 
     @staticmethod
     def address(request: Request) -> str:
@@ -285,6 +288,12 @@ class Relay:
                 404, "group_not_found", "This relay has no group with that id; check the invite."
             )
         return group
+
+
+@functools.lru_cache(maxsize=256)
+def _origin(url: str) -> str:
+    """`origin_of`, remembered: every request names one of very few hosts."""
+    return origin_of(url)
 
 
 def _claimed_key(header: str) -> bytes:
@@ -773,7 +782,8 @@ def create_app(config: RelayConfig) -> Starlette:
         idem_key: str = "",
     ) -> tuple[int, bool]:
         """Store and publish one event; (seq, is_new) — not new when `idem_key` was seen."""
-        size = len(json.dumps(payload, separators=(",", ":")))
+        body_json = json.dumps(payload, separators=(",", ":"))  # stored and streamed as is
+        size = len(body_json)
         if group.bytes_used + size > config.group_quota_bytes:
             raise ApiError(
                 507,
@@ -789,9 +799,10 @@ def create_app(config: RelayConfig) -> Starlette:
                 group.bytes_used -= size
                 return
             relay.stored_events += 1
-            group.publish(StoredEvent(outcome.seq, kind, key, now, payload), visible, recipient)
+            frame = sse_frame_from_row(outcome.seq, kind, key, now, body_json)
+            group.publish_frame(outcome.seq, frame, visible, recipient)
 
-        item = Append(group.group_id, kind, key, now, payload, visible, recipient, idem_key)
+        item = Append(group.group_id, kind, key, now, body_json, visible, recipient, idem_key)
         appended = await relay.append(item, settle)
         return appended.seq, appended.is_new
 
@@ -951,12 +962,12 @@ class EventStream:
             subscriber.close()
 
         watcher = asyncio.create_task(watch_disconnect())
-        write_timeout = self.relay.config.write_timeout
+        write_timeout, deadlines = self.relay.config.write_timeout, self.relay.deadlines
 
         async def send_or_cut(message) -> None:
             # A client that stops reading fills its socket buffer and then blocks this write;
             # past the deadline it is cut off instead of holding the stream and its memory.
-            async with asyncio.timeout(write_timeout):
+            with deadlines.limit(write_timeout):
                 await raw_send(message)
 
         raw_send, send = send, send_or_cut
@@ -991,14 +1002,14 @@ class EventStream:
                 if chunk:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except OSError:
-            pass  # the client went away mid-write; it resumes from its last id
-        except TimeoutError:
+        except TimeoutError:  # before OSError, of which it is a subclass
             # It stopped reading: cut it off (it resumes from its last id when it reads again).
             subscriber.close()
             self.relay.quiet_log.warning(
                 "slow_subscriber", "cut off an event stream whose client stopped reading"
             )
+        except OSError:
+            pass  # the client went away mid-write; it resumes from its last id
         finally:
             watcher.cancel()
             self.group.unsubscribe(subscriber)

@@ -127,15 +127,18 @@ class Group:
         self.subscribers.discard(sub)
 
     def publish(self, event: StoredEvent, visible: str, recipient: bytes = b"") -> None:
-        self.last_seq = max(self.last_seq, event.seq)
-        frame = sse_frame(event)
+        self.publish_frame(event.seq, sse_frame(event), visible, recipient)
+
+    def publish_frame(self, seq: int, frame: bytes, visible: str, recipient: bytes = b"") -> None:
+        """Hand one encoded event to every subscriber entitled to it."""
+        self.last_seq = max(self.last_seq, seq)
         for sub in self.subscribers:
             if (
                 visible == VISIBLE_TO_ALL
                 or (visible == VISIBLE_TO_MODS and self.state.is_moderator(sub.key))
                 or sub.key == recipient
             ):
-                sub.push(event.seq, frame)
+                sub.push(seq, frame)
 
     def close_streams(self, key: bytes) -> None:
         for sub in self.subscribers:

@@ -45,7 +45,7 @@ class _ConnectionGuards:
     max_per_address: int = 64
     _per_address: Counter[str] = Counter()
 
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self._address = self.client[0] if self.client else ""  # type: ignore[attr-defined]
         self._per_address[self._address] += 1

@@ -47,7 +47,7 @@ class Append:
     kind: str
     sender: bytes
     ts: int
-    body: dict[str, Any]
+    body_json: str  # the body as stored and streamed (compact JSON), serialised once
     visible: str
     recipient: bytes = b""
     idem_key: str = ""
@@ -293,9 +293,13 @@ class SqliteStorage:
         ).fetchall()
         return [json.loads(row[0]) for row in rows]
 
-    @staticmethod
-    def _insert_event(db, group_id, kind, sender, ts, body, visible, recipient) -> int:
+    @classmethod
+    def _insert_event(cls, db, group_id, kind, sender, ts, body, visible, recipient) -> int:
         text = json.dumps(body, separators=(",", ":"))
+        return cls._insert_text(db, group_id, kind, sender, ts, text, visible, recipient)
+
+    @staticmethod
+    def _insert_text(db, group_id, kind, sender, ts, text, visible, recipient) -> int:
         row = db.execute(
             "UPDATE groups SET last_seq = last_seq + 1, bytes_used = bytes_used + ?, "
             "event_count = event_count + 1, last_active_ms = MAX(last_active_ms, ?) "
@@ -334,9 +338,77 @@ class SqliteStorage:
 
     def append_batch(self, appends: Sequence[Append]) -> list[Appended | Exception]:
         """Store every append in one transaction with one fsync, in order; for each, where it
-        went or why it failed. Each append has its own savepoint, so one that fails (its group
-        gone, the disk full for its size) is undone alone. If the commit fails, every append
-        gets that error: nothing is reported stored that was not committed."""
+        went or why it failed. One that fails (its group gone, the disk full for its size) is
+        undone alone: the batch is written again with a savepoint per append. If the commit
+        fails, every append gets that error: nothing is reported stored that was not
+        committed."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            return [exc] * len(appends)
+        try:  # the usual case: nothing fails, and no savepoints are needed
+            outcomes = self._append_all(appends)
+        except Exception:  # noqa: BLE001 - which append it was is found out below
+            _Transaction(self._db)._rollback()
+            return self._append_each(appends)
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            _Transaction(self._db)._rollback()
+            return [exc] * len(appends)
+        return outcomes
+
+    def _append_all(self, appends: Sequence[Append]) -> list[Appended | Exception]:
+        """The whole batch in bulk: seqs handed out here in order, one insert of all events,
+        one update per group. Raises if anything fails (then `_append_each` finds which)."""
+        db = self._db
+        outcomes: list[Appended | Exception] = []
+        last_seq: dict[str, int] = {}
+        added: dict[str, list[int]] = {}  # group -> [events, bytes, newest ts]
+        in_batch: dict[tuple[str, bytes, str], int] = {}
+        events, posted = [], []
+        for item in appends:
+            gid = item.group_id
+            if item.idem_key:
+                key = (gid, item.sender, item.idem_key)
+                seq = in_batch.get(key)
+                if seq is None:
+                    seq = self.posted_seq(gid, item.sender, item.idem_key)
+                if seq is not None:  # a retry, maybe of a post earlier in this very batch
+                    outcomes.append(Appended(seq, False))
+                    continue
+            if gid not in last_seq:
+                row = db.execute("SELECT last_seq FROM groups WHERE group_id=?", (gid,)).fetchone()
+                if row is None:
+                    raise LookupError(f"group {gid} is not stored")
+                last_seq[gid] = row[0]
+            seq = last_seq[gid] = last_seq[gid] + 1
+            size = len(item.body_json)
+            events.append(
+                (gid, seq, item.kind, item.sender, item.ts, item.body_json, size, item.visible)
+                + (item.recipient,)
+            )
+            if item.idem_key:
+                posted.append((gid, item.sender, item.idem_key, seq))
+                in_batch[(gid, item.sender, item.idem_key)] = seq
+            totals = added.setdefault(gid, [0, 0, 0])
+            totals[0], totals[1], totals[2] = (
+                totals[0] + 1,
+                totals[1] + size,
+                max(totals[2], item.ts),
+            )
+            outcomes.append(Appended(seq, True))
+        db.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)", events)
+        db.executemany("INSERT INTO posted VALUES (?,?,?,?)", posted)
+        for gid, (count, size, newest) in added.items():
+            db.execute(
+                "UPDATE groups SET last_seq=?, bytes_used=bytes_used+?, event_count=event_count+?, "
+                "last_active_ms=MAX(last_active_ms, ?) WHERE group_id=?",
+                (last_seq[gid], size, count, newest, gid),
+            )
+        return outcomes
+
+    def _append_each(self, appends: Sequence[Append]) -> list[Appended | Exception]:
         outcomes: list[Appended | Exception | None] = [None] * len(appends)
         todo = list(range(len(appends)))
         while todo:
@@ -387,13 +459,13 @@ class SqliteStorage:
             ).fetchone()
             if row:
                 return Appended(row[0], False)
-        seq = self._insert_event(
+        seq = self._insert_text(
             db,
             item.group_id,
             item.kind,
             item.sender,
             item.ts,
-            item.body,
+            item.body_json,
             item.visible,
             item.recipient,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 import sqlite3
 import threading
@@ -35,7 +36,8 @@ def _new_group(storage: SqliteStorage) -> tuple[str, bytes]:
 
 
 def _message(group_id: str, text: str, *, ts: int = 2_000, idem: str = "") -> Append:
-    return Append(group_id, "message", b"s" * 32, ts, {"envelope": text}, VISIBLE_TO_ALL, b"", idem)
+    body = json.dumps({"envelope": text}, separators=(",", ":"))
+    return Append(group_id, "message", b"s" * 32, ts, body, VISIBLE_TO_ALL, b"", idem)
 
 
 def _counted(storage: SqliteStorage) -> int:
@@ -78,6 +80,48 @@ def test_one_failing_append_in_a_batch_is_undone_alone_and_the_rest_is_durable(t
     assert last_seq == first_seq + 2
     assert reopened.stored_events() == _counted(reopened) == filled + 4
     reopened.close()
+
+
+def test_a_batch_over_two_groups_with_retries_gets_gap_free_seqs_per_group(tmp_path):
+    storage = SqliteStorage(tmp_path / "store")
+    one, _ = _new_group(storage)
+    two, _ = _new_group(storage)
+    assert storage.append_batch([_message(one, "earlier", idem="key-earlier")]) == [
+        Appended(2, True)
+    ]
+    outcomes = storage.append_batch(
+        [
+            _message(one, "a", idem="key-a"),
+            _message(two, "b"),
+            _message(one, "earlier, retried", idem="key-earlier"),  # from an earlier batch
+            _message(one, "a, retried", idem="key-a"),  # from this very batch
+            _message(two, "c", idem="key-a"),  # the same key in another group is its own
+            _message(one, "d"),
+        ]
+    )
+    assert outcomes == [
+        Appended(3, True),
+        Appended(2, True),
+        Appended(2, False),
+        Appended(3, False),
+        Appended(3, True),
+        Appended(4, True),
+    ]
+    storage.close()
+    storage = SqliteStorage(tmp_path / "store")
+    texts = {
+        gid: [(e.seq, e.body["envelope"]) for e in storage.read(gid, 1, 10, b"", False)[0]]
+        for gid in (one, two)
+    }
+    assert texts == {one: [(2, "earlier"), (3, "a"), (4, "d")], two: [(2, "b"), (3, "c")]}
+    records = {r.group_id: r for r in storage.groups()}
+    assert (records[one].last_seq, records[two].last_seq) == (4, 3)
+    stored_bytes = storage._db.execute(
+        "SELECT group_id, SUM(size) FROM events GROUP BY group_id"
+    ).fetchall()
+    assert {gid: records[gid].bytes_used for gid in (one, two)} == dict(stored_bytes)
+    assert storage.stored_events() == _counted(storage) == 7
+    storage.close()
 
 
 def test_a_batch_that_cannot_start_acknowledges_nothing(tmp_path):
@@ -138,7 +182,7 @@ def test_the_kept_event_count_follows_every_insert_and_delete_and_a_restart(tmp_
     assert check() == 2
     storage.append_batch([_message(group_id, f"old{i}", ts=1_000) for i in range(5)])
     storage.append_batch([_message(group_id, f"new{i}", ts=10**9) for i in range(3)])
-    direct = Append(group_id, "direct", owner, 10**9, {"to": "x"}, VISIBLE_TO_ONE, owner)
+    direct = Append(group_id, "direct", owner, 10**9, '{"to":"x"}', VISIBLE_TO_ONE, owner)
     (direct_seq,) = (o.seq for o in storage.append_batch([direct]) if isinstance(o, Appended))
     storage.append_batch([_message(other_group, "elsewhere", ts=10**9)])
     assert check() == 12

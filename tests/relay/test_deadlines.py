@@ -1,0 +1,107 @@
+"""The relay's time limits on request bodies and event-stream writes (one shared timer instead
+of asyncio.timeout per call): they fire, they fire only on their own task, and on the real relay
+a dripped body gets 408 and a stream whose reader stopped is cut off while others are served."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+
+import httpx
+import pytest
+
+from peertui_relay.deadlines import Deadlines
+from peertui_wire.auth import origin_of, sign_request
+
+from .groupkit import GroupKit
+
+pytestmark = pytest.mark.timeout(90)
+
+
+async def test_a_limit_raises_timeout_error_in_its_task_and_leaves_others_alone():
+    deadlines = Deadlines(resolution=0.05)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError), deadlines.limit(0.2):
+        await asyncio.sleep(10)
+    assert 0.15 < time.monotonic() - started < 5
+
+    with deadlines.limit(0.1):
+        await asyncio.sleep(0)  # done well within its limit...
+    await asyncio.sleep(0.3)  # ...so nothing cancels this task later
+
+    async def cancelled_by_someone_else() -> None:
+        with deadlines.limit(10):
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(cancelled_by_someone_else())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):  # not turned into a TimeoutError
+        await task
+
+
+def _metric(relay, name: str) -> int:
+    text = httpx.get(
+        relay.url + "/v1/metrics", headers={"Authorization": "Bearer m-token"}, timeout=10
+    ).text
+    (line,) = [line for line in text.splitlines() if line.startswith(name + " ")]
+    return int(line.split()[1])
+
+
+async def test_a_body_sent_too_slowly_gets_408_and_members_are_served_meanwhile(relay_factory):
+    relay = relay_factory("--body-timeout", "1")
+    kit = await GroupKit.create(relay.url)
+    member = await kit.add_member()
+    dripper = socket.create_connection(("127.0.0.1", relay.port))
+    dripper.sendall(
+        f"POST /v1/groups/{kit.group_id}/messages HTTP/1.1\r\nHost: x\r\n"
+        'Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{"envelope":'.encode()
+    )
+    started = time.monotonic()
+    assert await member.client.post_message(kit.group_id, b"while a body drips") > 0
+    dripper.settimeout(15)
+    answer = dripper.recv(65536)
+    waited = time.monotonic() - started
+    dripper.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408")
+    assert json.loads(body)["error"]["code"] == "body_timeout"
+    assert 0.8 < waited < 10
+    await kit.close()
+
+
+async def test_a_stream_whose_reader_stopped_is_cut_off_and_others_still_get_events(
+    relay_factory,
+):
+    relay = relay_factory("--write-timeout-seconds", "1", "--metrics-token", "m-token")
+    kit = await GroupKit.create(relay.url)
+    member = await kit.add_member()
+    path = f"/v1/groups/{kit.group_id}/events?since=0"
+    headers = sign_request(member.key, "GET", path, b"", origin=origin_of(relay.url))
+    stalled = socket.socket()
+    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a reader that never reads
+    stalled.connect(("127.0.0.1", relay.port))
+    request = f"GET {path} HTTP/1.1\r\nHost: {origin_of(relay.url)}\r\n"
+    request += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    stalled.sendall(request.encode())
+    deadline = time.monotonic() + 20
+    while _metric(relay, "peertui_relay_subscribers") < 1:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    # 48 KiB envelopes until the stalled stream's buffers are full and its write blocks.
+    big = bytes(48 * 1024)
+    for _ in range(60):
+        await kit.owner.client.post_message(kit.group_id, big)
+    deadline = time.monotonic() + 30
+    while _metric(relay, "peertui_relay_subscribers") > 0:
+        assert time.monotonic() < deadline, "the stalled stream was never cut off"
+        await asyncio.sleep(0.2)
+    stalled.close()
+    # The relay keeps serving: a new stream gets the backlog.
+    log, _ = await member.client.log(kit.group_id, 0)
+    assert sum(1 for e in log if e.kind == "message") == 60
+    await kit.close()
+    relay.stop()
+    assert "cut off an event stream" in relay.log_path.read_text()
