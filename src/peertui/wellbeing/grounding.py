@@ -1,14 +1,15 @@
 """Grounding exercises as data: titles, steps with timings and cautions, per language.
 
 Front-ends only pace the steps (a timer in the TUI, timed lines in plain mode); all wording
-lives in `data/grounding/<lang>.toml` so a translation is one new file.
+lives in `data/grounding/en.toml`, translated through the message catalogue (context
+"grounding"; see peertui.i18n_extract).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from peertui.wellbeing._data import load_toml, pick_language
+from peertui.wellbeing._data import load_texts
 
 FOLDER = "grounding"
 EXERCISE_IDS = ("senses", "box", "478", "paced", "pmr")
@@ -108,8 +109,8 @@ def _build(raw: dict, lang: str, round_label: str) -> Exercise:
 
 
 def list_exercises(lang: str = "en") -> list[Exercise]:
-    code = pick_language(lang, FOLDER)
-    data = load_toml(f"{FOLDER}/{code}.toml")
+    data = load_texts(FOLDER, lang)
+    code = data["language"]
     return [_build(raw, code, data.get("round_label", "")) for raw in data["exercise"]]
 
 
@@ -132,8 +133,8 @@ def urge_surfing(minutes: int = 5, lang: str = "en") -> Exercise:
     """
     if minutes not in URGE_MINUTES:
         raise ValueError(f"Urge surfing lasts 5 or 15 minutes, not {minutes}.")
-    code = pick_language(lang, "urge")
-    raw = dict(load_toml(f"urge/{code}.toml"))
+    raw = dict(load_texts("urge", lang))
+    code = raw["language"]
     raw["rounds"] = minutes // 5
     raw["title"] = raw["title"].format(minutes=minutes)
     return _build(raw, code, raw.get("round_label", ""))

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from peertui.wellbeing._data import load_toml, pick_language
+from peertui.wellbeing._data import load_texts, load_toml
 from peertui.wellbeing.crisis import Country
 from peertui.wellbeing.detect import Assessment, assess
 
@@ -41,7 +41,7 @@ class ReceivedView:
 
 @cache
 def _texts(lang: str) -> dict:
-    return load_toml(f"{FOLDER}/{pick_language(lang, FOLDER)}.toml")
+    return load_texts(FOLDER, lang)
 
 
 def emergency_text(country: Country | None) -> str:
