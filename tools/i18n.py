@@ -26,6 +26,7 @@ EXTRACT_OPTIONS = [
     "--mapping-file",
     str(ROOT / "babel.cfg"),
     "--add-comments=TRANSLATORS:",
+    "--keyword=NP_:1c,2",  # peertui.i18n.NP_: a msgid with context, marked for later
     "--add-location=file",
     "--sort-by-file",
     "--width=100",
@@ -56,7 +57,6 @@ def update() -> None:
         f"--output-dir={LOCALE_DIR}",
         f"--domain={DOMAIN}",
         "--width=100",
-        "--init-missing",
     )
 
 

@@ -53,7 +53,10 @@ def wants_plain(args: argparse.Namespace) -> bool:
 
 def print_crisis_lines(code: str) -> int:
     """Crisis help before anything else: no home, no passphrase, no network, no config."""
+    from peertui.config import speak_language
     from peertui.wellbeing import crisis
+
+    speak_language("")  # the locale's language: no settings are read here
 
     hint = "run peertui --crisis CC with a two-letter country code, for example GB"
     try:

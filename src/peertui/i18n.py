@@ -140,3 +140,8 @@ def pgettext(context: str, message: str) -> str:
 def N_(message: str) -> str:
     """Mark `message` for the catalogue without translating it yet (translated where shown)."""
     return message
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark `message` in `context` for the catalogue; looked up later with pgettext(context, ...)."""
+    return message

@@ -25,7 +25,9 @@ from peertui.config import (
     load_settings,
     private_settings,
     save_settings,
+    speak_language,
 )
+from peertui.i18n import _
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -78,6 +80,7 @@ class PeertuiApp(App[int]):
         if settings is None:
             settings, settings_problems = load_settings(paths)
         self.settings = settings
+        speak_language(settings.language)
         self._startup_problems = list(settings_problems or [])
         self._passphrase = passphrase
         self.engine: Engine | None = None
@@ -107,7 +110,7 @@ class PeertuiApp(App[int]):
             # Gathered into one notice so a broken config never buries the screen in toasts.
             self.notify(
                 "\n".join(self._startup_problems),
-                title="Some settings were not used",
+                title=_("Some settings were not used"),
                 severity="warning",
                 timeout=12,
             )
@@ -121,7 +124,9 @@ class PeertuiApp(App[int]):
             self.theme = self.settings.theme
         else:
             self._startup_problems.append(
-                f"Theme '{self.settings.theme}' was not found; using '{DEFAULT_THEME}'."
+                _("Theme '{theme}' was not found; using '{default}'.").format(
+                    theme=self.settings.theme, default=DEFAULT_THEME
+                )
             )
             self.theme = DEFAULT_THEME
         self.animation_level = "none" if self.settings.reduced_motion else "full"
@@ -155,7 +160,10 @@ class PeertuiApp(App[int]):
                     private_settings(self.settings) != self._private_before_unlock
                 )
         except OSError as exc:
-            self.notify(f"Settings could not be saved: {exc.strerror or exc}.", severity="error")
+            self.notify(
+                _("Settings could not be saved: {why}.").format(why=exc.strerror or exc),
+                severity="error",
+            )
             return
         self.apply_settings()
 
@@ -193,7 +201,7 @@ class PeertuiApp(App[int]):
         engine.subscribe(self._forward_event)
         self.engine = engine
         for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
-            self.notify(notice, title="Passphrase instead of keyring", timeout=15)
+            self.notify(notice, title=_("Passphrase instead of keyring"), timeout=15)
         self.post_message(EngineReady())
 
     def ready_engine(self) -> Engine:
@@ -325,8 +333,10 @@ class PeertuiApp(App[int]):
 
         if self.locked:
             self.notify(
-                "Unlock first: your safety plan is kept inside your encrypted history. "
-                "Crisis lines (F1) and grounding (F2) work now.",
+                _(
+                    "Unlock first: your safety plan is kept inside your encrypted history. "
+                    "Crisis lines (F1) and grounding (F2) work now."
+                ),
                 severity="warning",
             )
             return

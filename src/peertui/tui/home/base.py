@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.screen import Screen
 
 from peertui.core.models import ACTIVE, GroupInfo
+from peertui.i18n import _
 from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen
+from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.composer import Composer
 from peertui.tui.widgets.conversation import MessageList, SystemLine
 from peertui.ui.actions import Action
@@ -28,7 +30,7 @@ STILL_OPENING = "Your history is still opening; try again in a moment."
 _RANK = {"member": 0, "moderator": 1, "owner": 2}
 
 
-class HomeBase(Screen[None]):
+class HomeBase(TranslatedKeys, Screen[None]):
     current: str | None = None
 
     @property
@@ -71,10 +73,10 @@ class HomeBase(Screen[None]):
     def need_group(self, *, active: bool = True) -> GroupInfo | None:
         group = self.group()
         if group is None:
-            self.app.notify("Choose a group first.", severity="warning")
+            self.app.notify(_("Choose a group first."), severity="warning")
             return None
         if active and group.state != ACTIVE:
-            self.app.notify("That group is not active yet.", severity="warning")
+            self.app.notify(_("That group is not active yet."), severity="warning")
             return None
         return group
 
@@ -95,7 +97,7 @@ class HomeBase(Screen[None]):
             return None
         message = self.messages.selected_message()
         if message is None:
-            self.app.notify("Highlight a message first (Shift+Tab to the conversation).")
+            self.app.notify(_("Highlight a message first (Shift+Tab to the conversation)."))
             return None
         return group, message
 

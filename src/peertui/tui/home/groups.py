@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual import work
 
 from peertui.core.models import ACTIVE
+from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen
@@ -66,7 +67,9 @@ class GroupActions(HomeBase):
         ]
         if len(matches) != 1:
             self.app.notify(
-                f"No single group is called '{argument.strip()}'; /groups lists them.",
+                _("No single group is called '{name}'; /groups lists them.").format(
+                    name=argument.strip()
+                ),
                 severity="warning",
             )
             return
@@ -94,7 +97,8 @@ class GroupActions(HomeBase):
             return
         if not nick:
             values = await self.form(
-                "Change your nickname in this group", [Field("nick", "New nickname:", group.nick)]
+                "Change your nickname in this group",
+                [Field("nick", _("New nickname:"), group.nick)],
             )
             if values is None:
                 return
@@ -113,17 +117,17 @@ class GroupActions(HomeBase):
             [
                 Field(
                     "pronouns",
-                    "Pronouns (optional):",
+                    _("Pronouns (optional):"),
                     pronouns.strip() or (me.pronouns if me else ""),
                 ),
                 Field(
                     "intro",
-                    "One line about you (optional):",
+                    _("One line about you (optional):"),
                     intro.strip() or (me.intro if me else ""),
                 ),
             ],
             "Save",
-            explanation="Shown next to your nickname in this group's members list only.",
+            explanation=_("Shown next to your nickname in this group's members list only."),
         )
         if values is not None:
             await self.call(
@@ -158,7 +162,7 @@ class GroupActions(HomeBase):
             return
         values = await self.form(
             "Edit the group's guidelines (everyone accepts them again)",
-            [Field("text", "Guidelines:", group.guidelines, multiline=True)],
+            [Field("text", _("Guidelines:"), group.guidelines, multiline=True)],
             "Save",
         )
         if values is not None:
@@ -178,14 +182,16 @@ class GroupActions(HomeBase):
         if not force and guidelines.strip() == DEFAULT_GUIDELINES.strip():
             # Already read and accepted on the join screen.
             self.open_group(group_id)
-            self.tell(f"You were approved: welcome to {self.name_of(group_id)}.")
+            self.tell(
+                _("You were approved: welcome to {name}.").format(name=self.name_of(group_id))
+            )
             return
         if not force and group_id == self.current:
             from peertui.tui.widgets.conversation import SystemLine
 
             # "Waiting for approval" is no longer true while the guidelines are being read.
             self.messages.show(
-                [SystemLine("You were approved. Please read the group's guidelines.")]
+                [SystemLine(_("You were approved. Please read the group's guidelines."))]
             )
         choice = await self.choose(
             "Please read this group's guidelines",
@@ -244,12 +250,12 @@ class GroupActions(HomeBase):
         """Erase everything on this computer, after the shared flow's exact confirmation."""
         engine = self.engine
         if engine is None:
-            self.app.notify("Your history is still opening; try again in a moment.")
+            self.app.notify(_("Your history is still opening; try again in a moment."))
             return
         try:
             erased = await flows.wipe(DialogPrompter(self, "Erase everything?"), engine)
         except flows.Cancelled:
-            self.app.notify("Nothing was erased.")
+            self.app.notify(_("Nothing was erased."))
             return
         if erased:
             self.app.engine = None

@@ -7,6 +7,7 @@ from textual import work
 
 from peertui.core.models import GroupInfo
 from peertui.core.store import Message
+from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.screens.dialogs import Field, FormScreen, ListScreen
 from peertui.tui.text import steady_width
@@ -51,8 +52,10 @@ class MessageActions(HomeBase):
             chosen = others[-1] if others else None
         if chosen is None:
             self.app.notify(
-                "There is no message from someone else to report. To report one, highlight "
-                "it (Shift+Tab) and press r."
+                _(
+                    "There is no message from someone else to report. To report one, highlight "
+                    "it (Shift+Tab) and press r."
+                )
             )
             return
         reason = argument.lstrip("#0123456789 ").strip()
@@ -62,9 +65,9 @@ class MessageActions(HomeBase):
     async def report(self, group: GroupInfo, message: Message, reason: str = "") -> None:
         values = await self.form(
             "Report this message to the moderators",
-            [Field("reason", "What is wrong (they will not learn who reported):", reason)],
+            [Field("reason", _("What is wrong (they will not learn who reported):"), reason)],
             "Report",
-            explanation=f"The message: {describe_message(message).plain}",
+            explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )
         if values is not None:
             await self.call(
@@ -83,7 +86,7 @@ class MessageActions(HomeBase):
         group, message = picked
         self.ready_engine().hide_message(group.group_id, message.msg_id)
         self.messages.replace(message)
-        self.app.notify("That message is hidden on this computer (ctrl+p, Unhide, to undo).")
+        self.app.notify(_("That message is hidden on this computer (ctrl+p, Unhide, to undo)."))
 
     def action_ignore(self, nick: str = "") -> None:
         group = self.need_group()
@@ -97,7 +100,7 @@ class MessageActions(HomeBase):
 
         values = await self.form(
             "Mute a member for yourself only",
-            [Field("who", "Member (nickname or id):", nick)],
+            [Field("who", _("Member (nickname or id):"), nick)],
             "Mute for me",
         )
         if values is None:
@@ -109,7 +112,7 @@ class MessageActions(HomeBase):
             self.app.notify(str(exc), severity="warning")
             return
         if member.is_me:
-            self.app.notify("You cannot mute yourself.", severity="warning")
+            self.app.notify(_("You cannot mute yourself."), severity="warning")
             return
         await self.call(
             "ignore_member",
@@ -123,7 +126,7 @@ class MessageActions(HomeBase):
         if not word:
             values = await self.form(
                 "Mute a word for yourself only",
-                [Field("word", "Hide messages containing:")],
+                [Field("word", _("Hide messages containing:"))],
                 "Mute word",
             )
             if values is None:
@@ -158,7 +161,7 @@ class MessageActions(HomeBase):
             messages.opened ^= {message.msg_id}
             messages.replace(message)
         else:
-            self.app.notify("The highlighted line has no warning or fold to open.")
+            self.app.notify(_("The highlighted line has no warning or fold to open."))
 
     def action_older(self) -> None:
         self.load_older()
@@ -177,7 +180,7 @@ class MessageActions(HomeBase):
             self.messages.prepend(older)
             return True
         if not quiet:
-            self.app.notify("That is the start of the history on this computer.")
+            self.app.notify(_("That is the start of the history on this computer."))
         return False
 
     @work(group="dialog")
@@ -189,7 +192,7 @@ class MessageActions(HomeBase):
             values = await self.app.push_screen_wait(
                 FormScreen(
                     "Search your history",
-                    [Field("query", "Words to find (searched on this computer only):")],
+                    [Field("query", _("Words to find (searched on this computer only):"))],
                     "Search",
                 )
             )
@@ -235,7 +238,7 @@ class MessageActions(HomeBase):
         if not topic:
             values = await self.form(
                 "Content warning for your next message",
-                [Field("cw", "Topic (e.g. self-harm, loss):", self.next_cw)],
+                [Field("cw", _("Topic (e.g. self-harm, loss):"), self.next_cw)],
             )
             if values is None:
                 return
@@ -251,9 +254,11 @@ class MessageActions(HomeBase):
         """/draft: the composer is the draft here; clear empties it."""
         if argument.strip().casefold() == "clear":
             self.composer.value = ""
-            self.app.notify("The draft is cleared.")
+            self.app.notify(_("The draft is cleared."))
         else:
-            self.app.notify("Your draft is what is in the box; it is kept when you switch group.")
+            self.app.notify(
+                _("Your draft is what is in the box; it is kept when you switch group.")
+            )
 
     def action_draft(self) -> None:
         self.command_draft("")

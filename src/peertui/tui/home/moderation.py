@@ -10,6 +10,7 @@ from typing import Any
 from textual import work
 
 from peertui.core.models import GroupInfo
+from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, ListScreen
@@ -58,9 +59,9 @@ class ModerationActions(HomeBase):
         length = ""
         if minutes and rest:
             length, _, rest = rest.partition(" ")
-        fields = [Field("who", "Member (nickname or id):", who)]
+        fields = [Field("who", _("Member (nickname or id):"), who)]
         if minutes:
-            fields.append(Field("minutes", "For how many minutes:", length or "60", number=True))
+            fields.append(Field("minutes", _("For how many minutes:"), length or "60", number=True))
         if reason:
             fields.append(Field("reason", reason, rest))
         # With the member already filled in, typing starts in the reason.
@@ -95,7 +96,7 @@ class ModerationActions(HomeBase):
                 reason,
             )
         except flows.Cancelled:
-            self.tell("Open invites stay valid.")
+            self.tell(_("Open invites stay valid."))
         except PeertuiError as exc:
             self.tell(str(exc), severity="error", timeout=10)
         self.refresh_all()
@@ -130,9 +131,9 @@ class ModerationActions(HomeBase):
         group, message = picked
         values = await self.form(
             f"Remove {message.nick}'s message",
-            [Field("reason", "Reason (shown to everyone):", reason.lstrip("#0123456789 "))],
+            [Field("reason", _("Reason (shown to everyone):"), reason.lstrip("#0123456789 "))],
             "Remove",
-            explanation=f"The message: {describe_message(message).plain}",
+            explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )
         if values is not None:
             await self.call(
@@ -153,7 +154,7 @@ class ModerationActions(HomeBase):
             seconds = int(argument)
         elif argument.strip():
             self.app.notify(
-                "Write it as /slowmode 10 (seconds; 0 turns it off).", severity="warning"
+                _("Write it as /slowmode 10 (seconds; 0 turns it off)."), severity="warning"
             )
             return
         else:
@@ -162,7 +163,7 @@ class ModerationActions(HomeBase):
                 [
                     Field(
                         "seconds",
-                        "Seconds between messages (0 turns it off):",
+                        _("Seconds between messages (0 turns it off):"),
                         str(group.slowmode_seconds),
                         number=True,
                     )
@@ -187,7 +188,7 @@ class ModerationActions(HomeBase):
             return
         wanted = argument.strip().casefold()
         if wanted not in ("", "on", "off"):
-            self.app.notify("Write it as /readonly on or /readonly off.", severity="warning")
+            self.app.notify(_("Write it as /readonly on or /readonly off."), severity="warning")
             return
         on = (wanted == "on") if wanted else not group.readonly
         if await self.confirm(
@@ -244,7 +245,7 @@ class ModerationActions(HomeBase):
     async def _deny(self, group: GroupInfo, who: str, nick: str, reason: str | None = None) -> None:
         if reason is None:
             values = await self.form(
-                f"Deny {nick}", [Field("reason", "Reason (sent to them privately):")]
+                f"Deny {nick}", [Field("reason", _("Reason (sent to them privately):"))]
             )
             if values is None:
                 return
@@ -316,7 +317,7 @@ class ModerationActions(HomeBase):
         if choice == "remove":
             values = await self.form(
                 "Remove the reported message",
-                [Field("reason", "Reason (shown to everyone):")],
+                [Field("reason", _("Reason (shown to everyone):"))],
                 "Remove",
             )
             if values is not None:

@@ -8,9 +8,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Markdown
 
+from peertui.i18n import N_, _
 from peertui.paths import Paths, make_private_dir
 from peertui.tui.bindings import QUICK_EXIT_KEY
-from peertui.tui.typed import PeertuiNode
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 WELCOME = f"""\
@@ -47,13 +48,13 @@ def remember_welcome(paths: Paths) -> None:
     _marker(paths).touch()
 
 
-class FirstRunScreen(PeertuiNode, Screen):
-    BINDINGS = [Binding("escape", "dismiss_welcome", "Continue")]
+class FirstRunScreen(TranslatedKeys, PeertuiNode, Screen):
+    BINDINGS = [Binding("escape", "dismiss_welcome", N_("Continue"))]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="welcome"):
             yield Markdown(WELCOME)
-            yield Button("I understand — continue", id="continue", variant="primary")
+            yield Button(_("I understand — continue"), id="continue", variant="primary")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -70,7 +71,9 @@ class FirstRunScreen(PeertuiNode, Screen):
             remember_welcome(self.app.paths)
         except OSError as exc:
             self.app.notify(
-                f"Could not remember that you have read this: {exc.strerror or exc}.",
+                _("Could not remember that you have read this: {why}.").format(
+                    why=exc.strerror or exc
+                ),
                 severity="warning",
             )
         self.dismiss()

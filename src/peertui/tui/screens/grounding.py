@@ -14,7 +14,8 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from peertui.config import interface_language
-from peertui.tui.typed import PeertuiNode
+from peertui.i18n import N_, _
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.breathing import BreathingVisual
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import grounding
@@ -22,12 +23,12 @@ from peertui.wellbeing import grounding
 TICK_SECONDS = 0.25
 
 
-class GroundingScreen(PeertuiNode, Screen):
+class GroundingScreen(TranslatedKeys, PeertuiNode, Screen):
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the list
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"))]
 
     def compose(self) -> ComposeResult:
-        yield Label("Grounding — choose an exercise and press Enter.", classes="screen-title")
+        yield Label(_("Grounding — choose an exercise and press Enter."), classes="screen-title")
         language = interface_language(self.app.settings.language)
         options = [
             Option(f"{exercise.title} — {exercise.summary}", id=exercise.id)
@@ -51,20 +52,20 @@ class GroundingScreen(PeertuiNode, Screen):
         self.app.push_screen(ExerciseScreen(exercise))
 
 
-class ExerciseScreen(PeertuiNode, Screen):
+class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
     """Intro first, then one step at a time with a countdown and a breathing visual."""
 
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the step
 
     BINDINGS = [
-        Binding("enter", "next", "Start / next step"),
-        Binding("space", "pause", "Pause / resume"),
-        Binding("escape", "stop", "Stop"),
-        Binding("y", "urge_passed", "The urge has passed", show=False),
-        Binding("2", "pace(2)", "2 s counts", show=False),
-        Binding("3", "pace(3)", "3 s counts", show=False),
-        Binding("4", "pace(4)", "4 s counts", show=False),
-        Binding("s", "pace(0)", "Step by step", show=False),
+        Binding("enter", "next", N_("Start / next step")),
+        Binding("space", "pause", N_("Pause / resume")),
+        Binding("escape", "stop", N_("Stop")),
+        Binding("y", "urge_passed", N_("The urge has passed"), show=False),
+        Binding("2", "pace(2)", N_("2 s counts"), show=False),
+        Binding("3", "pace(3)", N_("3 s counts"), show=False),
+        Binding("4", "pace(4)", N_("4 s counts"), show=False),
+        Binding("s", "pace(0)", N_("Step by step"), show=False),
     ]
 
     step_index: reactive[int] = reactive(-1, init=False)

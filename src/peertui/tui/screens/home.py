@@ -23,6 +23,7 @@ from peertui.config import interface_language
 from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
 from peertui.core.models import ACTIVE
+from peertui.i18n import _
 from peertui.tui import bindings
 from peertui.tui.home.base import NOT_A_MODERATOR
 from peertui.tui.home.groups import GroupActions
@@ -63,7 +64,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         self._focus_messages_on_resume = False
 
     def compose(self) -> ComposeResult:
-        yield Label("Opening your encrypted history…", id="status", classes="status-line")
+        yield Label(_("Opening your encrypted history…"), id="status", classes="status-line")
         with Horizontal(id="main"):
             yield GroupList(id="groups")
             yield ConversationPane(id="conversation-pane")
@@ -145,7 +146,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 binding = replace(binding, show=False)
             elif binding.action in bindings.MESSAGE_FOOTER:
                 binding = replace(
-                    binding, show=True, description=bindings.MESSAGE_FOOTER[binding.action]
+                    binding, show=True, description=_(bindings.MESSAGE_FOOTER[binding.action])
                 )
             shown[key] = entry._replace(binding=binding)
         return shown
@@ -232,7 +233,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         group = self.group()
         lines: list[Any]
         if group is not None and group.state == "pending":
-            lines = [SystemLine("Your request to join is waiting for a moderator's approval.")]
+            lines = [SystemLine(_("Your request to join is waiting for a moderator's approval."))]
         elif group is not None and group.state == "denied":
             lines = [SystemLine(self._declined(group_id))]
         else:
@@ -311,8 +312,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             case ev.JoinRequested():
                 self.refresh_groups()
                 self.tell(
-                    f"{event.request.nick} asked to join {name} — F9 to approve or deny.",
-                    title="Join request",
+                    _("{nick} asked to join {name} — F9 to approve or deny.").format(
+                        nick=event.request.nick, name=name
+                    ),
+                    title=_("Join request"),
                     timeout=10,
                 )
             case ev.JoinApproved():
@@ -335,7 +338,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 # a line in the conversation (see `tell`), and comes back when it is rebuilt.
                 self.tell(
                     f"{name} — {wording.private_warning(event.reason)}",
-                    title="Warning from a moderator",
+                    title=_("Warning from a moderator"),
                     severity="warning",
                     timeout=30,
                 )
@@ -347,8 +350,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 self.refresh_groups()
             case ev.ReportReceived():
                 self.tell(
-                    f"A message in {name} was reported — F11 to review.",
-                    title="Report",
+                    _("A message in {name} was reported — F11 to review.").format(name=name),
+                    title=_("Report"),
                     timeout=10,
                 )
             case ev.Notice():
@@ -381,10 +384,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             if typed.strip():
                 composer.value = f"{typed} {event.text}"
                 composer.cursor_position = cursor
-                kept = wording.KEPT_AFTER_TYPING
+                kept = _(wording.KEPT_AFTER_TYPING)
             else:
                 composer.give_back(event.text)
-                kept = wording.KEPT_IN_COMPOSER
+                kept = _(wording.KEPT_IN_COMPOSER)
             self.ready_engine().save_draft(event.group_id, "")
         else:
             kept = wording.kept_in_draft_of(name)
@@ -395,8 +398,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
     @on(ConversationPane.PastedLines)
     def _pasted_lines(self, event: ConversationPane.PastedLines) -> None:
         self.app.notify(
-            f"{event.count} lines pasted: a message is one line, so they are kept joined "
-            "with ' / '. Nothing is sent until you press Enter."
+            _(
+                "{count} lines pasted: a message is one line, so they are kept joined with ' / '. Nothing is sent until you press Enter."
+            ).format(count=event.count)
         )
 
     @on(ConversationPane.Send)
@@ -431,8 +435,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             elif bar:
                 self.composer.give_back(typed)
                 self.app.notify(
-                    "Write it as /cw topic | your message — the topic is shown, the message "
-                    "is folded.",
+                    _(
+                        "Write it as /cw topic | your message — the topic is shown, the message "
+                        "is folded."
+                    ),
                     severity="warning",
                 )
             else:
@@ -467,7 +473,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         lines = screenfuls.help_for(argument, "tui")
         if lines is None:
             self.app.notify(
-                f"There is no help topic or command '{argument.strip()}'. /help lists them.",
+                _("There is no help topic or command '{name}'. /help lists them.").format(
+                    name=argument.strip()
+                ),
                 severity="warning",
             )
             return
@@ -490,8 +498,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         if group is None or group.state != ACTIVE:
             self.composer.give_back(typed)
             self.app.notify(
-                "Choose an active group first (host with F4 or join with F5). "
-                "Your text is still in the box.",
+                _(
+                    "Choose an active group first (host with F4 or join with F5). "
+                    "Your text is still in the box."
+                ),
                 severity="warning",
             )
             return
@@ -523,7 +533,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 # The guidelines changed (or were never accepted): show them, then it can be sent.
                 self.accept_guidelines(group.group_id, group.guidelines, force=True)
                 return
-            self.app.notify(f"{exc} Your message is back in the box.", severity="error")
+            self.app.notify(
+                _("{why} Your message is back in the box.").format(why=exc), severity="error"
+            )
             return
         if assessment.tier >= 1:
             await self._offer_support(assessment)
@@ -551,7 +563,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             ]
         from peertui.ui.flows import CARE_NOTICE
 
-        body = [line for line in lines[1:] if line != CARE_NOTICE]
+        body = [line for line in lines[1:] if line != _(CARE_NOTICE)]
         choice = await self.choose(lines[0], "\n".join(body), choices)
         if choice == "someone":
             self.app.push_screen(CrisisScreen(someone_else=True))

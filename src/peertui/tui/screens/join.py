@@ -11,9 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from peertui.core.moderation import DEFAULT_GUIDELINES
+from peertui.i18n import N_, _
 from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
-from peertui.tui.typed import PeertuiNode
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 TICK_THE_BOX = "Please read the guidelines and tick the box to accept them."
@@ -47,10 +48,13 @@ class InviteField(Input):
         self.insert_text_at_cursor(compact_invite(event.text))
 
 
-class JoinScreen(PeertuiNode, ModalScreen[str | None]):
+class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "join", "Ask to join")]
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "join", N_("Ask to join")),
+    ]
 
     def __init__(self, invite: str = "", nick: str = "") -> None:
         super().__init__()
@@ -58,24 +62,24 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Label("Join a group", classes="screen-title")
-            yield Label("Invite (starts with peertui:):")
-            yield InviteField(self.invite, id="join-invite", placeholder="peertui:…")
-            yield Label("Nickname (a fresh one is safest — not your real name):")
+            yield Label(_("Join a group"), classes="screen-title")
+            yield Label(_("Invite (starts with peertui:):"))
+            yield InviteField(self.invite, id="join-invite", placeholder=_("peertui:…"))
+            yield Label(_("Nickname (a fresh one is safest — not your real name):"))
             with Horizontal(classes="inline"):
                 yield Input(self.nick or random_nickname(), id="join-nick")
-                yield Button("Another", id="another-nick")
-            yield Label("Pronouns (optional):")
+                yield Button(_("Another"), id="another-nick")
+            yield Label(_("Pronouns (optional):"))
             yield Input(id="join-pronouns")
-            yield Label("A line about you for the moderators (optional):")
+            yield Label(_("A line about you for the moderators (optional):"))
             yield Input(id="join-intro")
-            yield Label("General guidelines (the group's own are shown when you are approved):")
+            yield Label(_("General guidelines (the group's own are shown when you are approved):"))
             yield Static(reflow(DEFAULT_GUIDELINES), id="join-guidelines", classes="guidelines")
             yield AcceptBox(accept_label(False), id="join-accept")
             yield Static("", id="join-status", classes="status-line")
             with Horizontal(classes="buttons"):
-                yield Button("Ask to join (Ctrl+S)", id="join", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Ask to join (Ctrl+S)"), id="join", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -145,7 +149,7 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
             self._say(problem, "warning")
             return
         if self.app.engine is None:
-            self.app.notify("Your history is still opening; try again in a moment.")
+            self.app.notify(_("Your history is still opening; try again in a moment."))
             return
         self._say("Contacting the relay… (sending your request)")
         self.query_one("#join", Button).disabled = True
@@ -171,5 +175,5 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
             # wherever the focus last moved to.
             self.query_one("#join-invite", Input).focus()
             return
-        self.app.notify("Request sent — waiting for a moderator's approval.")
+        self.app.notify(_("Request sent — waiting for a moderator's approval."))
         self.dismiss(group.group_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets.option_list import Option
 
 from peertui.core.models import PENDING
+from peertui.i18n import _
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
 
@@ -44,7 +45,7 @@ class GroupList(CursorOnHighlight):
         self.group_ids = [group.group_id for group in groups]
         self.clear_options()
         if not groups:
-            self.add_option(Option("No groups yet.\nF4 host · F5 join", disabled=True))
+            self.add_option(Option(_("No groups yet.\nF4 host · F5 join"), disabled=True))
             return
         marker = {True: "▸ ", False: "  "}
         self.add_options(
