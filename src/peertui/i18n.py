@@ -145,3 +145,15 @@ def N_(message: str) -> str:
 def NP_(context: str, message: str) -> str:
     """Mark `message` in `context` for the catalogue; looked up later with pgettext(context, ...)."""
     return message
+
+
+def language_name(code: str) -> str:
+    """A language by its own name, as a person looks for it in a list: "Español",
+    "Português (Brasil)", "English" (CLDR, through Babel)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name() or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]

@@ -50,6 +50,7 @@ SHOWN_POSITIONAL = frozenset(
 # Keyword arguments that are shown to people whatever the call.
 SHOWN_KEYWORDS = frozenset(
     {
+        "done",  # a Home helper's word when an engine call succeeds
         "title",
         "label",
         "placeholder",
@@ -135,4 +136,28 @@ def scan(root: Path = ROOT) -> list[Bare]:
         files = [target] if target.is_file() else sorted(target.rglob("*.py"))
         for file in files:
             found += bare_literals(file.read_text(encoding="utf-8"), str(file.relative_to(root)))
+    return found
+
+
+def shadowed_hooks(source: str, path: str) -> Iterator[Bare]:
+    """Functions that call `_()` and also bind `_` (`a, _, b = ...`, `for _ in`): there `_` is
+    a local variable, and the call fails (or, worse, calls the wrong thing)."""
+    tree = ast.parse(source)
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        names = [n for n in ast.walk(func) if isinstance(n, ast.Name) and n.id == "_"]
+        binds = [n for n in names if isinstance(n.ctx, ast.Store)]
+        calls = any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+            for n in ast.walk(func)
+        )
+        if binds and calls:
+            yield Bare(path, binds[0].lineno, f"{func.name} binds _")
+
+
+def scan_shadowing(root: Path = ROOT) -> list[Bare]:
+    found: list[Bare] = []
+    for file in sorted(root.rglob("*.py")):
+        found += shadowed_hooks(file.read_text(encoding="utf-8"), str(file.relative_to(root)))
     return found

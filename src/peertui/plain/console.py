@@ -40,7 +40,7 @@ _RESET = "\x1b[0m"
 CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
 # Cooked-mode terminals keep a half-typed line in their buffer when output interrupts it, but it
 # is no longer on screen; the terminal's reprint key brings it back.
-REPRINT_HINT = (
+REPRINT_HINT = N_(
     "Tip: something arrived while you were typing. Your line is still there: Ctrl+R shows it again."
 )
 
@@ -224,7 +224,7 @@ class Console:
             chunks.append(line + "\n")
         if was_prompting and self._hint_due:
             self._hint_due = False
-            chunks.extend(line + "\n" for line in self.rendered("notice", REPRINT_HINT))
+            chunks.extend(line + "\n" for line in self.rendered("notice", _(REPRINT_HINT)))
         self._put("".join(chunks))
         if was_prompting and not self._reprompt_scheduled:
             # One prompt after a burst of incoming lines, not one per line.

@@ -99,7 +99,7 @@ def exercise_list(lang: str = "") -> list[str]:
     language = interface_language(lang)
     lines = [f"{e.id} - {e.title}: {e.summary}" for e in grounding.list_exercises(language)]
     urge = grounding.urge_surfing(5, language)
-    lines.append(f"urge - {urge.title}: {urge.summary} (/ground urge 15 for 15 minutes)")
+    lines.append(f"urge - {urge.title}: {urge.summary} " + _("(/ground urge 15 for 15 minutes)"))
     lines.append(_("Type /ground <name> to start one, for example /ground box."))
     lines.append(
         _(

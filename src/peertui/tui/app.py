@@ -27,7 +27,7 @@ from peertui.config import (
     save_settings,
     speak_language,
 )
-from peertui.i18n import _
+from peertui.i18n import N_, _
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 # Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
 # the scrollback once more because some terminals (tmux) push a cleared screen into it.
 CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
-REFUSED_SCREENSHOT = (
+REFUSED_SCREENSHOT = N_(
     "Screenshots are turned off: they would write the conversation to disk unencrypted."
 )
 
@@ -182,11 +182,11 @@ class PeertuiApp(App[int]):
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
-            problem = f"Your history could not be opened: {exc}"
+            problem = _("Your history could not be opened: {exc}").format(exc=exc)
             self.notify(problem, severity="error", timeout=20)
             home = self._home()
             if home is not None:
-                home.set_status(problem + " Crisis lines (F1) and grounding (F2) still work.")
+                home.set_status(problem + _(" Crisis lines (F1) and grounding (F2) still work."))
             return
         self.locked = False
         if self._private_settings_pending:
@@ -291,7 +291,7 @@ class PeertuiApp(App[int]):
         country = country.strip()
         problem = ""
         if country and not (len(country) == 2 and country.isalpha()):
-            problem, country = "Give a two-letter country code such as GB, US or DE.", ""
+            problem, country = _("Give a two-letter country code such as GB, US or DE."), ""
         if isinstance(self.screen, CrisisScreen):
             if country:
                 self.screen.show_country(country)
@@ -347,13 +347,13 @@ class PeertuiApp(App[int]):
 
     # ----- nothing leaves the app unencrypted by accident -------------------------------------
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        self.notify(REFUSED_SCREENSHOT, severity="warning")
+        self.notify(_(REFUSED_SCREENSHOT), severity="warning")
 
     def save_screenshot(self, *args, **kwargs) -> str:
-        raise PermissionError(REFUSED_SCREENSHOT)
+        raise PermissionError(_(REFUSED_SCREENSHOT))
 
     def deliver_screenshot(self, *args, **kwargs) -> None:
-        self.notify(REFUSED_SCREENSHOT, severity="warning")
+        self.notify(_(REFUSED_SCREENSHOT), severity="warning")
 
     # ----- quick exit -----------------------------------------------------------------------
     async def action_quick_exit(self) -> None:
@@ -383,7 +383,9 @@ def run(args: argparse.Namespace) -> int:
         paths = resolve_paths(getattr(args, "home", None))
     except OSError as exc:
         print(
-            f"peertui: the home directory could not be used: {exc.strerror or exc}.",
+            _("peertui: the home directory could not be used: {why}.").format(
+                why=exc.strerror or exc
+            ),
             file=sys.stderr,
         )
         return 1

@@ -30,6 +30,7 @@ class Step:
     round: int = 0  # 1-based round of the repeating cycle; 0 for setup and closing steps
     round_label: str = ""  # e.g. "round 2 of 4", in the exercise's language
     check_in: bool = False  # ask "has the urge passed?" here; yes ends the activity early
+    breath: str = ""  # "in", "out" or "hold" for a timed breathing step (the visual's cue)
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,30 @@ class Exercise:
 PACES = (2, 3, 4)  # seconds per count for the own-pace option; None means step by step
 
 
-def _steps(raw: list[dict]) -> list[Step]:
+def breath_of(english_text: str, seconds: float) -> str:
+    """Which way the breath goes in a timed step, read from its English wording (the source
+    every translation is made from); "" for steps the person paces themselves."""
+    if seconds <= 0:
+        return ""
+    text = english_text.lower()
+    if text.startswith("hold"):
+        return "hold"
+    if "breathe out" in text or "breathe all the way out" in text:
+        return "out"
+    if "breathe in" in text:
+        return "in"
+    return ""
+
+
+def _steps(raw: list[dict], source: list[dict]) -> list[Step]:
     return [
-        Step(text=s["text"], seconds=float(s["seconds"]), check_in=bool(s.get("check_in")))
-        for s in raw
+        Step(
+            text=s["text"],
+            seconds=float(s["seconds"]),
+            check_in=bool(s.get("check_in")),
+            breath=breath_of(english["text"], float(s["seconds"])),
+        )
+        for s, english in zip(raw, source, strict=True)
     ]
 
 
@@ -81,9 +102,10 @@ def with_pace(exercise: Exercise, pace: int | None) -> Exercise:
     return replace(exercise, steps=steps)
 
 
-def _build(raw: dict, lang: str, round_label: str) -> Exercise:
+def _build(raw: dict, source: dict, lang: str, round_label: str) -> Exercise:
+    """One exercise from its translated table and its English `source` (same structure)."""
     rounds = int(raw.get("rounds", 1))
-    cycle = _steps(raw["cycle"])
+    cycle = _steps(raw["cycle"], source["cycle"])
     repeated = [
         Step(
             text=step.text,
@@ -91,6 +113,7 @@ def _build(raw: dict, lang: str, round_label: str) -> Exercise:
             round=n if rounds > 1 else 0,
             round_label=round_label.format(n=n, total=rounds) if rounds > 1 else "",
             check_in=step.check_in,
+            breath=step.breath,
         )
         for n in range(1, rounds + 1)
         for step in cycle
@@ -100,7 +123,9 @@ def _build(raw: dict, lang: str, round_label: str) -> Exercise:
         title=raw["title"],
         summary=raw["summary"],
         intro=raw["intro"],
-        steps=_steps(raw.get("setup", [])) + repeated + _steps(raw.get("closing", [])),
+        steps=_steps(raw.get("setup", []), source.get("setup", []))
+        + repeated
+        + _steps(raw.get("closing", []), source.get("closing", [])),
         cautions=list(raw.get("cautions", [])),
         lang=lang,
         rounds=rounds,
@@ -110,8 +135,12 @@ def _build(raw: dict, lang: str, round_label: str) -> Exercise:
 
 def list_exercises(lang: str = "en") -> list[Exercise]:
     data = load_texts(FOLDER, lang)
+    source = load_texts(FOLDER, "en")
     code = data["language"]
-    return [_build(raw, code, data.get("round_label", "")) for raw in data["exercise"]]
+    return [
+        _build(raw, english, code, data.get("round_label", ""))
+        for raw, english in zip(data["exercise"], source["exercise"], strict=True)
+    ]
 
 
 def get_exercise(exercise_id: str, lang: str = "en") -> Exercise:
@@ -137,4 +166,4 @@ def urge_surfing(minutes: int = 5, lang: str = "en") -> Exercise:
     code = raw["language"]
     raw["rounds"] = minutes // 5
     raw["title"] = raw["title"].format(minutes=minutes)
-    return _build(raw, code, raw.get("round_label", ""))
+    return _build(raw, load_texts("urge", "en"), code, raw.get("round_label", ""))

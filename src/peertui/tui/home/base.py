@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.screen import Screen
 
 from peertui.core.models import ACTIVE, GroupInfo
-from peertui.i18n import _
+from peertui.i18n import N_, _
 from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen
 from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.composer import Composer
@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from peertui.core.store import Message
     from peertui.tui.app import PeertuiApp
 
-NOT_A_MODERATOR = "Only the group's owner and moderators can do that."
-NOT_THE_OWNER = "Only the group's owner can do that."
-STILL_OPENING = "Your history is still opening; try again in a moment."
+# Marked here, translated where said.
+NOT_A_MODERATOR = N_("Only the group's owner and moderators can do that.")
+NOT_THE_OWNER = N_("Only the group's owner can do that.")
+STILL_OPENING = N_("Your history is still opening; try again in a moment.")
 _RANK = {"member": 0, "moderator": 1, "owner": 2}
 
 
@@ -86,7 +87,7 @@ class HomeBase(TranslatedKeys, Screen[None]):
             return None
         allowed = ("owner",) if owner else ("owner", "moderator")
         if group.role not in allowed:
-            self.app.notify(NOT_THE_OWNER if owner else NOT_A_MODERATOR, severity="warning")
+            self.app.notify(_(NOT_THE_OWNER if owner else NOT_A_MODERATOR), severity="warning")
             return None
         return group
 
@@ -149,7 +150,7 @@ class HomeBase(TranslatedKeys, Screen[None]):
         from peertui.core.errors import PeertuiError
 
         if self.engine is None:
-            self.app.notify(STILL_OPENING)
+            self.app.notify(_(STILL_OPENING))
             return None
         try:
             result = getattr(self.engine, method)(*args, **kwargs)

@@ -50,7 +50,10 @@ class GroupActions(HomeBase):
         ]
         picked = await self.app.push_screen_wait(
             ListScreen(
-                "Your groups", rows, "No groups yet: F4 hosts one, F5 joins.", "Enter opens it."
+                _("Your groups"),
+                rows,
+                _("No groups yet: F4 hosts one, F5 joins."),
+                _("Enter opens it."),
             )
         )
         if picked:
@@ -87,7 +90,7 @@ class GroupActions(HomeBase):
             (None, describe_member(m)) for m in self.ready_engine().members(group.group_id)
         ]
         await self.app.push_screen_wait(
-            ListScreen(f"Members — {group.name}", rows, "No members yet.")
+            ListScreen(_("Members — {name}").format(name=group.name), rows, _("No members yet."))
         )
 
     @work(group="dialog")
@@ -97,13 +100,13 @@ class GroupActions(HomeBase):
             return
         if not nick:
             values = await self.form(
-                "Change your nickname in this group",
+                _("Change your nickname in this group"),
                 [Field("nick", _("New nickname:"), group.nick)],
             )
             if values is None:
                 return
             nick = values["nick"]
-        await self.call("set_nick", group.group_id, nick, done="Nickname changed.")
+        await self.call("set_nick", group.group_id, nick, done=_("Nickname changed."))
 
     @work(group="dialog")
     async def action_profile(self, argument: str = "") -> None:
@@ -111,9 +114,9 @@ class GroupActions(HomeBase):
         if group is None:
             return
         me = next((m for m in self.ready_engine().members(group.group_id) if m.is_me), None)
-        pronouns, _, intro = argument.partition("|")
+        pronouns, _bar, intro = argument.partition("|")
         values = await self.form(
-            f"Your profile in {group.name}",
+            _("Your profile in {name}").format(name=group.name),
             [
                 Field(
                     "pronouns",
@@ -135,7 +138,7 @@ class GroupActions(HomeBase):
                 group.group_id,
                 values["pronouns"],
                 values["intro"],
-                done="Your profile is updated.",
+                done=_("Your profile is updated."),
             )
 
     # ----- guidelines -----------------------------------------------------------------------
@@ -150,7 +153,7 @@ class GroupActions(HomeBase):
         self.app.push_screen(
             ListScreen(
                 f"Guidelines — {group.name}",
-                [(None, reflow(group.guidelines) or "(none written)")],
+                [(None, reflow(group.guidelines) or _("(none written)"))],
                 "",
             )
         )
@@ -161,13 +164,13 @@ class GroupActions(HomeBase):
         if group is None:
             return
         values = await self.form(
-            "Edit the group's guidelines (everyone accepts them again)",
+            _("Edit the group's guidelines (everyone accepts them again)"),
             [Field("text", _("Guidelines:"), group.guidelines, multiline=True)],
             "Save",
         )
         if values is not None:
             await self.call(
-                "set_guidelines", group.group_id, values["text"], done="Guidelines updated."
+                "set_guidelines", group.group_id, values["text"], done=_("Guidelines updated.")
             )
 
     def action_accept(self) -> None:
@@ -194,15 +197,15 @@ class GroupActions(HomeBase):
                 [SystemLine(_("You were approved. Please read the group's guidelines."))]
             )
         choice = await self.choose(
-            "Please read this group's guidelines",
-            reflow(guidelines) or "(This group has no written guidelines.)",
-            [("accept", "I accept — open the conversation"), ("leave", "Leave the group")],
+            _("Please read this group's guidelines"),
+            reflow(guidelines) or _("(This group has no written guidelines.)"),
+            [("accept", _("I accept — open the conversation")), ("leave", _("Leave the group"))],
         )
         if choice == "accept":
             self.ready_engine().accept_guidelines(group_id)
             self.open_group(group_id)
         elif choice == "leave":
-            await self.call("leave", group_id, done="You left the group.")
+            await self.call("leave", group_id, done=_("You left the group."))
 
     @work(group="dialog")
     async def action_leave(self) -> None:
@@ -210,9 +213,13 @@ class GroupActions(HomeBase):
         if group is None:
             return
         if await self.confirm(
-            f"Leave {group.name}?", "You will need a new invite to come back.", [("yes", "Leave")]
+            _("Leave {name}?").format(name=group.name),
+            _("You will need a new invite to come back."),
+            [("yes", _("Leave"))],
         ):
-            await self.call("leave", group.group_id, done=f"You left {group.name}.")
+            await self.call(
+                "leave", group.group_id, done=_("You left {name}.").format(name=group.name)
+            )
 
     # ----- your data ------------------------------------------------------------------------
     @work(group="dialog")
@@ -228,13 +235,16 @@ class GroupActions(HomeBase):
             else self.app.paths.exports_dir / f"{group.group_id[:12]}.txt"
         )
         choice = await self.choose(
-            "Export this conversation?",
-            f"It will be written as plain, unencrypted text to {path}.",
+            _("Export this conversation?"),
+            _("It will be written as plain, unencrypted text to {path}.").format(path=path),
             [("yes", "Export"), ("no", "Cancel")],
         )
         if choice == "yes":
             await self.call(
-                "export", group.group_id, path, done=f"Exported to {path} — it is NOT encrypted."
+                "export",
+                group.group_id,
+                path,
+                done=_("Exported to {path} — it is NOT encrypted.").format(path=path),
             )
 
     def action_settings(self) -> None:
@@ -253,7 +263,7 @@ class GroupActions(HomeBase):
             self.app.notify(_("Your history is still opening; try again in a moment."))
             return
         try:
-            erased = await flows.wipe(DialogPrompter(self, "Erase everything?"), engine)
+            erased = await flows.wipe(DialogPrompter(self, _("Erase everything?")), engine)
         except flows.Cancelled:
             self.app.notify(_("Nothing was erased."))
             return

@@ -26,7 +26,10 @@ class MessageActions(HomeBase):
         if picked is not None:
             group, message = picked
             self.run_engine(
-                "thank", group.group_id, message.msg_id, done=f"You thanked {message.nick}."
+                "thank",
+                group.group_id,
+                message.msg_id,
+                done=_("You thanked {nick}.").format(nick=message.nick),
             )
 
     def action_report(self) -> None:
@@ -64,7 +67,7 @@ class MessageActions(HomeBase):
     @work(group="dialog")
     async def report(self, group: GroupInfo, message: Message, reason: str = "") -> None:
         values = await self.form(
-            "Report this message to the moderators",
+            _("Report this message to the moderators"),
             [Field("reason", _("What is wrong (they will not learn who reported):"), reason)],
             "Report",
             explanation=_("The message: {text}").format(text=describe_message(message).plain),
@@ -75,7 +78,7 @@ class MessageActions(HomeBase):
                 group.group_id,
                 message.msg_id,
                 values["reason"],
-                done="Reported. Thank you.",
+                done=_("Reported. Thank you."),
             )
 
     def action_hide(self) -> None:
@@ -99,9 +102,9 @@ class MessageActions(HomeBase):
         from peertui.core.moderation import resolve_member
 
         values = await self.form(
-            "Mute a member for yourself only",
+            _("Mute a member for yourself only"),
             [Field("who", _("Member (nickname or id):"), nick)],
-            "Mute for me",
+            _("Mute for me"),
         )
         if values is None:
             return
@@ -118,21 +121,23 @@ class MessageActions(HomeBase):
             "ignore_member",
             group.group_id,
             member.member_id,
-            done=f"{member.nick} is muted for you only (ctrl+p, Unhide, to undo).",
+            done=_("{nick} is muted for you only (ctrl+p, Unhide, to undo).").format(
+                nick=member.nick
+            ),
         )
 
     @work(group="dialog")
     async def action_ignore_keyword(self, word: str = "") -> None:
         if not word:
             values = await self.form(
-                "Mute a word for yourself only",
+                _("Mute a word for yourself only"),
                 [Field("word", _("Hide messages containing:"))],
-                "Mute word",
+                _("Mute word"),
             )
             if values is None:
                 return
             word = values["word"]
-        await self.call("ignore_word", word, done="Messages with that word are hidden for you.")
+        await self.call("ignore_word", word, done=_("Messages with that word are hidden for you."))
 
     @work(group="dialog")
     async def action_unhide(self) -> None:
@@ -145,14 +150,14 @@ class MessageActions(HomeBase):
         rows += [(word, f"word: {word}") for word in words]
         item = await self.app.push_screen_wait(
             ListScreen(
-                f"Unhide — what you hid for yourself in {group.name}",
+                _("Unhide — what you hid for yourself in {name}").format(name=group.name),
                 rows,
-                "You have not hidden anyone here or any word.",
-                "Enter shows it again.",
+                _("You have not hidden anyone here or any word."),
+                _("Enter shows it again."),
             )
         )
         if item:
-            await self.call("unignore", item, done="Shown again.")
+            await self.call("unignore", item, done=_("Shown again."))
 
     def action_open_warning(self) -> None:
         messages = self.messages
@@ -191,7 +196,7 @@ class MessageActions(HomeBase):
         if not query:
             values = await self.app.push_screen_wait(
                 FormScreen(
-                    "Search your history",
+                    _("Search your history"),
                     [Field("query", _("Words to find (searched on this computer only):"))],
                     "Search",
                 )
@@ -211,8 +216,8 @@ class MessageActions(HomeBase):
             ListScreen(
                 f"Search: {query}",
                 rows,
-                "Nothing found in your history.",
-                "Enter opens the conversation.",
+                _("Nothing found in your history."),
+                _("Enter opens the conversation."),
             )
         )
         if row_id:
@@ -237,7 +242,7 @@ class MessageActions(HomeBase):
     async def action_content_warning(self, topic: str = "") -> None:
         if not topic:
             values = await self.form(
-                "Content warning for your next message",
+                _("Content warning for your next message"),
                 [Field("cw", _("Topic (e.g. self-harm, loss):"), self.next_cw)],
             )
             if values is None:
@@ -245,9 +250,9 @@ class MessageActions(HomeBase):
             topic = values["cw"]
         self.next_cw = topic
         self.app.notify(
-            f"Your next message will be folded behind: {self.next_cw}"
+            _("Your next message will be folded behind: {topic}").format(topic=self.next_cw)
             if self.next_cw
-            else "No content warning on your next message."
+            else _("No content warning on your next message.")
         )
 
     def command_draft(self, argument: str) -> None:
@@ -274,7 +279,9 @@ class MessageActions(HomeBase):
         ]
         await self.app.push_screen_wait(
             ListScreen(
-                f"Warnings you received — {group.name}", rows, "No moderator has warned you here."
+                _("Warnings you received — {name}").format(name=group.name),
+                rows,
+                _("No moderator has warned you here."),
             )
         )
 

@@ -21,7 +21,7 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
         Binding("ctrl+s", "remember_country", N_("Save as my country")),
         Binding("ctrl+o", "someone_else", N_("Someone I know is in danger")),
     ]
-    CHOOSE = "type its two-letter code in the box below and press Enter"
+    CHOOSE = N_("type its two-letter code in the box below and press Enter")
 
     def __init__(self, iso2: str | None = None, someone_else: bool = False) -> None:
         super().__init__()
@@ -54,8 +54,8 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
 
     def show_country(self, iso2: str) -> None:
         """The asked country, else the saved one, else a guess that says it is a guess."""
-        lines = crisis.lines_for(iso2.strip(), self.app.settings.country, self.CHOOSE)
-        lines.append("Worried someone you know may be in danger? Ctrl+O shows how to help.")
+        lines = crisis.lines_for(iso2.strip(), self.app.settings.country, _(self.CHOOSE))
+        lines.append(_("Worried someone you know may be in danger? Ctrl+O shows how to help."))
         self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
         choice = crisis.choose_country(self.app.settings.country, iso2.strip())
         self._iso2 = choice.iso2
@@ -67,7 +67,7 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
         choice = crisis.choose_country(self.app.settings.country, self._iso2 or "")
         country = self._directory.get(choice.iso2) if choice.iso2 else None
         lines = someone_else_guide(country, interface_language(self.app.settings.language))
-        lines.append("Type a country code below and Enter to see its crisis lines again.")
+        lines.append(_("Type a country code below and Enter to see its crisis lines again."))
         self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

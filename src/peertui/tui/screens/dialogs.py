@@ -160,8 +160,9 @@ class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
         event.stop()
         event.prevent_default()
         self.query_one("#typed-aside", Label).update(
-            f"Kept for your message box: {self.aside_text()} — "
-            "answer with Tab and Enter or the buttons."
+            _(
+                "Kept for your message box: {text} — answer with Tab and Enter or the buttons."
+            ).format(text=self.aside_text())
         )
 
     def aside_text(self) -> str:
@@ -219,9 +220,9 @@ class ListScreen(TranslatedKeys, ModalScreen[str | None]):
 def clipboard_problem(app) -> str:
     """Why Copy cannot reach a clipboard here ('' when the terminal should accept it)."""
     if app.is_headless:
-        return "There is no terminal to copy to here."
+        return _("There is no terminal to copy to here.")
     if os.environ.get("TERM_PROGRAM") == "Apple_Terminal":
-        return "macOS Terminal does not let programs copy text."
+        return _("macOS Terminal does not let programs copy text.")
     return ""
 
 
@@ -261,14 +262,12 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
     def _copy_hint(self) -> str:
         problem = clipboard_problem(self.app)
         if problem:
-            return (
-                f"Copying is not available: {problem} The invite is one line of "
-                f"{len(self.token)} characters (← → scroll it); select it with the mouse."
-            )
-        return (
-            f"The invite is one line of {len(self.token)} characters: Ctrl+Y copies it whole. "
-            "Pasted with line breaks, the Join field still reads it."
-        )
+            return _(
+                "Copying is not available: {problem} The invite is one line of {length} characters (← → scroll it); select it with the mouse."
+            ).format(problem=problem, length=len(self.token))
+        return _(
+            "The invite is one line of {length} characters: Ctrl+Y copies it whole. Pasted with line breaks, the Join field still reads it."
+        ).format(length=len(self.token))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -92,9 +92,11 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
             cautions = self.exercise.cautions
             text += "\n\n" + ("\n".join(cautions) if isinstance(cautions, list) else str(cautions))
         return text + (
-            "\n\nPress Enter to begin. Space pauses, Escape stops — at any time."
-            "\nYour own pace: press 2, 3 or 4 for counts of that many seconds, or S to go "
-            "step by step, before you begin."
+            _(
+                "\n\nPress Enter to begin. Space pauses, Escape stops — at any time."
+                "\nYour own pace: press 2, 3 or 4 for counts of that many seconds, or S to go "
+                "step by step, before you begin."
+            )
         )
 
     def action_pace(self, pace: int) -> None:
@@ -102,8 +104,10 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         if self.step_index >= 0:
             return
         self.exercise = grounding.with_pace(self.exercise, pace or None)
-        words = "step by step" if not pace else f"{pace}-second counts"
-        self.query_one("#step-timer", Label).update(f"Own pace: {words}. Press Enter to begin.")
+        words = _("step by step") if not pace else _("{pace}-second counts").format(pace=pace)
+        self.query_one("#step-timer", Label).update(
+            _("Own pace: {words}. Press Enter to begin.").format(words=words)
+        )
 
     def action_urge_passed(self) -> None:
         """At a check-in, "yes, it has passed": go to the closing steps."""
@@ -131,8 +135,10 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         self._last_tick = time.monotonic()
         self.paused = False
         total = len(self.exercise.steps)
-        self.query_one("#step-text", Static).update(f"Step {index + 1} of {total}\n\n{step.text}")
-        self.query_one(BreathingVisual).start(step.text, step.seconds)
+        self.query_one("#step-text", Static).update(
+            _("Step {n} of {total}\n\n{text}").format(n=index + 1, total=total, text=step.text)
+        )
+        self.query_one(BreathingVisual).start(step.breath, step.seconds)
         self._show_timer()
 
     def action_pause(self) -> None:
@@ -163,18 +169,18 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
     def _show_timer(self) -> None:
         seconds = max(0, math.ceil(self._remaining))
         if self.paused:
-            state = "paused — press Space to continue"
+            state = _("paused — press Space to continue")
         elif self.step_index >= 0 and self.exercise.steps[self.step_index].check_in:
-            state = "press Y if it has passed, or Enter to keep riding the wave"
+            state = _("press Y if it has passed, or Enter to keep riding the wave")
         elif self._self_paced():
-            state = "take your time — press Enter when you are ready"
+            state = _("take your time — press Enter when you are ready")
         else:
             state = f"{seconds} s left"
         self.query_one("#step-timer", Label).update(state)
 
     def _finish(self) -> None:
         self.query_one("#step-text", Static).update(
-            "Well done. Take a moment before you go back.\n\nPress Escape to return."
+            _("Well done. Take a moment before you go back.\n\nPress Escape to return.")
         )
         self.query_one("#step-timer", Label).update("finished")
         self.query_one(BreathingVisual).stop()

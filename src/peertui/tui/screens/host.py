@@ -73,7 +73,7 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
             return
         relay = self.query_one("#host-relay", Input).value.strip() or None
         self.query_one("#host-status", Static).update(
-            "Contacting the relay…" if relay else "Starting the relay on this computer…"
+            _("Contacting the relay…") if relay else _("Starting the relay on this computer…")
         )
         self.query_one("#host", Button).disabled = True
         self.create_group(

@@ -17,13 +17,15 @@ from peertui.tui.text import reflow
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
-TICK_THE_BOX = "Please read the guidelines and tick the box to accept them."
+TICK_THE_BOX = N_("Please read the guidelines and tick the box to accept them.")
 
 
 def accept_label(ticked: bool) -> Content:
     # The checkbox's own glyph looks the same either way (only its colour changes). Plain
     # content, not markup: "[x]" would otherwise be read as a style and vanish.
-    return Content(f"{'[x]' if ticked else '[ ]'} I have read and accept these guidelines")
+    return Content(
+        _("{box} I have read and accept these guidelines").format(box="[x]" if ticked else "[ ]")
+    )
 
 
 class AcceptBox(Checkbox):
@@ -94,7 +96,7 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = accept_label(event.value)
         status = self.query_one("#join-status", Static)
-        if event.value and str(status.render()) == TICK_THE_BOX:
+        if event.value and str(status.render()) == _(TICK_THE_BOX):
             status.update("")  # answered: the request to tick is no longer true
 
     def _say(self, text: str, severity: str = "information") -> None:
@@ -118,7 +120,7 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
             self._say(str(exc), "warning")
             self.query_one("#join-invite", Input).focus()
             return False
-        self._say(f"The invite is whole; it points to the relay {relay}.")
+        self._say(_("The invite is whole; it points to the relay {relay}.").format(relay=relay))
         return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -138,20 +140,20 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         nick = self.query_one("#join-nick", Input).value.strip()
         problem = ""
         if not invite.startswith("peertui:"):
-            problem = "Paste the whole invite; it starts with peertui:."
+            problem = _("Paste the whole invite; it starts with peertui:.")
         elif not self._check_invite():
             return
         elif not nick:
-            problem = "Choose a nickname (or press Another for a random one)."
+            problem = _("Choose a nickname (or press Another for a random one).")
         elif not self.query_one("#join-accept", Checkbox).value:
-            problem = TICK_THE_BOX
+            problem = _(TICK_THE_BOX)
         if problem:
             self._say(problem, "warning")
             return
         if self.app.engine is None:
             self.app.notify(_("Your history is still opening; try again in a moment."))
             return
-        self._say("Contacting the relay… (sending your request)")
+        self._say(_("Contacting the relay… (sending your request)"))
         self.query_one("#join", Button).disabled = True
         self.send_request(
             invite,

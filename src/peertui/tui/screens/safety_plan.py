@@ -67,21 +67,21 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
         status = self.query_one("#plan-status", Label)
         if engine is None:
             status.update(
-                "Your encrypted store is still opening; the plan will appear in a moment."
+                _("Your encrypted store is still opening; the plan will appear in a moment.")
             )
             self.set_timer(0.3, self.refresh_plan)
         else:
             # An empty professionals step starts with the country's crisis lines.
             self.plan = safety_plan.for_settings(engine.safety_plan(), self.app.settings.country)
             status.update(
-                "Enter edits the highlighted step; Ctrl+E exports the plan to a text file."
+                _("Enter edits the highlighted step; Ctrl+E exports the plan to a text file.")
             )
         steps = self.query_one("#plan-steps", OptionList)
         highlighted = steps.highlighted
         steps.clear_options()
         for number, step in enumerate(safety_plan.steps(self._lang()), start=1):
             entries = self.plan.entries.get(step.id, []) if self.plan is not None else []
-            body = "\n".join(f"   • {entry}" for entry in entries) or "   (nothing yet)"
+            body = "\n".join(f"   • {entry}" for entry in entries) or "   " + _("(nothing yet)")
             steps.add_option(Option(f"{number}. {step.title}\n{body}", id=step.id))
         steps.highlighted = highlighted if highlighted is not None else 0
 
@@ -129,9 +129,9 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
 
             self.app.push_screen(
                 ChoiceScreen(
-                    "Replace the earlier export?",
-                    f"{path} already exists.",
-                    [("keep", "Keep it"), ("replace", "Replace it")],
+                    _("Replace the earlier export?"),
+                    _("{path} already exists.").format(path=path),
+                    [("keep", _("Keep it")), ("replace", _("Replace it"))],
                 ),
                 answered,
             )

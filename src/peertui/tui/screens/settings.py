@@ -92,11 +92,11 @@ class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
         country = self.query_one("#set-country", Input).value.strip().upper()
         problem = ""
         if not retention.isdigit():
-            problem = "Days of history must be a whole number (0 keeps everything)."
+            problem = _("Days of history must be a whole number (0 keeps everything).")
         elif proxy and not proxy.startswith(PROXY_SCHEMES):
-            problem = "The proxy must start with socks5://, socks5h://, http:// or https://."
+            problem = _("The proxy must start with socks5://, socks5h://, http:// or https://.")
         elif country and not (len(country) == 2 and country.isalpha()):
-            problem = "The country must be two letters, such as GB or DE."
+            problem = _("The country must be two letters, such as GB or DE.")
         if problem:
             self.app.notify(problem, severity="warning")
             return
@@ -109,8 +109,8 @@ class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
         settings.language = self.query_one("#set-language", Input).value.strip()
         self.app.save_settings()
         self.app.notify(
-            "Settings saved. A new proxy applies the next time peertui starts."
+            _("Settings saved. A new proxy applies the next time peertui starts.")
             if proxy
-            else "Settings saved."
+            else _("Settings saved.")
         )
         self.app.pop_screen()

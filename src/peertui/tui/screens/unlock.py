@@ -82,7 +82,7 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
         event.stop()
         first = self.query_one("#passphrase", Input).value
         if not first:
-            self._problem("Type your passphrase, then press Enter.")
+            self._problem(_("Type your passphrase, then press Enter."))
             return
         if not self.creating:
             self.dismiss(first)
@@ -96,6 +96,6 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
             return
         if again.value != first:
             again.value = ""
-            self._problem("The two passphrases differ. Type the new one again below.")
+            self._problem(_("The two passphrases differ. Type the new one again below."))
             return
         self.dismiss(first)
