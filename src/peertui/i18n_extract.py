@@ -21,17 +21,21 @@ def translatable(key: str) -> bool:
     return key not in NOT_TEXT
 
 
-def iter_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(key path, text) for every translatable string, in file order."""
+def iter_texts(
+    data: Any, path: str = "", only: frozenset[str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """(key path, text) for every translatable string, in file order; with `only`, just the
+    strings under those keys (the crisis directory's words among its data)."""
     if isinstance(data, str):
-        yield path, data
+        if only is None or path.rpartition(".")[2] in only:
+            yield path, data
     elif isinstance(data, dict):
         for key, value in data.items():
             if translatable(key):
-                yield from iter_texts(value, f"{path}.{key}" if path else key)
+                yield from iter_texts(value, f"{path}.{key}" if path else key, only)
     elif isinstance(data, list):
         for item in data:
-            yield from iter_texts(item, path)
+            yield from iter_texts(item, path, only)
 
 
 def context_of(filename: str) -> str:
@@ -43,12 +47,17 @@ def context_of(filename: str) -> str:
 def extract_toml(
     fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]
 ) -> Iterator[tuple[int, str, tuple[str, str], list[str]]]:
-    """A Babel extraction method (see babel.cfg): yields pgettext(folder, text) messages."""
+    """A Babel extraction method (see babel.cfg): yields pgettext(context, text) messages.
+
+    Options from babel.cfg: `context` (default: the file's folder) and `keys` (default: every
+    string but ids and sources).
+    """
     raw = fileobj.read()
     lines = raw.decode("utf-8").splitlines()
     data = tomllib.loads(raw.decode("utf-8"))
-    context = context_of(getattr(fileobj, "name", ""))
-    for key_path, text in iter_texts(data):
+    context = options.get("context") or context_of(getattr(fileobj, "name", ""))
+    only = frozenset(options["keys"].split()) if options.get("keys") else None
+    for key_path, text in iter_texts(data, only=only):
         yield _line_of(lines, text), "pgettext", (context, text), [key_path]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from peertui.i18n import translator
 from peertui.wellbeing._data import load_texts
 
 FOLDER = "grounding"
@@ -87,7 +88,11 @@ def with_pace(exercise: Exercise, pace: int | None) -> Exercise:
     exercise takes `pace` seconds. Step by step makes every step wait for the person.
     """
     if pace is not None and pace not in PACES:
-        raise ValueError(f"A count lasts 2, 3 or 4 seconds, not {pace}.")
+        raise ValueError(
+            translator(exercise.lang)
+            .gettext("A count lasts 2, 3 or 4 seconds, not {pace}.")
+            .format(pace=pace)
+        )
     timed = [step.seconds for step in exercise.steps if step.seconds]
     shortest = min(timed) if timed else 0.0
     steps = [
@@ -149,8 +154,9 @@ def get_exercise(exercise_id: str, lang: str = "en") -> Exercise:
         if exercise.id == wanted:
             return exercise
     raise UnknownExercise(
-        f"There is no grounding exercise called {exercise_id!r}. "
-        f"Choose one of: {', '.join(EXERCISE_IDS)}."
+        translator(lang)
+        .gettext("There is no grounding exercise called {name!r}. Choose one of: {names}.")
+        .format(name=exercise_id, names=", ".join(EXERCISE_IDS))
     )
 
 
@@ -161,7 +167,11 @@ def urge_surfing(minutes: int = 5, lang: str = "en") -> Exercise:
     wave ending in a check-in step, and a closing that points to people and crisis lines.
     """
     if minutes not in URGE_MINUTES:
-        raise ValueError(f"Urge surfing lasts 5 or 15 minutes, not {minutes}.")
+        raise ValueError(
+            translator(lang)
+            .gettext("Urge surfing lasts 5 or 15 minutes, not {minutes}.")
+            .format(minutes=minutes)
+        )
     raw = dict(load_texts("urge", lang))
     code = raw["language"]
     raw["rounds"] = minutes // 5
