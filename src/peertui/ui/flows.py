@@ -287,11 +287,12 @@ class JoinFlow:
     async def run(self, ui: Prompter) -> str | None:
         """The group id asked to join, or None when the person stopped."""
         from peertui.core.errors import PeertuiError
-        from peertui.core.moderation import DEFAULT_GUIDELINES
+        from peertui.core.moderation import default_guidelines
         from peertui.core.payloads import clean_nick
 
         await self._whole_invite(ui)  # a damaged invite is refused before anything
-        items = [line for line in DEFAULT_GUIDELINES.splitlines() if line.strip()]
+        accepted = default_guidelines()  # what is shown is what is accepted
+        items = [line for line in accepted.splitlines() if line.strip()]
         ui.say(output(_("The general guidelines of every peertui group:")))
         for item in items:
             ui.say(output(item))
@@ -315,7 +316,7 @@ class JoinFlow:
             except PeertuiError as problem:
                 ui.say(error(_("{problem} Type another, or /cancel.").format(problem=problem)))
                 nick = ""
-        group = await self.engine.join(self.invite, nick, accepted_guidelines=DEFAULT_GUIDELINES)
+        group = await self.engine.join(self.invite, nick, accepted_guidelines=accepted)
         ui.say(
             notice(
                 _(

@@ -180,9 +180,9 @@ class GroupActions(HomeBase):
 
     @work(group="dialog")
     async def accept_guidelines(self, group_id: str, guidelines: str, force: bool = False) -> None:
-        from peertui.core.moderation import DEFAULT_GUIDELINES
+        from peertui.core.moderation import default_guidelines
 
-        if not force and guidelines.strip() == DEFAULT_GUIDELINES.strip():
+        if not force and guidelines.strip() == default_guidelines().strip():
             # Already read and accepted on the join screen.
             self.open_group(group_id)
             self.tell(

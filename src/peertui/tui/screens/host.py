@@ -9,7 +9,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from peertui.core.moderation import DEFAULT_GUIDELINES
+from peertui.core.moderation import default_guidelines
 from peertui.i18n import N_, _
 from peertui.tui.screens.dialogs import InviteScreen
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
@@ -29,7 +29,7 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
             yield Label(_("Your nickname in this group:"))
             yield Input("host", id="host-nick")
             yield Label(_("Guidelines every member reads and accepts:"))
-            yield TextArea(DEFAULT_GUIDELINES, id="host-guidelines", classes="form-area")
+            yield TextArea(default_guidelines(), id="host-guidelines", classes="form-area")
             yield Label(
                 _(
                     "Relay address — leave empty to host on this computer (embedded relay; "

@@ -10,7 +10,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from peertui.core.moderation import DEFAULT_GUIDELINES
+from peertui.core.moderation import default_guidelines
 from peertui.i18n import N_, _
 from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
@@ -76,7 +76,7 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
             yield Label(_("A line about you for the moderators (optional):"))
             yield Input(id="join-intro")
             yield Label(_("General guidelines (the group's own are shown when you are approved):"))
-            yield Static(reflow(DEFAULT_GUIDELINES), id="join-guidelines", classes="guidelines")
+            yield Static(reflow(default_guidelines()), id="join-guidelines", classes="guidelines")
             yield AcceptBox(accept_label(False), id="join-accept")
             yield Static("", id="join-status", classes="status-line")
             with Horizontal(classes="buttons"):
@@ -168,7 +168,11 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
 
         try:
             group = await self.app.ready_engine().join(
-                invite, nick, pronouns=pronouns, intro=intro, accepted_guidelines=DEFAULT_GUIDELINES
+                invite,
+                nick,
+                pronouns=pronouns,
+                intro=intro,
+                accepted_guidelines=default_guidelines(),
             )
         except PeertuiError as exc:
             self.query_one("#join", Button).disabled = False
