@@ -85,6 +85,13 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_COLUMNS, "narrow")
 
+    def refresh_words(self) -> None:
+        """After a change of language: the pane titles and the composer's hint in the new one."""
+        from peertui.tui.widgets.conversation_pane import HINT
+
+        self._mark_focus()
+        self.composer.placeholder = _(HINT)
+
     # ----- focus: always visible in words, typing never lost --------------------------------
     def _mark_focus(self) -> None:
         for pane_id, (plain, focused) in PANE_TITLES.items():
