@@ -21,32 +21,13 @@ TRANSLATORS = frozenset({"_", "N_", "NP_", "ngettext", "pgettext", "npgettext"})
 # Calls whose positional arguments are shown to people as they are.
 SHOWN_POSITIONAL = frozenset(
     {
-        "notice",
-        "error",
-        "output",
-        "Line",
-        "say",
-        "tell",
-        "notify",
-        "Refusal",
-        "Question",
-        "Static",
-        "Label",
-        "Button",
-        "Markdown",
-        "Checkbox",
-        "Option",
-        "Field",
-        "Prompt",
-        "Header",
-        "Rule",
-        "SystemLine",
-        "hint",
-        "show_hint",
-        "warn",
-        "ask",
+        "notice", "error", "output", "Line", "say", "tell", "notify", "Refusal", "Question",
+        "Static", "Label", "Button", "Markdown", "Checkbox", "Option", "Prompt", "Header",
+        "Rule", "SystemLine", "hint", "show_hint", "warn", "ask", "set_status", "_problem",
+        "_say", "form", "choose", "confirm", "moderate_form", "FormScreen", "ChoiceScreen",
+        "ListScreen", "DialogPrompter", "Text",
     }
-)
+)  # fmt: skip
 # Keyword arguments that are shown to people whatever the call.
 SHOWN_KEYWORDS = frozenset(
     {
@@ -69,7 +50,7 @@ SHOWN_KEYWORDS = frozenset(
     }
 )
 # Calls where only some positions are words (the others are ids or kinds).
-SHOWN_POSITIONS = {"Field": (1,), "Line": (1,), "Binding": (2,)}
+SHOWN_POSITIONS = {"Field": (1,), "Line": (1,), "Binding": (2,), "_say": (0,), "Text": (0,)}
 
 
 @dataclass(frozen=True)

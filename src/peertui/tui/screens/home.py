@@ -498,7 +498,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             return
         await self.app.push_screen_wait(
             ListScreen(
-                f"Help{f': {argument.strip()}' if argument.strip() else ''}",
+                _("Help: {topic}").format(topic=argument.strip())
+                if argument.strip()
+                else _("Help"),
                 [(None, line) for line in lines],
                 "",
                 _("Keys and every action: ctrl+p. Escape closes."),
