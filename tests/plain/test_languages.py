@@ -127,10 +127,10 @@ def test_set_language_switches_plain_mode_at_once(tmp_path):
         user.type("/set language es")
         es = i18n.translator("es")
         user.expect_exact(
-            "-- " + es.gettext("Saved: {name} = {value}.").format(name="language", value="es")
-        )
-        user.expect_exact(
-            "-- " + es.gettext("peertui now speaks {language}.").format(language="Español")
+            "-- "
+            + es.gettext("Saved: {name} = {value}.").format(name="language", value="es")
+            + " "
+            + es.gettext("peertui now speaks {language}.").format(language="Español")
         )
         user.type("/set language de")
         user.expect_exact("peertui does not speak de yet")
