@@ -174,14 +174,12 @@ class GroupActions(HomeBase):
                 (code, language_name(code)) for code in available_languages()
             ]
             rows.append(("-", _("No declared language")))
-            typed = (
-                await self.app.push_screen_wait(
-                    ListScreen(_("Group language — {name}").format(name=group.name), rows, "")
-                )
-                or ""
+            picked = await self.app.push_screen_wait(
+                ListScreen(_("Group language — {name}").format(name=group.name), rows, "")
             )
-            if not typed:
+            if not picked:
                 return
+            typed = picked
         language = await self.call(
             "set_group_language", group.group_id, "" if typed == "-" else typed
         )
