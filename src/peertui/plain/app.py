@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING
 
 from peertui.embedded_relay import host_embedded_relay
 from peertui.i18n import N_
-from peertui.plain.console import BANNER, Console, OutputClosed, Style, is_dumb_terminal
+from peertui.plain.console import (
+    BANNER,
+    Console,
+    OutputClosed,
+    Style,
+    first_run_language,
+    is_dumb_terminal,
+)
 from peertui.plain.wellbeing import QuickExit, locked_command
 from peertui.ui.wording import _
 
@@ -90,6 +97,7 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
             _("The peertui home could not be used: {why}.").format(why=problem.strerror or problem)
         )
         return 1
+    first_run = not paths.config_file.exists()
     settings, problems = load_settings(paths)  # the engine reports the problems later
     del problems
     speak_language(settings.language)
@@ -104,6 +112,8 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
     if greeted:
         # Nothing to ask: greet and prompt now, and unlock while the person reads.
         console.notice(_(BANNER))
+        if first_run:
+            console.notice(first_run_language())
         console.prompt()
     unlock = Unlock(paths, console, reader, settings, quick_exit)
     engine = await unlock.engine()
@@ -115,6 +125,7 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
         from peertui.plain.session import PlainSession
 
         session = PlainSession(engine, console, reader, quick_exit, greeted=greeted)
+        session.first_run = first_run
         return await session.run()
     finally:
         await engine.close()
