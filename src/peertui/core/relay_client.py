@@ -237,7 +237,7 @@ class RelayClient:
         self._key = key
         self._timeout = timeout
         self._http = httpx.AsyncClient(
-            relay=self.base_url, proxy=proxy or None, timeout=httpx.Timeout(timeout)
+            base_url=self.base_url, proxy=proxy or None, timeout=httpx.Timeout(timeout)
         )
 
     async def aclose(self) -> None:
