@@ -91,6 +91,7 @@ shift || true
 case "$cmd" in
     run)
         ensure_venv app
+        .venv/bin/python tools/i18n.py compile
         exec .venv/bin/peertui "$@"
         ;;
     relay)
@@ -101,6 +102,7 @@ case "$cmd" in
         ensure_debian_packages
         ensure_venv test
         ensure_conformance_modules
+        .venv/bin/python tools/i18n.py compile
         # Most tests wait on real processes (relays, tmux, Fenrir, node), not the CPU, so
         # several workers overlap the waiting even on 2 cores; a file stays on one worker
         # (its module fixtures and order kept). PEERTUI_TEST_WORKERS=0 runs in one process.
@@ -116,8 +118,15 @@ case "$cmd" in
             exec .venv/bin/python "bench/${script%.py}.py" "$@"
         fi
         ;;
+    i18n)
+        # The message catalogue (docs/dev/TRANSLATING.md): `extract` rewrites the .pot from
+        # the code and the wellbeing TOML, `update` merges it into every .po, `compile` builds
+        # the .mo files (the wheel build does this too, see hatch_build.py).
+        ensure_venv test
+        exec .venv/bin/python tools/i18n.py "$@"
+        ;;
     *)
-        echo "usage: ./dev.sh run|relay|test|bench [args]" >&2
+        echo "usage: ./dev.sh run|relay|test|bench|i18n [args]" >&2
         exit 2
         ;;
 esac

@@ -31,7 +31,7 @@ class PlainUser:
         dimensions: tuple[int, int] = (60, 400),
         term: str = "xterm-256color",
         ask_country: bool = False,
-        lang: str = "C.UTF-8",
+        lang: str = "C.UTF-8",  # the locale, which chooses the language when nothing is set
     ):
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
         env.update(
@@ -39,8 +39,9 @@ class PlainUser:
             PEERTUI_TIME_SCALE="0.01",
             TERM=term,
             LANG=lang,
-            LC_ALL=lang,
         )
+        env.pop("LC_ALL", None)
+        env.pop("LC_MESSAGES", None)
         if passphrase is not None:
             env["PEERTUI_PASSPHRASE"] = passphrase
         if not ask_country:

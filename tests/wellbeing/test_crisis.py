@@ -422,7 +422,7 @@ def test_directory_lookup_is_case_insensitive():
     directory = load_directory()
     assert directory.get("gb") is directory.get("GB") is directory.get("uk")
     assert [r.website for r in directory.fallback][0] == "https://findahelpline.com"
-    assert crisis.LANGUAGE_NAMES["es"] == "Spanish"
+    assert crisis._language_list(("es", "ASL")) == "Spanish, American Sign Language"
 
 
 # Researched on 2026-12-01 and not shipped: no public source giving a number was found for

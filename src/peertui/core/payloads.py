@@ -13,6 +13,7 @@ import unicodedata
 from typing import Any
 
 from peertui.core.errors import InvalidInput
+from peertui.i18n import _
 from peertui_wire.encoding import canonical_json
 from peertui_wire.protocol import MAX_PLAINTEXT_BYTES
 
@@ -29,7 +30,8 @@ MAX_SHORT = 200
 #                                                      commitment keyed with `key`
 # Direct deliveries (sealed to one member):
 #   share    {blob}                                    a sealed sender-session share
-#   welcome  {name, guidelines, guidelines_key, profiles, modnotes, pad}
+#   settings {language}                                the group's declared language (moderators)
+#   welcome  {name, guidelines, guidelines_key, profiles, modnotes, language, pad}
 #                                                      sent by the approver to a new member
 #   warn     {reason}                                  a private warning
 #   report   {report_id, msg_id, reported, nick, text, context, reason}   to moderators only
@@ -45,6 +47,7 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "modnote": {"index": int, "reason": str},
     "thanks": {"id": str},
     "guidelines": {"text": str, "key": str},
+    "settings": {"language": str},
     "share": {"blob": str},
     "welcome": {"name": str, "guidelines": str, "guidelines_key": str, "profiles": dict},
     "warn": {"reason": str},
@@ -68,6 +71,19 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
 
 class BadPayload(ValueError):
     pass
+
+
+# A language tag as the settings take it: "es", "pt_BR", "pt-BR", "es_419".
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[_-](?:[A-Za-z]{2}|[0-9]{3}))?$")
+
+
+def language_tag(value: object) -> str:
+    """A group's declared language from a payload: a short language tag, else "" (never text
+    to show as it is)."""
+    if not isinstance(value, str) or not _LANGUAGE_TAG.fullmatch(value):
+        return ""
+    language, _sep, territory = value.replace("-", "_").partition("_")
+    return f"{language.lower()}_{territory.upper()}" if territory else language.lower()
 
 
 def encode(kind: str, **fields: Any) -> bytes:
@@ -143,16 +159,20 @@ def clean_nick(nick: str) -> str:
 
     nick = unicodedata.normalize("NFKC", nick.strip())
     if not nick:
-        raise InvalidInput("A nickname needs at least one letter or digit.")
+        raise InvalidInput(_("A nickname needs at least one letter or digit."))
     if any(ch.isspace() for ch in nick):
-        raise InvalidInput("A nickname is one word (no spaces); try joining the words with - or _.")
+        raise InvalidInput(
+            _("A nickname is one word (no spaces); try joining the words with - or _.")
+        )
     if not _NICK.match(nick):
-        raise InvalidInput("A nickname may use letters, digits and - _ . ' only.")
+        raise InvalidInput(_("A nickname may use letters, digits and - _ . ' only."))
     if len(nick) > MAX_NICK:
-        raise InvalidInput(f"A nickname can be at most {MAX_NICK} characters.")
+        raise InvalidInput(
+            _("A nickname can be at most {MAX_NICK} characters.").format(MAX_NICK=MAX_NICK)
+        )
     if confusables.is_mixed_script(nick):
         raise InvalidInput(
-            "A nickname uses letters from one alphabet only, so it cannot imitate another."
+            _("A nickname uses letters from one alphabet only, so it cannot imitate another.")
         )
     return nick
 
@@ -168,10 +188,12 @@ def clean_text(text: str) -> str:
     text = " / ".join(line for line in lines if line)
     text = "".join(ch for ch in text if _visible(ch))
     if not text:
-        raise InvalidInput("Type something to send: the message is empty.")
+        raise InvalidInput(_("Type something to send: the message is empty."))
     if len(text) > MAX_TEXT:
         raise InvalidInput(
-            f"A message can be at most {MAX_TEXT} characters; this one has {len(text)}."
+            _("A message can be at most {MAX_TEXT} characters; this one has {len}.").format(
+                MAX_TEXT=MAX_TEXT, len=len(text)
+            )
         )
     return text
 

@@ -25,8 +25,10 @@ from peertui.config import (
     load_settings,
     private_settings,
     save_settings,
+    speak_language,
 )
 from peertui.embedded_relay import host_embedded_relay
+from peertui.i18n import N_, _
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
 # Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
 # the scrollback once more because some terminals (tmux) push a cleared screen into it.
 CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
-REFUSED_SCREENSHOT = (
+REFUSED_SCREENSHOT = N_(
     "Screenshots are turned off: they would write the conversation to disk unencrypted."
 )
 
@@ -83,6 +85,7 @@ class PeertuiApp(App[int]):
         if settings is None:
             settings, settings_problems = load_settings(paths)
         self.settings = settings
+        self._language = speak_language(settings.language)
         self._startup_problems = list(settings_problems or [])
         self._passphrase = passphrase
         self.engine: Engine | None = None
@@ -114,7 +117,7 @@ class PeertuiApp(App[int]):
             # Gathered into one notice so a broken config never buries the screen in toasts.
             self.notify(
                 "\n".join(self._startup_problems),
-                title="Some settings were not used",
+                title=_("Some settings were not used"),
                 severity="warning",
                 timeout=12,
             )
@@ -123,18 +126,36 @@ class PeertuiApp(App[int]):
         self.call_after_refresh(self.open_engine, self._passphrase)
 
     def apply_settings(self) -> None:
-        """Theme, motion and keys from the settings; unknown themes fall back with a notice."""
+        """Theme, motion, keys and language from the settings; unknown themes fall back with a
+        notice. A new language reaches every key description, footer and screen opened from
+        now on; lines already written stay as they were said."""
+        if speak_language(self.settings.language) != self._language:
+            self._language = speak_language(self.settings.language)
+            self._language_changed()
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         else:
             self._startup_problems.append(
-                f"Theme '{self.settings.theme}' was not found; using '{DEFAULT_THEME}'."
+                _("Theme '{theme}' was not found; using '{default}'.").format(
+                    theme=self.settings.theme, default=DEFAULT_THEME
+                )
             )
             self.theme = DEFAULT_THEME
         self.animation_level = "none" if self.settings.reduced_motion else "full"
         self.set_keymap(self.settings.keybindings)
         for screen in self.screen_stack:
             self._apply_motion(screen)
+
+    def _language_changed(self) -> None:
+        from peertui.tui.widgets.footer import SafetyKeys
+
+        for screen in self.screen_stack:
+            for keys in screen.query(SafetyKeys):
+                keys.show()
+            refresh_words = getattr(screen, "refresh_words", None)
+            if refresh_words is not None:
+                refresh_words()
+        self.refresh_bindings()
 
     def _apply_motion(self, screen) -> None:
         from textual.widgets import Input, TextArea
@@ -162,7 +183,10 @@ class PeertuiApp(App[int]):
                     private_settings(self.settings) != self._private_before_unlock
                 )
         except OSError as exc:
-            self.notify(f"Settings could not be saved: {exc.strerror or exc}.", severity="error")
+            self.notify(
+                _("Settings could not be saved: {why}.").format(why=exc.strerror or exc),
+                severity="error",
+            )
             return
         self.apply_settings()
 
@@ -181,11 +205,11 @@ class PeertuiApp(App[int]):
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
-            problem = f"Your history could not be opened: {exc}"
+            problem = _("Your history could not be opened: {exc}").format(exc=exc)
             self.notify(problem, severity="error", timeout=20)
             home = self._home()
             if home is not None:
-                home.set_status(problem + " Crisis lines (F1) and grounding (F2) still work.")
+                home.set_status(problem + _(" Crisis lines (F1) and grounding (F2) still work."))
             return
         self.locked = False
         if self._private_settings_pending:
@@ -200,7 +224,7 @@ class PeertuiApp(App[int]):
         engine.subscribe(self._forward_event)
         self.engine = engine
         for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
-            self.notify(notice, title="Passphrase instead of keyring", timeout=15)
+            self.notify(notice, title=_("Passphrase instead of keyring"), timeout=15)
         self.post_message(EngineReady())
 
     def ready_engine(self) -> Engine:
@@ -339,7 +363,7 @@ class PeertuiApp(App[int]):
         country = country.strip()
         problem = ""
         if country and not (len(country) == 2 and country.isalpha()):
-            problem, country = "Give a two-letter country code such as GB, US or DE.", ""
+            problem, country = _("Give a two-letter country code such as GB, US or DE."), ""
         if isinstance(self.screen, CrisisScreen):
             if country:
                 self.screen.show_country(country)
@@ -381,8 +405,10 @@ class PeertuiApp(App[int]):
 
         if self.locked:
             self.notify(
-                "Unlock first: your safety plan is kept inside your encrypted history. "
-                "Crisis lines (F1) and grounding (F2) work now.",
+                _(
+                    "Unlock first: your safety plan is kept inside your encrypted history. "
+                    "Crisis lines (F1) and grounding (F2) work now."
+                ),
                 severity="warning",
             )
             return
@@ -393,13 +419,13 @@ class PeertuiApp(App[int]):
 
     # ----- nothing leaves the app unencrypted by accident -------------------------------------
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        self.notify(REFUSED_SCREENSHOT, severity="warning")
+        self.notify(_(REFUSED_SCREENSHOT), severity="warning")
 
     def save_screenshot(self, *args, **kwargs) -> str:
-        raise PermissionError(REFUSED_SCREENSHOT)
+        raise PermissionError(_(REFUSED_SCREENSHOT))
 
     def deliver_screenshot(self, *args, **kwargs) -> None:
-        self.notify(REFUSED_SCREENSHOT, severity="warning")
+        self.notify(_(REFUSED_SCREENSHOT), severity="warning")
 
     # ----- quick exit -----------------------------------------------------------------------
     async def action_quick_exit(self) -> None:
@@ -429,7 +455,9 @@ def run(args: argparse.Namespace) -> int:
         paths = resolve_paths(getattr(args, "home", None))
     except OSError as exc:
         print(
-            f"peertui: the home directory could not be used: {exc.strerror or exc}.",
+            _("peertui: the home directory could not be used: {why}.").format(
+                why=exc.strerror or exc
+            ),
             file=sys.stderr,
         )
         return 1

@@ -9,34 +9,35 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
+from peertui.i18n import N_
 from peertui.ui import actions, commands
 from peertui.ui.wording import _
 
 if TYPE_CHECKING:
     from peertui.config import Settings
 
-# What each setting does and when it takes effect, as /settings says it.
+# What each setting does and when it takes effect, as /settings says it (msgids).
 MEANINGS = {
-    "country": _(
+    "country": N_(
         "the country whose crisis lines /crisis shows (a name or a code such as Mexico or MX; "
         "- for none)"
     ),
-    "language": _(
-        "the language of wellbeing texts and checks (such as en or de; - for your locale's)"
-    ),
-    "history_retention_days": _(
+    "language": N_("the language peertui speaks (such as en, es or pt_BR; - for your locale's)"),
+    "history_retention_days": N_(
         "days of history kept on this computer, 0 keeps all; applied at the next start"
     ),
-    "proxy": _(
+    "proxy": N_(
         "a proxy for every connection, such as socks5://127.0.0.1:9050 for Tor; - for none; used from the next start"
     ),
-    "plain_prefixes": _(
+    "plain_prefixes": N_(
         "how plain-mode lines start: symbols (-- !! ??) or words (Notice: Error: Question:)"
     ),
-    "read_digits": _("plain mode spells numbers digit by digit (1 1 6 1 2 3): on or off"),
-    "theme": _("the full-screen app's colour theme"),
-    "reduced_motion": _("the full-screen app keeps still (no animated breathing guide): on or off"),
-    "keybindings": _(
+    "read_digits": N_("plain mode spells numbers digit by digit (1 1 6 1 2 3): on or off"),
+    "theme": N_("the full-screen app's colour theme"),
+    "reduced_motion": N_(
+        "the full-screen app keeps still (no animated breathing guide): on or off"
+    ),
+    "keybindings": N_(
         "the full-screen app's keys by action id: /set keybindings peertui.crisis f1,ctrl+l"
     ),
 }
@@ -64,7 +65,7 @@ def shown(value: Any) -> str:
 def listing(current: Settings) -> list[str]:
     """Every setting with its value and meaning, then how to change one."""
     lines = [
-        f"{f.name} = {shown(getattr(current, f.name))} - {MEANINGS.get(f.name, '')}"
+        f"{f.name} = {shown(getattr(current, f.name))} - {_(MEANINGS[f.name]) if f.name in MEANINGS else ''}"
         for f in fields(current)
     ]
     lines.append(_("/set <setting> <value> changes one, for example /set country GB."))
@@ -108,7 +109,8 @@ def change(current: Settings, argument: str) -> str:
     Raises `commands.UsageError` (its text a whole sentence) when the name or value is not
     usable; `current` is then unchanged. The caller saves the settings.
     """
-    from peertui.config import set_setting
+    from peertui.config import language_note, set_setting, speak_language
+    from peertui.i18n import current_language, language_name
 
     action = actions.by_id("peertui.set")
     typed_name, _sep, text = commands.need(argument, action).partition(" ")
@@ -133,4 +135,12 @@ def change(current: Settings, argument: str) -> str:
     problem = set_setting(current, name, value)
     if problem:
         raise commands.UsageError(problem)
-    return _("Saved: {name} = {value}.").format(name=name, value=shown(getattr(current, name)))
+    if name != "language":
+        return _("Saved: {name} = {value}.").format(name=name, value=shown(getattr(current, name)))
+    # From this sentence on, in the language just chosen (no restart).
+    speak_language(current.language)
+    saved = _("Saved: {name} = {value}.").format(name=name, value=shown(current.language))
+    note = language_note(current.language) or _("peertui now speaks {language}.").format(
+        language=language_name(current_language())
+    )
+    return f"{saved} {note}"

@@ -8,25 +8,40 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Select, Switch
 
-from peertui.config import PROXY_SCHEMES
-from peertui.tui.typed import PeertuiNode
+from peertui.config import PROXY_SCHEMES, interface_locale
+from peertui.i18n import N_, _, available_languages, catalogue_language, language_name
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 
 def on_off(value: bool) -> str:
     # The switch shows its state by colour and position only; say it in a word too.
-    return "On" if value else "Off"
+    return _("On") if value else _("Off")
 
 
-class SettingsScreen(PeertuiNode, Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save")]
+def language_options(current: str) -> list[tuple[str, str]]:
+    """Every language peertui speaks, each named in its own words, after "from your system";
+    a setting for a language it does not speak (kept for crisis lines) stays choosable."""
+    system = language_name(catalogue_language(interface_locale("")))
+    options = [(_("From your system ({language})").format(language=system), "")]
+    options += [(language_name(code), code) for code in available_languages()]
+    if current and current not in {value for _label, value in options}:
+        options.append((language_name(current), current))
+    return options
+
+
+class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("ctrl+s", "save", N_("Save")),
+    ]
 
     def compose(self) -> ComposeResult:
         settings = self.app.settings
         themes = sorted(self.app.peertui_themes)
         with VerticalScroll(classes="dialog wide"):
-            yield Label("Settings", classes="screen-title")
-            yield Label("Theme (changes at once):")
+            yield Label(_("Settings"), classes="screen-title")
+            yield Label(_("Theme (changes at once):"))
             yield Select(
                 [(name, name) for name in themes],
                 value=settings.theme if settings.theme in themes else "dark",
@@ -34,25 +49,35 @@ class SettingsScreen(PeertuiNode, Screen):
                 id="set-theme",
             )
             # The label first, like every other field, so "On"/"Off" is read after its name.
-            yield Label("Reduced motion: no animation, no blinking cursor, still breathing guide")
+            yield Label(
+                _("Reduced motion: no animation, no blinking cursor, still breathing guide")
+            )
             with Horizontal(classes="inline"):
                 yield Switch(settings.reduced_motion, id="set-motion")
                 yield Label(on_off(settings.reduced_motion), id="set-motion-state")
-            yield Label("Keep history for how many days (0 keeps it until you delete it):")
+            yield Label(_("Keep history for how many days (0 keeps it until you delete it):"))
             yield Input(str(settings.history_retention_days), type="integer", id="set-retention")
             yield Label(
-                "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: none):"
+                _(
+                    "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: none):"
+                )
             )
             yield Input(settings.proxy, id="set-proxy")
             yield Label(
-                "Country for crisis lines, a name or a code such as Mexico or MX (empty: none):"
+                _("Country for crisis lines, a name or a code such as Mexico or MX (empty: none):")
             )
             yield Input(settings.country, id="set-country")
-            yield Label("Language, e.g. en (empty: from your system):")
-            yield Input(settings.language, id="set-language")
+            yield Label(_("Language (changes at once):"))
+            options = language_options(settings.language)
+            yield Select(
+                options,
+                value=settings.language if settings.language else "",
+                allow_blank=False,
+                id="set-language",
+            )
             with Horizontal(classes="buttons"):
-                yield Button("Save (Ctrl+S)", id="save", variant="primary")
-                yield Button("Back", id="back")
+                yield Button(_("Save (Ctrl+S)"), id="save", variant="primary")
+                yield Button(_("Back"), id="back")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -88,9 +113,9 @@ class SettingsScreen(PeertuiNode, Screen):
         typed_country = self.query_one("#set-country", Input).value.strip()
         problem = ""
         if not retention.isdigit():
-            problem = "Days of history must be a whole number (0 keeps everything)."
+            problem = _("Days of history must be a whole number (0 keeps everything).")
         elif proxy and not proxy.startswith(PROXY_SCHEMES):
-            problem = "The proxy must start with socks5://, socks5h://, http:// or https://."
+            problem = _("The proxy must start with socks5://, socks5h://, http:// or https://.")
         else:
             problem = set_country_refusal(typed_country) or ""
         if problem:
@@ -103,11 +128,12 @@ class SettingsScreen(PeertuiNode, Screen):
         settings.proxy = proxy
         settings.country = resolve(typed_country)
         self.query_one("#set-country", Input).value = settings.country
-        settings.language = self.query_one("#set-language", Input).value.strip()
+        language = self.query_one("#set-language", Select).value
+        settings.language = language if isinstance(language, str) else ""
         self.app.save_settings()
         self.app.notify(
-            "Settings saved. A new proxy applies the next time peertui starts."
+            _("Settings saved. A new proxy applies the next time peertui starts.")
             if proxy
-            else "Settings saved."
+            else _("Settings saved.")
         )
         self.app.pop_screen()

@@ -10,20 +10,25 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Label, Static
 
+from peertui.i18n import _
 from peertui.tui import bindings
 from peertui.tui.typed import PeertuiNode
 
 
 class SafetyKeys(PeertuiNode, Static):
     def on_mount(self) -> None:
+        self.show()
+
+    def show(self) -> None:
+        """The line in the interface language (again after the language changes)."""
         keymap = self.app.settings.keybindings
         parts = []
         for binding in bindings.APP:
             if binding.action == "quit":
                 continue  # not a safety key; the palette lists it
             key = keymap.get(binding.id or "", binding.key).split(",")[0]
-            parts.append(f"{key.upper()} {binding.description.lower()}")
-        parts.append("ctrl+p more")
+            parts.append(f"{key.upper()} {_(binding.description).lower()}")
+        parts.append(_("ctrl+p more"))
         self.update("  " + " · ".join(parts))
 
 

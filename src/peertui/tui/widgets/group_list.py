@@ -5,30 +5,34 @@ from __future__ import annotations
 from textual.widgets.option_list import Option
 
 from peertui.core.models import PENDING
+from peertui.i18n import _, ngettext
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
+from peertui.ui.wording import state_word
 
 
 def group_status(group) -> str:
     """The group's state in words; the sidebar and the status line both use this, so they
     never disagree about the connection."""
     if group.state == PENDING:
-        return "waiting for approval"
+        return _("waiting for approval")
     if group.state == "denied":
-        return "request declined"
+        return _("request declined")
     if group.state != "active":
-        return group.state
-    return group.connection
+        return state_word(group.state)
+    return state_word(group.connection)
 
 
 def describe_group(group, waiting: int = 0) -> str:
     status = group_status(group)
-    lines = [group.name, f"  {group.role}"] if group.role else [group.name]
+    lines = [group.name, f"  {state_word(group.role)}"] if group.role else [group.name]
     # One fact per line so a narrow sidebar never wraps them mid-phrase.
     lines.append(f"  {status}")
     if group.unread:
-        lines.append(f"  {group.unread} unread")
+        lines.append("  " + _("{n} unread").format(n=group.unread))
     if waiting:
-        lines.append(f"  {waiting} waiting to join")
+        lines.append(
+            "  " + ngettext("{n} waiting to join", "{n} waiting to join", waiting).format(n=waiting)
+        )
     return "\n".join(lines)
 
 
@@ -44,7 +48,7 @@ class GroupList(CursorOnHighlight):
         self.group_ids = [group.group_id for group in groups]
         self.clear_options()
         if not groups:
-            self.add_option(Option("No groups yet.\nF4 host · F5 join", disabled=True))
+            self.add_option(Option(_("No groups yet.\nF4 host · F5 join"), disabled=True))
             return
         marker = {True: "▸ ", False: "  "}
         self.add_options(
