@@ -59,6 +59,7 @@ shift || true
 case "$cmd" in
     run)
         ensure_venv app
+        .venv/bin/python tools/i18n.py compile
         exec .venv/bin/peertui "$@"
         ;;
     relay)
@@ -69,10 +70,18 @@ case "$cmd" in
         ensure_debian_packages
         ensure_venv test
         ensure_conformance_modules
+        .venv/bin/python tools/i18n.py compile
         exec .venv/bin/python -m pytest "$@"
         ;;
+    i18n)
+        # The message catalogue (docs/dev/TRANSLATING.md): `extract` rewrites the .pot from
+        # the code and the wellbeing TOML, `update` merges it into every .po, `compile` builds
+        # the .mo files (the wheel build does this too, see hatch_build.py).
+        ensure_venv test
+        exec .venv/bin/python tools/i18n.py "$@"
+        ;;
     *)
-        echo "usage: ./dev.sh run|relay|test [args]" >&2
+        echo "usage: ./dev.sh run|relay|test|i18n [args]" >&2
         exit 2
         ;;
 esac

@@ -23,6 +23,22 @@ import pytest
 # sets real backends itself, keyrings.alt included.
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
+# The suite speaks English unless a test chooses a language (tests/i18n): the machine's own
+# locale must not decide what the assertions read, here or in the peertuis tests start.
+for _variable in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_variable, None)
+os.environ["LANG"] = "C.UTF-8"
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A test that switched the interface language must not leave it switched."""
+    yield
+    from peertui.i18n import use_language
+
+    use_language("en")
+
+
 _LISTENING = re.compile(r"listening on (http://\S+?):(\d+) ")
 
 

@@ -7,35 +7,40 @@ import os
 import sys
 
 from peertui import __version__
+from peertui.i18n import _
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="peertui",
-        description="Anonymous, end-to-end encrypted peer-support groups in the terminal.",
+        description=_("Anonymous, end-to-end encrypted peer-support groups in the terminal."),
     )
     parser.add_argument(
         "--plain",
         action="store_true",
-        help="line-oriented mode for screen readers and braille displays",
+        help=_("line-oriented mode for screen readers and braille displays"),
     )
     parser.add_argument(
         "--tui",
         action="store_true",
-        help="force the full-screen app even when output is not a terminal",
+        help=_("force the full-screen app even when output is not a terminal"),
     )
     parser.add_argument(
         "--home",
         metavar="DIR",
-        help="keep all config and data in DIR (default: $PEERTUI_HOME or the platform's user dirs)",
+        help=_(
+            "keep all config and data in DIR (default: $PEERTUI_HOME or the platform's user dirs)"
+        ),
     )
-    parser.add_argument("--color", action="store_true", help="plain mode: use colour for prefixes")
+    parser.add_argument(
+        "--color", action="store_true", help=_("plain mode: use colour for prefixes")
+    )
     parser.add_argument(
         "--crisis",
         nargs="?",
         const="",
         metavar="CC",
-        help="print crisis lines (for country CC, e.g. GB) and exit; needs no home or network",
+        help=_("print crisis lines (for country CC, e.g. GB) and exit; needs no home or network"),
     )
     parser.add_argument("--version", action="version", version=f"peertui {__version__}")
     return parser
@@ -55,7 +60,7 @@ def print_crisis_lines(code: str) -> int:
     """Crisis help before anything else: no home, no passphrase, no network, no config."""
     from peertui.wellbeing import crisis
 
-    hint = "run peertui --crisis CC with a two-letter country code, for example GB"
+    hint = _("run peertui --crisis CC with a two-letter country code, for example GB")
     try:
         lines = crisis.lines_for(code, "", how_to_choose=hint)
     except ValueError as problem:
@@ -86,6 +91,9 @@ def _home_is_free(args: argparse.Namespace) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from peertui.config import speak_language
+
+    speak_language("")  # the locale's language until a front-end has read the settings
     args = build_parser().parse_args(argv)
     if args.crisis is not None:
         return print_crisis_lines(args.crisis)

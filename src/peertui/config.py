@@ -21,6 +21,7 @@ from typing import Any
 
 import tomli_w
 
+from peertui.i18n import N_, _
 from peertui.paths import Paths, write_private_file
 
 PROXY_SCHEMES = ("socks5://", "socks5h://", "http://", "https://")
@@ -46,12 +47,15 @@ class Settings:
 PRIVATE_SETTINGS = ("proxy", "history_retention_days")
 
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
-_LOCALE_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[_.@-]|$)")
+_LOCALE_LANGUAGE = re.compile(
+    r"^([A-Za-z]{2,3})(?:[_-]([A-Za-z]{2}|\d{3})(?=[_.@-]|$))?(?:[_.@-]|$)"
+)
 DEFAULT_LANGUAGE = "en"
 
 
-def interface_language(configured: str = "") -> str:
-    """The language to speak: the `language` setting, else the locale (es_MX.UTF-8 -> es), else en.
+def interface_locale(configured: str = "") -> str:
+    """The locale to speak and write dates in: the `language` setting, else the locale
+    (LC_ALL, LC_MESSAGES, LANG: es_MX.UTF-8 -> es_MX), else en.
 
     Every caller goes through here so that an unset setting never silently means English.
     """
@@ -61,11 +65,30 @@ def interface_language(configured: str = "") -> str:
             continue
         match = _LOCALE_LANGUAGE.match(value)
         if match:
-            return match.group(1).lower()
+            language, territory = match.group(1).lower(), match.group(2)
+            return f"{language}_{territory.upper()}" if territory else language
     return DEFAULT_LANGUAGE
 
 
-_TYPE_WORDS = {bool: "true or false", int: "a whole number", str: "text in quotes", dict: "a table"}
+def interface_language(configured: str = "") -> str:
+    """The language part of `interface_locale`: es_MX.UTF-8 -> es."""
+    return interface_locale(configured).split("_")[0]
+
+
+def speak_language(configured: str = "") -> str:
+    """Make the message catalogue speak the chosen language from now on; returns the
+    catalogue's language ("es", "pt_BR", or "en" when peertui has none for the locale)."""
+    from peertui.i18n import use_language
+
+    return use_language(interface_locale(configured))
+
+
+_TYPE_WORDS = {
+    bool: N_("true or false"),
+    int: N_("a whole number"),
+    str: N_("text in quotes"),
+    dict: N_("a table"),
+}
 
 
 def load_settings(paths: Paths) -> tuple[Settings, list[str]]:
@@ -77,20 +100,32 @@ def load_settings(paths: Paths) -> tuple[Settings, list[str]]:
     except FileNotFoundError:
         return settings, []
     except tomllib.TOMLDecodeError as exc:
-        return settings, [f"{paths.config_file} is not valid TOML ({exc}); using default settings."]
+        return settings, [
+            _("{file} is not valid TOML ({why}); using default settings.").format(
+                file=paths.config_file, why=exc
+            )
+        ]
     except UnicodeDecodeError:
-        return settings, [f"{paths.config_file} is not UTF-8 text; using default settings."]
+        return settings, [
+            _("{file} is not UTF-8 text; using default settings.").format(file=paths.config_file)
+        ]
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return settings, [
-            f"{paths.config_file} could not be read ({reason}); using default settings."
+            _("{file} could not be read ({why}); using default settings.").format(
+                file=paths.config_file, why=reason
+            )
         ]
 
     problems: list[str] = []
     known = {f.name: f for f in fields(Settings)}
     for name, value in raw.items():
         if name not in known:
-            problems.append(f"Unknown setting '{name}' in {paths.config_file.name} was ignored.")
+            problems.append(
+                _("Unknown setting '{name}' in {file} was ignored.").format(
+                    name=name, file=paths.config_file.name
+                )
+            )
             continue
         problem = _apply(settings, name, value)
         if problem:
@@ -139,9 +174,13 @@ def _apply(settings: Settings, name: str, value: Any) -> str | None:
     expected = type(default)
     # bool is a subclass of int, so `true` must not pass as a number of days.
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        return (
-            f"Setting '{name}' must be {_TYPE_WORDS[expected]}, not {_describe(value)}; "
-            f"using the default ({_describe(default)})."
+        return _(
+            "Setting '{name}' must be {kind}, not {value}; using the default ({default})."
+        ).format(
+            name=name,
+            kind=_(_TYPE_WORDS[expected]),
+            value=_describe(value),
+            default=_describe(default),
         )
     if name == "keybindings":
         bindings, problems = _keybindings(value)
@@ -149,30 +188,58 @@ def _apply(settings: Settings, name: str, value: Any) -> str | None:
         return " ".join(problems) or None
     problem = _check_value(name, value)
     if problem:
-        return f"{problem} Using the default ({_describe(default)})."
+        return _("{problem} Using the default ({default}).").format(
+            problem=problem, default=_describe(default)
+        )
     setattr(settings, name, value.upper() if name == "country" else value)
     return None
 
 
 def _check_value(name: str, value: Any) -> str | None:
     if name == "plain_prefixes" and value not in PLAIN_PREFIXES:
-        return 'Setting \'plain_prefixes\' must be "symbols" or "words".'
+        return _('Setting \'plain_prefixes\' must be "symbols" or "words".')
+    if name == "language" and value:
+        return _check_language(value)
     if name == "theme" and not value.strip():
-        return "Setting 'theme' is empty."
+        return _("Setting 'theme' is empty.")
     if name == "history_retention_days" and value < 0:
-        return "Setting 'history_retention_days' cannot be negative (0 keeps history forever)."
+        return _("Setting 'history_retention_days' cannot be negative (0 keeps history forever).")
     if (
         name == "country"
         and value
         and not (len(value) == 2 and value.isascii() and value.isalpha())
     ):
-        return f'Setting \'country\' must be a two-letter country code such as "GB", not "{value}".'
+        return _(
+            'Setting \'country\' must be a two-letter country code such as "GB", not "{value}".'
+        ).format(value=value)
     if name == "proxy" and value and not value.startswith(PROXY_SCHEMES):
-        return (
-            "Setting 'proxy' must be a URL starting with socks5://, socks5h://, http:// or https://, "
-            'such as "socks5://127.0.0.1:9050".'
+        return _(
+            "Setting 'proxy' must be a URL starting with socks5://, socks5h://, http:// or "
+            'https://, such as "socks5://127.0.0.1:9050".'
         )
     return None
+
+
+def _check_language(value: str) -> str | None:
+    """A language code ("es", "pt_BR", "pt-BR"). One peertui has no catalogue for is kept (the
+    crisis lines and the detector may still know it) and the interface speaks English."""
+    if not _LOCALE_LANGUAGE.match(value.strip()):
+        return _(
+            'Setting \'language\' must be a language code such as "es" or "pt_BR", not "{value}".'
+        ).format(value=value)
+    return None
+
+
+def language_note(value: str) -> str:
+    """What choosing `value` means for the interface, in the newly chosen language."""
+    from peertui.i18n import available_languages, catalogue_language
+
+    code = catalogue_language(interface_locale(value))
+    if code == DEFAULT_LANGUAGE and interface_language(value) != DEFAULT_LANGUAGE:
+        return _(
+            "peertui does not speak {value} yet, so it speaks English; it speaks {all}."
+        ).format(value=value or interface_locale(), all=", ".join(available_languages()))
+    return ""
 
 
 def _keybindings(table: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
@@ -183,26 +250,28 @@ def _keybindings(table: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
             bindings[binding_id] = key
         else:
             problems.append(
-                f"Key binding '{binding_id}' must be a key name in quotes such as \"ctrl+q\", "
-                f"not {_describe(key)}; using its default key."
+                _(
+                    "Key binding '{id}' must be a key name in quotes such as \"ctrl+q\", "
+                    "not {value}; using its default key."
+                ).format(id=binding_id, value=_describe(key))
             )
     return bindings, problems
 
 
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "true" if value else "false"  # as written in config.toml
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, dict):
-        return "a table"
+        return _("a table")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     return repr(value)
 
 
 def set_setting(settings: Settings, name: str, value: Any) -> str | None:
     """Change one setting in place if `value` is usable; otherwise return why not (a sentence)."""
     if name not in {f.name for f in fields(Settings)}:
-        return f"There is no setting '{name}'."
+        return _("There is no setting '{name}'.").format(name=name)
     return _apply(settings, name, value)

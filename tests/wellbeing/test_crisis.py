@@ -418,4 +418,4 @@ def test_directory_lookup_is_case_insensitive():
     directory = load_directory()
     assert directory.get("gb") is directory.get("GB") is directory.get("uk")
     assert [r.website for r in directory.fallback][0] == "https://findahelpline.com"
-    assert crisis.LANGUAGE_NAMES["es"] == "Spanish"
+    assert crisis._language_list(("es", "ASL")) == "Spanish, American Sign Language"

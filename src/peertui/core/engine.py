@@ -48,6 +48,7 @@ from peertui.core.models import (
 from peertui.core.moderation import (
     DEFAULT_GUIDELINES,
     GUIDELINES_KEY_BYTES,
+    default_guidelines,
     guidelines_commitment,
     guidelines_hash,
     parse_minutes,
@@ -57,6 +58,7 @@ from peertui.core.protocol import PROTOCOL_VERSION
 from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
 from peertui.core.roster import MEMBER, MODERATOR, genesis
 from peertui.core.store import Message, Store, StoreError, wipe
+from peertui.i18n import _
 from peertui.paths import Paths, write_private_file
 
 if TYPE_CHECKING:
@@ -183,7 +185,11 @@ class Engine:
                 or s.group_id.startswith(group_id)
             ]
             if len(matches) != 1:
-                raise NotFound(f"No group called {group_id!r}. /groups lists yours.")
+                raise NotFound(
+                    _("No group called {group_id!r}. /groups lists yours.").format(
+                        group_id=group_id
+                    )
+                )
             session = matches[0]
         return session
 
@@ -191,7 +197,9 @@ class Engine:
         session = self._session(group_id)
         if session.status != ACTIVE:
             raise NotAllowed(
-                f"The group {session.state['name']!r} is {session.status}, not active."
+                _("The group {name!r} is {status}, not active.").format(
+                    name=session.state["name"], status=session.status
+                )
             )
         return session
 
@@ -204,12 +212,12 @@ class Engine:
     ) -> GroupInfo:
         name = payloads.safe_line(name, 80)
         if not name:
-            raise InvalidInput("Give the group a name.")
+            raise InvalidInput(_("Give the group a name."))
         nick = payloads.clean_nick(nick)
         embedded = not relay_url
         url = (await self._embedded_url()) if embedded else relay_url.rstrip("/")
         if not url.startswith(("http://", "https://")):
-            raise InvalidInput("A relay address starts with http:// or https://.")
+            raise InvalidInput(_("A relay address starts with http:// or https://."))
         identity = Identity.generate()
         gid = group_id_for(identity.public_key)
         state = GroupSession.new_state(
@@ -221,7 +229,7 @@ class Engine:
             status=ACTIVE,
             embedded=embedded,
         )
-        text = (guidelines or DEFAULT_GUIDELINES).strip() + "\n"
+        text = (guidelines or default_guidelines()).strip() + "\n"
         guidelines_key = nacl.utils.random(GUIDELINES_KEY_BYTES)
         state.update(
             owner_key=b64e(identity.public_key),
@@ -235,14 +243,18 @@ class Engine:
                 await client.check_protocol()
                 await client.create_group(first)
             except RelayError as exc:
-                raise RelayProblem(f"Could not create the group on {url}: {exc}") from None
+                raise RelayProblem(
+                    _("Could not create the group on {url}: {exc}").format(url=url, exc=exc)
+                ) from None
         state["roster"] = [first]
         session = self._new_session(state)
         session.save()
         try:
             await session.publish_prekey()
         except RelayError as exc:
-            raise RelayProblem(f"Could not publish this group's key on {url}: {exc}") from None
+            raise RelayProblem(
+                _("Could not publish this group's key on {url}: {exc}").format(url=url, exc=exc)
+            ) from None
         self._groups[gid] = session
         await session.moderate("guidelines", value=guidelines_commitment(text, guidelines_key))
         session.start()
@@ -257,7 +269,7 @@ class Engine:
         session = self._active(group_id)
         session.require_moderator()
         if not 1 <= uses <= 1000:
-            raise InvalidInput("An invite can be used between 1 and 1000 times.")
+            raise InvalidInput(_("An invite can be used between 1 and 1000 times."))
         invite = Invite.create(session.state["relay_url"], b64d(session.state["owner_key"]))
         expires = int(time.time() * 1000) + expires_in_s * 1000
         try:
@@ -265,7 +277,7 @@ class Engine:
                 session.group_id, invite_secret_hash(invite.secret), expires, uses
             )
         except RelayError as exc:
-            raise RelayProblem(f"Could not register the invite: {exc}") from None
+            raise RelayProblem(_("Could not register the invite: {exc}").format(exc=exc)) from None
         await session.share_invite_key(
             InviteKeys(b64e(invite.secret), b64e(invite.join_secret), expires)
         )
@@ -276,7 +288,7 @@ class Engine:
         try:
             return Invite.parse(invite.strip()).relay_url
         except InvalidInvite as exc:
-            raise InvalidInput(f"That invite does not work: {exc}.") from None
+            raise InvalidInput(_("That invite does not work: {exc}.").format(exc=exc)) from None
 
     async def join(
         self,
@@ -294,12 +306,12 @@ class Engine:
         try:
             parsed = Invite.parse(invite.strip())
         except InvalidInvite as exc:
-            raise InvalidInput(f"That invite does not work: {exc}.") from None
+            raise InvalidInput(_("That invite does not work: {exc}.").format(exc=exc)) from None
         if parsed.group_id in self._groups and self._groups[parsed.group_id].status in (
             PENDING,
             ACTIVE,
         ):
-            raise InvalidInput("You are already in (or waiting to join) this group.")
+            raise InvalidInput(_("You are already in (or waiting to join) this group."))
         nick = payloads.clean_nick(nick)
         earlier = self._groups.get(parsed.group_id)
         earlier_name = earlier.state["name"] if earlier is not None and earlier.roster else ""
@@ -314,7 +326,7 @@ class Engine:
             intro=payloads.safe_line(intro, payloads.MAX_SHORT),
         )
         if len(request) > joinbox.MAX_JOIN_PAYLOAD_BYTES:
-            raise InvalidInput("The nickname, pronouns and introduction are too long together.")
+            raise InvalidInput(_("The nickname, pronouns and introduction are too long together."))
         sealed = joinbox.seal_request(parsed.join_key, parsed.group_id, request)
         async with RelayClient(
             parsed.relay_url, identity.signing_key, proxy=self.settings.proxy or None
@@ -326,7 +338,9 @@ class Engine:
                 # Sealed welcomes and shares need somewhere to go before I am admitted.
                 await client.put_prekey(parsed.group_id, prekeys.bundle(identity).to_bytes())
             except RelayError as exc:
-                raise RelayProblem(f"The join request was not accepted: {exc}") from None
+                raise RelayProblem(
+                    _("The join request was not accepted: {exc}").format(exc=exc)
+                ) from None
         state = GroupSession.new_state(
             group_id=parsed.group_id,
             name=earlier_name or "unnamed group (waiting for approval)",
@@ -378,7 +392,7 @@ class Engine:
         try:
             await session.client.deny_join(session.group_id, request["request_id"], sealed)
         except RelayError as exc:
-            raise RelayProblem(f"Could not deny the request: {exc}") from None
+            raise RelayProblem(_("Could not deny the request: {exc}").format(exc=exc)) from None
         session.state["join_requests"].pop(request["request_id"], None)
         session.save()
         await session.tell_moderators(
@@ -394,7 +408,7 @@ class Engine:
     async def thank(self, group_id: str, msg_id: str) -> None:
         session = self._active(group_id)
         if self.store.get_message(session.group_id, msg_id) is None:
-            raise NotFound("That message is not in your history.")
+            raise NotFound(_("That message is not in your history."))
         await session.post_payload(payloads.encode("thanks", id=msg_id))
 
     def members(self, group_id: str) -> list[Member]:
@@ -452,7 +466,7 @@ class Engine:
     def message(self, group_id: str, msg_id: str) -> Message:
         message = self.store.get_message(self._session(group_id).group_id, msg_id)
         if message is None:
-            raise NotFound("That message is not in your history.")
+            raise NotFound(_("That message is not in your history."))
         return message
 
     async def set_nick(self, group_id: str, nick: str) -> None:
@@ -464,8 +478,9 @@ class Engine:
         ]
         if taken:
             raise InvalidInput(
-                f"Someone in this group is already called {taken[0].nick}, which looks the same; "
-                "pick another nickname."
+                _(
+                    "Someone in this group is already called {nick}, which looks the same; pick another nickname."
+                ).format(nick=taken[0].nick)
             )
         session.state["nick"] = nick
         await self._publish_profile(session)
@@ -495,7 +510,9 @@ class Engine:
         if session.status == ACTIVE:
             if session.role == "owner":
                 raise NotAllowed(
-                    "As the owner you cannot leave your own group; it lives on the relay for its members."
+                    _(
+                        "As the owner you cannot leave your own group; it lives on the relay for its members."
+                    )
                 )
             with contextlib.suppress(PeertuiError):
                 await session.moderate("leave", target=session.me)
@@ -503,7 +520,9 @@ class Engine:
         if session.status != LEFT:  # the signed leave already said so when it went through
             session.state["status"] = LEFT
             session.save()
-            self._emit(Notice(session.group_id, f"You left {session.state['name']}."))
+            self._emit(
+                Notice(session.group_id, _("You left {name}.").format(name=session.state["name"]))
+            )
 
     # ----- moderation --------------------------------------------------------------------
     async def _act(
@@ -549,11 +568,13 @@ class Engine:
         message = self.message(group_id, msg_id)
         if message.seq <= 0:
             raise InvalidInput(
-                "That message has not reached the relay yet, so there is nothing to remove there."
+                _(
+                    "That message has not reached the relay yet, so there is nothing to remove there."
+                )
             )
         envelope = message.extra.get("env", "")
         if not envelope:
-            raise InvalidInput("That message cannot be removed: it came from an older version.")
+            raise InvalidInput(_("That message cannot be removed: it came from an older version."))
         # Named by its envelope id end to end: a relay that renumbers messages cannot redirect it.
         await self._act(group_id, "delete", reason=reason, value=envelope)
 
@@ -572,9 +593,11 @@ class Engine:
                 )
             except RelayRefused as exc:
                 if exc.status != 404:  # already expired or used up: nothing to cancel
-                    raise RelayProblem(f"Could not cancel an invite: {exc}") from None
+                    raise RelayProblem(
+                        _("Could not cancel an invite: {exc}").format(exc=exc)
+                    ) from None
             except RelayError as exc:
-                raise RelayProblem(f"Could not cancel an invite: {exc}") from None
+                raise RelayProblem(_("Could not cancel an invite: {exc}").format(exc=exc)) from None
         return len(secrets)
 
     async def set_guidelines(self, group_id: str, text: str) -> None:
@@ -583,7 +606,7 @@ class Engine:
         session.require_moderator()
         text = text.strip() + "\n"
         if len(text) > 8000:
-            raise InvalidInput("Guidelines can be at most 8000 characters.")
+            raise InvalidInput(_("Guidelines can be at most 8000 characters."))
         key = nacl.utils.random(GUIDELINES_KEY_BYTES)
         await session.post_payload(payloads.encode("guidelines", text=text, key=b64e(key)))
         session.propose_guidelines(text, key)
@@ -608,7 +631,7 @@ class Engine:
         session = self._active(group_id)
         message = self.message(group_id, msg_id)
         if message.extra.get("key") == b64e(session.me):
-            raise InvalidInput("You cannot report your own message.")
+            raise InvalidInput(_("You cannot report your own message."))
         earlier = [
             m for m in self.store.latest(session.group_id, 3, message.ts) if m.msg_id != msg_id
         ][-2:]
@@ -629,7 +652,7 @@ class Engine:
             r for r in session.state["reports"] if r["report_id"] != report_id
         ]
         if len(session.state["reports"]) == before:
-            raise NotFound("That report is not in the queue.")
+            raise NotFound(_("That report is not in the queue."))
         session.save()
 
     def my_warnings(self, group_id: str) -> list[tuple[int, str]]:
@@ -643,7 +666,7 @@ class Engine:
     def ignore_member(self, group_id: str, who: str) -> Member:
         member = resolve_member(self.members(group_id), who)
         if member.is_me:
-            raise InvalidInput("You cannot hide yourself.")
+            raise InvalidInput(_("You cannot hide yourself."))
         ignored = set(self.store.get("ignored_members", []))
         ignored.add(member.key)
         self.store.put("ignored_members", sorted(ignored))
@@ -652,7 +675,7 @@ class Engine:
     def ignore_word(self, word: str) -> None:
         word = word.strip().casefold()
         if not word:
-            raise InvalidInput("Give a word to hide.")
+            raise InvalidInput(_("Give a word to hide."))
         words = set(self.store.get("ignored_words", []))
         words.add(word)
         self.store.put("ignored_words", sorted(words))
@@ -703,10 +726,14 @@ class Engine:
         target = Path(path).expanduser().absolute()
         if target.exists() and not overwrite:
             raise InvalidInput(
-                f"{target} already exists; choose another name or confirm replacing it."
+                _("{target} already exists; choose another name or confirm replacing it.").format(
+                    target=target
+                )
             )
         if not target.parent.is_dir():
-            raise InvalidInput(f"The folder {target.parent} does not exist.")
+            raise InvalidInput(
+                _("The folder {parent} does not exist.").format(parent=target.parent)
+            )
         return target
 
     def export_safety_plan(
@@ -718,15 +745,21 @@ class Engine:
         target = Path(path).expanduser().absolute()
         if target.exists() and not overwrite:
             raise InvalidInput(
-                f"{target} already exists; choose another name or confirm replacing it."
+                _("{target} already exists; choose another name or confirm replacing it.").format(
+                    target=target
+                )
             )
         if not target.parent.is_dir():
-            raise InvalidInput(f"The folder {target.parent} does not exist.")
+            raise InvalidInput(
+                _("The folder {parent} does not exist.").format(parent=target.parent)
+            )
         text = "\n".join(format_lines(self.safety_plan(), lang)) + "\n"
         try:
             write_private_file(target, text)
         except OSError as exc:
-            raise InvalidInput(f"Could not write {target}: {exc.strerror or exc}.") from None
+            raise InvalidInput(
+                _("Could not write {target}: {why}.").format(target=target, why=exc.strerror or exc)
+            ) from None
         return target
 
     def export(self, group_id: str, path: str | Path, overwrite: bool = False) -> tuple[Path, int]:

@@ -93,6 +93,7 @@ from peertui.core.relay_client import (
 )
 from peertui.core.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterState, make_event
 from peertui.core.store import Message, Store, StoreError
+from peertui.i18n import _, ngettext
 from peertui.wellbeing.fold import fold_reason
 from peertui.wellbeing.responses import received_view
 
@@ -482,7 +483,8 @@ class GroupSession:
                 self._set_connection(OFFLINE, str(exc))
                 self._emit(
                     ErrorOccurred(
-                        self.group_id, f"The connection hit a problem ({exc}); reconnecting."
+                        self.group_id,
+                        _("The connection hit a problem ({exc}); reconnecting.").format(exc=exc),
                     )
                 )
                 await asyncio.sleep(5.0)
@@ -518,7 +520,10 @@ class GroupSession:
                     # (While re-reading a restored log, events read before fail quietly.)
                     self._emit(
                         ErrorOccurred(
-                            self.group_id, f"Skipped an event that could not be processed: {exc}"
+                            self.group_id,
+                            _("Skipped an event that could not be processed: {exc}").format(
+                                exc=exc
+                            ),
                         )
                     )
                 if isinstance(item, RelayEvent):
@@ -554,9 +559,9 @@ class GroupSession:
         self._emit(
             ErrorOccurred(
                 self.group_id,
-                f"The relay's copy of this group went back in time ({why}). peertui is "
-                "reading it again from the start; messages sent meanwhile may be missing "
-                "from the relay, and your own are still on this device.",
+                _(
+                    "The relay's copy of this group went back in time ({why}). peertui is reading it again from the start; messages sent meanwhile may be missing from the relay, and your own are still on this device."
+                ).format(why=why),
             )
         )
         raise _Resync
@@ -568,8 +573,9 @@ class GroupSession:
         self._emit(
             ErrorOccurred(
                 self.group_id,
-                f"{detail} Receiving is paused and resumes by itself once there is space; "
-                "no message is skipped.",
+                _(
+                    "{detail} Receiving is paused and resumes by itself once there is space; no message is skipped."
+                ).format(detail=detail),
             )
         )
         backoff = Backoff(base=0.5, cap=15.0)
@@ -580,7 +586,7 @@ class GroupSession:
                 self.store.put(f"cursor:{self.group_id}", self.cursor)
             except StoreError:
                 continue
-            self._emit(Notice(self.group_id, "There is space again: receiving resumed."))
+            self._emit(Notice(self.group_id, _("There is space again: receiving resumed.")))
             return
 
     async def _refresh_membership(self, detail: str) -> None:
@@ -589,7 +595,12 @@ class GroupSession:
             if status in ("removed", "banned"):
                 self._lost_membership(REMOVED if status == "removed" else BANNED)
                 return
-        self._emit(ErrorOccurred(self.group_id, f"The relay refused this group's stream: {detail}"))
+        self._emit(
+            ErrorOccurred(
+                self.group_id,
+                _("The relay refused this group's stream: {detail}").format(detail=detail),
+            )
+        )
 
     # ----- joining -----------------------------------------------------------------------
     async def _wait_for_admission(self) -> bool:
@@ -689,9 +700,9 @@ class GroupSession:
                 self._emit(
                     ErrorOccurred(
                         self.group_id,
-                        f"The relay announced that events up to {item.first_available - 1} "
-                        "were deleted, past its own newest event; that cannot be true, so "
-                        "peertui ignored it and keeps receiving.",
+                        _(
+                            "The relay announced that events up to {last} were deleted, past its own newest event; that cannot be true, so peertui ignored it and keeps receiving."
+                        ).format(last=item.first_available - 1),
                     )
                 )
             return
@@ -821,7 +832,7 @@ class GroupSession:
             ):
                 self._emit(MessageRemoved(self.group_id, message.msg_id, reason))
         elif kind == "role" and target == self.me and event["role"] == MODERATOR:
-            self._emit(Notice(self.group_id, "You are now a moderator of this group."))
+            self._emit(Notice(self.group_id, _("You are now a moderator of this group.")))
         elif kind == "guidelines":
             proposed = self.state.get("proposed_guidelines", {}).pop(str(event["value"]), None)
             if proposed is not None:
@@ -833,7 +844,7 @@ class GroupSession:
             self._emit(
                 Notice(
                     self.group_id,
-                    "The group's guidelines changed: read them again with /guidelines.",
+                    _("The group's guidelines changed: read them again with /guidelines."),
                 )
             )
 
@@ -917,7 +928,9 @@ class GroupSession:
             self._emit(
                 Notice(
                     self.group_id,
-                    f"A message from {self.nick_of(decrypted.sender_key)} was not shown: {why}.",
+                    _("A message from {nick} was not shown: {why}.").format(
+                        nick=self.nick_of(decrypted.sender_key), why=why
+                    ),
                 )
             )
             return False
@@ -989,7 +1002,14 @@ class GroupSession:
             if member is not None and first:
                 self._emit(MemberJoined(self.group_id, member))
             elif member is not None and member.nick != old_nick:
-                self._emit(Notice(self.group_id, f"{old_nick} is now known as {member.nick}."))
+                self._emit(
+                    Notice(
+                        self.group_id,
+                        _("{old_nick} is now known as {nick}.").format(
+                            old_nick=old_nick, nick=member.nick
+                        ),
+                    )
+                )
         elif kind == "introduce" and self.roster.is_moderator(sender):
             if body["key"] not in self.state["profiles"] and body["key"] != b64e(self.me):
                 self._remember_profile(
@@ -1007,7 +1027,9 @@ class GroupSession:
                 self._emit(
                     Notice(
                         self.group_id,
-                        f"{self.nick_of(sender)} thanked {thanked.nick} for a message.",
+                        _("{sender} thanked {nick} for a message.").format(
+                            sender=self.nick_of(sender), nick=thanked.nick
+                        ),
                     )
                 )
         elif kind == "guidelines" and self.roster.is_moderator(sender):
@@ -1075,7 +1097,7 @@ class GroupSession:
         if kind == "share":
             if not self.roster.is_member(sender):
                 self._emit(
-                    Notice(self.group_id, "Ignored a session key from someone not in the group.")
+                    Notice(self.group_id, _("Ignored a session key from someone not in the group."))
                 )
                 return
             share = check_share(sender, b64d(body["blob"]), self.group_id)
@@ -1102,7 +1124,9 @@ class GroupSession:
                 self._emit(
                     Notice(
                         self.group_id,
-                        f"Another moderator declined {closed['nick']}'s request to join.",
+                        _("Another moderator declined {nick}'s request to join.").format(
+                            nick=closed["nick"]
+                        ),
                     )
                 )
             return
@@ -1114,8 +1138,10 @@ class GroupSession:
                 self._emit(
                     Notice(
                         self.group_id,
-                        "The guidelines you were welcomed with are not the ones the group's "
-                        "signed roster names; ask a moderator about it.",
+                        _(
+                            "The guidelines you were welcomed with are not the ones the group's "
+                            "signed roster names; ask a moderator about it."
+                        ),
                     )
                 )
             notes = body.get("modnotes")
@@ -1186,7 +1212,7 @@ class GroupSession:
             if info["key"] != key:
                 self._emit(
                     ErrorOccurred(
-                        self.group_id, "Ignored a join request whose key was altered in transit."
+                        self.group_id, _("Ignored a join request whose key was altered in transit.")
                     )
                 )
                 return
@@ -1194,7 +1220,9 @@ class GroupSession:
                 b64d(info["reply"], length=32)
             except EncodingError:
                 self._emit(
-                    ErrorOccurred(self.group_id, "Ignored a join request with a damaged reply key.")
+                    ErrorOccurred(
+                        self.group_id, _("Ignored a join request with a damaged reply key.")
+                    )
                 )
                 return
             request = {
@@ -1219,8 +1247,10 @@ class GroupSession:
         self._emit(
             Notice(
                 self.group_id,
-                "A join request arrived that this device cannot read "
-                "(its invite was made on another device).",
+                _(
+                    "A join request arrived that this device cannot read "
+                    "(its invite was made on another device)."
+                ),
             )
         )
 
@@ -1378,19 +1408,23 @@ class GroupSession:
 
     def check_can_post(self) -> None:
         if self.status == PENDING:
-            raise NotAllowed("Your request to join is still waiting for a moderator's approval.")
+            raise NotAllowed(_("Your request to join is still waiting for a moderator's approval."))
         if self.status != ACTIVE:
-            raise NotAllowed(f"You can no longer post in this group ({self.status}).")
+            raise NotAllowed(
+                _("You can no longer post in this group ({status}).").format(status=self.status)
+            )
         assert self.roster is not None
         refusal = self.roster.post_refusal(self.me)
         if refusal:
-            raise NotAllowed(f"You cannot post: {refusal}.")
+            raise NotAllowed(_("You cannot post: {refusal}.").format(refusal=refusal))
         if self.state["guidelines"] and self.state["guidelines_accepted"] != guidelines_hash(
             self.state["guidelines"]
         ):
             raise NotAllowed(
-                "Read and accept this group's guidelines before your first message "
-                "(/guidelines, then /accept)."
+                _(
+                    "Read and accept this group's guidelines before your first message "
+                    "(/guidelines, then /accept)."
+                )
             )
 
     async def send(self, text: str, cw: str) -> Message:
@@ -1452,8 +1486,11 @@ class GroupSession:
             self._emit(
                 Notice(
                     self.group_id,
-                    f"Could not send yet: {exc} {waiting} waiting message"
-                    f"{'s' if waiting != 1 else ''} stay queued and go out by themselves.",
+                    ngettext(
+                        "Could not send yet: {why} {waiting} waiting message stays queued and goes out by itself.",
+                        "Could not send yet: {why} {waiting} waiting messages stay queued and go out by themselves.",
+                        waiting,
+                    ).format(why=exc, waiting=waiting),
                 )
             )
 
@@ -1537,15 +1574,16 @@ class GroupSession:
             self._emit(
                 Notice(
                     self.group_id,
-                    f"{exc} Your message waits and goes out by itself in about "
-                    f"{eta:.0f} seconds{ahead}.",
+                    _(
+                        "{exc} Your message waits and goes out by itself in about {eta:.0f} seconds{ahead}."
+                    ).format(exc=exc, eta=eta, ahead=ahead),
                 )
             )
 
     # ----- moderation --------------------------------------------------------------------
     def require_moderator(self) -> None:
         if self.status != ACTIVE or self.roster is None or not self.roster.is_moderator(self.me):
-            raise NotAllowed("Only the group's owner and moderators can do that.")
+            raise NotAllowed(_("Only the group's owner and moderators can do that."))
 
     async def moderate(
         self,
@@ -1574,7 +1612,9 @@ class GroupSession:
                     check = RosterState.replay(self.state["roster"], self.group_id)
                     check.apply(event)
                 except RosterError as exc:
-                    raise NotAllowed(f"That action is not allowed: {exc}.") from None
+                    raise NotAllowed(
+                        _("That action is not allowed: {exc}.").format(exc=exc)
+                    ) from None
                 if reason:
                     await self._post_group_payload(
                         payloads.encode("modnote", index=event["index"], reason=reason)
@@ -1593,7 +1633,7 @@ class GroupSession:
                 await self._apply_roster(event)
                 return event
         raise RelayProblem(
-            "The group's roster kept changing while this action was sent; try again."
+            _("The group's roster kept changing while this action was sent; try again.")
         )
 
     async def admit(self, request: dict[str, Any]) -> None:
@@ -1638,7 +1678,7 @@ class GroupSession:
         assert self.roster is not None
         moderators = [k for k in self.roster.moderators() if k != self.me]
         if not moderators:
-            raise NotAllowed("This group has no other moderator to receive a report.")
+            raise NotAllowed(_("This group has no other moderator to receive a report."))
         body = payloads.encode(
             "report",
             report_id=uuid.uuid4().hex,
@@ -1700,12 +1740,16 @@ class GroupSession:
         try:
             pending = {r["request_id"] for r in await self.client.join_requests(self.group_id)}
         except RelayError as exc:
-            raise RelayProblem(f"Could not check the request with the relay: {exc}") from None
+            raise RelayProblem(
+                _("Could not check the request with the relay: {exc}").format(exc=exc)
+            ) from None
         if request["request_id"] not in pending:
             self.state["join_requests"].pop(request["request_id"], None)
             self.save()
             raise NotAllowed(
-                f"{request['nick']}'s request was already answered by another moderator."
+                _("{nick}'s request was already answered by another moderator.").format(
+                    nick=request["nick"]
+                )
             )
 
     async def tell_moderators(self, inner: bytes) -> None:
@@ -1718,7 +1762,7 @@ class GroupSession:
     def find_request(self, who: str) -> dict[str, Any]:
         requests = list(self.state["join_requests"].values())
         if not requests:
-            raise NotFound("There are no join requests waiting.")
+            raise NotFound(_("There are no join requests waiting."))
         fake_members = [
             Member(key=r["key"], member_id=r["member_id"], nick=r["nick"], role="")
             for r in requests

@@ -7,18 +7,39 @@ import hashlib
 from peertui.core.encoding import b64e
 from peertui.core.errors import NotFound
 from peertui.core.models import Member
+from peertui.i18n import N_, _
 
 # One paragraph or item per line: each front-end wraps to its own width (a braille line or a
-# screen reader must not get sentences broken mid-way).
-DEFAULT_GUIDELINES = """\
-This is a peer-support group: people helping each other as equals. It is not therapy and not a crisis service. If you might act on thoughts of harming yourself, contact a crisis line now (F1 in the app, /crisis in plain mode).
-1. Be kind. Listen first; assume good intent; disagree gently.
-2. Share your own experience, not diagnoses. No medical or medication advice.
-3. Never describe methods or means of self-harm or suicide, not even in passing.
-4. Keep everyone's personal details private, including your own: no real names, phone numbers, addresses or workplaces, and nothing said here is repeated elsewhere.
-5. Use a content warning (/cw topic | text) for heavy topics.
-6. Moderators may warn, mute, remove or ban, and remove messages. Every action is in the moderation log that all members can read (/modlog); warnings tell their reason only to the person warned. To reach the moderators, report a message (/report) or ask in the group.
-"""
+# screen reader must not get sentences broken mid-way). One message a line for translators.
+_DEFAULT_GUIDELINE_LINES = (
+    N_(
+        "This is a peer-support group: people helping each other as equals. It is not therapy "
+        "and not a crisis service. If you might act on thoughts of harming yourself, contact a "
+        "crisis line now (F1 in the app, /crisis in plain mode)."
+    ),
+    N_("1. Be kind. Listen first; assume good intent; disagree gently."),
+    N_("2. Share your own experience, not diagnoses. No medical or medication advice."),
+    N_("3. Never describe methods or means of self-harm or suicide, not even in passing."),
+    N_(
+        "4. Keep everyone's personal details private, including your own: no real names, phone "
+        "numbers, addresses or workplaces, and nothing said here is repeated elsewhere."
+    ),
+    N_("5. Use a content warning (/cw topic | text) for heavy topics."),
+    N_(
+        "6. Moderators may warn, mute, remove or ban, and remove messages. Every action is in the "
+        "moderation log that all members can read (/modlog); warnings tell their reason only to "
+        "the person warned. To reach the moderators, report a message (/report) or ask in the "
+        "group."
+    ),
+)
+# In English, as every group created before translations has them.
+DEFAULT_GUIDELINES = "".join(f"{line}\n" for line in _DEFAULT_GUIDELINE_LINES)
+
+
+def default_guidelines() -> str:
+    """The default guidelines in the interface language: what a new host starts from and what
+    a joiner reads and accepts before seeing the group's own."""
+    return "".join(f"{_(line)}\n" for line in _DEFAULT_GUIDELINE_LINES)
 
 
 def guidelines_hash(text: str) -> str:
@@ -43,7 +64,7 @@ def resolve_member(members: list[Member], who: str) -> Member:
     """Find one member by nickname, member id, or an unambiguous prefix of either."""
     needle = who.strip().lstrip("@").casefold()
     if not needle:
-        raise NotFound("Name a member: their nickname or member id.")
+        raise NotFound(_("Name a member: their nickname or member id."))
     for exact in (
         [m for m in members if m.nick.casefold() == needle],
         [m for m in members if m.member_id == needle],
@@ -52,7 +73,11 @@ def resolve_member(members: list[Member], who: str) -> Member:
             return exact[0]
         if len(exact) > 1:
             ids = ", ".join(f"{m.nick} ({m.member_id})" for m in exact)
-            raise NotFound(f"More than one member is called {who!r}: {ids}. Use the member id.")
+            raise NotFound(
+                _("More than one member is called {who!r}: {ids}. Use the member id.").format(
+                    who=who, ids=ids
+                )
+            )
     prefixed = [
         m for m in members if m.nick.casefold().startswith(needle) or m.member_id.startswith(needle)
     ]
@@ -60,8 +85,12 @@ def resolve_member(members: list[Member], who: str) -> Member:
         return prefixed[0]
     if prefixed:
         names = ", ".join(f"{m.nick} ({m.member_id})" for m in prefixed)
-        raise NotFound(f"{who!r} could mean {names}. Type more of the name.")
-    raise NotFound(f"Nobody called {who!r} is in this group. /members lists everyone.")
+        raise NotFound(
+            _("{who!r} could mean {names}. Type more of the name.").format(who=who, names=names)
+        )
+    raise NotFound(
+        _("Nobody called {who!r} is in this group. /members lists everyone.").format(who=who)
+    )
 
 
 def parse_minutes(text: str) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from peertui.core.encoding import canonical_json
 from peertui.core.errors import InvalidInput
 from peertui.core.protocol import MAX_PLAINTEXT_BYTES
+from peertui.i18n import _
 
 MAX_TEXT = 4000
 MAX_NICK = 40
@@ -143,16 +144,20 @@ def clean_nick(nick: str) -> str:
 
     nick = unicodedata.normalize("NFKC", nick.strip())
     if not nick:
-        raise InvalidInput("A nickname needs at least one letter or digit.")
+        raise InvalidInput(_("A nickname needs at least one letter or digit."))
     if any(ch.isspace() for ch in nick):
-        raise InvalidInput("A nickname is one word (no spaces); try joining the words with - or _.")
+        raise InvalidInput(
+            _("A nickname is one word (no spaces); try joining the words with - or _.")
+        )
     if not _NICK.match(nick):
-        raise InvalidInput("A nickname may use letters, digits and - _ . ' only.")
+        raise InvalidInput(_("A nickname may use letters, digits and - _ . ' only."))
     if len(nick) > MAX_NICK:
-        raise InvalidInput(f"A nickname can be at most {MAX_NICK} characters.")
+        raise InvalidInput(
+            _("A nickname can be at most {MAX_NICK} characters.").format(MAX_NICK=MAX_NICK)
+        )
     if confusables.is_mixed_script(nick):
         raise InvalidInput(
-            "A nickname uses letters from one alphabet only, so it cannot imitate another."
+            _("A nickname uses letters from one alphabet only, so it cannot imitate another.")
         )
     return nick
 
@@ -168,10 +173,12 @@ def clean_text(text: str) -> str:
     text = " / ".join(line for line in lines if line)
     text = "".join(ch for ch in text if _visible(ch))
     if not text:
-        raise InvalidInput("Type something to send: the message is empty.")
+        raise InvalidInput(_("Type something to send: the message is empty."))
     if len(text) > MAX_TEXT:
         raise InvalidInput(
-            f"A message can be at most {MAX_TEXT} characters; this one has {len(text)}."
+            _("A message can be at most {MAX_TEXT} characters; this one has {len}.").format(
+                MAX_TEXT=MAX_TEXT, len=len(text)
+            )
         )
     return text
 

@@ -17,6 +17,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from peertui.i18n import N_
 from peertui.plain.console import BANNER, Console, OutputClosed, Style, is_dumb_terminal
 from peertui.plain.wellbeing import QuickExit, locked_command
 from peertui.ui.wording import _
@@ -30,14 +31,17 @@ if TYPE_CHECKING:
 PASSPHRASE_ENV = "PEERTUI_PASSPHRASE"
 MIN_PASSPHRASE_LENGTH = 8
 NEW_PASSPHRASE_TRIES = 3
-PASSPHRASE_QUESTION = _("Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
-AGAIN_QUESTION = _("The same passphrase again?")
-LOCKED_HELP = _(
+PASSPHRASE_QUESTION = N_("Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
+AGAIN_QUESTION = N_("The same passphrase again?")
+LOCKED_HELP = N_(
     "peertui stays locked, so only /crisis [country code], /ground and /x work here; /quit leaves."
 )
 
 
 def run(args: argparse.Namespace) -> int:
+    from peertui.config import speak_language
+
+    speak_language("")  # the locale's, until the settings are read
     dumb = is_dumb_terminal()
     colour = bool(getattr(args, "color", False)) and "NO_COLOR" not in os.environ and not dumb
     style = Style(colour=colour, wrap=sys.stdout.isatty() and not dumb)
@@ -73,7 +77,7 @@ async def _guarded(args: argparse.Namespace, console: Console) -> int:
 
 
 async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExit) -> int:
-    from peertui.config import load_settings
+    from peertui.config import load_settings, speak_language
     from peertui.paths import resolve_paths
     from peertui.plain.reader import LineReader
 
@@ -84,7 +88,9 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
             _("The peertui home could not be used: {why}.").format(why=problem.strerror or problem)
         )
         return 1
-    settings, _problems = load_settings(paths)  # the engine reports the problems later
+    settings, problems = load_settings(paths)  # the engine reports the problems later
+    del problems
+    speak_language(settings.language)
     console.style.words = settings.plain_prefixes == "words"
     console.style.digits = settings.read_digits
     reader = LineReader()
@@ -95,7 +101,7 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
     greeted = _unlocks_without_asking(paths)
     if greeted:
         # Nothing to ask: greet and prompt now, and unlock while the person reads.
-        console.notice(BANNER)
+        console.notice(_(BANNER))
         console.prompt()
     unlock = Unlock(paths, console, reader, settings, quick_exit)
     engine = await unlock.engine()
@@ -170,7 +176,7 @@ class Unlock:
             self.console.error(str(problem))
             return None
         new = not self.paths.unlock_file.exists()
-        passphrase = await (self._choose() if new else self._ask(PASSPHRASE_QUESTION))
+        passphrase = await (self._choose() if new else self._ask(_(PASSPHRASE_QUESTION)))
         if passphrase is None:
             return None
         try:
@@ -183,7 +189,7 @@ class Unlock:
 
     async def _stay_locked(self) -> None:
         """Answer the safety commands until /quit or the end of input; nothing else can run."""
-        self.console.notice(LOCKED_HELP)
+        self.console.notice(_(LOCKED_HELP))
         while True:
             self.console.prompt()
             line = await self.reader.readline()
@@ -198,7 +204,7 @@ class Unlock:
                 self.exit_code = 0
                 return
             if ran is None and line.strip():
-                self.console.error(LOCKED_HELP)
+                self.console.error(_(LOCKED_HELP))
 
     async def _ask(self, question: str) -> str | None:
         """One passphrase, typed unseen. Safety commands typed here run and the question comes
@@ -240,7 +246,7 @@ class Unlock:
             ).format(n=MIN_PASSPHRASE_LENGTH)
         )
         for _attempt in range(NEW_PASSPHRASE_TRIES):
-            first = await self._ask(PASSPHRASE_QUESTION)
+            first = await self._ask(_(PASSPHRASE_QUESTION))
             if first is None:
                 return None
             if len(first) < MIN_PASSPHRASE_LENGTH:
@@ -250,7 +256,7 @@ class Unlock:
                     )
                 )
                 continue
-            again = await self._ask(AGAIN_QUESTION)
+            again = await self._ask(_(AGAIN_QUESTION))
             if again is None:
                 return None
             if again == first:

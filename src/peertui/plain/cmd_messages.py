@@ -22,7 +22,7 @@ async def send(s: PlainSession, text: str, cw: str = "") -> bool:
     """Send through the personal-details check; whatever is not sent is kept as the draft."""
     if s.current is None:
         # Nowhere to keep it either: the words are printed back.
-        s.console.error(NOT_IN_A_GROUP)
+        s.console.error(_(NOT_IN_A_GROUP))
         s.console.output(wording.not_sent(text))
         return False
     group_id = s.current

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
+from peertui.i18n import N_
 from peertui.plain.registry import handles
 from peertui.ui import actions, commands, flows
 from peertui.ui.wording import _
@@ -15,23 +16,25 @@ if TYPE_CHECKING:
 
 # What each setting does and when it takes effect, as /settings says it.
 MEANINGS = {
-    "country": _("the country whose crisis lines /crisis shows (two letters; - for your locale's)"),
-    "language": _(
-        "the language of wellbeing texts and checks (such as en or de; - for your locale's)"
+    "country": N_(
+        "the country whose crisis lines /crisis shows (two letters; - for your locale's)"
     ),
-    "history_retention_days": _(
+    "language": N_("the language peertui speaks (such as en, es or pt_BR; - for your locale's)"),
+    "history_retention_days": N_(
         "days of history kept on this computer, 0 keeps all; applied at the next start"
     ),
-    "proxy": _(
+    "proxy": N_(
         "a proxy for every connection, such as socks5://127.0.0.1:9050 for Tor; - for none; used from the next start"
     ),
-    "plain_prefixes": _(
+    "plain_prefixes": N_(
         "how plain-mode lines start: symbols (-- !! ??) or words (Notice: Error: Question:)"
     ),
-    "read_digits": _("plain mode spells numbers digit by digit (1 1 6 1 2 3): on or off"),
-    "theme": _("the full-screen app's colour theme"),
-    "reduced_motion": _("the full-screen app keeps still (no animated breathing guide): on or off"),
-    "keybindings": _(
+    "read_digits": N_("plain mode spells numbers digit by digit (1 1 6 1 2 3): on or off"),
+    "theme": N_("the full-screen app's colour theme"),
+    "reduced_motion": N_(
+        "the full-screen app keeps still (no animated breathing guide): on or off"
+    ),
+    "keybindings": N_(
         "the full-screen app's keys by action id: /set keybindings peertui.crisis f1,ctrl+l"
     ),
 }
@@ -59,7 +62,7 @@ def _shown(value: Any) -> str:
 async def settings(s: PlainSession, argument: str) -> None:
     current = s.engine.settings
     lines = [
-        f"{f.name} = {_shown(getattr(current, f.name))} - {MEANINGS.get(f.name, '')}"
+        f"{f.name} = {_shown(getattr(current, f.name))} - {_(MEANINGS[f.name]) if f.name in MEANINGS else ''}"
         for f in fields(current)
     ]
     lines.append(_("/set <setting> <value> changes one, for example /set country GB."))

@@ -20,13 +20,16 @@ import textwrap
 from dataclasses import dataclass
 from typing import TextIO
 
+from peertui.i18n import N_, _
+
 PROMPT = "> "
 OUTPUT_INDENT = "  "
 CONTINUATION_INDENT = "  "
-BANNER = "peertui plain mode. /help lists commands; /crisis shows crisis lines; /x quick exit."
+BANNER = N_("peertui plain mode. /help lists commands; /crisis shows crisis lines; /x quick exit.")
 
 SYMBOL_PREFIXES = {"notice": "-- ", "error": "!! ", "question": "?? "}
-WORD_PREFIXES = {"notice": "Notice: ", "error": "Error: ", "question": "Question: "}
+# Word prefixes are said in the interface language (docs/PLAIN_MODE.md); symbols never change.
+WORD_PREFIXES = {"notice": N_("Notice: "), "error": N_("Error: "), "question": N_("Question: ")}
 NOTICE_PREFIX, ERROR_PREFIX, QUESTION_PREFIX = SYMBOL_PREFIXES.values()
 
 # Colour only when asked for (`--color`), only on the prefix, and never the only carrier of
@@ -37,7 +40,7 @@ _RESET = "\x1b[0m"
 CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
 # Cooked-mode terminals keep a half-typed line in their buffer when output interrupts it, but it
 # is no longer on screen; the terminal's reprint key brings it back.
-REPRINT_HINT = (
+REPRINT_HINT = N_(
     "Tip: something arrived while you were typing. Your line is still there: Ctrl+R shows it again."
 )
 
@@ -201,8 +204,9 @@ class Console:
     # ----- writing
 
     def _prefix(self, kind: str) -> str:
-        prefixes = WORD_PREFIXES if self.style.words else SYMBOL_PREFIXES
-        return prefixes.get(kind, "")
+        if self.style.words:
+            return _(WORD_PREFIXES[kind]) if kind in WORD_PREFIXES else ""
+        return SYMBOL_PREFIXES.get(kind, "")
 
     def _write(self, kind: str, text: str) -> None:
         was_prompting = self._prompt_showing
@@ -220,7 +224,7 @@ class Console:
             chunks.append(line + "\n")
         if was_prompting and self._hint_due:
             self._hint_due = False
-            chunks.extend(line + "\n" for line in self.rendered("notice", REPRINT_HINT))
+            chunks.extend(line + "\n" for line in self.rendered("notice", _(REPRINT_HINT)))
         self._put("".join(chunks))
         if was_prompting and not self._reprompt_scheduled:
             # One prompt after a burst of incoming lines, not one per line.

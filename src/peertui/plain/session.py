@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
 from peertui.core.models import CONNECTED
+from peertui.i18n import N_
 from peertui.plain import registry
 from peertui.plain.console import BANNER, Console, OutputClosed
 from peertui.plain.messages import MessageBook
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from peertui.core.models import GroupInfo, JoinRequest, Member
     from peertui.core.store import Message
 
-NOT_IN_A_GROUP = _(
+NOT_IN_A_GROUP = N_(
     "You are not in a group yet: /host <name> starts one, /join <invite> joins one, "
     "/groups lists yours."
 )
@@ -304,7 +305,7 @@ class PlainSession:
             case ev.MessageReturned(text=text, reason=reason):
                 # The engine has already put the words into this group's draft.
                 self.console.error(
-                    where + wording.message_returned(reason, text, wording.KEPT_AS_DRAFT)
+                    where + wording.message_returned(reason, text, _(wording.KEPT_AS_DRAFT))
                 )
                 return
             case ev.JoinApproved():
@@ -372,7 +373,7 @@ class PlainSession:
 
     def group(self) -> str:
         if self.current is None:
-            raise commands.UsageError(NOT_IN_A_GROUP)
+            raise commands.UsageError(_(NOT_IN_A_GROUP))
         return self.current
 
     def message_by_number(self, text: str, action: actions.Action) -> tuple[str, str]:

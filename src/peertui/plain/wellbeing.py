@@ -11,6 +11,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from peertui.i18n import N_
 from peertui.ui.wording import _
 
 if TYPE_CHECKING:
@@ -29,20 +30,20 @@ LOCKED_IDS = frozenset(
 
 
 SOMEONE_WORDS = ("someone", "alguien", "helping")
-SOMEONE_HINT = _("Worried someone you know may be in danger? /crisis someone shows how to help.")
+SOMEONE_HINT = N_("Worried someone you know may be in danger? /crisis someone shows how to help.")
 
 
 def someone_else_lines(code: str, settings_country: str) -> list[str]:
     """`/crisis someone [CC]`: how to help someone who may be in danger, with their numbers."""
-    from peertui.config import interface_language
+    from peertui.i18n import current_language
     from peertui.wellbeing import crisis, responses
 
     choice = crisis.choose_country(settings_country, code)
     country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
-    return responses.someone_else_guide(country, interface_language())
+    return responses.someone_else_guide(country, current_language())
 
 
-CHOOSE_COUNTRY = _("type /crisis and a two-letter country code, for example /crisis GB")
+CHOOSE_COUNTRY = N_("type /crisis and a two-letter country code, for example /crisis GB")
 
 
 def crisis_lines(argument: str, settings_country: str, width: int | None) -> list[str]:
@@ -69,7 +70,7 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
         )
     choice = crisis.choose_country(settings_country, code)
     if choice.how == "none":
-        return crisis.no_country_lines(CHOOSE_COUNTRY)
+        return crisis.no_country_lines(_(CHOOSE_COUNTRY))
     code = choice.iso2
     if not crisis.is_country_code(code):
         return crisis.unlisted_country_lines(
@@ -81,9 +82,9 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
             _("peertui's offline crisis directory has no lines for {code} yet.").format(code=code)
         )
     lines = crisis.format_country(country, code) if more else crisis_short(country, width or 80)
-    lines.append(SOMEONE_HINT)
+    lines.append(_(SOMEONE_HINT))
     if choice.guessed:
-        lines.insert(0, crisis.guess_line(country, CHOOSE_COUNTRY))
+        lines.insert(0, crisis.guess_line(country, _(CHOOSE_COUNTRY)))
     return lines
 
 
@@ -98,7 +99,7 @@ def exercise_list(lang: str = "") -> list[str]:
     language = interface_language(lang)
     lines = [f"{e.id} - {e.title}: {e.summary}" for e in grounding.list_exercises(language)]
     urge = grounding.urge_surfing(5, language)
-    lines.append(f"urge - {urge.title}: {urge.summary} (/ground urge 15 for 15 minutes)")
+    lines.append(f"urge - {urge.title}: {urge.summary} " + _("(/ground urge 15 for 15 minutes)"))
     lines.append(_("Type /ground <name> to start one, for example /ground box."))
     lines.append(
         _(

@@ -25,7 +25,9 @@ from peertui.config import (
     load_settings,
     private_settings,
     save_settings,
+    speak_language,
 )
+from peertui.i18n import N_, _
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 # Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
 # the scrollback once more because some terminals (tmux) push a cleared screen into it.
 CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
-REFUSED_SCREENSHOT = (
+REFUSED_SCREENSHOT = N_(
     "Screenshots are turned off: they would write the conversation to disk unencrypted."
 )
 
@@ -78,6 +80,7 @@ class PeertuiApp(App[int]):
         if settings is None:
             settings, settings_problems = load_settings(paths)
         self.settings = settings
+        speak_language(settings.language)
         self._startup_problems = list(settings_problems or [])
         self._passphrase = passphrase
         self.engine: Engine | None = None
@@ -107,7 +110,7 @@ class PeertuiApp(App[int]):
             # Gathered into one notice so a broken config never buries the screen in toasts.
             self.notify(
                 "\n".join(self._startup_problems),
-                title="Some settings were not used",
+                title=_("Some settings were not used"),
                 severity="warning",
                 timeout=12,
             )
@@ -121,7 +124,9 @@ class PeertuiApp(App[int]):
             self.theme = self.settings.theme
         else:
             self._startup_problems.append(
-                f"Theme '{self.settings.theme}' was not found; using '{DEFAULT_THEME}'."
+                _("Theme '{theme}' was not found; using '{default}'.").format(
+                    theme=self.settings.theme, default=DEFAULT_THEME
+                )
             )
             self.theme = DEFAULT_THEME
         self.animation_level = "none" if self.settings.reduced_motion else "full"
@@ -155,7 +160,10 @@ class PeertuiApp(App[int]):
                     private_settings(self.settings) != self._private_before_unlock
                 )
         except OSError as exc:
-            self.notify(f"Settings could not be saved: {exc.strerror or exc}.", severity="error")
+            self.notify(
+                _("Settings could not be saved: {why}.").format(why=exc.strerror or exc),
+                severity="error",
+            )
             return
         self.apply_settings()
 
@@ -174,11 +182,11 @@ class PeertuiApp(App[int]):
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
-            problem = f"Your history could not be opened: {exc}"
+            problem = _("Your history could not be opened: {exc}").format(exc=exc)
             self.notify(problem, severity="error", timeout=20)
             home = self._home()
             if home is not None:
-                home.set_status(problem + " Crisis lines (F1) and grounding (F2) still work.")
+                home.set_status(problem + _(" Crisis lines (F1) and grounding (F2) still work."))
             return
         self.locked = False
         if self._private_settings_pending:
@@ -193,7 +201,7 @@ class PeertuiApp(App[int]):
         engine.subscribe(self._forward_event)
         self.engine = engine
         for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
-            self.notify(notice, title="Passphrase instead of keyring", timeout=15)
+            self.notify(notice, title=_("Passphrase instead of keyring"), timeout=15)
         self.post_message(EngineReady())
 
     def ready_engine(self) -> Engine:
@@ -283,7 +291,7 @@ class PeertuiApp(App[int]):
         country = country.strip()
         problem = ""
         if country and not (len(country) == 2 and country.isalpha()):
-            problem, country = "Give a two-letter country code such as GB, US or DE.", ""
+            problem, country = _("Give a two-letter country code such as GB, US or DE."), ""
         if isinstance(self.screen, CrisisScreen):
             if country:
                 self.screen.show_country(country)
@@ -325,8 +333,10 @@ class PeertuiApp(App[int]):
 
         if self.locked:
             self.notify(
-                "Unlock first: your safety plan is kept inside your encrypted history. "
-                "Crisis lines (F1) and grounding (F2) work now.",
+                _(
+                    "Unlock first: your safety plan is kept inside your encrypted history. "
+                    "Crisis lines (F1) and grounding (F2) work now."
+                ),
                 severity="warning",
             )
             return
@@ -337,13 +347,13 @@ class PeertuiApp(App[int]):
 
     # ----- nothing leaves the app unencrypted by accident -------------------------------------
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        self.notify(REFUSED_SCREENSHOT, severity="warning")
+        self.notify(_(REFUSED_SCREENSHOT), severity="warning")
 
     def save_screenshot(self, *args, **kwargs) -> str:
-        raise PermissionError(REFUSED_SCREENSHOT)
+        raise PermissionError(_(REFUSED_SCREENSHOT))
 
     def deliver_screenshot(self, *args, **kwargs) -> None:
-        self.notify(REFUSED_SCREENSHOT, severity="warning")
+        self.notify(_(REFUSED_SCREENSHOT), severity="warning")
 
     # ----- quick exit -----------------------------------------------------------------------
     async def action_quick_exit(self) -> None:
@@ -373,7 +383,9 @@ def run(args: argparse.Namespace) -> int:
         paths = resolve_paths(getattr(args, "home", None))
     except OSError as exc:
         print(
-            f"peertui: the home directory could not be used: {exc.strerror or exc}.",
+            _("peertui: the home directory could not be used: {why}.").format(
+                why=exc.strerror or exc
+            ),
             file=sys.stderr,
         )
         return 1

@@ -28,16 +28,18 @@ TUI_ACTIONS = actions.for_front_end("tui")
 
 def _binding(action: Action, *, namespace: str = "", priority: bool = False) -> Binding:
     assert action.key is not None
-    short = action.footer if action.key_scope == "home" else ""
+    # Descriptions are msgids: every screen says them in the interface language when the
+    # footer asks (`PeertuiNode.active_bindings`), so a change of language reaches them.
+    short = action.footer_en if action.key_scope == "home" else ""
     return Binding(
         action.key,
         f"{namespace}{method_name(action)}",
-        short or action.title,
+        short or action.title_en,
         # The F4–F11 keys are in the footer; the others are named by the pane title and the
         # palette, so the footer row fits in 80 columns.
         show=action.key_scope == "home",
         priority=priority,
-        tooltip=action.help,
+        tooltip=action.help_en,
         id=action.id,
     )
 
@@ -60,7 +62,9 @@ ON_A_MESSAGE = frozenset(f"screen.{a.handler}" for a in TUI_ACTIONS if a.on_mess
 # Shown in the footer, with these short labels, while the message list has focus (instead of
 # the F4–F11 keys, which stay in the palette): what can be done to the highlighted message.
 MESSAGE_FOOTER = {
-    f"screen.{a.handler}": a.footer for a in TUI_ACTIONS if a.footer and a.key_scope == "messages"
+    f"screen.{a.handler}": a.footer_en
+    for a in TUI_ACTIONS
+    if a.footer_en and a.key_scope == "messages"
 }
 
 # handler -> the least role that may use it.

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from peertui.i18n import _
 from peertui.tui import bindings
 from peertui.ui.actions import Action
 
@@ -49,7 +50,9 @@ class PeertuiCommands(Provider):
         where = ""
         if action.key_scope == "messages":
             where = (
-                " (on a highlighted message)" if action.on_message else " (conversation focused)"
+                _(" (on a highlighted message)")
+                if action.on_message
+                else _(" (conversation focused)")
             )
         return f"key: {key}{where} · {slash}{action.help}"
 
@@ -62,7 +65,11 @@ class PeertuiCommands(Provider):
             if action.handler in APP_SCOPE or home is None or home.may(action)
         ]
         commands += [
-            (f"Theme: {name}", partial(self._use_theme, name), "saved in your settings")
+            (
+                _("Theme: {name}").format(name=name),
+                partial(self._use_theme, name),
+                _("saved in your settings"),
+            )
             for name in sorted(self.peertui.peertui_themes)
         ]
         return commands

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from textual.theme import Theme
 
+from peertui.i18n import _
+
 DEFAULT_THEME = "dark"
 _COLOUR_FIELDS = (
     "primary",
@@ -47,31 +49,49 @@ def theme_from_file(path: Path) -> Theme:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ThemeFileError(
-            f"Theme file {path.name} could not be read ({exc.__class__.__name__})."
+            _("Theme file {name} could not be read ({why}).").format(
+                name=path.name, why=exc.__class__.__name__
+            )
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ThemeFileError(f"Theme file {path.name} is not valid TOML: {exc}.") from None
+        raise ThemeFileError(
+            _("Theme file {name} is not valid TOML: {exc}.").format(name=path.name, exc=exc)
+        ) from None
     data.setdefault("name", path.stem)
     unknown = sorted(set(data) - _ALLOWED)
     if unknown:
-        raise ThemeFileError(f"Theme file {path.name} has unknown settings: {', '.join(unknown)}.")
+        raise ThemeFileError(
+            _("Theme file {name} has unknown settings: {names}.").format(
+                name=path.name, names=", ".join(unknown)
+            )
+        )
     if not isinstance(data.get("primary"), str):
         raise ThemeFileError(
-            f"Theme file {path.name} needs a 'primary' colour such as \"#7aa2d6\"."
+            _("Theme file {name} needs a 'primary' colour such as \"#7aa2d6\".").format(
+                name=path.name
+            )
         )
     for name in _COLOUR_FIELDS:
         if name in data and not isinstance(data[name], str):
-            raise ThemeFileError(f"Theme file {path.name}: '{name}' must be a colour in quotes.")
+            raise ThemeFileError(
+                _("Theme file {name}: '{name2}' must be a colour in quotes.").format(
+                    name=path.name, name2=name
+                )
+            )
     variables = data.get("variables", {})
     if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
-        raise ThemeFileError(f"Theme file {path.name}: [variables] must map names to strings.")
+        raise ThemeFileError(
+            _("Theme file {name}: [variables] must map names to strings.").format(name=path.name)
+        )
     try:
         theme = Theme(**data)
         # Parsing the colours now turns a bad colour into a message instead of a crash later.
         theme.to_color_system()
     except Exception as exc:  # Textual raises several types for bad colours
         raise ThemeFileError(
-            f"Theme file {path.name} has a colour Textual cannot read: {exc}."
+            _("Theme file {name} has a colour Textual cannot read: {exc}.").format(
+                name=path.name, exc=exc
+            )
         ) from None
     return theme
 

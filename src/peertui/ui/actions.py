@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from peertui.ui.wording import _
+from peertui.i18n import N_, _
 
 Role = Literal["member", "moderator", "owner"]
 KeyScope = Literal["app", "home", "messages"]
@@ -19,13 +19,19 @@ FrontEnd = Literal["tui", "plain"]
 BOTH: frozenset[FrontEnd] = frozenset({"tui", "plain"})
 
 # The order /help lists its topics in; each action belongs to one.
+# Values are msgids: `topic_summary` says them in the interface language.
 TOPICS: dict[str, str] = {
-    "wellbeing": _("crisis lines, grounding, your safety plan (work offline)"),
-    "groups": _("host, invite, join, switch, members, guidelines, leave"),
-    "messages": _("content warnings, history, search, reports, hiding"),
-    "moderation": _("requests, warnings, mutes, bans (moderators)"),
-    "settings": _("settings, export, wipe, quit"),
+    "wellbeing": N_("crisis lines, grounding, your safety plan (work offline)"),
+    "groups": N_("host, invite, join, switch, members, guidelines, leave"),
+    "messages": N_("content warnings, history, search, reports, hiding"),
+    "moderation": N_("requests, warnings, mutes, bans (moderators)"),
+    "settings": N_("settings, export, wipe, quit"),
 }
+
+
+def topic_summary(topic: str) -> str:
+    return _(TOPICS[topic])
+
 
 _RANK: dict[str, int] = {"member": 0, "moderator": 1, "owner": 2}
 
@@ -39,11 +45,15 @@ class Action:
     name). `engine_call` names the Engine method it ends in ("" when it stays on this device
     and needs no engine, such as crisis lines). `role` is the least role that may use it;
     `when_locked` means it works before the passphrase is given (safety features).
+
+    The words are kept as written in English (`*_en`, the catalogue's msgids, fixed at import)
+    and said in the interface language by `title`, `help`, `detail` and `footer`, so a change
+    of language reaches every table built from this one.
     """
 
     id: str
-    title: str
-    help: str
+    title_en: str
+    help_en: str
     topic: str
     handler: str
     slash: str | None = None
@@ -55,17 +65,34 @@ class Action:
     needs_group: bool = False
     on_message: bool = False
     engine_call: str = ""
-    detail: str = ""
+    detail_en: str = ""
     aliases: tuple[str, ...] = ()
-    footer: str = ""  # short label in the TUI footer (message keys: while the list has focus)
+    footer_en: str = ""  # short label in the TUI footer (message keys: while the list has focus)
     front_ends: frozenset[FrontEnd] = BOTH
-    only_here_because: str = ""  # why an action exists in one front-end only
+    only_here_because: str = ""  # why an action exists in one front-end only (for developers)
+
+    @property
+    def title(self) -> str:
+        return _(self.title_en)
+
+    @property
+    def help(self) -> str:
+        return _(self.help_en)
+
+    @property
+    def detail(self) -> str:
+        return _(self.detail_en) if self.detail_en else ""
+
+    @property
+    def footer(self) -> str:
+        return _(self.footer_en) if self.footer_en else ""
 
     @property
     def usage(self) -> str:
         if self.slash is None:
             return ""
-        return f"/{self.slash} {self.args}".rstrip()
+        args = _(self.args) if self.args else ""  # placeholders such as <nick> are words too
+        return f"/{self.slash} {args}".rstrip()
 
     def allowed(self, role: str, *, locked: bool = False) -> bool:
         """May someone with this role in the current group use it now?"""
@@ -78,16 +105,16 @@ ACTIONS: tuple[Action, ...] = (
     # ----- wellbeing: every prompt, locked or not, no network
     Action(
         "peertui.crisis",
-        _("Crisis lines"),
-        _("Crisis lines for your country or any other (works offline)."),
+        N_("Crisis lines"),
+        N_("Crisis lines for your country or any other (works offline)."),
         "wellbeing",
         "crisis",
         slash="crisis",
-        args="[country] [more]",
+        args=N_("[country] [more]"),
         key="f1",
         key_scope="app",
         when_locked=True,
-        detail=_(
+        detail_en=N_(
             "Shows the emergency number and the first helplines. /crisis GB shows another "
             "country; /crisis GB more adds hours, sources and directories. Without a country, "
             "uses your country setting, then your locale."
@@ -95,16 +122,16 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.grounding",
-        _("Grounding"),
-        _("Grounding exercises; paced steps you can stop any time."),
+        N_("Grounding"),
+        N_("Grounding exercises; paced steps you can stop any time."),
         "wellbeing",
         "grounding",
         slash="ground",
-        args="[exercise]",
+        args=N_("[exercise]"),
         key="f2",
         key_scope="app",
         when_locked=True,
-        detail=_(
+        detail_en=N_(
             "Without a name, lists the exercises. /ground box runs box breathing. Timed steps "
             "follow each other by themselves; a step at your own pace waits for Enter. /stop "
             "(or any other command) ends the exercise."
@@ -112,25 +139,25 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.safety_plan",
-        _("Safety plan"),
-        _("Show your safety plan."),
+        N_("Safety plan"),
+        N_("Show your safety plan."),
         "wellbeing",
         "safety_plan",
         slash="plan",
         key="f3",
         key_scope="app",
         engine_call="safety_plan",
-        detail=_("Your plan is kept encrypted on this computer, so it needs the passphrase."),
+        detail_en=N_("Your plan is kept encrypted on this computer, so it needs the passphrase."),
     ),
     Action(
         "peertui.safety_plan_edit",
-        _("Edit safety plan"),
-        _("Change your safety plan, one step at a time."),
+        N_("Edit safety plan"),
+        N_("Change your safety plan, one step at a time."),
         "wellbeing",
         "safety_plan_edit",
         slash="plan edit",
         engine_call="save_safety_plan",
-        detail=_(
+        detail_en=N_(
             "Walks through the six steps: one entry per answer, an empty answer finishes a "
             "step (an empty first answer keeps what is there, a single - empties the step); "
             "/cancel stops without saving anything."
@@ -138,25 +165,25 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.safety_plan_export",
-        _("Export safety plan"),
-        _("Write your safety plan to a text file only you can read."),
+        N_("Export safety plan"),
+        N_("Write your safety plan to a text file only you can read."),
         "wellbeing",
         "safety_plan_export",
         slash="plan export",
-        args="<file>",
+        args=N_("<file>"),
         engine_call="export_safety_plan",
     ),
     Action(
         "peertui.quick_exit",
-        _("Quick exit"),
-        _("Leave at once and clear the screen and scrollback; a half-typed message is kept."),
+        N_("Quick exit"),
+        N_("Leave at once and clear the screen and scrollback; a half-typed message is kept."),
         "wellbeing",
         "quick_exit",
         slash="x",
         key="f12",
         key_scope="app",
         when_locked=True,
-        detail=_(
+        detail_en=N_(
             "In plain mode /x, or the key Ctrl+\\ at any moment (even at the passphrase "
             "question), leaves at once and clears the screen and scrollback."
         ),
@@ -164,40 +191,40 @@ ACTIONS: tuple[Action, ...] = (
     # ----- groups
     Action(
         "peertui.host",
-        _("Host"),
-        _("Start a new group, on a relay or on this computer."),
+        N_("Host"),
+        N_("Start a new group, on a relay or on this computer."),
         "groups",
         "host",
         slash="host",
-        args="<name> [relay-url]",
+        args=N_("<name> [relay-url]"),
         key="f4",
         key_scope="home",
         engine_call="host_group",
-        detail=_(
+        detail_en=N_(
             "Without a relay URL the group runs on a relay inside this program, reachable "
             "while it runs. You become the group's owner and moderator."
         ),
     ),
     Action(
         "peertui.join",
-        _("Join"),
-        _("Ask to join a group with an invite."),
+        N_("Join"),
+        N_("Ask to join a group with an invite."),
         "groups",
         "join",
         slash="join",
-        args="<invite> [nick]",
+        args=N_("<invite> [nick]"),
         key="f5",
         key_scope="home",
         engine_call="join",
-        detail=_(
+        detail_en=N_(
             "You read the general guidelines and accept them first. Your request, with your "
             "nickname, is sealed to the group's moderators; you are told when it is answered."
         ),
     ),
     Action(
         "peertui.invite",
-        _("Invite"),
-        _("Make an invite for the current group (shown alone on a line)."),
+        N_("Invite"),
+        N_("Make an invite for the current group (shown alone on a line)."),
         "groups",
         "invite",
         slash="invite",
@@ -209,8 +236,8 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.groups",
-        _("Groups"),
-        _("List your groups, with their state and connection."),
+        N_("Groups"),
+        N_("List your groups, with their state and connection."),
         "groups",
         "groups",
         slash="groups",
@@ -218,18 +245,18 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.switch",
-        _("Switch group"),
-        _("Make another group the current one (name or number from /groups)."),
+        N_("Switch group"),
+        N_("Make another group the current one (name or number from /groups)."),
         "groups",
         "switch",
         slash="switch",
-        args="<group>",
+        args=N_("<group>"),
         engine_call="remember_current_group",
     ),
     Action(
         "peertui.members",
-        _("Show members"),
-        _("List the members of the current group."),
+        N_("Show members"),
+        N_("List the members of the current group."),
         "groups",
         "members",
         slash="members",
@@ -238,30 +265,30 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.nick",
-        _("Change nickname"),
-        _("Change your nickname in the current group."),
+        N_("Change nickname"),
+        N_("Change your nickname in the current group."),
         "groups",
         "nick",
         slash="nick",
-        args="<name>",
+        args=N_("<name>"),
         needs_group=True,
         engine_call="set_nick",
     ),
     Action(
         "peertui.profile",
-        _("Edit my profile"),
-        _("Set your pronouns and a line about you, shown to this group only."),
+        N_("Edit my profile"),
+        N_("Set your pronouns and a line about you, shown to this group only."),
         "groups",
         "profile",
         slash="profile",
-        args="<pronouns> | <a line about you>",
+        args=N_("<pronouns> | <a line about you>"),
         needs_group=True,
         engine_call="set_profile",
     ),
     Action(
         "peertui.guidelines",
-        _("Guidelines"),
-        _("Read the group's guidelines; moderators can change them."),
+        N_("Guidelines"),
+        N_("Read the group's guidelines; moderators can change them."),
         "groups",
         "guidelines",
         slash="guidelines",
@@ -270,8 +297,8 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.accept",
-        _("Accept guidelines"),
-        _("Accept the group's guidelines, so you can post."),
+        N_("Accept guidelines"),
+        N_("Accept the group's guidelines, so you can post."),
         "groups",
         "accept",
         slash="accept",
@@ -280,8 +307,8 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.guidelines_edit",
-        _("Edit guidelines"),
-        _("Change the group's guidelines; every member reads and accepts them again."),
+        N_("Edit guidelines"),
+        N_("Change the group's guidelines; every member reads and accepts them again."),
         "moderation",
         "guidelines_edit",
         slash="guidelines edit",
@@ -291,8 +318,8 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.leave",
-        _("Leave group"),
-        _("Leave the current group (asks you to confirm)."),
+        N_("Leave group"),
+        N_("Leave the current group (asks you to confirm)."),
         "groups",
         "leave",
         slash="leave",
@@ -302,24 +329,24 @@ ACTIONS: tuple[Action, ...] = (
     # ----- messages
     Action(
         "peertui.content_warning",
-        _("Content warning"),
-        _("Send a message folded behind a content warning."),
+        N_("Content warning"),
+        N_("Send a message folded behind a content warning."),
         "messages",
         "content_warning",
         slash="cw",
-        args="<topic> | <text>",
+        args=N_("<topic> | <text>"),
         needs_group=True,
         engine_call="send",
-        detail=_("Others see the topic first and open the message when they choose."),
+        detail_en=N_("Others see the topic first and open the message when they choose."),
     ),
     Action(
         "peertui.open_warning",
-        _("Open warning"),
-        _("Show a folded, hidden or content-warning message in full."),
+        N_("Open warning"),
+        N_("Show a folded, hidden or content-warning message in full."),
         "messages",
         "open_warning",
         slash="open",
-        args="<n>",
+        args=N_("<n>"),
         key="enter",
         key_scope="messages",
         on_message=True,
@@ -327,12 +354,12 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.older",
-        _("Older"),
-        _("Show earlier messages of the current group (default 20)."),
+        N_("Older"),
+        N_("Show earlier messages of the current group (default 20)."),
         "messages",
         "older",
         slash="history",
-        args="[n]",
+        args=N_("[n]"),
         key="pageup",
         key_scope="messages",
         needs_group=True,
@@ -340,56 +367,56 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.search",
-        _("Search"),
-        _("Search your saved messages in all groups."),
+        N_("Search"),
+        N_("Search your saved messages in all groups."),
         "messages",
         "search",
         slash="search",
-        args="<words>",
+        args=N_("<words>"),
         key="f7",
         key_scope="home",
         engine_call="search",
     ),
     Action(
         "peertui.thank",
-        _("Thank the author"),
-        _("Thank the author of a message (they see that you did)."),
+        N_("Thank the author"),
+        N_("Thank the author of a message (they see that you did)."),
         "messages",
         "thank",
         slash="thanks",
-        args="<n>",
+        args=N_("<n>"),
         key="t",
         key_scope="messages",
         on_message=True,
         engine_call="thank",
-        footer=_("Thanks"),
+        footer_en=N_("Thanks"),
     ),
     Action(
         "peertui.report",
-        _("Report"),
-        _("Report a message to the moderators privately."),
+        N_("Report"),
+        N_("Report a message to the moderators privately."),
         "messages",
         "report",
         slash="report",
-        args="<n> <reason>",
+        args=N_("<n> <reason>"),
         key="r",
         key_scope="messages",
         on_message=True,
         engine_call="report",
-        footer=_("Report"),
-        detail=_(
+        footer_en=N_("Report"),
+        detail_en=N_(
             "The moderators see the message and a little context; the person you report is "
             "never told who reported them."
         ),
     ),
     Action(
         "peertui.hide",
-        _("Hide message"),
-        _("Hide one message, for yourself only."),
+        N_("Hide message"),
+        N_("Hide one message, for yourself only."),
         "messages",
         "hide",
         slash="hide",
-        args="<n>",
+        args=N_("<n>"),
         key="h",
         key_scope="messages",
         on_message=True,
@@ -397,60 +424,60 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.ignore",
-        _("Hide a person for me"),
-        _("Hide a person's messages, for yourself only."),
+        N_("Hide a person for me"),
+        N_("Hide a person's messages, for yourself only."),
         "messages",
         "ignore",
         slash="ignore",
-        args="<nick>",
+        args=N_("<nick>"),
         key="i",
         key_scope="messages",
         on_message=True,
         needs_group=True,
         engine_call="ignore_member",
-        detail=_(
+        detail_en=N_(
             "Hidden messages still get a line saying why you hid them; you can open one. It "
             "is kept on this computer only, until you show that person again."
         ),
     ),
     Action(
         "peertui.ignore_keyword",
-        _("Hide a word for me"),
-        _("Hide messages containing a word, for yourself only."),
+        N_("Hide a word for me"),
+        N_("Hide messages containing a word, for yourself only."),
         "messages",
         "ignore_keyword",
         slash="ignore word",
-        args="<word>",
+        args=N_("<word>"),
         key="k",
         key_scope="messages",
         engine_call="ignore_word",
     ),
     Action(
         "peertui.unhide",
-        _("Unhide"),
-        _("Show a hidden person or word again."),
+        N_("Unhide"),
+        N_("Show a hidden person or word again."),
         "messages",
         "unhide",
         slash="unignore",
-        args="<nick> | word <word>",
+        args=N_("<nick> | word <word>"),
         needs_group=True,
         engine_call="unignore",
     ),
     Action(
         "peertui.draft",
-        _("Draft"),
-        _("Show, send or clear what was kept while a question was open."),
+        N_("Draft"),
+        N_("Show, send or clear what was kept while a question was open."),
         "messages",
         "draft",
         slash="draft",
-        args="[send | clear]",
+        args=N_("[send | clear]"),
         needs_group=True,
         engine_call="draft",
     ),
     Action(
         "peertui.warnings",
-        _("My warnings"),
-        _("The warnings moderators sent you in this group (only you see them)."),
+        N_("My warnings"),
+        N_("The warnings moderators sent you in this group (only you see them)."),
         "messages",
         "warnings",
         slash="warnings",
@@ -459,97 +486,97 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.modlog",
-        _("Moderation log"),
-        _("The group's moderation log, the same for every member."),
+        N_("Moderation log"),
+        N_("The group's moderation log, the same for every member."),
         "messages",
         "modlog",
         slash="modlog",
         key="f10",
         key_scope="home",
-        footer=_("Log"),
+        footer_en=N_("Log"),
         needs_group=True,
         engine_call="modlog",
     ),
     # ----- moderation
     Action(
         "peertui.requests",
-        _("Join requests"),
-        _("List the people waiting to join the groups you moderate."),
+        N_("Join requests"),
+        N_("List the people waiting to join the groups you moderate."),
         "moderation",
         "requests",
         slash="requests",
         key="f9",
         key_scope="home",
-        footer=_("Requests"),
+        footer_en=N_("Requests"),
         role="moderator",
         engine_call="pending_requests",
     ),
     Action(
         "peertui.approve",
-        _("Approve"),
-        _("Let a person who asked to join in."),
+        N_("Approve"),
+        N_("Let a person who asked to join in."),
         "moderation",
         "approve",
         slash="approve",
-        args="<nick>",
+        args=N_("<nick>"),
         role="moderator",
         engine_call="approve",
     ),
     Action(
         "peertui.deny",
-        _("Decline"),
-        _("Decline a join request; the reason is sent to them."),
+        N_("Decline"),
+        N_("Decline a join request; the reason is sent to them."),
         "moderation",
         "deny",
         slash="deny",
-        args="<nick> [reason]",
+        args=N_("<nick> [reason]"),
         role="moderator",
         engine_call="deny",
     ),
     Action(
         "peertui.warn",
-        _("Warn"),
-        _("Warn a member; only they see the reason."),
+        N_("Warn"),
+        N_("Warn a member; only they see the reason."),
         "moderation",
         "warn",
         slash="warn",
-        args="<nick> <reason>",
+        args=N_("<nick> <reason>"),
         key="w",
         key_scope="messages",
         role="moderator",
         on_message=True,
         needs_group=True,
         engine_call="warn",
-        footer=_("Warn"),
-        detail=_(
+        footer_en=N_("Warn"),
+        detail_en=N_(
             "The reason goes privately to the member alone. The moderation log, which every "
             "member can read, says that a warning happened, without the reason."
         ),
     ),
     Action(
         "peertui.mute",
-        _("Mute"),
-        _("Stop a member posting for a while."),
+        N_("Mute"),
+        N_("Stop a member posting for a while."),
         "moderation",
         "mute",
         slash="mute",
-        args="<nick> <minutes> [reason]",
+        args=N_("<nick> <minutes> [reason]"),
         key="m",
         key_scope="messages",
         role="moderator",
         on_message=True,
         needs_group=True,
         engine_call="mute",
-        footer=_("Mute"),
+        footer_en=N_("Mute"),
     ),
     Action(
         "peertui.unmute",
-        _("Unmute"),
-        _("Let a muted member post again."),
+        N_("Unmute"),
+        N_("Let a muted member post again."),
         "moderation",
         "unmute",
         slash="unmute",
-        args="<nick>",
+        args=N_("<nick>"),
         key="u",
         key_scope="messages",
         role="moderator",
@@ -559,63 +586,63 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.remove",
-        _("Remove"),
-        _("Remove a member from the group."),
+        N_("Remove"),
+        N_("Remove a member from the group."),
         "moderation",
         "remove",
         slash="remove",
-        args="<nick> [reason]",
+        args=N_("<nick> [reason]"),
         key="x",
         key_scope="messages",
         role="moderator",
         on_message=True,
         needs_group=True,
         engine_call="remove",
-        footer=_("Remove"),
+        footer_en=N_("Remove"),
     ),
     Action(
         "peertui.ban",
-        _("Ban"),
-        _("Remove a member and refuse them for good."),
+        N_("Ban"),
+        N_("Remove a member and refuse them for good."),
         "moderation",
         "ban",
         slash="ban",
-        args="<nick> [reason]",
+        args=N_("<nick> [reason]"),
         key="b",
         key_scope="messages",
         role="moderator",
         on_message=True,
         needs_group=True,
         engine_call="ban",
-        footer=_("Ban"),
-        detail=_(
+        footer_en=N_("Ban"),
+        detail_en=N_(
             "Afterwards you are asked whether to cancel the group's open invites too, so the "
             "person cannot ask again with one of them."
         ),
     ),
     Action(
         "peertui.delete",
-        _("Delete message"),
-        _("Remove a message for everyone, with a reason."),
+        N_("Delete message"),
+        N_("Remove a message for everyone, with a reason."),
         "moderation",
         "delete",
         slash="delete",
-        args="<n> <reason>",
+        args=N_("<n> <reason>"),
         key="d",
         key_scope="messages",
         role="moderator",
         on_message=True,
         engine_call="delete_message",
-        footer=_("Delete"),
+        footer_en=N_("Delete"),
     ),
     Action(
         "peertui.slowmode",
-        _("Slow mode"),
-        _("Members may post once per this many seconds; 0 turns it off."),
+        N_("Slow mode"),
+        N_("Members may post once per this many seconds; 0 turns it off."),
         "moderation",
         "slowmode",
         slash="slowmode",
-        args="<seconds>",
+        args=N_("<seconds>"),
         key="s",
         key_scope="messages",
         role="moderator",
@@ -624,12 +651,12 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.readonly",
-        _("Read-only"),
-        _("Only moderators may post while read-only is on."),
+        N_("Read-only"),
+        N_("Only moderators may post while read-only is on."),
         "moderation",
         "readonly",
         slash="readonly",
-        args="on|off",
+        args=N_("on|off"),
         key="o",
         key_scope="messages",
         role="moderator",
@@ -638,12 +665,12 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.promote",
-        _("Promote"),
-        _("Make a member a moderator."),
+        N_("Promote"),
+        N_("Make a member a moderator."),
         "moderation",
         "promote",
         slash="promote",
-        args="<nick>",
+        args=N_("<nick>"),
         key="p",
         key_scope="messages",
         role="owner",
@@ -653,12 +680,12 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.demote",
-        _("Demote"),
-        _("Make a moderator a member again."),
+        N_("Demote"),
+        N_("Make a moderator a member again."),
         "moderation",
         "demote",
         slash="demote",
-        args="<nick>",
+        args=N_("<nick>"),
         key="e",
         key_scope="messages",
         role="owner",
@@ -668,8 +695,8 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.reports",
-        _("Reports"),
-        _("List reports sent to the moderators of the current group."),
+        N_("Reports"),
+        N_("List reports sent to the moderators of the current group."),
         "moderation",
         "reports",
         slash="reports",
@@ -681,12 +708,12 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.dismiss",
-        _("Dismiss report"),
-        _("Take a report off the list once dealt with."),
+        N_("Dismiss report"),
+        N_("Take a report off the list once dealt with."),
         "moderation",
         "dismiss",
         slash="dismiss",
-        args="<n>",
+        args=N_("<n>"),
         role="moderator",
         needs_group=True,
         engine_call="dismiss_report",
@@ -694,8 +721,8 @@ ACTIONS: tuple[Action, ...] = (
     # ----- settings and data
     Action(
         "peertui.settings",
-        _("Settings"),
-        _("Show every setting with its value."),
+        N_("Settings"),
+        N_("Show every setting with its value."),
         "settings",
         "settings",
         slash="settings",
@@ -705,50 +732,52 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         "peertui.set",
-        _("Change a setting"),
-        _("Change one setting, for example /set country GB."),
+        N_("Change a setting"),
+        N_("Change one setting, for example /set country GB."),
         "settings",
         "set",
         slash="set",
-        args="<setting> <value>",
+        args=N_("<setting> <value>"),
         engine_call="save_settings",
     ),
     Action(
         "peertui.export",
-        _("Export conversation"),
-        _("Write the current group's history to a plain-text file."),
+        N_("Export conversation"),
+        N_("Write the current group's history to a plain-text file."),
         "settings",
         "export",
         slash="export",
-        args="<file>",
+        args=N_("<file>"),
         needs_group=True,
         engine_call="export",
     ),
     Action(
         "peertui.wipe",
-        _("Erase everything"),
-        _("Erase all peertui data on this computer (asks you to confirm)."),
+        N_("Erase everything"),
+        N_("Erase all peertui data on this computer (asks you to confirm)."),
         "settings",
         "wipe",
         slash="wipe",
         engine_call="wipe",
-        detail=_("If you own or moderate groups, you are told first what erasing means for them."),
+        detail_en=N_(
+            "If you own or moderate groups, you are told first what erasing means for them."
+        ),
     ),
     Action(
         "peertui.help",
-        _("Help"),
-        _("List the help topics, or explain one topic or command."),
+        N_("Help"),
+        N_("List the help topics, or explain one topic or command."),
         "settings",
         "help",
         slash="help",
-        args="[topic | command]",
+        args=N_("[topic | command]"),
         when_locked=True,
         aliases=("h", "?"),
     ),
     Action(
         "peertui.quit",
-        _("Quit"),
-        _("Leave peertui (your groups stay; Ctrl+D does the same in plain mode)."),
+        N_("Quit"),
+        N_("Leave peertui (your groups stay; Ctrl+D does the same in plain mode)."),
         "settings",
         "quit",
         slash="quit",
@@ -760,36 +789,36 @@ ACTIONS: tuple[Action, ...] = (
     # ----- one front-end only, and why
     Action(
         "peertui.focus_composer",
-        _("Back to typing"),
-        _("Move from the message list back to the composer."),
+        N_("Back to typing"),
+        N_("Move from the message list back to the composer."),
         "messages",
         "focus_composer",
         key="escape",
         key_scope="messages",
         front_ends=frozenset({"tui"}),
-        only_here_because=_("plain mode has no focus to move: every line is typed at the prompt"),
+        only_here_because="plain mode has no focus to move: every line is typed at the prompt",
     ),
     Action(
         "peertui.stop",
-        _("Stop"),
-        _("Stop the grounding exercise that is running."),
+        N_("Stop"),
+        N_("Stop the grounding exercise that is running."),
         "wellbeing",
         "stop",
         slash="stop",
         when_locked=True,
         front_ends=frozenset({"plain"}),
-        only_here_because=_("the TUI's grounding screen closes with Escape"),
+        only_here_because="the TUI's grounding screen closes with Escape",
     ),
     Action(
         "peertui.cancel",
-        _("Cancel"),
-        _("Close the question that is open without answering it."),
+        N_("Cancel"),
+        N_("Close the question that is open without answering it."),
         "settings",
         "cancel",
         slash="cancel",
         when_locked=True,
         front_ends=frozenset({"plain"}),
-        only_here_because=_("the TUI's dialogs close with Escape"),
+        only_here_because="the TUI's dialogs close with Escape",
     ),
 )
 

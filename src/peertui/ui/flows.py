@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from peertui.config import interface_language
-from peertui.ui.wording import Line, _, error, join_list, notice, output
+from peertui.i18n import N_, NP_, _, pgettext
+from peertui.ui.wording import Line, error, join_list, notice, output
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
@@ -24,20 +25,49 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Choice:
-    word: str  # what to type: "yes"
-    means: str = ""  # what it does, for a button: "Send anyway"
+    """One answer to a question. `word` is its id and what Answer.choice says ("yes"); people
+    type `typed`, the word in the interface language ("sí"), or the English word, or an alias.
+    `means` (a msgid) is what it does, for a button: "Send anyway"."""
+
+    word: str
+    means: str = ""
     aliases: tuple[str, ...] = ()
     exact: bool = False  # must be typed exactly as written (ERASE)
 
+    @property
+    def typed(self) -> str:
+        return pgettext("answer", self.word)
+
+    @property
+    def label(self) -> str:
+        return _(self.means) if self.means else self.typed
+
     def matches(self, typed: str) -> bool:
         if self.exact:
-            return typed == self.word
+            return typed in (self.word, self.typed)
         folded = typed.casefold()
-        return folded == self.word.casefold() or folded in (a.casefold() for a in self.aliases)
+        short = (*self.aliases, *(pgettext("short answer", a) for a in self.aliases))
+        return folded in (self.word.casefold(), self.typed.casefold()) or folded in (
+            a.casefold() for a in short
+        )
 
 
-YES = Choice("yes", _("Yes"), ("y",))
-NO = Choice("no", _("No"), ("n",))
+# TRANSLATORS: the typed answers (context "answer") are single words people type to answer a
+# question; "short answer" is the one-letter form of the same answer.
+ANSWER_WORDS = (
+    NP_("answer", "yes"),
+    NP_("answer", "no"),
+    NP_("answer", "edit"),
+    NP_("answer", "remove"),
+    NP_("answer", "ERASE"),
+    NP_("short answer", "y"),
+    NP_("short answer", "n"),
+    NP_("short answer", "e"),
+    NP_("short answer", "r"),
+)
+
+YES = Choice("yes", N_("Yes"), ("y",))
+NO = Choice("no", N_("No"), ("n",))
 
 
 @dataclass(frozen=True)
@@ -55,7 +85,7 @@ class Question:
 
     def render(self) -> str:
         if self.choices:
-            return f"{self.text}: {join_list(c.word for c in self.choices)}?"
+            return f"{self.text}: {join_list(c.typed for c in self.choices)}?"
         return f"{self.text}?"
 
     @property
@@ -95,7 +125,7 @@ def judge(question: Question, typed: str) -> Answer | Refusal:
     for choice in question.choices:
         if choice.matches(text):
             return Answer(text, choice.word)
-    words = join_list((c.word for c in question.choices), "or")
+    words = join_list((c.typed for c in question.choices), "or")
     if not text:
         return Refusal(error(_("Type {words}, or /cancel.").format(words=words)))
     # Anything else may well be a reply to the group typed while the question was open: it
@@ -141,14 +171,14 @@ async def confirm(ui: Prompter, text: str, *context: str) -> bool:
 # ----------------------------------------------------------------------------- sending
 
 DETAIL_WORDS = {
-    "phone": _("a phone number"),
-    "email": _("an e-mail address"),
-    "address": _("a street address"),
-    "name_place": _("your name with a place"),
-    "handle": _("a social media handle"),
-    "school": _("a school"),
+    "phone": N_("a phone number"),
+    "email": N_("an e-mail address"),
+    "address": N_("a street address"),
+    "name_place": N_("your name with a place"),
+    "handle": N_("a social media handle"),
+    "school": N_("a school"),
 }
-CARE_NOTICE = _(
+CARE_NOTICE = N_(
     "/crisis lists crisis lines, /plan shows your safety plan, /ground starts a grounding "
     "exercise, /ground urge helps ride out an urge. Your message is being sent."
 )
@@ -166,7 +196,7 @@ def care_lines(assessment: object, settings_country: str, settings_language: str
     offer = responses.after_send_offer(assessment, country, interface_language(settings_language))
     lines = list(offer.lines)
     if not offer.about_someone_else:
-        lines.append(CARE_NOTICE)
+        lines.append(_(CARE_NOTICE))
     return lines
 
 
@@ -194,16 +224,21 @@ class SendFlow:
             )
             if not assessment.personal:
                 break
-            kinds = sorted({DETAIL_WORDS.get(d.kind, d.kind) for d in assessment.personal})
+            kinds = sorted(
+                {
+                    _(DETAIL_WORDS[d.kind]) if d.kind in DETAIL_WORDS else d.kind
+                    for d in assessment.personal
+                }
+            )
             try:
                 answer = await ui.ask(
                     Question(
                         _("Send anyway"),
                         (
-                            Choice("yes", _("Send anyway"), ("y",)),
-                            Choice("edit", _("Edit"), ("e",)),
-                            Choice("remove", _("Remove the details"), ("r",)),
-                            Choice("no", _("Keep it back"), ("n",)),
+                            Choice("yes", N_("Send anyway"), ("y",)),
+                            Choice("edit", N_("Edit"), ("e",)),
+                            Choice("remove", N_("Remove the details"), ("r",)),
+                            Choice("no", N_("Keep it back"), ("n",)),
                         ),
                         context=(
                             _(
@@ -252,11 +287,12 @@ class JoinFlow:
     async def run(self, ui: Prompter) -> str | None:
         """The group id asked to join, or None when the person stopped."""
         from peertui.core.errors import PeertuiError
-        from peertui.core.moderation import DEFAULT_GUIDELINES
+        from peertui.core.moderation import default_guidelines
         from peertui.core.payloads import clean_nick
 
         await self._whole_invite(ui)  # a damaged invite is refused before anything
-        items = [line for line in DEFAULT_GUIDELINES.splitlines() if line.strip()]
+        accepted = default_guidelines()  # what is shown is what is accepted
+        items = [line for line in accepted.splitlines() if line.strip()]
         ui.say(output(_("The general guidelines of every peertui group:")))
         for item in items:
             ui.say(output(item))
@@ -280,7 +316,7 @@ class JoinFlow:
             except PeertuiError as problem:
                 ui.say(error(_("{problem} Type another, or /cancel.").format(problem=problem)))
                 nick = ""
-        group = await self.engine.join(self.invite, nick, accepted_guidelines=DEFAULT_GUIDELINES)
+        group = await self.engine.join(self.invite, nick, accepted_guidelines=accepted)
         ui.say(
             notice(
                 _(
@@ -401,7 +437,7 @@ async def may_replace(ui: Prompter, path: Path, what: str) -> bool | None:
     return None
 
 
-ERASE = Choice("ERASE", _("Erase everything"), exact=True)
+ERASE = Choice("ERASE", N_("Erase everything"), exact=True)
 
 
 def wipe_warnings(engine: Engine) -> list[str]:

@@ -31,7 +31,8 @@ def help_index(front_end: FrontEnd = "plain") -> list[str]:
         ),
         _("Help topics:"),
     ]
-    for topic, words in actions.TOPICS.items():
+    for topic in actions.TOPICS:
+        words = actions.topic_summary(topic)
         names = " ".join(f"/{_first_word(a)}" for a in _unique(actions.in_topic(topic, front_end)))
         lines.append(f"/help {topic} - {words}: {names}")
     lines.append(_("/help <command> explains one command, for example /help mute."))

@@ -2,26 +2,24 @@
 
 Both front-ends take their words from here, so a moderation action, a join or a removed message
 reads the same in the TUI and in plain mode, and each event is announced once. Every string
-passes through `_()`, today the identity, so a later gettext catalogue hangs on one function.
+passes through `_()`, the message catalogue (`peertui.i18n`); dates and lists follow the
+interface language through Babel.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from peertui.core import events as ev
+from peertui.i18n import N_, _, current_language, current_locale, ngettext, pgettext
+
+__all__ = ["N_", "_", "ngettext", "pgettext"]  # the front-ends take the hook from here
 
 if TYPE_CHECKING:
     from peertui.core.models import JoinRequest, Member, ModLogEntry
     from peertui.core.store import Message
-
-
-def _(text: str) -> str:
-    """The translation hook: every shown string goes through here (identity for now)."""
-    return text
 
 
 LineKind = Literal["notice", "error", "output", "question", "message", "raw"]
@@ -84,27 +82,49 @@ def _known_nick(nick: str, members: Sequence[Member]) -> Member | None:
 
 
 def utc_time(ms: int, *, date: bool = True) -> str:
-    """One format for every time peertui shows: UTC, said so."""
-    pattern = "%Y-%m-%d %H:%M UTC" if date else "%H:%M UTC"
-    return time.strftime(pattern, time.gmtime(ms / 1000))
+    """One form for every time peertui shows: in UTC, said so, in the interface language.
+
+    English, the source language, keeps ISO 8601 ("2026-12-01 09:12 UTC": CLDR's "en" is the
+    US order, ambiguous to most readers of English); every other language takes its CLDR
+    numeric date and 24-hour time from Babel ("1/12/2026 9:12 UTC" in Spanish).
+    """
+    from datetime import UTC, datetime
+
+    from babel.dates import format_skeleton
+
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    if current_language() == "en":
+        return moment.strftime("%Y-%m-%d %H:%M UTC" if date else "%H:%M UTC")
+    locale = current_locale()
+    clock = format_skeleton("Hm", moment, tzinfo=UTC, locale=locale)
+    if not date:
+        return f"{clock} UTC"
+    return f"{format_skeleton('yMMdd', moment, tzinfo=UTC, locale=locale)} {clock} UTC"
+
+
+def number(n: float) -> str:
+    """A count or amount with the interface language's digit grouping ("12,500", "12.500")."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(n, locale=current_locale())
 
 
 # ----------------------------------------------------------------------------- moderation log
 
 _ACTION_WORDS = {
-    "admit": _("admitted"),
-    "remove": _("removed"),
-    "ban": _("banned"),
-    "unban": _("unbanned"),
-    "mute": _("muted"),
-    "unmute": _("unmuted"),
-    "role": _("changed the role of"),
-    "slowmode": _("set slow mode"),
-    "readonly": _("set read-only"),
-    "delete": _("removed a message"),
-    "guidelines": _("changed the guidelines"),
-    "warn": _("warned"),
-    "leave": _("left"),
+    "admit": N_("admitted"),
+    "remove": N_("removed"),
+    "ban": N_("banned"),
+    "unban": N_("unbanned"),
+    "mute": N_("muted"),
+    "unmute": N_("unmuted"),
+    "role": N_("changed the role of"),
+    "slowmode": N_("set slow mode"),
+    "readonly": N_("set read-only"),
+    "delete": N_("removed a message"),
+    "guidelines": N_("changed the guidelines"),
+    "warn": N_("warned"),
+    "leave": N_("left"),
 }
 
 
@@ -114,7 +134,7 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
     `dated=False` is the same sentence as a live notice, where the moment is now anyway.
     """
     who = f"{display_name(entry.actor_nick, members)} ({entry.actor_role})"
-    verb = _ACTION_WORDS.get(entry.action, entry.action)
+    verb = _(_ACTION_WORDS[entry.action]) if entry.action in _ACTION_WORDS else entry.action
     line = f"#{entry.index} {utc_time(entry.ts)} {who} {verb}" if dated else f"{who} {verb}"
     if entry.target_nick:
         line += f" {display_name(entry.target_nick, members)}"
@@ -351,9 +371,10 @@ def message_returned(reason: str, text: str, kept: str) -> str:
     )
 
 
-KEPT_AS_DRAFT = _("It is kept as your draft: /draft shows it, /draft send sends it.")
-KEPT_IN_COMPOSER = _("It is back in the message box.")
-KEPT_AFTER_TYPING = _("It is back in the message box, after what you were typing.")
+# Marked here, translated where said: `_(KEPT_AS_DRAFT)`.
+KEPT_AS_DRAFT = N_("It is kept as your draft: /draft shows it, /draft send sends it.")
+KEPT_IN_COMPOSER = N_("It is back in the message box.")
+KEPT_AFTER_TYPING = N_("It is back in the message box, after what you were typing.")
 
 
 def kept_in_draft_of(name: str) -> str:
@@ -362,9 +383,17 @@ def kept_in_draft_of(name: str) -> str:
     )
 
 
-def join_list(words: Iterable[str], last: str = "or") -> str:
-    """'a', 'a or b', 'a, b or c' — how choices are named in a question."""
+def join_list(words: Iterable[str], last: Literal["or", "and"] = "or") -> str:
+    """'a', 'a or b', 'a, b or c' — how choices are named in a question.
+
+    English keeps its form without the serial comma (docs/PLAIN_MODE.md quotes it); other
+    languages take CLDR's list patterns from Babel ("a, b o c", "a, b ou c").
+    """
+    from babel.lists import format_list
+
     items = list(words)
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {_(last)} {items[-1]}"
+    if current_language() == "en":
+        return f"{', '.join(items[:-1])} {last} {items[-1]}"
+    return format_list(items, style="or" if last == "or" else "standard", locale=current_locale())

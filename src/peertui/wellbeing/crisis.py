@@ -13,26 +13,25 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from peertui.i18n import N_, _, current_language, current_locale, pgettext
+
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # Digits with spaces or hyphens; "+" for international form, "*" for mobile short codes.
 DIALABLE = re.compile(r"^[+*]?[0-9](?:[0-9 \-]*[0-9])?$")
 
-LANGUAGE_NAMES = {
-    "ASL": "American Sign Language", "da": "Danish", "ha": "Hausa", "sw": "Swahili",
-    "uk": "Ukrainian", "ur": "Urdu", "am": "Amharic", "ar": "Arabic", "cr": "Cree", "cs": "Czech", "de": "German",
-    "el": "Greek", "en": "English", "es": "Spanish", "fi": "Finnish", "fil": "Filipino",
-    "fr": "French", "he": "Hebrew", "id": "Indonesian", "it": "Italian", "iu": "Inuktitut",
-    "ja": "Japanese", "ko": "Korean", "ms": "Malay", "nl": "Dutch", "no": "Norwegian",
-    "oj": "Ojibway", "pl": "Polish", "pt": "Portuguese", "ru": "Russian", "sv": "Swedish",
-    "th": "Thai", "yue": "Cantonese", "zh": "Chinese",
-}  # fmt: skip
+# Languages a line answers in are named by Babel (CLDR) in the interface language; these are
+# the ones CLDR has no code for.
+SIGN_LANGUAGES = {"ASL": N_("American Sign Language")}
+# What the directory's own words are looked up under in the catalogue (peertui.i18n_extract).
+DIRECTORY_CONTEXT = "crisis directory"
 
 # Settings may say "UK"; ISO 3166 says "GB".
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
@@ -42,9 +41,9 @@ LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
 NOT_PHONE_CHECKED = "not verified by phone"
 # Shown when no country is known: the numbers most of the world can dial.
 WORLD_EMERGENCY = (
-    "112 works in most of the world and from any mobile phone",
-    "911 in most of the Americas",
-    "999 in the UK, Ireland and many Commonwealth countries",
+    N_("112 works in most of the world and from any mobile phone"),
+    N_("911 in most of the Americas"),
+    N_("999 in the UK, Ireland and many Commonwealth countries"),
 )
 LOCALE_COUNTRY = re.compile(r"^[A-Za-z]{2,3}[_-]([A-Za-z]{2})(?:[.@]|$)")
 
@@ -59,7 +58,7 @@ class Contact:
     note: str = ""
 
     def describe(self) -> str:
-        return f"{self.number} ({self.note})" if self.note else self.number
+        return f"{self.number} ({directory_words(self.note)})" if self.note else self.number
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,19 @@ class Slot:
     days: frozenset[int]  # 0 = Monday, as datetime.weekday()
     start: time
     end: time | None  # None means midnight at the end of the day
-    text: str
+    text: str  # as the directory writes it: "mon-fri 08:00-20:00"
+
+    def describe(self) -> str:
+        """ "Mon-Fri 08:00-20:00" with the days named in the interface language (CLDR)."""
+        days, _space, clock = self.text.partition(" ")
+        if days == "daily":
+            return f"{_('daily')} {clock}"
+        names = day_names()
+        spans = [
+            "-".join(names[DAY_NAMES.index(day)] for day in part.split("-"))
+            for part in days.split(",")
+        ]
+        return f"{','.join(spans)} {clock}"
 
     def contains(self, local: datetime) -> bool:
         now = local.time().replace(tzinfo=None)
@@ -100,9 +111,9 @@ class Hours:
 
     def describe(self) -> str:
         if self.always:
-            return "open 24 hours, every day"
-        slots = "; ".join(slot.text for slot in self.slots)
-        return f"open {slots} ({self.tz} time)"
+            return _("open 24 hours, every day")
+        slots = "; ".join(slot.describe() for slot in self.slots)
+        return _("open {slots} ({zone} time)").format(slots=slots, zone=self.tz)
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,7 @@ class Country:
     notes: str = ""
     retired: tuple[Retired, ...] = ()
     lines_from: str = ""  # a territory that uses another country's lines (e.g. GU -> US)
+    lines_of: str = ""  # set on such a territory once the lines are borrowed: the lender
     curated: bool = True  # False: only the emergency number, from emergency_numbers.toml
 
     def shown_numbers(self) -> list[str]:
@@ -301,9 +313,7 @@ def _borrow_lines(country: Country, by_iso2: dict[str, Country]) -> Country:
     lender = by_iso2.get(country.lines_from)
     if lender is None or lender.lines_from:
         raise DirectoryError(f"{country.iso2}: lines_from {country.lines_from!r} has no lines")
-    note = f"The crisis lines of {lender.name} also serve {country.name}."
-    notes = f"{country.notes} {note}".strip()
-    return replace(country, services=lender.services, notes=notes)
+    return replace(country, services=lender.services, lines_of=lender.iso2)
 
 
 def _parse_country(entry: dict) -> Country:
@@ -445,7 +455,7 @@ def _parse_slot(raw: dict, where: str) -> Slot:
         days=_days(days_text, where),
         start=start,
         end=end,
-        text=f"{days_text.title()} {start_text}-{end_text}",
+        text=f"{days_text} {start_text}-{end_text}",
     )
 
 
@@ -478,61 +488,105 @@ def _aware(now: datetime | None) -> datetime:
     return now
 
 
+# ----------------------------------------------------------------------------- words
+# The directory's data (names of services, numbers, sources) is as the providers write it; the
+# sentences around it, its notes, and the names of countries, languages and days are said in
+# the interface language: country, language and day names from CLDR through Babel, the rest
+# from the message catalogue.
+
+
+def directory_words(text: str) -> str:
+    """A note, audience, cost or hours note of the directory in the interface language."""
+    return pgettext(DIRECTORY_CONTEXT, text) if text else ""
+
+
+def country_name(country: Country) -> str:
+    """The directory's English name in English; CLDR's name in every other language."""
+    if current_language() == "en":
+        return country.name
+    from babel import Locale
+
+    return Locale.parse(current_locale()).territories.get(country.iso2, country.name)
+
+
+def day_names() -> list[str]:
+    """Monday first, abbreviated, in the interface language ("Mon", "lun", "seg")."""
+    from babel.dates import get_day_names
+
+    names = get_day_names("abbreviated", locale=current_locale())
+    return [str(names[day]).rstrip(".").capitalize() for day in range(7)]
+
+
 def _language_list(codes: tuple[str, ...]) -> str:
-    return ", ".join(LANGUAGE_NAMES.get(code, code) for code in codes)
+    from babel import Locale
+
+    known = Locale.parse(current_locale()).languages
+    return ", ".join(
+        _(SIGN_LANGUAGES[code]) if code in SIGN_LANGUAGES else known.get(code, code)
+        for code in codes
+    )
 
 
 def _verified_line(verified: str, undated: bool, source: str) -> str:
-    when = f"verified {verified}"
     if undated:
-        when += " (the source page is undated; this is when it was read)"
-    return f"{when}, source {source}"
+        return _(
+            "verified {date} (the source page is undated; this is when it was read), source {source}"
+        ).format(date=verified, source=source)
+    return _("verified {date}, source {source}").format(date=verified, source=source)
 
 
 def _service_lines(service: Service, now: datetime) -> list[str]:
     reach = []
     if service.phones:
-        reach.append("call " + " or ".join(c.describe() for c in service.phones))
+        numbers = join_or(c.describe() for c in service.phones)
+        reach.append(_("call {numbers}").format(numbers=numbers))
     if service.sms:
-        reach.append("text " + " or ".join(c.describe() for c in service.sms))
+        numbers = join_or(c.describe() for c in service.sms)
+        reach.append(_("text {numbers}").format(numbers=numbers))
     if service.whatsapp:
-        reach.append("WhatsApp " + " or ".join(c.describe() for c in service.whatsapp))
+        numbers = join_or(c.describe() for c in service.whatsapp)
+        reach.append(_("WhatsApp {numbers}").format(numbers=numbers))
     if service.chat_url:
-        reach.append(f"chat at {service.chat_url}")
+        reach.append(_("chat at {url}").format(url=service.chat_url))
     lines = [f"{service.name}: " + "; ".join(reach)]
 
     open_now = service.open_now(now)
     if service.hours is None:
-        hours = "not confirmed"
+        hours = _("not confirmed")
     else:
-        state = {True: "open now", False: "closed now", None: "cannot tell if open now"}
+        state = {True: _("open now"), False: _("closed now"), None: _("cannot tell if open now")}
         hours = f"{service.hours.describe()} ({state[open_now]})"
     if service.hours_note:
-        hours += f"; {service.hours_note}"
-    lines.append(f"  Hours: {hours}.")
+        hours += f"; {directory_words(service.hours_note)}"
+    lines.append("  " + _("Hours: {hours}.").format(hours=hours))
 
     details = []
     if service.audience:
-        details.append(f"for {service.audience}")
+        details.append(_("for {audience}").format(audience=directory_words(service.audience)))
     if service.languages:
-        details.append(f"languages: {_language_list(service.languages)}")
+        details.append(_("languages: {names}").format(names=_language_list(service.languages)))
     if service.cost:
-        details.append(f"cost: {service.cost}")
+        details.append(_("cost: {cost}").format(cost=directory_words(service.cost)))
     if details:
         text = "; ".join(details)
         lines.append(f"  {text[0].upper()}{text[1:]}.")
     if service.notes:
-        lines.append(f"  Note: {service.notes}")
+        lines.append("  " + _("Note: {note}").format(note=directory_words(service.notes)))
     if service.website and service.website != service.chat_url:
-        lines.append(f"  Website: {service.website}")
+        lines.append("  " + _("Website: {url}").format(url=service.website))
     lines.append("  " + _verified_line(service.verified, service.undated, service.source))
     return lines
+
+
+def join_or(items: Iterable[str]) -> str:
+    """'a or b or c': each number stands alone, so no list punctuation between them."""
+    return _(" or ").join(items)
 
 
 def _fallback_lines(directory: Directory) -> list[str]:
     lines = []
     for resource in directory.fallback:
-        note = f" - {resource.note}" if resource.note else ""
+        note = f" - {directory_words(resource.note)}" if resource.note else ""
         lines.append(f"  {resource.name}: {resource.website}{note}")
     return lines
 
@@ -541,11 +595,11 @@ def unlisted_country_lines(headline: str) -> list[str]:
     """What to do when there are no lines to show: `headline` says why, then the fallbacks."""
     return [
         headline,
-        "If you are in immediate danger, call your local emergency number now:",
-        *(f"  {way}." for way in WORLD_EMERGENCY),
-        "These international directories list helplines by country:",
+        _("If you are in immediate danger, call your local emergency number now:"),
+        *(f"  {_(way)}." for way in WORLD_EMERGENCY),
+        _("These international directories list helplines by country:"),
         *_fallback_lines(load_directory()),
-        "You can choose another country with its two-letter code, for example GB or US.",
+        _("You can choose another country with its two-letter code, for example GB or US."),
     ]
 
 
@@ -555,34 +609,44 @@ def no_country_lines(how_to_choose: str) -> list[str]:
     `how_to_choose` is a phrase such as "type /crisis and a two-letter code, for example GB".
     """
     return [
-        "peertui does not know your country, so here are the numbers most people can call.",
-        "If you are in immediate danger, call your emergency number now:",
-        *(f"  {way}." for way in WORLD_EMERGENCY),
-        f"To see your country's crisis lines, {how_to_choose}.",
-        "These international directories list helplines by country:",
+        _("peertui does not know your country, so here are the numbers most people can call."),
+        _("If you are in immediate danger, call your emergency number now:"),
+        *(f"  {_(way)}." for way in WORLD_EMERGENCY),
+        _("To see your country's crisis lines, {how}.").format(how=how_to_choose),
+        _("These international directories list helplines by country:"),
         *_fallback_lines(load_directory()),
     ]
+
+
+DEFAULT_HOW_TO_CHOOSE = N_("type your country's two-letter code, for example GB or MX")
 
 
 def lines_for(
     asked: str = "",
     settings_country: str = "",
-    how_to_choose: str = "type your country's two-letter code, for example GB or MX",
+    how_to_choose: str = "",
     now: datetime | None = None,
 ) -> list[str]:
     """The one entry point for F1, /crisis and --crisis: lines for the asked, set or guessed country.
 
     Raises ValueError (with words) for something that is not a two-letter code.
     """
+    how_to_choose = how_to_choose or _(DEFAULT_HOW_TO_CHOOSE)
     asked = asked.strip()
     if asked and not (len(asked) == 2 and asked.isascii() and asked.isalpha()):
-        raise ValueError(f"'{asked}' is not a country code; give two letters such as GB or US.")
+        raise ValueError(
+            _("'{code}' is not a country code; give two letters such as GB or US.").format(
+                code=asked
+            )
+        )
     choice = choose_country(settings_country, asked)
     if choice.how == "none":
         return no_country_lines(how_to_choose)
     country = load_directory().get(choice.iso2)
     if country is None:
-        return unlisted_country_lines(f"{choice.iso2} is not a country code peertui knows.")
+        return unlisted_country_lines(
+            _("{code} is not a country code peertui knows.").format(code=choice.iso2)
+        )
     lines = format_country(country, choice.iso2, now)
     if choice.guessed:
         lines.insert(0, guess_line(country, how_to_choose))
@@ -591,7 +655,9 @@ def lines_for(
 
 def guess_line(country: Country, how_to_choose: str) -> str:
     """Says the country was guessed, so a person elsewhere is never silently shown 911."""
-    return f"Guessed from your system: {country.name} - not there? {how_to_choose}"
+    return _("Guessed from your system: {country} - not there? {how}").format(
+        country=country_name(country), how=how_to_choose
+    )
 
 
 def format_country(
@@ -605,18 +671,29 @@ def format_country(
     moment = _aware(now)
     if country is None:
         code = normalise_country(iso2)
-        where = f"Your country ({code})" if code else "No country is set, so your country"
-        return unlisted_country_lines(f"{where} is not in peertui's offline crisis directory.")
+        if code:
+            headline = _("Your country ({code}) is not in peertui's offline crisis directory.")
+        else:
+            headline = _(
+                "No country is set, so your country is not in peertui's offline crisis directory."
+            )
+        return unlisted_country_lines(headline.format(code=code))
 
-    emergency = " or ".join(c.describe() for c in country.emergency)
+    name = country_name(country)
+    emergency = join_or(c.describe() for c in country.emergency)
     lines = [
-        f"Crisis lines for {country.name} ({country.iso2})",
-        f"Emergency: {emergency} - if you are in immediate danger, call this first.",
+        _("Crisis lines for {country} ({code})").format(country=name, code=country.iso2),
+        _("Emergency: {numbers} - if you are in immediate danger, call this first.").format(
+            numbers=emergency
+        ),
     ]
     if country.emergency_general_knowledge:
         lines.append(
-            "  This emergency number comes from general knowledge and has not been checked "
-            "against a written source."
+            "  "
+            + _(
+                "This emergency number comes from general knowledge and has not been checked "
+                "against a written source."
+            )
         )
     else:
         lines.append(
@@ -625,16 +702,28 @@ def format_country(
                 country.emergency_verified, country.emergency_undated, country.emergency_source
             )
         )
-    if country.notes:
-        lines.append(f"Note: {country.notes}")
+    notes = [directory_words(country.notes)] if country.notes else []
+    lender = directory.by_iso2.get(country.lines_of) if country.lines_of else None
+    if lender is not None:
+        notes.append(
+            _("The crisis lines of {lender} also serve {country}.").format(
+                lender=country_name(lender), country=name
+            )
+        )
+    if notes:
+        lines.append(_("Note: {note}").format(note=" ".join(notes)))
     for service in country.services:
         lines.extend(_service_lines(service, moment))
     if not country.services:
         lines.append(
-            f"peertui has no checked crisis line for {country.name} yet; "
-            "these directories may list one:"
+            _(
+                "peertui has no checked crisis line for {country} yet; these directories may "
+                "list one:"
+            ).format(country=name)
         )
     else:
-        lines.append("Numbers change; if one does not work, these directories are kept up to date:")
+        lines.append(
+            _("Numbers change; if one does not work, these directories are kept up to date:")
+        )
     lines.extend(_fallback_lines(directory))
     return lines

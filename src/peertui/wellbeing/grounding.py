@@ -1,14 +1,16 @@
 """Grounding exercises as data: titles, steps with timings and cautions, per language.
 
 Front-ends only pace the steps (a timer in the TUI, timed lines in plain mode); all wording
-lives in `data/grounding/<lang>.toml` so a translation is one new file.
+lives in `data/grounding/en.toml`, translated through the message catalogue (context
+"grounding"; see peertui.i18n_extract).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from peertui.wellbeing._data import load_toml, pick_language
+from peertui.i18n import translator
+from peertui.wellbeing._data import load_texts
 
 FOLDER = "grounding"
 EXERCISE_IDS = ("senses", "box", "478", "paced", "pmr")
@@ -29,6 +31,7 @@ class Step:
     round: int = 0  # 1-based round of the repeating cycle; 0 for setup and closing steps
     round_label: str = ""  # e.g. "round 2 of 4", in the exercise's language
     check_in: bool = False  # ask "has the urge passed?" here; yes ends the activity early
+    breath: str = ""  # "in", "out" or "hold" for a timed breathing step (the visual's cue)
 
 
 @dataclass(frozen=True)
@@ -51,10 +54,30 @@ class Exercise:
 PACES = (2, 3, 4)  # seconds per count for the own-pace option; None means step by step
 
 
-def _steps(raw: list[dict]) -> list[Step]:
+def breath_of(english_text: str, seconds: float) -> str:
+    """Which way the breath goes in a timed step, read from its English wording (the source
+    every translation is made from); "" for steps the person paces themselves."""
+    if seconds <= 0:
+        return ""
+    text = english_text.lower()
+    if text.startswith("hold"):
+        return "hold"
+    if "breathe out" in text or "breathe all the way out" in text:
+        return "out"
+    if "breathe in" in text:
+        return "in"
+    return ""
+
+
+def _steps(raw: list[dict], source: list[dict]) -> list[Step]:
     return [
-        Step(text=s["text"], seconds=float(s["seconds"]), check_in=bool(s.get("check_in")))
-        for s in raw
+        Step(
+            text=s["text"],
+            seconds=float(s["seconds"]),
+            check_in=bool(s.get("check_in")),
+            breath=breath_of(english["text"], float(s["seconds"])),
+        )
+        for s, english in zip(raw, source, strict=True)
     ]
 
 
@@ -65,7 +88,11 @@ def with_pace(exercise: Exercise, pace: int | None) -> Exercise:
     exercise takes `pace` seconds. Step by step makes every step wait for the person.
     """
     if pace is not None and pace not in PACES:
-        raise ValueError(f"A count lasts 2, 3 or 4 seconds, not {pace}.")
+        raise ValueError(
+            translator(exercise.lang)
+            .gettext("A count lasts 2, 3 or 4 seconds, not {pace}.")
+            .format(pace=pace)
+        )
     timed = [step.seconds for step in exercise.steps if step.seconds]
     shortest = min(timed) if timed else 0.0
     steps = [
@@ -80,9 +107,10 @@ def with_pace(exercise: Exercise, pace: int | None) -> Exercise:
     return replace(exercise, steps=steps)
 
 
-def _build(raw: dict, lang: str, round_label: str) -> Exercise:
+def _build(raw: dict, source: dict, lang: str, round_label: str) -> Exercise:
+    """One exercise from its translated table and its English `source` (same structure)."""
     rounds = int(raw.get("rounds", 1))
-    cycle = _steps(raw["cycle"])
+    cycle = _steps(raw["cycle"], source["cycle"])
     repeated = [
         Step(
             text=step.text,
@@ -90,6 +118,7 @@ def _build(raw: dict, lang: str, round_label: str) -> Exercise:
             round=n if rounds > 1 else 0,
             round_label=round_label.format(n=n, total=rounds) if rounds > 1 else "",
             check_in=step.check_in,
+            breath=step.breath,
         )
         for n in range(1, rounds + 1)
         for step in cycle
@@ -99,7 +128,9 @@ def _build(raw: dict, lang: str, round_label: str) -> Exercise:
         title=raw["title"],
         summary=raw["summary"],
         intro=raw["intro"],
-        steps=_steps(raw.get("setup", [])) + repeated + _steps(raw.get("closing", [])),
+        steps=_steps(raw.get("setup", []), source.get("setup", []))
+        + repeated
+        + _steps(raw.get("closing", []), source.get("closing", [])),
         cautions=list(raw.get("cautions", [])),
         lang=lang,
         rounds=rounds,
@@ -108,9 +139,13 @@ def _build(raw: dict, lang: str, round_label: str) -> Exercise:
 
 
 def list_exercises(lang: str = "en") -> list[Exercise]:
-    code = pick_language(lang, FOLDER)
-    data = load_toml(f"{FOLDER}/{code}.toml")
-    return [_build(raw, code, data.get("round_label", "")) for raw in data["exercise"]]
+    data = load_texts(FOLDER, lang)
+    source = load_texts(FOLDER, "en")
+    code = data["language"]
+    return [
+        _build(raw, english, code, data.get("round_label", ""))
+        for raw, english in zip(data["exercise"], source["exercise"], strict=True)
+    ]
 
 
 def get_exercise(exercise_id: str, lang: str = "en") -> Exercise:
@@ -119,8 +154,9 @@ def get_exercise(exercise_id: str, lang: str = "en") -> Exercise:
         if exercise.id == wanted:
             return exercise
     raise UnknownExercise(
-        f"There is no grounding exercise called {exercise_id!r}. "
-        f"Choose one of: {', '.join(EXERCISE_IDS)}."
+        translator(lang)
+        .gettext("There is no grounding exercise called {name!r}. Choose one of: {names}.")
+        .format(name=exercise_id, names=", ".join(EXERCISE_IDS))
     )
 
 
@@ -131,9 +167,13 @@ def urge_surfing(minutes: int = 5, lang: str = "en") -> Exercise:
     wave ending in a check-in step, and a closing that points to people and crisis lines.
     """
     if minutes not in URGE_MINUTES:
-        raise ValueError(f"Urge surfing lasts 5 or 15 minutes, not {minutes}.")
-    code = pick_language(lang, "urge")
-    raw = dict(load_toml(f"urge/{code}.toml"))
+        raise ValueError(
+            translator(lang)
+            .gettext("Urge surfing lasts 5 or 15 minutes, not {minutes}.")
+            .format(minutes=minutes)
+        )
+    raw = dict(load_texts("urge", lang))
+    code = raw["language"]
     raw["rounds"] = minutes // 5
     raw["title"] = raw["title"].format(minutes=minutes)
-    return _build(raw, code, raw.get("round_label", ""))
+    return _build(raw, load_texts("urge", "en"), code, raw.get("round_label", ""))

@@ -17,12 +17,13 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from peertui.wellbeing._data import load_toml, pick_language
+from peertui.i18n import N_, translator
+from peertui.wellbeing._data import load_texts, load_toml
 from peertui.wellbeing.crisis import Country
 from peertui.wellbeing.detect import Assessment, assess
 
 FOLDER = "responses"
-WORLD_EMERGENCY = "112 (911 in the Americas)"
+WORLD_EMERGENCY = N_("112 (911 in the Americas)")
 
 
 @dataclass(frozen=True)
@@ -41,19 +42,23 @@ class ReceivedView:
 
 @cache
 def _texts(lang: str) -> dict:
-    return load_toml(f"{FOLDER}/{pick_language(lang, FOLDER)}.toml")
+    return load_texts(FOLDER, lang)
 
 
-def emergency_text(country: Country | None) -> str:
+def emergency_text(country: Country | None, lang: str = "en") -> str:
+    words = translator(lang)
     if country is None:
-        return WORLD_EMERGENCY
-    return " or ".join(c.number for c in country.emergency)
+        return words.gettext(WORLD_EMERGENCY)
+    return words.gettext(" or ").join(c.number for c in country.emergency)
 
 
-def top_line(country: Country | None) -> str:
+def top_line(country: Country | None, lang: str = "en") -> str:
     """The first crisis line of the country with a way to reach it, e.g. "Samaritans: 116 123"."""
+    text = translator(lang).gettext("text {numbers}")
     for service in country.services if country else ():
-        reach = [c.number for c in service.phones] or [f"text {c.number}" for c in service.sms]
+        reach = [c.number for c in service.phones] or [
+            text.format(numbers=c.number) for c in service.sms
+        ]
         if reach:
             return f"{service.name}: {reach[0]}"
     return ""
@@ -64,11 +69,11 @@ def after_send_offer(assessment: Assessment, country: Country | None, lang: str)
     if assessment.about_someone_else:
         guide = _texts(lang)["someone_else"]
         return Offer([guide["offer"], *someone_else_guide(country, lang)], True, True)
-    line = top_line(country)
+    line = top_line(country, lang)
     if assessment.most_urgent:
         lines = [
             texts["urgent_title"],
-            texts["urgent_first"].format(emergency=emergency_text(country)),
+            texts["urgent_first"].format(emergency=emergency_text(country, lang)),
         ]
         lines.append(texts["urgent_line"].format(line=line) if line else texts["no_line"])
     else:
@@ -80,7 +85,10 @@ def after_send_offer(assessment: Assessment, country: Country | None, lang: str)
 
 def someone_else_guide(country: Country | None, lang: str) -> list[str]:
     texts = _texts(lang)["someone_else"]
-    values = {"emergency": emergency_text(country), "line": top_line(country) or "/crisis"}
+    values = {
+        "emergency": emergency_text(country, lang),
+        "line": top_line(country, lang) or "/crisis",
+    }
     lines = [texts["title"]]
     for section in ("danger", "respond", "line"):
         lines.append(texts[f"{section}_heading"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from peertui.wellbeing._data import load_toml, pick_language
+from peertui.wellbeing._data import load_texts
 
 if TYPE_CHECKING:
     from peertui.wellbeing.crisis import Country
@@ -35,7 +35,7 @@ class StepInfo:
 
 
 def _texts(lang: str) -> dict:
-    return load_toml(f"{FOLDER}/{pick_language(lang, FOLDER)}.toml")
+    return load_texts(FOLDER, lang)
 
 
 def steps(lang: str = "en") -> list[StepInfo]:

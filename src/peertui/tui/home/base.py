@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.screen import Screen
 
 from peertui.core.models import ACTIVE, GroupInfo
+from peertui.i18n import N_, _
 from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen
+from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.composer import Composer
 from peertui.tui.widgets.conversation import MessageList, SystemLine
 from peertui.ui.actions import Action
@@ -22,13 +24,14 @@ if TYPE_CHECKING:
     from peertui.core.store import Message
     from peertui.tui.app import PeertuiApp
 
-NOT_A_MODERATOR = "Only the group's owner and moderators can do that."
-NOT_THE_OWNER = "Only the group's owner can do that."
-STILL_OPENING = "Your history is still opening; try again in a moment."
+# Marked here, translated where said.
+NOT_A_MODERATOR = N_("Only the group's owner and moderators can do that.")
+NOT_THE_OWNER = N_("Only the group's owner can do that.")
+STILL_OPENING = N_("Your history is still opening; try again in a moment.")
 _RANK = {"member": 0, "moderator": 1, "owner": 2}
 
 
-class HomeBase(Screen[None]):
+class HomeBase(TranslatedKeys, Screen[None]):
     current: str | None = None
 
     @property
@@ -71,10 +74,10 @@ class HomeBase(Screen[None]):
     def need_group(self, *, active: bool = True) -> GroupInfo | None:
         group = self.group()
         if group is None:
-            self.app.notify("Choose a group first.", severity="warning")
+            self.app.notify(_("Choose a group first."), severity="warning")
             return None
         if active and group.state != ACTIVE:
-            self.app.notify("That group is not active yet.", severity="warning")
+            self.app.notify(_("That group is not active yet."), severity="warning")
             return None
         return group
 
@@ -84,7 +87,7 @@ class HomeBase(Screen[None]):
             return None
         allowed = ("owner",) if owner else ("owner", "moderator")
         if group.role not in allowed:
-            self.app.notify(NOT_THE_OWNER if owner else NOT_A_MODERATOR, severity="warning")
+            self.app.notify(_(NOT_THE_OWNER if owner else NOT_A_MODERATOR), severity="warning")
             return None
         return group
 
@@ -95,7 +98,7 @@ class HomeBase(Screen[None]):
             return None
         message = self.messages.selected_message()
         if message is None:
-            self.app.notify("Highlight a message first (Shift+Tab to the conversation).")
+            self.app.notify(_("Highlight a message first (Shift+Tab to the conversation)."))
             return None
         return group, message
 
@@ -147,7 +150,7 @@ class HomeBase(Screen[None]):
         from peertui.core.errors import PeertuiError
 
         if self.engine is None:
-            self.app.notify(STILL_OPENING)
+            self.app.notify(_(STILL_OPENING))
             return None
         try:
             result = getattr(self.engine, method)(*args, **kwargs)

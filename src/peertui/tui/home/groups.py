@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual import work
 
 from peertui.core.models import ACTIVE
+from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen
@@ -49,7 +50,10 @@ class GroupActions(HomeBase):
         ]
         picked = await self.app.push_screen_wait(
             ListScreen(
-                "Your groups", rows, "No groups yet: F4 hosts one, F5 joins.", "Enter opens it."
+                _("Your groups"),
+                rows,
+                _("No groups yet: F4 hosts one, F5 joins."),
+                _("Enter opens it."),
             )
         )
         if picked:
@@ -66,7 +70,9 @@ class GroupActions(HomeBase):
         ]
         if len(matches) != 1:
             self.app.notify(
-                f"No single group is called '{argument.strip()}'; /groups lists them.",
+                _("No single group is called '{name}'; /groups lists them.").format(
+                    name=argument.strip()
+                ),
                 severity="warning",
             )
             return
@@ -84,7 +90,7 @@ class GroupActions(HomeBase):
             (None, describe_member(m)) for m in self.ready_engine().members(group.group_id)
         ]
         await self.app.push_screen_wait(
-            ListScreen(f"Members — {group.name}", rows, "No members yet.")
+            ListScreen(_("Members — {name}").format(name=group.name), rows, _("No members yet."))
         )
 
     @work(group="dialog")
@@ -94,12 +100,13 @@ class GroupActions(HomeBase):
             return
         if not nick:
             values = await self.form(
-                "Change your nickname in this group", [Field("nick", "New nickname:", group.nick)]
+                _("Change your nickname in this group"),
+                [Field("nick", _("New nickname:"), group.nick)],
             )
             if values is None:
                 return
             nick = values["nick"]
-        await self.call("set_nick", group.group_id, nick, done="Nickname changed.")
+        await self.call("set_nick", group.group_id, nick, done=_("Nickname changed."))
 
     @work(group="dialog")
     async def action_profile(self, argument: str = "") -> None:
@@ -107,23 +114,23 @@ class GroupActions(HomeBase):
         if group is None:
             return
         me = next((m for m in self.ready_engine().members(group.group_id) if m.is_me), None)
-        pronouns, _, intro = argument.partition("|")
+        pronouns, _bar, intro = argument.partition("|")
         values = await self.form(
-            f"Your profile in {group.name}",
+            _("Your profile in {name}").format(name=group.name),
             [
                 Field(
                     "pronouns",
-                    "Pronouns (optional):",
+                    _("Pronouns (optional):"),
                     pronouns.strip() or (me.pronouns if me else ""),
                 ),
                 Field(
                     "intro",
-                    "One line about you (optional):",
+                    _("One line about you (optional):"),
                     intro.strip() or (me.intro if me else ""),
                 ),
             ],
             "Save",
-            explanation="Shown next to your nickname in this group's members list only.",
+            explanation=_("Shown next to your nickname in this group's members list only."),
         )
         if values is not None:
             await self.call(
@@ -131,7 +138,7 @@ class GroupActions(HomeBase):
                 group.group_id,
                 values["pronouns"],
                 values["intro"],
-                done="Your profile is updated.",
+                done=_("Your profile is updated."),
             )
 
     # ----- guidelines -----------------------------------------------------------------------
@@ -146,7 +153,7 @@ class GroupActions(HomeBase):
         self.app.push_screen(
             ListScreen(
                 f"Guidelines — {group.name}",
-                [(None, reflow(group.guidelines) or "(none written)")],
+                [(None, reflow(group.guidelines) or _("(none written)"))],
                 "",
             )
         )
@@ -157,13 +164,13 @@ class GroupActions(HomeBase):
         if group is None:
             return
         values = await self.form(
-            "Edit the group's guidelines (everyone accepts them again)",
-            [Field("text", "Guidelines:", group.guidelines, multiline=True)],
+            _("Edit the group's guidelines (everyone accepts them again)"),
+            [Field("text", _("Guidelines:"), group.guidelines, multiline=True)],
             "Save",
         )
         if values is not None:
             await self.call(
-                "set_guidelines", group.group_id, values["text"], done="Guidelines updated."
+                "set_guidelines", group.group_id, values["text"], done=_("Guidelines updated.")
             )
 
     def action_accept(self) -> None:
@@ -173,30 +180,32 @@ class GroupActions(HomeBase):
 
     @work(group="dialog")
     async def accept_guidelines(self, group_id: str, guidelines: str, force: bool = False) -> None:
-        from peertui.core.moderation import DEFAULT_GUIDELINES
+        from peertui.core.moderation import default_guidelines
 
-        if not force and guidelines.strip() == DEFAULT_GUIDELINES.strip():
+        if not force and guidelines.strip() == default_guidelines().strip():
             # Already read and accepted on the join screen.
             self.open_group(group_id)
-            self.tell(f"You were approved: welcome to {self.name_of(group_id)}.")
+            self.tell(
+                _("You were approved: welcome to {name}.").format(name=self.name_of(group_id))
+            )
             return
         if not force and group_id == self.current:
             from peertui.tui.widgets.conversation import SystemLine
 
             # "Waiting for approval" is no longer true while the guidelines are being read.
             self.messages.show(
-                [SystemLine("You were approved. Please read the group's guidelines.")]
+                [SystemLine(_("You were approved. Please read the group's guidelines."))]
             )
         choice = await self.choose(
-            "Please read this group's guidelines",
-            reflow(guidelines) or "(This group has no written guidelines.)",
-            [("accept", "I accept — open the conversation"), ("leave", "Leave the group")],
+            _("Please read this group's guidelines"),
+            reflow(guidelines) or _("(This group has no written guidelines.)"),
+            [("accept", _("I accept — open the conversation")), ("leave", _("Leave the group"))],
         )
         if choice == "accept":
             self.ready_engine().accept_guidelines(group_id)
             self.open_group(group_id)
         elif choice == "leave":
-            await self.call("leave", group_id, done="You left the group.")
+            await self.call("leave", group_id, done=_("You left the group."))
 
     @work(group="dialog")
     async def action_leave(self) -> None:
@@ -204,9 +213,13 @@ class GroupActions(HomeBase):
         if group is None:
             return
         if await self.confirm(
-            f"Leave {group.name}?", "You will need a new invite to come back.", [("yes", "Leave")]
+            _("Leave {name}?").format(name=group.name),
+            _("You will need a new invite to come back."),
+            [("yes", _("Leave"))],
         ):
-            await self.call("leave", group.group_id, done=f"You left {group.name}.")
+            await self.call(
+                "leave", group.group_id, done=_("You left {name}.").format(name=group.name)
+            )
 
     # ----- your data ------------------------------------------------------------------------
     @work(group="dialog")
@@ -222,13 +235,16 @@ class GroupActions(HomeBase):
             else self.app.paths.exports_dir / f"{group.group_id[:12]}.txt"
         )
         choice = await self.choose(
-            "Export this conversation?",
-            f"It will be written as plain, unencrypted text to {path}.",
+            _("Export this conversation?"),
+            _("It will be written as plain, unencrypted text to {path}.").format(path=path),
             [("yes", "Export"), ("no", "Cancel")],
         )
         if choice == "yes":
             await self.call(
-                "export", group.group_id, path, done=f"Exported to {path} — it is NOT encrypted."
+                "export",
+                group.group_id,
+                path,
+                done=_("Exported to {path} — it is NOT encrypted.").format(path=path),
             )
 
     def action_settings(self) -> None:
@@ -244,12 +260,12 @@ class GroupActions(HomeBase):
         """Erase everything on this computer, after the shared flow's exact confirmation."""
         engine = self.engine
         if engine is None:
-            self.app.notify("Your history is still opening; try again in a moment.")
+            self.app.notify(_("Your history is still opening; try again in a moment."))
             return
         try:
-            erased = await flows.wipe(DialogPrompter(self, "Erase everything?"), engine)
+            erased = await flows.wipe(DialogPrompter(self, _("Erase everything?")), engine)
         except flows.Cancelled:
-            self.app.notify("Nothing was erased.")
+            self.app.notify(_("Nothing was erased."))
             return
         if erased:
             self.app.engine = None

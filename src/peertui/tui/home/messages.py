@@ -7,6 +7,7 @@ from textual import work
 
 from peertui.core.models import GroupInfo
 from peertui.core.store import Message
+from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.screens.dialogs import Field, FormScreen, ListScreen
 from peertui.tui.text import steady_width
@@ -25,7 +26,10 @@ class MessageActions(HomeBase):
         if picked is not None:
             group, message = picked
             self.run_engine(
-                "thank", group.group_id, message.msg_id, done=f"You thanked {message.nick}."
+                "thank",
+                group.group_id,
+                message.msg_id,
+                done=_("You thanked {nick}.").format(nick=message.nick),
             )
 
     def action_report(self) -> None:
@@ -51,8 +55,10 @@ class MessageActions(HomeBase):
             chosen = others[-1] if others else None
         if chosen is None:
             self.app.notify(
-                "There is no message from someone else to report. To report one, highlight "
-                "it (Shift+Tab) and press r."
+                _(
+                    "There is no message from someone else to report. To report one, highlight "
+                    "it (Shift+Tab) and press r."
+                )
             )
             return
         reason = argument.lstrip("#0123456789 ").strip()
@@ -61,10 +67,10 @@ class MessageActions(HomeBase):
     @work(group="dialog")
     async def report(self, group: GroupInfo, message: Message, reason: str = "") -> None:
         values = await self.form(
-            "Report this message to the moderators",
-            [Field("reason", "What is wrong (they will not learn who reported):", reason)],
+            _("Report this message to the moderators"),
+            [Field("reason", _("What is wrong (they will not learn who reported):"), reason)],
             "Report",
-            explanation=f"The message: {describe_message(message).plain}",
+            explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )
         if values is not None:
             await self.call(
@@ -72,7 +78,7 @@ class MessageActions(HomeBase):
                 group.group_id,
                 message.msg_id,
                 values["reason"],
-                done="Reported. Thank you.",
+                done=_("Reported. Thank you."),
             )
 
     def action_hide(self) -> None:
@@ -83,7 +89,7 @@ class MessageActions(HomeBase):
         group, message = picked
         self.ready_engine().hide_message(group.group_id, message.msg_id)
         self.messages.replace(message)
-        self.app.notify("That message is hidden on this computer (ctrl+p, Unhide, to undo).")
+        self.app.notify(_("That message is hidden on this computer (ctrl+p, Unhide, to undo)."))
 
     def action_ignore(self, nick: str = "") -> None:
         group = self.need_group()
@@ -96,9 +102,9 @@ class MessageActions(HomeBase):
         from peertui.core.moderation import resolve_member
 
         values = await self.form(
-            "Mute a member for yourself only",
-            [Field("who", "Member (nickname or id):", nick)],
-            "Mute for me",
+            _("Mute a member for yourself only"),
+            [Field("who", _("Member (nickname or id):"), nick)],
+            _("Mute for me"),
         )
         if values is None:
             return
@@ -109,27 +115,29 @@ class MessageActions(HomeBase):
             self.app.notify(str(exc), severity="warning")
             return
         if member.is_me:
-            self.app.notify("You cannot mute yourself.", severity="warning")
+            self.app.notify(_("You cannot mute yourself."), severity="warning")
             return
         await self.call(
             "ignore_member",
             group.group_id,
             member.member_id,
-            done=f"{member.nick} is muted for you only (ctrl+p, Unhide, to undo).",
+            done=_("{nick} is muted for you only (ctrl+p, Unhide, to undo).").format(
+                nick=member.nick
+            ),
         )
 
     @work(group="dialog")
     async def action_ignore_keyword(self, word: str = "") -> None:
         if not word:
             values = await self.form(
-                "Mute a word for yourself only",
-                [Field("word", "Hide messages containing:")],
-                "Mute word",
+                _("Mute a word for yourself only"),
+                [Field("word", _("Hide messages containing:"))],
+                _("Mute word"),
             )
             if values is None:
                 return
             word = values["word"]
-        await self.call("ignore_word", word, done="Messages with that word are hidden for you.")
+        await self.call("ignore_word", word, done=_("Messages with that word are hidden for you."))
 
     @work(group="dialog")
     async def action_unhide(self) -> None:
@@ -142,14 +150,14 @@ class MessageActions(HomeBase):
         rows += [(word, f"word: {word}") for word in words]
         item = await self.app.push_screen_wait(
             ListScreen(
-                f"Unhide — what you hid for yourself in {group.name}",
+                _("Unhide — what you hid for yourself in {name}").format(name=group.name),
                 rows,
-                "You have not hidden anyone here or any word.",
-                "Enter shows it again.",
+                _("You have not hidden anyone here or any word."),
+                _("Enter shows it again."),
             )
         )
         if item:
-            await self.call("unignore", item, done="Shown again.")
+            await self.call("unignore", item, done=_("Shown again."))
 
     def action_open_warning(self) -> None:
         messages = self.messages
@@ -158,7 +166,7 @@ class MessageActions(HomeBase):
             messages.opened ^= {message.msg_id}
             messages.replace(message)
         else:
-            self.app.notify("The highlighted line has no warning or fold to open.")
+            self.app.notify(_("The highlighted line has no warning or fold to open."))
 
     def action_older(self) -> None:
         self.load_older()
@@ -177,7 +185,7 @@ class MessageActions(HomeBase):
             self.messages.prepend(older)
             return True
         if not quiet:
-            self.app.notify("That is the start of the history on this computer.")
+            self.app.notify(_("That is the start of the history on this computer."))
         return False
 
     @work(group="dialog")
@@ -188,8 +196,8 @@ class MessageActions(HomeBase):
         if not query:
             values = await self.app.push_screen_wait(
                 FormScreen(
-                    "Search your history",
-                    [Field("query", "Words to find (searched on this computer only):")],
+                    _("Search your history"),
+                    [Field("query", _("Words to find (searched on this computer only):"))],
                     "Search",
                 )
             )
@@ -208,8 +216,8 @@ class MessageActions(HomeBase):
             ListScreen(
                 f"Search: {query}",
                 rows,
-                "Nothing found in your history.",
-                "Enter opens the conversation.",
+                _("Nothing found in your history."),
+                _("Enter opens the conversation."),
             )
         )
         if row_id:
@@ -234,26 +242,28 @@ class MessageActions(HomeBase):
     async def action_content_warning(self, topic: str = "") -> None:
         if not topic:
             values = await self.form(
-                "Content warning for your next message",
-                [Field("cw", "Topic (e.g. self-harm, loss):", self.next_cw)],
+                _("Content warning for your next message"),
+                [Field("cw", _("Topic (e.g. self-harm, loss):"), self.next_cw)],
             )
             if values is None:
                 return
             topic = values["cw"]
         self.next_cw = topic
         self.app.notify(
-            f"Your next message will be folded behind: {self.next_cw}"
+            _("Your next message will be folded behind: {topic}").format(topic=self.next_cw)
             if self.next_cw
-            else "No content warning on your next message."
+            else _("No content warning on your next message.")
         )
 
     def command_draft(self, argument: str) -> None:
         """/draft: the composer is the draft here; clear empties it."""
         if argument.strip().casefold() == "clear":
             self.composer.value = ""
-            self.app.notify("The draft is cleared.")
+            self.app.notify(_("The draft is cleared."))
         else:
-            self.app.notify("Your draft is what is in the box; it is kept when you switch group.")
+            self.app.notify(
+                _("Your draft is what is in the box; it is kept when you switch group.")
+            )
 
     def action_draft(self) -> None:
         self.command_draft("")
@@ -269,7 +279,9 @@ class MessageActions(HomeBase):
         ]
         await self.app.push_screen_wait(
             ListScreen(
-                f"Warnings you received — {group.name}", rows, "No moderator has warned you here."
+                _("Warnings you received — {name}").format(name=group.name),
+                rows,
+                _("No moderator has warned you here."),
             )
         )
 

@@ -10,19 +10,24 @@ from typing import Any
 from textual import work
 
 from peertui.core.models import GroupInfo
+from peertui.i18n import N_, _, ngettext
 from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, ListScreen
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.conversation import describe_message
 from peertui.ui import flows, wording
+from peertui.ui.wording import utc_time
 
 
 def muted_for(who: str, minutes: int, now: float | None = None) -> str:
     """'Muted bob for 1 minute, until 10:12 UTC' — the length the moderator really gave."""
-    until = time.gmtime((time.time() if now is None else now) + minutes * 60)
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"Muted {who} for {minutes} {unit}, until {time.strftime('%H:%M', until)} UTC."
+    until = (time.time() if now is None else now) + minutes * 60
+    return ngettext(
+        "Muted {who} for {minutes} minute, until {time}.",
+        "Muted {who} for {minutes} minutes, until {time}.",
+        minutes,
+    ).format(who=who, minutes=minutes, time=utc_time(int(until * 1000), date=False))
 
 
 def _split(argument: str) -> tuple[str, str]:
@@ -44,7 +49,7 @@ class ModerationActions(HomeBase):
         argument: str = "",
         *,
         minutes: bool = False,
-        reason: str = "Reason (shown in the moderation log):",
+        reason: str = N_("Reason (shown in the moderation log):"),
         confirm: str = "",
         owner: bool = False,
     ) -> None:
@@ -57,12 +62,12 @@ class ModerationActions(HomeBase):
         who = who or self.target_nick()
         length = ""
         if minutes and rest:
-            length, _, rest = rest.partition(" ")
-        fields = [Field("who", "Member (nickname or id):", who)]
+            length, _space, rest = rest.partition(" ")
+        fields = [Field("who", _("Member (nickname or id):"), who)]
         if minutes:
-            fields.append(Field("minutes", "For how many minutes:", length or "60", number=True))
+            fields.append(Field("minutes", _("For how many minutes:"), length or "60", number=True))
         if reason:
-            fields.append(Field("reason", reason, rest))
+            fields.append(Field("reason", _(reason), rest))
         # With the member already filled in, typing starts in the reason.
         focus = fields[-1].name if who and len(fields) > 1 else "who"
         values = await self.form(title, fields, title, focus=focus)
@@ -88,38 +93,40 @@ class ModerationActions(HomeBase):
 
         try:
             await flows.ban(
-                DialogPrompter(self, "Ban and cancel open invites?"),
+                DialogPrompter(self, _("Ban and cancel open invites?")),
                 self.ready_engine(),
                 group.group_id,
                 who,
                 reason,
             )
         except flows.Cancelled:
-            self.tell("Open invites stay valid.")
+            self.tell(_("Open invites stay valid."))
         except PeertuiError as exc:
             self.tell(str(exc), severity="error", timeout=10)
         self.refresh_all()
 
     def action_warn(self, argument: str = "") -> None:
-        self.moderate("warn", "Warn a member", argument, reason="Reason (sent to them privately):")
+        self.moderate(
+            "warn", _("Warn a member"), argument, reason=N_("Reason (sent to them privately):")
+        )
 
     def action_mute(self, argument: str = "") -> None:
-        self.moderate("mute", "Mute a member", argument, minutes=True)
+        self.moderate("mute", _("Mute a member"), argument, minutes=True)
 
     def action_unmute(self, argument: str = "") -> None:
-        self.moderate("unmute", "Unmute a member", argument)
+        self.moderate("unmute", _("Unmute a member"), argument)
 
     def action_remove(self, argument: str = "") -> None:
-        self.moderate("remove", "Remove a member", argument, confirm="Remove from the group")
+        self.moderate("remove", _("Remove a member"), argument, confirm=_("Remove from the group"))
 
     def action_ban(self, argument: str = "") -> None:
-        self.moderate("ban", "Ban a member", argument, confirm="Ban")
+        self.moderate("ban", _("Ban a member"), argument, confirm=_("Ban"))
 
     def action_promote(self, argument: str = "") -> None:
-        self.moderate("promote", "Make a moderator", argument, reason="", owner=True)
+        self.moderate("promote", _("Make a moderator"), argument, reason="", owner=True)
 
     def action_demote(self, argument: str = "") -> None:
-        self.moderate("demote", "Remove moderator role", argument, reason="", owner=True)
+        self.moderate("demote", _("Remove moderator role"), argument, reason="", owner=True)
 
     # ----- one message ----------------------------------------------------------------------
     @work(group="dialog")
@@ -129,10 +136,10 @@ class ModerationActions(HomeBase):
             return
         group, message = picked
         values = await self.form(
-            f"Remove {message.nick}'s message",
-            [Field("reason", "Reason (shown to everyone):", reason.lstrip("#0123456789 "))],
+            _("Remove {nick}'s message").format(nick=message.nick),
+            [Field("reason", _("Reason (shown to everyone):"), reason.lstrip("#0123456789 "))],
             "Remove",
-            explanation=f"The message: {describe_message(message).plain}",
+            explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )
         if values is not None:
             await self.call(
@@ -140,7 +147,7 @@ class ModerationActions(HomeBase):
                 group.group_id,
                 message.msg_id,
                 values["reason"],
-                done="Message removed.",
+                done=_("Message removed."),
             )
 
     # ----- the whole group ------------------------------------------------------------------
@@ -153,16 +160,16 @@ class ModerationActions(HomeBase):
             seconds = int(argument)
         elif argument.strip():
             self.app.notify(
-                "Write it as /slowmode 10 (seconds; 0 turns it off).", severity="warning"
+                _("Write it as /slowmode 10 (seconds; 0 turns it off)."), severity="warning"
             )
             return
         else:
             values = await self.form(
-                "Slow mode",
+                _("Slow mode"),
                 [
                     Field(
                         "seconds",
-                        "Seconds between messages (0 turns it off):",
+                        _("Seconds between messages (0 turns it off):"),
                         str(group.slowmode_seconds),
                         number=True,
                     )
@@ -172,13 +179,13 @@ class ModerationActions(HomeBase):
                 return
             seconds = values["seconds"]
         if await self.confirm(
-            "Change slow mode?",
-            f"Everyone will wait {seconds} s between messages."
+            _("Change slow mode?"),
+            _("Everyone will wait {seconds} s between messages.").format(seconds=seconds)
             if seconds
-            else "Slow mode will be turned off.",
-            [("yes", "Turn it on" if seconds else "Turn it off")],
+            else _("Slow mode will be turned off."),
+            [("yes", _("Turn it on") if seconds else _("Turn it off"))],
         ):
-            await self.call("set_slowmode", group.group_id, seconds, done="Slow mode updated.")
+            await self.call("set_slowmode", group.group_id, seconds, done=_("Slow mode updated."))
 
     @work(group="dialog")
     async def action_readonly(self, argument: str = "") -> None:
@@ -187,19 +194,19 @@ class ModerationActions(HomeBase):
             return
         wanted = argument.strip().casefold()
         if wanted not in ("", "on", "off"):
-            self.app.notify("Write it as /readonly on or /readonly off.", severity="warning")
+            self.app.notify(_("Write it as /readonly on or /readonly off."), severity="warning")
             return
         on = (wanted == "on") if wanted else not group.readonly
         if await self.confirm(
-            "Make the group read-only?" if on else "Let members post again?",
-            "Only moderators will be able to post." if on else "Read-only will be lifted.",
-            [("yes", "Read-only on" if on else "Read-only off")],
+            _("Make the group read-only?") if on else _("Let members post again?"),
+            _("Only moderators will be able to post.") if on else _("Read-only will be lifted."),
+            [("yes", _("Read-only on") if on else _("Read-only off"))],
         ):
             await self.call(
                 "set_readonly",
                 group.group_id,
                 on,
-                done="The group is now read-only." if on else "Members can post again.",
+                done=_("The group is now read-only.") if on else _("Members can post again."),
             )
 
     # ----- join requests --------------------------------------------------------------------
@@ -219,24 +226,29 @@ class ModerationActions(HomeBase):
         ]
         member_id = await self.app.push_screen_wait(
             ListScreen(
-                f"Join requests — {group.name}",
+                _("Join requests — {name}").format(name=group.name),
                 rows,
-                "No one is waiting to join.",
-                "Enter to approve or deny.",
+                _("No one is waiting to join."),
+                _("Enter to approve or deny."),
             )
         )
         request = next((r for r in requests if r.member_id == member_id), None)
         if request is None:
             return
         choice = await self.choose(
-            f"Join request from {request.nick}",
-            f"Pronouns: {request.pronouns or '(none given)'}\n"
-            f"About them: {request.intro or '(nothing written)'}\n\nApprove or deny?",
+            _("Join request from {nick}").format(nick=request.nick),
+            _("Pronouns: {pronouns}\nAbout them: {intro}\n\nApprove or deny?").format(
+                pronouns=request.pronouns or _("(none given)"),
+                intro=request.intro or _("(nothing written)"),
+            ),
             [("approve", "Approve"), ("deny", "Deny"), ("later", "Later")],
         )
         if choice == "approve":
             await self.call(
-                "approve", group.group_id, request.member_id, done=f"{request.nick} approved."
+                "approve",
+                group.group_id,
+                request.member_id,
+                done=_("{nick} approved.").format(nick=request.nick),
             )
         elif choice == "deny":
             await self._deny(group, request.member_id, request.nick)
@@ -244,12 +256,15 @@ class ModerationActions(HomeBase):
     async def _deny(self, group: GroupInfo, who: str, nick: str, reason: str | None = None) -> None:
         if reason is None:
             values = await self.form(
-                f"Deny {nick}", [Field("reason", "Reason (sent to them privately):")]
+                _("Deny {nick}").format(nick=nick),
+                [Field("reason", _("Reason (sent to them privately):"))],
             )
             if values is None:
                 return
             reason = values["reason"]
-        await self.call("deny", group.group_id, who, reason=reason, done=f"{nick} denied.")
+        await self.call(
+            "deny", group.group_id, who, reason=reason, done=_("{nick} denied.").format(nick=nick)
+        )
 
     def action_approve(self, argument: str = "") -> None:
         group = self.need_moderator()
@@ -259,7 +274,10 @@ class ModerationActions(HomeBase):
             self.action_requests()
             return
         self.run_engine(
-            "approve", group.group_id, argument.strip(), done=f"{argument.strip()} approved."
+            "approve",
+            group.group_id,
+            argument.strip(),
+            done=_("{nick} approved.").format(nick=argument.strip()),
         )
 
     @work(group="dialog")
@@ -289,7 +307,11 @@ class ModerationActions(HomeBase):
         rows: list[tuple[str | None, str]] = [
             (
                 r.report_id,
-                f"{r.reported_nick}: {steady_width(r.text)}\n  reason: {r.reason or '(none given)'}",
+                _("{nick}: {text}\n  reason: {reason}").format(
+                    nick=r.reported_nick,
+                    text=steady_width(r.text),
+                    reason=r.reason or _("(none given)"),
+                ),
             )
             for r in reports
         ]
@@ -297,26 +319,28 @@ class ModerationActions(HomeBase):
             ListScreen(
                 f"Reports — {group.name}",
                 rows,
-                "No reports.",
-                "Enter: remove the message or dismiss the report.",
+                _("No reports."),
+                _("Enter: remove the message or dismiss the report."),
             )
         )
         report = next((r for r in reports if r.report_id == report_id), None)
         if report is None:
             return
         choice = await self.choose(
-            f"Report about {report.reported_nick}'s message",
-            f"{steady_width(report.text)}\n\nReason: {report.reason or '(none given)'}",
+            _("Report about {nick}'s message").format(nick=report.reported_nick),
+            _("{text}\n\nReason: {reason}").format(
+                text=steady_width(report.text), reason=report.reason or _("(none given)")
+            ),
             [
                 ("later", "Later"),
-                ("remove", "Remove the message"),
-                ("dismiss", "Dismiss the report"),
+                ("remove", _("Remove the message")),
+                ("dismiss", _("Dismiss the report")),
             ],
         )
         if choice == "remove":
             values = await self.form(
-                "Remove the reported message",
-                [Field("reason", "Reason (shown to everyone):")],
+                _("Remove the reported message"),
+                [Field("reason", _("Reason (shown to everyone):"))],
                 "Remove",
             )
             if values is not None:
@@ -325,11 +349,11 @@ class ModerationActions(HomeBase):
                     group.group_id,
                     report.msg_id,
                     values["reason"],
-                    done="Message removed.",
+                    done=_("Message removed."),
                 )
         elif choice == "dismiss":
             await self.call(
-                "dismiss_report", group.group_id, report.report_id, done="Report dismissed."
+                "dismiss_report", group.group_id, report.report_id, done=_("Report dismissed.")
             )
 
     def action_dismiss_report(self) -> None:
@@ -346,5 +370,9 @@ class ModerationActions(HomeBase):
             (None, wording.modlog_line(e, members)) for e in engine.modlog(group.group_id)
         ]
         await self.app.push_screen_wait(
-            ListScreen(f"Moderation log — {group.name}", rows, "No moderation actions yet.")
+            ListScreen(
+                _("Moderation log — {name}").format(name=group.name),
+                rows,
+                _("No moderation actions yet."),
+            )
         )

@@ -28,7 +28,7 @@ class DialogPrompter:
                 ChoiceScreen(
                     self.title,
                     f"{context}\n\n{question.render()}".strip(),
-                    [(c.word, c.means or c.word) for c in question.choices],
+                    [(c.word, c.label) for c in question.choices],
                 )
             )
             if choice is None:

@@ -8,19 +8,20 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
-from peertui.tui.typed import PeertuiNode
+from peertui.i18n import N_, _
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import crisis
 
 
-class CrisisScreen(PeertuiNode, Screen):
+class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the lines
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("ctrl+s", "remember_country", "Save as my country"),
-        Binding("ctrl+o", "someone_else", "Someone I know is in danger"),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("ctrl+s", "remember_country", N_("Save as my country")),
+        Binding("ctrl+o", "someone_else", N_("Someone I know is in danger")),
     ]
-    CHOOSE = "type its two-letter code in the box below and press Enter"
+    CHOOSE = N_("type its two-letter code in the box below and press Enter")
 
     def __init__(self, iso2: str | None = None, someone_else: bool = False) -> None:
         super().__init__()
@@ -30,14 +31,14 @@ class CrisisScreen(PeertuiNode, Screen):
 
     def compose(self) -> ComposeResult:
         yield Label(
-            "Crisis lines — if you are in danger now, call your emergency number.",
+            _("Crisis lines — if you are in danger now, call your emergency number."),
             id="crisis-title",
             classes="screen-title",
         )
         with VerticalScroll(id="crisis-body"):
             yield Static(id="crisis-lines")
         yield Input(
-            placeholder="Another country: type its two-letter code (e.g. DE) and Enter",
+            placeholder=_("Another country: type its two-letter code (e.g. DE) and Enter"),
             id="crisis-country",
             max_length=2,
         )
@@ -53,8 +54,8 @@ class CrisisScreen(PeertuiNode, Screen):
 
     def show_country(self, iso2: str) -> None:
         """The asked country, else the saved one, else a guess that says it is a guess."""
-        lines = crisis.lines_for(iso2.strip(), self.app.settings.country, self.CHOOSE)
-        lines.append("Worried someone you know may be in danger? Ctrl+O shows how to help.")
+        lines = crisis.lines_for(iso2.strip(), self.app.settings.country, _(self.CHOOSE))
+        lines.append(_("Worried someone you know may be in danger? Ctrl+O shows how to help."))
         self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
         choice = crisis.choose_country(self.app.settings.country, iso2.strip())
         self._iso2 = choice.iso2
@@ -66,7 +67,7 @@ class CrisisScreen(PeertuiNode, Screen):
         choice = crisis.choose_country(self.app.settings.country, self._iso2 or "")
         country = self._directory.get(choice.iso2) if choice.iso2 else None
         lines = someone_else_guide(country, interface_language(self.app.settings.language))
-        lines.append("Type a country code below and Enter to see its crisis lines again.")
+        lines.append(_("Type a country code below and Enter to see its crisis lines again."))
         self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -74,14 +75,16 @@ class CrisisScreen(PeertuiNode, Screen):
         code = event.value.strip()
         if len(code) != 2 or not code.isalpha():
             self.app.notify(
-                "Type a two-letter country code such as GB, US or DE.", severity="warning"
+                _("Type a two-letter country code such as GB, US or DE."), severity="warning"
             )
             return
         self.show_country(code)
         event.input.value = ""
         if self._iso2 != self.app.settings.country:
             self.app.notify(
-                f"Showing {self._iso2}. Ctrl+S saves it as your country for next time.",
+                _("Showing {iso2}. Ctrl+S saves it as your country for next time.").format(
+                    iso2=self._iso2
+                ),
                 timeout=8,
             )
 
@@ -90,4 +93,4 @@ class CrisisScreen(PeertuiNode, Screen):
             return
         self.app.settings.country = self._iso2
         self.app.save_settings()
-        self.app.notify(f"{self._iso2} is now your country for crisis lines.")
+        self.app.notify(_("{iso2} is now your country for crisis lines.").format(iso2=self._iso2))

@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from peertui.i18n import N_, _
+from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 # What `Engine.create_invite` gives by default.
@@ -29,10 +31,13 @@ class Field:
     multiline: bool = False
 
 
-class FormScreen(ModalScreen[dict | None]):
+class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
     """A titled form; Enter in any one-line field or Ctrl+S submits, Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Submit")]
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "submit", N_("Submit")),
+    ]
 
     def __init__(
         self,
@@ -69,7 +74,7 @@ class FormScreen(ModalScreen[dict | None]):
                     )
             with Horizontal(classes="buttons"):
                 yield Button(self.submit_label, id="submit", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Cancel"), id="cancel")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -98,7 +103,8 @@ class FormScreen(ModalScreen[dict | None]):
             if field.number:
                 if not text.isdigit():
                     self.app.notify(
-                        f"{field.label.rstrip(':')} must be a whole number.", severity="warning"
+                        _("{field} must be a whole number.").format(field=field.label.rstrip(":")),
+                        severity="warning",
                     )
                     widget.focus()
                     return
@@ -115,10 +121,10 @@ class FormScreen(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class ChoiceScreen(ModalScreen[str | None]):
+class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
     """A question with a few labelled answers; returns the chosen answer's id."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
 
     def __init__(self, title: str, text: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
@@ -154,8 +160,9 @@ class ChoiceScreen(ModalScreen[str | None]):
         event.stop()
         event.prevent_default()
         self.query_one("#typed-aside", Label).update(
-            f"Kept for your message box: {self.aside_text()} — "
-            "answer with Tab and Enter or the buttons."
+            _(
+                "Kept for your message box: {text} — answer with Tab and Enter or the buttons."
+            ).format(text=self.aside_text())
         )
 
     def aside_text(self) -> str:
@@ -181,10 +188,10 @@ class ChoiceScreen(ModalScreen[str | None]):
         self._close(None)
 
 
-class ListScreen(ModalScreen[str | None]):
+class ListScreen(TranslatedKeys, ModalScreen[str | None]):
     """A read-only list (mod log, reports, search results); Enter returns the option id."""
 
-    BINDINGS = [Binding("escape", "cancel", "Close")]
+    BINDINGS = [Binding("escape", "cancel", N_("Close"))]
 
     def __init__(
         self, title: str, rows: list[tuple[str | None, str]], empty: str, hint: str = ""
@@ -213,20 +220,20 @@ class ListScreen(ModalScreen[str | None]):
 def clipboard_problem(app) -> str:
     """Why Copy cannot reach a clipboard here ('' when the terminal should accept it)."""
     if app.is_headless:
-        return "There is no terminal to copy to here."
+        return _("There is no terminal to copy to here.")
     if os.environ.get("TERM_PROGRAM") == "Apple_Terminal":
-        return "macOS Terminal does not let programs copy text."
+        return _("macOS Terminal does not let programs copy text.")
     return ""
 
 
-class InviteScreen(ModalScreen[None]):
+class InviteScreen(TranslatedKeys, ModalScreen[None]):
     """Shows an invite token on one line of its own (never wrapped, so a mouse selection does
     not pick up line breaks; no border to select by mistake), with how long it lasts, and
     Copy, which hands the whole token to the terminal's clipboard."""
 
     BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("ctrl+y", "copy", "Copy", priority=True),
+        Binding("escape", "close", N_("Close")),
+        Binding("ctrl+y", "copy", N_("Copy"), priority=True),
     ]
 
     def __init__(self, group_name: str, token: str) -> None:
@@ -235,30 +242,32 @@ class InviteScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog invite"):
-            yield Label(f"Invite to {self.group_name}", classes="screen-title")
+            yield Label(
+                _("Invite to {group_name}").format(group_name=self.group_name),
+                classes="screen-title",
+            )
             yield Static(
-                f"Valid for {INVITE_DAYS} days and {INVITE_USES} uses; you approve each "
-                "person (F9). Share it privately, with someone you trust.",
+                _(
+                    "Valid for {days} days and {uses} uses; you approve each person (F9). Share it privately, with someone you trust."
+                ).format(days=INVITE_DAYS, uses=INVITE_USES),
                 classes="hint",
             )
             yield TextArea(self.token, read_only=True, soft_wrap=False, id="invite-token")
             yield Static(self._copy_hint(), id="invite-copy", classes="hint")
             with Horizontal(classes="buttons"):
-                yield Button("Copy (Ctrl+Y)", id="copy", variant="primary")
-                yield Button("Close", id="close")
+                yield Button(_("Copy (Ctrl+Y)"), id="copy", variant="primary")
+                yield Button(_("Close"), id="close")
         yield from footer_widgets()
 
     def _copy_hint(self) -> str:
         problem = clipboard_problem(self.app)
         if problem:
-            return (
-                f"Copying is not available: {problem} The invite is one line of "
-                f"{len(self.token)} characters (← → scroll it); select it with the mouse."
-            )
-        return (
-            f"The invite is one line of {len(self.token)} characters: Ctrl+Y copies it whole. "
-            "Pasted with line breaks, the Join field still reads it."
-        )
+            return _(
+                "Copying is not available: {problem} The invite is one line of {length} characters (← → scroll it); select it with the mouse."
+            ).format(problem=problem, length=len(self.token))
+        return _(
+            "The invite is one line of {length} characters: Ctrl+Y copies it whole. Pasted with line breaks, the Join field still reads it."
+        ).format(length=len(self.token))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -272,11 +281,13 @@ class InviteScreen(ModalScreen[None]):
         problem = clipboard_problem(self.app)
         if problem:
             self.app.notify(
-                f"Copying is not available: {problem} Select the invite with the mouse instead.",
+                _(
+                    "Copying is not available: {problem} Select the invite with the mouse instead."
+                ).format(problem=problem),
                 severity="warning",
             )
         else:
-            self.app.notify("Invite sent to your terminal's clipboard.")
+            self.app.notify(_("Invite sent to your terminal's clipboard."))
 
     def action_close(self) -> None:
         self.dismiss(None)

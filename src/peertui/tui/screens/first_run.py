@@ -8,30 +8,47 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Markdown
 
+from peertui.i18n import N_, _, current_language
 from peertui.paths import Paths, make_private_dir
 from peertui.tui.bindings import QUICK_EXIT_KEY
-from peertui.tui.typed import PeertuiNode
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
-WELCOME = f"""\
-# Welcome to peertui
+# Markdown, one message a paragraph; {key} is the quick exit key, {language} the language's
+# own name ("Español").
+WELCOME = (
+    N_("# Welcome to peertui"),
+    N_(
+        "**Peer support, not therapy.** The people here are peers sharing their own experience. "
+        "They are not counsellors, and peertui is **not a crisis service**. If you are in "
+        "danger, press **F1** for crisis lines in your country — it works without a network."
+    ),
+    N_(
+        "**What stays private.** Messages are end-to-end encrypted; your history is stored "
+        "encrypted on this computer only. Each group gets a fresh pseudonymous identity, so "
+        "groups cannot be linked."
+    ),
+    N_(
+        "**What the relay can see.** Encrypted messages, their timing and padded sizes, and the "
+        "network address you connect from (use a proxy such as Tor in Settings to hide it). "
+        "Never names or text."
+    ),
+    N_(
+        "**Quick exit: {key}.** From any screen, {key} closes peertui at once and clears the "
+        "terminal and its scrollback. A message half-written in an open group is kept as an "
+        "encrypted draft in that group, never sent; text typed anywhere else is not kept."
+    ),
+    N_("**Always one key away:** F1 crisis lines · F2 grounding exercises · F3 your safety plan."),
+    N_("**Language: {language}.** Settings (Ctrl+P, Settings) changes it."),
+)
 
-**Peer support, not therapy.** The people here are peers sharing their own experience. They are
-not counsellors, and peertui is **not a crisis service**. If you are in danger, press **F1** for
-crisis lines in your country — it works without a network.
 
-**What stays private.** Messages are end-to-end encrypted; your history is stored encrypted on
-this computer only. Each group gets a fresh pseudonymous identity, so groups cannot be linked.
+def welcome_text() -> str:
+    """The welcome in the interface language, naming that language in its own words."""
+    from peertui.i18n import language_name
 
-**What the relay can see.** Encrypted messages, their timing and padded sizes, and the network
-address you connect from (use a proxy such as Tor in Settings to hide it). Never names or text.
-
-**Quick exit: {QUICK_EXIT_KEY.upper()}.** From any screen, {QUICK_EXIT_KEY.upper()} closes peertui
-at once and clears the terminal and its scrollback. A message half-written in an open group is
-kept as an encrypted draft in that group, never sent; text typed anywhere else is not kept.
-
-**Always one key away:** F1 crisis lines · F2 grounding exercises · F3 your safety plan.
-"""
+    words = {"key": QUICK_EXIT_KEY.upper(), "language": language_name(current_language())}
+    return "\n\n".join(_(paragraph).format(**words) for paragraph in WELCOME) + "\n"
 
 
 def _marker(paths: Paths):
@@ -47,13 +64,13 @@ def remember_welcome(paths: Paths) -> None:
     _marker(paths).touch()
 
 
-class FirstRunScreen(PeertuiNode, Screen):
-    BINDINGS = [Binding("escape", "dismiss_welcome", "Continue")]
+class FirstRunScreen(TranslatedKeys, PeertuiNode, Screen):
+    BINDINGS = [Binding("escape", "dismiss_welcome", N_("Continue"))]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="welcome"):
-            yield Markdown(WELCOME)
-            yield Button("I understand — continue", id="continue", variant="primary")
+            yield Markdown(welcome_text())
+            yield Button(_("I understand — continue"), id="continue", variant="primary")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -70,7 +87,9 @@ class FirstRunScreen(PeertuiNode, Screen):
             remember_welcome(self.app.paths)
         except OSError as exc:
             self.app.notify(
-                f"Could not remember that you have read this: {exc.strerror or exc}.",
+                _("Could not remember that you have read this: {why}.").format(
+                    why=exc.strerror or exc
+                ),
                 severity="warning",
             )
         self.dismiss()

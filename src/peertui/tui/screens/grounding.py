@@ -14,7 +14,8 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from peertui.config import interface_language
-from peertui.tui.typed import PeertuiNode
+from peertui.i18n import N_, _
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.breathing import BreathingVisual
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import grounding
@@ -22,12 +23,12 @@ from peertui.wellbeing import grounding
 TICK_SECONDS = 0.25
 
 
-class GroundingScreen(PeertuiNode, Screen):
+class GroundingScreen(TranslatedKeys, PeertuiNode, Screen):
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the list
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", N_("Back"))]
 
     def compose(self) -> ComposeResult:
-        yield Label("Grounding — choose an exercise and press Enter.", classes="screen-title")
+        yield Label(_("Grounding — choose an exercise and press Enter."), classes="screen-title")
         language = interface_language(self.app.settings.language)
         options = [
             Option(f"{exercise.title} — {exercise.summary}", id=exercise.id)
@@ -51,20 +52,20 @@ class GroundingScreen(PeertuiNode, Screen):
         self.app.push_screen(ExerciseScreen(exercise))
 
 
-class ExerciseScreen(PeertuiNode, Screen):
+class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
     """Intro first, then one step at a time with a countdown and a breathing visual."""
 
     HINT_LINE = "screen-hint"  # notices are shown here, never as a toast over the step
 
     BINDINGS = [
-        Binding("enter", "next", "Start / next step"),
-        Binding("space", "pause", "Pause / resume"),
-        Binding("escape", "stop", "Stop"),
-        Binding("y", "urge_passed", "The urge has passed", show=False),
-        Binding("2", "pace(2)", "2 s counts", show=False),
-        Binding("3", "pace(3)", "3 s counts", show=False),
-        Binding("4", "pace(4)", "4 s counts", show=False),
-        Binding("s", "pace(0)", "Step by step", show=False),
+        Binding("enter", "next", N_("Start / next step")),
+        Binding("space", "pause", N_("Pause / resume")),
+        Binding("escape", "stop", N_("Stop")),
+        Binding("y", "urge_passed", N_("The urge has passed"), show=False),
+        Binding("2", "pace(2)", N_("2 s counts"), show=False),
+        Binding("3", "pace(3)", N_("3 s counts"), show=False),
+        Binding("4", "pace(4)", N_("4 s counts"), show=False),
+        Binding("s", "pace(0)", N_("Step by step"), show=False),
     ]
 
     step_index: reactive[int] = reactive(-1, init=False)
@@ -91,9 +92,11 @@ class ExerciseScreen(PeertuiNode, Screen):
             cautions = self.exercise.cautions
             text += "\n\n" + ("\n".join(cautions) if isinstance(cautions, list) else str(cautions))
         return text + (
-            "\n\nPress Enter to begin. Space pauses, Escape stops — at any time."
-            "\nYour own pace: press 2, 3 or 4 for counts of that many seconds, or S to go "
-            "step by step, before you begin."
+            _(
+                "\n\nPress Enter to begin. Space pauses, Escape stops — at any time."
+                "\nYour own pace: press 2, 3 or 4 for counts of that many seconds, or S to go "
+                "step by step, before you begin."
+            )
         )
 
     def action_pace(self, pace: int) -> None:
@@ -101,8 +104,10 @@ class ExerciseScreen(PeertuiNode, Screen):
         if self.step_index >= 0:
             return
         self.exercise = grounding.with_pace(self.exercise, pace or None)
-        words = "step by step" if not pace else f"{pace}-second counts"
-        self.query_one("#step-timer", Label).update(f"Own pace: {words}. Press Enter to begin.")
+        words = _("step by step") if not pace else _("{pace}-second counts").format(pace=pace)
+        self.query_one("#step-timer", Label).update(
+            _("Own pace: {words}. Press Enter to begin.").format(words=words)
+        )
 
     def action_urge_passed(self) -> None:
         """At a check-in, "yes, it has passed": go to the closing steps."""
@@ -130,8 +135,10 @@ class ExerciseScreen(PeertuiNode, Screen):
         self._last_tick = time.monotonic()
         self.paused = False
         total = len(self.exercise.steps)
-        self.query_one("#step-text", Static).update(f"Step {index + 1} of {total}\n\n{step.text}")
-        self.query_one(BreathingVisual).start(step.text, step.seconds)
+        self.query_one("#step-text", Static).update(
+            _("Step {n} of {total}\n\n{text}").format(n=index + 1, total=total, text=step.text)
+        )
+        self.query_one(BreathingVisual).start(step.breath, step.seconds)
         self._show_timer()
 
     def action_pause(self) -> None:
@@ -162,18 +169,18 @@ class ExerciseScreen(PeertuiNode, Screen):
     def _show_timer(self) -> None:
         seconds = max(0, math.ceil(self._remaining))
         if self.paused:
-            state = "paused — press Space to continue"
+            state = _("paused — press Space to continue")
         elif self.step_index >= 0 and self.exercise.steps[self.step_index].check_in:
-            state = "press Y if it has passed, or Enter to keep riding the wave"
+            state = _("press Y if it has passed, or Enter to keep riding the wave")
         elif self._self_paced():
-            state = "take your time — press Enter when you are ready"
+            state = _("take your time — press Enter when you are ready")
         else:
             state = f"{seconds} s left"
         self.query_one("#step-timer", Label).update(state)
 
     def _finish(self) -> None:
         self.query_one("#step-text", Static).update(
-            "Well done. Take a moment before you go back.\n\nPress Escape to return."
+            _("Well done. Take a moment before you go back.\n\nPress Escape to return.")
         )
         self.query_one("#step-timer", Label).update("finished")
         self.query_one(BreathingVisual).stop()

@@ -23,6 +23,7 @@ from peertui.config import interface_language
 from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
 from peertui.core.models import ACTIVE
+from peertui.i18n import N_, _, ngettext
 from peertui.tui import bindings
 from peertui.tui.home.base import NOT_A_MODERATOR
 from peertui.tui.home.groups import GroupActions
@@ -42,11 +43,12 @@ __all__ = ["HomeScreen", "muted_for"]
 NARROW_COLUMNS = 100
 # Short enough never to cut off their own words: the side panes leave 20 columns for a title,
 # the conversation 54 at 80 columns.
+# Msgids, translated where drawn; translations must stay as short (the 80x24 tests check).
 PANE_TITLES = {
-    "groups": ("Groups", "Focus: Groups"),
-    "messages": ("Conversation", "Focus: Conversation · ↑↓ t thanks r report Esc"),
-    "members": ("Members", "Focus: Members"),
-    "composer": ("", "Focus: Message · Enter sends · /help"),
+    "groups": (N_("Groups"), N_("Focus: Groups")),
+    "messages": (N_("Conversation"), N_("Focus: Conversation · ↑↓ t thanks r report Esc")),
+    "members": (N_("Members"), N_("Focus: Members")),
+    "composer": ("", N_("Focus: Message · Enter sends · /help")),
 }
 # Run by the app, whatever screen is in front (the safety keys among them).
 APP_HANDLERS = {"crisis", "grounding", "safety_plan", "quick_exit", "quit"}
@@ -63,7 +65,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         self._focus_messages_on_resume = False
 
     def compose(self) -> ComposeResult:
-        yield Label("Opening your encrypted history…", id="status", classes="status-line")
+        yield Label(_("Opening your encrypted history…"), id="status", classes="status-line")
         with Horizontal(id="main"):
             yield GroupList(id="groups")
             yield ConversationPane(id="conversation-pane")
@@ -87,11 +89,15 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
     def _mark_focus(self) -> None:
         for pane_id, (plain, focused) in PANE_TITLES.items():
             pane = self.query_one(f"#{pane_id}")
-            title = focused if pane.has_focus else plain
+            title = _(focused if pane.has_focus else plain) if (focused or plain) else ""
             if isinstance(pane, MembersPanel) and pane.options:
                 count = len(pane.options)
-                people = f"{count} member{'s' if count != 1 else ''}"
-                title = f"Focus: {people}" if pane.has_focus else people.capitalize()
+                people = ngettext("{n} member", "{n} members", count).format(n=count)
+                title = (
+                    _("Focus: {people}").format(people=people)
+                    if pane.has_focus
+                    else people[:1].upper() + people[1:]
+                )
             pane.border_title = title
 
     def on_descendant_focus(self) -> None:
@@ -117,7 +123,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         if event.key in self._moderator_keys() and not self._is_moderator():
             # The key is hidden for members; pressing it anyway gets an answer, not silence.
             event.stop()
-            self.app.notify(NOT_A_MODERATOR, severity="warning")
+            self.app.notify(_(NOT_A_MODERATOR), severity="warning")
             return
         # Also with nothing focused yet (a dialog just closed): typed ahead, still words.
         if not isinstance(self.focused, GroupList | MembersPanel | MessageList | None):
@@ -145,7 +151,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 binding = replace(binding, show=False)
             elif binding.action in bindings.MESSAGE_FOOTER:
                 binding = replace(
-                    binding, show=True, description=bindings.MESSAGE_FOOTER[binding.action]
+                    binding, show=True, description=_(bindings.MESSAGE_FOOTER[binding.action])
                 )
             shown[key] = entry._replace(binding=binding)
         return shown
@@ -184,7 +190,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         else:
             self.refresh_groups()
         if not groups:
-            self.set_status("Ready. No groups yet: F4 hosts one, F5 joins with an invite.")
+            self.set_status(_("Ready. No groups yet: F4 hosts one, F5 joins with an invite."))
 
     def refresh_all(self) -> None:
         self.refresh_groups()
@@ -211,9 +217,12 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         group = self.group()
         if group is None:
             return
-        words = [f"{group.name}: you are {group.nick}", group_status(group)]
+        words = [
+            _("{name}: you are {nick}").format(name=group.name, nick=group.nick),
+            group_status(group),
+        ]
         if group.slowmode_seconds:
-            words.append(f"slow mode {group.slowmode_seconds} s")
+            words.append(_("slow mode {seconds} s").format(seconds=group.slowmode_seconds))
         if group.readonly:
             words.append("read-only")
         self.set_status(" · ".join(words))
@@ -232,7 +241,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         group = self.group()
         lines: list[Any]
         if group is not None and group.state == "pending":
-            lines = [SystemLine("Your request to join is waiting for a moderator's approval.")]
+            lines = [SystemLine(_("Your request to join is waiting for a moderator's approval."))]
         elif group is not None and group.state == "denied":
             lines = [SystemLine(self._declined(group_id))]
         else:
@@ -244,7 +253,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
 
     def _declined(self, group_id: str) -> str:
         reason = self.denials.get(group_id, "")
-        return "Your request to join was declined" + (f": {reason}" if reason else ".")
+        if reason:
+            return _("Your request to join was declined: {reason}").format(reason=reason)
+        return _("Your request to join was declined.")
 
     def _conversation(self, group_id: str) -> list[Any]:
         """The latest page of history with the moderation lines and the private warnings of
@@ -311,8 +322,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             case ev.JoinRequested():
                 self.refresh_groups()
                 self.tell(
-                    f"{event.request.nick} asked to join {name} — F9 to approve or deny.",
-                    title="Join request",
+                    _("{nick} asked to join {name} — F9 to approve or deny.").format(
+                        nick=event.request.nick, name=name
+                    ),
+                    title=_("Join request"),
                     timeout=10,
                 )
             case ev.JoinApproved():
@@ -335,7 +348,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 # a line in the conversation (see `tell`), and comes back when it is rebuilt.
                 self.tell(
                     f"{name} — {wording.private_warning(event.reason)}",
-                    title="Warning from a moderator",
+                    title=_("Warning from a moderator"),
                     severity="warning",
                     timeout=30,
                 )
@@ -347,8 +360,8 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 self.refresh_groups()
             case ev.ReportReceived():
                 self.tell(
-                    f"A message in {name} was reported — F11 to review.",
-                    title="Report",
+                    _("A message in {name} was reported — F11 to review.").format(name=name),
+                    title=_("Report"),
                     timeout=10,
                 )
             case ev.Notice():
@@ -381,10 +394,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             if typed.strip():
                 composer.value = f"{typed} {event.text}"
                 composer.cursor_position = cursor
-                kept = wording.KEPT_AFTER_TYPING
+                kept = _(wording.KEPT_AFTER_TYPING)
             else:
                 composer.give_back(event.text)
-                kept = wording.KEPT_IN_COMPOSER
+                kept = _(wording.KEPT_IN_COMPOSER)
             self.ready_engine().save_draft(event.group_id, "")
         else:
             kept = wording.kept_in_draft_of(name)
@@ -395,8 +408,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
     @on(ConversationPane.PastedLines)
     def _pasted_lines(self, event: ConversationPane.PastedLines) -> None:
         self.app.notify(
-            f"{event.count} lines pasted: a message is one line, so they are kept joined "
-            "with ' / '. Nothing is sent until you press Enter."
+            _(
+                "{count} lines pasted: a message is one line, so they are kept joined with ' / '. Nothing is sent until you press Enter."
+            ).format(count=event.count)
         )
 
     @on(ConversationPane.Send)
@@ -417,7 +431,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         """A slash command from the shared table, run as its key or palette entry would."""
         if not self.may(action):
             self.composer.give_back(typed)
-            self.app.notify(NOT_A_MODERATOR, severity="warning")
+            self.app.notify(_(NOT_A_MODERATOR), severity="warning")
             return
         handler = action.handler
         if action.on_message and self.messages.selected_message() is None:
@@ -431,8 +445,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             elif bar:
                 self.composer.give_back(typed)
                 self.app.notify(
-                    "Write it as /cw topic | your message — the topic is shown, the message "
-                    "is folded.",
+                    _(
+                        "Write it as /cw topic | your message — the topic is shown, the message "
+                        "is folded."
+                    ),
                     severity="warning",
                 )
             else:
@@ -467,7 +483,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         lines = screenfuls.help_for(argument, "tui")
         if lines is None:
             self.app.notify(
-                f"There is no help topic or command '{argument.strip()}'. /help lists them.",
+                _("There is no help topic or command '{name}'. /help lists them.").format(
+                    name=argument.strip()
+                ),
                 severity="warning",
             )
             return
@@ -476,7 +494,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 f"Help{f': {argument.strip()}' if argument.strip() else ''}",
                 [(None, line) for line in lines],
                 "",
-                "Keys and every action: ctrl+p. Escape closes.",
+                _("Keys and every action: ctrl+p. Escape closes."),
             )
         )
 
@@ -490,8 +508,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         if group is None or group.state != ACTIVE:
             self.composer.give_back(typed)
             self.app.notify(
-                "Choose an active group first (host with F4 or join with F5). "
-                "Your text is still in the box.",
+                _(
+                    "Choose an active group first (host with F4 or join with F5). "
+                    "Your text is still in the box."
+                ),
                 severity="warning",
             )
             return
@@ -502,9 +522,15 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         if assessment.personal:
             kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
             choice = await self.choose(
-                "This message may contain personal details",
-                f"It looks like it includes: {kinds}. Others in the group will see it.",
-                [("edit", "Edit"), ("remove", "Remove them and send"), ("send", "Send anyway")],
+                _("This message may contain personal details"),
+                _("It looks like it includes: {kinds}. Others in the group will see it.").format(
+                    kinds=kinds
+                ),
+                [
+                    ("edit", _("Edit")),
+                    ("remove", _("Remove them and send")),
+                    ("send", _("Send anyway")),
+                ],
             )
             if choice == "remove":
                 for detail in assessment.personal:
@@ -523,7 +549,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
                 # The guidelines changed (or were never accepted): show them, then it can be sent.
                 self.accept_guidelines(group.group_id, group.guidelines, force=True)
                 return
-            self.app.notify(f"{exc} Your message is back in the box.", severity="error")
+            self.app.notify(
+                _("{why} Your message is back in the box.").format(why=exc), severity="error"
+            )
             return
         if assessment.tier >= 1:
             await self._offer_support(assessment)
@@ -538,20 +566,20 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         lines = care_lines(assessment, settings.country, settings.language)
         if assessment.about_someone_else:
             choices = [
-                ("someone", "How to help them"),
-                ("crisis", "Crisis lines"),
-                ("no", "Not now"),
+                ("someone", _("How to help them")),
+                ("crisis", _("Crisis lines")),
+                ("no", _("Not now")),
             ]
         else:
             choices = [
-                ("crisis", "Crisis lines"),
-                ("plan", "Safety plan"),
+                ("crisis", _("Crisis lines")),
+                ("plan", _("Safety plan")),
                 ("ground", "Grounding"),
-                ("no", "Not now"),
+                ("no", _("Not now")),
             ]
         from peertui.ui.flows import CARE_NOTICE
 
-        body = [line for line in lines[1:] if line != CARE_NOTICE]
+        body = [line for line in lines[1:] if line != _(CARE_NOTICE)]
         choice = await self.choose(lines[0], "\n".join(body), choices)
         if choice == "someone":
             self.app.push_screen(CrisisScreen(someone_else=True))

@@ -9,35 +9,40 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from peertui.core.moderation import DEFAULT_GUIDELINES
+from peertui.core.moderation import default_guidelines
+from peertui.i18n import N_, _
 from peertui.tui.screens.dialogs import InviteScreen
-from peertui.tui.typed import PeertuiNode
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 
-class HostScreen(PeertuiNode, ModalScreen[str | None]):
+class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     """Returns the new group's id, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "host", "Host")]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "host", N_("Host"))]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Label("Host a new group", classes="screen-title")
-            yield Label("Group name (members see it; the relay never does):")
-            yield Input(id="host-name", placeholder="e.g. Sunday evening check-in")
-            yield Label("Your nickname in this group:")
+            yield Label(_("Host a new group"), classes="screen-title")
+            yield Label(_("Group name (members see it; the relay never does):"))
+            yield Input(id="host-name", placeholder=_("e.g. Sunday evening check-in"))
+            yield Label(_("Your nickname in this group:"))
             yield Input("host", id="host-nick")
-            yield Label("Guidelines every member reads and accepts:")
-            yield TextArea(DEFAULT_GUIDELINES, id="host-guidelines", classes="form-area")
+            yield Label(_("Guidelines every member reads and accepts:"))
+            yield TextArea(default_guidelines(), id="host-guidelines", classes="form-area")
             yield Label(
-                "Relay address — leave empty to host on this computer (embedded relay; "
-                "members can reach it only while peertui runs here):"
+                _(
+                    "Relay address — leave empty to host on this computer (embedded relay; "
+                    "members can reach it only while peertui runs here):"
+                )
             )
-            yield Input(id="host-relay", placeholder="https://relay.example.org  (empty: embedded)")
+            yield Input(
+                id="host-relay", placeholder=_("https://relay.example.org  (empty: embedded)")
+            )
             yield Static("", id="host-status", classes="status-line")
             with Horizontal(classes="buttons"):
-                yield Button("Host (Ctrl+S)", id="host", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Host (Ctrl+S)"), id="host", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -60,15 +65,15 @@ class HostScreen(PeertuiNode, ModalScreen[str | None]):
     def action_host(self) -> None:
         name = self.query_one("#host-name", Input).value.strip()
         if not name:
-            self.app.notify("Give the group a name first.", severity="warning")
+            self.app.notify(_("Give the group a name first."), severity="warning")
             self.query_one("#host-name", Input).focus()
             return
         if self.app.engine is None:
-            self.app.notify("Your history is still opening; try again in a moment.")
+            self.app.notify(_("Your history is still opening; try again in a moment."))
             return
         relay = self.query_one("#host-relay", Input).value.strip() or None
         self.query_one("#host-status", Static).update(
-            "Contacting the relay…" if relay else "Starting the relay on this computer…"
+            _("Contacting the relay…") if relay else _("Starting the relay on this computer…")
         )
         self.query_one("#host", Button).disabled = True
         self.create_group(

@@ -10,19 +10,22 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from peertui.core.moderation import DEFAULT_GUIDELINES
+from peertui.core.moderation import default_guidelines
+from peertui.i18n import N_, _
 from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
-from peertui.tui.typed import PeertuiNode
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
-TICK_THE_BOX = "Please read the guidelines and tick the box to accept them."
+TICK_THE_BOX = N_("Please read the guidelines and tick the box to accept them.")
 
 
 def accept_label(ticked: bool) -> Content:
     # The checkbox's own glyph looks the same either way (only its colour changes). Plain
     # content, not markup: "[x]" would otherwise be read as a style and vanish.
-    return Content(f"{'[x]' if ticked else '[ ]'} I have read and accept these guidelines")
+    return Content(
+        _("{box} I have read and accept these guidelines").format(box="[x]" if ticked else "[ ]")
+    )
 
 
 class AcceptBox(Checkbox):
@@ -47,10 +50,13 @@ class InviteField(Input):
         self.insert_text_at_cursor(compact_invite(event.text))
 
 
-class JoinScreen(PeertuiNode, ModalScreen[str | None]):
+class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "join", "Ask to join")]
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel")),
+        Binding("ctrl+s", "join", N_("Ask to join")),
+    ]
 
     def __init__(self, invite: str = "", nick: str = "") -> None:
         super().__init__()
@@ -58,24 +64,24 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Label("Join a group", classes="screen-title")
-            yield Label("Invite (starts with peertui:):")
-            yield InviteField(self.invite, id="join-invite", placeholder="peertui:…")
-            yield Label("Nickname (a fresh one is safest — not your real name):")
+            yield Label(_("Join a group"), classes="screen-title")
+            yield Label(_("Invite (starts with peertui:):"))
+            yield InviteField(self.invite, id="join-invite", placeholder=_("peertui:…"))
+            yield Label(_("Nickname (a fresh one is safest — not your real name):"))
             with Horizontal(classes="inline"):
                 yield Input(self.nick or random_nickname(), id="join-nick")
-                yield Button("Another", id="another-nick")
-            yield Label("Pronouns (optional):")
+                yield Button(_("Another"), id="another-nick")
+            yield Label(_("Pronouns (optional):"))
             yield Input(id="join-pronouns")
-            yield Label("A line about you for the moderators (optional):")
+            yield Label(_("A line about you for the moderators (optional):"))
             yield Input(id="join-intro")
-            yield Label("General guidelines (the group's own are shown when you are approved):")
-            yield Static(reflow(DEFAULT_GUIDELINES), id="join-guidelines", classes="guidelines")
+            yield Label(_("General guidelines (the group's own are shown when you are approved):"))
+            yield Static(reflow(default_guidelines()), id="join-guidelines", classes="guidelines")
             yield AcceptBox(accept_label(False), id="join-accept")
             yield Static("", id="join-status", classes="status-line")
             with Horizontal(classes="buttons"):
-                yield Button("Ask to join (Ctrl+S)", id="join", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Ask to join (Ctrl+S)"), id="join", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -90,7 +96,7 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = accept_label(event.value)
         status = self.query_one("#join-status", Static)
-        if event.value and str(status.render()) == TICK_THE_BOX:
+        if event.value and str(status.render()) == _(TICK_THE_BOX):
             status.update("")  # answered: the request to tick is no longer true
 
     def _say(self, text: str, severity: str = "information") -> None:
@@ -114,7 +120,7 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
             self._say(str(exc), "warning")
             self.query_one("#join-invite", Input).focus()
             return False
-        self._say(f"The invite is whole; it points to the relay {relay}.")
+        self._say(_("The invite is whole; it points to the relay {relay}.").format(relay=relay))
         return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -134,20 +140,20 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
         nick = self.query_one("#join-nick", Input).value.strip()
         problem = ""
         if not invite.startswith("peertui:"):
-            problem = "Paste the whole invite; it starts with peertui:."
+            problem = _("Paste the whole invite; it starts with peertui:.")
         elif not self._check_invite():
             return
         elif not nick:
-            problem = "Choose a nickname (or press Another for a random one)."
+            problem = _("Choose a nickname (or press Another for a random one).")
         elif not self.query_one("#join-accept", Checkbox).value:
-            problem = TICK_THE_BOX
+            problem = _(TICK_THE_BOX)
         if problem:
             self._say(problem, "warning")
             return
         if self.app.engine is None:
-            self.app.notify("Your history is still opening; try again in a moment.")
+            self.app.notify(_("Your history is still opening; try again in a moment."))
             return
-        self._say("Contacting the relay… (sending your request)")
+        self._say(_("Contacting the relay… (sending your request)"))
         self.query_one("#join", Button).disabled = True
         self.send_request(
             invite,
@@ -162,7 +168,11 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
 
         try:
             group = await self.app.ready_engine().join(
-                invite, nick, pronouns=pronouns, intro=intro, accepted_guidelines=DEFAULT_GUIDELINES
+                invite,
+                nick,
+                pronouns=pronouns,
+                intro=intro,
+                accepted_guidelines=default_guidelines(),
             )
         except PeertuiError as exc:
             self.query_one("#join", Button).disabled = False
@@ -171,5 +181,5 @@ class JoinScreen(PeertuiNode, ModalScreen[str | None]):
             # wherever the focus last moved to.
             self.query_one("#join-invite", Input).focus()
             return
-        self.app.notify("Request sent — waiting for a moderator's approval.")
+        self.app.notify(_("Request sent — waiting for a moderator's approval."))
         self.dismiss(group.group_id)

@@ -15,18 +15,19 @@ from textual.widgets import Button, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from peertui.config import interface_language
+from peertui.i18n import N_, _
 from peertui.paths import make_private_dir
-from peertui.tui.typed import PeertuiNode
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 from peertui.wellbeing import safety_plan
 
 
-class SafetyPlanScreen(PeertuiNode, Screen):
+class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
     HINT_LINE = "plan-status"  # notices are shown here, never as a toast over the plan
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("enter", "edit", "Edit step", show=True),
-        Binding("ctrl+e", "export", "Export to file"),
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("enter", "edit", N_("Edit step"), show=True),
+        Binding("ctrl+e", "export", N_("Export to file")),
     ]
 
     def __init__(self, then: str = "") -> None:
@@ -36,7 +37,8 @@ class SafetyPlanScreen(PeertuiNode, Screen):
 
     def compose(self) -> ComposeResult:
         yield Label(
-            "Your safety plan — private, stored encrypted on this computer.", classes="screen-title"
+            _("Your safety plan — private, stored encrypted on this computer."),
+            classes="screen-title",
         )
         yield OptionList(id="plan-steps")
         yield Label("", id="plan-status", classes="status-line")
@@ -65,21 +67,21 @@ class SafetyPlanScreen(PeertuiNode, Screen):
         status = self.query_one("#plan-status", Label)
         if engine is None:
             status.update(
-                "Your encrypted store is still opening; the plan will appear in a moment."
+                _("Your encrypted store is still opening; the plan will appear in a moment.")
             )
             self.set_timer(0.3, self.refresh_plan)
         else:
             # An empty professionals step starts with the country's crisis lines.
             self.plan = safety_plan.for_settings(engine.safety_plan(), self.app.settings.country)
             status.update(
-                "Enter edits the highlighted step; Ctrl+E exports the plan to a text file."
+                _("Enter edits the highlighted step; Ctrl+E exports the plan to a text file.")
             )
         steps = self.query_one("#plan-steps", OptionList)
         highlighted = steps.highlighted
         steps.clear_options()
         for number, step in enumerate(safety_plan.steps(self._lang()), start=1):
             entries = self.plan.entries.get(step.id, []) if self.plan is not None else []
-            body = "\n".join(f"   • {entry}" for entry in entries) or "   (nothing yet)"
+            body = "\n".join(f"   • {entry}" for entry in entries) or "   " + _("(nothing yet)")
             steps.add_option(Option(f"{number}. {step.title}\n{body}", id=step.id))
         steps.highlighted = highlighted if highlighted is not None else 0
 
@@ -105,9 +107,11 @@ class SafetyPlanScreen(PeertuiNode, Screen):
             try:
                 self.app.ready_engine().save_safety_plan(plan)
             except Exception as exc:  # noqa: BLE001 - shown to the user in words
-                self.app.notify(f"The safety plan could not be saved: {exc}", severity="error")
+                self.app.notify(
+                    _("The safety plan could not be saved: {why}").format(why=exc), severity="error"
+                )
                 return
-            self.app.notify(f"Saved “{info.title}”.")
+            self.app.notify(_("Saved “{title}”.").format(title=info.title))
             self.refresh_plan()
 
         self.app.push_screen(EditStepScreen(info.title, info.prompt, current), saved)
@@ -125,9 +129,9 @@ class SafetyPlanScreen(PeertuiNode, Screen):
 
             self.app.push_screen(
                 ChoiceScreen(
-                    "Replace the earlier export?",
-                    f"{path} already exists.",
-                    [("keep", "Keep it"), ("replace", "Replace it")],
+                    _("Replace the earlier export?"),
+                    _("{path} already exists.").format(path=path),
+                    [("keep", _("Keep it")), ("replace", _("Replace it"))],
                 ),
                 answered,
             )
@@ -143,19 +147,23 @@ class SafetyPlanScreen(PeertuiNode, Screen):
                 path, self._lang(), overwrite=overwrite
             )
         except OSError as exc:
-            self.app.notify(f"Could not export the plan: {exc.strerror or exc}.", severity="error")
+            self.app.notify(
+                _("Could not export the plan: {why}.").format(why=exc.strerror or exc),
+                severity="error",
+            )
             return
         except PeertuiError as exc:
             self.app.notify(str(exc), severity="error")
             return
         self.app.notify(
-            f"Safety plan exported to {written} (plain text, readable only by you: keep it "
-            "somewhere safe)."
+            _(
+                "Safety plan exported to {written} (plain text, readable only by you: keep it somewhere safe)."
+            ).format(written=written)
         )
 
 
-class EditStepScreen(ModalScreen[list[str] | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+class EditStepScreen(TranslatedKeys, ModalScreen[list[str] | None]):
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "save", N_("Save"))]
 
     def __init__(self, title: str, prompt: str, lines: list[str]) -> None:
         super().__init__()
@@ -164,10 +172,12 @@ class EditStepScreen(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.step_title, classes="screen-title")
-            yield Label(f"{self.prompt}\nOne item per line.", classes="hint")
+            yield Label(
+                _("{prompt}\nOne item per line.").format(prompt=self.prompt), classes="hint"
+            )
             yield TextArea("\n".join(self.lines), id="step-editor")
-            yield Button("Save (Ctrl+S)", id="save", variant="primary")
-            yield Button("Cancel (Escape)", id="cancel")
+            yield Button(_("Save (Ctrl+S)"), id="save", variant="primary")
+            yield Button(_("Cancel (Escape)"), id="cancel")
         yield from footer_widgets()
 
     def on_mount(self) -> None:

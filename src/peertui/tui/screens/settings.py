@@ -9,7 +9,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Select, Switch
 
 from peertui.config import PROXY_SCHEMES
-from peertui.tui.typed import PeertuiNode
+from peertui.i18n import N_, _
+from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 
@@ -18,15 +19,18 @@ def on_off(value: bool) -> str:
     return "On" if value else "Off"
 
 
-class SettingsScreen(PeertuiNode, Screen):
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("ctrl+s", "save", "Save")]
+class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", N_("Back")),
+        Binding("ctrl+s", "save", N_("Save")),
+    ]
 
     def compose(self) -> ComposeResult:
         settings = self.app.settings
         themes = sorted(self.app.peertui_themes)
         with VerticalScroll(classes="dialog wide"):
-            yield Label("Settings", classes="screen-title")
-            yield Label("Theme (changes at once):")
+            yield Label(_("Settings"), classes="screen-title")
+            yield Label(_("Theme (changes at once):"))
             yield Select(
                 [(name, name) for name in themes],
                 value=settings.theme if settings.theme in themes else "dark",
@@ -34,23 +38,27 @@ class SettingsScreen(PeertuiNode, Screen):
                 id="set-theme",
             )
             # The label first, like every other field, so "On"/"Off" is read after its name.
-            yield Label("Reduced motion: no animation, no blinking cursor, still breathing guide")
+            yield Label(
+                _("Reduced motion: no animation, no blinking cursor, still breathing guide")
+            )
             with Horizontal(classes="inline"):
                 yield Switch(settings.reduced_motion, id="set-motion")
                 yield Label(on_off(settings.reduced_motion), id="set-motion-state")
-            yield Label("Keep history for how many days (0 keeps it until you delete it):")
+            yield Label(_("Keep history for how many days (0 keeps it until you delete it):"))
             yield Input(str(settings.history_retention_days), type="integer", id="set-retention")
             yield Label(
-                "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: none):"
+                _(
+                    "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: none):"
+                )
             )
             yield Input(settings.proxy, id="set-proxy")
-            yield Label("Country for crisis lines, two letters (empty: from your system):")
+            yield Label(_("Country for crisis lines, two letters (empty: from your system):"))
             yield Input(settings.country, id="set-country", max_length=2)
-            yield Label("Language, e.g. en (empty: from your system):")
+            yield Label(_("Language, e.g. en (empty: from your system):"))
             yield Input(settings.language, id="set-language")
             with Horizontal(classes="buttons"):
-                yield Button("Save (Ctrl+S)", id="save", variant="primary")
-                yield Button("Back", id="back")
+                yield Button(_("Save (Ctrl+S)"), id="save", variant="primary")
+                yield Button(_("Back"), id="back")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -84,11 +92,11 @@ class SettingsScreen(PeertuiNode, Screen):
         country = self.query_one("#set-country", Input).value.strip().upper()
         problem = ""
         if not retention.isdigit():
-            problem = "Days of history must be a whole number (0 keeps everything)."
+            problem = _("Days of history must be a whole number (0 keeps everything).")
         elif proxy and not proxy.startswith(PROXY_SCHEMES):
-            problem = "The proxy must start with socks5://, socks5h://, http:// or https://."
+            problem = _("The proxy must start with socks5://, socks5h://, http:// or https://.")
         elif country and not (len(country) == 2 and country.isalpha()):
-            problem = "The country must be two letters, such as GB or DE."
+            problem = _("The country must be two letters, such as GB or DE.")
         if problem:
             self.app.notify(problem, severity="warning")
             return
@@ -101,8 +109,8 @@ class SettingsScreen(PeertuiNode, Screen):
         settings.language = self.query_one("#set-language", Input).value.strip()
         self.app.save_settings()
         self.app.notify(
-            "Settings saved. A new proxy applies the next time peertui starts."
+            _("Settings saved. A new proxy applies the next time peertui starts.")
             if proxy
-            else "Settings saved."
+            else _("Settings saved.")
         )
         self.app.pop_screen()

@@ -11,12 +11,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from peertui.i18n import _
+from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 MIN_NEW_PASSPHRASE = 8
 
 
-class UnlockScreen(ModalScreen[str]):
+class UnlockScreen(TranslatedKeys, ModalScreen[str]):
     def __init__(self, wrong: bool, creating: bool = False) -> None:
         super().__init__()
         self.wrong = wrong
@@ -25,12 +27,11 @@ class UnlockScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             if self.creating:
-                yield Label("Create a passphrase for your history", classes="screen-title")
+                yield Label(_("Create a passphrase for your history"), classes="screen-title")
                 yield Label(
-                    "There is no system keyring here, so your history will be encrypted with "
-                    f"a NEW passphrase that you choose now: at least {MIN_NEW_PASSPHRASE} "
-                    "characters, typed twice. It cannot be recovered if you forget it. "
-                    "Crisis lines (F1) and grounding (F2) work without it.",
+                    _(
+                        "There is no system keyring here, so your history will be encrypted with a NEW passphrase that you choose now: at least {n} characters, typed twice. It cannot be recovered if you forget it. Crisis lines (F1) and grounding (F2) work without it."
+                    ).format(n=MIN_NEW_PASSPHRASE),
                     classes="hint",
                 )
                 # Not select-on-focus: coming back to a field must not mark its text for
@@ -38,29 +39,34 @@ class UnlockScreen(ModalScreen[str]):
                 yield Input(
                     password=True,
                     id="passphrase",
-                    placeholder="new passphrase",
+                    placeholder=_("new passphrase"),
                     select_on_focus=False,
                 )
                 yield Input(
                     password=True,
                     id="passphrase-again",
-                    placeholder="the same again",
+                    placeholder=_("the same again"),
                     select_on_focus=False,
                 )
             else:
-                yield Label("Unlock your history", classes="screen-title")
+                yield Label(_("Unlock your history"), classes="screen-title")
                 if self.wrong:
                     yield Label(
-                        "That passphrase did not open your history. Try again.", classes="error"
+                        _("That passphrase did not open your history. Try again."), classes="error"
                     )
                 yield Label(
-                    "There is no system keyring here, so your encrypted history is locked with "
-                    "a passphrase. Type it and press Enter. Crisis lines (F1) and grounding "
-                    "(F2) work without it.",
+                    _(
+                        "There is no system keyring here, so your encrypted history is locked with "
+                        "a passphrase. Type it and press Enter. Crisis lines (F1) and grounding "
+                        "(F2) work without it."
+                    ),
                     classes="hint",
                 )
                 yield Input(
-                    password=True, id="passphrase", placeholder="passphrase", select_on_focus=False
+                    password=True,
+                    id="passphrase",
+                    placeholder=_("passphrase"),
+                    select_on_focus=False,
                 )
             yield Label("", id="unlock-problem", classes="error")
         yield from footer_widgets()
@@ -76,13 +82,13 @@ class UnlockScreen(ModalScreen[str]):
         event.stop()
         first = self.query_one("#passphrase", Input).value
         if not first:
-            self._problem("Type your passphrase, then press Enter.")
+            self._problem(_("Type your passphrase, then press Enter."))
             return
         if not self.creating:
             self.dismiss(first)
             return
         if len(first) < MIN_NEW_PASSPHRASE:
-            self._problem(f"Use at least {MIN_NEW_PASSPHRASE} characters.")
+            self._problem(_("Use at least {n} characters.").format(n=MIN_NEW_PASSPHRASE))
             return
         again = self.query_one("#passphrase-again", Input)
         if event.input.id == "passphrase":
@@ -90,6 +96,6 @@ class UnlockScreen(ModalScreen[str]):
             return
         if again.value != first:
             again.value = ""
-            self._problem("The two passphrases differ. Type the new one again below.")
+            self._problem(_("The two passphrases differ. Type the new one again below."))
             return
         self.dismiss(first)

@@ -12,21 +12,9 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 
+from peertui.i18n import _
+
 FRAME_SECONDS = 0.2
-
-
-def phase_of(step_text: str, seconds: float) -> str:
-    """Which way the breath goes in a timed step ("" for steps the person paces themselves)."""
-    if seconds <= 0:
-        return ""
-    text = step_text.lower()
-    if text.startswith("hold"):
-        return "hold"
-    if "breathe out" in text or "breathe all the way out" in text:
-        return "out"
-    if "breathe in" in text:
-        return "in"
-    return ""
 
 
 class BreathingVisual(Widget):
@@ -41,8 +29,9 @@ class BreathingVisual(Widget):
         self._last = 0.0
         self._timer: Timer | None = None
 
-    def start(self, step_text: str, seconds: float) -> None:
-        self._phase = phase_of(step_text, seconds)
+    def start(self, breath: str, seconds: float) -> None:
+        """Show one step: `breath` is the step's "in", "out" or "hold" ("" for none)."""
+        self._phase = breath
         self._seconds = max(float(seconds), 0.1)
         self._elapsed = 0.0
         self._last = time.monotonic()
@@ -65,7 +54,7 @@ class BreathingVisual(Widget):
     def render(self) -> str:
         if not self._phase:
             return ""
-        label = {"in": "breathe in", "out": "breathe out", "hold": "hold"}[self._phase]
+        label = {"in": _("breathe in"), "out": _("breathe out"), "hold": _("hold")}[self._phase]
         if self.still:
             return f"( {label} )"
         width = max(self.size.width - 16, 10)

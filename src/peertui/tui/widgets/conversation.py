@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.binding import BindingType
 from textual.widgets.option_list import Option
 
+from peertui.i18n import _, ngettext
 from peertui.tui import bindings
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
@@ -34,18 +35,29 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     """A message as the person may see it here: folded, hidden or removed in words."""
     nick, cw = steady_width(message.nick), steady_width(message.cw)
     if message.removed_reason is not None:
-        return Text(f"{nick}: [removed by moderators: {message.removed_reason}]", style="italic")
+        return Text(
+            _("{nick}: [removed by moderators: {reason}]").format(
+                nick=nick, reason=message.removed_reason
+            ),
+            style="italic",
+        )
     if hidden_reason:
         return Text(f"{nick}: [hidden — {hidden_reason}]", style="italic")
     fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
     if fold and not opened:
-        return Text(f"{nick}: [folded — {fold} — Enter to open]", style="italic")
+        return Text(
+            _("{nick}: [folded — {fold} — Enter to open]").format(nick=nick, fold=fold),
+            style="italic",
+        )
     if cw and not opened:
-        return Text(f"{nick}: [content warning: {cw} — Enter to open]", style="italic")
+        return Text(
+            _("{nick}: [content warning: {cw} — Enter to open]").format(nick=nick, cw=cw),
+            style="italic",
+        )
     label = Text(f"{nick}: ", style="bold")
     if cw:
         label.append(f"[cw: {cw}] ", style="italic")
-    suffix = " (waiting to send)" if message.seq <= 0 else ""
+    suffix = _(" (waiting to send)") if message.seq <= 0 else ""
     shown = label + Text(steady_width(message.text) + suffix)
     if isinstance(message.extra, dict) and message.extra.get("care"):
         from peertui.config import interface_language
@@ -111,7 +123,11 @@ class MessageList(CursorOnHighlight):
     def _announce_below(self, count: int) -> None:
         self.unseen_below = count
         self.border_subtitle = (
-            f"{count} new message{'s' if count != 1 else ''} below — End jumps to them"
+            ngettext(
+                "{count} new message below — End jumps to them",
+                "{count} new messages below — End jumps to them",
+                count,
+            ).format(count=count)
             if count
             else ""
         )

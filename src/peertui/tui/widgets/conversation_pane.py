@@ -11,10 +11,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
 
+from peertui.i18n import N_, _
 from peertui.tui.widgets.composer import Composer
 from peertui.tui.widgets.conversation import MessageList
 
-HINT = "Enter sends · Shift+Tab: messages · /help"  # short enough to be read whole at 80
+# Short enough to be read whole at 80 columns (a translation too: the 80x24 tests check).
+HINT = N_("Enter sends · Shift+Tab: messages · /help")
 
 
 class ConversationPane(Vertical):
@@ -31,7 +33,7 @@ class ConversationPane(Vertical):
     def compose(self) -> ComposeResult:
         yield MessageList(id="messages")
         # Not select-on-focus: a letter redirected here must not be replaced by the next.
-        yield Composer(placeholder=HINT, id="composer", select_on_focus=False)
+        yield Composer(placeholder=_(HINT), id="composer", select_on_focus=False)
 
     @property
     def messages(self) -> MessageList:

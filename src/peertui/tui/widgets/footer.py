@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Label, Static
 
+from peertui.i18n import _
 from peertui.tui import bindings
 from peertui.tui.typed import PeertuiNode
 
@@ -22,8 +23,8 @@ class SafetyKeys(PeertuiNode, Static):
             if binding.action == "quit":
                 continue  # not a safety key; the palette lists it
             key = keymap.get(binding.id or "", binding.key).split(",")[0]
-            parts.append(f"{key.upper()} {binding.description.lower()}")
-        parts.append("ctrl+p more")
+            parts.append(f"{key.upper()} {_(binding.description).lower()}")
+        parts.append(_("ctrl+p more"))
         self.update("  " + " · ".join(parts))
 
 

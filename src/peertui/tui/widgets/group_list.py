@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets.option_list import Option
 
 from peertui.core.models import PENDING
+from peertui.i18n import _, ngettext
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
 
@@ -12,9 +13,9 @@ def group_status(group) -> str:
     """The group's state in words; the sidebar and the status line both use this, so they
     never disagree about the connection."""
     if group.state == PENDING:
-        return "waiting for approval"
+        return _("waiting for approval")
     if group.state == "denied":
-        return "request declined"
+        return _("request declined")
     if group.state != "active":
         return group.state
     return group.connection
@@ -28,7 +29,9 @@ def describe_group(group, waiting: int = 0) -> str:
     if group.unread:
         lines.append(f"  {group.unread} unread")
     if waiting:
-        lines.append(f"  {waiting} waiting to join")
+        lines.append(
+            "  " + ngettext("{n} waiting to join", "{n} waiting to join", waiting).format(n=waiting)
+        )
     return "\n".join(lines)
 
 
@@ -44,7 +47,7 @@ class GroupList(CursorOnHighlight):
         self.group_ids = [group.group_id for group in groups]
         self.clear_options()
         if not groups:
-            self.add_option(Option("No groups yet.\nF4 host · F5 join", disabled=True))
+            self.add_option(Option(_("No groups yet.\nF4 host · F5 join"), disabled=True))
             return
         marker = {True: "▸ ", False: "  "}
         self.add_options(

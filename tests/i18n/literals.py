@@ -1,0 +1,163 @@
+"""Find words a person would read that bypass the message catalogue.
+
+An AST scan of the front-ends and the shared layers: a string literal with letters in it,
+passed straight to something that shows text (a Line, a notice, a Textual widget, a toast, a
+question, a key's description...), is a string that can never be translated. `_("...")`,
+`N_("...")`, `ngettext` and `pgettext` calls are the way through; literals without letters
+(" · ", "—") are not words.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2] / "src" / "peertui"
+SCANNED = ("tui", "plain", "ui", "wellbeing", "config.py", "__main__.py")
+TRANSLATORS = frozenset({"_", "N_", "NP_", "ngettext", "pgettext", "npgettext"})
+
+# Calls whose positional arguments are shown to people as they are.
+SHOWN_POSITIONAL = frozenset(
+    {
+        "notice",
+        "error",
+        "output",
+        "Line",
+        "say",
+        "tell",
+        "notify",
+        "Refusal",
+        "Question",
+        "Static",
+        "Label",
+        "Button",
+        "Markdown",
+        "Checkbox",
+        "Option",
+        "Field",
+        "Prompt",
+        "Header",
+        "Rule",
+        "SystemLine",
+        "hint",
+        "show_hint",
+        "warn",
+        "ask",
+    }
+)
+# Keyword arguments that are shown to people whatever the call.
+SHOWN_KEYWORDS = frozenset(
+    {
+        "done",  # a Home helper's word when an engine call succeeds
+        "title",
+        "label",
+        "placeholder",
+        "description",
+        "tooltip",
+        "help",
+        "prompt",
+        "text",
+        "explanation",
+        "border_title",
+        "subtitle",
+        "message",
+        "heading",
+        "means",
+        "purpose",
+    }
+)
+# Calls where only some positions are words (the others are ids or kinds).
+SHOWN_POSITIONS = {"Field": (1,), "Line": (1,), "Binding": (2,)}
+
+
+@dataclass(frozen=True)
+class Bare:
+    path: str
+    line: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.text!r}"
+
+
+def _has_words(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return any(ch.isalpha() for ch in node.value)
+    if isinstance(node, ast.JoinedStr):
+        return any(
+            isinstance(v, ast.Constant) and any(ch.isalpha() for ch in str(v.value))
+            for v in node.values
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _has_words(node.left) or _has_words(node.right)
+    if isinstance(node, ast.IfExp):
+        return _has_words(node.body) or _has_words(node.orelse)
+    return False
+
+
+def _name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _text(node: ast.expr) -> str:
+    return ast.unparse(node)[:90]
+
+
+def bare_literals(source: str, path: str) -> Iterator[Bare]:
+    """Literals with words handed to a showing call without going through the catalogue."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _name(node.func)
+        if name in TRANSLATORS:
+            continue
+        shown: list[ast.expr] = []
+        if name in SHOWN_POSITIONS:
+            shown += [a for i, a in enumerate(node.args) if i in SHOWN_POSITIONS[name]]
+        elif name in SHOWN_POSITIONAL:
+            shown += node.args
+        shown += [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
+        for argument in shown:
+            if _has_words(argument):
+                yield Bare(path, argument.lineno, _text(argument))
+
+
+def scan(root: Path = ROOT) -> list[Bare]:
+    found: list[Bare] = []
+    for part in SCANNED:
+        target = root / part
+        files = [target] if target.is_file() else sorted(target.rglob("*.py"))
+        for file in files:
+            found += bare_literals(file.read_text(encoding="utf-8"), str(file.relative_to(root)))
+    return found
+
+
+def shadowed_hooks(source: str, path: str) -> Iterator[Bare]:
+    """Functions that call `_()` and also bind `_` (`a, _, b = ...`, `for _ in`): there `_` is
+    a local variable, and the call fails (or, worse, calls the wrong thing)."""
+    tree = ast.parse(source)
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        names = [n for n in ast.walk(func) if isinstance(n, ast.Name) and n.id == "_"]
+        binds = [n for n in names if isinstance(n.ctx, ast.Store)]
+        calls = any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "_"
+            for n in ast.walk(func)
+        )
+        if binds and calls:
+            yield Bare(path, binds[0].lineno, f"{func.name} binds _")
+
+
+def scan_shadowing(root: Path = ROOT) -> list[Bare]:
+    found: list[Bare] = []
+    for file in sorted(root.rglob("*.py")):
+        found += shadowed_hooks(file.read_text(encoding="utf-8"), str(file.relative_to(root)))
+    return found
