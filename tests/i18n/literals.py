@@ -21,32 +21,13 @@ TRANSLATORS = frozenset({"_", "N_", "NP_", "ngettext", "pgettext", "npgettext"})
 # Calls whose positional arguments are shown to people as they are.
 SHOWN_POSITIONAL = frozenset(
     {
-        "notice",
-        "error",
-        "output",
-        "Line",
-        "say",
-        "tell",
-        "notify",
-        "Refusal",
-        "Question",
-        "Static",
-        "Label",
-        "Button",
-        "Markdown",
-        "Checkbox",
-        "Option",
-        "Field",
-        "Prompt",
-        "Header",
-        "Rule",
-        "SystemLine",
-        "hint",
-        "show_hint",
-        "warn",
-        "ask",
+        "notice", "error", "output", "Line", "say", "tell", "notify", "Refusal", "Question",
+        "Static", "Label", "Button", "Markdown", "Checkbox", "Option", "Prompt", "Header",
+        "Rule", "SystemLine", "hint", "show_hint", "warn", "ask", "set_status", "_problem",
+        "_say", "form", "choose", "confirm", "moderate_form", "FormScreen", "ChoiceScreen",
+        "ListScreen", "DialogPrompter", "Text",
     }
-)
+)  # fmt: skip
 # Keyword arguments that are shown to people whatever the call.
 SHOWN_KEYWORDS = frozenset(
     {
@@ -69,7 +50,7 @@ SHOWN_KEYWORDS = frozenset(
     }
 )
 # Calls where only some positions are words (the others are ids or kinds).
-SHOWN_POSITIONS = {"Field": (1,), "Line": (1,), "Binding": (2,)}
+SHOWN_POSITIONS = {"Field": (1,), "Line": (1,), "Binding": (2,), "_say": (0,), "Text": (0,)}
 
 
 @dataclass(frozen=True)
@@ -160,4 +141,62 @@ def scan_shadowing(root: Path = ROOT) -> list[Bare]:
     found: list[Bare] = []
     for file in sorted(root.rglob("*.py")):
         found += shadowed_hooks(file.read_text(encoding="utf-8"), str(file.relative_to(root)))
+    return found
+
+
+# Where prose is not for people: CSS classes, slash-command names, notes for developers,
+# programming errors.
+NOT_SHOWN_KEYWORDS = frozenset({"classes", "slash", "only_here_because", "id", "group"})
+PROGRAMMING_ERRORS = frozenset({"RuntimeError", "AssertionError", "TypeError"})
+NOT_SHOWN_CALLS = frozenset({"query", "query_one", "strftime"})  # selectors, date patterns
+PROSE_SCANNED = ("tui", "plain", "ui")
+
+
+def _prose(text: str) -> bool:
+    words = [w for w in text.split() if sum(ch.isalpha() for ch in w) >= 2]
+    return len(words) >= 2
+
+
+def prose_literals(source: str, path: str) -> Iterator[Bare]:
+    """Any sentence-like literal (two words or more) outside `_()`: in the front-ends nearly
+    every such string is shown, so each one is either translated or a listed exception."""
+    tree = ast.parse(source)
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(tree):
+        is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if not (is_text or isinstance(node, ast.JoinedStr)):
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, ast.JoinedStr | ast.FormattedValue | ast.Expr):
+            continue  # part of an f-string (judged whole), or a docstring
+        text = node.value if isinstance(node, ast.Constant) else _joined_words(node)
+        if not _prose(text):
+            continue
+        if isinstance(parent, ast.keyword) and parent.arg in NOT_SHOWN_KEYWORDS:
+            continue
+        if _inside(node, parents):
+            continue
+        yield Bare(path, node.lineno, _text(node))
+
+
+def _joined_words(node: ast.JoinedStr) -> str:
+    return "".join(str(v.value) for v in node.values if isinstance(v, ast.Constant))
+
+
+def _inside(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """In a translator call, or the message of a programming error."""
+    while node in parents:
+        node = parents[node]
+        if isinstance(node, ast.Call):
+            name = _name(node.func)
+            if name in TRANSLATORS or name in PROGRAMMING_ERRORS or name in NOT_SHOWN_CALLS:
+                return True
+    return False
+
+
+def scan_prose(root: Path = ROOT) -> list[Bare]:
+    found: list[Bare] = []
+    for part in PROSE_SCANNED:
+        for file in sorted((root / part).rglob("*.py")):
+            found += prose_literals(file.read_text(encoding="utf-8"), str(file.relative_to(root)))
     return found

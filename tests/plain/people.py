@@ -28,15 +28,17 @@ class PlainUser:
         timeout: float = 20.0,
         dimensions: tuple[int, int] = (60, 400),
         term: str = "xterm-256color",
+        lang: str = "C.UTF-8",  # the locale, which chooses the language when nothing is set
     ):
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
         env.update(
             PEERTUI_HOME=str(home),
             PEERTUI_TIME_SCALE="0.01",
             TERM=term,
-            LANG="C.UTF-8",
-            LC_ALL="C.UTF-8",
+            LANG=lang,
         )
+        env.pop("LC_ALL", None)
+        env.pop("LC_MESSAGES", None)
         if passphrase is not None:
             env["PEERTUI_PASSPHRASE"] = passphrase
         command = [sys.executable, "-m", "peertui", *args]

@@ -38,7 +38,8 @@ COVERED = {
     "peertui.dismiss", "peertui.hide", "peertui.ignore", "peertui.ignore_keyword",
     "peertui.unhide", "peertui.warn", "peertui.warnings", "peertui.modlog", "peertui.mute",
     "peertui.unmute", "peertui.slowmode", "peertui.readonly", "peertui.promote",
-    "peertui.demote", "peertui.guidelines_edit", "peertui.delete", "peertui.draft",
+    "peertui.demote", "peertui.guidelines_edit", "peertui.group_language", "peertui.delete",
+    "peertui.draft",
     "peertui.deny", "peertui.remove", "peertui.ban", "peertui.leave", "peertui.settings",
     "peertui.set", "peertui.export", "peertui.safety_plan", "peertui.safety_plan_edit",
     "peertui.safety_plan_export", "peertui.crisis", "peertui.grounding", "peertui.stop",
@@ -116,6 +117,8 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     host.run("Be kind.", "?? Guideline 2")
     host.run("", "?? Publish these 1 guidelines")
     host.run("yes", "-- The new guidelines are published.")
+    host.run(slash("peertui.group_language", "es"), "-- This group's language: Español.")
+    guest.expect_exact("-- keeper declared the group's language: Español.")
     host.run(slash("peertui.delete", f"{n} off topic"), "keeper (owner) removed a message")
     third = plain_user("third").ready()
     join(host, third, token, "kit")

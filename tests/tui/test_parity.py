@@ -44,6 +44,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "guidelines": ("", "Edit the group's guidelines"),
     "accept": ("", "Please read this group's guidelines"),
     "guidelines_edit": ("", "Edit the group's guidelines"),
+    "group_language": ("pt_BR", "This group's language: Português (Brasil)."),
     "leave": ("", "Leave evening?"),
     "content_warning": ("loss", "folded behind: loss"),
     "open_warning": ("", "no warning or fold to open"),

@@ -613,6 +613,24 @@ class Engine:
         await self._act(group_id, "guidelines", value=guidelines_commitment(text, key))
         self.accept_guidelines(group_id)
 
+    async def set_group_language(self, group_id: str, language: str) -> str:
+        """Declare the group's language ("es", "pt_BR"; "" takes the declaration away): sent to
+        the members end-to-end encrypted, like the guidelines, and to newcomers in their
+        welcome. Returns the tag as kept."""
+        session = self._active(group_id)
+        session.require_moderator()
+        tag = payloads.language_tag(language.strip()) if language.strip() else ""
+        if language.strip() and not tag:
+            raise InvalidInput(
+                _(
+                    'A group language is a language code such as "es" or "pt_BR", not "{value}".'
+                ).format(value=language.strip())
+            )
+        await session.post_payload(payloads.encode("settings", language=tag))
+        session.state["language"] = tag
+        session.save()
+        return tag
+
     async def set_readonly(self, group_id: str, on: bool) -> None:
         await self._act(group_id, "readonly", value=1 if on else 0)
 

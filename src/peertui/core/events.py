@@ -66,10 +66,19 @@ class JoinRequested(Event):
 
 
 @dataclass(frozen=True)
+class GroupLanguageChanged(Event):
+    """A moderator declared the group's language ("" when they took the declaration away)."""
+
+    language: str
+    by: str  # the moderator's nickname
+
+
+@dataclass(frozen=True)
 class JoinApproved(Event):
     """The local member's own join request was approved: the group is active."""
 
     guidelines: str
+    language: str = ""  # the group's declared language, "" when it declares none
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from peertui.core.events import (
     ErrorOccurred,
     Event,
     GapDetected,
+    GroupLanguageChanged,
     JoinApproved,
     JoinDenied,
     JoinRequested,
@@ -101,7 +102,9 @@ log = logging.getLogger(__name__)
 
 MEMBERSHIP_POLL_SECONDS = (0.3, 0.6, 1.2, 2.5, 5.0)
 MAX_PENDING_PER_SENDER = 200
-GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "introduce"}
+GROUP_MESSAGE_TYPES = {
+    "msg", "profile", "modnote", "thanks", "guidelines", "settings", "introduce"
+}  # fmt: skip
 _REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
@@ -334,6 +337,7 @@ class GroupSession:
             guidelines=self.state.get("guidelines", ""),
             slowmode_seconds=roster.slowmode_seconds if roster else 0,
             readonly=roster.readonly if roster else False,
+            language=self.state.get("language", ""),
         )
 
     def _raw_nick(self, key: bytes) -> str:
@@ -1032,6 +1036,12 @@ class GroupSession:
                         ),
                     )
                 )
+        elif kind == "settings" and self.roster.is_moderator(sender):
+            language = payloads.language_tag(body["language"])
+            if language != self.state.get("language", ""):
+                self.state["language"] = language
+                self.save()
+                self._emit(GroupLanguageChanged(self.group_id, language, self.nick_of(sender)))
         elif kind == "guidelines" and self.roster.is_moderator(sender):
             # The text comes first; the signed roster event with its commitment makes it
             # official.
@@ -1134,6 +1144,7 @@ class GroupSession:
             self.state["name"] = payloads.safe_line(body["name"], 80) or self.state["name"]
             self.state["guidelines"] = payloads.safe_text(body["guidelines"])
             self.state["guidelines_key"] = body["guidelines_key"]
+            self.state["language"] = payloads.language_tag(body.get("language"))
             if not self._welcome_guidelines_match(body["guidelines"], body["guidelines_key"]):
                 self._emit(
                     Notice(
@@ -1164,7 +1175,9 @@ class GroupSession:
                         intro=payloads.safe_line(str(profile.get("intro", "")), payloads.MAX_SHORT),
                     )
             self.save()
-            self._emit(JoinApproved(self.group_id, self.state["guidelines"]))
+            self._emit(
+                JoinApproved(self.group_id, self.state["guidelines"], self.state["language"])
+            )
         elif kind == "warn" and is_mod:
             reason = payloads.safe_line(body["reason"], 300)
             self.state.setdefault("warnings", []).append({"ts": item.ts, "reason": reason})
@@ -1661,6 +1674,7 @@ class GroupSession:
                 guidelines_key=self.state.get("guidelines_key", ""),
                 profiles=profiles,
                 modnotes=self.state["modnotes"],
+                language=self.state.get("language", ""),
             ),
         )
         # Everyone else learns the newcomer's name now, so the admit reads the same everywhere.

@@ -30,6 +30,7 @@ class GroupInfo:
     guidelines: str = ""
     slowmode_seconds: int = 0
     readonly: bool = False
+    language: str = ""  # the language the group declares ("es", "pt_BR"); "" when none
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ MAX_SHORT = 200
 #                                                      commitment keyed with `key`
 # Direct deliveries (sealed to one member):
 #   share    {blob}                                    a sealed sender-session share
-#   welcome  {name, guidelines, guidelines_key, profiles, modnotes, pad}
+#   settings {language}                                the group's declared language (moderators)
+#   welcome  {name, guidelines, guidelines_key, profiles, modnotes, language, pad}
 #                                                      sent by the approver to a new member
 #   warn     {reason}                                  a private warning
 #   report   {report_id, msg_id, reported, nick, text, context, reason}   to moderators only
@@ -46,6 +47,7 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
     "modnote": {"index": int, "reason": str},
     "thanks": {"id": str},
     "guidelines": {"text": str, "key": str},
+    "settings": {"language": str},
     "share": {"blob": str},
     "welcome": {"name": str, "guidelines": str, "guidelines_key": str, "profiles": dict},
     "warn": {"reason": str},
@@ -69,6 +71,19 @@ _REQUIRED: dict[str, dict[str, type | tuple[type, ...]]] = {
 
 class BadPayload(ValueError):
     pass
+
+
+# A language tag as the settings take it: "es", "pt_BR", "pt-BR", "es_419".
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[_-](?:[A-Za-z]{2}|[0-9]{3}))?$")
+
+
+def language_tag(value: object) -> str:
+    """A group's declared language from a payload: a short language tag, else "" (never text
+    to show as it is)."""
+    if not isinstance(value, str) or not _LANGUAGE_TAG.fullmatch(value):
+        return ""
+    language, _sep, territory = value.replace("-", "_").partition("_")
+    return f"{language.lower()}_{territory.upper()}" if territory else language.lower()
 
 
 def encode(kind: str, **fields: Any) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from peertui.i18n import language_name
 from peertui.plain.registry import handles
 from peertui.ui import actions, commands, flows, wording
 from peertui.ui.wording import _, utc_time
@@ -43,6 +44,10 @@ async def invite(s: PlainSession, argument: str) -> None:
         ).format(name=s.name(group_id))
     )
     s.console.raw(token)
+    language = s.engine.group(group_id).language
+    if language:
+        # The invite itself does not carry it: tell the person along with the invite.
+        s.console.notice(wording.group_language_line(language))
 
 
 @handles("peertui.join")
@@ -66,10 +71,12 @@ async def groups(s: PlainSession, argument: str) -> None:
     lines = []
     for number, group in enumerate(mine, start=1):
         current = ", " + _("current") if group.group_id == s.current else ""
-        role = f", {group.role}" if group.role else ""
+        role = f", {wording.state_word(group.role)}" if group.role else ""
         unread = ", " + _("{n} unread").format(n=group.unread) if group.unread else ""
+        language = f", {language_name(group.language)}" if group.language else ""
+        state, connection = wording.state_word(group.state), wording.state_word(group.connection)
         lines.append(
-            f"{number}. {group.name} - {group.state}{role}, {group.connection}{unread}{current}"
+            f"{number}. {group.name} - {state}{role}, {connection}{unread}{language}{current}"
         )
     await s.show_output(lines)
 
@@ -155,6 +162,18 @@ async def accept(s: PlainSession, argument: str) -> None:
 @handles("peertui.guidelines_edit")
 async def guidelines_edit(s: PlainSession, argument: str) -> None:
     await flows.edit_guidelines(s, s.engine, s.group())
+
+
+@handles("peertui.group_language")
+async def group_language(s: PlainSession, argument: str) -> None:
+    action = actions.by_id("peertui.group_language")
+    typed = commands.need(argument, action).strip()
+    group_id = s.group()
+    language = await s.engine.set_group_language(group_id, "" if typed == "-" else typed)
+    if language:
+        s.console.notice(wording.group_language_line(language))
+    else:
+        s.console.notice(_("{name} declares no language now.").format(name=s.name(group_id)))
 
 
 @handles("peertui.leave")

@@ -102,7 +102,8 @@ def _value_for(current: Settings, name: str, text: str) -> Any:
 
 @handles("peertui.set")
 async def set_(s: PlainSession, argument: str) -> None:
-    from peertui.config import set_setting
+    from peertui.config import language_note, set_setting, speak_language
+    from peertui.i18n import current_language, language_name
 
     action = actions.by_id("peertui.set")
     typed_name, _sep, text = commands.need(argument, action).partition(" ")
@@ -123,9 +124,20 @@ async def set_(s: PlainSession, argument: str) -> None:
     s.engine.save_settings()
     s.console.style.words = current.plain_prefixes == "words"
     s.console.style.digits = current.read_digits
+    if name == "language":
+        # From the next line on, in the language just chosen (no restart).
+        speak_language(current.language)
     s.console.notice(
         _("Saved: {name} = {value}.").format(name=name, value=_shown(getattr(current, name)))
     )
+    if name == "language":
+        note = language_note(current.language)
+        s.console.notice(
+            note
+            or _("peertui now speaks {language}.").format(
+                language=language_name(current_language())
+            )
+        )
 
 
 @handles("peertui.wipe")

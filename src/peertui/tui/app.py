@@ -80,7 +80,7 @@ class PeertuiApp(App[int]):
         if settings is None:
             settings, settings_problems = load_settings(paths)
         self.settings = settings
-        speak_language(settings.language)
+        self._language = speak_language(settings.language)
         self._startup_problems = list(settings_problems or [])
         self._passphrase = passphrase
         self.engine: Engine | None = None
@@ -119,7 +119,12 @@ class PeertuiApp(App[int]):
         self.call_after_refresh(self.open_engine, self._passphrase)
 
     def apply_settings(self) -> None:
-        """Theme, motion and keys from the settings; unknown themes fall back with a notice."""
+        """Theme, motion, keys and language from the settings; unknown themes fall back with a
+        notice. A new language reaches every key description, footer and screen opened from
+        now on; lines already written stay as they were said."""
+        if speak_language(self.settings.language) != self._language:
+            self._language = speak_language(self.settings.language)
+            self._language_changed()
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         else:
@@ -133,6 +138,17 @@ class PeertuiApp(App[int]):
         self.set_keymap(self.settings.keybindings)
         for screen in self.screen_stack:
             self._apply_motion(screen)
+
+    def _language_changed(self) -> None:
+        from peertui.tui.widgets.footer import SafetyKeys
+
+        for screen in self.screen_stack:
+            for keys in screen.query(SafetyKeys):
+                keys.show()
+            refresh_words = getattr(screen, "refresh_words", None)
+            if refresh_words is not None:
+                refresh_words()
+        self.refresh_bindings()
 
     def _apply_motion(self, screen) -> None:
         from textual.widgets import Input, TextArea

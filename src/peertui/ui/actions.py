@@ -317,6 +317,18 @@ ACTIONS: tuple[Action, ...] = (
         engine_call="set_guidelines",
     ),
     Action(
+        "peertui.group_language",
+        N_("Group language"),
+        N_("Declare the language this group speaks; members and newcomers see it (- for none)."),
+        "moderation",
+        "group_language",
+        slash="group language",
+        args=N_("<language code | ->"),
+        role="moderator",
+        needs_group=True,
+        engine_call="set_group_language",
+    ),
+    Action(
         "peertui.leave",
         N_("Leave group"),
         N_("Leave the current group (asks you to confirm)."),

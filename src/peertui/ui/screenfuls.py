@@ -90,12 +90,12 @@ def help_for(argument: str, front_end: FrontEnd = "plain") -> list[str] | None:
 def crisis_short(country: Country, width: int = 80, limit: int = CRISIS_SHORT_LIMIT) -> list[str]:
     """The emergency number and the first helplines in at most `limit` screen lines at
     `width` columns; the last line says how to see everything (`/crisis CC more`)."""
-    from peertui.wellbeing.crisis import format_country
+    from peertui.wellbeing.crisis import country_name, format_country, join_or
 
-    emergency = " or ".join(c.describe() for c in country.emergency)
+    emergency = join_or(c.describe() for c in country.emergency)
     lines = [
         _("{name} ({code}) emergency: {number}, if you are in immediate danger.").format(
-            name=country.name, code=country.iso2, number=emergency
+            name=country_name(country), code=country.iso2, number=emergency
         )
     ]
     tail = _("/crisis {code} more: hours, sources and more helplines.").format(code=country.iso2)
@@ -115,16 +115,19 @@ def crisis_short(country: Country, width: int = 80, limit: int = CRISIS_SHORT_LI
 
 
 def _service_short(service: object) -> str:
-    from peertui.wellbeing.crisis import Service
+    from peertui.wellbeing.crisis import Service, join_or
 
     assert isinstance(service, Service)
     reach = []
     if service.phones:
-        reach.append(_("call") + " " + " or ".join(c.describe() for c in service.phones))
+        numbers = join_or(c.describe() for c in service.phones)
+        reach.append(_("call {numbers}").format(numbers=numbers))
     if service.sms:
-        reach.append(_("text") + " " + " or ".join(c.describe() for c in service.sms))
+        numbers = join_or(c.describe() for c in service.sms)
+        reach.append(_("text {numbers}").format(numbers=numbers))
     if service.whatsapp:
-        reach.append("WhatsApp " + " or ".join(c.describe() for c in service.whatsapp))
+        numbers = join_or(c.describe() for c in service.whatsapp)
+        reach.append(_("WhatsApp {numbers}").format(numbers=numbers))
     if service.chat_url and not reach:
         reach.append(_("chat at {url}").format(url=service.chat_url))
     state = {True: _("open now"), False: _("closed now"), None: ""}[service.open_now()]

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from peertui.core import events as ev
-from peertui.i18n import N_, _, current_language, current_locale, ngettext, pgettext
+from peertui.i18n import (
+    N_,
+    NP_,
+    _,
+    current_language,
+    current_locale,
+    language_name,
+    ngettext,
+    pgettext,
+)
 
 __all__ = ["N_", "_", "ngettext", "pgettext"]  # the front-ends take the hook from here
 
@@ -76,6 +85,24 @@ def _known_nick(nick: str, members: Sequence[Member]) -> Member | None:
         if member.member_id == member_id and not member.nick.startswith(FALLBACK_NICK_PREFIX):
             return member
     return None
+
+
+# ----------------------------------------------------------------------------- states
+
+# TRANSLATORS: (context "state") one word for a group's state, its connection or a role, as
+# shown in the group list: "Tuesday circle - active, owner, connected".
+_STATE_WORDS = {
+    word: NP_("state", word)
+    for word in (
+        "pending", "active", "denied", "removed", "banned", "left",
+        "connecting", "connected", "offline", "owner", "moderator", "member",
+    )
+}  # fmt: skip
+
+
+def state_word(word: str) -> str:
+    """A state, connection or role word in the interface language (unknown words as they are)."""
+    return pgettext("state", word) if word in _STATE_WORDS else word
 
 
 # ----------------------------------------------------------------------------- times
@@ -253,10 +280,24 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
             return [notice(_("{nick} left.").format(nick=display_name(member.nick, members)))]
         case ev.JoinRequested(request=request):
             return request_lines(request)
-        case ev.JoinApproved(guidelines=guidelines):
+        case ev.JoinApproved(guidelines=guidelines, language=language):
             return [
                 notice(_("You are now a member of {name}.").format(name=name)),
+                *([output(group_language_line(language))] if language else []),
                 *guideline_lines(guidelines),
+            ]
+        case ev.GroupLanguageChanged(language=language, by=by):
+            who = display_name(by, members)
+            if not language:
+                return [
+                    notice(_("{nick} took away the group's declared language.").format(nick=who))
+                ]
+            return [
+                notice(
+                    _("{nick} declared the group's language: {language}.").format(
+                        nick=who, language=language_name(language)
+                    )
+                )
             ]
         case ev.JoinDenied(reason=reason):
             if reason:
@@ -294,6 +335,11 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
         case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
             return [error(text)]  # protocol v2: a fork, a split view, a withheld roster, a gap
     return []
+
+
+def group_language_line(language: str) -> str:
+    """The group's declared language, named in its own words ("Español")."""
+    return _("This group's language: {language}.").format(language=language_name(language))
 
 
 def request_lines(request: JoinRequest) -> list[Line]:

@@ -11,7 +11,7 @@ from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen
 from peertui.tui.text import reflow
-from peertui.ui import flows
+from peertui.ui import flows, wording
 
 
 class GroupActions(HomeBase):
@@ -37,15 +37,16 @@ class GroupActions(HomeBase):
             return
         token = await self.call("create_invite", group.group_id)
         if isinstance(token, str):
-            self.app.push_screen(InviteScreen(group.name, token))
+            self.app.push_screen(InviteScreen(group.name, token, group.language))
 
     @work(group="dialog")
     async def action_groups(self) -> None:
         from peertui.tui.widgets.group_list import group_status
+        from peertui.ui.wording import state_word
 
         engine = self.ready_engine()
         rows: list[tuple[str | None, str]] = [
-            (g.group_id, f"{g.name} — {g.role or 'member'}, {group_status(g)}")
+            (g.group_id, f"{g.name} — {state_word(g.role or 'member')}, {group_status(g)}")
             for g in engine.groups()
         ]
         picked = await self.app.push_screen_wait(
@@ -129,7 +130,7 @@ class GroupActions(HomeBase):
                     intro.strip() or (me.intro if me else ""),
                 ),
             ],
-            "Save",
+            _("Save"),
             explanation=_("Shown next to your nickname in this group's members list only."),
         )
         if values is not None:
@@ -152,11 +153,41 @@ class GroupActions(HomeBase):
             return
         self.app.push_screen(
             ListScreen(
-                f"Guidelines — {group.name}",
+                _("Guidelines — {name}").format(name=group.name),
                 [(None, reflow(group.guidelines) or _("(none written)"))],
                 "",
             )
         )
+
+    @work(group="dialog")
+    async def action_group_language(self, argument: str = "") -> None:
+        """Declare the group's language: from /group language es, or chosen from a list."""
+        from peertui.i18n import available_languages, language_name
+
+        group = self.need_moderator()
+        if group is None:
+            return
+        typed = argument.strip()
+        if not typed:
+            rows: list[tuple[str | None, str]] = [
+                (code, language_name(code)) for code in available_languages()
+            ]
+            rows.append(("-", _("No declared language")))
+            typed = (
+                await self.app.push_screen_wait(
+                    ListScreen(_("Group language — {name}").format(name=group.name), rows, "")
+                )
+                or ""
+            )
+            if not typed:
+                return
+        language = await self.call(
+            "set_group_language", group.group_id, "" if typed == "-" else typed
+        )
+        if language:
+            self.tell(wording.group_language_line(language))
+        elif language == "":
+            self.tell(_("{name} declares no language now.").format(name=group.name))
 
     @work(group="dialog")
     async def action_guidelines_edit(self) -> None:
@@ -166,7 +197,7 @@ class GroupActions(HomeBase):
         values = await self.form(
             _("Edit the group's guidelines (everyone accepts them again)"),
             [Field("text", _("Guidelines:"), group.guidelines, multiline=True)],
-            "Save",
+            _("Save"),
         )
         if values is not None:
             await self.call(
@@ -196,9 +227,12 @@ class GroupActions(HomeBase):
             self.messages.show(
                 [SystemLine(_("You were approved. Please read the group's guidelines."))]
             )
+        group = self.group(group_id)
+        language = group.language if group is not None else ""
+        text = reflow(guidelines) or _("(This group has no written guidelines.)")
         choice = await self.choose(
             _("Please read this group's guidelines"),
-            reflow(guidelines) or _("(This group has no written guidelines.)"),
+            f"{wording.group_language_line(language)}\n\n{text}" if language else text,
             [("accept", _("I accept — open the conversation")), ("leave", _("Leave the group"))],
         )
         if choice == "accept":

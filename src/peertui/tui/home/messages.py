@@ -69,7 +69,7 @@ class MessageActions(HomeBase):
         values = await self.form(
             _("Report this message to the moderators"),
             [Field("reason", _("What is wrong (they will not learn who reported):"), reason)],
-            "Report",
+            _("Report"),
             explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )
         if values is not None:
@@ -198,7 +198,7 @@ class MessageActions(HomeBase):
                 FormScreen(
                     _("Search your history"),
                     [Field("query", _("Words to find (searched on this computer only):"))],
-                    "Search",
+                    _("Search"),
                 )
             )
             if not values or not values["query"]:
@@ -214,7 +214,7 @@ class MessageActions(HomeBase):
         ]
         row_id = await self.app.push_screen_wait(
             ListScreen(
-                f"Search: {query}",
+                _("Search: {query}").format(query=query),
                 rows,
                 _("Nothing found in your history."),
                 _("Enter opens the conversation."),

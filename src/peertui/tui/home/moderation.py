@@ -138,7 +138,7 @@ class ModerationActions(HomeBase):
         values = await self.form(
             _("Remove {nick}'s message").format(nick=message.nick),
             [Field("reason", _("Reason (shown to everyone):"), reason.lstrip("#0123456789 "))],
-            "Remove",
+            _("Remove"),
             explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )
         if values is not None:
@@ -317,7 +317,7 @@ class ModerationActions(HomeBase):
         ]
         report_id = await self.app.push_screen_wait(
             ListScreen(
-                f"Reports — {group.name}",
+                _("Reports — {name}").format(name=group.name),
                 rows,
                 _("No reports."),
                 _("Enter: remove the message or dismiss the report."),
@@ -341,7 +341,7 @@ class ModerationActions(HomeBase):
             values = await self.form(
                 _("Remove the reported message"),
                 [Field("reason", _("Reason (shown to everyone):"))],
-                "Remove",
+                _("Remove"),
             )
             if values is not None:
                 await self.call(

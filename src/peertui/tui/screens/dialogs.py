@@ -236,9 +236,9 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
         Binding("ctrl+y", "copy", N_("Copy"), priority=True),
     ]
 
-    def __init__(self, group_name: str, token: str) -> None:
+    def __init__(self, group_name: str, token: str, language: str = "") -> None:
         super().__init__()
-        self.group_name, self.token = group_name, token
+        self.group_name, self.token, self.language = group_name, token, language
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog invite"):
@@ -252,6 +252,11 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
                 ).format(days=INVITE_DAYS, uses=INVITE_USES),
                 classes="hint",
             )
+            if self.language:
+                # The invite does not carry it: the host tells it along with the invite.
+                from peertui.ui.wording import group_language_line
+
+                yield Static(group_language_line(self.language), classes="hint")
             yield TextArea(self.token, read_only=True, soft_wrap=False, id="invite-token")
             yield Static(self._copy_hint(), id="invite-copy", classes="hint")
             with Horizontal(classes="buttons"):

@@ -85,6 +85,13 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_COLUMNS, "narrow")
 
+    def refresh_words(self) -> None:
+        """After a change of language: the pane titles and the composer's hint in the new one."""
+        from peertui.tui.widgets.conversation_pane import HINT
+
+        self._mark_focus()
+        self.composer.placeholder = _(HINT)
+
     # ----- focus: always visible in words, typing never lost --------------------------------
     def _mark_focus(self) -> None:
         for pane_id, (plain, focused) in PANE_TITLES.items():
@@ -491,7 +498,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             return
         await self.app.push_screen_wait(
             ListScreen(
-                f"Help{f': {argument.strip()}' if argument.strip() else ''}",
+                _("Help: {topic}").format(topic=argument.strip())
+                if argument.strip()
+                else _("Help"),
                 [(None, line) for line in lines],
                 "",
                 _("Keys and every action: ctrl+p. Escape closes."),

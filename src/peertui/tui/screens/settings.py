@@ -8,15 +8,26 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Select, Switch
 
-from peertui.config import PROXY_SCHEMES
-from peertui.i18n import N_, _
+from peertui.config import PROXY_SCHEMES, interface_locale
+from peertui.i18n import N_, _, available_languages, catalogue_language, language_name
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 
 def on_off(value: bool) -> str:
     # The switch shows its state by colour and position only; say it in a word too.
-    return "On" if value else "Off"
+    return _("On") if value else _("Off")
+
+
+def language_options(current: str) -> list[tuple[str, str]]:
+    """Every language peertui speaks, each named in its own words, after "from your system";
+    a setting for a language it does not speak (kept for crisis lines) stays choosable."""
+    system = language_name(catalogue_language(interface_locale("")))
+    options = [(_("From your system ({language})").format(language=system), "")]
+    options += [(language_name(code), code) for code in available_languages()]
+    if current and current not in {value for _label, value in options}:
+        options.append((language_name(current), current))
+    return options
 
 
 class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
@@ -54,8 +65,14 @@ class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
             yield Input(settings.proxy, id="set-proxy")
             yield Label(_("Country for crisis lines, two letters (empty: from your system):"))
             yield Input(settings.country, id="set-country", max_length=2)
-            yield Label(_("Language, e.g. en (empty: from your system):"))
-            yield Input(settings.language, id="set-language")
+            yield Label(_("Language (changes at once):"))
+            options = language_options(settings.language)
+            yield Select(
+                options,
+                value=settings.language if settings.language else "",
+                allow_blank=False,
+                id="set-language",
+            )
             with Horizontal(classes="buttons"):
                 yield Button(_("Save (Ctrl+S)"), id="save", variant="primary")
                 yield Button(_("Back"), id="back")
@@ -106,7 +123,8 @@ class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
         settings.history_retention_days = int(retention)
         settings.proxy = proxy
         settings.country = country
-        settings.language = self.query_one("#set-language", Input).value.strip()
+        language = self.query_one("#set-language", Select).value
+        settings.language = language if isinstance(language, str) else ""
         self.app.save_settings()
         self.app.notify(
             _("Settings saved. A new proxy applies the next time peertui starts.")

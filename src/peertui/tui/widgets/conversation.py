@@ -42,7 +42,9 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
             style="italic",
         )
     if hidden_reason:
-        return Text(f"{nick}: [hidden — {hidden_reason}]", style="italic")
+        return Text(
+            _("{nick}: [hidden — {why}]").format(nick=nick, why=hidden_reason), style="italic"
+        )
     fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
     if fold and not opened:
         return Text(

@@ -17,6 +17,10 @@ from peertui.tui.typed import PeertuiNode
 
 class SafetyKeys(PeertuiNode, Static):
     def on_mount(self) -> None:
+        self.show()
+
+    def show(self) -> None:
+        """The line in the interface language (again after the language changes)."""
         keymap = self.app.settings.keybindings
         parts = []
         for binding in bindings.APP:

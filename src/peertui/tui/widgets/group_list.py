@@ -7,6 +7,7 @@ from textual.widgets.option_list import Option
 from peertui.core.models import PENDING
 from peertui.i18n import _, ngettext
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
+from peertui.ui.wording import state_word
 
 
 def group_status(group) -> str:
@@ -17,17 +18,17 @@ def group_status(group) -> str:
     if group.state == "denied":
         return _("request declined")
     if group.state != "active":
-        return group.state
-    return group.connection
+        return state_word(group.state)
+    return state_word(group.connection)
 
 
 def describe_group(group, waiting: int = 0) -> str:
     status = group_status(group)
-    lines = [group.name, f"  {group.role}"] if group.role else [group.name]
+    lines = [group.name, f"  {state_word(group.role)}"] if group.role else [group.name]
     # One fact per line so a narrow sidebar never wraps them mid-phrase.
     lines.append(f"  {status}")
     if group.unread:
-        lines.append(f"  {group.unread} unread")
+        lines.append("  " + _("{n} unread").format(n=group.unread))
     if waiting:
         lines.append(
             "  " + ngettext("{n} waiting to join", "{n} waiting to join", waiting).format(n=waiting)
