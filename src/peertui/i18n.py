@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -103,12 +104,23 @@ class _Current:
 _current = _Current()
 
 
+_LOCALE_NAME = re.compile(r"^[a-z]{2,3}(?:_(?:[A-Z]{2}|[0-9]{3}))?$")
+
+
 def use_language(locale_name: str) -> str:
-    """Speak `locale_name` from now on (a setting or locale value); returns the catalogue used."""
+    """Speak `locale_name` from now on (a setting or locale value); returns the catalogue used.
+
+    Dates and numbers follow the locale's territory when it is one of the language's
+    ("es_MX" keeps Mexico's forms); anything else ("C", "fr_FR" read as English) takes the
+    catalogue language's own."""
     code = catalogue_language(locale_name)
-    name = (locale_name or "").strip().split(".")[0].split("@")[0].replace("-", "_")
+    language, _sep, territory = (
+        (locale_name or "").strip().split(".")[0].split("@")[0].replace("-", "_").partition("_")
+    )
+    name = f"{language.lower()}_{territory.upper()}" if territory else language.lower()
+    same_language = name.split("_")[0] == code.split("_")[0]
     _current.language = code
-    _current.locale = name if name and catalogue_language(name) == code else code
+    _current.locale = name if _LOCALE_NAME.match(name) and same_language else code
     _current.translations = translator(code)
     return code
 

@@ -21,13 +21,14 @@ from peertui.ui import wording
 
 pytestmark = pytest.mark.timeout(150)
 
-LOCALES = {"en": "C.UTF-8", "es": "es_MX.UTF-8", "pt_BR": "pt_BR.UTF-8"}
-COUNTRY = {"en": "GB", "es": "MX", "pt_BR": "BR"}
+# Spain's locale here (the TUI test takes Mexico's): both read the one Spanish catalogue.
+LOCALES = {"en": "C.UTF-8", "es": "es_ES.UTF-8", "pt_BR": "pt_BR.UTF-8"}
+COUNTRY = {"en": "GB", "es": "ES", "pt_BR": "BR"}
 
 
 def date_pattern(language: str) -> str:
-    """A regular expression for utc_time() in `language`: its own form, any digits."""
-    i18n.use_language(language)
+    """A regular expression for utc_time() as the locale of `language` writes it, any digits."""
+    i18n.use_language(LOCALES[language])
     try:
         sample = wording.utc_time(
             int(datetime(2026, 11, 23, 17, 45, tzinfo=UTC).timestamp() * 1000)
@@ -56,6 +57,13 @@ def test_the_line_contract_holds_in_every_language(tmp_path, relay, language):
     def person(name: str) -> PlainUser:
         user = PlainUser(tmp_path / name, lang=LOCALES[language])
         user.expect_exact("-- " + w.gettext(BANNER))
+        # The first start says which language it speaks, in that language.
+        user.expect_exact(
+            "-- "
+            + w.gettext(
+                "peertui speaks {language}; /set language changes it (en, es, pt_BR)."
+            ).format(language=i18n.language_name(language))
+        )
         user.expect_exact("> ")
         return user
 
@@ -127,10 +135,10 @@ def test_set_language_switches_plain_mode_at_once(tmp_path):
         user.type("/set language es")
         es = i18n.translator("es")
         user.expect_exact(
-            "-- " + es.gettext("Saved: {name} = {value}.").format(name="language", value="es")
-        )
-        user.expect_exact(
-            "-- " + es.gettext("peertui now speaks {language}.").format(language="Español")
+            "-- "
+            + es.gettext("Saved: {name} = {value}.").format(name="language", value="es")
+            + " "
+            + es.gettext("peertui now speaks {language}.").format(language="Español")
         )
         user.type("/set language de")
         user.expect_exact("peertui does not speak de yet")

@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from peertui.core.auth import origin_of, sign_request
 from peertui.core.relay_client import RateLimited
+from peertui_wire.auth import origin_of, sign_request
 
 from .groupkit import GroupKit
 

@@ -17,14 +17,23 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from peertui.embedded_relay import host_embedded_relay
 from peertui.i18n import N_
-from peertui.plain.console import BANNER, Console, OutputClosed, Style, is_dumb_terminal
+from peertui.plain.console import (
+    BANNER,
+    Console,
+    OutputClosed,
+    Style,
+    first_run_language,
+    is_dumb_terminal,
+)
 from peertui.plain.wellbeing import QuickExit, locked_command
 from peertui.ui.wording import _
 
 if TYPE_CHECKING:
     from peertui.config import Settings
     from peertui.core.engine import Engine
+    from peertui.core.hosting import RelayFactory
     from peertui.paths import Paths
     from peertui.plain.reader import LineReader
 
@@ -88,6 +97,7 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
             _("The peertui home could not be used: {why}.").format(why=problem.strerror or problem)
         )
         return 1
+    first_run = not paths.config_file.exists()
     settings, problems = load_settings(paths)  # the engine reports the problems later
     del problems
     speak_language(settings.language)
@@ -102,6 +112,8 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
     if greeted:
         # Nothing to ask: greet and prompt now, and unlock while the person reads.
         console.notice(_(BANNER))
+        if first_run:
+            console.notice(first_run_language())
         console.prompt()
     unlock = Unlock(paths, console, reader, settings, quick_exit)
     engine = await unlock.engine()
@@ -113,6 +125,7 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
         from peertui.plain.session import PlainSession
 
         session = PlainSession(engine, console, reader, quick_exit, greeted=greeted)
+        session.first_run = first_run
         return await session.run()
     finally:
         await engine.close()
@@ -140,8 +153,10 @@ class Unlock:
         reader: LineReader,
         settings: Settings,
         quick_exit: QuickExit,
+        relay_factory: RelayFactory | None = host_embedded_relay,
     ) -> None:
         self.paths = paths
+        self.relay_factory = relay_factory  # what groups hosted on this computer run on
         self.console = console
         self.reader = reader
         self.settings = settings
@@ -154,7 +169,7 @@ class Unlock:
 
         passphrase = os.environ.get(PASSPHRASE_ENV) or None
         try:
-            return await Engine.open(self.paths, passphrase)
+            return await Engine.open(self.paths, passphrase, relay_factory=self.relay_factory)
         except NoKeyAvailable as problem:
             if passphrase is None and _keyring_home(self.paths):
                 # The key is in a keyring that cannot be reached (e.g. over SSH): there is no
@@ -180,7 +195,7 @@ class Unlock:
         if passphrase is None:
             return None
         try:
-            return await Engine.open(self.paths, passphrase)
+            return await Engine.open(self.paths, passphrase, relay_factory=self.relay_factory)
         except WrongPassphrase:
             self.console.error(_("Wrong passphrase: this peertui home stays locked."))
         except StoreError as problem:

@@ -27,6 +27,16 @@ OUTPUT_INDENT = "  "
 CONTINUATION_INDENT = "  "
 BANNER = N_("peertui plain mode. /help lists commands; /crisis shows crisis lines; /x quick exit.")
 
+
+def first_run_language() -> str:
+    """Said once, on the first start: the language chosen, and how to choose another."""
+    from peertui.i18n import current_language, language_name
+
+    return _("peertui speaks {language}; /set language changes it (en, es, pt_BR).").format(
+        language=language_name(current_language())
+    )
+
+
 SYMBOL_PREFIXES = {"notice": "-- ", "error": "!! ", "question": "?? "}
 # Word prefixes are said in the interface language (docs/PLAIN_MODE.md); symbols never change.
 WORD_PREFIXES = {"notice": N_("Notice: "), "error": N_("Error: "), "question": N_("Question: ")}

@@ -15,7 +15,7 @@ from peertui.core.errors import PeertuiError
 from peertui.core.models import CONNECTED
 from peertui.i18n import N_
 from peertui.plain import registry
-from peertui.plain.console import BANNER, Console, OutputClosed
+from peertui.plain.console import BANNER, Console, OutputClosed, first_run_language
 from peertui.plain.messages import MessageBook
 from peertui.plain.reader import LineReader
 from peertui.plain.wellbeing import LOCKED_IDS, QuickExit
@@ -103,9 +103,13 @@ class PlainSession:
             self.console.offer_reprint_hint()
         return line
 
+    first_run = False  # set by the app when there was no config.toml yet
+
     def _greet(self) -> None:
         if not self._greeted:
-            self.console.notice(BANNER)
+            self.console.notice(_(BANNER))
+            if self.first_run:
+                self.console.notice(first_run_language())
         for problem in self.engine.startup_problems:
             self.console.notice(problem)
         groups = self.engine.groups()

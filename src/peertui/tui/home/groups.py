@@ -11,7 +11,8 @@ from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen
 from peertui.tui.text import reflow
-from peertui.ui import flows, wording
+from peertui.ui import commands, flows, wording
+from peertui.ui import settings as shared_settings
 
 
 class GroupActions(HomeBase):
@@ -173,14 +174,12 @@ class GroupActions(HomeBase):
                 (code, language_name(code)) for code in available_languages()
             ]
             rows.append(("-", _("No declared language")))
-            typed = (
-                await self.app.push_screen_wait(
-                    ListScreen(_("Group language — {name}").format(name=group.name), rows, "")
-                )
-                or ""
+            picked = await self.app.push_screen_wait(
+                ListScreen(_("Group language — {name}").format(name=group.name), rows, "")
             )
-            if not typed:
+            if not picked:
                 return
+            typed = picked
         language = await self.call(
             "set_group_language", group.group_id, "" if typed == "-" else typed
         )
@@ -286,8 +285,20 @@ class GroupActions(HomeBase):
 
         self.app.push_screen(SettingsScreen())
 
-    def action_set(self) -> None:
-        self.action_settings()
+    def action_set(self, argument: str = "") -> None:
+        """`/set country GB` changes one setting in the shared words; `/set` alone opens
+        Settings. A value that is not usable is said, and the typed line is given back."""
+        if not argument.strip():
+            self.action_settings()
+            return
+        try:
+            saved = shared_settings.change(self.app.settings, argument)
+        except commands.UsageError as problem:
+            self.composer.give_back(f"/set {argument}")
+            self.app.notify(str(problem), severity="warning")
+            return
+        self.app.save_settings()
+        self.app.notify(saved)
 
     @work(group="dialog", exclusive=True)
     async def action_wipe(self) -> None:
