@@ -82,7 +82,10 @@ case "$cmd" in
         ensure_venv test
         ensure_conformance_modules
         .venv/bin/python tools/i18n.py compile
-        exec .venv/bin/python -m pytest "$@"
+        # Most tests wait on real processes (relays, tmux, Fenrir, node), not the CPU, so
+        # several workers overlap the waiting even on 2 cores; a file stays on one worker
+        # (its module fixtures and order kept). PEERTUI_TEST_WORKERS=0 runs in one process.
+        exec .venv/bin/python -m pytest -n "${PEERTUI_TEST_WORKERS:-4}" --dist loadfile "$@"
         ;;
     i18n)
         # The message catalogue (docs/dev/TRANSLATING.md): `extract` rewrites the .pot from
