@@ -28,15 +28,14 @@ def _pairs(language: str) -> list[tuple[str, str]]:
     """(English, translation) for every message and every plural form."""
     with (LOCALE / language / "LC_MESSAGES" / "peertui.po").open("rb") as handle:
         catalog = read_po(handle)
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for message in catalog:
         if not message.id:
             continue
-        if isinstance(message.id, tuple):
-            forms = message.string if isinstance(message.string, tuple) else (message.string,)
-            pairs += [(message.id[0 if i == 0 else 1], form) for i, form in enumerate(forms)]
-        else:
-            pairs.append((message.id, message.string))
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for i, form in enumerate(strings):
+            pairs.append((str(ids[min(i, len(ids) - 1)]), str(form or "")))
     return pairs
 
 
