@@ -134,7 +134,7 @@ async def test_a_request_goes_when_its_invite_expires(relay_factory, tmp_path, c
     host = await Person.open(tmp_path / "host")
     closing.append(host)
     gid = (await host.engine.host_group("Circle", relay.url, nick="host")).group_id
-    token = await host.engine.create_invite(gid, uses=2, expires_in_s=2)
+    token = await host.engine.create_invite(gid, uses=2, expires_in_s=8)
     joiner = await Person.open(tmp_path / "joiner")
     closing.append(joiner)
     await joiner.engine.join(token, "quietfalcon", intro=INTRO)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from filelock import FileLock, Timeout
 
 from peertui.core.keys import StoreError
+from peertui.i18n import _
 from peertui.paths import Paths, make_private_dir
 
 
@@ -25,8 +26,9 @@ def _lock_for(paths: Paths) -> FileLock:
 
 def _in_use(paths: Paths) -> HomeInUse:
     return HomeInUse(
-        f"peertui is already open with this home ({paths.home}). Switch to that window, or "
-        "close it first: two copies at once could lose messages."
+        _(
+            "peertui is already open with this home ({home}). Switch to that window, or close it first: two copies at once could lose messages."
+        ).format(home=paths.home)
     )
 
 

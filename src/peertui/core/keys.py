@@ -24,6 +24,7 @@ import nacl.hash
 import nacl.pwhash
 import nacl.utils
 
+from peertui.i18n import _
 from peertui.paths import Paths, write_private_file
 
 KEYRING_SERVICE = "peertui"
@@ -56,8 +57,9 @@ def database_key(paths: Paths, passphrase: str | None = None) -> bytes:
     if info is None:
         if paths.db_file.exists() and paths.db_file.stat().st_size > 0:
             raise StoreError(
-                f"The peertui database in {paths.data_dir} has no unlock file ({paths.unlock_file.name}), "
-                "so its key cannot be found. Restore that file, or wipe this home to start again."
+                _(
+                    "The peertui database in {folder} has no unlock file ({name}), so its key cannot be found. Restore that file, or wipe this home to start again."
+                ).format(folder=paths.data_dir, name=paths.unlock_file.name)
             )
         return _create_key(paths, _passphrase_from(passphrase))
     if info["source"] == "keyring":
@@ -71,16 +73,18 @@ def forget_key(paths: Paths) -> list[str]:
         info = _read_unlock_file(paths)
     except StoreError:
         return [
-            f"The unlock file {paths.unlock_file} is damaged, so any keyring entry for this home "
-            f"could not be found; look for service '{KEYRING_SERVICE}' in your keyring."
+            _(
+                "The unlock file {file} is damaged, so any keyring entry for this home could not be found; look for service '{service}' in your keyring."
+            ).format(file=paths.unlock_file, service=KEYRING_SERVICE)
         ]
     if info is None or info["source"] != "keyring":
         return []
     backend = _secure_keyring()
     if backend is None:
         return [
-            f"The database key in the system keyring (service '{KEYRING_SERVICE}', account "
-            f"'{info['account']}') could not be removed: no safe keyring is active now."
+            _(
+                "The database key in the system keyring (service '{service}', account '{account}') could not be removed: no safe keyring is active now."
+            ).format(service=KEYRING_SERVICE, account=info["account"])
         ]
     try:
         backend.delete_password(KEYRING_SERVICE, info["account"])
@@ -88,8 +92,9 @@ def forget_key(paths: Paths) -> list[str]:
         pass  # already gone: exactly what was wanted
     except keyring.errors.KeyringError as exc:
         return [
-            f"The database key in the system keyring (service '{KEYRING_SERVICE}', "
-            f"account '{info['account']}') could not be removed: {exc}."
+            _(
+                "The database key in the system keyring (service '{service}', account '{account}') could not be removed: {exc}."
+            ).format(service=KEYRING_SERVICE, account=info["account"], exc=exc)
         ]
     return []
 
@@ -113,11 +118,9 @@ def keyring_refusal() -> str | None:
     if not insecure:
         return None
     name = type(insecure[0]).__module__ + "." + type(insecure[0]).__name__
-    return (
-        f"The system keyring here is {name}, which keeps keys in a plain file that anyone "
-        "with this disk can read, so peertui does not use it and protects your history with "
-        "a passphrase instead."
-    )
+    return _(
+        "The system keyring here is {name}, which keeps keys in a plain file that anyone with this disk can read, so peertui does not use it and protects your history with a passphrase instead."
+    ).format(name=name)
 
 
 def _secure_keyring() -> Any | None:
@@ -164,8 +167,9 @@ def _create_key(paths: Paths, passphrase: str | None) -> bytes:
         except keyring.errors.KeyringError as exc:
             if passphrase is None:
                 raise NoKeyAvailable(
-                    f"The system keyring refused to store the database key ({exc}). "
-                    f"Unlock your keyring, or set {PASSPHRASE_ENV} to protect peertui with a passphrase."
+                    _(
+                        "The system keyring refused to store the database key ({exc}). Unlock your keyring, or set {variable} to protect peertui with a passphrase."
+                    ).format(exc=exc, variable=PASSPHRASE_ENV)
                 ) from exc
         else:
             _write_unlock_file(
@@ -181,13 +185,11 @@ def _create_key(paths: Paths, passphrase: str | None) -> bytes:
     refusal = keyring_refusal()
     if passphrase is None:
         raise NoKeyAvailable(
-            (
-                refusal + " "
-                if refusal
-                else "There is no usable system keyring to keep the database key. "
-            )
-            + f"No passphrase was given: set {PASSPHRASE_ENV} (or enter a passphrase) to "
-            "protect peertui with a passphrase, or install and unlock a system keyring."
+            (refusal or _("There is no usable system keyring to keep the database key."))
+            + " "
+            + _(
+                "No passphrase was given: set {variable} (or enter a passphrase) to protect peertui with a passphrase, or install and unlock a system keyring."
+            ).format(variable=PASSPHRASE_ENV)
         )
     salt = nacl.utils.random(SALT_BYTES)
     key = _derive(passphrase, salt, KDF_OPSLIMIT, KDF_MEMLIMIT)
@@ -209,23 +211,25 @@ def _key_from_keyring(paths: Paths, info: dict[str, Any]) -> bytes:
     backend = _secure_keyring()
     if backend is None:
         raise NoKeyAvailable(
-            f"This peertui home ({paths.home}) keeps its database key in the system keyring, "
-            "which could not be read: no safe keyring is active now"
-            + (f" ({keyring_refusal()})" if keyring_refusal() else "")
-            + ". Unlock or restore the keyring the home was made with."
+            _(
+                "This peertui home ({home}) keeps its database key in the system keyring, which "
+                "could not be read: no safe keyring is active now{why}. Unlock or restore the "
+                "keyring the home was made with."
+            ).format(home=paths.home, why=f" ({keyring_refusal()})" if keyring_refusal() else "")
         )
     try:
         stored = backend.get_password(info["service"], info["account"])
     except keyring.errors.KeyringError as exc:
         raise NoKeyAvailable(
-            f"This peertui home keeps its database key in the system keyring, which could not be "
-            f"read ({exc}). Unlock the keyring and try again."
+            _(
+                "This peertui home keeps its database key in the system keyring, which could not be read ({exc}). Unlock the keyring and try again."
+            ).format(exc=exc)
         ) from exc
     if stored is None:
         raise NoKeyAvailable(
-            f"This peertui home ({paths.home}) keeps its database key in the system keyring, but the "
-            f"key is not there (service '{info['service']}', account '{info['account']}'). "
-            "Unlock or restore the keyring; without the key the history cannot be read."
+            _(
+                "This peertui home ({home}) keeps its database key in the system keyring, but the key is not there (service '{service}', account '{account}'). Unlock or restore the keyring; without the key the history cannot be read."
+            ).format(home=paths.home, service=info["service"], account=info["account"])
         )
     try:
         key = bytes.fromhex(stored)
@@ -233,8 +237,9 @@ def _key_from_keyring(paths: Paths, info: dict[str, Any]) -> bytes:
         key = b""
     if len(key) != KEY_BYTES or not hmac.compare_digest(_check_value(key), info["check"]):
         raise StoreError(
-            f"The key in the system keyring (account '{info['account']}') does not unlock this "
-            f"peertui home ({paths.home}); it may have been replaced."
+            _(
+                "The key in the system keyring (account '{account}') does not unlock this peertui home ({home}); it may have been replaced."
+            ).format(account=info["account"], home=paths.home)
         )
     return key
 
@@ -242,14 +247,16 @@ def _key_from_keyring(paths: Paths, info: dict[str, Any]) -> bytes:
 def _key_from_passphrase(paths: Paths, info: dict[str, Any], passphrase: str | None) -> bytes:
     if passphrase is None:
         raise NoKeyAvailable(
-            f"This peertui home ({paths.home}) is protected by a passphrase. Set {PASSPHRASE_ENV} "
-            "or enter the passphrase to open it."
+            _(
+                "This peertui home ({home}) is protected by a passphrase. Set {variable} or enter the passphrase to open it."
+            ).format(home=paths.home, variable=PASSPHRASE_ENV)
         )
     key = _derive(passphrase, bytes.fromhex(info["salt"]), info["opslimit"], info["memlimit"])
     if not hmac.compare_digest(_check_value(key), info["check"]):
         raise WrongPassphrase(
-            f"The passphrase does not unlock this peertui home ({paths.home}). Check it and try "
-            "again; nothing was changed."
+            _(
+                "The passphrase does not unlock this peertui home ({home}). Check it and try again; nothing was changed."
+            ).format(home=paths.home)
         )
     return key
 
@@ -273,17 +280,21 @@ def _read_unlock_file(paths: Paths) -> dict[str, Any] | None:
         return None
     except OSError as exc:
         raise StoreError(
-            f"The unlock file {paths.unlock_file} could not be read ({exc.strerror or exc})."
+            _("The unlock file {file} could not be read ({why}).").format(
+                file=paths.unlock_file, why=exc.strerror or exc
+            )
         ) from exc
     except ValueError as exc:
         raise StoreError(
-            f"The unlock file {paths.unlock_file} is damaged (not JSON), so the database key cannot "
-            "be found. Restore it from a backup, or wipe this home to start again."
+            _(
+                "The unlock file {file} is damaged (not JSON), so the database key cannot be found. Restore it from a backup, or wipe this home to start again."
+            ).format(file=paths.unlock_file)
         ) from exc
     if not _valid_unlock(info):
         raise StoreError(
-            f"The unlock file {paths.unlock_file} is damaged, so the database key cannot be found. "
-            "Restore it from a backup, or wipe this home to start again."
+            _(
+                "The unlock file {file} is damaged, so the database key cannot be found. Restore it from a backup, or wipe this home to start again."
+            ).format(file=paths.unlock_file)
         )
     return info
 

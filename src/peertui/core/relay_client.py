@@ -19,6 +19,7 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 from nacl.signing import SigningKey
 
+from peertui.i18n import _
 from peertui_wire.auth import origin_of, sign_request
 from peertui_wire.encoding import EncodingError, b64d, b64e
 from peertui_wire.protocol import PROTOCOL_VERSION
@@ -101,8 +102,9 @@ def _seq_of(answer: Any, base_url: str) -> int:
     seq = answer.get("seq") if isinstance(answer, dict) else None
     if type(seq) is not int or seq < 1:
         raise RelayBusy(
-            f"The relay at {base_url} answered without saying where it stored the request; "
-            "peertui keeps it and tries again."
+            _(
+                "The relay at {relay} answered without saying where it stored the request; peertui keeps it and tries again."
+            ).format(relay=base_url)
         )
     return seq
 
@@ -172,8 +174,9 @@ class _GuardedStream(httpx.AsyncByteStream):
                 return
             except TimeoutError:
                 raise StreamStalled(
-                    f"The relay at {self._base_url} stopped sending events and keepalives; "
-                    "reconnecting."
+                    _(
+                        "The relay at {relay} stopped sending events and keepalives; reconnecting."
+                    ).format(relay=self._base_url)
                 ) from None
             joined = tail + chunk
             cut = max(joined.rfind(b"\n\n"), joined.rfind(b"\r\n\r\n"), joined.rfind(b"\r\r"))
@@ -184,8 +187,9 @@ class _GuardedStream(httpx.AsyncByteStream):
                 since_boundary += len(chunk)
             if since_boundary > self._max_event + _MAX_CHUNK:
                 raise EventTooLarge(
-                    f"The relay at {self._base_url} sent an event larger than "
-                    f"{self._max_event // 1024} KiB; it was not read, reconnecting."
+                    _(
+                        "The relay at {relay} sent an event larger than {size} KiB; it was not read, reconnecting."
+                    ).format(relay=self._base_url, size=self._max_event // 1024)
                 )
             tail = joined[-3:]
             yield chunk
@@ -218,7 +222,7 @@ def _event_from_json(data: dict[str, Any]) -> RelayEvent:
         )
     except (KeyError, TypeError, ValueError, EncodingError) as exc:
         raise RelayUnavailable(
-            f"The relay sent an event this client cannot read ({exc})."
+            _("The relay sent an event this client cannot read ({exc}).").format(exc=exc)
         ) from None
 
 
@@ -256,12 +260,14 @@ class RelayClient:
     def _unreachable(self, exc: Exception) -> RelayUnavailable:
         if isinstance(exc, httpx.TimeoutException):
             return RelayUnavailable(
-                f"The relay at {self.base_url} did not answer within {self._timeout:g} seconds; "
-                "check your connection and try again."
+                _(
+                    "The relay at {relay} did not answer within {timeout:g} seconds; check your connection and try again."
+                ).format(relay=self.base_url, timeout=self._timeout)
             )
         return RelayUnavailable(
-            f"The relay at {self.base_url} is not reachable; check the address and your "
-            "connection (or proxy), then try again."
+            _(
+                "The relay at {relay} is not reachable; check the address and your connection (or proxy), then try again."
+            ).format(relay=self.base_url)
         )
 
     async def _request(
@@ -283,8 +289,9 @@ class RelayClient:
             answer = None
         if not isinstance(answer, dict):
             raise RelayBusy(
-                f"The relay at {self.base_url} sent an answer this client cannot read; "
-                "is the address really a peertui relay?",
+                _(
+                    "The relay at {relay} sent an answer this client cannot read; is the address really a peertui relay?"
+                ).format(relay=self.base_url),
                 status=response.status_code,
             )
         return answer
@@ -296,22 +303,22 @@ class RelayClient:
             code, message = str(error["code"]), str(error["message"])[:500]
         except (ValueError, KeyError, TypeError, RecursionError):
             error, code = {}, "http_error"
-            message = f"The relay at {self.base_url} refused the request (HTTP {status})."
+            message = _("The relay at {relay} refused the request (HTTP {status}).").format(
+                relay=self.base_url, status=status
+            )
         if status == 429:
             return RateLimited(
                 message, status=status, code=code, retry_after=_retry_after(headers, error, 1.0)
             )
         if status < 300 or status >= 500 or status == 408 or 300 <= status < 400:
             if 300 <= status < 400:
-                message = (
-                    f"The relay at {self.base_url} answered with a redirect (HTTP {status}); "
-                    "signed requests are not sent elsewhere, so peertui keeps trying this address."
-                )
+                message = _(
+                    "The relay at {relay} answered with a redirect (HTTP {status}); signed requests are not sent elsewhere, so peertui keeps trying this address."
+                ).format(relay=self.base_url, status=status)
             elif code == "http_error":
-                message = (
-                    f"The relay at {self.base_url} had a problem (HTTP {status}); "
-                    "peertui keeps what it was sending and tries again."
-                )
+                message = _(
+                    "The relay at {relay} had a problem (HTTP {status}); peertui keeps what it was sending and tries again."
+                ).format(relay=self.base_url, status=status)
             return RelayBusy(
                 message, status=status, code=code, retry_after=_retry_after(headers, error, 0.0)
             )
@@ -327,9 +334,9 @@ class RelayClient:
         spoken = (await self.health()).get("protocol", 1)
         if spoken != PROTOCOL_VERSION:
             raise RelayRefused(
-                f"This relay runs an older peertui relay (protocol {spoken}) that cannot carry "
-                f"protocol {PROTOCOL_VERSION}; ask its operator to update it, or use another "
-                "relay.",
+                _(
+                    "This relay runs an older peertui relay (protocol {spoken}) that cannot carry protocol {version}; ask its operator to update it, or use another relay."
+                ).format(spoken=spoken, version=PROTOCOL_VERSION),
                 code="protocol_version",
             )
 
@@ -345,7 +352,7 @@ class RelayClient:
             return [b64d(item, field="prekey") for item in answer["prekeys"]]
         except (KeyError, TypeError, EncodingError) as exc:
             raise RelayUnavailable(
-                f"The relay sent prekeys this client cannot read ({exc})."
+                _("The relay sent prekeys this client cannot read ({exc}).").format(exc=exc)
             ) from None
 
     async def ack_directs(self, group_id: str, seqs: list[int]) -> int:
@@ -372,8 +379,9 @@ class RelayClient:
         value = answer.get(name) if isinstance(answer, dict) else None
         if not isinstance(value, list):
             raise RelayBusy(
-                f"The relay at {self.base_url} sent an answer without its '{name}' list; "
-                "peertui tries again."
+                _(
+                    "The relay at {relay} sent an answer without its '{name}' list; peertui tries again."
+                ).format(relay=self.base_url, name=name)
             )
         return value
 
@@ -396,14 +404,18 @@ class RelayClient:
         request_id = answer.get("request_id") if isinstance(answer, dict) else None
         if not isinstance(request_id, str):
             raise RelayBusy(
-                f"The relay at {self.base_url} did not confirm the join request; try again."
+                _("The relay at {relay} did not confirm the join request; try again.").format(
+                    relay=self.base_url
+                )
             )
         return request_id
 
     async def membership(self, group_id: str) -> dict:
         answer = await self._request("GET", f"/v1/groups/{group_id}/membership")
         if not isinstance(answer, dict):
-            raise RelayBusy(f"The relay at {self.base_url} sent no membership answer.")
+            raise RelayBusy(
+                _("The relay at {relay} sent no membership answer.").format(relay=self.base_url)
+            )
         return answer
 
     async def join_requests(self, group_id: str) -> list[dict]:
@@ -447,7 +459,9 @@ class RelayClient:
             )
         except (KeyError, TypeError, ValueError):
             raise RelayBusy(
-                f"The relay at {self.base_url} sent a log this client cannot read."
+                _("The relay at {relay} sent a log this client cannot read.").format(
+                    relay=self.base_url
+                )
             ) from None
 
     async def stream(
@@ -490,7 +504,9 @@ class RelayClient:
                         data = json.loads(sse.data)
                     except ValueError:
                         raise RelayUnavailable(
-                            f"The relay at {self.base_url} sent an event this client cannot read."
+                            _("The relay at {relay} sent an event this client cannot read.").format(
+                                relay=self.base_url
+                            )
                         ) from None
                     if sse.event == "gap":
                         yield Gap(int(data["requested"]), int(data["first_available"]))
@@ -500,8 +516,9 @@ class RelayClient:
             raise self._unreachable(exc) from None
         except SSEError:
             raise RelayUnavailable(
-                f"The relay at {self.base_url} did not answer with an event stream; "
-                "is the address really a peertui relay?"
+                _(
+                    "The relay at {relay} did not answer with an event stream; is the address really a peertui relay?"
+                ).format(relay=self.base_url)
             ) from None
 
 
@@ -547,14 +564,14 @@ async def follow(
     while True:
         last = max(last, since())
         newest: int | None = None
-        report("connecting", f"Connecting to {client.base_url}.")
+        report("connecting", _("Connecting to {relay}.").format(relay=client.base_url))
 
         def opened(info: StreamInfo) -> None:
             nonlocal newest
             newest = info.last_seq
             if on_info is not None:
                 on_info(info)
-            report("connected", f"Connected to {client.base_url}.")
+            report("connected", _("Connected to {relay}.").format(relay=client.base_url))
 
         try:
             async for item in client.stream(group_id, last, on_open=opened):
@@ -570,7 +587,9 @@ async def follow(
                 elif item.seq > last:
                     last = item.seq
                     yield item
-            detail = f"The relay at {client.base_url} closed the connection; reconnecting."
+            detail = _("The relay at {relay} closed the connection; reconnecting.").format(
+                relay=client.base_url
+            )
         except RelayRefused as exc:
             if exc.status in _FATAL_STATUSES and exc.code not in _SIGN_AGAIN:
                 raise
@@ -588,8 +607,8 @@ async def follow(
             continue
         except RelayUnavailable:
             # The one-shot advice ("try again") does not fit here: this loop retries by itself.
-            detail = (
-                f"The relay at {client.base_url} is not reachable; peertui keeps trying by itself."
-            )
+            detail = _(
+                "The relay at {relay} is not reachable; peertui keeps trying by itself."
+            ).format(relay=client.base_url)
         report("offline", detail)
         await asyncio.sleep(backoff.next_delay())

@@ -62,11 +62,14 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     suffix = _(" (waiting to send)") if message.seq <= 0 else ""
     shown = label + Text(steady_width(message.text) + suffix)
     if isinstance(message.extra, dict) and message.extra.get("care"):
-        from peertui.config import interface_language
+        from peertui.i18n import current_language
         from peertui.wellbeing.responses import care_note
 
         # A possible cry for help is shown, never folded, with a note for the reader.
-        shown.append("\n  " + care_note(interface_language(), "r (report)"), style="italic")
+        shown.append(
+            "\n  " + care_note(current_language(), _("{key} (report)").format(key="r")),
+            style="italic",
+        )
     return shown
 
 
