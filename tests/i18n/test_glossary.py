@@ -20,8 +20,8 @@ LOCALE = ROOT / "src" / "peertui" / "locale"
 GLOSSARY = ROOT / "docs" / "GLOSSARY.md"
 
 
-# Commands and addresses are typed, not translated: the term rules skip them.
-TYPED = re.compile(r"/\w+(?: \w+)?|https?://\S+|\w+\.example\.\w+")
+# Commands, addresses and placeholders are not words to translate: the term rules skip them.
+TYPED = re.compile(r"/\w+(?: \w+)?|https?://\S+|\w+\.example\.\w+|\{[^}]*\}")
 
 
 def _pairs(language: str) -> list[tuple[str, str]]:
