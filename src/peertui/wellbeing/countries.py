@@ -38,7 +38,18 @@ EVERYDAY_NAMES = {
 
 # Two-letter codes that are also everyday words: typed in lower case they are read as words.
 WORD_CODES = {"no": "NO", "in": "IN", "it": "IT", "me": "ME", "is": "IS", "am": "AM", "be": "BE"}
-SKIP_WORDS = ("skip", "none", "later", "omitir", "saltar")
+SKIP_WORDS = (
+    "skip",
+    "none",
+    "later",
+    "omitir",
+    "omite",
+    "saltar",
+    "ninguno",
+    "pular",
+    "pule",
+    "nenhum",
+)
 
 
 @dataclass(frozen=True)
