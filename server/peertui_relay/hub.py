@@ -94,7 +94,6 @@ class Group:
     epoch: str = ""
     last_seq: int = 0  # the newest seq stored; told to streams so clients can spot a forged gap
     removed: set[bytes] = field(default_factory=set)  # keys that were members and are not now
-    last_post: dict[bytes, float] = field(default_factory=dict)
     subscribers: set[Subscriber] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -128,14 +127,17 @@ class Group:
 
     def publish(self, event: StoredEvent, visible: str, recipient: bytes = b"") -> None:
         self.last_seq = max(self.last_seq, event.seq)
-        frame = sse_frame(event)
+        self.publish_frame(event.seq, sse_frame(event), visible, recipient)
+
+    def publish_frame(self, seq: int, frame: bytes, visible: str, recipient: bytes = b"") -> None:
+        """Push one encoded frame to every stream entitled to it (the caller keeps order)."""
         for sub in self.subscribers:
             if (
                 visible == VISIBLE_TO_ALL
                 or (visible == VISIBLE_TO_MODS and self.state.is_moderator(sub.key))
                 or sub.key == recipient
             ):
-                sub.push(event.seq, frame)
+                sub.push(seq, frame)
 
     def close_streams(self, key: bytes) -> None:
         for sub in self.subscribers:
