@@ -9,7 +9,6 @@ process, its files and its options, which the backend does not change.
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import RelayProcess
 
 BOTH_BACKENDS = {
