@@ -310,6 +310,11 @@ class Relay:
         # Rate before nonce: a nonce is remembered only for a request that is within its rate,
         # and one from a key no group knows only in the unknown keys' own cache.
         known = _is_known(group, key)
+        if not known and group is not None and not self.notifier.inline:
+            # Admitted on another process a moment ago? Read the roster's news now rather
+            # than refuse a new member for the few milliseconds until the notification.
+            await self.db(self.fanout.refresh_roster, group)
+            known = _is_known(group, key)
         wait = await self.db(self.guards.take, Bucket.KEY, key) if known else 0.0  # paid above
         if wait:
             raise ApiError(

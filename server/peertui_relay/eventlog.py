@@ -100,7 +100,9 @@ class EventLog(Protocol):
     async def read_rows(
         self, group_id: str, since: int, limit: int, reader: bytes, reader_is_mod: bool
     ) -> tuple[list[Row], int, int]: ...
-    async def fanout_rows(self, group_id: str, after: int, through: int) -> list[FanoutRow]: ...
+    async def fanout_rows(
+        self, group_id: str, after: int, through: int, limit: int
+    ) -> list[FanoutRow]: ...
     async def put_invite(
         self, group_id: str, secret_hash: str, expires_at: int, uses: int
     ) -> None: ...
@@ -197,8 +199,8 @@ class SqliteEventLog:
             self.storage.read_rows, group_id, since, limit, reader, reader_is_mod
         )
 
-    async def fanout_rows(self, group_id, after, through):
-        rows = await self._run(self.storage.fanout_rows, group_id, after, through)
+    async def fanout_rows(self, group_id, after, through, limit):
+        rows = await self._run(self.storage.fanout_rows, group_id, after, through, limit)
         return [FanoutRow(*row) for row in rows]
 
     async def put_invite(self, group_id, secret_hash, expires_at, uses):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from peertui_relay.eventlog import EventLog
 
 _log = logging.getLogger("peertui_relay")
+PAGE = 500  # rows read at once for the fan-out
 
 
 @dataclass(frozen=True)
@@ -115,32 +116,36 @@ class ClusterFanout:
 
     async def _pump(self, gid: str) -> None:
         try:
-            while True:
-                group = self.groups.get(gid)
-                if group is None:
-                    # New to this process: loaded as it is now; nobody here has a stream yet.
-                    await self.load_group(gid)
-                    return
-                through = self.wanted.get(gid, 0)
-                if group.last_seq >= through and self.wanted_roster.get(gid, -1) < (
-                    group.state.next_index
-                ):
-                    return
-                try:
-                    await self._deliver(group, through)
-                except Exception as exc:  # noqa: BLE001 - the database may be away; retry
-                    _log.warning("fan-out read failed (%s); retrying", type(exc).__name__)
-                    await asyncio.sleep(0.5)
+            while await self._step(gid):
+                pass
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the group is read afresh on its next request
+            _log.warning("fan-out gave up on a group (%s)", type(exc).__name__)
         finally:
             self.pumps.pop(gid, None)
-            if self.wanted.get(gid, 0) > getattr(self.groups.get(gid), "last_seq", 1 << 62):
-                self.pumps[gid] = asyncio.create_task(self._pump(gid))
+
+    async def _step(self, gid: str) -> bool:
+        """Deliver one page of news for `gid`; False once there is none."""
+        group = self.groups.get(gid)
+        if group is None:
+            # New to this process: loaded as it is now (nobody here has a stream to it yet),
+            # then whatever was committed after that is delivered as usual.
+            return await self.load_group(gid) is not None
+        through = self.wanted.get(gid, 0)
+        roster_behind = self.wanted_roster.get(gid, -1) >= group.state.next_index
+        if group.last_seq >= through and not roster_behind:
+            return False
+        try:
+            await self._deliver(group, through)
+        except Exception as exc:  # noqa: BLE001 - the database may be away for a moment
+            _log.warning("fan-out read failed (%s); retrying", type(exc).__name__)
+            await asyncio.sleep(0.5)
+        return True
 
     async def _deliver(self, group: Group, through: int) -> None:
-        rows = await self.log.fanout_rows(group.group_id, group.last_seq, through)
+        rows = await self.log.fanout_rows(group.group_id, group.last_seq, through, PAGE)
         for row in rows:
-            if row.seq <= group.last_seq:
-                continue  # pushed already by a pump that ran while this one read
             closing = b""
             if row.kind == "roster":
                 event = json.loads(row.body_json)["event"]
@@ -154,7 +159,8 @@ class ClusterFanout:
             )
             if closing:
                 group.close_streams(closing)
-        group.last_seq = max(group.last_seq, through)
+        # A full page may stop short of `through`; the next step reads on from its end.
+        group.last_seq = rows[-1].seq if len(rows) == PAGE else max(group.last_seq, through)
         if self.wanted_roster.get(group.group_id, -1) >= group.state.next_index:
             await self.refresh_roster(group)
 

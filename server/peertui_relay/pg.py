@@ -391,11 +391,11 @@ class PgEventLog:
         events = [StoredEvent(s, k, snd, ts, json.loads(b)) for s, k, snd, ts, b in rows]
         return events, purged, last_seq
 
-    async def fanout_rows(self, group_id, after, through):
+    async def fanout_rows(self, group_id, after, through, limit):
         rows = await self._all(
             "SELECT seq, kind, sender, ts, body, visible, recipient FROM events "
-            "WHERE group_id=%s AND seq>%s AND seq<=%s ORDER BY seq",
-            (group_id, after, through),
+            "WHERE group_id=%s AND seq>%s AND seq<=%s ORDER BY seq LIMIT %s",
+            (group_id, after, through, limit),
         )
         return [FanoutRow(*row) for row in rows]
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from peertui_relay.app import Relay
 
 MAX_ACKS = 500
-Append = Callable[[Any, str, bytes, int, dict[str, Any], str, bytes], Awaitable[int]]
+Append = Callable[[Any, str, bytes, int, dict[str, Any], str, bytes], Awaitable[tuple[int, bool]]]
 
 
 def require_version(blob: bytes, field: str) -> None:
@@ -71,7 +71,7 @@ def prekey_routes(relay: Relay, append: Append) -> list[Route]:
             raise ApiError(
                 409, "prekey_not_newer", "A prekey with this id or a newer one is already held."
             )
-        seq = await append(
+        seq, _ = await append(
             group,
             "prekey",
             key,

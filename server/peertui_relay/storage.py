@@ -419,12 +419,12 @@ class SqliteStorage:
             ).fetchall()
         return rows, purged_through, last_seq
 
-    def fanout_rows(self, group_id: str, after: int, through: int) -> list[tuple]:
+    def fanout_rows(self, group_id: str, after: int, through: int, limit: int) -> list[tuple]:
         """Events in (after, through] with who may see them, for pushing to live streams."""
         return self._db.execute(
             "SELECT seq, kind, sender, ts, body, visible, recipient FROM events "
-            "WHERE group_id=? AND seq>? AND seq<=? ORDER BY seq",
-            (group_id, after, through),
+            "WHERE group_id=? AND seq>? AND seq<=? ORDER BY seq LIMIT ?",
+            (group_id, after, through, limit),
         ).fetchall()
 
     def put_invite(self, group_id, secret_hash, expires_at, uses):
