@@ -54,6 +54,8 @@ def _start_relay(data_dir: str, database: str) -> tuple[subprocess.Popen, str]:
         "1000000",
         "--rate-burst",
         "1000000",
+        "--unknown-key-rate",  # every member joins from this one address
+        "1000000",
         "--max-streams-per-address",
         "1000000",
         "--max-connections-per-address",

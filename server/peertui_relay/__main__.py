@@ -294,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"peertui-relay: cannot start: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    if config.database:
+        problem = _database_problem(config.database)
+        if problem:
+            print(f"peertui-relay: cannot start: {problem}", file=sys.stderr)
+            return 1
     open_files = raise_open_file_limit()
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -314,6 +319,18 @@ def main(argv: list[str] | None = None) -> int:
     if lock.is_locked:
         lock.release()
     return 0
+
+
+def _database_problem(url: str) -> str:
+    """A sentence if the cluster database cannot be reached now, else ""."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10):
+            return ""
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot reach the PostgreSQL database {_redacted(url)} ({reason})"
 
 
 def _redacted(url: str) -> str:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import time
 
 import httpx
+import psycopg
 import pytest
 from tests.conftest import RelayProcess
 
@@ -308,3 +311,41 @@ async def _wait_for(condition, timeout: float = 15.0) -> None:
             await asyncio.sleep(0.05)
 
     await asyncio.wait_for(poll(), timeout)
+
+
+def _relay_command(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "peertui_relay", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_cluster_settings_that_cannot_work_are_sentences(tmp_path, postgres_server):
+    data = str(tmp_path / "data")
+    wrong = _relay_command("--port", "0", "--data-dir", data, "--database", "mysql://db/relay")
+    assert wrong.returncode == 2
+    assert "--database must be a postgresql:// URL" in wrong.stderr
+    away = "postgresql://relay:hunter2@/nowhere?host=" + str(tmp_path / "no-socket-here")
+    unreachable = _relay_command("--port", "0", "--data-dir", data, "--database", away)
+    assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
+    assert "cannot reach the PostgreSQL database" in unreachable.stderr
+    assert "hunter2" not in unreachable.stderr, "the password is never printed"
+    backup = _relay_command(
+        "backup", str(tmp_path / "b.sqlite3"), env={"PEERTUI_RELAY_DATABASE": away}
+    )
+    assert backup.returncode == 1 and "pg_dump" in backup.stderr
+
+
+def test_the_database_can_come_from_the_config_file(tmp_path, pg_database):
+    config = tmp_path / "relay.toml"
+    config.write_text(f'database = "{pg_database}"\n')
+    process = RelayProcess(tmp_path / "relay", "--config", str(config)).start()
+    try:
+        assert not (tmp_path / "relay" / "relay.sqlite3").exists(), "nothing stored in SQLite"
+        with psycopg.connect(pg_database) as conn:
+            assert conn.execute("SELECT count(*) FROM groups").fetchone() == (0,)
+    finally:
+        process.stop()
