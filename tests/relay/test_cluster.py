@@ -313,6 +313,32 @@ async def _wait_for(condition, timeout: float = 15.0) -> None:
     await asyncio.wait_for(poll(), timeout)
 
 
+async def test_streams_catch_up_what_was_committed_while_their_listener_was_away(
+    cluster, pg_database
+):
+    a, b = cluster(2)
+    kit = await GroupKit.create(a.url)
+    member = await kit.add_member()
+    on_b = client_on(b, member)
+    last = (await on_b.log(kit.group_id, 0))[0][-1].seq
+    listener = asyncio.create_task(collect(on_b, kit.group_id, last, 6, timeout=40))
+    await asyncio.sleep(0.5)
+    before = [await kit.owner.client.post_message(kit.group_id, b"b%d" % i) for i in range(2)]
+    # Cut every LISTEN connection (as a database restart or a network blip would); the posts
+    # committed while B is not listening must still reach B's stream, in order.
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        cut = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE query LIKE 'LISTEN%%' AND pid <> pg_backend_pid()"
+        ).fetchone()[0]
+    assert cut == 2
+    during = [await kit.owner.client.post_message(kit.group_id, b"d%d" % i) for i in range(4)]
+    items = await listener
+    assert [e.seq for e in items] == before + during
+    await on_b.aclose()
+    await kit.close()
+
+
 def _relay_command(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "peertui_relay", *args],
