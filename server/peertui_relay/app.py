@@ -169,7 +169,10 @@ class Relay:
                 group = self.groups.setdefault(group_id, group)
             future.set_result(group)
             return group
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: waiters get it, nobody else must
             raise
@@ -558,13 +561,16 @@ def create_app(config: RelayConfig) -> Starlette:
                 raise full
             now = _now_ms()
             genesis = obj["genesis"]
-            try:
-                seq = await relay.log.create_group(state.group_id, key, retention_ms, genesis, now)
-            except QuotaExceeded:
-                raise full from None
-            except StorageUnavailable:
-                seq = await relay.db(relay.log.check)  # answers 503/507 in words
-                raise
+
+            async def create() -> int | None:
+                try:
+                    return await relay.log.create_group(
+                        state.group_id, key, retention_ms, genesis, now
+                    )
+                except QuotaExceeded:  # the relay's group count, not a group's storage
+                    raise full from None
+
+            seq = await relay.db(create)
             if seq is None:
                 raise exists
             record = await relay.db(relay.log.group_record, state.group_id)
@@ -818,8 +824,10 @@ def create_app(config: RelayConfig) -> Starlette:
                 return JSONResponse({"seq": seq}, status_code=200)
         _require_may_post(group, key, now)
         envelope = _b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
-        # No group lock here: checks and claims below are synchronous, and the one storage
-        # thread completes writes in order, so posts are published in seq order anyway.
+        # No group lock here: with one process the checks and claims below never suspend (the
+        # in-process guards do not await), and the one storage thread completes writes in
+        # order, so posts are published in seq order anyway. In cluster mode the database
+        # orders them and the fan-out publishes committed rows in seq order.
         seconds = group.state.slowmode_seconds
         if group.state.is_moderator(key):
             seconds = 0
