@@ -6,7 +6,7 @@ in one run; prints one JSON document. Run by hand, not by CI:
 
 Without --database a throwaway PostgreSQL server is started (tests/pgserver.py, fsync and
 synchronous_commit on, as the SQLite relay's synchronous=FULL); each configuration gets a
-fresh database. The load is bench/relay_fanout.py's: one group, N members admitted through the
+fresh database. The load is bench/relay_latency.py's: one group, N members admitted through the
 real API, N SSE subscribers in separate client processes, signed posts at rising rates, each
 envelope carrying its send time so post→receive latency is measured on one clock. With two
 relay processes the subscribers are split between them and the posts alternate between them,
@@ -34,10 +34,10 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import relay_fanout as fanout  # noqa: E402  (the shared load generator)
+import relay_latency as fanout  # noqa: E402  (the shared load generator)
 
-from peertui.core.auth import origin_of, sign_request  # noqa: E402
-from peertui.core.encoding import b64e  # noqa: E402
+from peertui_wire.auth import origin_of, sign_request  # noqa: E402
+from peertui_wire.encoding import b64e  # noqa: E402
 
 
 def _start_relay(data_dir: str, database: str) -> tuple[subprocess.Popen, str]:
@@ -74,7 +74,7 @@ def _start_relay(data_dir: str, database: str) -> tuple[subprocess.Popen, str]:
 async def _publish(
     urls: list[str], gid: str, key, rates: list[int], subscribers: int, stage_seconds: float
 ) -> dict[str, dict]:
-    """As relay_fanout's publisher, with posts alternating over `urls`."""
+    """As relay_latency's publisher, with posts alternating over `urls`."""
     stages: dict[str, dict] = {}
     clients = [httpx.AsyncClient(base_url=url, timeout=30) for url in urls]
     sent = [0]
@@ -112,12 +112,12 @@ async def _publish(
 
 
 def _setup_group(url: str, members: int) -> tuple[str, object]:
-    """A group with `members` admitted keys (relay_fanout's seeds), through the real API."""
+    """A group with `members` admitted keys (relay_latency's seeds), through the real API."""
     from nacl.signing import SigningKey
 
-    from peertui.core.ids import invite_secret_hash
-    from peertui.core.protocol import JOIN_BLOB_BYTES
-    from peertui.core.roster import RosterState, genesis, make_event
+    from peertui_wire.ids import invite_secret_hash
+    from peertui_wire.protocol import JOIN_BLOB_BYTES
+    from peertui_wire.roster import RosterState, genesis, make_event
 
     owner = SigningKey.generate()
     with httpx.Client(timeout=30) as http:

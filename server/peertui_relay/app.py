@@ -22,12 +22,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from peertui.core.auth import AuthError, origin_of, verify_request
-from peertui.core.encoding import EncodingError, b64d, b64e
-from peertui.core.ids import invite_secret_hash
-from peertui.core.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
-from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
-from peertui.core.roster import VERSION as ROSTER_VERSION
 from peertui_relay.config import RelayConfig
 from peertui_relay.errors import ApiError, invalid
 from peertui_relay.eventlog import (
@@ -47,11 +41,19 @@ from peertui_relay.storage import (
     VISIBLE_TO_ALL,
     VISIBLE_TO_MODS,
     VISIBLE_TO_ONE,
+    Append,
+    Appended,
     GroupRecord,
     InviteRefused,
     SqliteStorage,
     StoredEvent,
 )
+from peertui_wire.auth import AuthError, origin_of, verify_request
+from peertui_wire.encoding import EncodingError, b64d, b64e
+from peertui_wire.ids import invite_secret_hash
+from peertui_wire.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
+from peertui_wire.roster import MODERATOR, OWNER, RosterError, RosterState
+from peertui_wire.roster import VERSION as ROSTER_VERSION
 
 T = TypeVar("T")
 
@@ -292,7 +294,7 @@ class Relay:
                 origin=self.expected_origin(request),
             )
         except ValueError:
-            # peertui.core.auth lets int() see non-ASCII digits such as "²" in the time header.
+            # peertui_wire.auth lets int() see non-ASCII digits such as "²" in the time header.
             raise ApiError(
                 401,
                 "unauthenticated",
@@ -519,6 +521,12 @@ def create_app(config: RelayConfig) -> Starlette:
             "# HELP peertui_relay_subscribers Open event streams.",
             "# TYPE peertui_relay_subscribers gauge",
             f"peertui_relay_subscribers {subscribers}",
+            "# HELP peertui_relay_commits_total Group commits of posts and directs.",
+            "# TYPE peertui_relay_commits_total counter",
+            f"peertui_relay_commits_total {relay.log.commits}",
+            "# HELP peertui_relay_appends_total Posts and directs handed to those commits.",
+            "# TYPE peertui_relay_appends_total counter",
+            f"peertui_relay_appends_total {relay.log.appends}",
             "# HELP peertui_relay_requests_total Requests answered, by status class.",
             "# TYPE peertui_relay_requests_total counter",
         ]
@@ -816,33 +824,37 @@ def create_app(config: RelayConfig) -> Starlette:
         _require_member(group, key)
         obj = _json_object(body)
         idem_key = _idempotency_key(obj)
-        if idem_key:
-            # A retry of a post already stored gets its seq back, even if slow mode or
-            # read-only would refuse a new post now.
-            seq = await relay.db(relay.log.posted_seq, group.group_id, key, idem_key)
-            if seq is not None:
-                return JSONResponse({"seq": seq}, status_code=200)
-        _require_may_post(group, key, now)
-        envelope = _b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
         # No group lock here: with one process the checks and claims below never suspend (the
-        # in-process guards do not await), and the one storage thread completes writes in
-        # order, so posts are published in seq order anyway. In cluster mode the database
-        # orders them and the fan-out publishes committed rows in seq order.
-        seconds = group.state.slowmode_seconds
-        if group.state.is_moderator(key):
-            seconds = 0
-        wait = await relay.db(relay.guards.claim_post, group.group_id, key, seconds)
-        if wait:
-            raise ApiError(
-                429,
-                "slow_mode",
-                f"Slow mode is on: you can post again in {int(wait + 0.999)} seconds.",
-                retry_after=wait,
+        # in-process guards do not await) and the group commit settles appends in seq order,
+        # so posts are published in seq order anyway. In cluster mode the database orders
+        # them and the fan-out publishes committed rows in seq order.
+        try:
+            _require_may_post(group, key, now)
+            payload = {"envelope": b64e(_b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE))}
+            seconds = 0 if group.state.is_moderator(key) else group.state.slowmode_seconds
+            claim = await relay.db(relay.guards.claim_post, group.group_id, key, seconds)
+            if claim.wait:
+                raise ApiError(
+                    429,
+                    "slow_mode",
+                    f"Slow mode is on: you can post again in {int(claim.wait + 0.999)} seconds.",
+                    retry_after=claim.wait,
+                )
+            seq, is_new = await _append(
+                group, "message", key, now, payload, VISIBLE_TO_ALL, b"", idem_key=idem_key
             )
-        payload = {"envelope": b64e(envelope)}
-        seq, is_new = await _append(
-            group, "message", key, now, payload, VISIBLE_TO_ALL, b"", idem_key=idem_key
-        )
+        except ApiError as refused:
+            # A retry of a post already stored gets its seq back, even when slow mode, a
+            # read-only group or a full quota would refuse a new post now. (Looked up only
+            # when refused: otherwise the append itself finds the key, in its transaction.)
+            seq = None
+            if idem_key and refused.status in (403, 429, 507):
+                seq = await relay.db(relay.log.posted_seq, group.group_id, key, idem_key)
+            if seq is None:
+                raise
+            return JSONResponse({"seq": seq}, status_code=200)
+        if not is_new:  # a retry is not a new post for slow mode
+            await relay.db(relay.guards.undo_claim, group.group_id, key, claim)
         return JSONResponse({"seq": seq}, status_code=201 if is_new else 200)
 
     async def _append(
@@ -867,43 +879,21 @@ def create_app(config: RelayConfig) -> Starlette:
                 "free space as they expire.",
             )
         group.bytes_used += size  # claimed before the await, so concurrent posts cannot overshoot
-        try:
-            if idem_key:
-                seq, is_new = await relay.db(
-                    relay.log.append_once,
-                    group.group_id,
-                    kind,
-                    key,
-                    now,
-                    payload,
-                    visible,
-                    idem_key,
-                )
-            else:
-                seq, is_new = (
-                    await relay.db(
-                        relay.log.append_event,
-                        group.group_id,
-                        kind,
-                        key,
-                        now,
-                        payload,
-                        visible,
-                        recipient,
-                    ),
-                    True,
-                )
-        except BaseException:
-            group.bytes_used -= size
-            raise
-        if not is_new:
-            group.bytes_used -= size
-            return seq, False
-        relay.stored_events += 1
-        # Publish before any other await: completions of the one storage thread resume their
-        # requests in commit order, which keeps every live stream in seq order.
-        relay.publish_inline(group, StoredEvent(seq, kind, key, now, payload), visible, recipient)
-        return seq, True
+
+        def settle(outcome: Appended | Exception) -> None:
+            # Runs as the append is decided (in seq order with one process), whether or not
+            # the poster still waits.
+            if isinstance(outcome, Exception) or not outcome.is_new:
+                group.bytes_used -= size
+                return
+            relay.stored_events += 1
+            relay.publish_inline(
+                group, StoredEvent(outcome.seq, kind, key, now, payload), visible, recipient
+            )
+
+        item = Append(group.group_id, kind, key, now, payload, visible, recipient, idem_key)
+        appended = await relay.db(relay.log.append, item, settle)
+        return appended.seq, appended.is_new
 
     async def send_direct(request: Request) -> Response:
         key, body = await relay.authenticate(request)

@@ -18,7 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from peertui_relay.group_commit import GroupCommitter, Settle
 from peertui_relay.storage import (
+    Append,
+    Appended,
     GroupRecord,
     JoinRequestRecord,
     SqliteStorage,
@@ -55,6 +58,16 @@ class QuotaExceeded(Exception):
 
 
 class EventLog(Protocol):
+    @property
+    def commits(self) -> int:
+        """Transactions that stored posts and directs (for /metrics)."""
+        ...
+
+    @property
+    def appends(self) -> int:
+        """Posts and directs handed to them."""
+        ...
+
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def check(self) -> None: ...
@@ -64,26 +77,11 @@ class EventLog(Protocol):
         self, group_id: str, owner: bytes, retention_ms: int, genesis: dict[str, Any], ts: int
     ) -> int | None: ...
     async def roster(self, group_id: str, from_index: int = 0) -> list[dict[str, Any]]: ...
-    async def append_event(
-        self,
-        group_id: str,
-        kind: str,
-        sender: bytes,
-        ts: int,
-        body: dict[str, Any],
-        visible: str,
-        recipient: bytes = b"",
-    ) -> int: ...
-    async def append_once(
-        self,
-        group_id: str,
-        kind: str,
-        sender: bytes,
-        ts: int,
-        body: dict[str, Any],
-        visible: str,
-        idem_key: str,
-    ) -> tuple[int, bool]: ...
+    async def append(self, item: Append, settle: Settle) -> Appended:
+        """Store a post or a direct; `settle` runs once it is decided (stored, a retry of an
+        idempotency key already stored, or refused), before the caller resumes."""
+        ...
+
     async def posted_seq(self, group_id: str, sender: bytes, idem_key: str) -> int | None: ...
     async def append_roster(
         self,
@@ -128,12 +126,15 @@ class EventLog(Protocol):
 
 class SqliteEventLog:
     """`SqliteStorage` behind the async seam, on one worker thread (the store is not shared
-    between threads). Completions resume their callers in commit order, which the embedded
-    relay relies on to publish live events in seq order without re-reading them."""
+    between threads), posts and directs in group commits. Appends are settled, and other
+    calls complete, in commit order, which the embedded relay relies on to publish live
+    events in seq order without re-reading them."""
 
     def __init__(self, storage: SqliteStorage) -> None:
         self.storage = storage
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
+        # Posts and directs go through here: one transaction per batch on the same worker.
+        self.committer = GroupCommitter(self._worker, storage.append_batch)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         try:
@@ -173,15 +174,22 @@ class SqliteEventLog:
         events = await self._run(self.storage.roster, group_id)
         return events[from_index:]
 
-    async def append_event(self, group_id, kind, sender, ts, body, visible, recipient=b""):
-        return await self._run(
-            self.storage.append_event, group_id, kind, sender, ts, body, visible, recipient
-        )
+    async def append(self, item: Append, settle: Settle) -> Appended:
+        try:
+            return await self.committer.append(item, settle)
+        except sqlite3.Error as exc:
+            problem = storage_problem(exc)
+            if problem is None:
+                raise
+            raise problem from exc
 
-    async def append_once(self, group_id, kind, sender, ts, body, visible, idem_key):
-        return await self._run(
-            self.storage.append_once, group_id, kind, sender, ts, body, visible, idem_key
-        )
+    @property
+    def commits(self) -> int:
+        return self.committer.batches
+
+    @property
+    def appends(self) -> int:
+        return self.committer.appends
 
     async def posted_seq(self, group_id, sender, idem_key):
         return await self._run(self.storage.posted_seq, group_id, sender, idem_key)
@@ -251,6 +259,7 @@ __all__ = [
     "QuotaExceeded",
     "RosterConflict",
     "Row",
+    "Settle",
     "SqliteEventLog",
     "StorageUnavailable",
 ]

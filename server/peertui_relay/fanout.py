@@ -17,8 +17,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from peertui.core.roster import RosterError
 from peertui_relay.hub import Group, sse_frame_from_row
+from peertui_wire.roster import RosterError
 
 if TYPE_CHECKING:
     from peertui_relay.eventlog import EventLog

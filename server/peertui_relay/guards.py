@@ -12,11 +12,12 @@ from __future__ import annotations
 import enum
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Protocol
 
-from peertui.core.auth import MAX_CLOCK_SKEW_MS
 from peertui_relay.config import RelayConfig
 from peertui_relay.limits import NonceCache, TokenBuckets
+from peertui_wire.auth import MAX_CLOCK_SKEW_MS
 
 
 class Bucket(enum.Enum):
@@ -34,6 +35,16 @@ def bucket_rates(config: RelayConfig) -> dict[Bucket, tuple[float, int]]:
     }
 
 
+@dataclass(frozen=True)
+class PostClaim:
+    """A slow-mode decision: `wait` > 0 refuses the post; otherwise the poster's clock was
+    restarted, and `previous` is what it was (so a retry that stored nothing can undo it)."""
+
+    wait: float = 0.0
+    claimed: bool = False
+    previous: float | None = None
+
+
 class Guards(Protocol):
     # Requests signed before this moment are refused: where nonces are kept in memory only, a
     # request captured before a restart could otherwise be replayed after it.
@@ -49,9 +60,13 @@ class Guards(Protocol):
         """None if fresh (and now remembered), else why the request is refused."""
         ...
 
-    async def claim_post(self, group_id: str, key: bytes, seconds: float) -> float:
-        """Slow mode: 0.0 and the clock restarted if `key` may post now, else seconds to wait.
+    async def claim_post(self, group_id: str, key: bytes, seconds: float) -> PostClaim:
+        """Slow mode: restart `key`'s clock if it may post now, else say how long to wait.
         `seconds` is 0 when slow mode is off or the poster is a moderator."""
+        ...
+
+    async def undo_claim(self, group_id: str, key: bytes, claim: PostClaim) -> None:
+        """Put the clock back: the post was a retry of one already stored."""
         ...
 
     async def expire(self, now_ms: int) -> None: ...
@@ -109,16 +124,24 @@ class LocalGuards(StreamCaps):
         cache = self.nonces if known else self.unknown_nonces
         return cache.check_and_add(nonce, ts, now_ms)
 
-    async def claim_post(self, group_id: str, key: bytes, seconds: float) -> float:
+    async def claim_post(self, group_id: str, key: bytes, seconds: float) -> PostClaim:
         now = time.monotonic()
         last = self.last_post.get((group_id, key))
         if seconds and last is not None:
             wait = seconds - (now - last)
             if wait > 0:
-                return wait
+                return PostClaim(wait=wait)
         # Noted even with slow mode off, so turning it on counts from the last post.
         self.last_post[(group_id, key)] = now
-        return 0.0
+        return PostClaim(claimed=True, previous=last)
+
+    async def undo_claim(self, group_id: str, key: bytes, claim: PostClaim) -> None:
+        if not claim.claimed:
+            return
+        if claim.previous is None:
+            self.last_post.pop((group_id, key), None)
+        else:
+            self.last_post[(group_id, key)] = claim.previous
 
     async def expire(self, now_ms: int) -> None:
         return None

@@ -25,14 +25,15 @@ import psycopg
 import psycopg.errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from peertui.core.encoding import EncodingError, b64d, b64e
-from peertui_relay.eventlog import FanoutRow, QuotaExceeded, RosterConflict
+from peertui_relay.eventlog import FanoutRow, QuotaExceeded, RosterConflict, Settle
 from peertui_relay.fanout import Change
-from peertui_relay.guards import Bucket, StreamCaps, bucket_rates
+from peertui_relay.guards import Bucket, PostClaim, StreamCaps, bucket_rates
 from peertui_relay.storage import (
     DENIAL_NOTE_MS,
     VISIBLE_TO_ALL,
     VISIBLE_TO_MODS,
+    Append,
+    Appended,
     GroupRecord,
     InviteRefused,
     JoinRequestRecord,
@@ -40,6 +41,7 @@ from peertui_relay.storage import (
     StoredEvent,
     new_epoch,
 )
+from peertui_wire.encoding import EncodingError, b64d, b64e
 
 CHANNEL = "peertui_relay"
 _log = logging.getLogger("peertui_relay")
@@ -159,6 +161,7 @@ class PgEventLog:
         self, dsn: str, *, group_quota_bytes: int, max_groups: int, pool_size: int = 8
     ) -> None:
         self.dsn = dsn
+        self.commits = self.appends = 0  # posts and directs stored (for /metrics)
         self.group_quota_bytes = group_quota_bytes
         self.max_groups = max_groups
         self.pool = AsyncConnectionPool(
@@ -276,21 +279,44 @@ class PgEventLog:
         )
         return [json.loads(row[0]) for row in rows]
 
-    async def append_event(self, group_id, kind, sender, ts, body, visible, recipient=b""):
-        async with self._conn() as conn:
-            return await self._insert(conn, group_id, kind, sender, ts, body, visible, recipient)
+    async def append(self, item: Append, settle: Settle) -> Appended:
+        """Store one post or direct in its own transaction (PostgreSQL flushes concurrent
+        commits together); `settle` runs once it is decided, before the caller resumes."""
+        try:
+            if item.idem_key:
+                outcome = await self._append_once(item)
+            else:
+                async with self._conn() as conn:
+                    seq = await self._insert(
+                        conn,
+                        item.group_id,
+                        item.kind,
+                        item.sender,
+                        item.ts,
+                        item.body,
+                        item.visible,
+                        item.recipient,
+                    )
+                outcome = Appended(seq, True)
+        except Exception as exc:
+            settle(exc)
+            raise
+        self.commits += 1
+        self.appends += 1
+        settle(outcome)
+        return outcome
 
-    async def append_once(self, group_id, kind, sender, ts, body, visible, idem_key):
-        text = json.dumps(body, separators=(",", ":"))
+    async def _append_once(self, item: Append) -> Appended:
+        text = json.dumps(item.body, separators=(",", ":"))
         params = {
-            "g": group_id,
-            "kind": kind,
-            "sender": sender,
-            "ts": ts,
+            "g": item.group_id,
+            "kind": item.kind,
+            "sender": item.sender,
+            "ts": item.ts,
             "body": text,
             "size": len(text),
-            "visible": visible,
-            "idem": idem_key,
+            "visible": item.visible,
+            "idem": item.idem_key,
             "quota": self.group_quota_bytes,
             "channel": CHANNEL,
         }
@@ -302,10 +328,10 @@ class PgEventLog:
             except psycopg.errors.UniqueViolation:
                 continue  # a retry raced its original on another process: look again
             if prior is not None:
-                return prior, False
+                return Appended(prior, False)
             if seq is None:
-                raise QuotaExceeded(group_id)
-            return seq, True
+                raise QuotaExceeded(item.group_id)
+            return Appended(seq, True)
         raise StorageUnavailable("The relay's database is busy; try again.", busy=True)
 
     async def posted_seq(self, group_id, sender, idem_key):
@@ -679,28 +705,46 @@ class PgGuards(StreamCaps):
                 return "This request was already received once (replayed nonce); it was ignored."
         return None
 
-    async def claim_post(self, group_id: str, key: bytes, seconds: float) -> float:
+    async def claim_post(self, group_id: str, key: bytes, seconds: float) -> PostClaim:
         if not seconds:
-            return 0.0
+            return PostClaim()
         now = _now_ms()
+        params = {"g": group_id, "k": key, "now": now, "ms": int(seconds * 1000)}
         async with self.log._conn() as conn:
+            # The clock restarts only if it has run out; `prior` is its value before.
             cur = await conn.execute(
+                "WITH prior AS (SELECT at_ms FROM slow_mode WHERE group_id=%(g)s AND key=%(k)s) "
                 "INSERT INTO slow_mode AS s VALUES (%(g)s, %(k)s, %(now)s) "
                 "ON CONFLICT (group_id, key) DO UPDATE SET at_ms = %(now)s "
-                "WHERE s.at_ms <= %(now)s - %(ms)s RETURNING at_ms",
-                {"g": group_id, "k": key, "now": now, "ms": int(seconds * 1000)},
+                "WHERE s.at_ms <= %(now)s - %(ms)s RETURNING (SELECT at_ms FROM prior)",
+                params,
             )
-            if await cur.fetchone() is not None:
-                return 0.0
+            row = await cur.fetchone()
+            if row is not None:
+                return PostClaim(claimed=True, previous=row[0])
             cur = await conn.execute(
                 "SELECT at_ms FROM slow_mode WHERE group_id=%s AND key=%s", (group_id, key)
             )
-            row = await cur.fetchone()
-        last = row[0] if row else now
-        return max(0.001, seconds - (now - last) / 1000)
+            held = await cur.fetchone()
+        last = held[0] if held else now
+        return PostClaim(wait=max(0.001, seconds - (now - last) / 1000))
+
+    async def undo_claim(self, group_id: str, key: bytes, claim: PostClaim) -> None:
+        if not claim.claimed:
+            return
+        async with self.log._conn() as conn:
+            if claim.previous is None:
+                await conn.execute(
+                    "DELETE FROM slow_mode WHERE group_id=%s AND key=%s", (group_id, key)
+                )
+            else:
+                await conn.execute(
+                    "UPDATE slow_mode SET at_ms=%s WHERE group_id=%s AND key=%s",
+                    (int(claim.previous), group_id, key),
+                )
 
     async def expire(self, now_ms: int) -> None:
-        from peertui.core.auth import MAX_CLOCK_SKEW_MS
+        from peertui_wire.auth import MAX_CLOCK_SKEW_MS
 
         async with self.log._conn() as conn:
             await conn.execute(

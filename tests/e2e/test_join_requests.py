@@ -17,10 +17,10 @@ from tests.e2e.harness import Person, wait_until
 
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Invite
-from peertui.core.encoding import b64d, b64e
 from peertui.core.events import ErrorOccurred, JoinApproved, JoinDenied, JoinRequested
-from peertui.core.protocol import JOIN_BLOB_BYTES
 from peertui.core.relay_client import RelayClient
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.protocol import JOIN_BLOB_BYTES
 
 INTRO = "recovering from an eating disorder"
 

@@ -22,8 +22,6 @@ import psycopg
 import pytest
 from tests.conftest import RelayProcess
 
-from peertui.core.auth import origin_of, sign_request
-from peertui.core.ids import invite_secret_hash
 from peertui.core.relay_client import (
     Backoff,
     RelayClient,
@@ -31,7 +29,9 @@ from peertui.core.relay_client import (
     RelayUnavailable,
     follow,
 )
-from peertui.core.roster import make_event
+from peertui_wire.auth import origin_of, sign_request
+from peertui_wire.ids import invite_secret_hash
+from peertui_wire.roster import make_event
 
 from .groupkit import GroupKit, Member, collect
 from .roundrobin import RoundRobin
