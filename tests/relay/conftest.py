@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 from tests.conftest import RelayProcess
 
+# test_abuse stays on SQLite: its tests are about the HTTP layer and timing (slowloris,
+# floods, reclaim within seconds), and the cluster's shared nonces are tested in test_cluster.
 BOTH_BACKENDS = {
     "test_access",
-    "test_abuse",
     "test_idempotency",
     "test_join_lifecycle",
     "test_resume",
