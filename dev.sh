@@ -8,13 +8,16 @@ cd "$(dirname "$0")"
 ensure_debian_packages() {
     # tmux drives the real app in the terminal tests; unshare (util-linux) cuts the network;
     # fenrir is the screen reader plain mode is tested under (its PTY mode, speech logged);
-    # node and npm run the second implementation of the protocol (tests/conformance).
+    # node and npm run the second implementation of the protocol (tests/conformance);
+    # postgresql's initdb and pg_ctl start the throwaway database of the cluster-mode tests.
     local missing=()
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
     command -v fenrir >/dev/null 2>&1 || missing+=(fenrir)
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     command -v npm >/dev/null 2>&1 || missing+=(npm)
+    # PostgreSQL's server programs: the relay's cluster-mode tests start a throwaway server.
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
     if [ ${#missing[@]} -gt 0 ]; then
         say "Installing Debian packages the tests drive: ${missing[*]}…"
         # No recommends: fenrir would pull in speech-dispatcher and a sound stack it never uses

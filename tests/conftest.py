@@ -146,3 +146,19 @@ def relay_factory(tmp_path):
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL server for the whole run (started on first use)."""
+    from tests.pgserver import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_database(postgres_server) -> str:
+    """A fresh, empty database on the session's server: its postgresql:// URL."""
+    return postgres_server.new_database()

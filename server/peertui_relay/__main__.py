@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     add("--port", type=int, default=8765, help="port; 0 picks a free one (default 8765)")
     add("--data-dir", default="./peertui-relay-data", help="where to store events")
+    add(
+        "--database",
+        default="",
+        help="postgresql://... to run in cluster mode: several relay processes share that "
+        "database (default: SQLite in --data-dir, one process)",
+    )
     add("--retention-days", type=float, default=14, help="drop events older than this (14)")
     add("--max-body-kib", type=int, default=80, help="largest request body (default 80)")
     add("--group-quota-mib", type=int, default=256, help="storage per group (default 256)")
@@ -189,8 +195,19 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
         raise ConfigError("--group-creation token needs --creation-token")
     if args.group_creation == "allowlist" and not allowlist:
         raise ConfigError("--group-creation allowlist needs a non-empty --creation-allowlist")
+    if args.database and not args.database.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("--database must be a postgresql:// URL")
+    if args.database:
+        try:
+            import psycopg  # noqa: F401
+            import psycopg_pool  # noqa: F401
+        except ImportError:
+            raise ConfigError(
+                "--database needs the PostgreSQL driver: pip install 'peertui-relay[postgres]'"
+            ) from None
     return RelayConfig(
         data_dir=Path(args.data_dir),
+        database=args.database,
         retention_seconds=retention,
         purge_interval_seconds=args.purge_interval_seconds,
         keepalive_seconds=args.keepalive_seconds,
@@ -241,7 +258,13 @@ def _admin(argv: list[str]) -> int:
     if args.data_dir:
         relay_args += ["--data-dir", args.data_dir]
     try:
-        data_dir = Path(parse_args(relay_args).data_dir)
+        parsed = parse_args(relay_args)
+        if parsed.database:
+            raise admin.AdminError(
+                "in cluster mode the store is the PostgreSQL database: back it up with "
+                "pg_dump or WAL archiving (docs/HOSTING.md)"
+            )
+        data_dir = Path(parsed.data_dir)
         if argv[0] == "backup":
             size = admin.backup(data_dir, Path(args.file))
             print(f"peertui-relay: backup written to {Path(args.file).resolve()} ({size} bytes)")
@@ -271,7 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     lock = admin.store_lock(config.data_dir)
     try:
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        admin.acquire(lock, config.data_dir)
+        if not config.database:  # cluster mode: many processes on one database, on purpose
+            admin.acquire(lock, config.data_dir)
         sock = bind(args.host, args.port)
         metrics_sock = bind("127.0.0.1", args.metrics_port) if args.metrics_port else None
     except admin.AdminError as exc:
@@ -280,13 +304,16 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"peertui-relay: cannot start: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    if config.database:
+        problem = _database_problem(config.database)
+        if problem:
+            print(f"peertui-relay: cannot start: {problem}", file=sys.stderr)
+            return 1
     open_files = raise_open_file_limit()
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(
-        f"peertui-relay listening on http://{shown}:{port} storing in {config.data_dir.resolve()}",
-        flush=True,
-    )
+    where = _redacted(config.database) if config.database else config.data_dir.resolve()
+    print(f"peertui-relay listening on http://{shown}:{port} storing in {where}", flush=True)
     app = create_app(config)
     server = RelayServer(
         uvicorn_config(
@@ -301,8 +328,32 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     server.run(sockets=[sock] + ([metrics_sock] if metrics_sock else []))
-    lock.release()
+    if lock.is_locked:
+        lock.release()
     return 0
+
+
+def _database_problem(url: str) -> str:
+    """A sentence if the cluster database cannot be reached now, else ""."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10):
+            return ""
+    except psycopg.Error as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot reach the PostgreSQL database {_redacted(url)} ({reason})"
+
+
+def _redacted(url: str) -> str:
+    """The database URL without its password, for the start-up line."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,10 @@ import json
 import logging
 import os
 import re
-import sqlite3
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -27,9 +26,16 @@ from starlette.routing import Route
 from peertui_relay.config import RelayConfig
 from peertui_relay.deadlines import Deadlines
 from peertui_relay.errors import ApiError, invalid
-from peertui_relay.group_commit import GroupCommitter
+from peertui_relay.eventlog import (
+    EventLog,
+    QuotaExceeded,
+    RosterConflict,
+    SqliteEventLog,
+    StorageUnavailable,
+)
+from peertui_relay.fanout import ClusterFanout, LocalNotifier, Notifier
+from peertui_relay.guards import Bucket, Guards, LocalGuards
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
-from peertui_relay.limits import NonceCache, TokenBuckets
 from peertui_relay.logs import QuietLog
 from peertui_relay.openapi import OPENAPI
 from peertui_relay.prekeys import prekey_routes
@@ -39,17 +45,19 @@ from peertui_relay.storage import (
     VISIBLE_TO_ONE,
     Append,
     Appended,
+    GroupRecord,
     InviteRefused,
     SqliteStorage,
     StoredEvent,
-    storage_problem,
 )
-from peertui_wire.auth import MAX_CLOCK_SKEW_MS, AuthError, origin_of, verify_request
+from peertui_wire.auth import AuthError, origin_of, verify_request
 from peertui_wire.encoding import EncodingError, b64d, b64e
 from peertui_wire.ids import invite_secret_hash
 from peertui_wire.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
 from peertui_wire.roster import MODERATOR, OWNER, RosterError, RosterState
 from peertui_wire.roster import VERSION as ROSTER_VERSION
+
+T = TypeVar("T")
 
 MAX_ENVELOPE = 48 * 1024
 PAGE = 500
@@ -65,77 +73,119 @@ class RelayDataTooOld(Exception):
 
 
 class Relay:
-    """Everything the handlers share: storage (on one worker thread), groups and guards."""
+    """Everything the handlers share: the event log, the notifier, the guards, and the groups
+    (a replica of the stored rosters, kept fresh by the notifier in cluster mode)."""
 
     def __init__(self, config: RelayConfig) -> None:
         self.config = config
-        self.storage = SqliteStorage(config.data_dir, max_pages=config.max_db_pages)
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
-        # Posts and directs go through here: one transaction per batch on the same worker.
-        self.committer = GroupCommitter(self._worker, self.storage.append_batch)
         self.deadlines = Deadlines()  # body reads and stream writes: cheaper than asyncio.timeout
         self.groups: dict[str, Group] = {}
-        # Nonces of keys a group knows, kept apart from those of unknown keys: a flood of fresh
-        # keys can then only crowd out other unknown keys, never the members.
-        self.nonces = NonceCache(MAX_CLOCK_SKEW_MS)
-        self.unknown_nonces = NonceCache(MAX_CLOCK_SKEW_MS, max_entries=50_000)
-        self.buckets = TokenBuckets(config.rate_per_second, config.rate_burst)
-        self.unknown_buckets = TokenBuckets(config.unknown_key_rate, 50)
-        self.creation_buckets = TokenBuckets(
-            config.creations_per_hour / 3600, max(config.creations_per_hour, 1)
-        )
-        # Requests signed before this moment are refused: nonces live in memory only, so a
-        # request captured before a restart could otherwise be replayed after it.
-        self.boot_ms = _now_ms()
-        self.streams_by_address: Counter[str] = Counter()
+        self.log: EventLog
+        self.guards: Guards
+        self.notifier: Notifier
+        if config.database:
+            from peertui_relay.pg import PgEventLog, PgGuards, PgNotifier
+
+            pg_log = PgEventLog(
+                config.database,
+                group_quota_bytes=config.group_quota_bytes,
+                max_groups=config.max_groups,
+            )
+            self.log, self.notifier = pg_log, PgNotifier(config.database)
+            self.guards = PgGuards(pg_log, config, floor_ms=_now_ms())
+        else:
+            self.log = SqliteEventLog(SqliteStorage(config.data_dir, max_pages=config.max_db_pages))
+            self.guards, self.notifier = LocalGuards(config), LocalNotifier()
+        self.fanout = ClusterFanout(self.log, self.groups, self.load_group)
+        self._loading: dict[str, asyncio.Future[Group | None]] = {}
         self.storage_full_at = 0.0
         self.create_lock = asyncio.Lock()
         self.status_counts: Counter[str] = Counter()
         self.quiet_log = QuietLog()
         self.stored_events = 0
 
-    async def db(self, fn, *args):
+    async def db(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """Await one event-log call, turning what the store names into the API's answer."""
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
-        except sqlite3.Error as exc:
-            raise self.storage_error(exc) from None
+            return await fn(*args, **kwargs)
+        except StorageUnavailable as problem:
+            if problem.busy:
+                raise ApiError(503, "storage_busy", str(problem), retry_after=2) from None
+            self.storage_full_at = time.monotonic()
+            self.quiet_log.warning(
+                "storage", f"storage unavailable ({problem.__cause__!r:.120}); answering 507"
+            )
+            raise ApiError(
+                507, "storage_full", str(problem), retry_after=self.config.storage_retry_seconds
+            ) from None
+        except QuotaExceeded:
+            raise ApiError(
+                507,
+                "quota_exceeded",
+                "This group has used all the storage the relay allows it; old messages "
+                "free space as they expire.",
+            ) from None
 
-    async def append(self, item: Append, settle) -> Appended:
-        """Store `item` in the next group commit; `settle` runs in seq order once decided."""
-        try:
-            return await self.committer.append(item, settle)
-        except sqlite3.Error as exc:
-            raise self.storage_error(exc) from None
+    def publish_inline(
+        self, group: Group, event: StoredEvent, visible: str, recipient: bytes = b""
+    ) -> None:
+        """With one process, the writer publishes (in commit order); in cluster mode the
+        notifier's reader pushes the committed row to every process's streams instead."""
+        if self.notifier.inline:
+            group.publish(event, visible, recipient)
 
-    def storage_error(self, exc: sqlite3.Error) -> Exception:
-        """The API error for a store that cannot take writes (503 busy, 507 full), or `exc`."""
-        problem = storage_problem(exc)
-        if problem is None:
-            return exc
-        if problem.busy:
-            return ApiError(503, "storage_busy", str(problem), retry_after=2)
-        self.storage_full_at = time.monotonic()
-        self.quiet_log.warning(
-            "storage", f"storage unavailable ({type(exc).__name__}: {exc}); answering 507"
-        )
-        return ApiError(
-            507, "storage_full", str(problem), retry_after=self.config.storage_retry_seconds
-        )
+    def _group_from(self, record: GroupRecord, roster: list[dict[str, Any]]) -> Group:
+        if roster and roster[0].get("v") != ROSTER_VERSION:
+            raise RelayDataTooOld(
+                f"The data in {self.config.data_dir} was written by an older peertui relay "
+                f"(protocol {roster[0].get('v')}), which this relay (protocol "
+                f"{PROTOCOL_VERSION}) cannot serve. Move that folder aside and start again: "
+                "nothing was released, so there is nothing to convert."
+            )
+        group = Group.from_roster(roster, record.retention_ms, record.bytes_used)
+        group.epoch, group.last_seq = record.epoch, record.last_seq
+        return group
 
     async def load(self) -> None:
-        for record in await self.db(self.storage.groups):
-            roster = await self.db(self.storage.roster, record.group_id)
-            if roster and roster[0].get("v") != ROSTER_VERSION:
-                raise RelayDataTooOld(
-                    f"The data in {self.config.data_dir} was written by an older peertui relay "
-                    f"(protocol {roster[0].get('v')}), which this relay (protocol "
-                    f"{PROTOCOL_VERSION}) cannot serve. Move that folder aside and start again: "
-                    "nothing was released, so there is nothing to convert."
-                )
-            group = Group.from_roster(roster, record.retention_ms, record.bytes_used)
-            group.epoch, group.last_seq = record.epoch, record.last_seq
-            self.groups[record.group_id] = group
-        self.stored_events = await self.db(self.storage.stored_events)
+        await self.log.open()
+        await self.guards.open()
+        for record in await self.db(self.log.groups):
+            # The record before its roster: a roster event stored in between is then read
+            # here, or later by the fan-out (its seq is after the record's last_seq).
+            roster = await self.db(self.log.roster, record.group_id)
+            self.groups[record.group_id] = self._group_from(record, roster)
+        self.stored_events = await self.db(self.log.stored_events)
+
+    async def load_group(self, group_id: str) -> Group | None:
+        """Cluster mode: a group another process created, read from the log (once, however
+        many requests ask at the same time)."""
+        if group_id in self.groups:
+            return self.groups[group_id]
+        pending = self._loading.get(group_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Group | None] = asyncio.get_running_loop().create_future()
+        self._loading[group_id] = future
+        try:
+            record = await self.db(self.log.group_record, group_id)
+            group = None
+            if record is not None:
+                group = self._group_from(record, await self.db(self.log.roster, group_id))
+                group = self.groups.setdefault(group_id, group)
+            future.set_result(group)
+            return group
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it, nobody else must
+            raise
+        finally:
+            del self._loading[group_id]
+
+    async def listen_forever(self) -> None:
+        await self.notifier.run(self.fanout.on_change, self.fanout.caught_up)
 
     async def keepalive_forever(self) -> None:
         while True:
@@ -146,15 +196,17 @@ class Relay:
     async def purge_forever(self) -> None:
         while True:
             await asyncio.sleep(self.config.purge_interval_seconds)
-            await self.purge()
+            with contextlib.suppress(ApiError):  # the store is away: next time
+                await self.purge()
 
     async def purge(self) -> None:
-        await self.db(self.storage.purge, _now_ms(), self.config.retention_seconds * 1000)
-        await self.db(self.storage.expire_joins, _now_ms())
+        await self.db(self.log.purge, _now_ms(), self.config.retention_seconds * 1000)
+        await self.db(self.log.expire_joins, _now_ms())
+        await self.db(self.guards.expire, _now_ms())
         if self.config.reclaim_idle_groups:
             connected = {gid for gid, group in self.groups.items() if group.subscribers}
             for group_id in await self.db(
-                self.storage.reclaim_idle,
+                self.log.reclaim_idle,
                 _now_ms(),
                 int(self.config.retention_seconds * 1000),
                 connected,
@@ -162,19 +214,19 @@ class Relay:
                 group = self.groups.pop(group_id, None)
                 if group is not None:
                     group.close_all()
-        for record in await self.db(self.storage.groups):
+        for record in await self.db(self.log.groups):
             if record.group_id in self.groups:
                 self.groups[record.group_id].bytes_used = record.bytes_used
-        self.stored_events = await self.db(self.storage.stored_events)
+        self.stored_events = await self.db(self.log.stored_events)
 
     def close_streams(self) -> None:
         for group in self.groups.values():
             group.close_all()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self.close_streams()
-        self._worker.shutdown(wait=True)
-        self.storage.close()
+        await self.guards.close()
+        await self.log.close()
 
     # -- request plumbing ----------------------------------------------------------------
 
@@ -227,7 +279,7 @@ class Relay:
         # a signature check on it: a flood of fresh keys costs the flooder, not the members.
         claimed = _claimed_key(request.headers.get("x-peertui-key", ""))
         if not _is_known(group, claimed):
-            wait = self.unknown_buckets.take(self.address(request).encode())
+            wait = await self.db(self.guards.take, Bucket.UNKNOWN, self.address(request).encode())
             if wait:
                 raise ApiError(
                     429,
@@ -256,7 +308,7 @@ class Relay:
             raise ApiError(
                 401, "unauthenticated", f"The relay could not authenticate this request: {exc}."
             ) from None
-        if ts < self.boot_ms:
+        if ts < self.guards.floor_ms:
             raise ApiError(
                 401,
                 "stale_request",
@@ -265,10 +317,13 @@ class Relay:
             )
         # Rate before nonce: a nonce is remembered only for a request that is within its rate,
         # and one from a key no group knows only in the unknown keys' own cache.
-        if _is_known(group, key):
-            wait, nonces = self.buckets.take(key), self.nonces
-        else:
-            wait, nonces = 0.0, self.unknown_nonces  # already paid for above
+        known = _is_known(group, key)
+        if not known and group is not None and not self.notifier.inline:
+            # Admitted on another process a moment ago? Read the roster's news now rather
+            # than refuse a new member for the few milliseconds until the notification.
+            await self.db(self.fanout.refresh_roster, group)
+            known = _is_known(group, key)
+        wait = await self.db(self.guards.take, Bucket.KEY, key) if known else 0.0  # paid above
         if wait:
             raise ApiError(
                 429,
@@ -276,13 +331,15 @@ class Relay:
                 "Too many requests from this key; wait a moment and try again.",
                 retry_after=wait,
             )
-        refusal = nonces.check_and_add(nonce, ts, now)
+        refusal = await self.db(self.guards.remember_nonce, nonce, ts, now, known=known)
         if refusal:
             raise ApiError(401, "replayed_request", refusal)
         return key, body
 
-    def group(self, group_id: str) -> Group:
+    async def group(self, group_id: str) -> Group:
         group = self.groups.get(group_id)
+        if group is None and not self.notifier.inline:
+            group = await self.load_group(group_id)
         if group is None:
             raise ApiError(
                 404, "group_not_found", "This relay has no group with that id; check the invite."
@@ -429,9 +486,14 @@ def create_app(config: RelayConfig) -> Starlette:
     async def health(request: Request) -> Response:
         """200 only when the store answers and has taken writes lately (no 507 in 30 s)."""
         try:
-            await relay.db(relay.storage.check)
+            await relay.db(relay.log.check)
         except ApiError as exc:
             return JSONResponse({"status": "unavailable", "reason": exc.message}, status_code=503)
+        if not relay.notifier.ready:
+            return JSONResponse(
+                {"status": "unavailable", "reason": "The relay is reconnecting to its database."},
+                status_code=503,
+            )
         if relay.storage_full_at and time.monotonic() - relay.storage_full_at < 30:
             return JSONResponse(
                 {"status": "unavailable", "reason": "The relay's disk is full or failing."},
@@ -470,10 +532,10 @@ def create_app(config: RelayConfig) -> Starlette:
             f"peertui_relay_subscribers {subscribers}",
             "# HELP peertui_relay_commits_total Group commits of posts and directs.",
             "# TYPE peertui_relay_commits_total counter",
-            f"peertui_relay_commits_total {relay.committer.batches}",
+            f"peertui_relay_commits_total {relay.log.commits}",
             "# HELP peertui_relay_appends_total Posts and directs handed to those commits.",
             "# TYPE peertui_relay_appends_total counter",
-            f"peertui_relay_appends_total {relay.committer.appends}",
+            f"peertui_relay_appends_total {relay.log.appends}",
             "# HELP peertui_relay_requests_total Requests answered, by status class.",
             "# TYPE peertui_relay_requests_total counter",
         ]
@@ -496,33 +558,49 @@ def create_app(config: RelayConfig) -> Starlette:
             raise invalid(
                 "genesis", "The genesis must be signed by the key that signs the request."
             )
-        check_creation_policy(request, key)
+        await check_creation_policy(request, key)
         days = _int_field(obj, "retention_days", 1, MAX_RETENTION_DAYS, required=False)
         retention_ms = (days * 86_400_000) if days else config.retention_seconds * 1000
+        exists = ApiError(
+            409, "group_exists", "A group with this owner key already exists on this relay."
+        )
+        full = ApiError(
+            507,
+            "quota_exceeded",
+            "This relay hosts as many groups as it allows; try another relay.",
+        )
         async with relay.create_lock:
+            # One process checks its memory; in cluster mode the log checks both in the
+            # database (the group id is its primary key, the count is taken under a lock).
             if state.group_id in relay.groups:
-                raise ApiError(
-                    409, "group_exists", "A group with this owner key already exists on this relay."
-                )
-            if len(relay.groups) >= config.max_groups:
-                raise ApiError(
-                    507,
-                    "quota_exceeded",
-                    "This relay hosts as many groups as it allows; try another relay.",
-                )
+                raise exists
+            if relay.notifier.inline and len(relay.groups) >= config.max_groups:
+                raise full
             now = _now_ms()
             genesis = obj["genesis"]
-            seq = await relay.db(
-                relay.storage.create_group, state.group_id, key, retention_ms, genesis, now
-            )
-            record = await relay.db(relay.storage.group_record, state.group_id)
-            relay.groups[state.group_id] = Group(
-                state.group_id, state, retention_ms, 0, epoch=record.epoch, last_seq=seq
+
+            async def create() -> int | None:
+                try:
+                    return await relay.log.create_group(
+                        state.group_id, key, retention_ms, genesis, now
+                    )
+                except QuotaExceeded:  # the relay's group count, not a group's storage
+                    raise full from None
+
+            seq = await relay.db(create)
+            if seq is None:
+                raise exists
+            record = await relay.db(relay.log.group_record, state.group_id)
+            if record is None:  # reclaimed at once by another process: as if never made
+                raise ApiError(503, "storage_busy", "The group vanished; try again.")
+            relay.groups.setdefault(
+                state.group_id,
+                Group(state.group_id, state, retention_ms, 0, epoch=record.epoch, last_seq=seq),
             )
             relay.stored_events += 1
         return JSONResponse({"group_id": state.group_id, "seq": seq}, status_code=201)
 
-    def check_creation_policy(request: Request, key: bytes) -> None:
+    async def check_creation_policy(request: Request, key: bytes) -> None:
         policy = config.group_creation
         if policy == "token":
             supplied = request.headers.get("x-peertui-creation-token", "")
@@ -541,7 +619,9 @@ def create_app(config: RelayConfig) -> Starlette:
                     "This relay creates groups only for owner keys its operator listed.",
                 )
         else:
-            wait = relay.creation_buckets.take(relay.address(request).encode())
+            wait = await relay.db(
+                relay.guards.take, Bucket.CREATION, relay.address(request).encode()
+            )
             if wait:
                 raise ApiError(
                     429,
@@ -552,22 +632,26 @@ def create_app(config: RelayConfig) -> Starlette:
 
     async def get_roster(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_member(group, key)
-        events = await relay.db(relay.storage.roster, group.group_id)
+        events = await relay.db(relay.log.roster, group.group_id)
         return JSONResponse({"events": events})
 
     async def post_roster(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         event = _json_object(body).get("event")
         if not isinstance(event, dict):
             raise invalid("event", "The field 'event' must be a roster event object.")
         if event.get("signer") != b64e(key):
             raise invalid("event", "A roster event must be sent by the key that signed it.")
         async with group.lock:
+            index = event.get("index")
+            if type(index) is int and index > group.state.next_index:
+                # Another process may have stored the indexes this one has not heard of yet.
+                await relay.db(relay.fanout.refresh_roster, group)
             state = group.state
-            if event.get("index") != state.next_index or event.get("prev") != state.head_hash:
+            if index != state.next_index or event.get("prev") != state.head_hash:
                 raise ApiError(
                     409,
                     "roster_conflict",
@@ -591,51 +675,66 @@ def create_app(config: RelayConfig) -> Starlette:
             target = b64d(event["target"], length=32) if event["target"] else b""
             delete_envelope_id = event["value"] if kind == "delete" else ""
             now = _now_ms()
-            seq = await relay.db(
-                relay.storage.append_roster,
-                group.group_id,
-                event,
-                key,
-                now,
-                target if kind == "admit" else b"",
-                delete_envelope_id,
-            )
-            group.state = candidate
-            closing = group.note_membership_change(event)
+            try:
+                seq = await relay.db(
+                    relay.log.append_roster,
+                    group.group_id,
+                    event,
+                    key,
+                    now,
+                    target if kind == "admit" else b"",
+                    delete_envelope_id,
+                )
+            except RosterConflict:
+                # Another relay process stored this index first: the primary key said no.
+                await relay.db(relay.fanout.refresh_roster, group)
+                raise ApiError(
+                    409,
+                    "roster_conflict",
+                    f"The roster has moved on (next index is {group.state.next_index}); "
+                    "fetch the roster and try again.",
+                ) from None
             relay.stored_events += 1
-            group.publish(StoredEvent(seq, "roster", key, now, {"event": event}), VISIBLE_TO_ALL)
-            if closing:
-                group.close_streams(closing)
+            if relay.notifier.inline:
+                group.state = candidate
+                closing = group.note_membership_change(event)
+                group.publish(
+                    StoredEvent(seq, "roster", key, now, {"event": event}), VISIBLE_TO_ALL
+                )
+                if closing:
+                    group.close_streams(closing)
+            elif group.state.next_index == event["index"]:
+                # Stored: this process's checks see it at once; the fan-out, which pushes
+                # the row to the streams (and closes a removed member's), skips applying it.
+                group.state = candidate
         if delete_envelope_id or kind == "admit":  # a deleted message, or the admitted request
-            relay.stored_events = await relay.db(relay.storage.stored_events)
+            relay.stored_events = await relay.db(relay.log.stored_events)
         return JSONResponse({"seq": seq, "index": event["index"]}, status_code=201)
 
     async def add_invite(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_moderator(group, key)
         obj = _json_object(body)
         secret_hash = b64e(_b64_field(obj, "secret_hash", length=32))
         now = _now_ms()
         expires_at = _int_field(obj, "expires_at", now + 1, now + 366 * 86_400_000)
         uses = _int_field(obj, "uses", 1, 1000)
-        await relay.db(relay.storage.put_invite, group.group_id, secret_hash, expires_at, uses)
+        await relay.db(relay.log.put_invite, group.group_id, secret_hash, expires_at, uses)
         return JSONResponse(
             {"secret_hash": secret_hash, "expires_at": expires_at, "uses": uses}, status_code=201
         )
 
     async def revoke_invite(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_moderator(group, key)
-        await relay.db(
-            relay.storage.delete_invite, group.group_id, request.path_params["secret_hash"]
-        )
+        await relay.db(relay.log.delete_invite, group.group_id, request.path_params["secret_hash"])
         return Response(status_code=204)
 
     async def request_join(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         obj = _json_object(body)
         secret = _b64_field(obj, "invite_secret", length=32)
         # Every join request has the same padded size, so the relay refuses any other.
@@ -648,7 +747,7 @@ def create_app(config: RelayConfig) -> Starlette:
         async with group.lock:
             try:
                 request_id, seq, is_new = await relay.db(
-                    relay.storage.request_join,
+                    relay.log.request_join,
                     group.group_id,
                     invite_secret_hash(secret),
                     key,
@@ -661,14 +760,16 @@ def create_app(config: RelayConfig) -> Starlette:
             if is_new:
                 relay.stored_events += 1
                 body = {"request_id": request_id, "key": b64e(key), "sealed": b64e(sealed)}
-                group.publish(StoredEvent(seq, "join_request", key, now, body), VISIBLE_TO_MODS)
+                relay.publish_inline(
+                    group, StoredEvent(seq, "join_request", key, now, body), VISIBLE_TO_MODS
+                )
         return JSONResponse({"request_id": request_id, "seq": seq}, status_code=202)
 
     async def list_join_requests(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_moderator(group, key)
-        records = await relay.db(relay.storage.join_requests, group.group_id, _now_ms())
+        records = await relay.db(relay.log.join_requests, group.group_id, _now_ms())
         return JSONResponse(
             {
                 "requests": [
@@ -680,7 +781,7 @@ def create_app(config: RelayConfig) -> Starlette:
 
     async def deny_join(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_moderator(group, key)
         reason = _b64_field(
             _json_object(body) if body else {},
@@ -689,7 +790,7 @@ def create_app(config: RelayConfig) -> Starlette:
             required=False,
         )
         denied = await relay.db(
-            relay.storage.deny_join,
+            relay.log.deny_join,
             group.group_id,
             request.path_params["rid"],
             b64e(reason) if reason else None,
@@ -699,15 +800,15 @@ def create_app(config: RelayConfig) -> Starlette:
             raise ApiError(
                 404, "join_request_not_found", "There is no pending join request with that id."
             )
-        relay.stored_events = await relay.db(relay.storage.stored_events)
+        relay.stored_events = await relay.db(relay.log.stored_events)
         return JSONResponse({"request_id": request.path_params["rid"], "status": "denied"})
 
     async def membership(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         # The request is read first: an admit deletes it in the same storage step that records
         # the admit, so reading the roster state afterwards never finds neither.
-        record = await relay.db(relay.storage.join_request_for, group.group_id, key)
+        record = await relay.db(relay.log.join_request_for, group.group_id, key)
         state = group.state
         answer: dict[str, Any] = {"status": "unknown", "role": None, "sealed_reason": None}
         if key in state.banned:
@@ -727,26 +828,27 @@ def create_app(config: RelayConfig) -> Starlette:
 
     async def post_message(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         now = _now_ms()
         _require_member(group, key)
         obj = _json_object(body)
         idem_key = _idempotency_key(obj)
-        # No group lock here: checks and claims below are synchronous, and the group commit
-        # settles appends in seq order, so posts are published in seq order anyway.
+        # No group lock here: with one process the checks and claims below never suspend (the
+        # in-process guards do not await) and the group commit settles appends in seq order,
+        # so posts are published in seq order anyway. In cluster mode the database orders
+        # them and the fan-out publishes committed rows in seq order.
         try:
             _require_may_post(group, key, now)
             payload = {"envelope": b64e(_b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE))}
-            wait = _slow_mode_wait(group, key)
-            if wait:
+            seconds = 0 if group.state.is_moderator(key) else group.state.slowmode_seconds
+            claim = await relay.db(relay.guards.claim_post, group.group_id, key, seconds)
+            if claim.wait:
                 raise ApiError(
                     429,
                     "slow_mode",
-                    f"Slow mode is on: you can post again in {int(wait + 0.999)} seconds.",
-                    retry_after=wait,
+                    f"Slow mode is on: you can post again in {int(claim.wait + 0.999)} seconds.",
+                    retry_after=claim.wait,
                 )
-            previous_post = group.last_post.get(key)
-            group.last_post[key] = time.monotonic()
             seq, is_new = await _append(
                 group, "message", key, now, payload, VISIBLE_TO_ALL, b"", idem_key=idem_key
             )
@@ -756,19 +858,13 @@ def create_app(config: RelayConfig) -> Starlette:
             # when refused: otherwise the append itself finds the key, in its transaction.)
             seq = None
             if idem_key and refused.status in (403, 429, 507):
-                seq = await relay.db(relay.storage.posted_seq, group.group_id, key, idem_key)
+                seq = await relay.db(relay.log.posted_seq, group.group_id, key, idem_key)
             if seq is None:
                 raise
             return JSONResponse({"seq": seq}, status_code=200)
-        if not is_new and previous_post is not None:
-            group.last_post[key] = previous_post  # a retry is not a new post for slow mode
+        if not is_new:  # a retry is not a new post for slow mode
+            await relay.db(relay.guards.undo_claim, group.group_id, key, claim)
         return JSONResponse({"seq": seq}, status_code=201 if is_new else 200)
-
-    def _slow_mode_wait(group: Group, key: bytes) -> float:
-        seconds = group.state.slowmode_seconds
-        if not seconds or group.state.is_moderator(key) or key not in group.last_post:
-            return 0.0
-        return max(0.0, seconds - (time.monotonic() - group.last_post[key]))
 
     async def _append(
         group: Group,
@@ -784,7 +880,8 @@ def create_app(config: RelayConfig) -> Starlette:
         """Store and publish one event; (seq, is_new) — not new when `idem_key` was seen."""
         body_json = json.dumps(payload, separators=(",", ":"))  # stored and streamed as is
         size = len(body_json)
-        if group.bytes_used + size > config.group_quota_bytes:
+        # One process checks the quota here; in cluster mode the writing statement does.
+        if relay.notifier.inline and group.bytes_used + size > config.group_quota_bytes:
             raise ApiError(
                 507,
                 "quota_exceeded",
@@ -794,21 +891,23 @@ def create_app(config: RelayConfig) -> Starlette:
         group.bytes_used += size  # claimed before the await, so concurrent posts cannot overshoot
 
         def settle(outcome: Appended | Exception) -> None:
-            # Runs in seq order as the batch is decided, whether or not the poster still waits.
+            # Runs as the append is decided (in seq order with one process), whether or not
+            # the poster still waits.
             if isinstance(outcome, Exception) or not outcome.is_new:
                 group.bytes_used -= size
                 return
             relay.stored_events += 1
-            frame = sse_frame_from_row(outcome.seq, kind, key, now, body_json)
-            group.publish_frame(outcome.seq, frame, visible, recipient)
+            if relay.notifier.inline:
+                frame = sse_frame_from_row(outcome.seq, kind, key, now, body_json)
+                group.publish_frame(outcome.seq, frame, visible, recipient)
 
         item = Append(group.group_id, kind, key, now, body_json, visible, recipient, idem_key)
-        appended = await relay.append(item, settle)
+        appended = await relay.db(relay.log.append, item, settle)
         return appended.seq, appended.is_new
 
     async def send_direct(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_member(group, key)
         obj = _json_object(body)
         to = _b64_field(obj, "to", length=32)
@@ -828,14 +927,14 @@ def create_app(config: RelayConfig) -> Starlette:
 
     async def read_log(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_member(group, key)
         since = _int_param(request.query_params.get("since"), "since")
         limit = _int_param(request.query_params.get("limit"), "limit") or PAGE
         if limit > PAGE:
             raise invalid("limit", f"'limit' may be at most {PAGE}.")
         events, purged, last_seq = await relay.db(
-            relay.storage.read, group.group_id, since, limit, key, group.state.is_moderator(key)
+            relay.log.read, group.group_id, since, limit, key, group.state.is_moderator(key)
         )
         gap = {"requested": since, "first_available": purged + 1} if purged > since else None
         if len(events) == limit:
@@ -851,7 +950,7 @@ def create_app(config: RelayConfig) -> Starlette:
 
     async def stream_events(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_member(group, key)
         last_event_id = request.headers.get("last-event-id")
         if last_event_id is not None:
@@ -866,7 +965,7 @@ def create_app(config: RelayConfig) -> Starlette:
                 f"This key already has {config.max_streams_per_key} open event streams.",
                 retry_after=5,
             )
-        if relay.streams_by_address[address] >= config.max_streams_per_address:
+        if not relay.guards.open_stream(address):
             raise ApiError(
                 429,
                 "too_many_streams",
@@ -874,7 +973,6 @@ def create_app(config: RelayConfig) -> Starlette:
                 retry_after=5,
             )
         subscriber = group.subscribe(key, config.subscriber_queue)
-        relay.streams_by_address[address] += 1
         return EventStream(relay, group, subscriber, since, address)
 
     routes = [
@@ -920,16 +1018,19 @@ def create_app(config: RelayConfig) -> Starlette:
     async def lifespan(app: Starlette):
         await relay.load()
         background = [
+            asyncio.create_task(relay.listen_forever()),
             asyncio.create_task(relay.purge_forever()),
             asyncio.create_task(relay.keepalive_forever()),
         ]
+        # Serve only once this process hears the others' commits (cluster mode).
+        await relay.notifier.wait_ready(timeout=15)
         try:
             yield
         finally:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
-            relay.close()
+            await relay.close()
 
     app = Starlette(
         routes=routes,
@@ -1013,16 +1114,14 @@ class EventStream:
         finally:
             watcher.cancel()
             self.group.unsubscribe(subscriber)
-            self.relay.streams_by_address[self.address] -= 1
-            if self.relay.streams_by_address[self.address] <= 0:
-                del self.relay.streams_by_address[self.address]
+            self.relay.guards.close_stream(self.address)
 
     async def _send_backlog(self, send) -> int:
         last = self.since
         key = self.subscriber.key
         while not self.subscriber.closed:
             rows, purged, _ = await self.relay.db(
-                self.relay.storage.read_rows,
+                self.relay.log.read_rows,
                 self.group.group_id,
                 last,
                 PAGE,

@@ -11,6 +11,9 @@ DAY_SECONDS = 86_400
 @dataclass
 class RelayConfig:
     data_dir: Path
+    # "" keeps everything in SQLite under data_dir (one process); a postgresql:// URL is
+    # cluster mode: any number of relay processes on that one database.
+    database: str = ""
     retention_seconds: int = 14 * DAY_SECONDS  # the longest any group may keep events
     purge_interval_seconds: float = 600.0
     keepalive_seconds: float = 15.0

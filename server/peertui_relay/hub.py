@@ -94,7 +94,6 @@ class Group:
     epoch: str = ""
     last_seq: int = 0  # the newest seq stored; told to streams so clients can spot a forged gap
     removed: set[bytes] = field(default_factory=set)  # keys that were members and are not now
-    last_post: dict[bytes, float] = field(default_factory=dict)
     subscribers: set[Subscriber] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from peertui_relay.app import Relay
 
 MAX_ACKS = 500
-Append = Callable[[Any, str, bytes, int, dict[str, Any], str, bytes], Awaitable[int]]
+Append = Callable[[Any, str, bytes, int, dict[str, Any], str, bytes], Awaitable[tuple[int, bool]]]
 
 
 def require_version(blob: bytes, field: str) -> None:
@@ -47,14 +47,14 @@ def prekey_routes(relay: Relay, append: Append) -> list[Route]:
 
     async def put_prekey(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         raw = _b64_field(_json_object(body), "prekey", max_bytes=1024)
         if raw is None:  # required fields never come back empty; this keeps the type exact
             raise invalid("prekey", "The field 'prekey' is required.")
         require_version(raw, "prekey")
         member = group.state.is_member(key)
         if not member:
-            record = await relay.db(relay.storage.join_request_for, group.group_id, key)
+            record = await relay.db(relay.log.join_request_for, group.group_id, key)
             if record is None or record.status != "pending":
                 raise ApiError(
                     403, "not_member", "Only members and pending requesters may publish a prekey."
@@ -66,13 +66,13 @@ def prekey_routes(relay: Relay, append: Append) -> list[Route]:
         if bundle.owner != key:
             raise invalid("prekey", "A prekey must be published by the key that signed it.")
         stored = await relay.db(
-            relay.storage.put_prekey, group.group_id, key, bundle.prekey_id, b64e(raw)
+            relay.log.put_prekey, group.group_id, key, bundle.prekey_id, b64e(raw)
         )
         if not stored:
             raise ApiError(
                 409, "prekey_not_newer", "A prekey with this id or a newer one is already held."
             )
-        seq = await append(
+        seq, _ = await append(
             group,
             "prekey",
             key,
@@ -85,15 +85,15 @@ def prekey_routes(relay: Relay, append: Append) -> list[Route]:
 
     async def get_prekeys(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         _require_member(group, key)
-        return JSONResponse({"prekeys": await relay.db(relay.storage.prekeys, group.group_id)})
+        return JSONResponse({"prekeys": await relay.db(relay.log.prekeys, group.group_id)})
 
     async def ack_directs(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        group = relay.group(request.path_params["gid"])
+        group = await relay.group(request.path_params["gid"])
         seqs = _int_list(_json_object(body), "seqs", MAX_ACKS)
-        deleted = await relay.db(relay.storage.ack_directs, group.group_id, key, seqs)
+        deleted = await relay.db(relay.log.ack_directs, group.group_id, key, seqs)
         return JSONResponse({"deleted": deleted})
 
     return [

@@ -279,13 +279,13 @@ class SqliteStorage:
         """Raise sqlite3.Error if the store cannot be read (for /v1/health)."""
         self._db.execute("SELECT COUNT(*) FROM groups").fetchone()
 
-    def group_record(self, group_id: str) -> GroupRecord:
+    def group_record(self, group_id: str) -> GroupRecord | None:
         row = self._db.execute(
             "SELECT group_id, owner, retention_ms, last_seq, purged_through, bytes_used, epoch, "
             "last_active_ms FROM groups WHERE group_id=?",
             (group_id,),
         ).fetchone()
-        return GroupRecord(*row)
+        return GroupRecord(*row) if row else None
 
     def roster(self, group_id):
         rows = self._db.execute(
@@ -574,6 +574,14 @@ class SqliteStorage:
                 (group_id, since, 1 if reader_is_mod else 0, reader, limit),
             ).fetchall()
         return rows, purged_through, last_seq
+
+    def fanout_rows(self, group_id: str, after: int, through: int, limit: int) -> list[tuple]:
+        """Events in (after, through] with who may see them, for pushing to live streams."""
+        return self._db.execute(
+            "SELECT seq, kind, sender, ts, body, visible, recipient FROM events "
+            "WHERE group_id=? AND seq>? AND seq<=? ORDER BY seq LIMIT ?",
+            (group_id, after, through, limit),
+        ).fetchall()
 
     def put_invite(self, group_id, secret_hash, expires_at, uses):
         with self._tx() as db:
