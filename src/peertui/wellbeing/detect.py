@@ -6,7 +6,8 @@ logging. The front-end uses the result to *offer* crisis lines and the safety pl
 
 Every phrase book (`data/detect/<lang>.toml`) runs on every message whatever the interface
 language, because people write in the language they think in. Each category's patterns are
-compiled into one pattern. A match is then checked against guards that look only at its own
+tried only when its required literals occur in the message (an Aho-Corasick prefilter, see
+`prefilter`). A match is then checked against guards that look only at its own
 clause (split on punctuation, commas and conjunctions): a negator just before it, a speech
 frame ("my boss told me ...") before it, media or news words, or a recovery story. Figures of
 speech and quoted words are blanked out first; a close person's quoted words count as worry
@@ -22,6 +23,7 @@ from functools import cache
 
 from peertui.wellbeing._data import available_languages, load_toml, pick_language
 from peertui.wellbeing.personal import PersonalDetail, personal_details
+from peertui.wellbeing.prefilter import PatternSet
 
 FOLDER = "detect"
 NEGATION_WINDOW = 3  # words before a phrase in which a negator cancels it
@@ -89,7 +91,8 @@ class Assessment:
 class PhraseBook:
     lang: str
     reasons: dict[str, str]
-    patterns: dict[str, re.Pattern]  # one combined pattern per category
+    patterns: PatternSet  # every category's patterns, prefiltered together
+    categories: tuple[str, ...]  # the category of each pattern, by index
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class Guards:
     media: re.Pattern
     helping: re.Pattern
     recovery: re.Pattern
-    idioms: re.Pattern
+    idioms: PatternSet
     escalators: re.Pattern
     quote_frames: re.Pattern
 
@@ -120,15 +123,16 @@ NOTHING = Finding(0, "", "")
 CONCEPT = re.compile(r"\{([A-Z_]+)\}")
 
 
-def _combined(patterns: list[str], concepts: dict[str, str] | None = None) -> re.Pattern:
-    """One pattern for a list; `{NAME}` in a pattern stands for the concept NAME (a word list)."""
+def expand(pattern: str, concepts: dict[str, str]) -> str:
+    """`{NAME}` in a pattern stands for the concept NAME (a word list)."""
+    return CONCEPT.sub(lambda m: f"(?:{concepts[m.group(1)]})", pattern)
+
+
+def _combined(patterns: list[str]) -> re.Pattern:
+    """One pattern for a guard list (guards run only on a match's clause, so they are cheap)."""
     if not patterns:
         return re.compile(r"$^")
-
-    def expand(pattern: str) -> str:
-        return CONCEPT.sub(lambda m: f"(?:{(concepts or {})[m.group(1)]})", pattern)
-
-    return re.compile("|".join(f"(?:{expand(p)})" for p in patterns))
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 @cache
@@ -136,10 +140,12 @@ def phrase_book(lang: str) -> PhraseBook:
     code = pick_language(lang, FOLDER)
     raw = load_toml(f"{FOLDER}/{code}.toml")
     concepts = dict(raw.get("concepts", {}))
+    pairs = [(name, expand(p, concepts)) for name, items in raw["patterns"].items() for p in items]
     return PhraseBook(
         lang=code,
         reasons=dict(raw["reasons"]),
-        patterns={name: _combined(items, concepts) for name, items in raw["patterns"].items()},
+        patterns=PatternSet(pattern for _, pattern in pairs),
+        categories=tuple(name for name, _ in pairs),
     )
 
 
@@ -162,7 +168,7 @@ def guards() -> Guards:
         media=merged("media"),
         helping=merged("helping"),
         recovery=merged("recovery"),
-        idioms=merged("idioms"),
+        idioms=PatternSet(p for raw in raws for p in raw.get("idioms", [])),
         escalators=merged("escalators"),
         quote_frames=merged("quote_frames"),
     )
@@ -190,8 +196,11 @@ def _is_negated(before: str, book: Guards) -> bool:
     return False
 
 
-def _blank(match: re.Match) -> str:
-    return " " * len(match.group(0))
+def _blank_idioms(text: str, idioms: PatternSet) -> str:
+    """Figures of speech become spaces (same length, so positions stay where they were)."""
+    for index in idioms.candidates(text):
+        text = idioms.patterns[index].sub(lambda m: " " * len(m.group(0)), text)
+    return text
 
 
 def _clause_start(sentence: str, position: int) -> int:
@@ -210,44 +219,53 @@ def _clause_end(sentence: str, position: int) -> int:
 def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
     """The most urgent guarded match in a whole message (patterns may span its sentences)."""
     guard = guards()
-    sentence = guard.idioms.sub(_blank, sentence)
+    sentence = _blank_idioms(sentence, guard.idioms)
     best = NOTHING
-    for category, pattern in (*book.patterns.items(),):
+    done: set[str] = set()  # categories that already gave their finding
+    candidates = book.patterns.candidates(sentence)
+    # Most urgent categories first, so a tier-3 finding ends the search early.
+    candidates.sort(key=lambda i: -CATEGORY_TIERS.get(book.categories[i], 2))
+    for index in candidates:
+        category = book.categories[index]
         tier = CATEGORY_TIERS.get(category, 2)
-        if tier < best.tier:
+        if category in done or tier < best.tier or best.tier == 3:
             continue
-        for match in pattern.finditer(sentence):
-            start = _clause_start(sentence, match.start())
-            end = max(_clause_end(sentence, match.start()), match.end())
-            clause, before = sentence[start:end], sentence[start : match.start()]
-            if _is_negated(before, guard) or guard.media.search(clause):
+        for match in book.patterns.patterns[index].finditer(sentence):
+            found = _guarded(sentence, match, category, tier, guard)
+            if found is None:
                 continue
-            if guard.helping.search(clause) and tier < 3:
-                continue
-            if category != THIRD_PARTY and guard.reporting.search(before):
-                continue
-            relapse = RELAPSE.search(clause) is not None
-            if (
-                category not in NOT_RECOVERY_GUARDED
-                and not relapse
-                and guard.recovery.search(clause)
-            ):
-                continue
-            escalated = guard.escalators.search(clause) is not None
-            if category == THIRD_PARTY:
-                found = Finding(3 if escalated else 2, THIRD_PARTY, "other")
-            elif category in ESCALATING and escalated:
-                found = Finding(3, category, "self")
-            else:
-                found = Finding(tier, category, "self")
             if found.tier > best.tier:
                 best = found
+            done.add(category)
             break
     return best
 
 
-def _findings(text: str, book: PhraseBook) -> Finding:
-    normalised = normalise(text)
+def _guarded(
+    sentence: str, match: re.Match, category: str, tier: int, guard: Guards
+) -> Finding | None:
+    """The finding a match gives, or None when a guard on its own clause cancels it."""
+    start = _clause_start(sentence, match.start())
+    end = max(_clause_end(sentence, match.start()), match.end())
+    clause, before = sentence[start:end], sentence[start : match.start()]
+    if _is_negated(before, guard) or guard.media.search(clause):
+        return None
+    if guard.helping.search(clause) and tier < 3:
+        return None
+    if category != THIRD_PARTY and guard.reporting.search(before):
+        return None
+    relapse = RELAPSE.search(clause) is not None
+    if category not in NOT_RECOVERY_GUARDED and not relapse and guard.recovery.search(clause):
+        return None
+    escalated = guard.escalators.search(clause) is not None
+    if category == THIRD_PARTY:
+        return Finding(3 if escalated else 2, THIRD_PARTY, "other")
+    if category in ESCALATING and escalated:
+        return Finding(3, category, "self")
+    return Finding(tier, category, "self")
+
+
+def _findings(normalised: str, book: PhraseBook) -> Finding:
     best = NOTHING
     for quoted in QUOTED_SPANS.finditer(normalised):
         frame = normalised[max(0, quoted.start() - 80) : quoted.start()]
@@ -267,8 +285,9 @@ def _text_finding(text: str, book: PhraseBook) -> Finding:
 def crisis_finding(text: str) -> Finding:
     """The most urgent finding across every phrase book; ties prefer the writer themself."""
     best = NOTHING
+    normalised = normalise(text or "")
     for book in all_phrase_books():
-        found = _findings(text or "", book)
+        found = _findings(normalised, book)
         if found.tier > best.tier or (found.tier == best.tier and found.who == "self" != best.who):
             best = found
     return best
