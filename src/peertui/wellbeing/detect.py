@@ -53,17 +53,61 @@ CLAUSE_BREAKS = re.compile(
 )
 WORD = re.compile(r"[a-z0-9']+")
 QUOTE_MARKS = str.maketrans("‘’“”´", "''\"\"'")
-CONTRACTIONS = (
-    (re.compile(r"\bim\b"), "i'm"),
-    (re.compile(r"\bi am\b"), "i'm"),
-    (re.compile(r"\bive\b"), "i've"),
-    (re.compile(r"\bdont\b"), "don't"),
-    (re.compile(r"\bcant\b"), "can't"),
-    (re.compile(r"\bdidnt\b"), "didn't"),
-    (re.compile(r"\bwanna\b"), "want to"),
-    (re.compile(r"\bgonna\b"), "going to"),
-    (re.compile(r"\bu\b"), "you"),
+# Chat spellings written one way before matching, so phrase books need only one spelling:
+# missing apostrophes, "gonna", text-speak. Only words that mean the same in every language.
+SPELLINGS = {
+    "im": "i'm",
+    "ive": "i've",
+    "dont": "don't",
+    "cant": "can't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "wouldnt": "wouldn't",
+    "couldnt": "couldn't",
+    "shouldnt": "shouldn't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "wont": "won't",
+    "whats": "what's",
+    "thats": "that's",
+    "theres": "there's",
+    "youre": "you're",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "u": "you",
+    "ur": "your",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmrow": "tomorrow",
+    "2morrow": "tomorrow",
+    "pls": "please",
+    "plz": "please",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "cos": "because",
+    "idk": "i don't know",
+    "q": "que",
+    "k": "que",
+    "xq": "porque",
+    "pq": "porque",
+    "porq": "porque",
+    "vc": "voce",
+    "vcs": "voces",
+    "hj": "hoje",
+}
+SPELLING_WORDS = re.compile(r"\b(" + "|".join(sorted(SPELLINGS, key=len, reverse=True)) + r")\b")
+# "ill"/"id" are words of their own; only before a verb do they mean "i'll"/"i'd".
+I_WILL = re.compile(
+    r"\b(ill|id)(?= (just |really |finally |never |probably )?(be|do|go|wait|kill|end|take|jump|"
+    r"try|make|see|have|rather|die|say|leave|hurt|cut|never|want|like|love|miss|sleep)\b)"
 )
+CONTRACTIONS = ((re.compile(r"\bi am\b"), "i'm"),)
 
 
 @dataclass(frozen=True)
@@ -105,6 +149,7 @@ class Guards:
     media: re.Pattern
     helping: re.Pattern
     recovery: re.Pattern
+    milestones: re.Pattern  # recovered since: wins even over "again" or "relapsed"
     idioms: PatternSet
     escalators: re.Pattern
     quote_frames: re.Pattern
@@ -168,6 +213,7 @@ def guards() -> Guards:
         media=merged("media"),
         helping=merged("helping"),
         recovery=merged("recovery"),
+        milestones=merged("milestones"),
         idioms=PatternSet(p for raw in raws for p in raw.get("idioms", [])),
         escalators=merged("escalators"),
         quote_frames=merged("quote_frames"),
@@ -181,6 +227,8 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     text = re.sub(r"[ \t]+", " ", text)
+    text = SPELLING_WORDS.sub(lambda m: SPELLINGS[m.group(1)], text)
+    text = I_WILL.sub(lambda m: "i'll" if m.group(1) == "ill" else "i'd", text)
     for pattern, spelled in CONTRACTIONS:
         text = pattern.sub(spelled, text)
     return text
@@ -254,9 +302,12 @@ def _guarded(
         return None
     if category != THIRD_PARTY and guard.reporting.search(before):
         return None
-    relapse = RELAPSE.search(clause) is not None
-    if category not in NOT_RECOVERY_GUARDED and not relapse and guard.recovery.search(clause):
-        return None
+    if category not in NOT_RECOVERY_GUARDED:
+        if guard.milestones.search(clause):
+            return None
+        relapse = RELAPSE.search(clause) is not None
+        if not relapse and guard.recovery.search(clause):
+            return None
     escalated = guard.escalators.search(clause) is not None
     if category == THIRD_PARTY:
         return Finding(3 if escalated else 2, THIRD_PARTY, "other")
@@ -269,7 +320,7 @@ def _findings(normalised: str, book: PhraseBook) -> Finding:
     best = NOTHING
     for quoted in QUOTED_SPANS.finditer(normalised):
         frame = normalised[max(0, quoted.start() - 80) : quoted.start()]
-        if guards().quote_frames.search(frame):
+        if guards().quote_frames.search(frame) and not guards().media.search(frame):
             inner = _text_finding(quoted.group(0)[1:-1], book)
             if inner.tier and inner.tier > best.tier:
                 best = Finding(inner.tier, THIRD_PARTY, "other")
