@@ -26,7 +26,7 @@ from peertui.wellbeing.personal import PersonalDetail, personal_details
 from peertui.wellbeing.prefilter import PatternSet
 
 FOLDER = "detect"
-NEGATION_WINDOW = 3  # words before a phrase in which a negator cancels it
+NEGATION_WINDOW = 4  # words before a phrase in which a negator cancels it
 
 # Category -> tier, most urgent first; the first match in this order wins within a clause.
 CATEGORY_TIERS = {
@@ -294,7 +294,9 @@ def _guarded(
 ) -> Finding | None:
     """The finding a match gives, or None when a guard on its own clause cancels it."""
     start = _clause_start(sentence, match.start())
-    end = max(_clause_end(sentence, match.start()), match.end())
+    end = _clause_end(sentence, match.start())
+    if match.end() > end:  # a match that runs over a break reaches to the end of that clause
+        end = _clause_end(sentence, match.end())
     clause, before = sentence[start:end], sentence[start : match.start()]
     if _is_negated(before, guard) or guard.media.search(clause):
         return None
