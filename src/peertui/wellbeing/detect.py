@@ -49,7 +49,7 @@ QUOTED_SPANS = re.compile(r'"[^"]*"|«[^»]*»|(?<![a-z])\'[^\']{2,}?\'(?![a-z])
 # Clauses end at punctuation and at conjunctions; guards look only at a match's own clause.
 CLAUSE_BREAKS = re.compile(
     r"[.!?;\n,]+|\s[-–—]\s|:\s|\b(?:and|but|so|because|cause|then|although|though|while|"
-    r"y|e|pero|porque|aunque|luego|mientras|pues|asi que)\b"
+    r"y|e|pero|porque|aunque|luego|mientras|pues|asi que|mas|porem|entao|enquanto|embora)\b"
 )
 WORD = re.compile(r"[a-z0-9']+")
 QUOTE_MARKS = str.maketrans("‘’“”´", "''\"\"'")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from peertui.wellbeing._data import load_toml, pick_language
+from peertui.wellbeing._data import available_languages, load_toml, pick_language
 from peertui.wellbeing.personal import personal_details
 
 REASONS = {
@@ -35,7 +35,8 @@ def fold_reason(text: str, lang: str = "en") -> str:
     """Why to fold `text` ('' when it can be shown as it is)."""
     lang = pick_language(lang, "fold")
     folded = text.casefold()
-    for code in dict.fromkeys((lang, "en")):
+    # Every language's list, the reader's own first: a slur is a slur in any interface language.
+    for code in dict.fromkeys((lang, *sorted(available_languages("fold")))):
         pattern = _slur_pattern(code)
         if pattern is not None and pattern.search(folded):
             return REASONS["slur"]
