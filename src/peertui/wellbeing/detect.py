@@ -43,7 +43,9 @@ CATEGORY_TIERS = {
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
-RELAPSE = re.compile(r"\b(again|relaps\w*|reca[iy]\w*|volvi a|otra vez)\b")
+RELAPSE = re.compile(
+    r"\b(again|relaps\w*|reca[iy]\w*|volvi a|otra vez|voltei a|de novo|de nuevo)\b"
+)
 
 QUOTED_SPANS = re.compile(r'"[^"]*"|«[^»]*»|(?<![a-z])\'[^\']{2,}?\'(?![a-z])')
 # Clauses end at punctuation and at conjunctions; guards look only at a match's own clause.
