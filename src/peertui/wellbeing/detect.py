@@ -43,6 +43,8 @@ CATEGORY_TIERS = {
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
+# "my friend", "mi hermana", "minha mãe": a person of the writer's own, not advice in general.
+OWN_PERSON = re.compile(r"\b(my|our|mi|mis|nuestr[oa]s?|minha|meu|minhas|meus|nossa|nosso)\b")
 RELAPSE = re.compile(
     r"\b(again|relaps\w*|reca[iy]\w*|volvi a|otra vez|voltei a|de novo|de nuevo)\b"
 )
@@ -302,7 +304,9 @@ def _guarded(
     clause, before = sentence[start:end], sentence[start : match.start()]
     if _is_negated(before, guard) or guard.media.search(clause):
         return None
-    if guard.helping.search(clause) and tier < 3:
+    # Advice to others never cancels worry about a named person ("my friend is talking about suicide").
+    own_person = category == THIRD_PARTY and OWN_PERSON.search(match.group(0)) is not None
+    if guard.helping.search(clause) and tier < 3 and not own_person:
         return None
     if category != THIRD_PARTY and guard.reporting.search(before):
         return None
