@@ -43,6 +43,8 @@ CATEGORY_TIERS = {
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
+# A joking "lol" never cancels an act, a means at hand, or slang (slang is often said with one).
+NOT_JOKED_AWAY = frozenset({"act_in_progress", "means_at_hand", "slang"})
 # "my friend", "mi hermana", "minha mãe": a person of the writer's own, not advice in general.
 OWN_PERSON = re.compile(r"\b(my|our|mi|mis|nuestr[oa]s?|minha|meu|minhas|meus|nossa|nosso)\b")
 RELAPSE = re.compile(
@@ -154,9 +156,23 @@ class Guards:
     helping: re.Pattern
     recovery: re.Pattern
     milestones: re.Pattern  # recovered since: wins even over "again" or "relapsed"
+    leisure: re.Pattern  # on the roof having coffee: a place, not a danger (acts and means)
+    jokes: re.Pattern  # lol, jaja, kkk: a joking register for the whole message...
+    serious: re.Pattern  # ...unless the writer says they mean it ("not joking", "en serio")
+    stories: re.Pattern  # "that was 2020", "I'm still here": the whole message is a story
+    advice_openers: re.Pattern  # "remember:", "recordatorio:": the message gives advice
     idioms: PatternSet
     escalators: re.Pattern
     quote_frames: re.Pattern
+
+
+@dataclass(frozen=True)
+class Register:
+    """What the whole message says about every match in it."""
+
+    joking: bool = False
+    story: bool = False
+    advice: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,6 +234,11 @@ def guards() -> Guards:
         helping=merged("helping"),
         recovery=merged("recovery"),
         milestones=merged("milestones"),
+        leisure=merged("leisure"),
+        jokes=merged("jokes"),
+        serious=merged("serious"),
+        stories=merged("stories"),
+        advice_openers=merged("advice_openers"),
         idioms=PatternSet(p for raw in raws for p in raw.get("idioms", [])),
         escalators=merged("escalators"),
         quote_frames=merged("quote_frames"),
@@ -272,6 +293,11 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
     """The most urgent guarded match in a whole message (patterns may span its sentences)."""
     guard = guards()
     sentence = _blank_idioms(sentence, guard.idioms)
+    register = Register(
+        joking=bool(guard.jokes.search(sentence)) and not guard.serious.search(sentence),
+        story=bool(guard.stories.search(sentence)) and not RELAPSE.search(sentence),
+        advice=guard.advice_openers.match(sentence) is not None,
+    )
     best = NOTHING
     done: set[str] = set()  # categories that already gave their finding
     candidates = book.patterns.candidates(sentence)
@@ -283,7 +309,7 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
         if category in done or tier < best.tier or best.tier == 3:
             continue
         for match in book.patterns.patterns[index].finditer(sentence):
-            found = _guarded(sentence, match, category, tier, guard)
+            found = _guarded(sentence, match, category, tier, guard, register)
             if found is None:
                 continue
             if found.tier > best.tier:
@@ -294,9 +320,15 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
 
 
 def _guarded(
-    sentence: str, match: re.Match, category: str, tier: int, guard: Guards
+    sentence: str,
+    match: re.Match,
+    category: str,
+    tier: int,
+    guard: Guards,
+    register: Register = Register(),
 ) -> Finding | None:
-    """The finding a match gives, or None when a guard on its own clause cancels it."""
+    """The finding a match gives, or None when a guard on its own clause (or the message's
+    register: joking, a story told from a safe present, advice) cancels it."""
     start = _clause_start(sentence, match.start())
     end = _clause_end(sentence, match.start())
     if match.end() > end:  # a match that runs over a break reaches to the end of that clause
@@ -306,7 +338,14 @@ def _guarded(
         return None
     # Advice to others never cancels worry about a named person ("my friend is talking about suicide").
     own_person = category == THIRD_PARTY and OWN_PERSON.search(match.group(0)) is not None
-    if guard.helping.search(clause) and tier < 3 and not own_person:
+    advice = register.advice or guard.helping.search(clause)
+    if advice and tier < 3 and not own_person:
+        return None
+    if register.joking and category not in NOT_JOKED_AWAY:
+        return None
+    if register.story and category not in NOT_RECOVERY_GUARDED:
+        return None
+    if category in ("act_in_progress", "means_at_hand") and guard.leisure.search(clause):
         return None
     if category != THIRD_PARTY and guard.reporting.search(before):
         return None
