@@ -49,6 +49,9 @@ def test_a_paste_broken_over_lines_still_parses():
         (TOKEN[:-2], "incomplete or damaged"),
         (TOKEN[:-1], "truncated"),
     ],
+    # The token is generated at import, so ids name the case, not the random token (pytest-xdist
+    # workers must collect the same ids).
+    ids=["url", "empty", "bad-char", "cut-60", "cut-12", "cut-6", "cut-2", "cut-1"],
 )
 def test_bad_tokens_say_what_is_wrong(token, words):
     with pytest.raises(InvalidInvite, match=words):

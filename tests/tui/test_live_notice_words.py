@@ -38,6 +38,9 @@ async def test_moderation_lines_are_the_shared_words_and_said_once(make_paths, r
             await wait_until(lambda: app.engine.pending_requests(gid), what="the request")
             await app.engine.approve(gid, "bob")
             await wait_until(lambda: bob.group(gid).state == "active", what="Bob admitted")
+            # Bob's join is announced when his profile arrives, after admission: removing him
+            # before that would race it (a removed member's profile is never announced).
+            await wait_for(pilot, lambda: "bob joined." in conversation(app), what="the join line")
             await app.engine.remove(gid, "bob", "testing")
             await wait_for(
                 pilot,

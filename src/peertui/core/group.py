@@ -648,14 +648,31 @@ class GroupSession:
         self.state["status"] = ACTIVE
         self.save()
         await self._share_with(self._others())
-        await self._post_group_payload(
-            payloads.encode(
-                "profile",
-                nick=self.state["nick"],
-                pronouns=self.state["pronouns"],
-                intro=self.state["intro"],
+        await self._post_profile()
+
+    async def _post_profile(self) -> None:
+        """Tell the group who I am; in a read-only group (or while muted) that waits.
+
+        The relay cannot tell a profile from a chat message, so it refuses both while only
+        moderators may post. Admission must not fail on that: the profile is owed and sent
+        when read-only is turned off.
+        """
+        try:
+            await self._post_group_payload(
+                payloads.encode(
+                    "profile",
+                    nick=self.state["nick"],
+                    pronouns=self.state["pronouns"],
+                    intro=self.state["intro"],
+                )
             )
-        )
+        except RelayRefused as exc:
+            if exc.code not in ("read_only", "muted"):
+                raise
+            self.state["profile_owed"] = True
+        else:
+            self.state.pop("profile_owed", None)
+        self.save()
 
     # ----- receiving ---------------------------------------------------------------------
     def _advance(self, seq: int) -> None:
@@ -772,6 +789,9 @@ class GroupSession:
             self._rotate()
         if kind == "admit" and target != self.me and self.status == ACTIVE:
             await self._share_with([target])
+        elif kind == "readonly" and not event["value"] and self.state.get("profile_owed"):
+            with contextlib.suppress(RelayError):  # still owed; tried again on the next change
+                await self._post_profile()
         elif kind in ("remove", "ban", "leave") and target in before:
             if target == self.me:
                 self._lost_membership(
