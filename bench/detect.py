@@ -8,7 +8,7 @@ each combined pattern, so it can miss a match that a guard did not cancel). Prin
 
 Messages: the dev split of the held-out corpus (tests/wellbeing/data/heldout/dev_*.tsv) plus a
 set of everyday chat lines with no crisis word (the common case in a group), each assessed
---rounds times. No frozen set is used.
+--rounds times; each message's fastest run counts. No frozen set is used.
 
 Run: .venv/bin/python bench/detect.py [--rounds N]
 """
@@ -88,18 +88,22 @@ def reference_finding(text: str) -> detect.Finding:
 
 
 def rate(work, texts: list[str], rounds: int) -> dict:
+    """Per message, the fastest of `rounds` runs (as timeit does: the others measure the
+    machine's other load, which on a shared 2-core box is large); then rates over messages."""
     per_message = []
-    for _ in range(rounds):
-        for text in texts:
+    for text in texts:
+        fastest = float("inf")
+        for _ in range(rounds):
             start = time.perf_counter()
             work(text)
-            per_message.append(time.perf_counter() - start)
+            fastest = min(fastest, time.perf_counter() - start)
+        per_message.append(fastest)
     total = sum(per_message)
     per_message.sort()
     return {
         "messages_per_s": round(len(per_message) / total),
         "median_ms": round(statistics.median(per_message) * 1000, 3),
-        "p99_ms": round(per_message[int(len(per_message) * 0.99) - 1] * 1000, 3),
+        "max_ms": round(per_message[-1] * 1000, 3),
     }
 
 

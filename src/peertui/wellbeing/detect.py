@@ -272,7 +272,7 @@ def _is_negated(before: str, book: Guards) -> bool:
 def _blank_idioms(text: str, idioms: PatternSet) -> str:
     """Figures of speech become spaces (same length, so positions stay where they were)."""
     for index in idioms.candidates(text):
-        text = idioms.patterns[index].sub(lambda m: " " * len(m.group(0)), text)
+        text = idioms.pattern(index).sub(lambda m: " " * len(m.group(0)), text)
     return text
 
 
@@ -308,7 +308,7 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
         tier = CATEGORY_TIERS.get(category, 2)
         if category in done or tier < best.tier or best.tier == 3:
             continue
-        for match in book.patterns.patterns[index].finditer(sentence):
+        for match in book.patterns.pattern(index).finditer(sentence):
             found = _guarded(sentence, match, category, tier, guard, register)
             if found is None:
                 continue

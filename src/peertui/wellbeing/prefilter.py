@@ -66,8 +66,19 @@ def _sequence(items: Iterable) -> _Literals:
     run: frozenset[str] | None = frozenset({""})
     best: frozenset[str] | None = None
     whole_exact = True
-    for op, arg in items:
-        node = _node(op, arg)
+    items = list(items)
+    index = 0
+    while index < len(items):
+        op, arg = items[index]
+        index += 1
+        if op is sre.LITERAL:  # a run of plain characters: one string, one product
+            chars = [chr(arg)]
+            while index < len(items) and items[index][0] is sre.LITERAL:
+                chars.append(chr(items[index][1]))
+                index += 1
+            node = _Literals(frozenset({"".join(chars)}), None)
+        else:
+            node = _node(op, arg)
         if run is not None and node.exact is not None:
             joined = _product(run, node.exact)
             if joined is not None:
@@ -131,12 +142,13 @@ class PatternSet:
     """Compiled patterns with a literal prefilter: `candidates(text)` lists the ones worth running."""
 
     def __init__(self, patterns: Iterable[str]) -> None:
-        self.patterns: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in patterns)
+        self.sources: tuple[str, ...] = tuple(patterns)
+        self._compiled: dict[int, re.Pattern[str]] = {}
         self._always: list[int] = []
         automaton = ahocorasick.Automaton()
         owners: dict[str, list[int]] = {}
-        for index, pattern in enumerate(self.patterns):
-            literals = required_literals(pattern.pattern)
+        for index, source in enumerate(self.sources):
+            literals = required_literals(source)
             if literals is None:
                 self._always.append(index)
                 continue
@@ -147,6 +159,13 @@ class PatternSet:
         self._automaton = automaton if owners else None
         if self._automaton is not None:
             self._automaton.make_automaton()
+
+    def pattern(self, index: int) -> re.Pattern[str]:
+        """The compiled pattern, compiled the first time it is a candidate (most never are)."""
+        compiled = self._compiled.get(index)
+        if compiled is None:
+            compiled = self._compiled[index] = re.compile(self.sources[index])
+        return compiled
 
     @property
     def always_run(self) -> int:
@@ -162,5 +181,5 @@ class PatternSet:
     def matches(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
         """Every match of every pattern that can match, pattern by pattern."""
         for index in self.candidates(text):
-            for match in self.patterns[index].finditer(text):
+            for match in self.pattern(index).finditer(text):
                 yield index, match
