@@ -41,7 +41,7 @@ def test_prefilter_skips_only_patterns_that_cannot_match():
             chosen = set(patterns.candidates(text))
             for index in range(len(patterns.sources)):
                 if patterns.pattern(index).search(text):
-                    assert index in chosen, (pattern.pattern, text)
+                    assert index in chosen, (patterns.sources[index], text)
                     checked += 1
     assert checked > 300  # the corpora do exercise the patterns
 
