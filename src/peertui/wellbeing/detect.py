@@ -161,6 +161,7 @@ class Guards:
     serious: re.Pattern  # ...unless the writer says they mean it ("not joking", "en serio")
     stories: re.Pattern  # "that was 2020", "I'm still here": the whole message is a story
     advice_openers: re.Pattern  # "remember:", "recordatorio:": the message gives advice
+    casual_goodbyes: re.Pattern  # "bye, logging off for the night", moving out: not a farewell
     idioms: PatternSet
     escalators: re.Pattern
     quote_frames: re.Pattern
@@ -173,6 +174,7 @@ class Register:
     joking: bool = False
     story: bool = False
     advice: bool = False
+    casual_goodbye: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ def guards() -> Guards:
         serious=merged("serious"),
         stories=merged("stories"),
         advice_openers=merged("advice_openers"),
+        casual_goodbyes=merged("casual_goodbyes"),
         idioms=PatternSet(p for raw in raws for p in raw.get("idioms", [])),
         escalators=merged("escalators"),
         quote_frames=merged("quote_frames"),
@@ -297,6 +300,7 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
         joking=bool(guard.jokes.search(sentence)) and not guard.serious.search(sentence),
         story=bool(guard.stories.search(sentence)) and not RELAPSE.search(sentence),
         advice=guard.advice_openers.match(sentence) is not None,
+        casual_goodbye=bool(guard.casual_goodbyes.search(sentence)),
     )
     best = NOTHING
     done: set[str] = set()  # categories that already gave their finding
@@ -344,6 +348,8 @@ def _guarded(
     if register.joking and category not in NOT_JOKED_AWAY:
         return None
     if register.story and category not in NOT_RECOVERY_GUARDED:
+        return None
+    if register.casual_goodbye and category == "goodbye":
         return None
     if category in ("act_in_progress", "means_at_hand") and guard.leisure.search(clause):
         return None
