@@ -43,6 +43,8 @@ CATEGORY_TIERS = {
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
+# With company, coffee or a camera, a high place (or going there tomorrow) is not a danger.
+LEISURE_GUARDED = frozenset({"act_in_progress", "means_at_hand", "plan_time"})
 # A joking "lol" never cancels an act, a means at hand, or slang (slang is often said with one).
 NOT_JOKED_AWAY = frozenset({"act_in_progress", "means_at_hand", "slang"})
 # "my friend", "mi hermana", "minha mãe": a person of the writer's own, not advice in general.
@@ -51,6 +53,9 @@ RELAPSE = re.compile(
     r"\b(again|relaps\w*|reca[iy]\w*|volvi a|otra vez|voltei a|de novo|de nuevo)\b"
 )
 
+ARTICLES = frozenset(
+    {"the", "a", "an", "el", "la", "los", "las", "un", "una", "o", "os", "as", "um"}
+)
 QUOTED_SPANS = re.compile(r'"[^"]*"|«[^»]*»|(?<![a-z])\'[^\']{2,}?\'(?![a-z])')
 # Clauses end at punctuation and at conjunctions; guards look only at a match's own clause.
 CLAUSE_BREAKS = re.compile(
@@ -263,7 +268,8 @@ def normalise(text: str) -> str:
 
 
 def _is_negated(before: str, book: Guards) -> bool:
-    words = WORD.findall(before)[-NEGATION_WINDOW:]
+    # Articles do not count towards the window: "no estoy pensando en el suicidio".
+    words = [w for w in WORD.findall(before) if w not in ARTICLES][-NEGATION_WINDOW:]
     for index, word in enumerate(words):
         if word in book.negators:
             following = words[index + 1] if index + 1 < len(words) else ""
@@ -351,7 +357,7 @@ def _guarded(
         return None
     if register.casual_goodbye and category == "goodbye":
         return None
-    if category in ("act_in_progress", "means_at_hand") and guard.leisure.search(clause):
+    if category in LEISURE_GUARDED and guard.leisure.search(clause):
         return None
     if category != THIRD_PARTY and guard.reporting.search(before):
         return None
