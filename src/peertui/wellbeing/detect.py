@@ -111,6 +111,40 @@ SPELLINGS = {
     "vc": "voce",
     "vcs": "voces",
     "hj": "hoje",
+    # Common typos of the words the phrase books are built on.
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "arent": "aren't",
+    "wana": "want to",
+    "wnna": "want to",
+    "gona": "going to",
+    "nite": "night",
+    "lastnight": "last night",
+    "pils": "pills",
+    "sucidal": "suicidal",
+    "suicdal": "suicidal",
+    "suisidal": "suicidal",
+    "suicidial": "suicidal",
+    "suicidel": "suicidal",
+    "sucidial": "suicidal",
+    "sucide": "suicide",
+    "suicde": "suicide",
+    "suiside": "suicide",
+    "sucidio": "suicidio",
+    "suisidio": "suicidio",
+    "qiero": "quiero",
+    "kiero": "quiero",
+    "qero": "quero",
+    "qro": "quero",
+    "kero": "quero",
+    "pastis": "pastillas",
+    "dnv": "de novo",
+    "gnt": "gente",
+    "oq": "o que",
+    "cmg": "comigo",
+    "vdd": "verdade",
+    "pfv": "por favor",
+    "pfvr": "por favor",
 }
 SPELLING_WORDS = re.compile(r"\b(" + "|".join(sorted(SPELLINGS, key=len, reverse=True)) + r")\b")
 # "ill"/"id" are words of their own; only before a verb do they mean "i'll"/"i'd".
@@ -118,7 +152,20 @@ I_WILL = re.compile(
     r"\b(ill|id)(?= (just |really |finally |never |probably )?(be|do|go|wait|kill|end|take|jump|"
     r"try|make|see|have|rather|die|say|leave|hurt|cut|never|want|like|love|miss|sleep)\b)"
 )
-CONTRACTIONS = ((re.compile(r"\bi am\b"), "i'm"),)
+CONTRACTIONS = (
+    (re.compile(r"\bi am\b"), "i'm"),
+    (re.compile(r"\b(my|your|him|her|it) self\b"), r"\1self"),
+    (re.compile(r"\bthem selves\b"), "themselves"),
+    (re.compile(r"\botra ves\b"), "otra vez"),
+    # Chat Portuguese "n" for "não", only before a verb or "é" (English "rock n roll" stays).
+    (
+        re.compile(
+            r"\bn(?= (quero|queria|aguento|consigo|sei|tenho|vou|posso|to|estou|acordar|acordo|"
+            r"vejo|da|e|tem|faz|quer|gosto|ligo|importa|mereco|existo|aguentar|durmo|sinto)\b)"
+        ),
+        "nao",
+    ),
+)
 
 
 @dataclass(frozen=True)
