@@ -112,7 +112,6 @@ SPELLINGS = {
     "vcs": "voces",
     "hj": "hoje",
     # Common typos of the words the phrase books are built on.
-    "wasnt": "wasn't",
     "werent": "weren't",
     "arent": "aren't",
     "wana": "want to",
