@@ -423,7 +423,10 @@ def _guarded(
 
 def _findings(normalised: str, book: PhraseBook) -> Finding:
     best = NOTHING
-    for quoted in QUOTED_SPANS.finditer(normalised):
+    guard = guards()
+    # A joking message ("my dad said 'I'd rather die than retire' lol") is no one's worry.
+    joking = guard.jokes.search(normalised) and not guard.serious.search(normalised)
+    for quoted in () if joking else QUOTED_SPANS.finditer(normalised):
         frame = normalised[max(0, quoted.start() - 80) : quoted.start()]
         if guards().quote_frames.search(frame) and not guards().media.search(frame):
             inner = _text_finding(quoted.group(0)[1:-1], book)
