@@ -15,6 +15,7 @@ ensure_debian_packages() {
     command -v node >/dev/null 2>&1 || missing+=(nodejs)
     command -v npm >/dev/null 2>&1 || missing+=(npm)
     if [ ${#missing[@]} -gt 0 ]; then
+        say "Installing Debian packages the tests drive: ${missing[*]}…"
         # No recommends: fenrir would pull in speech-dispatcher and a sound stack it never uses
         # here (the test replaces its speech with a logger).
         local install=(apt-get install -y -qq --no-install-recommends "${missing[@]}")
@@ -26,20 +27,29 @@ ensure_debian_packages() {
     fi
 }
 
+say() { echo "dev.sh: $*" >&2; }
+
 ensure_venv() {
     local extra="$1"
     if [ ! -x .venv/bin/python ]; then
+        say "Creating .venv…"
         python3 -m venv .venv
     fi
     local stamp=".venv/.installed-$extra"
-    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ server/pyproject.toml -nt "$stamp" ]; then
+        local first="" target=. what="peertui and peertui-relay"
+        [ -f .venv/.installed-app ] || [ -f .venv/.installed-test ] || first=" (first run, about a minute)"
+        if [ "$extra" = test ]; then target='.[test]' what="$what with the test tools"; fi
+        say "Updating pip…"
         .venv/bin/python -m pip install -q --upgrade pip
-        if [ "$extra" = test ]; then
-            .venv/bin/python -m pip install -q -e '.[test]'
-        else
-            .venv/bin/python -m pip install -q -e .
-        fi
+        say "Installing $what$first…"
+        # The client depends on ./server by path (pyproject.toml), which pip installs as a
+        # plain copy; installing ./server again, editable and without re-resolving, makes
+        # the relay's and peertui_wire's sources in this checkout the ones that run.
+        .venv/bin/python -m pip install -q -e "$target"
+        .venv/bin/python -m pip install -q --no-deps -e ./server
         touch "$stamp"
+        say "Installed into .venv."
     fi
 }
 
@@ -49,6 +59,7 @@ ensure_conformance_modules() {
     local dir=tests/conformance
     local stamp="$dir/node_modules/.installed"
     if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ]; then
+        say "Installing the conformance tests' libsodium (npm ci)…"
         (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
         touch "$stamp"
     fi
@@ -69,7 +80,10 @@ case "$cmd" in
         ensure_debian_packages
         ensure_venv test
         ensure_conformance_modules
-        exec .venv/bin/python -m pytest "$@"
+        # Most tests wait on real processes (relays, tmux, Fenrir, node), not the CPU, so
+        # several workers overlap the waiting even on 2 cores; a file stays on one worker
+        # (its module fixtures and order kept). PEERTUI_TEST_WORKERS=0 runs in one process.
+        exec .venv/bin/python -m pytest -n "${PEERTUI_TEST_WORKERS:-4}" --dist loadfile "$@"
         ;;
     *)
         echo "usage: ./dev.sh run|relay|test [args]" >&2

@@ -39,10 +39,10 @@ from nacl.signing import SigningKey  # noqa: E402
 from tests.conftest import RelayProcess  # noqa: E402
 from tests.relay.groupkit import GroupKit  # noqa: E402
 
-from peertui.core.auth import origin_of, sign_request  # noqa: E402
-from peertui.core.encoding import b64d  # noqa: E402
 from peertui.core.relay_client import RelayClient  # noqa: E402
-from peertui.core.roster import genesis  # noqa: E402
+from peertui_wire.auth import origin_of, sign_request  # noqa: E402
+from peertui_wire.encoding import b64d  # noqa: E402
+from peertui_wire.roster import genesis  # noqa: E402
 
 
 async def measure(kit: GroupKit, sender, receiver, seconds: float, rate: float) -> dict:

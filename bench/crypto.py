@@ -26,8 +26,8 @@ from peertui.core.crypto import (
     open_share,
     seal_share,
 )
-from peertui.core.ids import group_id_for
-from peertui.core.roster import RosterState, genesis, make_event
+from peertui_wire.ids import group_id_for
+from peertui_wire.roster import RosterState, genesis, make_event
 
 MESSAGES = 20_000
 MEMBERS = 100

@@ -32,8 +32,8 @@ from tests.conftest import RelayProcess  # noqa: E402
 from tests.e2e.conftest import form_group  # noqa: E402
 from tests.relay.groupkit import GroupKit  # noqa: E402
 
-from peertui.core.encoding import b64d  # noqa: E402
 from peertui.core.relay_client import RelayClient, RelayError  # noqa: E402
+from peertui_wire.encoding import b64d  # noqa: E402
 
 
 async def poster(url, gid, key, name, stop, acked, attempts):

@@ -21,7 +21,14 @@ from pathlib import Path
 from peertui_relay import admin
 from peertui_relay.app import create_app
 from peertui_relay.config import DAY_SECONDS, RelayConfig
-from peertui_relay.serving import RelayServer, bind, uvicorn_config
+from peertui_relay.serving import (
+    DEFAULT_HTTP,
+    DEFAULT_LOOP,
+    PROTOCOLS,
+    RelayServer,
+    bind,
+    uvicorn_config,
+)
 
 ENV_PREFIX = "PEERTUI_RELAY_"
 
@@ -30,7 +37,7 @@ def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("peertui")
+        return version("peertui-relay")
     except PackageNotFoundError:
         return "unknown"
 
@@ -97,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--purge-interval-seconds", type=float, default=600.0, help=hidden)
     add("--keepalive-seconds", type=float, default=15.0, help=hidden)
     add("--max-db-pages", type=int, default=0, help=hidden)
+    # For benchmarks comparing server stacks (bench/relay_fanout.py).
+    add("--http-parser", choices=sorted(PROTOCOLS), default=DEFAULT_HTTP, help=hidden)
+    add("--event-loop", choices=("asyncio", "uvloop"), default=DEFAULT_LOOP, help=hidden)
     add("--storage-retry-seconds", type=float, default=15.0, help=hidden)
     add("--unknown-key-rate", type=float, default=10.0, help=hidden)
     add("--write-timeout-seconds", type=float, default=30.0, help=hidden)
@@ -286,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
             header_timeout=args.header_timeout,
             body_timeout=args.body_timeout,
             max_connections_per_address=args.max_connections_per_address,
+            http=args.http_parser,
+            loop=args.event_loop,
         )
     )
     server.run(sockets=[sock] + ([metrics_sock] if metrics_sock else []))

@@ -23,14 +23,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from peertui.core.auth import MAX_CLOCK_SKEW_MS, AuthError, origin_of, verify_request
-from peertui.core.encoding import EncodingError, b64d, b64e
-from peertui.core.ids import invite_secret_hash
-from peertui.core.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
-from peertui.core.roster import MODERATOR, OWNER, RosterError, RosterState
-from peertui.core.roster import VERSION as ROSTER_VERSION
 from peertui_relay.config import RelayConfig
 from peertui_relay.errors import ApiError, invalid
+from peertui_relay.group_commit import GroupCommitter
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
 from peertui_relay.limits import NonceCache, TokenBuckets
 from peertui_relay.logs import QuietLog
@@ -40,11 +35,19 @@ from peertui_relay.storage import (
     VISIBLE_TO_ALL,
     VISIBLE_TO_MODS,
     VISIBLE_TO_ONE,
+    Append,
+    Appended,
     InviteRefused,
     SqliteStorage,
     StoredEvent,
     storage_problem,
 )
+from peertui_wire.auth import MAX_CLOCK_SKEW_MS, AuthError, origin_of, verify_request
+from peertui_wire.encoding import EncodingError, b64d, b64e
+from peertui_wire.ids import invite_secret_hash
+from peertui_wire.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
+from peertui_wire.roster import MODERATOR, OWNER, RosterError, RosterState
+from peertui_wire.roster import VERSION as ROSTER_VERSION
 
 MAX_ENVELOPE = 48 * 1024
 PAGE = 500
@@ -66,6 +69,8 @@ class Relay:
         self.config = config
         self.storage = SqliteStorage(config.data_dir, max_pages=config.max_db_pages)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
+        # Posts and directs go through here: one transaction per batch on the same worker.
+        self.committer = GroupCommitter(self._worker, self.storage.append_batch)
         self.groups: dict[str, Group] = {}
         # Nonces of keys a group knows, kept apart from those of unknown keys: a flood of fresh
         # keys can then only crowd out other unknown keys, never the members.
@@ -90,18 +95,29 @@ class Relay:
         try:
             return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
         except sqlite3.Error as exc:
-            problem = storage_problem(exc)
-            if problem is None:
-                raise
-            if problem.busy:
-                raise ApiError(503, "storage_busy", str(problem), retry_after=2) from None
-            self.storage_full_at = time.monotonic()
-            self.quiet_log.warning(
-                "storage", f"storage unavailable ({type(exc).__name__}: {exc}); answering 507"
-            )
-            raise ApiError(
-                507, "storage_full", str(problem), retry_after=self.config.storage_retry_seconds
-            ) from None
+            raise self.storage_error(exc) from None
+
+    async def append(self, item: Append, settle) -> Appended:
+        """Store `item` in the next group commit; `settle` runs in seq order once decided."""
+        try:
+            return await self.committer.append(item, settle)
+        except sqlite3.Error as exc:
+            raise self.storage_error(exc) from None
+
+    def storage_error(self, exc: sqlite3.Error) -> Exception:
+        """The API error for a store that cannot take writes (503 busy, 507 full), or `exc`."""
+        problem = storage_problem(exc)
+        if problem is None:
+            return exc
+        if problem.busy:
+            return ApiError(503, "storage_busy", str(problem), retry_after=2)
+        self.storage_full_at = time.monotonic()
+        self.quiet_log.warning(
+            "storage", f"storage unavailable ({type(exc).__name__}: {exc}); answering 507"
+        )
+        return ApiError(
+            507, "storage_full", str(problem), retry_after=self.config.storage_retry_seconds
+        )
 
     async def load(self) -> None:
         for record in await self.db(self.storage.groups):
@@ -226,7 +242,7 @@ class Relay:
                 origin=self.expected_origin(request),
             )
         except ValueError:
-            # peertui.core.auth lets int() see non-ASCII digits such as "²" in the time header.
+            # peertui_wire.auth lets int() see non-ASCII digits such as "²" in the time header.
             raise ApiError(
                 401,
                 "unauthenticated",
@@ -443,6 +459,12 @@ def create_app(config: RelayConfig) -> Starlette:
             "# HELP peertui_relay_subscribers Open event streams.",
             "# TYPE peertui_relay_subscribers gauge",
             f"peertui_relay_subscribers {subscribers}",
+            "# HELP peertui_relay_commits_total Group commits of posts and directs.",
+            "# TYPE peertui_relay_commits_total counter",
+            f"peertui_relay_commits_total {relay.committer.batches}",
+            "# HELP peertui_relay_appends_total Posts and directs handed to those commits.",
+            "# TYPE peertui_relay_appends_total counter",
+            f"peertui_relay_appends_total {relay.committer.appends}",
             "# HELP peertui_relay_requests_total Requests answered, by status class.",
             "# TYPE peertui_relay_requests_total counter",
         ]
@@ -701,29 +723,36 @@ def create_app(config: RelayConfig) -> Starlette:
         _require_member(group, key)
         obj = _json_object(body)
         idem_key = _idempotency_key(obj)
-        if idem_key:
-            # A retry of a post already stored gets its seq back, even if slow mode or
-            # read-only would refuse a new post now.
-            seq = await relay.db(relay.storage.posted_seq, group.group_id, key, idem_key)
-            if seq is not None:
-                return JSONResponse({"seq": seq}, status_code=200)
-        _require_may_post(group, key, now)
-        envelope = _b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
-        # No group lock here: checks and claims below are synchronous, and the one storage
-        # thread completes writes in order, so posts are published in seq order anyway.
-        wait = _slow_mode_wait(group, key)
-        if wait:
-            raise ApiError(
-                429,
-                "slow_mode",
-                f"Slow mode is on: you can post again in {int(wait + 0.999)} seconds.",
-                retry_after=wait,
+        # No group lock here: checks and claims below are synchronous, and the group commit
+        # settles appends in seq order, so posts are published in seq order anyway.
+        try:
+            _require_may_post(group, key, now)
+            payload = {"envelope": b64e(_b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE))}
+            wait = _slow_mode_wait(group, key)
+            if wait:
+                raise ApiError(
+                    429,
+                    "slow_mode",
+                    f"Slow mode is on: you can post again in {int(wait + 0.999)} seconds.",
+                    retry_after=wait,
+                )
+            previous_post = group.last_post.get(key)
+            group.last_post[key] = time.monotonic()
+            seq, is_new = await _append(
+                group, "message", key, now, payload, VISIBLE_TO_ALL, b"", idem_key=idem_key
             )
-        group.last_post[key] = time.monotonic()
-        payload = {"envelope": b64e(envelope)}
-        seq, is_new = await _append(
-            group, "message", key, now, payload, VISIBLE_TO_ALL, b"", idem_key=idem_key
-        )
+        except ApiError as refused:
+            # A retry of a post already stored gets its seq back, even when slow mode, a
+            # read-only group or a full quota would refuse a new post now. (Looked up only
+            # when refused: otherwise the append itself finds the key, in its transaction.)
+            seq = None
+            if idem_key and refused.status in (403, 429, 507):
+                seq = await relay.db(relay.storage.posted_seq, group.group_id, key, idem_key)
+            if seq is None:
+                raise
+            return JSONResponse({"seq": seq}, status_code=200)
+        if not is_new and previous_post is not None:
+            group.last_post[key] = previous_post  # a retry is not a new post for slow mode
         return JSONResponse({"seq": seq}, status_code=201 if is_new else 200)
 
     def _slow_mode_wait(group: Group, key: bytes) -> float:
@@ -753,43 +782,18 @@ def create_app(config: RelayConfig) -> Starlette:
                 "free space as they expire.",
             )
         group.bytes_used += size  # claimed before the await, so concurrent posts cannot overshoot
-        try:
-            if idem_key:
-                seq, is_new = await relay.db(
-                    relay.storage.append_once,
-                    group.group_id,
-                    kind,
-                    key,
-                    now,
-                    payload,
-                    visible,
-                    idem_key,
-                )
-            else:
-                seq, is_new = (
-                    await relay.db(
-                        relay.storage.append_event,
-                        group.group_id,
-                        kind,
-                        key,
-                        now,
-                        payload,
-                        visible,
-                        recipient,
-                    ),
-                    True,
-                )
-        except BaseException:
-            group.bytes_used -= size
-            raise
-        if not is_new:
-            group.bytes_used -= size
-            return seq, False
-        relay.stored_events += 1
-        # Publish before any other await: completions of the one storage thread resume their
-        # requests in commit order, which keeps every live stream in seq order.
-        group.publish(StoredEvent(seq, kind, key, now, payload), visible, recipient)
-        return seq, True
+
+        def settle(outcome: Appended | Exception) -> None:
+            # Runs in seq order as the batch is decided, whether or not the poster still waits.
+            if isinstance(outcome, Exception) or not outcome.is_new:
+                group.bytes_used -= size
+                return
+            relay.stored_events += 1
+            group.publish(StoredEvent(outcome.seq, kind, key, now, payload), visible, recipient)
+
+        item = Append(group.group_id, kind, key, now, payload, visible, recipient, idem_key)
+        appended = await relay.append(item, settle)
+        return appended.seq, appended.is_new
 
     async def send_direct(request: Request) -> Response:
         key, body = await relay.authenticate(request)

@@ -12,9 +12,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from peertui.core.encoding import b64d, b64e
-from peertui.core.roster import RosterState
 from peertui_relay.storage import VISIBLE_TO_ALL, VISIBLE_TO_MODS, StoredEvent
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.roster import RosterState
 
 
 def event_json(event: StoredEvent) -> dict[str, Any]:

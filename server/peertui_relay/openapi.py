@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peertui.core import roster
+from peertui_wire import roster
 
 _B64 = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}
 # A 32-byte public key in unpadded base64url is exactly 43 characters.

@@ -16,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from peertui.core.crypto import CryptoError, PrekeyBundle
-from peertui.core.encoding import b64e
-from peertui.core.protocol import PROTOCOL_VERSION
 from peertui_relay.errors import ApiError, invalid
 from peertui_relay.storage import VISIBLE_TO_ALL, VISIBLE_TO_MODS
+from peertui_wire.crypto_errors import CryptoError
+from peertui_wire.encoding import b64e
+from peertui_wire.prekeys import PrekeyBundle
+from peertui_wire.protocol import PROTOCOL_VERSION
 
 if TYPE_CHECKING:
     from peertui_relay.app import Relay

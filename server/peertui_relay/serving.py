@@ -1,10 +1,12 @@
 """Serving the app with uvicorn: a pre-bound socket (so port 0 is knowable), clean stops, and
 connection-level guards uvicorn does not have: a deadline for request headers and a cap on
-connections per client address (so half-open connections cost the abuser, not the users)."""
+connections per client address (so half-open connections cost the abuser, not the users).
+The guards work on both of uvicorn's HTTP/1.1 parsers (h11, httptools) and either loop."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import socket
 import time
@@ -12,6 +14,7 @@ from collections import Counter
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -28,8 +31,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-class GuardedH11Protocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol with a header deadline and a per-address connection cap.
+class _ConnectionGuards:
+    """A header deadline and a per-address connection cap, for either of uvicorn's HTTP/1.1
+    protocols (h11 or httptools); each subclass says when a request's headers are in.
 
     A connection must finish each request's headers within `header_timeout` seconds of
     opening (or of its previous answer), or it is closed: a client dripping header bytes
@@ -42,8 +46,8 @@ class GuardedH11Protocol(H11Protocol):
     _per_address: Counter[str] = Counter()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self._address = self.client[0] if self.client else ""
+        super().connection_made(transport)  # type: ignore[misc]
+        self._address = self.client[0] if self.client else ""  # type: ignore[attr-defined]
         self._per_address[self._address] += 1
         self._header_deadline: asyncio.TimerHandle | None = None
         if self._per_address[self._address] > self.max_per_address:
@@ -56,21 +60,17 @@ class GuardedH11Protocol(H11Protocol):
         if self._per_address[self._address] <= 0:
             del self._per_address[self._address]
         self._disarm_header_deadline()
-        super().connection_lost(exc)
-
-    def handle_events(self) -> None:
-        super().handle_events()
-        if self.cycle is not None and not self.cycle.response_complete:
-            self._disarm_header_deadline()  # the headers are in; the app owns the rest
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
+        super().on_response_complete()  # type: ignore[misc]
+        if not self.transport.is_closing():  # type: ignore[attr-defined]
             self._arm_header_deadline()
 
     def _arm_header_deadline(self) -> None:
         self._disarm_header_deadline()
-        self._header_deadline = self.loop.call_later(self.header_timeout, self._too_slow)
+        loop = self.loop  # type: ignore[attr-defined]
+        self._header_deadline = loop.call_later(self.header_timeout, self._too_slow)
 
     def _disarm_header_deadline(self) -> None:
         if getattr(self, "_header_deadline", None) is not None:
@@ -79,8 +79,36 @@ class GuardedH11Protocol(H11Protocol):
 
     def _too_slow(self) -> None:
         self._header_deadline = None
-        if self.cycle is None or self.cycle.response_complete:
-            self.transport.close()
+        cycle = self.cycle  # type: ignore[attr-defined]
+        if cycle is None or cycle.response_complete:
+            self.transport.close()  # type: ignore[attr-defined]
+
+
+class GuardedH11Protocol(_ConnectionGuards, H11Protocol):
+    """uvicorn's pure-Python HTTP/1.1 protocol (h11) with the connection guards."""
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm_header_deadline()  # the headers are in; the app owns the rest
+
+
+class GuardedHttpToolsProtocol(_ConnectionGuards, HttpToolsProtocol):
+    """uvicorn's protocol on httptools (the C parser of Node's llhttp), with the guards."""
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._disarm_header_deadline()  # the headers are in; the app owns the rest
+
+
+# uvicorn's protocol per parser name; the default is the fastest one that passes the relay's
+# whole test suite (measured by bench/relay_fanout.py; see docs/PERFORMANCE.md).
+PROTOCOLS: dict[str, type[_ConnectionGuards]] = {
+    "h11": GuardedH11Protocol,
+    "httptools": GuardedHttpToolsProtocol,
+}
+DEFAULT_HTTP = "httptools"
+DEFAULT_LOOP = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"  # not on Windows
 
 
 def uvicorn_config(
@@ -91,10 +119,12 @@ def uvicorn_config(
     header_timeout: float = 10.0,
     body_timeout: float = 30.0,  # enforced by the app while it reads a body
     max_connections_per_address: int = 64,
+    http: str = DEFAULT_HTTP,
+    loop: str = DEFAULT_LOOP,
 ) -> uvicorn.Config:
     protocol = type(
-        "RelayH11Protocol",
-        (GuardedH11Protocol,),
+        "RelayHttpProtocol",
+        (PROTOCOLS[http],),
         {
             "header_timeout": header_timeout,
             "max_per_address": max_connections_per_address,
@@ -104,6 +134,7 @@ def uvicorn_config(
     config = uvicorn.Config(
         app,
         http=protocol,
+        loop=loop,
         log_level="warning",
         access_log=access_log,
         lifespan="on",

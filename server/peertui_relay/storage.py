@@ -1,9 +1,11 @@
 """Durable storage for the relay: groups, the roster log, the event log, invites, join requests.
 
 The relay holds only ciphertext and public keys, so stdlib sqlite3 is enough. Every write is
-one committed transaction (WAL, synchronous=FULL) before the caller acknowledges it, so a
-`kill -9` never loses an acknowledged post. All methods are blocking; the app runs them on one
-worker thread (`Storage` is not safe to share between threads concurrently).
+committed (WAL, synchronous=FULL) before the caller acknowledges it, so a `kill -9` never loses
+an acknowledged post. Posts and direct messages arrive in batches (`append_batch`): one
+transaction and one fsync for all of them, each in its own savepoint so one failing append
+never takes its neighbours down. All methods are blocking; the app runs them on one worker
+thread (`Storage` is not safe to share between threads concurrently).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import hashlib
 import json
 import secrets
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from peertui.core.encoding import EncodingError, b64d, b64e
+from peertui_wire.encoding import EncodingError, b64d, b64e
 
 # Who may see a stored event: every member, only the moderators, or one recipient key.
 VISIBLE_TO_ALL, VISIBLE_TO_MODS, VISIBLE_TO_ONE = "all", "mods", "one"
@@ -34,6 +37,28 @@ class StoredEvent:
     sender: bytes
     ts: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Append:
+    """One event to store: a post (with the sender's idempotency key, if any) or a direct."""
+
+    group_id: str
+    kind: str
+    sender: bytes
+    ts: int
+    body: dict[str, Any]
+    visible: str
+    recipient: bytes = b""
+    idem_key: str = ""
+
+
+@dataclass(frozen=True)
+class Appended:
+    """Where an `Append` went: its seq, and False when its idempotency key was seen before."""
+
+    seq: int
+    is_new: bool
 
 
 @dataclass(frozen=True)
@@ -108,16 +133,7 @@ class Storage(Protocol):
         self, group_id: str, owner: bytes, retention_ms: int, genesis: dict[str, Any], ts: int
     ) -> int | None: ...
     def roster(self, group_id: str) -> list[dict[str, Any]]: ...
-    def append_event(
-        self,
-        group_id: str,
-        kind: str,
-        sender: bytes,
-        ts: int,
-        body: dict[str, Any],
-        visible: str,
-        recipient: bytes = b"",
-    ) -> int: ...
+    def append_batch(self, appends: Sequence[Append]) -> list[Appended | Exception]: ...
     def append_roster(
         self,
         group_id: str,
@@ -149,6 +165,7 @@ class Storage(Protocol):
     def reclaim_idle(self, now: int, max_retention_ms: int, keep: set[str]) -> list[str]: ...
     def expire_joins(self, now: int) -> int: ...
     def stored_events(self) -> int: ...
+    def posted_seq(self, group_id: str, sender: bytes, idem_key: str) -> int | None: ...
     def put_prekey(self, group_id: str, key: bytes, prekey_id: int, prekey: str) -> bool: ...
     def prekeys(self, group_id: str) -> list[str]: ...
     def ack_directs(self, group_id: str, recipient: bytes, seqs: list[int]) -> int: ...
@@ -206,6 +223,13 @@ class SqliteStorage:
         with self._tx() as db:
             if "epoch" not in columns:
                 db.execute("ALTER TABLE groups ADD COLUMN epoch TEXT NOT NULL DEFAULT ''")
+            if "event_count" not in columns:
+                # Kept with every insert and delete, so `stored_events` never counts the log.
+                db.execute("ALTER TABLE groups ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0")
+                db.execute(
+                    "UPDATE groups SET event_count = "
+                    "(SELECT COUNT(*) FROM events WHERE events.group_id = groups.group_id)"
+                )
             if "last_active_ms" not in columns:
                 db.execute(
                     "ALTER TABLE groups ADD COLUMN last_active_ms INTEGER NOT NULL DEFAULT 0"
@@ -272,11 +296,15 @@ class SqliteStorage:
     @staticmethod
     def _insert_event(db, group_id, kind, sender, ts, body, visible, recipient) -> int:
         text = json.dumps(body, separators=(",", ":"))
-        (seq,) = db.execute(
+        row = db.execute(
             "UPDATE groups SET last_seq = last_seq + 1, bytes_used = bytes_used + ?, "
-            "last_active_ms = MAX(last_active_ms, ?) WHERE group_id=? RETURNING last_seq",
+            "event_count = event_count + 1, last_active_ms = MAX(last_active_ms, ?) "
+            "WHERE group_id=? RETURNING last_seq",
             (len(text), ts, group_id),
         ).fetchone()
+        if row is None:  # reclaimed while the append waited for the writer
+            raise LookupError(f"group {group_id} is not stored")
+        (seq,) = row
         db.execute(
             "INSERT INTO events VALUES (?,?,?,?,?,?,?,?,?)",
             (group_id, seq, kind, sender, ts, text, len(text), visible, recipient),
@@ -291,13 +319,10 @@ class SqliteStorage:
         ).fetchone()
         if row:
             db.execute(
-                "UPDATE groups SET bytes_used = bytes_used - ? WHERE group_id=?",
+                "UPDATE groups SET bytes_used = bytes_used - ?, event_count = event_count - 1 "
+                "WHERE group_id=?",
                 (row[0], group_id),
             )
-
-    def append_event(self, group_id, kind, sender, ts, body, visible, recipient=b""):
-        with self._tx() as db:
-            return self._insert_event(db, group_id, kind, sender, ts, body, visible, recipient)
 
     def posted_seq(self, group_id: str, sender: bytes, idem_key: str) -> int | None:
         """The seq an earlier post with this sender's idempotency key got, if it is kept."""
@@ -307,19 +332,77 @@ class SqliteStorage:
         ).fetchone()
         return row[0] if row else None
 
-    def append_once(self, group_id, kind, sender, ts, body, visible, idem_key):
-        """Append unless this sender already posted with `idem_key`: (seq, is_new). The check
-        and the insert are one transaction, so a retry racing its original cannot store twice."""
-        with self._tx() as db:
+    def append_batch(self, appends: Sequence[Append]) -> list[Appended | Exception]:
+        """Store every append in one transaction with one fsync, in order; for each, where it
+        went or why it failed. Each append has its own savepoint, so one that fails (its group
+        gone, the disk full for its size) is undone alone. If the commit fails, every append
+        gets that error: nothing is reported stored that was not committed."""
+        outcomes: list[Appended | Exception | None] = [None] * len(appends)
+        todo = list(range(len(appends)))
+        while todo:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                for i in todo:
+                    outcomes[i] = exc
+                break
+            stored: list[int] = []
+            redo: list[int] | None = None
+            for position, i in enumerate(todo):
+                try:
+                    self._db.execute("SAVEPOINT one_append")
+                    outcomes[i] = self._append_one(appends[i])
+                    self._db.execute("RELEASE one_append")
+                    stored.append(i)
+                except Exception as exc:  # noqa: BLE001 - it is this append's answer
+                    outcomes[i] = exc
+                    if not self._db.in_transaction:
+                        # SQLite gave up the whole transaction (it may, on a full disk): the
+                        # appends before this one are undone too, so do them again.
+                        redo = stored + todo[position + 1 :]
+                        break
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK TO one_append")
+                        self._db.execute("RELEASE one_append")
+            if redo is not None:
+                todo = redo
+                continue
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                _Transaction(self._db)._rollback()
+                for i in stored:
+                    outcomes[i] = exc
+            break
+        # Every append got an answer above (todo starts as all of them, and every path that
+        # leaves the loop sets one for each left in it).
+        return [o if o is not None else RuntimeError("append not attempted") for o in outcomes]
+
+    def _append_one(self, item: Append) -> Appended:
+        db = self._db
+        if item.idem_key:
             row = db.execute(
                 "SELECT seq FROM posted WHERE group_id=? AND sender=? AND idem_key=?",
-                (group_id, sender, idem_key),
+                (item.group_id, item.sender, item.idem_key),
             ).fetchone()
             if row:
-                return row[0], False
-            seq = self._insert_event(db, group_id, kind, sender, ts, body, visible, b"")
-            db.execute("INSERT INTO posted VALUES (?,?,?,?)", (group_id, sender, idem_key, seq))
-            return seq, True
+                return Appended(row[0], False)
+        seq = self._insert_event(
+            db,
+            item.group_id,
+            item.kind,
+            item.sender,
+            item.ts,
+            item.body,
+            item.visible,
+            item.recipient,
+        )
+        if item.idem_key:
+            db.execute(
+                "INSERT INTO posted VALUES (?,?,?,?)",
+                (item.group_id, item.sender, item.idem_key, seq),
+            )
+        return Appended(seq, True)
 
     def append_roster(self, group_id, event, sender, ts, admitted=b"", delete_envelope_id=""):
         """Append a roster event (already verified) with its relay-side effects, atomically."""
@@ -392,7 +475,8 @@ class SqliteStorage:
                 if row:
                     deleted += 1
                     db.execute(
-                        "UPDATE groups SET bytes_used = bytes_used - ? WHERE group_id=?",
+                        "UPDATE groups SET bytes_used = bytes_used - ?, "
+                        "event_count = event_count - 1 WHERE group_id=?",
                         (row[0], group_id),
                     )
         return deleted
@@ -538,12 +622,14 @@ class SqliteStorage:
                     "SELECT COALESCE(SUM(size), 0) FROM events WHERE group_id=? AND seq<=?",
                     (group_id, through),
                 ).fetchone()[0]
-                db.execute("DELETE FROM events WHERE group_id=? AND seq<=?", (group_id, through))
+                deleted = db.execute(
+                    "DELETE FROM events WHERE group_id=? AND seq<=?", (group_id, through)
+                ).rowcount
                 db.execute("DELETE FROM posted WHERE group_id=? AND seq<=?", (group_id, through))
                 db.execute(
                     "UPDATE groups SET purged_through=MAX(purged_through, ?), "
-                    "bytes_used=bytes_used-? WHERE group_id=?",
-                    (through, freed, group_id),
+                    "bytes_used=bytes_used-?, event_count=event_count-? WHERE group_id=?",
+                    (through, freed, deleted, group_id),
                 )
                 changed[group_id] = through
         return changed
@@ -565,7 +651,8 @@ class SqliteStorage:
         return idle
 
     def stored_events(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        """Events stored in all groups, from the kept per-group counts (never a log scan)."""
+        return self._db.execute("SELECT COALESCE(SUM(event_count), 0) FROM groups").fetchone()[0]
 
 
 class _Transaction:

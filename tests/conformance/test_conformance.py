@@ -18,10 +18,10 @@ import pytest
 from tests.e2e.conftest import form_group
 from tests.e2e.harness import PASSPHRASE, Person
 
-from peertui.core.encoding import b64d, b64e
 from peertui.core.events import JoinApproved, JoinRequested
 from peertui.core.store import Store
 from peertui.paths import resolve_paths
+from peertui_wire.encoding import b64d, b64e
 
 HERE = Path(__file__).resolve().parent
 PROTOCOL = HERE.parents[1] / "docs" / "PROTOCOL.md"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from peertui.core.crypto import Identity, PrekeyBundle, PrekeySecrets, RosterHead
-from peertui.core.ids import group_id_for
+from peertui_wire.ids import group_id_for
 
 HEAD = RosterHead(0, bytes(32))
 _SECRETS: dict[bytes, PrekeySecrets] = {}

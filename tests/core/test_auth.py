@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nacl.signing import SigningKey
 
-from peertui.core.auth import HEADER_TIME, AuthError, sign_request, verify_request
+from peertui_wire.auth import HEADER_TIME, AuthError, sign_request, verify_request
 
 
 def test_signed_request_verifies_and_names_its_key():

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from peertui.core.crypto import Identity, InvalidInvite, Invite
 from peertui.core.crypto.invite import _checksum
-from peertui.core.encoding import b64d, b64e
-from peertui.core.ids import group_id_for
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.ids import group_id_for
 
 OWNER = Identity.from_seed(bytes(range(32)))
 INVITE = Invite.create("https://relay.example.org:8443/base", OWNER.public_key)

@@ -21,7 +21,7 @@ from peertui.core.crypto import (
     seal,
     seal_share,
 )
-from peertui.core.ids import group_id_for
+from peertui_wire.ids import group_id_for
 
 ALICE, BOB = Identity.generate(), Identity.generate()
 GROUP = group_id_for(ALICE.public_key)

@@ -21,7 +21,7 @@ from peertui.core.crypto import (
 )
 from peertui.core.crypto.padding import pad
 from peertui.core.crypto.sealed import _signed_part
-from peertui.core.ids import group_id_for
+from peertui_wire.ids import group_id_for
 
 ALICE, BOB, MALLORY = Identity.generate(), Identity.generate(), Identity.generate()
 GROUP = group_id_for(ALICE.public_key)
@@ -105,7 +105,7 @@ def test_share_cannot_be_passed_off_as_someone_elses_session():
 
 
 def _raw(group_id: str) -> bytes:
-    from peertui.core.encoding import b64d
+    from peertui_wire.encoding import b64d
 
     return b64d(group_id)
 

@@ -25,8 +25,8 @@ from peertui.core.crypto import (
     seal_share,
 )
 from peertui.core.crypto.sessions import message_key, next_chain_key
-from peertui.core.ids import group_id_for
-from peertui.core.protocol import (
+from peertui_wire.ids import group_id_for
+from peertui_wire.protocol import (
     ENVELOPE_HEADER_BYTES,
     INNER_HEADER_BYTES,
     MAX_FORWARD_JUMP,

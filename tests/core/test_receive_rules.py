@@ -6,8 +6,8 @@ from nacl.signing import SigningKey
 
 from peertui.core import receive_rules
 from peertui.core.crypto import Decrypted, RosterHead
-from peertui.core.encoding import b64d
-from peertui.core.roster import RosterState, event_hash, genesis, make_event
+from peertui_wire.encoding import b64d
+from peertui_wire.roster import RosterState, event_hash, genesis, make_event
 
 OWNER = SigningKey(bytes(32))
 MEMBER = SigningKey(bytes(range(32)))

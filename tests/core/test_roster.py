@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from nacl.signing import SigningKey
 
 from peertui.core.crypto import Identity, Invite
-from peertui.core.roster import (
+from peertui_wire.roster import (
     MODERATOR,
     RosterError,
     RosterState,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from nacl.signing import SigningKey
 
-from peertui.core.roster import MODERATOR, RosterError, RosterState, genesis, make_event
+from peertui_wire.roster import MODERATOR, RosterError, RosterState, genesis, make_event
 
 
 @pytest.fixture

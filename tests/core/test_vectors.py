@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from peertui.core import auth, joinbox, payloads
+from peertui.core import joinbox, payloads
 from peertui.core.crypto import (
     Identity,
     InboundSessions,
@@ -26,9 +26,10 @@ from peertui.core.crypto import (
     seal_share,
 )
 from peertui.core.crypto.sessions import message_key, next_chain_key
-from peertui.core.encoding import b64d, b64e, canonical_json
-from peertui.core.ids import group_id_for, invite_secret_hash, member_id_for
-from peertui.core.roster import event_hash, genesis
+from peertui_wire import auth
+from peertui_wire.encoding import b64d, b64e, canonical_json
+from peertui_wire.ids import group_id_for, invite_secret_hash, member_id_for
+from peertui_wire.roster import event_hash, genesis
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
 RANDOM_SEED = b"peertui-test-vectors-v2"

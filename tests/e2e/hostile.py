@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from peertui.core.encoding import b64d
 from peertui_relay.serving import bind
+from peertui_wire.encoding import b64d
 
 # (reader key, event as the relay sent it) -> the events to deliver instead ([] drops it).
 Tamper = Callable[[bytes, dict[str, Any]], list[dict[str, Any]]]

@@ -34,7 +34,6 @@ from peertui.core.crypto import (
     seal_share,
     sealed_prekey_id,
 )
-from peertui.core.encoding import b64d, b64e
 from peertui.core.events import (
     JoinApproved,
     JoinRequested,
@@ -44,9 +43,10 @@ from peertui.core.events import (
     Notice,
     RosterWarning,
 )
-from peertui.core.protocol import DIRECT_CONTEXT as DIRECT
 from peertui.core.relay_client import RelayClient
-from peertui.core.roster import RosterState, event_hash, genesis, make_event
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.protocol import DIRECT_CONTEXT as DIRECT
+from peertui_wire.roster import RosterState, event_hash, genesis, make_event
 
 
 @pytest.fixture

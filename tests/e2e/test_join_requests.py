@@ -17,10 +17,10 @@ from tests.e2e.harness import Person, wait_until
 
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Invite
-from peertui.core.encoding import b64d, b64e
 from peertui.core.events import ErrorOccurred, JoinApproved, JoinDenied, JoinRequested
-from peertui.core.protocol import JOIN_BLOB_BYTES
 from peertui.core.relay_client import RelayClient
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.protocol import JOIN_BLOB_BYTES
 
 INTRO = "recovering from an eating disorder"
 
@@ -134,7 +134,7 @@ async def test_a_request_goes_when_its_invite_expires(relay_factory, tmp_path, c
     host = await Person.open(tmp_path / "host")
     closing.append(host)
     gid = (await host.engine.host_group("Circle", relay.url, nick="host")).group_id
-    token = await host.engine.create_invite(gid, uses=2, expires_in_s=2)
+    token = await host.engine.create_invite(gid, uses=2, expires_in_s=8)
     joiner = await Person.open(tmp_path / "joiner")
     closing.append(joiner)
     await joiner.engine.join(token, "quietfalcon", intro=INTRO)

@@ -10,7 +10,6 @@ from tests.e2e.conftest import form_group
 from tests.e2e.harness import Person, wait_until
 
 from peertui.core.crypto import CryptoError, InboundSessions
-from peertui.core.encoding import b64d, b64e
 from peertui.core.errors import InvalidInput, NotAllowed, RelayProblem
 from peertui.core.events import (
     JoinApproved,
@@ -25,8 +24,9 @@ from peertui.core.events import (
     Warned,
 )
 from peertui.core.relay_client import RelayClient, RelayRefused
-from peertui.core.roster import RosterError, make_event
 from peertui.ui.wording import modlog_line
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.roster import RosterError, make_event
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from tests.e2e.harness import Person
 
 from peertui.core import payloads
 from peertui.core.crypto import Identity, PrekeySecrets, seal
-from peertui.core.encoding import b64d
-from peertui.core.ids import group_id_for
 from peertui.core.moderation import DEFAULT_GUIDELINES, guidelines_commitment
 from peertui.core.relay_client import RelayClient
+from peertui_wire.encoding import b64d
+from peertui_wire.ids import group_id_for
 
 
 def _guesses(text: str) -> set[str]:

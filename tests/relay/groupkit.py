@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from nacl.signing import SigningKey
 
 from peertui.core import joinbox
-from peertui.core.ids import invite_secret_hash
 from peertui.core.relay_client import Gap, RelayClient, RelayEvent
-from peertui.core.roster import RosterState, genesis, make_event
+from peertui_wire.ids import invite_secret_hash
+from peertui_wire.roster import RosterState, genesis, make_event
 
 
 @dataclass

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from nacl.signing import SigningKey
 
-from peertui.core.auth import origin_of, sign_request
-from peertui.core.ids import invite_secret_hash
 from peertui.core.relay_client import RateLimited, RelayClient, RelayRefused
-from peertui.core.roster import genesis
+from peertui_wire.auth import origin_of, sign_request
+from peertui_wire.ids import invite_secret_hash
+from peertui_wire.roster import genesis
 
 from .groupkit import GroupKit
 

@@ -10,11 +10,11 @@ import httpx
 import pytest
 from nacl.signing import SigningKey
 
-from peertui.core.auth import origin_of, sign_request
 from peertui.core.crypto import envelope_id
-from peertui.core.encoding import b64e
-from peertui.core.ids import invite_secret_hash
 from peertui.core.relay_client import RateLimited, RelayBusy, RelayClient, RelayRefused
+from peertui_wire.auth import origin_of, sign_request
+from peertui_wire.encoding import b64e
+from peertui_wire.ids import invite_secret_hash
 
 from .groupkit import GroupKit, collect
 

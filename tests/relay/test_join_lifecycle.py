@@ -6,8 +6,8 @@ import pytest
 from nacl.signing import SigningKey
 from tests.relay.groupkit import GroupKit
 
-from peertui.core.protocol import JOIN_BLOB_BYTES
 from peertui.core.relay_client import RelayClient, RelayRefused
+from peertui_wire.protocol import JOIN_BLOB_BYTES
 
 
 @pytest.mark.parametrize("size", [0, 1, JOIN_BLOB_BYTES - 1, JOIN_BLOB_BYTES + 1, 16 * 1024])

@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 
 import httpx
 import pytest
 from tests.conftest import RelayProcess
 
-from peertui import __version__
 from peertui_relay.__main__ import ConfigError, build_parser, parse_args
 
 pytestmark = pytest.mark.timeout(60)
@@ -22,7 +22,8 @@ def test_version():
     result = subprocess.run(
         [sys.executable, "-m", "peertui_relay", "--version"], capture_output=True, text=True
     )
-    assert result.returncode == 0 and result.stdout.strip() == f"peertui-relay {__version__}"
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"peertui-relay {version('peertui-relay')}"
 
 
 def test_every_option_has_an_environment_variable_and_a_config_key(tmp_path, monkeypatch):

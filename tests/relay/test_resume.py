@@ -8,8 +8,8 @@ import asyncio
 import httpx
 import pytest
 
-from peertui.core.auth import origin_of, sign_request
 from peertui.core.relay_client import Backoff, Gap, RelayClient, follow
+from peertui_wire.auth import origin_of, sign_request
 
 from .groupkit import GroupKit, collect
 

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from nacl.signing import SigningKey
 
-from peertui.core.encoding import b64e
 from peertui.core.relay_client import RelayClient, RelayRefused
-from peertui.core.roster import genesis
+from peertui_wire.encoding import b64e
+from peertui_wire.roster import genesis
 
 from .groupkit import GroupKit, collect
 

@@ -12,7 +12,7 @@ import pytest
 from httpx_sse import aconnect_sse
 from nacl.signing import SigningKey
 
-from peertui.core.auth import origin_of, sign_request
+from peertui_wire.auth import origin_of, sign_request
 
 from .groupkit import GroupKit
 

@@ -28,12 +28,11 @@ from peertui.config import (
 )
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Identity, InvalidInvite, Invite, PrekeySecrets
-from peertui.core.encoding import b64d, b64e
 from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError, RelayProblem
 from peertui.core.events import Event, Notice
 from peertui.core.group import GroupSession
 from peertui.core.homelock import acquire_home
-from peertui.core.ids import group_id_for, invite_secret_hash
+from peertui.core.hosting import HostedRelay, RelayFactory
 from peertui.core.joinbox import InviteKeys
 from peertui.core.models import (
     ACTIVE,
@@ -53,11 +52,13 @@ from peertui.core.moderation import (
     parse_minutes,
     resolve_member,
 )
-from peertui.core.protocol import PROTOCOL_VERSION
 from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
-from peertui.core.roster import MEMBER, MODERATOR, genesis
 from peertui.core.store import Message, Store, StoreError, wipe
 from peertui.paths import Paths, write_private_file
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.ids import group_id_for, invite_secret_hash
+from peertui_wire.protocol import PROTOCOL_VERSION
+from peertui_wire.roster import MEMBER, MODERATOR, genesis
 
 if TYPE_CHECKING:
     from peertui.wellbeing.safety_plan import SafetyPlan
@@ -69,20 +70,38 @@ DEFAULT_INVITE_SECONDS = 7 * 86400
 
 
 class Engine:
-    def __init__(self, paths: Paths, settings: Settings, store: Store, problems: list[str]) -> None:
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings,
+        store: Store,
+        problems: list[str],
+        relay_factory: RelayFactory | None = None,
+    ) -> None:
         self.paths = paths
         self.settings = settings
         self.store = store
         self.startup_problems = problems
         self._subscribers: list[Callable[[Event], None]] = []
         self._groups: dict[str, GroupSession] = {}
-        self._embedded: Any = None
+        self._relay_factory = relay_factory
+        self._embedded: HostedRelay | None = None
         self._home_lock: Any = None
 
     # ----- lifecycle ---------------------------------------------------------------------
     @classmethod
-    async def open(cls, paths: Paths, passphrase: str | None = None) -> Engine:
-        """Unlock the store and reconnect every group; safe to call with no network at all."""
+    async def open(
+        cls,
+        paths: Paths,
+        passphrase: str | None = None,
+        *,
+        relay_factory: RelayFactory | None = None,
+    ) -> Engine:
+        """Unlock the store and reconnect every group; safe to call with no network at all.
+
+        `relay_factory` makes the relay for groups hosted on this computer; without one, only
+        groups on a relay address can be hosted.
+        """
         settings, problems = load_settings(paths)
         home_lock = acquire_home(paths)
         try:
@@ -101,14 +120,16 @@ class Engine:
                 "nothing to convert."
             )
         problems = problems + store.notices + _private_settings(paths, settings, store)
-        engine = cls(paths, settings, store, problems)
+        engine = cls(paths, settings, store, problems, relay_factory)
         engine._home_lock = home_lock
         if settings.history_retention_days > 0:
             store.purge_history(
                 int(time.time() * 1000) - settings.history_retention_days * 86_400_000
             )
         for state in store.list_groups():
-            if state.get("embedded") and state["status"] in (PENDING, ACTIVE):
+            hosted_here = state.get("embedded") and state["status"] in (PENDING, ACTIVE)
+            # Without a factory the stored address stays: the session reports it unreachable.
+            if hosted_here and relay_factory is not None:
                 state["relay_url"] = await engine._embedded_url()
             session = engine._new_session(state)
             engine._groups[session.group_id] = session
@@ -147,14 +168,17 @@ class Engine:
 
     async def _embedded_url(self) -> str:
         if self._embedded is None:
-            from peertui_relay.embedded import EmbeddedRelay
-
+            if self._relay_factory is None:
+                raise NotAllowed(
+                    "This peertui was started without a relay of its own, so it cannot host a "
+                    "group on this computer. Give a relay address instead."
+                )
             port = self.store.get("embedded_relay_port", 0)
-            relay = EmbeddedRelay(self.paths.data_dir / "relay", port=port)
+            relay = self._relay_factory(self.paths.data_dir / "relay", port=port)
             try:
                 url = await asyncio.to_thread(relay.start)
             except OSError:
-                relay = EmbeddedRelay(self.paths.data_dir / "relay")
+                relay = self._relay_factory(self.paths.data_dir / "relay")
                 url = await asyncio.to_thread(relay.start)
             self._embedded = relay
             self.store.put("embedded_relay_port", int(url.rsplit(":", 1)[1].split("/")[0]))

@@ -35,7 +35,6 @@ from peertui.core.crypto import (
     seal,
     seal_share,
 )
-from peertui.core.encoding import EncodingError, b64d, b64e
 from peertui.core.errors import NotAllowed, NotFound, RelayProblem
 from peertui.core.events import (
     ConnectionChanged,
@@ -58,7 +57,6 @@ from peertui.core.events import (
     RosterWarning,
     Warned,
 )
-from peertui.core.ids import member_id_for
 from peertui.core.models import (
     ACTIVE,
     BANNED,
@@ -76,7 +74,6 @@ from peertui.core.models import (
     Report,
 )
 from peertui.core.moderation import guidelines_commitment, guidelines_hash, resolve_member
-from peertui.core.protocol import DIRECT_CONTEXT, PROTOCOL_VERSION
 from peertui.core.relay_client import (
     Backoff,
     Gap,
@@ -91,10 +88,13 @@ from peertui.core.relay_client import (
     follow,
     is_definite_refusal,
 )
-from peertui.core.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterState, make_event
 from peertui.core.store import Message, Store, StoreError
 from peertui.wellbeing.fold import fold_reason
 from peertui.wellbeing.responses import received_view
+from peertui_wire.encoding import EncodingError, b64d, b64e
+from peertui_wire.ids import member_id_for
+from peertui_wire.protocol import DIRECT_CONTEXT, PROTOCOL_VERSION
+from peertui_wire.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterState, make_event
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,10 @@ from nacl.exceptions import CryptoError as NaclCryptoError
 from nacl.public import PrivateKey
 
 from peertui.core import payloads
-from peertui.core.crypto import _random, _wire
-from peertui.core.crypto.errors import DecryptionFailed, MalformedData
-from peertui.core.protocol import (
+from peertui.core.crypto import _random
+from peertui_wire import binary
+from peertui_wire.crypto_errors import DecryptionFailed, MalformedData
+from peertui_wire.protocol import (
     JOIN_BLOB_BYTES,
     JOIN_PADDED_BYTES,
     KIND_JOIN_REPLY,
@@ -102,7 +103,7 @@ def open_reply(reply_secret: bytes, group_id: str, sealed: bytes) -> bytes | Non
 
 
 def _associated(kind: int, ephemeral: bytes, recipient: bytes, group_id: str) -> bytes:
-    return _wire.header(kind) + ephemeral + recipient + _wire.group_id_bytes(group_id)
+    return binary.header(kind) + ephemeral + recipient + binary.group_id_bytes(group_id)
 
 
 def _seal(kind: int, recipient: bytes, group_id: str, payload: bytes) -> bytes:
@@ -122,13 +123,13 @@ def _seal(kind: int, recipient: bytes, group_id: str, payload: bytes) -> bytes:
         nonce,
         key,
     )
-    return _wire.header(kind) + ephemeral_pk + nonce + ciphertext
+    return binary.header(kind) + ephemeral_pk + nonce + ciphertext
 
 
 def _open(kind: int, secret: bytes, group_id: str, sealed: bytes) -> bytes | None:
     if len(sealed) != JOIN_BLOB_BYTES:
         return None
-    reader = _wire.Reader(sealed, "join blob")
+    reader = binary.Reader(sealed, "join blob")
     try:
         reader.expect_header(kind)
     except MalformedData:

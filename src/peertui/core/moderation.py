@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from peertui.core.encoding import b64e
 from peertui.core.errors import NotFound
 from peertui.core.models import Member
+from peertui_wire.encoding import b64e
 
 # One paragraph or item per line: each front-end wraps to its own width (a braille line or a
 # screen reader must not get sentences broken mid-way).

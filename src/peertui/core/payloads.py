@@ -12,9 +12,9 @@ import re
 import unicodedata
 from typing import Any
 
-from peertui.core.encoding import canonical_json
 from peertui.core.errors import InvalidInput
-from peertui.core.protocol import MAX_PLAINTEXT_BYTES
+from peertui_wire.encoding import canonical_json
+from peertui_wire.protocol import MAX_PLAINTEXT_BYTES
 
 MAX_TEXT = 4000
 MAX_NICK = 40

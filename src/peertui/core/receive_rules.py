@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from peertui.core.crypto import Decrypted, RosterHead
-from peertui.core.encoding import b64d
-from peertui.core.protocol import MAX_CLOCK_AHEAD_MS, REMOVAL_GRACE_MS
-from peertui.core.roster import RosterState, event_hash
+from peertui_wire.encoding import b64d
+from peertui_wire.protocol import MAX_CLOCK_AHEAD_MS, REMOVAL_GRACE_MS
+from peertui_wire.roster import RosterState, event_hash
 
 REMOVALS = ("remove", "ban")
 

@@ -19,9 +19,9 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 from nacl.signing import SigningKey
 
-from peertui.core.auth import origin_of, sign_request
-from peertui.core.encoding import EncodingError, b64d, b64e
-from peertui.core.protocol import PROTOCOL_VERSION
+from peertui_wire.auth import origin_of, sign_request
+from peertui_wire.encoding import EncodingError, b64d, b64e
+from peertui_wire.protocol import PROTOCOL_VERSION
 
 
 class RelayError(Exception):

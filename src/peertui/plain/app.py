@@ -17,6 +17,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from peertui.embedded_relay import host_embedded_relay
 from peertui.plain.console import BANNER, Console, OutputClosed, Style, is_dumb_terminal
 from peertui.plain.wellbeing import QuickExit, locked_command
 from peertui.ui.wording import _
@@ -24,6 +25,7 @@ from peertui.ui.wording import _
 if TYPE_CHECKING:
     from peertui.config import Settings
     from peertui.core.engine import Engine
+    from peertui.core.hosting import RelayFactory
     from peertui.paths import Paths
     from peertui.plain.reader import LineReader
 
@@ -134,8 +136,10 @@ class Unlock:
         reader: LineReader,
         settings: Settings,
         quick_exit: QuickExit,
+        relay_factory: RelayFactory | None = host_embedded_relay,
     ) -> None:
         self.paths = paths
+        self.relay_factory = relay_factory  # what groups hosted on this computer run on
         self.console = console
         self.reader = reader
         self.settings = settings
@@ -148,7 +152,7 @@ class Unlock:
 
         passphrase = os.environ.get(PASSPHRASE_ENV) or None
         try:
-            return await Engine.open(self.paths, passphrase)
+            return await Engine.open(self.paths, passphrase, relay_factory=self.relay_factory)
         except NoKeyAvailable as problem:
             if passphrase is None and _keyring_home(self.paths):
                 # The key is in a keyring that cannot be reached (e.g. over SSH): there is no
@@ -174,7 +178,7 @@ class Unlock:
         if passphrase is None:
             return None
         try:
-            return await Engine.open(self.paths, passphrase)
+            return await Engine.open(self.paths, passphrase, relay_factory=self.relay_factory)
         except WrongPassphrase:
             self.console.error(_("Wrong passphrase: this peertui home stays locked."))
         except StoreError as problem:

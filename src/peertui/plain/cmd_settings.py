@@ -2,127 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from peertui.plain.registry import handles
-from peertui.ui import actions, commands, flows
+from peertui.ui import flows
+from peertui.ui import settings as shared_settings
 from peertui.ui.wording import _
 
 if TYPE_CHECKING:
-    from peertui.config import Settings
     from peertui.plain.session import PlainSession
-
-# What each setting does and when it takes effect, as /settings says it.
-MEANINGS = {
-    "country": _("the country whose crisis lines /crisis shows (two letters; - for your locale's)"),
-    "language": _(
-        "the language of wellbeing texts and checks (such as en or de; - for your locale's)"
-    ),
-    "history_retention_days": _(
-        "days of history kept on this computer, 0 keeps all; applied at the next start"
-    ),
-    "proxy": _(
-        "a proxy for every connection, such as socks5://127.0.0.1:9050 for Tor; - for none; used from the next start"
-    ),
-    "plain_prefixes": _(
-        "how plain-mode lines start: symbols (-- !! ??) or words (Notice: Error: Question:)"
-    ),
-    "read_digits": _("plain mode spells numbers digit by digit (1 1 6 1 2 3): on or off"),
-    "theme": _("the full-screen app's colour theme"),
-    "reduced_motion": _("the full-screen app keeps still (no animated breathing guide): on or off"),
-    "keybindings": _(
-        "the full-screen app's keys by action id: /set keybindings peertui.crisis f1,ctrl+l"
-    ),
-}
-# Short names people are likely to type.
-ALIASES = {
-    "retention": "history_retention_days",
-    "prefixes": "plain_prefixes",
-    "digits": "read_digits",
-    "motion": "reduced_motion",
-    "keys": "keybindings",
-    "key": "keybindings",
-}
-BOOLEAN_WORDS = {"on": True, "yes": True, "true": True, "off": False, "no": False, "false": False}
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return _("on") if value else _("off")
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items()) or _("(the defaults)")
-    return str(value) if value != "" else _("(not set)")
 
 
 @handles("peertui.settings")
 async def settings(s: PlainSession, argument: str) -> None:
-    current = s.engine.settings
-    lines = [
-        f"{f.name} = {_shown(getattr(current, f.name))} - {MEANINGS.get(f.name, '')}"
-        for f in fields(current)
-    ]
-    lines.append(_("/set <setting> <value> changes one, for example /set country GB."))
-    await s.show_output(lines)
-
-
-def _value_for(current: Settings, name: str, text: str) -> Any:
-    default = getattr(current, name)
-    if isinstance(default, bool):
-        if text.casefold() not in BOOLEAN_WORDS:
-            raise commands.UsageError(
-                _("'{name}' is on or off, not '{text}'.").format(name=name, text=text)
-            )
-        return BOOLEAN_WORDS[text.casefold()]
-    if isinstance(default, int):
-        if not text.isdigit():
-            raise commands.UsageError(
-                _("'{name}' is a whole number, not '{text}'.").format(name=name, text=text)
-            )
-        return int(text)
-    if isinstance(default, dict):
-        binding_id, _sep, keys = text.partition(" ")
-        if binding_id not in actions.BY_ID or not actions.by_id(binding_id).key:
-            raise commands.UsageError(
-                _("'{id}' is not an action with a key; /help settings lists them.").format(
-                    id=binding_id
-                )
-            )
-        table = dict(current.keybindings)
-        if keys.strip() in ("", "-"):
-            table.pop(binding_id, None)
-        else:
-            table[binding_id] = keys.strip()
-        return table
-    return "" if text == "-" else text
+    await s.show_output(shared_settings.listing(s.engine.settings))
 
 
 @handles("peertui.set")
 async def set_(s: PlainSession, argument: str) -> None:
-    from peertui.config import set_setting
-
-    action = actions.by_id("peertui.set")
-    typed_name, _sep, text = commands.need(argument, action).partition(" ")
-    name = ALIASES.get(typed_name.casefold(), typed_name.casefold())
     current = s.engine.settings
-    if name not in MEANINGS:
-        raise commands.usage(
-            action,
-            _("There is no setting '{name}'. The settings are: {names}.").format(
-                name=typed_name, names=", ".join(MEANINGS)
-            ),
-        )
-    if not text.strip():
-        raise commands.usage(action, _("Give the new value of {name}.").format(name=name))
-    problem = set_setting(current, name, _value_for(current, name, text.strip()))
-    if problem:
-        raise commands.UsageError(problem)
+    saved = shared_settings.change(current, argument)
     s.engine.save_settings()
     s.console.style.words = current.plain_prefixes == "words"
     s.console.style.digits = current.read_digits
-    s.console.notice(
-        _("Saved: {name} = {value}.").format(name=name, value=_shown(getattr(current, name)))
-    )
+    s.console.notice(saved)
 
 
 @handles("peertui.wipe")

@@ -26,6 +26,7 @@ from peertui.config import (
     private_settings,
     save_settings,
 )
+from peertui.embedded_relay import host_embedded_relay
 from peertui.paths import Paths, resolve_paths
 from peertui.tui import bindings
 from peertui.tui.commands import PeertuiCommands
@@ -34,6 +35,7 @@ from peertui.tui.themes import DEFAULT_THEME, load_themes
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
     from peertui.core.events import Event
+    from peertui.core.hosting import RelayFactory
 
 # Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
 # the scrollback once more because some terminals (tmux) push a cleared screen into it.
@@ -72,9 +74,11 @@ class PeertuiApp(App[int]):
         settings: Settings | None = None,
         settings_problems: list[str] | None = None,
         passphrase: str | None = None,
+        relay_factory: RelayFactory | None = host_embedded_relay,
     ) -> None:
         super().__init__()
         self.paths = paths
+        self._relay_factory = relay_factory  # what groups hosted on this computer run on
         if settings is None:
             settings, settings_problems = load_settings(paths)
         self.settings = settings
@@ -168,7 +172,7 @@ class PeertuiApp(App[int]):
         from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
 
         try:
-            engine = await Engine.open(self.paths, passphrase)
+            engine = await Engine.open(self.paths, passphrase, relay_factory=self._relay_factory)
         except (NoKeyAvailable, WrongPassphrase) as exc:
             self.locked = True
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))

@@ -3,20 +3,10 @@
 Import everything from here; the submodules are an implementation detail.
 """
 
-from peertui.core.crypto.errors import (
-    CryptoError,
-    DecryptionFailed,
-    InvalidInvite,
-    InvalidSignature,
-    MalformedData,
-    ReplayedMessage,
-    TooFarAhead,
-    UnknownSession,
-)
-from peertui.core.crypto.identity import Identity, check_public_key
+from peertui.core.crypto.identity import Identity
 from peertui.core.crypto.invite import Invite
 from peertui.core.crypto.padding import bucket_size
-from peertui.core.crypto.prekeys import PrekeyBundle, PrekeySecrets
+from peertui.core.crypto.prekeys import PrekeySecrets
 from peertui.core.crypto.sealed import open_sealed, seal, sealed_prekey_id
 from peertui.core.crypto.sessions import (
     Decrypted,
@@ -27,6 +17,17 @@ from peertui.core.crypto.sessions import (
     envelope_sender,
 )
 from peertui.core.crypto.shares import SessionShare, check_share, open_share, seal_share
+from peertui_wire.crypto_errors import (
+    CryptoError,
+    DecryptionFailed,
+    InvalidInvite,
+    InvalidSignature,
+    MalformedData,
+    ReplayedMessage,
+    TooFarAhead,
+    UnknownSession,
+)
+from peertui_wire.prekeys import PrekeyBundle, check_public_key
 
 __all__ = [
     "CryptoError",

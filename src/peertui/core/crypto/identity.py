@@ -7,24 +7,13 @@ nothing that was sealed to a member.
 
 from __future__ import annotations
 
-from nacl.bindings import crypto_core_ed25519_is_valid_point
 from nacl.signing import SigningKey
 
 from peertui.core.crypto import _random
-from peertui.core.crypto.errors import MalformedData
-from peertui.core.ids import member_id_for
-from peertui.core.protocol import PUBLIC_KEY_BYTES
+from peertui_wire.crypto_errors import MalformedData
+from peertui_wire.ids import member_id_for
 
 SEED_BYTES = 32
-
-
-def check_public_key(ed25519_public_key: bytes) -> bytes:
-    """Return the key if it is a valid Ed25519 public key, else raise MalformedData."""
-    if not isinstance(ed25519_public_key, bytes) or len(ed25519_public_key) != PUBLIC_KEY_BYTES:
-        raise MalformedData(f"a public key must be {PUBLIC_KEY_BYTES} bytes")
-    if not crypto_core_ed25519_is_valid_point(ed25519_public_key):
-        raise MalformedData("this is not a valid Ed25519 public key")
-    return ed25519_public_key
 
 
 class Identity:

@@ -11,12 +11,13 @@ from nacl.encoding import RawEncoder
 from nacl.hash import blake2b
 from nacl.public import PrivateKey
 
-from peertui.core.crypto import _random, _wire
-from peertui.core.crypto.errors import InvalidInvite, MalformedData
-from peertui.core.crypto.identity import check_public_key
-from peertui.core.encoding import b64e
-from peertui.core.ids import group_id_for
-from peertui.core.protocol import (
+from peertui.core.crypto import _random
+from peertui_wire import binary
+from peertui_wire.crypto_errors import InvalidInvite, MalformedData
+from peertui_wire.encoding import b64e
+from peertui_wire.ids import group_id_for
+from peertui_wire.prekeys import check_public_key
+from peertui_wire.protocol import (
     GROUP_ID_BYTES,
     INVITE_CHECKSUM_BYTES,
     INVITE_CHECKSUM_PERSON,
@@ -86,11 +87,11 @@ class Invite:
         url = self.relay_url.encode("utf-8")
         body = (
             bytes((PROTOCOL_VERSION,))
-            + _wire.group_id_bytes(self.group_id)
+            + binary.group_id_bytes(self.group_id)
             + self.owner_key
             + self.secret
             + self.join_key
-            + _wire.u16(len(url))
+            + binary.u16(len(url))
             + url
         )
         return INVITE_PREFIX + b64e(body + _checksum(body))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from nacl.bindings import sodium_pad, sodium_unpad
 from nacl.exceptions import CryptoError as NaclCryptoError
 
-from peertui.core.crypto.errors import MalformedData
-from peertui.core.protocol import (
+from peertui_wire.crypto_errors import MalformedData
+from peertui_wire.protocol import (
     LARGE_BUCKET_STEP,
     MAX_PADDED_BYTES,
     MAX_PLAINTEXT_BYTES,

@@ -14,82 +14,24 @@ import time
 from dataclasses import dataclass, field
 
 from nacl.bindings import crypto_scalarmult_base
-from nacl.exceptions import BadSignatureError
-from nacl.exceptions import CryptoError as NaclCryptoError
-from nacl.signing import VerifyKey
 
-from peertui.core.crypto import _random, _wire
-from peertui.core.crypto.errors import DecryptionFailed, InvalidSignature, MalformedData
-from peertui.core.crypto.identity import Identity, check_public_key
-from peertui.core.protocol import (
+from peertui.core.crypto import _random
+from peertui.core.crypto.identity import Identity
+from peertui_wire import binary
+from peertui_wire.crypto_errors import DecryptionFailed, MalformedData
+from peertui_wire.prekeys import PrekeyBundle
+from peertui_wire.protocol import (
     GROUP_ID_BYTES,
-    KIND_PREKEY,
     KIND_PREKEY_SECRETS,
     PREKEY_ROTATE_AFTER_MS,
     PREKEY_ROTATE_AFTER_OPENS,
     PREKEY_SIGNATURE_DOMAIN,
     PREKEYS_KEPT,
-    PUBLIC_KEY_BYTES,
-    SIGNATURE_BYTES,
 )
-
-PREKEY_BUNDLE_BYTES = 2 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES + 4 + 8 + PUBLIC_KEY_BYTES + 64
 
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
-
-
-@dataclass(frozen=True)
-class PrekeyBundle:
-    """A member's public prekey, signed by its identity key."""
-
-    group_id: str
-    owner: bytes
-    prekey_id: int
-    created_ms: int
-    public: bytes
-    signature: bytes
-
-    def _signed_body(self) -> bytes:
-        return (
-            _wire.header(KIND_PREKEY)
-            + _wire.group_id_bytes(self.group_id)
-            + self.owner
-            + _wire.u32(self.prekey_id)
-            + _wire.u64(self.created_ms)
-            + self.public
-        )
-
-    def to_bytes(self) -> bytes:
-        return self._signed_body() + self.signature
-
-    @classmethod
-    def from_bytes(cls, data: bytes, group_id: str | None = None) -> PrekeyBundle:
-        """Parse and verify; refuse a bundle for another group when `group_id` is given."""
-        reader = _wire.Reader(data, "prekey")
-        reader.expect_header(KIND_PREKEY)
-        bundle = cls(
-            group_id=_wire.group_id_text(reader.take(GROUP_ID_BYTES)),
-            owner=check_public_key(reader.take(PUBLIC_KEY_BYTES)),
-            prekey_id=reader.u32(),
-            created_ms=reader.u64(),
-            public=reader.take(PUBLIC_KEY_BYTES),
-            signature=reader.take(SIGNATURE_BYTES),
-        )
-        reader.end()
-        try:
-            VerifyKey(bundle.owner).verify(
-                PREKEY_SIGNATURE_DOMAIN + bundle._signed_body(), bundle.signature
-            )
-        except (BadSignatureError, NaclCryptoError, ValueError):
-            raise InvalidSignature("prekey is not signed by the member it names") from None
-        if group_id is not None and bundle.group_id != group_id:
-            raise MalformedData("prekey belongs to a different group")
-        return bundle
-
-    def __repr__(self) -> str:
-        return f"PrekeyBundle(id={self.prekey_id})"
 
 
 @dataclass
@@ -167,25 +109,25 @@ class PrekeySecrets:
 
     def to_bytes(self) -> bytes:
         parts = [
-            _wire.header(KIND_PREKEY_SECRETS),
-            _wire.group_id_bytes(self.group_id),
+            binary.header(KIND_PREKEY_SECRETS),
+            binary.group_id_bytes(self.group_id),
             self.owner,
             bytes((len(self._secrets),)),
         ]
         for held in self._secrets:
             parts += [
-                _wire.u32(held.prekey_id),
-                _wire.u64(held.created_ms),
-                _wire.u32(held.opened),
+                binary.u32(held.prekey_id),
+                binary.u64(held.created_ms),
+                binary.u32(held.opened),
                 held.secret,
             ]
         return b"".join(parts)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> PrekeySecrets:
-        reader = _wire.Reader(data, "stored prekeys")
+        reader = binary.Reader(data, "stored prekeys")
         reader.expect_header(KIND_PREKEY_SECRETS)
-        secrets = cls(_wire.group_id_text(reader.take(GROUP_ID_BYTES)), reader.take(32))
+        secrets = cls(binary.group_id_text(reader.take(GROUP_ID_BYTES)), reader.take(32))
         for _ in range(reader.take(1)[0]):
             prekey_id, created_ms, opened = reader.u32(), reader.u64(), reader.u32()
             secrets._secrets.append(_Secret(prekey_id, created_ms, reader.take(32), opened))

@@ -19,12 +19,14 @@ from nacl.exceptions import BadSignatureError
 from nacl.exceptions import CryptoError as NaclCryptoError
 from nacl.signing import VerifyKey
 
-from peertui.core.crypto import _random, _wire
-from peertui.core.crypto.errors import DecryptionFailed, InvalidSignature, MalformedData
+from peertui.core.crypto import _random
 from peertui.core.crypto.identity import Identity
 from peertui.core.crypto.padding import pad, unpad
-from peertui.core.crypto.prekeys import PrekeyBundle, PrekeySecrets
-from peertui.core.protocol import (
+from peertui.core.crypto.prekeys import PrekeySecrets
+from peertui_wire import binary
+from peertui_wire.crypto_errors import DecryptionFailed, InvalidSignature, MalformedData
+from peertui_wire.prekeys import PrekeyBundle
+from peertui_wire.protocol import (
     KIND_SEALED,
     NONCE_BYTES,
     PUBLIC_KEY_BYTES,
@@ -44,10 +46,10 @@ def _signed_part(
 ) -> bytes:
     return (
         SEAL_SIGNATURE_DOMAIN
-        + _wire.u32(len(context))
+        + binary.u32(len(context))
         + context
         + recipient
-        + _wire.u32(prekey_id)
+        + binary.u32(prekey_id)
         + ephemeral
         + payload
     )
@@ -61,7 +63,7 @@ def seal(sender: Identity, recipient: PrekeyBundle, payload: bytes, *, context: 
     signature = sender.sign(
         _signed_part(context, recipient.owner, recipient.prekey_id, ephemeral_pk, payload)
     )
-    head = _wire.header(KIND_SEALED) + _wire.u32(recipient.prekey_id) + ephemeral_pk
+    head = binary.header(KIND_SEALED) + binary.u32(recipient.prekey_id) + ephemeral_pk
     nonce = _random.random_bytes(NONCE_BYTES)
     key = crypto_box_beforenm(recipient.public, ephemeral)
     inner = sender.public_key + signature + pad(payload)
@@ -73,7 +75,7 @@ def seal(sender: Identity, recipient: PrekeyBundle, payload: bytes, *, context: 
 
 def sealed_prekey_id(sealed: bytes) -> int:
     """Which of the recipient's prekeys a blob was sealed to (readable without opening it)."""
-    reader = _wire.Reader(sealed, "sealed blob")
+    reader = binary.Reader(sealed, "sealed blob")
     reader.expect_header(KIND_SEALED)
     return reader.u32()
 
@@ -83,13 +85,13 @@ def open_sealed(
 ) -> tuple[bytes, bytes]:
     """Return (sender public key, payload) or raise a CryptoError saying what is wrong."""
     context = _check_context(context)
-    reader = _wire.Reader(sealed, "sealed blob")
+    reader = binary.Reader(sealed, "sealed blob")
     reader.expect_header(KIND_SEALED)
     prekey_id = reader.u32()
     ephemeral_pk = reader.take(PUBLIC_KEY_BYTES)
     nonce = reader.take(NONCE_BYTES)
     ciphertext = reader.rest()
-    head = _wire.header(KIND_SEALED) + _wire.u32(prekey_id) + ephemeral_pk
+    head = binary.header(KIND_SEALED) + binary.u32(prekey_id) + ephemeral_pk
     secret = prekeys.secret_for(prekey_id)
     try:
         key = crypto_box_beforenm(ephemeral_pk, secret)
@@ -100,7 +102,7 @@ def open_sealed(
         raise DecryptionFailed(
             "sealed blob cannot be opened: it is damaged, for someone else, or for another purpose"
         ) from None
-    body = _wire.Reader(inner, "sealed blob contents")
+    body = binary.Reader(inner, "sealed blob contents")
     sender = body.take(PUBLIC_KEY_BYTES)
     signature = body.take(SIGNATURE_BYTES)
     payload = unpad(body.rest())

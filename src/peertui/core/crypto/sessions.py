@@ -20,8 +20,12 @@ from nacl.exceptions import CryptoError as NaclCryptoError
 from nacl.hash import blake2b
 from nacl.signing import SigningKey, VerifyKey
 
-from peertui.core.crypto import _random, _wire
-from peertui.core.crypto.errors import (
+from peertui.core.crypto import _random
+from peertui.core.crypto.identity import Identity
+from peertui.core.crypto.padding import pad, unpad
+from peertui.core.crypto.shares import SessionShare
+from peertui_wire import binary
+from peertui_wire.crypto_errors import (
     CryptoError,
     DecryptionFailed,
     InvalidSignature,
@@ -30,10 +34,7 @@ from peertui.core.crypto.errors import (
     TooFarAhead,
     UnknownSession,
 )
-from peertui.core.crypto.identity import Identity
-from peertui.core.crypto.padding import pad, unpad
-from peertui.core.crypto.shares import SessionShare
-from peertui.core.protocol import (
+from peertui_wire.protocol import (
     CHAIN_KEY_BYTES,
     CHAIN_KEY_INPUT,
     ENVELOPE_NONCE_OFFSET,
@@ -99,7 +100,7 @@ class RosterHead:
             raise MalformedData(f"a roster head hash must be {HASH_BYTES} bytes")
 
     def to_bytes(self) -> bytes:
-        return _wire.u32(self.index) + self.hash
+        return binary.u32(self.index) + self.hash
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class _Envelope:
 
     @classmethod
     def parse(cls, data: bytes) -> _Envelope:
-        reader = _wire.Reader(data, "message envelope")
+        reader = binary.Reader(data, "message envelope")
         if reader.remaining() > MAX_ENVELOPE_BYTES:
             raise MalformedData(f"message envelope is larger than {MAX_ENVELOPE_BYTES} bytes")
         reader.expect_header(KIND_ENVELOPE)
@@ -146,7 +147,7 @@ class _Envelope:
 
 def envelope_sender(envelope: bytes) -> bytes:
     """The sender key an envelope claims, unverified: for routing only, never for trust."""
-    reader = _wire.Reader(envelope, "message envelope")
+    reader = binary.Reader(envelope, "message envelope")
     reader.expect_header(KIND_ENVELOPE)
     reader.take(ENVELOPE_SENDER_OFFSET - 2)
     return reader.take(PUBLIC_KEY_BYTES)
@@ -180,7 +181,7 @@ class OutboundSession:
         self._chain_key = chain_key
         self._signing_seed = signing_seed
         self._signing_key = SigningKey(signing_seed)
-        self._group_raw = _wire.group_id_bytes(group_id)
+        self._group_raw = binary.group_id_bytes(group_id)
 
     def __repr__(self) -> str:
         return f"OutboundSession(epoch={self.epoch}, index={self.index})"
@@ -229,13 +230,13 @@ class OutboundSession:
             raise CryptoError("this session is exhausted; start a new one")
         head = head or self.roster
         sent = _now_ms() if sent_ms is None else sent_ms
-        padded = pad(_wire.u64(sent) + _wire.u32(self.counter) + payload)
+        padded = pad(binary.u64(sent) + binary.u32(self.counter) + payload)
         nonce = _random.random_bytes(NONCE_BYTES)
         header = (
-            _wire.header(KIND_ENVELOPE)
-            + _wire.u32(self.epoch)
+            binary.header(KIND_ENVELOPE)
+            + binary.u32(self.epoch)
             + self.session_id
-            + _wire.u32(self.index)
+            + binary.u32(self.index)
             + self.sender_key
             + head.to_bytes()
         )
@@ -271,25 +272,25 @@ class OutboundSession:
 
     def to_bytes(self) -> bytes:
         return (
-            _wire.header(KIND_OUTBOUND_STATE)
+            binary.header(KIND_OUTBOUND_STATE)
             + self._group_raw
             + self.sender_key
             + self.session_id
-            + _wire.u32(self.epoch)
-            + _wire.u32(self.index)
-            + _wire.u64(self.created_ms)
+            + binary.u32(self.epoch)
+            + binary.u32(self.index)
+            + binary.u64(self.created_ms)
             + self._chain_key
             + self._signing_seed
             + self.roster.to_bytes()
-            + _wire.u32(self.counter)
+            + binary.u32(self.counter)
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> OutboundSession:
-        reader = _wire.Reader(data, "stored outbound session")
+        reader = binary.Reader(data, "stored outbound session")
         reader.expect_header(KIND_OUTBOUND_STATE)
         session = cls(
-            group_id=_wire.group_id_text(reader.take(GROUP_ID_BYTES)),
+            group_id=binary.group_id_text(reader.take(GROUP_ID_BYTES)),
             sender_key=reader.take(PUBLIC_KEY_BYTES),
             session_id=reader.take(SESSION_ID_BYTES),
             epoch=reader.u32(),
@@ -354,7 +355,7 @@ class InboundSessions:
 
     def __init__(self, group_id: str):
         self.group_id = group_id
-        self._group_raw = _wire.group_id_bytes(group_id)
+        self._group_raw = binary.group_id_bytes(group_id)
         self._sessions: dict[tuple[bytes, bytes], _InboundSession] = {}
 
     def __repr__(self) -> str:
@@ -430,7 +431,7 @@ class InboundSessions:
             padded = crypto_aead_xchacha20poly1305_ietf_decrypt(env.ciphertext, ad, env.nonce, key)
         except (NaclCryptoError, ValueError):
             raise DecryptionFailed("message cannot be decrypted: it is damaged") from None
-        inner = _wire.Reader(unpad(padded), "message contents")
+        inner = binary.Reader(unpad(padded), "message contents")
         sent_ms, counter = inner.u64(), inner.u32()
         payload = inner.rest()
         commit()
@@ -499,29 +500,33 @@ class InboundSessions:
         return key, commit
 
     def to_bytes(self) -> bytes:
-        parts = [_wire.header(KIND_INBOUND_STATE), self._group_raw, _wire.u32(len(self._sessions))]
+        parts = [
+            binary.header(KIND_INBOUND_STATE),
+            self._group_raw,
+            binary.u32(len(self._sessions)),
+        ]
         for (sender, session_id), s in self._sessions.items():
             parts += [
                 sender,
                 session_id,
-                _wire.u32(s.epoch),
+                binary.u32(s.epoch),
                 s.verify_key,
                 s.roster.to_bytes(),
-                _wire.u32(s.start),
-                _wire.u32(s.floor),
-                _wire.u32(s.next_index),
+                binary.u32(s.start),
+                binary.u32(s.floor),
+                binary.u32(s.next_index),
                 s.chain_key,
-                _wire.u16(len(s.skipped)),
+                binary.u16(len(s.skipped)),
             ]
             for index, key in sorted(s.skipped.items()):
-                parts += [_wire.u32(index), key]
+                parts += [binary.u32(index), key]
         return b"".join(parts)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> InboundSessions:
-        reader = _wire.Reader(data, "stored inbound sessions")
+        reader = binary.Reader(data, "stored inbound sessions")
         reader.expect_header(KIND_INBOUND_STATE)
-        inbound = cls(_wire.group_id_text(reader.take(GROUP_ID_BYTES)))
+        inbound = cls(binary.group_id_text(reader.take(GROUP_ID_BYTES)))
         for _ in range(reader.u32()):
             sender = reader.take(PUBLIC_KEY_BYTES)
             session_id = reader.take(SESSION_ID_BYTES)

@@ -6,13 +6,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from peertui.core.crypto import _wire
-from peertui.core.crypto.errors import InvalidSignature, MalformedData
 from peertui.core.crypto.identity import Identity
-from peertui.core.crypto.prekeys import PrekeyBundle, PrekeySecrets
+from peertui.core.crypto.prekeys import PrekeySecrets
 from peertui.core.crypto.sealed import open_sealed, seal
-from peertui.core.encoding import EncodingError, b64d, b64e, canonical_json
-from peertui.core.protocol import (
+from peertui_wire import binary
+from peertui_wire.crypto_errors import InvalidSignature, MalformedData
+from peertui_wire.encoding import EncodingError, b64d, b64e, canonical_json
+from peertui_wire.prekeys import PrekeyBundle
+from peertui_wire.protocol import (
     CHAIN_KEY_BYTES,
     DIRECT_CONTEXT,
     GROUP_ID_BYTES,
@@ -43,24 +44,24 @@ class SessionShare:
 
     def to_bytes(self) -> bytes:
         return (
-            _wire.header(KIND_SHARE)
-            + _wire.group_id_bytes(self.group_id)
+            binary.header(KIND_SHARE)
+            + binary.group_id_bytes(self.group_id)
             + self.sender_key
             + self.session_id
-            + _wire.u32(self.epoch)
-            + _wire.u32(self.index)
+            + binary.u32(self.epoch)
+            + binary.u32(self.index)
             + self.chain_key
             + self.verify_key
-            + _wire.u32(self.roster_index)
+            + binary.u32(self.roster_index)
             + self.roster_hash
         )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SessionShare:
-        reader = _wire.Reader(data, "session share")
+        reader = binary.Reader(data, "session share")
         reader.expect_header(KIND_SHARE)
         share = cls(
-            group_id=_wire.group_id_text(reader.take(GROUP_ID_BYTES)),
+            group_id=binary.group_id_text(reader.take(GROUP_ID_BYTES)),
             sender_key=reader.take(PUBLIC_KEY_BYTES),
             session_id=reader.take(SESSION_ID_BYTES),
             epoch=reader.u32(),
@@ -75,7 +76,7 @@ class SessionShare:
 
 
 def direct_context(group_id: str) -> bytes:
-    return DIRECT_CONTEXT + _wire.group_id_bytes(group_id)
+    return DIRECT_CONTEXT + binary.group_id_bytes(group_id)
 
 
 def share_payload(share: SessionShare) -> bytes:

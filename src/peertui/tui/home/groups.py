@@ -10,7 +10,8 @@ from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen
 from peertui.tui.text import reflow
-from peertui.ui import flows
+from peertui.ui import commands, flows
+from peertui.ui import settings as shared_settings
 
 
 class GroupActions(HomeBase):
@@ -236,8 +237,20 @@ class GroupActions(HomeBase):
 
         self.app.push_screen(SettingsScreen())
 
-    def action_set(self) -> None:
-        self.action_settings()
+    def action_set(self, argument: str = "") -> None:
+        """`/set country GB` changes one setting in the shared words; `/set` alone opens
+        Settings. A value that is not usable is said, and the typed line is given back."""
+        if not argument.strip():
+            self.action_settings()
+            return
+        try:
+            saved = shared_settings.change(self.app.settings, argument)
+        except commands.UsageError as problem:
+            self.composer.give_back(f"/set {argument}")
+            self.app.notify(str(problem), severity="warning")
+            return
+        self.app.save_settings()
+        self.app.notify(saved)
 
     @work(group="dialog", exclusive=True)
     async def action_wipe(self) -> None:

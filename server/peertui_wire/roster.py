@@ -17,8 +17,8 @@ from typing import Any
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from peertui.core.encoding import EncodingError, b64d, b64e, canonical_json
-from peertui.core.ids import group_id_for
+from peertui_wire.encoding import EncodingError, b64d, b64e, canonical_json
+from peertui_wire.ids import group_id_for
 
 VERSION = 2
 OWNER, MODERATOR, MEMBER = "owner", "moderator", "member"
@@ -265,7 +265,7 @@ class RosterState:
         if _RANK[self.roles[signer]] <= target_rank:
             raise RosterError("a moderator can only act on members of lower rank")
 
-    def _apply_admit(self, event, signer, target):
+    def _apply_admit(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         if not target:
             raise RosterError("admit needs a target")
         if target in self.banned:
@@ -277,25 +277,25 @@ class RosterState:
             raise RosterError("only the owner can admit a moderator, and nobody can admit an owner")
         self.roles[target] = role
 
-    def _apply_remove(self, event, signer, target):
+    def _apply_remove(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         self._outranks(signer, target)
         if target not in self.roles:
             raise RosterError("this key is not a member")
         del self.roles[target]
         self.muted_until.pop(target, None)
 
-    def _apply_ban(self, event, signer, target):
+    def _apply_ban(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         self._outranks(signer, target)
         self.roles.pop(target, None)
         self.muted_until.pop(target, None)
         self.banned.add(target)
 
-    def _apply_unban(self, event, signer, target):
+    def _apply_unban(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         if target not in self.banned:
             raise RosterError("this key is not banned")
         self.banned.discard(target)
 
-    def _apply_mute(self, event, signer, target):
+    def _apply_mute(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         self._outranks(signer, target)
         if target not in self.roles:
             raise RosterError("this key is not a member")
@@ -303,13 +303,13 @@ class RosterState:
             raise RosterError("mute needs an end time ('until')")
         self.muted_until[target] = event["until"]
 
-    def _apply_unmute(self, event, signer, target):
+    def _apply_unmute(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         self._outranks(signer, target)
         if target not in self.muted_until:
             raise RosterError("this member is not muted")
         self.muted_until.pop(target)
 
-    def _apply_role(self, event, signer, target):
+    def _apply_role(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         if self.roles[signer] != OWNER:
             raise RosterError("only the owner can change roles")
         if target not in self.roles or target == self.owner:
@@ -320,7 +320,7 @@ class RosterState:
             raise RosterError(f"they are already a {event['role']}")
         self.roles[target] = event["role"]
 
-    def _apply_slowmode(self, event, signer, target):
+    def _apply_slowmode(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         value = event["value"]
         if type(value) is not int or not 0 <= value <= MAX_SLOWMODE_SECONDS:
             raise RosterError(f"slow mode must be 0..{MAX_SLOWMODE_SECONDS} seconds")
@@ -330,14 +330,14 @@ class RosterState:
             )
         self.slowmode_seconds = value
 
-    def _apply_readonly(self, event, signer, target):
+    def _apply_readonly(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         if event["value"] not in (0, 1):
             raise RosterError("read-only value must be 0 or 1")
         if bool(event["value"]) == self.readonly:
             raise RosterError("read-only is already " + ("on" if self.readonly else "off"))
         self.readonly = bool(event["value"])
 
-    def _apply_delete(self, event, signer, target):
+    def _apply_delete(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         value = event["value"]
         # The message is named by its envelope id (b64u BLAKE2b-256 of the envelope), never by
         # a relay sequence number: a relay that renumbers messages cannot redirect a delete.
@@ -347,17 +347,17 @@ class RosterState:
             raise RosterError("that message was already removed")
         self.deleted.add(value)
 
-    def _apply_guidelines(self, event, signer, target):
+    def _apply_guidelines(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         value = event["value"]
         if not isinstance(value, str) or not 0 < len(value) <= 128:
             raise RosterError("guidelines value must be a hash string")
         self.guidelines_hash = value
 
-    def _apply_warn(self, event, signer, target):
+    def _apply_warn(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         self._outranks(signer, target)
         if target not in self.roles:
             raise RosterError("this key is not a member")
 
-    def _apply_leave(self, event, signer, target):
+    def _apply_leave(self, event: dict[str, Any], signer: bytes, target: bytes) -> None:
         del self.roles[signer]
         self.muted_until.pop(signer, None)

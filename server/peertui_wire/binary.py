@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from peertui.core.crypto.errors import MalformedData
-from peertui.core.encoding import EncodingError, b64d, b64e
-from peertui.core.protocol import GROUP_ID_BYTES, PROTOCOL_VERSION
+from peertui_wire.crypto_errors import MalformedData
+from peertui_wire.encoding import EncodingError, b64d, b64e
+from peertui_wire.protocol import GROUP_ID_BYTES, PROTOCOL_VERSION
 
 
 def u16(value: int) -> bytes:

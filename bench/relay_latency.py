@@ -29,8 +29,8 @@ import time
 import httpx
 import psutil
 
-from peertui.core.auth import origin_of, sign_request
-from peertui.core.encoding import b64e
+from peertui_wire.auth import origin_of, sign_request
+from peertui_wire.encoding import b64e
 
 CLIENT_PROCESSES = 4
 CONNECT_TIMEOUT = 60.0
@@ -222,8 +222,8 @@ def _setup_relay_group(url: str, members: int) -> tuple[str, object]:
     """A group with `members` admitted keys (seeds from _seed), built through the real API."""
     from nacl.signing import SigningKey
 
-    from peertui.core.ids import invite_secret_hash
-    from peertui.core.roster import RosterState, genesis, make_event
+    from peertui_wire.ids import invite_secret_hash
+    from peertui_wire.roster import RosterState, genesis, make_event
 
     owner = SigningKey.generate()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from peertui.core.encoding import b64e
+from peertui_wire.encoding import b64e
 
 
 def group_id_for(owner_public_key: bytes) -> str:

@@ -20,7 +20,7 @@ KIND_PREKEY = 0x50  # "P": a signed X25519 prekey (published through the relay)
 KIND_PREKEY_SECRETS = 0x51  # "Q": my stored prekey secrets (local only)
 
 # Sizes in bytes.
-GROUP_ID_BYTES = 16  # raw form of the b64u group id (see peertui.core.ids)
+GROUP_ID_BYTES = 16  # raw form of the b64u group id (see peertui_wire.ids)
 PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 SESSION_ID_BYTES = 16

@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from peertui.core.encoding import EncodingError, b64d, b64e
+from peertui_wire.encoding import EncodingError, b64d, b64e
 
 HEADER_KEY = "X-Peertui-Key"
 HEADER_TIME = "X-Peertui-Time"
@@ -82,8 +83,15 @@ def sign_request(
     }
 
 
+class Headers(Protocol):
+    """What `verify_request` reads headers through: a dict, or Starlette's case-insensitive
+    `Headers`."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
 def verify_request(
-    headers: dict[str, str] | object,
+    headers: Headers,
     method: str,
     path_qs: str,
     body: bytes,
@@ -98,7 +106,7 @@ def verify_request(
     `headers` is any case-insensitive mapping with `.get()` (Starlette's Headers works).
     Replay protection (remembering nonces) is the caller's job, since it needs shared state.
     """
-    get = headers.get  # type: ignore[attr-defined]
+    get = headers.get
     raw_key, raw_ts, nonce, raw_sig = (
         get(HEADER_KEY),
         get(HEADER_TIME),
