@@ -37,11 +37,13 @@ FLOORS = {
     ("tuning", "en"): floor(0.98, 0.98, 1.0, 1.0),  # the tuner's own probe rounds
     ("tuning", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("tuning", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    # Blind sets, measured once after tuning (docs/WELLBEING.md): the achieved floor.
-    ("frozen2", "en"): floor(0.0, 0.0, 0.0, 0.0),
-    ("frozen2", "es"): floor(0.0, 0.0, 0.0, 0.0),
-    ("frozen2", "pt"): floor(0.0, 0.0, 0.0, 0.0),
-    ("frozen", "pt"): floor(0.0, 0.0, 0.0, 0.0),
+    # Blind sets, measured once after tuning ended (commit 3008f21, 2026-12-01 12:54 UTC; see
+    # docs/WELLBEING.md): the achieved figures rounded down. Below issue 15's targets (recall
+    # 0.85 at precision 0.90, acts and goodbyes 0.9), and reported as such.
+    ("frozen2", "en"): floor(0.87, 0.66, 0.64, 0.57),
+    ("frozen2", "es"): floor(0.91, 0.70, 0.83, 0.54),
+    ("frozen2", "pt"): floor(0.88, 0.70, 0.90, 0.40),
+    ("frozen", "pt"): floor(0.87, 0.71, 0.87, 0.62),
 }
 
 
