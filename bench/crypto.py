@@ -83,6 +83,28 @@ def reference_per_second() -> float:
     return max(run() for _ in range(3))
 
 
+def reference_verify_decrypt_per_second() -> float:
+    """The floor for receiving: one bare Ed25519 verification plus one XChaCha20-Poly1305
+    decryption of 1 KiB per message."""
+    from nacl.bindings import (
+        crypto_aead_xchacha20poly1305_ietf_decrypt,
+        crypto_aead_xchacha20poly1305_ietf_encrypt,
+    )
+
+    key, nonce, plaintext = os.urandom(32), os.urandom(24), os.urandom(1024)
+    signer = SigningKey.generate()
+    verifier = signer.verify_key
+    signed = signer.sign(crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, b"", nonce, key))
+
+    def run() -> float:
+        start = time.perf_counter()
+        for _ in range(MESSAGES):
+            crypto_aead_xchacha20poly1305_ietf_decrypt(verifier.verify(signed), b"", nonce, key)
+        return MESSAGES / (time.perf_counter() - start)
+
+    return max(run() for _ in range(3))
+
+
 def share_with_members() -> float:
     sender = Identity.generate()
     group_id = group_id_for(sender.public_key)
@@ -128,6 +150,7 @@ def roster_replay() -> float:
 def main() -> None:
     encrypt_rate, decrypt_rate = messages_per_second()
     reference = reference_per_second()
+    receive_reference = reference_verify_decrypt_per_second()
     print(
         json.dumps(
             {
@@ -138,6 +161,8 @@ def main() -> None:
                 "verify_decrypt_per_s": round(decrypt_rate),
                 "reference_sign_aead_per_s": round(reference),
                 "encrypt_sign_vs_reference": round(encrypt_rate / reference, 2),
+                "reference_verify_aead_per_s": round(receive_reference),
+                "verify_decrypt_vs_reference": round(decrypt_rate / receive_reference, 2),
                 "rotate_to_100_members_ms": round(share_with_members() * 1000, 1),
                 "roster_replay_1000_events_ms": round(roster_replay() * 1000, 1),
             },

@@ -1,17 +1,26 @@
-"""Engine benchmarks; prints JSON. Run: .venv/bin/python bench/engine.py
+"""Engine benchmarks; prints JSON.
+
+    .venv/bin/python bench/engine.py [--catch-up 2000,20000] [--only-catch-up]
 
 Against a real relay process on loopback, with real crypto and the encrypted store:
 - engine open time for a home with 10 groups (unlock, replay rosters, start connections);
 - time from `send()` on one engine to `MessageReceived` on another (p50/p99 over 300 messages);
 - sustained send rate of one engine (each send waits for the relay's acknowledgement);
-- time for a full join: request, approval, welcome, shares, profile known to the host.
+- time for a full join: request, approval, welcome, shares, profile known to the host;
+- catch-up: a member that was closed while N messages were posted opens its home again; the
+  time until every one of them is stored (cursor at the last seq), as messages per second,
+  next to the raw Ed25519 verify + XChaCha20-Poly1305 decrypt rate of 1 KiB measured in the
+  same run (the floor under any design) and peertui's own verify+decrypt (InboundSessions).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import os
 import platform
+import random
 import re
 import statistics
 import subprocess
@@ -20,9 +29,27 @@ import tempfile
 import time
 from pathlib import Path
 
+from nacl.bindings import (
+    crypto_aead_xchacha20poly1305_ietf_decrypt,
+    crypto_aead_xchacha20poly1305_ietf_encrypt,
+)
+from nacl.signing import SigningKey
+
+from peertui.core import payloads
+from peertui.core.crypto import (
+    Identity,
+    InboundSessions,
+    OutboundSession,
+    PrekeyBundle,
+    PrekeySecrets,
+    RosterHead,
+    open_share,
+    seal_share,
+)
 from peertui.core.engine import Engine
 from peertui.core.events import JoinApproved, JoinRequested, MessageReceived
 from peertui.paths import resolve_paths
+from peertui_wire.ids import group_id_for
 
 PASSPHRASE = "benchmark passphrase"
 MESSAGES = 300
@@ -123,11 +150,181 @@ async def run(tmp: Path, url: str) -> dict:
     return results
 
 
+SAMPLE = (
+    "i had a hard day at work and could not sleep again but the walk in the garden helped "
+    "a little thanks for listening everyone my therapist said to try breathing slowly when "
+    "the panic starts tomorrow is another appointment and i feel tired but hopeful today"
+)
+WORDS = SAMPLE.split()
+
+
+def chat_text(rng: random.Random) -> str:
+    """A chat line of 3 to 40 words (about 10 to 200 characters, 1 KiB once padded)."""
+    return " ".join(rng.choices(WORDS, k=rng.randint(3, 40)))
+
+
+def detector_per_second(count: int = 300) -> float:
+    """The on-device checks every received message gets (fold, cry for help), on the same kind
+    of text: the part of catch-up that belongs to the detector, not to receiving."""
+    from peertui.wellbeing.fold import received_checks
+
+    rng = random.Random(99)
+    texts = [chat_text(rng) for _ in range(count)]
+    received_checks(texts[0])  # load the phrase books first
+    start = time.perf_counter()
+    for text in texts:
+        received_checks(text)
+    return count / (time.perf_counter() - start)
+
+
+def raw_verify_decrypt_per_second(count: int = 5000) -> float:
+    """Ed25519 verify plus XChaCha20-Poly1305 decrypt of 1 KiB: no framing, ratchet or store."""
+    key, nonce = os.urandom(32), os.urandom(24)
+    signer = SigningKey.generate()
+    verifier = signer.verify_key
+    signed = signer.sign(
+        crypto_aead_xchacha20poly1305_ietf_encrypt(os.urandom(1024), b"", nonce, key)
+    )
+
+    def run_once() -> float:
+        start = time.perf_counter()
+        for _ in range(count):
+            crypto_aead_xchacha20poly1305_ietf_decrypt(verifier.verify(signed), b"", nonce, key)
+        return count / (time.perf_counter() - start)
+
+    return max(run_once() for _ in range(3))
+
+
+def peertui_verify_decrypt_per_second(count: int = 5000) -> float:
+    """InboundSessions.decrypt of 1 KiB envelopes in order: peertui's crypto alone."""
+    sender, receiver = Identity.generate(), Identity.generate()
+    group_id = group_id_for(sender.public_key)
+    head = RosterHead(3, bytes(32))
+    prekeys = PrekeySecrets.create(receiver, group_id)
+    bundle = PrekeyBundle.from_bytes(prekeys.bundle(receiver).to_bytes(), group_id)
+    best = 0.0
+    for _ in range(3):
+        outbound = OutboundSession.create(sender, group_id, epoch=0, roster=head)
+        inbound = InboundSessions(group_id)
+        inbound.add_share(
+            open_share(receiver, prekeys, seal_share(sender, outbound, bundle), group_id)
+        )
+        envelopes = [outbound.encrypt(sender, os.urandom(1024), head=head) for _ in range(count)]
+        start = time.perf_counter()
+        for envelope in envelopes:
+            inbound.decrypt(envelope)
+        best = max(best, count / (time.perf_counter() - start))
+    return best
+
+
+async def post_backlog(session, count: int, rng: random.Random, tag: str) -> int:
+    """Post `count` chat lines as the host, in order, as fast as the relay takes them: all
+    encrypted first (as the host's engine would, one ratchet step each), then posted one after
+    another. Returns the last seq."""
+    from peertui.core import receive_rules
+    from peertui.core.group import now_ms
+
+    outbound = await session._ensure_outbound()  # noqa: SLF001 - the bench posts as the host
+    head = receive_rules.head_of(session.roster)
+    envelopes = [
+        outbound.encrypt(
+            session.identity,
+            payloads.encode("msg", id=f"{tag}-{i}", text=chat_text(rng), nick="host", cw=""),
+            head=head,
+            sent_ms=now_ms(),
+        )
+        for i in range(count)
+    ]
+    session._save_sessions()  # noqa: SLF001
+    last_seq = 0
+    for envelope in envelopes:
+        last_seq = await session.client.post_message(session.group_id, envelope)
+    return last_seq
+
+
+async def catch_up(tmp: Path, url: str, counts: list[int], without_checks: int = 0) -> dict:
+    """Messages per second a member stores when it comes back to `count` missed messages.
+
+    With `without_checks`, one more run of that many has the on-device checks (the detector)
+    replaced by a no-op: what receiving itself costs, apart from the detector."""
+    rng = random.Random(12)
+    host, _host_events = await open_engine(tmp / "catch-host")
+    gid = (await host.host_group("catch-up", url, nick="host")).group_id
+    invite = await host.create_invite(gid)
+    member, member_events = await open_engine(tmp / "catch-member")
+    await member.join(invite, "member")
+    await wait(_host_events, lambda e: isinstance(e, JoinRequested))
+    await host.approve(gid, "member")
+    await wait(member_events, lambda e: isinstance(e, JoinApproved))
+    await host.send(gid, "hello")  # the member holds the host's session from here on
+    await wait(
+        member_events, lambda e: isinstance(e, MessageReceived) and e.message.text == "hello"
+    )
+    await member.close()
+    session = host._session(gid)  # noqa: SLF001 - the bench posts as the host, without its outbox
+    results: dict = {}
+    runs = [(count, True) for count in counts] + (
+        [(without_checks, False)] if without_checks else []
+    )
+    for count, checks in runs:
+        if not checks:
+            from peertui.core import receiving
+
+            receiving.received_checks = lambda text, lang="en": ("", False)
+        posted = time.perf_counter()
+        tag = f"c{count}" if checks else f"n{count}"  # new message ids: each run stores new ones
+        last_seq = await post_backlog(session, count, rng, tag)
+        post_seconds = time.perf_counter() - posted
+
+        started = time.perf_counter()
+        member, member_events = await open_engine(tmp / "catch-member")
+        member_session = member._session(gid)  # noqa: SLF001
+        while member_session.cursor < last_seq:
+            await asyncio.sleep(0.005)
+        elapsed = time.perf_counter() - started
+        received = sum(isinstance(e, MessageReceived) for e in member_events)
+        await member.close()
+        results[str(count) if checks else f"{count}_without_detector"] = {
+            "seconds": round(elapsed, 2),
+            "messages_per_second": round(count / elapsed),
+            "message_received_events": received,
+            "posting_took_seconds": round(post_seconds, 1),
+        }
+    await host.close()
+    return results
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--catch-up", default="2000,20000", help="comma-separated counts")
+    parser.add_argument("--only-catch-up", action="store_true")
+    parser.add_argument(
+        "--without-detector",
+        type=int,
+        default=2000,
+        help="one more catch-up of this many with the detector replaced by a no-op (0: none)",
+    )
+    args = parser.parse_args()
+    counts = [int(c) for c in args.catch_up.split(",") if c.strip()]
+    results: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         relay, url = start_relay(Path(tmp) / "relay")
         try:
-            results = asyncio.run(run(Path(tmp), url))
+            if not args.only_catch_up:
+                results = asyncio.run(run(Path(tmp), url))
+            if counts or args.without_detector:
+                raw = raw_verify_decrypt_per_second()
+                own = peertui_verify_decrypt_per_second()
+                detector = detector_per_second()
+                caught = asyncio.run(catch_up(Path(tmp), url, counts, args.without_detector))
+                for entry in caught.values():
+                    entry["vs_raw_verify_decrypt"] = round(entry["messages_per_second"] / raw, 3)
+                results["catch_up"] = {
+                    "raw_verify_decrypt_1kib_per_s": round(raw),
+                    "peertui_verify_decrypt_1kib_per_s": round(own),
+                    "detector_checks_per_s": round(detector),
+                    "missed_messages": caught,
+                }
         finally:
             relay.terminate()
             relay.wait(timeout=10)

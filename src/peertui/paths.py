@@ -39,6 +39,20 @@ class Paths:
         """Non-secret record of how the database key is obtained (keyring entry or KDF salt)."""
         return self.data_dir / "unlock.json"
 
+    @property
+    def welcome_marker(self) -> Path:
+        """An empty file: the first run's welcome text has been read."""
+        return self.config_dir / "welcome-seen"
+
+    @property
+    def country_marker(self) -> Path:
+        """An empty file: the first run's country question was answered or skipped."""
+        return self.config_dir / "country-asked"
+
+    @property
+    def first_run_markers(self) -> list[Path]:
+        return [self.welcome_marker, self.country_marker]
+
     def db_companions(self) -> list[Path]:
         """The database file and the files SQLite keeps beside it."""
         return [

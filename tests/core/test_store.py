@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import stat
@@ -13,6 +15,7 @@ import keyring.backend
 import keyring.backends.fail
 import keyring.errors
 import pytest
+import sqlcipher3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -628,3 +631,116 @@ def test_threads_can_share_one_store(store):
     for thread in threads:
         thread.join(timeout=30)
     assert len(store.latest("g1", limit=10_000)) == 600
+
+
+def test_search_lists_newest_stored_first_and_a_late_arrival_where_it_arrived(store):
+    """The documented tie-break: search order is the order this device stored messages in.
+    A message that reaches the device late (caught up from a backlog) carries its own older
+    time but is listed among the newest arrivals; within a batch the relay's order holds."""
+    store.add_messages(message(i, text=f"garden note {i}") for i in range(1, 6))
+    late = dataclasses.replace(
+        message(6, text="garden from last week"), ts=message(1).ts - 7 * 86_400_000
+    )
+    store.add_message(late)
+    store.add_message(message(7, group="g2", text="garden elsewhere"))
+    assert [m.msg_id for m in store.search("garden")] == ["m7", "m6", "m5", "m4", "m3", "m2", "m1"]
+    assert [m.msg_id for m in store.search("garden", group_id="g1", limit=3)] == ["m6", "m5", "m4"]
+    # What a member sees: the late message first, showing its own (older) time.
+    assert store.search("garden", group_id="g1")[0].ts == late.ts
+
+
+def test_search_never_sorts_all_matches(store):
+    """Newest-first comes from the index's row order: no sort over every match (that sort made
+    a common word cost seconds in a million messages)."""
+    store.add_messages(message(i) for i in range(1, 50))
+    statements: list[str] = []
+    store._db.set_trace_callback(statements.append)
+    store.search("number", group_id="g1")
+    store.search("number")
+    store._db.set_trace_callback(None)
+    for sql in (s for s in statements if "MATCH" in s):
+        plan = [row[-1] for row in store._db.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+V1_FTS = """
+DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_version_1_history_gets_prefix_indexes_and_keeps_every_message_searchable(paths):
+    with Store.open(paths, PASSPHRASE) as store:
+        store.add_messages(message(i, text=f"tea number {i}") for i in range(1, 30))
+        store._db.executescript(V1_FTS)  # as a home written before prefix indexes
+        assert store.search("te", group_id="g1")  # the old index answers too, slowly
+    with Store.open(paths, PASSPHRASE) as store:
+        (version,) = store._db.execute("PRAGMA user_version").fetchone()
+        (sql,) = store._db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'messages_fts'"
+        ).fetchone()
+        assert version == 2 and "prefix = '1 2 3'" in sql
+        assert [m.msg_id for m in store.search("t", group_id="g1", limit=3)] == [
+            "m29",
+            "m28",
+            "m27",
+        ]
+        store.add_message(message(30, text="tea after the update"))
+        assert store.search("te")[0].msg_id == "m30"  # the triggers feed the new index
+        assert len(store.search("tea", limit=100)) == 30
+
+
+def test_a_transaction_keeps_its_writes_together_or_not_at_all(store):
+    with store.transaction("the batch"):
+        store.add_message(message(1))
+        store.put("cursor", 1)
+        with store.transaction("a nested part"):  # joins the open one
+            store.put("unread", 1)
+    assert store.get("cursor") == 1 and store.get("unread") == 1 and store.get_message("g1", "m1")
+
+    with pytest.raises(StoreError), store.transaction("the batch"):
+        store.add_message(message(2))
+        store.put("cursor", 2)
+        with contextlib.suppress(StoreError):
+            store.put("bad", {1, 2})  # cannot be stored as JSON
+        raise StoreError("a later step failed")
+    assert store.get("cursor") == 1 and store.get_message("g1", "m2") is None
+
+
+def test_a_write_that_fails_inside_a_transaction_aborts_it_even_when_caught(store, monkeypatch):
+    real_execute = store._db.execute
+
+    class Connection:  # the real connection, with one statement failing as on a full disk
+        def __getattr__(self, name):
+            return getattr(store._db_real, name)
+
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT INTO kv") and args and args[0][0] == "cursor":
+                raise sqlcipher3.OperationalError("database or disk is full")
+            return real_execute(sql, *args)
+
+    store._db_real = store._db
+    store._db = Connection()
+    try:
+        with pytest.raises(StorageFull), store.transaction("the batch"):
+            store.add_message(message(3))
+            with contextlib.suppress(sqlcipher3.OperationalError):
+                store.put("cursor", 3)  # a careless caller: it must still not commit
+    finally:
+        store._db = store._db_real
+    assert store.get_message("g1", "m3") is None and store.get("cursor") is None

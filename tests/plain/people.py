@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pexpect
 
+from peertui.paths import resolve_paths
+
 INVITE_LINE = r"\n(peertui:\S+)\r\n"
 PASSPHRASE = "plain mode test passphrase"
 PROMPT = "> "
@@ -28,17 +30,23 @@ class PlainUser:
         timeout: float = 20.0,
         dimensions: tuple[int, int] = (60, 400),
         term: str = "xterm-256color",
+        ask_country: bool = False,
+        lang: str = "C.UTF-8",
     ):
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
         env.update(
             PEERTUI_HOME=str(home),
             PEERTUI_TIME_SCALE="0.01",
             TERM=term,
-            LANG="C.UTF-8",
-            LC_ALL="C.UTF-8",
+            LANG=lang,
+            LC_ALL=lang,
         )
         if passphrase is not None:
             env["PEERTUI_PASSPHRASE"] = passphrase
+        if not ask_country:
+            # The first run's country question is tested on its own (test_first_run_country.py).
+            config_dir = resolve_paths(home).config_dir
+            (config_dir / "country-asked").touch()
         command = [sys.executable, "-m", "peertui", *args]
         if offline:
             # A new network namespace has no interfaces up, not even loopback: truly offline.

@@ -22,10 +22,12 @@ def _passphrase(monkeypatch):
 
 @pytest.fixture
 def make_paths(tmp_path):
-    def make(name: str = "alice", *, welcome_seen: bool = True):
+    def make(name: str = "alice", *, welcome_seen: bool = True, country_asked: bool = True):
         paths = resolve_paths(tmp_path / name)
         if welcome_seen:
             (paths.config_dir / "welcome-seen").touch()
+        if country_asked:  # the first run's country question (tests/tui/test_first_run_country.py)
+            (paths.config_dir / "country-asked").touch()
         return paths
 
     return make

@@ -104,6 +104,7 @@ async def test_every_rendered_text_is_readable(tmp_path, history, theme):
 
     paths = resolve_paths(tmp_path / "alice")
     (paths.config_dir / "welcome-seen").touch()
+    (paths.config_dir / "country-asked").touch()
     app = PeertuiApp(paths)
     app.settings.theme = theme
     seen: dict[str, list[Pair]] = {}

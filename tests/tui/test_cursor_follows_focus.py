@@ -63,6 +63,7 @@ async def test_pane_titles_are_never_cut_off(tmp_path, three_messages, size):
 
     paths = resolve_paths(tmp_path / "alice")
     (paths.config_dir / "welcome-seen").touch()
+    (paths.config_dir / "country-asked").touch()
     app = PeertuiApp(paths)
     async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: "message 02" in screen_text(app), what="the history")

@@ -69,6 +69,7 @@ async def test_the_newest_message_stays_in_view_when_the_terminal_changes_size(
     # The lines rewrap at a new width (a window resized, the members panel hidden below 100
     # columns); the old scroll offset would then point at older messages.
     (resolve_paths(tmp_path / "alice").config_dir / "welcome-seen").touch()
+    (resolve_paths(tmp_path / "alice").config_dir / "country-asked").touch()
     app = PeertuiApp(resolve_paths(tmp_path / "alice"))
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: "▶ alice: message 44" in screen_text(app), what="newest")
@@ -89,6 +90,7 @@ def sixty(tmp_path, relay):
 
 async def test_a_moderation_key_acts_on_the_search_result_jumped_to(tmp_path, sixty):
     (resolve_paths(tmp_path / "alice").config_dir / "welcome-seen").touch()
+    (resolve_paths(tmp_path / "alice").config_dir / "country-asked").touch()
     app = PeertuiApp(resolve_paths(tmp_path / "alice"))
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "message 59" in screen_text(app), what="the history")

@@ -119,6 +119,7 @@ def terminal_env(home: Path) -> dict[str, str]:
 def start_peertui(home: Path, width: int = 80, height: int = 24) -> Tmux:
     """`peertui --tui` in a fresh terminal, past the welcome text, at the conversation."""
     (resolve_paths(home).config_dir / "welcome-seen").touch()
+    (resolve_paths(home).config_dir / "country-asked").touch()
     tmux = Tmux(terminal_env(home), width, height)
     tmux.type(f"{PEERTUI} --tui")
     tmux.keys("Enter")

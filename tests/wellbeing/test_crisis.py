@@ -61,6 +61,9 @@ RESEARCH_HIGH_CONFIDENCE = set(
 # Issue 15: the researched countries and Latin America, Ukraine and Vietnam where sourced.
 ISSUE_15_WITH_LINES = set(
     [
+        "PY",
+        "IR",
+        "RU",
         "IT",
         "PK",
         "ZA",
@@ -340,7 +343,8 @@ def test_gb_lists_samaritans_116_123():
     text = "\n".join(lines)
     assert "116 123" in text and "Samaritans" in text
     assert lines[1].startswith("Emergency: 999"), "the emergency number comes first"
-    assert "verified 2024-11-04, source https://giveusashout.org/about-us/faq" in text
+    assert "from 2024-11-04, over 2 years old" in text  # today is after 2026-11-04
+    assert "source https://giveusashout.org/about-us/faq" in text
 
 
 def test_us_lists_988_and_no_press_3():
@@ -419,3 +423,74 @@ def test_directory_lookup_is_case_insensitive():
     assert directory.get("gb") is directory.get("GB") is directory.get("uk")
     assert [r.website for r in directory.fallback][0] == "https://findahelpline.com"
     assert crisis.LANGUAGE_NAMES["es"] == "Spanish"
+
+
+# Researched on 2026-12-01 and not shipped: no public source giving a number was found for
+# Guatemala or Vietnam, and Nicaraguan press (2024) reports that no national line exists.
+NOT_SHIPPED_WITHOUT_A_SOURCE = {"GT", "NI", "VN"}
+
+
+def test_lines_added_in_the_last_round_carry_a_source_date_and_confidence():
+    directory = load_directory()
+    for code, number in (("PY", "155"), ("IR", "123"), ("RU", "8 800 2000 122")):
+        country = directory.get(code)
+        assert country is not None and country.curated, code
+        service = country.services[0]
+        assert any(c.number == number for c in service.phones), code
+        assert service.source.startswith("https://"), code
+        assert parse_partial_date(service.verified) >= date(2025, 1, 1), code
+        assert service.confidence in ("high", "medium"), code
+    for code in NOT_SHIPPED_WITHOUT_A_SOURCE:
+        assert not directory.get(code).services, f"{code}: a number nobody could source"
+
+
+def test_an_old_source_is_said_to_be_old_never_verified():
+    from peertui.wellbeing.crisis import _verified_line
+
+    line = _verified_line("2021-07-09", False, "https://example.org", today=date(2026, 12, 1))
+    assert "verified" not in line
+    assert "from 2021-07-09, over 2 years old" in line and "directories below" in line
+    recent = _verified_line("2025-08-24", False, "https://example.org", today=date(2026, 12, 1))
+    assert recent.startswith("verified 2025-08-24")
+    shown = "\n".join(format_country(load_directory().get("AU"), "AU"))
+    assert "verified 2021" not in shown and "verified 2022" not in shown
+
+
+# Services whose newest source found is older than 2024 (checked 2026-12-01; see WELLBEING.md).
+# A new entry must come with a 2024+ source; one refreshed is taken off this list.
+OLD_SOURCES_KEPT_WITH_THEIR_DATES = {
+    ("AU", "13YARN"), ("AU", "Kids Helpline"), ("AU", "Suicide Call Back Service"),
+    ("AT", "TelefonSeelsorge 142"), ("BE", "Zelfmoordlijn 1813"),
+    ("BE", "Centre de Prévention du Suicide"), ("BO", "Familia Segura (UNICEF)"),
+    ("CA", "9-8-8 Suicide Crisis Helpline"), ("CA", "Hope for Wellness Help Line"),
+    ("DK", "Livslinien"), ("FI", "MIELI Crisis Helpline (Kriisipuhelin)"),
+    ("FR", "3114 – Numéro national de prévention du suicide"),
+    ("HK", "18111 Mental Health Support Hotline"), ("IE", "Samaritans Ireland"), ("IE", "Pieta"),
+    ("IE", "50808 text service"), ("IL", "ERAN – Emotional First Aid"),
+    ("JP", "#いのちSOS (LifeLink)"), ("KE", "Kenya Red Cross tele-counselling"),
+    ("NZ", "Need to Talk? 1737"), ("NO", "Kirkens SOS"), ("PK", "Umang Pakistan"),
+    ("ES", "Teléfono de la Esperanza"), ("SE", "Mind Självmordslinjen"),
+    ("CH", "Die Dargebotene Hand / La Main Tendue / Telefono Amico (Tel 143)"),
+    ("US", "988 Lifeline in American Sign Language"),
+}  # fmt: skip
+REFRESHED = {
+    ("SG", "Samaritans of Singapore (SOS)"), ("AU", "Beyond Blue"), ("AU", "Lifeline Australia"),
+    ("ES", "024 – Línea de atención a la conducta suicida"), ("IT", "Telefono Amico Italia"),
+    ("ZA", "SADAG 24-hour Mental Health Helpline"), ("NO", "Mental Helse Hjelpetelefonen"),
+}  # fmt: skip
+
+
+def test_sources_older_than_2024_are_only_the_listed_ones():
+    directory = load_directory()
+    old, seen = set(), set()
+    for country in directory.countries():
+        if country.lines_from:
+            continue
+        for service in country.services:
+            seen.add((country.iso2, service.name))
+            if parse_partial_date(service.verified) < date(2024, 1, 1):
+                old.add((country.iso2, service.name))
+    assert old <= OLD_SOURCES_KEPT_WITH_THEIR_DATES, old - OLD_SOURCES_KEPT_WITH_THEIR_DATES
+    assert seen >= REFRESHED and not REFRESHED & old
+    it = next(s for s in directory.get("IT").services if s.name == "Telefono Amico Italia")
+    assert [c.number for c in it.whatsapp] == ["324 011 7252"], "the 2025 WhatsApp number"

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +87,9 @@ class Engine:
         self._relay_factory = relay_factory
         self._embedded: HostedRelay | None = None
         self._home_lock: Any = None
+        # What this device hides, read from the store once: asked for every message shown,
+        # often while a catch-up holds the store for its commits.
+        self._hiding: dict[str, frozenset[str]] = {}
 
     # ----- lifecycle ---------------------------------------------------------------------
     @classmethod
@@ -664,54 +667,60 @@ class Engine:
         return self._session(group_id).modlog()
 
     # ----- personal controls (this device only) ------------------------------------------
+    def _hidden_set(self, key: str) -> frozenset[str]:
+        if key not in self._hiding:
+            self._hiding[key] = frozenset(self.store.get(key, []))
+        return self._hiding[key]
+
+    def _save_hidden(self, key: str, items: Iterable[str]) -> None:
+        kept = frozenset(items)
+        self.store.put(key, sorted(kept))
+        self._hiding[key] = kept
+
     def ignore_member(self, group_id: str, who: str) -> Member:
         member = resolve_member(self.members(group_id), who)
         if member.is_me:
             raise InvalidInput("You cannot hide yourself.")
-        ignored = set(self.store.get("ignored_members", []))
-        ignored.add(member.key)
-        self.store.put("ignored_members", sorted(ignored))
+        self._save_hidden("ignored_members", self._hidden_set("ignored_members") | {member.key})
         return member
 
     def ignore_word(self, word: str) -> None:
         word = word.strip().casefold()
         if not word:
             raise InvalidInput("Give a word to hide.")
-        words = set(self.store.get("ignored_words", []))
-        words.add(word)
-        self.store.put("ignored_words", sorted(words))
+        self._save_hidden("ignored_words", self._hidden_set("ignored_words") | {word})
 
     def unignore(self, item: str) -> None:
-        self.store.put(
-            "ignored_words",
-            [w for w in self.store.get("ignored_words", []) if w != item.casefold()],
+        self._save_hidden(
+            "ignored_words", {w for w in self._hidden_set("ignored_words") if w != item.casefold()}
         )
-        self.store.put(
-            "ignored_members", [k for k in self.store.get("ignored_members", []) if k != item]
+        self._save_hidden(
+            "ignored_members", {k for k in self._hidden_set("ignored_members") if k != item}
         )
 
     def hidden(self, group_id: str) -> tuple[list[Member], list[str]]:
         """What this device hides: members of this group, and words (in every group)."""
-        keys = set(self.store.get("ignored_members", []))
+        keys = self._hidden_set("ignored_members")
         members = [m for m in self.members(group_id) if m.key in keys]
-        return members, list(self.store.get("ignored_words", []))
+        return members, sorted(self._hidden_set("ignored_words"))
 
     def hide_message(self, group_id: str, msg_id: str) -> None:
-        hidden = set(self.store.get("hidden_messages", []))
-        hidden.add(f"{self._session(group_id).group_id}/{msg_id}")
-        self.store.put("hidden_messages", sorted(hidden))
+        hidden = self._hidden_set("hidden_messages") | {
+            f"{self._session(group_id).group_id}/{msg_id}"
+        }
+        self._save_hidden("hidden_messages", hidden)
 
     def is_hidden(self, message: Message) -> str:
         """Why this message is hidden on this device ('' when shown)."""
-        if message.extra.get("key") in set(self.store.get("ignored_members", [])):
+        if message.extra.get("key") in self._hidden_set("ignored_members"):
             return "you hid this member"
-        if f"{message.group_id}/{message.msg_id}" in set(self.store.get("hidden_messages", [])):
+        if f"{message.group_id}/{message.msg_id}" in self._hidden_set("hidden_messages"):
             return "you hid this message"
         return "you hid a word in it" if self.is_ignored_word(message.text) else ""
 
     def is_ignored_word(self, text: str) -> bool:
         folded = text.casefold()
-        return any(word in folded for word in self.store.get("ignored_words", []))
+        return any(word in folded for word in self._hidden_set("ignored_words"))
 
     # ----- wellbeing and data ------------------------------------------------------------
     def safety_plan(self) -> SafetyPlan:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import secrets
 import time
@@ -18,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from peertui.core import joinbox, payloads, receive_rules
+from peertui.core import joinbox, payloads, receive_rules, receiving
 from peertui.core.crypto import (
     CryptoError,
     Decrypted,
@@ -74,6 +75,8 @@ from peertui.core.models import (
     Report,
 )
 from peertui.core.moderation import guidelines_commitment, guidelines_hash, resolve_member
+from peertui.core.prefetch import Prefetch
+from peertui.core.receiving import Held, Read
 from peertui.core.relay_client import (
     Backoff,
     Gap,
@@ -89,8 +92,6 @@ from peertui.core.relay_client import (
     is_definite_refusal,
 )
 from peertui.core.store import Message, Store, StoreError
-from peertui.wellbeing.fold import fold_reason
-from peertui.wellbeing.responses import received_view
 from peertui_wire.encoding import EncodingError, b64d, b64e
 from peertui_wire.ids import member_id_for
 from peertui_wire.protocol import DIRECT_CONTEXT, PROTOCOL_VERSION
@@ -100,7 +101,11 @@ log = logging.getLogger(__name__)
 
 MEMBERSHIP_POLL_SECONDS = (0.3, 0.6, 1.2, 2.5, 5.0)
 MAX_PENDING_PER_SENDER = 200
-GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "introduce"}
+# Events taken from the stream at once, and message events read and stored in one transaction:
+# large enough that a backlog costs one commit per few hundred messages, small enough that a
+# batch's commit (which other store users wait for) stays in the tens of milliseconds.
+BATCH_EVENTS = 1000
+BATCH_MESSAGES = 250
 _REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
@@ -141,7 +146,9 @@ class GroupSession:
         self.state = state
         self.language = language
         self.store = store
-        self._emit = emit
+        self._deliver = emit
+        self._held: Held | None = None  # while a batch is read: its events and writes wait
+        self._state_version = 0  # counts save()s, so a batch never stores an older state
         self.identity = Identity.from_seed(b64d(state["seed"]))
         self.me = self.identity.public_key
         self.group_id: str = state["group_id"]
@@ -228,7 +235,17 @@ class GroupSession:
         }
 
     def save(self) -> None:
+        if self._held is not None:
+            self._held.state_changed = True  # stored with the batch, in its transaction
+            return
+        self._state_version += 1
         self.store.save_group(self.group_id, self.state)
+
+    def _emit(self, event: Event) -> None:
+        if self._held is not None:
+            self._held.events.append(event)  # told once the batch is stored, never before
+        else:
+            self._deliver(event)
 
     def _save_sessions(self) -> None:
         if self.outbound is not None:
@@ -488,43 +505,196 @@ class GroupSession:
                 await asyncio.sleep(5.0)
 
     async def _follow_events(self) -> None:
-        async for item in follow(
-            self.client,
-            self.group_id,
-            lambda: self.cursor,
-            on_state=self._set_connection,
-            on_info=self._check_log,
-        ):
-            # Decrypting spends message keys in memory; if storing the result fails, the keys
-            # must come back so the same event can be read again after the pause.
-            snapshot = (
-                self.inbound.to_bytes()
-                if isinstance(item, RelayEvent) and item.kind in ("message", "direct")
-                else None
+        # The stream is read ahead in its own task, so a backlog arrives here in batches. What
+        # the relay says about its log when a stream opens comes in order with the events.
+        prefetch: Prefetch[RelayEvent | Gap | StreamInfo] = Prefetch(limit=4 * BATCH_EVENTS)
+        prefetch.start(
+            follow(
+                self.client,
+                self.group_id,
+                lambda: self.cursor,
+                on_state=self._set_connection,
+                on_info=prefetch.push,
             )
-            try:
-                await self._handle(item)
-            except (asyncio.CancelledError, RelayUnavailable):
-                raise
-            except StoreError as exc:
-                if isinstance(exc.__cause__, (TypeError, ValueError)):
-                    raise  # not the disk: a value that cannot be stored
-                if snapshot is not None:
-                    self.inbound = InboundSessions.from_bytes(snapshot)
-                raise _StoragePaused(str(exc)) from exc
-            except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
-                log.warning("could not process event: %s", type(exc).__name__)
-                if not (isinstance(item, RelayEvent) and item.seq <= self._reread_through):
-                    # (While re-reading a restored log, events read before fail quietly.)
-                    self._emit(
-                        ErrorOccurred(
-                            self.group_id, f"Skipped an event that could not be processed: {exc}"
-                        )
-                    )
-                if isinstance(item, RelayEvent):
-                    self._advance(item.seq)
+        )
+        try:
+            while True:
+                try:
+                    items = await prefetch.batch(BATCH_EVENTS)
+                except StopAsyncIteration:
+                    return
+                await self._handle_batch(items)
+                if self.status != ACTIVE:
+                    return
+        finally:
+            await prefetch.aclose()
+
+    async def _handle_batch(self, items: list[RelayEvent | Gap | StreamInfo]) -> None:
+        """Runs of plain message events are read together (`_receive_run`); anything else is
+        handled on its own, in order, as it always was."""
+        run: list[RelayEvent] = []
+        for item in items:
+            if isinstance(item, RelayEvent) and self._plain(item):
+                run.append(item)
+                if len(run) >= BATCH_MESSAGES:
+                    await self._receive_run(run)
+                    run = []
+                continue
+            if run:
+                await self._receive_run(run)
+                run = []
+            if isinstance(item, StreamInfo):
+                self._check_log(item)
+            else:
+                await self._handle_one(item)
             if self.status != ACTIVE:
                 return
+        if run:
+            await self._receive_run(run)
+
+    def _plain(self, item: RelayEvent) -> bool:
+        return item.seq > self.cursor and receiving.plain_message(
+            item, self.me, self.inbound, len(self.state["roster"])
+        )
+
+    async def _handle_one(self, item: RelayEvent | Gap) -> None:
+        # Decrypting spends message keys in memory; if storing the result fails, the keys
+        # must come back so the same event can be read again after the pause.
+        snapshot = (
+            self.inbound.to_bytes()
+            if isinstance(item, RelayEvent) and item.kind in ("message", "direct")
+            else None
+        )
+        try:
+            await self._handle(item)
+        except (asyncio.CancelledError, RelayUnavailable):
+            raise
+        except StoreError as exc:
+            if isinstance(exc.__cause__, (TypeError, ValueError)):
+                raise  # not the disk: a value that cannot be stored
+            if snapshot is not None:
+                self.inbound = InboundSessions.from_bytes(snapshot)
+            raise _StoragePaused(str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
+            self._skipped(item, exc)
+            if isinstance(item, RelayEvent):
+                self._advance(item.seq)
+
+    def _skipped(self, item: RelayEvent | Gap, exc: Exception) -> None:
+        log.warning("could not process event: %s", type(exc).__name__)
+        if not (isinstance(item, RelayEvent) and item.seq <= self._reread_through):
+            # (While re-reading a restored log, events read before fail quietly.)
+            self._emit(
+                ErrorOccurred(self.group_id, f"Skipped an event that could not be processed: {exc}")
+            )
+
+    async def _receive_run(self, run: list[RelayEvent]) -> None:
+        """Read and store a run of message events with one transaction, off the event loop.
+
+        Decrypting and the on-device checks happen in a worker thread; the receive rules and
+        state changes then run here, in order, with events held back; one transaction stores
+        the messages, unread count, counters, sessions, state and cursor together, and only
+        then are the events told. If the store refuses, everything goes back to how it was
+        before the run (message keys included) and receiving pauses: nothing is skipped and
+        nothing is told twice. The roster lock keeps roster changes out of the run."""
+        async with self._roster_lock:
+            inbound_before = self.inbound.to_bytes()
+            reads = await asyncio.to_thread(self._decode_run, run)
+            state_before = json.dumps(self.state, ensure_ascii=False)
+            counters_before, warned_before = dict(self.counters), set(self._warned)
+            held = self._held = Held()
+            asks: list[bytes] = []
+            try:
+                for read in reads:
+                    try:
+                        asks += self._take(read)
+                    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
+                        self._skipped(read.item, exc)
+            finally:
+                self._held = None
+            state_json = json.dumps(self.state, ensure_ascii=False) if held.state_changed else None
+            try:
+                stored = await asyncio.to_thread(
+                    self._commit_run,
+                    held.messages,
+                    run[-1].seq,
+                    dict(self.counters),
+                    state_json,
+                    self._state_version,
+                )
+            except StoreError as exc:
+                self.inbound = InboundSessions.from_bytes(inbound_before)
+                self.counters, self._warned = counters_before, warned_before
+                self.state = json.loads(state_before)
+                if isinstance(exc.__cause__, (TypeError, ValueError)):
+                    raise
+                raise _StoragePaused(str(exc)) from exc
+        self.cursor = max(self.cursor, run[-1].seq)
+        self.unread = self.store.get(f"unread:{self.group_id}", 0)
+        new = {id(m) for m in stored}
+        for event in held.events:
+            if not isinstance(event, MessageReceived) or id(event.message) in new:
+                self._deliver(event)
+        for sender in dict.fromkeys(asks):
+            await self._ask_for_share(sender)
+
+    def _decode_run(self, run: list[RelayEvent]) -> list[Read]:
+        """Worker thread: only the inbound sessions change here (see peertui.core.receiving)."""
+        return [receiving.decode(self.inbound, self.me, self.language, item) for item in run]
+
+    def _commit_run(
+        self,
+        messages: list[Message],
+        seq: int,
+        counters: dict[str, int],
+        state_json: str | None,
+        state_version: int,
+    ) -> list[Message]:
+        """Worker thread: one transaction for everything a run changed; the new messages."""
+        store, gid = self.store, self.group_id
+        with store.transaction("the received messages"):
+            stored = [m for m in messages if store.add_message(m)]
+            if stored:
+                store.put(f"unread:{gid}", store.get(f"unread:{gid}", 0) + len(stored))
+            store.put(f"counters:{gid}", counters)
+            store.put(f"inbound:{gid}", b64e(self.inbound.to_bytes()))
+            # A save() on the loop meanwhile stored the newer state, this run's changes included.
+            if state_json is not None and state_version == self._state_version:
+                store.save_group_json(gid, state_json)
+            store.put(f"cursor:{gid}", seq)
+        return stored
+
+    def _take(self, read: Read) -> list[bytes]:
+        """Apply one decoded message event (on the loop, inside a run); returns the senders
+        whose session key must be asked for again once the run is stored."""
+        item = read.item
+        if item.sender == self.me:
+            return []
+        if read.error is not None:
+            raise read.error
+        if read.unreadable is not None:
+            return self._unreadable(item, read.unreadable)
+        assert read.decrypted is not None
+        if not self._accept_now(read.decrypted):
+            return []
+        if read.bad_payload is not None:
+            raise read.bad_payload
+        assert read.body is not None
+        self._on_group_payload(item, read.decrypted, read.body, read)
+        return []
+
+    def _unreadable(self, item: RelayEvent, exc: CryptoError) -> list[bytes]:
+        if item.seq < self.state["joined_seq"] or not self.state["joined_seq"]:
+            return []  # sent before we were admitted: by design we cannot read it
+        if not isinstance(exc, UnknownSession):
+            raise exc
+        assert self.roster is not None
+        if self.status == ACTIVE and self.roster.is_member(item.sender):
+            queue = self._pending.setdefault(item.sender, [])
+            if len(queue) < MAX_PENDING_PER_SENDER:
+                queue.append(item)
+            return [item.sender]
+        return []
 
     def _check_log(self, info: StreamInfo) -> None:
         """Compare what the relay says about its log with our cursor when a stream opens.
@@ -860,37 +1030,29 @@ class GroupSession:
         self.save()
 
     async def _on_message(self, item: RelayEvent) -> None:
+        """One message event on its own (its session key or roster head had to be fetched)."""
+        read = await asyncio.to_thread(receiving.decode, self.inbound, self.me, self.language, item)
         if item.sender == self.me:
-            return  # our own post: recorded when the relay acknowledged it
-        try:
-            decrypted = self.inbound.decrypt(
-                item.body["envelope"]
-                if isinstance(item.body["envelope"], bytes)
-                else b64d(item.body["envelope"])
-            )
-        except CryptoError as exc:
-            if item.seq < self.state["joined_seq"] or not self.state["joined_seq"]:
-                return  # sent before we were admitted: by design we cannot read it
-            if not isinstance(exc, UnknownSession):
-                raise
-            assert self.roster is not None
-            if self.status == ACTIVE and self.roster.is_member(item.sender):
-                queue = self._pending.setdefault(item.sender, [])
-                if len(queue) < MAX_PENDING_PER_SENDER:
-                    queue.append(item)
-                await self._ask_for_share(item.sender)
+            return
+        if read.decrypted is None and read.error is not None:
+            raise read.error
+        if read.unreadable is not None:
+            for sender in self._unreadable(item, read.unreadable):
+                await self._ask_for_share(sender)
             return
         self._save_sessions()
-        if decrypted.sender_key != item.sender:
-            raise CryptoError("a message's signed sender differs from the relay's label")
-        if not await self._accept(decrypted):
+        if read.error is not None:
+            raise read.error
+        assert read.decrypted is not None
+        if not await self._accept(read.decrypted):
             return
-        body = payloads.parse(decrypted.plaintext, GROUP_MESSAGE_TYPES)
-        await self._on_group_payload(item, decrypted, body)
+        if read.bad_payload is not None:
+            raise read.bad_payload
+        assert read.body is not None
+        self._on_group_payload(item, read.decrypted, read.body, read)
 
     async def _accept(self, decrypted: Decrypted) -> bool:
         """Apply docs/PROTOCOL.md §9 to an authenticated message; False drops it."""
-        assert self.roster is not None
         head = receive_rules.compare_head(self.state["roster"], decrypted.head)
         if head.ahead:
             self.state["seen_head"] = max(self.state.get("seen_head", 0), decrypted.head.index)
@@ -904,7 +1066,20 @@ class GroupSession:
                     "relay does not show you; the relay may be hiding a removal. Your "
                     "messages wait until this device sees them too.",
                 )
-        elif head.split:
+        accepted = self._accept_now(decrypted, head)
+        self.store.put(f"counters:{self.group_id}", self.counters)
+        return accepted
+
+    def _accept_now(
+        self, decrypted: Decrypted, head: receive_rules.HeadCheck | None = None
+    ) -> bool:
+        """The rules that need nothing from the network: a split view, the roster (members,
+        mutes, read-only, removals) and gaps in the sender's numbering. Counters change in
+        memory; the caller stores them."""
+        assert self.roster is not None
+        if head is None:
+            head = receive_rules.compare_head(self.state["roster"], decrypted.head)
+        if head.split:
             self._warn(
                 "split",
                 decrypted.head.index,
@@ -923,7 +1098,6 @@ class GroupSession:
             return False
         sender = b64e(decrypted.sender_key)
         missing = receive_rules.missing_before(self.counters, sender, decrypted.counter)
-        self.store.put(f"counters:{self.group_id}", self.counters)
         if missing:
             nick = self.nick_of(decrypted.sender_key)
             plural = "message" if missing == 1 else "messages"
@@ -939,8 +1113,8 @@ class GroupSession:
             )
         return True
 
-    async def _on_group_payload(
-        self, item: RelayEvent, decrypted: Decrypted, body: dict[str, Any]
+    def _on_group_payload(
+        self, item: RelayEvent, decrypted: Decrypted, body: dict[str, Any], read: Read
     ) -> None:
         assert self.roster is not None
         sender = decrypted.sender_key
@@ -955,21 +1129,23 @@ class GroupSession:
                 seq=item.seq,
                 sender=member_id_for(sender),
                 nick=nick,
-                text=payloads.safe_line(body["text"]),
+                text=read.text,
                 # The sender's signed clock orders the display, not the relay's numbering.
                 ts=receive_rules.display_time(decrypted.sent_ms, now_ms()),
                 kind="text",
                 cw=payloads.safe_line(body["cw"], 100),
                 extra={"key": key, "env": b64e(decrypted.envelope_id)},
             )
-            fold = fold_reason(message.text, self.language)
-            if fold:
-                message.extra["fold"] = fold
-            if received_view(message.text, self.language).cry_for_help:
+            if read.fold:
+                message.extra["fold"] = read.fold
+            if read.care:
                 # Shown, never folded: the reader gets a note on how to respond (no report is
                 # sent unless the reader chooses to).
                 message.extra["care"] = True
-            if self.store.add_message(message):
+            if self._held is not None:
+                self._held.messages.append(message)  # told if it proves new when stored
+                self._emit(MessageReceived(self.group_id, message))
+            elif self.store.add_message(message):
                 self.unread += 1
                 self.store.put(f"unread:{self.group_id}", self.unread)
                 self._emit(MessageReceived(self.group_id, message))
@@ -1002,7 +1178,10 @@ class GroupSession:
             self.state["modnotes"][str(body["index"])] = payloads.safe_line(body["reason"], 300)
             self.save()
         elif kind == "thanks":
-            thanked = self.store.get_message(self.group_id, body["id"])
+            thanked = self.store.get_message(self.group_id, body["id"]) or next(
+                (m for m in (self._held.messages if self._held else []) if m.msg_id == body["id"]),
+                None,
+            )
             if thanked is not None:
                 self._emit(
                     Notice(

@@ -44,12 +44,31 @@ __all__ = [
     "wipe",
 ]
 
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
 
-_SCHEMA = """
+# Every searched word is a prefix ("word"*). Without a prefix index FTS5 gathers every term
+# that starts with it into one list before returning any hit, so a one-letter search of a
+# million messages took seconds; with indexes for 1 to 3 letters those are direct look-ups.
+_FTS = """
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '1 2 3'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+"""
+_SCHEMA = f"""
 CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE groups (id INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE, state TEXT NOT NULL);
 CREATE TABLE messages (
@@ -70,25 +89,21 @@ CREATE TABLE messages (
 CREATE INDEX messages_by_group_time ON messages (group_id, ts);
 CREATE INDEX messages_by_time ON messages (ts);
 CREATE INDEX messages_by_group_seq ON messages (group_id, seq);
-CREATE VIRTUAL TABLE messages_fts USING fts5 (
-    text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
-END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
-END;
+{_FTS}
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
     item_id TEXT NOT NULL UNIQUE,
     group_id TEXT NOT NULL,
     payload TEXT NOT NULL
 );
+"""
+# Version 1 to 2: the same full-text index, rebuilt with its prefix indexes (a minute or so
+# for a million messages, once).
+_FTS_REBUILD = f"""
+DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
+DROP TABLE messages_fts;
+{_FTS}
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 """
 
 _MESSAGE_COLUMNS = "group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason, extra"
@@ -119,6 +134,8 @@ class Store:
     def __init__(self, connection: sqlcipher3.Connection):
         self._db = connection
         self._lock = threading.RLock()
+        self._depth = 0  # open `transaction()` blocks; writes inside join the outermost one
+        self._failed: BaseException | None = None  # a write inside failed: never commit it
         self.notices: list[str] = []  # sentences to show once, e.g. why a keyring was refused
 
     @classmethod
@@ -195,7 +212,10 @@ class Store:
     # -- groups ----------------------------------------------------------------------------
 
     def save_group(self, group_id: str, state: dict) -> None:
-        text = _to_json(state, "the group's state")
+        self.save_group_json(group_id, _to_json(state, "the group's state"))
+
+    def save_group_json(self, group_id: str, text: str) -> None:
+        """Store a group's state already encoded as JSON (encoded by its owner's thread)."""
         with self._writing("the group's state") as db:
             db.execute(
                 "INSERT INTO groups (group_id, state) VALUES (?, ?) "
@@ -292,21 +312,27 @@ class Store:
     def search(self, query: str, group_id: str | None = None, limit: int = 50) -> list[Message]:
         """Messages containing every word of `query` (each as a prefix), newest first.
 
+        "Newest" is the order this device stored them in (the row id, which only grows): the
+        full-text index returns its hits in that order, so the first page costs the same
+        whether a word is in ten messages or a million. Messages arrive in the relay's order,
+        so this is nearly always time order too. A message stored late (a backlog caught up
+        after days offline, a member's message the relay held back) is listed where it
+        arrived, among the newest, with its own earlier time shown. Docs: PERFORMANCE.md.
+
         The query is never interpreted as FTS5 syntax, so quotes, `*`, `AND`, `-`, `NEAR(`
         and the like are simply searched for as words.
         """
         match = fts_query(query)
         if not match:
             return []
-        # The match drives (CROSS JOIN keeps it the outer loop; otherwise SQLite may walk the
-        # group in time order and run the full-text match once per row, taking seconds), and
-        # only (ts, id) is sorted, so a word in most of 100k messages still ranks quickly.
+        # The index drives (CROSS JOIN keeps it the outer loop) and walks its hits newest
+        # first; SQLite stops after `limit` rows of the group, with no sort of all matches.
         group_filter = "" if group_id is None else " AND m.group_id = ?"
+        columns = ", ".join(f"m.{c.strip()}" for c in _MESSAGE_COLUMNS.split(","))
         sql = (
-            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id IN ("
-            "SELECT m.id FROM messages_fts CROSS JOIN messages AS m ON m.id = messages_fts.rowid "
-            f"WHERE messages_fts MATCH ?{group_filter} ORDER BY m.ts DESC, m.id DESC LIMIT ?"
-            ") ORDER BY ts DESC, id DESC"
+            f"SELECT {columns} FROM messages_fts CROSS JOIN messages AS m "
+            f"ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?{group_filter} "
+            "ORDER BY messages_fts.rowid DESC LIMIT ?"
         )
         params = (match,) if group_id is None else (match, group_id)
         return [_message_from(row) for row in self._all(sql, (*params, limit))]
@@ -412,9 +438,43 @@ class Store:
     # -- plumbing --------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _writing(self, what: str) -> Iterator[sqlcipher3.Connection]:
-        """One write transaction; a full disk rolls it back and becomes StorageFull."""
+    def transaction(self, what: str) -> Iterator[None]:
+        """Group many writes into one transaction (one commit): every write made inside, by
+        this thread, is kept together or not at all. Other threads wait until it ends.
+
+        If any write inside fails, the whole transaction is rolled back and the error is
+        raised when the block ends, even if the code inside caught it: a half-written batch
+        is never committed."""
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            with self._writing(what):
+                self._depth, self._failed = 1, None
+                try:
+                    yield
+                finally:
+                    self._depth = 0
+                if self._failed is not None:
+                    raise self._failed
+
+    @contextlib.contextmanager
+    def _writing(self, what: str) -> Iterator[sqlcipher3.Connection]:
+        """One write transaction; a full disk rolls it back and becomes StorageFull.
+
+        Inside `transaction()` it joins the open transaction instead of starting one."""
+        with self._lock:
+            if self._depth:
+                try:
+                    yield self._db
+                except BaseException as exc:
+                    self._failed = self._failed or exc
+                    raise
+                return
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
@@ -470,7 +530,12 @@ def wipe(paths: Paths) -> list[str]:
     The caller closes the Store first. Returns a sentence for each thing that remains.
     """
     problems = forget_key(paths)
-    for file in (*paths.db_companions(), paths.unlock_file, paths.config_file):
+    for file in (
+        *paths.db_companions(),
+        paths.unlock_file,
+        paths.config_file,
+        *paths.first_run_markers,
+    ):
         _remove_file(file, problems)
     for directory in (paths.data_dir, paths.exports_dir, paths.themes_dir):
         _remove_tree(directory, problems)
@@ -514,6 +579,10 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
     if version == 0:
         connection.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
+        )
+    elif version == 1:
+        connection.executescript(
+            f"BEGIN IMMEDIATE; {_FTS_REBUILD} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
     elif version > _SCHEMA_VERSION:
         raise StoreError(

@@ -80,6 +80,9 @@ class PlainSession:
     async def run(self) -> int:
         try:
             self._greet()
+            if not await self._first_run_country():
+                self.console.notice(_("Input ended; goodbye."))
+                return 0
             while True:
                 line = await self._read_line()
                 if line is None:
@@ -91,6 +94,29 @@ class PlainSession:
                     return 0
         except OutputClosed:
             return 0
+
+    async def _first_run_country(self) -> bool:
+        """The first run asks which country's crisis lines to show; False when input ended."""
+        from peertui.ui import country
+
+        settings = self.engine.settings
+        if not country.should_ask(self.engine.paths, settings.country):
+            return True
+        words = country.CountryQuestion(
+            where="/crisis", how_to_change=_("/set country and its name or code")
+        )
+        try:
+            settings.country = await country.ask_country(self, words)
+        except Cancelled:
+            return False
+        try:
+            self.engine.save_settings()
+            country.remember_asked(self.engine.paths)
+        except OSError as problem:
+            self.console.error(
+                _("Your country could not be saved: {why}.").format(why=problem.strerror or problem)
+            )
+        return True
 
     async def _read_line(self) -> str | None:
         self.console.prompt()

@@ -45,12 +45,13 @@ REFUSED_SCREENSHOT = (
 )
 
 
-class EngineEvent(TextualMessage):
-    """An engine event, carried onto Textual's message queue."""
+class EngineEvents(TextualMessage):
+    """Engine events have arrived: the app takes them from its queue a few at a time."""
 
-    def __init__(self, event: Event) -> None:
-        super().__init__()
-        self.event = event
+
+# Engine events handled per turn of the app's message queue: a catch-up tells thousands at
+# once, and keys typed meanwhile are handled between two turns, not after all of them.
+EVENTS_PER_TURN = 50
 
 
 class EngineReady(TextualMessage):
@@ -90,7 +91,9 @@ class PeertuiApp(App[int]):
         self.locked = False  # waiting for the passphrase
         self._unlock_after_welcome = False
         self._private_settings_pending = False
+        self._engine_events: list[Event] = []  # told by the engine, not handled yet
         self._private_before_unlock = private_settings(self.settings)
+        self._asking_country = False
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -224,9 +227,53 @@ class PeertuiApp(App[int]):
         if self._unlock_after_welcome:
             self._unlock_after_welcome = False
             self._ask_passphrase(wrong=False)
+        else:
+            self.maybe_ask_country()
+
+    def maybe_ask_country(self) -> None:
+        """The first run asks for the country, once the welcome has been read and the history
+        is open (so an answer typed meanwhile is not lost to the passphrase field)."""
+        from peertui.tui.screens.first_run import FirstRunScreen
+        from peertui.ui.country import should_ask
+
+        if self.engine is None or self._asking_country:
+            return
+        if any(isinstance(screen, FirstRunScreen) for screen in self.screen_stack):
+            return  # asked when the welcome is dismissed
+        if not should_ask(self.paths, self.settings.country):
+            return
+        home = self._home()
+        if home is not None:
+            self._asking_country = True
+            self._ask_country(home)
+
+    @work(group="first-run-country")
+    async def _ask_country(self, home) -> None:
+        from peertui.tui.home.prompter import DialogPrompter
+        from peertui.ui.country import CountryQuestion, ask_country, remember_asked
+        from peertui.ui.flows import Cancelled
+        from peertui.ui.wording import _
+
+        words = CountryQuestion(where="F1", how_to_change=_("Settings (F8)"))
+        try:
+            code = await ask_country(DialogPrompter(home, _("Your country"), _("Skip")), words)
+        except Cancelled:
+            return
+        finally:
+            self._asking_country = False
+        self.settings.country = code
+        self.save_settings()
+        try:
+            remember_asked(self.paths)
+        except OSError as exc:
+            self.notify(
+                f"Could not remember the answer: {exc.strerror or exc}.", severity="warning"
+            )
 
     def _forward_event(self, event: Event) -> None:
-        self.post_message(EngineEvent(event))
+        self._engine_events.append(event)
+        if len(self._engine_events) == 1:
+            self.post_message(EngineEvents())
 
     def _home(self):
         from peertui.tui.screens.home import HomeScreen
@@ -240,11 +287,16 @@ class PeertuiApp(App[int]):
         home = self._home()
         if home is not None:
             home.engine_ready()
+        self.maybe_ask_country()
 
-    def on_engine_event(self, message: EngineEvent) -> None:
+    def on_engine_events(self, _message: EngineEvents) -> None:
+        taken = self._engine_events[:EVENTS_PER_TURN]
+        del self._engine_events[:EVENTS_PER_TURN]
+        if self._engine_events:
+            self.post_message(EngineEvents())  # the rest after what is queued now (keys)
         home = self._home()
         if home is not None:
-            home.handle_event(message.event)
+            home.handle_events(taken)
 
     def notify(
         self,

@@ -52,6 +52,10 @@ class Question:
     blank_ok: bool = False  # an empty answer is an answer (finishes a plan step)
     context: tuple[str, ...] = ()  # said before the question, once
     secret: bool = False
+    # Free text only: what the TUI's field starts with (plain mode says it in `text` instead),
+    # and a rule the typed text must meet, the same in both front-ends.
+    prefill: str = ""
+    check: Callable[[str], Refusal | None] | None = field(default=None, compare=False)
 
     def render(self) -> str:
         if self.choices:
@@ -89,9 +93,10 @@ def judge(question: Question, typed: str) -> Answer | Refusal:
     """Does this line answer the question? The rule both front-ends follow."""
     text = typed.strip()
     if question.free_text:
-        if text or question.blank_ok:
-            return Answer(text)
-        return Refusal(error(_("An answer is needed here. Type it, or /cancel.")))
+        if not text and not question.blank_ok:
+            return Refusal(error(_("An answer is needed here. Type it, or /cancel.")))
+        refused = question.check(text) if question.check is not None else None
+        return refused or Answer(text)
     for choice in question.choices:
         if choice.matches(text):
             return Answer(text, choice.word)

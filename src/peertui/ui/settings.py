@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 # What each setting does and when it takes effect, as /settings says it.
 MEANINGS = {
-    "country": _("the country whose crisis lines /crisis shows (two letters; - for your locale's)"),
+    "country": _(
+        "the country whose crisis lines /crisis shows (a name or a code such as Mexico or MX; "
+        "- for none)"
+    ),
     "language": _(
         "the language of wellbeing texts and checks (such as en or de; - for your locale's)"
     ),
@@ -119,7 +122,15 @@ def change(current: Settings, argument: str) -> str:
         )
     if not text.strip():
         raise commands.usage(action, _("Give the new value of {name}.").format(name=name))
-    problem = set_setting(current, name, _value_for(current, name, text.strip()))
+    value = _value_for(current, name, text.strip())
+    if name == "country":
+        from peertui.ui import country
+
+        refused = country.set_country_refusal(text.strip())
+        if refused:
+            raise commands.UsageError(refused)
+        value = country.resolve(text.strip())
+    problem = set_setting(current, name, value)
     if problem:
         raise commands.UsageError(problem)
     return _("Saved: {name} = {value}.").format(name=name, value=shown(getattr(current, name)))

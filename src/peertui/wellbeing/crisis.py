@@ -30,7 +30,7 @@ LANGUAGE_NAMES = {
     "el": "Greek", "en": "English", "es": "Spanish", "fi": "Finnish", "fil": "Filipino",
     "fr": "French", "he": "Hebrew", "id": "Indonesian", "it": "Italian", "iu": "Inuktitut",
     "ja": "Japanese", "ko": "Korean", "ms": "Malay", "nl": "Dutch", "no": "Norwegian",
-    "oj": "Ojibway", "pl": "Polish", "pt": "Portuguese", "ru": "Russian", "sv": "Swedish",
+    "oj": "Ojibway", "fa": "Persian", "pl": "Polish", "pt": "Portuguese", "ru": "Russian", "sv": "Swedish",
     "th": "Thai", "yue": "Cantonese", "zh": "Chinese",
 }  # fmt: skip
 
@@ -482,7 +482,19 @@ def _language_list(codes: tuple[str, ...]) -> str:
     return ", ".join(LANGUAGE_NAMES.get(code, code) for code in codes)
 
 
-def _verified_line(verified: str, undated: bool, source: str) -> str:
+# A source older than this is said to be old, so "verified 2021" is never read as a claim that
+# the number was checked recently.
+OLD_SOURCE_YEARS = 2
+
+
+def _verified_line(verified: str, undated: bool, source: str, today: date | None = None) -> str:
+    today = today or date.today()
+    checked = parse_partial_date(verified)
+    if not undated and checked < today.replace(year=today.year - OLD_SOURCE_YEARS):
+        return (
+            f"the newest source found is from {verified}, over {OLD_SOURCE_YEARS} years old: "
+            f"if the number does not work, use the directories below; source {source}"
+        )
     when = f"verified {verified}"
     if undated:
         when += " (the source page is undated; this is when it was read)"

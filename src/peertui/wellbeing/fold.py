@@ -33,17 +33,25 @@ def _slur_pattern(lang: str) -> re.Pattern[str] | None:
 
 def fold_reason(text: str, lang: str = "en") -> str:
     """Why to fold `text` ('' when it can be shown as it is)."""
+    return received_checks(text, lang)[0]
+
+
+def received_checks(text: str, lang: str = "en") -> tuple[str, bool]:
+    """What a receiver needs for one message, with the detector run once: why to fold it ('' to
+    show it as it is) and whether it may be a cry for help (shown, with a note for the reader).
+    Pure and thread-safe, so a backlog can be checked off the event loop."""
+    from peertui.wellbeing.responses import received_view
+
     lang = pick_language(lang, "fold")
+    view = received_view(text, lang)
     folded = text.casefold()
     # Every language's list, the reader's own first: a slur is a slur in any interface language.
     for code in dict.fromkeys((lang, *sorted(available_languages("fold")))):
         pattern = _slur_pattern(code)
         if pattern is not None and pattern.search(folded):
-            return REASONS["slur"]
-    from peertui.wellbeing.responses import received_view
-
-    if received_view(text, lang).fold_reason:
-        return REASONS["means"]
+            return REASONS["slur"], view.cry_for_help
+    if view.fold_reason:
+        return REASONS["means"], view.cry_for_help
     if personal_details(text, lang):
-        return REASONS["personal"]
-    return ""
+        return REASONS["personal"], view.cry_for_help
+    return "", view.cry_for_help

@@ -14,6 +14,7 @@ from peertui.core.crypto.sessions import (
     OutboundSession,
     RosterHead,
     envelope_id,
+    envelope_route,
     envelope_sender,
 )
 from peertui.core.crypto.shares import SessionShare, check_share, open_share, seal_share
@@ -45,6 +46,7 @@ __all__ = [
     "sealed_prekey_id",
     "RosterHead",
     "envelope_id",
+    "envelope_route",
     "Invite",
     "bucket_size",
     "seal",

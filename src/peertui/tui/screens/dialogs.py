@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import events
@@ -13,10 +14,20 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from peertui.tui.widgets.composer import OrderedInput
 from peertui.tui.widgets.footer import footer_widgets
 
 # What `Engine.create_invite` gives by default.
 INVITE_DAYS, INVITE_USES = 7, 10
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What a form's `validate` says about a submitted answer it does not take: the form stays
+    open, `problem` is shown above the fields, and `value` (when given) replaces the field's."""
+
+    problem: str
+    value: str | None = None
 
 
 @dataclass
@@ -27,6 +38,7 @@ class Field:
     placeholder: str = ""
     number: bool = False  # a whole number is required
     multiline: bool = False
+    replace: bool = False  # a suggestion (a guess) that typing replaces rather than adds to
 
 
 class FormScreen(ModalScreen[dict | None]):
@@ -42,15 +54,23 @@ class FormScreen(ModalScreen[dict | None]):
         explanation: str = "",
         *,
         focus: str = "",
+        cancel_label: str = "Cancel",
+        validate: Callable[[dict], Recheck | None] | None = None,
     ) -> None:
         super().__init__()
+        # Checked while the form stays open, so keys typed after Enter are never lost in the
+        # moment between one dialog and the next.
+        self.validate = validate
+        self.problem_text = ""
         self.form_title, self.fields = title, fields
         self.submit_label, self.explanation = submit_label, explanation
+        self.cancel_label = cancel_label
         self.focus_field = focus or fields[0].name
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Label(self.form_title, classes="screen-title")
+            yield Static("", id="form-problem", classes="hint")
             if self.explanation:
                 yield Static(self.explanation, classes="hint")
             for field in self.fields:
@@ -58,21 +78,24 @@ class FormScreen(ModalScreen[dict | None]):
                 if field.multiline:
                     yield TextArea(field.value, id=f"field-{field.name}", classes="form-area")
                 else:
-                    yield Input(
+                    yield OrderedInput(
                         field.value,
                         placeholder=field.placeholder,
                         id=f"field-{field.name}",
                         type="integer" if field.number else "text",
                         # A suggested number is replaced by what is typed ("60" then "1" is
                         # 1, not 601); text fields keep their words and add to them.
-                        select_on_focus=field.number,
+                        select_on_focus=field.number or field.replace,
                     )
             with Horizontal(classes="buttons"):
                 yield Button(self.submit_label, id="submit", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button(self.cancel_label, id="cancel")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
+        if not self.query("#form-problem"):
+            return  # mounted while the app is closing: nothing to set up
+        self.query_one("#form-problem", Static).display = False
         field = self.query_one(f"#field-{self.focus_field}")
         field.focus()
         if isinstance(field, Input) and not field.select_on_focus:
@@ -81,7 +104,8 @@ class FormScreen(ModalScreen[dict | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_submit()
+        # What the field held when Enter was pressed: keys typed after it are not part of it.
+        self.action_submit({event.input.id or "": event.value})
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -90,11 +114,16 @@ class FormScreen(ModalScreen[dict | None]):
         else:
             self.action_cancel()
 
-    def action_submit(self) -> None:
+    def action_submit(self, submitted: dict[str, str] | None = None) -> None:
         values: dict = {}
         for field in self.fields:
             widget = self.query_one(f"#field-{field.name}")
-            text = (widget.text if isinstance(widget, TextArea) else self._value(widget)).strip()
+            if submitted and widget.id in submitted:
+                text = submitted[widget.id].strip()
+            else:
+                text = (
+                    widget.text if isinstance(widget, TextArea) else self._value(widget)
+                ).strip()
             if field.number:
                 if not text.isdigit():
                     self.app.notify(
@@ -105,6 +134,19 @@ class FormScreen(ModalScreen[dict | None]):
                 values[field.name] = int(text)
             else:
                 values[field.name] = text
+        recheck = self.validate(values) if self.validate is not None else None
+        if recheck is not None:
+            self.problem_text = recheck.problem
+            problem = self.query_one("#form-problem", Static)
+            problem.update(recheck.problem)
+            problem.display = bool(recheck.problem)
+            answer = self.query_one(f"#field-{self.focus_field}")
+            if recheck.value is not None and isinstance(answer, Input):
+                answer.value = recheck.value
+                answer.cursor_position = len(answer.value)
+            if not answer.has_focus:
+                answer.focus()
+            return
         self.dismiss(values)
 
     @staticmethod

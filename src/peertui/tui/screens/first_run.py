@@ -34,17 +34,13 @@ kept as an encrypted draft in that group, never sent; text typed anywhere else i
 """
 
 
-def _marker(paths: Paths):
-    return paths.config_dir / "welcome-seen"
-
-
 def welcome_seen(paths: Paths) -> bool:
-    return _marker(paths).exists()
+    return paths.welcome_marker.exists()
 
 
 def remember_welcome(paths: Paths) -> None:
     make_private_dir(paths.config_dir)
-    _marker(paths).touch()
+    paths.welcome_marker.touch()
 
 
 class FirstRunScreen(PeertuiNode, Screen):

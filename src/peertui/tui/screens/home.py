@@ -283,6 +283,28 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             event.stop()
 
     # ----- events from the engine -----------------------------------------------------------
+    def handle_events(self, events: list[ev.Event]) -> None:
+        """Events in order; new messages of the group on screen are added together (a
+        catch-up tells hundreds at once), with the group list refreshed once for them."""
+        arrived: list[ev.MessageReceived | ev.MessageQueued] = []
+        for event in events:
+            if isinstance(event, (ev.MessageReceived, ev.MessageQueued)):
+                arrived.append(event)
+                continue
+            self._messages_arrived(arrived)
+            arrived = []
+            self.handle_event(event)
+        self._messages_arrived(arrived)
+
+    def _messages_arrived(self, arrived: list[ev.MessageReceived | ev.MessageQueued]) -> None:
+        if not arrived or self.engine is None:
+            return
+        here = [e.message for e in arrived if e.group_id == self.current]
+        if here:
+            self.messages.extend(here)
+            self.engine.mark_read(here[0].group_id)
+        self.refresh_groups()
+
     def handle_event(self, event: ev.Event) -> None:
         engine = self.engine
         if engine is None:

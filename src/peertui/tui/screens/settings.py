@@ -44,8 +44,10 @@ class SettingsScreen(PeertuiNode, Screen):
                 "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: none):"
             )
             yield Input(settings.proxy, id="set-proxy")
-            yield Label("Country for crisis lines, two letters (empty: from your system):")
-            yield Input(settings.country, id="set-country", max_length=2)
+            yield Label(
+                "Country for crisis lines, a name or a code such as Mexico or MX (empty: none):"
+            )
+            yield Input(settings.country, id="set-country")
             yield Label("Language, e.g. en (empty: from your system):")
             yield Input(settings.language, id="set-language")
             with Horizontal(classes="buttons"):
@@ -81,14 +83,16 @@ class SettingsScreen(PeertuiNode, Screen):
     def action_save(self) -> None:
         retention = self.query_one("#set-retention", Input).value.strip() or "0"
         proxy = self.query_one("#set-proxy", Input).value.strip()
-        country = self.query_one("#set-country", Input).value.strip().upper()
+        from peertui.ui.country import resolve, set_country_refusal
+
+        typed_country = self.query_one("#set-country", Input).value.strip()
         problem = ""
         if not retention.isdigit():
             problem = "Days of history must be a whole number (0 keeps everything)."
         elif proxy and not proxy.startswith(PROXY_SCHEMES):
             problem = "The proxy must start with socks5://, socks5h://, http:// or https://."
-        elif country and not (len(country) == 2 and country.isalpha()):
-            problem = "The country must be two letters, such as GB or DE."
+        else:
+            problem = set_country_refusal(typed_country) or ""
         if problem:
             self.app.notify(problem, severity="warning")
             return
@@ -97,7 +101,8 @@ class SettingsScreen(PeertuiNode, Screen):
         settings.reduced_motion = self.query_one("#set-motion", Switch).value
         settings.history_retention_days = int(retention)
         settings.proxy = proxy
-        settings.country = country
+        settings.country = resolve(typed_country)
+        self.query_one("#set-country", Input).value = settings.country
         settings.language = self.query_one("#set-language", Input).value.strip()
         self.app.save_settings()
         self.app.notify(

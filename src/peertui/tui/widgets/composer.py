@@ -22,7 +22,22 @@ def one_line(text: str) -> str:
     return " / ".join(line for line in lines if line)
 
 
-class Composer(Input):
+class OrderedInput(Input):
+    """An `Input` whose own bindings (Enter, Backspace, the arrows) run as each key arrives, in
+    the order the keys were typed (see the module's docstring); every one-line field uses it."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not event.is_printable:
+            for binding in self._bindings.key_to_bindings.get(event.key, ()):
+                # Now, in key order — not after a round trip through the app.
+                event.stop()
+                event.prevent_default()
+                await self.run_action(binding.action)
+                return
+        # Letters: Input's own handler (Textual calls it next) inserts them at once.
+
+
+class Composer(OrderedInput):
     class Sent(Message):
         """Enter was pressed: `text` is what the box held; the box is already empty."""
 
@@ -41,16 +56,6 @@ class Composer(Input):
         def __init__(self, count: int) -> None:
             super().__init__()
             self.count = count
-
-    async def _on_key(self, event: events.Key) -> None:
-        if not event.is_printable:
-            for binding in self._bindings.key_to_bindings.get(event.key, ()):
-                # Now, in key order — not after a round trip through the app.
-                event.stop()
-                event.prevent_default()
-                await self.run_action(binding.action)
-                return
-        # Letters: Input's own handler (Textual calls it next) inserts them at once.
 
     async def action_submit(self) -> None:
         text, self.value = self.value, ""

@@ -142,6 +142,29 @@ class MessageList(CursorOnHighlight):
         else:
             self._announce_below(self.unseen_below + 1)
 
+    def extend(self, items: list) -> None:
+        """Append many lines at once (one update of the list, not one per line)."""
+        known = {i.msg_id for i in self.items if not isinstance(i, SystemLine)}
+        new = []
+        for item in items:
+            if isinstance(item, SystemLine) or item.msg_id not in known:
+                new.append(item)
+                if not isinstance(item, SystemLine):
+                    known.add(item.msg_id)
+            else:
+                self.replace(item)
+        if not new:
+            return
+        following = self.at_end
+        start = len(self.items)
+        self.items.extend(new)
+        self.add_options([self._option(item, start + i) for i, item in enumerate(new)])
+        if following:
+            self.highlighted = len(self.items) - 1
+            self.scroll_end(animate=False)
+        else:
+            self._announce_below(self.unseen_below + len(new))
+
     def jump_to_end(self) -> None:
         if self.items:
             self.highlighted = len(self.items) - 1
