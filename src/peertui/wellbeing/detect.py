@@ -6,7 +6,8 @@ logging. The front-end uses the result to *offer* crisis lines and the safety pl
 
 Every phrase book (`data/detect/<lang>.toml`) runs on every message whatever the interface
 language, because people write in the language they think in. Each category's patterns are
-compiled into one pattern. A match is then checked against guards that look only at its own
+tried only when its required literals occur in the message (an Aho-Corasick prefilter, see
+`prefilter`). A match is then checked against guards that look only at its own
 clause (split on punctuation, commas and conjunctions): a negator just before it, a speech
 frame ("my boss told me ...") before it, media or news words, or a recovery story. Figures of
 speech and quoted words are blanked out first; a close person's quoted words count as worry
@@ -22,9 +23,10 @@ from functools import cache
 
 from peertui.wellbeing._data import available_languages, load_toml, pick_language
 from peertui.wellbeing.personal import PersonalDetail, personal_details
+from peertui.wellbeing.prefilter import PatternSet
 
 FOLDER = "detect"
-NEGATION_WINDOW = 3  # words before a phrase in which a negator cancels it
+NEGATION_WINDOW = 4  # words before a phrase in which a negator cancels it
 
 # Category -> tier, most urgent first; the first match in this order wins within a clause.
 CATEGORY_TIERS = {
@@ -41,26 +43,127 @@ CATEGORY_TIERS = {
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
-RELAPSE = re.compile(r"\b(again|relaps\w*|reca[iy]\w*|volvi a|otra vez)\b")
+# With company, coffee or a camera, a high place (or going there tomorrow) is not a danger.
+LEISURE_GUARDED = frozenset({"act_in_progress", "means_at_hand", "plan_time"})
+# A joking "lol" never cancels an act, a means at hand, or slang (slang is often said with one).
+NOT_JOKED_AWAY = frozenset({"act_in_progress", "means_at_hand", "slang"})
+# "my friend", "mi hermana", "minha mãe": a person of the writer's own, not advice in general.
+OWN_PERSON = re.compile(r"\b(my|our|mi|mis|nuestr[oa]s?|minha|meu|minhas|meus|nossa|nosso)\b")
+RELAPSE = re.compile(
+    r"\b(again|relaps\w*|reca[iy]\w*|volvi a|otra vez|voltei a|de novo|de nuevo)\b"
+)
 
+ARTICLES = frozenset(
+    {"the", "a", "an", "el", "la", "los", "las", "un", "una", "o", "os", "as", "um"}
+)
 QUOTED_SPANS = re.compile(r'"[^"]*"|«[^»]*»|(?<![a-z])\'[^\']{2,}?\'(?![a-z])')
 # Clauses end at punctuation and at conjunctions; guards look only at a match's own clause.
 CLAUSE_BREAKS = re.compile(
     r"[.!?;\n,]+|\s[-–—]\s|:\s|\b(?:and|but|so|because|cause|then|although|though|while|"
-    r"y|e|pero|porque|aunque|luego|mientras|pues|asi que)\b"
+    r"y|e|pero|porque|aunque|luego|mientras|pues|asi que|mas|porem|entao|enquanto|embora)\b"
 )
 WORD = re.compile(r"[a-z0-9']+")
 QUOTE_MARKS = str.maketrans("‘’“”´", "''\"\"'")
+# Chat spellings written one way before matching, so phrase books need only one spelling:
+# missing apostrophes, "gonna", text-speak. Only words that mean the same in every language.
+SPELLINGS = {
+    "im": "i'm",
+    "ive": "i've",
+    "dont": "don't",
+    "cant": "can't",
+    "didnt": "didn't",
+    "doesnt": "doesn't",
+    "isnt": "isn't",
+    "wasnt": "wasn't",
+    "wouldnt": "wouldn't",
+    "couldnt": "couldn't",
+    "shouldnt": "shouldn't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "wont": "won't",
+    "whats": "what's",
+    "thats": "that's",
+    "theres": "there's",
+    "youre": "you're",
+    "wanna": "want to",
+    "gonna": "going to",
+    "gotta": "got to",
+    "u": "you",
+    "ur": "your",
+    "tonite": "tonight",
+    "2nite": "tonight",
+    "tmrw": "tomorrow",
+    "tmr": "tomorrow",
+    "tmrow": "tomorrow",
+    "2morrow": "tomorrow",
+    "pls": "please",
+    "plz": "please",
+    "bc": "because",
+    "cuz": "because",
+    "coz": "because",
+    "cos": "because",
+    "idk": "i don't know",
+    "q": "que",
+    "k": "que",
+    "xq": "porque",
+    "pq": "porque",
+    "porq": "porque",
+    "vc": "voce",
+    "vcs": "voces",
+    "hj": "hoje",
+    # Common typos of the words the phrase books are built on.
+    "werent": "weren't",
+    "arent": "aren't",
+    "wana": "want to",
+    "wnna": "want to",
+    "gona": "going to",
+    "nite": "night",
+    "lastnight": "last night",
+    "pils": "pills",
+    "sucidal": "suicidal",
+    "suicdal": "suicidal",
+    "suisidal": "suicidal",
+    "suicidial": "suicidal",
+    "suicidel": "suicidal",
+    "sucidial": "suicidal",
+    "sucide": "suicide",
+    "suicde": "suicide",
+    "suiside": "suicide",
+    "sucidio": "suicidio",
+    "suisidio": "suicidio",
+    "qiero": "quiero",
+    "kiero": "quiero",
+    "qero": "quero",
+    "qro": "quero",
+    "kero": "quero",
+    "pastis": "pastillas",
+    "dnv": "de novo",
+    "gnt": "gente",
+    "oq": "o que",
+    "cmg": "comigo",
+    "vdd": "verdade",
+    "pfv": "por favor",
+    "pfvr": "por favor",
+}
+SPELLING_WORDS = re.compile(r"\b(" + "|".join(sorted(SPELLINGS, key=len, reverse=True)) + r")\b")
+# "ill"/"id" are words of their own; only before a verb do they mean "i'll"/"i'd".
+I_WILL = re.compile(
+    r"\b(ill|id)(?= (just |really |finally |never |probably )?(be|do|go|wait|kill|end|take|jump|"
+    r"try|make|see|have|rather|die|say|leave|hurt|cut|never|want|like|love|miss|sleep)\b)"
+)
 CONTRACTIONS = (
-    (re.compile(r"\bim\b"), "i'm"),
     (re.compile(r"\bi am\b"), "i'm"),
-    (re.compile(r"\bive\b"), "i've"),
-    (re.compile(r"\bdont\b"), "don't"),
-    (re.compile(r"\bcant\b"), "can't"),
-    (re.compile(r"\bdidnt\b"), "didn't"),
-    (re.compile(r"\bwanna\b"), "want to"),
-    (re.compile(r"\bgonna\b"), "going to"),
-    (re.compile(r"\bu\b"), "you"),
+    (re.compile(r"\b(my|your|him|her|it) self\b"), r"\1self"),
+    (re.compile(r"\bthem selves\b"), "themselves"),
+    (re.compile(r"\botra ves\b"), "otra vez"),
+    # Chat Portuguese "n" for "não", only before a verb or "é" (English "rock n roll" stays).
+    (
+        re.compile(
+            r"\bn(?= (quero|queria|aguento|consigo|sei|tenho|vou|posso|to|estou|acordar|acordo|"
+            r"vejo|da|e|tem|faz|quer|gosto|ligo|importa|mereco|existo|aguentar|durmo|sinto)\b)"
+        ),
+        "nao",
+    ),
 )
 
 
@@ -89,7 +192,8 @@ class Assessment:
 class PhraseBook:
     lang: str
     reasons: dict[str, str]
-    patterns: dict[str, re.Pattern]  # one combined pattern per category
+    patterns: PatternSet  # every category's patterns, prefiltered together
+    categories: tuple[str, ...]  # the category of each pattern, by index
 
 
 @dataclass(frozen=True)
@@ -102,9 +206,26 @@ class Guards:
     media: re.Pattern
     helping: re.Pattern
     recovery: re.Pattern
-    idioms: re.Pattern
+    milestones: re.Pattern  # recovered since: wins even over "again" or "relapsed"
+    leisure: re.Pattern  # on the roof having coffee: a place, not a danger (acts and means)
+    jokes: re.Pattern  # lol, jaja, kkk: a joking register for the whole message...
+    serious: re.Pattern  # ...unless the writer says they mean it ("not joking", "en serio")
+    stories: re.Pattern  # "that was 2020", "I'm still here": the whole message is a story
+    advice_openers: re.Pattern  # "remember:", "recordatorio:": the message gives advice
+    casual_goodbyes: re.Pattern  # "bye, logging off for the night", moving out: not a farewell
+    idioms: PatternSet
     escalators: re.Pattern
     quote_frames: re.Pattern
+
+
+@dataclass(frozen=True)
+class Register:
+    """What the whole message says about every match in it."""
+
+    joking: bool = False
+    story: bool = False
+    advice: bool = False
+    casual_goodbye: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,15 +241,16 @@ NOTHING = Finding(0, "", "")
 CONCEPT = re.compile(r"\{([A-Z_]+)\}")
 
 
-def _combined(patterns: list[str], concepts: dict[str, str] | None = None) -> re.Pattern:
-    """One pattern for a list; `{NAME}` in a pattern stands for the concept NAME (a word list)."""
+def expand(pattern: str, concepts: dict[str, str]) -> str:
+    """`{NAME}` in a pattern stands for the concept NAME (a word list)."""
+    return CONCEPT.sub(lambda m: f"(?:{concepts[m.group(1)]})", pattern)
+
+
+def _combined(patterns: list[str]) -> re.Pattern:
+    """One pattern for a guard list (guards run only on a match's clause, so they are cheap)."""
     if not patterns:
         return re.compile(r"$^")
-
-    def expand(pattern: str) -> str:
-        return CONCEPT.sub(lambda m: f"(?:{(concepts or {})[m.group(1)]})", pattern)
-
-    return re.compile("|".join(f"(?:{expand(p)})" for p in patterns))
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 @cache
@@ -136,10 +258,12 @@ def phrase_book(lang: str) -> PhraseBook:
     code = pick_language(lang, FOLDER)
     raw = load_toml(f"{FOLDER}/{code}.toml")
     concepts = dict(raw.get("concepts", {}))
+    pairs = [(name, expand(p, concepts)) for name, items in raw["patterns"].items() for p in items]
     return PhraseBook(
         lang=code,
         reasons=dict(raw["reasons"]),
-        patterns={name: _combined(items, concepts) for name, items in raw["patterns"].items()},
+        patterns=PatternSet(pattern for _, pattern in pairs),
+        categories=tuple(name for name, _ in pairs),
     )
 
 
@@ -162,7 +286,14 @@ def guards() -> Guards:
         media=merged("media"),
         helping=merged("helping"),
         recovery=merged("recovery"),
-        idioms=merged("idioms"),
+        milestones=merged("milestones"),
+        leisure=merged("leisure"),
+        jokes=merged("jokes"),
+        serious=merged("serious"),
+        stories=merged("stories"),
+        advice_openers=merged("advice_openers"),
+        casual_goodbyes=merged("casual_goodbyes"),
+        idioms=PatternSet(p for raw in raws for p in raw.get("idioms", [])),
         escalators=merged("escalators"),
         quote_frames=merged("quote_frames"),
     )
@@ -175,13 +306,16 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     text = re.sub(r"[ \t]+", " ", text)
+    text = SPELLING_WORDS.sub(lambda m: SPELLINGS[m.group(1)], text)
+    text = I_WILL.sub(lambda m: "i'll" if m.group(1) == "ill" else "i'd", text)
     for pattern, spelled in CONTRACTIONS:
         text = pattern.sub(spelled, text)
     return text
 
 
 def _is_negated(before: str, book: Guards) -> bool:
-    words = WORD.findall(before)[-NEGATION_WINDOW:]
+    # Articles do not count towards the window: "no estoy pensando en el suicidio".
+    words = [w for w in WORD.findall(before) if w not in ARTICLES][-NEGATION_WINDOW:]
     for index, word in enumerate(words):
         if word in book.negators:
             following = words[index + 1] if index + 1 < len(words) else ""
@@ -190,8 +324,11 @@ def _is_negated(before: str, book: Guards) -> bool:
     return False
 
 
-def _blank(match: re.Match) -> str:
-    return " " * len(match.group(0))
+def _blank_idioms(text: str, idioms: PatternSet) -> str:
+    """Figures of speech become spaces (same length, so positions stay where they were)."""
+    for index in idioms.candidates(text):
+        text = idioms.pattern(index).sub(lambda m: " " * len(m.group(0)), text)
+    return text
 
 
 def _clause_start(sentence: str, position: int) -> int:
@@ -210,48 +347,88 @@ def _clause_end(sentence: str, position: int) -> int:
 def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
     """The most urgent guarded match in a whole message (patterns may span its sentences)."""
     guard = guards()
-    sentence = guard.idioms.sub(_blank, sentence)
+    sentence = _blank_idioms(sentence, guard.idioms)
+    register = Register(
+        joking=bool(guard.jokes.search(sentence)) and not guard.serious.search(sentence),
+        story=bool(guard.stories.search(sentence)) and not RELAPSE.search(sentence),
+        advice=guard.advice_openers.match(sentence) is not None,
+        casual_goodbye=bool(guard.casual_goodbyes.search(sentence)),
+    )
     best = NOTHING
-    for category, pattern in (*book.patterns.items(),):
+    done: set[str] = set()  # categories that already gave their finding
+    candidates = book.patterns.candidates(sentence)
+    # Most urgent categories first, so a tier-3 finding ends the search early.
+    candidates.sort(key=lambda i: -CATEGORY_TIERS.get(book.categories[i], 2))
+    for index in candidates:
+        category = book.categories[index]
         tier = CATEGORY_TIERS.get(category, 2)
-        if tier < best.tier:
+        if category in done or tier < best.tier or best.tier == 3:
             continue
-        for match in pattern.finditer(sentence):
-            start = _clause_start(sentence, match.start())
-            end = max(_clause_end(sentence, match.start()), match.end())
-            clause, before = sentence[start:end], sentence[start : match.start()]
-            if _is_negated(before, guard) or guard.media.search(clause):
+        for match in book.patterns.pattern(index).finditer(sentence):
+            found = _guarded(sentence, match, category, tier, guard, register)
+            if found is None:
                 continue
-            if guard.helping.search(clause) and tier < 3:
-                continue
-            if category != THIRD_PARTY and guard.reporting.search(before):
-                continue
-            relapse = RELAPSE.search(clause) is not None
-            if (
-                category not in NOT_RECOVERY_GUARDED
-                and not relapse
-                and guard.recovery.search(clause)
-            ):
-                continue
-            escalated = guard.escalators.search(clause) is not None
-            if category == THIRD_PARTY:
-                found = Finding(3 if escalated else 2, THIRD_PARTY, "other")
-            elif category in ESCALATING and escalated:
-                found = Finding(3, category, "self")
-            else:
-                found = Finding(tier, category, "self")
             if found.tier > best.tier:
                 best = found
+            done.add(category)
             break
     return best
 
 
-def _findings(text: str, book: PhraseBook) -> Finding:
-    normalised = normalise(text)
+def _guarded(
+    sentence: str,
+    match: re.Match,
+    category: str,
+    tier: int,
+    guard: Guards,
+    register: Register = Register(),
+) -> Finding | None:
+    """The finding a match gives, or None when a guard on its own clause (or the message's
+    register: joking, a story told from a safe present, advice) cancels it."""
+    start = _clause_start(sentence, match.start())
+    end = _clause_end(sentence, match.start())
+    if match.end() > end:  # a match that runs over a break reaches to the end of that clause
+        end = _clause_end(sentence, match.end())
+    clause, before = sentence[start:end], sentence[start : match.start()]
+    if _is_negated(before, guard) or guard.media.search(clause):
+        return None
+    # Advice to others never cancels worry about a named person ("my friend is talking about suicide").
+    own_person = category == THIRD_PARTY and OWN_PERSON.search(match.group(0)) is not None
+    advice = register.advice or guard.helping.search(clause)
+    if advice and tier < 3 and not own_person:
+        return None
+    if register.joking and category not in NOT_JOKED_AWAY:
+        return None
+    if register.story and category not in NOT_RECOVERY_GUARDED:
+        return None
+    if register.casual_goodbye and category == "goodbye":
+        return None
+    if category in LEISURE_GUARDED and guard.leisure.search(clause):
+        return None
+    if category != THIRD_PARTY and guard.reporting.search(before):
+        return None
+    if category not in NOT_RECOVERY_GUARDED:
+        if guard.milestones.search(clause):
+            return None
+        relapse = RELAPSE.search(clause) is not None
+        if not relapse and guard.recovery.search(clause):
+            return None
+    escalated = guard.escalators.search(clause) is not None
+    if category == THIRD_PARTY:
+        return Finding(3 if escalated else 2, THIRD_PARTY, "other")
+    if category in ESCALATING and escalated:
+        return Finding(3, category, "self")
+    return Finding(tier, category, "self")
+
+
+def _findings(normalised: str, book: PhraseBook) -> Finding:
     best = NOTHING
-    for quoted in QUOTED_SPANS.finditer(normalised):
+    guard = guards()
+    # A joking message ("my dad said 'I'd rather die than retire' lol") is no one's worry.
+    joking = guard.jokes.search(normalised) and not guard.serious.search(normalised)
+    for quoted in () if joking else QUOTED_SPANS.finditer(normalised):
         frame = normalised[max(0, quoted.start() - 80) : quoted.start()]
-        if guards().quote_frames.search(frame):
+        if guards().quote_frames.search(frame) and not guards().media.search(frame):
             inner = _text_finding(quoted.group(0)[1:-1], book)
             if inner.tier and inner.tier > best.tier:
                 best = Finding(inner.tier, THIRD_PARTY, "other")
@@ -267,8 +444,9 @@ def _text_finding(text: str, book: PhraseBook) -> Finding:
 def crisis_finding(text: str) -> Finding:
     """The most urgent finding across every phrase book; ties prefer the writer themself."""
     best = NOTHING
+    normalised = normalise(text or "")
     for book in all_phrase_books():
-        found = _findings(text or "", book)
+        found = _findings(normalised, book)
         if found.tier > best.tier or (found.tier == best.tier and found.who == "self" != best.who):
             best = found
     return best

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from peertui.wellbeing._data import load_toml, pick_language
+from peertui.wellbeing._data import available_languages, load_toml, pick_language
 from peertui.wellbeing.personal import personal_details
 
 REASONS = {
@@ -45,7 +45,8 @@ def received_checks(text: str, lang: str = "en") -> tuple[str, bool]:
     lang = pick_language(lang, "fold")
     view = received_view(text, lang)
     folded = text.casefold()
-    for code in dict.fromkeys((lang, "en")):
+    # Every language's list, the reader's own first: a slur is a slur in any interface language.
+    for code in dict.fromkeys((lang, *sorted(available_languages("fold")))):
         pattern = _slur_pattern(code)
         if pattern is not None and pattern.search(folded):
             return REASONS["slur"], view.cry_for_help

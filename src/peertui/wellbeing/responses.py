@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from peertui.i18n import N_, translator
-from peertui.wellbeing._data import load_texts, load_toml
+from peertui.wellbeing._data import available_languages, load_texts, load_toml
 from peertui.wellbeing.crisis import Country
 from peertui.wellbeing.detect import Assessment, assess
 
@@ -100,7 +100,9 @@ def someone_else_guide(country: Country | None, lang: str) -> list[str]:
 @cache
 def _method_details() -> re.Pattern[str]:
     patterns = [
-        p for code in ("en", "es") for p in load_toml(f"fold/{code}.toml").get("method_details", [])
+        p
+        for code in sorted(available_languages("fold"))
+        for p in load_toml(f"fold/{code}.toml").get("method_details", [])
     ]
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"$^")
 

@@ -1,0 +1,185 @@
+"""Run only the regular expressions that can match: a literal prefilter on an Aho-Corasick automaton.
+
+Python's `re` tries every alternative of a pattern at every position, so joining a phrase
+book's few hundred patterns into one pattern per category (or per tier) costs as much as
+trying them one by one: ~1 ms per message per phrase book. Most patterns, though, cannot
+match unless the text contains one of a few literal strings ("took", "pills", "myself").
+`required_literals` works those out from the parsed pattern (the idea of RE2's FilteredRE2
+and Hyperscan's prefilters); one `pyahocorasick` automaton finds every such literal in one
+pass over the message, and only the patterns whose literals occur are run. Patterns with no
+usable literal are always run. The answer is the same as running every pattern: the literals
+are *necessary* for a match, never sufficient.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import ahocorasick  # type: ignore[import-not-found]  # a C extension without stubs
+
+try:  # Python 3.11+: the parser behind `re`, used only to read a pattern's structure
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_parse  # type: ignore[no-redef]
+
+from re import _constants as sre  # type: ignore[attr-defined]
+
+MAX_ALTERNATIVES = 64  # a literal set larger than this is not worth spelling out
+MIN_USEFUL = 2  # a literal shorter than this occurs in nearly every message
+
+
+@dataclass(frozen=True)
+class _Literals:
+    exact: frozenset[str] | None  # every string the node can match, when few and finite
+    required: frozenset[str] | None  # a match contains one of these; None: nothing known
+
+    @property
+    def best(self) -> frozenset[str] | None:
+        if self.exact is not None and "" not in self.exact:
+            return _better(self.exact, self.required)
+        return self.required
+
+
+EMPTY = _Literals(frozenset({""}), None)
+UNKNOWN = _Literals(None, None)
+
+
+def _score(strings: frozenset[str] | None) -> tuple[int, int]:
+    if not strings:
+        return (-1, 0)
+    return (min(len(s) for s in strings), -len(strings))
+
+
+def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    return a if _score(a) >= _score(b) else b
+
+
+def _product(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
+    if len(a) * len(b) > MAX_ALTERNATIVES:
+        return None
+    return frozenset(x + y for x in a for y in b)
+
+
+def _sequence(items: Iterable) -> _Literals:
+    run: frozenset[str] | None = frozenset({""})
+    best: frozenset[str] | None = None
+    whole_exact = True
+    items = list(items)
+    index = 0
+    while index < len(items):
+        op, arg = items[index]
+        index += 1
+        if op is sre.LITERAL:  # a run of plain characters: one string, one product
+            chars = [chr(arg)]
+            while index < len(items) and items[index][0] is sre.LITERAL:
+                chars.append(chr(items[index][1]))
+                index += 1
+            node = _Literals(frozenset({"".join(chars)}), None)
+        else:
+            node = _node(op, arg)
+        if run is not None and node.exact is not None:
+            joined = _product(run, node.exact)
+            if joined is not None:
+                run = joined
+                continue
+        # The run of literals ends here: keep it (or the node's own literals) if it is better.
+        whole_exact = False
+        if run is not None and "" not in run:
+            best = _better(run, best)
+        best = _better(node.best, best)
+        run = node.exact if node.exact is not None else frozenset({""})
+    if run is not None and "" not in run:
+        best = _better(run, best)
+    return _Literals(run if whole_exact else None, best)
+
+
+def _node(op, arg) -> _Literals:
+    if op is sre.LITERAL:
+        return _Literals(frozenset({chr(arg)}), None)
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return EMPTY  # zero-width: matches no characters
+    if op is sre.SUBPATTERN:
+        return _sequence(arg[-1])
+    if op is sre.BRANCH:
+        branches = [_sequence(branch) for branch in arg[1]]
+        exact: frozenset[str] | None = None
+        if all(b.exact is not None for b in branches):
+            exact = frozenset().union(*(b.exact for b in branches))  # type: ignore[arg-type]
+            if len(exact) > MAX_ALTERNATIVES:
+                exact = None
+        bests = [b.exact if b.exact is not None else b.best for b in branches]
+        if any(b is None or "" in b for b in bests):
+            return _Literals(exact, None)
+        return _Literals(exact, frozenset().union(*bests))  # type: ignore[arg-type]
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", None)):
+        low, high, item = arg
+        inner = _sequence(item)
+        if low == 0:
+            if high == 1 and inner.exact is not None:
+                return _Literals(inner.exact | {""}, None)
+            return UNKNOWN
+        exact = inner.exact if (low, high) == (1, 1) else None
+        return _Literals(exact, inner.best)
+    if op is sre.IN:
+        chars = [chr(value) for kind, value in arg if kind is sre.LITERAL]
+        if len(chars) == len(arg) and len(chars) <= 8:
+            return _Literals(frozenset(chars), None)
+        return UNKNOWN
+    return UNKNOWN  # ANY, NOT_LITERAL, CATEGORY, GROUPREF ...
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Strings one of which every match of `pattern` contains; None when none are known."""
+    found = _sequence(sre_parse.parse(pattern)).best
+    if found is None or min(len(s) for s in found) < MIN_USEFUL:
+        return None
+    return found
+
+
+class PatternSet:
+    """Compiled patterns with a literal prefilter: `candidates(text)` lists the ones worth running."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.sources: tuple[str, ...] = tuple(patterns)
+        self._compiled: dict[int, re.Pattern[str]] = {}
+        self._always: list[int] = []
+        automaton = ahocorasick.Automaton()
+        owners: dict[str, list[int]] = {}
+        for index, source in enumerate(self.sources):
+            literals = required_literals(source)
+            if literals is None:
+                self._always.append(index)
+                continue
+            for literal in literals:
+                owners.setdefault(literal, []).append(index)
+        for literal, indices in owners.items():
+            automaton.add_word(literal, tuple(indices))
+        self._automaton = automaton if owners else None
+        if self._automaton is not None:
+            self._automaton.make_automaton()
+
+    def pattern(self, index: int) -> re.Pattern[str]:
+        """The compiled pattern, compiled the first time it is a candidate (most never are)."""
+        compiled = self._compiled.get(index)
+        if compiled is None:
+            compiled = self._compiled[index] = re.compile(self.sources[index])
+        return compiled
+
+    @property
+    def always_run(self) -> int:
+        return len(self._always)
+
+    def candidates(self, text: str) -> list[int]:
+        chosen = set(self._always)
+        if self._automaton is not None:
+            for _end, indices in self._automaton.iter(text):
+                chosen.update(indices)
+        return sorted(chosen)
+
+    def matches(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
+        """Every match of every pattern that can match, pattern by pattern."""
+        for index in self.candidates(text):
+            for match in self.pattern(index).finditer(text):
+                yield index, match
