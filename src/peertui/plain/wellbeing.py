@@ -11,7 +11,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from peertui.i18n import N_
+from peertui.i18n import N_, ngettext
 from peertui.ui.wording import _
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
 
 
 PAUSE_WORDS = ("/pause", "pause")
-YES_WORDS = ("y", "yes", "s", "si", "sí")
+YES_WORDS = ("y", "yes", "s", "si", "sí", "sim")
 
 
 def exercise_list(lang: str = "") -> list[str]:
@@ -151,7 +151,10 @@ def step_line(step: Step) -> str:
     """One grounding step: timed steps say how long, own-pace steps say how to go on."""
     if not step.seconds:
         return _("{text} (press Enter for the next step, /stop to stop)").format(text=step.text)
-    timing = [f"{step.seconds:g} seconds", *([step.round_label] if step.round_label else [])]
+    timing = [
+        ngettext("{n} second", "{n} seconds", int(step.seconds)).format(n=f"{step.seconds:g}"),
+        *([step.round_label] if step.round_label else []),
+    ]
     return f"{step.text} ({', '.join(timing)})"
 
 

@@ -291,7 +291,8 @@ class PeertuiApp(App[int]):
             remember_asked(self.paths)
         except OSError as exc:
             self.notify(
-                f"Could not remember the answer: {exc.strerror or exc}.", severity="warning"
+                _("Could not remember the answer: {why}.").format(why=exc.strerror or exc),
+                severity="warning",
             )
 
     def _forward_event(self, event: Event) -> None:

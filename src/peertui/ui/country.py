@@ -113,7 +113,7 @@ async def ask_country(ui: Prompter, words: CountryQuestion) -> str:
     through (input ended: nothing is decided, so the question comes again next time)."""
     guess = crisis.country_from_locale("")
     # The CLDR names take about a second to gather the first time: not on the event loop.
-    await asyncio.to_thread(countries.find_country, "warm up")
+    await asyncio.to_thread(countries.warm_up)
     try:
         answer = await ui.ask(words.question(guess))
     except Cancelled as stop:

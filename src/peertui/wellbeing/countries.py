@@ -103,6 +103,13 @@ def _three_letter_codes() -> dict[str, str]:
     return codes
 
 
+def warm_up() -> None:
+    """Gather the CLDR names now (about a second the first time), e.g. in a worker thread
+    before a question, so matching an answer later is instant."""
+    _names()
+    _three_letter_codes()
+
+
 def find_country(typed: str) -> CountryMatch:
     """What `typed` names: a code ("MX", "uk", "MEX") or a name in one of NAME_LANGUAGES."""
     text = typed.strip()

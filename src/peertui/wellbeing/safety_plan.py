@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from peertui.i18n import _
 from peertui.wellbeing._data import load_texts
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ def professional_suggestions(country: Country | None, limit: int = 3) -> list[st
     if country is None:
         return []
     emergency = " or ".join(c.number for c in country.emergency)
-    lines = [f"Emergency: {emergency}"]
+    lines = [_("Emergency: {number}").format(number=emergency)]
     for service in country.services[:limit]:
         reach = [c.number for c in (*service.phones, *service.sms)][:2]
         if reach:

@@ -175,7 +175,7 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         elif self._self_paced():
             state = _("take your time — press Enter when you are ready")
         else:
-            state = f"{seconds} s left"
+            state = _("{seconds} s left").format(seconds=seconds)
         self.query_one("#step-timer", Label).update(state)
 
     def _finish(self) -> None:

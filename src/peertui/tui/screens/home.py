@@ -91,6 +91,11 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
 
         self._mark_focus()
         self.composer.placeholder = _(HINT)
+        if self.engine is not None:
+            # The group list, the status line and the current group's line, said again.
+            self.refresh_groups()
+            if not self.engine.groups():
+                self.set_status(_("Ready. No groups yet: F4 hosts one, F5 joins with an invite."))
 
     # ----- focus: always visible in words, typing never lost --------------------------------
     def _mark_focus(self) -> None:

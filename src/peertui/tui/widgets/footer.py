@@ -10,26 +10,51 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Label, Static
 
-from peertui.i18n import _
+from peertui.i18n import NP_, _, pgettext
 from peertui.tui import bindings
 from peertui.tui.typed import PeertuiNode
+
+# One word each, for when the full names do not fit the terminal's width (a narrow terminal,
+# or a language with longer words): the keys must stay on screen, never be cut off.
+SHORT_LABELS = {
+    "peertui.crisis": NP_("safety key", "crisis"),
+    "peertui.grounding": NP_("safety key", "grounding"),
+    "peertui.safety_plan": NP_("safety key", "plan"),
+    "peertui.quick_exit": NP_("safety key", "exit"),
+}
 
 
 class SafetyKeys(PeertuiNode, Static):
     def on_mount(self) -> None:
         self.show()
 
+    def on_resize(self) -> None:
+        self.show()
+
     def show(self) -> None:
-        """The line in the interface language (again after the language changes)."""
+        """The line in the interface language (again after the language changes), in the
+        longest form that fits the width."""
+        width = self.size.width or self.app.size.width
+        for line in (self._line(short=False), self._line(short=True)):
+            if len(line) <= width:
+                break
+        self.update(line)
+
+    def _line(self, *, short: bool) -> str:
         keymap = self.app.settings.keybindings
         parts = []
         for binding in bindings.APP:
             if binding.action == "quit":
                 continue  # not a safety key; the palette lists it
             key = keymap.get(binding.id or "", binding.key).split(",")[0]
-            parts.append(f"{key.upper()} {_(binding.description).lower()}")
+            label = (
+                pgettext("safety key", SHORT_LABELS[binding.id])
+                if short and binding.id in SHORT_LABELS
+                else _(binding.description).lower()
+            )
+            parts.append(f"{key.upper()} {label}")
         parts.append(_("ctrl+p more"))
-        self.update("  " + " · ".join(parts))
+        return "  " + " · ".join(parts)
 
 
 def hint_line(line_id: str = "screen-hint") -> Label:
