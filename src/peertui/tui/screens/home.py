@@ -140,7 +140,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         # Also with nothing focused yet (a dialog just closed): typed ahead, still words.
         if not isinstance(self.focused, GroupList | MembersPanel | MessageList | None):
             return
-        if not event.is_printable or not event.character or event.key in self.active_bindings:
+        if not event.is_printable or not event.character:
+            return
+        bound = self.active_bindings.get(event.key)
+        if bound is not None and bound.enabled:
             return
         event.stop()
         event.prevent_default()
@@ -190,6 +193,15 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (
+            f"screen.{action.removeprefix('screen.')}" in bindings.ON_A_MESSAGE
+            and self.is_mounted
+            and self.messages.has_focus
+            and self.messages.selected_message() is None
+        ):
+            # A letter that acts on a message, with a notice (or nothing) highlighted: it is
+            # the start of a word, so it goes on to the composer instead of a "highlight" toast.
+            return False
         return self.offers(action)
 
     # ----- engine state ---------------------------------------------------------------------
