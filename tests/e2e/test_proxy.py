@@ -21,6 +21,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# pproxy installs uvloop when it can import it (the relay depends on uvloop) and then fails on
+# Python 3.11's get_event_loop(); the asyncio loop is all a test proxy needs.
+PPROXY = (
+    "import sys; sys.modules['uvloop'] = None; sys.argv[0] = 'pproxy'; "
+    "from pproxy.server import main; main()"
+)
+
+
 async def test_each_group_uses_its_own_socks_credentials(relay, tmp_path, closing):
     person = await Person.open(tmp_path / "home")
     closing.append(person)
@@ -31,7 +39,7 @@ async def test_each_group_uses_its_own_socks_credentials(relay, tmp_path, closin
 
     port = free_port()
     proxy = subprocess.Popen(
-        [sys.executable, "-m", "pproxy", "-l", f"socks5://127.0.0.1:{port}#peertui-{user_a}:x"],
+        [sys.executable, "-c", PPROXY, "-l", f"socks5://127.0.0.1:{port}#peertui-{user_a}:x"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
