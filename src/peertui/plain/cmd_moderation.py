@@ -6,56 +6,41 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from peertui.plain.registry import handles
-from peertui.ui import actions, commands, flows
+from peertui.ui import actions, commands, flows, member_commands
 from peertui.ui.wording import _, utc_time
 
 if TYPE_CHECKING:
     from peertui.plain.session import PlainSession
 
 
-def _who_and_reason(
-    argument: str, action_id: str, *, reason_needed: bool = False
-) -> tuple[str, str]:
-    action = actions.by_id(action_id)
-    who, _sep, reason = commands.need(argument, action).partition(" ")
-    if reason_needed and not reason.strip():
-        raise commands.usage(action, _("Give a reason."))
-    return who, reason.strip()
-
-
 @handles("peertui.warn")
 async def warn(s: PlainSession, argument: str) -> None:
-    who, reason = _who_and_reason(argument, "peertui.warn", reason_needed=True)
-    await s.engine.warn(s.group(), who, reason)
+    command = member_commands.parse(argument, "peertui.warn")
+    await s.engine.warn(s.group(), command.who, command.reason)
 
 
 @handles("peertui.mute")
 async def mute(s: PlainSession, argument: str) -> None:
-    action = actions.by_id("peertui.mute")
-    who, minutes_text, reason = (argument.split(" ", 2) + ["", ""])[:3]
-    if not who:
-        raise commands.usage(action)
-    minutes = commands.whole_number(minutes_text, action, _("The number of minutes"))
-    if minutes <= 0:
-        raise commands.usage(action, _("Mute for 1 minute or more."))
-    await s.engine.mute(s.group(), who, minutes, reason.strip())
+    command = member_commands.parse(argument, "peertui.mute")
+    assert command.minutes is not None  # a mute always has its length
+    await s.engine.mute(s.group(), command.who, command.minutes, command.reason)
 
 
 @handles("peertui.unmute")
 async def unmute(s: PlainSession, argument: str) -> None:
-    await s.engine.unmute(s.group(), commands.need(argument, actions.by_id("peertui.unmute")))
+    await s.engine.unmute(s.group(), member_commands.parse(argument, "peertui.unmute").who)
 
 
 @handles("peertui.remove")
 async def remove(s: PlainSession, argument: str) -> None:
-    who, reason = _who_and_reason(argument, "peertui.remove")
-    await s.engine.remove(s.group(), who, reason)
+    command = member_commands.parse(argument, "peertui.remove")
+    await s.engine.remove(s.group(), command.who, command.reason)
 
 
 @handles("peertui.ban")
 async def ban(s: PlainSession, argument: str) -> None:
-    who, reason = _who_and_reason(argument, "peertui.ban")
-    await flows.ban(s, s.engine, s.group(), who, reason)
+    command = member_commands.parse(argument, "peertui.ban")
+    await flows.ban(s, s.engine, s.group(), command.who, command.reason)
 
 
 @handles("peertui.delete")

@@ -16,7 +16,7 @@ from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, ListScreen
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.conversation import describe_message
-from peertui.ui import flows, wording
+from peertui.ui import actions, flows, member_commands, wording
 from peertui.ui.wording import utc_time
 
 
@@ -40,7 +40,7 @@ class ModerationActions(HomeBase):
     def target_nick(self) -> str:
         raise NotImplementedError
 
-    # ----- one member -----------------------------------------------------------------------
+    # ----- one member ---------------------------------------------------------------------
     @work(group="dialog")
     async def moderate(
         self,
@@ -52,24 +52,32 @@ class ModerationActions(HomeBase):
         reason: str = N_("Reason (shown in the moderation log):"),
         confirm: str = "",
         owner: bool = False,
+        typed: bool = False,
     ) -> None:
-        """A form for one moderation action, filled from a slash command's words or the
-        highlighted message; with `confirm`, a question before it is done."""
+        """A form for one moderation action, filled from a slash command's words (`typed`)
+        or the highlighted message; with `confirm`, a question before it is done."""
         group = self.need_moderator(owner=owner)
         if group is None:
             return
-        who, rest = _split(argument)
-        who = who or self.target_nick()
-        length = ""
-        if minutes and rest:
-            length, _space, rest = rest.partition(" ")
+        words = member_commands.split(argument, f"peertui.{method}")
+        who = words.who or self.target_nick()
         fields = [Field("who", _("Member (nickname or id):"), who)]
         if minutes:
-            fields.append(Field("minutes", _("For how many minutes:"), length or "60", number=True))
+            fields.append(
+                Field("minutes", _("For how many minutes:"), words.minutes or "60", number=True)
+            )
         if reason:
-            fields.append(Field("reason", _(reason), rest))
-        # With the member already filled in, typing starts in the reason.
-        focus = fields[-1].name if who and len(fields) > 1 else "who"
+            fields.append(Field("reason", _(reason), words.reason))
+        # Typing starts in the first required field the command left out, so what is typed
+        # next answers it; never in words already written, which typing would add to. From a
+        # key (nothing typed), the offered length counts as given and typing starts in the
+        # reason.
+        missing = [
+            name
+            for name in words.missing
+            if not (name == "who" and who) and (typed or name != "minutes")
+        ]
+        focus = missing[0] if missing else (fields[-1].name if who else "who")
         values = await self.form(title, fields, title, focus=focus)
         if values is None:
             return
@@ -77,16 +85,62 @@ class ModerationActions(HomeBase):
             text = f"{confirm}: {values['who']}."
             if not await self.confirm(f"{confirm} {values['who']}?", text, [(method, confirm)]):
                 return
-        extra: dict[str, Any] = {"reason": values["reason"]} if reason else {}
-        if minutes:
-            extra["minutes"] = values["minutes"]
+        await self._act(
+            group, method, values["who"], values.get("reason", ""), values.get("minutes")
+        )
+
+    async def _act(
+        self, group: GroupInfo, method: str, who: str, reason: str, minutes: int | None
+    ) -> None:
+        """The engine call a complete command or a submitted form ends in."""
+        if method == "ban":
+            await self._ban(group, who, reason)
+            return
+        extra: dict[str, Any] = {}
+        if method in ("warn", "mute", "unmute", "remove"):
+            extra["reason"] = reason
+        if minutes is not None:
+            extra["minutes"] = minutes
         # The moderation log line that comes back says what was done; a mute also says for
         # how long in words, so a mistyped length is seen at once.
-        done = muted_for(values["who"], values["minutes"]) if minutes else ""
-        if method == "ban":
-            await self._ban(group, values["who"], values["reason"])
+        done = muted_for(who, minutes) if minutes is not None else ""
+        await self.call(method, group.group_id, who, done=done, **extra)
+
+    @work(group="dialog")
+    async def _command(self, method: str, argument: str) -> None:
+        """A slash command with all its words is done at once, as in plain mode (with the
+        same questions, such as ban's about open invites); one with required words missing
+        opens the form; words that are wrong are refused in words and given back."""
+        action = actions.by_id(f"peertui.{method}")
+        words = member_commands.split(argument, action.id)
+        problem = member_commands.wrong(words)
+        if problem is not None:
+            self.composer.give_back(f"/{action.slash} {argument}".rstrip())
+            self.app.notify(str(problem), severity="warning", timeout=10)
             return
-        await self.call(method, group.group_id, values["who"], done=done, **extra)
+        if words.missing:
+            getattr(self, f"action_{method}")(argument, typed=True)
+            return
+        group = self.need_moderator()
+        if group is None:
+            return
+        command = member_commands.checked(words)
+        await self._act(group, method, command.who, command.reason, command.minutes)
+
+    def command_warn(self, argument: str) -> None:
+        self._command("warn", argument)
+
+    def command_mute(self, argument: str) -> None:
+        self._command("mute", argument)
+
+    def command_unmute(self, argument: str) -> None:
+        self._command("unmute", argument)
+
+    def command_remove(self, argument: str) -> None:
+        self._command("remove", argument)
+
+    def command_ban(self, argument: str) -> None:
+        self._command("ban", argument)
 
     async def _ban(self, group: GroupInfo, who: str, reason: str) -> None:
         from peertui.core.errors import PeertuiError
@@ -105,22 +159,32 @@ class ModerationActions(HomeBase):
             self.tell(str(exc), severity="error", timeout=10)
         self.refresh_all()
 
-    def action_warn(self, argument: str = "") -> None:
+    def action_warn(self, argument: str = "", *, typed: bool = False) -> None:
         self.moderate(
-            "warn", _("Warn a member"), argument, reason=N_("Reason (sent to them privately):")
+            "warn",
+            _("Warn a member"),
+            argument,
+            reason=N_("Reason (sent to them privately):"),
+            typed=typed,
         )
 
-    def action_mute(self, argument: str = "") -> None:
-        self.moderate("mute", _("Mute a member"), argument, minutes=True)
+    def action_mute(self, argument: str = "", *, typed: bool = False) -> None:
+        self.moderate("mute", _("Mute a member"), argument, minutes=True, typed=typed)
 
-    def action_unmute(self, argument: str = "") -> None:
-        self.moderate("unmute", _("Unmute a member"), argument)
+    def action_unmute(self, argument: str = "", *, typed: bool = False) -> None:
+        self.moderate("unmute", _("Unmute a member"), argument, typed=typed)
 
-    def action_remove(self, argument: str = "") -> None:
-        self.moderate("remove", _("Remove a member"), argument, confirm=_("Remove from the group"))
+    def action_remove(self, argument: str = "", *, typed: bool = False) -> None:
+        self.moderate(
+            "remove",
+            _("Remove a member"),
+            argument,
+            confirm=_("Remove from the group"),
+            typed=typed,
+        )
 
-    def action_ban(self, argument: str = "") -> None:
-        self.moderate("ban", _("Ban a member"), argument, confirm=_("Ban"))
+    def action_ban(self, argument: str = "", *, typed: bool = False) -> None:
+        self.moderate("ban", _("Ban a member"), argument, confirm=_("Ban"), typed=typed)
 
     def action_promote(self, argument: str = "") -> None:
         self.moderate("promote", _("Make a moderator"), argument, reason="", owner=True)
