@@ -136,4 +136,6 @@ def test_the_ctrl_r_tip_comes_only_after_the_person_has_typed(plain_user, relay)
     assert host.quit() == 0
     before_typing = again.transcript.split("/groups")[0]
     assert "Tip:" not in before_typing
+    # Idle at the prompt when it came: the tip must not claim they were typing.
+    assert "while you were typing" not in again.transcript
     assert re.search(r"second after they typed\r\n-- Tip:", again.transcript)
