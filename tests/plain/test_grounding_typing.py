@@ -25,11 +25,24 @@ def test_a_line_typed_at_a_grounding_step_is_kept_as_the_draft_and_not_sent(plai
     guest.run("/stop", "-- Box breathing stopped.")
     guest.run("/draft", "  hello while grounding")
 
+    # At a timed step too: kept, and the exercise goes on to its end.
+    guest.type("/ground paced")
+    guest.expect_exact(STEP)
+    guest.type("")
+    guest.expect_exact("seconds, round 1")
+    guest.type("typed while pacing")
+    guest.expect_exact("-- Kept as your draft for Tuesday circle, not sent; /draft shows it.")
+    guest.expect_exact("own pace again. " + STEP, timeout=60)
+    guest.run("", "-- Paced breathing finished.")
+    guest.run("/draft", "  typed while pacing")
+
     # A marker message proves the host is caught up: the grounding line never arrived.
     guest.type("marker after grounding")
     host.expect_exact("robin: marker after grounding")
     assert not message_lines(host, "robin", "hello while grounding")
     assert not message_lines(guest, "robin", "hello while grounding")
+    assert not message_lines(host, "robin", "typed while pacing")
+    assert "Paced breathing stopped" not in guest.transcript
     assert "Box breathing stopped" in guest.transcript
     assert guest.transcript.count("Box breathing stopped") == 1
     assert guest.quit() == 0

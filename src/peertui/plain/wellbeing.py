@@ -169,9 +169,9 @@ async def ground(
     """Run an exercise; a line typed to stop it (other than /stop) is then carried out by
     `carry_on`, so nothing typed during an exercise is lost.
 
-    Text (not a command) typed at an own-pace step is never sent: someone grounding is not
-    choosing to post. `keep` keeps it (as a draft, saying so; False when it could not) and the
-    same step is shown again."""
+    Text (not a command) typed at any step is never sent: someone grounding is not choosing to
+    post. `keep` keeps it (as a draft, saying so; False when it could not) and the exercise
+    goes on: an own-pace step is shown again, a timed one moves to the next step."""
     from peertui.ui import commands
 
     if not argument:
@@ -205,9 +205,12 @@ async def ground(
         stopping_line = await _pace_step(
             console, reader, step.seconds * scale if step.seconds else None
         )
-        while not step.seconds and stopping_line and (text := _typed_text(stopping_line)):
+        while stopping_line and (text := _typed_text(stopping_line)):
             if not keep(text):
                 console.notice(_("Not sent: nothing is sent while a grounding exercise runs."))
+            if step.seconds:
+                stopping_line = None  # a timed step goes on with the next one
+                break
             console.output(step_line(step))
             stopping_line = await _pace_step(console, reader, None)
         if stopping_line is not None:
