@@ -237,7 +237,7 @@ async def test_toasts_stay_off_the_wellbeing_screens(make_paths):
 
 
 def test_first_run_promises_only_what_quick_exit_keeps():
-    words = " ".join(WELCOME.split())
+    words = " ".join(" ".join(WELCOME).split())  # the paragraphs, as msgids
     assert "Anything you were typing is kept" not in words
     assert "kept as an encrypted draft in that group" in words
     assert "text typed anywhere else is not kept" in words

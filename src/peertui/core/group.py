@@ -108,9 +108,6 @@ MAX_PENDING_PER_SENDER = 200
 # batch's commit (which other store users wait for) stays in the tens of milliseconds.
 BATCH_EVENTS = 1000
 BATCH_MESSAGES = 250
-GROUP_MESSAGE_TYPES = {
-    "msg", "profile", "modnote", "thanks", "guidelines", "settings", "introduce"
-}  # fmt: skip
 _REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000

@@ -21,7 +21,10 @@ from peertui.core.store import Message
 from peertui.wellbeing.fold import received_checks
 from peertui_wire.encoding import EncodingError, b64d
 
-GROUP_MESSAGE_TYPES = {"msg", "profile", "modnote", "thanks", "guidelines", "introduce"}
+# Every payload a member may post to the whole group ("settings": the group's declared language).
+GROUP_MESSAGE_TYPES = {
+    "msg", "profile", "modnote", "thanks", "guidelines", "settings", "introduce"
+}  # fmt: skip
 
 
 @dataclass
