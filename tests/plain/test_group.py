@@ -162,7 +162,7 @@ def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain
     assert "Asked to join as '/members'" not in asker.transcript
     assert asker.transcript.count("You left") == 1
     # The first line that interrupts the prompt comes with the reprint hint, once per run.
-    assert host.transcript.count("-- Tip: something arrived while you were typing.") == 1
+    assert host.transcript.count("-- Tip: if you were typing when this arrived") == 1
     guidelines = asker.transcript.split("Group guidelines:")[1].split("\r\n> ")[0]
     assert "\r\n\r\n" not in guidelines
 

@@ -131,9 +131,11 @@ def test_the_ctrl_r_tip_comes_only_after_the_person_has_typed(plain_user, relay)
     again.run("/groups", "1. Tuesday circle")
     host.type("second after they typed")
     again.expect_exact("host: second after they typed")
-    again.expect_exact("-- Tip: something arrived while you were typing.")
+    again.expect_exact("-- Tip: if you were typing when this arrived")
     assert again.quit() == 0
     assert host.quit() == 0
     before_typing = again.transcript.split("/groups")[0]
     assert "Tip:" not in before_typing
+    # Idle at the prompt when it came: the tip must not claim they were typing.
+    assert "while you were typing" not in again.transcript
     assert re.search(r"second after they typed\r\n-- Tip:", again.transcript)

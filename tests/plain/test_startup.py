@@ -22,13 +22,22 @@ def test_passphrase_is_asked_without_echo_and_a_wrong_one_exits_1(plain_user):
     first.ready()
     assert first.quit() == 0
 
+    # Five wrong tries, with /crisis typed between them (not counted): then it gives up.
     wrong = plain_user("home", passphrase=None)
-    wrong.expect_exact("?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
-    wrong.type("daffodils in the sun")
+    for attempt in range(5):
+        wrong.expect_exact(QUESTION)
+        if attempt == 2:
+            wrong.type("/crisis GB")
+            wrong.expect_exact("999")
+            wrong.expect_exact(QUESTION)
+        wrong.type(f"daffodils in the sun {attempt}")
+        if attempt < 4:
+            wrong.expect_exact("!! That passphrase did not open your history. Try again.")
     wrong.expect_exact("!! Wrong passphrase: this peertui home stays locked.")
     wrong.child.expect(pexpect.EOF)
     wrong.child.close()
     assert wrong.child.exitstatus == 1
+    assert wrong.transcript.count("did not open your history") == 4
 
     from_env = plain_user("home", passphrase="daffodils in the sun")
     from_env.expect_exact(
@@ -49,6 +58,40 @@ def test_passphrase_is_asked_without_echo_and_a_wrong_one_exits_1(plain_user):
     for user in (first, wrong, from_env, again):
         assert "tulips" not in user.transcript and "daffodils" not in user.transcript
         assert "Traceback" not in user.transcript
+
+
+QUESTION = "?? Passphrase (not shown as you type; /crisis, /ground, /x work here)?"
+
+
+def test_a_wrong_passphrase_asks_again_and_the_right_one_unlocks(plain_user):
+    plain_user("home", passphrase="tulips in the rain").ready().quit()
+
+    user = plain_user("home", passphrase=None)
+    user.expect_exact(QUESTION)
+    user.type("daffodils in the sun")
+    user.expect_exact("!! That passphrase did not open your history. Try again.")
+    user.expect_exact(QUESTION)
+    user.type("tulips in the rain")
+    user.ready()  # the banner comes only once the home is open
+    assert user.quit() == 0
+    assert "tulips" not in user.transcript and "daffodils" not in user.transcript
+    assert "Wrong passphrase" not in user.transcript
+
+
+def test_input_ending_after_a_wrong_passphrase_leaves_it_locked_with_status_1(plain_user):
+    plain_user("home", passphrase="tulips in the rain").ready().quit()
+
+    user = plain_user("home", passphrase=None)
+    user.expect_exact(QUESTION)
+    user.type("daffodils in the sun")
+    user.expect_exact("!! That passphrase did not open your history. Try again.")
+    user.expect_exact(QUESTION)
+    user.child.sendeof()
+    user.expect_exact("!! No passphrase was given; peertui stays locked.")
+    user.child.expect(pexpect.EOF)
+    user.child.close()
+    assert user.child.exitstatus == 1
+    assert "daffodils" not in user.transcript
 
 
 def test_new_passphrase_refuses_short_ones_and_asks_again_after_a_mismatch(plain_user, tmp_path):

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 PASSPHRASE_ENV = "PEERTUI_PASSPHRASE"
 MIN_PASSPHRASE_LENGTH = 8
 NEW_PASSPHRASE_TRIES = 3
+# Wrong passphrases typed at the question before plain mode gives up (exit status 1): enough
+# for a few typos, few enough that guessing at the keyboard is not invited.
+UNLOCK_TRIES = 5
 PASSPHRASE_QUESTION = N_("Passphrase (not shown as you type; /crisis, /ground, /x work here)?")
 AGAIN_QUESTION = N_("The same passphrase again?")
 LOCKED_HELP = N_(
@@ -190,14 +193,39 @@ class Unlock:
         except StoreError as problem:
             self.console.error(str(problem))
             return None
-        new = not self.paths.unlock_file.exists()
-        passphrase = await (self._choose() if new else self._ask(_(PASSPHRASE_QUESTION)))
-        if passphrase is None:
-            return None
+        if not self.paths.unlock_file.exists():
+            passphrase = await self._choose()
+            if passphrase is None:
+                return None
+            return await self._open(passphrase)
+        for attempt in range(1, UNLOCK_TRIES + 1):
+            passphrase = await self._ask(_(PASSPHRASE_QUESTION))
+            if passphrase is None:
+                return None
+            try:
+                return await self._open(passphrase)
+            except WrongPassphrase:
+                if attempt == UNLOCK_TRIES:
+                    break
+                # Said in the full-screen app's words; the question comes back, still unseen.
+                self.console.error(_("That passphrase did not open your history. Try again."))
+        self.console.error(_("Wrong passphrase: this peertui home stays locked."))
+        return None
+
+    async def _open(self, passphrase: str) -> Engine | None:
+        """Open with a typed passphrase; WrongPassphrase is left to the caller.
+
+        Echo stays off while the key is derived, so the next try typed meanwhile is not shown.
+        """
+        from peertui.core.engine import Engine
+        from peertui.core.store import StoreError, WrongPassphrase
+        from peertui.plain.reader import echo_off
+
         try:
-            return await Engine.open(self.paths, passphrase, relay_factory=self.relay_factory)
+            with echo_off():
+                return await Engine.open(self.paths, passphrase, relay_factory=self.relay_factory)
         except WrongPassphrase:
-            self.console.error(_("Wrong passphrase: this peertui home stays locked."))
+            raise
         except StoreError as problem:
             self.console.error(str(problem))
         return None

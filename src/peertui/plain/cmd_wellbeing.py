@@ -24,7 +24,14 @@ async def crisis(s: PlainSession, argument: str) -> None:
 
 @handles("peertui.grounding")
 async def grounding(s: PlainSession, argument: str) -> None:
-    await wellbeing.ground(s.console, s.reader, argument, s.handle, s.engine.settings.language)
+    await wellbeing.ground(
+        s.console,
+        s.reader,
+        argument,
+        s.handle,
+        s.engine.settings.language,
+        keep=lambda text: s.keep_draft(text, say=True),
+    )
 
 
 @handles("peertui.safety_plan")

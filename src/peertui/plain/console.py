@@ -49,9 +49,11 @@ _RESET = "\x1b[0m"
 # Clears the screen and the scrollback (xterm's 3J) like the TUI's F12.
 CLEAR_TERMINAL = "\x1b[3J\x1b[2J\x1b[H\x1b[3J"
 # Cooked-mode terminals keep a half-typed line in their buffer when output interrupts it, but it
-# is no longer on screen; the terminal's reprint key brings it back.
+# is no longer on screen; the terminal's reprint key brings it back. The kernel keeps that line
+# until Enter (FIONREAD counts only whole lines in canonical mode), so peertui cannot know
+# whether anything was typed: the tip says "if", never claims the person was typing.
 REPRINT_HINT = N_(
-    "Tip: something arrived while you were typing. Your line is still there: Ctrl+R shows it again."
+    "Tip: if you were typing when this arrived, your line is still there: Ctrl+R shows it again."
 )
 
 # C0 and C1 control characters (ESC among them) except tab; other people's text must never be

@@ -164,9 +164,14 @@ async def ground(
     argument: str,
     carry_on: Callable[[str], Awaitable[None]],
     lang: str = "",
+    keep: Callable[[str], bool] = lambda text: False,
 ) -> None:
     """Run an exercise; a line typed to stop it (other than /stop) is then carried out by
-    `carry_on`, so nothing typed during an exercise is lost."""
+    `carry_on`, so nothing typed during an exercise is lost.
+
+    Text (not a command) typed at any step is never sent: someone grounding is not choosing to
+    post. `keep` keeps it (as a draft, saying so; False when it could not) and the exercise
+    goes on: an own-pace step is shown again, a timed one moves to the next step."""
     from peertui.ui import commands
 
     if not argument:
@@ -200,6 +205,14 @@ async def ground(
         stopping_line = await _pace_step(
             console, reader, step.seconds * scale if step.seconds else None
         )
+        while stopping_line and (text := _typed_text(stopping_line)):
+            if not keep(text):
+                console.notice(_("Not sent: nothing is sent while a grounding exercise runs."))
+            if step.seconds:
+                stopping_line = None  # a timed step goes on with the next one
+                break
+            console.output(step_line(step))
+            stopping_line = await _pace_step(console, reader, None)
         if stopping_line is not None:
             console.notice(_("{title} stopped.").format(title=exercise.title))
             if stopping_line.strip():
@@ -211,6 +224,17 @@ async def ground(
                     await carry_on(stopping_line)
             return
     console.notice(_("{title} finished. Well done.").format(title=exercise.title))
+
+
+def _typed_text(line: str) -> str:
+    """The message a line would send ("" for a command or an unknown command)."""
+    from peertui.ui import commands
+
+    try:
+        parsed = commands.parse(line)
+    except commands.CommandError:
+        return ""
+    return parsed.text if parsed.action is None else ""
 
 
 async def _pace_step(console: Console, reader: LineReader, seconds: float | None) -> str | None:
