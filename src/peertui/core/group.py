@@ -1631,9 +1631,13 @@ class GroupSession:
             kind="text",
             cw=cw,
             extra={"key": b64e(self.me)},
+            # Numbered now, so "#12 (waiting to send)" is #12 once sent and after a restart.
+            number=self.store.reserve_number(),
         )
         self.store.outbox_add(
-            self.group_id, message.msg_id, {"text": text, "cw": cw, "nick": nick, "ts": message.ts}
+            self.group_id,
+            message.msg_id,
+            {"text": text, "cw": cw, "nick": nick, "ts": message.ts, "number": message.number},
         )
         delivered = await self.flush_outbox(own_item=message.msg_id)
         if message.msg_id not in delivered:
@@ -1739,6 +1743,7 @@ class GroupSession:
                     kind="text",
                     cw=item["cw"],
                     extra={"key": b64e(self.me), "env": self.last_envelope_id},
+                    number=item.get("number", 0),
                 )
                 # Recorded in history before it leaves the outbox: a crash in between sends it
                 # again, which the relay answers with the same seq (idempotency key).
