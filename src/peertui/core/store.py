@@ -692,8 +692,11 @@ def _message_row(m: Message) -> tuple:
 
 
 def _message_from(row: tuple) -> Message:
-    *fields_, extra, number = row
-    return Message(*fields_, extra=json.loads(extra), number=number)
+    group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason, extra, number = row
+    return Message(
+        group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason,
+        extra=json.loads(extra), number=number,
+    )  # fmt: skip
 
 
 def _put_kv(db: sqlcipher3.Connection, key: str, value: Any) -> None:

@@ -253,6 +253,24 @@ def message_parts(
     return MessageParts(nick, "shown", label, message.cw, message.text, waiting, late)
 
 
+def late_arrivals(late: Sequence[Message]) -> str:
+    """Said once for the late messages of one update, by a view that puts them at their place
+    above the newest line (the TUI)."""
+    first = late[0]
+    if len(late) == 1:
+        return _(
+            "A message from {nick} arrived late; it is shown above, at its place: #{n}, before "
+            "#{before}."
+        ).format(nick=first.nick, n=first.number, before=ordering.late_before(first))
+    return ngettext(
+        "{count} message arrived late; it is shown above, at its place (from #{n}, before "
+        "#{before}).",
+        "{count} messages arrived late; they are shown above, at their places (the first "
+        "#{n}, before #{before}).",
+        len(late),
+    ).format(count=len(late), n=first.number, before=ordering.late_before(first))
+
+
 def late_note(before: int) -> str:
     """Said with a message that arrived after messages written later than it (see
     `peertui.ui.ordering`): why its number is higher than the ones after it."""

@@ -61,7 +61,7 @@ class MessageActions(HomeBase):
                 )
             )
             return
-        reason = argument.lstrip("#0123456789 ").strip()
+        reason = argument.strip()  # (a leading number was taken by run_command)
         self.report(group, chosen, reason)
 
     @work(group="dialog")
