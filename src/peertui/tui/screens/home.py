@@ -483,7 +483,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             self.composer.give_back(typed)
             self.app.notify(str(problem), severity="warning")
             return None
-        self.jump_to(target.group_id, target.msg_id)
+        self.jump_to(target.group_id, target.msg_id, focus=False)
         if self.messages.selected_message() is None or (
             self.messages.selected_message().msg_id != target.msg_id
         ):
