@@ -172,8 +172,10 @@ async def test_a_late_arrival_goes_to_its_place_and_the_highlight_stays_put():
         waiting.seq = 0
         messages.append(waiting)
         assert [m.number for m in messages.items] == [5, 1, 6, 3, 2, 4]
+        messages.highlighted = 2  # the person is on their waiting message
         sent = message(6, 5000, "mine, waiting")
         messages.append(sent)
         await pilot.pause()
         assert [m.number for m in messages.items] == [5, 1, 3, 2, 4, 6]
         assert sum(1 for m in messages.items if m.number == 6) == 1
+        assert messages.selected_message() is sent, "the highlight went with it"

@@ -173,6 +173,8 @@ class MessageList(CursorOnHighlight):
         seen: set[str] = set()
         for item in items:
             if not isinstance(item, SystemLine) and (index := self.find(item.msg_id)) is not None:
+                if marked is self.items[index]:
+                    marked = item  # the highlight stays on it, wherever it goes
                 self.items[index] = item  # sent at last, or removed: the same line, updated
                 if self._fits(index):
                     self._redraw(index)
@@ -240,8 +242,9 @@ class MessageList(CursorOnHighlight):
                     and ordering.display_key(item) < ordering.display_key(shown)
                 )
                 index = next(later, len(self.items))
-            if marked is not None and index > self._position(marked):
-                below += 1
+            if marked is not None and item is not marked:
+                where = next((i for i, shown in enumerate(self.items) if shown is marked), None)
+                below += where is not None and index > where
             self.items.insert(index, item)
         self._marked = None
         self.set_options([self._option(item, i) for i, item in enumerate(self.items)])
