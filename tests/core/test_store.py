@@ -847,3 +847,10 @@ def test_a_version_2_history_keeps_its_order_as_numbers(paths):
         assert [(m.msg_id, m.number) for m in store.latest("g1")] == [("m2", 2), ("m5", 1)]
         store.add_message(message(7))
         assert store.get_message("g1", "m7").number == 3
+
+
+def test_newest_time_is_the_latest_display_time_of_the_group(store):
+    assert store.newest_time("g1") == 0
+    store.add_messages([message(3), message(1), message(2, group="g2")])
+    assert store.newest_time("g1") == message(3).ts
+    assert store.newest_time("g2") == message(2).ts

@@ -1739,7 +1739,10 @@ class GroupSession:
                     sender=self.identity.member_id,
                     nick=self.nick_of(self.me),
                     text=item["text"],
-                    ts=now_ms(),  # when the relay took it: history then follows the relay's order
+                    # When the relay took it, and never before a message already here: it
+                    # was written after those were read, even when their sender's clock is
+                    # ahead (so one's own message is never "late": peertui.ui.ordering).
+                    ts=max(now_ms(), self.store.newest_time(self.group_id)),
                     kind="text",
                     cw=item["cw"],
                     extra={"key": b64e(self.me), "env": self.last_envelope_id},

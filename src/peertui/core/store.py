@@ -316,6 +316,11 @@ class Store:
         row = db.execute("SELECT value FROM kv WHERE key = ?", (_NUMBERS_KEY,)).fetchone()
         return int(json.loads(row[0])) if row else 0
 
+    def newest_time(self, group_id: str) -> int:
+        """The latest display time stored in the group (0 when it has no messages)."""
+        row = self._one("SELECT MAX(ts) FROM messages WHERE group_id = ?", (group_id,))
+        return int(row[0]) if row and row[0] is not None else 0
+
     def message_by_number(self, number: int) -> Message | None:
         """The message this device numbered `number`, in whichever group it is."""
         row = self._one(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE number = ?", (number,))

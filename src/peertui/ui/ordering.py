@@ -12,7 +12,8 @@ device, and reports name the message itself, never its number.
 
 **Display order.** Messages are shown in the order of the sender's signed time (the
 `sent_ms` inside the ciphertext, docs/PROTOCOL.md §9.6; for one's own message the time the
-relay accepted it), and messages with the same time in number order. The relay cannot
+relay accepted it, but never before a message already on this device, since it was written
+after those were read), and messages with the same time in number order. The relay cannot
 reorder what is shown, and history after a restart is in the same order as the live view.
 
 **Late arrivals.** Numbers follow arrival and the display follows time, so the two differ
