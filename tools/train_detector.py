@@ -36,7 +36,7 @@ from sklearn.preprocessing import normalize
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from peertui.wellbeing.detect import normalise, phrase_finding  # noqa: E402
+from peertui.wellbeing.detect import NEVER_VETOED, normalise, phrase_finding  # noqa: E402
 from peertui.wellbeing.model import Model, buckets, pack  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "wellbeing" / "data" / "heldout"
@@ -122,16 +122,18 @@ def figures(truth: np.ndarray, said: np.ndarray) -> dict[str, float]:
     }
 
 
-def combined(scores, rules, threshold: float, veto: float):
-    return (rules & (scores >= veto)) | (scores >= threshold)
+def combined(scores, rules, threshold: float, veto: float, protected):
+    """As detect.crisis_finding: a phrase-book match stands unless the score is below the veto
+    (an act in progress never is vetoed), and the score alone offers at the threshold."""
+    return (rules & ((scores >= veto) | protected)) | (scores >= threshold)
 
 
-def best_thresholds(scores, rules, truth) -> tuple[float, float]:
+def best_thresholds(scores, rules, truth, protected) -> tuple[float, float]:
     """The (threshold, veto) with the highest recall at the target precision."""
     best = (-1.0, 9.0, -9.0)
     for veto in np.arange(-3.0, 0.51, 0.25):
         for threshold in np.arange(0.0, 3.01, 0.1):
-            said = combined(scores, rules, threshold, veto)
+            said = combined(scores, rules, threshold, veto, protected)
             tp = (said & truth).sum()
             if said.sum() and tp / said.sum() >= TARGET_PRECISION:
                 recall = tp / truth.sum()
@@ -143,13 +145,15 @@ def best_thresholds(scores, rules, truth) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cv-only", action="store_true")
-    parser.add_argument("--c", type=float, default=10.0, help="inverse L2 strength")
+    parser.add_argument("--c", type=float, default=30.0, help="inverse L2 strength")
     args = parser.parse_args()
 
     examples = load_examples()
     texts = [normalise(e.text) for e in examples]
     truth = np.array([e.offer for e in examples])
-    rules = np.array([phrase_finding(t).tier > 0 for t in texts])
+    found = [phrase_finding(t) for t in texts]
+    rules = np.array([f.tier > 0 for f in found])
+    protected = np.array([f.category in NEVER_VETOED for f in found])
     x = matrix(texts)
     sources = sorted({e.split for e in examples})
     oof = np.zeros(len(examples))
@@ -159,7 +163,7 @@ def main() -> None:
         oof[held] = model.decision_function(x[held])
 
     unseen = np.array([(e.split, e.lang) in RULES_UNSEEN for e in examples])
-    threshold, veto = best_thresholds(oof[unseen], rules[unseen], truth[unseen])
+    threshold, veto = best_thresholds(oof[unseen], rules[unseen], truth[unseen], protected[unseen])
     report = {"examples": len(examples), "threshold": threshold, "veto": veto, "c": args.c}
     report["sets"] = []
     for split in sources:
@@ -168,7 +172,7 @@ def main() -> None:
             if not pick.any():
                 continue
             model_says = oof[pick] >= threshold
-            both = combined(oof[pick], rules[pick], threshold, veto)
+            both = combined(oof[pick], rules[pick], threshold, veto, protected[pick])
             urgent = np.array([e.category in URGENT for e in examples]) & pick
             report["sets"].append(
                 {
@@ -178,11 +182,12 @@ def main() -> None:
                     "model_cv": figures(truth[pick], model_says),
                     "detector_cv": figures(truth[pick], both),
                     "urgent_recall_detector_cv": figures(
-                        truth[urgent], combined(oof[urgent], rules[urgent], threshold, veto)
+                        truth[urgent],
+                        combined(oof[urgent], rules[urgent], threshold, veto, protected[urgent]),
                     )["recall"],
                 }
             )
-    pooled = combined(oof[unseen], rules[unseen], threshold, veto)
+    pooled = combined(oof[unseen], rules[unseen], threshold, veto, protected[unseen])
     report["rules_unseen_pooled"] = {
         "rules": figures(truth[unseen], rules[unseen]),
         "model_cv": figures(truth[unseen], oof[unseen] >= threshold),

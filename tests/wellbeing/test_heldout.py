@@ -18,7 +18,7 @@ from heldout_eval import URGENT, is_blind, load, measure
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "WELLBEING.md"
 # | frozen2 | en | 0.9 | 0.85 | ... : split, language, precision, recall of any offer.
 DOC_ROW = re.compile(
-    r"^\|\s*(dev|frozen|frozen2|frozen3|tuning)\s*\|\s*(en|es|pt)\s*\|"
+    r"^\|\s*(dev|dev3|frozen|frozen2|frozen3|tuning)\s*\|\s*(en|es|pt)\s*\|"
     r"\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|",
     re.M,
 )
@@ -29,21 +29,26 @@ def floor(precision: float, recall: float, act: float, goodbye: float) -> dict[s
 
 
 FLOORS = {
-    # Development data: tuned on, so these only guard against regressions.
+    # Development data (tuned on, and the learned model is trained on all of it): these only
+    # guard against regressions. The honest figures are the cross-validated ones in
+    # docs/WELLBEING.md (tools/train_detector.py --cv-only) and the blind frozen3 ones.
     ("dev", "en"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    ("frozen", "en"): floor(0.99, 0.98, 1.0, 1.0),  # v1, spent: development data now
+    ("dev3", "en"): floor(0.97, 0.96, 1.0, 0.91),
+    ("dev3", "es"): floor(0.98, 0.99, 1.0, 0.95),
+    ("dev3", "pt"): floor(0.99, 0.99, 1.0, 1.0),
+    ("frozen", "en"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
     ("frozen", "es"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
-    ("tuning", "en"): floor(0.98, 0.98, 1.0, 1.0),  # the tuner's own probe rounds
+    ("frozen", "pt"): floor(0.99, 0.98, 1.0, 1.0),  # spent (reported 2026-12-01)
+    ("tuning", "en"): floor(0.99, 0.99, 1.0, 1.0),  # the tuner's own probe rounds
     ("tuning", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("tuning", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    # frozen2 and frozen_pt were blind until measured once (commit 3008f21, 2026-12-01 12:54
-    # UTC; see docs/WELLBEING.md); spent since, so development data: regression floors only.
-    ("frozen2", "en"): floor(0.87, 0.66, 0.64, 0.57),
-    ("frozen2", "es"): floor(0.91, 0.70, 0.83, 0.54),
-    ("frozen2", "pt"): floor(0.88, 0.70, 0.90, 0.40),
-    ("frozen", "pt"): floor(0.87, 0.71, 0.87, 0.62),
+    # frozen2 was blind until measured once (commit 3008f21, 2026-12-01 12:54 UTC; see
+    # docs/WELLBEING.md); spent since, so development data: regression floors only.
+    ("frozen2", "en"): floor(0.99, 0.96, 1.0, 0.92),
+    ("frozen2", "es"): floor(0.99, 0.98, 1.0, 1.0),
+    ("frozen2", "pt"): floor(0.98, 0.99, 1.0, 1.0),
 }
 
 

@@ -48,6 +48,9 @@ CATEGORY_TIERS = {
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
 LEARNED = "learned"  # the model alone: no phrase book names what it is, so the mildest tier
+# The model never cancels an act in progress (as a recovery story never does): missing one is
+# the worst error, and "my therapist says I'm making progress, but I just swallowed..." reads safe.
+NEVER_VETOED = frozenset({"act_in_progress"})
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
 # With company, coffee or a camera, a high place (or going there tomorrow) is not a danger.
 LEISURE_GUARDED = frozenset({"act_in_progress", "means_at_hand", "plan_time"})
@@ -465,7 +468,7 @@ def crisis_finding(text: str) -> Finding:
     model = shipped_model()
     score = model.score(normalised)
     if best.tier:
-        return best if score >= model.veto else NOTHING
+        return best if score >= model.veto or best.category in NEVER_VETOED else NOTHING
     return Finding(1, LEARNED, "self") if score >= model.threshold else NOTHING
 
 

@@ -25,8 +25,11 @@ from importlib import resources
 
 MAGIC = b"PTDM1\n"
 HEADER = struct.Struct("<6sIffff")  # magic, bits, bias, scale, offer threshold, veto threshold
-TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9']")
+# Words, and punctuation marks but the comma: "?" and "..." carry tone, while a comma was
+# learnt as strong evidence of safety ("I'm not ok, I want to die" scored as safe).
+TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9',]")
 CHAR_SIZES = (3, 4, 5)
+MIN_CHAR_WORD = 4
 MAX_CHARS = 600  # a longer message is scored on windows of this size, the highest wins
 
 
@@ -61,13 +64,18 @@ class Model:
 
 
 def features(normalised: str) -> set[str]:
-    """Word unigrams and bigrams, and character 3–5-grams of the words with their edges."""
+    """Word unigrams and bigrams, and character 3–5-grams inside each word of 4+ letters
+    (with its edges). Short words and grams across words are left to the word features:
+    otherwise "is", "to" and "and" become diffuse evidence that long messages carry."""
     words = TOKEN.findall(normalised)
     found = {"w:" + w for w in words}
     found.update("b:" + a + " " + b for a, b in zip(words, words[1:], strict=False))
-    padded = " " + " ".join(w for w in words if w[0].isalnum() or w == "'") + " "
-    for size in CHAR_SIZES:
-        found.update("c:" + padded[i : i + size] for i in range(len(padded) - size + 1))
+    for word in words:
+        if len(word) < MIN_CHAR_WORD:
+            continue
+        padded = " " + word + " "
+        for size in CHAR_SIZES:
+            found.update("c:" + padded[i : i + size] for i in range(len(padded) - size + 1))
     return found
 
 
