@@ -1,5 +1,5 @@
 """The held-out corpus holds the detector's figures: development sets (tuned on, including the
-spent frozen v1 and v2 sets) and the blind frozen set (never tuned on: frozen3_en/es/pt).
+spent frozen v1 and v2 sets) and the frozen3 set (never tuned on, measured once: now spent).
 
 Blind figures are asserted only in aggregate, so a failure never shows a blind sentence. The
 floors are the figures measured once, at the commit named in docs/WELLBEING.md, rounded down:
@@ -49,6 +49,13 @@ FLOORS = {
     ("frozen2", "en"): floor(0.99, 0.96, 1.0, 0.92),
     ("frozen2", "es"): floor(0.99, 0.98, 1.0, 1.0),
     ("frozen2", "pt"): floor(0.98, 0.99, 1.0, 1.0),
+    # The blind set, measured once after the last tuning commit (dafd4fd, 2026-12-01 15:37 UTC;
+    # see docs/WELLBEING.md): the achieved figures rounded down. English meets issue 15's
+    # any-offer target (recall 0.85 at precision 0.90); Spanish is 0.005 short on recall;
+    # acts in progress meet 0.9, goodbyes (0.60 / 0.74 / 0.74) do not.
+    ("frozen3", "en"): floor(0.94, 0.85, 0.9, 0.6),
+    ("frozen3", "es"): floor(0.93, 0.84, 0.9, 0.73),
+    ("frozen3", "pt"): floor(0.92, 0.85, 1.0, 0.73),
 }
 
 
