@@ -108,7 +108,12 @@ def fit(x: csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
     # No intercept: a message with no known evidence (an empty one, a new topic) scores 0,
     # below any threshold; help is offered only on evidence.
     model = LogisticRegression(
-        C=c, solver="liblinear", class_weight="balanced", fit_intercept=False, max_iter=2000
+        C=c,
+        solver="liblinear",
+        class_weight="balanced",
+        fit_intercept=False,
+        max_iter=2000,
+        random_state=0,  # liblinear shuffles: a re-run gives the same weights
     )
     return model.fit(x, y)
 
