@@ -144,7 +144,9 @@ def combined(scores, rules, threshold: float, veto: float, protected):
 def best_thresholds(scores, rules, truth, protected) -> tuple[float, float]:
     """The (threshold, veto) with the highest recall at the target precision."""
     best = (-1.0, 9.0, -9.0)
-    for veto in np.arange(-3.0, 0.51, 0.25):
+    # A veto drops a phrase-book match only where the model finds the message *clearly* safe:
+    # above -1 it cancelled plain "me quiero morir" in a message that also gave an e-mail address.
+    for veto in np.arange(-3.0, -0.99, 0.25):
         for threshold in np.arange(0.0, 3.01, 0.1):
             said = combined(scores, rules, threshold, veto, protected)
             tp = (said & truth).sum()

@@ -89,7 +89,9 @@ def test_blind_sets_are_never_shown_sentence_by_sentence():
         with pytest.raises(ValueError, match="never shown"):
             measure(split, lang, with_misses=True)
     # The spent frozen sets (v1, v2, v3) and the development sets may be shown, to tune on.
-    spent = [(split, lang) for split in ("frozen", "frozen2", "frozen3") for lang in ("en", "es", "pt")]
+    spent = [
+        (split, lang) for split in ("frozen", "frozen2", "frozen3") for lang in ("en", "es", "pt")
+    ]
     for split, lang in (*spent, ("dev", "pt"), ("tuning", "en")):
         assert not is_blind(split, lang)
         assert "misses" in measure(split, lang, with_misses=True)
