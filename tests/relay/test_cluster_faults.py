@@ -1,10 +1,12 @@
-"""Issue 11 row 1 in cluster mode: the PostgreSQL database's disk fills up (its tablespace on a
-small tmpfs). The relay answers 507 storage_full with Retry-After, says so once in its log and
+"""Issue 11 in cluster mode. Row 1: the PostgreSQL database's disk fills up (its tablespace on
+a small tmpfs); the relay answers 507 storage_full with Retry-After, says so once in its log and
 in /v1/health, and a post retried with its idempotency key after space is freed is stored once.
+And the database going away is said once in the log, not once a second.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
@@ -86,3 +88,25 @@ async def test_a_full_database_disk_is_507_and_a_retried_post_is_stored_once(
     text = relay.log_path.read_text()
     assert "Traceback" not in text
     assert text.count("storage unavailable") == 1, text[-2000:]  # once, not per request
+
+
+async def test_the_database_going_away_is_logged_once_not_once_a_second(
+    postgres_server, pg_database, tmp_path
+):
+    relay = RelayProcess(tmp_path / "relay", "--database", pg_database).start()
+    try:
+        kit = await GroupKit.create(relay.url)
+        await kit.owner.client.post_message(kit.group_id, b"before the database went away")
+        name = pg_database.split("@/", 1)[1].split("?", 1)[0]
+        with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await asyncio.sleep(5)  # the listener tries to reconnect every second meanwhile
+        health = httpx.get(relay.url + "/v1/health", timeout=10)
+        assert health.status_code == 503, health.text
+        await kit.close()
+    finally:
+        relay.stop()
+    text = relay.log_path.read_text()
+    assert text.count("lost the LISTEN connection") == 1, text[-2000:]
+    assert text.count("error connecting") <= 1, text[-2000:]  # psycopg's pool, the same
+    assert "Traceback" not in text
