@@ -10,6 +10,7 @@ import asyncio
 import os
 import shutil
 import uuid
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -18,6 +19,7 @@ from tests.conftest import RelayProcess
 from tests.e2e.faults import SmallDisk
 
 from peertui.core.relay_client import RelayBusy
+from peertui_wire.auth import origin_of, sign_request
 from peertui_wire.encoding import b64d
 
 from .groupkit import GroupKit
@@ -110,3 +112,35 @@ async def test_the_database_going_away_is_logged_once_not_once_a_second(
     assert text.count("lost the LISTEN connection") == 1, text[-2000:]
     assert text.count("error connecting") <= 1, text[-2000:]  # psycopg's pool, the same
     assert "Traceback" not in text
+
+
+async def test_the_documented_new_epoch_sql_after_a_database_restore_is_what_members_see(
+    postgres_server, pg_database, tmp_path
+):
+    """docs/HOSTING.md: after restoring an older copy of the cluster's database, one UPDATE
+    gives every group a new log epoch; the relays (restarted) announce it on every stream."""
+
+    def epoch_on_open() -> str:
+        path = f"/v1/groups/{kit.group_id}/events?since=0"
+        headers = sign_request(kit.owner.key, "GET", path, b"", origin=origin_of(relay.url))
+        with httpx.stream("GET", relay.url + path, headers=headers, timeout=10) as response:
+            assert response.status_code == 200
+            return response.headers["x-peertui-epoch"]
+
+    relay = RelayProcess(tmp_path / "relay", "--database", pg_database).start()
+    try:
+        kit = await GroupKit.create(relay.url)
+        before = epoch_on_open()
+        relay.stop()
+        hosting = (Path(__file__).parents[2] / "docs" / "HOSTING.md").read_text()
+        statement = next(
+            line for line in hosting.splitlines() if line.startswith("UPDATE groups SET epoch")
+        )
+        with psycopg.connect(pg_database, autocommit=True) as conn:
+            conn.execute(statement)
+        relay.start()
+        after = epoch_on_open()
+        assert after and before and after != before
+        await kit.close()
+    finally:
+        relay.stop()
