@@ -79,11 +79,17 @@ async def test_a_flood_of_fresh_keys_dated_in_the_future_does_not_lock_members_o
 
         # Sent at once, as a flood is: one after another, a slow (loaded) machine would let
         # the address's bucket refill between requests and measure the machine, not the relay.
+        started = time.monotonic()
         for ahead_ms in (119_000, 9_000):
             for status in await asyncio.gather(*(one(ahead_ms) for _ in range(150))):
                 refused[status] = refused.get(status, 0) + 1
+        took = time.monotonic() - started
     assert set(refused) <= {401, 403, 429}, refused  # fresh keys are nobody's members
-    assert refused.get(429, 0) >= 150, "the flooding address paid from its own small bucket"
+    # The address's bucket for unknown keys holds 50 and refills at 10/s: everything beyond
+    # that was refused, however long a loaded machine took to send the 300.
+    allowed = 50 + 10 * took
+    assert refused.get(429, 0) >= 300 - allowed - 5, (refused, took)
+    assert refused.get(429, 0) > 0, "the flooding address paid from its own small bucket"
     assert refused.get(401, 0) >= 20  # +119 s is past the 10 s the relay allows
     # The members' replay protection was never touched: they are served at once.
     assert len(await member.client.get_roster(kit.group_id)) >= 2
