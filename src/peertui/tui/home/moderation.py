@@ -147,7 +147,7 @@ class ModerationActions(HomeBase):
 
         try:
             await flows.ban(
-                DialogPrompter(self, _("Ban and cancel open invites?")),
+                DialogPrompter(self, _("Banned: cancel open invites too?")),
                 self.ready_engine(),
                 group.group_id,
                 who,
@@ -201,7 +201,7 @@ class ModerationActions(HomeBase):
         group, message = picked
         values = await self.form(
             _("Remove {nick}'s message").format(nick=message.nick),
-            [Field("reason", _("Reason (shown to everyone):"), reason.lstrip("#0123456789 "))],
+            [Field("reason", _("Reason (shown to everyone):"), reason.strip())],
             _("Remove"),
             explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )
