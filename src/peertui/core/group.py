@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import secrets
@@ -122,6 +123,17 @@ class _StoragePaused(Exception):
     """This device could not store an event (disk full or failing): pause, then resume."""
 
 
+@functools.lru_cache(maxsize=4096)
+def _key_text(key: bytes) -> str:
+    """A member's public key as b64u, once per key: every received message needs it twice."""
+    return b64e(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _member_id(key: bytes) -> str:
+    return member_id_for(key)
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -182,6 +194,7 @@ class GroupSession:
         self._flush_task: asyncio.Task | None = None
         self._send_lock = asyncio.Lock()
         self._roster_lock = asyncio.Lock()
+        self._roster_hashes = receive_rules.RosterHashes()
         self._pending: dict[bytes, list[RelayEvent]] = {}
         self._rekey_asked: dict[bytes, int] = {}
         self._share_lock = asyncio.Lock()
@@ -1117,7 +1130,9 @@ class GroupSession:
         memory; the caller stores them."""
         assert self.roster is not None
         if head is None:
-            head = receive_rules.compare_head(self.state["roster"], decrypted.head)
+            head = receive_rules.compare_head(
+                self.state["roster"], decrypted.head, self._roster_hashes
+            )
         if head.split:
             self._warn(
                 "split",
@@ -1137,7 +1152,7 @@ class GroupSession:
                 )
             )
             return False
-        sender = b64e(decrypted.sender_key)
+        sender = _key_text(decrypted.sender_key)
         missing = receive_rules.missing_before(self.counters, sender, decrypted.counter)
         if missing:
             nick = self.nick_of(decrypted.sender_key)
@@ -1159,7 +1174,7 @@ class GroupSession:
     ) -> None:
         assert self.roster is not None
         sender = decrypted.sender_key
-        key = b64e(sender)
+        key = _key_text(sender)
         kind = body["t"]
         if kind == "msg":
             self._remember_profile(key, nick=payloads.wire_nick(body["nick"]))
@@ -1168,7 +1183,7 @@ class GroupSession:
                 group_id=self.group_id,
                 msg_id=payloads.safe_line(body["id"], 64),
                 seq=item.seq,
-                sender=member_id_for(sender),
+                sender=_member_id(sender),
                 nick=nick,
                 text=read.text,
                 # The sender's signed clock orders the display, not the relay's numbering.
@@ -1269,6 +1284,9 @@ class GroupSession:
             await self._send_direct(sender, payloads.encode("rekey"))
 
     def _remember_profile(self, key: str, **fields: str) -> None:
+        known = self.state["profiles"].get(key)
+        if known is not None and all(not v or known.get(k) == v for k, v in fields.items()):
+            return  # what nearly every message says: nothing new
         profile = self.state["profiles"].setdefault(key, {"nick": "", "pronouns": "", "intro": ""})
         changed = any(profile.get(k) != v for k, v in fields.items() if v)
         profile.update({k: v for k, v in fields.items() if v})
