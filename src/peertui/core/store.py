@@ -48,6 +48,7 @@ _SCHEMA_VERSION = 3
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
+_LOOKUP_CHUNK = 500  # message ids looked up per statement (SQLite allows 32,766 parameters)
 
 # Every searched word is a prefix ("word"*). Without a prefix index FTS5 gathers every term
 # that starts with it into one list before returning any hit, so a one-letter search of a
@@ -325,6 +326,34 @@ class Store:
         """The message this device numbered `number`, in whichever group it is."""
         row = self._one(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE number = ?", (number,))
         return None if row is None else _message_from(row)
+
+    def add_new_messages(self, messages: list[Message]) -> list[Message]:
+        """Store those of `messages` not stored yet (by group and message id; of the same one
+        listed twice, the first), in one transaction and one statement; returns them, in
+        order. A backlog is stored this way: a message at a time cost more Python than SQL."""
+        if not messages:
+            return []
+        with self._writing("the messages") as db:
+            known: set[tuple[str, str]] = set()
+            ids_by_group: dict[str, list[str]] = {}
+            for m in messages:
+                ids_by_group.setdefault(m.group_id, []).append(m.msg_id)
+            for group_id, ids in ids_by_group.items():
+                for start in range(0, len(ids), _LOOKUP_CHUNK):
+                    chunk = ids[start : start + _LOOKUP_CHUNK]
+                    rows = db.execute(
+                        "SELECT msg_id FROM messages WHERE group_id = ? "
+                        f"AND msg_id IN ({', '.join('?' * len(chunk))})",
+                        (group_id, *chunk),
+                    ).fetchall()
+                    known.update((group_id, msg_id) for (msg_id,) in rows)
+            new: list[Message] = []
+            for m in messages:
+                if (m.group_id, m.msg_id) not in known:
+                    known.add((m.group_id, m.msg_id))
+                    new.append(m)
+            db.executemany(_INSERT_MESSAGE, [_message_row(m) for m in new])
+            return new
 
     def get_message(self, group_id: str, msg_id: str) -> Message | None:
         row = self._one(
