@@ -281,15 +281,22 @@ class Store:
             "SELECT 1 FROM messages WHERE group_id = ? AND msg_id = ?", (m.group_id, m.msg_id)
         ).fetchone():
             return False
-        highest = self._highest_number(db)
+        highest = self._number_and_place(db, m, self._highest_number(db))
+        _put_kv(db, _NUMBERS_KEY, highest)
+        db.execute(_INSERT_MESSAGE, _message_row(m))
+        return True
+
+    @staticmethod
+    def _number_and_place(db: sqlcipher3.Connection, m: Message, highest: int) -> int:
+        """Give a message about to be stored its number (keeping a reserved one) and note when
+        it arrived late; returns the highest number given out now. Every way of storing a
+        message goes through here, so no stored message is ever without its number."""
         taken = m.number > 0 and (
             m.number > highest
             or db.execute("SELECT 1 FROM messages WHERE number = ?", (m.number,)).fetchone()
         )
         if m.number <= 0 or taken:
             m.number = highest + 1  # (a reserved number is at most `highest`, and unused)
-        if m.number > highest:
-            _put_kv(db, _NUMBERS_KEY, m.number)
         # Messages with the same time are in number order, so only a later time comes after.
         after = db.execute(
             "SELECT number FROM messages WHERE group_id = ? AND ts > ? ORDER BY ts, number LIMIT 1",
@@ -297,8 +304,7 @@ class Store:
         ).fetchone()
         if after is not None:
             m.extra["late_before"] = after[0]
-        db.execute(_INSERT_MESSAGE, _message_row(m))
-        return True
+        return max(highest, m.number)
 
     def reserve_number(self) -> int:
         """A number for a message that is queued and not stored yet: it keeps it when stored."""
@@ -348,11 +354,23 @@ class Store:
                     ).fetchall()
                     known.update((group_id, msg_id) for (msg_id,) in rows)
             new: list[Message] = []
+            highest = self._highest_number(db)
+            rows: list[tuple] = []
+            newest_waiting: dict[str, int] = {}  # group -> latest ts among `rows`
             for m in messages:
                 if (m.group_id, m.msg_id) not in known:
                     known.add((m.group_id, m.msg_id))
+                    if m.ts < newest_waiting.get(m.group_id, m.ts):
+                        # Out of order within the run: what it comes before must be stored
+                        # first, so that its place is found (rare; otherwise one bulk insert).
+                        db.executemany(_INSERT_MESSAGE, rows)
+                        rows, newest_waiting = [], {}
+                    highest = self._number_and_place(db, m, highest)
+                    rows.append(_message_row(m))
+                    newest_waiting[m.group_id] = max(m.ts, newest_waiting.get(m.group_id, m.ts))
                     new.append(m)
-            db.executemany(_INSERT_MESSAGE, [_message_row(m) for m in new])
+            db.executemany(_INSERT_MESSAGE, rows)
+            _put_kv(db, _NUMBERS_KEY, highest)
             return new
 
     def get_message(self, group_id: str, msg_id: str) -> Message | None:
