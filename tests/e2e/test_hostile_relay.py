@@ -14,7 +14,7 @@ import time
 import pytest
 from tests.e2e.conftest import form_group
 from tests.e2e.harness import Person, wait_until
-from tests.e2e.hostile import HostileRelay
+from tests.e2e.hostile import HostileRelay, Replace, equivocation, forged_roster
 
 from peertui.core import payloads, receive_rules
 from peertui.core.crypto import (
@@ -184,24 +184,6 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
     assert not set(read) & set(before + after)
 
 
-class Replace:
-    """Tamper: replace the next events from `carrier` to `reader` with forged ones, in turn."""
-
-    def __init__(self, reader: bytes, carrier: bytes, forged: list[dict]):
-        self.reader, self.carrier, self.forged = reader, carrier, list(forged)
-
-    def __call__(self, reader: bytes, event: dict) -> list[dict]:
-        if (
-            reader == self.reader
-            and self.forged
-            and event["kind"] == "message"
-            and b64d(event["sender"]) == self.carrier
-        ):
-            forged = self.forged.pop(0)
-            return [{**forged, "seq": event["seq"], "ts": event["ts"]}]
-        return [event]
-
-
 def forged_message(sender: bytes, envelope: bytes) -> dict:
     return {"kind": "message", "sender": b64e(sender), "body": {"envelope": b64e(envelope)}}
 
@@ -366,23 +348,15 @@ def test_receivers_refuse_a_session_older_than_a_removal_after_the_grace():
     assert receive_rules.refusal(state, events, decrypted(new_session, 10**12)) is None
 
 
-def equivocation(owner, gid) -> tuple[dict, dict]:
-    """The owner's last roster event, and a second, validly signed event for the same index
-    (an owner key in two hands, or an owner and a relay that collude)."""
-    events = session(owner, gid).state["roster"]
-    before = RosterState.replay(events[:-1], gid)
-    other = make_event(session(owner, gid).identity.signing_key, before, "slowmode", value=10)
-    return events[-1], other
-
-
 async def test_row4_a_forked_roster_event_raises_a_warning(hostile, tmp_path, closing):
     gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
     closing.extend(people)
     owner, river, bob = people
     await owner.engine.set_slowmode(gid, 5)
     await wait_until(lambda: session(bob, gid).roster.slowmode_seconds == 5)
-    _applied, other = equivocation(owner, gid)
-    forged = {"kind": "roster", "sender": b64e(key_of(owner, gid)), "body": {"event": other}}
+    me = session(owner, gid)
+    other = equivocation(me.identity.signing_key, me.state["roster"], gid)
+    forged = forged_roster(me.me, other)
     hostile.tamper = Replace(key_of(bob, gid), key_of(river, gid), [forged])
     await river.engine.send(gid, "carrier")
     warning = await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "fork")
