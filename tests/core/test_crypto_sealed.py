@@ -127,3 +127,30 @@ def test_a_deleted_prekey_opens_nothing_even_with_the_identity_seed():
     stolen = PrekeySecrets.from_bytes(prekeys.to_bytes())  # the whole device state, later
     with pytest.raises(DecryptionFailed, match="no longer held"):
         open_sealed(carol, stolen, sealed, context=JOIN)
+
+
+def test_a_prekey_is_due_for_rotation_after_100_blobs_or_7_days():
+    """Post-compromise security (docs/PROTOCOL.md §4): a stolen copy of the prekey secrets
+    stops opening new shares once the member has rotated, which it does at 100 blobs opened
+    or 7 days, whichever comes first (membership changes rotate it too, in the engine)."""
+    from peertui.core.crypto import PrekeySecrets
+
+    day_ms = 24 * 60 * 60 * 1000
+    carol = Identity.generate()
+    prekeys = PrekeySecrets.create(carol, GROUP, now_ms=1_000)
+    assert not prekeys.needs_rotation(now_ms=1_000 + 7 * day_ms - 1)
+    assert prekeys.needs_rotation(now_ms=1_000 + 7 * day_ms)
+    for n in range(100):
+        assert not prekeys.needs_rotation(now_ms=1_000), f"due after only {n} blobs"
+        sealed = seal(ALICE, prekeys.bundle(carol), b"share %d" % n, context=JOIN)
+        assert open_sealed(carol, prekeys, sealed, context=JOIN)[1] == b"share %d" % n
+    assert prekeys.needs_rotation(now_ms=1_000)
+    # The count survives a restart (it is stored with the secret).
+    assert PrekeySecrets.from_bytes(prekeys.to_bytes()).needs_rotation(now_ms=1_000)
+
+    stolen = PrekeySecrets.from_bytes(prekeys.to_bytes())
+    prekeys.rotate(now_ms=2_000)
+    assert not prekeys.needs_rotation(now_ms=2_000)
+    after = seal(ALICE, prekeys.bundle(carol), b"after the rotation", context=JOIN)
+    with pytest.raises(DecryptionFailed, match="no longer held|never was"):
+        open_sealed(carol, stolen, after, context=JOIN)

@@ -34,6 +34,7 @@ from peertui.core.crypto import (
     seal_share,
     sealed_prekey_id,
 )
+from peertui.core.crypto import prekeys as prekeys_module
 from peertui.core.events import (
     JoinApproved,
     JoinRequested,
@@ -182,6 +183,50 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
     assert "between the theft and the rotation" in read
     # ...but nothing sent before the theft (its keys were used and deleted) and nothing after.
     assert not set(read) & set(before + after)
+
+
+async def test_row1_a_stolen_device_state_reads_nothing_after_the_weekly_prekey_rotation(
+    hostile, tmp_path, closing, monkeypatch
+):
+    """Post-compromise security without any membership change: a week after the theft the
+    victim's prekey rotates (§4), every sender notices the newer prekey and starts a new
+    session sealed to it (§9.4), and the stolen copy opens nothing from then on."""
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    await river.engine.send(gid, "before the theft")
+    await bob.wait_for_texts(gid, ["before the theft"])
+    victim = session(bob, gid)
+    bob_key = victim.me
+    thief = Identity.from_seed(victim.identity.seed)
+    stolen_prekeys = PrekeySecrets.from_bytes(victim.prekeys.to_bytes())
+    stolen_inbound = InboundSessions.from_bytes(victim.inbound.to_bytes())
+    stolen_prekey_id = stolen_prekeys.current_id
+    river_session = session(river, gid).outbound.session_id
+    await river.engine.send(gid, "between the theft and the rotation")
+    await bob.wait_for_texts(gid, ["between the theft and the rotation"])
+
+    # Eight days pass (the one clock mocked: the prekeys' age).
+    later = int(time.time() * 1000) + 8 * 24 * 60 * 60 * 1000
+    monkeypatch.setattr(prekeys_module, "_now_ms", lambda: later)
+    await bob.engine.send(gid, "bob, a week later")  # before each send: the prekey's age
+    await river.wait_for_texts(gid, ["bob, a week later"])
+
+    def knows_new_bob_prekey() -> bool:
+        held = session(river, gid).state.get("prekeys", {}).get(b64e(bob_key))
+        return bool(held) and PrekeyBundle.from_bytes(b64d(held)).prekey_id > stolen_prekey_id
+
+    await wait_until(knows_new_bob_prekey, what="river to see bob's new prekey")
+    await river.engine.send(gid, "after the rotation")
+    await bob.wait_for_texts(gid, ["after the rotation"])
+    assert session(river, gid).outbound.session_id != river_session  # river rotated
+
+    kept = list(hostile.delivered[bob_key])
+    open_every_share(thief, stolen_prekeys, stolen_inbound, kept, gid)
+    read = texts_readable_with(stolen_inbound, kept)
+    assert "between the theft and the rotation" in read  # the window, stated in THREAT_MODEL
+    assert "after the rotation" not in read
+    assert "before the theft" not in read
 
 
 def forged_message(sender: bytes, envelope: bytes) -> dict:
