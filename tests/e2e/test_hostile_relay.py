@@ -299,6 +299,33 @@ async def test_row2_injected_share_and_message_from_a_removed_or_muted_key_are_r
     assert "posted while muted" not in bob.texts(gid)
 
 
+async def test_row2_a_members_message_in_a_read_only_group_is_refused_on_receipt(
+    hostile, tmp_path, closing
+):
+    """Read-only is enforced by every receiver, not only by the relay (docs/PROTOCOL.md §9.1)."""
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    bob_key, owner_key, river_key = (key_of(p, gid) for p in (bob, owner, river))
+    await owner.engine.set_readonly(gid, True)
+    await wait_until(lambda: session(bob, gid).roster.readonly)
+    member = session(river, gid)
+    sneaky = (await member._ensure_outbound()).encrypt(
+        member.identity,
+        payloads.encode("msg", id="m3", text="posted in a read-only group", nick="river", cw=""),
+        head=receive_rules.head_of(member.roster),
+    )
+    hostile.tamper = Replace(bob_key, owner_key, [forged_message(river_key, sneaky)])
+    await owner.engine.send(gid, "owner filler")
+    await owner.engine.send(gid, "the owner's announcement")
+    await bob.wait_for_texts(gid, ["the owner's announcement"], timeout=45)
+    await bob.wait_for(
+        lambda e: isinstance(e, Notice) and "was not shown" in e.text and "read-only" in e.text,
+        timeout=45,
+    )
+    assert "posted in a read-only group" not in bob.texts(gid)
+
+
 def hide_from(reader: bytes, kinds: tuple[str, ...]):
     """Tamper and roster view that hide roster events of these kinds (and all after) from one
     member: the relay pretends the roster stopped before them."""
