@@ -617,3 +617,19 @@ async def test_a_share_sealed_to_a_deleted_prekey_is_asked_for_again(hostile, tm
     assert "sent on a share bob cannot open" not in bob.texts(gid)
     missing = next(e for e in bob.events if isinstance(e, MessagesMissing))
     assert (missing.sender_nick, missing.count) == ("river", 1)
+
+
+async def test_row10_welcomes_through_a_real_relay_do_not_grow_with_the_member_count(
+    hostile, tmp_path, closing
+):
+    """What the relay sees of each welcome: the same size for the 1st and the 5th joiner."""
+    nicks = ["owner", "ann", "ben", "cat", "dan", "eve"]
+    gid, people = await form_group(hostile.url, tmp_path, nicks)
+    closing.extend(people)
+    welcome_sizes = []
+    for person in people[1:]:
+        to_joiner = hostile.delivered[key_of(person, gid)]
+        sizes = [len(b64d(e["body"]["payload"])) for e in to_joiner if e["kind"] == "direct"]
+        welcome_sizes.append(max(sizes))  # shares are a few hundred bytes; a welcome is 4 KiB+
+    assert min(welcome_sizes) > 4096
+    assert len(set(welcome_sizes)) == 1, welcome_sizes
