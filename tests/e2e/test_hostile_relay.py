@@ -108,6 +108,19 @@ def open_every_share(identity, prekeys, inbound, events, gid) -> int:
     return opened
 
 
+def assert_the_seed_alone_opens_nothing(thief: Identity, events: list[dict], gid: str) -> None:
+    """Every direct delivery tried with the X25519 twin of the identity seed (v1's hole)."""
+    sealed = [e for e in events if e["kind"] == "direct"]
+    assert len(sealed) >= 2  # the owner's and river's shares did travel
+    twin = PrekeySecrets.create(thief, gid)
+    for event in sealed:
+        blob = b64d(event["body"]["payload"])
+        twin._secrets[0].prekey_id = sealed_prekey_id(blob)
+        twin._secrets[0].secret = bytes(thief.signing_key.to_curve25519_private_key())
+        with pytest.raises(DecryptionFailed):
+            open_sealed(thief, twin, blob, context=DIRECT + b64d(gid))
+
+
 async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_next_rotation(
     hostile, relay, tmp_path, closing
 ):
@@ -137,18 +150,8 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
     # and envelope it ever gave bob.
     thief = Identity.from_seed(victim.identity.seed)
     kept = list(hostile.delivered[bob_key])
-    sealed_to_bob = [e for e in kept if e["kind"] == "direct"]
-    assert len(sealed_to_bob) >= 2  # the owner's and river's shares did travel
     # v1's hole: the seed's X25519 twin opened every share. v2 seals to prekeys instead.
-    twin = PrekeySecrets.create(thief, gid)
-    for event in sealed_to_bob:
-        blob = b64d(event["body"]["payload"])
-        twin._secrets[0].prekey_id = sealed_prekey_id(blob)
-        twin._secrets[0].secret = bytes(thief.signing_key.to_curve25519_private_key())
-        with pytest.raises(DecryptionFailed):
-            open_sealed(thief, twin, blob, context=DIRECT + b64d(gid))
-    assert open_every_share(thief, twin, InboundSessions(gid), kept, gid) == 0
-    assert texts_readable_with(InboundSessions(gid), kept) == []
+    assert_the_seed_alone_opens_nothing(thief, kept, gid)
 
     # Worse: the thief copied bob's whole device state at the theft (prekeys, sessions).
     stolen_prekeys = PrekeySecrets.from_bytes(victim.prekeys.to_bytes())
@@ -177,6 +180,8 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
     await bob.wait_for_texts(gid, after)
 
     kept = list(hostile.delivered[bob_key])
+    # The seed alone (a passive thief after the theft) still opens nothing, old or new.
+    assert_the_seed_alone_opens_nothing(thief, kept, gid)
     open_every_share(thief, stolen_prekeys, stolen_inbound, kept, gid)
     read = texts_readable_with(stolen_inbound, kept)
     # Honest about the window: what river sent before the rotation, on the stolen session...
