@@ -27,9 +27,9 @@ from peertui.core.crypto import (
     PrekeyBundle,
     PrekeySecrets,
     RosterHead,
+    check_share,
     envelope_id,
     open_sealed,
-    open_share,
     seal,
     seal_share,
     sealed_prekey_id,
@@ -96,12 +96,12 @@ def open_every_share(identity, prekeys, inbound, events, gid) -> int:
         if event["kind"] != "direct":
             continue
         try:
-            _sender, inner = open_sealed(
+            sealed_by, inner = open_sealed(
                 identity, prekeys, b64d(event["body"]["payload"]), context=DIRECT + b64d(gid)
             )
             body = json.loads(inner)
             if body.get("t") == "share":
-                inbound.add_share(open_share(identity, prekeys, b64d(body["blob"]), gid))
+                inbound.add_share(check_share(sealed_by, b64d(body["blob"]), gid))
                 opened += 1
         except CryptoError:
             continue
@@ -122,7 +122,7 @@ def assert_the_seed_alone_opens_nothing(thief: Identity, events: list[dict], gid
 
 
 async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_next_rotation(
-    hostile, relay, tmp_path, closing
+    hostile, relay, tmp_path, closing, monkeypatch
 ):
     gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
     closing.extend(people)
@@ -146,6 +146,18 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
             await asyncio.sleep(0.1)
         assert await directs_left() == 0
 
+    # A day passes (the one clock mocked: the prekeys' age). Bob's prekey has opened shares,
+    # so before his next send it is replaced, and an hour later the one before it is deleted.
+    first_prekey = victim.prekeys.current_id
+    day_later = int(time.time() * 1000) + 25 * 60 * 60 * 1000
+    monkeypatch.setattr(prekeys_module, "_now_ms", lambda: day_later)
+    await bob.engine.send(gid, "bob, a day later")
+    monkeypatch.setattr(prekeys_module, "_now_ms", lambda: day_later + 61 * 60 * 1000)
+    await bob.engine.send(gid, "bob, an hour after that")
+    assert victim.prekeys.current_id == first_prekey + 1
+    with pytest.raises(DecryptionFailed, match="no longer held"):
+        victim.prekeys.secret_for(first_prekey)
+
     # The theft: bob's 32-byte seed. The hostile relay kept a copy of every direct delivery
     # and envelope it ever gave bob.
     thief = Identity.from_seed(victim.identity.seed)
@@ -157,6 +169,10 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
     stolen_prekeys = PrekeySecrets.from_bytes(victim.prekeys.to_bytes())
     stolen_inbound = InboundSessions.from_bytes(victim.inbound.to_bytes())
     stolen_prekey_id = stolen_prekeys.current_id
+    # Going back through the relay's copies: a fresh receiving state and every kept share.
+    fresh = InboundSessions(gid)
+    open_every_share(thief, stolen_prekeys, fresh, kept, gid)
+    assert not set(texts_readable_with(fresh, kept)) & set(before)
     await river.engine.send(gid, "between the theft and the rotation")
     await bob.wait_for_texts(gid, ["between the theft and the rotation"])
 
@@ -182,8 +198,10 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
     kept = list(hostile.delivered[bob_key])
     # The seed alone (a passive thief after the theft) still opens nothing, old or new.
     assert_the_seed_alone_opens_nothing(thief, kept, gid)
+    fresh = InboundSessions(gid)
     open_every_share(thief, stolen_prekeys, stolen_inbound, kept, gid)
-    read = texts_readable_with(stolen_inbound, kept)
+    open_every_share(thief, stolen_prekeys, fresh, kept, gid)
+    read = texts_readable_with(stolen_inbound, kept) + texts_readable_with(fresh, kept)
     # Honest about the window: what river sent before the rotation, on the stolen session...
     assert "between the theft and the rotation" in read
     # ...but nothing sent before the theft (its keys were used and deleted) and nothing after.
