@@ -298,6 +298,8 @@ class GroupSession:
             await self.publish_prekey()
 
     async def _maintain_prekey(self) -> None:
+        if self.prekeys.drop_previous():
+            self._save_prekeys()
         if self.prekeys.needs_rotation():
             await self._rotate_prekey()
         elif self.state.get("prekey_unpublished"):
@@ -1310,8 +1312,7 @@ class GroupSession:
         finally:
             with contextlib.suppress(RelayError):
                 await self.client.ack_directs(self.group_id, [item.seq])
-        if self.prekeys.needs_rotation():
-            await self._rotate_prekey()
+        await self._maintain_prekey()
 
     async def _open_direct(self, item: RelayEvent) -> None:
         payload = item.body["payload"]

@@ -369,8 +369,6 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
             return [error(text)]  # protocol v2: a fork, a split view, withheld changes, a gap
         case ev.Notice(text=text):
             return [notice(text)]
-        case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
-            return [error(text)]  # protocol v2: a fork, a split view, a withheld roster, a gap
     return []
 
 
