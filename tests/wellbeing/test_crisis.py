@@ -85,6 +85,7 @@ ISSUE_15_WITH_LINES = set(
         "UY",
         "PR",
         "UA",
+        "VN",
     ]
 )
 # ISO 3166-1 alpha-2: 249 officially assigned codes (as of 2024).
@@ -181,6 +182,17 @@ def test_general_knowledge_emergency_numbers_are_marked():
     assert {"BV", "HM", "PN", "TF", "UM"} <= marked
     assert not {"TH", "TW"} & marked, "now sourced from libphonenumber"
     assert any("general knowledge" in line for line in format_country(directory.get("BV"), "BV"))
+
+
+def test_vietnam_ships_the_ngay_mai_line_and_not_the_unconfirmed_aggregator_number():
+    text = "\n".join(crisis.lines_for("VN", now=datetime(2026, 12, 2, 7, tzinfo=UTC)))
+    assert text.splitlines()[1].startswith("Emergency: 115 (ambulance) or 113 (police)")
+    assert "Ngày Mai hotline): call 096 306 1414" in text
+    assert "Wed-Sun 13:00-20:30 (Asia/Ho_Chi_Minh time) (open now)" in text  # 14:00 there
+    assert "the newest source found is from 2022-08" in text, "an old source says it is old"
+    assert "1900 6233" not in text
+    (service,) = load_directory().get("VN").services
+    assert service.confidence == "medium" and service.source.startswith("http")
 
 
 def test_singapore_shows_1767_and_1771_and_never_the_retired_imh_line():
