@@ -32,11 +32,12 @@ class PlainUser:
         term: str = "xterm-256color",
         ask_country: bool = False,
         lang: str = "C.UTF-8",  # the locale, which chooses the language when nothing is set
+        time_scale: str = "0.01",  # grounding's pauses: 1 for real seconds
     ):
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
         env.update(
             PEERTUI_HOME=str(home),
-            PEERTUI_TIME_SCALE="0.01",
+            PEERTUI_TIME_SCALE=time_scale,
             TERM=term,
             LANG=lang,
         )
