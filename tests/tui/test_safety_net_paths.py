@@ -145,6 +145,54 @@ def test_offer_guide_and_a_received_cry_for_help_in_the_tui(tmp_path, relay):
         screen = tmux.wait_for("Someone you know may be in danger")
         assert "Call 999 or 112 now" in screen
         assert "Are you thinking about suicide?" in screen
+        tmux.keys("Escape")
+        tmux.wait_until(lambda s: "Someone you know" not in s, "the guide closed", timeout=10)
+
+        # The safety plan: its professionals step starts with the country's lines, and the
+        # last step is the reasons for living.
+        tmux.keys("F3")
+        screen = tmux.wait_for("7. Reasons for living")
+        assert "Emergency: 999 or 112" in screen and "Samaritans: 116 123" in screen
+        tmux.keys("F12")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
+
+
+def test_urge_surfing_and_own_pace_in_the_real_binary(tmp_path):
+    tmux = start_peertui(tmp_path / "alice", width=100, height=30)
+    try:
+        tmux.wait_for("F1 crisis lines")
+        tmux.keys("F2")
+        tmux.wait_for("Riding out an urge (5 minutes)")
+        for _ in range(5):  # five grounding exercises come first
+            tmux.keys("Down")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("An urge is like a wave")
+        assert "Riding out an urge (5 minutes)" in screen
+        for _ in range(12):  # Enter moves on at each step, timed or not
+            tmux.keys("Enter")
+            time.sleep(0.2)
+            if "Has the urge passed" in tmux.screen():
+                break
+        screen = tmux.wait_for("Has the urge passed, or is it weaker now?")
+        tmux.keys("y")
+        tmux.wait_for("Well done for staying with it.")
+        tmux.keys("Escape")
+        tmux.wait_until(lambda s: "Well done" not in s, "the exercise stopped", timeout=10)
+        tmux.keys("Escape")
+        tmux.wait_until(lambda s: "choose an exercise" not in s, "back home", timeout=10)
+
+        # Own pace: box breathing at 2-second counts, chosen before it begins.
+        tmux.keys("F2")
+        tmux.wait_for("Box breathing")
+        tmux.keys("Down")  # box breathing is second, after the five senses
+        tmux.keys("Enter")
+        tmux.wait_for("Press Enter to begin")
+        tmux.keys("2")
+        tmux.wait_for("Own pace: 2-second counts. Press Enter to begin.")
+        tmux.keys("Enter", "Enter")
+        tmux.wait_for("Breathe in slowly through your nose.")
         tmux.keys("F12")
         tmux.wait_until_shell_runs()
     finally:
