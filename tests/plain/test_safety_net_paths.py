@@ -45,9 +45,6 @@ def test_urge_surfing_check_ins_yes_ends_early_and_a_command_there_is_carried_ou
     user.expect_exact("Rate the urge from 0 (none) to 10")
     user.type("")
     user.expect_exact("Has the urge passed, or is it weaker now? Yes or no?")
-    # A message typed at the check-in is not taken for "no", and never sent.
-    user.type("still here")
-    user.expect_exact("Has the urge passed, or is it weaker now? Yes or no?")
     user.type("yes")
     user.expect_exact("Well done for staying with it.")
     user.type("")
@@ -61,7 +58,9 @@ def test_urge_surfing_check_ins_yes_ends_early_and_a_command_there_is_carried_ou
     user.type("")
     user.expect_exact("wave 1 of 3")
     user.expect_exact("Has the urge passed, or is it weaker now? Yes or no?")
-    user.type("no")
+    # A message typed at the check-in means "not yet" and is never sent.
+    user.type("it is still really strong tonight")
+    user.expect_exact("-- Not sent: nothing is sent while a grounding exercise runs.")
     user.expect_exact("wave 2 of 3")
     user.expect_exact("Has the urge passed, or is it weaker now? Yes or no?")
     user.type("/crisis GB")

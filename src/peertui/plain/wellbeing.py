@@ -224,26 +224,25 @@ async def ground(
     console.notice(_("{title} finished. Well done.").format(title=exercise.title))
 
 
-NO_WORDS = ("n", "no", "not yet", "nao", "não", "todavía no", "todavia no", "ainda não")
+# An answer longer than this is taken for a message (kept as the draft, never sent) as well as
+# for "not yet"; a short one ("not yet", "a bit") is only the answer.
+ANSWER_WORDS = 3
 
 
 async def _check_in(
     console: Console, reader: LineReader, step: Step, keep: Callable[[str], bool]
 ) -> str | None:
-    """Ask "has the urge passed?" until the answer is yes, no (or Enter) or a command; text
-    that is neither is a message, kept as the draft (never sent), and the question comes back.
-    None when input ends."""
-    while True:
-        console.question(_("{text} Yes or no?").format(text=step.text))
-        answer = await reader.readline()
-        console.input_received()
-        if answer is None:
-            return None
-        words = answer.strip().lower()
-        if not words or words in YES_WORDS or words in NO_WORDS or words.startswith("/"):
-            return answer
-        if not keep(answer.strip()):
-            console.notice(_("Not sent: nothing is sent while a grounding exercise runs."))
+    """Ask "has the urge passed?"; anything but yes or a command means not yet. None when
+    input ends."""
+    console.question(_("{text} Yes or no?").format(text=step.text))
+    answer = await reader.readline()
+    console.input_received()
+    if answer is None:
+        return None
+    words = answer.strip()
+    if len(words.split()) > ANSWER_WORDS and not words.startswith("/") and not keep(words):
+        console.notice(_("Not sent: nothing is sent while a grounding exercise runs."))
+    return answer
 
 
 def _stop_id(line: str) -> str:
