@@ -125,7 +125,7 @@ def message_lines(user, nick: str, text: str, skip: tuple[int, int] = (0, 0)) ->
     ]
 
 
-def start_pair(plain_user, relay_url: str | None):
+def start_pair(plain_user, relay_url: str | None, **guest_options):
     host = plain_user("host").ready()
     host.type(f"/host Tuesday circle {relay_url}" if relay_url else "/host Tuesday circle")
     host.expect_exact("-- Tuesday circle is ready")
@@ -133,7 +133,7 @@ def start_pair(plain_user, relay_url: str | None):
     host.expect_exact("-- Invite for Tuesday circle")
     token = host.expect(INVITE_LINE).group(1)
 
-    guest = plain_user("guest").ready()
+    guest = plain_user("guest", **guest_options).ready()
     guest.type(f"/join {token} robin")
     guest.expect_exact("?? Do you accept these guidelines: yes or no?")
     guest.type("yes")

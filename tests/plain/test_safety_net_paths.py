@@ -104,3 +104,22 @@ def test_plan_edit_and_grounding_speak_the_interface_language(plain_user):
     user.expect_exact("Dejar pasar un impulso (5 minutos)")
     user.type("/stop")
     assert user.quit() == 0
+
+
+def test_an_after_send_offer_from_a_guessed_country_says_it_is_a_guess(plain_user, relay):
+    host, guest = start_pair(plain_user, relay.url, lang="en_US.UTF-8")  # no country set
+    guest.type("I want to kill myself")
+    guest.expect_exact("-- That sounds really hard. You do not have to go through it alone.")
+    guest.expect_exact("-- If you want to talk to someone: 988 Suicide & Crisis Lifeline: 988.")
+    guest.expect_exact(
+        "-- Guessed from your system: United States - not there? type /set country and its "
+        "name, for example /set country Mexico"
+    )
+    guest.type("/set country Mexico")
+    guest.expect_exact("MX")
+    guest.type("I want to kill myself")
+    guest.expect_exact("-- If you want to talk to someone: Línea de la Vida")
+    offer = guest.transcript.rsplit("That sounds really hard", 1)[1]
+    assert "Guessed from your system" not in offer, "a chosen country is not a guess"
+    for user in (host, guest):
+        assert user.quit() == 0

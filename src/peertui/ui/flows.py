@@ -194,6 +194,7 @@ def default_report_reason(message: object) -> str:
     return _(CRY_FOR_HELP_REPORT) if isinstance(extra, dict) and extra.get("care") else ""
 
 
+HOW_TO_SET_COUNTRY = N_("type /set country and its name, for example /set country Mexico")
 CARE_NOTICE = N_(
     "/crisis lists crisis lines, /plan shows your safety plan, /ground starts a grounding "
     "exercise, /ground urge helps ride out an urge. Your message is being sent."
@@ -211,6 +212,10 @@ def care_lines(assessment: object, settings_country: str, settings_language: str
     country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
     offer = responses.after_send_offer(assessment, country, interface_language(settings_language))
     lines = list(offer.lines)
+    if choice.guessed and country is not None:
+        # The numbers above are the locale's guess: never a silent one (someone elsewhere
+        # must not be shown 911 and 988 with no hint).
+        lines.append(crisis.guess_line(country, _(HOW_TO_SET_COUNTRY)))
     if not offer.about_someone_else:
         lines.append(_(CARE_NOTICE))
     return lines
