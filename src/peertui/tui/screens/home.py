@@ -603,7 +603,12 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             text, interface_language(settings.language), region=settings.country or None
         )
         if assessment.personal:
-            kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
+            from peertui.ui.flows import DETAIL_WORDS
+
+            # In words ("an e-mail address"), as plain mode says them, never the internal kind.
+            kinds = ", ".join(
+                sorted({_(DETAIL_WORDS.get(d.kind, d.kind)) for d in assessment.personal})
+            )
             choice = await self.choose(
                 _("This message may contain personal details"),
                 _("It looks like it includes: {kinds}. Others in the group will see it.").format(
@@ -657,7 +662,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             choices = [
                 ("crisis", _("Crisis lines")),
                 ("plan", _("Safety plan")),
-                ("ground", "Grounding"),
+                ("ground", _("Grounding")),
                 ("no", _("Not now")),
             ]
         from peertui.ui.flows import CARE_NOTICE
