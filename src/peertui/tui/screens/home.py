@@ -32,7 +32,7 @@ from peertui.tui.home.moderation import ModerationActions, muted_for
 from peertui.tui.screens.dialogs import ListScreen
 from peertui.tui.widgets.conversation import MessageList, SystemLine
 from peertui.tui.widgets.conversation_pane import ConversationPane
-from peertui.tui.widgets.footer import footer_widgets
+from peertui.tui.widgets.footer import NoticeLine, footer_widgets
 from peertui.tui.widgets.group_list import GroupList, group_status
 from peertui.tui.widgets.members import MembersPanel
 from peertui.ui import commands, screenfuls, wording
@@ -56,6 +56,7 @@ APP_HANDLERS = {"crisis", "grounding", "safety_plan", "quick_exit", "quit"}
 
 class HomeScreen(GroupActions, MessageActions, ModerationActions):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.HOME]
+    NOTICE_LINE = "home-notice"  # notices are said here, never as a toast over the lines
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,9 +64,11 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         self.next_cw = ""
         self.denials: dict[str, str] = {}  # group id -> the reason given, this session
         self._focus_messages_on_resume = False
+        self._list_had_focus = False  # when a dialog opened (see on_screen_resume)
 
     def compose(self) -> ComposeResult:
         yield Label(_("Opening your encrypted history…"), id="status", classes="status-line")
+        yield NoticeLine("", id="home-notice", classes="status-line")
         with Horizontal(id="main"):
             yield GroupList(id="groups")
             yield ConversationPane(id="conversation-pane")
@@ -118,6 +121,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
     def on_descendant_blur(self) -> None:
         self._mark_focus()
 
+    def on_screen_suspend(self) -> None:
+        self._list_had_focus = self.focused is self.messages
+
     def on_screen_resume(self) -> None:
         # Back from any dialog: the keyboard belongs to the composer again, so letters typed
         # next are words, never moderation keys — except after jumping to a search result,
@@ -125,8 +131,12 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         if self._focus_messages_on_resume:
             self._focus_messages_on_resume = False
             self.messages.focus()
-        else:
-            self.composer.focus()
+            return
+        if self._list_had_focus:
+            # A dialog about a highlighted message is over (done or cancelled): back at the
+            # composer, the conversation follows the newest messages again.
+            self.messages.jump_to_end()
+        self.composer.focus()
 
     def action_focus_composer(self) -> None:
         self.composer.focus()
