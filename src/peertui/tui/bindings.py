@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from peertui.i18n import N_
 from peertui.ui import actions
 from peertui.ui.actions import Action
 
@@ -53,8 +54,8 @@ def _scoped(scope: str) -> list[Action]:
 # field ("abc" Tab "def" filled one field with "abcdef"). These run as the app reads the key,
 # once the field has taken the keys typed before it (`PeertuiApp.action_focus_in_order`).
 FOCUS = [
-    Binding("tab", "focus_in_order(True)", "Next field", show=False, priority=True),
-    Binding("shift+tab", "focus_in_order(False)", "Previous field", show=False, priority=True),
+    Binding("tab", "focus_in_order(True)", N_("Next field"), show=False, priority=True),
+    Binding("shift+tab", "focus_in_order(False)", N_("Previous field"), show=False, priority=True),
 ]
 APP = [_binding(a, priority=True) for a in _scoped("app")]
 # In key order (F4 … F11), as the footer shows them.
