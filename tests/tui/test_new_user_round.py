@@ -227,6 +227,19 @@ def test_after_a_dialog_about_a_message_new_messages_are_followed_again(tmp_path
                 bob.say(f"after {n}")
             screen = tmux.wait_for("▶ bob: after 2")
             assert "new message" not in screen, screen
+
+            # Typed, not keyed: /report highlights Bob's newest message (above Alice's own).
+            tmux.type("my own line")
+            tmux.keys("Enter")
+            tmux.wait_for("▶ alice: my own line")
+            tmux.type("/report")
+            tmux.keys("Enter")
+            tmux.wait_for("The message: bob: after 2")
+            tmux.keys("Escape")
+            tmux.wait_for("Focus: Message")
+            bob.say("later 0")
+            screen = tmux.wait_for("▶ bob: later 0")
+            assert "new message" not in screen, screen
             quit_app(tmux)
         finally:
             tmux.close()

@@ -62,7 +62,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         self.next_cw = ""
         self.denials: dict[str, str] = {}  # group id -> the reason given, this session
         self._focus_messages_on_resume = False
-        self._list_had_focus = False  # when a dialog opened (see on_screen_resume)
+        self._follow_on_resume = False  # a dialog about a message is open (on_screen_resume)
 
     def compose(self) -> ComposeResult:
         yield Label(_("Opening your encrypted history…"), id="status", classes="status-line")
@@ -120,7 +120,8 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         self._mark_focus()
 
     def on_screen_suspend(self) -> None:
-        self._list_had_focus = self.focused is self.messages
+        if self.focused is self.messages:
+            self._follow_on_resume = True
 
     def on_screen_resume(self) -> None:
         # Back from any dialog: the keyboard belongs to the composer again, so letters typed
@@ -130,9 +131,10 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             self._focus_messages_on_resume = False
             self.messages.focus()
             return
-        if self._list_had_focus:
+        if self._follow_on_resume:
             # A dialog about a highlighted message is over (done or cancelled): back at the
             # composer, the conversation follows the newest messages again.
+            self._follow_on_resume = False
             self.messages.jump_to_end()
         self.composer.focus()
 
