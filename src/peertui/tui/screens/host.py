@@ -22,12 +22,21 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "host", N_("Host"))]
 
+    def __init__(self, name: str = "", relay_url: str = "") -> None:
+        super().__init__()
+        # What `/host <name> [relay-url]` typed in the composer said, filled in.
+        self.typed_name = name
+        self.typed_relay = relay_url
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Label(_("Host a new group"), classes="screen-title")
             yield Label(_("Group name (members see it; the relay never does):"))
             yield OrderedInput(
-                id="host-name", placeholder=_("e.g. Sunday evening check-in"), enter_moves_on=True
+                self.typed_name,
+                id="host-name",
+                placeholder=_("e.g. Sunday evening check-in"),
+                enter_moves_on=True,
             )
             yield Label(_("Your nickname in this group:"))
             yield OrderedInput("host", id="host-nick", enter_moves_on=True)
@@ -40,6 +49,7 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
                 )
             )
             yield OrderedInput(
+                self.typed_relay,
                 id="host-relay",
                 placeholder=_("https://relay.example.org  (empty: embedded)"),
                 enter_moves_on=True,
