@@ -77,7 +77,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "reports": ("", "Reports — evening"),
     "dismiss": ("", "Reports — evening"),
     "settings": ("", "Reduced motion"),
-    "set": ("", "Reduced motion"),
+    "set": ("", "reduced_motion = off"),  # `/set` alone lists every setting with its value
     "export": ("", "Export this conversation?"),
     "wipe": ("", "Erase every group, message, key"),
     "help": ("mute", "/mute <nick> <minutes>"),
