@@ -1631,9 +1631,13 @@ class GroupSession:
             kind="text",
             cw=cw,
             extra={"key": b64e(self.me)},
+            # Numbered now, so "#12 (waiting to send)" is #12 once sent and after a restart.
+            number=self.store.reserve_number(),
         )
         self.store.outbox_add(
-            self.group_id, message.msg_id, {"text": text, "cw": cw, "nick": nick, "ts": message.ts}
+            self.group_id,
+            message.msg_id,
+            {"text": text, "cw": cw, "nick": nick, "ts": message.ts, "number": message.number},
         )
         delivered = await self.flush_outbox(own_item=message.msg_id)
         if message.msg_id not in delivered:
@@ -1735,10 +1739,14 @@ class GroupSession:
                     sender=self.identity.member_id,
                     nick=self.nick_of(self.me),
                     text=item["text"],
-                    ts=now_ms(),  # when the relay took it: history then follows the relay's order
+                    # When the relay took it, and never before a message already here: it
+                    # was written after those were read, even when their sender's clock is
+                    # ahead (so one's own message is never "late": peertui.ui.ordering).
+                    ts=max(now_ms(), self.store.newest_time(self.group_id)),
                     kind="text",
                     cw=item["cw"],
                     extra={"key": b64e(self.me), "env": self.last_envelope_id},
+                    number=item.get("number", 0),
                 )
                 # Recorded in history before it leaves the outbox: a crash in between sends it
                 # again, which the relay answers with the same seq (idempotency key).

@@ -12,7 +12,7 @@ from peertui.core.models import ACTIVE
 from peertui.i18n import _
 from peertui.tui.home.groups import GroupActions
 from peertui.tui.widgets.conversation import SystemLine
-from peertui.ui import wording
+from peertui.ui import ordering, wording
 
 
 class EngineEvents(GroupActions):
@@ -38,6 +38,9 @@ class EngineEvents(GroupActions):
         if here:
             self.messages.extend(here)
             self.engine.mark_read(here[0].group_id)
+            late = [m for m in here if ordering.late_before(m)]
+            if late:
+                self.tell(wording.late_arrivals(late))
         self.refresh_groups()
 
     def handle_event(self, event: ev.Event) -> None:
@@ -49,10 +52,7 @@ class EngineEvents(GroupActions):
         name = self.name_of(event.group_id)
         match event:
             case ev.MessageReceived() | ev.MessageQueued():
-                if here:
-                    messages.append(event.message)
-                    engine.mark_read(event.group_id)
-                self.refresh_groups()
+                self._messages_arrived([event])
             case ev.MessageReturned():
                 self._message_returned(event, here, name)
             case ev.MessageRemoved():

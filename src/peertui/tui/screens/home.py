@@ -344,6 +344,28 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             return
         self.run_command(parsed.action, parsed.argument, event.text)
 
+    def _highlight_number(self, number: int, typed: str):
+        """Open the message numbered `number` and highlight it; None after saying why not."""
+        from peertui.core.errors import PeertuiError
+
+        try:
+            target = self.ready_engine().message_by_number(number)
+        except PeertuiError as problem:
+            self.composer.give_back(typed)
+            self.app.notify(str(problem), severity="warning")
+            return None
+        self.jump_to(target.group_id, target.msg_id, focus=False)
+        if self.messages.selected_message() is None or (
+            self.messages.selected_message().msg_id != target.msg_id
+        ):
+            self.composer.give_back(typed)
+            self.app.notify(
+                _("Message #{n} could not be shown, so nothing was done.").format(n=number),
+                severity="warning",
+            )
+            return None
+        return target
+
     def run_command(self, action: Action, argument: str, typed: str) -> None:
         """A slash command from the shared table, run as its key or palette entry would."""
         if not self.may(action):
@@ -351,7 +373,20 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             self.app.notify(_(NOT_A_MODERATOR), severity="warning")
             return
         handler = action.handler
-        if action.on_message and self.messages.selected_message() is None:
+        number, rest = commands.leading_number(argument) if action.on_message else (None, "")
+        if number is not None:
+            # `/report 12 ...` acts on #12, wherever it is: it is highlighted first, so what is
+            # acted on is what is seen (and the dialogs show it).
+            target = self._highlight_number(number, typed)
+            if target is None:
+                return
+            if handler == "report":
+                group = self.group(target.group_id)
+                if group is not None:
+                    self.report(group, target, rest)
+                return
+            argument = rest
+        elif action.on_message and self.messages.selected_message() is None:
             # Typed, not keyed: with a notice highlighted, the newest message from someone
             # else is the one meant; it is highlighted, so what is acted on is seen.
             self.messages.highlight_latest(not_from=self._my_member_id())
