@@ -14,6 +14,11 @@ from .tmux import PEERTUI, Tmux, history_of, make_pair, start_peertui, terminal_
 pytestmark = pytest.mark.timeout(150)
 
 
+def highlighted(text: str):
+    """A screen test: `text` is on the highlighted line ("▶", then its number if shown)."""
+    return lambda screen: re.search(r"▶ (#\d+ )?" + re.escape(text), screen) is not None
+
+
 @pytest.mark.parametrize("second", ["--plain", "--tui"])
 def test_a_second_copy_on_the_same_home_is_refused_and_the_first_still_delivers(
     tmp_path, relay, second
@@ -46,7 +51,7 @@ def test_a_moderation_key_after_a_search_jump_acts_on_the_result(tmp_path, relay
     host_with_history(tmp_path / "alice", relay.url, 60, long_every=100)
     tmux = start_peertui(tmp_path / "alice")
     try:
-        tmux.wait_for("▶ alice: message 59")
+        tmux.wait_until(highlighted("alice: message 59"), "alice: message 59 highlighted")
         tmux.keys("F7")
         tmux.wait_for("Search your history")
         tmux.type("message 03")
@@ -55,12 +60,12 @@ def test_a_moderation_key_after_a_search_jump_acts_on_the_result(tmp_path, relay
         tmux.keys("Enter")  # jump to the result
         # The result is highlighted, with the focus on the conversation, to be acted on.
         tmux.wait_until(
-            lambda s: "▶ alice: message 03" in s and "Focus: Conversation" in s,
+            lambda s: highlighted("alice: message 03")(s) and "Focus: Conversation" in s,
             "the result highlighted and focused",
         )
         tmux.keys("d")
         screen = tmux.wait_for("Remove alice's message")
-        assert "The message: alice: message 03" in screen, screen
+        assert re.search(r"The message: (#\d+ )?alice: message 03", screen), screen
         tmux.keys("Escape")
         tmux.keys("C-q")
         tmux.wait_until_shell_runs()

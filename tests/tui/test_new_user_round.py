@@ -30,6 +30,11 @@ from .tmux import Tmux, make_pair, start_peertui
 pytestmark = pytest.mark.timeout(150)
 
 
+def highlighted(text: str):
+    """A screen test: `text` is on the highlighted line ("▶", then its number if shown)."""
+    return lambda screen: re.search(r"▶ (#\d+ )?" + re.escape(text), screen) is not None
+
+
 def host_with_invite(home, relay_url: str) -> str:
     """A group hosted at `home`, and an invite to it (to paste into a Join form)."""
 
@@ -160,12 +165,12 @@ def test_a_notice_takes_a_line_of_its_own_and_covers_no_message(tmp_path, relay)
     tmux = start_peertui(tmp_path / "alice")
     try:
         tmux.wait_for("you are alice · connected")
-        tmux.wait_for("▶ alice: message 29")
+        tmux.wait_until(highlighted("alice: message 29"), "alice: message 29 highlighted")
         tmux.type("/set country GB")
         tmux.keys("Enter")
         # The conversation gives the notice a row, and stays at the newest message.
         screen = tmux.wait_until(
-            lambda s: "Saved: country = GB." in s and "▶ alice: message 29" in s,
+            lambda s: "Saved: country = GB." in s and highlighted("alice: message 29")(s),
             "the notice shown and the newest message in view",
             timeout=3,
         )
@@ -214,31 +219,34 @@ def test_after_a_dialog_about_a_message_new_messages_are_followed_again(tmp_path
         tmux = start_peertui(pair.alice_home)
         try:
             tmux.wait_for("connected")
-            tmux.wait_for("▶ bob: early 19")
+            tmux.wait_until(highlighted("bob: early 19"), "bob: early 19 highlighted")
             tmux.keys("BTab")  # to the conversation
             tmux.wait_for("Focus: Conversation")
             tmux.keys("Up", "Up")
-            tmux.wait_for("▶ bob: early 17")
+            tmux.wait_until(highlighted("bob: early 17"), "bob: early 17 highlighted")
             tmux.keys("w")  # warn about the highlighted message's sender
             tmux.wait_for("Warn a member")
             tmux.keys("Escape")
             tmux.wait_for("Focus: Message")
             for n in range(3):
                 bob.say(f"after {n}")
-            screen = tmux.wait_for("▶ bob: after 2")
+            screen = tmux.wait_until(highlighted("bob: after 2"), "bob: after 2 highlighted")
             assert "new message" not in screen, screen
 
             # Typed, not keyed: /report highlights Bob's newest message (above Alice's own).
             tmux.type("my own line")
             tmux.keys("Enter")
-            tmux.wait_for("▶ alice: my own line")
+            tmux.wait_until(highlighted("alice: my own line"), "alice: my own line highlighted")
             tmux.type("/report")
             tmux.keys("Enter")
-            tmux.wait_for("The message: bob: after 2")
+            tmux.wait_until(
+                lambda s: re.search(r"The message: (#\d+ )?bob: after 2", s) is not None,
+                "the report form about Bob's newest message",
+            )
             tmux.keys("Escape")
             tmux.wait_for("Focus: Message")
             bob.say("later 0")
-            screen = tmux.wait_for("▶ bob: later 0")
+            screen = tmux.wait_until(highlighted("bob: later 0"), "bob: later 0 highlighted")
             assert "new message" not in screen, screen
             quit_app(tmux)
         finally:
