@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import os
 import sys
@@ -63,7 +64,7 @@ class EngineReady(TextualMessage):
 class PeertuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "peertui"
-    BINDINGS: ClassVar[list[BindingType]] = [*bindings.APP]
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.APP, *bindings.FOCUS]
     # Only peertui's own entries: Textual's system commands include a screenshot (the
     # conversation written to disk unencrypted) and themes that are not peertui's.
     COMMANDS = {PeertuiCommands}
@@ -363,6 +364,23 @@ class PeertuiApp(App[int]):
             line.display = True
             return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        notices = getattr(self.screen, "NOTICE_LINE", "")
+        if notices and self.screen.is_mounted:
+            # No toast here (see _refresh_notifications): it would sit over the conversation's
+            # lines. The screen's notice line takes a row of its own for as long instead.
+            from peertui.tui.widgets.footer import NoticeLine
+
+            self.screen.query_one(f"#{notices}", NoticeLine).say(
+                message, self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+            )
+
+    def _refresh_notifications(self) -> None:
+        # A screen with a notice line (the home screen) shows no toasts; the notices are still
+        # kept (and expire) as Textual keeps them.
+        notice_line: str = getattr(self.screen, "NOTICE_LINE", "") if self.screen_stack else ""
+        if notice_line:
+            return
+        super()._refresh_notifications()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "command_palette":
@@ -372,6 +390,21 @@ class PeertuiApp(App[int]):
             # hide what is being asked.
             return not isinstance(self.screen, ChoiceScreen)
         return True
+
+    async def action_focus_in_order(self, forward: bool = True) -> None:
+        """Tab or Shift+Tab: the focused field first takes the keys typed before it (a
+        callback queued behind them), and only then does the focus move; the app reads no
+        further key meanwhile, so the keys typed after it go to the next field."""
+        focused = self.focused
+        if focused is not None:
+            taken = asyncio.Event()
+            focused.call_later(taken.set)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(taken.wait(), 1.0)
+        if forward:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
 
     # ----- wellbeing, from every screen -----------------------------------------------------
     def action_crisis(self) -> None:

@@ -521,7 +521,7 @@ async def wipe(ui: Prompter, engine: Engine) -> bool:
 
 @dataclass
 class PlanEdit:
-    """Walk the six steps of the safety plan. `run` returns the new plan, or None after
+    """Walk the steps of the safety plan (wellbeing.safety_plan.STEP_IDS). `run` returns the new plan, or None after
     /cancel; `ended` is set when input ended part-way (what was typed is kept)."""
 
     plan: SafetyPlan

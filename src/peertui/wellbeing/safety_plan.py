@@ -1,4 +1,4 @@
-"""The personal safety plan: seven steps, their prompts per language, and the plan's contents.
+"""The personal safety plan: its steps (STEP_IDS), their prompts per language, and the plan's contents.
 
 Storage is the engine's job (the plan lives in the encrypted store); this module only knows
 the shape of a plan, how to turn it into plain data and back, and how to show it as lines.

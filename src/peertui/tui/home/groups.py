@@ -287,13 +287,26 @@ class GroupActions(HomeBase):
         self.app.push_screen(SettingsScreen())
 
     def action_set(self, argument: str = "") -> None:
-        """`/set country GB` changes one setting in the shared words; `/set` alone opens
-        Settings. A value that is not usable is said, and the typed line is given back."""
+        """`/set country GB` changes one setting in the shared words; `/set` alone lists every
+        setting with its value and how to change one, as plain mode does. A value that is not
+        usable is said, and the typed line is given back."""
         if not argument.strip():
-            self.action_settings()
+            from peertui.tui.screens.dialogs import ListScreen
+
+            lines = shared_settings.listing(self.app.settings)
+            self.app.push_screen(
+                ListScreen(
+                    _("Settings"),
+                    [(None, line) for line in lines],
+                    "",
+                    hint=_("/settings opens the Settings form; Escape closes this list."),
+                )
+            )
             return
         try:
-            saved = shared_settings.change(self.app.settings, argument)
+            saved = shared_settings.change(
+                self.app.settings, argument, themes=self.app.peertui_themes
+            )
         except commands.UsageError as problem:
             self.composer.give_back(f"/set {argument}")
             self.app.notify(str(problem), severity="warning")

@@ -10,6 +10,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -268,10 +269,20 @@ def clipboard_problem(app) -> str:
     return ""
 
 
+class InviteToken(Static):
+    """The invite, folded at the width so every character is in view (three lines at 80
+    columns). It is still one line of text: Copy, and a selection copied inside the app, give
+    it without breaks; a copy taken from the terminal's screen has breaks, which Join removes."""
+
+    def __init__(self, token: str, id: str) -> None:
+        super().__init__(Content(token), id=id)
+        self.text = token
+
+
 class InviteScreen(TranslatedKeys, ModalScreen[None]):
-    """Shows an invite token on one line of its own (never wrapped, so a mouse selection does
-    not pick up line breaks; no border to select by mistake), with how long it lasts, and
-    Copy, which hands the whole token to the terminal's clipboard."""
+    """Shows the whole invite token, folded at the width with nothing else on its lines (no
+    border to select by mistake), with how long it lasts, and Copy, which hands the token to
+    the terminal's clipboard as one line; the Join field reads a copy with line breaks too."""
 
     BINDINGS = [
         Binding("escape", "close", N_("Close")),
@@ -299,7 +310,7 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
                 from peertui.ui.wording import group_language_line
 
                 yield Static(group_language_line(self.language), classes="hint")
-            yield TextArea(self.token, read_only=True, soft_wrap=False, id="invite-token")
+            yield InviteToken(self.token, id="invite-token")
             yield Static(self._copy_hint(), id="invite-copy", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button(_("Copy (Ctrl+Y)"), id="copy", variant="primary")
@@ -310,10 +321,10 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
         problem = clipboard_problem(self.app)
         if problem:
             return _(
-                "Copying is not available: {problem} The invite is one line of {length} characters (← → scroll it); select it with the mouse."
+                "Copying is not available: {problem} The invite is {length} characters, all shown above; select it with the mouse (pasted with line breaks, the Join field still reads it)."
             ).format(problem=problem, length=len(self.token))
         return _(
-            "The invite is one line of {length} characters: Ctrl+Y copies it whole. Pasted with line breaks, the Join field still reads it."
+            "The invite is {length} characters, all shown above: Ctrl+Y copies it as one line. Pasted with line breaks, the Join field still reads it."
         ).format(length=len(self.token))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
