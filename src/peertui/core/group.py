@@ -319,9 +319,11 @@ class GroupSession:
                 self._warn(
                     "key",
                     bundle.prekey_id,
-                    "Someone published a key in your name in this group: your group key "
-                    "may have been copied. Ask a moderator to remove this membership and "
-                    "join again with a new invite.",
+                    _(
+                        "Someone published a key in your name in this group: your group key "
+                        "may have been copied. Ask a moderator to remove this membership and "
+                        "join again with a new invite."
+                    ),
                 )
             return None
         cache = self.state.setdefault("prekeys", {})
@@ -962,10 +964,12 @@ class GroupSession:
         self._warn(
             "fork",
             event["index"],
-            f"Warning: this group's roster has two different versions of entry "
-            f"{event['index']}. A moderator signed conflicting changes, or the relay is "
-            "showing members different rosters. Compare with other members before trusting "
-            "who is in the group.",
+            _(
+                "Warning: this group's roster has two different versions of entry {index}. A "
+                "moderator signed conflicting changes, or the relay is showing members "
+                "different rosters. Compare with other members before trusting who is in the "
+                "group."
+            ).format(index=event["index"]),
         )
         return True
 
@@ -1116,9 +1120,11 @@ class GroupSession:
                 self._warn(
                     "withheld",
                     decrypted.head.index,
-                    f"{self.nick_of(decrypted.sender_key)} has seen roster changes that the "
-                    "relay does not show you; the relay may be hiding a removal. Your "
-                    "messages wait until this device sees them too.",
+                    _(
+                        "{nick} has seen roster changes that the relay does not show you; the "
+                        "relay may be hiding a removal. Your messages wait until this device "
+                        "sees them too."
+                    ).format(nick=self.nick_of(decrypted.sender_key)),
                 )
         accepted = self._accept_now(decrypted, head)
         self.store.put(f"counters:{self.group_id}", self.counters)
@@ -1139,9 +1145,11 @@ class GroupSession:
             self._warn(
                 "split",
                 decrypted.head.index,
-                f"Warning: {self.nick_of(decrypted.sender_key)} and you are being shown "
-                f"different versions of this group's roster (entry {decrypted.head.index}). "
-                "Compare with other members before trusting who is in the group.",
+                _(
+                    "Warning: {nick} and you are being shown different versions of this "
+                    "group's roster (entry {index}). Compare with other members before "
+                    "trusting who is in the group."
+                ).format(nick=self.nick_of(decrypted.sender_key), index=decrypted.head.index),
             )
         why = receive_rules.refusal(self.roster, self.state["roster"], decrypted)
         if why is not None:
@@ -1158,15 +1166,16 @@ class GroupSession:
         missing = receive_rules.missing_before(self.counters, sender, decrypted.counter)
         if missing:
             nick = self.nick_of(decrypted.sender_key)
-            plural = "message" if missing == 1 else "messages"
-            verb = "is" if missing == 1 else "are"
             self._emit(
                 MessagesMissing(
                     self.group_id,
                     nick,
                     missing,
-                    f"{missing} {plural} from {nick} {verb} missing: the relay did not deliver "
-                    f"{'it' if missing == 1 else 'them'}.",
+                    ngettext(
+                        "{n} message from {nick} is missing: the relay did not deliver it.",
+                        "{n} messages from {nick} are missing: the relay did not deliver them.",
+                        missing,
+                    ).format(n=missing, nick=nick),
                 )
             )
         return True
