@@ -28,8 +28,8 @@ class GroupActions(HomeBase):
     def action_join(self, argument: str = "") -> None:
         from peertui.tui.screens.join import JoinScreen
 
-        invite, _, nick = argument.strip().partition(" ")
-        self.app.push_screen(JoinScreen(invite, nick.strip()), self._opened)
+        invite, nick = commands.invite_and_nick(argument)
+        self.app.push_screen(JoinScreen(invite, nick), self._opened)
 
     @work(group="engine-call")
     async def action_invite(self) -> None:
