@@ -177,13 +177,15 @@ class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
         self.typed_aside: list[str] = [""]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # A long text (a group's guidelines) scrolls; the answers stay in view below it.
+        with VerticalScroll(classes="dialog"):
             yield Label(self.question_title, classes="screen-title")
             yield Static(self.text, classes="hint")
-            with Horizontal(classes="buttons"):
-                for choice_id, label in self.choices:
-                    yield Button(label, id=f"choice-{choice_id}")
-            yield Label("", id="typed-aside", classes="hint")
+            with Vertical(classes="dialog-foot"):
+                with Horizontal(classes="buttons"):
+                    for choice_id, label in self.choices:
+                        yield Button(label, id=f"choice-{choice_id}")
+                yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def on_mount(self) -> None:

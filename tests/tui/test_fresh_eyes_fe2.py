@@ -1,0 +1,108 @@
+"""What a fresh-eyes tester found in the TUI, driven as the real binary in tmux at 80x24 on a
+real relay: dialogs whose buttons fell off the screen, a pasted invite after `/join `."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+
+import pytest
+
+from peertui.core.engine import Engine
+from peertui.paths import resolve_paths
+
+from .conftest import PASSPHRASE
+from .tmux import make_pair, start_peertui
+
+pytestmark = pytest.mark.timeout(150)
+
+LONG_GUIDELINES = "\n".join(
+    f"{n}. Rule number {n}: be kind, keep what is said here private, and listen first."
+    for n in range(1, 16)
+)
+
+
+def change_guidelines(home, group_id: str, text: str) -> None:
+    async def change() -> None:
+        engine = await Engine.open(resolve_paths(home), PASSPHRASE)
+        try:
+            await engine.set_guidelines(group_id, text)
+        finally:
+            await engine.close()
+
+    asyncio.run(change())
+
+
+def test_long_guidelines_scroll_and_their_buttons_stay_in_view_at_80x24(tmp_path, relay):
+    pair = make_pair(tmp_path, relay.url)
+    change_guidelines(pair.alice_home, pair.group_id, LONG_GUIDELINES)
+    tmux = start_peertui(pair.bob_home)
+    try:
+        tmux.wait_for("you are bob")
+        tmux.wait_for("Enter sends")
+        tmux.type("/accept")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Please read this group's guidelines")
+        # The text is longer than the screen: its end is out of view, the answers are not.
+        assert "Rule number 15" not in screen
+        assert "I accept" in screen and "Leave the group" in screen, screen
+        tmux.keys("Tab")
+        screen = tmux.screen()
+        assert "Leave the group" in screen, "the focused button is on the screen"
+        tmux.keys("BTab")
+        tmux.keys("Enter")  # the first (safe) answer
+        tmux.wait_until(lambda s: "Please read" not in s, "the dialog closed")
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
+
+
+def test_host_and_join_forms_show_their_buttons_at_80x24(tmp_path):
+    tmux = start_peertui(tmp_path / "alice")
+    try:
+        tmux.wait_for("Enter sends")
+        tmux.keys("F4")
+        screen = tmux.wait_for("Host (Ctrl+S)")
+        assert "Cancel" in screen
+        tmux.keys("Escape")
+        tmux.wait_until(lambda s: "Host (Ctrl+S)" not in s, "the host form closed")
+        tmux.keys("F5")
+        screen = tmux.wait_for("Join a group")
+        assert "Ask to join (Ctrl+S)" in screen, screen
+        tmux.keys("Escape")
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
+
+
+def test_an_invite_pasted_over_lines_after_join_is_read_whole(tmp_path, relay):
+    async def host() -> str:
+        engine = await Engine.open(resolve_paths(tmp_path / "alice"), PASSPHRASE)
+        try:
+            group = await engine.host_group("evening", relay_url=relay.url, nick="alice")
+            return await engine.create_invite(group.group_id)
+        finally:
+            await engine.close()
+
+    token = asyncio.run(host())
+    tmux = start_peertui(tmp_path / "bob")
+    try:
+        tmux.wait_for("Enter sends")
+        tmux.type("/join ")
+        tmux.paste("\n".join(textwrap.wrap(token, 50)) + "\n")
+        tmux.type(" river")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Join a group")
+        rows = screen.splitlines()
+        nick_label = next(i for i, row in enumerate(rows) if "Nickname" in row)
+        nick_box = " ".join(rows[nick_label + 1 : nick_label + 4])
+        assert "river" in nick_box and "/" not in nick_box, screen
+        tmux.keys("Enter")  # in the invite field: checks it
+        tmux.wait_for("The invite is whole")
+        tmux.keys("Escape")
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
