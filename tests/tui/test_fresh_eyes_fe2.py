@@ -106,3 +106,40 @@ def test_an_invite_pasted_over_lines_after_join_is_read_whole(tmp_path, relay):
         tmux.wait_until_shell_runs()
     finally:
         tmux.close()
+
+
+def test_guidelines_are_shown_to_the_host_and_edited_with_the_cursor_at_the_end(tmp_path, relay):
+    pair = make_pair(tmp_path, relay.url, guidelines="1. Be kind.\n2. Listen first.")
+    tmux = start_peertui(pair.alice_home)
+    try:
+        tmux.wait_for("you are alice")
+        tmux.wait_for("Enter sends")
+        tmux.type("/guidelines")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Guidelines — evening")
+        assert "2. Listen first." in screen and "Edit the group's guidelines" not in screen
+        tmux.keys("Escape")
+        tmux.wait_until(lambda s: "Guidelines — evening" not in s, "the guidelines closed")
+        tmux.type("/guidelines edit")
+        tmux.keys("Enter")
+        tmux.wait_for("Edit the group's guidelines")
+        tmux.keys("C-Home")
+        tmux.keys("C-End")
+        tmux.keys("Enter")
+        tmux.type("3. No crypto scams.")
+        tmux.keys("C-s")
+        tmux.wait_for("Guidelines updated")
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
+
+    async def read() -> str:
+        engine = await Engine.open(resolve_paths(pair.alice_home), PASSPHRASE)
+        try:
+            return engine.group(pair.group_id).guidelines
+        finally:
+            await engine.close()
+
+    lines = [line for line in asyncio.run(read()).splitlines() if line.strip()]
+    assert lines == ["1. Be kind.", "2. Listen first.", "3. No crypto scams."]

@@ -145,18 +145,17 @@ class GroupActions(HomeBase):
 
     # ----- guidelines -----------------------------------------------------------------------
     def action_guidelines(self) -> None:
-        """Read them; moderators edit them (also /guidelines edit)."""
+        """Read them, moderators too (as in plain mode); /guidelines edit changes them."""
         group = self.need_group()
         if group is None:
             return
-        if group.role in ("owner", "moderator"):
-            self.action_guidelines_edit()
-            return
+        moderator = group.role in ("owner", "moderator")
         self.app.push_screen(
             ListScreen(
                 _("Guidelines — {name}").format(name=group.name),
                 [(None, reflow(group.guidelines) or _("(none written)"))],
                 "",
+                _("/guidelines edit changes them.") if moderator else "",
             )
         )
 
