@@ -61,18 +61,19 @@ def print_crisis_lines(code: str) -> int:
     from peertui.wellbeing import crisis
 
     hint = _("run peertui --crisis CC with a two-letter country code, for example GB")
+    status = 0
     try:
         lines = crisis.lines_for(code, "", how_to_choose=hint)
     except ValueError as problem:
         print(f"peertui: {problem}", file=sys.stderr)
-        print("\n".join(crisis.lines_for("", "", how_to_choose=hint)))
-        return 2
+        lines = crisis.lines_for("", "", how_to_choose=hint)
+        status = 2
     try:
         print("\n".join(lines))
         sys.stdout.flush()
     except BrokenPipeError:  # `peertui --crisis | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
+    return status
 
 
 def _home_is_free(args: argparse.Namespace) -> bool:

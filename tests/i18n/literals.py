@@ -146,7 +146,7 @@ def scan_shadowing(root: Path = ROOT) -> list[Bare]:
 
 # Where prose is not for people: CSS classes, slash-command names, notes for developers,
 # programming errors.
-NOT_SHOWN_KEYWORDS = frozenset({"classes", "slash", "only_here_because", "id", "group"})
+NOT_SHOWN_KEYWORDS = frozenset({"classes", "slash", "id", "group"})
 PROGRAMMING_ERRORS = frozenset({"RuntimeError", "AssertionError", "TypeError"})
 NOT_SHOWN_CALLS = frozenset({"query", "query_one", "strftime"})  # selectors, date patterns
 PROSE_SCANNED = ("tui", "plain", "ui")

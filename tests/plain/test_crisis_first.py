@@ -68,11 +68,37 @@ def test_a_guessed_country_is_labelled_as_a_guess(tmp_path):
     assert "988" in done.stdout
 
 
-def test_a_bad_code_says_so_and_still_shows_numbers(tmp_path):
-    done = _crisis(tmp_path, "Mexico")
+def test_a_country_name_works_like_its_code(tmp_path):
+    done = _crisis(tmp_path, "Singapore")
+    assert done.returncode == 0, done.stderr
+    assert "1767" in done.stdout and "1771" in done.stdout
+    (tmp_path / "b").mkdir()
+    (tmp_path / "c").mkdir()
+    assert _crisis(tmp_path / "b", "united kingdom").stdout == _crisis(tmp_path / "c", "GB").stdout
+
+
+def test_a_bad_country_says_so_suggests_and_still_shows_numbers(tmp_path):
+    done = _crisis(tmp_path, "Mexco")
     assert done.returncode == 2
-    assert "'Mexico' is not a country code" in done.stderr
+    assert "'Mexco' is not a country peertui knows" in done.stderr
+    assert "Mexico (MX)" in done.stderr  # the suggestion
     assert "112" in done.stdout
+
+
+def test_crisis_piped_into_head_exits_quietly(tmp_path):
+    env = _bare_env(tmp_path, "C.UTF-8")
+    for args in ("--crisis GB", "--crisis Narnia"):
+        done = subprocess.run(
+            f"{sys.executable} -m peertui {args} | head -1",
+            shell=True,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+        assert len(done.stdout.splitlines()) == 1
 
 
 def test_plain_crisis_offline_in_a_fresh_home_with_a_c_locale(plain_user):

@@ -5,6 +5,7 @@ entries only; a first start that creates a passphrase after the welcome."""
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from peertui.core.engine import Engine
 from peertui.tui.app import PeertuiApp
@@ -13,6 +14,7 @@ from peertui.tui.screens.dialogs import FormScreen, ListScreen
 from peertui.tui.screens.first_run import FirstRunScreen
 from peertui.tui.screens.grounding import ExerciseScreen, GroundingScreen
 from peertui.tui.screens.home import HomeScreen
+from peertui.tui.screens.host import HostScreen
 from peertui.tui.screens.safety_plan import SafetyPlanScreen
 from peertui.tui.screens.unlock import UnlockScreen
 from peertui.tui.widgets.conversation import SystemLine
@@ -69,6 +71,21 @@ async def test_slash_commands_are_understood_not_posted(hosted):
         assert composer.value == "/frobnicate", "a refused command stays in the box"
         assert not any(text.startswith("/frob") for text, _ in sent(app, group_id))
         composer.value = ""
+
+        # /host <name> [relay] fills the form with what was typed.
+        await pilot.press(*"/host Tuesday circle http://127.0.0.1:9", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, HostScreen), what="the host form")
+        await pilot.pause()
+        assert app.screen.query_one("#host-name", Input).value == "Tuesday circle"
+        assert app.screen.query_one("#host-relay", Input).value == "http://127.0.0.1:9"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HostScreen), what="closed")
+
+        await pilot.press(*"/crisis singapore", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, CrisisScreen), what="crisis by name")
+        await pilot.pause()
+        assert app.screen._iso2 == "SG" and "1767" in screen_text(app)
+        await pilot.press("escape")
 
         await pilot.press(*"/help", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="the help")

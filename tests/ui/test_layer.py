@@ -149,6 +149,32 @@ def test_an_unknown_command_says_did_you_mean():
     assert "Did you mean /slowmode?" in str(caught.value)
 
 
+def test_a_first_word_of_two_word_commands_names_the_second_words():
+    with pytest.raises(commands.CommandError) as caught:
+        commands.parse("/group")
+    assert "/group language" in str(caught.value)
+    assert "There is no command" not in str(caught.value)
+
+
+def test_a_command_of_the_other_front_end_says_what_to_do_here():
+    with pytest.raises(commands.CommandError) as caught:
+        commands.parse("/stop", "tui")
+    assert "Escape closes the grounding exercise" in str(caught.value)
+    with pytest.raises(commands.CommandError) as caught:
+        commands.parse("/cancel", "tui")
+    assert "Escape closes the question" in str(caught.value)
+    assert commands.parse("/stop", "plain").action is actions.by_id("peertui.stop")
+
+
+def test_host_reads_a_name_with_spaces_and_an_optional_relay():
+    assert commands.host_arguments("Tuesday circle http://127.0.0.1:8765") == (
+        "Tuesday circle",
+        "http://127.0.0.1:8765",
+    )
+    assert commands.host_arguments("Test group") == ("Test group", None)
+    assert commands.host_arguments("https://x.example") == ("https://x.example", None)
+
+
 def test_a_reply_typed_at_a_question_is_refused_and_kept():
     question = Question("Leave Tuesday circle", (flows.YES, flows.NO))
     assert question.render() == "Leave Tuesday circle: yes or no?"

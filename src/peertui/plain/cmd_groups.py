@@ -16,11 +16,9 @@ if TYPE_CHECKING:
 
 @handles("peertui.host")
 async def host(s: PlainSession, argument: str) -> None:
-    words = commands.need(argument, actions.by_id("peertui.host")).split()
-    relay_url = (
-        words.pop() if len(words) > 1 and words[-1].startswith(("http://", "https://")) else None
+    name, relay_url = commands.host_arguments(
+        commands.need(argument, actions.by_id("peertui.host"))
     )
-    name = " ".join(words)
     where = relay_url or _("a relay inside this program (reachable while peertui runs)")
     s.console.notice(_("Starting {name} on {where}...").format(name=name, where=where))
     group = await s.engine.host_group(name, relay_url)

@@ -57,17 +57,7 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
     more = bool(words) and words[-1].casefold() == "more"
     if more:
         words = words[:-1]
-    if len(words) > 1:
-        raise ValueError(
-            _("Usage: /crisis [country] [more], for example /crisis GB or /crisis GB more")
-        )
-    code = (words[0] if words else "").upper()
-    if code and not (len(code) == 2 and code.isascii() and code.isalpha()):
-        raise ValueError(
-            _("'{typed}' is not a country code; give two letters such as GB or US.").format(
-                typed=words[0]
-            )
-        )
+    code = crisis.asked_country(" ".join(words))  # a code or a name: "GB", "united kingdom"
     choice = crisis.choose_country(settings_country, code)
     if choice.how == "none":
         return crisis.no_country_lines(_(CHOOSE_COUNTRY))

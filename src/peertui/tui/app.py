@@ -360,11 +360,13 @@ class PeertuiApp(App[int]):
     def open_crisis(self, country: str = "") -> None:
         """Crisis lines for the settings' country, or for `country` (a two-letter code)."""
         from peertui.tui.screens.crisis import CrisisScreen
+        from peertui.wellbeing.crisis import asked_country
 
-        country = country.strip()
         problem = ""
-        if country and not (len(country) == 2 and country.isalpha()):
-            problem, country = _("Give a two-letter country code such as GB, US or DE."), ""
+        try:
+            country = asked_country(country)
+        except ValueError as refused:
+            problem, country = str(refused), ""
         if isinstance(self.screen, CrisisScreen):
             if country:
                 self.screen.show_country(country)

@@ -69,7 +69,9 @@ class Action:
     aliases: tuple[str, ...] = ()
     footer_en: str = ""  # short label in the TUI footer (message keys: while the list has focus)
     front_ends: frozenset[FrontEnd] = BOTH
-    only_here_because: str = ""  # why an action exists in one front-end only (for developers)
+    only_here_because: str = (
+        ""  # msgid: why an action exists in one front-end only; told when typed in the other
+    )
 
     @property
     def title(self) -> str:
@@ -808,7 +810,7 @@ ACTIONS: tuple[Action, ...] = (
         key="escape",
         key_scope="messages",
         front_ends=frozenset({"tui"}),
-        only_here_because="plain mode has no focus to move: every line is typed at the prompt",
+        only_here_because=N_("plain mode has no focus to move: every line is typed at the prompt"),
     ),
     Action(
         "peertui.stop",
@@ -819,7 +821,7 @@ ACTIONS: tuple[Action, ...] = (
         slash="stop",
         when_locked=True,
         front_ends=frozenset({"plain"}),
-        only_here_because="the TUI's grounding screen closes with Escape",
+        only_here_because=N_("here, Escape closes the grounding exercise"),
     ),
     Action(
         "peertui.cancel",
@@ -830,7 +832,7 @@ ACTIONS: tuple[Action, ...] = (
         slash="cancel",
         when_locked=True,
         front_ends=frozenset({"plain"}),
-        only_here_because="the TUI's dialogs close with Escape",
+        only_here_because=N_("here, Escape closes the question that is open"),
     ),
 )
 

@@ -59,6 +59,22 @@ def parse(line: str, front_end: FrontEnd = "plain") -> Parsed:
     if first in table:
         rest = stripped[1:].strip()[len(words[0]) :]
         return Parsed(table[first], argument=rest.strip())
+    longer = sorted(n for n in table if n.startswith(f"{first} "))
+    if longer:
+        # "/group" alone: the command exists only with a second word, so name them.
+        raise CommandError(
+            _("/{name} needs one more word: {choices}.").format(
+                name=words[0], choices=", ".join(f"/{n}" for n in longer)
+            )
+        )
+    elsewhere = actions.slash_table("tui" if front_end == "plain" else "plain").get(first)
+    if elsewhere is not None and elsewhere.only_here_because:
+        # Typed from habit in the other front-end: say what does the same job here.
+        raise CommandError(
+            _("/{name} is not used here: {why}.").format(
+                name=words[0], why=_(elsewhere.only_here_because)
+            )
+        )
     suggestion = suggest(first, front_end)
     hint = " " + _("Did you mean /{name}?").format(name=suggestion) if suggestion else ""
     raise CommandError(
@@ -68,6 +84,16 @@ def parse(line: str, front_end: FrontEnd = "plain") -> Parsed:
         ).format(name=words[0], hint=hint),
         suggestion,
     )
+
+
+def host_arguments(argument: str) -> tuple[str, str | None]:
+    """`/host <name> [relay-url]`: the name may have spaces; a last word that is a URL is the
+    relay."""
+    words = argument.split()
+    relay_url = (
+        words.pop() if len(words) > 1 and words[-1].startswith(("http://", "https://")) else None
+    )
+    return " ".join(words), relay_url
 
 
 def suggest(name: str, front_end: FrontEnd = "plain") -> str | None:

@@ -368,7 +368,13 @@ MIN_WRAPPED_PIECE = 40  # characters: no usable terminal wraps an invite narrowe
 async def ban(ui: Prompter, engine: Engine, group_id: str, who: str, reason: str) -> None:
     """Ban, then offer to cancel the open invites so the person cannot ask again."""
     await engine.ban(group_id, who, reason)
-    if await confirm(ui, _("Also cancel the group's open invites, so they cannot ask again")):
+    # The ban has already taken effect: the question is only about invites, and says so, so
+    # that "no" is never read as "do not ban".
+    if await confirm(
+        ui,
+        _("Also cancel the group's open invites, so they cannot ask again"),
+        _("The ban is done; this only decides what happens to open invites."),
+    ):
         cancelled = await engine.revoke_invites(group_id)
         ui.say(
             notice(_("Cancelled {n} open invite(s); /invite makes a new one.").format(n=cancelled))

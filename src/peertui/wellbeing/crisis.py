@@ -633,6 +633,32 @@ def no_country_lines(how_to_choose: str) -> list[str]:
 DEFAULT_HOW_TO_CHOOSE = N_("type your country's two-letter code, for example GB or MX")
 
 
+def asked_country(typed: str) -> str:
+    """What `/crisis`, F1's field and `--crisis` were given: "SG", "sg", "Singapore",
+    "méxico", "MEX" -> the two-letter code ("" for nothing); ValueError, with suggestions, for
+    anything else."""
+    from peertui.wellbeing.countries import country_name, find_country
+
+    typed = typed.strip()
+    if not typed:
+        return ""
+    if len(typed) == 2 and typed.isascii() and typed.isalpha():
+        return typed.upper()
+    match = find_country(typed)
+    if match.iso2:
+        return match.iso2
+    hint = ""
+    if match.suggestions:
+        names = ", ".join(f"{country_name(c)} ({c})" for c in match.suggestions[:3])
+        hint = " " + _("Did you mean {names}?").format(names=names)
+    raise ValueError(
+        _(
+            "'{code}' is not a country peertui knows; give its name or two letters such as GB or US."
+        ).format(code=typed)
+        + hint
+    )
+
+
 def lines_for(
     asked: str = "",
     settings_country: str = "",
@@ -645,12 +671,7 @@ def lines_for(
     """
     how_to_choose = how_to_choose or _(DEFAULT_HOW_TO_CHOOSE)
     asked = asked.strip()
-    if asked and not (len(asked) == 2 and asked.isascii() and asked.isalpha()):
-        raise ValueError(
-            _("'{code}' is not a country code; give two letters such as GB or US.").format(
-                code=asked
-            )
-        )
+    asked = asked_country(asked)
     choice = choose_country(settings_country, asked)
     if choice.how == "none":
         return no_country_lines(how_to_choose)

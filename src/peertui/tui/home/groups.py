@@ -16,10 +16,11 @@ from peertui.ui import settings as shared_settings
 
 
 class GroupActions(HomeBase):
-    def action_host(self) -> None:
+    def action_host(self, argument: str = "") -> None:
         from peertui.tui.screens.host import HostScreen
 
-        self.app.push_screen(HostScreen(), self._opened)
+        name, relay_url = commands.host_arguments(argument)
+        self.app.push_screen(HostScreen(name, relay_url or ""), self._opened)
 
     def _opened(self, group_id: str | None) -> None:
         if group_id:

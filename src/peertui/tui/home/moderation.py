@@ -147,7 +147,7 @@ class ModerationActions(HomeBase):
 
         try:
             await flows.ban(
-                DialogPrompter(self, _("Ban and cancel open invites?")),
+                DialogPrompter(self, _("Banned: cancel open invites too?")),
                 self.ready_engine(),
                 group.group_id,
                 who,

@@ -72,11 +72,12 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        code = event.value.strip()
-        if len(code) != 2 or not code.isalpha():
-            self.app.notify(
-                _("Type a two-letter country code such as GB, US or DE."), severity="warning"
-            )
+        try:
+            code = crisis.asked_country(event.value)  # "GB" or "united kingdom"
+        except ValueError as refused:
+            self.app.notify(str(refused), severity="warning")
+            return
+        if not code:
             return
         self.show_country(code)
         event.input.value = ""

@@ -21,11 +21,19 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "host", N_("Host"))]
 
+    def __init__(self, name: str = "", relay_url: str = "") -> None:
+        super().__init__()
+        # What `/host <name> [relay-url]` typed in the composer said, filled in.
+        self.typed_name = name
+        self.typed_relay = relay_url
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
             yield Label(_("Host a new group"), classes="screen-title")
             yield Label(_("Group name (members see it; the relay never does):"))
-            yield Input(id="host-name", placeholder=_("e.g. Sunday evening check-in"))
+            yield Input(
+                self.typed_name, id="host-name", placeholder=_("e.g. Sunday evening check-in")
+            )
             yield Label(_("Your nickname in this group:"))
             yield Input("host", id="host-nick")
             yield Label(_("Guidelines every member reads and accepts:"))
@@ -37,7 +45,9 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
                 )
             )
             yield Input(
-                id="host-relay", placeholder=_("https://relay.example.org  (empty: embedded)")
+                self.typed_relay,
+                id="host-relay",
+                placeholder=_("https://relay.example.org  (empty: embedded)"),
             )
             yield Static("", id="host-status", classes="status-line")
             with Horizontal(classes="buttons"):
