@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+import time
 
 import pytest
 
@@ -12,7 +13,7 @@ from peertui.core.engine import Engine
 from peertui.paths import resolve_paths
 
 from .conftest import PASSPHRASE
-from .tmux import make_pair, start_peertui
+from .tmux import PEERTUI, Tmux, make_pair, start_peertui, terminal_env
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -143,3 +144,34 @@ def test_guidelines_are_shown_to_the_host_and_edited_with_the_cursor_at_the_end(
 
     lines = [line for line in asyncio.run(read()).splitlines() if line.strip()]
     assert lines == ["1. Be kind.", "2. Listen first.", "3. No crypto scams."]
+
+
+def test_the_country_question_waits_for_a_quiet_moment_and_never_takes_a_command(tmp_path, relay):
+    home = tmp_path / "fresh"
+    (resolve_paths(home).config_dir / "welcome-seen").touch()
+    tmux = Tmux(terminal_env(home), width=80, height=24)
+    try:
+        tmux.type(f"{PEERTUI} --tui")
+        tmux.keys("Enter")
+        tmux.wait_for("Enter sends")
+        # Typing at once, an unhurried 120 ms per key (over five seconds), while the first run
+        # is still getting ready: the question must not open under the keys.
+        tmux.type_slowly([*f"/host Tuesday circle {relay.url}", "Enter"], delay=0.12)
+        tmux.wait_for("Host (Ctrl+S)")
+        # Opening a new home takes seconds (the key derivation); the question used to come some
+        # seconds after that, over whatever was open. Watched for eight seconds.
+        deadline = time.monotonic() + 8.0
+        while time.monotonic() < deadline:
+            screen = tmux.screen()
+            assert "Which country" not in screen, f"not over the Host form:\n{screen}"
+            assert "Host (Ctrl+S)" in screen
+            time.sleep(0.2)
+        tmux.keys("Escape")
+        screen = tmux.wait_for("Which country are you in")
+        assert "does not know a country" not in tmux.everything()
+        tmux.keys("Escape")  # skip
+        tmux.wait_for("No country chosen")
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
