@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from peertui.core.engine import Engine
     from peertui.core.events import Event
     from peertui.core.hosting import RelayFactory
+    from peertui.tui.screens.home import HomeScreen
 
 # Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
 # the scrollback once more because some terminals (tmux) push a cleared screen into it.
@@ -334,7 +335,7 @@ class PeertuiApp(App[int]):
         if len(self._engine_events) == 1:
             self.post_message(EngineEvents())
 
-    def _home(self):
+    def _home(self) -> HomeScreen | None:
         from peertui.tui.screens.home import HomeScreen
 
         for screen in self.screen_stack:
