@@ -13,7 +13,7 @@ from peertui.core.engine import Engine
 from peertui.paths import resolve_paths
 
 from .conftest import PASSPHRASE
-from .tmux import PEERTUI, Tmux, make_pair, start_peertui, terminal_env
+from .tmux import PEERTUI, Tmux, history_of, make_pair, start_peertui, terminal_env
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -175,3 +175,79 @@ def test_the_country_question_waits_for_a_quiet_moment_and_never_takes_a_command
         tmux.wait_until_shell_runs()
     finally:
         tmux.close()
+
+
+def test_a_delivered_message_typed_at_30_ms_per_key_loses_its_waiting_mark(tmp_path, relay):
+    pair = make_pair(tmp_path, relay.url)
+    tmux = start_peertui(pair.alice_home)
+    try:
+        tmux.wait_for("you are alice")
+        tmux.wait_for("Enter sends")
+        for text in ("slow typed message at thirty ms", "and a second one after it"):
+            tmux.type_slowly([*text, "Enter"])
+            tmux.wait_for(f"alice: {text}")
+        assert history_of(pair.bob_home, pair.group_id, wait_for=2)[-2:] == [
+            "slow typed message at thirty ms",
+            "and a second one after it",
+        ]
+        # The relay took both: neither line may still say it is waiting.
+        tmux.wait_until(
+            lambda s: "alice: and a second one after it" in s and "waiting to send" not in s,
+            "both lines shown as sent",
+        )
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
+
+
+def test_a_late_queued_never_marks_a_delivered_line_as_waiting(tmp_path, relay):
+    """The race the 30 ms typist met: a flush already under way delivers the message (told
+    "received", seq > 0) before the send that wrote it reports "queued"; and both told in one
+    batch. The real home screen of the real app, given the engine's events in those orders."""
+
+    from peertui.tui.app import PeertuiApp
+
+    pair = make_pair(tmp_path, relay.url)
+    paths = resolve_paths(pair.alice_home)
+    (paths.config_dir / "welcome-seen").touch()
+    (paths.config_dir / "country-asked").touch()
+    app = PeertuiApp(paths)
+    asyncio.run(_late_queued(app, pair))
+
+
+async def _late_queued(app, pair) -> None:
+    from dataclasses import replace
+
+    from peertui.core import events as ev
+
+    from .conftest import wait_for
+    from .screen_text import screen_text
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "you are alice" in screen_text(app), what="the group")
+        home = app._home()
+        assert home is not None
+        sent = await app.ready_engine().send(pair.group_id, "first one, delivered")
+        assert sent.seq > 0
+        await wait_for(
+            pilot, lambda: "alice: first one, delivered" in screen_text(app), what="the line"
+        )
+        await pilot.pause(0.3)  # the engine's own events for it are all handled
+        queued = replace(sent, seq=0)
+        # Delivered, then a late "queued" for the same message.
+        home.handle_events([ev.MessageQueued(pair.group_id, queued)])
+        await pilot.pause(0.2)
+        assert "first one, delivered (waiting to send)" not in screen_text(app)
+        # Queued and delivered told in one batch: the line ends up delivered.
+        second = await app.ready_engine().send(pair.group_id, "second one")
+        fresh = replace(second, msg_id="f" * 32)
+        home.handle_events(
+            [
+                ev.MessageQueued(pair.group_id, replace(fresh, seq=0)),
+                ev.MessageReceived(pair.group_id, fresh),
+            ]
+        )
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        assert "second one (waiting to send)" not in text and "second one" in text

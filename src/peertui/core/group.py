@@ -1664,9 +1664,15 @@ class GroupSession:
             self.group_id, message.msg_id, {"text": text, "cw": cw, "nick": nick, "ts": message.ts}
         )
         delivered = await self.flush_outbox(own_item=message.msg_id)
-        if message.msg_id not in delivered:
-            self._emit(MessageQueued(self.group_id, message))
-        return delivered.get(message.msg_id, message)
+        if message.msg_id in delivered:
+            return delivered[message.msg_id]
+        stored = self.store.get_message(self.group_id, message.msg_id)
+        if stored is not None and stored.seq > 0:
+            # A flush already under way (kicked by a roster event or a reconnect) took it and
+            # told MessageReceived: "queued" now would mark a delivered line as waiting.
+            return stored
+        self._emit(MessageQueued(self.group_id, message))
+        return message
 
     def kick_outbox(self) -> None:
         if self._stopped:

@@ -73,6 +73,14 @@ def describe_message(message, hidden_reason: str = "", opened: bool = False) -> 
     return shown
 
 
+def newer(shown, told):
+    """What a line should show when told about a message it already shows: a message the relay
+    took (seq > 0) never goes back to "waiting to send" because a late "queued" arrived."""
+    if getattr(shown, "seq", 0) > 0 and getattr(told, "seq", 0) <= 0:
+        return shown
+    return told
+
+
 class MessageList(CursorOnHighlight):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
@@ -166,14 +174,21 @@ class MessageList(CursorOnHighlight):
     def extend(self, items: list) -> None:
         """Append many lines at once (one update of the list, not one per line)."""
         known = {i.msg_id for i in self.items if not isinstance(i, SystemLine)}
-        new = []
+        new: list = []
+        in_batch: dict[str, int] = {}  # msg_id -> its place in `new`
         for item in items:
-            if isinstance(item, SystemLine) or item.msg_id not in known:
+            if isinstance(item, SystemLine):
                 new.append(item)
-                if not isinstance(item, SystemLine):
-                    known.add(item.msg_id)
-            else:
+            elif item.msg_id in in_batch:
+                # "Queued" and then "sent" told in one batch: the later state wins (it used to
+                # be looked for among the lines already shown, and lost).
+                place = in_batch[item.msg_id]
+                new[place] = newer(new[place], item)
+            elif item.msg_id in known:
                 self.replace(item)
+            else:
+                in_batch[item.msg_id] = len(new)
+                new.append(item)
         if not new:
             return
         following = self.at_end
@@ -205,7 +220,7 @@ class MessageList(CursorOnHighlight):
     def replace(self, item) -> None:
         index = self.find(item.msg_id)
         if index is not None:
-            self.items[index] = item
+            self.items[index] = newer(self.items[index], item)
             self._redraw(index)
 
     def rerender(self) -> None:
