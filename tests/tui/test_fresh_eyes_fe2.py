@@ -251,3 +251,21 @@ async def _late_queued(app, pair) -> None:
         await pilot.pause(0.2)
         text = screen_text(app)
         assert "second one (waiting to send)" not in text and "second one" in text
+
+
+def test_at_60x20_the_hidden_members_panel_says_how_to_see_them(tmp_path, relay):
+    pair = make_pair(tmp_path, relay.url)
+    tmux = start_peertui(pair.alice_home, width=60, height=20)
+    try:
+        screen = tmux.wait_for("Enter sends")
+        tmux.wait_for("see /members")
+        tmux.wait_for("you are alice")
+        tmux.type("/members")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Members — evening")
+        assert "bob" in screen and "alice" in screen
+        tmux.keys("Escape")
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
