@@ -82,3 +82,14 @@ def test_the_moderation_log_keeps_the_names_people_had_then(plain_user, relay):
     guest.type("/modlog")
     guest.expect(r"admitted river\r\n")
     assert "member-" not in guest.transcript.split("/modlog")[-1]
+
+
+def test_in_spanish_the_country_question_names_the_country_as_f1_does(plain_user):
+    user = plain_user("es", offline=True, ask_country=True, lang="es_ES.UTF-8")
+    user.expect_exact("España")
+    user.type("")
+    user.expect_exact("España (ES)")
+    user.run("/crisis", "España")
+    assert "Spain" not in user.transcript
+    assert "libphonenumber emergency-number table" not in user.transcript
+    assert user.quit() == 0
