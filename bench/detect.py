@@ -1,8 +1,9 @@
 """Detector benchmark: messages per second for `crisis_finding` (every phrase book, with its
 guards, patterns prefiltered by an Aho-Corasick automaton of their required literals) against
 a reference in the same run: the same phrase books and guards with one combined pattern per
-category run on every message (the engine before the prefilter). `assess` adds the
-personal-details search (libphonenumber). The bench also counts how often the two engines
+category run on every message (the engine before the prefilter). `crisis_finding` includes
+the learned model's score (`model.py`), which is also timed on its own (`learned_model`);
+`assess` adds the personal-details search (libphonenumber). The bench also counts how often the two engines
 differ on offering help (the reference sees only the leftmost match of
 each combined pattern, so it can miss a match that a guard did not cancel). Prints JSON.
 
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from peertui.wellbeing import detect
 from peertui.wellbeing._data import available_languages, load_toml
+from peertui.wellbeing.model import shipped_model
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "wellbeing" / "data" / "heldout"
 EVERYDAY = [
@@ -121,8 +123,10 @@ def main() -> None:
         1
         for texts in sets.values()
         for text in texts
-        if (detect.crisis_finding(text).tier > 0) != (reference_finding(text).tier > 0)
+        if (detect.phrase_finding(detect.normalise(text)).tier > 0)
+        != (reference_finding(text).tier > 0)
     )
+    model = shipped_model()
     results = {}
     for name, texts in sets.items():
         prefiltered = rate(detect.crisis_finding, texts, rounds)
@@ -131,6 +135,7 @@ def main() -> None:
             "messages": len(texts),
             "crisis_finding": prefiltered,
             "assess_with_personal_details": rate(detect.assess, texts, rounds),
+            "learned_model": rate(lambda t: model.score(detect.normalise(t)), texts, rounds),
             "reference_combined_per_category": reference,
             "speed_up": round(prefiltered["messages_per_s"] / reference["messages_per_s"], 1),
         }
@@ -140,7 +145,7 @@ def main() -> None:
                 "python": platform.python_version(),
                 "rounds": rounds,
                 "first_use_compile_ms": round(compile_ms, 1),
-                "offer_disagreements_with_reference": disagreements,
+                "phrase_book_offer_disagreements_with_reference": disagreements,
                 "sets": results,
             },
             indent=1,

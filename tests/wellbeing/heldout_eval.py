@@ -2,15 +2,16 @@
 
     python tests/wellbeing/heldout_eval.py dev             # figures for dev_en, dev_es, dev_pt
     python tests/wellbeing/heldout_eval.py dev --misses    # and every miss, to tune on
-    python tests/wellbeing/heldout_eval.py frozen          # frozen_en/es (v1, spent)
-    python tests/wellbeing/heldout_eval.py frozen --blind  # and frozen_pt, aggregates only
-    python tests/wellbeing/heldout_eval.py frozen2 --blind # the blind v2 set, aggregates only
+    python tests/wellbeing/heldout_eval.py frozen          # frozen_en/es/pt (v1, spent)
+    python tests/wellbeing/heldout_eval.py frozen2         # frozen2_en/es/pt (v2, spent)
+    python tests/wellbeing/heldout_eval.py frozen3 --blind # the blind v3 set, aggregates only
 
-frozen_en and frozen_es (v1) were reported once (detector at commit 1eff70c) and are spent:
-they are development data now and may be shown with --misses. The blind sets, frozen2_* and
-frozen_pt, are never tuned on: for them this script prints only aggregate figures and refuses
---misses, so no blind sentence is ever shown to whoever tunes the phrase books; they are
-measured only when --blind is given, so a tuning run never measures them by accident.
+Spent sets were reported once and are development data now (they may be shown with
+--misses): frozen_en/es (v1, detector at commit 1eff70c), frozen_pt and frozen2_en/es/pt
+(detector at commit 3008f21, 2026-12-01). The blind set, frozen3_*, is never tuned on: for it
+this script prints only aggregate figures and refuses --misses, so no blind sentence is ever
+shown to whoever tunes the detector; it is measured only when --blind is given, so a tuning
+run never measures it by accident.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from peertui.wellbeing.detect import assess
 FOLDER = Path(__file__).parent / "data" / "heldout"
 LANGUAGES = ("en", "es", "pt")
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
-SPENT = frozenset({("frozen", "en"), ("frozen", "es")})
+SPENT = frozenset((split, lang) for split in ("frozen", "frozen2") for lang in ("en", "es", "pt"))
 
 
 @dataclass(frozen=True)

@@ -263,8 +263,10 @@ def test_a_guess_is_labelled_and_a_setting_is_not(monkeypatch):
     assert guessed[0] == ("Guessed from your system: United States - not there? type your country")
     assert not crisis.lines_for("", "US")[0].startswith("Guessed")
     assert not crisis.lines_for("MX", "")[0].startswith("Guessed")
-    with pytest.raises(ValueError, match="not a country code"):
-        crisis.lines_for("Mexico")
+    # A country's name works like its code; what names no country is refused with suggestions.
+    assert crisis.lines_for("Mexico") == crisis.lines_for("MX")
+    with pytest.raises(ValueError, match="Did you mean Mexico"):
+        crisis.lines_for("Mexco")
 
 
 @pytest.mark.parametrize(

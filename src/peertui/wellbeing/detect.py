@@ -12,6 +12,10 @@ clause (split on punctuation, commas and conjunctions): a negator just before it
 frame ("my boss told me ...") before it, media or news words, or a recovery story. Figures of
 speech and quoted words are blanked out first; a close person's quoted words count as worry
 about that person.
+
+A small learned model (`model`, a linear model over hashed word and character n-grams, trained
+offline on the development data) gives a second opinion on the whole message: it offers help on
+its own when it is confident, and drops a phrase-book match in a message it finds clearly safe.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from peertui.wellbeing._data import available_languages, load_toml, pick_language
+from peertui.wellbeing.model import shipped_model
 from peertui.wellbeing.personal import PersonalDetail, personal_details
 from peertui.wellbeing.prefilter import PatternSet
 
@@ -42,6 +47,10 @@ CATEGORY_TIERS = {
 }
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
+LEARNED = "learned"  # the model alone: no phrase book names what it is, so the mildest tier
+# The model never cancels an act in progress (as a recovery story never does): missing one is
+# the worst error, and "my therapist says I'm making progress, but I just swallowed..." reads safe.
+NEVER_VETOED = frozenset({"act_in_progress"})
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
 # With company, coffee or a camera, a high place (or going there tomorrow) is not a danger.
 LEISURE_GUARDED = frozenset({"act_in_progress", "means_at_hand", "plan_time"})
@@ -172,7 +181,7 @@ class Assessment:
     tier: int  # 0 none, 1 passive ideation or hopelessness, 2 intent, 3 act/means/plan/goodbye
     reason: str  # one sentence in the interface language; empty when tier is 0
     personal: list[PersonalDetail] = field(default_factory=list)
-    category: str = ""  # a CATEGORY_TIERS key or "third_party"; empty when tier is 0
+    category: str = ""  # a CATEGORY_TIERS key, "third_party" or "learned"; empty when tier is 0
     who: str = ""  # "self", "other" (someone the writer knows) or "" when tier is 0
 
     @property
@@ -441,15 +450,26 @@ def _text_finding(text: str, book: PhraseBook) -> Finding:
     return _sentence_finding(text.strip(), book) if text.strip() else NOTHING
 
 
-def crisis_finding(text: str) -> Finding:
+def phrase_finding(normalised: str) -> Finding:
     """The most urgent finding across every phrase book; ties prefer the writer themself."""
     best = NOTHING
-    normalised = normalise(text or "")
     for book in all_phrase_books():
         found = _findings(normalised, book)
         if found.tier > best.tier or (found.tier == best.tier and found.who == "self" != best.who):
             best = found
     return best
+
+
+def crisis_finding(text: str) -> Finding:
+    """The phrase books' finding, kept only when the learned model does not find the message
+    clearly safe; else the model's own finding when it is confident."""
+    normalised = normalise(text or "")
+    best = phrase_finding(normalised)
+    model = shipped_model()
+    score = model.score(normalised)
+    if best.tier:
+        return best if score >= model.veto or best.category in NEVER_VETOED else NOTHING
+    return Finding(1, LEARNED, "self") if score >= model.threshold else NOTHING
 
 
 def crisis_tier(text: str, lang: str | None = None) -> int:

@@ -1,0 +1,107 @@
+"""A small learned second opinion for the phrase books: a linear model over hashed word and
+character n-grams of the normalised text.
+
+Why: the phrase books (`detect.py`) match families of wording, and every new writer brings
+wordings none of them has (blind recall ≈ 0.7). A linear model over character n-grams
+generalises across spellings, inflections and the three languages at once. It is trained
+offline by `tools/train_detector.py` on the development data only, and shipped as weights in
+`data/detect/model.bin`; inference here is plain Python (crc32 from the standard library, a
+few hundred table look-ups), deterministic and offline. It reads its one data file the first
+time it is used and never writes, logs or touches the network.
+
+The feature function below is the one the trainer imports, so training and inference cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+import zlib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+MAGIC = b"PTDM1\n"
+HEADER = struct.Struct("<6sIffff")  # magic, bits, bias, scale, offer threshold, veto threshold
+# Words, and punctuation marks but the comma: "?" and "..." carry tone, while a comma was
+# learnt as strong evidence of safety ("I'm not ok, I want to die" scored as safe).
+TOKEN = re.compile(r"[a-z0-9']+|[^\sa-z0-9',]")
+CHAR_SIZES = (3, 4, 5)
+MIN_CHAR_WORD = 4
+MAX_CHARS = 600  # a longer message is scored on windows of this size, the highest wins
+
+
+@dataclass(frozen=True)
+class Model:
+    bits: int
+    bias: float
+    scale: float  # int8 weight * scale = real weight
+    threshold: float  # a score at or above this offers help on its own
+    veto: float  # a phrase-book match whose message scores below this is not offered on
+    weights: bytes  # one signed byte per hash bucket
+
+    def score(self, normalised: str) -> float:
+        """The log-odds that a caring app should offer help, for already normalised text."""
+        if len(normalised) <= MAX_CHARS:
+            return self._score(normalised)
+        step = MAX_CHARS // 2
+        starts = range(0, len(normalised) - step, step)
+        return max(self._score(normalised[i : i + MAX_CHARS]) for i in starts)
+
+    def _score(self, normalised: str) -> float:
+        weights, total = self.weights, 0
+        found = buckets(normalised, self.bits)
+        for bucket in found:
+            value = weights[bucket]
+            total += value - 256 if value > 127 else value
+        # The features are a unit vector (each present bucket 1/sqrt(n)), as in training.
+        return self.bias + total * self.scale / math.sqrt(len(found) or 1)
+
+    def probability(self, normalised: str) -> float:
+        return 1.0 / (1.0 + math.exp(-self.score(normalised)))
+
+
+def features(normalised: str) -> set[str]:
+    """Word unigrams and bigrams, and character 3–5-grams inside each word of 4+ letters
+    (with its edges). Short words and grams across words are left to the word features:
+    otherwise "is", "to" and "and" become diffuse evidence that long messages carry."""
+    words = TOKEN.findall(normalised)
+    found = {"w:" + w for w in words}
+    found.update("b:" + a + " " + b for a, b in zip(words, words[1:], strict=False))
+    for word in words:
+        if len(word) < MIN_CHAR_WORD:
+            continue
+        padded = " " + word + " "
+        for size in CHAR_SIZES:
+            found.update("c:" + padded[i : i + size] for i in range(len(padded) - size + 1))
+    return found
+
+
+def buckets(normalised: str, bits: int) -> set[int]:
+    mask = (1 << bits) - 1
+    return {zlib.crc32(f.encode("utf-8")) & mask for f in features(normalised)}
+
+
+def pack(model: Model) -> bytes:
+    if len(model.weights) != 1 << model.bits:
+        raise ValueError(f"expected {1 << model.bits} weights, got {len(model.weights)}")
+    header = HEADER.pack(MAGIC, model.bits, model.bias, model.scale, model.threshold, model.veto)
+    return header + zlib.compress(model.weights, 9)
+
+
+def unpack(blob: bytes) -> Model:
+    magic, bits, bias, scale, threshold, veto = HEADER.unpack_from(blob)
+    if magic != MAGIC:
+        raise ValueError("not a peertui detector model file")
+    weights = zlib.decompress(blob[HEADER.size :])
+    if len(weights) != 1 << bits:
+        raise ValueError("the detector model file is truncated")
+    return Model(bits, bias, scale, threshold, veto, weights)
+
+
+@cache
+def shipped_model() -> Model:
+    blob = resources.files("peertui.wellbeing").joinpath("data", "detect", "model.bin")
+    return unpack(blob.read_bytes())
