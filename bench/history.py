@@ -139,7 +139,8 @@ def message_chunks(
     for offset in range(0, count, size):
         chunk = make_messages(min(size, count - offset), start_ts + offset * 1500, rng)
         for i, m in enumerate(chunk):
-            m.msg_id, m.seq = f"m{offset + i}", offset + i + 1
+            # The number as the store gives it (the reference store has no one to give it).
+            m.msg_id, m.seq, m.number = f"m{offset + i}", offset + i + 1, offset + i + 1
         yield chunk
 
 
@@ -169,7 +170,8 @@ def plain_sqlite_reference(path: Path, count: int, repeats: int, start_ts: int) 
     }
     results["latest_page_ms"] = median_ms(
         lambda: db.execute(
-            "SELECT * FROM messages WHERE group_id = ? ORDER BY ts DESC, id DESC LIMIT 50", (GROUP,)
+            "SELECT * FROM messages WHERE group_id = ? ORDER BY ts DESC, number DESC LIMIT 50",
+            (GROUP,),
         ).fetchall(),
         repeats,
     )

@@ -98,6 +98,15 @@ def message(i: int, group: str = "g1", text: str | None = None, **extra) -> Mess
     )
 
 
+def unnumbered(m: Message | None) -> Message | None:
+    """A stored message compared with one built here: the store gave it its number."""
+    return (
+        None
+        if m is None
+        else replace(m, number=0, extra={k: v for k, v in m.extra.items() if k != "late_before"})
+    )
+
+
 def snapshot(root: Path) -> dict[str, tuple[int, int, str]]:
     return {
         str(p.relative_to(root)): (
@@ -154,7 +163,7 @@ def test_delete_group_forgets_state_history_and_outbox(store):
     store.delete_group("g1")
     assert store.load_group("g1") is None
     assert store.latest("g1") == []
-    assert store.search("message") == [message(2, "g2")]
+    assert [unnumbered(m) for m in store.search("message")] == [message(2, "g2")]
     assert store.outbox_list() == [("g2", "o2", {"text": "later too"})]
 
 
@@ -174,8 +183,8 @@ def test_messages_round_trip_and_are_idempotent(store):
 def test_message_by_seq_finds_the_relay_numbered_message(store):
     store.add_messages([message(3), message(4), message(3, group="g2")])
     store.add_message(Message("g1", "unsent", 0, "k", "me", "still in the outbox", 9))
-    assert store.message_by_seq("g1", 4) == message(4)
-    assert store.message_by_seq("g2", 3) == message(3, group="g2")
+    assert unnumbered(store.message_by_seq("g1", 4)) == message(4)
+    assert unnumbered(store.message_by_seq("g2", 3)) == message(3, group="g2")
     assert store.message_by_seq("g1", 5) is None
     assert store.message_by_seq("g1", 0) is None  # 0 means "not yet numbered by the relay"
 
@@ -205,7 +214,7 @@ def test_paging_by_message_keeps_messages_that_share_a_millisecond(store):
     assert all(m.ts < 1005 for m in store.latest("g1", 50, 1005, before_msg_id="nope"))
 
 
-def test_latest_uses_the_group_time_index(store):
+def test_latest_uses_the_display_order_index(store):
     statements: list[str] = []
     store._db.set_trace_callback(statements.append)
     store.latest("g1", 50)
@@ -215,7 +224,7 @@ def test_latest_uses_the_group_time_index(store):
     assert len(pages) == 2
     for sql in pages:
         plan = " ".join(row[-1] for row in store._db.execute("EXPLAIN QUERY PLAN " + sql))
-        assert "messages_by_group_time" in plan and "TEMP B-TREE" not in plan, plan
+        assert "messages_in_order" in plan and "TEMP B-TREE" not in plan, plan
 
 
 def test_search_finds_words_prefixes_and_respects_group(store):
@@ -484,7 +493,7 @@ def test_wrong_passphrase_is_refused_and_the_home_untouched(paths):
     assert str(refused.value).startswith("The passphrase does not unlock this peertui home")
     assert snapshot(paths.home) == before
     with Store.open(paths, PASSPHRASE) as store:
-        assert store.get_message("g1", "m1") == message(1)
+        assert unnumbered(store.get_message("g1", "m1")) == message(1)
 
 
 def test_keyring_home_without_a_keyring_is_no_key_available(paths, memory_keyring):
@@ -553,7 +562,7 @@ def test_full_disk_is_storage_full_and_keeps_what_was_stored(paths):
         kept = reopened.latest("g1", limit=1000)
         assert [m.seq for m in kept[:50]] == list(range(50))
         assert all(m.seq < 1000 for m in kept)  # the failed batch left nothing half-written
-        assert reopened.get_message("g1", "m0") == message(0)
+        assert unnumbered(reopened.get_message("g1", "m0")) == message(0)
 
 
 # -- wipe -------------------------------------------------------------------------------------
@@ -613,7 +622,7 @@ def test_search_is_driven_by_the_full_text_index(store):
     plan = [row[-1] for row in store._db.execute("EXPLAIN QUERY PLAN " + search_sql)]
     assert any(step.startswith("SCAN messages_fts") for step in plan), plan
     # Walking the group's time index would mean one full-text match per stored message.
-    assert not any("messages_by_group_time" in step for step in plan), plan
+    assert not any("messages_in_order" in step for step in plan), plan
 
 
 def test_threads_can_share_one_store(store):
@@ -633,20 +642,22 @@ def test_threads_can_share_one_store(store):
     assert len(store.latest("g1", limit=10_000)) == 600
 
 
-def test_search_lists_newest_stored_first_and_a_late_arrival_where_it_arrived(store):
-    """The documented tie-break: search order is the order this device stored messages in.
-    A message that reaches the device late (caught up from a backlog) carries its own older
-    time but is listed among the newest arrivals; within a batch the relay's order holds."""
+def test_search_pages_by_arrival_and_lists_the_page_in_display_order(store):
+    """The documented rule: which hits make a page is the order this device stored them in
+    (no sort over every match); the page is listed newest first in the display order (the
+    sender's time, then the number), so a late arrival is at the place of its own time."""
     store.add_messages(message(i, text=f"garden note {i}") for i in range(1, 6))
     late = dataclasses.replace(
         message(6, text="garden from last week"), ts=message(1).ts - 7 * 86_400_000
     )
     store.add_message(late)
     store.add_message(message(7, group="g2", text="garden elsewhere"))
-    assert [m.msg_id for m in store.search("garden")] == ["m7", "m6", "m5", "m4", "m3", "m2", "m1"]
-    assert [m.msg_id for m in store.search("garden", group_id="g1", limit=3)] == ["m6", "m5", "m4"]
-    # What a member sees: the late message first, showing its own (older) time.
-    assert store.search("garden", group_id="g1")[0].ts == late.ts
+    assert [m.msg_id for m in store.search("garden")] == ["m7", "m5", "m4", "m3", "m2", "m1", "m6"]
+    # The newest three stored in g1 are m6, m5, m4: listed by time, m6 (a week old) last.
+    page = store.search("garden", group_id="g1", limit=3)
+    assert [m.msg_id for m in page] == ["m5", "m4", "m6"]
+    # It keeps its number (the 6th stored) and says which message it arrived after.
+    assert page[-1].number == 6 and page[-1].extra["late_before"] == 1
 
 
 def test_search_never_sorts_all_matches(store):
@@ -663,7 +674,17 @@ def test_search_never_sorts_all_matches(store):
         assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
-V1_FTS = """
+# As a home written before message numbers (schema version 2) stored its messages.
+V2_MESSAGES = """
+DROP INDEX messages_by_number; DROP INDEX messages_in_order;
+ALTER TABLE messages DROP COLUMN number;
+CREATE INDEX messages_by_group_time ON messages (group_id, ts);
+DELETE FROM kv WHERE key = 'message_numbers';
+PRAGMA user_version = 2;
+"""
+V1_FTS = (
+    V2_MESSAGES
+    + """
 DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
 DROP TABLE messages_fts;
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
@@ -682,19 +703,23 @@ END;
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 PRAGMA user_version = 1;
 """
+)
 
 
 def test_a_version_1_history_gets_prefix_indexes_and_keeps_every_message_searchable(paths):
     with Store.open(paths, PASSPHRASE) as store:
         store.add_messages(message(i, text=f"tea number {i}") for i in range(1, 30))
         store._db.executescript(V1_FTS)  # as a home written before prefix indexes
-        assert store.search("te", group_id="g1")  # the old index answers too, slowly
+        # The old index answers too, slowly.
+        assert store._db.execute(
+            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'te*'"
+        ).fetchone() == (29,)
     with Store.open(paths, PASSPHRASE) as store:
         (version,) = store._db.execute("PRAGMA user_version").fetchone()
         (sql,) = store._db.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'messages_fts'"
         ).fetchone()
-        assert version == 2 and "prefix = '1 2 3'" in sql
+        assert version == 3 and "prefix = '1 2 3'" in sql
         assert [m.msg_id for m in store.search("t", group_id="g1", limit=3)] == [
             "m29",
             "m28",
@@ -744,3 +769,116 @@ def test_a_write_that_fails_inside_a_transaction_aborts_it_even_when_caught(stor
     finally:
         store._db = store._db_real
     assert store.get_message("g1", "m3") is None and store.get("cursor") is None
+
+
+# -- message numbers (the rule: peertui.ui.ordering) ------------------------------------------
+
+
+def test_numbers_follow_arrival_across_groups_and_never_change_on_reopen(paths):
+    """Numbers count up in the order this device stores messages, across groups; history is
+    in the display order (sender's time, then number), the same after a reopen."""
+    with Store.open(paths, PASSPHRASE) as store:
+        # B's three messages reach this device only after A's own later message was stored.
+        store.add_message(message(10, text="my own message, written last"))
+        for i in (1, 2, 3):
+            store.add_message(message(i))
+        store.add_message(message(4, group="g2"))
+        numbers = {m.msg_id: m.number for m in store.latest("g1")}
+        assert numbers == {"m10": 1, "m1": 2, "m2": 3, "m3": 4}
+        assert [m.msg_id for m in store.latest("g1")] == ["m1", "m2", "m3", "m10"]
+        assert store.latest("g2")[0].number == 5
+        # The late ones say which message they belong before: #1, the one stored first.
+        assert {m.msg_id: m.extra.get("late_before") for m in store.latest("g1")} == {
+            "m1": 1, "m2": 1, "m3": 1, "m10": None
+        }  # fmt: skip
+    with Store.open(paths, PASSPHRASE) as store:
+        assert {m.msg_id: m.number for m in store.latest("g1")} == numbers
+        assert store.message_by_number(3).msg_id == "m2"
+        assert store.message_by_number(5).group_id == "g2"
+        assert store.message_by_number(6) is None
+        assert store.highest_number() == 5
+
+
+def test_a_backlog_stored_in_bulk_is_numbered_and_placed_like_one_at_a_time(paths, tmp_path):
+    """Catch-up stores a run in one statement (add_new_messages); its messages get numbers
+    and late notes exactly as add_message gives them, out-of-order runs included."""
+    arrivals = [message(10), message(1), message(2), message(4, group="g2"), message(3)]
+    with Store.open(paths, PASSPHRASE) as store:
+        stored = store.add_new_messages([message(10), message(1), message(2)])
+        stored += store.add_new_messages([message(4, group="g2"), message(3), message(2)])
+        bulk = {(m.group_id, m.msg_id): (m.number, m.extra.get("late_before")) for m in stored}
+        reread = {
+            (m.group_id, m.msg_id): (m.number, m.extra.get("late_before"))
+            for g in ("g1", "g2")
+            for m in store.latest(g)
+        }
+        assert store.highest_number() == 5
+    other = resolve_paths(tmp_path / "one-by-one")
+    with Store.open(other, PASSPHRASE) as store:
+        for m in arrivals:
+            store.add_message(m)
+        single = {
+            (m.group_id, m.msg_id): (m.number, m.extra.get("late_before"))
+            for g in ("g1", "g2")
+            for m in store.latest(g)
+        }
+    assert bulk == reread == single
+    assert sorted(n for n, _ in single.values()) == [1, 2, 3, 4, 5]
+    assert single[("g1", "m1")] == (2, 1) and single[("g1", "m3")] == (5, 1)
+
+
+def test_a_duplicate_uses_no_number_and_a_purged_number_is_never_given_again(store):
+    store.add_messages([message(1), message(2)])
+    assert store.add_message(message(2)) is False  # the relay delivered it twice
+    store.add_message(message(3))
+    assert store.get_message("g1", "m3").number == 3
+    # The newest message goes (history clean-up): its number stays used.
+    assert store.purge_history(message(4).ts) == 3
+    store.add_message(message(4))
+    assert store.get_message("g1", "m4").number == 4
+    assert store.message_by_number(3) is None
+
+
+def test_a_reserved_number_is_kept_when_the_queued_message_is_stored(store):
+    store.add_message(message(1))
+    reserved = store.reserve_number()
+    store.outbox_add("g1", "mine", {"text": "typed offline", "number": reserved})
+    assert store.outbox_number(reserved) and not store.outbox_number(1)
+    store.add_message(message(2))  # arrives while mine waits
+    store.add_message(replace(message(3), msg_id="mine", number=reserved))
+    assert store.get_message("g1", "mine").number == reserved == 2
+    assert store.get_message("g1", "m2").number == 3
+    # A number that is taken (or was never given out) is not trusted: a fresh one is given.
+    store.add_message(replace(message(5), number=3))
+    store.add_message(replace(message(6), number=99))
+    assert store.get_message("g1", "m5").number == 4
+    assert store.get_message("g1", "m6").number == 5
+
+
+def test_same_millisecond_messages_keep_their_arrival_order(store):
+    same = [replace(message(i), ts=5_000) for i in range(1, 4)]
+    store.add_messages(reversed(same))
+    shown = store.latest("g1")
+    assert [m.msg_id for m in shown] == ["m3", "m2", "m1"]
+    assert [m.number for m in shown] == [1, 2, 3]
+    assert not any("late_before" in m.extra for m in shown)  # equal time is not late
+
+
+def test_a_version_2_history_keeps_its_order_as_numbers(paths):
+    with Store.open(paths, PASSPHRASE) as store:
+        store.add_message(message(5))
+        store.add_message(message(2))  # an older message stored later
+        store._db.executescript(V2_MESSAGES)
+    with Store.open(paths, PASSPHRASE) as store:
+        (version,) = store._db.execute("PRAGMA user_version").fetchone()
+        assert version == 3
+        assert [(m.msg_id, m.number) for m in store.latest("g1")] == [("m2", 2), ("m5", 1)]
+        store.add_message(message(7))
+        assert store.get_message("g1", "m7").number == 3
+
+
+def test_newest_time_is_the_latest_display_time_of_the_group(store):
+    assert store.newest_time("g1") == 0
+    store.add_messages([message(3), message(1), message(2, group="g2")])
+    assert store.newest_time("g1") == message(3).ts
+    assert store.newest_time("g2") == message(2).ts

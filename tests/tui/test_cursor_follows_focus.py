@@ -23,20 +23,20 @@ def test_the_cursor_follows_the_highlighted_message_and_the_group_row(tmp_path, 
     tmux = start_peertui(tmp_path / "alice")
     try:
         tmux.wait_for("you are alice")
-        screen = tmux.wait_for("▶ alice: message 07")
+        screen = tmux.wait_for("▶ #8 alice: message 07")
         # Typing: the cursor is in the composer.
         assert tmux.cursor()[1] == row_of(screen, "Enter sends · Shift+Tab")
 
         tmux.keys("BTab")  # to the conversation
         screen = tmux.wait_for("Focus: Conversation")
-        assert tmux.cursor()[1] == row_of(screen, "▶ alice: message 07")
+        assert tmux.cursor()[1] == row_of(screen, "▶ #8 alice: message 07")
         tmux.keys("Up", "Up")
-        screen = tmux.wait_for("▶ alice: message 05")
+        screen = tmux.wait_for("▶ #6 alice: message 05")
         tmux.wait_until(
-            lambda s: tmux.cursor()[1] == row_of(s, "▶ alice: message 05"), "the cursor moved up"
+            lambda s: tmux.cursor()[1] == row_of(s, "▶ #6 alice: message 05"), "the cursor moved up"
         )
         column = tmux.cursor()[0]
-        assert screen.splitlines()[tmux.cursor()[1]][column:].startswith("▶ alice: message 05")
+        assert screen.splitlines()[tmux.cursor()[1]][column:].startswith("▶ #6 alice: message 05")
 
         tmux.keys("BTab")  # to the group list
         screen = tmux.wait_for("Focus: Groups")

@@ -50,7 +50,7 @@ def test_after_a_restart_the_conversation_opens_at_the_newest_message(tmp_path, 
     try:
         tmux.wait_for("you are alice")
         tmux.wait_for("you are alice · connected")
-        screen = tmux.wait_for("│ ▶ alice: message 44")
+        screen = tmux.wait_for("│ ▶ #45 alice: message 44")
         assert "message 43" in screen and "message 42" in screen, screen
         tmux.keys("C-q")
         tmux.wait_until_shell_runs()
@@ -72,12 +72,12 @@ async def test_the_newest_message_stays_in_view_when_the_terminal_changes_size(
     (resolve_paths(tmp_path / "alice").config_dir / "country-asked").touch()
     app = PeertuiApp(resolve_paths(tmp_path / "alice"))
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: "▶ alice: message 44" in screen_text(app), what="newest")
+        await wait_for(pilot, lambda: "▶ #45 alice: message 44" in screen_text(app), what="newest")
         for size in ((70, 20), (120, 30), (80, 24)):
             await pilot.resize_terminal(*size)
             await wait_for(
                 pilot,
-                lambda: "▶ alice: message 44" in screen_text(app),
+                lambda: "▶ #45 alice: message 44" in screen_text(app),
                 what=f"the newest message in view at {size}",
             )
 
@@ -104,7 +104,7 @@ async def test_a_moderation_key_acts_on_the_search_result_jumped_to(tmp_path, si
         await wait_for(pilot, lambda: messages.has_focus, what="the conversation focused")
         chosen = messages.selected_message()
         assert chosen is not None and chosen.text == "message 03"
-        assert "▶ alice: message 03" in screen_text(app), "the highlight is on the result"
+        assert "▶ #4 alice: message 03" in screen_text(app), "the highlight is on the result"
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what="remove form")
         assert "message 03" in screen_text(app) and "message 59" not in screen_text(app)

@@ -501,6 +501,38 @@ class Engine:
             raise NotFound(_("That message is not in your history."))
         return message
 
+    def message_by_number(self, number: int) -> Message:
+        """The message shown as `#number` on this device, in whichever group it is (numbers
+        are never reused: see `peertui.ui.ordering`). NotFound says in words why a number
+        names nothing: not given yet, or its message is no longer kept here."""
+        message = self.store.message_by_number(number)
+        if message is not None and message.group_id in self._groups:
+            return message
+        if message is None and self.store.outbox_number(number):
+            raise NotFound(
+                _("Message #{n} is still waiting to be sent, so it cannot be used yet.").format(
+                    n=number
+                )
+            )
+        highest = self.store.highest_number()
+        if number > highest:
+            raise NotFound(
+                _("There is no message #{n}: the newest message here is #{last}.").format(
+                    n=number, last=highest
+                )
+                if highest
+                else _("There is no message #{n}: no message has been shown here yet.").format(
+                    n=number
+                )
+            )
+        raise NotFound(
+            _(
+                "Message #{n} is no longer on this device: old history is deleted after the "
+                "retention time, a left group's history goes with it, and a message that was "
+                "never sent went back to its draft. Numbers are never given to another message."
+            ).format(n=number)
+        )
+
     async def set_nick(self, group_id: str, nick: str) -> None:
         session = self._session(group_id)
         nick = payloads.clean_nick(nick)
@@ -682,6 +714,13 @@ class Engine:
         message = self.message(group_id, msg_id)
         if message.extra.get("key") == b64e(session.me):
             raise InvalidInput(_("You cannot report your own message."))
+        if message.removed_reason is not None:
+            raise InvalidInput(
+                _(
+                    "That message was already removed by the moderators ({reason}), so there "
+                    "is nothing left to report."
+                ).format(reason=message.removed_reason)
+            )
         earlier = [
             m for m in self.store.latest(session.group_id, 3, message.ts) if m.msg_id != msg_id
         ][-2:]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import secrets
@@ -122,6 +123,17 @@ class _StoragePaused(Exception):
     """This device could not store an event (disk full or failing): pause, then resume."""
 
 
+@functools.lru_cache(maxsize=4096)
+def _key_text(key: bytes) -> str:
+    """A member's public key as b64u, once per key: every received message needs it twice."""
+    return b64e(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _member_id(key: bytes) -> str:
+    return member_id_for(key)
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -182,6 +194,7 @@ class GroupSession:
         self._flush_task: asyncio.Task | None = None
         self._send_lock = asyncio.Lock()
         self._roster_lock = asyncio.Lock()
+        self._roster_hashes = receive_rules.RosterHashes()
         self._pending: dict[bytes, list[RelayEvent]] = {}
         self._rekey_asked: dict[bytes, int] = {}
         self._share_lock = asyncio.Lock()
@@ -250,9 +263,14 @@ class GroupSession:
             self._deliver(event)
 
     def _save_sessions(self) -> None:
+        self._save_outbound()
+        self.store.put(f"inbound:{self.group_id}", b64e(self.inbound.to_bytes()))
+
+    def _save_outbound(self) -> None:
+        """Sending changes only this; the inbound sessions are stored by the receive task, with
+        the messages they read (a worker thread may be spending their keys meanwhile)."""
         if self.outbound is not None:
             self.store.put(f"outbound:{self.group_id}", b64e(self.outbound.to_bytes()))
-        self.store.put(f"inbound:{self.group_id}", b64e(self.inbound.to_bytes()))
 
     def _save_prekeys(self) -> None:
         self.store.put(f"prekeys:{self.group_id}", b64e(self.prekeys.to_bytes()))
@@ -280,6 +298,8 @@ class GroupSession:
             await self.publish_prekey()
 
     async def _maintain_prekey(self) -> None:
+        if self.prekeys.drop_previous():
+            self._save_prekeys()
         if self.prekeys.needs_rotation():
             await self._rotate_prekey()
         elif self.state.get("prekey_unpublished"):
@@ -560,27 +580,24 @@ class GroupSession:
             await prefetch.aclose()
 
     async def _handle_batch(self, items: list[RelayEvent | Gap | StreamInfo]) -> None:
-        """Runs of plain message events are read together (`_receive_run`); anything else is
-        handled on its own, in order, as it always was."""
-        run: list[RelayEvent] = []
+        """Consecutive plain message events are read together, in runs (`_receive_runs`);
+        anything else is handled on its own, in order, as it always was."""
+        plain: list[RelayEvent] = []
         for item in items:
             if isinstance(item, RelayEvent) and self._plain(item):
-                run.append(item)
-                if len(run) >= BATCH_MESSAGES:
-                    await self._receive_run(run)
-                    run = []
+                plain.append(item)
                 continue
-            if run:
-                await self._receive_run(run)
-                run = []
+            if plain:
+                await self._receive_runs(plain)
+                plain = []
             if isinstance(item, StreamInfo):
                 self._check_log(item)
             else:
                 await self._handle_one(item)
             if self.status != ACTIVE:
                 return
-        if run:
-            await self._receive_run(run)
+        if plain:
+            await self._receive_runs(plain)
 
     def _plain(self, item: RelayEvent) -> bool:
         return item.seq > self.cursor and receiving.plain_message(
@@ -621,81 +638,105 @@ class GroupSession:
                 )
             )
 
-    async def _receive_run(self, run: list[RelayEvent]) -> None:
-        """Read and store a run of message events with one transaction, off the event loop.
+    async def _receive_runs(self, plain: list[RelayEvent]) -> None:
+        """Read and store plain message events in runs of up to BATCH_MESSAGES, one
+        transaction per run, off the event loop.
 
         Decrypting and the on-device checks happen in a worker thread; the receive rules and
         state changes then run here, in order, with events held back; one transaction stores
         the messages, unread count, counters, sessions, state and cursor together, and only
-        then are the events told. If the store refuses, everything goes back to how it was
-        before the run (message keys included) and receiving pauses: nothing is skipped and
-        nothing is told twice. The roster lock keeps roster changes out of the run."""
+        then are the run's events told. While a run is being stored, the next one is already
+        decrypted in another thread (SQLite and libsodium both let go of the GIL): only its
+        message keys move meanwhile, and the state a run stores is its own, taken before.
+        If the store refuses, everything goes back to how it was before that run (message
+        keys included, also those the next run spent) and receiving pauses: nothing is
+        skipped and nothing is told twice. The roster lock keeps roster changes out."""
+        runs = [plain[i : i + BATCH_MESSAGES] for i in range(0, len(plain), BATCH_MESSAGES)]
+        asks: list[bytes] = []
         async with self._roster_lock:
             inbound_before = self.inbound.to_bytes()
-            reads = await asyncio.to_thread(self._decode_run, run)
-            state_before = json.dumps(self.state, ensure_ascii=False)
-            counters_before, warned_before = dict(self.counters), set(self._warned)
-            held = self._held = Held()
-            asks: list[bytes] = []
-            try:
-                for read in reads:
-                    try:
-                        asks += self._take(read)
-                    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
-                        self._skipped(read.item, exc)
-            finally:
-                self._held = None
-            state_json = json.dumps(self.state, ensure_ascii=False) if held.state_changed else None
-            try:
-                stored = await asyncio.to_thread(
+            decoding = asyncio.ensure_future(asyncio.to_thread(self._decode_run, runs[0]))
+            for index, run in enumerate(runs):
+                reads, inbound_after = await decoding
+                state_before = json.dumps(self.state, ensure_ascii=False)
+                counters_before, warned_before = dict(self.counters), set(self._warned)
+                held = self._held = Held()
+                try:
+                    for read in reads:
+                        try:
+                            asks += self._take(read)
+                        except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
+                            self._skipped(read.item, exc)
+                finally:
+                    self._held = None
+                state_json = (
+                    json.dumps(self.state, ensure_ascii=False) if held.state_changed else None
+                )
+                committing = asyncio.to_thread(
                     self._commit_run,
                     held.messages,
                     run[-1].seq,
                     dict(self.counters),
+                    inbound_after,
                     state_json,
                     self._state_version,
                 )
-            except StoreError as exc:
-                self.inbound = InboundSessions.from_bytes(inbound_before)
-                self.counters, self._warned = counters_before, warned_before
-                self.state = json.loads(state_before)
-                if isinstance(exc.__cause__, (TypeError, ValueError)):
-                    raise
-                raise _StoragePaused(str(exc)) from exc
-        self.cursor = max(self.cursor, run[-1].seq)
-        self.unread = self.store.get(f"unread:{self.group_id}", 0)
-        new = {id(m) for m in stored}
-        for event in held.events:
-            if not isinstance(event, MessageReceived) or id(event.message) in new:
-                self._deliver(event)
+                if index + 1 < len(runs):
+                    decoding = asyncio.ensure_future(
+                        asyncio.to_thread(self._decode_run, runs[index + 1])
+                    )
+                try:
+                    stored, self.unread = await committing
+                except StoreError as exc:
+                    if index + 1 < len(runs):
+                        with contextlib.suppress(Exception):
+                            await decoding  # its thread is still spending keys: let it end
+                    self.inbound = InboundSessions.from_bytes(inbound_before)
+                    self.counters, self._warned = counters_before, warned_before
+                    self.state = json.loads(state_before)
+                    if isinstance(exc.__cause__, (TypeError, ValueError)):
+                        raise
+                    raise _StoragePaused(str(exc)) from exc
+                inbound_before = inbound_after
+                self.cursor = max(self.cursor, run[-1].seq)
+                new = {id(m) for m in stored}
+                for event in held.events:
+                    if not isinstance(event, MessageReceived) or id(event.message) in new:
+                        self._deliver(event)
         for sender in dict.fromkeys(asks):
             await self._ask_for_share(sender)
 
-    def _decode_run(self, run: list[RelayEvent]) -> list[Read]:
-        """Worker thread: only the inbound sessions change here (see peertui.core.receiving)."""
-        return [receiving.decode(self.inbound, self.me, self.language, item) for item in run]
+    def _decode_run(self, run: list[RelayEvent]) -> tuple[list[Read], bytes]:
+        """Worker thread: only the inbound sessions change here (see peertui.core.receiving).
+        Also returns them as they are after the run, to be stored with it."""
+        reads = [receiving.decode(self.inbound, self.me, self.language, item) for item in run]
+        return reads, self.inbound.to_bytes()
 
     def _commit_run(
         self,
         messages: list[Message],
         seq: int,
         counters: dict[str, int],
+        inbound: bytes,
         state_json: str | None,
         state_version: int,
-    ) -> list[Message]:
-        """Worker thread: one transaction for everything a run changed; the new messages."""
+    ) -> tuple[list[Message], int]:
+        """Worker thread: one transaction for everything a run changed; the new messages and
+        the unread count."""
         store, gid = self.store, self.group_id
         with store.transaction("the received messages"):
-            stored = [m for m in messages if store.add_message(m)]
+            stored = store.add_new_messages(messages)
+            unread = store.get(f"unread:{gid}", 0)
             if stored:
-                store.put(f"unread:{gid}", store.get(f"unread:{gid}", 0) + len(stored))
+                unread += len(stored)
+                store.put(f"unread:{gid}", unread)
             store.put(f"counters:{gid}", counters)
-            store.put(f"inbound:{gid}", b64e(self.inbound.to_bytes()))
+            store.put(f"inbound:{gid}", b64e(inbound))
             # A save() on the loop meanwhile stored the newer state, this run's changes included.
             if state_json is not None and state_version == self._state_version:
                 store.save_group_json(gid, state_json)
             store.put(f"cursor:{gid}", seq)
-        return stored
+        return stored, unread
 
     def _take(self, read: Read) -> list[bytes]:
         """Apply one decoded message event (on the loop, inside a run); returns the senders
@@ -1118,7 +1159,9 @@ class GroupSession:
         memory; the caller stores them."""
         assert self.roster is not None
         if head is None:
-            head = receive_rules.compare_head(self.state["roster"], decrypted.head)
+            head = receive_rules.compare_head(
+                self.state["roster"], decrypted.head, self._roster_hashes
+            )
         if head.split:
             self._warn(
                 "split",
@@ -1138,7 +1181,7 @@ class GroupSession:
                 )
             )
             return False
-        sender = b64e(decrypted.sender_key)
+        sender = _key_text(decrypted.sender_key)
         missing = receive_rules.missing_before(self.counters, sender, decrypted.counter)
         if missing:
             nick = self.nick_of(decrypted.sender_key)
@@ -1160,7 +1203,7 @@ class GroupSession:
     ) -> None:
         assert self.roster is not None
         sender = decrypted.sender_key
-        key = b64e(sender)
+        key = _key_text(sender)
         kind = body["t"]
         if kind == "msg":
             self._remember_profile(key, nick=payloads.wire_nick(body["nick"]))
@@ -1169,7 +1212,7 @@ class GroupSession:
                 group_id=self.group_id,
                 msg_id=payloads.safe_line(body["id"], 64),
                 seq=item.seq,
-                sender=member_id_for(sender),
+                sender=_member_id(sender),
                 nick=nick,
                 text=read.text,
                 # The sender's signed clock orders the display, not the relay's numbering.
@@ -1271,6 +1314,9 @@ class GroupSession:
             await self._send_direct(sender, payloads.encode("rekey"))
 
     def _remember_profile(self, key: str, **fields: str) -> None:
+        known = self.state["profiles"].get(key)
+        if known is not None and all(not v or known.get(k) == v for k, v in fields.items()):
+            return  # what nearly every message says: nothing new
         profile = self.state["profiles"].setdefault(key, {"nick": "", "pronouns": "", "intro": ""})
         changed = any(profile.get(k) != v for k, v in fields.items() if v)
         profile.update({k: v for k, v in fields.items() if v})
@@ -1294,8 +1340,7 @@ class GroupSession:
         finally:
             with contextlib.suppress(RelayError):
                 await self.client.ack_directs(self.group_id, [item.seq])
-        if self.prekeys.needs_rotation():
-            await self._rotate_prekey()
+        await self._maintain_prekey()
 
     async def _open_direct(self, item: RelayEvent) -> None:
         payload = item.body["payload"]
@@ -1506,7 +1551,7 @@ class GroupSession:
                 counter=counter,
             )
             self.state["shared_prekeys"] = {}
-            self._save_sessions()
+            self._save_outbound()
             await self._share_with(self._others())
         return self.outbound
 
@@ -1581,7 +1626,7 @@ class GroupSession:
                     sent_ms=now_ms(),
                 )
                 # The index is spent before the post: never reuse a message key.
-                self._save_sessions()
+                self._save_outbound()
                 if kept_key:
                     self.store.put(kept_key, b64e(envelope))
             self.last_envelope_id = b64e(envelope_id(envelope))
@@ -1597,7 +1642,7 @@ class GroupSession:
                         # Certainly not stored, and nothing encrypted since: give the counter
                         # back so receivers see no false gap (the chain index stays spent).
                         self.outbound.counter -= 1
-                        self._save_sessions()
+                        self._save_outbound()
                 raise
             if kept_key:
                 self.store.delete(kept_key)
@@ -1659,9 +1704,13 @@ class GroupSession:
             kind="text",
             cw=cw,
             extra={"key": b64e(self.me)},
+            # Numbered now, so "#12 (waiting to send)" is #12 once sent and after a restart.
+            number=self.store.reserve_number(),
         )
         self.store.outbox_add(
-            self.group_id, message.msg_id, {"text": text, "cw": cw, "nick": nick, "ts": message.ts}
+            self.group_id,
+            message.msg_id,
+            {"text": text, "cw": cw, "nick": nick, "ts": message.ts, "number": message.number},
         )
         delivered = await self.flush_outbox(own_item=message.msg_id)
         if message.msg_id in delivered:
@@ -1769,10 +1818,14 @@ class GroupSession:
                     sender=self.identity.member_id,
                     nick=self.nick_of(self.me),
                     text=item["text"],
-                    ts=now_ms(),  # when the relay took it: history then follows the relay's order
+                    # When the relay took it, and never before a message already here: it
+                    # was written after those were read, even when their sender's clock is
+                    # ahead (so one's own message is never "late": peertui.ui.ordering).
+                    ts=max(now_ms(), self.store.newest_time(self.group_id)),
                     kind="text",
                     cw=item["cw"],
                     extra={"key": b64e(self.me), "env": self.last_envelope_id},
+                    number=item.get("number", 0),
                 )
                 # Recorded in history before it leaves the outbox: a crash in between sends it
                 # again, which the relay answers with the same seq (idempotency key).

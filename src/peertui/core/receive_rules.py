@@ -54,10 +54,28 @@ class HeadCheck:
     split: bool  # same index, different event: the two were shown different rosters
 
 
-def compare_head(events: list[dict[str, Any]], head: RosterHead) -> HeadCheck:
+class RosterHashes:
+    """The hash of each applied roster event, computed once: nearly every message names the
+    same head, and hashing an event (canonical JSON, BLAKE2b) cost more than the rest of the
+    receive rules. Kept per event object, so a roster read anew is hashed anew."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[dict[str, Any], bytes]] = {}
+
+    def at(self, events: list[dict[str, Any]], index: int) -> bytes:
+        event = events[index]
+        known = self._known.get(index)
+        if known is None or known[0] is not event:
+            known = self._known[index] = (event, b64d(event_hash(event)))
+        return known[1]
+
+
+def compare_head(
+    events: list[dict[str, Any]], head: RosterHead, hashes: RosterHashes | None = None
+) -> HeadCheck:
     if head.index >= len(events):
         return HeadCheck(ahead=True, split=False)
-    mine = b64d(event_hash(events[head.index]))
+    mine = (hashes or RosterHashes()).at(events, head.index)
     return HeadCheck(ahead=False, split=mine != head.hash)
 
 

@@ -44,10 +44,11 @@ __all__ = [
     "wipe",
 ]
 
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
+_LOOKUP_CHUNK = 500  # message ids looked up per statement (SQLite allows 32,766 parameters)
 
 # Every searched word is a prefix ("word"*). Without a prefix index FTS5 gathers every term
 # that starts with it into one list before returning any hit, so a one-letter search of a
@@ -84,9 +85,11 @@ CREATE TABLE messages (
     cw TEXT NOT NULL,
     removed_reason TEXT,
     extra TEXT NOT NULL,
+    number INTEGER NOT NULL,
     UNIQUE (group_id, msg_id)
 );
-CREATE INDEX messages_by_group_time ON messages (group_id, ts);
+CREATE UNIQUE INDEX messages_by_number ON messages (number);
+CREATE INDEX messages_in_order ON messages (group_id, ts, number);
 CREATE INDEX messages_by_time ON messages (ts);
 CREATE INDEX messages_by_group_seq ON messages (group_id, seq);
 {_FTS}
@@ -105,8 +108,22 @@ DROP TABLE messages_fts;
 {_FTS}
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 """
+# Version 2 to 3: message numbers. Existing messages keep the order this device stored them in
+# (the row id) as their numbers, and the display order gets its index.
+_NUMBERS = """
+ALTER TABLE messages ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET number = id;
+CREATE UNIQUE INDEX messages_by_number ON messages (number);
+DROP INDEX messages_by_group_time;
+CREATE INDEX messages_in_order ON messages (group_id, ts, number);
+INSERT INTO kv (key, value) SELECT 'message_numbers', COALESCE(MAX(number), 0) FROM messages;
+"""
 
-_MESSAGE_COLUMNS = "group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason, extra"
+_MESSAGE_COLUMNS = (
+    "group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason, extra, number"
+)
+# The highest message number given out on this device (kv key); numbers are never reused.
+_NUMBERS_KEY = "message_numbers"
 
 
 class StorageFull(StoreError):
@@ -126,6 +143,10 @@ class Message:
     cw: str = ""  # content warning topic; empty for none
     removed_reason: str | None = None
     extra: dict = field(default_factory=dict)
+    # This device's number for the message (`#12`): given once, when it is first stored or
+    # queued, never changed and never given to another message. 0 until then. The rule, and
+    # why numbers are not the display order, is in `peertui.ui.ordering`.
+    number: int = 0
 
 
 class Store:
@@ -242,16 +263,115 @@ class Store:
     # -- history ---------------------------------------------------------------------------
 
     def add_message(self, m: Message) -> bool:
-        """Store one message; False if this (group_id, msg_id) is already stored."""
+        """Store one message; False if this (group_id, msg_id) is already stored.
+
+        A new message gets its number here (kept in `m.number`; a number reserved for it while
+        it was queued is kept), and `m.extra["late_before"]` names the first message already
+        stored that it comes before in the display order, when it arrived late."""
         with self._writing("the message") as db:
-            cursor = db.execute(_INSERT_MESSAGE, _message_row(m))
-            return cursor.rowcount == 1
+            return self._insert(db, m)
 
     def add_messages(self, messages: Iterable[Message]) -> int:
         """Store many messages in one transaction; returns how many were new."""
         with self._writing("the messages") as db:
-            # rowcount counts only rows this statement inserted, not the FTS trigger's.
-            return db.executemany(_INSERT_MESSAGE, (_message_row(m) for m in messages)).rowcount
+            return sum(self._insert(db, m) for m in messages)
+
+    def _insert(self, db: sqlcipher3.Connection, m: Message) -> bool:
+        if db.execute(
+            "SELECT 1 FROM messages WHERE group_id = ? AND msg_id = ?", (m.group_id, m.msg_id)
+        ).fetchone():
+            return False
+        highest = self._number_and_place(db, m, self._highest_number(db))
+        _put_kv(db, _NUMBERS_KEY, highest)
+        db.execute(_INSERT_MESSAGE, _message_row(m))
+        return True
+
+    @staticmethod
+    def _number_and_place(db: sqlcipher3.Connection, m: Message, highest: int) -> int:
+        """Give a message about to be stored its number (keeping a reserved one) and note when
+        it arrived late; returns the highest number given out now. Every way of storing a
+        message goes through here, so no stored message is ever without its number."""
+        taken = m.number > 0 and (
+            m.number > highest
+            or db.execute("SELECT 1 FROM messages WHERE number = ?", (m.number,)).fetchone()
+        )
+        if m.number <= 0 or taken:
+            m.number = highest + 1  # (a reserved number is at most `highest`, and unused)
+        # Messages with the same time are in number order, so only a later time comes after.
+        after = db.execute(
+            "SELECT number FROM messages WHERE group_id = ? AND ts > ? ORDER BY ts, number LIMIT 1",
+            (m.group_id, m.ts),
+        ).fetchone()
+        if after is not None:
+            m.extra["late_before"] = after[0]
+        return max(highest, m.number)
+
+    def reserve_number(self) -> int:
+        """A number for a message that is queued and not stored yet: it keeps it when stored."""
+        with self._writing("the message number") as db:
+            number = self._highest_number(db) + 1
+            _put_kv(db, _NUMBERS_KEY, number)
+            return number
+
+    def highest_number(self) -> int:
+        """The highest message number given out on this device (0 before the first)."""
+        with self._lock:
+            return self._highest_number(self._db)
+
+    @staticmethod
+    def _highest_number(db: sqlcipher3.Connection) -> int:
+        row = db.execute("SELECT value FROM kv WHERE key = ?", (_NUMBERS_KEY,)).fetchone()
+        return int(json.loads(row[0])) if row else 0
+
+    def newest_time(self, group_id: str) -> int:
+        """The latest display time stored in the group (0 when it has no messages)."""
+        row = self._one("SELECT MAX(ts) FROM messages WHERE group_id = ?", (group_id,))
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def message_by_number(self, number: int) -> Message | None:
+        """The message this device numbered `number`, in whichever group it is."""
+        row = self._one(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE number = ?", (number,))
+        return None if row is None else _message_from(row)
+
+    def add_new_messages(self, messages: list[Message]) -> list[Message]:
+        """Store those of `messages` not stored yet (by group and message id; of the same one
+        listed twice, the first), in one transaction and one statement; returns them, in
+        order. A backlog is stored this way: a message at a time cost more Python than SQL."""
+        if not messages:
+            return []
+        with self._writing("the messages") as db:
+            known: set[tuple[str, str]] = set()
+            ids_by_group: dict[str, list[str]] = {}
+            for m in messages:
+                ids_by_group.setdefault(m.group_id, []).append(m.msg_id)
+            for group_id, ids in ids_by_group.items():
+                for start in range(0, len(ids), _LOOKUP_CHUNK):
+                    chunk = ids[start : start + _LOOKUP_CHUNK]
+                    rows = db.execute(
+                        "SELECT msg_id FROM messages WHERE group_id = ? "
+                        f"AND msg_id IN ({', '.join('?' * len(chunk))})",
+                        (group_id, *chunk),
+                    ).fetchall()
+                    known.update((group_id, msg_id) for (msg_id,) in rows)
+            new: list[Message] = []
+            highest = self._highest_number(db)
+            rows: list[tuple] = []
+            newest_waiting: dict[str, int] = {}  # group -> latest ts among `rows`
+            for m in messages:
+                if (m.group_id, m.msg_id) not in known:
+                    known.add((m.group_id, m.msg_id))
+                    if m.ts < newest_waiting.get(m.group_id, m.ts):
+                        # Out of order within the run: what it comes before must be stored
+                        # first, so that its place is found (rare; otherwise one bulk insert).
+                        db.executemany(_INSERT_MESSAGE, rows)
+                        rows, newest_waiting = [], {}
+                    highest = self._number_and_place(db, m, highest)
+                    rows.append(_message_row(m))
+                    newest_waiting[m.group_id] = max(m.ts, newest_waiting.get(m.group_id, m.ts))
+                    new.append(m)
+            db.executemany(_INSERT_MESSAGE, rows)
+            _put_kv(db, _NUMBERS_KEY, highest)
+            return new
 
     def get_message(self, group_id: str, msg_id: str) -> Message | None:
         row = self._one(
@@ -286,7 +406,8 @@ class Store:
         *,
         before_msg_id: str | None = None,
     ) -> list[Message]:
-        """The newest `limit` messages (older than `before_ts` if given), oldest first.
+        """The newest `limit` messages (older than `before_ts` if given), oldest first, in
+        the display order: the sender's time, then the number (`peertui.ui.ordering`).
 
         Paging by `before_ts` alone skips messages that share the boundary millisecond; pass
         the oldest message already shown as `before_msg_id` (with its ts) to page exactly.
@@ -294,17 +415,17 @@ class Store:
         if before_ts is None:
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
-                "ORDER BY ts DESC, id DESC LIMIT ?",
+                "ORDER BY ts DESC, number DESC LIMIT ?",
                 (group_id, limit),
             )
         else:
             boundary = self._one(
-                "SELECT id FROM messages WHERE group_id = ? AND msg_id = ? AND ts = ?",
+                "SELECT number FROM messages WHERE group_id = ? AND msg_id = ? AND ts = ?",
                 (group_id, before_msg_id, before_ts),
             )
             rows = self._all(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? AND (ts, id) < (?, ?) "
-                "ORDER BY ts DESC, id DESC LIMIT ?",
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
+                "AND (ts, number) < (?, ?) ORDER BY ts DESC, number DESC LIMIT ?",
                 (group_id, before_ts, boundary[0] if boundary else -1, limit),
             )
         return [_message_from(row) for row in reversed(rows)]
@@ -312,12 +433,12 @@ class Store:
     def search(self, query: str, group_id: str | None = None, limit: int = 50) -> list[Message]:
         """Messages containing every word of `query` (each as a prefix), newest first.
 
-        "Newest" is the order this device stored them in (the row id, which only grows): the
-        full-text index returns its hits in that order, so the first page costs the same
-        whether a word is in ten messages or a million. Messages arrive in the relay's order,
-        so this is nearly always time order too. A message stored late (a backlog caught up
-        after days offline, a member's message the relay held back) is listed where it
-        arrived, among the newest, with its own earlier time shown. Docs: PERFORMANCE.md.
+        Which hits make the page is the order this device stored them in (the row id, which
+        only grows): the full-text index returns its hits in that order, so the first page
+        costs the same whether a word is in ten messages or a million. The page is then listed
+        in the display order, newest first (the sender's time, then the number). A message
+        stored late (a backlog caught up after days offline) is on the page of when it
+        arrived, at the place of its own earlier time. Docs: PERFORMANCE.md.
 
         The query is never interpreted as FTS5 syntax, so quotes, `*`, `AND`, `-`, `NEAR(`
         and the like are simply searched for as words.
@@ -335,7 +456,8 @@ class Store:
             "ORDER BY messages_fts.rowid DESC LIMIT ?"
         )
         params = (match,) if group_id is None else (match, group_id)
-        return [_message_from(row) for row in self._all(sql, (*params, limit))]
+        found = [_message_from(row) for row in self._all(sql, (*params, limit))]
+        return sorted(found, key=lambda m: (m.ts, m.number), reverse=True)
 
     def mark_removed(self, group_id: str, msg_id: str, reason: str) -> bool:
         """Record a moderator's removal. The text and content warning are erased (and leave the
@@ -411,6 +533,13 @@ class Store:
                 (group_id,),
             )
         return [(gid, item_id, json.loads(payload)) for gid, item_id, payload in rows]
+
+    def outbox_number(self, number: int) -> bool:
+        """Whether a message waiting in the outbox holds this number (`reserve_number`)."""
+        row = self._one(
+            "SELECT 1 FROM outbox WHERE json_extract(payload, '$.number') = ?", (number,)
+        )
+        return row is not None
 
     def outbox_to_draft(
         self, item_id: str, draft_key: str, text: str, note_key: str, note: str
@@ -508,19 +637,19 @@ class Store:
         after: tuple[int, int] = (-(2**63), -1)
         while True:
             rows = self._all(
-                f"SELECT {_MESSAGE_COLUMNS}, id FROM messages WHERE group_id = ? AND (ts, id) > (?, ?) "
-                "ORDER BY ts, id LIMIT ?",
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
+                "AND (ts, number) > (?, ?) ORDER BY ts, number LIMIT ?",
                 (group_id, *after, _EXPORT_PAGE),
             )
             for row in rows:
-                yield _message_from(row[:-1])
+                yield _message_from(row)
             if len(rows) < _EXPORT_PAGE:
                 return
             after = (rows[-1][6], rows[-1][-1])
 
 
 _INSERT_MESSAGE = (
-    f"INSERT OR IGNORE INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -580,9 +709,10 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
         connection.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
-    elif version == 1:
+    elif version in (1, 2):
+        steps = (_FTS_REBUILD if version == 1 else "") + _NUMBERS
         connection.executescript(
-            f"BEGIN IMMEDIATE; {_FTS_REBUILD} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
+            f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
     elif version > _SCHEMA_VERSION:
         raise StoreError(
@@ -609,12 +739,24 @@ def _message_row(m: Message) -> tuple:
         m.cw,
         m.removed_reason,
         _to_json(m.extra, "the message's extra fields"),
+        m.number,
     )
 
 
 def _message_from(row: tuple) -> Message:
-    *fields_, extra = row
-    return Message(*fields_, extra=json.loads(extra))
+    group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason, extra, number = row
+    return Message(
+        group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason,
+        extra=json.loads(extra), number=number,
+    )  # fmt: skip
+
+
+def _put_kv(db: sqlcipher3.Connection, key: str, value: Any) -> None:
+    db.execute(
+        "INSERT INTO kv (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, _to_json(value, f"the value for '{key}'")),
+    )
 
 
 def _to_json(value: Any, what: str) -> str:

@@ -61,7 +61,7 @@ async def open_warning(s: PlainSession, argument: str) -> None:
     action = actions.by_id("peertui.open_warning")
     group_id, msg_id = s.message_by_number(commands.need(argument, action), action)
     message = s.engine.message(group_id, msg_id)
-    s.book.open(s.book.number(group_id, msg_id))
+    s.book.open(message.number)
     s.console.message(s.book.line(message, s.label(group_id), members=s.members_of(group_id)))
 
 
@@ -116,14 +116,19 @@ async def thank(s: PlainSession, argument: str) -> None:
 async def report(s: PlainSession, argument: str) -> None:
     action = actions.by_id("peertui.report")
     number, _sep, reason = argument.partition(" ")
-    if not reason.strip():
+    group_id, msg_id = s.message_by_number(commands.need(number, action), action)
+    # A possible cry for help needs no reason typed: its note says /report N is enough.
+    reason = reason.strip() or flows.default_report_reason(s.engine.message(group_id, msg_id))
+    if not reason:
         raise commands.usage(action, _("The reason helps the moderators."))
-    group_id, msg_id = s.message_by_number(number, action)
-    await s.engine.report(group_id, msg_id, reason.strip())
+    await s.engine.report(group_id, msg_id, reason)
+    reported = s.engine.message(group_id, msg_id)
+    # Named back (number and author) so the person hears which message went to the moderators.
     s.console.notice(
         _(
-            "Reported message #{n} to the moderators. Its author is not told who reported it."
-        ).format(n=number.lstrip("#"))
+            "Reported message #{n} by {nick} to the moderators. Its author is not told who "
+            "reported it."
+        ).format(n=reported.number, nick=reported.nick)
     )
 
 
@@ -132,7 +137,7 @@ async def hide(s: PlainSession, argument: str) -> None:
     action = actions.by_id("peertui.hide")
     group_id, msg_id = s.message_by_number(commands.need(argument, action), action)
     s.engine.hide_message(group_id, msg_id)
-    number = s.book.number(group_id, msg_id)
+    number = s.engine.message(group_id, msg_id).number
     s.console.notice(_("Message #{n} is hidden for you only; /open {n} shows it.").format(n=number))
 
 

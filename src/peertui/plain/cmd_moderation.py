@@ -87,7 +87,7 @@ async def reports(s: PlainSession, argument: str) -> None:
         return
     lines = []
     for number, report in enumerate(found, start=1):
-        shown = s.book.shown_number(group_id, report.msg_id)
+        shown = s.number_of(group_id, report.msg_id)
         which = _("message #{n}").format(n=shown) if shown else _("a message")
         lines.append(
             _("{n}. {when} report about {which} by {nick} (id {id}): {reason}").format(

@@ -1,9 +1,9 @@
-"""How messages become lines: numbering, folds, content warnings, removals and hiding.
+"""How messages become lines: numbers, folds, content warnings, removals and hiding.
 
-Numbers start at 1 each time plain mode starts and grow by one for every message shown, in any
-group; a message keeps its number for the whole run (shown again by /history it has the same
-number), so `/report 12` and `/delete 12` always name what the user saw. The words come from
-`peertui.ui.wording.message_parts`, the same as the TUI's.
+Every message line starts with the message's number on this device (`#12`), the same number in
+the live conversation, in /history, in /search and after a restart, so `/report 12` and
+`/delete 12` always name what the person saw (the rule: `peertui.ui.ordering`). The words come
+from `peertui.ui.wording.message_parts`, the same as the TUI's.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from peertui.plain.console import one_line
-from peertui.ui.wording import _, message_parts
+from peertui.ui.wording import _, late_note, message_parts
 
 if TYPE_CHECKING:
     from peertui.core.models import Member
@@ -20,29 +20,11 @@ if TYPE_CHECKING:
 
 
 class MessageBook:
-    """Numbers every message shown and remembers which were printed live and which opened."""
+    """Remembers which messages were printed live and which the person opened."""
 
     def __init__(self) -> None:
-        self._number_of: dict[tuple[str, str], int] = {}
-        self._by_number: dict[int, tuple[str, str]] = {}
         self._printed_live: set[tuple[str, str]] = set()
         self._opened: set[int] = set()
-
-    def number(self, group_id: str, msg_id: str) -> int:
-        key = (group_id, msg_id)
-        if key not in self._number_of:
-            number = len(self._number_of) + 1
-            self._number_of[key] = number
-            self._by_number[number] = key
-        return self._number_of[key]
-
-    def shown_number(self, group_id: str, msg_id: str) -> int | None:
-        """The number of a message already shown, without giving it one."""
-        return self._number_of.get((group_id, msg_id))
-
-    def lookup(self, number: int) -> tuple[str, str] | None:
-        """(group id, message id) for a number the user typed."""
-        return self._by_number.get(number)
 
     def first_live_showing(self, message: Message) -> bool:
         """True once per message: the engine's event stream must never print it twice."""
@@ -66,7 +48,7 @@ class MessageBook:
 
         Folded, hidden and content-warning messages say why in brackets and how to open them.
         """
-        number = self.number(message.group_id, message.msg_id)
+        number = message.number
         head = f"[{one_line(group_label)}] #{number}" if group_label else f"#{number}"
         parts = message_parts(
             message,
@@ -75,11 +57,12 @@ class MessageBook:
             members=members,
         )
         nick = one_line(parts.nick)
+        late = " " + late_note(parts.late_before) if parts.late_before else ""
         if parts.closed:
             hint = _("/open {n} shows it").format(n=number)
-            return f"{head} {nick}: [{one_line(parts.label)}] {hint}"
+            return f"{head} {nick}: [{one_line(parts.label)}] {hint}{late}"
         if parts.state == "removed":
-            return f"{head} {nick}: [{one_line(parts.label)}]"
+            return f"{head} {nick}: [{one_line(parts.label)}]{late}"
         label = f"[{one_line(parts.label)}] " if parts.label else ""
         waiting = " " + _("(waiting to send)") if parts.waiting else ""
-        return f"{head} {nick}: {label}{one_line(parts.text)}{waiting}"
+        return f"{head} {nick}: {label}{one_line(parts.text)}{waiting}{late}"

@@ -323,8 +323,7 @@ class PlainSession:
                 # While connected a message waits only for slow mode or the rate limit, and the
                 # engine's own notice already says when it goes out.
                 if self.engine.group(event.group_id).connection != CONNECTED:
-                    queued_number = self.book.number(message.group_id, message.msg_id)
-                    self.console.notice(where + wording.queued_offline(queued_number))
+                    self.console.notice(where + wording.queued_offline(message.number))
                 return
             case ev.ConnectionChanged(state=state, detail=detail):
                 said = self._connection.line(
@@ -347,7 +346,7 @@ class PlainSession:
                     self.current = event.group_id
         number: int | None = None
         if isinstance(event, ev.MessageRemoved):
-            number = self.book.shown_number(event.group_id, event.msg_id)
+            number = self.number_of(event.group_id, event.msg_id)
         context = EventContext(self.name(event.group_id), self.members_of(event.group_id), number)
         for line in wording.event_lines(event, context):
             if line.kind == "output":
@@ -411,15 +410,17 @@ class PlainSession:
         return self.current
 
     def message_by_number(self, text: str, action: actions.Action) -> tuple[str, str]:
-        number = commands.message_number(text, action)
-        found = self.book.lookup(number)
-        if found is None:
-            raise commands.UsageError(
-                _("No message #{n} has been shown yet; /history shows recent ones.").format(
-                    n=number
-                )
-            )
-        return found
+        """(group id, message id) of the message numbered as typed; the engine says in words
+        when no message has that number (any more)."""
+        message = self.engine.message_by_number(commands.message_number(text, action))
+        return message.group_id, message.msg_id
+
+    def number_of(self, group_id: str, msg_id: str) -> int | None:
+        """This device's number for a message, if it is still here."""
+        try:
+            return self.engine.message(group_id, msg_id).number or None
+        except PeertuiError:
+            return None
 
     def show_messages(self, messages: list[Message]) -> None:
         members: dict[str, list[Member]] = {}
@@ -436,7 +437,7 @@ class PlainSession:
                 from peertui.config import interface_language
                 from peertui.wellbeing.responses import care_note
 
-                number = self.book.number(message.group_id, message.msg_id)
+                number = message.number
                 language = interface_language(self.engine.settings.language)
                 self.console.notice(care_note(language, f"/report {number}"))
         # Everything printed for the current group has been seen; /groups must not count it.

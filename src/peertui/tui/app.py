@@ -220,6 +220,11 @@ class PeertuiApp(App[int]):
             engine = await Engine.open(self.paths, passphrase, relay_factory=self._relay_factory)
         except (NoKeyAvailable, WrongPassphrase) as exc:
             self.locked = True
+            if isinstance(exc, NoKeyAvailable) and passphrase is None and self._keyring_home():
+                # The key is in a keyring that cannot be reached (e.g. over SSH): there is no
+                # passphrase to ask for. Say why it stays locked; F1, F2 and F12 work as ever.
+                self._stay_locked(str(exc))
+                return
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
@@ -253,6 +258,21 @@ class PeertuiApp(App[int]):
 
     def _unlocked(self, passphrase: str | None) -> None:
         self.open_engine(passphrase)
+
+    def _keyring_home(self) -> bool:
+        from peertui.core.keys import keeps_key_in_keyring
+
+        return keeps_key_in_keyring(self.paths)
+
+    def _stay_locked(self, why: str) -> None:
+        problem = _(
+            "{why} peertui stays locked: crisis lines (F1), grounding (F2) and quick exit (F12) "
+            "work now."
+        ).format(why=why)
+        self.notify(problem, title=_("History locked"), severity="error", timeout=30)
+        home = self._home()
+        if home is not None:
+            home.set_status(problem)
 
     def _ask_passphrase(self, wrong: bool) -> None:
         """The unlock screen, after the welcome text when that is still showing."""

@@ -125,6 +125,16 @@ def message_number(text: str, action: Action) -> int:
     return int(cleaned)
 
 
+def leading_number(argument: str) -> tuple[int | None, str]:
+    """A message number at the start of a command's argument (`12 rude` or `#12 rude`) and
+    the rest; (None, argument) when it does not start with one."""
+    first, _sep, rest = argument.strip().partition(" ")
+    cleaned = first.removeprefix("#")
+    if cleaned.isdigit() and cleaned.isascii():
+        return int(cleaned), rest.strip()
+    return None, argument
+
+
 def whole_number(text: str, action: Action, what: str) -> int:
     cleaned = text.strip()
     if not cleaned.isdigit():

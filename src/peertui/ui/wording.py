@@ -23,6 +23,7 @@ from peertui.i18n import (
     ngettext,
     pgettext,
 )
+from peertui.ui import ordering
 
 __all__ = ["N_", "_", "ngettext", "pgettext"]  # the front-ends take the hook from here
 
@@ -242,6 +243,7 @@ class MessageParts:
     cw: str = ""
     text: str = ""
     waiting: bool = False  # not yet accepted by the relay
+    late_before: int = 0  # arrived after messages written later: the number it comes before
 
     @property
     def closed(self) -> bool:
@@ -258,21 +260,48 @@ def message_parts(
 ) -> MessageParts:
     """A message as it may be shown on this device: removed, hidden or folded in words."""
     nick = display_name(message.nick, members)
+    late = ordering.late_before(message)
     if message.removed_reason is not None:
         label = _("removed by moderators: {reason}").format(reason=message.removed_reason)
-        return MessageParts(nick, "removed", label)
+        return MessageParts(nick, "removed", label, late_before=late)
     waiting = message.seq <= 0
     if not opened:
         if hidden_because:
-            return MessageParts(nick, "hidden", _("hidden: {why}").format(why=hidden_because))
+            label = _("hidden: {why}").format(why=hidden_because)
+            return MessageParts(nick, "hidden", label, late_before=late)
         fold = message.extra.get("fold", "") if isinstance(message.extra, dict) else ""
         if fold:
-            return MessageParts(nick, "folded", _("folded: {why}").format(why=fold), message.cw)
+            label = _("folded: {why}").format(why=fold)
+            return MessageParts(nick, "folded", label, message.cw, late_before=late)
         if message.cw:
             label = _("content warning: {topic}").format(topic=message.cw)
-            return MessageParts(nick, "warning", label, message.cw)
+            return MessageParts(nick, "warning", label, message.cw, late_before=late)
     label = _("content warning: {topic}").format(topic=message.cw) if message.cw else ""
-    return MessageParts(nick, "shown", label, message.cw, message.text, waiting)
+    return MessageParts(nick, "shown", label, message.cw, message.text, waiting, late)
+
+
+def late_arrivals(late: Sequence[Message]) -> str:
+    """Said once for the late messages of one update, by a view that puts them at their place
+    above the newest line (the TUI)."""
+    first = late[0]
+    if len(late) == 1:
+        return _(
+            "A message from {nick} arrived late; it is shown above, at its place: #{n}, before "
+            "#{before}."
+        ).format(nick=first.nick, n=first.number, before=ordering.late_before(first))
+    return ngettext(
+        "{count} message arrived late; it is shown above, at its place (from #{n}, before "
+        "#{before}).",
+        "{count} messages arrived late; they are shown above, at their places (the first "
+        "#{n}, before #{before}).",
+        len(late),
+    ).format(count=len(late), n=first.number, before=ordering.late_before(first))
+
+
+def late_note(before: int) -> str:
+    """Said with a message that arrived after messages written later than it (see
+    `peertui.ui.ordering`): why its number is higher than the ones after it."""
+    return _("(arrived late: its place is before #{n})").format(n=before)
 
 
 # ----------------------------------------------------------------------------- events
@@ -367,8 +396,6 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
             return [error(text)]  # protocol v2: a fork, a split view, withheld changes, a gap
         case ev.Notice(text=text):
             return [notice(text)]
-        case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
-            return [error(text)]  # protocol v2: a fork, a split view, a withheld roster, a gap
     return []
 
 

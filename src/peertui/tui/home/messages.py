@@ -61,11 +61,15 @@ class MessageActions(HomeBase):
                 )
             )
             return
-        reason = argument.lstrip("#0123456789 ").strip()
+        reason = argument.strip()  # (a leading number was taken by run_command)
         self.report(group, chosen, reason)
 
     @work(group="dialog")
     async def report(self, group: GroupInfo, message: Message, reason: str = "") -> None:
+        from peertui.ui.flows import default_report_reason
+
+        # A possible cry for help: the reason is filled in, so r then Enter tells the moderators.
+        reason = reason or default_report_reason(message)
         values = await self.form(
             _("Report this message to the moderators"),
             [Field("reason", _("What is wrong (they will not learn who reported):"), reason)],
@@ -224,7 +228,10 @@ class MessageActions(HomeBase):
             group_id, msg_id = row_id.split("|", 1)
             self.jump_to(group_id, msg_id)
 
-    def jump_to(self, group_id: str, msg_id: str) -> None:
+    def jump_to(self, group_id: str, msg_id: str, *, focus: bool = True) -> None:
+        """Open the group with the message highlighted; `focus` moves the keyboard to the
+        conversation (after a search), not for a command typed in the composer, where the
+        next letters typed must stay text, never message keys."""
         self.open_group(group_id)
         messages = self.messages
         index = messages.find(msg_id)
@@ -235,8 +242,9 @@ class MessageActions(HomeBase):
         if index is not None:
             messages.highlighted = index
             messages.scroll_to_highlight()
-            messages.focus()
-            self._focus_messages_on_resume = True
+            if focus:
+                messages.focus()
+                self._focus_messages_on_resume = True
 
     @work(group="dialog")
     async def action_content_warning(self, topic: str = "") -> None:

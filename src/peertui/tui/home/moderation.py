@@ -201,7 +201,7 @@ class ModerationActions(HomeBase):
         group, message = picked
         values = await self.form(
             _("Remove {nick}'s message").format(nick=message.nick),
-            [Field("reason", _("Reason (shown to everyone):"), reason.lstrip("#0123456789 "))],
+            [Field("reason", _("Reason (shown to everyone):"), reason.strip())],
             _("Remove"),
             explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )

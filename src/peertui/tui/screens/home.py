@@ -35,7 +35,7 @@ from peertui.tui.widgets.conversation_pane import ConversationPane
 from peertui.tui.widgets.footer import footer_widgets
 from peertui.tui.widgets.group_list import GroupList, group_status
 from peertui.tui.widgets.members import MembersPanel
-from peertui.ui import commands, screenfuls, wording
+from peertui.ui import commands, ordering, screenfuls, wording
 from peertui.ui.actions import Action
 
 __all__ = ["HomeScreen", "muted_for"]
@@ -341,6 +341,9 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         if here:
             self.messages.extend(here)
             self.engine.mark_read(here[0].group_id)
+            late = [m for m in here if ordering.late_before(m)]
+            if late:
+                self.tell(wording.late_arrivals(late))
         self.refresh_groups()
 
     def handle_event(self, event: ev.Event) -> None:
@@ -352,10 +355,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         name = self.name_of(event.group_id)
         match event:
             case ev.MessageReceived() | ev.MessageQueued():
-                if here:
-                    messages.append(event.message)
-                    engine.mark_read(event.group_id)
-                self.refresh_groups()
+                self._messages_arrived([event])
             case ev.MessageReturned():
                 self._message_returned(event, here, name)
             case ev.MessageRemoved():
@@ -476,6 +476,28 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             return
         self.run_command(parsed.action, parsed.argument, event.text)
 
+    def _highlight_number(self, number: int, typed: str):
+        """Open the message numbered `number` and highlight it; None after saying why not."""
+        from peertui.core.errors import PeertuiError
+
+        try:
+            target = self.ready_engine().message_by_number(number)
+        except PeertuiError as problem:
+            self.composer.give_back(typed)
+            self.app.notify(str(problem), severity="warning")
+            return None
+        self.jump_to(target.group_id, target.msg_id, focus=False)
+        if self.messages.selected_message() is None or (
+            self.messages.selected_message().msg_id != target.msg_id
+        ):
+            self.composer.give_back(typed)
+            self.app.notify(
+                _("Message #{n} could not be shown, so nothing was done.").format(n=number),
+                severity="warning",
+            )
+            return None
+        return target
+
     def run_command(self, action: Action, argument: str, typed: str) -> None:
         """A slash command from the shared table, run as its key or palette entry would."""
         if not self.may(action):
@@ -483,7 +505,20 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             self.app.notify(_(NOT_A_MODERATOR), severity="warning")
             return
         handler = action.handler
-        if action.on_message and self.messages.selected_message() is None:
+        number, rest = commands.leading_number(argument) if action.on_message else (None, "")
+        if number is not None:
+            # `/report 12 ...` acts on #12, wherever it is: it is highlighted first, so what is
+            # acted on is what is seen (and the dialogs show it).
+            target = self._highlight_number(number, typed)
+            if target is None:
+                return
+            if handler == "report":
+                group = self.group(target.group_id)
+                if group is not None:
+                    self.report(group, target, rest)
+                return
+            argument = rest
+        elif action.on_message and self.messages.selected_message() is None:
             # Typed, not keyed: with a notice highlighted, the newest message from someone
             # else is the one meant; it is highlighted, so what is acted on is seen.
             self.messages.highlight_latest(not_from=self._my_member_id())
@@ -571,7 +606,12 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             text, interface_language(settings.language), region=settings.country or None
         )
         if assessment.personal:
-            kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
+            from peertui.ui.flows import DETAIL_WORDS
+
+            # In words ("an e-mail address"), as plain mode says them, never the internal kind.
+            kinds = ", ".join(
+                sorted({_(DETAIL_WORDS.get(d.kind, d.kind)) for d in assessment.personal})
+            )
             choice = await self.choose(
                 _("This message may contain personal details"),
                 _("It looks like it includes: {kinds}. Others in the group will see it.").format(
@@ -625,7 +665,7 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             choices = [
                 ("crisis", _("Crisis lines")),
                 ("plan", _("Safety plan")),
-                ("ground", "Grounding"),
+                ("ground", _("Grounding")),
                 ("no", _("Not now")),
             ]
         from peertui.ui.flows import CARE_NOTICE

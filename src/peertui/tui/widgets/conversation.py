@@ -20,6 +20,7 @@ from peertui.i18n import _, ngettext
 from peertui.tui import bindings
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
+from peertui.ui import ordering, wording
 
 SELECTED = "▶ "
 UNSELECTED = "  "
@@ -32,7 +33,17 @@ class SystemLine:
 
 
 def describe_message(message, hidden_reason: str = "", opened: bool = False) -> Text:
-    """A message as the person may see it here: folded, hidden or removed in words."""
+    """A message as the person may see it here, after its number (`#12`, the same as in plain
+    mode and after a restart: `peertui.ui.ordering`): folded, hidden or removed in words."""
+    head = Text(f"#{message.number} " if message.number else "")
+    late = ordering.late_before(message)
+    shown = head + _describe(message, hidden_reason, opened)
+    if late:
+        shown.append(" " + wording.late_note(late), style="italic")
+    return shown
+
+
+def _describe(message, hidden_reason: str, opened: bool) -> Text:
     nick, cw = steady_width(message.nick), steady_width(message.cw)
     if message.removed_reason is not None:
         return Text(
@@ -157,41 +168,41 @@ class MessageList(CursorOnHighlight):
         self.call_after_refresh(self._keep_in_view)
 
     def append(self, item) -> None:
-        if not isinstance(item, SystemLine) and self.find(item.msg_id) is not None:
-            self.replace(item)
-            return
-        # Someone who moved the highlight up keeps their place (even after going back to
-        # typing) and is told what arrived below; only someone at the end follows along.
-        following = self.at_end
-        self.items.append(item)
-        self.add_option(self._option(item, len(self.items) - 1))
-        if following:
-            self.highlighted = len(self.items) - 1
-            self.scroll_end(animate=False)
-        else:
-            self._announce_below(self.unseen_below + 1)
+        self.extend([item])
 
     def extend(self, items: list) -> None:
-        """Append many lines at once (one update of the list, not one per line)."""
-        known = {i.msg_id for i in self.items if not isinstance(i, SystemLine)}
+        """Add lines that arrived (one update of the list, not one per line). A message goes at
+        its place in the display order (`peertui.ui.ordering`): at the end, unless it arrived
+        late, when it goes above it, and the highlight stays on the line it was on."""
+        following = self.at_end
+        marked = None if following or self.highlighted is None else self.items[self.highlighted]
         new: list = []
+        moved: list = []
         in_batch: dict[str, int] = {}  # msg_id -> its place in `new`
         for item in items:
-            if isinstance(item, SystemLine):
-                new.append(item)
-            elif item.msg_id in in_batch:
+            if not isinstance(item, SystemLine) and item.msg_id in in_batch:
                 # "Queued" and then "sent" told in one batch: the later state wins (it used to
-                # be looked for among the lines already shown, and lost).
+                # be dropped, leaving the line "waiting to send" for good).
                 place = in_batch[item.msg_id]
                 new[place] = newer(new[place], item)
-            elif item.msg_id in known:
-                self.replace(item)
+            elif not isinstance(item, SystemLine) and (index := self.find(item.msg_id)) is not None:
+                item = newer(self.items[index], item)  # never back to "waiting" once sent
+                if marked is self.items[index]:
+                    marked = item  # the highlight stays on it, wherever it goes
+                self.items[index] = item  # sent at last, or removed: the same line, updated
+                if self._fits(index):
+                    self._redraw(index)
+                else:
+                    moved.append(self.items.pop(index))
             else:
-                in_batch[item.msg_id] = len(new)
+                if not isinstance(item, SystemLine):
+                    in_batch[item.msg_id] = len(new)
                 new.append(item)
+        if moved or not self._in_order(new):
+            self._place_all(moved + new, following, marked)
+            return
         if not new:
             return
-        following = self.at_end
         start = len(self.items)
         self.items.extend(new)
         self.add_options([self._option(item, start + i) for i, item in enumerate(new)])
@@ -200,6 +211,66 @@ class MessageList(CursorOnHighlight):
             self.scroll_end(animate=False)
         else:
             self._announce_below(self.unseen_below + len(new))
+
+    def _in_order(self, new: list) -> bool:
+        """Whether every new message comes after the ones shown (and after each other)."""
+        last = next(
+            (
+                ordering.display_key(i)
+                for i in reversed(self.items)
+                if not isinstance(i, SystemLine)
+            ),
+            None,
+        )
+        for item in new:
+            if isinstance(item, SystemLine):
+                continue
+            key = ordering.display_key(item)
+            if last is not None and key < last:
+                return False
+            last = key
+        return True
+
+    def _messages(self, items: list) -> list:
+        return [i for i in items if not isinstance(i, SystemLine)]
+
+    def _fits(self, index: int) -> bool:
+        key = ordering.display_key(self.items[index])
+        before = self._messages(self.items[:index])
+        after = self._messages(self.items[index + 1 :])
+        return (not before or ordering.display_key(before[-1]) <= key) and (
+            not after or key <= ordering.display_key(after[0])
+        )
+
+    def _place_all(self, items: list, following: bool, marked: object) -> None:
+        """Put each message at its place (system lines at the end) and draw the list again,
+        keeping the highlight on the line it was on, or at the end for someone following."""
+        below = 0
+        for item in items:
+            index = len(self.items)
+            if not isinstance(item, SystemLine):
+                later = (
+                    i
+                    for i, shown in enumerate(self.items)
+                    if not isinstance(shown, SystemLine)
+                    and ordering.display_key(item) < ordering.display_key(shown)
+                )
+                index = next(later, len(self.items))
+            if marked is not None and item is not marked:
+                where = next((i for i, shown in enumerate(self.items) if shown is marked), None)
+                below += where is not None and index > where
+            self.items.insert(index, item)
+        self._marked = None
+        self.set_options([self._option(item, i) for i, item in enumerate(self.items)])
+        if following or marked is None:
+            self.jump_to_end()
+        else:
+            self.highlighted = self._position(marked)
+            self.scroll_to_highlight()
+            self._announce_below(self.unseen_below + below)
+
+    def _position(self, item) -> int:
+        return next(i for i, shown in enumerate(self.items) if shown is item)
 
     def jump_to_end(self) -> None:
         if self.items:
