@@ -41,7 +41,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "members": ("", "Members — evening"),
     "nick": ("", "Change your nickname"),
     "profile": ("", "Your profile in evening"),
-    "guidelines": ("", "Edit the group's guidelines"),
+    "guidelines": ("", "Guidelines — evening"),  # shown, moderators too; edit is its own
     "accept": ("", "Please read this group's guidelines"),
     "guidelines_edit": ("", "Edit the group's guidelines"),
     "group_language": ("pt_BR", "This group's language: Português (Brasil)."),

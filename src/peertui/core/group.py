@@ -448,9 +448,32 @@ class GroupSession:
                 entries.append(self._entry(event, role))
         return entries
 
+    def _known_nick(self, key: bytes) -> str:
+        """The name to show for `key`, or "" while its profile has not arrived."""
+        if key != self.me and not (self.state["profiles"].get(b64e(key)) or {}).get("nick"):
+            return ""
+        return self.nick_of(key)
+
+    def _remember_names(self, event: dict[str, Any]) -> None:
+        """The names the signer and the target have as the event is applied: the log shows
+        them, not a nickname someone took later (the roster itself names only keys)."""
+        names = {"actor": self._known_nick(b64d(event["signer"]))}
+        if event["target"]:
+            names["target"] = self._known_nick(b64d(event["target"]))
+        self.state.setdefault("modlog_names", {})[str(event["index"])] = {
+            role: nick for role, nick in names.items() if nick
+        }
+
     def _entry(self, event: dict[str, Any], actor_role: str) -> ModLogEntry:
         signer = b64d(event["signer"])
         target = b64d(event["target"]) if event["target"] else b""
+        then = self.state.get("modlog_names", {}).get(str(event["index"]), {})
+        actor_now = self.nick_of(signer)
+        actor = then.get("actor") or actor_now
+        target_now = self.nick_of(target) if target else ""
+        target_nick = then.get("target") or target_now
+        if target and not then.get("target") and not self._known_nick(target):
+            target_nick = ""  # not known yet: said in words, never as a raw member id
         detail = ""
         if event["kind"] == "slowmode":
             detail = f"to {event['value']} seconds" if event["value"] else "off"
@@ -461,10 +484,13 @@ class GroupSession:
         return ModLogEntry(
             index=event["index"],
             ts=event["ts"],
-            actor_nick=self.nick_of(signer),
+            actor_nick=actor,
             actor_role=actor_role,
             action=event["kind"],
-            target_nick=self.nick_of(target) if target else "",
+            target_nick=target_nick,
+            actor_nick_now=actor_now if actor_now != actor else "",
+            target_nick_now=target_now if target_nick and target_now != target_nick else "",
+            target_id=member_id_for(target) if target else "",
             reason=self.state["modnotes"].get(str(event["index"]), ""),
             until=event["until"] if event["kind"] == "mute" else 0,
             detail=detail,
@@ -999,6 +1025,7 @@ class GroupSession:
         signer_role = before.get(b64d(event["signer"]), "former member")
         self.roster.apply(event)
         self.state["roster"].append(event)
+        self._remember_names(event)
         kind = event["kind"]
         target = b64d(event["target"]) if event["target"] else b""
         if kind == "admit":
@@ -1256,7 +1283,8 @@ class GroupSession:
                 (m for m in (self._held.messages if self._held else []) if m.msg_id == body["id"]),
                 None,
             )
-            if thanked is not None:
+            # Thanking oneself is refused when sent; a modified client's is not shown.
+            if thanked is not None and thanked.sender != member_id_for(sender):
                 self._emit(
                     Notice(
                         self.group_id,
@@ -1694,9 +1722,15 @@ class GroupSession:
             {"text": text, "cw": cw, "nick": nick, "ts": message.ts, "number": message.number},
         )
         delivered = await self.flush_outbox(own_item=message.msg_id)
-        if message.msg_id not in delivered:
-            self._emit(MessageQueued(self.group_id, message))
-        return delivered.get(message.msg_id, message)
+        if message.msg_id in delivered:
+            return delivered[message.msg_id]
+        stored = self.store.get_message(self.group_id, message.msg_id)
+        if stored is not None and stored.seq > 0:
+            # A flush already under way (kicked by a roster event or a reconnect) took it and
+            # told MessageReceived: "queued" now would mark a delivered line as waiting.
+            return stored
+        self._emit(MessageQueued(self.group_id, message))
+        return message
 
     def kick_outbox(self) -> None:
         if self._stopped:

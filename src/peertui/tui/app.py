@@ -18,6 +18,7 @@ from textual import work
 from textual.app import App
 from textual.binding import BindingType
 from textual.message import Message as TextualMessage
+from textual.timer import Timer
 
 from peertui.config import (
     Settings,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from peertui.core.engine import Engine
     from peertui.core.events import Event
     from peertui.core.hosting import RelayFactory
+    from peertui.tui.screens.home import HomeScreen
 
 # Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
 # the scrollback once more because some terminals (tmux) push a cleared screen into it.
@@ -55,6 +57,14 @@ class EngineEvents(TextualMessage):
 # Engine events handled per turn of the app's message queue: a catch-up tells thousands at
 # once, and keys typed meanwhile are handled between two turns, not after all of them.
 EVENTS_PER_TURN = 50
+# How often the first run looks for an idle moment to ask for the country.
+COUNTRY_IDLE_CHECK_S = 0.5
+
+
+def _warm_up_countries() -> None:
+    from peertui.wellbeing import countries
+
+    countries.warm_up()
 
 
 class EngineReady(TextualMessage):
@@ -98,6 +108,8 @@ class PeertuiApp(App[int]):
         self._engine_events: list[Event] = []  # told by the engine, not handled yet
         self._private_before_unlock = private_settings(self.settings)
         self._asking_country = False
+        self._country_idle_once = False  # the home was idle at the last look
+        self._country_timer: Timer | None = None
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -122,6 +134,12 @@ class PeertuiApp(App[int]):
                 severity="warning",
                 timeout=12,
             )
+        from peertui.ui.country import should_ask
+
+        if should_ask(self.paths, self.settings.country):
+            # The country question's names (CLDR, a second or more) are gathered while the
+            # history opens, so the question is ready the moment the home is.
+            self.run_worker(asyncio.to_thread(_warm_up_countries), group="country-names")
         # Only after the first frame is on screen: unlocking (a key derivation) and importing
         # crypto and networking take longer than drawing, and the safety keys work without them.
         self.call_after_refresh(self.open_engine, self._passphrase)
@@ -288,9 +306,26 @@ class PeertuiApp(App[int]):
         if not should_ask(self.paths, self.settings.country):
             return
         home = self._home()
-        if home is not None:
-            self._asking_country = True
-            self._ask_country(home)
+        if home is None:
+            return
+        # Only at a moment nothing else is going on: never over another dialog (the Host form),
+        # and never while the person is writing in the message box, whose keys would become
+        # the answer. Looked at again shortly; both looks must find the home idle.
+        idle = self.screen is home and not home.composer.value
+        if not (idle and self._country_idle_once):
+            self._country_idle_once = idle
+            if self._country_timer is None:
+                self._country_timer = self.set_interval(COUNTRY_IDLE_CHECK_S, self._recheck_country)
+            return
+        if self._country_timer is not None:
+            self._country_timer.stop()
+            self._country_timer = None
+        self._asking_country = True
+        self._ask_country(home)
+
+    def _recheck_country(self) -> None:
+        if not self._asking_country:
+            self.maybe_ask_country()
 
     @work(group="first-run-country")
     async def _ask_country(self, home) -> None:
@@ -321,7 +356,7 @@ class PeertuiApp(App[int]):
         if len(self._engine_events) == 1:
             self.post_message(EngineEvents())
 
-    def _home(self):
+    def _home(self) -> HomeScreen | None:
         from peertui.tui.screens.home import HomeScreen
 
         for screen in self.screen_stack:

@@ -660,11 +660,11 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "peertui.slowmode",
         N_("Slow mode"),
-        N_("Members may post once per this many seconds; 0 turns it off."),
+        N_("Members may post once per this many seconds; 0 or off turns it off."),
         "moderation",
         "slowmode",
         slash="slowmode",
-        args=N_("<seconds>"),
+        args=N_("<seconds>|off"),
         key="s",
         key_scope="messages",
         role="moderator",

@@ -29,8 +29,8 @@ class GroupActions(HomeBase):
     def action_join(self, argument: str = "") -> None:
         from peertui.tui.screens.join import JoinScreen
 
-        invite, _, nick = argument.strip().partition(" ")
-        self.app.push_screen(JoinScreen(invite, nick.strip()), self._opened)
+        invite, nick = commands.invite_and_nick(argument)
+        self.app.push_screen(JoinScreen(invite, nick), self._opened)
 
     @work(group="engine-call")
     async def action_invite(self) -> None:
@@ -146,18 +146,17 @@ class GroupActions(HomeBase):
 
     # ----- guidelines -----------------------------------------------------------------------
     def action_guidelines(self) -> None:
-        """Read them; moderators edit them (also /guidelines edit)."""
+        """Read them, moderators too (as in plain mode); /guidelines edit changes them."""
         group = self.need_group()
         if group is None:
             return
-        if group.role in ("owner", "moderator"):
-            self.action_guidelines_edit()
-            return
+        moderator = group.role in ("owner", "moderator")
         self.app.push_screen(
             ListScreen(
                 _("Guidelines — {name}").format(name=group.name),
                 [(None, reflow(group.guidelines) or _("(none written)"))],
                 "",
+                _("/guidelines edit changes them.") if moderator else "",
             )
         )
 

@@ -44,6 +44,22 @@ class Field:
     replace: bool = False  # a suggestion (a guess) that typing replaces rather than adds to
 
 
+class FormTextArea(TextArea):
+    """A form's several-line field. Ctrl+Home and Ctrl+End go to the start and end of the
+    whole text, as in every editor (Textual's own keys only reach a line's ends)."""
+
+    BINDINGS = [
+        Binding("ctrl+home", "text_start", show=False),
+        Binding("ctrl+end", "text_end", show=False),
+    ]
+
+    def action_text_start(self) -> None:
+        self.move_cursor((0, 0))
+
+    def action_text_end(self) -> None:
+        self.move_cursor(self.document.end)
+
+
 class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
     """A titled form; Enter in any one-line field or Ctrl+S submits, Escape cancels."""
 
@@ -82,7 +98,7 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
             for field in self.fields:
                 yield Label(field.label)
                 if field.multiline:
-                    yield TextArea(field.value, id=f"field-{field.name}", classes="form-area")
+                    yield FormTextArea(field.value, id=f"field-{field.name}", classes="form-area")
                 else:
                     yield OrderedInput(
                         field.value,
@@ -104,9 +120,11 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
         self.query_one("#form-problem", Static).display = False
         field = self.query_one(f"#field-{self.focus_field}")
         field.focus()
+        # Pre-filled words are kept whole: typing adds to them at the end.
         if isinstance(field, Input) and not field.select_on_focus:
-            # Pre-filled words are kept whole: typing adds to them at the end.
             field.cursor_position = len(field.value)
+        elif isinstance(field, TextArea):
+            field.move_cursor(field.document.end)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -178,13 +196,15 @@ class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
         self.typed_aside: list[str] = [""]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # A long text (a group's guidelines) scrolls; the answers stay in view below it.
+        with VerticalScroll(classes="dialog"):
             yield Label(self.question_title, classes="screen-title")
             yield Static(self.text, classes="hint")
-            with Horizontal(classes="buttons"):
-                for choice_id, label in self.choices:
-                    yield Button(label, id=f"choice-{choice_id}")
-            yield Label("", id="typed-aside", classes="hint")
+            with Vertical(classes="dialog-foot"):
+                with Horizontal(classes="buttons"):
+                    for choice_id, label in self.choices:
+                        yield Button(label, id=f"choice-{choice_id}")
+                yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def on_mount(self) -> None:

@@ -84,7 +84,10 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         return self.engine.is_hidden(message) if self.engine is not None else ""
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW_COLUMNS, "narrow")
+        narrow = self.size.width < NARROW_COLUMNS
+        self.set_class(narrow, "narrow")
+        # The members panel is hidden when narrow: the way to them is said where it was.
+        self.query_one("#groups").border_subtitle = _("see /members") if narrow else ""
 
     def refresh_words(self) -> None:
         """After a change of language: the pane titles and the composer's hint in the new one."""
