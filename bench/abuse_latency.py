@@ -1,6 +1,6 @@
 """Legitimate post -> receive latency while the relay is abused; prints JSON.
 
-Run: .venv/bin/python bench/abuse_latency.py [--seconds 6] [--rate 10]
+Run: .venv/bin/python bench/abuse_latency.py [--seconds 6] [--rate 10] [--scenarios NAME ...]
 
 One relay process on loopback with its default limits. A legitimate member posts `rate`
 messages a second from 127.0.0.1 and another member receives them on its event stream; the
@@ -13,7 +13,9 @@ other loopback addresses (127.0.0.x) during one measurement window:
 - idle_streams: 40 member keys each trying to hold 8 event streams from one address;
 - group_flood: fresh keys creating groups as fast as 4 tasks can, from one address;
 - non_readers: 30 event streams whose clients never read, while a member posts 40 KiB
-  envelopes at 20/s to fill their buffers.
+  envelopes at 20/s to fill their buffers;
+- replays: one member's signed request captured and replayed as fast as 8 tasks can;
+- hangups: 8 tasks sending half a request body and hanging up, over and over.
 
 p50/p99 in milliseconds, and the p99 ratio to the baseline measured in the same run.
 """
@@ -48,10 +50,14 @@ from peertui_wire.roster import genesis  # noqa: E402
 async def measure(kit: GroupKit, sender, receiver, seconds: float, rate: float) -> dict:
     sent: dict[bytes, float] = {}
     latencies: list[float] = []
-    done = asyncio.Event()
+    done, opened = asyncio.Event(), asyncio.Event()
+    # Read where the log ends before anything is posted, and post only once the stream is
+    # open: a post that landed before the reader asked would otherwise be missed, not late.
+    since = await last_seq(kit)
 
     async def receive() -> None:
-        async for item in receiver.client.stream(kit.group_id, await last_seq(kit)):
+        stream = receiver.client.stream(kit.group_id, since, on_open=lambda _: opened.set())
+        async for item in stream:
             if getattr(item, "kind", "") == "message":
                 envelope = b64d(item.body["envelope"])
                 if envelope in sent:
@@ -60,7 +66,7 @@ async def measure(kit: GroupKit, sender, receiver, seconds: float, rate: float) 
                 return
 
     reader = asyncio.create_task(receive())
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(opened.wait(), 30)
     end = time.monotonic() + seconds
     n = 0
     while time.monotonic() < end:
@@ -184,19 +190,62 @@ async def non_readers(url: str, port: int, gid: str, seeds: list[bytes]) -> None
             await asyncio.sleep(0.05)
 
 
+async def replays(url: str, port: int, gid: str, seeds: list[bytes]) -> None:
+    """One member's signed request, captured once and sent again as fast as 8 tasks can."""
+    path = f"/v1/groups/{gid}/roster"
+    headers = sign_request(SigningKey(seeds[0]), "GET", path, b"", origin=origin_of(url))
+
+    async def one(address: str) -> None:
+        async with httpx.AsyncClient(base_url=url, transport=transport(address)) as http:
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    await http.get(path, headers=headers)
+
+    await asyncio.gather(*(one(f"127.0.6.{i + 2}") for i in range(8)))
+
+
+async def hangups(url: str, port: int, gid: str, seeds: list[bytes]) -> None:
+    """Clients that send half a request body and hang up, over and over, from 8 addresses."""
+    request = (
+        b"POST /v1/groups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 5000\r\n\r\n{"genesis":'
+    )
+
+    async def one(address: str) -> None:
+        while True:
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection(
+                    "127.0.0.1", port, local_addr=(address, 0)
+                )
+                writer.write(request)
+                await writer.drain()
+                writer.close()
+            await asyncio.sleep(0.005)
+
+    await asyncio.gather(*(one(f"127.0.7.{i + 2}") for i in range(8)))
+
+
 ATTACKS = {
     "slowloris": slowloris,
     "future_keys": future_keys,
     "idle_streams": idle_streams,
     "group_flood": group_flood,
     "non_readers": non_readers,
+    "replays": replays,
+    "hangups": hangups,
 }
 
 
 async def main(args) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="abuse-"))
     relay = RelayProcess(
-        tmp / "relay", "--write-timeout-seconds", "2", "--rate-burst", "1000"
+        tmp / "relay",
+        "--write-timeout-seconds",
+        "2",
+        "--rate-burst",
+        "1000",
+        "--metrics-token",
+        "bench",
     ).start()
     kit = await GroupKit.create(relay.url)
     sender, receiver, bulk = [await kit.add_member() for _ in range(3)]
@@ -206,7 +255,7 @@ async def main(args) -> dict:
         await asyncio.sleep(0.12)
     results: dict[str, dict] = {}
     seeds = ",".join(bytes(m.key).hex() for m in [*extra, bulk])
-    for name in ["baseline", *ATTACKS]:
+    for name in ["baseline", *(args.scenarios or ATTACKS)]:
         attacker = None
         if name != "baseline":
             attacker = await asyncio.create_subprocess_exec(
@@ -229,6 +278,12 @@ async def main(args) -> dict:
     for r in results.values():
         r["p99_vs_baseline"] = round((r["p99_ms"] or 0) / base, 2)
         r["target_p99_under_100ms"] = bool(r["p99_ms"] is not None and r["p99_ms"] < 100)
+    metrics = httpx.get(
+        relay.url + "/v1/metrics", headers={"Authorization": "Bearer bench"}, timeout=10
+    ).text
+    answered_5xx = [
+        int(line.split()[-1]) for line in metrics.splitlines() if 'status="5xx"' in line
+    ]
     relay.stop()
     log = relay.log_path.read_text()
     await kit.close()
@@ -238,6 +293,7 @@ async def main(args) -> dict:
         "scenarios": results,
         "relay_log_lines": len(log.splitlines()),
         "relay_log_tracebacks": log.count("Traceback"),
+        "relay_answers_5xx": answered_5xx[0] if answered_5xx else None,
     }
 
 
@@ -251,4 +307,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument(
+        "--scenarios", nargs="*", choices=sorted(ATTACKS), help="only these (default: all)"
+    )
     print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))

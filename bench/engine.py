@@ -1,6 +1,6 @@
 """Engine benchmarks; prints JSON.
 
-    .venv/bin/python bench/engine.py [--catch-up 2000,20000] [--only-catch-up]
+    .venv/bin/python bench/engine.py [--catch-up 2000,20000] [--only-catch-up] [--py-spy PREFIX]
 
 Against a real relay process on loopback, with real crypto and the encrypted store:
 - engine open time for a home with 10 groups (unlock, replay rosters, start connections);
@@ -22,6 +22,7 @@ import os
 import platform
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -242,7 +243,28 @@ async def post_backlog(session, count: int, rng: random.Random, tag: str) -> int
     return last_seq
 
 
-async def catch_up(tmp: Path, url: str, counts: list[int], without_checks: int = 0) -> dict:
+def start_profiler(path: str) -> subprocess.Popen:
+    """py-spy recording this process (all threads, raw folded stacks) until it is stopped."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    command = [str(py_spy), "record", "-r", "250", "-f", "raw", "--threads", "-o", path]
+    process = subprocess.Popen(
+        [*command, "--pid", str(os.getpid())],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.0)  # attached before the clock starts
+    return process
+
+
+def stop_profiler(process: subprocess.Popen | None) -> None:
+    if process is not None:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+async def catch_up(
+    tmp: Path, url: str, counts: list[int], without_checks: int = 0, profile: str = ""
+) -> dict:
     """Messages per second a member stores when it comes back to `count` missed messages.
 
     With `without_checks`, one more run of that many has the on-device checks (the detector)
@@ -276,6 +298,7 @@ async def catch_up(tmp: Path, url: str, counts: list[int], without_checks: int =
         last_seq = await post_backlog(session, count, rng, tag)
         post_seconds = time.perf_counter() - posted
 
+        profiler = start_profiler(f"{profile}-{tag}.txt") if profile else None
         started = time.perf_counter()
         member, member_events = await open_engine(tmp / "catch-member")
         opened = time.perf_counter()  # unlocked (Argon2id: a passphrase home) and connecting
@@ -284,6 +307,7 @@ async def catch_up(tmp: Path, url: str, counts: list[int], without_checks: int =
             await asyncio.sleep(0.005)
         elapsed = time.perf_counter() - started
         after_unlock = time.perf_counter() - opened
+        stop_profiler(profiler)
         received = sum(isinstance(e, MessageReceived) for e in member_events)
         await member.close()
         results[str(count) if checks else f"{count}_without_detector"] = {
@@ -308,6 +332,12 @@ def main() -> None:
         default=2000,
         help="one more catch-up of this many with the detector replaced by a no-op (0: none)",
     )
+    parser.add_argument(
+        "--py-spy",
+        metavar="PREFIX",
+        default="",
+        help="record each catch-up (from opening the home) with py-spy into PREFIX-<run>.txt",
+    )
     args = parser.parse_args()
     counts = [int(c) for c in args.catch_up.split(",") if c.strip()]
     results: dict = {}
@@ -320,7 +350,9 @@ def main() -> None:
                 raw = raw_verify_decrypt_per_second()
                 own = peertui_verify_decrypt_per_second()
                 detector = detector_per_second()
-                caught = asyncio.run(catch_up(Path(tmp), url, counts, args.without_detector))
+                caught = asyncio.run(
+                    catch_up(Path(tmp), url, counts, args.without_detector, args.py_spy)
+                )
                 for entry in caught.values():
                     entry["vs_raw_verify_decrypt"] = round(entry["messages_per_second"] / raw, 3)
                     entry["after_unlock_vs_raw"] = round(

@@ -412,6 +412,26 @@ def _post_body(n: int) -> bytes:
     return json.dumps({"envelope": envelope, "idempotency_key": f"bench-{n:010d}"}).encode()
 
 
+def verify_floor_us(count: int = 2000) -> float:
+    """CPU µs per post of the one check no relay may skip: verifying a post's request
+    signature (peertui_wire.auth.verify_request, Ed25519), timed here in the same run. The
+    relay's floor per post is about the broadcaster's cost plus this."""
+    from nacl.signing import SigningKey
+
+    from peertui_wire.auth import verify_request
+
+    key, path, origin = SigningKey.generate(), "/v1/groups/g/messages", "http://127.0.0.1:1"
+    body = _post_body(0)
+    headers = sign_request(key, "POST", path, body, origin=origin)
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(count):
+            verify_request(headers, "POST", path, body, origin=origin)
+        best = min(best, (time.process_time() - started) / count * 1e6)
+    return round(best, 1)
+
+
 def prepare_relay(server: Server, group_count: int) -> None:
     """Create the groups through the real API: an owner (who posts) and one member (whose key
     the subscribers use) per group."""
@@ -662,6 +682,7 @@ def run(args) -> dict:
         finally:
             for _, server in servers:
                 server.stop()
+    report["verify_request_floor_cpu_us"] = verify_floor_us()
     report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report["ratios"] = _ratios(report["results"], args)
     return report

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from peertui_relay.hub import Group, sse_frame_from_row
+from peertui_relay.logs import QuietLog
 from peertui_wire.roster import RosterError
 
 if TYPE_CHECKING:
     from peertui_relay.eventlog import EventLog
 
-_log = logging.getLogger("peertui_relay")
+# A database away for a while would otherwise write these twice a second per group.
+_quiet = QuietLog()
 PAGE = 500  # rows read at once for the fan-out
 
 
@@ -121,7 +122,7 @@ class ClusterFanout:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the group is read afresh on its next request
-            _log.warning("fan-out gave up on a group (%s)", type(exc).__name__)
+            _quiet.warning("fanout_gave_up", f"fan-out gave up on a group ({type(exc).__name__})")
         finally:
             self.pumps.pop(gid, None)
 
@@ -139,7 +140,7 @@ class ClusterFanout:
         try:
             await self._deliver(group, through)
         except Exception as exc:  # noqa: BLE001 - the database may be away for a moment
-            _log.warning("fan-out read failed (%s); retrying", type(exc).__name__)
+            _quiet.warning("fanout_read", f"fan-out read failed ({type(exc).__name__}); retrying")
             await asyncio.sleep(0.5)
         return True
 

@@ -28,6 +28,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from peertui_relay.eventlog import FanoutRow, QuotaExceeded, RosterConflict, Settle
 from peertui_relay.fanout import Change
 from peertui_relay.guards import Bucket, PostClaim, StreamCaps, bucket_rates
+from peertui_relay.logs import OncePerMinute, QuietLog
 from peertui_relay.storage import (
     DENIAL_NOTE_MS,
     VISIBLE_TO_ALL,
@@ -44,7 +45,10 @@ from peertui_relay.storage import (
 from peertui_wire.encoding import EncodingError, b64d, b64e
 
 CHANNEL = "peertui_relay"
-_log = logging.getLogger("peertui_relay")
+_quiet = QuietLog()
+# The pool says "error connecting" on every attempt while the database is away.
+if not any(isinstance(f, OncePerMinute) for f in logging.getLogger("psycopg.pool").filters):
+    logging.getLogger("psycopg.pool").addFilter(OncePerMinute())
 
 # One lock id per job that only one process at a time should do (pg_advisory_xact_lock).
 _SCHEMA_LOCK, _CREATE_LOCK, _PURGE_LOCK = 7_310_001, 7_310_002, 7_310_003
@@ -656,7 +660,9 @@ class PgNotifier:
                             on_change(change)
             except (psycopg.Error, OSError) as exc:
                 self.connected.clear()
-                _log.warning("lost the LISTEN connection (%s); reconnecting", type(exc).__name__)
+                _quiet.warning(  # once a minute, not once a second while the database is away
+                    "listen", f"lost the LISTEN connection ({type(exc).__name__}); reconnecting"
+                )
                 await asyncio.sleep(1.0)
 
 

@@ -80,6 +80,11 @@ MAX_CLOCK_AHEAD_MS = 120_000
 PREKEYS_KEPT = 2
 PREKEY_ROTATE_AFTER_MS = ROTATE_AFTER_MS
 PREKEY_ROTATE_AFTER_OPENS = 100
+# Forward secrecy for shares against a later theft of the device state: a prekey that has
+# opened anything is replaced within a day, and the one before it is deleted an hour after it
+# was replaced (long enough for shares already sealed to it to arrive).
+PREKEY_USED_ROTATE_AFTER_MS = 24 * 60 * 60 * 1000
+PREKEY_PREVIOUS_KEPT_MS = 60 * 60 * 1000
 MAX_INDEX = 2**32 - 1
 
 # Key schedule: MK_n = BLAKE2b(key=CK_n, data=0x01), CK_{n+1} = BLAKE2b(key=CK_n, data=0x02).

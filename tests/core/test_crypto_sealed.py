@@ -127,3 +127,56 @@ def test_a_deleted_prekey_opens_nothing_even_with_the_identity_seed():
     stolen = PrekeySecrets.from_bytes(prekeys.to_bytes())  # the whole device state, later
     with pytest.raises(DecryptionFailed, match="no longer held"):
         open_sealed(carol, stolen, sealed, context=JOIN)
+
+
+def test_a_prekey_is_due_for_rotation_after_100_blobs_or_7_days():
+    """Post-compromise security (docs/PROTOCOL.md §4): a stolen copy of the prekey secrets
+    stops opening new shares once the member has rotated, which it does at 100 blobs opened, a
+    day after the first one, or 7 days, whichever comes first (membership changes rotate it
+    too, in the engine)."""
+    from peertui.core.crypto import PrekeySecrets
+
+    day_ms = 24 * 60 * 60 * 1000
+    carol = Identity.generate()
+    prekeys = PrekeySecrets.create(carol, GROUP, now_ms=1_000)
+    assert not prekeys.needs_rotation(now_ms=1_000 + 7 * day_ms - 1)
+    assert prekeys.needs_rotation(now_ms=1_000 + 7 * day_ms)
+    for n in range(100):
+        assert not prekeys.needs_rotation(now_ms=1_000 + day_ms - 1), f"due after {n} blobs"
+        sealed = seal(ALICE, prekeys.bundle(carol), b"share %d" % n, context=JOIN)
+        assert open_sealed(carol, prekeys, sealed, context=JOIN)[1] == b"share %d" % n
+    assert prekeys.needs_rotation(now_ms=1_000)
+    # The count survives a restart (it is stored with the secret).
+    assert PrekeySecrets.from_bytes(prekeys.to_bytes()).needs_rotation(now_ms=1_000)
+
+    stolen = PrekeySecrets.from_bytes(prekeys.to_bytes())
+    prekeys.rotate(now_ms=2_000)
+    assert not prekeys.needs_rotation(now_ms=2_000)
+    after = seal(ALICE, prekeys.bundle(carol), b"after the rotation", context=JOIN)
+    with pytest.raises(DecryptionFailed, match="no longer held|never was"):
+        open_sealed(carol, stolen, after, context=JOIN)
+
+
+def test_a_used_prekey_goes_within_a_day_and_the_one_before_an_hour_after_it_was_replaced():
+    """Forward secrecy for shares against a later theft of the device state: a share a relay
+    kept a copy of stops opening about 25 hours after it was opened, at most."""
+    from peertui.core.crypto import PrekeySecrets
+
+    hour_ms = 60 * 60 * 1000
+    carol = Identity.generate()
+    prekeys = PrekeySecrets.create(carol, GROUP, now_ms=0)
+    assert not prekeys.needs_rotation(now_ms=6 * 24 * hour_ms)  # unused: 7 days
+    kept_by_the_relay = seal(ALICE, prekeys.bundle(carol), b"share", context=JOIN)
+    open_sealed(carol, prekeys, kept_by_the_relay, context=JOIN)
+    assert not prekeys.needs_rotation(now_ms=24 * hour_ms - 1)
+    assert prekeys.needs_rotation(now_ms=24 * hour_ms)
+
+    prekeys.rotate(now_ms=24 * hour_ms)
+    assert not prekeys.drop_previous(now_ms=25 * hour_ms - 1)  # still travelling: kept
+    assert open_sealed(carol, prekeys, kept_by_the_relay, context=JOIN)[1] == b"share"
+    assert prekeys.drop_previous(now_ms=25 * hour_ms)
+    assert not prekeys.drop_previous(now_ms=25 * hour_ms)  # nothing left to drop
+    stolen = PrekeySecrets.from_bytes(prekeys.to_bytes())
+    with pytest.raises(DecryptionFailed, match="no longer held"):
+        open_sealed(carol, stolen, kept_by_the_relay, context=JOIN)
+    assert not stolen.needs_rotation(now_ms=25 * hour_ms)  # the new one has opened nothing

@@ -799,6 +799,34 @@ def test_numbers_follow_arrival_across_groups_and_never_change_on_reopen(paths):
         assert store.highest_number() == 5
 
 
+def test_a_backlog_stored_in_bulk_is_numbered_and_placed_like_one_at_a_time(paths, tmp_path):
+    """Catch-up stores a run in one statement (add_new_messages); its messages get numbers
+    and late notes exactly as add_message gives them, out-of-order runs included."""
+    arrivals = [message(10), message(1), message(2), message(4, group="g2"), message(3)]
+    with Store.open(paths, PASSPHRASE) as store:
+        stored = store.add_new_messages([message(10), message(1), message(2)])
+        stored += store.add_new_messages([message(4, group="g2"), message(3), message(2)])
+        bulk = {(m.group_id, m.msg_id): (m.number, m.extra.get("late_before")) for m in stored}
+        reread = {
+            (m.group_id, m.msg_id): (m.number, m.extra.get("late_before"))
+            for g in ("g1", "g2")
+            for m in store.latest(g)
+        }
+        assert store.highest_number() == 5
+    other = resolve_paths(tmp_path / "one-by-one")
+    with Store.open(other, PASSPHRASE) as store:
+        for m in arrivals:
+            store.add_message(m)
+        single = {
+            (m.group_id, m.msg_id): (m.number, m.extra.get("late_before"))
+            for g in ("g1", "g2")
+            for m in store.latest(g)
+        }
+    assert bulk == reread == single
+    assert sorted(n for n, _ in single.values()) == [1, 2, 3, 4, 5]
+    assert single[("g1", "m1")] == (2, 1) and single[("g1", "m3")] == (5, 1)
+
+
 def test_a_duplicate_uses_no_number_and_a_purged_number_is_never_given_again(store):
     store.add_messages([message(1), message(2)])
     assert store.add_message(message(2)) is False  # the relay delivered it twice

@@ -17,13 +17,15 @@ from typing import Any
 import httpx
 import uvicorn
 from httpx_sse import aconnect_sse
+from nacl.signing import SigningKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from peertui_relay.serving import bind
-from peertui_wire.encoding import b64d
+from peertui_wire.encoding import b64d, b64e
+from peertui_wire.roster import RosterState, make_event
 
 # (reader key, event as the relay sent it) -> the events to deliver instead ([] drops it).
 Tamper = Callable[[bytes, dict[str, Any]], list[dict[str, Any]]]
@@ -132,3 +134,33 @@ class HostileRelay:
                     continue
                 for out in self._rewrite(reader, event):
                     yield _frame(out)
+
+
+class Replace:
+    """Tamper: replace the next events from `carrier` to `reader` with forged ones, in turn
+    (each forged event takes the carrier's number, so the carrier never reaches the reader)."""
+
+    def __init__(self, reader: bytes, carrier: bytes, forged: list[dict[str, Any]]):
+        self.reader, self.carrier, self.forged = reader, carrier, list(forged)
+
+    def __call__(self, reader: bytes, event: dict[str, Any]) -> list[dict[str, Any]]:
+        if (
+            reader == self.reader
+            and self.forged
+            and event["kind"] == "message"
+            and b64d(event["sender"]) == self.carrier
+        ):
+            forged = self.forged.pop(0)
+            return [{**forged, "seq": event["seq"], "ts": event["ts"]}]
+        return [event]
+
+
+def equivocation(owner_signing_key: SigningKey, events: list[dict[str, Any]], gid: str) -> dict:
+    """A second, validly signed event for the index of the last of `events` (an owner key in
+    two hands, or an owner and a relay that collude)."""
+    before = RosterState.replay(events[:-1], gid)
+    return make_event(owner_signing_key, before, "slowmode", value=10)
+
+
+def forged_roster(signer: bytes, event: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "roster", "sender": b64e(signer), "body": {"event": event}}

@@ -145,3 +145,35 @@ async def test_a_member_killed_mid_catch_up_loses_nothing_and_is_told_nothing_tw
     # The message keys spent before the kill were stored with what they read: no message
     # was unreadable after the restart, and none was reported missing.
     assert not [e for e in again.events if isinstance(e, (ErrorOccurred, MessagesMissing))]
+
+
+async def test_a_store_that_fills_up_mid_backlog_pauses_and_resumes_with_nothing_lost(
+    relay_factory, tmp_path, closing, monkeypatch
+):
+    """While one run is being stored the next is already decrypted: when the store refuses
+    the first, the keys the next one spent come back too, and every message arrives once."""
+    monkeypatch.setattr(group, "BATCH_MESSAGES", 20)  # several runs from a small backlog
+    relay = relay_factory(*FAST_RELAY)
+    gid, host, wren, texts, last_seq = await _away_while_posted(relay.url, tmp_path, closing, 120)
+    relay.kill()  # wren opens first and fills up its store; then the backlog comes
+    await wren.reopen()
+    store = wren.engine.store
+    with store._lock:  # SQLite's own size limit: a full disk for this database file
+        pages = store._db.execute("PRAGMA page_count").fetchone()[0]
+        store._db.execute(f"PRAGMA max_page_count = {pages}")
+    wren.events.clear()
+    relay.restart()
+    await wren.wait_for(lambda e: isinstance(e, ErrorOccurred) and "paused" in e.text, timeout=60)
+    assert not [e for e in wren.events if isinstance(e, MessageReceived)]
+    with store._lock:
+        store._db.execute("PRAGMA max_page_count = 1073741823")
+    session = wren.engine._session(gid)
+    await wait_until(lambda: session.cursor >= last_seq, timeout=120, what="the catch-up")
+
+    assert wren.texts(gid) == texts  # each once, in order
+    assert not [e for e in wren.events if isinstance(e, MessagesMissing)]
+    assert not [e for e in wren.events if isinstance(e, ErrorOccurred) and "paused" not in e.text]
+    assert wren.engine.group(gid).unread == len(texts)
+    await wren.reopen()  # and a restart reads what was stored: every message once
+    assert [m.text for m in wren.engine.store.latest(gid, 500)] == ["before the break", *texts]
+    assert wren.engine.group(gid).unread == len(texts)

@@ -47,6 +47,8 @@ async def test_relay_disk_full_is_507_logged_once_and_queued_messages_arrive_aft
             "storage_full",
             1.0,
         )
+        health = httpx.get(relay.url + "/v1/health", timeout=10)
+        assert health.status_code == 503 and "full" in health.json()["reason"], health.text
 
         waiting = [f"written while the relay's disk was full {i}" for i in range(3)]
         for text in waiting:
@@ -60,6 +62,11 @@ async def test_relay_disk_full_is_507_logged_once_and_queued_messages_arrive_aft
         await wait_until(lambda: not robin.engine.store.outbox_list(gid), what="outbox emptied")
         await asyncio.sleep(0.5)
         assert [t for t in host.texts(gid) if t in waiting] == waiting, "once each, in order"
+        await wait_until(  # healthy again once writes have gone through for a while
+            lambda: httpx.get(relay.url + "/v1/health", timeout=10).status_code == 200,
+            timeout=60,
+            what="/v1/health to answer 200 again",
+        )
     finally:
         relay.stop()
     log = relay.log_path.read_text()

@@ -64,6 +64,42 @@ async def test_restored_relay_is_noticed_and_later_messages_arrive(tmp_path, clo
         relay.stop()
 
 
+async def test_a_store_copied_back_by_hand_keeps_its_epoch_and_is_noticed_by_its_end(
+    tmp_path, closing
+):
+    """An operator who copies an old store file back (not `peertui-relay restore`) leaves the
+    epoch as it was; members notice that the log now ends below what they had read."""
+    relay = RelayProcess(tmp_path / "relay").start()
+    try:
+        gid, (host, wren) = await form_group(relay.url, tmp_path, ["host", "wren"])
+        closing.extend([host, wren])
+        backup = tmp_path / "hand-copy.sqlite3"
+        made = relay_admin("backup", str(backup), "--data-dir", str(relay.data_dir))
+        assert made.returncode == 0, made.stderr
+        lost = [f"after the copy, lost when it is put back {i}" for i in range(4)]
+        for text in lost:
+            await host.engine.send(gid, text)
+        await wren.wait_for_texts(gid, lost)
+
+        relay.stop()
+        store = relay.data_dir / "relay.sqlite3"
+        for suffix in ("-wal", "-shm"):
+            store.with_name(store.name + suffix).unlink(missing_ok=True)
+        store.write_bytes(backup.read_bytes())  # same epochs as before
+        relay.start(port=relay.port)
+        await wren.wait_for(
+            lambda e: isinstance(e, ErrorOccurred) and "now ends at" in e.text, timeout=60
+        )
+        after = [f"after the hand copy {i}" for i in range(3)]
+        for text in after:
+            await host.engine.send(gid, text)
+        await wren.wait_for_texts(gid, after, timeout=60)
+        assert [t for t in wren.texts(gid) if t in after] == after, "each once"
+        assert [t for t in wren.texts(gid) if t in lost] == lost, "what was read stays, once"
+    finally:
+        relay.stop()
+
+
 def test_a_running_relay_refuses_a_restore_over_its_store(relay, tmp_path):
     backup = tmp_path / "b.sqlite3"
     assert relay_admin("backup", str(backup), "--data-dir", str(relay.data_dir)).returncode == 0

@@ -99,3 +99,30 @@ async def test_a_stream_dripping_bytes_is_treated_as_stalled_and_reopened(
         isinstance(e, ConnectionChanged) and "stopped sending events" in e.detail
         for e in wren.events
     )
+
+
+async def test_a_post_whose_answer_times_out_after_the_commit_is_stored_once(
+    sick_relay, tmp_path, closing, loop_errors
+):
+    """Row 10 through engines: the relay stores the post, then its answer never comes (the
+    client gives up after 10 s). The retry carries the same message id, so the relay answers
+    with the original seq instead of storing a copy."""
+    gid, (host, robin) = await form_group(sick_relay.url, tmp_path, ["host", "robin"])
+    closing.extend([host, robin])
+    sick_relay.post_fault = "timeout_after_commit"
+    texts = ["stored, but the answer was lost 0", "stored, but the answer was lost 1"]
+    for text in texts:
+        await robin.engine.send(gid, text)
+    await host.wait_for_texts(gid, texts[:1], timeout=30)  # it was stored the first time
+    await wait_until(lambda: sick_relay.posts_faulted >= 2, timeout=60, what="a retry")
+    assert len(robin.engine.store.outbox_list(gid)) == 2, "unacknowledged: still queued"
+
+    sick_relay.post_fault = None
+    await host.wait_for_texts(gid, texts, timeout=60)
+    await wait_until(lambda: not robin.engine.store.outbox_list(gid), timeout=60)
+    await asyncio.sleep(1.0)
+    assert [t for t in host.texts(gid) if t in texts] == texts, "each once, in order"
+    log, _ = await host.engine._session(gid).client.log(gid, 0)
+    from_robin = [e for e in log if e.kind == "message"]
+    assert len(from_robin) == len({e.body["envelope"] for e in from_robin}), "no stored copies"
+    assert not [c for c in loop_errors if "exception" in c], loop_errors

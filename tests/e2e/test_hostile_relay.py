@@ -14,7 +14,7 @@ import time
 import pytest
 from tests.e2e.conftest import form_group
 from tests.e2e.harness import Person, wait_until
-from tests.e2e.hostile import HostileRelay
+from tests.e2e.hostile import HostileRelay, Replace, equivocation, forged_roster
 
 from peertui.core import payloads, receive_rules
 from peertui.core.crypto import (
@@ -27,13 +27,14 @@ from peertui.core.crypto import (
     PrekeyBundle,
     PrekeySecrets,
     RosterHead,
+    check_share,
     envelope_id,
     open_sealed,
-    open_share,
     seal,
     seal_share,
     sealed_prekey_id,
 )
+from peertui.core.crypto import prekeys as prekeys_module
 from peertui.core.events import (
     JoinApproved,
     JoinRequested,
@@ -95,20 +96,33 @@ def open_every_share(identity, prekeys, inbound, events, gid) -> int:
         if event["kind"] != "direct":
             continue
         try:
-            _sender, inner = open_sealed(
+            sealed_by, inner = open_sealed(
                 identity, prekeys, b64d(event["body"]["payload"]), context=DIRECT + b64d(gid)
             )
             body = json.loads(inner)
             if body.get("t") == "share":
-                inbound.add_share(open_share(identity, prekeys, b64d(body["blob"]), gid))
+                inbound.add_share(check_share(sealed_by, b64d(body["blob"]), gid))
                 opened += 1
         except CryptoError:
             continue
     return opened
 
 
+def assert_the_seed_alone_opens_nothing(thief: Identity, events: list[dict], gid: str) -> None:
+    """Every direct delivery tried with the X25519 twin of the identity seed (v1's hole)."""
+    sealed = [e for e in events if e["kind"] == "direct"]
+    assert len(sealed) >= 2  # the owner's and river's shares did travel
+    twin = PrekeySecrets.create(thief, gid)
+    for event in sealed:
+        blob = b64d(event["body"]["payload"])
+        twin._secrets[0].prekey_id = sealed_prekey_id(blob)
+        twin._secrets[0].secret = bytes(thief.signing_key.to_curve25519_private_key())
+        with pytest.raises(DecryptionFailed):
+            open_sealed(thief, twin, blob, context=DIRECT + b64d(gid))
+
+
 async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_next_rotation(
-    hostile, relay, tmp_path, closing
+    hostile, relay, tmp_path, closing, monkeypatch
 ):
     gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
     closing.extend(people)
@@ -132,27 +146,33 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
             await asyncio.sleep(0.1)
         assert await directs_left() == 0
 
+    # A day passes (the one clock mocked: the prekeys' age). Bob's prekey has opened shares,
+    # so before his next send it is replaced, and an hour later the one before it is deleted.
+    first_prekey = victim.prekeys.current_id
+    day_later = int(time.time() * 1000) + 25 * 60 * 60 * 1000
+    monkeypatch.setattr(prekeys_module, "_now_ms", lambda: day_later)
+    await bob.engine.send(gid, "bob, a day later")
+    monkeypatch.setattr(prekeys_module, "_now_ms", lambda: day_later + 61 * 60 * 1000)
+    await bob.engine.send(gid, "bob, an hour after that")
+    assert victim.prekeys.current_id == first_prekey + 1
+    with pytest.raises(DecryptionFailed, match="no longer held"):
+        victim.prekeys.secret_for(first_prekey)
+
     # The theft: bob's 32-byte seed. The hostile relay kept a copy of every direct delivery
     # and envelope it ever gave bob.
     thief = Identity.from_seed(victim.identity.seed)
     kept = list(hostile.delivered[bob_key])
-    sealed_to_bob = [e for e in kept if e["kind"] == "direct"]
-    assert len(sealed_to_bob) >= 2  # the owner's and river's shares did travel
     # v1's hole: the seed's X25519 twin opened every share. v2 seals to prekeys instead.
-    twin = PrekeySecrets.create(thief, gid)
-    for event in sealed_to_bob:
-        blob = b64d(event["body"]["payload"])
-        twin._secrets[0].prekey_id = sealed_prekey_id(blob)
-        twin._secrets[0].secret = bytes(thief.signing_key.to_curve25519_private_key())
-        with pytest.raises(DecryptionFailed):
-            open_sealed(thief, twin, blob, context=DIRECT + b64d(gid))
-    assert open_every_share(thief, twin, InboundSessions(gid), kept, gid) == 0
-    assert texts_readable_with(InboundSessions(gid), kept) == []
+    assert_the_seed_alone_opens_nothing(thief, kept, gid)
 
     # Worse: the thief copied bob's whole device state at the theft (prekeys, sessions).
     stolen_prekeys = PrekeySecrets.from_bytes(victim.prekeys.to_bytes())
     stolen_inbound = InboundSessions.from_bytes(victim.inbound.to_bytes())
     stolen_prekey_id = stolen_prekeys.current_id
+    # Going back through the relay's copies: a fresh receiving state and every kept share.
+    fresh = InboundSessions(gid)
+    open_every_share(thief, stolen_prekeys, fresh, kept, gid)
+    assert not set(texts_readable_with(fresh, kept)) & set(before)
     await river.engine.send(gid, "between the theft and the rotation")
     await bob.wait_for_texts(gid, ["between the theft and the rotation"])
 
@@ -176,30 +196,60 @@ async def test_row1_stolen_seed_reads_nothing_before_the_theft_nor_after_the_nex
     await bob.wait_for_texts(gid, after)
 
     kept = list(hostile.delivered[bob_key])
+    # The seed alone (a passive thief after the theft) still opens nothing, old or new.
+    assert_the_seed_alone_opens_nothing(thief, kept, gid)
+    fresh = InboundSessions(gid)
     open_every_share(thief, stolen_prekeys, stolen_inbound, kept, gid)
-    read = texts_readable_with(stolen_inbound, kept)
+    open_every_share(thief, stolen_prekeys, fresh, kept, gid)
+    read = texts_readable_with(stolen_inbound, kept) + texts_readable_with(fresh, kept)
     # Honest about the window: what river sent before the rotation, on the stolen session...
     assert "between the theft and the rotation" in read
     # ...but nothing sent before the theft (its keys were used and deleted) and nothing after.
     assert not set(read) & set(before + after)
 
 
-class Replace:
-    """Tamper: replace the next events from `carrier` to `reader` with forged ones, in turn."""
+async def test_row1_a_stolen_device_state_reads_nothing_after_the_weekly_prekey_rotation(
+    hostile, tmp_path, closing, monkeypatch
+):
+    """Post-compromise security without any membership change: a week after the theft the
+    victim's prekey rotates (§4), every sender notices the newer prekey and starts a new
+    session sealed to it (§9.4), and the stolen copy opens nothing from then on."""
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    await river.engine.send(gid, "before the theft")
+    await bob.wait_for_texts(gid, ["before the theft"])
+    victim = session(bob, gid)
+    bob_key = victim.me
+    thief = Identity.from_seed(victim.identity.seed)
+    stolen_prekeys = PrekeySecrets.from_bytes(victim.prekeys.to_bytes())
+    stolen_inbound = InboundSessions.from_bytes(victim.inbound.to_bytes())
+    stolen_prekey_id = stolen_prekeys.current_id
+    river_session = session(river, gid).outbound.session_id
+    await river.engine.send(gid, "between the theft and the rotation")
+    await bob.wait_for_texts(gid, ["between the theft and the rotation"])
 
-    def __init__(self, reader: bytes, carrier: bytes, forged: list[dict]):
-        self.reader, self.carrier, self.forged = reader, carrier, list(forged)
+    # Eight days pass (the one clock mocked: the prekeys' age).
+    later = int(time.time() * 1000) + 8 * 24 * 60 * 60 * 1000
+    monkeypatch.setattr(prekeys_module, "_now_ms", lambda: later)
+    await bob.engine.send(gid, "bob, a week later")  # before each send: the prekey's age
+    await river.wait_for_texts(gid, ["bob, a week later"])
 
-    def __call__(self, reader: bytes, event: dict) -> list[dict]:
-        if (
-            reader == self.reader
-            and self.forged
-            and event["kind"] == "message"
-            and b64d(event["sender"]) == self.carrier
-        ):
-            forged = self.forged.pop(0)
-            return [{**forged, "seq": event["seq"], "ts": event["ts"]}]
-        return [event]
+    def knows_new_bob_prekey() -> bool:
+        held = session(river, gid).state.get("prekeys", {}).get(b64e(bob_key))
+        return bool(held) and PrekeyBundle.from_bytes(b64d(held)).prekey_id > stolen_prekey_id
+
+    await wait_until(knows_new_bob_prekey, what="river to see bob's new prekey")
+    await river.engine.send(gid, "after the rotation")
+    await bob.wait_for_texts(gid, ["after the rotation"])
+    assert session(river, gid).outbound.session_id != river_session  # river rotated
+
+    kept = list(hostile.delivered[bob_key])
+    open_every_share(thief, stolen_prekeys, stolen_inbound, kept, gid)
+    read = texts_readable_with(stolen_inbound, kept)
+    assert "between the theft and the rotation" in read  # the window, stated in THREAT_MODEL
+    assert "after the rotation" not in read
+    assert "before the theft" not in read
 
 
 def forged_message(sender: bytes, envelope: bytes) -> dict:
@@ -270,6 +320,33 @@ async def test_row2_injected_share_and_message_from_a_removed_or_muted_key_are_r
         timeout=45,
     )
     assert "posted while muted" not in bob.texts(gid)
+
+
+async def test_row2_a_members_message_in_a_read_only_group_is_refused_on_receipt(
+    hostile, tmp_path, closing
+):
+    """Read-only is enforced by every receiver, not only by the relay (docs/PROTOCOL.md §9.1)."""
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
+    closing.extend(people)
+    owner, river, bob = people
+    bob_key, owner_key, river_key = (key_of(p, gid) for p in (bob, owner, river))
+    await owner.engine.set_readonly(gid, True)
+    await wait_until(lambda: session(bob, gid).roster.readonly)
+    member = session(river, gid)
+    sneaky = (await member._ensure_outbound()).encrypt(
+        member.identity,
+        payloads.encode("msg", id="m3", text="posted in a read-only group", nick="river", cw=""),
+        head=receive_rules.head_of(member.roster),
+    )
+    hostile.tamper = Replace(bob_key, owner_key, [forged_message(river_key, sneaky)])
+    await owner.engine.send(gid, "owner filler")
+    await owner.engine.send(gid, "the owner's announcement")
+    await bob.wait_for_texts(gid, ["the owner's announcement"], timeout=45)
+    await bob.wait_for(
+        lambda e: isinstance(e, Notice) and "was not shown" in e.text and "read-only" in e.text,
+        timeout=45,
+    )
+    assert "posted in a read-only group" not in bob.texts(gid)
 
 
 def hide_from(reader: bytes, kinds: tuple[str, ...]):
@@ -366,23 +443,15 @@ def test_receivers_refuse_a_session_older_than_a_removal_after_the_grace():
     assert receive_rules.refusal(state, events, decrypted(new_session, 10**12)) is None
 
 
-def equivocation(owner, gid) -> tuple[dict, dict]:
-    """The owner's last roster event, and a second, validly signed event for the same index
-    (an owner key in two hands, or an owner and a relay that collude)."""
-    events = session(owner, gid).state["roster"]
-    before = RosterState.replay(events[:-1], gid)
-    other = make_event(session(owner, gid).identity.signing_key, before, "slowmode", value=10)
-    return events[-1], other
-
-
 async def test_row4_a_forked_roster_event_raises_a_warning(hostile, tmp_path, closing):
     gid, people = await form_group(hostile.url, tmp_path, ["owner", "river", "bob"])
     closing.extend(people)
     owner, river, bob = people
     await owner.engine.set_slowmode(gid, 5)
     await wait_until(lambda: session(bob, gid).roster.slowmode_seconds == 5)
-    _applied, other = equivocation(owner, gid)
-    forged = {"kind": "roster", "sender": b64e(key_of(owner, gid)), "body": {"event": other}}
+    me = session(owner, gid)
+    other = equivocation(me.identity.signing_key, me.state["roster"], gid)
+    forged = forged_roster(me.me, other)
     hostile.tamper = Replace(key_of(bob, gid), key_of(river, gid), [forged])
     await river.engine.send(gid, "carrier")
     warning = await bob.wait_for(lambda e: isinstance(e, RosterWarning) and e.kind == "fork")
@@ -571,3 +640,19 @@ async def test_a_share_sealed_to_a_deleted_prekey_is_asked_for_again(hostile, tm
     assert "sent on a share bob cannot open" not in bob.texts(gid)
     missing = next(e for e in bob.events if isinstance(e, MessagesMissing))
     assert (missing.sender_nick, missing.count) == ("river", 1)
+
+
+async def test_row10_welcomes_through_a_real_relay_do_not_grow_with_the_member_count(
+    hostile, tmp_path, closing
+):
+    """What the relay sees of each welcome: the same size for the 1st and the 5th joiner."""
+    nicks = ["owner", "ann", "ben", "cat", "dan", "eve"]
+    gid, people = await form_group(hostile.url, tmp_path, nicks)
+    closing.extend(people)
+    welcome_sizes = []
+    for person in people[1:]:
+        to_joiner = hostile.delivered[key_of(person, gid)]
+        sizes = [len(b64d(e["body"]["payload"])) for e in to_joiner if e["kind"] == "direct"]
+        welcome_sizes.append(max(sizes))  # shares are a few hundred bytes; a welcome is 4 KiB+
+    assert min(welcome_sizes) > 4096
+    assert len(set(welcome_sizes)) == 1, welcome_sizes

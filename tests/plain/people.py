@@ -32,11 +32,12 @@ class PlainUser:
         term: str = "xterm-256color",
         ask_country: bool = False,
         lang: str = "C.UTF-8",  # the locale, which chooses the language when nothing is set
+        time_scale: str = "0.01",  # grounding's pauses: 1 for real seconds
     ):
         env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PEERTUI_PASSPHRASE")}
         env.update(
             PEERTUI_HOME=str(home),
-            PEERTUI_TIME_SCALE="0.01",
+            PEERTUI_TIME_SCALE=time_scale,
             TERM=term,
             LANG=lang,
         )
@@ -124,7 +125,7 @@ def message_lines(user, nick: str, text: str, skip: tuple[int, int] = (0, 0)) ->
     ]
 
 
-def start_pair(plain_user, relay_url: str | None):
+def start_pair(plain_user, relay_url: str | None, **guest_options):
     host = plain_user("host").ready()
     host.type(f"/host Tuesday circle {relay_url}" if relay_url else "/host Tuesday circle")
     host.expect_exact("-- Tuesday circle is ready")
@@ -132,7 +133,7 @@ def start_pair(plain_user, relay_url: str | None):
     host.expect_exact("-- Invite for Tuesday circle")
     token = host.expect(INVITE_LINE).group(1)
 
-    guest = plain_user("guest").ready()
+    guest = plain_user("guest", **guest_options).ready()
     guest.type(f"/join {token} robin")
     guest.expect_exact("?? Do you accept these guidelines: yes or no?")
     guest.type("yes")

@@ -24,6 +24,11 @@ pytestmark = pytest.mark.timeout(150)
 # Spain's locale here (the TUI test takes Mexico's): both read the one Spanish catalogue.
 LOCALES = {"en": "C.UTF-8", "es": "es_ES.UTF-8", "pt_BR": "pt_BR.UTF-8"}
 COUNTRY = {"en": "GB", "es": "ES", "pt_BR": "BR"}
+CRISIS_IN_ANOTHER_LANGUAGE = {
+    "en": "quiero matarme",
+    "es": "I want to kill myself",
+    "pt_BR": "quiero matarme",
+}
 
 
 def date_pattern(language: str) -> str:
@@ -103,6 +108,16 @@ def test_the_line_contract_holds_in_every_language(tmp_path, relay, language):
         say(host, "/modlog")
         host.expect(
             rf"  #\d+ {date_pattern(language)} host \(owner\) {re.escape(admitted)} robin\r\n"
+        )
+        # Issue 15: with nothing set the language comes from LANG, and every phrase book runs
+        # whatever the interface language: a crisis sentence in another language gets the
+        # offer, in the interface's language.
+        say(guest, CRISIS_IN_ANOTHER_LANGUAGE[language])
+        guest.expect_exact(
+            "-- "
+            + w.pgettext(
+                "responses", "That sounds really hard. You do not have to go through it alone."
+            )
         )
 
         # Word prefixes, in the language, once asked for; symbols again after.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -119,3 +121,32 @@ def test_relay_data_is_readable_only_by_its_owner(relay):
     assert stat.S_IMODE(relay.data_dir.stat().st_mode) == 0o700
     for path in relay.data_dir.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path.name
+
+
+def test_the_relay_raises_its_open_file_limit_from_the_default_1024(tmp_path):
+    """Issue 11 row 12: with 1,024 open files, a few thousand half-open connections lock
+    everyone out; the relay raises its soft limit to the hard one at start."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    low = min(1024, hard)
+
+    def lower_the_soft_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (low, hard))
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "peertui_relay", "--port", "0", "--data-dir", str(tmp_path / "d")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lower_the_soft_limit,
+    )
+    try:
+        assert "listening on" in process.stdout.readline().decode()
+        limits = Path(f"/proc/{process.pid}/limits").read_text()
+        line = next(row for row in limits.splitlines() if row.startswith("Max open files"))
+        relay_soft = int(line.split()[3])
+        wanted = hard if hard != resource.RLIM_INFINITY else 65_536
+        assert relay_soft == wanted > low, line
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(10)

@@ -41,7 +41,11 @@ def _field(app) -> Input:
 async def _question(pilot, app) -> Input:
     await wait_for(
         pilot,
-        lambda: isinstance(app.screen, FormScreen) and app.screen.query("#field-answer"),
+        lambda: (
+            isinstance(app.screen, FormScreen)
+            and app.screen.query("#field-answer")
+            and _field(app).has_focus
+        ),
         timeout=60,  # the first question gathers CLDR's names (about a second when idle)
         what="the country question",
     )
@@ -96,15 +100,21 @@ async def test_a_reply_typed_into_the_question_goes_to_the_message_box(make_path
     paths = make_paths(country_asked=False)
     app = PeertuiApp(paths)
     async with app.run_test(size=(100, 40)) as pilot:
-        # The person was typing a message when the question opened.
+        # The person is writing a message: the question waits, their keys stay theirs.
         await pilot.press(*"hel")
-        field = await _question(pilot, app)
-        home = next(s for s in app.screen_stack if isinstance(s, HomeScreen))
+        await wait_for(pilot, lambda: app.engine is not None, what="the engine")
+        await pilot.pause(2.0)
+        assert isinstance(app.screen, HomeScreen), "not asked while a message is being written"
+        home = app.screen
         composer = home.query_one("#composer", Input)
-        # Some keys may have reached the message box before the dialog opened; none is lost.
-        assert composer.value + field.value == "hel", "nothing to guess from C.UTF-8"
+        assert composer.value == "hel"
+        # The message box emptied: now it is asked.
+        await pilot.press("backspace", "backspace", "backspace")
+        field = await _question(pilot, app)
+        assert field.value == "", "nothing to guess from C.UTF-8"
         assert "peertui could not tell your country from your system" in app.screen.explanation
-        await pilot.press(*"lo everyone", "enter")
+        # A reply typed into the open question is not taken as a country either.
+        await pilot.press(*"hello everyone", "enter")
         await wait_for(
             pilot,
             lambda: "does not know a country called" in getattr(app.screen, "problem_text", ""),

@@ -41,7 +41,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "members": ("", "Members — evening"),
     "nick": ("", "Change your nickname"),
     "profile": ("", "Your profile in evening"),
-    "guidelines": ("", "Edit the group's guidelines"),
+    "guidelines": ("", "Guidelines — evening"),  # shown, moderators too; edit is its own
     "accept": ("", "Please read this group's guidelines"),
     "guidelines_edit": ("", "Edit the group's guidelines"),
     "group_language": ("pt_BR", "This group's language: Português (Brasil)."),
@@ -77,7 +77,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "reports": ("", "Reports — evening"),
     "dismiss": ("", "Reports — evening"),
     "settings": ("", "Reduced motion"),
-    "set": ("", "Reduced motion"),
+    "set": ("", "reduced_motion = off"),  # `/set` alone lists every setting with its value
     "export": ("", "Export this conversation?"),
     "wipe": ("", "Erase every group, message, key"),
     "help": ("mute", "/mute <nick> <minutes>"),
@@ -134,7 +134,7 @@ def test_every_action_runs_through_the_real_binary(tmp_path, relay):
     tmux = start_peertui(pair.alice_home, width=120, height=36)
     ran = []
     try:
-        tmux.wait_for("bob: hello from bob")
+        tmux.wait_for("bob: hello from bob", timeout=60)  # a loaded machine starts slowly
         order = [a for a in TUI if a.handler not in ("quit", "quick_exit", "focus_composer")]
         for action in order:
             argument, expected = EXPECTED[action.handler]

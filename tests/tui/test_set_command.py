@@ -1,5 +1,5 @@
 """`/set <setting> <value>` in the TUI changes the setting in plain mode's words; a bad name or
-value is said and the typed line is given back; `/set` alone opens Settings."""
+value is said and the typed line is given back; `/set` alone lists every setting."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import pytest
 
 from peertui.config import load_settings
 from peertui.tui.app import PeertuiApp
+from peertui.tui.screens.dialogs import ListScreen
 from peertui.tui.screens.settings import SettingsScreen
 
+from .screen_text import screen_text
 from .test_keyboard_and_commands import hosted, ready  # noqa: F401 - a fixture, found by name
 
 pytestmark = pytest.mark.timeout(60)
@@ -44,5 +46,11 @@ async def test_set_changes_one_setting_and_gives_back_a_bad_line(hosted):  # noq
 
         composer.clear()
         await pilot.press(*"/set", "enter")
+        await pilot.pause(0.2)
+        # `/set` alone lists every setting with its value, as plain mode does; F8 is the form.
+        assert isinstance(app.screen, ListScreen)
+        assert "country = GB - " in screen_text(app)
+        await pilot.press("escape")
+        await pilot.press("f8")
         await pilot.pause(0.2)
         assert isinstance(app.screen, SettingsScreen)

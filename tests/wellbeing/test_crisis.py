@@ -85,6 +85,7 @@ ISSUE_15_WITH_LINES = set(
         "UY",
         "PR",
         "UA",
+        "VN",
     ]
 )
 # ISO 3166-1 alpha-2: 249 officially assigned codes (as of 2024).
@@ -181,6 +182,17 @@ def test_general_knowledge_emergency_numbers_are_marked():
     assert {"BV", "HM", "PN", "TF", "UM"} <= marked
     assert not {"TH", "TW"} & marked, "now sourced from libphonenumber"
     assert any("general knowledge" in line for line in format_country(directory.get("BV"), "BV"))
+
+
+def test_vietnam_ships_the_ngay_mai_line_and_not_the_unconfirmed_aggregator_number():
+    text = "\n".join(crisis.lines_for("VN", now=datetime(2026, 12, 2, 7, tzinfo=UTC)))
+    assert text.splitlines()[1].startswith("Emergency: 115 (ambulance) or 113 (police)")
+    assert "Ngày Mai hotline): call 096 306 1414" in text
+    assert "Wed-Sun 13:00-20:30 (Asia/Ho_Chi_Minh time) (open now)" in text  # 14:00 there
+    assert "the newest source found is from 2022-08" in text, "an old source says it is old"
+    assert "1900 6233" not in text
+    (service,) = load_directory().get("VN").services
+    assert service.confidence == "medium" and service.source.startswith("http")
 
 
 def test_singapore_shows_1767_and_1771_and_never_the_retired_imh_line():
@@ -428,8 +440,9 @@ def test_directory_lookup_is_case_insensitive():
 
 
 # Researched on 2026-12-01 and not shipped: no public source giving a number was found for
-# Guatemala or Vietnam, and Nicaraguan press (2024) reports that no national line exists.
-NOT_SHIPPED_WITHOUT_A_SOURCE = {"GT", "NI", "VN"}
+# Guatemala (searched again in the audit: only an aggregator names one), and Nicaraguan press
+# (2024) reports that no national line exists. Vietnam's Ngày Mai line was found in the audit.
+NOT_SHIPPED_WITHOUT_A_SOURCE = {"GT", "NI"}
 
 
 def test_lines_added_in_the_last_round_carry_a_source_date_and_confidence():
@@ -459,26 +472,29 @@ def test_an_old_source_is_said_to_be_old_never_verified():
 
 
 # Services whose newest source found is older than 2024 (checked 2026-12-01; see WELLBEING.md).
-# A new entry must come with a 2024+ source; one refreshed is taken off this list.
+# A new entry must come with a 2024+ source or be listed here with why; one refreshed is taken
+# off this list. VN (audit, 2026-12-01): the only source found is a 2022 news report, shipped
+# at medium confidence and shown with the old-source wording.
 OLD_SOURCES_KEPT_WITH_THEIR_DATES = {
     ("AU", "13YARN"), ("AU", "Kids Helpline"), ("AU", "Suicide Call Back Service"),
     ("AT", "TelefonSeelsorge 142"), ("BE", "Zelfmoordlijn 1813"),
     ("BE", "Centre de Prévention du Suicide"), ("BO", "Familia Segura (UNICEF)"),
     ("CA", "9-8-8 Suicide Crisis Helpline"), ("CA", "Hope for Wellness Help Line"),
     ("DK", "Livslinien"), ("FI", "MIELI Crisis Helpline (Kriisipuhelin)"),
-    ("FR", "3114 – Numéro national de prévention du suicide"),
     ("HK", "18111 Mental Health Support Hotline"), ("IE", "Samaritans Ireland"), ("IE", "Pieta"),
     ("IE", "50808 text service"), ("IL", "ERAN – Emotional First Aid"),
     ("JP", "#いのちSOS (LifeLink)"), ("KE", "Kenya Red Cross tele-counselling"),
-    ("NZ", "Need to Talk? 1737"), ("NO", "Kirkens SOS"), ("PK", "Umang Pakistan"),
+    ("NO", "Kirkens SOS"), ("PK", "Umang Pakistan"),
     ("ES", "Teléfono de la Esperanza"), ("SE", "Mind Självmordslinjen"),
     ("CH", "Die Dargebotene Hand / La Main Tendue / Telefono Amico (Tel 143)"),
     ("US", "988 Lifeline in American Sign Language"),
+    ("VN", "Đường dây nóng Ngày Mai (Ngày Mai hotline)"),
 }  # fmt: skip
 REFRESHED = {
     ("SG", "Samaritans of Singapore (SOS)"), ("AU", "Beyond Blue"), ("AU", "Lifeline Australia"),
     ("ES", "024 – Línea de atención a la conducta suicida"), ("IT", "Telefono Amico Italia"),
     ("ZA", "SADAG 24-hour Mental Health Helpline"), ("NO", "Mental Helse Hjelpetelefonen"),
+    ("FR", "3114 – Numéro national de prévention du suicide"), ("NZ", "Need to Talk? 1737"),
 }  # fmt: skip
 
 
@@ -494,5 +510,6 @@ def test_sources_older_than_2024_are_only_the_listed_ones():
                 old.add((country.iso2, service.name))
     assert old <= OLD_SOURCES_KEPT_WITH_THEIR_DATES, old - OLD_SOURCES_KEPT_WITH_THEIR_DATES
     assert seen >= REFRESHED and not REFRESHED & old
+    assert len(old) == len(OLD_SOURCES_KEPT_WITH_THEIR_DATES) == 25, "and none refreshed unlisted"
     it = next(s for s in directory.get("IT").services if s.name == "Telefono Amico Italia")
     assert [c.number for c in it.whatsapp] == ["324 011 7252"], "the 2025 WhatsApp number"

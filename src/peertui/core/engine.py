@@ -434,8 +434,13 @@ class Engine:
 
     async def thank(self, group_id: str, msg_id: str) -> None:
         session = self._active(group_id)
-        if self.store.get_message(session.group_id, msg_id) is None:
+        message = self.store.get_message(session.group_id, msg_id)
+        if message is None:
             raise NotFound(_("That message is not in your history."))
+        if message.sender == session.identity.member_id:
+            raise InvalidInput(
+                _("That is your own message; thanks are for what someone else wrote.")
+            )
         await session.post_payload(payloads.encode("thanks", id=msg_id))
 
     def members(self, group_id: str) -> list[Member]:

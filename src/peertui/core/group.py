@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import secrets
@@ -122,6 +123,17 @@ class _StoragePaused(Exception):
     """This device could not store an event (disk full or failing): pause, then resume."""
 
 
+@functools.lru_cache(maxsize=4096)
+def _key_text(key: bytes) -> str:
+    """A member's public key as b64u, once per key: every received message needs it twice."""
+    return b64e(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _member_id(key: bytes) -> str:
+    return member_id_for(key)
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -182,6 +194,7 @@ class GroupSession:
         self._flush_task: asyncio.Task | None = None
         self._send_lock = asyncio.Lock()
         self._roster_lock = asyncio.Lock()
+        self._roster_hashes = receive_rules.RosterHashes()
         self._pending: dict[bytes, list[RelayEvent]] = {}
         self._rekey_asked: dict[bytes, int] = {}
         self._share_lock = asyncio.Lock()
@@ -250,9 +263,14 @@ class GroupSession:
             self._deliver(event)
 
     def _save_sessions(self) -> None:
+        self._save_outbound()
+        self.store.put(f"inbound:{self.group_id}", b64e(self.inbound.to_bytes()))
+
+    def _save_outbound(self) -> None:
+        """Sending changes only this; the inbound sessions are stored by the receive task, with
+        the messages they read (a worker thread may be spending their keys meanwhile)."""
         if self.outbound is not None:
             self.store.put(f"outbound:{self.group_id}", b64e(self.outbound.to_bytes()))
-        self.store.put(f"inbound:{self.group_id}", b64e(self.inbound.to_bytes()))
 
     def _save_prekeys(self) -> None:
         self.store.put(f"prekeys:{self.group_id}", b64e(self.prekeys.to_bytes()))
@@ -280,6 +298,8 @@ class GroupSession:
             await self.publish_prekey()
 
     async def _maintain_prekey(self) -> None:
+        if self.prekeys.drop_previous():
+            self._save_prekeys()
         if self.prekeys.needs_rotation():
             await self._rotate_prekey()
         elif self.state.get("prekey_unpublished"):
@@ -299,9 +319,11 @@ class GroupSession:
                 self._warn(
                     "key",
                     bundle.prekey_id,
-                    "Someone published a key in your name in this group: your group key "
-                    "may have been copied. Ask a moderator to remove this membership and "
-                    "join again with a new invite.",
+                    _(
+                        "Someone published a key in your name in this group: your group key "
+                        "may have been copied. Ask a moderator to remove this membership and "
+                        "join again with a new invite."
+                    ),
                 )
             return None
         cache = self.state.setdefault("prekeys", {})
@@ -426,9 +448,32 @@ class GroupSession:
                 entries.append(self._entry(event, role))
         return entries
 
+    def _known_nick(self, key: bytes) -> str:
+        """The name to show for `key`, or "" while its profile has not arrived."""
+        if key != self.me and not (self.state["profiles"].get(b64e(key)) or {}).get("nick"):
+            return ""
+        return self.nick_of(key)
+
+    def _remember_names(self, event: dict[str, Any]) -> None:
+        """The names the signer and the target have as the event is applied: the log shows
+        them, not a nickname someone took later (the roster itself names only keys)."""
+        names = {"actor": self._known_nick(b64d(event["signer"]))}
+        if event["target"]:
+            names["target"] = self._known_nick(b64d(event["target"]))
+        self.state.setdefault("modlog_names", {})[str(event["index"])] = {
+            role: nick for role, nick in names.items() if nick
+        }
+
     def _entry(self, event: dict[str, Any], actor_role: str) -> ModLogEntry:
         signer = b64d(event["signer"])
         target = b64d(event["target"]) if event["target"] else b""
+        then = self.state.get("modlog_names", {}).get(str(event["index"]), {})
+        actor_now = self.nick_of(signer)
+        actor = then.get("actor") or actor_now
+        target_now = self.nick_of(target) if target else ""
+        target_nick = then.get("target") or target_now
+        if target and not then.get("target") and not self._known_nick(target):
+            target_nick = ""  # not known yet: said in words, never as a raw member id
         detail = ""
         if event["kind"] == "slowmode":
             detail = f"to {event['value']} seconds" if event["value"] else "off"
@@ -439,10 +484,13 @@ class GroupSession:
         return ModLogEntry(
             index=event["index"],
             ts=event["ts"],
-            actor_nick=self.nick_of(signer),
+            actor_nick=actor,
             actor_role=actor_role,
             action=event["kind"],
-            target_nick=self.nick_of(target) if target else "",
+            target_nick=target_nick,
+            actor_nick_now=actor_now if actor_now != actor else "",
+            target_nick_now=target_now if target_nick and target_now != target_nick else "",
+            target_id=member_id_for(target) if target else "",
             reason=self.state["modnotes"].get(str(event["index"]), ""),
             until=event["until"] if event["kind"] == "mute" else 0,
             detail=detail,
@@ -534,27 +582,24 @@ class GroupSession:
             await prefetch.aclose()
 
     async def _handle_batch(self, items: list[RelayEvent | Gap | StreamInfo]) -> None:
-        """Runs of plain message events are read together (`_receive_run`); anything else is
-        handled on its own, in order, as it always was."""
-        run: list[RelayEvent] = []
+        """Consecutive plain message events are read together, in runs (`_receive_runs`);
+        anything else is handled on its own, in order, as it always was."""
+        plain: list[RelayEvent] = []
         for item in items:
             if isinstance(item, RelayEvent) and self._plain(item):
-                run.append(item)
-                if len(run) >= BATCH_MESSAGES:
-                    await self._receive_run(run)
-                    run = []
+                plain.append(item)
                 continue
-            if run:
-                await self._receive_run(run)
-                run = []
+            if plain:
+                await self._receive_runs(plain)
+                plain = []
             if isinstance(item, StreamInfo):
                 self._check_log(item)
             else:
                 await self._handle_one(item)
             if self.status != ACTIVE:
                 return
-        if run:
-            await self._receive_run(run)
+        if plain:
+            await self._receive_runs(plain)
 
     def _plain(self, item: RelayEvent) -> bool:
         return item.seq > self.cursor and receiving.plain_message(
@@ -595,81 +640,105 @@ class GroupSession:
                 )
             )
 
-    async def _receive_run(self, run: list[RelayEvent]) -> None:
-        """Read and store a run of message events with one transaction, off the event loop.
+    async def _receive_runs(self, plain: list[RelayEvent]) -> None:
+        """Read and store plain message events in runs of up to BATCH_MESSAGES, one
+        transaction per run, off the event loop.
 
         Decrypting and the on-device checks happen in a worker thread; the receive rules and
         state changes then run here, in order, with events held back; one transaction stores
         the messages, unread count, counters, sessions, state and cursor together, and only
-        then are the events told. If the store refuses, everything goes back to how it was
-        before the run (message keys included) and receiving pauses: nothing is skipped and
-        nothing is told twice. The roster lock keeps roster changes out of the run."""
+        then are the run's events told. While a run is being stored, the next one is already
+        decrypted in another thread (SQLite and libsodium both let go of the GIL): only its
+        message keys move meanwhile, and the state a run stores is its own, taken before.
+        If the store refuses, everything goes back to how it was before that run (message
+        keys included, also those the next run spent) and receiving pauses: nothing is
+        skipped and nothing is told twice. The roster lock keeps roster changes out."""
+        runs = [plain[i : i + BATCH_MESSAGES] for i in range(0, len(plain), BATCH_MESSAGES)]
+        asks: list[bytes] = []
         async with self._roster_lock:
             inbound_before = self.inbound.to_bytes()
-            reads = await asyncio.to_thread(self._decode_run, run)
-            state_before = json.dumps(self.state, ensure_ascii=False)
-            counters_before, warned_before = dict(self.counters), set(self._warned)
-            held = self._held = Held()
-            asks: list[bytes] = []
-            try:
-                for read in reads:
-                    try:
-                        asks += self._take(read)
-                    except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
-                        self._skipped(read.item, exc)
-            finally:
-                self._held = None
-            state_json = json.dumps(self.state, ensure_ascii=False) if held.state_changed else None
-            try:
-                stored = await asyncio.to_thread(
+            decoding = asyncio.ensure_future(asyncio.to_thread(self._decode_run, runs[0]))
+            for index, run in enumerate(runs):
+                reads, inbound_after = await decoding
+                state_before = json.dumps(self.state, ensure_ascii=False)
+                counters_before, warned_before = dict(self.counters), set(self._warned)
+                held = self._held = Held()
+                try:
+                    for read in reads:
+                        try:
+                            asks += self._take(read)
+                        except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
+                            self._skipped(read.item, exc)
+                finally:
+                    self._held = None
+                state_json = (
+                    json.dumps(self.state, ensure_ascii=False) if held.state_changed else None
+                )
+                committing = asyncio.to_thread(
                     self._commit_run,
                     held.messages,
                     run[-1].seq,
                     dict(self.counters),
+                    inbound_after,
                     state_json,
                     self._state_version,
                 )
-            except StoreError as exc:
-                self.inbound = InboundSessions.from_bytes(inbound_before)
-                self.counters, self._warned = counters_before, warned_before
-                self.state = json.loads(state_before)
-                if isinstance(exc.__cause__, (TypeError, ValueError)):
-                    raise
-                raise _StoragePaused(str(exc)) from exc
-        self.cursor = max(self.cursor, run[-1].seq)
-        self.unread = self.store.get(f"unread:{self.group_id}", 0)
-        new = {id(m) for m in stored}
-        for event in held.events:
-            if not isinstance(event, MessageReceived) or id(event.message) in new:
-                self._deliver(event)
+                if index + 1 < len(runs):
+                    decoding = asyncio.ensure_future(
+                        asyncio.to_thread(self._decode_run, runs[index + 1])
+                    )
+                try:
+                    stored, self.unread = await committing
+                except StoreError as exc:
+                    if index + 1 < len(runs):
+                        with contextlib.suppress(Exception):
+                            await decoding  # its thread is still spending keys: let it end
+                    self.inbound = InboundSessions.from_bytes(inbound_before)
+                    self.counters, self._warned = counters_before, warned_before
+                    self.state = json.loads(state_before)
+                    if isinstance(exc.__cause__, (TypeError, ValueError)):
+                        raise
+                    raise _StoragePaused(str(exc)) from exc
+                inbound_before = inbound_after
+                self.cursor = max(self.cursor, run[-1].seq)
+                new = {id(m) for m in stored}
+                for event in held.events:
+                    if not isinstance(event, MessageReceived) or id(event.message) in new:
+                        self._deliver(event)
         for sender in dict.fromkeys(asks):
             await self._ask_for_share(sender)
 
-    def _decode_run(self, run: list[RelayEvent]) -> list[Read]:
-        """Worker thread: only the inbound sessions change here (see peertui.core.receiving)."""
-        return [receiving.decode(self.inbound, self.me, self.language, item) for item in run]
+    def _decode_run(self, run: list[RelayEvent]) -> tuple[list[Read], bytes]:
+        """Worker thread: only the inbound sessions change here (see peertui.core.receiving).
+        Also returns them as they are after the run, to be stored with it."""
+        reads = [receiving.decode(self.inbound, self.me, self.language, item) for item in run]
+        return reads, self.inbound.to_bytes()
 
     def _commit_run(
         self,
         messages: list[Message],
         seq: int,
         counters: dict[str, int],
+        inbound: bytes,
         state_json: str | None,
         state_version: int,
-    ) -> list[Message]:
-        """Worker thread: one transaction for everything a run changed; the new messages."""
+    ) -> tuple[list[Message], int]:
+        """Worker thread: one transaction for everything a run changed; the new messages and
+        the unread count."""
         store, gid = self.store, self.group_id
         with store.transaction("the received messages"):
-            stored = [m for m in messages if store.add_message(m)]
+            stored = store.add_new_messages(messages)
+            unread = store.get(f"unread:{gid}", 0)
             if stored:
-                store.put(f"unread:{gid}", store.get(f"unread:{gid}", 0) + len(stored))
+                unread += len(stored)
+                store.put(f"unread:{gid}", unread)
             store.put(f"counters:{gid}", counters)
-            store.put(f"inbound:{gid}", b64e(self.inbound.to_bytes()))
+            store.put(f"inbound:{gid}", b64e(inbound))
             # A save() on the loop meanwhile stored the newer state, this run's changes included.
             if state_json is not None and state_version == self._state_version:
                 store.save_group_json(gid, state_json)
             store.put(f"cursor:{gid}", seq)
-        return stored
+        return stored, unread
 
     def _take(self, read: Read) -> list[bytes]:
         """Apply one decoded message event (on the loop, inside a run); returns the senders
@@ -921,10 +990,12 @@ class GroupSession:
         self._warn(
             "fork",
             event["index"],
-            f"Warning: this group's roster has two different versions of entry "
-            f"{event['index']}. A moderator signed conflicting changes, or the relay is "
-            "showing members different rosters. Compare with other members before trusting "
-            "who is in the group.",
+            _(
+                "Warning: this group's roster has two different versions of entry {index}. A "
+                "moderator signed conflicting changes, or the relay is showing members "
+                "different rosters. Compare with other members before trusting who is in the "
+                "group."
+            ).format(index=event["index"]),
         )
         return True
 
@@ -954,6 +1025,7 @@ class GroupSession:
         signer_role = before.get(b64d(event["signer"]), "former member")
         self.roster.apply(event)
         self.state["roster"].append(event)
+        self._remember_names(event)
         kind = event["kind"]
         target = b64d(event["target"]) if event["target"] else b""
         if kind == "admit":
@@ -1075,9 +1147,11 @@ class GroupSession:
                 self._warn(
                     "withheld",
                     decrypted.head.index,
-                    f"{self.nick_of(decrypted.sender_key)} has seen roster changes that the "
-                    "relay does not show you; the relay may be hiding a removal. Your "
-                    "messages wait until this device sees them too.",
+                    _(
+                        "{nick} has seen roster changes that the relay does not show you; the "
+                        "relay may be hiding a removal. Your messages wait until this device "
+                        "sees them too."
+                    ).format(nick=self.nick_of(decrypted.sender_key)),
                 )
         accepted = self._accept_now(decrypted, head)
         self.store.put(f"counters:{self.group_id}", self.counters)
@@ -1091,14 +1165,18 @@ class GroupSession:
         memory; the caller stores them."""
         assert self.roster is not None
         if head is None:
-            head = receive_rules.compare_head(self.state["roster"], decrypted.head)
+            head = receive_rules.compare_head(
+                self.state["roster"], decrypted.head, self._roster_hashes
+            )
         if head.split:
             self._warn(
                 "split",
                 decrypted.head.index,
-                f"Warning: {self.nick_of(decrypted.sender_key)} and you are being shown "
-                f"different versions of this group's roster (entry {decrypted.head.index}). "
-                "Compare with other members before trusting who is in the group.",
+                _(
+                    "Warning: {nick} and you are being shown different versions of this "
+                    "group's roster (entry {index}). Compare with other members before "
+                    "trusting who is in the group."
+                ).format(nick=self.nick_of(decrypted.sender_key), index=decrypted.head.index),
             )
         why = receive_rules.refusal(self.roster, self.state["roster"], decrypted)
         if why is not None:
@@ -1111,19 +1189,20 @@ class GroupSession:
                 )
             )
             return False
-        sender = b64e(decrypted.sender_key)
+        sender = _key_text(decrypted.sender_key)
         missing = receive_rules.missing_before(self.counters, sender, decrypted.counter)
         if missing:
             nick = self.nick_of(decrypted.sender_key)
-            plural = "message" if missing == 1 else "messages"
-            verb = "is" if missing == 1 else "are"
             self._emit(
                 MessagesMissing(
                     self.group_id,
                     nick,
                     missing,
-                    f"{missing} {plural} from {nick} {verb} missing: the relay did not deliver "
-                    f"{'it' if missing == 1 else 'them'}.",
+                    ngettext(
+                        "{n} message from {nick} is missing: the relay did not deliver it.",
+                        "{n} messages from {nick} are missing: the relay did not deliver them.",
+                        missing,
+                    ).format(n=missing, nick=nick),
                 )
             )
         return True
@@ -1133,7 +1212,7 @@ class GroupSession:
     ) -> None:
         assert self.roster is not None
         sender = decrypted.sender_key
-        key = b64e(sender)
+        key = _key_text(sender)
         kind = body["t"]
         if kind == "msg":
             self._remember_profile(key, nick=payloads.wire_nick(body["nick"]))
@@ -1142,7 +1221,7 @@ class GroupSession:
                 group_id=self.group_id,
                 msg_id=payloads.safe_line(body["id"], 64),
                 seq=item.seq,
-                sender=member_id_for(sender),
+                sender=_member_id(sender),
                 nick=nick,
                 text=read.text,
                 # The sender's signed clock orders the display, not the relay's numbering.
@@ -1204,7 +1283,8 @@ class GroupSession:
                 (m for m in (self._held.messages if self._held else []) if m.msg_id == body["id"]),
                 None,
             )
-            if thanked is not None:
+            # Thanking oneself is refused when sent; a modified client's is not shown.
+            if thanked is not None and thanked.sender != member_id_for(sender):
                 self._emit(
                     Notice(
                         self.group_id,
@@ -1243,6 +1323,9 @@ class GroupSession:
             await self._send_direct(sender, payloads.encode("rekey"))
 
     def _remember_profile(self, key: str, **fields: str) -> None:
+        known = self.state["profiles"].get(key)
+        if known is not None and all(not v or known.get(k) == v for k, v in fields.items()):
+            return  # what nearly every message says: nothing new
         profile = self.state["profiles"].setdefault(key, {"nick": "", "pronouns": "", "intro": ""})
         changed = any(profile.get(k) != v for k, v in fields.items() if v)
         profile.update({k: v for k, v in fields.items() if v})
@@ -1266,8 +1349,7 @@ class GroupSession:
         finally:
             with contextlib.suppress(RelayError):
                 await self.client.ack_directs(self.group_id, [item.seq])
-        if self.prekeys.needs_rotation():
-            await self._rotate_prekey()
+        await self._maintain_prekey()
 
     async def _open_direct(self, item: RelayEvent) -> None:
         payload = item.body["payload"]
@@ -1478,7 +1560,7 @@ class GroupSession:
                 counter=counter,
             )
             self.state["shared_prekeys"] = {}
-            self._save_sessions()
+            self._save_outbound()
             await self._share_with(self._others())
         return self.outbound
 
@@ -1553,7 +1635,7 @@ class GroupSession:
                     sent_ms=now_ms(),
                 )
                 # The index is spent before the post: never reuse a message key.
-                self._save_sessions()
+                self._save_outbound()
                 if kept_key:
                     self.store.put(kept_key, b64e(envelope))
             self.last_envelope_id = b64e(envelope_id(envelope))
@@ -1569,7 +1651,7 @@ class GroupSession:
                         # Certainly not stored, and nothing encrypted since: give the counter
                         # back so receivers see no false gap (the chain index stays spent).
                         self.outbound.counter -= 1
-                        self._save_sessions()
+                        self._save_outbound()
                 raise
             if kept_key:
                 self.store.delete(kept_key)
@@ -1640,9 +1722,15 @@ class GroupSession:
             {"text": text, "cw": cw, "nick": nick, "ts": message.ts, "number": message.number},
         )
         delivered = await self.flush_outbox(own_item=message.msg_id)
-        if message.msg_id not in delivered:
-            self._emit(MessageQueued(self.group_id, message))
-        return delivered.get(message.msg_id, message)
+        if message.msg_id in delivered:
+            return delivered[message.msg_id]
+        stored = self.store.get_message(self.group_id, message.msg_id)
+        if stored is not None and stored.seq > 0:
+            # A flush already under way (kicked by a roster event or a reconnect) took it and
+            # told MessageReceived: "queued" now would mark a delivered line as waiting.
+            return stored
+        self._emit(MessageQueued(self.group_id, message))
+        return message
 
     def kick_outbox(self) -> None:
         if self._stopped:

@@ -67,6 +67,16 @@ def database_key(paths: Paths, passphrase: str | None = None) -> bytes:
     return _key_from_passphrase(paths, info, _passphrase_from(passphrase))
 
 
+def keeps_key_in_keyring(paths: Paths) -> bool:
+    """Whether this home's database key lives in a keyring (so it has no passphrase to ask
+    for when the keyring cannot be reached, e.g. over SSH)."""
+    try:
+        info = _read_unlock_file(paths)
+    except StoreError:
+        return False
+    return info is not None and info["source"] == "keyring"
+
+
 def forget_key(paths: Paths) -> list[str]:
     """Remove this home's keyring entry, if it has one; returns problems as sentences."""
     try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from peertui.core.crypto import Decrypted, RosterHead
+from peertui.i18n import _
 from peertui_wire.encoding import b64d
 from peertui_wire.protocol import MAX_CLOCK_AHEAD_MS, REMOVAL_GRACE_MS
 from peertui_wire.roster import RosterState, event_hash
@@ -26,14 +27,14 @@ def refusal(roster: RosterState, events: list[dict[str, Any]], d: Decrypted) -> 
     """Why this message must not be shown, in words, or None if it may."""
     sender = d.sender_key
     if not roster.is_member(sender):
-        return "its sender is not a member of the group"
+        return _("its sender is not a member of the group")
     if roster.is_muted(sender, now_ms=d.sent_ms):
-        return "its sender was muted by the moderators when it was sent"
+        return _("its sender was muted by the moderators when it was sent")
     if roster.readonly and not roster.is_moderator(sender):
-        return "the group is read-only: only moderators may post"
+        return _("the group is read-only: only moderators may post")
     removal = first_removal_after(events, d.session_roster.index)
     if removal is not None and d.sent_ms > removal["ts"] + REMOVAL_GRACE_MS:
-        return (
+        return _(
             "it uses keys from before a removal; the sender may not be seeing the group's "
             "latest roster"
         )
@@ -54,10 +55,28 @@ class HeadCheck:
     split: bool  # same index, different event: the two were shown different rosters
 
 
-def compare_head(events: list[dict[str, Any]], head: RosterHead) -> HeadCheck:
+class RosterHashes:
+    """The hash of each applied roster event, computed once: nearly every message names the
+    same head, and hashing an event (canonical JSON, BLAKE2b) cost more than the rest of the
+    receive rules. Kept per event object, so a roster read anew is hashed anew."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[dict[str, Any], bytes]] = {}
+
+    def at(self, events: list[dict[str, Any]], index: int) -> bytes:
+        event = events[index]
+        known = self._known.get(index)
+        if known is None or known[0] is not event:
+            known = self._known[index] = (event, b64d(event_hash(event)))
+        return known[1]
+
+
+def compare_head(
+    events: list[dict[str, Any]], head: RosterHead, hashes: RosterHashes | None = None
+) -> HeadCheck:
     if head.index >= len(events):
         return HeadCheck(ahead=True, split=False)
-    mine = b64d(event_hash(events[head.index]))
+    mine = (hashes or RosterHashes()).at(events, head.index)
     return HeadCheck(ahead=False, split=mine != head.hash)
 
 

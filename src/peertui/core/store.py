@@ -48,6 +48,7 @@ _SCHEMA_VERSION = 3
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
+_LOOKUP_CHUNK = 500  # message ids looked up per statement (SQLite allows 32,766 parameters)
 
 # Every searched word is a prefix ("word"*). Without a prefix index FTS5 gathers every term
 # that starts with it into one list before returning any hit, so a one-letter search of a
@@ -280,15 +281,22 @@ class Store:
             "SELECT 1 FROM messages WHERE group_id = ? AND msg_id = ?", (m.group_id, m.msg_id)
         ).fetchone():
             return False
-        highest = self._highest_number(db)
+        highest = self._number_and_place(db, m, self._highest_number(db))
+        _put_kv(db, _NUMBERS_KEY, highest)
+        db.execute(_INSERT_MESSAGE, _message_row(m))
+        return True
+
+    @staticmethod
+    def _number_and_place(db: sqlcipher3.Connection, m: Message, highest: int) -> int:
+        """Give a message about to be stored its number (keeping a reserved one) and note when
+        it arrived late; returns the highest number given out now. Every way of storing a
+        message goes through here, so no stored message is ever without its number."""
         taken = m.number > 0 and (
             m.number > highest
             or db.execute("SELECT 1 FROM messages WHERE number = ?", (m.number,)).fetchone()
         )
         if m.number <= 0 or taken:
             m.number = highest + 1  # (a reserved number is at most `highest`, and unused)
-        if m.number > highest:
-            _put_kv(db, _NUMBERS_KEY, m.number)
         # Messages with the same time are in number order, so only a later time comes after.
         after = db.execute(
             "SELECT number FROM messages WHERE group_id = ? AND ts > ? ORDER BY ts, number LIMIT 1",
@@ -296,8 +304,7 @@ class Store:
         ).fetchone()
         if after is not None:
             m.extra["late_before"] = after[0]
-        db.execute(_INSERT_MESSAGE, _message_row(m))
-        return True
+        return max(highest, m.number)
 
     def reserve_number(self) -> int:
         """A number for a message that is queued and not stored yet: it keeps it when stored."""
@@ -325,6 +332,46 @@ class Store:
         """The message this device numbered `number`, in whichever group it is."""
         row = self._one(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE number = ?", (number,))
         return None if row is None else _message_from(row)
+
+    def add_new_messages(self, messages: list[Message]) -> list[Message]:
+        """Store those of `messages` not stored yet (by group and message id; of the same one
+        listed twice, the first), in one transaction and one statement; returns them, in
+        order. A backlog is stored this way: a message at a time cost more Python than SQL."""
+        if not messages:
+            return []
+        with self._writing("the messages") as db:
+            known: set[tuple[str, str]] = set()
+            ids_by_group: dict[str, list[str]] = {}
+            for m in messages:
+                ids_by_group.setdefault(m.group_id, []).append(m.msg_id)
+            for group_id, ids in ids_by_group.items():
+                for start in range(0, len(ids), _LOOKUP_CHUNK):
+                    chunk = ids[start : start + _LOOKUP_CHUNK]
+                    rows = db.execute(
+                        "SELECT msg_id FROM messages WHERE group_id = ? "
+                        f"AND msg_id IN ({', '.join('?' * len(chunk))})",
+                        (group_id, *chunk),
+                    ).fetchall()
+                    known.update((group_id, msg_id) for (msg_id,) in rows)
+            new: list[Message] = []
+            highest = self._highest_number(db)
+            rows: list[tuple] = []
+            newest_waiting: dict[str, int] = {}  # group -> latest ts among `rows`
+            for m in messages:
+                if (m.group_id, m.msg_id) not in known:
+                    known.add((m.group_id, m.msg_id))
+                    if m.ts < newest_waiting.get(m.group_id, m.ts):
+                        # Out of order within the run: what it comes before must be stored
+                        # first, so that its place is found (rare; otherwise one bulk insert).
+                        db.executemany(_INSERT_MESSAGE, rows)
+                        rows, newest_waiting = [], {}
+                    highest = self._number_and_place(db, m, highest)
+                    rows.append(_message_row(m))
+                    newest_waiting[m.group_id] = max(m.ts, newest_waiting.get(m.group_id, m.ts))
+                    new.append(m)
+            db.executemany(_INSERT_MESSAGE, rows)
+            _put_kv(db, _NUMBERS_KEY, highest)
+            return new
 
     def get_message(self, group_id: str, msg_id: str) -> Message | None:
         row = self._one(

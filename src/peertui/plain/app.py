@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -139,11 +138,9 @@ def _unlocks_without_asking(paths: Paths) -> bool:
 
 
 def _keyring_home(paths: Paths) -> bool:
-    try:
-        source = json.loads(paths.unlock_file.read_text(encoding="utf-8")).get("source")
-        return bool(source == "keyring")
-    except (OSError, ValueError, AttributeError):
-        return False
+    from peertui.core.keys import keeps_key_in_keyring
+
+    return keeps_key_in_keyring(paths)
 
 
 class Unlock:

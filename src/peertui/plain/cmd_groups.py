@@ -50,9 +50,8 @@ async def invite(s: PlainSession, argument: str) -> None:
 
 @handles("peertui.join")
 async def join(s: PlainSession, argument: str) -> None:
-    token, _sep, nick = commands.need(argument, actions.by_id("peertui.join")).partition(" ")
-    # Pasted invites may carry line breaks or spaces: they are not part of it.
-    group_id = await flows.JoinFlow(s.engine, "".join(token.split()), nick.strip()).run(s)
+    token, nick = commands.invite_and_nick(commands.need(argument, actions.by_id("peertui.join")))
+    group_id = await flows.JoinFlow(s.engine, token, nick).run(s)
     if group_id is not None:
         # The pending group becomes current, so what is typed next is kept, not lost.
         s.current = group_id

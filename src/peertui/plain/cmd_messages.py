@@ -116,10 +116,12 @@ async def thank(s: PlainSession, argument: str) -> None:
 async def report(s: PlainSession, argument: str) -> None:
     action = actions.by_id("peertui.report")
     number, _sep, reason = argument.partition(" ")
-    if not reason.strip():
+    group_id, msg_id = s.message_by_number(commands.need(number, action), action)
+    # A possible cry for help needs no reason typed: its note says /report N is enough.
+    reason = reason.strip() or flows.default_report_reason(s.engine.message(group_id, msg_id))
+    if not reason:
         raise commands.usage(action, _("The reason helps the moderators."))
-    group_id, msg_id = s.message_by_number(number, action)
-    await s.engine.report(group_id, msg_id, reason.strip())
+    await s.engine.report(group_id, msg_id, reason)
     reported = s.engine.message(group_id, msg_id)
     # Named back (number and author) so the person hears which message went to the moderators.
     s.console.notice(

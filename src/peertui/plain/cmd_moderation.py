@@ -56,9 +56,7 @@ async def delete(s: PlainSession, argument: str) -> None:
 @handles("peertui.slowmode")
 async def slowmode(s: PlainSession, argument: str) -> None:
     action = actions.by_id("peertui.slowmode")
-    seconds = commands.whole_number(
-        commands.need(argument, action), action, _("The number of seconds (0 turns it off)")
-    )
+    seconds = commands.slowmode_seconds(commands.need(argument, action))
     await s.engine.set_slowmode(s.group(), seconds)
 
 

@@ -21,7 +21,13 @@ async def settings(s: PlainSession, argument: str) -> None:
 @handles("peertui.set")
 async def set_(s: PlainSession, argument: str) -> None:
     current = s.engine.settings
-    saved = shared_settings.change(current, argument)
+    if not argument.strip():
+        # `/set` alone: what there is to set, each with its value and how to change it.
+        await s.show_output(shared_settings.listing(current))
+        return
+    saved = shared_settings.change(
+        current, argument, themes=shared_settings.theme_names(s.engine.paths.themes_dir)
+    )
     s.engine.save_settings()
     s.console.style.words = current.plain_prefixes == "words"
     s.console.style.digits = current.read_digits

@@ -40,9 +40,9 @@ async def safety_plan(s: PlainSession, argument: str) -> None:
         raise commands.UsageError(_("Usage: /plan, /plan edit or /plan export <file>"))
     from peertui.wellbeing import safety_plan as plans
 
-    await s.show_output(
-        plans.format_lines(s.engine.safety_plan(), interface_language(s.engine.settings.language))
-    )
+    # The same plan the TUI shows: an empty professionals step lists the country's crisis lines.
+    plan = plans.for_settings(s.engine.safety_plan(), s.engine.settings.country)
+    await s.show_output(plans.format_lines(plan, interface_language(s.engine.settings.language)))
 
 
 @handles("peertui.safety_plan_edit")

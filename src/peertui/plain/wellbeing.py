@@ -162,7 +162,6 @@ async def ground(
     Text (not a command) typed at any step is never sent: someone grounding is not choosing to
     post. `keep` keeps it (as a draft, saying so; False when it could not) and the exercise
     goes on: an own-pace step is shown again, a timed one moves to the next step."""
-    from peertui.ui import commands
 
     if not argument:
         for line in exercise_list(lang):
@@ -180,9 +179,7 @@ async def ground(
         step = steps[index]
         index += 1
         if step.check_in:
-            console.question(_("{text} (yes or no)").format(text=step.text))
-            answer = await reader.readline()
-            console.input_received()
+            answer = await _check_in(console, reader, step, keep)
             if answer is None:
                 return
             if answer.strip().lower() in YES_WORDS:
@@ -190,6 +187,12 @@ async def ground(
                     (i for i in range(len(steps)) if steps[i].round == 0 and i > index - 1),
                     len(steps),
                 )
+            elif answer.strip().startswith("/"):
+                # A command at the check-in (/crisis, say) is carried out, never taken for "no".
+                console.notice(_("{title} stopped.").format(title=exercise.title))
+                if _stop_id(answer) != "peertui.stop":
+                    await carry_on(answer)
+                return
             continue
         console.output(step_line(step))
         stopping_line = await _pace_step(
@@ -205,15 +208,42 @@ async def ground(
             stopping_line = await _pace_step(console, reader, None)
         if stopping_line is not None:
             console.notice(_("{title} stopped.").format(title=exercise.title))
-            if stopping_line.strip():
-                try:
-                    stop = commands.parse(stopping_line).action
-                except commands.CommandError:
-                    stop = None
-                if stop is None or stop.id != "peertui.stop":
-                    await carry_on(stopping_line)
+            if stopping_line.strip() and _stop_id(stopping_line) != "peertui.stop":
+                await carry_on(stopping_line)
             return
     console.notice(_("{title} finished. Well done.").format(title=exercise.title))
+
+
+# An answer longer than this is taken for a message (kept as the draft, never sent) as well as
+# for "not yet"; a short one ("not yet", "a bit") is only the answer.
+ANSWER_WORDS = 3
+
+
+async def _check_in(
+    console: Console, reader: LineReader, step: Step, keep: Callable[[str], bool]
+) -> str | None:
+    """Ask "has the urge passed?"; anything but yes or a command means not yet. None when
+    input ends."""
+    console.question(_("{text} Yes or no?").format(text=step.text))
+    answer = await reader.readline()
+    console.input_received()
+    if answer is None:
+        return None
+    words = answer.strip()
+    if len(words.split()) > ANSWER_WORDS and not words.startswith("/") and not keep(words):
+        console.notice(_("Not sent: nothing is sent while a grounding exercise runs."))
+    return answer
+
+
+def _stop_id(line: str) -> str:
+    """The action id a typed line names ("" when it names none)."""
+    from peertui.ui import commands
+
+    try:
+        action = commands.parse(line).action
+    except commands.CommandError:
+        return ""
+    return action.id if action is not None else ""
 
 
 def _typed_text(line: str) -> str:
@@ -311,7 +341,7 @@ async def locked_command(
             console.notice(_("Back at the question."))
 
         try:
-            await ground(console, reader, parsed.argument, nothing_more)
+            await ground(console, reader, parsed.argument, nothing_more, settings.language)
         except ValueError as problem:
             console.error(str(problem))
     elif action.id == "peertui.safety_plan":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import os
 import sys
@@ -17,6 +18,7 @@ from textual import work
 from textual.app import App
 from textual.binding import BindingType
 from textual.message import Message as TextualMessage
+from textual.timer import Timer
 
 from peertui.config import (
     Settings,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from peertui.core.engine import Engine
     from peertui.core.events import Event
     from peertui.core.hosting import RelayFactory
+    from peertui.tui.screens.home import HomeScreen
 
 # Leaves nothing behind: clear the scrollback (3J), the screen (2J), home the cursor, and clear
 # the scrollback once more because some terminals (tmux) push a cleared screen into it.
@@ -54,6 +57,14 @@ class EngineEvents(TextualMessage):
 # Engine events handled per turn of the app's message queue: a catch-up tells thousands at
 # once, and keys typed meanwhile are handled between two turns, not after all of them.
 EVENTS_PER_TURN = 50
+# How often the first run looks for an idle moment to ask for the country.
+COUNTRY_IDLE_CHECK_S = 0.5
+
+
+def _warm_up_countries() -> None:
+    from peertui.wellbeing import countries
+
+    countries.warm_up()
 
 
 class EngineReady(TextualMessage):
@@ -63,7 +74,7 @@ class EngineReady(TextualMessage):
 class PeertuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "peertui"
-    BINDINGS: ClassVar[list[BindingType]] = [*bindings.APP]
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.APP, *bindings.FOCUS]
     # Only peertui's own entries: Textual's system commands include a screenshot (the
     # conversation written to disk unencrypted) and themes that are not peertui's.
     COMMANDS = {PeertuiCommands}
@@ -97,6 +108,8 @@ class PeertuiApp(App[int]):
         self._engine_events: list[Event] = []  # told by the engine, not handled yet
         self._private_before_unlock = private_settings(self.settings)
         self._asking_country = False
+        self._country_idle_once = False  # the home was idle at the last look
+        self._country_timer: Timer | None = None
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -121,6 +134,12 @@ class PeertuiApp(App[int]):
                 severity="warning",
                 timeout=12,
             )
+        from peertui.ui.country import should_ask
+
+        if should_ask(self.paths, self.settings.country):
+            # The country question's names (CLDR, a second or more) are gathered while the
+            # history opens, so the question is ready the moment the home is.
+            self.run_worker(asyncio.to_thread(_warm_up_countries), group="country-names")
         # Only after the first frame is on screen: unlocking (a key derivation) and importing
         # crypto and networking take longer than drawing, and the safety keys work without them.
         self.call_after_refresh(self.open_engine, self._passphrase)
@@ -202,6 +221,11 @@ class PeertuiApp(App[int]):
             engine = await Engine.open(self.paths, passphrase, relay_factory=self._relay_factory)
         except (NoKeyAvailable, WrongPassphrase) as exc:
             self.locked = True
+            if isinstance(exc, NoKeyAvailable) and passphrase is None and self._keyring_home():
+                # The key is in a keyring that cannot be reached (e.g. over SSH): there is no
+                # passphrase to ask for. Say why it stays locked; F1, F2 and F12 work as ever.
+                self._stay_locked(str(exc))
+                return
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
@@ -236,6 +260,21 @@ class PeertuiApp(App[int]):
     def _unlocked(self, passphrase: str | None) -> None:
         self.open_engine(passphrase)
 
+    def _keyring_home(self) -> bool:
+        from peertui.core.keys import keeps_key_in_keyring
+
+        return keeps_key_in_keyring(self.paths)
+
+    def _stay_locked(self, why: str) -> None:
+        problem = _(
+            "{why} peertui stays locked: crisis lines (F1), grounding (F2) and quick exit (F12) "
+            "work now."
+        ).format(why=why)
+        self.notify(problem, title=_("History locked"), severity="error", timeout=30)
+        home = self._home()
+        if home is not None:
+            home.set_status(problem)
+
     def _ask_passphrase(self, wrong: bool) -> None:
         """The unlock screen, after the welcome text when that is still showing."""
         from peertui.tui.screens.first_run import FirstRunScreen
@@ -267,9 +306,26 @@ class PeertuiApp(App[int]):
         if not should_ask(self.paths, self.settings.country):
             return
         home = self._home()
-        if home is not None:
-            self._asking_country = True
-            self._ask_country(home)
+        if home is None:
+            return
+        # Only at a moment nothing else is going on: never over another dialog (the Host form),
+        # and never while the person is writing in the message box, whose keys would become
+        # the answer. Looked at again shortly; both looks must find the home idle.
+        idle = self.screen is home and not home.composer.value
+        if not (idle and self._country_idle_once):
+            self._country_idle_once = idle
+            if self._country_timer is None:
+                self._country_timer = self.set_interval(COUNTRY_IDLE_CHECK_S, self._recheck_country)
+            return
+        if self._country_timer is not None:
+            self._country_timer.stop()
+            self._country_timer = None
+        self._asking_country = True
+        self._ask_country(home)
+
+    def _recheck_country(self) -> None:
+        if not self._asking_country:
+            self.maybe_ask_country()
 
     @work(group="first-run-country")
     async def _ask_country(self, home) -> None:
@@ -300,7 +356,7 @@ class PeertuiApp(App[int]):
         if len(self._engine_events) == 1:
             self.post_message(EngineEvents())
 
-    def _home(self):
+    def _home(self) -> HomeScreen | None:
         from peertui.tui.screens.home import HomeScreen
 
         for screen in self.screen_stack:
@@ -343,6 +399,23 @@ class PeertuiApp(App[int]):
             line.display = True
             return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        notices = getattr(self.screen, "NOTICE_LINE", "")
+        if notices and self.screen.is_mounted:
+            # No toast here (see _refresh_notifications): it would sit over the conversation's
+            # lines. The screen's notice line takes a row of its own for as long instead.
+            from peertui.tui.widgets.footer import NoticeLine
+
+            self.screen.query_one(f"#{notices}", NoticeLine).say(
+                message, self.NOTIFICATION_TIMEOUT if timeout is None else timeout
+            )
+
+    def _refresh_notifications(self) -> None:
+        # A screen with a notice line (the home screen) shows no toasts; the notices are still
+        # kept (and expire) as Textual keeps them.
+        notice_line: str = getattr(self.screen, "NOTICE_LINE", "") if self.screen_stack else ""
+        if notice_line:
+            return
+        super()._refresh_notifications()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "command_palette":
@@ -352,6 +425,21 @@ class PeertuiApp(App[int]):
             # hide what is being asked.
             return not isinstance(self.screen, ChoiceScreen)
         return True
+
+    async def action_focus_in_order(self, forward: bool = True) -> None:
+        """Tab or Shift+Tab: the focused field first takes the keys typed before it (a
+        callback queued behind them), and only then does the focus move; the app reads no
+        further key meanwhile, so the keys typed after it go to the next field."""
+        focused = self.focused
+        if focused is not None:
+            taken = asyncio.Event()
+            focused.call_later(taken.set)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(taken.wait(), 1.0)
+        if forward:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
 
     # ----- wellbeing, from every screen -----------------------------------------------------
     def action_crisis(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from peertui.i18n import N_
 from peertui.ui import actions
 from peertui.ui.actions import Action
 
@@ -48,6 +49,14 @@ def _scoped(scope: str) -> list[Action]:
     return [a for a in TUI_ACTIONS if a.key and a.key_scope == scope]
 
 
+# Tab and Shift+Tab move the focus in the order the keys were typed. Textual's own Tab binding
+# is on the screen, so a Tab reaches it only after the keys typed after it have gone into the
+# field ("abc" Tab "def" filled one field with "abcdef"). These run as the app reads the key,
+# once the field has taken the keys typed before it (`PeertuiApp.action_focus_in_order`).
+FOCUS = [
+    Binding("tab", "focus_in_order(True)", N_("Next field"), show=False, priority=True),
+    Binding("shift+tab", "focus_in_order(False)", N_("Previous field"), show=False, priority=True),
+]
 APP = [_binding(a, priority=True) for a in _scoped("app")]
 # In key order (F4 … F11), as the footer shows them.
 HOME = [_binding(a) for a in sorted(_scoped("home"), key=lambda a: int((a.key or "f0")[1:]))]

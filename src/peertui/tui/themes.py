@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import fields
-from importlib import resources
 from pathlib import Path
 
 from textual.theme import Theme
 
 from peertui.i18n import _
+from peertui.ui.settings import DEFAULT_THEME, bundled_themes_dir
 
-DEFAULT_THEME = "dark"
+__all__ = [
+    "DEFAULT_THEME",
+    "ThemeFileError",
+    "bundled_themes_dir",
+    "load_themes",
+    "theme_from_file",
+]
+
 _COLOUR_FIELDS = (
     "primary",
     "secondary",
@@ -30,14 +37,6 @@ _COLOUR_FIELDS = (
     "boost",
 )
 _ALLOWED = {f.name for f in fields(Theme)} - {"ansi"}
-
-
-def bundled_themes_dir() -> Path:
-    """Where the shipped theme files are: the source tree's `themes/` or the wheel's copy."""
-    source_tree = Path(__file__).resolve().parents[3] / "themes"
-    if (source_tree / f"{DEFAULT_THEME}.toml").is_file():
-        return source_tree
-    return Path(str(resources.files("peertui") / "themes"))
 
 
 class ThemeFileError(ValueError):

@@ -83,7 +83,15 @@ class Action:
 
     @property
     def detail(self) -> str:
-        return _(self.detail_en) if self.detail_en else ""
+        if not self.detail_en:
+            return ""
+        text = _(self.detail_en)
+        if "{steps}" in text:
+            # Counted from the plan itself, so the help cannot drift from what /plan edit asks.
+            from peertui.wellbeing.safety_plan import STEP_IDS
+
+            text = text.replace("{steps}", str(len(STEP_IDS)))
+        return text
 
     @property
     def footer(self) -> str:
@@ -160,7 +168,7 @@ ACTIONS: tuple[Action, ...] = (
         slash="plan edit",
         engine_call="save_safety_plan",
         detail_en=N_(
-            "Walks through the six steps: one entry per answer, an empty answer finishes a "
+            "Walks through the {steps} steps: one entry per answer, an empty answer finishes a "
             "step (an empty first answer keeps what is there, a single - empties the step); "
             "/cancel stops without saving anything."
         ),
@@ -652,11 +660,11 @@ ACTIONS: tuple[Action, ...] = (
     Action(
         "peertui.slowmode",
         N_("Slow mode"),
-        N_("Members may post once per this many seconds; 0 turns it off."),
+        N_("Members may post once per this many seconds; 0 or off turns it off."),
         "moderation",
         "slowmode",
         slash="slowmode",
-        args=N_("<seconds>"),
+        args=N_("<seconds>|off"),
         key="s",
         key_scope="messages",
         role="moderator",

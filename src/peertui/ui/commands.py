@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from peertui.core.crypto import InvalidInvite
+from peertui.core.crypto.invite import Invite
 from peertui.ui import actions
 from peertui.ui.actions import Action, FrontEnd
 from peertui.ui.wording import _
@@ -138,3 +140,36 @@ def whole_number(text: str, action: Action, what: str) -> int:
     if not cleaned.isdigit():
         raise usage(action, _("{what} is a whole number.").format(what=what))
     return int(cleaned)
+
+
+def invite_and_nick(argument: str) -> tuple[str, str]:
+    """`/join`'s words: the invite with every space and line break taken out, and the nickname.
+
+    An invite has no spaces, but a pasted one often arrives broken over lines (which the TUI's
+    composer writes as " / "). The longest run of leading words that reads as a whole invite is
+    the invite and the rest is the nickname; when none reads (a cut or damaged invite) the last
+    word is the nickname, so the invite's own error names what is wrong with it.
+    """
+    words = [word for word in argument.split() if word != "/"]
+    if len(words) < 2:
+        return ("".join(words), "")
+    for end in range(len(words), 0, -1):
+        candidate = "".join(words[:end])
+        try:
+            Invite.parse(candidate)
+        except InvalidInvite:
+            continue
+        return (candidate, " ".join(words[end:]))
+    return ("".join(words[:-1]), words[-1])
+
+
+def slowmode_seconds(text: str) -> int:
+    """`/slowmode`'s word: seconds between messages; `off` (like `/readonly off`) is 0."""
+    cleaned = text.strip().casefold()
+    if cleaned in ("off", _("off").casefold()):
+        return 0
+    return whole_number(
+        cleaned,
+        actions.by_id("peertui.slowmode"),
+        _("The number of seconds (0 or off turns it off)"),
+    )

@@ -183,6 +183,18 @@ DETAIL_WORDS = {
     "handle": N_("a social media handle"),
     "school": N_("a school"),
 }
+# The reason a report of a possible cry for help carries unless the reader writes one: the
+# note under such a message promises that r (TUI) or /report N (plain) is all it takes.
+CRY_FOR_HELP_REPORT = N_("The writer may be in crisis and need support.")
+
+
+def default_report_reason(message: object) -> str:
+    """ "" for an ordinary message; the cry-for-help reason for one shown with the care note."""
+    extra = getattr(message, "extra", None)
+    return _(CRY_FOR_HELP_REPORT) if isinstance(extra, dict) and extra.get("care") else ""
+
+
+HOW_TO_SET_COUNTRY = N_("type /set country and its name, for example /set country Mexico")
 CARE_NOTICE = N_(
     "/crisis lists crisis lines, /plan shows your safety plan, /ground starts a grounding "
     "exercise, /ground urge helps ride out an urge. Your message is being sent."
@@ -200,6 +212,10 @@ def care_lines(assessment: object, settings_country: str, settings_language: str
     country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
     offer = responses.after_send_offer(assessment, country, interface_language(settings_language))
     lines = list(offer.lines)
+    if choice.guessed and country is not None:
+        # The numbers above are the locale's guess: never a silent one (someone elsewhere
+        # must not be shown 911 and 988 with no hint).
+        lines.append(crisis.guess_line(country, _(HOW_TO_SET_COUNTRY)))
     if not offer.about_someone_else:
         lines.append(_(CARE_NOTICE))
     return lines
@@ -505,7 +521,7 @@ async def wipe(ui: Prompter, engine: Engine) -> bool:
 
 @dataclass
 class PlanEdit:
-    """Walk the six steps of the safety plan. `run` returns the new plan, or None after
+    """Walk the steps of the safety plan (wellbeing.safety_plan.STEP_IDS). `run` returns the new plan, or None after
     /cancel; `ended` is set when input ended part-way (what was typed is kept)."""
 
     plan: SafetyPlan
@@ -513,10 +529,12 @@ class PlanEdit:
     entries: dict[str, list[str]] = field(default_factory=dict)
 
     async def run(self, ui: Prompter) -> SafetyPlan | None:
+        from peertui.i18n import current_language
         from peertui.wellbeing import safety_plan
 
         self.entries = {step_id: list(items) for step_id, items in self.plan.entries.items()}
-        steps = safety_plan.steps()
+        # The steps in the language the rest of the screen speaks (not always English).
+        steps = safety_plan.steps(current_language())
         for number, step in enumerate(steps, start=1):
             ui.say(
                 notice(

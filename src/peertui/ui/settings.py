@@ -6,7 +6,11 @@ and plain mode's `/set` accept the same words and answer with the same sentences
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Collection
 from dataclasses import fields
+from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from peertui.i18n import N_
@@ -51,6 +55,35 @@ ALIASES = {
     "key": "keybindings",
 }
 BOOLEAN_WORDS = {"on": True, "yes": True, "true": True, "off": False, "no": False, "false": False}
+
+
+DEFAULT_THEME = "dark"
+
+
+def bundled_themes_dir() -> Path:
+    """Where the shipped theme files are: the source tree's `themes/` or the wheel's copy."""
+    source_tree = Path(__file__).resolve().parents[3] / "themes"
+    if (source_tree / f"{DEFAULT_THEME}.toml").is_file():
+        return source_tree
+    return Path(str(resources.files("peertui") / "themes"))
+
+
+def theme_names(user_dir: Path | None) -> list[str]:
+    """The names of the themes there are (bundled, then the person's own), read from their
+    files without Textual, so plain mode's `/set theme` refuses the same names the TUI would."""
+    names: set[str] = set()
+    for directory in (bundled_themes_dir(), user_dir):
+        if directory is None or not directory.is_dir():
+            continue
+        for path in directory.glob("*.toml"):
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue  # the TUI says what is wrong with it when it loads its themes
+            name = data.get("name", path.stem)
+            if isinstance(name, str) and name:
+                names.add(name)
+    return sorted(names)
 
 
 def shown(value: Any) -> str:
@@ -103,8 +136,9 @@ def _value_for(current: Settings, name: str, text: str) -> Any:
     return "" if text == "-" else text
 
 
-def change(current: Settings, argument: str) -> str:
-    """Apply `/set <setting> <value>` to `current` in place and say what was saved.
+def change(current: Settings, argument: str, *, themes: Collection[str]) -> str:
+    """Apply `/set <setting> <value>` to `current` in place and say what was saved; `themes`
+    are the theme names there are (a name not among them is refused, naming them).
 
     Raises `commands.UsageError` (its text a whole sentence) when the name or value is not
     usable; `current` is then unchanged. The caller saves the settings.
@@ -125,6 +159,12 @@ def change(current: Settings, argument: str) -> str:
     if not text.strip():
         raise commands.usage(action, _("Give the new value of {name}.").format(name=name))
     value = _value_for(current, name, text.strip())
+    if name == "theme" and value not in themes:
+        raise commands.UsageError(
+            _("There is no theme '{name}'. The themes are: {names}.").format(
+                name=value, names=", ".join(sorted(themes))
+            )
+        )
     if name == "country":
         from peertui.ui import country
 

@@ -169,11 +169,19 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
 
     `dated=False` is the same sentence as a live notice, where the moment is now anyway.
     """
-    who = f"{display_name(entry.actor_nick, members)} ({entry.actor_role})"
+    actor = display_name(entry.actor_nick, members)
+    if entry.actor_nick_now:
+        # The name they had when they did it, and who that is now.
+        who = _("{name} ({role}, now {now})").format(
+            name=actor, role=entry.actor_role, now=display_name(entry.actor_nick_now, members)
+        )
+    else:
+        who = f"{actor} ({entry.actor_role})"
     verb = _(_ACTION_WORDS[entry.action]) if entry.action in _ACTION_WORDS else entry.action
     line = f"#{entry.index} {utc_time(entry.ts)} {who} {verb}" if dated else f"{who} {verb}"
-    if entry.target_nick:
-        line += f" {display_name(entry.target_nick, members)}"
+    target = _target_name(entry, members)
+    if target:
+        line += f" {target}"
     if entry.detail:
         line += f" {entry.detail}"
     if entry.until:
@@ -183,6 +191,25 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
     elif entry.action == "warn":
         line += " " + _("(the reason went to them privately)")
     return line
+
+
+def _target_name(entry: ModLogEntry, members: Sequence[Member]) -> str:
+    """Who an action was about: their name then (and now, if changed), or words for someone
+    whose nickname has not arrived yet — never a raw member id where a name can be known."""
+    if entry.target_nick:
+        name = display_name(entry.target_nick, members)
+        if entry.target_nick_now:
+            now = display_name(entry.target_nick_now, members)
+            return _("{name} (now {now})").format(name=name, now=now)
+        return name
+    if not entry.target_id:
+        return ""
+    known = next((m for m in members if m.member_id == entry.target_id), None)
+    if known is not None and not known.nick.startswith(FALLBACK_NICK_PREFIX):
+        return display_name(known.nick, members)
+    if entry.action == "admit":
+        return _("a new member")
+    return _("a member (id {member_id})").format(member_id=entry.target_id)
 
 
 def mod_action(entry: ModLogEntry, members: Sequence[Member] = ()) -> str:
@@ -369,8 +396,6 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
             return [error(text)]  # protocol v2: a fork, a split view, withheld changes, a gap
         case ev.Notice(text=text):
             return [notice(text)]
-        case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
-            return [error(text)]  # protocol v2: a fork, a split view, a withheld roster, a gap
     return []
 
 

@@ -141,9 +141,10 @@ def find_country(typed: str) -> CountryMatch:
 
 
 def country_name(iso2: str) -> str:
-    """The directory's English name, or the code itself for a code it does not know."""
+    """The country's name in the interface language (CLDR; the directory's own in English),
+    the same name F1 shows; the code itself for a code the directory does not know."""
     country = crisis.load_directory().get(iso2)
-    return country.name if country else iso2
+    return crisis.country_name(country) if country else iso2
 
 
 def is_skip(typed: str) -> bool:

@@ -532,7 +532,20 @@ def _language_list(codes: tuple[str, ...]) -> str:
 OLD_SOURCE_YEARS = 2
 
 
+# The words of the data's source lines that are a description, not a name or an address.
+_SOURCE_WORDS = {
+    "libphonenumber emergency-number table": N_("libphonenumber emergency-number table")
+}
+
+
+def _source_words(source: str) -> str:
+    for english, marked in _SOURCE_WORDS.items():
+        source = source.replace(english, _(marked))
+    return source
+
+
 def _verified_line(verified: str, undated: bool, source: str, today: date | None = None) -> str:
+    source = _source_words(source)
     today = today or date.today()
     checked = parse_partial_date(verified)
     if not undated and checked < today.replace(year=today.year - OLD_SOURCE_YEARS):

@@ -362,12 +362,7 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
     """The most urgent guarded match in a whole message (patterns may span its sentences)."""
     guard = guards()
     sentence = _blank_idioms(sentence, guard.idioms)
-    register = Register(
-        joking=bool(guard.jokes.search(sentence)) and not guard.serious.search(sentence),
-        story=bool(guard.stories.search(sentence)) and not RELAPSE.search(sentence),
-        advice=guard.advice_openers.match(sentence) is not None,
-        casual_goodbye=bool(guard.casual_goodbyes.search(sentence)),
-    )
+    register: Register | None = None  # read once a pattern matches: most messages match none
     best = NOTHING
     done: set[str] = set()  # categories that already gave their finding
     candidates = book.patterns.candidates(sentence)
@@ -379,6 +374,8 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
         if category in done or tier < best.tier or best.tier == 3:
             continue
         for match in book.patterns.pattern(index).finditer(sentence):
+            if register is None:
+                register = _register(sentence, guard)
             found = _guarded(sentence, match, category, tier, guard, register)
             if found is None:
                 continue
@@ -387,6 +384,15 @@ def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
             done.add(category)
             break
     return best
+
+
+def _register(sentence: str, guard: Guards) -> Register:
+    return Register(
+        joking=bool(guard.jokes.search(sentence)) and not guard.serious.search(sentence),
+        story=bool(guard.stories.search(sentence)) and not RELAPSE.search(sentence),
+        advice=guard.advice_openers.match(sentence) is not None,
+        casual_goodbye=bool(guard.casual_goodbyes.search(sentence)),
+    )
 
 
 def _guarded(
@@ -438,15 +444,16 @@ def _guarded(
 def _findings(normalised: str, book: PhraseBook) -> Finding:
     best = NOTHING
     guard = guards()
+    spans = list(QUOTED_SPANS.finditer(normalised))  # most messages quote nothing
     # A joking message ("my dad said 'I'd rather die than retire' lol") is no one's worry.
-    joking = guard.jokes.search(normalised) and not guard.serious.search(normalised)
-    for quoted in () if joking else QUOTED_SPANS.finditer(normalised):
+    joking = spans and guard.jokes.search(normalised) and not guard.serious.search(normalised)
+    for quoted in () if joking else spans:
         frame = normalised[max(0, quoted.start() - 80) : quoted.start()]
         if guards().quote_frames.search(frame) and not guards().media.search(frame):
             inner = _text_finding(quoted.group(0)[1:-1], book)
             if inner.tier and inner.tier > best.tier:
                 best = Finding(inner.tier, THIRD_PARTY, "other")
-    unquoted = QUOTED_SPANS.sub(" , ", normalised)
+    unquoted = QUOTED_SPANS.sub(" , ", normalised) if spans else normalised
     outside = _text_finding(unquoted, book)
     return outside if outside.tier >= best.tier else best
 

@@ -21,6 +21,7 @@ SHORT_CODE_DIGITS = 6  # 116 123, 988, *4141, 10111: service numbers, not a pers
 EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"
 )
+ANY_DIGIT = re.compile(r"\d")  # the same digits as the phone matcher's own \d
 HANDLE = re.compile(r"(?<![\w@./])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,28}[A-Za-z0-9_])?\b(?!@)")
 STREET_WORDS_EN = (
     r"street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl|"
@@ -128,12 +129,14 @@ def personal_details(
         add(match.start(), match.end(), "email")
     for match in HANDLE.finditer(text):
         add(match.start(), match.end(), "handle")
-    region = (region or _default_region(lang)).upper()
-    for phone in phonenumbers.PhoneNumberMatcher(
-        text, region, leniency=phonenumbers.Leniency.VALID
-    ):
-        if not _is_service_number(phone):
-            add(phone.start, phone.end, "phone")
+    # The phone matcher only ever starts at a digit (any script's): most lines have none.
+    if ANY_DIGIT.search(text):
+        region = (region or _default_region(lang)).upper()
+        for phone in phonenumbers.PhoneNumberMatcher(
+            text, region, leniency=phonenumbers.Leniency.VALID
+        ):
+            if not _is_service_number(phone):
+                add(phone.start, phone.end, "phone")
     for pattern in (ADDRESS_EN, ADDRESS_ES):
         for match in pattern.finditer(text):
             add(match.start(), match.end(), "address")

@@ -20,7 +20,7 @@ from functools import cache
 from peertui.i18n import N_, translator
 from peertui.wellbeing._data import available_languages, load_texts, load_toml
 from peertui.wellbeing.crisis import Country
-from peertui.wellbeing.detect import Assessment, assess
+from peertui.wellbeing.detect import Assessment
 
 FOLDER = "responses"
 WORLD_EMERGENCY = N_("112 (911 in the Americas)")
@@ -114,11 +114,11 @@ def care_note(lang: str, how_to_report: str) -> str:
 
 def received_view(text: str, lang: str, report_key: str = "r") -> ReceivedView:
     """How to show someone else's message: folded only for method details; a cry for help noted."""
-    from peertui.wellbeing.detect import normalise
+    from peertui.wellbeing.detect import crisis_finding, normalise
 
     texts = _texts(lang)["received"]
-    found = assess(text, lang)
-    cry = found.offers_support and found.who == "self"
+    found = crisis_finding(text)  # (not assess: a reader's view needs no personal details)
+    cry = found.tier > 0 and found.who == "self"
     fold = texts["method_fold"] if _method_details().search(normalise(text)) else ""
     note = care_note(lang, report_key) if cry else ""
     return ReceivedView(fold_reason=fold, cry_for_help=cry, note=note)

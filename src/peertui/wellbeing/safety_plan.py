@@ -1,4 +1,4 @@
-"""The personal safety plan: six steps, their prompts per language, and the plan's contents.
+"""The personal safety plan: its steps (STEP_IDS), their prompts per language, and the plan's contents.
 
 Storage is the engine's job (the plan lives in the encrypted store); this module only knows
 the shape of a plan, how to turn it into plain data and back, and how to show it as lines.
@@ -77,7 +77,9 @@ def professional_suggestions(country: Country | None, limit: int = 3) -> list[st
     """Entries for the professionals and crisis lines step, from the offline crisis directory."""
     if country is None:
         return []
-    emergency = " or ".join(c.number for c in country.emergency)
+    from peertui.wellbeing.crisis import join_or
+
+    emergency = join_or(c.number for c in country.emergency)  # "or" in the interface language
     lines = [_("Emergency: {number}").format(number=emergency)]
     for service in country.services[:limit]:
         reach = [c.number for c in (*service.phones, *service.sms)][:2]

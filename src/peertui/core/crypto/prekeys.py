@@ -1,11 +1,12 @@
 """Signed prekeys: the only X25519 keys anything is ever sealed to.
 
 Each member publishes one signed prekey per group through the relay and replaces it on every
-membership change, every 100 blobs opened with it and every 7 days. It keeps the secret of the
-current prekey and of the one before (blobs sealed while the new one was travelling) and
-deletes every older secret, so a blob retained by the relay becomes unreadable for good once
-two rotations have passed, even to someone who later steals the whole device state. The
-identity seed never derives a prekey: stealing the seed alone opens nothing.
+membership change, every 100 blobs opened with it, a day after it first opened one, and every 7
+days. It keeps the secret of the one before for an hour after the replacement (blobs sealed
+while the new one was travelling) and deletes every older secret, so a blob retained by a
+relay becomes unreadable for good at most about 25 hours after it was opened, even to someone
+who later steals the whole device state. The identity seed never derives a prekey: stealing the
+seed alone opens nothing.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from peertui_wire.prekeys import PrekeyBundle
 from peertui_wire.protocol import (
     GROUP_ID_BYTES,
     KIND_PREKEY_SECRETS,
+    PREKEY_PREVIOUS_KEPT_MS,
     PREKEY_ROTATE_AFTER_MS,
     PREKEY_ROTATE_AFTER_OPENS,
     PREKEY_SIGNATURE_DOMAIN,
+    PREKEY_USED_ROTATE_AFTER_MS,
     PREKEYS_KEPT,
 )
 
@@ -90,11 +93,20 @@ class PrekeySecrets:
 
     def needs_rotation(self, now_ms: int | None = None) -> bool:
         current = self._secrets[0]
-        now = _now_ms() if now_ms is None else now_ms
+        age = (_now_ms() if now_ms is None else now_ms) - current.created_ms
         return (
             current.opened >= PREKEY_ROTATE_AFTER_OPENS
-            or now - current.created_ms >= PREKEY_ROTATE_AFTER_MS
+            or (current.opened > 0 and age >= PREKEY_USED_ROTATE_AFTER_MS)
+            or age >= PREKEY_ROTATE_AFTER_MS
         )
+
+    def drop_previous(self, now_ms: int | None = None) -> bool:
+        """Delete the previous secret once its hour of grace is over; True if one went."""
+        now = _now_ms() if now_ms is None else now_ms
+        if len(self._secrets) < 2 or now - self._secrets[0].created_ms < PREKEY_PREVIOUS_KEPT_MS:
+            return False
+        del self._secrets[1:]
+        return True
 
     def secret_for(self, prekey_id: int) -> bytes:
         """The X25519 secret for `prekey_id`; DecryptionFailed if it was deleted (or never was)."""

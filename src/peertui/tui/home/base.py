@@ -175,3 +175,11 @@ class HomeBase(TranslatedKeys, Screen[None]):
     def open_group(self, group_id: str) -> None:
         """Show a group's conversation (the screen itself does it)."""
         raise NotImplementedError
+
+    def refresh_groups(self) -> None:
+        """The group list and status line drawn again (the screen itself does it)."""
+        raise NotImplementedError
+
+    def refresh_members(self) -> None:
+        """The members panel drawn again (the screen itself does it)."""
+        raise NotImplementedError

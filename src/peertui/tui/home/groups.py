@@ -29,8 +29,8 @@ class GroupActions(HomeBase):
     def action_join(self, argument: str = "") -> None:
         from peertui.tui.screens.join import JoinScreen
 
-        invite, _, nick = argument.strip().partition(" ")
-        self.app.push_screen(JoinScreen(invite, nick.strip()), self._opened)
+        invite, nick = commands.invite_and_nick(argument)
+        self.app.push_screen(JoinScreen(invite, nick), self._opened)
 
     @work(group="engine-call")
     async def action_invite(self) -> None:
@@ -146,18 +146,17 @@ class GroupActions(HomeBase):
 
     # ----- guidelines -----------------------------------------------------------------------
     def action_guidelines(self) -> None:
-        """Read them; moderators edit them (also /guidelines edit)."""
+        """Read them, moderators too (as in plain mode); /guidelines edit changes them."""
         group = self.need_group()
         if group is None:
             return
-        if group.role in ("owner", "moderator"):
-            self.action_guidelines_edit()
-            return
+        moderator = group.role in ("owner", "moderator")
         self.app.push_screen(
             ListScreen(
                 _("Guidelines — {name}").format(name=group.name),
                 [(None, reflow(group.guidelines) or _("(none written)"))],
                 "",
+                _("/guidelines edit changes them.") if moderator else "",
             )
         )
 
@@ -287,13 +286,26 @@ class GroupActions(HomeBase):
         self.app.push_screen(SettingsScreen())
 
     def action_set(self, argument: str = "") -> None:
-        """`/set country GB` changes one setting in the shared words; `/set` alone opens
-        Settings. A value that is not usable is said, and the typed line is given back."""
+        """`/set country GB` changes one setting in the shared words; `/set` alone lists every
+        setting with its value and how to change one, as plain mode does. A value that is not
+        usable is said, and the typed line is given back."""
         if not argument.strip():
-            self.action_settings()
+            from peertui.tui.screens.dialogs import ListScreen
+
+            lines = shared_settings.listing(self.app.settings)
+            self.app.push_screen(
+                ListScreen(
+                    _("Settings"),
+                    [(None, line) for line in lines],
+                    "",
+                    hint=_("/settings opens the Settings form; Escape closes this list."),
+                )
+            )
             return
         try:
-            saved = shared_settings.change(self.app.settings, argument)
+            saved = shared_settings.change(
+                self.app.settings, argument, themes=self.app.peertui_themes
+            )
         except commands.UsageError as problem:
             self.composer.give_back(f"/set {argument}")
             self.app.notify(str(problem), severity="warning")

@@ -66,6 +66,10 @@ class MessageActions(HomeBase):
 
     @work(group="dialog")
     async def report(self, group: GroupInfo, message: Message, reason: str = "") -> None:
+        from peertui.ui.flows import default_report_reason
+
+        # A possible cry for help: the reason is filled in, so r then Enter tells the moderators.
+        reason = reason or default_report_reason(message)
         values = await self.form(
             _("Report this message to the moderators"),
             [Field("reason", _("What is wrong (they will not learn who reported):"), reason)],

@@ -16,7 +16,7 @@ from peertui.tui.home.prompter import DialogPrompter
 from peertui.tui.screens.dialogs import Field, ListScreen
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.conversation import describe_message
-from peertui.ui import actions, flows, member_commands, wording
+from peertui.ui import actions, commands, flows, member_commands, wording
 from peertui.ui.wording import utc_time
 
 
@@ -220,13 +220,12 @@ class ModerationActions(HomeBase):
         group = self.need_moderator()
         if group is None:
             return
-        if argument.strip().isdigit():
-            seconds = int(argument)
-        elif argument.strip():
-            self.app.notify(
-                _("Write it as /slowmode 10 (seconds; 0 turns it off)."), severity="warning"
-            )
-            return
+        if argument.strip():
+            try:
+                seconds = commands.slowmode_seconds(argument)
+            except commands.UsageError as exc:
+                self.app.notify(str(exc), severity="warning")
+                return
         else:
             values = await self.form(
                 _("Slow mode"),

@@ -10,6 +10,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -41,6 +42,22 @@ class Field:
     number: bool = False  # a whole number is required
     multiline: bool = False
     replace: bool = False  # a suggestion (a guess) that typing replaces rather than adds to
+
+
+class FormTextArea(TextArea):
+    """A form's several-line field. Ctrl+Home and Ctrl+End go to the start and end of the
+    whole text, as in every editor (Textual's own keys only reach a line's ends)."""
+
+    BINDINGS = [
+        Binding("ctrl+home", "text_start", show=False),
+        Binding("ctrl+end", "text_end", show=False),
+    ]
+
+    def action_text_start(self) -> None:
+        self.move_cursor((0, 0))
+
+    def action_text_end(self) -> None:
+        self.move_cursor(self.document.end)
 
 
 class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
@@ -81,7 +98,7 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
             for field in self.fields:
                 yield Label(field.label)
                 if field.multiline:
-                    yield TextArea(field.value, id=f"field-{field.name}", classes="form-area")
+                    yield FormTextArea(field.value, id=f"field-{field.name}", classes="form-area")
                 else:
                     yield OrderedInput(
                         field.value,
@@ -103,9 +120,11 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
         self.query_one("#form-problem", Static).display = False
         field = self.query_one(f"#field-{self.focus_field}")
         field.focus()
+        # Pre-filled words are kept whole: typing adds to them at the end.
         if isinstance(field, Input) and not field.select_on_focus:
-            # Pre-filled words are kept whole: typing adds to them at the end.
             field.cursor_position = len(field.value)
+        elif isinstance(field, TextArea):
+            field.move_cursor(field.document.end)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -177,13 +196,15 @@ class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
         self.typed_aside: list[str] = [""]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # A long text (a group's guidelines) scrolls; the answers stay in view below it.
+        with VerticalScroll(classes="dialog"):
             yield Label(self.question_title, classes="screen-title")
             yield Static(self.text, classes="hint")
-            with Horizontal(classes="buttons"):
-                for choice_id, label in self.choices:
-                    yield Button(label, id=f"choice-{choice_id}")
-            yield Label("", id="typed-aside", classes="hint")
+            with Vertical(classes="dialog-foot"):
+                with Horizontal(classes="buttons"):
+                    for choice_id, label in self.choices:
+                        yield Button(label, id=f"choice-{choice_id}")
+                yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -268,10 +289,20 @@ def clipboard_problem(app) -> str:
     return ""
 
 
+class InviteToken(Static):
+    """The invite, folded at the width so every character is in view (three lines at 80
+    columns). It is still one line of text: Copy, and a selection copied inside the app, give
+    it without breaks; a copy taken from the terminal's screen has breaks, which Join removes."""
+
+    def __init__(self, token: str, id: str) -> None:
+        super().__init__(Content(token), id=id)
+        self.text = token
+
+
 class InviteScreen(TranslatedKeys, ModalScreen[None]):
-    """Shows an invite token on one line of its own (never wrapped, so a mouse selection does
-    not pick up line breaks; no border to select by mistake), with how long it lasts, and
-    Copy, which hands the whole token to the terminal's clipboard."""
+    """Shows the whole invite token, folded at the width with nothing else on its lines (no
+    border to select by mistake), with how long it lasts, and Copy, which hands the token to
+    the terminal's clipboard as one line; the Join field reads a copy with line breaks too."""
 
     BINDINGS = [
         Binding("escape", "close", N_("Close")),
@@ -299,7 +330,7 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
                 from peertui.ui.wording import group_language_line
 
                 yield Static(group_language_line(self.language), classes="hint")
-            yield TextArea(self.token, read_only=True, soft_wrap=False, id="invite-token")
+            yield InviteToken(self.token, id="invite-token")
             yield Static(self._copy_hint(), id="invite-copy", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button(_("Copy (Ctrl+Y)"), id="copy", variant="primary")
@@ -310,10 +341,10 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
         problem = clipboard_problem(self.app)
         if problem:
             return _(
-                "Copying is not available: {problem} The invite is one line of {length} characters (← → scroll it); select it with the mouse."
+                "Copying is not available: {problem} The invite is {length} characters, all shown above; select it with the mouse (pasted with line breaks, the Join field still reads it)."
             ).format(problem=problem, length=len(self.token))
         return _(
-            "The invite is one line of {length} characters: Ctrl+Y copies it whole. Pasted with line breaks, the Join field still reads it."
+            "The invite is {length} characters, all shown above: Ctrl+Y copies it as one line. Pasted with line breaks, the Join field still reads it."
         ).format(length=len(self.token))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

@@ -1,8 +1,8 @@
 """Home: groups, the current conversation, members and the composer.
 
-The features live one per module in `peertui.tui.home` (groups, messages, moderation); this
-screen lays them out, keeps focus visible in words, turns engine events into lines, and sends
-what is typed — or runs it, for a slash command from the shared table. Engine calls run in
+The features live one per module in `peertui.tui.home` (groups, messages, moderation, engine
+events, sending); this screen lays them out, keeps focus visible in words, and reads what is
+typed: a message to send, or a slash command from the shared table to run. Engine calls run in
 workers so the interface never waits on the network; failures come back as sentences.
 """
 
@@ -13,29 +13,27 @@ import inspect
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Label, OptionList
 
-from peertui.config import interface_language
-from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
 from peertui.core.models import ACTIVE
 from peertui.i18n import N_, _, ngettext
 from peertui.tui import bindings
 from peertui.tui.home.base import NOT_A_MODERATOR
-from peertui.tui.home.groups import GroupActions
-from peertui.tui.home.messages import HISTORY_PAGE, MessageActions
+from peertui.tui.home.events import EngineEvents
+from peertui.tui.home.messages import HISTORY_PAGE
 from peertui.tui.home.moderation import ModerationActions, muted_for
-from peertui.tui.screens.dialogs import ListScreen
+from peertui.tui.home.sending import Sending
 from peertui.tui.widgets.conversation import MessageList, SystemLine
 from peertui.tui.widgets.conversation_pane import ConversationPane
-from peertui.tui.widgets.footer import footer_widgets
+from peertui.tui.widgets.footer import NoticeLine, footer_widgets
 from peertui.tui.widgets.group_list import GroupList, group_status
 from peertui.tui.widgets.members import MembersPanel
-from peertui.ui import commands, ordering, screenfuls, wording
+from peertui.ui import commands, wording
 from peertui.ui.actions import Action
 
 __all__ = ["HomeScreen", "muted_for"]
@@ -54,8 +52,9 @@ PANE_TITLES = {
 APP_HANDLERS = {"crisis", "grounding", "safety_plan", "quick_exit", "quit"}
 
 
-class HomeScreen(GroupActions, MessageActions, ModerationActions):
+class HomeScreen(EngineEvents, Sending, ModerationActions):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.HOME]
+    NOTICE_LINE = "home-notice"  # notices are said here, never as a toast over the lines
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,9 +62,11 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         self.next_cw = ""
         self.denials: dict[str, str] = {}  # group id -> the reason given, this session
         self._focus_messages_on_resume = False
+        self._follow_on_resume = False  # a dialog about a message is open (on_screen_resume)
 
     def compose(self) -> ComposeResult:
         yield Label(_("Opening your encrypted history…"), id="status", classes="status-line")
+        yield NoticeLine("", id="home-notice", classes="status-line")
         with Horizontal(id="main"):
             yield GroupList(id="groups")
             yield ConversationPane(id="conversation-pane")
@@ -83,7 +84,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         return self.engine.is_hidden(message) if self.engine is not None else ""
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW_COLUMNS, "narrow")
+        narrow = self.size.width < NARROW_COLUMNS
+        self.set_class(narrow, "narrow")
+        # The members panel is hidden when narrow: the way to them is said where it was.
+        self.query_one("#groups").border_subtitle = _("see /members") if narrow else ""
 
     def refresh_words(self) -> None:
         """After a change of language: the pane titles and the composer's hint in the new one."""
@@ -118,6 +122,10 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
     def on_descendant_blur(self) -> None:
         self._mark_focus()
 
+    def on_screen_suspend(self) -> None:
+        if self.focused is self.messages:
+            self._follow_on_resume = True
+
     def on_screen_resume(self) -> None:
         # Back from any dialog: the keyboard belongs to the composer again, so letters typed
         # next are words, never moderation keys — except after jumping to a search result,
@@ -125,8 +133,13 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         if self._focus_messages_on_resume:
             self._focus_messages_on_resume = False
             self.messages.focus()
-        else:
-            self.composer.focus()
+            return
+        if self._follow_on_resume:
+            # A dialog about a highlighted message is over (done or cancelled): back at the
+            # composer, the conversation follows the newest messages again.
+            self._follow_on_resume = False
+            self.messages.jump_to_end()
+        self.composer.focus()
 
     def action_focus_composer(self) -> None:
         self.composer.focus()
@@ -275,12 +288,6 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         self.refresh_members()
         self.refresh_groups()
 
-    def _declined(self, group_id: str) -> str:
-        reason = self.denials.get(group_id, "")
-        if reason:
-            return _("Your request to join was declined: {reason}").format(reason=reason)
-        return _("Your request to join was declined.")
-
     def _conversation(self, group_id: str) -> list[Any]:
         """The latest page of history with the moderation lines and the private warnings of
         the same period, by time."""
@@ -316,139 +323,6 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
             self.composer.focus()
         elif isinstance(event.option_list, MessageList):
             event.stop()
-
-    # ----- events from the engine -----------------------------------------------------------
-    def handle_events(self, events: list[ev.Event]) -> None:
-        """Events in order; new messages of the group on screen are added together (a
-        catch-up tells hundreds at once), with the group list refreshed once for them."""
-        arrived: list[ev.MessageReceived | ev.MessageQueued] = []
-        for event in events:
-            if isinstance(event, (ev.MessageReceived, ev.MessageQueued)):
-                arrived.append(event)
-                continue
-            self._messages_arrived(arrived)
-            arrived = []
-            self.handle_event(event)
-        self._messages_arrived(arrived)
-
-    def _messages_arrived(self, arrived: list[ev.MessageReceived | ev.MessageQueued]) -> None:
-        if not arrived or self.engine is None:
-            return
-        here = [e.message for e in arrived if e.group_id == self.current]
-        if here:
-            self.messages.extend(here)
-            self.engine.mark_read(here[0].group_id)
-            late = [m for m in here if ordering.late_before(m)]
-            if late:
-                self.tell(wording.late_arrivals(late))
-        self.refresh_groups()
-
-    def handle_event(self, event: ev.Event) -> None:
-        engine = self.engine
-        if engine is None:
-            return  # closing: events still in the queue have nothing left to update
-        messages = self.messages
-        here = event.group_id == self.current
-        name = self.name_of(event.group_id)
-        match event:
-            case ev.MessageReceived() | ev.MessageQueued():
-                self._messages_arrived([event])
-            case ev.MessageReturned():
-                self._message_returned(event, here, name)
-            case ev.MessageRemoved():
-                if here and (index := messages.find(event.msg_id)) is not None:
-                    old = messages.items[index]
-                    old.removed_reason = event.reason
-                    messages.replace(old)
-            case ev.MemberJoined() | ev.MemberLeft():
-                if here:
-                    for line in self._event_lines(event, name):
-                        messages.append(SystemLine(line))
-                    self.refresh_members()
-            case ev.JoinRequested():
-                self.refresh_groups()
-                self.tell(
-                    _("{nick} asked to join {name} — F9 to approve or deny.").format(
-                        nick=event.request.nick, name=name
-                    ),
-                    title=_("Join request"),
-                    timeout=10,
-                )
-            case ev.JoinApproved():
-                self.refresh_groups()
-                self.accept_guidelines(event.group_id, event.guidelines)
-            case ev.JoinDenied():
-                self.denials[event.group_id] = event.reason
-                self.app.notify(self._declined(event.group_id), severity="warning", timeout=20)
-                if here:
-                    messages.show([SystemLine(self._declined(event.group_id))])
-                self.refresh_groups()
-            case ev.ConnectionChanged():
-                self.refresh_groups()
-            case ev.GapDetected():
-                if here:
-                    for line in self._event_lines(event, name):
-                        messages.append(SystemLine(line))
-            case ev.Warned():
-                # Never a pop-up: it would take the keyboard mid-sentence. The notice is also
-                # a line in the conversation (see `tell`), and comes back when it is rebuilt.
-                self.tell(
-                    f"{name} — {wording.private_warning(event.reason)}",
-                    title=_("Warning from a moderator"),
-                    severity="warning",
-                    timeout=30,
-                )
-            case ev.ModAction():
-                if here:
-                    for line in self._event_lines(event, name):
-                        messages.append(SystemLine(line, event.entry.ts))
-                self.refresh_members()
-                self.refresh_groups()
-            case ev.ReportReceived():
-                self.tell(
-                    _("A message in {name} was reported — F11 to review.").format(name=name),
-                    title=_("Report"),
-                    timeout=10,
-                )
-            case ev.Notice():
-                self.tell(event.text if here else f"{name} — {event.text}")
-            case ev.RosterWarning() | ev.MessagesMissing():  # protocol v2: fork, split, gap
-                self.tell(f"{name} — {event.text}", severity="warning")
-            case ev.ErrorOccurred():
-                self.tell(event.text, severity="error", timeout=10)
-                self.set_status(event.text)
-
-    def _event_lines(self, event: ev.Event, name: str) -> list[str]:
-        """The words plain mode prints for this event (ui.wording), said the same way here."""
-        context = wording.EventContext(name, self._members_of(event.group_id))
-        return [line.text for line in wording.event_lines(event, context)]
-
-    def _members_of(self, group_id: str) -> list[Any]:
-        engine = self.ready_engine()
-        try:
-            active = engine.group(group_id).state == ACTIVE
-        except PeertuiError:
-            return []
-        return engine.members(group_id) if active else []
-
-    def _message_returned(self, event: ev.MessageReturned, here: bool, name: str) -> None:
-        """The engine put the words into the group's draft; here the composer is the draft, so
-        they go back into it — after anything being typed, the cursor left where it was."""
-        if here:
-            composer = self.composer
-            typed, cursor = composer.value, composer.cursor_position
-            if typed.strip():
-                composer.value = f"{typed} {event.text}"
-                composer.cursor_position = cursor
-                kept = _(wording.KEPT_AFTER_TYPING)
-            else:
-                composer.give_back(event.text)
-                kept = _(wording.KEPT_IN_COMPOSER)
-            self.ready_engine().save_draft(event.group_id, "")
-        else:
-            kept = wording.kept_in_draft_of(name)
-        line = wording.message_returned(event.reason, event.text, kept)
-        self.tell(line if here else f"{name} — {line}", severity="warning", timeout=20)
 
     # ----- what is typed --------------------------------------------------------------------
     @on(ConversationPane.PastedLines)
@@ -558,118 +432,6 @@ class HomeScreen(GroupActions, MessageActions, ModerationActions):
         if group is None or self.engine is None or group.state != ACTIVE:
             return ""
         return next((m.member_id for m in self.engine.members(group.group_id) if m.is_me), "")
-
-    @work(group="dialog")
-    async def show_help(self, argument: str) -> None:
-        lines = screenfuls.help_for(argument, "tui")
-        if lines is None:
-            self.app.notify(
-                _("There is no help topic or command '{name}'. /help lists them.").format(
-                    name=argument.strip()
-                ),
-                severity="warning",
-            )
-            return
-        await self.app.push_screen_wait(
-            ListScreen(
-                _("Help: {topic}").format(topic=argument.strip())
-                if argument.strip()
-                else _("Help"),
-                [(None, line) for line in lines],
-                "",
-                _("Keys and every action: ctrl+p. Escape closes."),
-            )
-        )
-
-    @work(group="send")
-    async def send(self, text: str, cw: str, typed: str) -> None:
-        """Check for personal details (asking first), send, and offer support after a hard
-        message. Whatever is not sent comes back to the composer."""
-        from peertui.wellbeing import detect
-
-        group = self.group()
-        if group is None or group.state != ACTIVE:
-            self.composer.give_back(typed)
-            self.app.notify(
-                _(
-                    "Choose an active group first (host with F4 or join with F5). "
-                    "Your text is still in the box."
-                ),
-                severity="warning",
-            )
-            return
-        settings = self.app.settings
-        assessment = detect.assess(
-            text, interface_language(settings.language), region=settings.country or None
-        )
-        if assessment.personal:
-            kinds = ", ".join(sorted({d.kind for d in assessment.personal}))
-            choice = await self.choose(
-                _("This message may contain personal details"),
-                _("It looks like it includes: {kinds}. Others in the group will see it.").format(
-                    kinds=kinds
-                ),
-                [
-                    ("edit", _("Edit")),
-                    ("remove", _("Remove them and send")),
-                    ("send", _("Send anyway")),
-                ],
-            )
-            if choice == "remove":
-                for detail in assessment.personal:
-                    text = text.replace(detail.text, "[removed]")
-            elif choice != "send":  # "edit" or Escape: back in the composer to change
-                self.composer.give_back(typed)
-                return
-        # Having just written, the person wants to see their message: back to the end.
-        self.messages.jump_to_end()
-        self.next_cw = ""
-        try:
-            await self.ready_engine().send(group.group_id, text, cw=cw)
-        except PeertuiError as exc:
-            self.composer.give_back(typed)
-            if "guidelines" in str(exc) and group.guidelines:
-                # The guidelines changed (or were never accepted): show them, then it can be sent.
-                self.accept_guidelines(group.group_id, group.guidelines, force=True)
-                return
-            self.app.notify(
-                _("{why} Your message is back in the box.").format(why=exc), severity="error"
-            )
-            return
-        if assessment.tier >= 1:
-            await self._offer_support(assessment)
-
-    async def _offer_support(self, assessment) -> None:
-        """The after-send offer from ui.flows: the most urgent tier leads with the emergency
-        number and top line; worry about someone else offers the someone-else guide."""
-        from peertui.tui.screens.crisis import CrisisScreen
-        from peertui.ui.flows import care_lines
-
-        settings = self.app.settings
-        lines = care_lines(assessment, settings.country, settings.language)
-        if assessment.about_someone_else:
-            choices = [
-                ("someone", _("How to help them")),
-                ("crisis", _("Crisis lines")),
-                ("no", _("Not now")),
-            ]
-        else:
-            choices = [
-                ("crisis", _("Crisis lines")),
-                ("plan", _("Safety plan")),
-                ("ground", "Grounding"),
-                ("no", _("Not now")),
-            ]
-        from peertui.ui.flows import CARE_NOTICE
-
-        body = [line for line in lines[1:] if line != _(CARE_NOTICE)]
-        choice = await self.choose(lines[0], "\n".join(body), choices)
-        if choice == "someone":
-            self.app.push_screen(CrisisScreen(someone_else=True))
-            return
-        wellbeing = {"crisis": "crisis", "plan": "safety_plan", "ground": "grounding"}
-        if choice in wellbeing:
-            self.app.call_later(self.app.run_action, wellbeing[choice])
 
     def keep_draft(self) -> None:
         """Quick exit: keep what is in the composer as a draft for next time — never send it.

@@ -13,6 +13,7 @@ from peertui.core.moderation import default_guidelines
 from peertui.i18n import N_, _
 from peertui.tui.screens.dialogs import InviteScreen
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
+from peertui.tui.widgets.composer import OrderedInput
 from peertui.tui.widgets.footer import footer_widgets
 
 
@@ -31,11 +32,14 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         with VerticalScroll(classes="dialog"):
             yield Label(_("Host a new group"), classes="screen-title")
             yield Label(_("Group name (members see it; the relay never does):"))
-            yield Input(
-                self.typed_name, id="host-name", placeholder=_("e.g. Sunday evening check-in")
+            yield OrderedInput(
+                self.typed_name,
+                id="host-name",
+                placeholder=_("e.g. Sunday evening check-in"),
+                enter_moves_on=True,
             )
             yield Label(_("Your nickname in this group:"))
-            yield Input("host", id="host-nick")
+            yield OrderedInput("host", id="host-nick", enter_moves_on=True)
             yield Label(_("Guidelines every member reads and accepts:"))
             yield TextArea(default_guidelines(), id="host-guidelines", classes="form-area")
             yield Label(
@@ -44,10 +48,11 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
                     "members can reach it only while peertui runs here):"
                 )
             )
-            yield Input(
+            yield OrderedInput(
                 self.typed_relay,
                 id="host-relay",
                 placeholder=_("https://relay.example.org  (empty: embedded)"),
+                enter_moves_on=True,
             )
             yield Static("", id="host-status", classes="status-line")
             with Horizontal(classes="buttons"):
@@ -59,8 +64,7 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         self.query_one("#host-name", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
+        event.stop()  # the field has moved the focus on already (`enter_moves_on`)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -15,6 +15,7 @@ from peertui.i18n import N_, _
 from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
+from peertui.tui.widgets.composer import OrderedInput
 from peertui.tui.widgets.footer import footer_widgets
 
 TICK_THE_BOX = N_("Please read the guidelines and tick the box to accept them.")
@@ -41,7 +42,7 @@ def compact_invite(text: str) -> str:
     return "".join(text.split())
 
 
-class InviteField(Input):
+class InviteField(OrderedInput):
     """The invite box: a paste keeps all of a wrapped invite, not just its first line."""
 
     def _on_paste(self, event: events.Paste) -> None:
@@ -66,15 +67,19 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         with VerticalScroll(classes="dialog"):
             yield Label(_("Join a group"), classes="screen-title")
             yield Label(_("Invite (starts with peertui:):"))
-            yield InviteField(self.invite, id="join-invite", placeholder=_("peertui:…"))
+            yield InviteField(
+                self.invite, id="join-invite", placeholder=_("peertui:…"), enter_moves_on=True
+            )
             yield Label(_("Nickname (a fresh one is safest — not your real name):"))
             with Horizontal(classes="inline"):
-                yield Input(self.nick or random_nickname(), id="join-nick")
+                yield OrderedInput(
+                    self.nick or random_nickname(), id="join-nick", enter_moves_on=True
+                )
                 yield Button(_("Another"), id="another-nick")
             yield Label(_("Pronouns (optional):"))
-            yield Input(id="join-pronouns")
+            yield OrderedInput(id="join-pronouns", enter_moves_on=True)
             yield Label(_("A line about you for the moderators (optional):"))
-            yield Input(id="join-intro")
+            yield OrderedInput(id="join-intro", enter_moves_on=True)
             yield Label(_("General guidelines (the group's own are shown when you are approved):"))
             yield Static(reflow(default_guidelines()), id="join-guidelines", classes="guidelines")
             yield AcceptBox(accept_label(False), id="join-accept")
@@ -88,10 +93,11 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         self.query_one("#join-invite", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Each field moved the focus on when Enter was pressed (`enter_moves_on`); an invite
+        # that is not whole brings it back.
         event.stop()
-        if event.input.id == "join-invite" and not self._check_invite():
-            return
-        self.focus_next()
+        if event.input.id == "join-invite":
+            self._check_invite()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = accept_label(event.value)
@@ -138,17 +144,21 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     def action_join(self) -> None:
         invite = compact_invite(self.query_one("#join-invite", Input).value)
         nick = self.query_one("#join-nick", Input).value.strip()
-        problem = ""
+        problem, field = "", ""
         if not invite.startswith("peertui:"):
-            problem = _("Paste the whole invite; it starts with peertui:.")
+            problem, field = _("Paste the whole invite; it starts with peertui:."), "join-invite"
         elif not self._check_invite():
             return
         elif not nick:
             problem = _("Choose a nickname (or press Another for a random one).")
+            field = "join-nick"
         elif not self.query_one("#join-accept", Checkbox).value:
-            problem = _(TICK_THE_BOX)
+            problem, field = _(TICK_THE_BOX), "join-accept"
         if problem:
             self._say(problem, "warning")
+            # The focus goes to what needs doing, so Space ticks the box or typing fills the
+            # field — not to wherever Ctrl+S was pressed.
+            self.query_one(f"#{field}").focus()
             return
         if self.app.engine is None:
             self.app.notify(_("Your history is still opening; try again in a moment."))

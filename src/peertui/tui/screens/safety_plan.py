@@ -1,4 +1,4 @@
-"""The personal safety plan: six steps to view, edit one at a time, and export as text.
+"""The personal safety plan: its steps to view, edit one at a time, and export as text.
 
 The plan is stored encrypted through the engine; it needs no network and no group.
 """

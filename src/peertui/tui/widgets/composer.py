@@ -11,6 +11,8 @@ arrives, in the order the keys were typed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
 from textual.message import Message
 from textual.widgets import Input
@@ -24,15 +26,39 @@ def one_line(text: str) -> str:
 
 class OrderedInput(Input):
     """An `Input` whose own bindings (Enter, Backspace, the arrows) run as each key arrives, in
-    the order the keys were typed (see the module's docstring); every one-line field uses it."""
+    the order the keys were typed (see the module's docstring); every one-line field uses it.
+
+    With `enter_moves_on`, Enter also moves the focus to the next field at once; keys typed
+    after it that were already on their way to this field are handed on to where the focus is
+    now, so "robin" Enter "they" puts "they" in the next field however fast it comes.
+    """
+
+    def __init__(self, *args: Any, enter_moves_on: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.enter_moves_on = enter_moves_on
+        self._moved_on = False  # Enter moved the focus on; keys still queued here go after it
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._moved_on = False
+        super()._on_focus(event)
 
     async def _on_key(self, event: events.Key) -> None:
+        focused = self.screen.focused
+        if self._moved_on and focused is not None and focused is not self:
+            # Typed after the Enter that moved the focus on, and queued here before it moved.
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+            return
         if not event.is_printable:
             for binding in self._bindings.key_to_bindings.get(event.key, ()):
                 # Now, in key order — not after a round trip through the app.
                 event.stop()
                 event.prevent_default()
                 await self.run_action(binding.action)
+                if binding.action == "submit" and self.enter_moves_on:
+                    self.screen.focus_next()
+                    self._moved_on = True
                 return
         # Letters: Input's own handler (Textual calls it next) inserts them at once.
 

@@ -84,6 +84,14 @@ def _describe(message, hidden_reason: str, opened: bool) -> Text:
     return shown
 
 
+def newer(shown, told):
+    """What a line should show when told about a message it already shows: a message the relay
+    took (seq > 0) never goes back to "waiting to send" because a late "queued" arrived."""
+    if getattr(shown, "seq", 0) > 0 and getattr(told, "seq", 0) <= 0:
+        return shown
+    return told
+
+
 class MessageList(CursorOnHighlight):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
@@ -170,9 +178,15 @@ class MessageList(CursorOnHighlight):
         marked = None if following or self.highlighted is None else self.items[self.highlighted]
         new: list = []
         moved: list = []
-        seen: set[str] = set()
+        in_batch: dict[str, int] = {}  # msg_id -> its place in `new`
         for item in items:
-            if not isinstance(item, SystemLine) and (index := self.find(item.msg_id)) is not None:
+            if not isinstance(item, SystemLine) and item.msg_id in in_batch:
+                # "Queued" and then "sent" told in one batch: the later state wins (it used to
+                # be dropped, leaving the line "waiting to send" for good).
+                place = in_batch[item.msg_id]
+                new[place] = newer(new[place], item)
+            elif not isinstance(item, SystemLine) and (index := self.find(item.msg_id)) is not None:
+                item = newer(self.items[index], item)  # never back to "waiting" once sent
                 if marked is self.items[index]:
                     marked = item  # the highlight stays on it, wherever it goes
                 self.items[index] = item  # sent at last, or removed: the same line, updated
@@ -180,10 +194,10 @@ class MessageList(CursorOnHighlight):
                     self._redraw(index)
                 else:
                     moved.append(self.items.pop(index))
-            elif isinstance(item, SystemLine) or item.msg_id not in seen:
-                new.append(item)
+            else:
                 if not isinstance(item, SystemLine):
-                    seen.add(item.msg_id)
+                    in_batch[item.msg_id] = len(new)
+                new.append(item)
         if moved or not self._in_order(new):
             self._place_all(moved + new, following, marked)
             return
@@ -277,7 +291,7 @@ class MessageList(CursorOnHighlight):
     def replace(self, item) -> None:
         index = self.find(item.msg_id)
         if index is not None:
-            self.items[index] = item
+            self.items[index] = newer(self.items[index], item)
             self._redraw(index)
 
     def rerender(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.widgets import Footer, Label, Static
 
 from peertui.i18n import NP_, _, pgettext
@@ -63,6 +64,28 @@ def hint_line(line_id: str = "screen-hint") -> Label:
     line = Label("", id=line_id, classes="status-line")
     line.display = False
     return line
+
+
+class NoticeLine(Label):
+    """What the app says on a screen whose toasts would cover the conversation: a line that
+    takes room (the panes give it a row) while the notice lasts, and none otherwise. The last
+    two notices are kept, so one said just before is not wiped by the next."""
+
+    def on_mount(self) -> None:
+        self.display = False
+        self.notices: list[str] = []
+
+    def say(self, message: str, timeout: float) -> None:
+        self.notices = [*self.notices[-1:], message]
+        self.update(Content("\n".join(self.notices)))  # words, never markup
+        self.display = True
+        self.set_timer(timeout, lambda: self._expire(message))
+
+    def _expire(self, message: str) -> None:
+        if message in self.notices:
+            self.notices.remove(message)
+        self.update(Content("\n".join(self.notices)))  # words, never markup
+        self.display = bool(self.notices)
 
 
 def footer_widgets() -> ComposeResult:
