@@ -52,7 +52,7 @@ def _describe(message, hidden_reason: str, opened: bool) -> Text:
             ),
             style="italic",
         )
-    if hidden_reason:
+    if hidden_reason and not opened:
         return Text(
             _("{nick}: [hidden — {why}]").format(nick=nick, why=hidden_reason), style="italic"
         )
