@@ -6,6 +6,8 @@ checked end to end through real crypto and the real relay.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from peertui.core.engine import Engine
@@ -94,7 +96,8 @@ async def test_host_join_approve_send_receive_and_search(make_paths, relay):
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ListScreen), what="results")
             results = screen_text(app)
-            assert "tuesday · bob: hello from bob" in results
+            # Each result carries the message's number, the same as in the conversation.
+            assert re.search(r"tuesday · #\d+ bob: hello from bob", results), results
             assert "hi bob" not in results
     finally:
         await bob.close()

@@ -60,6 +60,12 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
                 yield Button(_("Cancel"), id="cancel")
         yield from footer_widgets()
 
+    def _say_status(self, text: str) -> None:
+        """The form's status line, scrolled into view: at 80x24 it can sit below the fold."""
+        status = self.query_one("#host-status", Static)
+        status.update(text)
+        self.call_after_refresh(status.scroll_visible, animate=False)
+
     def on_mount(self) -> None:
         self.query_one("#host-name", Input).focus()
 
@@ -86,7 +92,7 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
             self.app.notify(_("Your history is still opening; try again in a moment."))
             return
         relay = self.query_one("#host-relay", Input).value.strip() or None
-        self.query_one("#host-status", Static).update(
+        self._say_status(
             _("Contacting the relay…") if relay else _("Starting the relay on this computer…")
         )
         self.query_one("#host", Button).disabled = True
@@ -106,7 +112,7 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
             group = await engine.host_group(name, relay_url=relay, nick=nick, guidelines=guidelines)
             token = await engine.create_invite(group.group_id)
         except PeertuiError as exc:
-            self.query_one("#host-status", Static).update(str(exc))
+            self._say_status(str(exc))
             self.query_one("#host", Button).disabled = False
             self.app.notify(str(exc), severity="error")
             return
