@@ -5,8 +5,8 @@
     .venv/bin/python tools/train_detector.py --cv-only  # figures only, nothing written
 
 Trains on the development data only: tests/wellbeing/data/heldout/{dev,dev3,tuning,frozen,
-frozen2}_*.tsv (frozen v1 and v2 are spent) and tests/wellbeing/data/detect_eval.tsv. The
-blind set, frozen3_*, is never read here: `SPLITS` names the files it may open and
+frozen2,frozen3}_*.tsv (frozen v1, v2 and v3 are spent) and tests/wellbeing/data/detect_eval.tsv.
+The blind set, frozen4_*, is never read here: `SPLITS` names the files it may open and
 `_refuse_blind` checks every path.
 
 Cross-validation leaves one *source* out at a time (every language of dev, of tuning, of
@@ -46,9 +46,12 @@ EVAL_TABLE = ROOT / "tests" / "wellbeing" / "data" / "detect_eval.tsv"
 # model offered help for "anyone watching the game tonight?".
 EVERYDAY = Path(__file__).resolve().parent / "detector_data"
 OUT = ROOT / "src" / "peertui" / "wellbeing" / "data" / "detect" / "model.bin"
-SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2")
+SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3")
 LANGUAGES = ("en", "es", "pt")
-# Sets the phrase books were never tuned on: an honest check of "phrase books OR model".
+# Sets the phrase books were not tuned on when they were written (the threshold pool): an honest
+# check of "phrase books OR model". Since 2026-12-01 ~16:05 UTC the goodbye misses of dev3_* and
+# of frozen2_* were read and goodbye families added for them (detector4), so for goodbyes this pool
+# is no longer unseen; kept as the pool so that the thresholds stay comparable with earlier rounds.
 RULES_UNSEEN = {("frozen2", "en"), ("frozen2", "es"), ("frozen2", "pt"), ("frozen", "pt")}
 RULES_UNSEEN |= {("dev3", lang) for lang in LANGUAGES}
 TARGET_PRECISION = 0.92
@@ -65,8 +68,13 @@ class Example:
     text: str
 
 
+SPENT_FROZEN = ("frozen", "frozen2", "frozen3")
+
+
 def _refuse_blind(path: Path) -> Path:
-    if path.name.startswith("frozen3"):
+    """Every frozen set not yet reported on is blind: frozen4_* today, and any later one."""
+    split = path.name.split("_")[0]
+    if split.startswith("frozen") and split not in SPENT_FROZEN:
         raise SystemExit(f"{path.name} is the blind set: never trained or tuned on")
     return path
 
@@ -136,7 +144,9 @@ def combined(scores, rules, threshold: float, veto: float, protected):
 def best_thresholds(scores, rules, truth, protected) -> tuple[float, float]:
     """The (threshold, veto) with the highest recall at the target precision."""
     best = (-1.0, 9.0, -9.0)
-    for veto in np.arange(-3.0, 0.51, 0.25):
+    # A veto drops a phrase-book match only where the model finds the message *clearly* safe:
+    # above -1 it cancelled plain "me quiero morir" in a message that also gave an e-mail address.
+    for veto in np.arange(-3.0, -0.99, 0.25):
         for threshold in np.arange(0.0, 3.01, 0.1):
             said = combined(scores, rules, threshold, veto, protected)
             tp = (said & truth).sum()

@@ -40,6 +40,9 @@ def test_set_theme_refuses_a_name_that_is_no_theme_and_names_the_ones_there_are(
     user.run("/set theme neon", "There is no theme 'neon'.")
     user.expect_exact(f"The themes are: {', '.join(themes)}.")
     user.run("/set theme light", "Saved: theme = light.")
+    # Alone, it says what the theme is now and what it can be.
+    user.run("/set theme", "theme is now light.")
+    user.expect_exact(f"The themes are: {', '.join(themes)}.")
     assert user.quit() == 0
     settings, _problems = load_settings(resolve_paths(user.home))
     assert settings.theme == "light", "the refused name was never saved; the good one was"

@@ -128,6 +128,17 @@ def test_numbers_survive_a_restart_and_report_n_reports_that_message(tmp_path, r
         again.type(f"/hide {max(live.values()) + 40}")
         again.keys("Enter")
         again.wait_for(f"There is no message #{max(live.values()) + 40}")
+        # Hidden for oneself, then shown again with /open N (the same as plain mode).
+        again.keys("C-u")
+        again.type(f"/hide {two}")
+        again.keys("Enter")
+        again.wait_for(f"#{two} alice: [hidden — you hid this message]")
+        again.type(f"/open {two}")
+        again.keys("Enter")
+        again.wait_until(
+            lambda s: f"#{two} alice: alice two: rough night" in s and "[hidden" not in s,
+            "the hidden message opened",
+        )
         quit_app(again)
     finally:
         again.close()

@@ -798,10 +798,10 @@ class Engine:
     def is_hidden(self, message: Message) -> str:
         """Why this message is hidden on this device ('' when shown)."""
         if message.extra.get("key") in self._hidden_set("ignored_members"):
-            return "you hid this member"
+            return _("you hid this member")
         if f"{message.group_id}/{message.msg_id}" in self._hidden_set("hidden_messages"):
-            return "you hid this message"
-        return "you hid a word in it" if self.is_ignored_word(message.text) else ""
+            return _("you hid this message")
+        return _("you hid a word in it") if self.is_ignored_word(message.text) else ""
 
     def is_ignored_word(self, text: str) -> bool:
         folded = text.casefold()

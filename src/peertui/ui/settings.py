@@ -157,7 +157,14 @@ def change(current: Settings, argument: str, *, themes: Collection[str]) -> str:
             ),
         )
     if not text.strip():
-        raise commands.usage(action, _("Give the new value of {name}.").format(name=name))
+        # `/set theme` alone: what it is now and what it can be, not only how to type it.
+        now = _("{name} is now {value}.").format(name=name, value=shown(getattr(current, name)))
+        if name == "theme":
+            choices = _("The themes are: {names}.").format(names=", ".join(sorted(themes)))
+            now = f"{now} {choices}"
+        raise commands.usage(
+            action, f"{now} " + _("Give the new value of {name}.").format(name=name)
+        )
     value = _value_for(current, name, text.strip())
     if name == "theme" and value not in themes:
         raise commands.UsageError(

@@ -50,7 +50,12 @@ THIRD_PARTY = "third_party"
 LEARNED = "learned"  # the model alone: no phrase book names what it is, so the mildest tier
 # The model never cancels an act in progress (as a recovery story never does): missing one is
 # the worst error, and "my therapist says I'm making progress, but I just swallowed..." reads safe.
-NEVER_VETOED = frozenset({"act_in_progress"})
+# Nor a goodbye, a means at hand, passive ideation or hopelessness: out of fold on the development
+# data its veto dropped 15 true goodbyes for 8 false ones, and 21 true wishes, hopelessness and
+# means for 2 false ones; for the other categories it saves about as many false offers as it loses.
+NEVER_VETOED = frozenset(
+    {"act_in_progress", "goodbye", "means_at_hand", "passive_ideation", "hopelessness"}
+)
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
 # With company, coffee or a camera, a high place (or going there tomorrow) is not a danger.
 LEISURE_GUARDED = frozenset({"act_in_progress", "means_at_hand", "plan_time"})

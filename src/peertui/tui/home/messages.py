@@ -166,7 +166,11 @@ class MessageActions(HomeBase):
     def action_open_warning(self) -> None:
         messages = self.messages
         message = messages.selected_message()
-        if message is not None and (message.cw or message.extra.get("fold")):
+        if message is not None and (
+            message.cw or message.extra.get("fold") or self.messages.hidden_reason(message)
+        ):
+            # A warning, a fold or a message hidden here: Enter or /open N shows it (and hides
+            # it again), as plain mode's /open does.
             messages.opened ^= {message.msg_id}
             messages.replace(message)
         else:
