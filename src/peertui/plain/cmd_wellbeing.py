@@ -31,6 +31,7 @@ async def grounding(s: PlainSession, argument: str) -> None:
         s.handle,
         s.engine.settings.language,
         keep=lambda text: s.keep_draft(text, say=True),
+        country=s.engine.settings.country,
     )
 
 

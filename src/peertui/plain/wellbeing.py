@@ -80,7 +80,6 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
 
 
 PAUSE_WORDS = ("/pause", "pause")
-YES_WORDS = ("y", "yes", "s", "si", "sí", "sim")
 
 
 def exercise_list(lang: str = "") -> list[str]:
@@ -156,13 +155,17 @@ async def ground(
     carry_on: Callable[[str], Awaitable[None]],
     lang: str = "",
     keep: Callable[[str], bool] = lambda text: False,
+    country: str = "",
 ) -> None:
     """Run an exercise; a line typed to stop it (other than /stop) is then carried out by
     `carry_on`, so nothing typed during an exercise is lost.
 
     Text (not a command) typed at any step is never sent: someone grounding is not choosing to
     post. `keep` keeps it (as a draft, saying so; False when it could not) and the exercise
-    goes on: an own-pace step is shown again, a timed one moves to the next step."""
+    goes on: an own-pace step is shown again, a timed one moves to the next step. During urge
+    surfing a bare 0-10 is the rating the steps ask for: acknowledged, never kept; "no" at the
+    last check-in ends with another round offered and `country`'s crisis numbers."""
+    from peertui.ui import urge
 
     if not argument:
         for line in exercise_list(lang):
@@ -183,16 +186,22 @@ async def ground(
             answer = await _check_in(console, reader, step, keep)
             if answer is None:
                 return
-            if answer.strip().lower() in YES_WORDS:
+            if urge.has_passed(answer):
                 index = next(
                     (i for i in range(len(steps)) if steps[i].round == 0 and i > index - 1),
                     len(steps),
                 )
-            elif answer.strip().startswith("/"):
+                continue
+            if answer.strip().startswith("/"):
                 # A command at the check-in (/crisis, say) is carried out, never taken for "no".
                 console.notice(_("{title} stopped.").format(title=exercise.title))
                 if _stop_id(answer) != "peertui.stop":
                     await carry_on(answer)
+                return
+            if not any(later.round for later in steps[index:]):  # the last wave: not yet
+                for line in urge.not_passed_lines(country):
+                    console.output(line)
+                console.notice(_("{title} ended.").format(title=exercise.title))
                 return
             continue
         console.output(step_line(step))
@@ -200,6 +209,11 @@ async def ground(
             console, reader, step.seconds * scale if step.seconds else None
         )
         while stopping_line and (text := _typed_text(stopping_line)):
+            value = urge.rating(text) if exercise.id == urge.URGE_ID else None
+            if value is not None:
+                console.notice(urge.rating_noted(value))
+                stopping_line = None  # the rating is what the step asked for: go on
+                break
             if not keep(text):
                 console.notice(_("Not sent: nothing is sent while a grounding exercise runs."))
             if step.seconds:
@@ -342,7 +356,14 @@ async def locked_command(
             console.notice(_("Back at the question."))
 
         try:
-            await ground(console, reader, parsed.argument, nothing_more, settings.language)
+            await ground(
+                console,
+                reader,
+                parsed.argument,
+                nothing_more,
+                settings.language,
+                country=settings.country,
+            )
         except ValueError as problem:
             console.error(str(problem))
     elif action.id == "peertui.safety_plan":

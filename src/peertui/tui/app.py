@@ -436,10 +436,9 @@ class PeertuiApp(App[int]):
             focused.call_later(taken.set)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(taken.wait(), 1.0)
-        if forward:
-            self.screen.focus_next()
-        else:
-            self.screen.focus_previous()
+        from peertui.tui.focus import focus_in_order
+
+        focus_in_order(self.screen, forward)
 
     # ----- wellbeing, from every screen -----------------------------------------------------
     def action_crisis(self) -> None:

@@ -18,6 +18,7 @@ from peertui.i18n import N_, _
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.breathing import BreathingVisual
 from peertui.tui.widgets.footer import footer_widgets, hint_line
+from peertui.ui import urge
 from peertui.wellbeing import grounding
 
 TICK_SECONDS = 0.25
@@ -62,10 +63,15 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         Binding("space", "pause", N_("Pause / resume")),
         Binding("escape", "stop", N_("Stop")),
         Binding("y", "urge_passed", N_("The urge has passed"), show=False),
+        Binding("n", "not_yet", N_("Not yet"), show=False),
         Binding("2", "pace(2)", N_("2 s counts"), show=False),
         Binding("3", "pace(3)", N_("3 s counts"), show=False),
         Binding("4", "pace(4)", N_("4 s counts"), show=False),
         Binding("s", "pace(0)", N_("Step by step"), show=False),
+        *(
+            Binding(str(n), f"rating({n})", N_("Rate the urge"), show=False)
+            for n in (0, 1, 5, 6, 7, 8, 9)
+        ),
     ]
 
     step_index: reactive[int] = reactive(-1, init=False)
@@ -76,6 +82,7 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         self.exercise = exercise
         self._remaining = 0.0
         self._last_tick = 0.0
+        self._rating_typed = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="exercise"):
@@ -102,12 +109,23 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
     def action_pace(self, pace: int) -> None:
         """Own pace, chosen before the first step: 2, 3 or 4 s counts, or 0 for step by step."""
         if self.step_index >= 0:
+            self.action_rating(pace)  # once it runs, a digit is the urge's rating
             return
         self.exercise = grounding.with_pace(self.exercise, pace or None)
         words = _("step by step") if not pace else _("{pace}-second counts").format(pace=pace)
         self.query_one("#step-timer", Label).update(
             _("Own pace: {words}. Press Enter to begin.").format(words=words)
         )
+
+    def action_rating(self, digit: int) -> None:
+        """During urge surfing a digit is the 0-10 rating its steps ask for ("1" then "0"
+        makes 10): acknowledged on screen, never sent or stored."""
+        if self.step_index < 0 or self.exercise.id != urge.URGE_ID:
+            return
+        typed = f"{self._rating_typed}{digit}"
+        value = urge.rating(typed[-2:]) if typed.endswith("10") else digit
+        self._rating_typed = typed[-1:]
+        self.app.notify(urge.rating_noted(value if value is not None else digit))
 
     def action_urge_passed(self) -> None:
         """At a check-in, "yes, it has passed": go to the closing steps."""
@@ -120,11 +138,24 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         else:
             self._finish()
 
+    def action_not_yet(self) -> None:
+        """At a check-in, "not yet": the next wave, or after the last one the not-passed end."""
+        if self.step_index >= 0 and self.exercise.steps[self.step_index].check_in:
+            self.action_next()
+
     def on_mount(self) -> None:
         self.set_interval(TICK_SECONDS, self._tick)
 
     def action_next(self) -> None:
-        if self.step_index + 1 >= len(self.exercise.steps):
+        steps = self.exercise.steps
+        if (
+            self.step_index >= 0
+            and steps[self.step_index].check_in
+            and not any(step.round for step in steps[self.step_index + 1 :])
+        ):
+            self._finish_not_passed()  # "not yet" at the last wave's check-in
+            return
+        if self.step_index + 1 >= len(steps):
             self._finish()
             return
         self.step_index += 1
@@ -171,12 +202,21 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         if self.paused:
             state = _("paused — press Space to continue")
         elif self.step_index >= 0 and self.exercise.steps[self.step_index].check_in:
-            state = _("press Y if it has passed, or Enter to keep riding the wave")
+            state = _("press Y if it has passed, or N (or Enter) if not yet")
         elif self._self_paced():
             state = _("take your time — press Enter when you are ready")
         else:
             state = _("{seconds} s left").format(seconds=seconds)
         self.query_one("#step-timer", Label).update(state)
+
+    def _finish_not_passed(self) -> None:
+        lines = urge.not_passed_lines(self.app.settings.country)
+        self.query_one("#step-text", Static).update(
+            "\n".join(lines) + "\n\n" + _("Press Escape to return.")
+        )
+        self.query_one("#step-timer", Label).update(_("ended"))
+        self.query_one(BreathingVisual).stop()
+        self.paused = True
 
     def _finish(self) -> None:
         self.query_one("#step-text", Static).update(

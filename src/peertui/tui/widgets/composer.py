@@ -57,7 +57,9 @@ class OrderedInput(Input):
                 event.prevent_default()
                 await self.run_action(binding.action)
                 if binding.action == "submit" and self.enter_moves_on:
-                    self.screen.focus_next()
+                    from peertui.tui.focus import focus_in_order
+
+                    focus_in_order(self.screen)
                     self._moved_on = True
                 return
         # Letters: Input's own handler (Textual calls it next) inserts them at once.
