@@ -8,8 +8,14 @@ id), and the TUI's moderation log has the same lines as plain mode's /modlog."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import pytest
 from tests.plain.people import PlainUser
+
+from peertui.core.engine import Engine
+from peertui.paths import resolve_paths
 
 from .conftest import PASSPHRASE
 from .tmux import make_pair, start_peertui
@@ -88,8 +94,115 @@ def conversation_text(screen: str) -> str:
     return " ".join(" ".join(row.strip("│ ▶").split()) for row in rows)
 
 
+def conversation_rows(screen: str) -> list[str]:
+    """The conversation pane's rows, each stripped of its frame and highlight (a wide terminal,
+    so a line is a row)."""
+    rows = [row.split("││")[1] for row in screen.splitlines() if row.count("││") >= 2]
+    return [row.strip("│ ").removeprefix("▶ ").strip() for row in rows if row.strip("│ ")]
+
+
+def modlog_rows(screen: str) -> list[str]:
+    """The numbered entries of the moderation log window."""
+    return [
+        match.group(1).rstrip()
+        for row in screen.splitlines()
+        if (match := re.search(r"▊ (#\d+ .*?)\s*▎", row))
+    ]
+
+
 def composer_text(screen: str) -> str:
     """What is in the message box: the row under its "Focus:" or top edge."""
     rows = screen.splitlines()
     top = next(i for i, row in enumerate(rows) if "▊▔" in row)
     return rows[top + 1].split("▊", 1)[1].rstrip("│ ▎")
+
+
+def invite_from(home) -> str:
+    async def invite() -> str:
+        engine = await Engine.open(resolve_paths(home), PASSPHRASE)
+        try:
+            (group,) = engine.groups()
+            return await engine.create_invite(group.group_id)
+        finally:
+            await engine.close()
+
+    return asyncio.run(invite())
+
+
+def test_moderation_in_the_tui_is_said_once_by_name_and_logged_in_plain_modes_words(
+    tmp_path, relay, plain
+):
+    pair = make_pair(tmp_path, relay.url)
+    token = invite_from(pair.alice_home)
+    alice = start_peertui(pair.alice_home, width=160, height=40)
+    try:
+        alice.wait_for("you are alice")
+        alice.wait_for("connected")
+        bob = plain(pair.bob_home)
+        carol = plain(tmp_path / "carol")
+        carol.join(token, "carol")
+        carol.expect_exact("-- Asked to join as 'carol'")
+        alice.wait_for("carol asked to join")
+        # Bob hears of the admission before carol's nickname reaches him: "a new member".
+        for line, said, bob_hears in (
+            ("/approve carol", "alice (owner) admitted carol", "admitted a new member"),
+            ("/warn carol please be gentle", "alice (owner) warned carol", "warned carol"),
+            ("/mute carol 10 cool down", "alice (owner) muted carol", "muted carol"),
+        ):
+            alice.type(line)
+            alice.keys("Enter")
+            alice.wait_until(lambda s, said=said: said in conversation_text(s), said)
+            bob.expect_exact(f"-- Moderation: alice (owner) {bob_hears}")
+            if line.startswith("/approve"):
+                # Actions about carol are named once her profile has arrived (before that the
+                # words are "a member (id …)", by design): wait for it, as a person would.
+                alice.wait_until(lambda s: "carol joined." in conversation_text(s), "carol joined")
+                bob.expect_exact("-- carol joined.")
+        carol.expect_exact("-- Moderation: alice (owner) muted carol")
+        assert "-- A moderator warned you privately: please be gentle" in carol.transcript
+        screen = alice.screen()
+        rows = conversation_rows(screen)
+        for sentence in (
+            "— Moderation: alice (owner) admitted carol.",
+            "— Moderation: alice (owner) warned carol (the reason went to them privately).",
+        ):
+            assert rows.count(sentence) == 1, (sentence, screen)
+        muted = [row for row in rows if "muted carol" in row]
+        assert len(muted) == 1 and re.fullmatch(
+            r"— Moderation: alice \(owner\) muted carol until \d\d:\d\d UTC: cool down\.",
+            muted[0],
+        ), screen
+        # Said once: no second line of the app's own ("Approved carol", "carol was muted").
+        about_carol = [row for row in rows if "carol" in row]
+        assert len(about_carol) == 5, "\n".join(
+            about_carol
+        )  # asked, admitted, joined, warned, muted
+        assert "member-" not in screen and "(id " not in screen, screen
+        assert "please be gentle" not in screen, "a warning's reason is for carol alone"
+
+        alice.type("/modlog")
+        alice.keys("Enter")
+        alice.wait_until(lambda s: "muted carol" in "".join(modlog_rows(s)), "the log listed")
+        tui_log = modlog_rows(alice.screen())
+        bob.type("/modlog")
+        bob.expect(r"\n  #\d+ [^\r\n]* muted carol[^\r\n]*\r\n")
+        plain_log = [
+            line.removeprefix("  ")
+            for line in bob.transcript.replace("\r\n", "\n").split("/modlog\n")[-1].split("\n")
+            if re.match(r"  #\d+ ", line)
+        ]
+        assert len(tui_log) == 5 and tui_log == plain_log, (tui_log, plain_log)
+        assert re.fullmatch(
+            r"#5 \d{4}-\d\d-\d\d \d\d:\d\d UTC alice \(owner\) muted carol "
+            r"until \d{4}-\d\d-\d\d \d\d:\d\d UTC: cool down",
+            tui_log[-1],
+        ), tui_log
+        alice.keys("Escape")
+        alice.wait_until(lambda s: not modlog_rows(s), "the log closed")
+        alice.keys("C-q")
+        alice.wait_until_shell_runs()
+        for user in (bob, carol):
+            assert user.quit() == 0
+            assert "member-" not in user.transcript
+    finally:
+        alice.close()
