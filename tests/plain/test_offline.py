@@ -25,6 +25,9 @@ def test_crisis_lines_offline_for_named_and_configured_countries(plain_user, tmp
     user.type("/crisis")
     user.expect_exact("United States (US) emergency: 911")
     user.run("/crisis Narnia", "!! 'Narnia' is not a country peertui knows")
+    # Help for someone else takes a country's name as /crisis does, and refuses a non-country.
+    user.run("/crisis someone Singapore", "1767")
+    user.run("/crisis someone narnia", "!! 'narnia' is not a country peertui knows")
     assert user.quit() == 0
     assert "\x1b" not in user.transcript
 

@@ -85,6 +85,10 @@ async def test_slash_commands_are_understood_not_posted(hosted):
         await wait_for(pilot, lambda: isinstance(app.screen, CrisisScreen), what="crisis by name")
         await pilot.pause()
         assert app.screen._iso2 == "SG" and "1767" in screen_text(app)
+        # The screen's own field takes names too, whole (it once kept two letters: "Ge…" → GE).
+        await pilot.press(*"Germany", "enter")
+        await wait_for(pilot, lambda: app.screen._iso2 == "DE", what="Germany by name")
+        assert "Crisis lines for Germany (DE)" in screen_text(app)
         await pilot.press("escape")
 
         await pilot.press(*"/help", "enter")

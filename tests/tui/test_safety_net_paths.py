@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import time
 
 import keyring
@@ -107,7 +108,9 @@ def test_offer_guide_and_a_received_cry_for_help_in_the_tui(tmp_path, relay):
         screen = tmux.wait_for(f"bob: {CRY}")
         assert "folded" not in screen
         screen = tmux.wait_for("The writer may be in crisis.")
-        assert "r (report) tells the moderators" in " ".join(screen.split())
+        # The note names its own message, so a report never lands on the line below it.
+        number = re.search(rf"#(\d+) bob: {re.escape(CRY)}", screen).group(1)
+        assert f"/report {number} (or r with this message highlighted) tells" in screen
         tmux.keys("BTab")  # to the messages: the newest, Bob's, is highlighted
         tmux.wait_for("Focus: Conversation")
         tmux.keys("r")

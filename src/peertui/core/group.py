@@ -454,26 +454,14 @@ class GroupSession:
             return ""
         return self.nick_of(key)
 
-    def _remember_names(self, event: dict[str, Any]) -> None:
-        """The names the signer and the target have as the event is applied: the log shows
-        them, not a nickname someone took later (the roster itself names only keys)."""
-        names = {"actor": self._known_nick(b64d(event["signer"]))}
-        if event["target"]:
-            names["target"] = self._known_nick(b64d(event["target"]))
-        self.state.setdefault("modlog_names", {})[str(event["index"])] = {
-            role: nick for role, nick in names.items() if nick
-        }
-
     def _entry(self, event: dict[str, Any], actor_role: str) -> ModLogEntry:
         signer = b64d(event["signer"])
         target = b64d(event["target"]) if event["target"] else b""
-        then = self.state.get("modlog_names", {}).get(str(event["index"]), {})
-        actor_now = self.nick_of(signer)
-        actor = then.get("actor") or actor_now
-        target_now = self.nick_of(target) if target else ""
-        target_nick = then.get("target") or target_now
-        if target and not then.get("target") and not self._known_nick(target):
-            target_nick = ""  # not known yet: said in words, never as a raw member id
+        # Today's nicknames, which every member knows alike, so the log reads the same for
+        # everyone (names people had before they joined are not known to all of them).
+        actor = self.nick_of(signer)
+        target_nick = self.nick_of(target) if target and self._known_nick(target) else ""
+        # (a target whose nickname is not known yet is said in words, never as a member id)
         detail = ""
         if event["kind"] == "slowmode":
             detail = f"to {event['value']} seconds" if event["value"] else "off"
@@ -488,8 +476,6 @@ class GroupSession:
             actor_role=actor_role,
             action=event["kind"],
             target_nick=target_nick,
-            actor_nick_now=actor_now if actor_now != actor else "",
-            target_nick_now=target_now if target_nick and target_now != target_nick else "",
             target_id=member_id_for(target) if target else "",
             reason=self.state["modnotes"].get(str(event["index"]), ""),
             until=event["until"] if event["kind"] == "mute" else 0,
@@ -1025,7 +1011,6 @@ class GroupSession:
         signer_role = before.get(b64d(event["signer"]), "former member")
         self.roster.apply(event)
         self.state["roster"].append(event)
-        self._remember_names(event)
         kind = event["kind"]
         target = b64d(event["target"]) if event["target"] else b""
         if kind == "admit":

@@ -81,6 +81,4 @@ class ModLogEntry:
     detail: str = ""
     # The names as they were when the action was taken; `*_now` is set only when the person
     # has taken another nickname since. `target_nick` is "" while the target's is not known.
-    actor_nick_now: str = ""
-    target_nick_now: str = ""
     target_id: str = ""

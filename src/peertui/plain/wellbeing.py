@@ -38,7 +38,8 @@ def someone_else_lines(code: str, settings_country: str) -> list[str]:
     from peertui.i18n import current_language
     from peertui.wellbeing import crisis, responses
 
-    choice = crisis.choose_country(settings_country, code)
+    # A name or a code, as /crisis takes; what names no country is refused in words.
+    choice = crisis.choose_country(settings_country, crisis.asked_country(code))
     country = crisis.load_directory().get(choice.iso2) if choice.iso2 else None
     return responses.someone_else_guide(country, current_language())
 

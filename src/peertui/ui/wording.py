@@ -169,14 +169,7 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
 
     `dated=False` is the same sentence as a live notice, where the moment is now anyway.
     """
-    actor = display_name(entry.actor_nick, members)
-    if entry.actor_nick_now:
-        # The name they had when they did it, and who that is now.
-        who = _("{name} ({role}, now {now})").format(
-            name=actor, role=entry.actor_role, now=display_name(entry.actor_nick_now, members)
-        )
-    else:
-        who = f"{actor} ({entry.actor_role})"
+    who = f"{display_name(entry.actor_nick, members)} ({entry.actor_role})"
     verb = _(_ACTION_WORDS[entry.action]) if entry.action in _ACTION_WORDS else entry.action
     line = f"#{entry.index} {utc_time(entry.ts)} {who} {verb}" if dated else f"{who} {verb}"
     target = _target_name(entry, members)
@@ -194,14 +187,10 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
 
 
 def _target_name(entry: ModLogEntry, members: Sequence[Member]) -> str:
-    """Who an action was about: their name then (and now, if changed), or words for someone
-    whose nickname has not arrived yet — never a raw member id where a name can be known."""
+    """Who an action was about: their nickname, or words for someone whose nickname has not
+    arrived yet — never a raw member id where a name can be known."""
     if entry.target_nick:
-        name = display_name(entry.target_nick, members)
-        if entry.target_nick_now:
-            now = display_name(entry.target_nick_now, members)
-            return _("{name} (now {now})").format(name=name, now=now)
-        return name
+        return display_name(entry.target_nick, members)
     if not entry.target_id:
         return ""
     known = next((m for m in members if m.member_id == entry.target_id), None)

@@ -38,9 +38,8 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
         with VerticalScroll(id="crisis-body"):
             yield Static(id="crisis-lines")
         yield Input(
-            placeholder=_("Another country: type its two-letter code (e.g. DE) and Enter"),
+            placeholder=_("Another country: type its name or two-letter code (e.g. DE) and Enter"),
             id="crisis-country",
-            max_length=2,
         )
         yield hint_line()
         yield from footer_widgets()
@@ -67,7 +66,9 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
         choice = crisis.choose_country(self.app.settings.country, self._iso2 or "")
         country = self._directory.get(choice.iso2) if choice.iso2 else None
         lines = someone_else_guide(country, interface_language(self.app.settings.language))
-        lines.append(_("Type a country code below and Enter to see its crisis lines again."))
+        lines.append(
+            _("Type a country name or code below and Enter to see its crisis lines again.")
+        )
         self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

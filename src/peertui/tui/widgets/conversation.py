@@ -78,7 +78,12 @@ def _describe(message, hidden_reason: str, opened: bool) -> Text:
 
         # A possible cry for help is shown, never folded, with a note for the reader.
         shown.append(
-            "\n  " + care_note(current_language(), _("{key} (report)").format(key="r")),
+            "\n  "
+            + care_note(
+                current_language(),
+                # Names this message: `r` alone acts on whichever line is highlighted.
+                _("/report {n} (or r with this message highlighted)").format(n=message.number),
+            ),
             style="italic",
         )
     return shown
