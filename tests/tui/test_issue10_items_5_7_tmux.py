@@ -182,7 +182,11 @@ def test_moderation_in_the_tui_is_said_once_by_name_and_logged_in_plain_modes_wo
 
         alice.type("/modlog")
         alice.keys("Enter")
-        alice.wait_until(lambda s: "muted carol" in "".join(modlog_rows(s)), "the log listed")
+        # The window is drawn in steps under load: wait for all five entries.
+        alice.wait_until(
+            lambda s: len(modlog_rows(s)) == 5 and "muted carol" in modlog_rows(s)[-1],
+            "the whole log listed",
+        )
         tui_log = modlog_rows(alice.screen())
         bob.type("/modlog")
         bob.expect(r"\n  #\d+ [^\r\n]* muted carol[^\r\n]*\r\n")
