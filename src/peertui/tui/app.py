@@ -533,6 +533,11 @@ class PeertuiApp(App[int]):
             await engine.close()
 
     async def action_quit(self) -> None:
+        """Quit; what is in the composer (typed, or a waiting message given back) is kept as
+        the group's draft, as on a quick exit: the composer is the only place it lives."""
+        home = self._home()
+        if home is not None:
+            home.keep_draft()
         await self.close_engine()
         self.exit(0)
 

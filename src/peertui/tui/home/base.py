@@ -165,6 +165,13 @@ class HomeBase(TranslatedKeys, Screen[None]):
         self.refresh_all()
         return True if result is None else result
 
+    async def logged_call(self, method: str, *args: Any, done: str = "", **kwargs: Any) -> None:
+        """A moderation action. The conversation says it once, by the moderation-log line the
+        engine sends back (the same words as plain mode and the log); `done` is only the
+        pop-up for the moderator who did it, never a second line in the conversation."""
+        if await self.call(method, *args, **kwargs) is not None and done:
+            self.app.notify(done)
+
     def run_engine(self, method: str, *args: Any, done: str = "", **kwargs: Any) -> None:
         """`call` in a worker, for code that does not wait for the answer."""
         self.run_worker(self.call(method, *args, done=done, **kwargs), group="engine-call")

@@ -104,7 +104,7 @@ class ModerationActions(HomeBase):
         # The moderation log line that comes back says what was done; a mute also says for
         # how long in words, so a mistyped length is seen at once.
         done = muted_for(who, minutes) if minutes is not None else ""
-        await self.call(method, group.group_id, who, done=done, **extra)
+        await self.logged_call(method, group.group_id, who, done=done, **extra)
 
     @work(group="dialog")
     async def _command(self, method: str, argument: str) -> None:
@@ -206,7 +206,7 @@ class ModerationActions(HomeBase):
             explanation=_("The message: {text}").format(text=describe_message(message).plain),
         )
         if values is not None:
-            await self.call(
+            await self.logged_call(
                 "delete_message",
                 group.group_id,
                 message.msg_id,
@@ -248,7 +248,9 @@ class ModerationActions(HomeBase):
             else _("Slow mode will be turned off."),
             [("yes", _("Turn it on") if seconds else _("Turn it off"))],
         ):
-            await self.call("set_slowmode", group.group_id, seconds, done=_("Slow mode updated."))
+            await self.logged_call(
+                "set_slowmode", group.group_id, seconds, done=_("Slow mode updated.")
+            )
 
     @work(group="dialog")
     async def action_readonly(self, argument: str = "") -> None:
@@ -265,7 +267,7 @@ class ModerationActions(HomeBase):
             _("Only moderators will be able to post.") if on else _("Read-only will be lifted."),
             [("yes", _("Read-only on") if on else _("Read-only off"))],
         ):
-            await self.call(
+            await self.logged_call(
                 "set_readonly",
                 group.group_id,
                 on,
@@ -307,7 +309,7 @@ class ModerationActions(HomeBase):
             [("approve", "Approve"), ("deny", "Deny"), ("later", "Later")],
         )
         if choice == "approve":
-            await self.call(
+            await self.logged_call(
                 "approve",
                 group.group_id,
                 request.member_id,
@@ -336,11 +338,14 @@ class ModerationActions(HomeBase):
         if not argument.strip():
             self.action_requests()
             return
-        self.run_engine(
-            "approve",
-            group.group_id,
-            argument.strip(),
-            done=_("{nick} approved.").format(nick=argument.strip()),
+        self.run_worker(
+            self.logged_call(
+                "approve",
+                group.group_id,
+                argument.strip(),
+                done=_("{nick} approved.").format(nick=argument.strip()),
+            ),
+            group="engine-call",
         )
 
     @work(group="dialog")
@@ -407,7 +412,7 @@ class ModerationActions(HomeBase):
                 _("Remove"),
             )
             if values is not None:
-                await self.call(
+                await self.logged_call(
                     "delete_message",
                     group.group_id,
                     report.msg_id,
