@@ -44,7 +44,7 @@ __all__ = [
     "wipe",
 ]
 
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
@@ -53,22 +53,45 @@ _LOOKUP_CHUNK = 500  # message ids looked up per statement (SQLite allows 32,766
 # Every searched word is a prefix ("word"*). Without a prefix index FTS5 gathers every term
 # that starts with it into one list before returning any hit, so a one-letter search of a
 # million messages took seconds; with indexes for 1 to 3 letters those are direct look-ups.
+#
+# The index's row id is a message's search key: its place in the display order (the sender's
+# time in its high bits, then a slot for messages of the same millisecond, given in the order
+# they are stored), so the index hands back hits newest first in the order the conversation
+# shows them and a page stops after 50 hits, whatever the number of matches. See `search`.
 _FTS = """
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
-    text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '1 2 3'
+    text, content = 'messages', content_rowid = 'search_key',
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.search_key, new.text);
 END;
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    INSERT INTO messages_fts (messages_fts, rowid, text)
+    VALUES ('delete', old.search_key, old.text);
 END;
 CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
-    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
-    INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+    INSERT INTO messages_fts (messages_fts, rowid, text)
+    VALUES ('delete', old.search_key, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.search_key, new.text);
 END;
 """
+# Search keys: the time (clamped to 0 .. 2^42 - 1 ms, past the year 2100) shifted left by 20
+# bits, plus a slot: the next free one of that millisecond, so 2^20 messages fit in one.
+_SLOT_BITS = 20
+_KEY_TIME_MAX = (1 << 42) - 1
+
+
+def _key_time(ts_sql: str) -> str:
+    return f"MIN(MAX({ts_sql}, 0), {_KEY_TIME_MAX})"
+
+
+# The search key of a message about to be stored at time ?7 (its `ts` in `_INSERT_MESSAGE`).
+_NEXT_SEARCH_KEY = (
+    f"(SELECT COALESCE(MAX(search_key) + 1, {_key_time('?7')} << {_SLOT_BITS}) FROM messages "
+    f"WHERE search_key BETWEEN {_key_time('?7')} << {_SLOT_BITS} "
+    f"AND ({_key_time('?7')} << {_SLOT_BITS}) + {(1 << _SLOT_BITS) - 1})"
+)
 _SCHEMA = f"""
 CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE groups (id INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE, state TEXT NOT NULL);
@@ -86,9 +109,11 @@ CREATE TABLE messages (
     removed_reason TEXT,
     extra TEXT NOT NULL,
     number INTEGER NOT NULL,
+    search_key INTEGER NOT NULL,
     UNIQUE (group_id, msg_id)
 );
 CREATE UNIQUE INDEX messages_by_number ON messages (number);
+CREATE UNIQUE INDEX messages_by_search_key ON messages (search_key);
 CREATE INDEX messages_in_order ON messages (group_id, ts, number);
 CREATE INDEX messages_by_time ON messages (ts);
 CREATE INDEX messages_by_group_seq ON messages (group_id, seq);
@@ -100,16 +125,8 @@ CREATE TABLE outbox (
     payload TEXT NOT NULL
 );
 """
-# Version 1 to 2: the same full-text index, rebuilt with its prefix indexes (a minute or so
-# for a million messages, once).
-_FTS_REBUILD = f"""
-DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
-DROP TABLE messages_fts;
-{_FTS}
-INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
-"""
-# Version 2 to 3: message numbers. Existing messages keep the order this device stored them in
-# (the row id) as their numbers, and the display order gets its index.
+# Version 1 or 2 to 3: message numbers. Existing messages keep the order this device stored
+# them in (the row id) as their numbers, and the display order gets its index.
 _NUMBERS = """
 ALTER TABLE messages ADD COLUMN number INTEGER NOT NULL DEFAULT 0;
 UPDATE messages SET number = id;
@@ -117,6 +134,22 @@ CREATE UNIQUE INDEX messages_by_number ON messages (number);
 DROP INDEX messages_by_group_time;
 CREATE INDEX messages_in_order ON messages (group_id, ts, number);
 INSERT INTO kv (key, value) SELECT 'message_numbers', COALESCE(MAX(number), 0) FROM messages;
+"""
+# Version 1, 2 or 3 to 4: search keys, and the full-text index rebuilt on them (with the prefix
+# indexes version 1 lacked). Messages of one millisecond get their slots in number order. A
+# minute or two for a million messages, once.
+_SEARCH_KEYS = f"""
+DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
+DROP TABLE messages_fts;
+ALTER TABLE messages ADD COLUMN search_key INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET search_key = keyed.key FROM (
+    SELECT id, ({_key_time("ts")} << {_SLOT_BITS})
+        + ROW_NUMBER() OVER (PARTITION BY {_key_time("ts")} ORDER BY number) - 1 AS key
+    FROM messages
+) AS keyed WHERE messages.id = keyed.id;
+CREATE UNIQUE INDEX messages_by_search_key ON messages (search_key);
+{_FTS}
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 """
 
 _MESSAGE_COLUMNS = (
@@ -431,33 +464,69 @@ class Store:
         return [_message_from(row) for row in reversed(rows)]
 
     def search(self, query: str, group_id: str | None = None, limit: int = 50) -> list[Message]:
-        """Messages containing every word of `query` (each as a prefix), newest first.
+        """The newest `limit` messages containing every word of `query` (each as a prefix),
+        newest first in the display order: the sender's time, then the number (as every view
+        of a conversation lists them, `peertui.ui.ordering`), late arrivals included.
 
-        Which hits make the page is the order this device stored them in (the row id, which
-        only grows): the full-text index returns its hits in that order, so the first page
-        costs the same whether a word is in ten messages or a million. The page is then listed
-        in the display order, newest first (the sender's time, then the number). A message
-        stored late (a backlog caught up after days offline) is on the page of when it
-        arrived, at the place of its own earlier time. Docs: PERFORMANCE.md.
+        The full-text index's row id is the search key (time, then a slot), so the index
+        hands back hits in display order and the page costs the same whether a word is in ten
+        messages or a million: no sort of all matches. Within one millisecond the slots follow
+        the order messages were stored, which is not always number order (a message sent from
+        here keeps the number it was given when queued), so the matches of the page's last
+        millisecond are all fetched and the page is cut in display order. Docs: PERFORMANCE.md.
 
         The query is never interpreted as FTS5 syntax, so quotes, `*`, `AND`, `-`, `NEAR(`
         and the like are simply searched for as words.
         """
-        match = fts_query(query)
-        if not match:
-            return []
-        # The index drives (CROSS JOIN keeps it the outer loop) and walks its hits newest
-        # first; SQLite stops after `limit` rows of the group, with no sort of all matches.
-        group_filter = "" if group_id is None else " AND m.group_id = ?"
-        columns = ", ".join(f"m.{c.strip()}" for c in _MESSAGE_COLUMNS.split(","))
-        sql = (
-            f"SELECT {columns} FROM messages_fts CROSS JOIN messages AS m "
-            f"ON m.id = messages_fts.rowid WHERE messages_fts MATCH ?{group_filter} "
-            "ORDER BY messages_fts.rowid DESC LIMIT ?"
-        )
-        params = (match,) if group_id is None else (match, group_id)
-        found = [_message_from(row) for row in self._all(sql, (*params, limit))]
-        return sorted(found, key=lambda m: (m.ts, m.number), reverse=True)
+        with self._lock:
+            match = self._match_expression(query)
+            if not match or limit <= 0:
+                return []
+            group_filter = "" if group_id is None else " AND m.group_id = ?"
+            group = () if group_id is None else (group_id,)
+            rows = self._db.execute(
+                _SEARCH_NEWEST.format(where="", group=group_filter), (match, *group, limit)
+            ).fetchall()
+            last_key = rows[-1][-1] if len(rows) == limit else 0
+            first_of_millisecond = (last_key >> _SLOT_BITS) << _SLOT_BITS
+            if last_key > first_of_millisecond:  # others of its millisecond may come next
+                rows += self._db.execute(
+                    _SEARCH_NEWEST.format(
+                        where=" AND messages_fts.rowid BETWEEN ? AND ?", group=group_filter
+                    ).replace(" LIMIT ?", ""),
+                    (match, first_of_millisecond, last_key - 1, *group),
+                ).fetchall()
+        found = sorted((_message_from(row[:-1]) for row in rows), key=_display_key, reverse=True)
+        return found[:limit]
+
+    def _match_expression(self, query: str) -> str:
+        """`fts_query(query)`, with each long plain word (4+ ASCII letters or digits, past the
+        prefix indexes) replaced by the OR of the index's own terms that start with it: FTS5
+        reads a prefix's whole list of hits before the first one, a term streams newest first.
+        Empty when nothing can match."""
+        parts = []
+        for word in _search_words(query):
+            prefix = word.lower()
+            if not (prefix.isascii() and prefix.isalnum() and len(prefix) > 3):
+                parts.append(_prefix_phrase(word))
+                continue
+            after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            terms = [
+                term
+                for (term,) in self._db.execute(
+                    "SELECT term FROM temp.messages_terms WHERE term >= ? AND term < ? LIMIT ?",
+                    (prefix, after, _MAX_TERMS_PER_WORD + 1),
+                )
+            ]
+            if not terms:
+                return ""  # no stored message has a word starting with it
+            if len(terms) > _MAX_TERMS_PER_WORD:
+                parts.append(_prefix_phrase(word))
+            else:
+                parts.append(
+                    "(" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
+                )
+        return " AND ".join(parts)
 
     def mark_removed(self, group_id: str, msg_id: str, reason: str) -> bool:
         """Record a moderator's removal. The text and content warning are erased (and leave the
@@ -648,8 +717,21 @@ class Store:
             after = (rows[-1][6], rows[-1][-1])
 
 
+# The newest hits first, by search key: the index drives (CROSS JOIN keeps it the outer loop)
+# and SQLite stops after `limit` rows of the group. The last column is the search key.
+_SEARCH_NEWEST = (
+    "SELECT "
+    + ", ".join(f"m.{c.strip()}" for c in _MESSAGE_COLUMNS.split(","))
+    + ", m.search_key FROM messages_fts CROSS JOIN messages AS m "
+    "ON m.search_key = messages_fts.rowid WHERE messages_fts MATCH ?{where}{group} "
+    "ORDER BY messages_fts.rowid DESC LIMIT ?"
+)
+# A long word with more terms than this in the index is searched as a prefix after all.
+_MAX_TERMS_PER_WORD = 64
+
 _INSERT_MESSAGE = (
-    f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO messages ({_MESSAGE_COLUMNS}, search_key) "
+    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {_NEXT_SEARCH_KEY})"
 )
 
 
@@ -675,9 +757,20 @@ def wipe(paths: Paths) -> list[str]:
 
 def fts_query(query: str) -> str:
     """Turn what a person typed into a safe FTS5 query: every word quoted, as a prefix."""
+    return " ".join(_prefix_phrase(w) for w in _search_words(query))
+
+
+def _search_words(query: str) -> list[str]:
     # FTS5 reads the query as a C string, so a NUL would cut it off mid-quote.
-    words = [w for w in query.replace("\x00", " ").split() if any(c.isalnum() for c in w)]
-    return " ".join('"' + w.replace('"', '""') + '"*' for w in words)
+    return [w for w in query.replace("\x00", " ").split() if any(c.isalnum() for c in w)]
+
+
+def _prefix_phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"*'
+
+
+def _display_key(m: Message) -> tuple[int, int]:
+    return (m.ts, m.number)  # as `peertui.ui.ordering.display_key` (core imports no UI code)
 
 
 def _unlock(connection: sqlcipher3.Connection, key: bytes, paths: Paths) -> None:
@@ -709,8 +802,8 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
         connection.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
-    elif version in (1, 2):
-        steps = (_FTS_REBUILD if version == 1 else "") + _NUMBERS
+    elif version in (1, 2, 3):
+        steps = (_NUMBERS if version < 3 else "") + _SEARCH_KEYS
         connection.executescript(
             f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
@@ -718,6 +811,10 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
         raise StoreError(
             "This peertui database was written by a newer version of peertui; update peertui to open it."
         )
+    # The index's terms, to turn a long prefix into the terms it stands for (`search`).
+    connection.execute(
+        "CREATE VIRTUAL TABLE temp.messages_terms USING fts5vocab(main, messages_fts, row)"
+    )
 
 
 def _create_private_file(path: Path) -> None:
