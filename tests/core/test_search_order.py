@@ -4,6 +4,7 @@ search key) gives exactly what a scan of every message would, in the display ord
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 from dataclasses import replace
@@ -11,9 +12,9 @@ from dataclasses import replace
 import keyring
 import keyring.backends.fail
 import pytest
-from tests.core.test_store import PASSPHRASE, V3_SEARCH, message
+from tests.core.test_store import PASSPHRASE, V3_SEARCH, V4_TERMS, message
 
-from peertui.core.store import Message, Store
+from peertui.core.store import Message, StorageFull, Store
 from peertui.paths import resolve_paths
 
 
@@ -228,10 +229,46 @@ def test_an_old_home_gets_search_keys_and_searches_exactly(paths):
         store._db.executescript(V3_SEARCH)  # as a home written before search keys
     with Store.open(paths, PASSPHRASE) as store:
         (version,) = store._db.execute("PRAGMA user_version").fetchone()
-        assert version == 4
+        assert version == 5
         assert_search_matches_a_scan(store, rng)
         store.add_message(replace(message(5000, text="garden after the update"), ts=1))
         store.add_message(message(5001, text="garden newest"))
         assert [m.msg_id for m in store.search("garden", group_id="g1", limit=1)] == ["m5001"]
         assert store.search("after the update")[0].msg_id == "m5000"
         assert_search_matches_a_scan(store, rng)
+
+
+def test_a_home_without_the_list_of_words_gets_it_from_its_index(paths):
+    rng = random.Random(8)
+    with Store.open(paths, PASSPHRASE) as store:
+        random_history(store, rng, 400)
+        store._db.executescript(V4_TERMS)  # as a home written before the list of words
+    with Store.open(paths, PASSPHRASE) as store:
+        (version,) = store._db.execute("PRAGMA user_version").fetchone()
+        (pending,) = store._db.execute("SELECT count(*) FROM search_terms_pending").fetchone()
+        assert version == 5 and pending == 0  # every word came from the index itself
+        assert_search_matches_a_scan(store, rng)
+
+
+def test_words_of_new_messages_are_found_by_the_next_search(store):
+    store.add_message(message(1, text="gardening club"))
+    assert [m.msg_id for m in store.search("garden")] == ["m1"]
+    store.add_new_messages([message(2, text="the gardener came"), message(3, text="Gardens")])
+    store.add_message(message(4, text="a new word: horticulture"))
+    assert [m.msg_id for m in store.search("garden")] == ["m3", "m2", "m1"]
+    assert [m.msg_id for m in store.search("horti")] == ["m4"]
+    # A removed message's words may stay in the list; they match nothing.
+    store.mark_removed("g1", "m4", "spam")
+    assert store.search("horticulture") == []
+
+
+def test_a_full_disk_while_learning_new_words_still_finds_every_match(store, monkeypatch):
+    store.add_messages(message(i, text=f"gardening {i}") for i in range(1, 20))
+
+    def full(what):
+        raise StorageFull("The disk is full.")
+
+    monkeypatch.setattr(store, "_writing", lambda what: contextlib.nullcontext(full(what)))
+    assert len(store.search("gardening", limit=100)) == 19
+    # (the words were not learnt: the search went the slow way)
+    assert store._db.execute("SELECT count(*) FROM search_terms_pending").fetchone() == (19,)

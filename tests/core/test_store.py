@@ -679,8 +679,16 @@ def test_search_never_sorts_all_matches(store):
         assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
+# As a home written before the list of search terms (schema version 4).
+V4_TERMS = """
+DROP TRIGGER search_terms_insert; DROP TRIGGER search_terms_update;
+DROP TABLE search_terms; DROP TABLE search_terms_pending;
+PRAGMA user_version = 4;
+"""
 # As a home written before search keys (schema version 3) stored its messages.
-V3_SEARCH = """
+V3_SEARCH = (
+    V4_TERMS
+    + """
 DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
 DROP TABLE messages_fts;
 DROP INDEX messages_by_search_key;
@@ -702,6 +710,7 @@ END;
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
 PRAGMA user_version = 3;
 """
+)
 # As a home written before message numbers (schema version 2) stored its messages.
 V2_MESSAGES = (
     V3_SEARCH
@@ -750,7 +759,7 @@ def test_a_version_1_history_gets_prefix_indexes_and_keeps_every_message_searcha
         (sql,) = store._db.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'messages_fts'"
         ).fetchone()
-        assert version == 4 and "prefix = '1 2 3'" in sql
+        assert version == 5 and "prefix = '1 2 3'" in sql
         assert [m.msg_id for m in store.search("t", group_id="g1", limit=3)] == [
             "m29",
             "m28",
@@ -902,7 +911,7 @@ def test_a_version_2_history_keeps_its_order_as_numbers(paths):
         store._db.executescript(V2_MESSAGES)
     with Store.open(paths, PASSPHRASE) as store:
         (version,) = store._db.execute("PRAGMA user_version").fetchone()
-        assert version == 4
+        assert version == 5
         assert [(m.msg_id, m.number) for m in store.latest("g1")] == [("m2", 2), ("m5", 1)]
         store.add_message(message(7))
         assert store.get_message("g1", "m7").number == 3

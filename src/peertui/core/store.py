@@ -44,7 +44,7 @@ __all__ = [
     "wipe",
 ]
 
-_SCHEMA_VERSION = 4
+_SCHEMA_VERSION = 5
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
@@ -58,10 +58,11 @@ _LOOKUP_CHUNK = 500  # message ids looked up per statement (SQLite allows 32,766
 # time in its high bits, then a slot for messages of the same millisecond, given in the order
 # they are stored), so the index hands back hits newest first in the order the conversation
 # shows them and a page stops after 50 hits, whatever the number of matches. See `search`.
-_FTS = """
+_TOKENIZER = "unicode61 remove_diacritics 2"
+_FTS = f"""
 CREATE VIRTUAL TABLE messages_fts USING fts5 (
     text, content = 'messages', content_rowid = 'search_key',
-    tokenize = 'unicode61 remove_diacritics 2', prefix = '1 2 3'
+    tokenize = '{_TOKENIZER}', prefix = '1 2 3'
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
     INSERT INTO messages_fts (rowid, text) VALUES (new.search_key, new.text);
@@ -76,6 +77,30 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
     INSERT INTO messages_fts (rowid, text) VALUES (new.search_key, new.text);
 END;
 """
+# Every word the index holds, so a long word typed as a prefix can be looked up as the words
+# that start with it (`Store._match_expression`). Stored messages wait in `search_terms_pending`
+# until a search needs the words; they are then split by FTS5's own tokenizer (see
+# `_learn_pending_terms`), so the list holds exactly the index's terms (and perhaps some whose
+# messages are gone, which match nothing).
+_TERMS = """
+CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE search_terms_pending (message INTEGER PRIMARY KEY);
+CREATE TRIGGER search_terms_insert AFTER INSERT ON messages BEGIN
+    INSERT OR IGNORE INTO search_terms_pending (message) VALUES (new.id);
+END;
+CREATE TRIGGER search_terms_update AFTER UPDATE OF text ON messages BEGIN
+    INSERT OR IGNORE INTO search_terms_pending (message) VALUES (new.id);
+END;
+"""
+# Version 4 to 5 (and after the rebuild of `_SEARCH_KEYS`): the terms of the index as it is.
+_TERMS_FROM_INDEX = f"""
+{_TERMS}
+CREATE VIRTUAL TABLE temp.index_terms USING fts5vocab(main, messages_fts, row);
+INSERT INTO search_terms (term) SELECT term FROM temp.index_terms;
+DROP TABLE temp.index_terms;
+"""
+_PENDING_CHUNK = 5000  # messages whose words are learnt per statement
+
 # Search keys: the time (clamped to 0 .. 2^42 - 1 ms, past the year 2100) shifted left by 20
 # bits, plus a slot: the next free one of that millisecond, so 2^20 messages fit in one.
 _SLOT_BITS = 20
@@ -118,6 +143,7 @@ CREATE INDEX messages_in_order ON messages (group_id, ts, number);
 CREATE INDEX messages_by_time ON messages (ts);
 CREATE INDEX messages_by_group_seq ON messages (group_id, seq);
 {_FTS}
+{_TERMS}
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
     item_id TEXT NOT NULL UNIQUE,
@@ -501,20 +527,24 @@ class Store:
 
     def _match_expression(self, query: str) -> str:
         """`fts_query(query)`, with each long plain word (4+ ASCII letters or digits, past the
-        prefix indexes) replaced by the OR of the index's own terms that start with it: FTS5
-        reads a prefix's whole list of hits before the first one, a term streams newest first.
+        prefix indexes) replaced by the OR of the index's words that start with it: FTS5 reads
+        a prefix's whole list of hits before the first one, while a word streams newest first.
         Empty when nothing can match."""
+        words = _search_words(query)
+        long_words = [w.lower() for w in words if _is_long_plain_word(w)]
+        if long_words and not self._learn_pending_terms():
+            long_words = []  # (the disk is full: search the slow way, still exactly)
         parts = []
-        for word in _search_words(query):
+        for word in words:
             prefix = word.lower()
-            if not (prefix.isascii() and prefix.isalnum() and len(prefix) > 3):
+            if prefix not in long_words:
                 parts.append(_prefix_phrase(word))
                 continue
             after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
             terms = [
                 term
                 for (term,) in self._db.execute(
-                    "SELECT term FROM temp.messages_terms WHERE term >= ? AND term < ? LIMIT ?",
+                    "SELECT term FROM search_terms WHERE term >= ? AND term < ? LIMIT ?",
                     (prefix, after, _MAX_TERMS_PER_WORD + 1),
                 )
             ]
@@ -523,10 +553,47 @@ class Store:
             if len(terms) > _MAX_TERMS_PER_WORD:
                 parts.append(_prefix_phrase(word))
             else:
-                parts.append(
-                    "(" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
-                )
+                parts.append("(" + " OR ".join(_phrase(t) for t in terms) + ")")
         return " AND ".join(parts)
+
+    def _learn_pending_terms(self) -> bool:
+        """Add the words of messages stored since the last search to `search_terms`, split by
+        FTS5's own tokenizer (a contentless in-memory index, then its vocabulary); False when
+        that could not be saved. A backlog of a million takes seconds, once."""
+        with self._lock:
+            if self._db.execute("SELECT 1 FROM search_terms_pending LIMIT 1").fetchone() is None:
+                return True
+            try:
+                with self._writing("the search words") as db:
+                    while True:
+                        ids = [
+                            m
+                            for (m,) in db.execute(
+                                "SELECT message FROM search_terms_pending ORDER BY message LIMIT ?",
+                                (_PENDING_CHUNK,),
+                            )
+                        ]
+                        if not ids:
+                            return True
+                        db.execute(
+                            "INSERT INTO temp.new_words (rowid, text) SELECT m.id, m.text "
+                            "FROM search_terms_pending AS p JOIN messages AS m ON m.id = p.message "
+                            "WHERE p.message BETWEEN ? AND ?",
+                            (ids[0], ids[-1]),
+                        )
+                        db.execute(
+                            "INSERT OR IGNORE INTO search_terms (term) "
+                            "SELECT term FROM temp.new_words_terms"
+                        )
+                        db.execute("INSERT INTO temp.new_words (new_words) VALUES ('delete-all')")
+                        db.execute(
+                            "DELETE FROM search_terms_pending WHERE message BETWEEN ? AND ?",
+                            (ids[0], ids[-1]),
+                        )
+            except StoreError:
+                with contextlib.suppress(sqlcipher3.Error):
+                    self._db.execute("INSERT INTO temp.new_words (new_words) VALUES ('delete-all')")
+                return False
 
     def mark_removed(self, group_id: str, msg_id: str, reason: str) -> bool:
         """Record a moderator's removal. The text and content warning are erased (and leave the
@@ -727,7 +794,7 @@ _SEARCH_NEWEST = (
     "ORDER BY messages_fts.rowid DESC LIMIT ?"
 )
 # A long word with more terms than this in the index is searched as a prefix after all.
-_MAX_TERMS_PER_WORD = 64
+_MAX_TERMS_PER_WORD = 128
 
 _INSERT_MESSAGE = (
     f"INSERT INTO messages ({_MESSAGE_COLUMNS}, search_key) "
@@ -766,7 +833,17 @@ def _search_words(query: str) -> list[str]:
 
 
 def _prefix_phrase(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"*'
+    return _phrase(word) + "*"
+
+
+def _phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _is_long_plain_word(word: str) -> bool:
+    """A word FTS5 keeps whole as one term (ASCII letters and digits only) and longer than the
+    longest prefix index."""
+    return word.isascii() and word.isalnum() and len(word) > 3
 
 
 def _display_key(m: Message) -> tuple[int, int]:
@@ -802,8 +879,12 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
         connection.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
+    elif version == 4:
+        connection.executescript(
+            f"BEGIN IMMEDIATE; {_TERMS_FROM_INDEX} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
+        )
     elif version in (1, 2, 3):
-        steps = (_NUMBERS if version < 3 else "") + _SEARCH_KEYS
+        steps = (_NUMBERS if version < 3 else "") + _SEARCH_KEYS + _TERMS_FROM_INDEX
         connection.executescript(
             f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
@@ -811,9 +892,12 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
         raise StoreError(
             "This peertui database was written by a newer version of peertui; update peertui to open it."
         )
-    # The index's terms, to turn a long prefix into the terms it stands for (`search`).
-    connection.execute(
-        "CREATE VIRTUAL TABLE temp.messages_terms USING fts5vocab(main, messages_fts, row)"
+    # FTS5's own tokenizer, to split the text of newly stored messages into the index's words
+    # (`Store._learn_pending_terms`); in memory, like every temporary table here.
+    connection.executescript(
+        "CREATE VIRTUAL TABLE temp.new_words USING fts5 "
+        f"(text, content = '', detail = none, tokenize = '{_TOKENIZER}');"
+        "CREATE VIRTUAL TABLE temp.new_words_terms USING fts5vocab(temp, new_words, row);"
     )
 
 
