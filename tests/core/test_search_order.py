@@ -257,9 +257,35 @@ def test_words_of_new_messages_are_found_by_the_next_search(store):
     store.add_message(message(4, text="a new word: horticulture"))
     assert [m.msg_id for m in store.search("garden")] == ["m3", "m2", "m1"]
     assert [m.msg_id for m in store.search("horti")] == ["m4"]
-    # A removed message's words may stay in the list; they match nothing.
     store.mark_removed("g1", "m4", "spam")
     assert store.search("horticulture") == []
+
+
+def words_kept(store: Store) -> set[str]:
+    return {t for (t,) in store._db.execute("SELECT term FROM search_terms")}
+
+
+def test_removed_purged_and_deleted_messages_leave_no_words_behind(store):
+    """The list of words is on disk like the index: a removed message's words go with it."""
+    store.add_messages(
+        [
+            message(1, text="my address is 12 elmstreet"),
+            message(2, text="a word shared: garden"),
+            message(3, text="garden secretword"),
+            message(4, group="g2", text="garden othergroupword"),
+        ]
+    )
+    assert store.search("elmst") and {"elmstreet", "secretword", "othergroupword"} <= words_kept(
+        store
+    )
+    store.mark_removed("g1", "m1", "personal details")
+    assert "elmstreet" not in words_kept(store) and "address" not in words_kept(store)
+    assert "garden" in words_kept(store)  # other messages still have it
+    store.purge_history(message(3).ts + 1)
+    assert "secretword" not in words_kept(store) and "garden" in words_kept(store)
+    store.delete_group("g2")
+    assert words_kept(store) == set()
+    assert store.search("garden") == []
 
 
 def test_a_full_disk_while_learning_new_words_still_finds_every_match(store, monkeypatch):

@@ -80,8 +80,9 @@ END;
 # Every word the index holds, so a long word typed as a prefix can be looked up as the words
 # that start with it (`Store._match_expression`). Stored messages wait in `search_terms_pending`
 # until a search needs the words; they are then split by FTS5's own tokenizer (see
-# `_learn_pending_terms`), so the list holds exactly the index's terms (and perhaps some whose
-# messages are gone, which match nothing).
+# `_learn_pending_terms`), so the list holds exactly the index's terms. Removing, purging or
+# deleting messages takes out the words no stored message has any more (a removed message's
+# words must not linger on disk), `_forget_words_no_longer_stored`.
 _TERMS = """
 CREATE TABLE search_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE search_terms_pending (message INTEGER PRIMARY KEY);
@@ -315,7 +316,9 @@ class Store:
     def delete_group(self, group_id: str) -> None:
         """Forget the group: its state, its history and its unsent outbox items."""
         with self._writing("the removal of the group") as db:
+            words = _words_of(db, "group_id = ?", (group_id,))
             db.execute("DELETE FROM messages WHERE group_id = ?", (group_id,))
+            _forget_words_no_longer_stored(db, words)
             db.execute("DELETE FROM outbox WHERE group_id = ?", (group_id,))
             db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
 
@@ -599,17 +602,22 @@ class Store:
         """Record a moderator's removal. The text and content warning are erased (and leave the
         search index) so removed words do not linger on disk; False if no such message."""
         with self._writing("the removal") as db:
+            words = _words_of(db, "group_id = ? AND msg_id = ?", (group_id, msg_id))
             cursor = db.execute(
                 "UPDATE messages SET removed_reason = ?, text = '', cw = '' "
                 "WHERE group_id = ? AND msg_id = ?",
                 (reason, group_id, msg_id),
             )
+            _forget_words_no_longer_stored(db, words)
             return cursor.rowcount > 0
 
     def purge_history(self, older_than_ms: int) -> int:
         """Delete every message with ts < older_than_ms (an epoch-ms cutoff); returns how many."""
         with self._writing("the history clean-up") as db:
-            return db.execute("DELETE FROM messages WHERE ts < ?", (older_than_ms,)).rowcount
+            words = _words_of(db, "ts < ?", (older_than_ms,))
+            count = db.execute("DELETE FROM messages WHERE ts < ?", (older_than_ms,)).rowcount
+            _forget_words_no_longer_stored(db, words)
+            return count
 
     def export_group(self, group_id: str, path: str | Path) -> int:
         """Write the group's history as readable text (owner-only file); returns message count."""
@@ -825,6 +833,31 @@ def wipe(paths: Paths) -> list[str]:
 def fts_query(query: str) -> str:
     """Turn what a person typed into a safe FTS5 query: every word quoted, as a prefix."""
     return " ".join(_prefix_phrase(w) for w in _search_words(query))
+
+
+def _words_of(db: sqlcipher3.Connection, where: str, params: tuple) -> list[str]:
+    """The index's words in the messages `where` selects (split as the index splits them)."""
+    try:
+        db.execute(
+            f"INSERT INTO temp.new_words (rowid, text) SELECT id, text FROM messages WHERE {where}",
+            params,
+        )
+        return [term for (term,) in db.execute("SELECT term FROM temp.new_words_terms")]
+    finally:
+        db.execute("INSERT INTO temp.new_words (new_words) VALUES ('delete-all')")
+
+
+def _forget_words_no_longer_stored(db: sqlcipher3.Connection, words: list[str]) -> None:
+    """Take out of `search_terms` the words no stored message has any more, so a removed or
+    purged message's words do not linger on disk in the list either."""
+    for word in words:
+        if (
+            db.execute(
+                "SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT 1", (_phrase(word),)
+            ).fetchone()
+            is None
+        ):
+            db.execute("DELETE FROM search_terms WHERE term = ?", (word,))
 
 
 def _search_words(query: str) -> list[str]:
