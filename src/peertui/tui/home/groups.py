@@ -9,7 +9,7 @@ from peertui.core.models import ACTIVE
 from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
-from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen
+from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen, TextScreen
 from peertui.tui.text import reflow
 from peertui.ui import commands, flows, wording
 from peertui.ui import settings as shared_settings
@@ -152,10 +152,9 @@ class GroupActions(HomeBase):
             return
         moderator = group.role in ("owner", "moderator")
         self.app.push_screen(
-            ListScreen(
+            TextScreen(
                 _("Guidelines — {name}").format(name=group.name),
-                [(None, reflow(group.guidelines) or _("(none written)"))],
-                "",
+                reflow(group.guidelines) or _("(none written)"),
                 _("/guidelines edit changes them.") if moderator else "",
             )
         )
@@ -307,7 +306,7 @@ class GroupActions(HomeBase):
                 self.app.settings, argument, themes=self.app.peertui_themes
             )
         except commands.UsageError as problem:
-            self.composer.give_back(f"/set {argument}")
+            self.composer.give_back_command(f"/set {argument}")
             self.app.notify(str(problem), severity="warning")
             return
         self.app.save_settings()

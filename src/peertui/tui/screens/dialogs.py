@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 from peertui.i18n import N_, _
 from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
 
 # What `Engine.create_invite` gives by default.
@@ -60,7 +61,7 @@ class FormTextArea(TextArea):
         self.move_cursor(self.document.end)
 
 
-class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
+class FormScreen(FittedDialog, TranslatedKeys, ModalScreen[dict | None]):
     """A titled form; Enter in any one-line field or Ctrl+S submits, Escape cancels."""
 
     BINDINGS = [
@@ -90,26 +91,29 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
         self.focus_field = focus or fields[0].name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(self.form_title, classes="screen-title")
-            yield Static("", id="form-problem", classes="hint")
-            if self.explanation:
-                yield Static(self.explanation, classes="hint")
-            for field in self.fields:
-                yield Label(field.label)
-                if field.multiline:
-                    yield FormTextArea(field.value, id=f"field-{field.name}", classes="form-area")
-                else:
-                    yield OrderedInput(
-                        field.value,
-                        placeholder=field.placeholder,
-                        id=f"field-{field.name}",
-                        type="integer" if field.number else "text",
-                        # A suggested number is replaced by what is typed ("60" then "1" is
-                        # 1, not 601); text fields keep their words and add to them.
-                        select_on_focus=field.number or field.replace,
-                    )
-            with Horizontal(classes="buttons"):
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Label(self.form_title, classes="screen-title")
+                yield Static("", id="form-problem", classes="hint")
+                if self.explanation:
+                    yield Static(self.explanation, classes="hint")
+                for field in self.fields:
+                    yield Label(field.label)
+                    if field.multiline:
+                        yield FormTextArea(
+                            field.value, id=f"field-{field.name}", classes="form-area"
+                        )
+                    else:
+                        yield OrderedInput(
+                            field.value,
+                            placeholder=field.placeholder,
+                            id=f"field-{field.name}",
+                            type="integer" if field.number else "text",
+                            # A suggested number is replaced by what is typed ("60" then "1" is
+                            # 1, not 601); text fields keep their words and add to them.
+                            select_on_focus=field.number or field.replace,
+                        )
+            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
                 yield Button(self.submit_label, id="submit", variant="primary")
                 yield Button(self.cancel_label, id="cancel")
         yield from footer_widgets()
@@ -182,7 +186,7 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
+class ChoiceScreen(FittedDialog, TranslatedKeys, ModalScreen[str | None]):
     """A question with a few labelled answers; returns the chosen answer's id."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
@@ -197,10 +201,11 @@ class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         # A long text (a group's guidelines) scrolls; the answers stay in view below it.
-        with VerticalScroll(classes="dialog"):
-            yield Label(self.question_title, classes="screen-title")
-            yield Static(self.text, classes="hint")
-            with Vertical(classes="dialog-foot"):
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Label(self.question_title, classes="screen-title")
+                yield Static(self.text, classes="hint")
+            with DialogFoot(classes="dialog-foot"):
                 with Horizontal(classes="buttons"):
                     for choice_id, label in self.choices:
                         yield Button(label, id=f"choice-{choice_id}")
@@ -251,6 +256,38 @@ class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
         self._close(None)
 
 
+class TextScreen(FittedDialog, TranslatedKeys, ModalScreen[None]):
+    """A text to read (a group's guidelines): it scrolls above Close and its last line can be
+    reached with End, Page Down or Down, which a one-row list could not do."""
+
+    BINDINGS = [Binding("escape", "close", N_("Close"))]
+
+    def __init__(self, title: str, text: str, hint: str = "") -> None:
+        super().__init__()
+        self.text_title, self.text, self.hint = title, text, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body", id="text-body"):
+                yield Label(self.text_title, classes="screen-title")
+                if self.hint:
+                    yield Label(self.hint, classes="hint")
+                yield Static(Content(self.text), id="text")
+            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
+                yield Button(_("Close"), id="close", variant="primary")
+        yield from footer_widgets()
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_close()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class ListScreen(TranslatedKeys, ModalScreen[str | None]):
     """A read-only list (mod log, reports, search results); Enter returns the option id."""
 
@@ -299,7 +336,7 @@ class InviteToken(Static):
         self.text = token
 
 
-class InviteScreen(TranslatedKeys, ModalScreen[None]):
+class InviteScreen(FittedDialog, TranslatedKeys, ModalScreen[None]):
     """Shows the whole invite token, folded at the width with nothing else on its lines (no
     border to select by mistake), with how long it lasts, and Copy, which hands the token to
     the terminal's clipboard as one line; the Join field reads a copy with line breaks too."""
@@ -315,24 +352,25 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog invite"):
-            yield Label(
-                _("Invite to {group_name}").format(group_name=self.group_name),
-                classes="screen-title",
-            )
-            yield Static(
-                _(
-                    "Valid for {days} days and {uses} uses; you approve each person (F9). Share it privately, with someone you trust."
-                ).format(days=INVITE_DAYS, uses=INVITE_USES),
-                classes="hint",
-            )
-            if self.language:
-                # The invite does not carry it: the host tells it along with the invite.
-                from peertui.ui.wording import group_language_line
+            with DialogBody(classes="dialog-body"):
+                yield Label(
+                    _("Invite to {group_name}").format(group_name=self.group_name),
+                    classes="screen-title",
+                )
+                yield Static(
+                    _(
+                        "Valid for {days} days and {uses} uses; you approve each person (F9). Share it privately, with someone you trust."
+                    ).format(days=INVITE_DAYS, uses=INVITE_USES),
+                    classes="hint",
+                )
+                if self.language:
+                    # The invite does not carry it: the host tells it along with the invite.
+                    from peertui.ui.wording import group_language_line
 
-                yield Static(group_language_line(self.language), classes="hint")
-            yield InviteToken(self.token, id="invite-token")
-            yield Static(self._copy_hint(), id="invite-copy", classes="hint")
-            with Horizontal(classes="buttons"):
+                    yield Static(group_language_line(self.language), classes="hint")
+                yield InviteToken(self.token, id="invite-token")
+                yield Static(self._copy_hint(), id="invite-copy", classes="hint")
+            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
                 yield Button(_("Copy (Ctrl+Y)"), id="copy", variant="primary")
                 yield Button(_("Close"), id="close")
         yield from footer_widgets()

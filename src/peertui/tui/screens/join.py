@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
@@ -16,6 +16,7 @@ from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
 
 TICK_THE_BOX = N_("Please read the guidelines and tick the box to accept them.")
@@ -51,7 +52,7 @@ class InviteField(OrderedInput):
         self.insert_text_at_cursor(compact_invite(event.text))
 
 
-class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
+class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""
 
     BINDINGS = [
@@ -64,27 +65,32 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         self.invite, self.nick = compact_invite(invite), nick
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(_("Join a group"), classes="screen-title")
-            yield Label(_("Invite (starts with peertui:):"))
-            yield InviteField(
-                self.invite, id="join-invite", placeholder=_("peertui:…"), enter_moves_on=True
-            )
-            yield Label(_("Nickname (a fresh one is safest — not your real name):"))
-            with Horizontal(classes="inline"):
-                yield OrderedInput(
-                    self.nick or random_nickname(), id="join-nick", enter_moves_on=True
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Label(_("Join a group"), classes="screen-title")
+                yield Label(_("Invite (starts with peertui:):"))
+                yield InviteField(
+                    self.invite, id="join-invite", placeholder=_("peertui:…"), enter_moves_on=True
                 )
-                yield Button(_("Another"), id="another-nick")
-            yield Label(_("Pronouns (optional):"))
-            yield OrderedInput(id="join-pronouns", enter_moves_on=True)
-            yield Label(_("A line about you for the moderators (optional):"))
-            yield OrderedInput(id="join-intro", enter_moves_on=True)
-            yield Label(_("General guidelines (the group's own are shown when you are approved):"))
-            yield Static(reflow(default_guidelines()), id="join-guidelines", classes="guidelines")
-            yield AcceptBox(accept_label(False), id="join-accept")
-            yield Static("", id="join-status", classes="status-line")
-            with Horizontal(classes="buttons"):
+                yield Label(_("Nickname (a fresh one is safest — not your real name):"))
+                with Horizontal(classes="inline"):
+                    yield OrderedInput(
+                        self.nick or random_nickname(), id="join-nick", enter_moves_on=True
+                    )
+                    yield Button(_("Another"), id="another-nick")
+                yield Label(_("Pronouns (optional):"))
+                yield OrderedInput(id="join-pronouns", enter_moves_on=True)
+                yield Label(_("A line about you for the moderators (optional):"))
+                yield OrderedInput(id="join-intro", enter_moves_on=True)
+                yield Label(
+                    _("General guidelines (the group's own are shown when you are approved):")
+                )
+                yield Static(
+                    reflow(default_guidelines()), id="join-guidelines", classes="guidelines"
+                )
+                yield AcceptBox(accept_label(False), id="join-accept")
+                yield Static("", id="join-status", classes="status-line")
+            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
                 yield Button(_("Ask to join (Ctrl+S)"), id="join", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
         yield from footer_widgets()
