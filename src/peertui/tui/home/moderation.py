@@ -115,7 +115,7 @@ class ModerationActions(HomeBase):
         words = member_commands.split(argument, action.id)
         problem = member_commands.wrong(words)
         if problem is not None:
-            self.composer.give_back(f"/{action.slash} {argument}".rstrip())
+            self.composer.give_back_command(f"/{action.slash} {argument}".rstrip())
             self.app.notify(str(problem), severity="warning", timeout=10)
             return
         if words.missing:

@@ -14,8 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.actions import SkipAction
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
+from textual.widgets.input import Selection
+
+from peertui.i18n import _
 
 
 def one_line(text: str) -> str:
@@ -66,6 +71,10 @@ class OrderedInput(Input):
 
 
 class Composer(OrderedInput):
+    BINDINGS = [Binding("up", "recall", show=False)]
+
+    kept_command = ""  # a refused command that met words typed since (see give_back_command)
+
     class Sent(Message):
         """Enter was pressed: `text` is what the box held; the box is already empty."""
 
@@ -111,3 +120,27 @@ class Composer(OrderedInput):
         typed = self.value
         self.value = f"{text} {typed}" if typed else text
         self.cursor_position = len(self.value)
+
+    def give_back_command(self, text: str) -> None:
+        """A refused command comes back whole and selected: the next key typed replaces it
+        (a command typed straight after is never appended to it), while End or an arrow keeps
+        it to correct. When something was typed since, that stays alone in the box and the
+        refused line waits for Up, so neither is lost nor are the two run together."""
+        if not text:
+            return
+        if self.value.strip():
+            self.kept_command = text
+            self.app.notify(
+                _("Not run: {line} — Up puts it back in the box.").format(line=text),
+                severity="warning",
+            )
+            return
+        self.value = text
+        self.selection = Selection(0, len(text))
+
+    def action_recall(self) -> None:
+        """Up in an empty box: the refused command kept aside, selected as it was given."""
+        if not self.kept_command or self.value:
+            raise SkipAction()
+        text, self.kept_command = self.kept_command, ""
+        self.give_back_command(text)
