@@ -149,13 +149,35 @@ def test_an_invite_pasted_over_several_lines_is_joined_not_sent(plain_user, rela
     # A terminal that wrapped the invite pastes it as three lines in one go.
     cut = len(token) // 3
     third.child.send(f"/join {token[:cut]}\r{token[cut : 2 * cut]}\r{token[2 * cut :]}\r")
-    third.expect_exact("?? The invite looks cut off. Paste the rest of it (or /cancel)?")
     third.expect_exact("?? Do you accept these guidelines: yes or no?")
     third.run("yes", "?? Nickname to use in this group")
     third.run("kit", "-- Asked to join as 'kit'")
     host.expect_exact("-- kit asks to join.")
     assert third.quit() == 0
-    # No piece of the invite went to the group that was current.
+    # The paste was read whole: nothing asked for the rest, and no piece of the invite went to
+    # the group that was current.
+    assert "cut off" not in third.transcript
+    assert not [line for line in third.lines() if line.startswith("#")]
+    for user in (host, guest):
+        assert user.quit() == 0
+
+
+def test_a_cut_invite_asks_once_for_the_rest_and_reads_a_rest_pasted_over_lines(plain_user, relay):
+    host, guest = start_pair(plain_user, relay.url)
+    host.type("/invite")
+    token = host.expect(INVITE_LINE).group(1)
+    third = plain_user("third").ready()
+    # Five pieces, as a narrow terminal wraps it; only the first two are pasted at first.
+    size = len(token) // 5 + 1
+    pieces = [token[i : i + size] for i in range(0, len(token), size)]
+    third.child.send(f"/join {pieces[0]}\r{pieces[1]}\r")
+    third.expect_exact("?? The invite looks cut off. Paste the rest of it (or /cancel)?")
+    third.child.send("\r".join(pieces[2:]) + " kit\r")
+    third.expect_exact("?? Do you accept these guidelines: yes or no?")
+    third.run("yes", "-- Asked to join as 'kit'")
+    host.expect_exact("-- kit asks to join.")
+    assert third.quit() == 0
+    assert third.transcript.count("cut off") == 1
     assert not [line for line in third.lines() if line.startswith("#")]
     for user in (host, guest):
         assert user.quit() == 0

@@ -7,7 +7,7 @@ the engine's events in the words of `peertui.ui.wording`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from peertui.core import events as ev
@@ -34,6 +34,9 @@ NOT_IN_A_GROUP = N_(
 )
 MODERATING_ROLES = ("owner", "moderator")
 # Commands that may run while a question is open: the safety features and help.
+# Seconds between two lines of one paste (a pty delivers a paste in pieces at most this far
+# apart); a line typed by hand comes later and is read as itself.
+PASTE_GAP = 0.2
 AT_ANY_QUESTION = LOCKED_IDS - {"peertui.cancel", "peertui.stop", "peertui.quit"}
 
 
@@ -251,6 +254,13 @@ class PlainSession:
 
     def say(self, line: Line) -> None:
         self.console.write_line(line.kind, line.text)
+
+    async def waiting_line(self, accept: Callable[[str], bool]) -> str | None:
+        # The lines of one paste come a moment apart at most; nothing typed is waited for.
+        line = await self.reader.take_waiting(accept, within=PASTE_GAP)
+        if line is not None:
+            self.console.input_received()
+        return line
 
     def keep_draft(self, text: str, *, say: bool = False) -> bool:
         """Keep text that was typed but not sent, for the current group (survives restarts).

@@ -9,6 +9,7 @@ the question is asked again, and text that is clearly meant for the group is kep
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,6 +167,13 @@ class Prompter(Protocol):
         ...
 
     def say(self, line: Line) -> None: ...
+
+    async def waiting_line(self, accept: Callable[[str], bool]) -> str | None:
+        """The next line already typed or pasted but not yet read, taken only when `accept`
+        says it is wanted (it stays to be read otherwise); None when there is none. A paste
+        over several lines reaches plain mode as several lines; the TUI reads a paste whole
+        and has none."""
+        ...
 
 
 async def confirm(ui: Prompter, text: str, *context: str) -> bool:
@@ -349,11 +357,13 @@ class JoinFlow:
         return group.group_id
 
     async def _whole_invite(self, ui: Prompter) -> None:
-        """An invite pasted over several lines arrives as several lines: a cut-off one asks
-        for the rest, so the rest is never taken for a message to the group."""
+        """An invite pasted over several lines arrives as several lines: they are read as its
+        pieces before anything is asked, so the rest is never taken for a message to the
+        group; one still cut off asks once for the rest."""
         from peertui.core.errors import InvalidInput
 
-        for _attempt in range(MAX_INVITE_PIECES):
+        asked = False
+        for _piece in range(MAX_INVITE_PIECES + 1):
             try:
                 self.engine.check_invite(self.invite)
                 return
@@ -364,14 +374,35 @@ class JoinFlow:
                 cut_off = any(word in str(problem) for word in ("truncated", "incomplete"))
                 if not cut_off or len(self.invite) < MIN_WRAPPED_PIECE:
                     raise
+            piece = await ui.waiting_line(_invite_piece)
+            if piece is not None:
+                self._add_piece(piece)
+                continue
+            if asked:
+                break
             rest = await ui.ask(
                 Question(
                     _("The invite looks cut off. Paste the rest of it (or /cancel)"),
                     purpose=_("the rest of the invite"),
                 )
             )
-            self.invite += "".join(rest.text.split())
+            asked = True
+            self._add_piece(rest.text)
         self.engine.check_invite(self.invite)
+
+    def _add_piece(self, text: str) -> None:
+        """A piece of the invite; a word after it on the same line is the nickname."""
+        piece, _sep, nick = text.strip().partition(" ")
+        self.invite += piece
+        if nick.strip() and not self.nick:
+            self.nick = nick.strip()
+
+
+def _invite_piece(line: str) -> bool:
+    """A line that can be a piece of a wrapped invite: one word of the invite's letters
+    (base64url), perhaps followed by the nickname; never a command or a sentence."""
+    words = line.split()
+    return 1 <= len(words) <= 2 and re.fullmatch(r"[A-Za-z0-9_-]+", words[0]) is not None
 
 
 MAX_INVITE_PIECES = 4

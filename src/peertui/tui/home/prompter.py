@@ -27,6 +27,9 @@ class DialogPrompter:
         self.title = title
         self.cancel_label = cancel_label
 
+    async def waiting_line(self, accept: Callable[[str], bool]) -> str | None:
+        return None  # a paste reaches the TUI whole (bracketed), never as lines to gather
+
     async def ask(self, question: Question) -> Answer:
         app = self.screen.app
         context = "\n".join(question.context)
