@@ -241,16 +241,11 @@ class ModerationActions(HomeBase):
             if values is None:
                 return
             seconds = values["seconds"]
-        if await self.confirm(
-            _("Change slow mode?"),
-            _("Everyone will wait {seconds} s between messages.").format(seconds=seconds)
-            if seconds
-            else _("Slow mode will be turned off."),
-            [("yes", _("Turn it on") if seconds else _("Turn it off"))],
-        ):
-            await self.logged_call(
-                "set_slowmode", group.group_id, seconds, done=_("Slow mode updated.")
-            )
+        # Typed whole, or answered in the form opened by its key: either way the decision is
+        # made (commands.asks_first), so it is done at once, as in plain mode.
+        await self.logged_call(
+            "set_slowmode", group.group_id, seconds, done=_("Slow mode updated.")
+        )
 
     @work(group="dialog")
     async def action_readonly(self, argument: str = "") -> None:
@@ -262,7 +257,7 @@ class ModerationActions(HomeBase):
             self.app.notify(_("Write it as /readonly on or /readonly off."), severity="warning")
             return
         on = (wanted == "on") if wanted else not group.readonly
-        if await self.confirm(
+        if not commands.asks_first(argument) or await self.confirm(
             _("Make the group read-only?") if on else _("Let members post again?"),
             _("Only moderators will be able to post.") if on else _("Read-only will be lifted."),
             [("yes", _("Read-only on") if on else _("Read-only off"))],
