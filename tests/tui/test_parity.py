@@ -85,7 +85,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "quick_exit": ("", ""),
     "focus_composer": ("", ""),  # a key only (Escape), run by every other step here
 }
-EXPECTED["thank"] = ("", "You thanked bob")
+EXPECTED["thank"] = ("", "Thanked bob for message #")
 
 
 def test_every_tui_action_is_reachable_and_named_in_this_test():

@@ -21,7 +21,7 @@ from peertui.plain.reader import LineReader
 from peertui.plain.wellbeing import LOCKED_IDS, QuickExit
 from peertui.ui import actions, commands, wording
 from peertui.ui.flows import Answer, Cancelled, Question, Refusal, is_it_for, judge
-from peertui.ui.wording import EventContext, Line, _
+from peertui.ui.wording import EventContext, Line, _, ngettext
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
@@ -144,7 +144,11 @@ class PlainSession:
         groups = self.engine.groups()
         if groups:
             self.console.notice(
-                _("You have {n} group(s); /groups lists them.").format(n=len(groups))
+                ngettext(
+                    "You have {n} group; /groups lists it.",
+                    "You have {n} groups; /groups lists them.",
+                    len(groups),
+                ).format(n=len(groups))
             )
         if self.current:
             self.console.notice(_("Current group: {name}.").format(name=self.name(self.current)))

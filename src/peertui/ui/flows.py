@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from peertui.config import interface_language
 from peertui.i18n import N_, NP_, _, pgettext
-from peertui.ui.wording import Line, error, join_list, notice, output
+from peertui.ui.wording import Line, error, join_list, ngettext, notice, output
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
@@ -424,7 +424,13 @@ async def ban(ui: Prompter, engine: Engine, group_id: str, who: str, reason: str
     ):
         cancelled = await engine.revoke_invites(group_id)
         ui.say(
-            notice(_("Cancelled {n} open invite(s); /invite makes a new one.").format(n=cancelled))
+            notice(
+                ngettext(
+                    "Cancelled {n} open invite; /invite makes a new one.",
+                    "Cancelled {n} open invites; /invite makes a new one.",
+                    cancelled,
+                ).format(n=cancelled)
+            )
         )
     else:
         ui.say(notice(_("Open invites stay valid.")))

@@ -494,3 +494,15 @@ def join_list(words: Iterable[str], last: Literal["or", "and"] = "or") -> str:
     if current_language() == "en":
         return f"{', '.join(items[:-1])} {last} {items[-1]}"
     return format_list(items, style="or" if last == "or" else "standard", locale=current_locale())
+
+
+def thanked(number: int, nick: str) -> str:
+    """Said after /thanks (or t): who was thanked, for which message."""
+    return _("Thanked {nick} for message #{n}.").format(nick=nick, n=number)
+
+
+def reported(number: int, nick: str) -> str:
+    """Said after a report: which message (number and author) went to the moderators."""
+    return _(
+        "Reported message #{n} by {nick} to the moderators. Its author is not told who reported it."
+    ).format(n=number, nick=nick)
