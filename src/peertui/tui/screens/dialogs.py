@@ -186,7 +186,61 @@ class FormScreen(FittedDialog, TranslatedKeys, ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class ChoiceScreen(FittedDialog, TranslatedKeys, ModalScreen[str | None]):
+class KeepsTyped:
+    """For a dialog: words typed while it is open (a reply already under way) are never an
+    answer — a letter must not pick "yes, send anyway" — and never dropped: they are shown as
+    kept and go on to the message box however the dialog closes. The Enter that ends such a
+    line is theirs too."""
+
+    typed_aside: list[str]
+
+    def on_key(self, event: events.Key) -> None:
+        if not hasattr(self, "typed_aside"):
+            self.typed_aside = [""]
+        lines = self.typed_aside
+        line = lines[-1]
+        if event.is_printable and event.character and (line or event.character != " "):
+            lines[-1] = line + event.character
+        elif event.key == "backspace" and line:
+            lines[-1] = line[:-1]
+        elif event.key == "enter" and line:
+            lines.append("")
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self._aside_label().update(
+            _(
+                "Kept for your message box: {text} — answer with Tab and Enter or the buttons."
+            ).format(text=self.aside_text())
+        )
+
+    def _aside_label(self) -> Label:
+        found = self.query("#typed-aside")  # type: ignore[attr-defined]
+        if found:
+            return found.first(Label)
+        label = Label("", id="typed-aside", classes="hint")
+        self.query_one(".dialog").mount(label)  # type: ignore[attr-defined]
+        return label
+
+    def aside_text(self) -> str:
+        return " ".join(line for line in getattr(self, "typed_aside", ()) if line)
+
+    def dismiss(self, result=None):  # type: ignore[no-untyped-def]
+        aside = self.aside_text()
+        if aside:
+            for screen in reversed(self.app.screen_stack[:-1]):  # type: ignore[attr-defined]
+                found = screen.query("#composer")
+                if found:
+                    composer = found.first(Input)
+                    composer.value = f"{composer.value} {aside}" if composer.value else aside
+                    composer.cursor_position = len(composer.value)
+                    break
+            self.typed_aside = [""]
+        return super().dismiss(result)  # type: ignore[misc]
+
+
+class ChoiceScreen(KeepsTyped, FittedDialog, TranslatedKeys, ModalScreen[str | None]):
     """A question with a few labelled answers; returns the chosen answer's id."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
@@ -194,10 +248,7 @@ class ChoiceScreen(FittedDialog, TranslatedKeys, ModalScreen[str | None]):
     def __init__(self, title: str, text: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
         self.question_title, self.text, self.choices = title, text, choices
-        # Words typed while the question is open (a reply already under way): never an answer
-        # — a letter must not pick "yes, send anyway" — and never dropped: they go on to the
-        # message box when the dialog closes. The Enter that ends such a line is theirs too.
-        self.typed_aside: list[str] = [""]
+        self.typed_aside = [""]  # see KeepsTyped
 
     def compose(self) -> ComposeResult:
         # A long text (a group's guidelines) scrolls; the answers stay in view below it.
@@ -215,48 +266,15 @@ class ChoiceScreen(FittedDialog, TranslatedKeys, ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query(Button).first().focus()
 
-    def on_key(self, event: events.Key) -> None:
-        line = self.typed_aside[-1]
-        if event.is_printable and event.character and (line or event.character != " "):
-            self.typed_aside[-1] = line + event.character
-        elif event.key == "backspace" and line:
-            self.typed_aside[-1] = line[:-1]
-        elif event.key == "enter" and line:
-            self.typed_aside.append("")
-        else:
-            return
-        event.stop()
-        event.prevent_default()
-        self.query_one("#typed-aside", Label).update(
-            _(
-                "Kept for your message box: {text} — answer with Tab and Enter or the buttons."
-            ).format(text=self.aside_text())
-        )
-
-    def aside_text(self) -> str:
-        return " ".join(line for line in self.typed_aside if line)
-
-    def _close(self, result: str | None) -> None:
-        aside = self.aside_text()
-        if aside:
-            for screen in reversed(self.app.screen_stack[:-1]):
-                found = screen.query("#composer")
-                if found:
-                    composer = found.first(Input)
-                    composer.value = f"{composer.value} {aside}" if composer.value else aside
-                    composer.cursor_position = len(composer.value)
-                    break
-        self.dismiss(result)
-
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self._close((event.button.id or "").removeprefix("choice-"))
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
 
     def action_cancel(self) -> None:
-        self._close(None)
+        self.dismiss(None)
 
 
-class TextScreen(FittedDialog, TranslatedKeys, ModalScreen[None]):
+class TextScreen(KeepsTyped, FittedDialog, TranslatedKeys, ModalScreen[None]):
     """A text to read (a group's guidelines): it scrolls above Close and its last line can be
     reached with End, Page Down or Down, which a one-row list could not do."""
 
@@ -273,8 +291,10 @@ class TextScreen(FittedDialog, TranslatedKeys, ModalScreen[None]):
                 if self.hint:
                     yield Label(self.hint, classes="hint")
                 yield Static(Content(self.text), id="text")
-            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
-                yield Button(_("Close"), id="close", variant="primary")
+            with DialogFoot(classes="dialog-foot"):
+                with Horizontal(classes="buttons"):
+                    yield Button(_("Close"), id="close", variant="primary")
+                yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def on_mount(self) -> None:
@@ -288,7 +308,7 @@ class TextScreen(FittedDialog, TranslatedKeys, ModalScreen[None]):
         self.dismiss(None)
 
 
-class ListScreen(TranslatedKeys, ModalScreen[str | None]):
+class ListScreen(KeepsTyped, TranslatedKeys, ModalScreen[str | None]):
     """A read-only list (mod log, reports, search results); Enter returns the option id."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Close"))]
@@ -306,6 +326,7 @@ class ListScreen(TranslatedKeys, ModalScreen[str | None]):
                 yield Label(self.hint, classes="hint")
             options = [Option(text, id=row_id) for row_id, text in self.rows]
             yield OptionList(*(options or [Option(self.empty, disabled=True)]), id="rows")
+            yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -336,7 +357,7 @@ class InviteToken(Static):
         self.text = token
 
 
-class InviteScreen(FittedDialog, TranslatedKeys, ModalScreen[None]):
+class InviteScreen(KeepsTyped, FittedDialog, TranslatedKeys, ModalScreen[None]):
     """Shows the whole invite token, folded at the width with nothing else on its lines (no
     border to select by mistake), with how long it lasts, and Copy, which hands the token to
     the terminal's clipboard as one line; the Join field reads a copy with line breaks too."""
@@ -370,9 +391,11 @@ class InviteScreen(FittedDialog, TranslatedKeys, ModalScreen[None]):
                     yield Static(group_language_line(self.language), classes="hint")
                 yield InviteToken(self.token, id="invite-token")
                 yield Static(self._copy_hint(), id="invite-copy", classes="hint")
-            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
-                yield Button(_("Copy (Ctrl+Y)"), id="copy", variant="primary")
-                yield Button(_("Close"), id="close")
+            with DialogFoot(classes="dialog-foot"):
+                with Horizontal(classes="buttons"):
+                    yield Button(_("Copy (Ctrl+Y)"), id="copy", variant="primary")
+                    yield Button(_("Close"), id="close")
+                yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def _copy_hint(self) -> str:
