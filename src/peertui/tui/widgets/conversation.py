@@ -163,8 +163,8 @@ class MessageList(CursorOnHighlight):
 
     def show(self, items: list) -> None:
         self.items = list(items)
-        self._marked = None
         self.clear_options()
+        self._marked = self.highlighted  # the line drawn with the marker below, if any
         self.add_options([self._option(item, i) for i, item in enumerate(self.items)])
         self._announce_below(0)
         if self.items:
@@ -265,7 +265,10 @@ class MessageList(CursorOnHighlight):
                 where = next((i for i, shown in enumerate(self.items) if shown is marked), None)
                 below += where is not None and index > where
             self.items.insert(index, item)
-        self._marked = None
+        # The options are drawn with the marker on the line at `highlighted` as it is now: that
+        # line is the marked one, so moving the highlight below takes the marker off it (it
+        # was left on, and two "▶" showed, after a late message was put in its place).
+        self._marked = self.highlighted
         self.set_options([self._option(item, i) for i, item in enumerate(self.items)])
         if following or marked is None:
             self.jump_to_end()
