@@ -269,6 +269,22 @@ class Store:
             db.execute("DELETE FROM outbox WHERE group_id = ?", (group_id,))
             db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
 
+    def forget_group(self, group_id: str) -> None:
+        """Erase everything this device keeps about a group it left: history (and its search
+        index rows), queued messages, drafts, keys, counters and state. Deleted content is
+        zeroed (secure_delete), the search index merged so no old segment still holds a
+        word, and the file rebuilt, so nothing of the group is left in the database's pages."""
+        with self._writing("the deletion of the group's history") as db:
+            db.execute("DELETE FROM messages WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM outbox WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+            # Every per-group entry is keyed "<what>:<group id>" (a random 22-character id).
+            db.execute("DELETE FROM kv WHERE instr(key, ?) > 0", (group_id,))
+            db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
+        with self._lock:
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # -- history ---------------------------------------------------------------------------
 
     def add_message(self, m: Message) -> bool:
