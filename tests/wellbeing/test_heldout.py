@@ -1,10 +1,11 @@
 """The held-out corpus holds the detector's figures: development sets (tuned on, including the
-spent frozen v1, v2 and v3 sets) and the blind frozen4 set (never tuned on, measured once).
+spent frozen v1 to v4 sets) get regression floors; a blind set (any frozenN_* not yet reported
+on: frozen5_* when it arrives, found by its file name) gets only checks of its size and format
+here, no detector figures, until the lead has measured it once.
 
-Blind figures are asserted only in aggregate, so a failure never shows a blind sentence. The
-floors are the figures measured once, at the commit named in docs/WELLBEING.md, rounded down:
-a change that loses recall or precision there fails here. docs/WELLBEING.md publishes the same
-figures; a test keeps the two in step.
+A failure on a blind set shows only counts and category names, never a sentence. The floors are
+the measured figures rounded down: a change that loses recall or precision there fails here.
+docs/WELLBEING.md publishes the same figures; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from heldout_eval import URGENT, is_blind, load, measure
+from heldout_eval import FOLDER, LANGUAGES, URGENT, is_blind, load, measure
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "WELLBEING.md"
 # | frozen2 | en | 0.9 | 0.85 | ... : split, language, precision, recall of any offer.
@@ -84,32 +85,48 @@ def test_published_figures_are_the_measured_ones():
         assert (result["precision"], result["recall"]) == (precision, recall), (split, lang)
 
 
-BLIND = (("frozen4", "en", 270), ("frozen4", "es", 220), ("frozen4", "pt", 202))
+# Blind sets by file name only: every frozenN_<lang>.tsv that is not spent.
+BLIND = sorted(
+    (path.stem.split("_")[0], lang)
+    for lang in LANGUAGES
+    for path in FOLDER.glob(f"frozen*_{lang}.tsv")
+    if is_blind(path.stem.split("_")[0], lang)
+)
+SPENT_FROZEN = [(s, lang) for s in ("frozen", "frozen2", "frozen3", "frozen4") for lang in LANGUAGES]
 
 
-def test_blind_sets_are_never_shown_sentence_by_sentence():
-    for split, lang, _ in BLIND:
-        assert is_blind(split, lang)
+def test_any_frozen_set_not_listed_as_spent_is_blind():
+    assert is_blind("frozen5", "en") and is_blind("frozen5", "pt") and is_blind("frozen12", "es")
+    assert not any(is_blind(split, lang) for split, lang in SPENT_FROZEN)
+
+
+def test_blind_sets_are_never_shown_sentence_by_sentence(tmp_path, monkeypatch):
+    # A stand-in blind file (not a real one): measuring it row by row is refused before reading.
+    monkeypatch.setattr("heldout_eval.FOLDER", tmp_path)
+    (tmp_path / "frozen9_en.tsv").write_text("1\t3\tself\tgoodbye\tx\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="never shown"):
+        measure("frozen9", "en", with_misses=True)
+    monkeypatch.undo()
+    for split, lang in BLIND:
         with pytest.raises(ValueError, match="never shown"):
             measure(split, lang, with_misses=True)
-    # The spent frozen sets (v1, v2, v3) and the development sets may be shown, to tune on.
-    spent = [
-        (split, lang) for split in ("frozen", "frozen2", "frozen3") for lang in ("en", "es", "pt")
-    ]
-    for split, lang in (*spent, ("dev", "pt"), ("tuning", "en")):
+    # The spent frozen sets (v1 to v4) and the development sets may be shown, to tune on.
+    for split, lang in (*SPENT_FROZEN, ("dev", "pt"), ("tuning", "en")):
         assert not is_blind(split, lang)
         assert "misses" in measure(split, lang, with_misses=True)
 
 
 def test_blind_sets_are_big_and_varied_enough():
+    """Size and format only: no detector runs on a blind set here."""
     wanted = set(URGENT) | {"recovery_story", "idiom", "helping_others", "third_party"}
-    for split, lang, minimum in BLIND:
+    minimum = {"en": 200, "es": 150, "pt": 150}
+    for split, lang in BLIND:
         rows = load(split, lang)
         # Only counts and category names reach an assertion message, never a blind row.
         count, missing = len(rows), sorted(wanted - {row.category for row in rows})
         # Enough goodbyes and acts in progress that the >= 0.9 recall target means something.
         urgent = {name: sum(1 for row in rows if row.category == name) for name in URGENT}
         del rows
-        assert count >= minimum, (split, lang, count)
+        assert count >= minimum[lang], (split, lang, count)
         assert not missing, (split, lang, missing)
         assert urgent["goodbye"] >= 25 and urgent["act_in_progress"] >= 10, (split, lang, urgent)
