@@ -55,7 +55,10 @@ LANGUAGES = ("en", "es", "pt")
 # is no longer unseen; kept as the pool so that the thresholds stay comparable with earlier rounds.
 RULES_UNSEEN = {("frozen2", "en"), ("frozen2", "es"), ("frozen2", "pt"), ("frozen", "pt")}
 RULES_UNSEEN |= {("dev3", lang) for lang in LANGUAGES}
-TARGET_PRECISION = 0.92
+# 0.925 since detector5 (was 0.92): blind Spanish precision had little margin (frozen4: 0.905) and
+# a real group is mostly everyday talk; out of fold, 0.92 picked a threshold of 0.9 that offered
+# help for 85 of the 453 everyday lines (58 at 1.4) for 2.6 points of pooled recall.
+TARGET_PRECISION = 0.925
 BITS = 18
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
 
@@ -158,6 +161,30 @@ def best_thresholds(scores, rules, truth, protected) -> tuple[float, float]:
     return best[1], best[2]
 
 
+def leave_one_set_out(examples, oof, rules, truth, protected) -> list[dict]:
+    """Each spent frozen set k, as if it were blind to the model: the model's scores for k are
+    out of fold (trained without k), and the thresholds are chosen without k's rows. The phrase
+    books were tuned on every one of these sets, so only the model's side is held out."""
+    unseen = np.array([(e.split, e.lang) in RULES_UNSEEN for e in examples])
+    result = []
+    for split in SPENT_FROZEN:
+        in_k = np.array([e.split == split for e in examples])
+        pool = unseen & ~in_k
+        threshold, veto = best_thresholds(oof[pool], rules[pool], truth[pool], protected[pool])
+        for lang in LANGUAGES:
+            pick = in_k & np.array([e.lang == lang for e in examples])
+            if not pick.any():
+                continue
+            said = combined(oof[pick], rules[pick], threshold, veto, protected[pick])
+            row = {"set": f"{split}_{lang}", "threshold": threshold, "veto": veto}
+            row |= figures(truth[pick], said)
+            for category in ("act_in_progress", "goodbye"):
+                mine = pick & np.array([e.category == category for e in examples])
+                row[category] = figures(truth[mine], said[mine[pick]])["recall"]
+            result.append(row)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cv-only", action="store_true")
@@ -209,6 +236,7 @@ def main() -> None:
         "model_cv": figures(truth[unseen], oof[unseen] >= threshold),
         "detector_cv": figures(truth[unseen], pooled),
     }
+    report["leave_one_set_out"] = leave_one_set_out(examples, oof, rules, truth, protected)
     print(json.dumps(report, indent=1))
     if args.cv_only:
         return

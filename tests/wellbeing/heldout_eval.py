@@ -32,7 +32,9 @@ FOLDER = Path(__file__).parent / "data" / "heldout"
 LANGUAGES = ("en", "es", "pt")
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
 SPENT = frozenset(
-    (split, lang) for split in ("frozen", "frozen2", "frozen3", "frozen4") for lang in ("en", "es", "pt")
+    (split, lang)
+    for split in ("frozen", "frozen2", "frozen3", "frozen4")
+    for lang in ("en", "es", "pt")
 )
 
 

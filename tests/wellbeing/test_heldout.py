@@ -92,7 +92,9 @@ BLIND = sorted(
     for path in FOLDER.glob(f"frozen*_{lang}.tsv")
     if is_blind(path.stem.split("_")[0], lang)
 )
-SPENT_FROZEN = [(s, lang) for s in ("frozen", "frozen2", "frozen3", "frozen4") for lang in LANGUAGES]
+SPENT_FROZEN = [
+    (s, lang) for s in ("frozen", "frozen2", "frozen3", "frozen4") for lang in LANGUAGES
+]
 
 
 def test_any_frozen_set_not_listed_as_spent_is_blind():
