@@ -59,6 +59,10 @@ RULES_UNSEEN |= {("dev3", lang) for lang in LANGUAGES}
 # a real group is mostly everyday talk; out of fold, 0.92 picked a threshold of 0.9 that offered
 # help for 85 of the 453 everyday lines (58 at 1.4) for 2.6 points of pooled recall.
 TARGET_PRECISION = 0.925
+# The model alone never offers below the score that was measured blind (frozen4, 2026-12-01): a
+# lower one wins a little pooled recall, but in the detector5 round 1.1 offered help for "my
+# niece's recital is tonight and I'm filming it for my mum" (test_model's unseen everyday lines).
+MIN_THRESHOLD = 1.4
 BITS = 18
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
 
@@ -150,8 +154,10 @@ def best_thresholds(scores, rules, truth, protected) -> tuple[float, float]:
     best = (-1.0, 9.0, -9.0)
     # A veto drops a phrase-book match only where the model finds the message *clearly* safe:
     # above -1 it cancelled plain "me quiero morir" in a message that also gave an e-mail address.
-    for veto in np.arange(-3.0, -0.99, 0.25):
-        for threshold in np.arange(0.0, 3.01, 0.1):
+    # Nor below -1.25: with the threshold floored at 1.4 the search went to -2.75, which kept the
+    # phrase-book matches of ~50 development idioms, advice lines and recovery stories.
+    for veto in np.arange(-1.25, -0.99, 0.25):
+        for threshold in np.arange(MIN_THRESHOLD, 3.01, 0.1):
             said = combined(scores, rules, threshold, veto, protected)
             tp = (said & truth).sum()
             if said.sum() and tp / said.sum() >= TARGET_PRECISION:

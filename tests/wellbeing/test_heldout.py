@@ -38,7 +38,7 @@ FLOORS = {
     ("dev", "en"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    ("dev3", "en"): floor(0.97, 0.98, 1.0, 0.95),
+    ("dev3", "en"): floor(0.97, 0.99, 1.0, 1.0),
     ("dev3", "es"): floor(0.98, 0.99, 1.0, 1.0),
     ("dev3", "pt"): floor(0.98, 0.99, 1.0, 1.0),
     ("frozen", "en"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
@@ -52,7 +52,7 @@ FLOORS = {
     # development data, tuned and trained on since; regression floors only.
     ("frozen2", "en"): floor(0.96, 0.98, 1.0, 1.0),
     ("frozen2", "es"): floor(0.98, 0.99, 1.0, 1.0),
-    ("frozen2", "pt"): floor(0.98, 0.99, 1.0, 1.0),
+    ("frozen2", "pt"): floor(0.99, 0.99, 1.0, 1.0),
     ("frozen3", "en"): floor(0.98, 0.99, 1.0, 1.0),
     ("frozen3", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("frozen3", "pt"): floor(0.96, 0.99, 1.0, 1.0),
