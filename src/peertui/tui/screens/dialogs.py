@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from peertui.i18n import N_, _
 from peertui.tui.typed import TranslatedKeys
-from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.composer import OrderedInput, focus_for_a_correction
 from peertui.tui.widgets.footer import footer_widgets
 
 # What `Engine.create_invite` gives by default.
@@ -31,6 +31,7 @@ class Recheck:
 
     problem: str
     value: str | None = None
+    field: str = ""  # the field the problem is about, which gets the focus; "" for the first
 
 
 @dataclass
@@ -154,7 +155,7 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
                         _("{field} must be a whole number.").format(field=field.label.rstrip(":")),
                         severity="warning",
                     )
-                    widget.focus()
+                    focus_for_a_correction(widget)
                     return
                 values[field.name] = int(text)
             else:
@@ -165,12 +166,11 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
             problem = self.query_one("#form-problem", Static)
             problem.update(recheck.problem)
             problem.display = bool(recheck.problem)
-            answer = self.query_one(f"#field-{self.focus_field}")
+            answer = self.query_one(f"#field-{recheck.field or self.focus_field}")
             if recheck.value is not None and isinstance(answer, Input):
                 answer.value = recheck.value
                 answer.cursor_position = len(answer.value)
-            if not answer.has_focus:
-                answer.focus()
+            focus_for_a_correction(answer)
             return
         self.dismiss(values)
 
