@@ -117,11 +117,12 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         if event.value and str(status.render()) == _(TICK_THE_BOX):
             status.update("")  # answered: the request to tick is no longer true
 
-    def _say(self, text: str, severity: str = "information") -> None:
+    def _say(self, text: str, severity: str = "information", *, scroll: bool = True) -> None:
         status = self.query_one("#join-status", Static)
         status.update(text)
-        # After the new text is laid out, or a long problem's last lines stay out of view.
-        self.call_after_refresh(status.scroll_visible, animate=False)
+        if scroll:
+            # After the new text is laid out, or a long problem's last lines stay out of view.
+            self.call_after_refresh(status.scroll_visible, animate=False)
         if severity != "information":
             self.app.notify(text, severity=severity)
 
@@ -170,10 +171,14 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         elif not self.query_one("#join-accept", Checkbox).value:
             problem, field = _(TICK_THE_BOX), "join-accept"
         if problem:
-            self._say(problem, "warning")
+            self._say(problem, "warning", scroll=False)
             # The focus goes to what needs doing, so Space ticks the box or typing fills the
             # field — not to wherever Ctrl+S was pressed.
-            focus_for_a_correction(self.query_one(f"#{field}"))
+            # The field is brought into view, not the problem's line (the pop-up says it too),
+            # after any earlier line's scrolling.
+            target = self.query_one(f"#{field}")
+            focus_for_a_correction(target)
+            self.call_after_refresh(target.scroll_visible, animate=False)
             return
         if self.app.engine is None:
             self.app.notify(_("Your history is still opening; try again in a moment."))

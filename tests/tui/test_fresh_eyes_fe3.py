@@ -1,0 +1,92 @@
+"""What the third fresh-eyes tester found in the TUI, with the real binary in tmux, plain mode
+in a pty and the relay on loopback: the warn form sending an empty reason, and the join form
+putting the focus on the invite (its text selected) after a nickname error, so the next key
+wiped the pasted invite."""
+
+from __future__ import annotations
+
+import pytest
+from tests.plain.people import INVITE_LINE, PlainUser
+
+from .conftest import PASSPHRASE
+from .tmux import make_pair, start_peertui
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def plain(tmp_path):
+    started: list[PlainUser] = []
+
+    def start(home) -> PlainUser:
+        user = PlainUser(home, passphrase=PASSPHRASE, timeout=30)
+        started.append(user)
+        return user.ready()
+
+    yield start
+    for user in started:
+        user.close()
+        print(f"===== {user.home.name} (plain) =====\n{user.transcript}")
+
+
+def test_the_warn_form_refuses_an_empty_reason_and_keeps_the_focus_in_it(tmp_path, relay, plain):
+    pair = make_pair(tmp_path, relay.url)
+    bob = plain(pair.bob_home)
+    alice = start_peertui(pair.alice_home, width=120, height=36)
+    try:
+        alice.wait_for("connected")
+        alice.type("/warn bob")
+        alice.keys("Enter")
+        alice.wait_for("Reason (sent to them privately)")
+        alice.keys("Enter")  # no reason
+        alice.wait_for("Give a reason")
+        # Still the form, and what is typed now is the reason.
+        alice.type("please keep it kind")
+        alice.keys("Enter")
+        bob.expect_exact("please keep it kind")
+        alice.keys("C-q")
+    finally:
+        alice.close()
+    warnings = [line for line in bob.lines() if "warned you" in line]
+    assert warnings and all(not line.rstrip().endswith(":") for line in warnings), warnings
+
+
+def test_after_a_nickname_error_the_focus_is_on_the_nickname_and_the_invite_is_kept(
+    tmp_path, relay, plain
+):
+    host = plain(tmp_path / "host")
+    host.run(f"/host Tuesday circle {relay.url}", "-- Tuesday circle is ready")
+    host.type("/invite")
+    token = host.expect(INVITE_LINE).group(1)
+    river = start_peertui(tmp_path / "river", width=120, height=60)
+    try:
+        river.wait_for("F5")
+        river.keys("F5")
+        river.wait_for("Join a group")
+        river.paste(token)
+        river.keys("Tab")
+        river.type("a" * 45)  # longer than a nickname may be
+        river.keys("C-s")
+        screen = river.wait_until(
+            lambda s: "at most 40 characters" in s or "tick the box" in s, "an error"
+        )
+        if "at most 40 characters" not in screen:
+            river.keys("Space")
+            river.keys("C-s")
+            river.wait_for("at most 40 characters")
+        river.type("ZZZ")  # the next keys: into the nickname the error is about
+        river.wait_for("aaaZZZ")
+        river.keys("C-u")
+        river.type("kit")
+        river.keys("C-s")
+        screen = river.wait_until(
+            lambda s: "Request sent" in s or "waiting for" in s or "tick the box" in s,
+            "the next step",
+        )
+        if "tick the box" in screen:
+            river.keys("Space")
+            river.keys("C-s")
+        host.expect_exact("-- kit asks to join.")
+        river.keys("C-q")
+    finally:
+        river.close()
