@@ -131,3 +131,14 @@ def test_digit_by_digit_reading_leaves_addresses_and_commands_as_typed(plain_use
     line = user.transcript.split("!! ")[-1]
     assert "http://127.0.0.1:1" in line, line
     assert "1 2 7" not in line, line
+
+
+def test_setting_a_proxy_says_this_session_still_connects_directly(plain_user):
+    user = plain_user("home").ready()
+    user.run("/set proxy socks5://127.0.0.1:9050", "-- Saved: proxy = socks5://127.0.0.1:9050.")
+    user.expect_exact("this session still connects directly, without it.")
+    # Saving the same proxy again changes nothing, so nothing more is claimed.
+    start = len(user.transcript)
+    user.run("/set proxy socks5://127.0.0.1:9050", "-- Saved: proxy")
+    user.expect_exact("> ")
+    assert "connects directly" not in user.transcript[start:]
