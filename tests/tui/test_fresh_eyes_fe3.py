@@ -5,8 +5,13 @@ wiped the pasted invite."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from tests.plain.people import INVITE_LINE, PlainUser
+
+from peertui.core.engine import Engine
+from peertui.paths import resolve_paths
 
 from .conftest import PASSPHRASE
 from .tmux import make_pair, start_peertui
@@ -90,3 +95,35 @@ def test_after_a_nickname_error_the_focus_is_on_the_nickname_and_the_invite_is_k
         river.keys("C-q")
     finally:
         river.close()
+
+
+def test_the_join_requests_list_shows_a_request_that_arrives_while_it_is_open(
+    tmp_path, relay, plain
+):
+    pair = make_pair(tmp_path, relay.url)
+    token = asyncio.run(invite_for(pair.alice_home, pair.group_id))
+    alice = start_peertui(pair.alice_home, width=120, height=36)
+    try:
+        alice.wait_for("connected")
+        alice.keys("F9")
+        alice.wait_for("No one is waiting to join.")
+        kit = plain(tmp_path / "kit")
+        kit.join(token, "kit")
+        kit.expect_exact("-- Asked to join as 'kit'")
+        # The open list follows: kit appears in it without closing and opening it again.
+        alice.wait_until(
+            lambda s: "Join requests" in s and "kit" in s and "No one is waiting" not in s,
+            "kit in the open list",
+        )
+        alice.keys("Enter")
+        alice.wait_for("Join request from kit")
+    finally:
+        alice.close()
+
+
+async def invite_for(home, group_id: str) -> str:
+    engine = await Engine.open(resolve_paths(home), PASSPHRASE)
+    try:
+        return await engine.create_invite(group_id)
+    finally:
+        await engine.close()

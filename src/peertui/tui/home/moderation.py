@@ -301,23 +301,28 @@ class ModerationActions(HomeBase):
         group = self.need_moderator()
         if group is None:
             return
-        requests = self.ready_engine().pending_requests(group.group_id)
-        rows: list[tuple[str | None, str]] = [
-            (
-                r.member_id,
-                f"{r.nick}{f' ({r.pronouns})' if r.pronouns else ''}"
-                f"{f' — {r.intro}' if r.intro else ''}",
-            )
-            for r in requests
-        ]
+        engine = self.ready_engine()
+
+        def rows() -> list[tuple[str | None, str]]:
+            return [
+                (
+                    r.member_id,
+                    f"{r.nick}{f' ({r.pronouns})' if r.pronouns else ''}"
+                    f"{f' — {r.intro}' if r.intro else ''}",
+                )
+                for r in engine.pending_requests(group.group_id)
+            ]
+
         member_id = await self.app.push_screen_wait(
             ListScreen(
                 _("Join requests — {name}").format(name=group.name),
-                rows,
+                rows(),
                 _("No one is waiting to join."),
                 _("Enter to approve or deny."),
+                source=rows,  # a request arriving while the list is open appears in it
             )
         )
+        requests = engine.pending_requests(group.group_id)
         request = next((r for r in requests if r.member_id == member_id), None)
         if request is None:
             return

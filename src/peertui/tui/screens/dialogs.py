@@ -257,10 +257,38 @@ class ListScreen(TranslatedKeys, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", N_("Close"))]
 
     def __init__(
-        self, title: str, rows: list[tuple[str | None, str]], empty: str, hint: str = ""
+        self,
+        title: str,
+        rows: list[tuple[str | None, str]],
+        empty: str,
+        hint: str = "",
+        *,
+        source: Callable[[], list[tuple[str | None, str]]] | None = None,
     ) -> None:
         super().__init__()
         self.list_title, self.rows, self.empty, self.hint = title, rows, empty, hint
+        # Where the rows come from, for a list that follows what arrives while it is open
+        # (join requests): `reload` asks it again.
+        self.source = source
+
+    def reload(self) -> None:
+        """Rows from `source` again; the highlighted row stays highlighted if still there."""
+        if self.source is None or not self.is_mounted:
+            return
+        rows = self.source()
+        if rows == self.rows:
+            return
+        self.rows = rows
+        listing = self.query_one("#rows", OptionList)
+        highlighted = listing.highlighted_option.id if listing.highlighted_option else None
+        listing.clear_options()
+        options = [Option(text, id=row_id) for row_id, text in rows]
+        listing.add_options(options or [Option(self.empty, disabled=True)])
+        ids = [row_id for row_id, _text in rows]
+        if highlighted in ids:
+            listing.highlighted = ids.index(highlighted)
+        elif rows:
+            listing.highlighted = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
