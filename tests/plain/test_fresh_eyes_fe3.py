@@ -10,7 +10,7 @@ from tests.plain.people import INVITE_LINE, PlainUser
 
 from peertui import i18n
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = pytest.mark.timeout(200)
 
 CRISIS = "I want to kill myself, I already said goodbye to everyone"
 BEING_SENT = "Your message is being sent."
@@ -142,3 +142,22 @@ def test_setting_a_proxy_says_this_session_still_connects_directly(plain_user):
     user.run("/set proxy socks5://127.0.0.1:9050", "-- Saved: proxy")
     user.expect_exact("> ")
     assert "connects directly" not in user.transcript[start:]
+
+
+def test_banning_someone_who_only_asked_to_join_denies_and_bans_them(plain_user, relay):
+    host = plain_user("host").ready()
+    host.run(f"/host Tuesday circle {relay.url}", "-- Tuesday circle is ready")
+    host.type("/invite")
+    token = host.expect(INVITE_LINE).group(1)
+    asker = plain_user("asker").ready()
+    asker.join(token, "sage2")
+    asker.expect_exact("-- Asked to join as 'sage2'")
+    host.expect_exact("-- sage2 asks to join.")
+    host.run("/ban sage2 spam", "-- sage2 had only asked to join: the request is denied and they")
+    host.run("no", "-- Open invites stay valid.")
+    assert "Nobody called 'sage2'" not in host.transcript
+    assert "Moderation: host (owner) banned" in host.transcript
+    # Told that the request was declined (the membership poll backs off: give it time).
+    asker.expect_exact("-- Your request to join", timeout=90)
+    asker.expect_exact("was declined")
+    host.run("/approve sage2", "!! ")
