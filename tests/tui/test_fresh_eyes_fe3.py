@@ -127,3 +127,25 @@ async def invite_for(home, group_id: str) -> str:
         return await engine.create_invite(group_id)
     finally:
         await engine.close()
+
+
+def test_guidelines_written_as_two_lines_are_two_lines_in_the_accept_dialog(tmp_path, relay, plain):
+    pair = make_pair(tmp_path, relay.url)
+    host = plain(pair.alice_home)
+    bob = start_peertui(pair.bob_home, width=120, height=40)
+    try:
+        bob.wait_for("connected")
+        host.run("/guidelines edit", "?? Guideline 1 (an empty line finishes)?")
+        host.run("Be gentle with each other.", "?? Guideline 2")
+        host.run("No advice unless asked.", "?? Guideline 3")
+        host.type("")
+        host.run("yes", "-- The new guidelines are published.")
+        bob.wait_for("changed the guidelines")
+        bob.type("hello again")
+        bob.keys("Enter")
+        screen = bob.wait_for("Please read this group's guidelines")
+        screen = bob.wait_for("No advice unless asked.")
+        rows = [row for row in screen.splitlines() if "Be gentle with each other." in row]
+        assert rows and all("No advice" not in row for row in rows), screen
+    finally:
+        bob.close()
