@@ -215,7 +215,7 @@ class PlainSession:
             verdict = judge(question, typed)
             if isinstance(verdict, Refusal):
                 self.console.write_line(verdict.line.kind, verdict.line.text)
-                self.keep_draft(verdict.keep, say=True)
+                self.keep_draft(verdict.keep, say=True, hold=True)
                 continue
             if question.free_text and verdict.text and self.console.interruptions > seen:
                 check = await self.ask(is_it_for(question, verdict.text))
@@ -257,13 +257,14 @@ class PlainSession:
     def say(self, line: Line) -> None:
         self.console.write_line(line.kind, line.text)
 
-    def keep_draft(self, text: str, *, say: bool = False) -> bool:
+    def keep_draft(self, text: str, *, say: bool = False, hold: bool = False) -> bool:
         """Keep text that was typed but not sent, for the current group (survives restarts).
-        With no group there is nowhere to send it later; the caller prints it back."""
+        With no group there is nowhere to send it later: the caller prints it back, or, with
+        `hold` (a reply typed at a question such as /join's), it waits for the next group."""
         if not text:
             return False
         if self.current is None:
-            if not say:
+            if not hold:
                 return False
             # No group yet to keep it for (a question of /join is open): held until the group
             # joined or hosted next becomes current, never dropped.
