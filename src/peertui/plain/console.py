@@ -66,6 +66,10 @@ _NUMBER_WORD = re.compile(r"\+?\d+(-\d+)*")
 _AROUND_A_NUMBER = "()[]\"'«»“”‘’,.;:!?¡¿"
 
 
+# "  - item" (or "* item"): a list item whose wrapped lines should hang under its text.
+_BULLET = re.compile(r"^\s*[-*•] ")
+
+
 def one_line(text: str) -> str:
     """Text from anyone else made safe to print: one line, no control characters."""
     return _CONTROL.sub("", _LINE_BREAK.sub(" / ", text)).replace("\t", " ")
@@ -195,6 +199,10 @@ class Console:
         if width is None or kind == "raw" or len(line) <= width:
             return [line]
         indent = CONTINUATION_INDENT + (OUTPUT_INDENT if kind == "output" else "")
+        bullet = _BULLET.match(text)
+        if bullet:
+            # A list item's continuation lines hang under its first word, not under the dash.
+            indent = " " * (len(self._prefix(kind)) + bullet.end())
         return textwrap.wrap(
             line,
             width=width,
