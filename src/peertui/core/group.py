@@ -37,7 +37,7 @@ from peertui.core.crypto import (
     seal,
     seal_share,
 )
-from peertui.core.errors import NotAllowed, NotFound, RelayProblem
+from peertui.core.errors import GuidelinesNotAccepted, NotAllowed, NotFound, RelayProblem
 from peertui.core.events import (
     ConnectionChanged,
     ErrorOccurred,
@@ -1691,7 +1691,7 @@ class GroupSession:
         if self.state["guidelines"] and self.state["guidelines_accepted"] != guidelines_hash(
             self.state["guidelines"]
         ):
-            raise NotAllowed(
+            raise GuidelinesNotAccepted(
                 _(
                     "Read and accept this group's guidelines before your first message "
                     "(/guidelines, then /accept)."

@@ -408,6 +408,12 @@ def request_lines(request: JoinRequest) -> list[Line]:
     return lines
 
 
+ACCEPT_BEFORE_POSTING = N_(
+    "Before your first message, accept this group's guidelines: type /accept (/guidelines "
+    "shows them again). If you write first, you are asked then, and your words are kept."
+)
+
+
 def guideline_lines(guidelines: str, heading: str = "") -> list[Line]:
     items = [line for line in guidelines.splitlines() if line.strip()]
     if not items:

@@ -228,7 +228,10 @@ class GroupActions(HomeBase):
             )
         group = self.group(group_id)
         language = group.language if group is not None else ""
-        text = reflow(guidelines) or _("(This group has no written guidelines.)")
+        # One guideline a line, as they were written and as plain mode lists them: never
+        # joined into one paragraph.
+        items = [line.strip() for line in guidelines.splitlines() if line.strip()]
+        text = "\n".join(items) or _("(This group has no written guidelines.)")
         choice = await self.choose(
             _("Please read this group's guidelines"),
             f"{wording.group_language_line(language)}\n\n{text}" if language else text,
