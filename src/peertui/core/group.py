@@ -116,6 +116,15 @@ REKEY_INTERVAL_MS = 30_000
 MEMBERSHIP_CHANGES = ("admit", "remove", "ban", "leave")
 
 
+# Why a member who is no longer active cannot post, per status (looked up when said, so in
+# the language in use then).
+_NO_LONGER_POST = {
+    REMOVED: lambda: _("You can no longer post in this group: you were removed from it."),
+    BANNED: lambda: _("You can no longer post in this group: you were banned from it."),
+    LEFT: lambda: _("You can no longer post in this group: you left it."),
+}
+
+
 class _Resync(Exception):
     """The relay's log went back in time: follow again from the (reset) cursor."""
 
@@ -464,13 +473,10 @@ class GroupSession:
         actor = self.nick_of(signer)
         target_nick = self.nick_of(target) if target and self._known_nick(target) else ""
         # (a target whose nickname is not known yet is said in words, never as a member id)
-        detail = ""
-        if event["kind"] == "slowmode":
-            detail = f"to {event['value']} seconds" if event["value"] else "off"
-        elif event["kind"] == "readonly":
-            detail = "on" if event["value"] else "off"
-        elif event["kind"] == "role":
-            detail = f"to {event['role']}"
+        value = 0
+        if event["kind"] in ("slowmode", "readonly"):
+            value = int(event["value"] or 0)
+        role = str(event["role"]) if event["kind"] == "role" else ""
         return ModLogEntry(
             index=event["index"],
             ts=event["ts"],
@@ -481,7 +487,8 @@ class GroupSession:
             target_id=member_id_for(target) if target else "",
             reason=self.state["modnotes"].get(str(event["index"]), ""),
             until=event["until"] if event["kind"] == "mute" else 0,
-            detail=detail,
+            value=value,
+            role=role,
         )
 
     # ----- lifecycle ---------------------------------------------------------------------
@@ -1086,10 +1093,10 @@ class GroupSession:
         self.store.delete(f"outbound:{self.group_id}")
         name = self.state["name"]
         words = {
-            REMOVED: f"You were removed from {name} by its moderators.",
-            BANNED: f"You were banned from {name} by its moderators.",
-            LEFT: f"You left {name}.",
-        }[status]
+            REMOVED: _("You were removed from {name} by its moderators."),
+            BANNED: _("You were banned from {name} by its moderators."),
+            LEFT: _("You left {name}."),
+        }[status].format(name=name)
         self._emit(Notice(self.group_id, words))
 
     def _rotate(self) -> None:
@@ -1681,13 +1688,12 @@ class GroupSession:
         if self.status == PENDING:
             raise NotAllowed(_("Your request to join is still waiting for a moderator's approval."))
         if self.status != ACTIVE:
-            raise NotAllowed(
-                _("You can no longer post in this group ({status}).").format(status=self.status)
-            )
+            raise NotAllowed(_NO_LONGER_POST.get(self.status, _NO_LONGER_POST[REMOVED])())
         assert self.roster is not None
-        refusal = self.roster.post_refusal(self.me)
-        if refusal:
-            raise NotAllowed(_("You cannot post: {refusal}.").format(refusal=refusal))
+        # The roster's own refusal is an English reason for the relay's log; say it here in
+        # the reader's language from the same typed state.
+        if self.roster.post_refusal(self.me):
+            raise NotAllowed(self._refusal_words())
         if self.state["guidelines"] and self.state["guidelines_accepted"] != guidelines_hash(
             self.state["guidelines"]
         ):
@@ -1697,6 +1703,20 @@ class GroupSession:
                     "(/guidelines, then /accept)."
                 )
             )
+
+    def _refusal_words(self) -> str:
+        assert self.roster is not None
+        roster = self.roster
+        if self.me in roster.banned:
+            return _("You cannot post: you are banned from this group.")
+        if self.me not in roster.roles:
+            return _("You cannot post: you are not a member of this group.")
+        if roster.is_muted(self.me):
+            when = time.strftime(
+                "%Y-%m-%d %H:%M UTC", time.gmtime(roster.muted_until[self.me] / 1000)
+            )
+            return _("You cannot post: muted by the moderators until {when}.").format(when=when)
+        return _("You cannot post: the group is read-only: only moderators may post.")
 
     async def send(self, text: str, cw: str) -> Message:
         nick = self.state["nick"]

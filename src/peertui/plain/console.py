@@ -30,10 +30,10 @@ BANNER = N_("peertui plain mode. /help lists commands; /crisis shows crisis line
 
 def first_run_language() -> str:
     """Said once, on the first start: the language chosen, and how to choose another."""
-    from peertui.i18n import current_language, language_name
+    from peertui.i18n import current_language, language_in_sentence
 
     return _("peertui speaks {language}; /set language changes it (en, es, pt_BR).").format(
-        language=language_name(current_language())
+        language=language_in_sentence(current_language())
     )
 
 

@@ -151,7 +151,7 @@ def change(current: Settings, argument: str, *, themes: Collection[str]) -> str:
     usable; `current` is then unchanged. The caller saves the settings.
     """
     from peertui.config import language_note, set_setting, speak_language
-    from peertui.i18n import current_language, language_name
+    from peertui.i18n import current_language, language_in_sentence
 
     action = actions.by_id("peertui.set")
     typed_name, _sep, text = commands.need(argument, action).partition(" ")
@@ -199,6 +199,6 @@ def change(current: Settings, argument: str, *, themes: Collection[str]) -> str:
     speak_language(current.language)
     saved = _("Saved: {name} = {value}.").format(name=name, value=shown(current.language))
     note = language_note(current.language) or _("peertui now speaks {language}.").format(
-        language=language_name(current_language())
+        language=language_in_sentence(current_language())
     )
     return f"{saved} {note}"

@@ -142,7 +142,7 @@ class HomeBase(TranslatedKeys, Screen[None]):
 
     async def confirm(self, title: str, text: str, choices: list[tuple[str, str]]) -> str | None:
         """Ask first; "Cancel" comes first so a stray Enter changes nothing."""
-        choice = await self.choose(title, text, [("cancel", "Cancel"), *choices])
+        choice = await self.choose(title, text, [("cancel", _("Cancel")), *choices])
         return None if choice in (None, "cancel") else choice
 
     # ----- engine calls ---------------------------------------------------------------------

@@ -288,7 +288,7 @@ class GroupActions(HomeBase):
         choice = await self.choose(
             _("Export this conversation?"),
             _("It will be written as plain, unencrypted text to {path}.").format(path=path),
-            [("yes", "Export"), ("no", "Cancel")],
+            [("yes", _("Export")), ("no", _("Cancel"))],
         )
         if choice == "yes":
             await self.call(

@@ -332,7 +332,7 @@ class ModerationActions(HomeBase):
                 pronouns=request.pronouns or _("(none given)"),
                 intro=request.intro or _("(nothing written)"),
             ),
-            [("approve", "Approve"), ("deny", "Deny"), ("later", "Later")],
+            [("approve", _("Approve")), ("deny", _("Deny")), ("later", _("Later"))],
         )
         if choice == "approve":
             await self.logged_call(
@@ -426,7 +426,7 @@ class ModerationActions(HomeBase):
                 text=steady_width(report.text), reason=report.reason or _("(none given)")
             ),
             [
-                ("later", "Later"),
+                ("later", _("Later")),
                 ("remove", _("Remove the message")),
                 ("dismiss", _("Dismiss the report")),
             ],
