@@ -129,8 +129,10 @@ def test_edited_guidelines_are_read_and_accepted_in_plain_mode(plain_user, relay
     host.run("yes", "-- The new guidelines are published.")
     guest.expect_exact("read them again with /guidelines")
     guest.type("hello again")
-    guest.expect_exact("!! Read and accept this group's guidelines before your first message")
-    guest.expect_exact("kept as your draft")
+    # The message asks for them first (as the TUI's dialog does); "no" keeps it as the draft.
+    guest.expect_exact("  Be gentle with each other.")
+    guest.expect_exact("?? Do you accept this group's guidelines: yes or no?")
+    guest.run("no", "-- Not sent: posting needs the guidelines accepted. Kept as your draft")
     guest.run("/guidelines", "  Be gentle with each other.")
     guest.expect_exact("  No advice unless asked.")
     guest.run("/accept", "-- You accepted the guidelines of Tuesday circle; you can post.")

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from peertui.i18n import N_, _
 from peertui.tui.typed import TranslatedKeys
-from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.composer import OrderedInput, focus_for_a_correction
 from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
 
@@ -32,6 +32,7 @@ class Recheck:
 
     problem: str
     value: str | None = None
+    field: str = ""  # the field the problem is about, which gets the focus; "" for the first
 
 
 @dataclass
@@ -158,7 +159,7 @@ class FormScreen(FittedDialog, TranslatedKeys, ModalScreen[dict | None]):
                         _("{field} must be a whole number.").format(field=field.label.rstrip(":")),
                         severity="warning",
                     )
-                    widget.focus()
+                    focus_for_a_correction(widget)
                     return
                 values[field.name] = int(text)
             else:
@@ -169,12 +170,11 @@ class FormScreen(FittedDialog, TranslatedKeys, ModalScreen[dict | None]):
             problem = self.query_one("#form-problem", Static)
             problem.update(recheck.problem)
             problem.display = bool(recheck.problem)
-            answer = self.query_one(f"#field-{self.focus_field}")
+            answer = self.query_one(f"#field-{recheck.field or self.focus_field}")
             if recheck.value is not None and isinstance(answer, Input):
                 answer.value = recheck.value
                 answer.cursor_position = len(answer.value)
-            if not answer.has_focus:
-                answer.focus()
+            focus_for_a_correction(answer)
             return
         self.dismiss(values)
 
@@ -314,10 +314,38 @@ class ListScreen(KeepsTyped, TranslatedKeys, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", N_("Close"))]
 
     def __init__(
-        self, title: str, rows: list[tuple[str | None, str]], empty: str, hint: str = ""
+        self,
+        title: str,
+        rows: list[tuple[str | None, str]],
+        empty: str,
+        hint: str = "",
+        *,
+        source: Callable[[], list[tuple[str | None, str]]] | None = None,
     ) -> None:
         super().__init__()
         self.list_title, self.rows, self.empty, self.hint = title, rows, empty, hint
+        # Where the rows come from, for a list that follows what arrives while it is open
+        # (join requests): `reload` asks it again.
+        self.source = source
+
+    def reload(self) -> None:
+        """Rows from `source` again; the highlighted row stays highlighted if still there."""
+        if self.source is None or not self.is_mounted:
+            return
+        rows = self.source()
+        if rows == self.rows:
+            return
+        self.rows = rows
+        listing = self.query_one("#rows", OptionList)
+        highlighted = listing.highlighted_option.id if listing.highlighted_option else None
+        listing.clear_options()
+        options = [Option(text, id=row_id) for row_id, text in rows]
+        listing.add_options(options or [Option(self.empty, disabled=True)])
+        ids = [row_id for row_id, _text in rows]
+        if highlighted in ids:
+            listing.highlighted = ids.index(highlighted)
+        elif rows:
+            listing.highlighted = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):

@@ -45,9 +45,9 @@ WELCOME = (
 
 def welcome_text() -> str:
     """The welcome in the interface language, naming that language in its own words."""
-    from peertui.i18n import language_name
+    from peertui.i18n import language_in_sentence
 
-    words = {"key": QUICK_EXIT_KEY.upper(), "language": language_name(current_language())}
+    words = {"key": QUICK_EXIT_KEY.upper(), "language": language_in_sentence(current_language())}
     return "\n\n".join(_(paragraph).format(**words) for paragraph in WELCOME) + "\n"
 
 

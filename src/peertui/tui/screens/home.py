@@ -105,7 +105,8 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
     def _mark_focus(self) -> None:
         for pane_id, (plain, focused) in PANE_TITLES.items():
             pane = self.query_one(f"#{pane_id}")
-            title = _(focused if pane.has_focus else plain) if (focused or plain) else ""
+            wording = focused if pane.has_focus else plain
+            title = _(wording) if wording else ""  # _("") would be the catalogue header
             if isinstance(pane, MembersPanel) and pane.options:
                 count = len(pane.options)
                 people = ngettext("{n} member", "{n} members", count).format(n=count)

@@ -15,7 +15,7 @@ from peertui.i18n import N_, _
 from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
-from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.composer import OrderedInput, focus_for_a_correction
 from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
 
@@ -41,6 +41,18 @@ def compact_invite(text: str) -> str:
     """An invite as it was made: a copy wrapped over several lines, or with spaces picked up
     on the way, is read with every space and line break taken out."""
     return "".join(text.split())
+
+
+def nickname_problem(nick: str) -> str | None:
+    """What is wrong with a nickname, by the rule the engine applies, or None."""
+    from peertui.core.errors import InvalidInput
+    from peertui.core.payloads import clean_nick
+
+    try:
+        clean_nick(nick)
+    except InvalidInput as problem:
+        return str(problem)
+    return None
 
 
 class InviteField(OrderedInput):
@@ -111,11 +123,12 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         if event.value and str(status.render()) == _(TICK_THE_BOX):
             status.update("")  # answered: the request to tick is no longer true
 
-    def _say(self, text: str, severity: str = "information") -> None:
+    def _say(self, text: str, severity: str = "information", *, scroll: bool = True) -> None:
         status = self.query_one("#join-status", Static)
         status.update(text)
-        # After the new text is laid out, or a long problem's last lines stay out of view.
-        self.call_after_refresh(status.scroll_visible, animate=False)
+        if scroll:
+            # After the new text is laid out, or a long problem's last lines stay out of view.
+            self.call_after_refresh(status.scroll_visible, animate=False)
         if severity != "information":
             self.app.notify(text, severity=severity)
 
@@ -130,7 +143,7 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
             relay = self.app.engine.check_invite(invite)
         except PeertuiError as exc:
             self._say(str(exc), "warning")
-            self.query_one("#join-invite", Input).focus()
+            focus_for_a_correction(self.query_one("#join-invite", Input))
             return False
         self._say(_("The invite is whole; it points to the relay {relay}.").format(relay=relay))
         return True
@@ -158,13 +171,20 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         elif not nick:
             problem = _("Choose a nickname (or press Another for a random one).")
             field = "join-nick"
+        elif (nick_problem := nickname_problem(nick)) is not None:
+            # Said before the request goes, and with the focus on the nickname it is about.
+            problem, field = nick_problem, "join-nick"
         elif not self.query_one("#join-accept", Checkbox).value:
             problem, field = _(TICK_THE_BOX), "join-accept"
         if problem:
-            self._say(problem, "warning")
+            self._say(problem, "warning", scroll=False)
             # The focus goes to what needs doing, so Space ticks the box or typing fills the
             # field — not to wherever Ctrl+S was pressed.
-            self.query_one(f"#{field}").focus()
+            # The field is brought into view, not the problem's line (the pop-up says it too),
+            # after any earlier line's scrolling.
+            target = self.query_one(f"#{field}")
+            focus_for_a_correction(target)
+            self.call_after_refresh(target.scroll_visible, animate=False)
             return
         if self.app.engine is None:
             self.app.notify(_("Your history is still opening; try again in a moment."))
@@ -193,9 +213,9 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         except PeertuiError as exc:
             self.query_one("#join", Button).disabled = False
             self._say(str(exc), "error")
-            # Back to the invite, which a refused request is almost always about, rather than
-            # wherever the focus last moved to.
-            self.query_one("#join-invite", Input).focus()
+            # Back to the invite, which a refused request is almost always about (the nickname
+            # was checked before sending), rather than wherever the focus last moved to.
+            focus_for_a_correction(self.query_one("#join-invite", Input))
             return
         self.app.notify(_("Request sent — waiting for a moderator's approval."))
         self.dismiss(group.group_id)

@@ -63,7 +63,8 @@ class SettingsScreen(FittedDialog, TranslatedKeys, PeertuiNode, Screen):
                 )
                 yield Label(
                     _(
-                        "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: none):"
+                        "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: "
+                        "none; used from the next start):"
                     )
                 )
                 yield Input(settings.proxy, id="set-proxy")
@@ -131,15 +132,19 @@ class SettingsScreen(FittedDialog, TranslatedKeys, PeertuiNode, Screen):
         settings.theme = str(self.query_one("#set-theme", Select).value)
         settings.reduced_motion = self.query_one("#set-motion", Switch).value
         settings.history_retention_days = int(retention)
+        before_proxy = settings.proxy
         settings.proxy = proxy
         settings.country = resolve(typed_country)
         self.query_one("#set-country", Input).value = settings.country
         language = self.query_one("#set-language", Select).value
         settings.language = language if isinstance(language, str) else ""
         self.app.save_settings()
-        self.app.notify(
-            _("Settings saved. A new proxy applies the next time peertui starts.")
-            if proxy
-            else _("Settings saved.")
-        )
+        if proxy != before_proxy:
+            from peertui.ui.settings import PROXY_FROM_NEXT_START
+
+            self.app.notify(
+                f"{_('Settings saved.')} {_(PROXY_FROM_NEXT_START)}", severity="warning", timeout=15
+            )
+        else:
+            self.app.notify(_("Settings saved."))
         self.app.pop_screen()

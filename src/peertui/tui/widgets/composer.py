@@ -17,6 +17,7 @@ from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input
 from textual.widgets.input import Selection
 
@@ -27,6 +28,14 @@ def one_line(text: str) -> str:
     """Pasted lines as the one line a message is (the engine sends line breaks as " / ")."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return " / ".join(line for line in lines if line)
+
+
+def focus_for_a_correction(widget: Widget) -> None:
+    """Focus what an error is about; a typed field keeps its words whole (nothing selected)."""
+    if isinstance(widget, OrderedInput):
+        widget.focus_for_a_correction()
+    else:
+        widget.focus()
 
 
 class OrderedInput(Input):
@@ -42,10 +51,23 @@ class OrderedInput(Input):
         super().__init__(*args, **kwargs)
         self.enter_moves_on = enter_moves_on
         self._moved_on = False  # Enter moved the focus on; keys still queued here go after it
+        self._keep_on_focus = False  # the next focus keeps the text unselected
 
     def _on_focus(self, event: events.Focus) -> None:
         self._moved_on = False
         super()._on_focus(event)
+        if self._keep_on_focus:
+            self._keep_on_focus = False
+            self.selection = Selection.cursor(len(self.value))
+
+    def focus_for_a_correction(self) -> None:
+        """Focus this field because an error names it: what is written stays whole, with the
+        cursor at its end and nothing selected, so the next key adds to it, never wipes it."""
+        if self.has_focus:
+            self.selection = Selection.cursor(len(self.value))
+            return
+        self._keep_on_focus = True
+        self.focus()
 
     async def _on_key(self, event: events.Key) -> None:
         focused = self.screen.focused
