@@ -123,12 +123,13 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         if event.value and str(status.render()) == _(TICK_THE_BOX):
             status.update("")  # answered: the request to tick is no longer true
 
-    def _say(self, text: str, severity: str = "information", *, scroll: bool = True) -> None:
+    def _say(self, text: str, severity: str = "information") -> None:
         status = self.query_one("#join-status", Static)
         status.update(text)
-        if scroll:
-            # After the new text is laid out, or a long problem's last lines stay out of view.
-            self.call_after_refresh(status.scroll_visible, animate=False)
+        # After the new text is laid out, or a long problem's last lines stay out of view.
+        # At once (not on the next frame), so a later scroll starts from where this one left
+        # the body instead of both being computed from the old position and the last winning.
+        self.call_after_refresh(status.scroll_visible, animate=False, immediate=True)
         if severity != "information":
             self.app.notify(text, severity=severity)
 
@@ -177,14 +178,15 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         elif not self.query_one("#join-accept", Checkbox).value:
             problem, field = _(TICK_THE_BOX), "join-accept"
         if problem:
-            self._say(problem, "warning", scroll=False)
+            self._say(problem, "warning")
             # The focus goes to what needs doing, so Space ticks the box or typing fills the
             # field — not to wherever Ctrl+S was pressed.
-            # The field is brought into view, not the problem's line (the pop-up says it too),
-            # after any earlier line's scrolling.
+            # The field is brought into view after the problem's line: both stay in view when
+            # they fit (the box sits just above the line), and when they do not (a nickname
+            # higher up), the field wins; the pop-up says the problem too.
             target = self.query_one(f"#{field}")
             focus_for_a_correction(target)
-            self.call_after_refresh(target.scroll_visible, animate=False)
+            self.call_after_refresh(target.scroll_visible, animate=False, immediate=True)
             return
         if self.app.engine is None:
             self.app.notify(_("Your history is still opening; try again in a moment."))
