@@ -50,8 +50,8 @@ from peertui_relay.storage import (
     SqliteStorage,
     StoredEvent,
 )
-from peertui_wire.auth import AuthError, origin_of, verify_signed
-from peertui_wire.encoding import EncodingError, b64d, b64e
+from peertui_wire.auth import AuthError, origin_of, public_key_of, verify_signed
+from peertui_wire.encoding import EncodingError, b64d, b64e, b64u_size
 from peertui_wire.ids import invite_secret_hash
 from peertui_wire.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
 from peertui_wire.roster import MODERATOR, OWNER, RosterError, RosterState
@@ -338,7 +338,7 @@ def _origin(url: str) -> str:
 
 def _claimed_key(header: str) -> bytes:
     try:
-        return b64d(header, length=32)
+        return public_key_of(header)
     except EncodingError:
         return b""
 
@@ -382,6 +382,19 @@ def _b64_field(
     if max_bytes is not None and len(data) > max_bytes:
         raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
     return data
+
+
+def _b64_text_field(obj: dict[str, Any], name: str, *, max_bytes: int) -> str:
+    """`_b64_field` for a value kept as its text: checked canonical, never decoded."""
+    if name not in obj:
+        raise invalid(name, f"The field '{name}' is required.")
+    try:
+        size = b64u_size(obj[name], field=name)
+    except EncodingError as exc:
+        raise invalid(name, f"The field '{name}' is wrong: {exc}.") from None
+    if size > max_bytes:
+        raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
+    return obj[name]
 
 
 def _int_field(
@@ -823,10 +836,10 @@ def create_app(config: RelayConfig) -> FrontDoor:
         # them and the fan-out publishes committed rows in seq order.
         try:
             _require_may_post(group, key, now)
-            _b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE)  # canonical b64u, or refused
+            envelope = _b64_text_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
             # Stored as sent: canonical b64u needs no JSON escaping, so this is the very text
             # json.dumps({"envelope": ...}) would give, without scanning the envelope again.
-            body_json = '{"envelope":"' + obj["envelope"] + '"}'
+            body_json = '{"envelope":"' + envelope + '"}'
             seconds = 0 if group.state.is_moderator(key) else group.state.slowmode_seconds
             claim = await relay.db(relay.guards.claim_post, group.group_id, key, seconds)
             if claim.wait:

@@ -9,6 +9,7 @@ MAX_CLOCK_SKEW_MS old and MAX_FUTURE_SKEW_MS ahead), and that the nonce has not 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -123,6 +124,13 @@ def verify_request(
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def public_key_of(raw_key: str) -> bytes:
+    """The X-Peertui-Key header decoded (remembered: a member sends the same key with every
+    request); EncodingError if it is not a key."""
+    return b64d(raw_key, length=32, field=HEADER_KEY)
+
+
 def verify_signed(
     raw_key: str | None,
     raw_ts: str | None,
@@ -144,7 +152,7 @@ def verify_signed(
             "request is not signed: X-Peertui-Key, -Time, -Nonce and -Signature are required"
         )
     try:
-        public_key = b64d(raw_key, length=32, field=HEADER_KEY)
+        public_key = public_key_of(raw_key)
         signature = b64d(raw_sig, length=64, field=HEADER_SIGNATURE)
         b64d(nonce, length=16, field=HEADER_NONCE)
     except EncodingError as exc:
