@@ -967,16 +967,17 @@ def create_app(config: RelayConfig) -> FrontDoor:
             }
         )
 
-    async def stream_events(request: Request) -> Response:
-        key, _ = await relay.authenticate(request)
-        group = await relay.group(request.path_params["gid"])
+    async def stream_events(incoming: Incoming, gid: str) -> EventStream:
+        """The event stream route, on the front door."""
+        key, _ = await relay.authenticate_incoming(incoming, gid)
+        group = await relay.group(gid)
         _require_member(group, key)
-        last_event_id = request.headers.get("last-event-id")
+        last_event_id = incoming.headers.get("last-event-id")
         if last_event_id is not None:
             since = _int_param(last_event_id.strip(), "Last-Event-ID")
         else:
-            since = _int_param(request.query_params.get("since"), "since")
-        address = relay.address(request)
+            since = _int_param(incoming.query_param("since"), "since")
+        address = incoming.address
         if sum(1 for sub in group.subscribers if sub.key == key) >= config.max_streams_per_key:
             raise ApiError(
                 429,
@@ -994,10 +995,15 @@ def create_app(config: RelayConfig) -> FrontDoor:
         subscriber = group.subscribe(key, config.subscriber_queue)
         return EventStream(relay, group, subscriber, since, address)
 
+    async def stream_events_route(request: Request) -> EventStream:
+        """The same through Starlette (the front door answers these before it is reached)."""
+        incoming = Incoming.of(request.scope, request.receive)
+        return await stream_events(incoming, request.path_params["gid"])
+
     routes = [
         # Starlette tries routes in order: the busiest first (their paths are like no other's).
         Route("/v1/groups/{gid}/messages", post_message_route, methods=["POST"]),
-        Route("/v1/groups/{gid}/events", stream_events, methods=["GET"]),
+        Route("/v1/groups/{gid}/events", stream_events_route, methods=["GET"]),
         Route("/v1/health", health, methods=["GET"]),
         Route("/v1/metrics", metrics, methods=["GET"]),
         Route("/v1/openapi.json", openapi, methods=["GET"]),
@@ -1059,7 +1065,9 @@ def create_app(config: RelayConfig) -> FrontDoor:
         exception_handlers={ApiError: api_error, HTTPException: http_error},
     )
     app.state.relay = relay
-    return FrontDoor(app, post_message, relay.status_counts, relay.quiet_log, app.state)
+    return FrontDoor(
+        app, post_message, stream_events, relay.status_counts, relay.quiet_log, app.state
+    )
 
 
 class EventStream:

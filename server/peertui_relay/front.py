@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,8 +26,11 @@ from peertui_relay.deadlines import Deadlines
 from peertui_relay.errors import ApiError
 from peertui_relay.logs import QuietLog
 
-_GROUPS, _MESSAGES = "/v1/groups/", "/messages"
-POST_ROUTE = "/v1/groups/{gid}/messages"
+_GROUPS = "/v1/groups/"
+_ROUTES = {  # (method, last path segment) -> the route's template, for the log
+    ("POST", "/messages"): "/v1/groups/{gid}/messages",
+    ("GET", "/events"): "/v1/groups/{gid}/events",
+}
 
 
 @dataclass(slots=True)
@@ -39,6 +43,7 @@ class Incoming:
     address: str  # the client's address ("" when the server does not know it)
     scheme: str
     receive: Receive
+    query: bytes = b""
 
     @classmethod
     def of(cls, scope: Scope, receive: Receive) -> Incoming:
@@ -58,7 +63,14 @@ class Incoming:
             client[0] if client else "",
             scope.get("scheme", "http"),
             receive,
+            query,
         )
+
+    def query_param(self, name: str) -> str | None:
+        """A query parameter as Starlette's `query_params.get` gives it (the last one wins)."""
+        if not self.query:
+            return None
+        return dict(parse_qsl(self.query.decode("latin-1"), keep_blank_values=True)).get(name)
 
     async def read_body(self, limit: int, deadlines: Deadlines, timeout: float) -> bytes:
         """The whole body; 413 past `limit` bytes, 408 past `timeout` seconds, and
@@ -97,8 +109,10 @@ class Incoming:
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-# A handler on the front door: (status, JSON body) for a request and its group id.
+# The front door's handlers, given a request and its group id: the post route answers
+# (status, JSON body); the event stream route gives the ASGI app that streams.
 PostHandler = Callable[[Incoming, str], Awaitable[tuple[int, bytes]]]
+StreamHandler = Callable[[Incoming, str], Awaitable[ASGIApp]]
 
 
 def _internal_error() -> ApiError:
@@ -118,49 +132,62 @@ def _note_unexpected(quiet_log: QuietLog, exc: Exception, method: str, where: st
 
 
 class FrontDoor:
-    """ASGI: `POST /v1/groups/{gid}/messages` to `post_message`, the rest to `app`."""
+    """ASGI: `POST /v1/groups/{gid}/messages` to `post_message`, `GET /v1/groups/{gid}/events`
+    to `stream_events` (whose writes, one per batch per subscriber, then go straight to the
+    server instead of through three middleware wrappers each), the rest to `app`."""
 
     def __init__(
         self,
         app: ASGIApp,
         post_message: PostHandler,
+        stream_events: StreamHandler,
         counts: Counter[str],
         quiet_log: QuietLog,
         state: Any,
     ) -> None:
-        self.app, self.post_message, self.counts, self.quiet_log = (
-            app,
-            post_message,
-            counts,
-            quiet_log,
-        )
+        self.app, self.counts, self.quiet_log = app, counts, quiet_log
+        self.post_message, self.stream_events = post_message, stream_events
         self.state = state  # the Starlette app's state (the server reads `state.relay`)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] == "http":
             path: str = scope["path"]
-            if path.startswith(_GROUPS) and path.endswith(_MESSAGES):
-                gid = path[len(_GROUPS) : -len(_MESSAGES)]
-                if gid and "/" not in gid:  # what Starlette's `{gid}` matches
-                    await self._post(scope, receive, send, gid)
+            if path.startswith(_GROUPS):
+                cut = path.rfind("/")
+                route = _ROUTES.get((scope["method"], path[cut:]))
+                gid = path[len(_GROUPS) : cut]
+                if route is not None and gid and "/" not in gid:  # what `{gid}` matches
+                    await self._answer(scope, receive, send, gid, route)
                     return
         await self.app(scope, receive, send)
 
-    async def _post(self, scope: Scope, receive: Receive, send: Send, gid: str) -> None:
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, gid: str, route: str
+    ) -> None:
         counts = self.counts
+        streaming = False
         try:
-            status, body = await self.post_message(Incoming.of(scope, receive), gid)
-        except ApiError as refused:
-            counts[f"{refused.status // 100}xx"] += 1
-            await refused.response()(scope, receive, send)
-            return
+            incoming = Incoming.of(scope, receive)
+            if scope["method"] == "POST":
+                status, body = await self.post_message(incoming, gid)
+            else:
+                stream = await self.stream_events(incoming, gid)
+                counts["2xx"] += 1  # its first message is a 200 start, whatever follows
+                streaming = True
+                await stream(scope, receive, send)
+                return
         except ClientDisconnect:
             counts["client_disconnect"] += 1
             return
         except Exception as exc:  # noqa: BLE001 - answered as the Starlette routes answer it
-            _note_unexpected(self.quiet_log, exc, "POST", POST_ROUTE)
-            counts["5xx"] += 1
-            await _internal_error().response()(scope, receive, send)
+            if isinstance(exc, ApiError) and not streaming:
+                counts[f"{exc.status // 100}xx"] += 1
+                await exc.response()(scope, receive, send)
+                return
+            _note_unexpected(self.quiet_log, exc, scope["method"], route)
+            if not streaming:  # a stream has answered 200 already: nothing more to say
+                counts["5xx"] += 1
+                await _internal_error().response()(scope, receive, send)
             return
         counts[f"{status // 100}xx"] += 1
         await send(
