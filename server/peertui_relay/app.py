@@ -856,12 +856,12 @@ def create_app(config: RelayConfig) -> FrontDoor:
             # A retry of a post already stored gets its seq back, even when slow mode, a
             # read-only group or a full quota would refuse a new post now. (Looked up only
             # when refused: otherwise the append itself finds the key, in its transaction.)
-            seq = None
+            earlier = None
             if idem_key and refused.status in (403, 429, 507):
-                seq = await relay.db(relay.log.posted_seq, group.group_id, key, idem_key)
-            if seq is None:
+                earlier = await relay.db(relay.log.posted_seq, group.group_id, key, idem_key)
+            if earlier is None:
                 raise
-            return 200, b'{"seq":%d}' % seq
+            return 200, b'{"seq":%d}' % earlier
         if not is_new:  # a retry is not a new post for slow mode
             await relay.db(relay.guards.undo_claim, group.group_id, key, claim)
         return (201 if is_new else 200), b'{"seq":%d}' % seq
