@@ -47,10 +47,11 @@ async def test_posts_and_streams_are_answered_and_counted_as_every_other_route(r
     stored = _post(relay, kit.owner.key, path, body)
     assert stored.status_code == 201
     assert stored.headers["content-type"] == "application/json"
-    seq = stored.json()["seq"]
-    assert stored.content == b'{"seq":%d}' % seq  # what JSONResponse wrote, byte for byte
+    seq, ts = stored.json()["seq"], stored.json()["ts"]
+    # What JSONResponse wrote, byte for byte: the seq and the time it was stored with.
+    assert stored.content == b'{"seq":%d,"ts":%d}' % (seq, ts)
     retried = _post(relay, kit.owner.key, path, body)
-    assert (retried.status_code, retried.json()) == (200, {"seq": seq})
+    assert (retried.status_code, retried.json()) == (200, {"seq": seq, "ts": ts})
     stranger = _post(relay, SigningKey.generate(), path, body)
     assert (stranger.status_code, _error(stranger)["code"]) == (403, "not_member")
     unsigned = httpx.post(relay.url + path, content=body)
