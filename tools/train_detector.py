@@ -57,6 +57,12 @@ RULES_UNSEEN |= {("dev3", lang) for lang in LANGUAGES}
 TARGET_PRECISION = 0.92
 BITS = 18
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
+# Ordinary chat (tools/detector_data/ordinary_*.txt): nearly every message a real group sends.
+# A model tuned only on half-positive sets offered help on one ordinary sentence in eight
+# ("dos", "after setting proxy"); the threshold must also keep these quiet.
+ORDINARY = "ordinary"
+ORDINARY_FOLDS = 5
+MAX_ORDINARY_FALSE_ALARMS = 0.01
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,14 @@ def load_examples() -> list[Example]:
         for line in (EVERYDAY / f"everyday_{lang}.txt").read_text(encoding="utf-8").splitlines():
             if line.strip():
                 examples.append(Example("everyday", lang, False, "everyday", line.strip()))
+        ordinary = EVERYDAY / f"ordinary_{lang}.txt"
+        lines = ordinary.read_text(encoding="utf-8").splitlines() if ordinary.exists() else []
+        lines = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        # Five sources, not one: a fold then still trains on most ordinary talk, as the
+        # shipped model does, and the threshold is held to the false alarms of the fifth.
+        for number, line in enumerate(lines):
+            split = f"{ORDINARY}{number % ORDINARY_FOLDS}"
+            examples.append(Example(split, lang, False, "ordinary", line))
     return examples
 
 
@@ -141,14 +155,20 @@ def combined(scores, rules, threshold: float, veto: float, protected):
     return (rules & ((scores >= veto) | protected)) | (scores >= threshold)
 
 
-def best_thresholds(scores, rules, truth, protected) -> tuple[float, float]:
-    """The (threshold, veto) with the highest recall at the target precision."""
+def best_thresholds(scores, rules, truth, protected, ordinary) -> tuple[float, float]:
+    """The (threshold, veto) with the highest recall at the target precision on the pool,
+    among those that offer help on at most MAX_ORDINARY_FALSE_ALARMS of ordinary chat."""
     best = (-1.0, 9.0, -9.0)
+    ordinary_scores, ordinary_rules = ordinary
     # A veto drops a phrase-book match only where the model finds the message *clearly* safe:
     # above -1 it cancelled plain "me quiero morir" in a message that also gave an e-mail address.
     for veto in np.arange(-3.0, -0.99, 0.25):
         for threshold in np.arange(0.0, 3.01, 0.1):
             said = combined(scores, rules, threshold, veto, protected)
+            if len(ordinary_scores):
+                alarms = combined(ordinary_scores, ordinary_rules, threshold, veto, False)
+                if alarms.mean() > MAX_ORDINARY_FALSE_ALARMS:
+                    continue
             tp = (said & truth).sum()
             if said.sum() and tp / said.sum() >= TARGET_PRECISION:
                 recall = tp / truth.sum()
@@ -178,10 +198,16 @@ def main() -> None:
         oof[held] = model.decision_function(x[held])
 
     unseen = np.array([(e.split, e.lang) in RULES_UNSEEN for e in examples])
-    threshold, veto = best_thresholds(oof[unseen], rules[unseen], truth[unseen], protected[unseen])
+    ordinary = np.array([e.category == "ordinary" for e in examples])
+    threshold, veto = best_thresholds(
+        oof[unseen], rules[unseen], truth[unseen], protected[unseen], (oof[ordinary], rules[ordinary])
+    )
     report = {"examples": len(examples), "threshold": threshold, "veto": veto, "c": args.c}
+    if ordinary.any():
+        alarms = combined(oof[ordinary], rules[ordinary], threshold, veto, protected[ordinary])
+        report["ordinary_false_alarms_cv"] = {"rate": round(float(alarms.mean()), 4), "n": int(ordinary.sum())}
     report["sets"] = []
-    for split in sources:
+    for split in [source for source in sources if not source.startswith(ORDINARY)]:
         for lang in LANGUAGES:
             pick = np.array([e.split == split and e.lang == lang for e in examples])
             if not pick.any():
