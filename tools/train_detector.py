@@ -39,6 +39,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from peertui.wellbeing.detect import NEVER_VETOED, normalise, phrase_finding  # noqa: E402
 from peertui.wellbeing.model import Model, buckets, pack  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests" / "wellbeing"))
+from ordinary_eval import interface_half  # noqa: E402
+
 HELDOUT = ROOT / "tests" / "wellbeing" / "data" / "heldout"
 EVAL_TABLE = ROOT / "tests" / "wellbeing" / "data" / "detect_eval.tsv"
 # Ordinary group chat, one message a line (written by the detector helper, December 2026): the
@@ -107,6 +110,9 @@ def load_examples() -> list[Example]:
         ordinary = EVERYDAY / f"ordinary_{lang}.txt"
         lines = ordinary.read_text(encoding="utf-8").splitlines() if ordinary.exists() else []
         lines = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        # Half of peertui's own interface text (the other half is the false-alarm probe of
+        # tests/wellbeing/ordinary_eval.py): neutral sentences and single words.
+        lines += interface_half(lang, trained=True)
         # Five sources, not one: a fold then still trains on most ordinary talk, as the
         # shipped model does, and the threshold is held to the false alarms of the fifth.
         for number, line in enumerate(lines):
@@ -200,12 +206,19 @@ def main() -> None:
     unseen = np.array([(e.split, e.lang) in RULES_UNSEEN for e in examples])
     ordinary = np.array([e.category == "ordinary" for e in examples])
     threshold, veto = best_thresholds(
-        oof[unseen], rules[unseen], truth[unseen], protected[unseen], (oof[ordinary], rules[ordinary])
+        oof[unseen],
+        rules[unseen],
+        truth[unseen],
+        protected[unseen],
+        (oof[ordinary], rules[ordinary]),
     )
     report = {"examples": len(examples), "threshold": threshold, "veto": veto, "c": args.c}
     if ordinary.any():
         alarms = combined(oof[ordinary], rules[ordinary], threshold, veto, protected[ordinary])
-        report["ordinary_false_alarms_cv"] = {"rate": round(float(alarms.mean()), 4), "n": int(ordinary.sum())}
+        report["ordinary_false_alarms_cv"] = {
+            "rate": round(float(alarms.mean()), 4),
+            "n": int(ordinary.sum()),
+        }
     report["sets"] = []
     for split in [source for source in sources if not source.startswith(ORDINARY)]:
         for lang in LANGUAGES:
