@@ -36,7 +36,12 @@ from sklearn.preprocessing import normalize
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from peertui.wellbeing.detect import NEVER_VETOED, normalise, phrase_finding  # noqa: E402
+from peertui.wellbeing.detect import (  # noqa: E402
+    NEVER_VETOED,
+    long_enough_for_the_model,
+    normalise,
+    phrase_finding,
+)
 from peertui.wellbeing.model import Model, buckets, pack  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests" / "wellbeing"))
@@ -155,24 +160,27 @@ def figures(truth: np.ndarray, said: np.ndarray) -> dict[str, float]:
     }
 
 
-def combined(scores, rules, threshold: float, veto: float, protected):
+def combined(scores, rules, threshold: float, veto: float, protected, long):
     """As detect.crisis_finding: a phrase-book match stands unless the score is below the veto
-    (an act in progress never is vetoed), and the score alone offers at the threshold."""
-    return (rules & ((scores >= veto) | protected)) | (scores >= threshold)
+    (an act in progress never is vetoed), and the score alone offers at the threshold in a
+    message long enough for the model to speak alone (`long`)."""
+    return (rules & ((scores >= veto) | protected)) | ((scores >= threshold) & long)
 
 
-def best_thresholds(scores, rules, truth, protected, ordinary) -> tuple[float, float]:
+def best_thresholds(scores, rules, truth, protected, long, ordinary) -> tuple[float, float]:
     """The (threshold, veto) with the highest recall at the target precision on the pool,
     among those that offer help on at most MAX_ORDINARY_FALSE_ALARMS of ordinary chat."""
     best = (-1.0, 9.0, -9.0)
-    ordinary_scores, ordinary_rules = ordinary
+    ordinary_scores, ordinary_rules, ordinary_long = ordinary
     # A veto drops a phrase-book match only where the model finds the message *clearly* safe:
     # above -1 it cancelled plain "me quiero morir" in a message that also gave an e-mail address.
     for veto in np.arange(-3.0, -0.99, 0.25):
         for threshold in np.arange(0.0, 3.01, 0.1):
-            said = combined(scores, rules, threshold, veto, protected)
+            said = combined(scores, rules, threshold, veto, protected, long)
             if len(ordinary_scores):
-                alarms = combined(ordinary_scores, ordinary_rules, threshold, veto, False)
+                alarms = combined(
+                    ordinary_scores, ordinary_rules, threshold, veto, False, ordinary_long
+                )
                 if alarms.mean() > MAX_ORDINARY_FALSE_ALARMS:
                     continue
             tp = (said & truth).sum()
@@ -195,6 +203,7 @@ def main() -> None:
     found = [phrase_finding(t) for t in texts]
     rules = np.array([f.tier > 0 for f in found])
     protected = np.array([f.category in NEVER_VETOED for f in found])
+    long = np.array([long_enough_for_the_model(t) for t in texts])
     x = matrix(texts)
     sources = sorted({e.split for e in examples})
     oof = np.zeros(len(examples))
@@ -214,7 +223,9 @@ def main() -> None:
     )
     report = {"examples": len(examples), "threshold": threshold, "veto": veto, "c": args.c}
     if ordinary.any():
-        alarms = combined(oof[ordinary], rules[ordinary], threshold, veto, protected[ordinary])
+        alarms = combined(
+            oof[ordinary], rules[ordinary], threshold, veto, protected[ordinary], long[ordinary]
+        )
         report["ordinary_false_alarms_cv"] = {
             "rate": round(float(alarms.mean()), 4),
             "n": int(ordinary.sum()),
@@ -225,8 +236,8 @@ def main() -> None:
             pick = np.array([e.split == split and e.lang == lang for e in examples])
             if not pick.any():
                 continue
-            model_says = oof[pick] >= threshold
-            both = combined(oof[pick], rules[pick], threshold, veto, protected[pick])
+            model_says = (oof[pick] >= threshold) & long[pick]
+            both = combined(oof[pick], rules[pick], threshold, veto, protected[pick], long[pick])
             urgent = np.array([e.category in URGENT for e in examples]) & pick
             report["sets"].append(
                 {
@@ -237,14 +248,21 @@ def main() -> None:
                     "detector_cv": figures(truth[pick], both),
                     "urgent_recall_detector_cv": figures(
                         truth[urgent],
-                        combined(oof[urgent], rules[urgent], threshold, veto, protected[urgent]),
+                        combined(
+                            oof[urgent],
+                            rules[urgent],
+                            threshold,
+                            veto,
+                            protected[urgent],
+                            long[urgent],
+                        ),
                     )["recall"],
                 }
             )
-    pooled = combined(oof[unseen], rules[unseen], threshold, veto, protected[unseen])
+    pooled = combined(oof[unseen], rules[unseen], threshold, veto, protected[unseen], long[unseen])
     report["rules_unseen_pooled"] = {
         "rules": figures(truth[unseen], rules[unseen]),
-        "model_cv": figures(truth[unseen], oof[unseen] >= threshold),
+        "model_cv": figures(truth[unseen], (oof[unseen] >= threshold) & long[unseen]),
         "detector_cv": figures(truth[unseen], pooled),
     }
     print(json.dumps(report, indent=1))
