@@ -219,7 +219,8 @@ def main() -> None:
         rules[unseen],
         truth[unseen],
         protected[unseen],
-        (oof[ordinary], rules[ordinary]),
+        long[unseen],
+        (oof[ordinary], rules[ordinary], long[ordinary]),
     )
     report = {"examples": len(examples), "threshold": threshold, "veto": veto, "c": args.c}
     if ordinary.any():
