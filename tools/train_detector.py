@@ -5,8 +5,9 @@
     .venv/bin/python tools/train_detector.py --cv-only  # figures only, nothing written
 
 Trains on the development data only: tests/wellbeing/data/heldout/{dev,dev3,tuning,frozen,
-frozen2,frozen3}_*.tsv (frozen v1, v2 and v3 are spent) and tests/wellbeing/data/detect_eval.tsv.
-The blind set, frozen4_*, is never read here: `SPLITS` names the files it may open and
+frozen2,frozen3,frozen4}_*.tsv (frozen v1 to v4 are spent) and
+tests/wellbeing/data/detect_eval.tsv. A blind set (any frozenN_* not in SPENT_FROZEN: frozen5_*
+today) is never read here: `SPLITS` names the files it may open and
 `_refuse_blind` checks every path.
 
 Cross-validation leaves one *source* out at a time (every language of dev, of tuning, of
@@ -54,7 +55,7 @@ EVAL_TABLE = ROOT / "tests" / "wellbeing" / "data" / "detect_eval.tsv"
 # model offered help for "anyone watching the game tonight?".
 EVERYDAY = Path(__file__).resolve().parent / "detector_data"
 OUT = ROOT / "src" / "peertui" / "wellbeing" / "data" / "detect" / "model.bin"
-SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3")
+SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3", "frozen4")
 LANGUAGES = ("en", "es", "pt")
 # Sets the phrase books were not tuned on when they were written (the threshold pool): an honest
 # check of "phrase books OR model". Since 2026-12-01 ~16:05 UTC the goodbye misses of dev3_* and
@@ -62,7 +63,14 @@ LANGUAGES = ("en", "es", "pt")
 # is no longer unseen; kept as the pool so that the thresholds stay comparable with earlier rounds.
 RULES_UNSEEN = {("frozen2", "en"), ("frozen2", "es"), ("frozen2", "pt"), ("frozen", "pt")}
 RULES_UNSEEN |= {("dev3", lang) for lang in LANGUAGES}
-TARGET_PRECISION = 0.92
+# 0.925 since detector5 (was 0.92): blind Spanish precision had little margin (frozen4: 0.905) and
+# a real group is mostly everyday talk; out of fold, 0.92 picked a threshold of 0.9 that offered
+# help for 85 of the 453 everyday lines (58 at 1.4) for 2.6 points of pooled recall.
+TARGET_PRECISION = 0.925
+# The model alone never offers below the score that was measured blind (frozen4, 2026-12-01): a
+# lower one wins a little pooled recall, but in the detector5 round 1.1 offered help for "my
+# niece's recital is tonight and I'm filming it for my mum" (test_model's unseen everyday lines).
+MIN_THRESHOLD = 1.4
 BITS = 18
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
 # Ordinary chat (tools/detector_data/ordinary_*.txt): nearly every message a real group sends.
@@ -82,11 +90,11 @@ class Example:
     text: str
 
 
-SPENT_FROZEN = ("frozen", "frozen2", "frozen3")
+SPENT_FROZEN = ("frozen", "frozen2", "frozen3", "frozen4")
 
 
 def _refuse_blind(path: Path) -> Path:
-    """Every frozen set not yet reported on is blind: frozen4_* today, and any later one."""
+    """Every frozen set not yet reported on is blind: frozen5_* today, and any later one."""
     split = path.name.split("_")[0]
     if split.startswith("frozen") and split not in SPENT_FROZEN:
         raise SystemExit(f"{path.name} is the blind set: never trained or tuned on")
@@ -160,7 +168,7 @@ def figures(truth: np.ndarray, said: np.ndarray) -> dict[str, float]:
     }
 
 
-def combined(scores, rules, threshold: float, veto: float, protected, long):
+def combined(scores, rules, threshold: float, veto: float, protected, long=True):
     """As detect.crisis_finding: a phrase-book match stands unless the score is below the veto
     (an act in progress never is vetoed), and the score alone offers at the threshold in a
     message long enough for the model to speak alone (`long`)."""
@@ -174,8 +182,10 @@ def best_thresholds(scores, rules, truth, protected, long, ordinary) -> tuple[fl
     ordinary_scores, ordinary_rules, ordinary_long = ordinary
     # A veto drops a phrase-book match only where the model finds the message *clearly* safe:
     # above -1 it cancelled plain "me quiero morir" in a message that also gave an e-mail address.
-    for veto in np.arange(-3.0, -0.99, 0.25):
-        for threshold in np.arange(0.0, 3.01, 0.1):
+    # Nor below -1.25: with the threshold floored at 1.4 the search went to -2.75, which kept the
+    # phrase-book matches of ~50 development idioms, advice lines and recovery stories.
+    for veto in np.arange(-1.25, -0.99, 0.25):
+        for threshold in np.arange(MIN_THRESHOLD, 4.01, 0.1):
             said = combined(scores, rules, threshold, veto, protected, long)
             if len(ordinary_scores):
                 alarms = combined(
@@ -189,6 +199,32 @@ def best_thresholds(scores, rules, truth, protected, long, ordinary) -> tuple[fl
                 if recall > best[0]:
                     best = (recall, float(round(threshold, 2)), float(round(veto, 2)))
     return best[1], best[2]
+
+
+def leave_one_set_out(examples, oof, rules, truth, protected, long, ordinary) -> list[dict]:
+    """Each spent frozen set k, as if it were blind to the model: the model's scores for k are
+    out of fold (trained without k), and the thresholds are chosen without k's rows. The phrase
+    books were tuned on every one of these sets, so only the model's side is held out."""
+    unseen = np.array([(e.split, e.lang) in RULES_UNSEEN for e in examples])
+    result = []
+    for split in SPENT_FROZEN:
+        in_k = np.array([e.split == split for e in examples])
+        pool = unseen & ~in_k
+        threshold, veto = best_thresholds(
+            oof[pool], rules[pool], truth[pool], protected[pool], long[pool], ordinary
+        )
+        for lang in LANGUAGES:
+            pick = in_k & np.array([e.lang == lang for e in examples])
+            if not pick.any():
+                continue
+            said = combined(oof[pick], rules[pick], threshold, veto, protected[pick], long[pick])
+            row = {"set": f"{split}_{lang}", "threshold": threshold, "veto": veto}
+            row |= figures(truth[pick], said)
+            for category in ("act_in_progress", "goodbye"):
+                mine = pick & np.array([e.category == category for e in examples])
+                row[category] = figures(truth[mine], said[mine[pick]])["recall"]
+            result.append(row)
+    return result
 
 
 def main() -> None:
@@ -266,6 +302,15 @@ def main() -> None:
         "model_cv": figures(truth[unseen], (oof[unseen] >= threshold) & long[unseen]),
         "detector_cv": figures(truth[unseen], pooled),
     }
+    report["leave_one_set_out"] = leave_one_set_out(
+        examples,
+        oof,
+        rules,
+        truth,
+        protected,
+        long,
+        (oof[ordinary], rules[ordinary], long[ordinary]),
+    )
     print(json.dumps(report, indent=1))
     if args.cv_only:
         return

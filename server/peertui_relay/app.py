@@ -862,10 +862,22 @@ def create_app(config: RelayConfig) -> Starlette:
                 seq = await relay.db(relay.log.posted_seq, group.group_id, key, idem_key)
             if seq is None:
                 raise
-            return JSONResponse({"seq": seq}, status_code=200)
+            return JSONResponse(
+                {"seq": seq, "ts": await _stored_time(group, key, seq, now)}, status_code=200
+            )
         if not is_new:  # a retry is not a new post for slow mode
             await relay.db(relay.guards.undo_claim, group.group_id, key, claim)
-        return JSONResponse({"seq": seq}, status_code=201 if is_new else 200)
+            now = await _stored_time(group, key, seq, now)
+        # The time it was stored with, as every member reads it in the log: the poster orders
+        # its own message by it exactly as the others do (docs/PROTOCOL.md §9.6).
+        return JSONResponse({"seq": seq, "ts": now}, status_code=201 if is_new else 200)
+
+    async def _stored_time(group: Group, key: bytes, seq: int, fallback: int) -> int:
+        """The time the event `seq` was stored with (a retry's original post)."""
+        events, _, _ = await relay.db(
+            relay.log.read, group.group_id, seq - 1, 1, key, group.state.is_moderator(key)
+        )
+        return events[0].ts if events and events[0].seq == seq else fallback
 
     async def _append(
         group: Group,

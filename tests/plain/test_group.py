@@ -113,6 +113,7 @@ def test_deny_with_a_reason_and_leave(plain_user):
     guest.run("n", "-- Stayed in Quiet room.")
     guest.run("/leave", "?? Leave Quiet room: yes or no?")
     guest.run("y", "-- You left Quiet room.")
+    guest.run("n", "-- Quiet room's history stays on this device.")
     host.expect_exact("robin left.")
     guest.run("hello?", "!! You are not in a group yet")
     for user in (host, asker, guest):

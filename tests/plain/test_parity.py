@@ -127,6 +127,7 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     # A declined request's group is left like any other (it was never named to them).
     third.run(slash("peertui.leave"), ": yes or no?")
     third.run("yes", "-- You left ")
+    third.run("no", "history stays on this device.")
     fourth = plain_user("fourth").ready()
     join(host, fourth, token, "wren")
     host.run(slash("peertui.approve", "wren"), "admitted wren.")

@@ -588,6 +588,15 @@ class Engine:
                 Notice(session.group_id, _("You left {name}.").format(name=session.state["name"]))
             )
 
+    async def forget_group(self, group_id: str) -> None:
+        """Delete a group this device has left, with its whole history, from this device."""
+        session = self._session(group_id)
+        if session.status == ACTIVE:
+            raise NotAllowed(_("Leave the group before deleting its history from this device."))
+        await session.stop()
+        self.store.forget_group(session.group_id)
+        self._groups.pop(session.group_id, None)
+
     # ----- moderation --------------------------------------------------------------------
     async def _act(
         self, group_id: str, kind: str, who: str = "", reason: str = "", **fields: Any

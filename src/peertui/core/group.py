@@ -82,6 +82,7 @@ from peertui.core.receiving import Held, Read
 from peertui.core.relay_client import (
     Backoff,
     Gap,
+    Posted,
     RateLimited,
     RelayBusy,
     RelayClient,
@@ -193,6 +194,7 @@ class GroupSession:
         self._task: asyncio.Task | None = None
         self._flush_task: asyncio.Task | None = None
         self._send_lock = asyncio.Lock()
+        self._last_written_ms = 0  # the time my last message was written (see _written_time)
         self._roster_lock = asyncio.Lock()
         self._roster_hashes = receive_rules.RosterHashes()
         self._pending: dict[bytes, list[RelayEvent]] = {}
@@ -1209,8 +1211,8 @@ class GroupSession:
                 sender=_member_id(sender),
                 nick=nick,
                 text=read.text,
-                # The sender's signed clock orders the display, not the relay's numbering.
-                ts=receive_rules.display_time(decrypted.sent_ms, now_ms()),
+                # Computed alike on every device, the sender's too (docs/PROTOCOL.md §9.6).
+                ts=receive_rules.order_time(decrypted.sent_ms, item.ts, now_ms()),
                 kind="text",
                 cw=payloads.safe_line(body["cw"], 100),
                 extra={"key": key, "env": b64e(decrypted.envelope_id)},
@@ -1599,7 +1601,9 @@ class GroupSession:
         sealed = seal(self.identity, prekey, inner, context=_direct_context(self.group_id))
         await self.client.send_direct(self.group_id, key, sealed)
 
-    async def _post_group_payload(self, plaintext: bytes, idempotency_key: str = "") -> int:
+    async def _post_group_payload(
+        self, plaintext: bytes, idempotency_key: str = "", sent_ms: int | None = None
+    ) -> Posted:
         async with self._send_lock:
             await self._check_roster_current()
             # A retry sends the very same envelope: the relay may already hold it (idempotency
@@ -1617,7 +1621,7 @@ class GroupSession:
                     self.identity,
                     plaintext,
                     head=receive_rules.head_of(self.roster),
-                    sent_ms=now_ms(),
+                    sent_ms=now_ms() if sent_ms is None else sent_ms,
                 )
                 # The index is spent before the post: never reuse a message key.
                 self._save_outbound()
@@ -1625,7 +1629,7 @@ class GroupSession:
                     self.store.put(kept_key, b64e(envelope))
             self.last_envelope_id = b64e(envelope_id(envelope))
             try:
-                seq = await self.client.post_message(
+                posted = await self.client.post_message_stored(
                     self.group_id, envelope, idempotency_key=idempotency_key or None
                 )
             except (RelayUnavailable, RelayRefused) as exc:
@@ -1640,7 +1644,7 @@ class GroupSession:
                 raise
             if kept_key:
                 self.store.delete(kept_key)
-            return seq
+            return posted
 
     def _still_current(self, envelope: bytes) -> bool:
         """Whether an envelope kept for a retry belongs to my current, unrotated session."""
@@ -1662,6 +1666,16 @@ class GroupSession:
                 "Other members have seen roster changes that the relay does not show this "
                 "device; your message waits until it does."
             )
+
+    def _written_time(self) -> int:
+        """The time signed into a message I write now: my clock, but after every message
+        already here (I write after reading them, even when my clock is behind theirs) and
+        after my previous one, so my own messages keep the order I wrote them in."""
+        written = max(
+            now_ms(), self.store.newest_time(self.group_id) + 1, self._last_written_ms + 1
+        )
+        self._last_written_ms = written
+        return written
 
     def check_can_post(self) -> None:
         if self.status == PENDING:
@@ -1694,7 +1708,7 @@ class GroupSession:
             sender=self.identity.member_id,
             nick=nick,
             text=text,
-            ts=now_ms(),
+            ts=self._written_time(),
             kind="text",
             cw=cw,
             extra={"key": b64e(self.me)},
@@ -1788,7 +1802,11 @@ class GroupSession:
                     "msg", id=item_id, text=item["text"], nick=item["nick"], cw=item["cw"]
                 )
                 try:
-                    seq = await self._post_group_payload(body, idempotency_key=item_id)
+                    # Signed with the time it was written (kept in the outbox), so a message
+                    # typed while the relay was down keeps its place among the others'.
+                    posted = await self._post_group_payload(
+                        body, idempotency_key=item_id, sent_ms=item.get("ts")
+                    )
                 except RosterBehind:
                     break  # stays queued; RosterWarning said why, and the catch-up resends it
                 except RateLimited as exc:
@@ -1808,14 +1826,17 @@ class GroupSession:
                 message = Message(
                     group_id=self.group_id,
                     msg_id=item_id,
-                    seq=seq,
+                    seq=posted.seq,
                     sender=self.identity.member_id,
                     nick=self.nick_of(self.me),
                     text=item["text"],
-                    # When the relay took it, and never before a message already here: it
-                    # was written after those were read, even when their sender's clock is
-                    # ahead (so one's own message is never "late": peertui.ui.ordering).
-                    ts=max(now_ms(), self.store.newest_time(self.group_id)),
+                    # The same rule every member applies to it (docs/PROTOCOL.md §9.6); a
+                    # relay that does not say when it stored the post: my clock now.
+                    ts=receive_rules.order_time(
+                        item.get("ts", now_ms()),
+                        now_ms() if posted.ts is None else posted.ts,
+                        now_ms(),
+                    ),
                     kind="text",
                     cw=item["cw"],
                     extra={"key": b64e(self.me), "env": self.last_envelope_id},

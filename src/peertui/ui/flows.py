@@ -405,10 +405,30 @@ async def leave(ui: Prompter, engine: Engine, group_id: str) -> bool:
         ui,
         _("Leave {name}").format(name=name),
         _("You would need a new invite to come back."),
+        _("Its history stays on this device unless you delete it (the next question)."),
     ):
         ui.say(notice(_("Stayed in {name}.").format(name=name)))
         return False
     await engine.leave(group_id)  # the engine's own notice says "You left ..."
+    await offer_to_forget(ui, engine, group_id, name)
+    return True
+
+
+async def offer_to_forget(ui: Prompter, engine: Engine, group_id: str, name: str) -> bool:
+    """After leaving: delete the group's history from this device too, if the person wants."""
+    if not await confirm(
+        ui,
+        _("Also delete {name}'s history from this device").format(name=name),
+        _(
+            "Its messages, drafts, keys and search entries are erased from this device; other "
+            "members keep their own copies. This cannot be undone. No keeps it (/leave again "
+            "asks again)."
+        ),
+    ):
+        ui.say(notice(_("{name}'s history stays on this device.").format(name=name)))
+        return False
+    await engine.forget_group(group_id)
+    ui.say(notice(_("Deleted {name} and its history from this device.").format(name=name)))
     return True
 
 

@@ -245,13 +245,28 @@ class GroupActions(HomeBase):
         group = self.need_group(active=False)
         if group is None:
             return
-        if await self.confirm(
+        choice = await self.confirm(
             _("Leave {name}?").format(name=group.name),
-            _("You will need a new invite to come back."),
-            [("yes", _("Leave"))],
-        ):
+            _(
+                "You will need a new invite to come back. Its history stays on this device "
+                "unless you also delete it: messages, drafts, keys and search entries are then "
+                "erased from this device (other members keep theirs). This cannot be undone."
+            ),
+            [
+                ("keep", _("Leave, keep the history")),
+                ("forget", _("Leave and delete the history")),
+            ],
+        )
+        if choice not in ("keep", "forget"):
+            return
+        left = await self.call(
+            "leave", group.group_id, done=_("You left {name}.").format(name=group.name)
+        )
+        if left is not None and choice == "forget":
             await self.call(
-                "leave", group.group_id, done=_("You left {name}.").format(name=group.name)
+                "forget_group",
+                group.group_id,
+                done=_("Deleted {name} and its history from this device.").format(name=group.name),
             )
 
     # ----- your data ------------------------------------------------------------------------
