@@ -78,7 +78,7 @@ URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
 # ("dos", "after setting proxy"); the threshold must also keep these quiet.
 ORDINARY = "ordinary"
 ORDINARY_FOLDS = 5
-MAX_ORDINARY_FALSE_ALARMS = 0.01
+MAX_ORDINARY_FALSE_ALARMS = 0.005
 
 
 @dataclass(frozen=True)
