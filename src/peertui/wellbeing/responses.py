@@ -117,8 +117,13 @@ def received_view(text: str, lang: str, report_key: str = "r") -> ReceivedView:
     from peertui.wellbeing.detect import crisis_finding, normalise
 
     texts = _texts(lang)["received"]
+    from peertui.wellbeing.detect import LEARNED
+
     found = crisis_finding(text)  # (not assess: a reader's view needs no personal details)
-    cry = found.tier > 0 and found.who == "self"
+    # A note every reader sees labels the writer in front of the group, so it needs words a
+    # phrase book names; the learned model alone (which also fires on some ordinary messages,
+    # see docs/WELLBEING.md) only ever makes the writer's own, private offer.
+    cry = found.tier > 0 and found.who == "self" and found.category != LEARNED
     fold = texts["method_fold"] if _method_details().search(normalise(text)) else ""
     note = care_note(lang, report_key) if cry else ""
     return ReceivedView(fold_reason=fold, cry_for_help=cry, note=note)
