@@ -76,7 +76,7 @@ def test_messages_written_while_the_relay_was_down_read_in_one_order_everywhere(
         # was queued and again when sent. What it says about the place must be the shared one.
         history = shown_order(listed(user, "/history 10", written[-1]))
         assert history == written, (nick, history)
-        found = shown_order(listed(user, "/search garden", "message(s) found."))
+        found = shown_order(listed(user, "/search garden", f"{len(written)} messages found."))
         assert found == written[::-1], (nick, found)  # newest first
         assert set(live) == set(written)
         for line in _after(user, 0):
