@@ -14,7 +14,7 @@ are *necessary* for a match, never sufficient.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import ahocorasick  # type: ignore[import-not-found]  # a C extension without stubs
@@ -101,6 +101,8 @@ def _node(op, arg) -> _Literals:
     if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
         return EMPTY  # zero-width: matches no characters
     if op is sre.SUBPATTERN:
+        if arg[1] & sre.SRE_FLAG_IGNORECASE:  # (?i:...): its literals are not the ones matched
+            return UNKNOWN
         return _sequence(arg[-1])
     if op is sre.BRANCH:
         branches = [_sequence(branch) for branch in arg[1]]
@@ -136,6 +138,20 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     if found is None or min(len(s) for s in found) < MIN_USEFUL:
         return None
     return found
+
+
+def gate(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """A cheap test that is False only when `pattern` cannot match the text (none of its
+    required literals occurs in it), for a pattern searched in every message."""
+    literals = None if pattern.flags & re.IGNORECASE else required_literals(pattern.pattern)
+    if literals is None:
+        return _always
+    ordered = tuple(sorted(literals))
+    return lambda text: any(literal in text for literal in ordered)
+
+
+def _always(_text: str) -> bool:
+    return True
 
 
 class PatternSet:
@@ -177,6 +193,10 @@ class PatternSet:
             for _end, indices in self._automaton.iter(text):
                 chosen.update(indices)
         return sorted(chosen)
+
+    def search(self, text: str) -> bool:
+        """Whether any of the patterns matches somewhere in `text`."""
+        return any(self.pattern(index).search(text) for index in self.candidates(text))
 
     def matches(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
         """Every match of every pattern that can match, pattern by pattern."""
