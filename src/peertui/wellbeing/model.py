@@ -87,16 +87,18 @@ def buckets(normalised: str, bits: int) -> set[int]:
     A set of buckets is a union over words (plus the bigrams), so the answer is the same as
     hashing the whole feature set (`tests/wellbeing/test_matching_equivalence.py`)."""
     words = TOKEN.findall(normalised)
-    found: set[int] = set()
-    for word in set(words):
-        found |= _word_buckets(word, bits)
-    for a, b in set(zip(words, words[1:], strict=False)):
-        found.add(_hash(f"b:{a} {b}", bits))
+    found: set[int] = set().union(*[_word_buckets(word, bits) for word in words])
+    found.update(map(_bigram_bucket, words, words[1:], [bits] * (len(words) - 1)))
     return found
 
 
 def _hash(feature: str, bits: int) -> int:
     return zlib.crc32(feature.encode("utf-8")) & ((1 << bits) - 1)
+
+
+@lru_cache(maxsize=1 << 16)
+def _bigram_bucket(first: str, second: str, bits: int) -> int:
+    return _hash(f"b:{first} {second}", bits)
 
 
 @lru_cache(maxsize=1 << 16)
