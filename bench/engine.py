@@ -263,38 +263,38 @@ async def backlog_group(tmp: Path, url: str, senders: int, name: str) -> tuple[l
 
 async def post_backlog(sessions: list, count: int, rng: random.Random, tag: str) -> int:
     """Post `count` chat lines, shared among the posting members' sessions, as fast as the
-    relay takes them: each member's lines encrypted first (as its engine would, one ratchet
-    step each), then posted one after another, the members at the same time (so the relay's
-    log interleaves them as a group's chat does). Returns the last seq."""
+    relay takes them: encrypted first (as each member's engine would, one ratchet step each),
+    then posted in rounds, one line per member at the same time in each round. The lines of a
+    round carry the same signed time and rounds go in order, so the relay's order is also the
+    display order (none arrives "late", see peertui.ui.ordering). Returns the last seq."""
     from peertui.core import receive_rules
     from peertui.core.group import now_ms
 
-    lanes = []
-    for lane, session in enumerate(sessions):
-        outbound = await session._ensure_outbound()  # noqa: SLF001 - the bench posts as members
-        head = receive_rules.head_of(session.roster)
-        lanes.append(
-            [
-                outbound.encrypt(
-                    session.identity,
-                    payloads.encode(
-                        "msg", id=f"{tag}-{lane}-{i}", text=chat_text(rng), nick="x", cw=""
-                    ),
-                    head=head,
-                    sent_ms=now_ms(),
-                )
-                for i in range(lane, count, len(sessions))
-            ]
-        )
+    outbounds = [await session._ensure_outbound() for session in sessions]  # noqa: SLF001
+    heads = [receive_rules.head_of(session.roster) for session in sessions]
+    rounds = []
+    for first in range(0, count, len(sessions)):
+        sent_ms = now_ms()
+        lines = []
+        for lane in range(min(len(sessions), count - first)):
+            text = chat_text(rng)
+            plaintext = payloads.encode(
+                "msg", id=f"{tag}-{first + lane}", text=text, nick="x", cw=""
+            )
+            envelope = outbounds[lane].encrypt(
+                sessions[lane].identity, plaintext, head=heads[lane], sent_ms=sent_ms
+            )
+            lines.append((sessions[lane], envelope))
+        rounds.append(lines)
+    for session in sessions:
         session._save_sessions()  # noqa: SLF001
-
-    async def post(session, envelopes: list[bytes]) -> int:
-        last_seq = 0
-        for envelope in envelopes:
-            last_seq = await session.client.post_message(session.group_id, envelope)
-        return last_seq
-
-    return max(await asyncio.gather(*(post(s, e) for s, e in zip(sessions, lanes, strict=True))))
+    last_seq = 0
+    for lines in rounds:
+        seqs = await asyncio.gather(
+            *(session.client.post_message(session.group_id, env) for session, env in lines)
+        )
+        last_seq = max(last_seq, *seqs)
+    return last_seq
 
 
 def start_profiler(path: str) -> subprocess.Popen:
