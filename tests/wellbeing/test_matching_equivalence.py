@@ -56,6 +56,7 @@ TEXTS = corpus()
 # -- the reference: the machinery as it was ----------------------------------------------------
 
 
+@cache  # (each line is compared in several tests)
 def reference_normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.translate(detect.QUOTE_MARKS)
@@ -121,6 +122,7 @@ def reference_phrase_finding(normalised: str) -> detect.Finding:
     return best
 
 
+@cache  # (each line is compared in several tests)
 def reference_crisis_finding(text: str) -> detect.Finding:
     normalised = reference_normalise(text or "")
     best = reference_phrase_finding(normalised)
@@ -152,6 +154,7 @@ def reference_slur_pattern(lang: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
+@cache  # (each line is compared in several tests)
 def reference_personal(text: str, lang: str = "en") -> list[personal.PersonalDetail]:
     found: list[tuple[int, personal.PersonalDetail]] = []
     taken: list[range] = []
@@ -184,6 +187,7 @@ def reference_personal(text: str, lang: str = "en") -> list[personal.PersonalDet
     return [detail for _, detail in sorted(found, key=lambda pair: pair[0])]
 
 
+@cache  # (each line is compared in several tests)
 def reference_received_checks(text: str, lang: str = "en") -> tuple[str, bool]:
     lang = pick_language(lang, "fold")
     found = reference_crisis_finding(text)

@@ -697,7 +697,13 @@ class GroupSession:
     def _decode_run(self, run: list[RelayEvent]) -> tuple[list[Read], bytes]:
         """Worker thread: only the inbound sessions change here (see peertui.core.receiving).
         Also returns them as they are after the run, to be stored with it."""
-        reads = [receiving.decode(self.inbound, self.me, self.language, item) for item in run]
+        reads = []
+        for item in run:
+            reads.append(receiving.decode(self.inbound, self.me, self.language, item))
+            # Let go of the GIL between messages: a thread that never blocks keeps it for the
+            # interpreter's whole switch interval (5 ms) each time, and the event loop (keys,
+            # the screen) waits that long every time it wants it back.
+            time.sleep(0)
         return reads, self.inbound.to_bytes()
 
     def _commit_run(
