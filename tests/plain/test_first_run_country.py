@@ -48,6 +48,21 @@ def test_the_guess_is_labelled_a_typo_gets_a_suggestion_and_a_name_is_saved(plai
     assert "Your country (" not in again.transcript
 
 
+def test_skipping_a_guess_says_the_guess_is_still_what_crisis_shows(plain_user):
+    # /crisis goes on showing the locale's guess (labelled): the skip notice must say so, not
+    # promise 112, 911 and 999. In Spanish, "omitir" skips.
+    user = plain_user("skipped", offline=True, ask_country=True, lang="es_MX.UTF-8")
+    user.expect_exact("?? Tu país (Enter mantiene México; un nombre o un código; u omitir)?")
+    user.type("omitir")
+    user.expect_exact("-- No elegiste ningún país. Hasta que elijas uno, /crisis muestra las")
+    user.expect_exact("de México, deducido de tu sistema y marcado como deducción.")
+    user.type("/crisis")
+    user.expect_exact("Deducido de tu sistema: México")
+    user.expect_exact("México (MX) emergencias: 911")
+    assert user.quit() == 0
+    assert not saved_country(user.home)  # left unset
+
+
 def test_enter_keeps_the_guess(plain_user):
     user = plain_user("kept", offline=True, ask_country=True, lang="en_GB.UTF-8")
     user.expect_exact("?? Your country (Enter keeps United Kingdom; a name or a code; or skip)?")

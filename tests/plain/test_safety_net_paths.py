@@ -75,7 +75,12 @@ def test_own_pace_counts_and_pause_in_plain_mode(plain_user):
     user.run("/ground box 5", "A count lasts 2, 3 or 4 seconds, not 5.")
     user.type("/ground box 2")
     user.expect_exact("-- Box breathing. Type /stop at any time to stop.")
+    # The intro reads out the default four seconds: the chosen pace is said first.
+    user.expect_exact("-- Your pace: counts of 2 seconds; each step below says how long it lasts.")
     user.expect_exact("Let your breath out gently and settle into your seat.")
+    # /pause at a step that already waits for Enter neither stops the exercise nor is refused
+    # as an unknown command.
+    user.run("/pause", "-- This step waits for you: press Enter when you are ready, or /stop.")
     user.type("")
     user.expect_exact("Breathe in slowly through your nose. (2 seconds, round 1 of 4)")
     user.type("/pause")
@@ -86,6 +91,7 @@ def test_own_pace_counts_and_pause_in_plain_mode(plain_user):
     user.expect_exact("Hold, with your lungs full. (2 seconds, round 1 of 4)", timeout=10)
     user.run("/stop", "-- Box breathing stopped.")
     user.type("/ground box step")
+    user.expect_exact("-- Step by step: every step waits for Enter, whatever the text says")
     user.expect_exact("(press Enter for the next step, /stop to stop)")
     user.run("/stop", "-- Box breathing stopped.")
     assert user.quit() == 0

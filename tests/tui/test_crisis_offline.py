@@ -102,3 +102,50 @@ async def test_urge_surfing_and_own_pace_in_the_tui(make_paths):
         timed = [s.seconds for s in app.screen.exercise.steps if s.seconds]
         assert min(timed) == 2 and max(timed) == 4
         await wait_for(pilot, lambda: "2-second counts" in screen_text(app), what="pace")
+
+
+def test_safety_commands_typed_into_the_new_passphrase_field_are_carried_out(tmp_path, monkeypatch):
+    """The passphrase dialog of a fresh home with no keyring and no network: /crisis with a
+    country named in Spanish, /crisis alguien and /x do what they say, and none of them is
+    taken for a passphrase ("/crisis mx" is long enough to have become one)."""
+    monkeypatch.delenv("PEERTUI_PASSPHRASE", raising=False)  # tmux passes the test's on
+    env = {
+        "PEERTUI_HOME": str(tmp_path / "fresh"),
+        "PATH": os.environ.get("PATH", ""),
+        "TERM": "xterm-256color",
+        "LANG": "es_MX.UTF-8",
+        "PS1": "$ ",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    tmux = Tmux(env, width=100, height=40)
+    try:
+        tmux.type(f"unshare -n {PEERTUI} --tui")
+        tmux.keys("Enter")
+        tmux.wait_for("Te damos la bienvenida a peertui")
+        tmux.keys("Escape")
+        tmux.wait_for("Crea una frase de contraseña")
+        tmux.type("/crisis Estados Unidos")  # a two-word name, not just its first word
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Líneas de crisis de Estados Unidos (US)")
+        assert "988" in screen
+        tmux.keys("Escape")
+        screen = tmux.wait_for("Crea una frase de contraseña")
+        assert "Usa al menos 8" not in screen and "•" not in screen  # the field was emptied
+        tmux.type("/crisis mx")
+        tmux.keys("Enter")
+        tmux.wait_for("Líneas de crisis de México (MX)")
+        tmux.keys("Escape")
+        tmux.wait_for("Crea una frase de contraseña")
+        tmux.type("/crisis alguien")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Alguien que conoces puede estar en peligro")
+        assert "Llama al 911 ahora" in screen  # the guessed country's emergency number
+        tmux.keys("Escape")
+        tmux.wait_for("Crea una frase de contraseña")
+        tmux.type("/x")
+        tmux.keys("Enter")
+        tmux.wait_until_shell_runs()
+        # Nothing was created from what was typed: the home has no database yet.
+        assert not list((tmp_path / "fresh").rglob("*.db"))
+    finally:
+        tmux.close()

@@ -41,3 +41,29 @@ def test_wrapping_keeps_words_whole_and_indents_continuations(monkeypatch):
     )
     # An invite is never wrapped, however long.
     assert console.rendered("raw", "peertui:" + "A" * 200) == ["peertui:" + "A" * 200]
+
+
+def test_a_wrapped_list_item_hangs_under_its_first_word(monkeypatch):
+    # /crisis someone prints "  - Ask them directly ..." items: the continuation lines must
+    # line up with the item's text, not with the dash, or the list reads as one run-on block.
+    console = Console(Sized(), style=Style(wrap=True))
+    monkeypatch.setattr(console, "width", lambda: 36)
+    item = (
+        "  - Ask them directly whether they are thinking about suicide; it does not plant the idea."
+    )
+    lines = console.rendered("output", item)
+    assert len(lines) >= 3 and all(len(line) <= 36 for line in lines)
+    assert lines[0].startswith("    - Ask")
+    text_column = lines[0].index("Ask")
+    for line in lines[1:]:
+        assert line[:text_column] == " " * text_column and line[text_column] != " ", lines
+    assert " ".join(x.strip() for x in lines) == item.strip()
+    # A notice's list item hangs under its text after the notice's own prefix too.
+    words = Console(Sized(), style=Style(words=True, wrap=True))
+    monkeypatch.setattr(words, "width", lambda: 36)
+    noticed = words.rendered("notice", "- call them back tomorrow and the day after, and ask again")
+    column = noticed[0].index("call")
+    assert all(x[:column].isspace() and x[column] != " " for x in noticed[1:]), noticed
+    # Ordinary text keeps the usual two-space continuation.
+    plain = console.rendered("output", "Samaritans: call 116 123, open 24 hours, every day")
+    assert all(x.startswith("    ") and x[4] != " " for x in plain[1:])

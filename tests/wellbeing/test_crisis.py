@@ -63,6 +63,7 @@ ISSUE_15_WITH_LINES = set(
     [
         "PY",
         "IR",
+        "EG",
         "RU",
         "IT",
         "PK",
@@ -252,8 +253,23 @@ def test_low_confidence_and_conflicting_numbers_stay_out():
         "0800 800 2000",
     ):
         assert unconfirmed not in numbers
-    for emergency_only in ("TR", "EG", "BD"):
+    # No line for Türkiye, Bangladesh, Guatemala or Nicaragua stood up to two sources.
+    for emergency_only in ("TR", "BD", "GT", "NI"):
         assert not directory.get(emergency_only).services
+
+
+def test_egypt_ships_the_ministry_hotline_digit_for_digit():
+    # Masrawy 2025-09-21 and El Mogaz: 08008880700 and 0220816831. CairoScene's 2020
+    # "080-8880-700" is one zero short and must never be what ships.
+    egypt = load_directory().get("EG")
+    (hotline,) = egypt.services
+    digits = [re.sub(r"\D", "", contact.number) for contact in hotline.phones]
+    assert digits == ["08008880700", "0220816831"]
+    assert hotline.verified == "2025-09-21" and hotline.confidence == "medium"
+    assert hotline.phone_check == "not verified by phone"
+    text = "\n".join(format_country(egypt, "EG"))
+    assert text.index("Emergency: 123") < text.index("0800 888 0700")
+    assert "080 8880 700" not in text and "0808880700" not in text.replace(" ", "")
 
 
 def test_no_country_shows_world_numbers_and_how_to_choose(monkeypatch):

@@ -37,6 +37,15 @@ def test_worry_about_someone_else_gets_the_someone_else_guide():
     assert "Llama al 911 ahora" in spanish and "800 911 2000" in spanish
 
 
+def test_the_someone_else_guide_without_a_country_names_no_command_as_a_number():
+    # With no country there is no line to name: the guide says where lines are listed, rather
+    # than "Share the number with them: /crisis." (a command is not a number to share).
+    text = "\n".join(responses.someone_else_guide(None, "en"))
+    assert "Share the number with them: /crisis." not in text
+    assert "a crisis line in their country (findahelpline.com lists them by country)" in text
+    assert "Call 112 (911 in the Americas) now" in text
+
+
 @pytest.mark.parametrize("minutes", [5, 15])
 def test_urge_surfing_lasts_its_minutes_and_checks_in_every_wave(minutes):
     activity = grounding.urge_surfing(minutes, "en")

@@ -63,6 +63,10 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _LONG_NUMBER = re.compile(r"\d{3,}")
 
 
+# "  - item" (or "* item"): a list item whose wrapped lines should hang under its text.
+_BULLET = re.compile(r"^\s*[-*•] ")
+
+
 def one_line(text: str) -> str:
     """Text from anyone else made safe to print: one line, no control characters."""
     return _CONTROL.sub("", _LINE_BREAK.sub(" / ", text)).replace("\t", " ")
@@ -177,6 +181,10 @@ class Console:
         if width is None or kind == "raw" or len(line) <= width:
             return [line]
         indent = CONTINUATION_INDENT + (OUTPUT_INDENT if kind == "output" else "")
+        bullet = _BULLET.match(text)
+        if bullet:
+            # A list item's continuation lines hang under its first word, not under the dash.
+            indent = " " * (len(self._prefix(kind)) + bullet.end())
         return textwrap.wrap(
             line,
             width=width,

@@ -129,6 +129,24 @@ def find_exercise(name: str, lang: str = "") -> Exercise:
     )
 
 
+def pace_note(argument: str, exercise: Exercise) -> str:
+    """What a chosen pace changes, said before the intro's default timings are read out."""
+    from peertui.ui import urge
+
+    words = argument.strip().lower().split()
+    option = words[1] if len(words) > 1 and exercise.id != urge.URGE_ID else ""
+    if option in ("step", "paso"):
+        return _("Step by step: every step waits for Enter, whatever the text says about seconds.")
+    if option.isdigit():
+        count = int(option)
+        return ngettext(
+            "Your pace: counts of {n} second; each step below says how long it lasts.",
+            "Your pace: counts of {n} seconds; each step below says how long it lasts.",
+            count,
+        ).format(n=count)
+    return ""
+
+
 def time_scale() -> float:
     try:
         scale = float(os.environ.get(TIME_SCALE_ENV, "1"))
@@ -174,6 +192,9 @@ async def ground(
     exercise = find_exercise(argument, lang)
     scale = time_scale()
     console.notice(_("{title}. Type /stop at any time to stop.").format(title=exercise.title))
+    pace = pace_note(argument, exercise)
+    if pace:
+        console.notice(pace)
     for line in [exercise.intro, *exercise.cautions]:
         if line:
             console.output(line)
@@ -292,6 +313,10 @@ async def _pace_step(console: Console, reader: LineReader, seconds: float | None
         console.input_received()
         if line is None:
             return ""
+        if line.strip().lower() in PAUSE_WORDS and deadline is None:
+            # An own-pace step already waits: /pause here is not a reason to stop the exercise.
+            console.notice(_("This step waits for you: press Enter when you are ready, or /stop."))
+            continue
         if line.strip().lower() in PAUSE_WORDS and deadline is not None:
             left = max(0.0, deadline - loop.time())
             console.notice(_("Paused. Press Enter to go on, or /stop to stop."))

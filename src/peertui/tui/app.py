@@ -445,10 +445,24 @@ class PeertuiApp(App[int]):
         self.open_crisis()
 
     def open_crisis(self, country: str = "") -> None:
-        """Crisis lines for the settings' country, or for `country` (a two-letter code)."""
+        """Crisis lines for the settings' country, or for `country` (a code or a name in any
+        language, "Estados Unidos" as well as "US"); "someone" opens the guide to helping
+        someone who may be in danger, as `/crisis someone` does in plain mode."""
+        from peertui.plain.wellbeing import SOMEONE_WORDS
         from peertui.tui.screens.crisis import CrisisScreen
         from peertui.wellbeing.crisis import asked_country
 
+        words = country.split()
+        if words and words[0].casefold() in SOMEONE_WORDS:
+            if isinstance(self.screen, CrisisScreen):
+                self.screen.action_someone_else()
+            else:
+                try:
+                    asked = asked_country(" ".join(words[1:]))
+                except ValueError:
+                    asked = ""  # the guide is what was asked for; its numbers fall back
+                self.push_screen(CrisisScreen(asked or None, someone_else=True))
+            return
         problem = ""
         try:
             country = asked_country(country)

@@ -3,8 +3,8 @@
 A guess from the system's locale is offered, said to be a guess, and taken only when the person
 keeps it. Names in many languages, two- and three-letter codes are understood; a typo gets a
 "did you mean", and anything else is refused in words and the question asked again. The answer
-is the `country` setting; skipping leaves it empty (the crisis lines then show 112 / 911 / 999
-and how to choose). While the question is open the safety commands and keys still work: the
+is the `country` setting; skipping leaves it empty (the crisis lines then show the locale's guess, labelled, or with no
+guess 112 / 911 / 999 and how to choose). While the question is open the safety commands and keys still work: the
 question is an ordinary `flows.Question`, so each front-end's rules for that apply.
 """
 
@@ -119,10 +119,10 @@ async def ask_country(ui: Prompter, words: CountryQuestion) -> str:
     except Cancelled as stop:
         if stop.ended:
             raise
-        return _skipped(ui, words)
+        return _skipped(ui, words, guess)
     typed = answer.text
     if countries.is_skip(typed):
-        return _skipped(ui, words)
+        return _skipped(ui, words, guess)
     code = guess if not typed else countries.find_country(typed).iso2
     ui.say(
         notice(
@@ -140,16 +140,20 @@ async def ask_country(ui: Prompter, words: CountryQuestion) -> str:
     return code
 
 
-def _skipped(ui: Prompter, words: CountryQuestion) -> str:
-    ui.say(
-        notice(
-            _(
-                "No country chosen. Until you choose one, {where} shows 112, 911 and 999, the "
-                "emergency numbers most of the world can call, and the directories of helplines. "
-                "Choose any time with {how}."
-            ).format(where=words.where, how=words.how_to_change)
-        )
-    )
+def _skipped(ui: Prompter, words: CountryQuestion, guess: str) -> str:
+    if guess:
+        # The crisis lines go on using the locale's guess, and say it is one: tell the truth.
+        text = _(
+            "No country chosen. Until you choose one, {where} shows the lines of {name}, "
+            "guessed from your system and marked as a guess. Choose any time with {how}."
+        ).format(where=words.where, name=countries.country_name(guess), how=words.how_to_change)
+    else:
+        text = _(
+            "No country chosen. Until you choose one, {where} shows 112, 911 and 999, the "
+            "emergency numbers most of the world can call, and the directories of helplines. "
+            "Choose any time with {how}."
+        ).format(where=words.where, how=words.how_to_change)
+    ui.say(notice(text))
     return ""
 
 

@@ -87,7 +87,7 @@ def someone_else_guide(country: Country | None, lang: str) -> list[str]:
     texts = _texts(lang)["someone_else"]
     values = {
         "emergency": emergency_text(country, lang),
-        "line": top_line(country, lang) or "/crisis",
+        "line": top_line(country, lang) or texts["no_line_to_share"],
     }
     lines = [texts["title"]]
     for section in ("danger", "respond", "line"):

@@ -96,9 +96,9 @@ class DialogPrompter:
             return False
         if parsed.action is None or parsed.action.handler not in SAFETY_HANDLERS:
             return False
-        app, words = self.screen.app, parsed.argument.split()
+        app = self.screen.app
         if parsed.action.handler == "crisis":
-            app.open_crisis(words[0] if words else "")
+            app.open_crisis(parsed.argument.strip())
         elif parsed.action.handler == "grounding":
             app.open_grounding(parsed.argument.strip())
         else:

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from peertui.i18n import N_, _
+from peertui.tui.text import hanging
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import crisis
@@ -55,7 +56,7 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
         """The asked country, else the saved one, else a guess that says it is a guess."""
         lines = crisis.lines_for(iso2.strip(), self.app.settings.country, _(self.CHOOSE))
         lines.append(_("Worried someone you know may be in danger? Ctrl+O shows how to help."))
-        self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
+        self.query_one("#crisis-lines", Static).update(hanging(lines), layout=True)
         choice = crisis.choose_country(self.app.settings.country, iso2.strip())
         self._iso2 = choice.iso2
 
@@ -69,7 +70,7 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
         lines.append(
             _("Type a country name or code below and Enter to see its crisis lines again.")
         )
-        self.query_one("#crisis-lines", Static).update("\n".join(lines), layout=True)
+        self.query_one("#crisis-lines", Static).update(hanging(lines), layout=True)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -412,7 +412,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         if handler == "help":
             self.show_help(argument)
         elif handler == "crisis":
-            self.app.open_crisis(argument.split()[0] if argument.split() else "")
+            self.app.open_crisis(argument.strip())
         elif handler == "grounding":
             self.app.open_grounding(argument.strip())
         elif handler in ("safety_plan", "safety_plan_edit", "safety_plan_export"):

@@ -16,6 +16,8 @@ from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
 
 MIN_NEW_PASSPHRASE = 8
+# What a passphrase field carries out instead of taking it for a passphrase.
+SAFETY_ACTIONS = frozenset({"peertui.crisis", "peertui.grounding", "peertui.quick_exit"})
 
 
 class UnlockScreen(TranslatedKeys, ModalScreen[str]):
@@ -78,8 +80,10 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
         # Said inside the dialog, next to the fields it is about; not a toast over them.
         self.query_one("#unlock-problem", Label).update(text)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if await self._safety_command(event.input):
+            return
         first = self.query_one("#passphrase", Input).value
         if not first:
             self._problem(_("Type your passphrase, then press Enter."))
@@ -99,3 +103,29 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
             self._problem(_("The two passphrases differ. Type the new one again below."))
             return
         self.dismiss(first)
+
+    async def _safety_command(self, field: Input) -> bool:
+        """/crisis [country], /ground [exercise] or /x typed into a passphrase field does what
+        it says (the welcome and plain mode tell people these work before unlocking), and is
+        never taken for a passphrase, a wrong one or a new one. True when one ran."""
+        from peertui.ui import commands
+
+        line = field.value
+        if not line.strip().startswith("/"):
+            return False
+        try:
+            parsed = commands.parse(line, "tui")
+        except commands.CommandError:
+            return False
+        action_id = parsed.action.id if parsed.action is not None else ""
+        if action_id not in SAFETY_ACTIONS:
+            return False
+        field.value = ""
+        self._problem("")
+        if action_id == "peertui.crisis":
+            self.app.open_crisis(parsed.argument)  # type: ignore[attr-defined]
+        elif action_id == "peertui.grounding":
+            self.app.open_grounding(parsed.argument)  # type: ignore[attr-defined]
+        else:
+            await self.app.run_action("quick_exit")
+        return True

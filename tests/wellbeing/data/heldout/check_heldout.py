@@ -60,6 +60,9 @@ MIN_SIZE = {
     "frozen4_en": 260,
     "frozen4_es": 210,
     "frozen4_pt": 190,
+    "frozen5_en": 280,
+    "frozen5_es": 230,
+    "frozen5_pt": 210,
 }
 # Compared against for near-copies, never counted or printed: the tuner's own probe sets.
 COMPARE_ONLY = ("tuning_en", "tuning_es", "tuning_pt")
