@@ -132,7 +132,9 @@ def reference_crisis_finding(text: str) -> detect.Finding:
         return (
             best if score >= model.veto or best.category in detect.NEVER_VETOED else detect.NOTHING
         )
-    return detect.Finding(1, detect.LEARNED, "self") if score >= model.threshold else detect.NOTHING
+    if score >= model.threshold and detect.long_enough_for_the_model(normalised):
+        return detect.Finding(1, detect.LEARNED, "self")
+    return detect.NOTHING
 
 
 @cache
@@ -191,7 +193,7 @@ def reference_personal(text: str, lang: str = "en") -> list[personal.PersonalDet
 def reference_received_checks(text: str, lang: str = "en") -> tuple[str, bool]:
     lang = pick_language(lang, "fold")
     found = reference_crisis_finding(text)
-    cry = found.tier > 0 and found.who == "self"
+    cry = found.tier > 0 and found.who == "self" and found.category != detect.LEARNED
     method = bool(reference_method_details().search(reference_normalise(text)))
     folded = text.casefold()
     for code in dict.fromkeys((lang, *sorted(available_languages("fold")))):

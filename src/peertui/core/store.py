@@ -44,7 +44,7 @@ __all__ = [
     "wipe",
 ]
 
-_SCHEMA_VERSION = 3
+_SCHEMA_VERSION = 4
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
@@ -89,7 +89,7 @@ CREATE TABLE messages (
     UNIQUE (group_id, msg_id)
 );
 CREATE UNIQUE INDEX messages_by_number ON messages (number);
-CREATE INDEX messages_in_order ON messages (group_id, ts, number);
+CREATE INDEX messages_in_order ON messages (group_id, ts, sender, msg_id);
 CREATE INDEX messages_by_time ON messages (ts);
 CREATE INDEX messages_by_group_seq ON messages (group_id, seq);
 {_FTS}
@@ -118,6 +118,15 @@ DROP INDEX messages_by_group_time;
 CREATE INDEX messages_in_order ON messages (group_id, ts, number);
 INSERT INTO kv (key, value) SELECT 'message_numbers', COALESCE(MAX(number), 0) FROM messages;
 """
+# Version 3 to 4: messages with the same time are ordered by sender and message id, which
+# every device has alike, instead of this device's numbers (docs/PROTOCOL.md §9.6).
+_SHARED_ORDER = """
+DROP INDEX messages_in_order;
+CREATE INDEX messages_in_order ON messages (group_id, ts, sender, msg_id);
+"""
+# The display order (peertui.ui.ordering.display_key), in SQL.
+_ORDER = "ts, sender, msg_id"
+_ORDER_DESC = "ts DESC, sender DESC, msg_id DESC"
 
 _MESSAGE_COLUMNS = (
     "group_id, msg_id, seq, sender, nick, text, ts, kind, cw, removed_reason, extra, number"
@@ -260,6 +269,22 @@ class Store:
             db.execute("DELETE FROM outbox WHERE group_id = ?", (group_id,))
             db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
 
+    def forget_group(self, group_id: str) -> None:
+        """Erase everything this device keeps about a group it left: history (and its search
+        index rows), queued messages, drafts, keys, counters and state. Deleted content is
+        zeroed (secure_delete), the search index merged so no old segment still holds a
+        word, and the file rebuilt, so nothing of the group is left in the database's pages."""
+        with self._writing("the deletion of the group's history") as db:
+            db.execute("DELETE FROM messages WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM outbox WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+            # Every per-group entry is keyed "<what>:<group id>" (a random 22-character id).
+            db.execute("DELETE FROM kv WHERE instr(key, ?) > 0", (group_id,))
+            db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
+        with self._lock:
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # -- history ---------------------------------------------------------------------------
 
     def add_message(self, m: Message) -> bool:
@@ -297,10 +322,10 @@ class Store:
         )
         if m.number <= 0 or taken:
             m.number = highest + 1  # (a reserved number is at most `highest`, and unused)
-        # Messages with the same time are in number order, so only a later time comes after.
         after = db.execute(
-            "SELECT number FROM messages WHERE group_id = ? AND ts > ? ORDER BY ts, number LIMIT 1",
-            (m.group_id, m.ts),
+            f"SELECT number FROM messages WHERE group_id = ? AND ({_ORDER}) > (?, ?, ?) "
+            f"ORDER BY {_ORDER} LIMIT 1",
+            (m.group_id, *order_key(m)),
         ).fetchone()
         if after is not None:
             m.extra["late_before"] = after[0]
@@ -356,18 +381,19 @@ class Store:
             new: list[Message] = []
             highest = self._highest_number(db)
             rows: list[tuple] = []
-            newest_waiting: dict[str, int] = {}  # group -> latest ts among `rows`
+            newest_waiting: dict[str, tuple] = {}  # group -> latest place among `rows`
             for m in messages:
                 if (m.group_id, m.msg_id) not in known:
                     known.add((m.group_id, m.msg_id))
-                    if m.ts < newest_waiting.get(m.group_id, m.ts):
+                    key = order_key(m)
+                    if key < newest_waiting.get(m.group_id, key):
                         # Out of order within the run: what it comes before must be stored
                         # first, so that its place is found (rare; otherwise one bulk insert).
                         db.executemany(_INSERT_MESSAGE, rows)
                         rows, newest_waiting = [], {}
                     highest = self._number_and_place(db, m, highest)
                     rows.append(_message_row(m))
-                    newest_waiting[m.group_id] = max(m.ts, newest_waiting.get(m.group_id, m.ts))
+                    newest_waiting[m.group_id] = max(key, newest_waiting.get(m.group_id, key))
                     new.append(m)
             db.executemany(_INSERT_MESSAGE, rows)
             _put_kv(db, _NUMBERS_KEY, highest)
@@ -407,7 +433,7 @@ class Store:
         before_msg_id: str | None = None,
     ) -> list[Message]:
         """The newest `limit` messages (older than `before_ts` if given), oldest first, in
-        the display order: the sender's time, then the number (`peertui.ui.ordering`).
+        the display order (`order_key`, `peertui.ui.ordering`).
 
         Paging by `before_ts` alone skips messages that share the boundary millisecond; pass
         the oldest message already shown as `before_msg_id` (with its ts) to page exactly.
@@ -415,18 +441,20 @@ class Store:
         if before_ts is None:
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
-                "ORDER BY ts DESC, number DESC LIMIT ?",
+                f"ORDER BY {_ORDER_DESC} LIMIT ?",
                 (group_id, limit),
             )
         else:
             boundary = self._one(
-                "SELECT number FROM messages WHERE group_id = ? AND msg_id = ? AND ts = ?",
+                "SELECT sender FROM messages WHERE group_id = ? AND msg_id = ? AND ts = ?",
                 (group_id, before_msg_id, before_ts),
             )
+            # Without the boundary message, everything before its millisecond ('' sorts first).
+            sender, msg_id = (boundary[0], before_msg_id) if boundary else ("", "")
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
-                "AND (ts, number) < (?, ?) ORDER BY ts DESC, number DESC LIMIT ?",
-                (group_id, before_ts, boundary[0] if boundary else -1, limit),
+                f"AND ({_ORDER}) < (?, ?, ?) ORDER BY {_ORDER_DESC} LIMIT ?",
+                (group_id, before_ts, sender, msg_id, limit),
             )
         return [_message_from(row) for row in reversed(rows)]
 
@@ -436,7 +464,7 @@ class Store:
         Which hits make the page is the order this device stored them in (the row id, which
         only grows): the full-text index returns its hits in that order, so the first page
         costs the same whether a word is in ten messages or a million. The page is then listed
-        in the display order, newest first (the sender's time, then the number). A message
+        in the display order, newest first (`order_key`). A message
         stored late (a backlog caught up after days offline) is on the page of when it
         arrived, at the place of its own earlier time. Docs: PERFORMANCE.md.
 
@@ -457,7 +485,7 @@ class Store:
         )
         params = (match,) if group_id is None else (match, group_id)
         found = [_message_from(row) for row in self._all(sql, (*params, limit))]
-        return sorted(found, key=lambda m: (m.ts, m.number), reverse=True)
+        return sorted(found, key=order_key, reverse=True)
 
     def mark_removed(self, group_id: str, msg_id: str, reason: str) -> bool:
         """Record a moderator's removal. The text and content warning are erased (and leave the
@@ -634,18 +662,18 @@ class Store:
 
     def _all_messages(self, group_id: str) -> Iterator[Message]:
         """Oldest first, a page at a time so a huge history never sits in memory at once."""
-        after: tuple[int, int] = (-(2**63), -1)
+        after: tuple[int, str, str] = (-(2**63), "", "")
         while True:
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
-                "AND (ts, number) > (?, ?) ORDER BY ts, number LIMIT ?",
+                f"AND ({_ORDER}) > (?, ?, ?) ORDER BY {_ORDER} LIMIT ?",
                 (group_id, *after, _EXPORT_PAGE),
             )
             for row in rows:
                 yield _message_from(row)
             if len(rows) < _EXPORT_PAGE:
                 return
-            after = (rows[-1][6], rows[-1][-1])
+            after = order_key(_message_from(rows[-1]))
 
 
 _INSERT_MESSAGE = (
@@ -709,8 +737,9 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
         connection.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
-    elif version in (1, 2):
-        steps = (_FTS_REBUILD if version == 1 else "") + _NUMBERS
+    elif version in (1, 2, 3):
+        steps = (_FTS_REBUILD if version == 1 else "") + (_NUMBERS if version < 3 else "")
+        steps += _SHARED_ORDER
         connection.executescript(
             f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
@@ -724,6 +753,13 @@ def _create_private_file(path: Path) -> None:
     """Create the database file owner-only; SQLite gives -wal and -shm the same mode."""
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def order_key(m: Message) -> tuple[int, str, str]:
+    """Where a message goes in the display order, alike on every device: its order time
+    (`receive_rules.order_time`), then its sender's member id and its message id (both the
+    same everywhere), never this device's number (docs/PROTOCOL.md §9.6)."""
+    return (m.ts, m.sender, m.msg_id)
 
 
 def _message_row(m: Message) -> tuple:

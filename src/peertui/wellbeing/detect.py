@@ -47,6 +47,12 @@ CATEGORY_TIERS = {
 }
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
+# The model alone offers help only on a message of at least this many words. Its evidence in a
+# one- to three-word message is one or two word weights, so "dos", "ya" or "to" scored as high
+# as a plain statement of intent; a short crisis message is the phrase books' to find
+# ("kms", "quiero morirme"), and they still do.
+LEARNED_MIN_WORDS = 4
+_WORD = re.compile(r"[^\W\d_]+")
 LEARNED = "learned"  # the model alone: no phrase book names what it is, so the mildest tier
 # The model never cancels an act in progress (as a recovery story never does): missing one is
 # the worst error, and "my therapist says I'm making progress, but I just swallowed..." reads safe.
@@ -520,7 +526,14 @@ def normalised_finding(normalised: str) -> Finding:
     score = model.score(normalised)
     if best.tier:
         return best if score >= model.veto else NOTHING
-    return Finding(1, LEARNED, "self") if score >= model.threshold else NOTHING
+    if score >= model.threshold and long_enough_for_the_model(normalised):
+        return Finding(1, LEARNED, "self")
+    return NOTHING
+
+
+def long_enough_for_the_model(normalised: str) -> bool:
+    """Whether the learned model may offer help on its own (see LEARNED_MIN_WORDS)."""
+    return len(_WORD.findall(normalised)) >= LEARNED_MIN_WORDS
 
 
 def crisis_tier(text: str, lang: str | None = None) -> int:

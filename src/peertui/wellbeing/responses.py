@@ -114,14 +114,17 @@ def care_note(lang: str, how_to_report: str) -> str:
 
 def received_view(text: str, lang: str, report_key: str = "r") -> ReceivedView:
     """How to show someone else's message: folded only for method details; a cry for help noted."""
-    from peertui.wellbeing.detect import normalise, normalised_finding
+    from peertui.wellbeing.detect import LEARNED, normalise, normalised_finding
 
     texts = _texts(lang)["received"]
     normalised = normalise(text or "")
     found = normalised_finding(
         normalised
     )  # (not assess: a reader's view needs no personal details)
-    cry = found.tier > 0 and found.who == "self"
+    # A note every reader sees labels the writer in front of the group, so it needs words a
+    # phrase book names; the learned model alone (which also fires on some ordinary messages,
+    # see docs/WELLBEING.md) only ever makes the writer's own, private offer.
+    cry = found.tier > 0 and found.who == "self" and found.category != LEARNED
     fold = texts["method_fold"] if _method_details().search(normalised) else ""
     note = care_note(lang, report_key) if cry else ""
     return ReceivedView(fold_reason=fold, cry_for_help=cry, note=note)
