@@ -110,6 +110,8 @@ MAX_PENDING_PER_SENDER = 200
 # batch's commit (which other store users wait for) stays in the tens of milliseconds.
 BATCH_EVENTS = 1000
 BATCH_MESSAGES = 250
+# How long the decoding thread holds the GIL at most before it lets the event loop have it.
+GIL_SLICE_S = 0.002
 _REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
@@ -642,9 +644,10 @@ class GroupSession:
         Decrypting and the on-device checks happen in a worker thread; the receive rules and
         state changes then run here, in order, with events held back; one transaction stores
         the messages, unread count, counters, sessions, state and cursor together, and only
-        then are the run's events told. While a run is being stored, the next one is already
-        decrypted in another thread (SQLite and libsodium both let go of the GIL): only its
-        message keys move meanwhile, and the state a run stores is its own, taken before.
+        then are the run's events told. While a run is being applied and stored, the next one
+        is already decrypted in another thread (SQLite and libsodium both let go of the GIL):
+        only its message keys move meanwhile, and the state a run stores is its own, taken
+        before.
         If the store refuses, everything goes back to how it was before that run (message
         keys included, also those the next run spent) and receiving pauses: nothing is
         skipped and nothing is told twice. The roster lock keeps roster changes out."""
@@ -655,6 +658,10 @@ class GroupSession:
             decoding = asyncio.ensure_future(asyncio.to_thread(self._decode_run, runs[0]))
             for index, run in enumerate(runs):
                 reads, inbound_after = await decoding
+                if index + 1 < len(runs):  # the next run decodes while this one is applied
+                    decoding = asyncio.ensure_future(
+                        asyncio.to_thread(self._decode_run, runs[index + 1])
+                    )
                 state_before = json.dumps(self.state, ensure_ascii=False)
                 counters_before, warned_before = dict(self.counters), set(self._warned)
                 held = self._held = Held()
@@ -678,10 +685,6 @@ class GroupSession:
                     state_json,
                     self._state_version,
                 )
-                if index + 1 < len(runs):
-                    decoding = asyncio.ensure_future(
-                        asyncio.to_thread(self._decode_run, runs[index + 1])
-                    )
                 try:
                     stored, self.unread = await committing
                 except StoreError as exc:
@@ -706,7 +709,16 @@ class GroupSession:
     def _decode_run(self, run: list[RelayEvent]) -> tuple[list[Read], bytes]:
         """Worker thread: only the inbound sessions change here (see peertui.core.receiving).
         Also returns them as they are after the run, to be stored with it."""
-        reads = [receiving.decode(self.inbound, self.me, self.language, item) for item in run]
+        reads = []
+        let_go = time.monotonic() + GIL_SLICE_S
+        for item in run:
+            reads.append(receiving.decode(self.inbound, self.me, self.language, item))
+            if time.monotonic() >= let_go:
+                # Let go of the GIL now and then: a thread that never blocks keeps it for the
+                # interpreter's whole switch interval (5 ms) each time, and the event loop
+                # (keys, the screen) waits that long every time it wants it back.
+                time.sleep(0)
+                let_go = time.monotonic() + GIL_SLICE_S
         return reads, self.inbound.to_bytes()
 
     def _commit_run(

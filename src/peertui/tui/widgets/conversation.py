@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from peertui.i18n import _, ngettext
 from peertui.tui import bindings
@@ -300,6 +300,13 @@ class MessageList(CursorOnHighlight):
         self.highlighted = highlighted + len(older)
 
     def find(self, msg_id: str) -> int | None:
+        # Every message line has its option (added with it, removed only with it or after),
+        # so a message without one is not here: what nearly every arriving message is, and
+        # scanning 20,000 lines for each of them held up the keys during a catch-up.
+        try:
+            self.get_option(f"m-{msg_id}")
+        except OptionDoesNotExist:
+            return None
         for index, item in enumerate(self.items):
             if not isinstance(item, SystemLine) and item.msg_id == msg_id:
                 return index
