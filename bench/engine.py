@@ -7,7 +7,8 @@ Against a real relay process on loopback, with real crypto and the encrypted sto
 - time from `send()` on one engine to `MessageReceived` on another (p50/p99 over 300 messages);
 - sustained send rate of one engine (each send waits for the relay's acknowledgement);
 - time for a full join: request, approval, welcome, shares, profile known to the host;
-- catch-up: a member that was closed while N messages were posted opens its home again; the
+- catch-up: a member that was closed while N messages were posted (by --senders members at
+  once, 4 unless told: a group's chat, and faster to post than from one) opens its home again; the
   time until every one of them is stored (cursor at the last seq), as messages per second,
   next to the raw Ed25519 verify + XChaCha20-Poly1305 decrypt rate of 1 KiB measured in the
   same run (the floor under any design) and peertui's own verify+decrypt (InboundSessions).
@@ -218,28 +219,81 @@ def peertui_verify_decrypt_per_second(count: int = 5000) -> float:
     return best
 
 
-async def post_backlog(session, count: int, rng: random.Random, tag: str) -> int:
-    """Post `count` chat lines as the host, in order, as fast as the relay takes them: all
-    encrypted first (as the host's engine would, one ratchet step each), then posted one after
-    another. Returns the last seq."""
+SENDERS = 4  # members posting the backlog at once: a group's chat, and 2-3x faster to post
+
+
+async def backlog_group(tmp: Path, url: str, senders: int, name: str) -> tuple[list, str, Path]:
+    """A host and `senders - 1` more posting members, and the member who will catch up (closed
+    when this returns, its home at the returned path). Every poster said hello first, so the
+    member holds each one's session, as after any chat. Returns the open posting engines."""
+    host, host_events = await open_engine(tmp / f"{name}-host")
+    gid = (await host.host_group(name, url, nick="host")).group_id
+    member_home = tmp / f"{name}-member"
+    posters = [host]
+    joined: list = []
+    for index in range(senders):  # the member last, so it sees every poster's join
+        home = member_home if index == senders - 1 else tmp / f"{name}-poster{index}"
+        nick = "member" if index == senders - 1 else f"poster{index}"
+        invite = await host.create_invite(gid)
+        engine, events = await open_engine(home)
+        await engine.join(invite, nick)
+        await wait(
+            host_events, lambda e, n=nick: isinstance(e, JoinRequested) and e.request.nick == n
+        )
+        await host.approve(gid, nick)
+        await wait(events, lambda e: isinstance(e, JoinApproved))
+        joined.append((engine, events))
+    *others, (member, member_events) = joined
+    posters += [engine for engine, _ in others]
+    for number, poster in enumerate(posters):
+        await poster.send(gid, f"hello {number}")
+        await wait(
+            member_events,
+            lambda e, n=number: isinstance(e, MessageReceived) and e.message.text == f"hello {n}",
+            timeout=120,
+        )
+    member.remember_current_group(gid)  # the app opens this group, as the member left it
+    await member.close()
+    for poster in posters:  # they only post from now on: reading each other is not measured
+        task = poster._session(gid)._task  # noqa: SLF001
+        if task is not None:
+            task.cancel()
+    return posters, gid, member_home
+
+
+async def post_backlog(sessions: list, count: int, rng: random.Random, tag: str) -> int:
+    """Post `count` chat lines, shared among the posting members' sessions, as fast as the
+    relay takes them: encrypted first (as each member's engine would, one ratchet step each),
+    then posted in rounds, one line per member at the same time in each round. The lines of a
+    round carry the same signed time and rounds go in order, so the relay's order is also the
+    display order (none arrives "late", see peertui.ui.ordering). Returns the last seq."""
     from peertui.core import receive_rules
     from peertui.core.group import now_ms
 
-    outbound = await session._ensure_outbound()  # noqa: SLF001 - the bench posts as the host
-    head = receive_rules.head_of(session.roster)
-    envelopes = [
-        outbound.encrypt(
-            session.identity,
-            payloads.encode("msg", id=f"{tag}-{i}", text=chat_text(rng), nick="host", cw=""),
-            head=head,
-            sent_ms=now_ms(),
-        )
-        for i in range(count)
-    ]
-    session._save_sessions()  # noqa: SLF001
+    outbounds = [await session._ensure_outbound() for session in sessions]  # noqa: SLF001
+    heads = [receive_rules.head_of(session.roster) for session in sessions]
+    rounds = []
+    for first in range(0, count, len(sessions)):
+        sent_ms = now_ms()
+        lines = []
+        for lane in range(min(len(sessions), count - first)):
+            text = chat_text(rng)
+            plaintext = payloads.encode(
+                "msg", id=f"{tag}-{first + lane}", text=text, nick="x", cw=""
+            )
+            envelope = outbounds[lane].encrypt(
+                sessions[lane].identity, plaintext, head=heads[lane], sent_ms=sent_ms
+            )
+            lines.append((sessions[lane], envelope))
+        rounds.append(lines)
+    for session in sessions:
+        session._save_sessions()  # noqa: SLF001
     last_seq = 0
-    for envelope in envelopes:
-        last_seq = await session.client.post_message(session.group_id, envelope)
+    for lines in rounds:
+        seqs = await asyncio.gather(
+            *(session.client.post_message(session.group_id, env) for session, env in lines)
+        )
+        last_seq = max(last_seq, *seqs)
     return last_seq
 
 
@@ -263,27 +317,21 @@ def stop_profiler(process: subprocess.Popen | None) -> None:
 
 
 async def catch_up(
-    tmp: Path, url: str, counts: list[int], without_checks: int = 0, profile: str = ""
+    tmp: Path,
+    url: str,
+    counts: list[int],
+    without_checks: int = 0,
+    profile: str = "",
+    senders: int = SENDERS,
 ) -> dict:
     """Messages per second a member stores when it comes back to `count` missed messages.
 
     With `without_checks`, one more run of that many has the on-device checks (the detector)
     replaced by a no-op: what receiving itself costs, apart from the detector."""
     rng = random.Random(12)
-    host, _host_events = await open_engine(tmp / "catch-host")
-    gid = (await host.host_group("catch-up", url, nick="host")).group_id
-    invite = await host.create_invite(gid)
-    member, member_events = await open_engine(tmp / "catch-member")
-    await member.join(invite, "member")
-    await wait(_host_events, lambda e: isinstance(e, JoinRequested))
-    await host.approve(gid, "member")
-    await wait(member_events, lambda e: isinstance(e, JoinApproved))
-    await host.send(gid, "hello")  # the member holds the host's session from here on
-    await wait(
-        member_events, lambda e: isinstance(e, MessageReceived) and e.message.text == "hello"
-    )
-    await member.close()
-    session = host._session(gid)  # noqa: SLF001 - the bench posts as the host, without its outbox
+    posters, gid, member_home = await backlog_group(tmp, url, senders, "catch")
+    # The bench posts as the members, without their outboxes.
+    sessions = [poster._session(gid) for poster in posters]  # noqa: SLF001
     results: dict = {}
     runs = [(count, True) for count in counts] + (
         [(without_checks, False)] if without_checks else []
@@ -295,17 +343,19 @@ async def catch_up(
             receiving.received_checks = lambda text, lang="en": ("", False)
         posted = time.perf_counter()
         tag = f"c{count}" if checks else f"n{count}"  # new message ids: each run stores new ones
-        last_seq = await post_backlog(session, count, rng, tag)
+        last_seq = await post_backlog(sessions, count, rng, tag)
         post_seconds = time.perf_counter() - posted
 
         profiler = start_profiler(f"{profile}-{tag}.txt") if profile else None
         started = time.perf_counter()
-        member, member_events = await open_engine(tmp / "catch-member")
+        cpu_started = time.process_time()  # this process's every thread (not the relay's)
+        member, member_events = await open_engine(member_home)
         opened = time.perf_counter()  # unlocked (Argon2id: a passphrase home) and connecting
         member_session = member._session(gid)  # noqa: SLF001
         while member_session.cursor < last_seq:
             await asyncio.sleep(0.005)
         elapsed = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         after_unlock = time.perf_counter() - opened
         stop_profiler(profiler)
         received = sum(isinstance(e, MessageReceived) for e in member_events)
@@ -315,10 +365,14 @@ async def catch_up(
             "messages_per_second": round(count / elapsed),
             "seconds_after_unlock": round(after_unlock, 2),
             "messages_per_second_after_unlock": round(count / after_unlock),
+            # CPU the member's process spent per message, unlock included: on a shared
+            # machine a steadier measure of the receive path's own work than the wall clock.
+            "cpu_ms_per_message": round(cpu_seconds * 1000 / count, 3),
             "message_received_events": received,
             "posting_took_seconds": round(post_seconds, 1),
         }
-    await host.close()
+    for poster in posters:
+        await poster.close()
     return results
 
 
@@ -331,6 +385,9 @@ def main() -> None:
         type=int,
         default=2000,
         help="one more catch-up of this many with the detector replaced by a no-op (0: none)",
+    )
+    parser.add_argument(
+        "--senders", type=int, default=SENDERS, help="members posting the backlog (host included)"
     )
     parser.add_argument(
         "--py-spy",
@@ -351,7 +408,9 @@ def main() -> None:
                 own = peertui_verify_decrypt_per_second()
                 detector = detector_per_second()
                 caught = asyncio.run(
-                    catch_up(Path(tmp), url, counts, args.without_detector, args.py_spy)
+                    catch_up(
+                        Path(tmp), url, counts, args.without_detector, args.py_spy, args.senders
+                    )
                 )
                 for entry in caught.values():
                     entry["vs_raw_verify_decrypt"] = round(entry["messages_per_second"] / raw, 3)

@@ -315,7 +315,7 @@ def main() -> None:
         sort_all = (
             "SELECT m.msg_id FROM messages_fts CROSS JOIN messages AS m "
             "ON m.search_key = messages_fts.rowid WHERE messages_fts MATCH ? AND m.group_id = ? "
-            "ORDER BY m.ts DESC, m.number DESC LIMIT 50"
+            "ORDER BY m.ts DESC, m.sender DESC, m.msg_id DESC LIMIT 50"  # (`order_key`)
         )
         reference = {}
         for query in QUERIES:

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/tui_catchup.py [--messages 20000] [--key-every-ms 30]
 
-A host posts N messages to a real relay on loopback while the member is away. Then the real
+A host and --senders - 1 other members (4 in all unless told) post N messages to a real
+relay on loopback, at the same time, while the member is away. Then the real
 Textual app opens the member's home (Textual's pilot, headless, 100x30), shows that group and
 catches up, while a key is typed into the message box every --key-every-ms. Latency of a key
 is the time from handing it to the app's driver until the message box holds it. Reference in
@@ -23,10 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine import PASSPHRASE, open_engine, post_backlog, start_relay, wait
+from engine import PASSPHRASE, SENDERS, backlog_group, post_backlog, start_relay
 from textual import events
 
-from peertui.core.events import JoinApproved, JoinRequested, MessageReceived
 from peertui.paths import resolve_paths
 from peertui.tui.app import PeertuiApp
 
@@ -65,27 +65,18 @@ async def type_keys(app: PeertuiApp, until, every_s: float, limit_s: float) -> l
     return latencies
 
 
-async def prepare(tmp: Path, url: str, count: int) -> tuple[Path, str, int]:
-    host, host_events = await open_engine(tmp / "host")
-    gid = (await host.host_group("catch-up", url, nick="host")).group_id
-    invite = await host.create_invite(gid)
-    member, member_events = await open_engine(tmp / "member")
-    await member.join(invite, "member")
-    await wait(host_events, lambda e: isinstance(e, JoinRequested))
-    await host.approve(gid, "member")
-    await wait(member_events, lambda e: isinstance(e, JoinApproved))
-    await host.send(gid, "hello")
-    await wait(
-        member_events, lambda e: isinstance(e, MessageReceived) and e.message.text == "hello"
-    )
-    member.remember_current_group(gid)  # the app opens this group, as the member left it
-    await member.close()
-    last_seq = await post_backlog(host._session(gid), count, random.Random(7), "tui")  # noqa: SLF001
-    await host.close()
-    return tmp / "member", gid, last_seq
+async def prepare(tmp: Path, url: str, count: int, senders: int) -> tuple[Path, str, int]:
+    posters, gid, member_home = await backlog_group(tmp, url, senders, "tui")
+    sessions = [poster._session(gid) for poster in posters]  # noqa: SLF001 - posting as them
+    last_seq = await post_backlog(sessions, count, random.Random(7), "tui")
+    for poster in posters:
+        await poster.close()
+    return member_home, gid, last_seq
 
 
-async def measure(home: Path, gid: str, last_seq: int, count: int, every_s: float) -> dict:
+async def measure(
+    home: Path, gid: str, last_seq: int, count: int, every_s: float, senders: int
+) -> dict:
     paths = resolve_paths(home)
     (paths.config_dir / "welcome-seen").touch()
     (paths.config_dir / "country-asked").touch()  # the first run's question would take the keys
@@ -102,7 +93,7 @@ async def measure(home: Path, gid: str, last_seq: int, count: int, every_s: floa
         idle = await type_keys(app, lambda: False, every_s, 10)
         results["typing_idle_reference"] = percentiles(idle)
         stored = len(app.engine.history(gid, limit=count + 10))
-        results["messages_in_history"] = stored - 1  # without the "hello" before the break
+        results["messages_in_history"] = stored - senders  # without the posters' "hello"s
     return results
 
 
@@ -110,14 +101,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--key-every-ms", type=float, default=30.0)
+    parser.add_argument(
+        "--senders", type=int, default=SENDERS, help="members posting the backlog (host included)"
+    )
     args = parser.parse_args()
     os.environ["PEERTUI_PASSPHRASE"] = PASSPHRASE
     with tempfile.TemporaryDirectory() as tmp:
         relay, url = start_relay(Path(tmp) / "relay")
         try:
-            home, gid, last_seq = asyncio.run(prepare(Path(tmp), url, args.messages))
+            home, gid, last_seq = asyncio.run(prepare(Path(tmp), url, args.messages, args.senders))
             results = asyncio.run(
-                measure(home, gid, last_seq, args.messages, args.key_every_ms / 1000)
+                measure(home, gid, last_seq, args.messages, args.key_every_ms / 1000, args.senders)
             )
         finally:
             relay.terminate()

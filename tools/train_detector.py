@@ -5,8 +5,9 @@
     .venv/bin/python tools/train_detector.py --cv-only  # figures only, nothing written
 
 Trains on the development data only: tests/wellbeing/data/heldout/{dev,dev3,tuning,frozen,
-frozen2,frozen3}_*.tsv (frozen v1, v2 and v3 are spent) and tests/wellbeing/data/detect_eval.tsv.
-The blind set, frozen4_*, is never read here: `SPLITS` names the files it may open and
+frozen2,frozen3,frozen4}_*.tsv (frozen v1 to v4 are spent) and
+tests/wellbeing/data/detect_eval.tsv. A blind set (any frozenN_* not in SPENT_FROZEN: frozen5_*
+today) is never read here: `SPLITS` names the files it may open and
 `_refuse_blind` checks every path.
 
 Cross-validation leaves one *source* out at a time (every language of dev, of tuning, of
@@ -36,8 +37,16 @@ from sklearn.preprocessing import normalize
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from peertui.wellbeing.detect import NEVER_VETOED, normalise, phrase_finding  # noqa: E402
+from peertui.wellbeing.detect import (  # noqa: E402
+    NEVER_VETOED,
+    long_enough_for_the_model,
+    normalise,
+    phrase_finding,
+)
 from peertui.wellbeing.model import Model, buckets, pack  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests" / "wellbeing"))
+from ordinary_eval import interface_half  # noqa: E402
 
 HELDOUT = ROOT / "tests" / "wellbeing" / "data" / "heldout"
 EVAL_TABLE = ROOT / "tests" / "wellbeing" / "data" / "detect_eval.tsv"
@@ -46,7 +55,7 @@ EVAL_TABLE = ROOT / "tests" / "wellbeing" / "data" / "detect_eval.tsv"
 # model offered help for "anyone watching the game tonight?".
 EVERYDAY = Path(__file__).resolve().parent / "detector_data"
 OUT = ROOT / "src" / "peertui" / "wellbeing" / "data" / "detect" / "model.bin"
-SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3")
+SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3", "frozen4")
 LANGUAGES = ("en", "es", "pt")
 # Sets the phrase books were not tuned on when they were written (the threshold pool): an honest
 # check of "phrase books OR model". Since 2026-12-01 ~16:05 UTC the goodbye misses of dev3_* and
@@ -54,9 +63,22 @@ LANGUAGES = ("en", "es", "pt")
 # is no longer unseen; kept as the pool so that the thresholds stay comparable with earlier rounds.
 RULES_UNSEEN = {("frozen2", "en"), ("frozen2", "es"), ("frozen2", "pt"), ("frozen", "pt")}
 RULES_UNSEEN |= {("dev3", lang) for lang in LANGUAGES}
-TARGET_PRECISION = 0.92
+# 0.925 since detector5 (was 0.92): blind Spanish precision had little margin (frozen4: 0.905) and
+# a real group is mostly everyday talk; out of fold, 0.92 picked a threshold of 0.9 that offered
+# help for 85 of the 453 everyday lines (58 at 1.4) for 2.6 points of pooled recall.
+TARGET_PRECISION = 0.925
+# The model alone never offers below the score that was measured blind (frozen4, 2026-12-01): a
+# lower one wins a little pooled recall, but in the detector5 round 1.1 offered help for "my
+# niece's recital is tonight and I'm filming it for my mum" (test_model's unseen everyday lines).
+MIN_THRESHOLD = 1.4
 BITS = 18
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
+# Ordinary chat (tools/detector_data/ordinary_*.txt): nearly every message a real group sends.
+# A model tuned only on half-positive sets offered help on one ordinary sentence in eight
+# ("dos", "after setting proxy"); the threshold must also keep these quiet.
+ORDINARY = "ordinary"
+ORDINARY_FOLDS = 5
+MAX_ORDINARY_FALSE_ALARMS = 0.005
 
 
 @dataclass(frozen=True)
@@ -68,11 +90,11 @@ class Example:
     text: str
 
 
-SPENT_FROZEN = ("frozen", "frozen2", "frozen3")
+SPENT_FROZEN = ("frozen", "frozen2", "frozen3", "frozen4")
 
 
 def _refuse_blind(path: Path) -> Path:
-    """Every frozen set not yet reported on is blind: frozen4_* today, and any later one."""
+    """Every frozen set not yet reported on is blind: frozen5_* today, and any later one."""
     split = path.name.split("_")[0]
     if split.startswith("frozen") and split not in SPENT_FROZEN:
         raise SystemExit(f"{path.name} is the blind set: never trained or tuned on")
@@ -98,6 +120,17 @@ def load_examples() -> list[Example]:
         for line in (EVERYDAY / f"everyday_{lang}.txt").read_text(encoding="utf-8").splitlines():
             if line.strip():
                 examples.append(Example("everyday", lang, False, "everyday", line.strip()))
+        ordinary = EVERYDAY / f"ordinary_{lang}.txt"
+        lines = ordinary.read_text(encoding="utf-8").splitlines() if ordinary.exists() else []
+        lines = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        # Half of peertui's own interface text (the other half is the false-alarm probe of
+        # tests/wellbeing/ordinary_eval.py): neutral sentences and single words.
+        lines += interface_half(lang, trained=True)
+        # Five sources, not one: a fold then still trains on most ordinary talk, as the
+        # shipped model does, and the threshold is held to the false alarms of the fifth.
+        for number, line in enumerate(lines):
+            split = f"{ORDINARY}{number % ORDINARY_FOLDS}"
+            examples.append(Example(split, lang, False, "ordinary", line))
     return examples
 
 
@@ -135,26 +168,63 @@ def figures(truth: np.ndarray, said: np.ndarray) -> dict[str, float]:
     }
 
 
-def combined(scores, rules, threshold: float, veto: float, protected):
+def combined(scores, rules, threshold: float, veto: float, protected, long=True):
     """As detect.crisis_finding: a phrase-book match stands unless the score is below the veto
-    (an act in progress never is vetoed), and the score alone offers at the threshold."""
-    return (rules & ((scores >= veto) | protected)) | (scores >= threshold)
+    (an act in progress never is vetoed), and the score alone offers at the threshold in a
+    message long enough for the model to speak alone (`long`)."""
+    return (rules & ((scores >= veto) | protected)) | ((scores >= threshold) & long)
 
 
-def best_thresholds(scores, rules, truth, protected) -> tuple[float, float]:
-    """The (threshold, veto) with the highest recall at the target precision."""
+def best_thresholds(scores, rules, truth, protected, long, ordinary) -> tuple[float, float]:
+    """The (threshold, veto) with the highest recall at the target precision on the pool,
+    among those that offer help on at most MAX_ORDINARY_FALSE_ALARMS of ordinary chat."""
     best = (-1.0, 9.0, -9.0)
+    ordinary_scores, ordinary_rules, ordinary_long = ordinary
     # A veto drops a phrase-book match only where the model finds the message *clearly* safe:
     # above -1 it cancelled plain "me quiero morir" in a message that also gave an e-mail address.
-    for veto in np.arange(-3.0, -0.99, 0.25):
-        for threshold in np.arange(0.0, 3.01, 0.1):
-            said = combined(scores, rules, threshold, veto, protected)
+    # Nor below -1.25: with the threshold floored at 1.4 the search went to -2.75, which kept the
+    # phrase-book matches of ~50 development idioms, advice lines and recovery stories.
+    for veto in np.arange(-1.25, -0.99, 0.25):
+        for threshold in np.arange(MIN_THRESHOLD, 4.01, 0.1):
+            said = combined(scores, rules, threshold, veto, protected, long)
+            if len(ordinary_scores):
+                alarms = combined(
+                    ordinary_scores, ordinary_rules, threshold, veto, False, ordinary_long
+                )
+                if alarms.mean() > MAX_ORDINARY_FALSE_ALARMS:
+                    continue
             tp = (said & truth).sum()
             if said.sum() and tp / said.sum() >= TARGET_PRECISION:
                 recall = tp / truth.sum()
                 if recall > best[0]:
                     best = (recall, float(round(threshold, 2)), float(round(veto, 2)))
     return best[1], best[2]
+
+
+def leave_one_set_out(examples, oof, rules, truth, protected, long, ordinary) -> list[dict]:
+    """Each spent frozen set k, as if it were blind to the model: the model's scores for k are
+    out of fold (trained without k), and the thresholds are chosen without k's rows. The phrase
+    books were tuned on every one of these sets, so only the model's side is held out."""
+    unseen = np.array([(e.split, e.lang) in RULES_UNSEEN for e in examples])
+    result = []
+    for split in SPENT_FROZEN:
+        in_k = np.array([e.split == split for e in examples])
+        pool = unseen & ~in_k
+        threshold, veto = best_thresholds(
+            oof[pool], rules[pool], truth[pool], protected[pool], long[pool], ordinary
+        )
+        for lang in LANGUAGES:
+            pick = in_k & np.array([e.lang == lang for e in examples])
+            if not pick.any():
+                continue
+            said = combined(oof[pick], rules[pick], threshold, veto, protected[pick], long[pick])
+            row = {"set": f"{split}_{lang}", "threshold": threshold, "veto": veto}
+            row |= figures(truth[pick], said)
+            for category in ("act_in_progress", "goodbye"):
+                mine = pick & np.array([e.category == category for e in examples])
+                row[category] = figures(truth[mine], said[mine[pick]])["recall"]
+            result.append(row)
+    return result
 
 
 def main() -> None:
@@ -169,6 +239,7 @@ def main() -> None:
     found = [phrase_finding(t) for t in texts]
     rules = np.array([f.tier > 0 for f in found])
     protected = np.array([f.category in NEVER_VETOED for f in found])
+    long = np.array([long_enough_for_the_model(t) for t in texts])
     x = matrix(texts)
     sources = sorted({e.split for e in examples})
     oof = np.zeros(len(examples))
@@ -178,16 +249,32 @@ def main() -> None:
         oof[held] = model.decision_function(x[held])
 
     unseen = np.array([(e.split, e.lang) in RULES_UNSEEN for e in examples])
-    threshold, veto = best_thresholds(oof[unseen], rules[unseen], truth[unseen], protected[unseen])
+    ordinary = np.array([e.category == "ordinary" for e in examples])
+    threshold, veto = best_thresholds(
+        oof[unseen],
+        rules[unseen],
+        truth[unseen],
+        protected[unseen],
+        long[unseen],
+        (oof[ordinary], rules[ordinary], long[ordinary]),
+    )
     report = {"examples": len(examples), "threshold": threshold, "veto": veto, "c": args.c}
+    if ordinary.any():
+        alarms = combined(
+            oof[ordinary], rules[ordinary], threshold, veto, protected[ordinary], long[ordinary]
+        )
+        report["ordinary_false_alarms_cv"] = {
+            "rate": round(float(alarms.mean()), 4),
+            "n": int(ordinary.sum()),
+        }
     report["sets"] = []
-    for split in sources:
+    for split in [source for source in sources if not source.startswith(ORDINARY)]:
         for lang in LANGUAGES:
             pick = np.array([e.split == split and e.lang == lang for e in examples])
             if not pick.any():
                 continue
-            model_says = oof[pick] >= threshold
-            both = combined(oof[pick], rules[pick], threshold, veto, protected[pick])
+            model_says = (oof[pick] >= threshold) & long[pick]
+            both = combined(oof[pick], rules[pick], threshold, veto, protected[pick], long[pick])
             urgent = np.array([e.category in URGENT for e in examples]) & pick
             report["sets"].append(
                 {
@@ -198,16 +285,32 @@ def main() -> None:
                     "detector_cv": figures(truth[pick], both),
                     "urgent_recall_detector_cv": figures(
                         truth[urgent],
-                        combined(oof[urgent], rules[urgent], threshold, veto, protected[urgent]),
+                        combined(
+                            oof[urgent],
+                            rules[urgent],
+                            threshold,
+                            veto,
+                            protected[urgent],
+                            long[urgent],
+                        ),
                     )["recall"],
                 }
             )
-    pooled = combined(oof[unseen], rules[unseen], threshold, veto, protected[unseen])
+    pooled = combined(oof[unseen], rules[unseen], threshold, veto, protected[unseen], long[unseen])
     report["rules_unseen_pooled"] = {
         "rules": figures(truth[unseen], rules[unseen]),
-        "model_cv": figures(truth[unseen], oof[unseen] >= threshold),
+        "model_cv": figures(truth[unseen], (oof[unseen] >= threshold) & long[unseen]),
         "detector_cv": figures(truth[unseen], pooled),
     }
+    report["leave_one_set_out"] = leave_one_set_out(
+        examples,
+        oof,
+        rules,
+        truth,
+        protected,
+        long,
+        (oof[ordinary], rules[ordinary], long[ordinary]),
+    )
     print(json.dumps(report, indent=1))
     if args.cv_only:
         return

@@ -8,7 +8,6 @@ import copy
 import functools
 import hmac
 import json
-import logging
 import os
 import re
 import time
@@ -19,7 +18,7 @@ from typing import Any, TypeVar
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
@@ -34,6 +33,7 @@ from peertui_relay.eventlog import (
     StorageUnavailable,
 )
 from peertui_relay.fanout import ClusterFanout, LocalNotifier, Notifier
+from peertui_relay.front import FrontDoor, Guard, Incoming
 from peertui_relay.guards import Bucket, Guards, LocalGuards
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
 from peertui_relay.logs import QuietLog
@@ -50,8 +50,8 @@ from peertui_relay.storage import (
     SqliteStorage,
     StoredEvent,
 )
-from peertui_wire.auth import AuthError, origin_of, verify_request
-from peertui_wire.encoding import EncodingError, b64d, b64e
+from peertui_wire.auth import AuthError, origin_of, public_key_of, verify_signed
+from peertui_wire.encoding import EncodingError, b64d, b64e, b64u_size
 from peertui_wire.ids import invite_secret_hash
 from peertui_wire.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
 from peertui_wire.roster import MODERATOR, OWNER, RosterError, RosterState
@@ -230,56 +230,36 @@ class Relay:
 
     # -- request plumbing ----------------------------------------------------------------
 
-    async def read_body(self, request: Request) -> bytes:
-        limit = self.config.max_body_bytes
-        too_large = ApiError(
-            413,
-            "body_too_large",
-            f"The request body is larger than this relay accepts ({limit // 1024} KiB).",
-        )
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise too_large
-        chunks, size = [], 0
-        try:
-            with self.deadlines.limit(self.config.body_timeout):
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > limit:
-                        raise too_large
-                    chunks.append(chunk)
-        except TimeoutError:
-            raise ApiError(
-                408,
-                "body_timeout",
-                f"The request body did not arrive within {self.config.body_timeout:g} seconds.",
-            ) from None
-        return b"".join(chunks)
-
-    def expected_origin(self, request: Request) -> str:
+    def expected_origin(self, incoming: Incoming) -> str:
         if self.config.public_url:
             return _origin(self.config.public_url)
-        host = request.headers.get("host", "")
-        return _origin(f"{request.scope.get('scheme', 'http')}://{host}") if host else ""
+        host = incoming.headers.get("host", "")
+        return _origin(f"{incoming.scheme}://{host}") if host else ""
 
     @staticmethod
     def address(request: Request) -> str:
         return request.client.host if request.client else ""
 
     async def authenticate(self, request: Request) -> tuple[bytes, bytes]:
+        """`authenticate_incoming` for a Starlette route."""
+        incoming = Incoming.of(request.scope, request.receive)
+        return await self.authenticate_incoming(incoming, request.path_params.get("gid"))
+
+    async def authenticate_incoming(
+        self, incoming: Incoming, gid: str | None
+    ) -> tuple[bytes, bytes]:
         """Check size, signature, replay and rate; return (signer key, body)."""
-        body = await self.read_body(request)
-        raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-        query = request.scope.get("query_string", b"")
-        path_qs = raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        config = self.config
+        body = await incoming.read_body(config.max_body_bytes, self.deadlines, config.body_timeout)
+        headers = incoming.headers
         now = _now_ms()
-        gid = request.path_params.get("gid")
         group = self.groups.get(gid) if gid else None
+        raw_key = headers.get("x-peertui-key")
         # A key no group knows pays from its address's small bucket before the relay spends
         # a signature check on it: a flood of fresh keys costs the flooder, not the members.
-        claimed = _claimed_key(request.headers.get("x-peertui-key", ""))
+        claimed = _claimed_key(raw_key or "")
         if not _is_known(group, claimed):
-            wait = await self.db(self.guards.take, Bucket.UNKNOWN, self.address(request).encode())
+            wait = await self.db(self.guards.take, Bucket.UNKNOWN, incoming.address.encode())
             if wait:
                 raise ApiError(
                     429,
@@ -288,13 +268,16 @@ class Relay:
                     retry_after=wait,
                 )
         try:
-            key, nonce, ts = verify_request(
-                request.headers,
-                request.method,
-                path_qs,
+            key, nonce, ts = verify_signed(
+                raw_key,
+                headers.get("x-peertui-time"),
+                headers.get("x-peertui-nonce"),
+                headers.get("x-peertui-signature"),
+                incoming.method,
+                incoming.path_qs,
                 body,
                 now,
-                origin=self.expected_origin(request),
+                origin=self.expected_origin(incoming),
             )
         except ValueError:
             # peertui_wire.auth lets int() see non-ASCII digits such as "²" in the time header.
@@ -355,7 +338,7 @@ def _origin(url: str) -> str:
 
 def _claimed_key(header: str) -> bytes:
     try:
-        return b64d(header, length=32)
+        return public_key_of(header)
     except EncodingError:
         return b""
 
@@ -399,6 +382,19 @@ def _b64_field(
     if max_bytes is not None and len(data) > max_bytes:
         raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
     return data
+
+
+def _b64_text_field(obj: dict[str, Any], name: str, *, max_bytes: int) -> str:
+    """`_b64_field` for a value kept as its text: checked canonical, never decoded."""
+    if name not in obj:
+        raise invalid(name, f"The field '{name}' is required.")
+    try:
+        size = b64u_size(obj[name], field=name)
+    except EncodingError as exc:
+        raise invalid(name, f"The field '{name}' is wrong: {exc}.") from None
+    if size > max_bytes:
+        raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
+    return obj[name]
 
 
 def _int_field(
@@ -480,7 +476,7 @@ def _require_may_post(group: Group, key: bytes, now: int) -> None:
         )
 
 
-def create_app(config: RelayConfig) -> Starlette:
+def create_app(config: RelayConfig) -> FrontDoor:
     relay = Relay(config)
 
     async def health(request: Request) -> Response:
@@ -826,9 +822,10 @@ def create_app(config: RelayConfig) -> Starlette:
                 answer.update(status="denied", sealed_reason=record.sealed_reason)
         return JSONResponse(answer)
 
-    async def post_message(request: Request) -> Response:
-        key, body = await relay.authenticate(request)
-        group = await relay.group(request.path_params["gid"])
+    async def post_message(incoming: Incoming, gid: str) -> tuple[int, bytes]:
+        """The busiest route, on the front door: (status, JSON body)."""
+        key, body = await relay.authenticate_incoming(incoming, gid)
+        group = await relay.group(gid)
         now = _now_ms()
         _require_member(group, key)
         obj = _json_object(body)
@@ -839,8 +836,10 @@ def create_app(config: RelayConfig) -> Starlette:
         # them and the fan-out publishes committed rows in seq order.
         try:
             _require_may_post(group, key, now)
-            _b64_field(obj, "envelope", max_bytes=MAX_ENVELOPE)  # canonical b64u, or refused
-            payload = {"envelope": obj["envelope"]}  # so stored as sent, not encoded again
+            envelope = _b64_text_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
+            # Stored as sent: canonical b64u needs no JSON escaping, so this is the very text
+            # json.dumps({"envelope": ...}) would give, without scanning the envelope again.
+            body_json = '{"envelope":"' + envelope + '"}'
             seconds = 0 if group.state.is_moderator(key) else group.state.slowmode_seconds
             claim = await relay.db(relay.guards.claim_post, group.group_id, key, seconds)
             if claim.wait:
@@ -850,22 +849,39 @@ def create_app(config: RelayConfig) -> Starlette:
                     f"Slow mode is on: you can post again in {int(claim.wait + 0.999)} seconds.",
                     retry_after=claim.wait,
                 )
-            seq, is_new = await _append(
-                group, "message", key, now, payload, VISIBLE_TO_ALL, b"", idem_key=idem_key
+            seq, is_new = await _append_json(
+                group, "message", key, now, body_json, VISIBLE_TO_ALL, b"", idem_key
             )
         except ApiError as refused:
             # A retry of a post already stored gets its seq back, even when slow mode, a
             # read-only group or a full quota would refuse a new post now. (Looked up only
             # when refused: otherwise the append itself finds the key, in its transaction.)
-            seq = None
+            earlier = None
             if idem_key and refused.status in (403, 429, 507):
-                seq = await relay.db(relay.log.posted_seq, group.group_id, key, idem_key)
-            if seq is None:
+                earlier = await relay.db(relay.log.posted_seq, group.group_id, key, idem_key)
+            if earlier is None:
                 raise
-            return JSONResponse({"seq": seq}, status_code=200)
+            stored = await _stored_time(group, key, earlier, now)
+            return 200, b'{"seq":%d,"ts":%d}' % (earlier, stored)
         if not is_new:  # a retry is not a new post for slow mode
             await relay.db(relay.guards.undo_claim, group.group_id, key, claim)
-        return JSONResponse({"seq": seq}, status_code=201 if is_new else 200)
+            now = await _stored_time(group, key, seq, now)
+        # The time it was stored with, as every member reads it in the log: the poster orders
+        # its own message by it exactly as the others do (docs/PROTOCOL.md §9.6).
+        return (201 if is_new else 200), b'{"seq":%d,"ts":%d}' % (seq, now)
+
+    async def _stored_time(group: Group, key: bytes, seq: int, fallback: int) -> int:
+        """The time the event `seq` was stored with (a retry's original post)."""
+        events, _, _ = await relay.db(
+            relay.log.read, group.group_id, seq - 1, 1, key, group.state.is_moderator(key)
+        )
+        return events[0].ts if events and events[0].seq == seq else fallback
+
+    async def post_message_route(request: Request) -> Response:
+        """The same through Starlette (the front door answers these before it is reached)."""
+        incoming = Incoming.of(request.scope, request.receive)
+        status, body = await post_message(incoming, request.path_params["gid"])
+        return Response(body, status_code=status, media_type="application/json")
 
     async def _append(
         group: Group,
@@ -880,6 +896,19 @@ def create_app(config: RelayConfig) -> Starlette:
     ) -> tuple[int, bool]:
         """Store and publish one event; (seq, is_new) — not new when `idem_key` was seen."""
         body_json = json.dumps(payload, separators=(",", ":"))  # stored and streamed as is
+        return await _append_json(group, kind, key, now, body_json, visible, recipient, idem_key)
+
+    async def _append_json(
+        group: Group,
+        kind: str,
+        key: bytes,
+        now: int,
+        body_json: str,
+        visible: str,
+        recipient: bytes,
+        idem_key: str,
+    ) -> tuple[int, bool]:
+        """`_append` of a body already in its stored JSON form."""
         size = len(body_json)
         # One process checks the quota here; in cluster mode the writing statement does.
         if relay.notifier.inline and group.bytes_used + size > config.group_quota_bytes:
@@ -949,16 +978,17 @@ def create_app(config: RelayConfig) -> Starlette:
             }
         )
 
-    async def stream_events(request: Request) -> Response:
-        key, _ = await relay.authenticate(request)
-        group = await relay.group(request.path_params["gid"])
+    async def stream_events(incoming: Incoming, gid: str) -> EventStream:
+        """The event stream route, on the front door."""
+        key, _ = await relay.authenticate_incoming(incoming, gid)
+        group = await relay.group(gid)
         _require_member(group, key)
-        last_event_id = request.headers.get("last-event-id")
+        last_event_id = incoming.headers.get("last-event-id")
         if last_event_id is not None:
             since = _int_param(last_event_id.strip(), "Last-Event-ID")
         else:
-            since = _int_param(request.query_params.get("since"), "since")
-        address = relay.address(request)
+            since = _int_param(incoming.query_param("since"), "since")
+        address = incoming.address
         if sum(1 for sub in group.subscribers if sub.key == key) >= config.max_streams_per_key:
             raise ApiError(
                 429,
@@ -976,10 +1006,15 @@ def create_app(config: RelayConfig) -> Starlette:
         subscriber = group.subscribe(key, config.subscriber_queue)
         return EventStream(relay, group, subscriber, since, address)
 
+    async def stream_events_route(request: Request) -> EventStream:
+        """The same through Starlette (the front door answers these before it is reached)."""
+        incoming = Incoming.of(request.scope, request.receive)
+        return await stream_events(incoming, request.path_params["gid"])
+
     routes = [
         # Starlette tries routes in order: the busiest first (their paths are like no other's).
-        Route("/v1/groups/{gid}/messages", post_message, methods=["POST"]),
-        Route("/v1/groups/{gid}/events", stream_events, methods=["GET"]),
+        Route("/v1/groups/{gid}/messages", post_message_route, methods=["POST"]),
+        Route("/v1/groups/{gid}/events", stream_events_route, methods=["GET"]),
         Route("/v1/health", health, methods=["GET"]),
         Route("/v1/metrics", metrics, methods=["GET"]),
         Route("/v1/openapi.json", openapi, methods=["GET"]),
@@ -1037,11 +1072,13 @@ def create_app(config: RelayConfig) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(_Guard, relay=relay)],
+        middleware=[Middleware(Guard, counts=relay.status_counts, quiet_log=relay.quiet_log)],
         exception_handlers={ApiError: api_error, HTTPException: http_error},
     )
     app.state.relay = relay
-    return app
+    return FrontDoor(
+        app, post_message, stream_events, relay.status_counts, relay.quiet_log, app.state
+    )
 
 
 class EventStream:
@@ -1144,51 +1181,3 @@ class EventStream:
             if len(rows) < PAGE:
                 break
         return last
-
-
-class _Guard:
-    """ASGI wrapper: counts answers by status class for /v1/metrics, and turns what escapes the
-    handlers into one answer without a traceback per request.
-
-    A client that goes away mid-request is not an error (nothing to answer, nothing counted).
-    Anything else unexpected is answered 500 and logged once a minute with its type; Starlette's
-    own error middleware never sees it, so it cannot print a traceback per request.
-    """
-
-    def __init__(self, app, relay: Relay) -> None:
-        self.app, self.relay = app, relay
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        counts = self.relay.status_counts
-        started = False
-
-        async def counting_send(message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                counts[f"{message['status'] // 100}xx"] += 1
-            await send(message)
-
-        try:
-            await self.app(scope, receive, counting_send)
-        except ClientDisconnect:
-            counts["client_disconnect"] += 1
-        except Exception as exc:  # noqa: BLE001 - the one place that answers for the unknown
-            self.relay.quiet_log.warning(
-                f"unexpected:{type(exc).__name__}",
-                f"unexpected {type(exc).__name__} answering {scope['method']} "
-                f"{scope.get('route_path', scope['path'])[:80]}; answered 500",
-            )
-            logging.getLogger("peertui_relay").debug("unexpected error", exc_info=True)
-            if started:
-                return
-            response = ApiError(
-                500,
-                "internal_error",
-                "The relay failed to handle this request; it has been counted, please try "
-                "again later.",
-            ).response()
-            await response(scope, receive, counting_send)

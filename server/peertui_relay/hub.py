@@ -7,6 +7,7 @@ to each entitled subscriber's buffer; nothing touches the database per subscribe
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections import deque
 from dataclasses import dataclass, field
@@ -32,9 +33,14 @@ def sse_frame(event: StoredEvent) -> bytes:
     return f"id: {event.seq}\nevent: {event.kind}\ndata: {data}\n\n".encode()
 
 
+# A group's few senders post again and again: their keys' text is remembered.
+_sender_text = functools.lru_cache(maxsize=4096)(b64e)
+
+
 def sse_frame_from_row(seq: int, kind: str, sender: bytes, ts: int, body_json: str) -> bytes:
     """The same bytes as `sse_frame`, built from a stored row without re-parsing its body."""
-    data = f'{{"seq":{seq},"kind":"{kind}","sender":"{b64e(sender)}","ts":{ts},"body":{body_json}}}'
+    sender_text = _sender_text(sender)
+    data = f'{{"seq":{seq},"kind":"{kind}","sender":"{sender_text}","ts":{ts},"body":{body_json}}}'
     return f"id: {seq}\nevent: {kind}\ndata: {data}\n\n".encode()
 
 

@@ -72,8 +72,12 @@ ROTATE_AFTER_MS = 7 * 24 * 60 * 60 * 1000
 # A receiver still accepts a sender session made before a removal it applied for this long
 # after the removal's signed time (messages already in flight), then refuses it.
 REMOVAL_GRACE_MS = 120_000
-# A signed sender time may be at most this far ahead of the receiver's clock; later is clamped.
-MAX_CLOCK_AHEAD_MS = 120_000
+# The display order (docs/PROTOCOL.md §9.6): a message's place is its sender's signed time,
+# but never after the time the relay stored it with, nor more than MAX_BACKDATE_MS before it.
+MAX_BACKDATE_MS = 24 * 60 * 60 * 1000
+# ...and never more than this ahead of the receiver's clock (only a relay that lies about its
+# times reaches this bound; honest clocks agree far more closely).
+MAX_CLOCK_AHEAD_MS = 60 * 60 * 1000
 
 # Prekeys: a member keeps its current prekey secret and the one before it (for shares sealed
 # while the new one was travelling) and deletes every older one.

@@ -136,7 +136,8 @@ def current_locale() -> str:
 
 def _(message: str) -> str:
     """`message` in the interface language."""
-    return _current.translations.gettext(message)
+    # gettext("") is the catalogue header ("Project-Id-Version: ..."), never a word to show
+    return _current.translations.gettext(message) if message else ""
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -169,3 +170,14 @@ def language_name(code: str) -> str:
     except (ValueError, UnknownLocaleError):
         return code
     return name[:1].upper() + name[1:]
+
+
+def language_in_sentence(code: str) -> str:
+    """A language as a sentence of the interface language names it mid-line: "Spanish",
+    "español", "português" (CLDR's own case; lists use `language_name`)."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(current_locale()) or code
+    except (ValueError, UnknownLocaleError):
+        return code

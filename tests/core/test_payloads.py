@@ -57,3 +57,25 @@ def test_mixed_alphabet_nicknames_are_refused():
     with pytest.raises(InvalidInput, match="one alphabet"):
         clean_nick("hоst")  # Cyrillic о
     assert clean_nick("ｈｏｓｔ") == "host"  # full-width letters are folded to ordinary ones
+
+
+def test_received_lines_get_the_same_cleaning_whether_or_not_they_need_any():
+    """safe_line returns ordinary lines as they are without copying them character by
+    character (issue 12: every received message goes through it); the answer must be the one
+    the full cleaning gives, for every character and for mixes of the awkward ones."""
+    import random
+
+    from peertui.core import payloads
+
+    def full_cleaning(text: str, limit: int) -> str:
+        text = " ".join(payloads._ESCAPES.sub("", text).split())
+        return "".join(ch for ch in text if payloads._visible(ch))[:limit]
+
+    awkward = [" ", "  ", "a", "é", "\x1b[31m", "\x9b1m", "\u200d", "\u00a0", "\u2003", "\t"]
+    awkward += ["\n", "\x07", "字", "\u202e", "\u0301", "xxxxx", "\u2028", "\x7f", "\x1b]0;t\x07"]
+    rng = random.Random(3)
+    samples = ["".join(rng.choices(awkward, k=rng.randint(0, 12))) for _ in range(20000)]
+    samples += [f"a{chr(cp)}b" for cp in range(0x3100)] + [chr(cp) for cp in range(0x3100)]
+    for text in samples:
+        for limit in (5, payloads.MAX_TEXT):
+            assert safe_line(text, limit) == full_cleaning(text, limit), repr(text)

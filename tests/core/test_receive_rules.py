@@ -72,6 +72,55 @@ def test_gaps_count_what_was_skipped_and_late_arrivals_fill_them():
     assert counters == {"river": 44}
 
 
-def test_display_time_is_the_signed_time_clamped_to_the_receivers_clock():
-    assert receive_rules.display_time(1_000, 5_000) == 1_000
-    assert receive_rules.display_time(10**13, 5_000) == 5_000 + 120_000
+HOUR = 3_600_000
+NOW = 1_800_000_000_000
+
+
+def test_the_order_time_is_the_signed_time_when_the_clocks_are_right():
+    # Written 40 s before the relay stored it (queued while the relay was down).
+    assert receive_rules.order_time(NOW - 40_000, NOW, NOW + 500) == NOW - 40_000
+    # The receiver's own clock does not matter, so every device computes the same.
+    for received in (NOW - 30 * 60_000, NOW, NOW + 5 * HOUR, NOW + 30 * 24 * HOUR):
+        assert receive_rules.order_time(NOW - 40_000, NOW, received) == NOW - 40_000
+
+
+def test_a_clock_hours_ahead_is_placed_when_the_relay_stored_it_so_it_cannot_stay_on_top():
+    ahead = receive_rules.order_time(NOW + 5 * HOUR, NOW, NOW)
+    assert ahead == NOW
+    # The next message, stored a second later by a sender with a right clock, comes after.
+    assert receive_rules.order_time(NOW + 1_000, NOW + 1_000, NOW + 1_000) > ahead
+
+
+def test_a_clock_behind_or_a_backdated_message_sinks_at_most_a_day():
+    assert receive_rules.order_time(NOW - 3 * HOUR, NOW, NOW) == NOW - 3 * HOUR
+    assert receive_rules.order_time(0, NOW, NOW) == NOW - 24 * HOUR
+    assert receive_rules.order_time(NOW - 30 * 24 * HOUR, NOW, NOW) == NOW - 24 * HOUR
+
+
+def test_a_relay_claiming_a_time_far_ahead_of_the_receiver_is_not_believed():
+    # A lying relay and a sender clock in the far future: not above an hour past arrival.
+    assert receive_rules.order_time(10**15, 10**15, NOW) == NOW + HOUR
+    # ... and a relay honest to within minutes is never reached by that bound.
+    assert receive_rules.order_time(NOW + 1_000, NOW + 5 * 60_000, NOW) == NOW + 1_000
+
+
+def test_equal_times_are_ordered_by_sender_and_id_alike_on_every_device():
+    from dataclasses import replace
+
+    from peertui.core.store import Message, order_key
+
+    base = Message("g", "id-b", 0, "member-2", "n", "t", NOW)
+    others = [
+        replace(base, msg_id="id-a"),
+        replace(base, sender="member-1", msg_id="id-z"),
+        replace(base, ts=NOW - 1, sender="member-9"),
+        replace(base, number=99),  # another device's number changes nothing
+    ]
+    one = sorted([base, *others], key=order_key)
+    other = sorted(reversed([base, *others]), key=order_key)
+    assert [(m.ts, m.sender, m.msg_id) for m in one] == [(m.ts, m.sender, m.msg_id) for m in other]
+    assert [(m.sender, m.msg_id) for m in one][:3] == [
+        ("member-9", "id-b"),
+        ("member-1", "id-z"),
+        ("member-2", "id-a"),
+    ]

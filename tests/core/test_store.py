@@ -27,6 +27,7 @@ from peertui.core.store import (
     Store,
     StoreError,
     WrongPassphrase,
+    order_key,
     wipe,
 )
 from peertui.paths import resolve_paths
@@ -203,13 +204,16 @@ def test_latest_pages_backwards_without_losing_anything(store):
 
 
 def test_paging_by_message_keeps_messages_that_share_a_millisecond(store):
-    store.add_messages(replace(message(i), ts=1000 + i // 4) for i in range(1, 42))
+    stored = [replace(message(i), ts=1000 + i // 4) for i in range(1, 42)]
+    store.add_messages(stored)
     page = store.latest("g1", limit=5)
     seen = list(page)
     while page:
         page = store.latest("g1", limit=5, before_ts=page[0].ts, before_msg_id=page[0].msg_id)
         seen = page + seen
-    assert [m.seq for m in seen] == list(range(1, 42))
+    # Every message once, in the shared order (same millisecond: sender, then message id).
+    assert [m.msg_id for m in seen] == [m.msg_id for m in sorted(stored, key=order_key)]
+    assert [m.msg_id for m in seen] != [m.msg_id for m in stored]  # not the stored order
     # A before_msg_id that is not stored falls back to "strictly before before_ts".
     assert all(m.ts < 1005 for m in store.latest("g1", 50, 1005, before_msg_id="nope"))
 
@@ -679,16 +683,10 @@ def test_search_never_sorts_all_matches(store):
         assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
-# As a home written before the list of search terms (schema version 4).
-V4_TERMS = """
+# As a home written before search keys and the list of search terms (schema version 4).
+V4_SEARCH = """
 DROP TRIGGER search_terms_insert; DROP TRIGGER search_terms_update;
 DROP TABLE search_terms; DROP TABLE search_terms_pending;
-PRAGMA user_version = 4;
-"""
-# As a home written before search keys (schema version 3) stored its messages.
-V3_SEARCH = (
-    V4_TERMS
-    + """
 DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
 DROP TABLE messages_fts;
 DROP INDEX messages_by_search_key;
@@ -708,9 +706,10 @@ CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
     INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
 END;
 INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 """
-)
+# As a home of schema version 3 (the same order index as version 4 here; it is made again).
+V3_SEARCH = V4_SEARCH + "PRAGMA user_version = 3;\n"
 # As a home written before message numbers (schema version 2) stored its messages.
 V2_MESSAGES = (
     V3_SEARCH
@@ -895,13 +894,31 @@ def test_a_reserved_number_is_kept_when_the_queued_message_is_stored(store):
     assert store.get_message("g1", "m6").number == 5
 
 
-def test_same_millisecond_messages_keep_their_arrival_order(store):
-    same = [replace(message(i), ts=5_000) for i in range(1, 4)]
-    store.add_messages(reversed(same))
-    shown = store.latest("g1")
-    assert [m.msg_id for m in shown] == ["m3", "m2", "m1"]
-    assert [m.number for m in shown] == [1, 2, 3]
-    assert not any("late_before" in m.extra for m in shown)  # equal time is not late
+def test_two_devices_that_stored_messages_in_other_orders_show_one_order(tmp_path):
+    # Same millisecond from three senders, and one a second earlier arriving last: device A
+    # stores them one at a time, device B in one bulk catch-up in the opposite order.
+    same = [replace(message(i), ts=5_000) for i in range(1, 7)] + [replace(message(7), ts=4_000)]
+    a = Store.open(resolve_paths(tmp_path / "a"), PASSPHRASE)
+    b = Store.open(resolve_paths(tmp_path / "b"), PASSPHRASE)
+    try:
+        for m in same:
+            a.add_message(replace(m, extra={}))
+        b.add_new_messages([replace(m, extra={}) for m in reversed(same)])
+        expected = ["m7", "m3", "m6", "m1", "m4", "m2", "m5"]  # time, sender, message id
+        for store in (a, b):
+            assert [m.msg_id for m in store.latest("g1")] == expected
+            assert [m.msg_id for m in store._all_messages("g1")] == expected
+            assert [m.msg_id for m in store.search("message")] == expected[::-1]
+            older = store.latest("g1", 3, before_ts=5_000, before_msg_id="m4")
+            assert [m.msg_id for m in older] == ["m3", "m6", "m1"]
+        # Numbers still follow arrival on each device, and a late one says where it goes.
+        assert [m.number for m in a.latest("g1")] == [7, 3, 6, 1, 4, 2, 5]
+        assert [m.number for m in b.latest("g1")] == [1, 5, 2, 7, 4, 6, 3]
+        assert a.get_message("g1", "m7").extra["late_before"] == 3
+        assert "late_before" not in b.get_message("g1", "m7").extra  # it came first there
+    finally:
+        a.close()
+        b.close()
 
 
 def test_a_version_2_history_keeps_its_order_as_numbers(paths):

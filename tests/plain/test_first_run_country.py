@@ -132,3 +132,14 @@ def test_quick_exit_at_the_question_leaves_at_once_and_asks_again_next_time(plai
     again.type("/cancel")  # closes the question: the same as skip
     again.expect_exact("-- No country chosen.")
     assert again.quit() == 0
+
+
+def test_no_empty_prompt_is_printed_before_the_first_question(plain_user):
+    user = plain_user("first", offline=True, ask_country=True, lang="en_GB.UTF-8")
+    user.expect_exact("?? Your country (Enter keeps United Kingdom; a name or a code; or skip)?")
+    before = user.transcript.split("?? Your country")[0]
+    # A prompt is shown only where an answer is read: none before the question's own.
+    assert "> " not in before.replace("\r", ""), repr(before)
+    user.type("skip")
+    user.expect_exact("> ")
+    assert user.quit() == 0

@@ -34,7 +34,7 @@ def test_host_invite_join_approve_and_talk(plain_user, relay):
     host.run("/switch tues", "-- Current group: Tuesday circle.")
     # /search shows a message again on purpose; live delivery is counted without it.
     searched_from = len(host.transcript)
-    host.run("/search long week", "-- 1 message(s) found.")
+    host.run("/search long week", "-- 1 message found.")
     host.expect_exact("robin: thank you, it has been a long week")
     exported = host.home.parent / "circle.txt"
     host.run(f"/export {exported}", "That file is not encrypted.")
@@ -113,6 +113,7 @@ def test_deny_with_a_reason_and_leave(plain_user):
     guest.run("n", "-- Stayed in Quiet room.")
     guest.run("/leave", "?? Leave Quiet room: yes or no?")
     guest.run("y", "-- You left Quiet room.")
+    guest.run("n", "-- Quiet room's history stays on this device.")
     host.expect_exact("robin left.")
     guest.run("hello?", "!! You are not in a group yet")
     for user in (host, asker, guest):
@@ -175,7 +176,7 @@ def test_profile_thanks_and_the_current_group_survives_a_restart(plain_user, rel
     )
     host.type("glad you are here")
     number = guest.expect(r"#(\d+) host: glad you are here").group(1)
-    guest.run(f"/thanks {number}", f"Thanked the author of message #{number}.")
+    guest.run(f"/thanks {number}", f"Thanked host for message #{number}.")
     host.expect_exact("-- robin thanked host for a message.")
     host.run("/members", "robin (member, they/them) id")
     host.expect_exact("- here for the Tuesday chats")

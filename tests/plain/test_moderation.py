@@ -87,7 +87,7 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
     host.expect_exact(
         "?? Also cancel the group's open invites, so they cannot ask again: yes or no?"
     )
-    host.run("y", "-- Cancelled 1 open invite(s); /invite makes a new one.")
+    host.run("y", "-- Cancelled 1 open invite; /invite makes a new one.")
 
     host_log = modlog(host)
     robin_log = modlog(robin)

@@ -80,8 +80,17 @@ def test_numbers_shown_live_are_the_numbers_after_a_restart_and_report_hits_them
     again.expect_exact("> ")
     assert numbers_shown(again, wanted, mark) == live
     history = again.transcript[mark:]
-    places = [history.index(said) for _nick, said in [("host", "hello both"), *wanted]]
+    # Robin wrote hers offline before sam wrote his three: every member reads it before them.
+    written = [("host", "hello both"), ("robin", ROBIN_WROTE), *wanted[:-1]]
+    places = [history.index(said) for _nick, said in written]
     assert places == sorted(places), "history is in the order the messages were written"
+    for member in (host, sam):  # the same order on the other members' devices
+        member.run("/history 10", "/history 10")  # past the echo, then the listing
+        member.expect_exact(f"sam: {SAM_WROTE[-1]}")
+        member.expect_exact("> ")
+        seen = member.transcript[member.transcript.rindex("/history 10") :]
+        places = [seen.index(said) for _nick, said in written]
+        assert places == sorted(places), member.home.name
 
     # /report with the number seen before the restart reports that message.
     two = live["sam two: rough night"]

@@ -83,8 +83,8 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     n = host.expect(r"#(\d+) robin: \[content warning: loss\] /open \d+ shows it").group(1)
     host.run(slash("peertui.open_warning", n), f"#{n} robin: [content warning: loss] my dog died")
     host.run(slash("peertui.older", "3"), f"#{n} robin")
-    host.run(slash("peertui.search", "dog"), "-- 1 message(s) found.")
-    host.run(slash("peertui.thank", n), f"-- Thanked the author of message #{n}.")
+    host.run(slash("peertui.search", "dog"), "-- 1 message found.")
+    host.run(slash("peertui.thank", n), f" for message #{n}.")
     host.type("welcome here")
     m = guest.expect(r"#(\d+) keeper: welcome here").group(1)
     guest.run(slash("peertui.report", f"{m} felt rushed"), f"-- Reported message #{m}")
@@ -127,6 +127,7 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     # A declined request's group is left like any other (it was never named to them).
     third.run(slash("peertui.leave"), ": yes or no?")
     third.run("yes", "-- You left ")
+    third.run("no", "history stays on this device.")
     fourth = plain_user("fourth").ready()
     join(host, fourth, token, "wren")
     host.run(slash("peertui.approve", "wren"), "admitted wren.")

@@ -25,7 +25,7 @@ def test_a_reply_typed_at_the_personal_details_question_is_kept_not_taken(plain_
     guest.expect_exact("?? Send anyway: yes, edit, remove or no?")
     guest.run("no", "-- Not sent. Kept as your draft: mail me at robin.q@example.org")
     guest.type("/draft")
-    guest.expect_exact("-- Kept, not sent (2 line(s)):")
+    guest.expect_exact("-- Kept, not sent (2 lines):")
     guest.expect_exact("  pretty rough honestly")
     guest.expect_exact("  mail me at robin.q@example.org")
     mark = len(host.transcript)
@@ -58,7 +58,7 @@ def test_leave_and_ban_questions_refuse_a_chat_reply_and_ask_again(plain_user, r
     host.type("sorry about that everyone")
     host.expect_exact("so it was not taken as the answer: sorry about that everyone")
     host.expect_exact("?? Also cancel the group's open invites")
-    host.run("yes", "-- Cancelled 1 open invite(s); /invite makes a new one.")
+    host.run("yes", "-- Cancelled 1 open invite; /invite makes a new one.")
     host.run("/draft", "  sorry about that everyone")
     host.run("/draft send", "#")
     host.expect_exact("host: sorry about that everyone")
@@ -129,8 +129,10 @@ def test_edited_guidelines_are_read_and_accepted_in_plain_mode(plain_user, relay
     host.run("yes", "-- The new guidelines are published.")
     guest.expect_exact("read them again with /guidelines")
     guest.type("hello again")
-    guest.expect_exact("!! Read and accept this group's guidelines before your first message")
-    guest.expect_exact("kept as your draft")
+    # The message asks for them first (as the TUI's dialog does); "no" keeps it as the draft.
+    guest.expect_exact("  Be gentle with each other.")
+    guest.expect_exact("?? Do you accept this group's guidelines: yes or no?")
+    guest.run("no", "-- Not sent: posting needs the guidelines accepted. Kept as your draft")
     guest.run("/guidelines", "  Be gentle with each other.")
     guest.expect_exact("  No advice unless asked.")
     guest.run("/accept", "-- You accepted the guidelines of Tuesday circle; you can post.")
@@ -149,13 +151,35 @@ def test_an_invite_pasted_over_several_lines_is_joined_not_sent(plain_user, rela
     # A terminal that wrapped the invite pastes it as three lines in one go.
     cut = len(token) // 3
     third.child.send(f"/join {token[:cut]}\r{token[cut : 2 * cut]}\r{token[2 * cut :]}\r")
-    third.expect_exact("?? The invite looks cut off. Paste the rest of it (or /cancel)?")
     third.expect_exact("?? Do you accept these guidelines: yes or no?")
     third.run("yes", "?? Nickname to use in this group")
     third.run("kit", "-- Asked to join as 'kit'")
     host.expect_exact("-- kit asks to join.")
     assert third.quit() == 0
-    # No piece of the invite went to the group that was current.
+    # The paste was read whole: nothing asked for the rest, and no piece of the invite went to
+    # the group that was current.
+    assert "cut off" not in third.transcript
+    assert not [line for line in third.lines() if line.startswith("#")]
+    for user in (host, guest):
+        assert user.quit() == 0
+
+
+def test_a_cut_invite_asks_once_for_the_rest_and_reads_a_rest_pasted_over_lines(plain_user, relay):
+    host, guest = start_pair(plain_user, relay.url)
+    host.type("/invite")
+    token = host.expect(INVITE_LINE).group(1)
+    third = plain_user("third").ready()
+    # Five pieces, as a narrow terminal wraps it; only the first two are pasted at first.
+    size = len(token) // 5 + 1
+    pieces = [token[i : i + size] for i in range(0, len(token), size)]
+    third.child.send(f"/join {pieces[0]}\r{pieces[1]}\r")
+    third.expect_exact("?? The invite looks cut off. Paste the rest of it (or /cancel)?")
+    third.child.send("\r".join(pieces[2:]) + " kit\r")
+    third.expect_exact("?? Do you accept these guidelines: yes or no?")
+    third.run("yes", "-- Asked to join as 'kit'")
+    host.expect_exact("-- kit asks to join.")
+    assert third.quit() == 0
+    assert third.transcript.count("cut off") == 1
     assert not [line for line in third.lines() if line.startswith("#")]
     for user in (host, guest):
         assert user.quit() == 0

@@ -295,3 +295,50 @@ async def test_concurrent_posters_every_ack_survives_kill_9_in_order_without_gap
             assert [n for _, n in own] == sorted(n for _, n in own)
     for kit in kits:
         await kit.close()
+
+
+def test_a_full_batch_over_several_groups_is_stored_in_bulk_with_its_retries_found(tmp_path):
+    storage = SqliteStorage(tmp_path / "store")
+    groups = [_new_group(storage)[0] for _ in range(3)]
+    # Stored earlier: posts 0..39 of group 0, under idempotency keys.
+    earlier = storage.append_batch(
+        [_message(groups[0], f"early{i}", idem=f"key-{i:06d}") for i in range(40)]
+    )
+    assert [o.seq for o in earlier if isinstance(o, Appended)] == list(range(2, 42))
+    # 256 appends (more rows than one statement takes) over three groups: retries of those
+    # 40, retries of posts earlier in this very batch, and new posts with and without keys.
+    batch, expected = [], []
+    next_seq = {groups[0]: 42, groups[1]: 2, groups[2]: 2}
+    first_in_batch: dict[tuple[str, str], int] = {}
+    for i in range(256):
+        gid = groups[i % 3]
+        if gid == groups[0] and i < 120:
+            idem = f"key-{i // 3:06d}"  # keys 0..39: all stored before
+            batch.append(_message(gid, f"again{i}", idem=idem))
+            expected.append(Appended(2 + i // 3, False))
+            continue
+        idem = f"new-{i % 50:06d}" if i % 2 else ""  # some repeat within the batch
+        if idem and (gid, idem) in first_in_batch:
+            batch.append(_message(gid, f"dup{i}", idem=idem))
+            expected.append(Appended(first_in_batch[(gid, idem)], False))
+            continue
+        seq = next_seq[gid]
+        next_seq[gid] += 1
+        if idem:
+            first_in_batch[(gid, idem)] = seq
+        batch.append(_message(gid, f"post{i}", idem=idem))
+        expected.append(Appended(seq, True))
+    assert storage.append_batch(batch) == expected
+    for gid in groups:
+        stored = storage.read_rows(gid, 0, 1000, b"", False)[0]
+        assert [row[0] for row in stored] == list(range(1, next_seq[gid]))  # no gaps
+        assert storage.group_record(gid).last_seq == next_seq[gid] - 1
+    # The keys are kept: the keyed ones sent again after a restart find their seqs.
+    storage.close()
+    reopened = SqliteStorage(tmp_path / "store")
+    keyed = [
+        (item, outcome.seq) for item, outcome in zip(batch, expected, strict=True) if item.idem_key
+    ]
+    again = reopened.append_batch([item for item, _ in keyed])
+    assert again == [Appended(seq, False) for _, seq in keyed]
+    reopened.close()

@@ -304,7 +304,10 @@ async def test_group_followups(make_paths, relay):
             await pilot.press("enter")  # Yes
             await wait_for(
                 pilot,
-                lambda: any("open invite(s)" in n.message for n in app._notifications),
+                lambda: any(
+                    "Cancelled" in n.message and "open invite" in n.message
+                    for n in app._notifications
+                ),
                 what="the invites cancelled",
             )
     finally:

@@ -49,15 +49,8 @@ def _labels(app) -> list[tuple[object, str]]:
     """(widget, the words it must show whole) for every labelling widget wholly in view (one
     scrolled partly out of its container is not cut off: scrolling shows the rest)."""
     found: list[tuple[object, str]] = []
-    # A dialog's answers are docked at its foot and the fields scroll beneath them: a label
-    # under them is scrolled out of view, like one past the container's edge.
-    feet = list(app.screen.query(".dialog > .buttons, .dialog > .dialog-foot"))
     for widget, (region, clip) in app.screen._compositor.visible_widgets.items():
         if clip.intersection(region) != region:
-            continue
-        if any(
-            region.overlaps(foot.region) and foot not in widget.ancestors_with_self for foot in feet
-        ):
             continue
         if isinstance(widget, Button):
             found.append((widget, str(widget.label)))

@@ -156,7 +156,7 @@ async def test_moderation_by_key(make_paths, relay):
             await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
             await pilot.pause()
             await pilot.press("ctrl+a", "ctrl+k", *"30", "enter")
-            await confirm_second_choice(pilot, app)
+            # The form's answer is the decision (ui.commands.asks_first): not asked again.
             await wait_for(pilot, lambda: "slow mode 30 s" in screen_text(app), what="slow mode")
 
             # Typing "ok" with the conversation focused: "o" asks first; the rest of the reply

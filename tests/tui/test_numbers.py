@@ -21,7 +21,7 @@ from peertui.paths import resolve_paths
 from peertui.tui.widgets.conversation import MessageList
 
 from .conftest import PASSPHRASE
-from .tmux import PEERTUI, Tmux, make_pair, start_peertui, terminal_env
+from .tmux import PEERTUI, Tmux, history_of, make_pair, start_peertui, terminal_env
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -97,17 +97,18 @@ def test_numbers_survive_a_restart_and_report_n_reports_that_message(tmp_path, r
             timeout=40,
         )
         screen = back.screen()
-        if "(arrived late: its place is before" in screen:
-            # Bob's went out before Alice's were read (the outbox and the catch-up race): hers
-            # are late, placed above it, and that is said once as a line of the conversation.
-            assert "arrived late; they are shown above, at their places" in screen, screen
         live = numbers_on(screen)
         assert live[BOB_WROTE] == queued
         assert len(set(live.values())) == 4
-        # Alice's three were written before Bob's went out: they are above it, by time.
+        # Bob wrote his before Alice wrote hers: it is above them, as on every member's
+        # device (the order every device computes alike, docs/PROTOCOL.md §9.6), whichever
+        # was stored here first (the outbox and the catch-up race).
         rows = [next(i for i, r in enumerate(screen.splitlines()) if t in r) for t in live]
         by_row = [t for _, t in sorted(zip(rows, live, strict=True))]
-        assert by_row == [*ALICE_WROTE, BOB_WROTE], screen
+        assert by_row == [BOB_WROTE, *ALICE_WROTE], screen
+        assert screen.count("▶") == 1, screen
+        alice_order = history_of(pair.alice_home, pair.group_id, wait_for=5)
+        assert [t for t in alice_order if t in live] == by_row
         quit_app(back)
     finally:
         back.close()
@@ -123,7 +124,7 @@ def test_numbers_survive_a_restart_and_report_n_reports_that_message(tmp_path, r
         screen = again.wait_for("Report this message to the moderators")
         assert f"#{two} alice: alice two: rough night" in screen
         again.keys("Enter")
-        again.wait_for("Reported. Thank you.")
+        again.wait_for("Reported message #")
         # A number that names nothing is refused in words and the command is given back.
         again.type(f"/hide {max(live.values()) + 40}")
         again.keys("Enter")
@@ -190,3 +191,46 @@ async def test_a_late_arrival_goes_to_its_place_and_the_highlight_stays_put():
         assert [m.number for m in messages.items] == [5, 1, 3, 2, 4, 6]
         assert sum(1 for m in messages.items if m.number == 6) == 1
         assert messages.selected_message() is sent, "the highlight went with it"
+
+
+def marked_lines(messages: MessageList) -> list[int]:
+    """The lines drawn with the "▶" marker (there must be exactly one: the highlighted)."""
+    return [
+        i
+        for i in range(messages.option_count)
+        if str(messages.get_option_at_index(i).prompt).startswith("▶")
+    ]
+
+
+async def test_one_marker_after_a_late_arrival_whether_following_or_not():
+    """fresh-eyes3 item 8: two "▶" were shown after a late message was put in its place (the
+    list was redrawn with the marker on the old line, which then was never taken off)."""
+    from textual.app import App
+
+    class One(App):
+        def compose(self):
+            yield MessageList(id="messages")
+
+    app = One()
+    async with app.run_test(size=(80, 20)) as pilot:
+        messages = app.query_one(MessageList)
+        messages.show([message(1, 1000, "first"), message(2, 3000, "third")])
+        await pilot.pause()
+        assert marked_lines(messages) == [1]
+        # Following at the end: a late one goes above, the highlight to the new end.
+        late = message(3, 2000, "second, arrived late")
+        messages.append(late)
+        messages.append(message(4, 4000, "fourth"))
+        await pilot.pause()
+        assert marked_lines(messages) == [messages.highlighted] == [3]
+        # Reading higher up: a late one goes above the highlighted line, which moves down.
+        messages.highlighted = 2
+        await pilot.pause()
+        messages.append(message(5, 1500, "between, very late"))
+        await pilot.pause()
+        assert messages.selected_message().text == "third"
+        assert marked_lines(messages) == [messages.highlighted] == [3]
+        # A whole new list (a restart's history, a jump) keeps one marker too.
+        messages.show(list(messages.items))
+        await pilot.pause()
+        assert marked_lines(messages) == [messages.highlighted]

@@ -21,7 +21,7 @@ from peertui.tui.widgets.conversation import SystemLine
 
 from .conftest import PASSPHRASE, wait_for, wait_until
 from .screen_text import screen_text
-from .test_moderation import confirm_second_choice, highlight_last_from
+from .test_moderation import highlight_last_from
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -173,7 +173,7 @@ async def test_numbers_draft_cursor_and_commands(make_paths, relay):
             await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), what="slow mode")
             await pilot.pause()
             await pilot.press(*"30", "enter")
-            await confirm_second_choice(pilot, app)
+            # The form's answer is the decision (ui.commands.asks_first): not asked again.
             await wait_for(pilot, lambda: app.engine.group(gid).slowmode_seconds == 30)
 
             # /modlog opens the moderation log.

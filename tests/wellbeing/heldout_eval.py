@@ -5,12 +5,15 @@
     python tests/wellbeing/heldout_eval.py frozen          # frozen_en/es/pt (v1, spent)
     python tests/wellbeing/heldout_eval.py frozen2         # frozen2_en/es/pt (v2, spent)
     python tests/wellbeing/heldout_eval.py frozen3         # frozen3_en/es/pt (v3, spent)
-    python tests/wellbeing/heldout_eval.py frozen4 --blind # the blind v4 set, aggregates only
+    python tests/wellbeing/heldout_eval.py frozen4         # frozen4_en/es/pt (v4, spent)
+    python tests/wellbeing/heldout_eval.py frozen5 --blind # a blind set: aggregates only
 
 Spent sets were reported once and are development data now (they may be shown with
 --misses): frozen_en/es (v1, detector at commit 1eff70c), frozen_pt and frozen2_en/es/pt
 (detector at commit 3008f21, 2026-12-01), frozen3_en/es/pt (detector at commit dafd4fd,
-2026-12-01 15:37 UTC). The blind set, frozen4_*, is never tuned on: for it
+2026-12-01 15:37 UTC), frozen4_en/es/pt (detector at commit 3b1e04d, 2026-12-01 16:16 UTC).
+Every other frozen set (frozen5_* and any later one) is blind, by its name alone, and never
+tuned on: for it
 this script prints only aggregate figures and refuses --misses, so no blind sentence is ever
 shown to whoever tunes the detector; it is measured only when --blind is given, so a tuning
 run never measures it by accident.
@@ -29,7 +32,9 @@ FOLDER = Path(__file__).parent / "data" / "heldout"
 LANGUAGES = ("en", "es", "pt")
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
 SPENT = frozenset(
-    (split, lang) for split in ("frozen", "frozen2", "frozen3") for lang in ("en", "es", "pt")
+    (split, lang)
+    for split in ("frozen", "frozen2", "frozen3", "frozen4")
+    for lang in ("en", "es", "pt")
 )
 
 

@@ -219,11 +219,29 @@ def test_v2_categories(text, category, who):
         "I would never kill myself",
         "if you're feeling suicidal, please reach out to someone",
         "the news said suicide rates went up",
-        "I took my meds this morning like always",
     ],
 )
 def test_v2_hard_negatives_stay_quiet(text):
     assert not assess(text, "en").offers_support, assess(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Known false offers of the learned model (docs/WELLBEING.md, "Ordinary talk"): the
+        # writer gets the mildest, private offer; no phrase book names anything in them, so
+        # the other members see the message plainly, with no note about its writer.
+        "I took my meds this morning like always",
+        "my niece's recital is tonight and I'm filming it for my mum",
+    ],
+)
+def test_a_model_only_offer_stays_private(text):
+    from peertui.wellbeing.responses import received_view
+
+    found = assess(text, "en")
+    assert found.tier <= 1 and found.category in ("", "learned"), found
+    view = received_view(text, "en")
+    assert not view.cry_for_help and not view.note and not view.fold_reason, view
 
 
 def test_clauses_split_on_commas_and_conjunctions():

@@ -1,10 +1,11 @@
 """The held-out corpus holds the detector's figures: development sets (tuned on, including the
-spent frozen v1, v2 and v3 sets) and the blind frozen4 set (never tuned on, measured once).
+spent frozen v1 to v4 sets) get regression floors; a blind set (any frozenN_* not yet reported
+on: frozen5_* when it arrives, found by its file name) gets only checks of its size and format
+here, no detector figures, until the lead has measured it once.
 
-Blind figures are asserted only in aggregate, so a failure never shows a blind sentence. The
-floors are the figures measured once, at the commit named in docs/WELLBEING.md, rounded down:
-a change that loses recall or precision there fails here. docs/WELLBEING.md publishes the same
-figures; a test keeps the two in step.
+A failure on a blind set shows only counts and category names, never a sentence. The floors are
+the measured figures rounded down: a change that loses recall or precision there fails here.
+docs/WELLBEING.md publishes the same figures; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from heldout_eval import URGENT, is_blind, load, measure
+from heldout_eval import FOLDER, LANGUAGES, URGENT, is_blind, load, measure
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "WELLBEING.md"
 # | frozen2 | en | 0.9 | 0.85 | ... : split, language, precision, recall of any offer.
@@ -30,36 +31,34 @@ def floor(precision: float, recall: float, act: float, goodbye: float) -> dict[s
 
 FLOORS = {
     # Development data (tuned on, and the learned model is trained on all of it): these only
-    # guard against regressions (in-sample figures rounded down, at most 0.99). The honest
-    # figures are the cross-validated ones in docs/WELLBEING.md (tools/train_detector.py
-    # --cv-only) and the blind frozen4 ones.
+    # guard against regressions (in-sample figures of the detector5 round, 2026-12-01, rounded
+    # down, at most 0.99). The honest figures are the cross-validated and leave-one-set-out ones
+    # in docs/WELLBEING.md (tools/train_detector.py --cv-only); a blind set (frozen5_*) has no
+    # floor here until the lead has measured it once.
     ("dev", "en"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    ("dev3", "en"): floor(0.97, 0.97, 1.0, 0.95),
-    ("dev3", "es"): floor(0.97, 0.99, 1.0, 1.0),
-    ("dev3", "pt"): floor(0.97, 0.99, 1.0, 1.0),
+    ("dev3", "en"): floor(0.96, 0.94, 1.0, 0.91),
+    ("dev3", "es"): floor(0.97, 0.94, 1.0, 1.0),
+    ("dev3", "pt"): floor(0.97, 0.9, 1.0, 1.0),
     ("frozen", "en"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
     ("frozen", "es"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
-    ("frozen", "pt"): floor(0.99, 0.97, 1.0, 1.0),  # spent (reported 2026-12-01)
-    ("tuning", "en"): floor(0.99, 0.99, 1.0, 1.0),  # the tuners' own probe rounds
+    ("frozen", "pt"): floor(0.97, 0.95, 1.0, 0.75),  # spent (reported 2026-12-01)
+    ("tuning", "en"): floor(0.99, 0.99, 1.0, 0.98),  # the tuners' own probe rounds
     ("tuning", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("tuning", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    # frozen2 (measured blind at 3008f21) and frozen3 (measured blind at dafd4fd, 15:37 UTC) are
-    # spent: development data, tuned and trained on since; regression floors only.
-    ("frozen2", "en"): floor(0.96, 0.98, 1.0, 1.0),
-    ("frozen2", "es"): floor(0.98, 0.99, 1.0, 1.0),
-    ("frozen2", "pt"): floor(0.99, 0.98, 1.0, 1.0),
-    ("frozen3", "en"): floor(0.98, 0.98, 1.0, 1.0),
+    # frozen2 (blind at 3008f21), frozen3 (blind at dafd4fd) and frozen4 (blind at 3b1e04d,
+    # 2026-12-01 16:16 UTC: EN P 0.967 / R 0.921, ES 0.905 / 0.913, PT 0.911 / 0.854) are spent:
+    # development data, tuned and trained on since; regression floors only.
+    ("frozen2", "en"): floor(0.96, 0.96, 1.0, 1.0),
+    ("frozen2", "es"): floor(0.98, 0.96, 1.0, 0.9),
+    ("frozen2", "pt"): floor(0.97, 0.93, 1.0, 1.0),
+    ("frozen3", "en"): floor(0.98, 0.97, 1.0, 0.95),
     ("frozen3", "es"): floor(0.98, 0.99, 1.0, 1.0),
-    ("frozen3", "pt"): floor(0.96, 0.99, 1.0, 1.0),
-    # The blind set, measured once after the last tuning commit (3b1e04d, merged as 75c98cf;
-    # 2026-12-01 16:16 UTC; see docs/WELLBEING.md): the achieved figures rounded down. English and
-    # Spanish meet issue 15's any-offer target (recall 0.85 at precision 0.90) and acts in progress
-    # meet 0.9; goodbyes (0.833 / 0.893 / 0.75) do not.
-    ("frozen4", "en"): floor(0.96, 0.92, 1.0, 0.83),
-    ("frozen4", "es"): floor(0.9, 0.91, 1.0, 0.89),
-    ("frozen4", "pt"): floor(0.91, 0.85, 0.91, 0.75),
+    ("frozen3", "pt"): floor(0.96, 0.97, 1.0, 1.0),
+    ("frozen4", "en"): floor(0.99, 0.96, 1.0, 0.96),
+    ("frozen4", "es"): floor(0.99, 0.97, 0.95, 1.0),
+    ("frozen4", "pt"): floor(0.99, 0.99, 1.0, 1.0),
 }
 
 
@@ -84,32 +83,50 @@ def test_published_figures_are_the_measured_ones():
         assert (result["precision"], result["recall"]) == (precision, recall), (split, lang)
 
 
-BLIND = (("frozen4", "en", 270), ("frozen4", "es", 220), ("frozen4", "pt", 202))
+# Blind sets by file name only: every frozenN_<lang>.tsv that is not spent.
+BLIND = sorted(
+    (path.stem.split("_")[0], lang)
+    for lang in LANGUAGES
+    for path in FOLDER.glob(f"frozen*_{lang}.tsv")
+    if is_blind(path.stem.split("_")[0], lang)
+)
+SPENT_FROZEN = [
+    (s, lang) for s in ("frozen", "frozen2", "frozen3", "frozen4") for lang in LANGUAGES
+]
 
 
-def test_blind_sets_are_never_shown_sentence_by_sentence():
-    for split, lang, _ in BLIND:
-        assert is_blind(split, lang)
+def test_any_frozen_set_not_listed_as_spent_is_blind():
+    assert is_blind("frozen5", "en") and is_blind("frozen5", "pt") and is_blind("frozen12", "es")
+    assert not any(is_blind(split, lang) for split, lang in SPENT_FROZEN)
+
+
+def test_blind_sets_are_never_shown_sentence_by_sentence(tmp_path, monkeypatch):
+    # A stand-in blind file (not a real one): measuring it row by row is refused before reading.
+    monkeypatch.setattr("heldout_eval.FOLDER", tmp_path)
+    (tmp_path / "frozen9_en.tsv").write_text("1\t3\tself\tgoodbye\tx\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="never shown"):
+        measure("frozen9", "en", with_misses=True)
+    monkeypatch.undo()
+    for split, lang in BLIND:
         with pytest.raises(ValueError, match="never shown"):
             measure(split, lang, with_misses=True)
-    # The spent frozen sets (v1, v2, v3) and the development sets may be shown, to tune on.
-    spent = [
-        (split, lang) for split in ("frozen", "frozen2", "frozen3") for lang in ("en", "es", "pt")
-    ]
-    for split, lang in (*spent, ("dev", "pt"), ("tuning", "en")):
+    # The spent frozen sets (v1 to v4) and the development sets may be shown, to tune on.
+    for split, lang in (*SPENT_FROZEN, ("dev", "pt"), ("tuning", "en")):
         assert not is_blind(split, lang)
         assert "misses" in measure(split, lang, with_misses=True)
 
 
 def test_blind_sets_are_big_and_varied_enough():
+    """Size and format only: no detector runs on a blind set here."""
     wanted = set(URGENT) | {"recovery_story", "idiom", "helping_others", "third_party"}
-    for split, lang, minimum in BLIND:
+    minimum = {"en": 200, "es": 150, "pt": 150}
+    for split, lang in BLIND:
         rows = load(split, lang)
         # Only counts and category names reach an assertion message, never a blind row.
         count, missing = len(rows), sorted(wanted - {row.category for row in rows})
         # Enough goodbyes and acts in progress that the >= 0.9 recall target means something.
         urgent = {name: sum(1 for row in rows if row.category == name) for name in URGENT}
         del rows
-        assert count >= minimum, (split, lang, count)
+        assert count >= minimum[lang], (split, lang, count)
         assert not missing, (split, lang, missing)
         assert urgent["goodbye"] >= 25 and urgent["act_in_progress"] >= 10, (split, lang, urgent)

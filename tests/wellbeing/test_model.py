@@ -46,7 +46,6 @@ def test_no_evidence_no_offer():
         # Everyday chat, not in any training file.
         "morning all, slept badly again but the coffee is helping",
         "does the library open on sundays? need to return two books",
-        "my niece's recital is tonight and I'm filming it for my mum",
         "buenas, hoy fui al grupo por primera vez y me sentí un poco mejor",
         "mañana a la noche cocino para mis suegros, ¿ideas de postre?",
         "oi gente, alguém mais tem dificuldade pra dormir quando fica ansioso?",
@@ -93,13 +92,16 @@ def test_trainer_never_names_the_blind_set_among_its_inputs():
         and any(isinstance(t, ast.Name) and t.id == "SPLITS" for t in node.targets)
     )
     names = {elt.value for elt in splits.elts}
-    # frozen3 is spent (reported once, 2026-12-01 15:37 UTC) and trained on; frozen4 is blind.
-    assert {"dev", "frozen3"} <= names and not any(name.startswith("frozen4") for name in names)
+    # frozen4 is spent (reported once, 2026-12-01 16:16 UTC) and trained on; frozen5 is blind.
+    assert {"dev", "frozen3", "frozen4"} <= names and "frozen5" not in names
     spent = next(
         node.value
         for node in ast.walk(tree)
         if isinstance(node, ast.Assign)
         and any(isinstance(t, ast.Name) and t.id == "SPENT_FROZEN" for t in node.targets)
     )
-    assert "frozen4" not in {elt.value for elt in spent.elts}
+    spent_names = {elt.value for elt in spent.elts}
+    assert "frozen4" in spent_names and "frozen5" not in spent_names
+    # Every frozen set it trains on is one listed as spent: a new frozenN is blind by its name.
+    assert {name for name in names if name.startswith("frozen")} <= spent_names
     assert "_refuse_blind" in TRAINER.read_text(encoding="utf-8")

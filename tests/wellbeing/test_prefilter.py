@@ -53,3 +53,20 @@ def test_a_set_with_nothing_to_filter_on_runs_every_pattern():
     assert patterns.candidates("hello there") == [0, 1]
     assert [m.group(0) for _, m in patterns.matches("hello agent7")] == ["agent7", "hello"]
     assert isinstance(patterns.pattern(0), re.Pattern)
+
+
+def test_a_lookahead_or_a_few_short_strings_still_gate_a_pattern():
+    # A lookahead's literals are in the text too (outside the match, maybe).
+    assert required_literals(r"\btook\b(?=.* pills)") == {" pills"}
+    assert required_literals(r"(?!never)\bgoing\b") == {"going"}  # a negative one gives nothing
+    assert re.search(r"\btook\b(?=.* pills)", "took all the pills")  # (and " pills" is in it)
+    # Disguised spellings ("s*icide", "su1cide") need a "*" or a "1": one character each, too
+    # common for the automaton, but testing for them is nearly free.
+    slang = r"\b(?=[a-z\*1]{0,12}[\*1])s[u\*1]*[i\*1]*c[i\*1]*d[a-z]*"
+    patterns = PatternSet([slang, r"[a-z]+\d\b"])
+    assert patterns.always_run == 1
+    assert patterns.candidates("i thought of suicide") == [1]
+    assert not patterns.pattern(0).search("i thought of suicide")
+    for text in ("s*icide", "su1cidal"):
+        assert patterns.candidates(text) == [0, 1]
+        assert patterns.pattern(0).search(text)

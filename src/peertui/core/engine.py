@@ -426,6 +426,11 @@ class Engine:
             payloads.encode("request_closed", request_id=request["request_id"])
         )
 
+    def check_can_post(self, group_id: str) -> None:
+        """Raises NotAllowed (in words) when a message could not be posted now: asked before
+        anything says a message is being sent."""
+        self._session(group_id).check_can_post()
+
     async def send(self, group_id: str, text: str, cw: str = "") -> Message:
         session = self._session(group_id)
         text = payloads.clean_text(text)
@@ -588,6 +593,15 @@ class Engine:
                 Notice(session.group_id, _("You left {name}.").format(name=session.state["name"]))
             )
 
+    async def forget_group(self, group_id: str) -> None:
+        """Delete a group this device has left, with its whole history, from this device."""
+        session = self._session(group_id)
+        if session.status == ACTIVE:
+            raise NotAllowed(_("Leave the group before deleting its history from this device."))
+        await session.stop()
+        self.store.forget_group(session.group_id)
+        self._groups.pop(session.group_id, None)
+
     # ----- moderation --------------------------------------------------------------------
     async def _act(
         self, group_id: str, kind: str, who: str = "", reason: str = "", **fields: Any
@@ -625,8 +639,32 @@ class Engine:
     async def remove(self, group_id: str, who: str, reason: str = "") -> None:
         await self._act(group_id, "remove", who, reason)
 
-    async def ban(self, group_id: str, who: str, reason: str = "") -> None:
+    async def ban(self, group_id: str, who: str, reason: str = "") -> bool:
+        """Ban a member; someone who has only asked to join is denied and banned (what a host
+        typing /ban means: they must not get in). True when it was such a request."""
+        session = self._active(group_id)
+        session.require_moderator()
+        try:
+            resolve_member(session.members(), who)
+        except NotFound:
+            if not session.state["join_requests"]:
+                raise
+            try:
+                request = session.find_request(who)
+            except NotFound:
+                raise NotFound(
+                    _(
+                        "Nobody called {who!r} is in this group or asking to join. /members "
+                        "lists everyone, /requests the people asking."
+                    ).format(who=who)
+                ) from None
+            await self.deny(group_id, who, reason)
+            await session.moderate(
+                "ban", reason=payloads.safe_line(reason, 300), target=b64d(request["key"])
+            )
+            return True
         await self._act(group_id, "ban", who, reason)
+        return False
 
     async def delete_message(self, group_id: str, msg_id: str, reason: str = "") -> None:
         message = self.message(group_id, msg_id)

@@ -15,6 +15,11 @@ class NotAllowed(PeertuiError):
     """The user's role or state does not permit this action."""
 
 
+class GuidelinesNotAccepted(NotAllowed):
+    """The group's guidelines (new, or changed since) must be accepted before posting; front-ends
+    show them and ask, rather than matching the sentence's words."""
+
+
 class InvalidInput(PeertuiError):
     """The user typed something malformed (an invite, a duration, an empty message)."""
 

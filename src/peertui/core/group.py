@@ -37,7 +37,7 @@ from peertui.core.crypto import (
     seal,
     seal_share,
 )
-from peertui.core.errors import NotAllowed, NotFound, RelayProblem
+from peertui.core.errors import GuidelinesNotAccepted, NotAllowed, NotFound, RelayProblem
 from peertui.core.events import (
     ConnectionChanged,
     ErrorOccurred,
@@ -82,6 +82,7 @@ from peertui.core.receiving import Held, Read
 from peertui.core.relay_client import (
     Backoff,
     Gap,
+    Posted,
     RateLimited,
     RelayBusy,
     RelayClient,
@@ -109,10 +110,21 @@ MAX_PENDING_PER_SENDER = 200
 # batch's commit (which other store users wait for) stays in the tens of milliseconds.
 BATCH_EVENTS = 1000
 BATCH_MESSAGES = 250
+# How long the decoding thread holds the GIL at most before it lets the event loop have it.
+GIL_SLICE_S = 0.002
 _REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
 MEMBERSHIP_CHANGES = ("admit", "remove", "ban", "leave")
+
+
+# Why a member who is no longer active cannot post, per status (looked up when said, so in
+# the language in use then).
+_NO_LONGER_POST = {
+    REMOVED: lambda: _("You can no longer post in this group: you were removed from it."),
+    BANNED: lambda: _("You can no longer post in this group: you were banned from it."),
+    LEFT: lambda: _("You can no longer post in this group: you left it."),
+}
 
 
 class _Resync(Exception):
@@ -193,6 +205,7 @@ class GroupSession:
         self._task: asyncio.Task | None = None
         self._flush_task: asyncio.Task | None = None
         self._send_lock = asyncio.Lock()
+        self._last_written_ms = 0  # the time my last message was written (see _written_time)
         self._roster_lock = asyncio.Lock()
         self._roster_hashes = receive_rules.RosterHashes()
         self._pending: dict[bytes, list[RelayEvent]] = {}
@@ -462,13 +475,10 @@ class GroupSession:
         actor = self.nick_of(signer)
         target_nick = self.nick_of(target) if target and self._known_nick(target) else ""
         # (a target whose nickname is not known yet is said in words, never as a member id)
-        detail = ""
-        if event["kind"] == "slowmode":
-            detail = f"to {event['value']} seconds" if event["value"] else "off"
-        elif event["kind"] == "readonly":
-            detail = "on" if event["value"] else "off"
-        elif event["kind"] == "role":
-            detail = f"to {event['role']}"
+        value = 0
+        if event["kind"] in ("slowmode", "readonly"):
+            value = int(event["value"] or 0)
+        role = str(event["role"]) if event["kind"] == "role" else ""
         return ModLogEntry(
             index=event["index"],
             ts=event["ts"],
@@ -479,7 +489,8 @@ class GroupSession:
             target_id=member_id_for(target) if target else "",
             reason=self.state["modnotes"].get(str(event["index"]), ""),
             until=event["until"] if event["kind"] == "mute" else 0,
-            detail=detail,
+            value=value,
+            role=role,
         )
 
     # ----- lifecycle ---------------------------------------------------------------------
@@ -633,9 +644,10 @@ class GroupSession:
         Decrypting and the on-device checks happen in a worker thread; the receive rules and
         state changes then run here, in order, with events held back; one transaction stores
         the messages, unread count, counters, sessions, state and cursor together, and only
-        then are the run's events told. While a run is being stored, the next one is already
-        decrypted in another thread (SQLite and libsodium both let go of the GIL): only its
-        message keys move meanwhile, and the state a run stores is its own, taken before.
+        then are the run's events told. While a run is being applied and stored, the next one
+        is already decrypted in another thread (SQLite and libsodium both let go of the GIL):
+        only its message keys move meanwhile, and the state a run stores is its own, taken
+        before.
         If the store refuses, everything goes back to how it was before that run (message
         keys included, also those the next run spent) and receiving pauses: nothing is
         skipped and nothing is told twice. The roster lock keeps roster changes out."""
@@ -646,6 +658,10 @@ class GroupSession:
             decoding = asyncio.ensure_future(asyncio.to_thread(self._decode_run, runs[0]))
             for index, run in enumerate(runs):
                 reads, inbound_after = await decoding
+                if index + 1 < len(runs):  # the next run decodes while this one is applied
+                    decoding = asyncio.ensure_future(
+                        asyncio.to_thread(self._decode_run, runs[index + 1])
+                    )
                 state_before = json.dumps(self.state, ensure_ascii=False)
                 counters_before, warned_before = dict(self.counters), set(self._warned)
                 held = self._held = Held()
@@ -669,10 +685,6 @@ class GroupSession:
                     state_json,
                     self._state_version,
                 )
-                if index + 1 < len(runs):
-                    decoding = asyncio.ensure_future(
-                        asyncio.to_thread(self._decode_run, runs[index + 1])
-                    )
                 try:
                     stored, self.unread = await committing
                 except StoreError as exc:
@@ -697,7 +709,16 @@ class GroupSession:
     def _decode_run(self, run: list[RelayEvent]) -> tuple[list[Read], bytes]:
         """Worker thread: only the inbound sessions change here (see peertui.core.receiving).
         Also returns them as they are after the run, to be stored with it."""
-        reads = [receiving.decode(self.inbound, self.me, self.language, item) for item in run]
+        reads = []
+        let_go = time.monotonic() + GIL_SLICE_S
+        for item in run:
+            reads.append(receiving.decode(self.inbound, self.me, self.language, item))
+            if time.monotonic() >= let_go:
+                # Let go of the GIL now and then: a thread that never blocks keeps it for the
+                # interpreter's whole switch interval (5 ms) each time, and the event loop
+                # (keys, the screen) waits that long every time it wants it back.
+                time.sleep(0)
+                let_go = time.monotonic() + GIL_SLICE_S
         return reads, self.inbound.to_bytes()
 
     def _commit_run(
@@ -1084,10 +1105,10 @@ class GroupSession:
         self.store.delete(f"outbound:{self.group_id}")
         name = self.state["name"]
         words = {
-            REMOVED: f"You were removed from {name} by its moderators.",
-            BANNED: f"You were banned from {name} by its moderators.",
-            LEFT: f"You left {name}.",
-        }[status]
+            REMOVED: _("You were removed from {name} by its moderators."),
+            BANNED: _("You were banned from {name} by its moderators."),
+            LEFT: _("You left {name}."),
+        }[status].format(name=name)
         self._emit(Notice(self.group_id, words))
 
     def _rotate(self) -> None:
@@ -1209,8 +1230,8 @@ class GroupSession:
                 sender=_member_id(sender),
                 nick=nick,
                 text=read.text,
-                # The sender's signed clock orders the display, not the relay's numbering.
-                ts=receive_rules.display_time(decrypted.sent_ms, now_ms()),
+                # Computed alike on every device, the sender's too (docs/PROTOCOL.md §9.6).
+                ts=receive_rules.order_time(decrypted.sent_ms, item.ts, now_ms()),
                 kind="text",
                 cw=payloads.safe_line(body["cw"], 100),
                 extra={"key": key, "env": b64e(decrypted.envelope_id)},
@@ -1599,7 +1620,9 @@ class GroupSession:
         sealed = seal(self.identity, prekey, inner, context=_direct_context(self.group_id))
         await self.client.send_direct(self.group_id, key, sealed)
 
-    async def _post_group_payload(self, plaintext: bytes, idempotency_key: str = "") -> int:
+    async def _post_group_payload(
+        self, plaintext: bytes, idempotency_key: str = "", sent_ms: int | None = None
+    ) -> Posted:
         async with self._send_lock:
             await self._check_roster_current()
             # A retry sends the very same envelope: the relay may already hold it (idempotency
@@ -1617,7 +1640,7 @@ class GroupSession:
                     self.identity,
                     plaintext,
                     head=receive_rules.head_of(self.roster),
-                    sent_ms=now_ms(),
+                    sent_ms=now_ms() if sent_ms is None else sent_ms,
                 )
                 # The index is spent before the post: never reuse a message key.
                 self._save_outbound()
@@ -1625,7 +1648,7 @@ class GroupSession:
                     self.store.put(kept_key, b64e(envelope))
             self.last_envelope_id = b64e(envelope_id(envelope))
             try:
-                seq = await self.client.post_message(
+                posted = await self.client.post_message_stored(
                     self.group_id, envelope, idempotency_key=idempotency_key or None
                 )
             except (RelayUnavailable, RelayRefused) as exc:
@@ -1640,7 +1663,7 @@ class GroupSession:
                 raise
             if kept_key:
                 self.store.delete(kept_key)
-            return seq
+            return posted
 
     def _still_current(self, envelope: bytes) -> bool:
         """Whether an envelope kept for a retry belongs to my current, unrotated session."""
@@ -1663,26 +1686,49 @@ class GroupSession:
                 "device; your message waits until it does."
             )
 
+    def _written_time(self) -> int:
+        """The time signed into a message I write now: my clock, but after every message
+        already here (I write after reading them, even when my clock is behind theirs) and
+        after my previous one, so my own messages keep the order I wrote them in."""
+        written = max(
+            now_ms(), self.store.newest_time(self.group_id) + 1, self._last_written_ms + 1
+        )
+        self._last_written_ms = written
+        return written
+
     def check_can_post(self) -> None:
         if self.status == PENDING:
             raise NotAllowed(_("Your request to join is still waiting for a moderator's approval."))
         if self.status != ACTIVE:
-            raise NotAllowed(
-                _("You can no longer post in this group ({status}).").format(status=self.status)
-            )
+            raise NotAllowed(_NO_LONGER_POST.get(self.status, _NO_LONGER_POST[REMOVED])())
         assert self.roster is not None
-        refusal = self.roster.post_refusal(self.me)
-        if refusal:
-            raise NotAllowed(_("You cannot post: {refusal}.").format(refusal=refusal))
+        # The roster's own refusal is an English reason for the relay's log; say it here in
+        # the reader's language from the same typed state.
+        if self.roster.post_refusal(self.me):
+            raise NotAllowed(self._refusal_words())
         if self.state["guidelines"] and self.state["guidelines_accepted"] != guidelines_hash(
             self.state["guidelines"]
         ):
-            raise NotAllowed(
+            raise GuidelinesNotAccepted(
                 _(
                     "Read and accept this group's guidelines before your first message "
                     "(/guidelines, then /accept)."
                 )
             )
+
+    def _refusal_words(self) -> str:
+        assert self.roster is not None
+        roster = self.roster
+        if self.me in roster.banned:
+            return _("You cannot post: you are banned from this group.")
+        if self.me not in roster.roles:
+            return _("You cannot post: you are not a member of this group.")
+        if roster.is_muted(self.me):
+            when = time.strftime(
+                "%Y-%m-%d %H:%M UTC", time.gmtime(roster.muted_until[self.me] / 1000)
+            )
+            return _("You cannot post: muted by the moderators until {when}.").format(when=when)
+        return _("You cannot post: the group is read-only: only moderators may post.")
 
     async def send(self, text: str, cw: str) -> Message:
         nick = self.state["nick"]
@@ -1694,7 +1740,7 @@ class GroupSession:
             sender=self.identity.member_id,
             nick=nick,
             text=text,
-            ts=now_ms(),
+            ts=self._written_time(),
             kind="text",
             cw=cw,
             extra={"key": b64e(self.me)},
@@ -1788,7 +1834,11 @@ class GroupSession:
                     "msg", id=item_id, text=item["text"], nick=item["nick"], cw=item["cw"]
                 )
                 try:
-                    seq = await self._post_group_payload(body, idempotency_key=item_id)
+                    # Signed with the time it was written (kept in the outbox), so a message
+                    # typed while the relay was down keeps its place among the others'.
+                    posted = await self._post_group_payload(
+                        body, idempotency_key=item_id, sent_ms=item.get("ts")
+                    )
                 except RosterBehind:
                     break  # stays queued; RosterWarning said why, and the catch-up resends it
                 except RateLimited as exc:
@@ -1808,14 +1858,17 @@ class GroupSession:
                 message = Message(
                     group_id=self.group_id,
                     msg_id=item_id,
-                    seq=seq,
+                    seq=posted.seq,
                     sender=self.identity.member_id,
                     nick=self.nick_of(self.me),
                     text=item["text"],
-                    # When the relay took it, and never before a message already here: it
-                    # was written after those were read, even when their sender's clock is
-                    # ahead (so one's own message is never "late": peertui.ui.ordering).
-                    ts=max(now_ms(), self.store.newest_time(self.group_id)),
+                    # The same rule every member applies to it (docs/PROTOCOL.md §9.6); a
+                    # relay that does not say when it stored the post: my clock now.
+                    ts=receive_rules.order_time(
+                        item.get("ts", now_ms()),
+                        now_ms() if posted.ts is None else posted.ts,
+                        now_ms(),
+                    ),
                     kind="text",
                     cw=item["cw"],
                     extra={"key": b64e(self.me), "env": self.last_envelope_id},

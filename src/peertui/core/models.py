@@ -78,7 +78,10 @@ class ModLogEntry:
     target_nick: str = ""
     reason: str = ""
     until: int = 0
-    detail: str = ""
+    # What a setting was set to, typed (the ui words it in the reader's language):
+    # seconds for slowmode (0 = off), 1/0 for readonly, the new role name for role.
+    value: int = 0
+    role: str = ""
     # The names as they were when the action was taken; `*_now` is set only when the person
     # has taken another nickname since. `target_nick` is "" while the target's is not known.
     target_id: str = ""

@@ -223,5 +223,10 @@ def safe_text(text: str, limit: int = 8000) -> str:
 
 def safe_line(text: str, limit: int = MAX_TEXT) -> str:
     """Display-safe text received from others: no escape sequences or line breaks."""
-    text = " ".join(_ESCAPES.sub("", str(text)).split())
+    text = str(text)
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        # Nearly every line: no control character (so no escape), no whitespace but single
+        # spaces (the only printable one), nothing invisible. Unchanged, so no copy by character.
+        return text[:limit]
+    text = " ".join(_ESCAPES.sub("", text).split())
     return "".join(ch for ch in text if _visible(ch))[:limit]

@@ -2,7 +2,7 @@
 
 Pure functions over the receiver's own roster (docs/PROTOCOL.md §9): roster enforcement,
 sessions bound to removals, roster-head comparison (forks and split views), per-sender gaps,
-and the display time. `GroupSession` calls them; they never touch the network or the store.
+and the display order's time. `GroupSession` calls them; they never touch the network or the store.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from peertui.core.crypto import Decrypted, RosterHead
 from peertui.i18n import _
 from peertui_wire.encoding import b64d
-from peertui_wire.protocol import MAX_CLOCK_AHEAD_MS, REMOVAL_GRACE_MS
+from peertui_wire.protocol import MAX_BACKDATE_MS, MAX_CLOCK_AHEAD_MS, REMOVAL_GRACE_MS
 from peertui_wire.roster import RosterState, event_hash
 
 REMOVALS = ("remove", "ban")
@@ -97,6 +97,17 @@ def missing_before(counters: dict[str, int], sender: str, counter: int) -> int:
     return 0 if last is None else counter - last - 1
 
 
-def display_time(sent_ms: int, received_ms: int) -> int:
-    """The sender's signed time, but never more than a little ahead of the receiver's clock."""
-    return min(sent_ms, received_ms + MAX_CLOCK_AHEAD_MS)
+def order_time(sent_ms: int, stored_ms: int, received_ms: int) -> int:
+    """A message's place in the display order (its `ts`), computed alike on every device,
+    the sender's included, from what every device has (docs/PROTOCOL.md §9.6).
+
+    `sent_ms` is the sender's signed time and `stored_ms` the time the relay stored the post
+    with (the same in every member's log). The signed time decides, so the relay cannot
+    reorder messages written at known times; but a message never goes after the moment the
+    relay stored it (a sender whose clock is hours ahead cannot hold the newest place: every
+    later post comes after it), nor more than a day before it (nor hours back into history
+    for a clock that is behind). A relay's time over an hour ahead of this device's clock is
+    not believed either: only a relay lying about its times reaches that bound.
+    """
+    latest = min(stored_ms, received_ms + MAX_CLOCK_AHEAD_MS)
+    return min(max(sent_ms, latest - MAX_BACKDATE_MS), latest)

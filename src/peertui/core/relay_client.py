@@ -110,6 +110,14 @@ def _seq_of(answer: Any, base_url: str) -> int:
 
 
 @dataclass(frozen=True)
+class Posted:
+    """Where the relay stored a post: its seq, and the time it stored it with."""
+
+    seq: int
+    ts: int | None
+
+
+@dataclass(frozen=True)
 class RelayEvent:
     seq: int
     kind: str
@@ -433,11 +441,20 @@ class RelayClient:
     ) -> int:
         """Post one envelope. With `idempotency_key` (the client's message id), a retry of a
         post the relay already stored answers with the original seq instead of a copy."""
+        return (await self.post_message_stored(group_id, envelope, idempotency_key)).seq
+
+    async def post_message_stored(
+        self, group_id: str, envelope: bytes, idempotency_key: str | None = None
+    ) -> Posted:
+        """`post_message`, also with the time the relay stored the post with (the `ts` every
+        member reads in the log; `None` from a relay that does not say)."""
         payload = {"envelope": b64e(envelope)}
         if idempotency_key:
             payload["idempotency_key"] = idempotency_key
         answer = await self._request("POST", f"/v1/groups/{group_id}/messages", payload)
-        return _seq_of(answer, self.base_url)
+        seq = _seq_of(answer, self.base_url)
+        ts = answer.get("ts")
+        return Posted(seq, ts if type(ts) is int and ts >= 0 else None)
 
     async def send_direct(self, group_id: str, to: bytes, payload: bytes) -> int:
         answer = await self._request(

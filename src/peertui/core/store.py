@@ -140,7 +140,7 @@ CREATE TABLE messages (
 );
 CREATE UNIQUE INDEX messages_by_number ON messages (number);
 CREATE UNIQUE INDEX messages_by_search_key ON messages (search_key);
-CREATE INDEX messages_in_order ON messages (group_id, ts, number);
+CREATE INDEX messages_in_order ON messages (group_id, ts, sender, msg_id);
 CREATE INDEX messages_by_time ON messages (ts);
 CREATE INDEX messages_by_group_seq ON messages (group_id, seq);
 {_FTS}
@@ -162,8 +162,17 @@ DROP INDEX messages_by_group_time;
 CREATE INDEX messages_in_order ON messages (group_id, ts, number);
 INSERT INTO kv (key, value) SELECT 'message_numbers', COALESCE(MAX(number), 0) FROM messages;
 """
-# Version 1, 2 or 3 to 4: search keys, and the full-text index rebuilt on them (with the prefix
-# indexes version 1 lacked). Messages of one millisecond get their slots in number order. A
+# Version 3 to 4: messages with the same time are ordered by sender and message id, which
+# every device has alike, instead of this device's numbers (docs/PROTOCOL.md §9.6).
+_SHARED_ORDER = """
+DROP INDEX messages_in_order;
+CREATE INDEX messages_in_order ON messages (group_id, ts, sender, msg_id);
+"""
+# The display order (peertui.ui.ordering.display_key), in SQL.
+_ORDER = "ts, sender, msg_id"
+_ORDER_DESC = "ts DESC, sender DESC, msg_id DESC"
+# Version 1 to 4, to 5: search keys, and the full-text index rebuilt on them (with the prefix
+# indexes version 1 lacked). Messages of one millisecond get their slots in the display order. A
 # minute or two for a million messages, once.
 _SEARCH_KEYS = f"""
 DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
@@ -171,7 +180,7 @@ DROP TABLE messages_fts;
 ALTER TABLE messages ADD COLUMN search_key INTEGER NOT NULL DEFAULT 0;
 UPDATE messages SET search_key = keyed.key FROM (
     SELECT id, ({_key_time("ts")} << {_SLOT_BITS})
-        + ROW_NUMBER() OVER (PARTITION BY {_key_time("ts")} ORDER BY number) - 1 AS key
+        + ROW_NUMBER() OVER (PARTITION BY {_key_time("ts")} ORDER BY sender, msg_id) - 1 AS key
     FROM messages
 ) AS keyed WHERE messages.id = keyed.id;
 CREATE UNIQUE INDEX messages_by_search_key ON messages (search_key);
@@ -322,6 +331,22 @@ class Store:
             db.execute("DELETE FROM outbox WHERE group_id = ?", (group_id,))
             db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
 
+    def forget_group(self, group_id: str) -> None:
+        """Erase everything this device keeps about a group it left: history (and its search
+        index rows), queued messages, drafts, keys, counters and state. Deleted content is
+        zeroed (secure_delete), the search index merged so no old segment still holds a
+        word, and the file rebuilt, so nothing of the group is left in the database's pages."""
+        with self._writing("the deletion of the group's history") as db:
+            db.execute("DELETE FROM messages WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM outbox WHERE group_id = ?", (group_id,))
+            db.execute("DELETE FROM groups WHERE group_id = ?", (group_id,))
+            # Every per-group entry is keyed "<what>:<group id>" (a random 22-character id).
+            db.execute("DELETE FROM kv WHERE instr(key, ?) > 0", (group_id,))
+            db.execute("INSERT INTO messages_fts (messages_fts) VALUES ('optimize')")
+        with self._lock:
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # -- history ---------------------------------------------------------------------------
 
     def add_message(self, m: Message) -> bool:
@@ -359,10 +384,10 @@ class Store:
         )
         if m.number <= 0 or taken:
             m.number = highest + 1  # (a reserved number is at most `highest`, and unused)
-        # Messages with the same time are in number order, so only a later time comes after.
         after = db.execute(
-            "SELECT number FROM messages WHERE group_id = ? AND ts > ? ORDER BY ts, number LIMIT 1",
-            (m.group_id, m.ts),
+            f"SELECT number FROM messages WHERE group_id = ? AND ({_ORDER}) > (?, ?, ?) "
+            f"ORDER BY {_ORDER} LIMIT 1",
+            (m.group_id, *order_key(m)),
         ).fetchone()
         if after is not None:
             m.extra["late_before"] = after[0]
@@ -418,18 +443,19 @@ class Store:
             new: list[Message] = []
             highest = self._highest_number(db)
             rows: list[tuple] = []
-            newest_waiting: dict[str, int] = {}  # group -> latest ts among `rows`
+            newest_waiting: dict[str, tuple] = {}  # group -> latest place among `rows`
             for m in messages:
                 if (m.group_id, m.msg_id) not in known:
                     known.add((m.group_id, m.msg_id))
-                    if m.ts < newest_waiting.get(m.group_id, m.ts):
+                    key = order_key(m)
+                    if key < newest_waiting.get(m.group_id, key):
                         # Out of order within the run: what it comes before must be stored
                         # first, so that its place is found (rare; otherwise one bulk insert).
                         db.executemany(_INSERT_MESSAGE, rows)
                         rows, newest_waiting = [], {}
                     highest = self._number_and_place(db, m, highest)
                     rows.append(_message_row(m))
-                    newest_waiting[m.group_id] = max(m.ts, newest_waiting.get(m.group_id, m.ts))
+                    newest_waiting[m.group_id] = max(key, newest_waiting.get(m.group_id, key))
                     new.append(m)
             db.executemany(_INSERT_MESSAGE, rows)
             _put_kv(db, _NUMBERS_KEY, highest)
@@ -469,7 +495,7 @@ class Store:
         before_msg_id: str | None = None,
     ) -> list[Message]:
         """The newest `limit` messages (older than `before_ts` if given), oldest first, in
-        the display order: the sender's time, then the number (`peertui.ui.ordering`).
+        the display order (`order_key`, `peertui.ui.ordering`).
 
         Paging by `before_ts` alone skips messages that share the boundary millisecond; pass
         the oldest message already shown as `before_msg_id` (with its ts) to page exactly.
@@ -477,31 +503,33 @@ class Store:
         if before_ts is None:
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
-                "ORDER BY ts DESC, number DESC LIMIT ?",
+                f"ORDER BY {_ORDER_DESC} LIMIT ?",
                 (group_id, limit),
             )
         else:
             boundary = self._one(
-                "SELECT number FROM messages WHERE group_id = ? AND msg_id = ? AND ts = ?",
+                "SELECT sender FROM messages WHERE group_id = ? AND msg_id = ? AND ts = ?",
                 (group_id, before_msg_id, before_ts),
             )
+            # Without the boundary message, everything before its millisecond ('' sorts first).
+            sender, msg_id = (boundary[0], before_msg_id) if boundary else ("", "")
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
-                "AND (ts, number) < (?, ?) ORDER BY ts DESC, number DESC LIMIT ?",
-                (group_id, before_ts, boundary[0] if boundary else -1, limit),
+                f"AND ({_ORDER}) < (?, ?, ?) ORDER BY {_ORDER_DESC} LIMIT ?",
+                (group_id, before_ts, sender, msg_id, limit),
             )
         return [_message_from(row) for row in reversed(rows)]
 
     def search(self, query: str, group_id: str | None = None, limit: int = 50) -> list[Message]:
         """The newest `limit` messages containing every word of `query` (each as a prefix),
-        newest first in the display order: the sender's time, then the number (as every view
-        of a conversation lists them, `peertui.ui.ordering`), late arrivals included.
+        newest first in the display order (`order_key`, as every view of a conversation lists
+        them, `peertui.ui.ordering`), late arrivals included.
 
         The full-text index's row id is the search key (time, then a slot), so the index
         hands back hits in display order and the page costs the same whether a word is in ten
         messages or a million: no sort of all matches. Within one millisecond the slots follow
-        the order messages were stored, which is not always number order (a message sent from
-        here keeps the number it was given when queued), so the matches of the page's last
+        the order messages were stored, not the display order (sender, then message id), so
+        the matches of the page's last
         millisecond are all fetched and the page is cut in display order. Docs: PERFORMANCE.md.
 
         The query is never interpreted as FTS5 syntax, so quotes, `*`, `AND`, `-`, `NEAR(`
@@ -525,7 +553,7 @@ class Store:
                     ).replace(" LIMIT ?", ""),
                     (match, first_of_millisecond, last_key - 1, *group),
                 ).fetchall()
-        found = sorted((_message_from(row[:-1]) for row in rows), key=_display_key, reverse=True)
+        found = sorted((_message_from(row[:-1]) for row in rows), key=order_key, reverse=True)
         return found[:limit]
 
     def _match_expression(self, query: str) -> str:
@@ -778,18 +806,18 @@ class Store:
 
     def _all_messages(self, group_id: str) -> Iterator[Message]:
         """Oldest first, a page at a time so a huge history never sits in memory at once."""
-        after: tuple[int, int] = (-(2**63), -1)
+        after: tuple[int, str, str] = (-(2**63), "", "")
         while True:
             rows = self._all(
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
-                "AND (ts, number) > (?, ?) ORDER BY ts, number LIMIT ?",
+                f"AND ({_ORDER}) > (?, ?, ?) ORDER BY {_ORDER} LIMIT ?",
                 (group_id, *after, _EXPORT_PAGE),
             )
             for row in rows:
                 yield _message_from(row)
             if len(rows) < _EXPORT_PAGE:
                 return
-            after = (rows[-1][6], rows[-1][-1])
+            after = order_key(_message_from(rows[-1]))
 
 
 # The newest hits first, by search key: the index drives (CROSS JOIN keeps it the outer loop)
@@ -879,10 +907,6 @@ def _is_long_plain_word(word: str) -> bool:
     return word.isascii() and word.isalnum() and len(word) > 3
 
 
-def _display_key(m: Message) -> tuple[int, int]:
-    return (m.ts, m.number)  # as `peertui.ui.ordering.display_key` (core imports no UI code)
-
-
 def _unlock(connection: sqlcipher3.Connection, key: bytes, paths: Paths) -> None:
     # SQLCipher otherwise writes its own error lines to stderr, straight into the user's terminal.
     connection.execute("PRAGMA cipher_log_level = NONE")
@@ -913,11 +937,12 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
             f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
     elif version == 4:
+        steps = _SEARCH_KEYS + _TERMS_FROM_INDEX
         connection.executescript(
-            f"BEGIN IMMEDIATE; {_TERMS_FROM_INDEX} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
+            f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
     elif version in (1, 2, 3):
-        steps = (_NUMBERS if version < 3 else "") + _SEARCH_KEYS + _TERMS_FROM_INDEX
+        steps = (_NUMBERS if version < 3 else "") + _SHARED_ORDER + _SEARCH_KEYS + _TERMS_FROM_INDEX
         connection.executescript(
             f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
@@ -938,6 +963,13 @@ def _create_private_file(path: Path) -> None:
     """Create the database file owner-only; SQLite gives -wal and -shm the same mode."""
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def order_key(m: Message) -> tuple[int, str, str]:
+    """Where a message goes in the display order, alike on every device: its order time
+    (`receive_rules.order_time`), then its sender's member id and its message id (both the
+    same everywhere), never this device's number (docs/PROTOCOL.md §9.6)."""
+    return (m.ts, m.sender, m.msg_id)
 
 
 def _message_row(m: Message) -> tuple:

@@ -116,7 +116,12 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
         console.notice(_(BANNER))
         if first_run:
             console.notice(first_run_language())
-        console.prompt()
+        from peertui.ui import country
+
+        if not country.should_ask(paths, settings.country):
+            # The first run's country question comes first and has its own prompt: an empty
+            # prompt before it would be a stray line for a screen reader to read.
+            console.prompt()
     unlock = Unlock(paths, console, reader, settings, quick_exit)
     engine = await unlock.engine()
     if engine is None:

@@ -10,7 +10,7 @@ from peertui.core.errors import PeertuiError
 from peertui.plain.registry import handles
 from peertui.plain.session import NOT_IN_A_GROUP
 from peertui.ui import actions, commands, flows, wording
-from peertui.ui.wording import _, utc_time
+from peertui.ui.wording import _, ngettext, utc_time
 
 if TYPE_CHECKING:
     from peertui.core.models import Member
@@ -98,7 +98,9 @@ def _message_lines(s: PlainSession, messages: list[Message]) -> list[wording.Lin
 @handles("peertui.search")
 async def search(s: PlainSession, argument: str) -> None:
     found = s.engine.search(commands.need(argument, actions.by_id("peertui.search")))
-    s.console.notice(_("{n} message(s) found.").format(n=len(found)))
+    s.console.notice(
+        ngettext("{n} message found.", "{n} messages found.", len(found)).format(n=len(found))
+    )
     await s.show(_message_lines(s, found))
 
 
@@ -107,9 +109,8 @@ async def thank(s: PlainSession, argument: str) -> None:
     action = actions.by_id("peertui.thank")
     group_id, msg_id = s.message_by_number(commands.need(argument, action), action)
     await s.engine.thank(group_id, msg_id)
-    s.console.notice(
-        _("Thanked the author of message #{n}.").format(n=argument.strip().lstrip("#"))
-    )
+    thanked = s.engine.message(group_id, msg_id)
+    s.console.notice(wording.thanked(thanked.number, thanked.nick))
 
 
 @handles("peertui.report")
@@ -124,12 +125,7 @@ async def report(s: PlainSession, argument: str) -> None:
     await s.engine.report(group_id, msg_id, reason)
     reported = s.engine.message(group_id, msg_id)
     # Named back (number and author) so the person hears which message went to the moderators.
-    s.console.notice(
-        _(
-            "Reported message #{n} by {nick} to the moderators. Its author is not told who "
-            "reported it."
-        ).format(n=reported.number, nick=reported.nick)
-    )
+    s.console.notice(wording.reported(reported.number, reported.nick))
 
 
 @handles("peertui.hide")
@@ -200,7 +196,11 @@ async def draft(s: PlainSession, argument: str) -> None:
         s.console.notice(_("No draft is kept for {name}.").format(name=s.name(group_id)))
         return
     if choice == "":
-        s.console.notice(_("Kept, not sent ({n} line(s)):").format(n=len(kept)))
+        s.console.notice(
+            ngettext("Kept, not sent ({n} line):", "Kept, not sent ({n} lines):", len(kept)).format(
+                n=len(kept)
+            )
+        )
         await s.show_output(kept)
         s.console.notice(_("/draft send sends them; /draft clear forgets them."))
         return
@@ -248,7 +248,9 @@ async def export(s: PlainSession, argument: str) -> None:
         return
     written, count = s.engine.export(group_id, path, overwrite=overwrite)
     s.console.notice(
-        _("Wrote {n} message(s) to {path}. That file is not encrypted.").format(
-            n=count, path=written
-        )
+        ngettext(
+            "Wrote {n} message to {path}. That file is not encrypted.",
+            "Wrote {n} messages to {path}. That file is not encrypted.",
+            count,
+        ).format(n=count, path=written)
     )

@@ -30,10 +30,10 @@ BANNER = N_("peertui plain mode. /help lists commands; /crisis shows crisis line
 
 def first_run_language() -> str:
     """Said once, on the first start: the language chosen, and how to choose another."""
-    from peertui.i18n import current_language, language_name
+    from peertui.i18n import current_language, language_in_sentence
 
     return _("peertui speaks {language}; /set language changes it (en, es, pt_BR).").format(
-        language=language_name(current_language())
+        language=language_in_sentence(current_language())
     )
 
 
@@ -61,6 +61,9 @@ REPRINT_HINT = N_(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _LONG_NUMBER = re.compile(r"\d{3,}")
+_WORD = re.compile(r"\S+")
+_NUMBER_WORD = re.compile(r"\+?\d+(-\d+)*")
+_AROUND_A_NUMBER = "()[]\"'«»“”‘’,.;:!?¡¿"
 
 
 # "  - item" (or "* item"): a list item whose wrapped lines should hang under its text.
@@ -73,8 +76,23 @@ def one_line(text: str) -> str:
 
 
 def digit_by_digit(text: str) -> str:
-    """'116 123' -> '1 1 6 1 2 3': screen readers then say each digit, not 'one hundred...'."""
-    return _LONG_NUMBER.sub(lambda found: " ".join(found.group()), text)
+    """'116 123' -> '1 1 6 1 2 3': screen readers then say each digit, not 'one hundred...'.
+
+    Only a word that is a number (digits, maybe joined by hyphens or led by +, with the
+    sentence's punctuation around it) is spelled out. Anything else with digits in it — an
+    address (http://127.0.0.1:8765), an invite, a command, a file name — is something to copy
+    or type back, and a space put into it would break it, so it is left exactly as it is."""
+    return _WORD.sub(_spelled, text)
+
+
+def _spelled(found: re.Match[str]) -> str:
+    word = found.group()
+    core = word.strip(_AROUND_A_NUMBER)
+    if not core or not _NUMBER_WORD.fullmatch(core):
+        return word
+    start = word.index(core)
+    spelled = _LONG_NUMBER.sub(lambda digits: " ".join(digits.group()), core)
+    return word[:start] + spelled + word[start + len(core) :]
 
 
 def is_dumb_terminal(term: str | None = None) -> bool:

@@ -13,7 +13,7 @@ import collections
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 _CHUNK = 4096
 
@@ -34,6 +34,18 @@ class LineReader:
             self._lines.popleft()
             if not self._lines:
                 self._ready.clear()
+        return line
+
+    async def take_waiting(self, accept: Callable[[str], bool], within: float) -> str | None:
+        """The next line if it is already here or arrives within `within` seconds (the rest of
+        a paste), taken only when `accept` wants it; otherwise it stays to be read."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=within)
+        if not self._lines or self._lines[0] is None or not accept(self._lines[0]):
+            return None
+        line = self._lines.popleft()
+        if not self._lines:
+            self._ready.clear()
         return line
 
     async def wait_for_line(self) -> None:

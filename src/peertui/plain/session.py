@@ -7,7 +7,7 @@ the engine's events in the words of `peertui.ui.wording`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from peertui.core import events as ev
@@ -21,7 +21,7 @@ from peertui.plain.reader import LineReader
 from peertui.plain.wellbeing import LOCKED_IDS, QuickExit
 from peertui.ui import actions, commands, wording
 from peertui.ui.flows import Answer, Cancelled, Question, Refusal, is_it_for, judge
-from peertui.ui.wording import EventContext, Line, _
+from peertui.ui.wording import EventContext, Line, _, ngettext
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
@@ -34,6 +34,9 @@ NOT_IN_A_GROUP = N_(
 )
 MODERATING_ROLES = ("owner", "moderator")
 # Commands that may run while a question is open: the safety features and help.
+# Seconds between two lines of one paste (a pty delivers a paste in pieces at most this far
+# apart); a line typed by hand comes later and is read as itself.
+PASTE_GAP = 0.2
 AT_ANY_QUESTION = LOCKED_IDS - {"peertui.cancel", "peertui.stop", "peertui.quit"}
 
 
@@ -66,6 +69,7 @@ class PlainSession:
         usable = [g.group_id for g in engine.groups() if g.state in ("active", "pending")]
         last = engine.last_group()
         self._current = last if last in usable else (usable[0] if usable else None)
+        self._held: list[str] = []  # kept text waiting for a group to be its draft
 
     @property
     def current(self) -> str | None:
@@ -75,6 +79,10 @@ class PlainSession:
     def current(self, group_id: str | None) -> None:
         self._current = group_id
         self.engine.remember_current_group(group_id)
+        if group_id is not None and self._held:
+            # Typed before there was a group (at /join's guidelines question): now it has one.
+            held, self._held = "\n".join(self._held), []
+            self.keep_draft(held, say=True)
 
     # ----------------------------------------------------------------------- the main loop
 
@@ -141,7 +149,11 @@ class PlainSession:
         groups = self.engine.groups()
         if groups:
             self.console.notice(
-                _("You have {n} group(s); /groups lists them.").format(n=len(groups))
+                ngettext(
+                    "You have {n} group; /groups lists it.",
+                    "You have {n} groups; /groups lists them.",
+                    len(groups),
+                ).format(n=len(groups))
             )
         if self.current:
             self.console.notice(_("Current group: {name}.").format(name=self.name(self.current)))
@@ -210,7 +222,7 @@ class PlainSession:
             verdict = judge(question, typed)
             if isinstance(verdict, Refusal):
                 self.console.write_line(verdict.line.kind, verdict.line.text)
-                self.keep_draft(verdict.keep, say=True)
+                self.keep_draft(verdict.keep, say=True, hold=True)
                 continue
             if question.free_text and verdict.text and self.console.interruptions > seen:
                 check = await self.ask(is_it_for(question, verdict.text))
@@ -252,11 +264,29 @@ class PlainSession:
     def say(self, line: Line) -> None:
         self.console.write_line(line.kind, line.text)
 
-    def keep_draft(self, text: str, *, say: bool = False) -> bool:
+    async def waiting_line(self, accept: Callable[[str], bool]) -> str | None:
+        # The lines of one paste come a moment apart at most; nothing typed is waited for.
+        line = await self.reader.take_waiting(accept, within=PASTE_GAP)
+        if line is not None:
+            self.console.input_received()
+        return line
+
+    def keep_draft(self, text: str, *, say: bool = False, hold: bool = False) -> bool:
         """Keep text that was typed but not sent, for the current group (survives restarts).
-        With no group there is nowhere to send it later; the caller prints it back."""
-        if self.current is None or not text:
+        With no group there is nowhere to send it later: the caller prints it back, or, with
+        `hold` (a reply typed at a question such as /join's), it waits for the next group."""
+        if not text:
             return False
+        if self.current is None:
+            if not hold:
+                return False
+            # No group yet to keep it for (a question of /join is open): held until the group
+            # joined or hosted next becomes current, never dropped.
+            self._held.append(text)
+            self.console.notice(
+                _("Kept, not sent: it becomes your draft in the group you join or host next.")
+            )
+            return True
         earlier = self.engine.draft(self.current)
         self.engine.save_draft(self.current, f"{earlier}\n{text}" if earlier else text)
         if say:
@@ -353,6 +383,10 @@ class PlainSession:
                 self.say(line)
             else:
                 self.console.write_line(line.kind, where + line.text)
+        if isinstance(event, ev.JoinApproved) and event.guidelines.strip():
+            # The TUI opens a dialog for these; here the way is said, and the first message
+            # asks the question itself.
+            self.console.notice(where + _(wording.ACCEPT_BEFORE_POSTING))
         if isinstance(event, ev.JoinApproved) and self.engine.draft(event.group_id):
             self.console.notice(_("You have a kept draft: /draft send sends it now."))
 

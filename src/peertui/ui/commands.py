@@ -173,3 +173,11 @@ def slowmode_seconds(text: str) -> int:
         actions.by_id("peertui.slowmode"),
         _("The number of seconds (0 or off turns it off)"),
     )
+
+
+def asks_first(argument: str) -> bool:
+    """Whether a group setting (/slowmode, /readonly) is asked about before it is changed: the
+    same rule in both front-ends. Typed with its value (/slowmode 30, /readonly on) the words
+    are the decision and it is done at once; chosen by its key alone, the TUI asks (a single
+    key is easily pressed by mistake)."""
+    return not argument.strip()

@@ -9,6 +9,8 @@ the question is asked again, and text that is clearly meant for the group is kep
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from peertui.config import interface_language
 from peertui.i18n import N_, NP_, _, pgettext
-from peertui.ui.wording import Line, error, join_list, notice, output
+from peertui.ui.wording import Line, error, guideline_lines, join_list, ngettext, notice, output
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
@@ -45,11 +47,15 @@ class Choice:
     def matches(self, typed: str) -> bool:
         if self.exact:
             return typed in (self.word, self.typed)
-        folded = typed.casefold()
         short = (*self.aliases, *(pgettext("short answer", a) for a in self.aliases))
-        return folded in (self.word.casefold(), self.typed.casefold()) or folded in (
-            a.casefold() for a in short
-        )
+        return fold_answer(typed) in {fold_answer(w) for w in (self.word, self.typed, *short)}
+
+
+def fold_answer(typed: str) -> str:
+    """An answer word as compared: case and accents do not count, so "si", "SÍ" and "sí" are
+    the same answer, and so are "nao" and "não" (people type without dead keys)."""
+    decomposed = unicodedata.normalize("NFD", typed.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 # TRANSLATORS: the typed answers (context "answer") are single words people type to answer a
@@ -167,6 +173,13 @@ class Prompter(Protocol):
 
     def say(self, line: Line) -> None: ...
 
+    async def waiting_line(self, accept: Callable[[str], bool]) -> str | None:
+        """The next line already typed or pasted but not yet read, taken only when `accept`
+        says it is wanted (it stays to be read otherwise); None when there is none. A paste
+        over several lines reaches plain mode as several lines; the TUI reads a paste whole
+        and has none."""
+        ...
+
 
 async def confirm(ui: Prompter, text: str, *context: str) -> bool:
     answer = await ui.ask(Question(text, (YES, NO), context=context))
@@ -237,6 +250,11 @@ class SendFlow:
     async def run(self, ui: Prompter) -> str | None:
         from peertui.wellbeing import detect
 
+        # Whether this member may post now is asked first: nothing below may say "Your
+        # message is being sent" about a message that cannot go (muted, read-only, waiting).
+        if not await self._may_post(ui):
+            self.kept = self.text
+            return None
         text = self.text
         while True:
             settings = self.engine.settings
@@ -292,6 +310,40 @@ class SendFlow:
                 ui.say(notice(line))
         await self.engine.send(self.group_id, text, cw=self.cw)
         return text
+
+    async def _may_post(self, ui: Prompter) -> bool:
+        """True when the message may go now. Guidelines not yet accepted are shown and asked
+        about here (as the TUI's dialog does); a refusal of any other kind is raised, in words."""
+        from peertui.core.errors import GuidelinesNotAccepted
+
+        try:
+            self.engine.check_can_post(self.group_id)
+            return True
+        except GuidelinesNotAccepted:
+            pass
+        if not await accept_group_guidelines(self.engine, self.group_id, ui):
+            ui.say(
+                notice(
+                    _(
+                        "Not sent: posting needs the guidelines accepted. Kept as your draft: {text}"
+                    ).format(text=self.text)
+                )
+            )
+            return False
+        self.engine.check_can_post(self.group_id)  # muted or read-only is still said in words
+        return True
+
+
+async def accept_group_guidelines(engine: Engine, group_id: str, ui: Prompter) -> bool:
+    """Show a group's guidelines and ask whether they are accepted; accepting is recorded."""
+    info = engine.group(group_id)
+    for line in guideline_lines(info.guidelines, _("Guidelines of {name}:").format(name=info.name)):
+        ui.say(line)
+    if not await confirm(ui, _("Do you accept this group's guidelines")):
+        return False
+    engine.accept_guidelines(group_id)
+    ui.say(notice(_("You accepted the guidelines of {name}; you can post.").format(name=info.name)))
+    return True
 
 
 # ----------------------------------------------------------------------------- joining
@@ -349,11 +401,13 @@ class JoinFlow:
         return group.group_id
 
     async def _whole_invite(self, ui: Prompter) -> None:
-        """An invite pasted over several lines arrives as several lines: a cut-off one asks
-        for the rest, so the rest is never taken for a message to the group."""
+        """An invite pasted over several lines arrives as several lines: they are read as its
+        pieces before anything is asked, so the rest is never taken for a message to the
+        group; one still cut off asks once for the rest."""
         from peertui.core.errors import InvalidInput
 
-        for _attempt in range(MAX_INVITE_PIECES):
+        asked = False
+        for _piece in range(MAX_INVITE_PIECES + 1):
             try:
                 self.engine.check_invite(self.invite)
                 return
@@ -364,14 +418,35 @@ class JoinFlow:
                 cut_off = any(word in str(problem) for word in ("truncated", "incomplete"))
                 if not cut_off or len(self.invite) < MIN_WRAPPED_PIECE:
                     raise
+            piece = await ui.waiting_line(_invite_piece)
+            if piece is not None:
+                self._add_piece(piece)
+                continue
+            if asked:
+                break
             rest = await ui.ask(
                 Question(
                     _("The invite looks cut off. Paste the rest of it (or /cancel)"),
                     purpose=_("the rest of the invite"),
                 )
             )
-            self.invite += "".join(rest.text.split())
+            asked = True
+            self._add_piece(rest.text)
         self.engine.check_invite(self.invite)
+
+    def _add_piece(self, text: str) -> None:
+        """A piece of the invite; a word after it on the same line is the nickname."""
+        piece, _sep, nick = text.strip().partition(" ")
+        self.invite += piece
+        if nick.strip() and not self.nick:
+            self.nick = nick.strip()
+
+
+def _invite_piece(line: str) -> bool:
+    """A line that can be a piece of a wrapped invite: one word of the invite's letters
+    (base64url), perhaps followed by the nickname; never a command or a sentence."""
+    words = line.split()
+    return 1 <= len(words) <= 2 and re.fullmatch(r"[A-Za-z0-9_-]+", words[0]) is not None
 
 
 MAX_INVITE_PIECES = 4
@@ -383,7 +458,14 @@ MIN_WRAPPED_PIECE = 40  # characters: no usable terminal wraps an invite narrowe
 
 async def ban(ui: Prompter, engine: Engine, group_id: str, who: str, reason: str) -> None:
     """Ban, then offer to cancel the open invites so the person cannot ask again."""
-    await engine.ban(group_id, who, reason)
+    if await engine.ban(group_id, who, reason):
+        ui.say(
+            notice(
+                _(
+                    "{who} had only asked to join: the request is denied and they are banned."
+                ).format(who=who)
+            )
+        )
     # The ban has already taken effect: the question is only about invites, and says so, so
     # that "no" is never read as "do not ban".
     if await confirm(
@@ -393,7 +475,13 @@ async def ban(ui: Prompter, engine: Engine, group_id: str, who: str, reason: str
     ):
         cancelled = await engine.revoke_invites(group_id)
         ui.say(
-            notice(_("Cancelled {n} open invite(s); /invite makes a new one.").format(n=cancelled))
+            notice(
+                ngettext(
+                    "Cancelled {n} open invite; /invite makes a new one.",
+                    "Cancelled {n} open invites; /invite makes a new one.",
+                    cancelled,
+                ).format(n=cancelled)
+            )
         )
     else:
         ui.say(notice(_("Open invites stay valid.")))
@@ -405,10 +493,30 @@ async def leave(ui: Prompter, engine: Engine, group_id: str) -> bool:
         ui,
         _("Leave {name}").format(name=name),
         _("You would need a new invite to come back."),
+        _("Its history stays on this device unless you delete it (the next question)."),
     ):
         ui.say(notice(_("Stayed in {name}.").format(name=name)))
         return False
     await engine.leave(group_id)  # the engine's own notice says "You left ..."
+    await offer_to_forget(ui, engine, group_id, name)
+    return True
+
+
+async def offer_to_forget(ui: Prompter, engine: Engine, group_id: str, name: str) -> bool:
+    """After leaving: delete the group's history from this device too, if the person wants."""
+    if not await confirm(
+        ui,
+        _("Also delete {name}'s history from this device").format(name=name),
+        _(
+            "Its messages, drafts, keys and search entries are erased from this device; other "
+            "members keep their own copies. This cannot be undone. No keeps it (/leave again "
+            "asks again)."
+        ),
+    ):
+        ui.say(notice(_("{name}'s history stays on this device.").format(name=name)))
+        return False
+    await engine.forget_group(group_id)
+    ui.say(notice(_("Deleted {name} and its history from this device.").format(name=name)))
     return True
 
 

@@ -10,11 +10,17 @@ given such a number says in words that the message is no longer here. A number n
 message on this device only: the same message has another number on another member's
 device, and reports name the message itself, never its number.
 
-**Display order.** Messages are shown in the order of the sender's signed time (the
-`sent_ms` inside the ciphertext, docs/PROTOCOL.md §9.6; for one's own message the time the
-relay accepted it, but never before a message already on this device, since it was written
-after those were read), and messages with the same time in number order. The relay cannot
-reorder what is shown, and history after a restart is in the same order as the live view.
+**Display order.** Every device, the sender's included, puts a conversation in the same
+order, computed from what every member's device has alike (docs/PROTOCOL.md §9.6,
+`receive_rules.order_time`): a message's place is its sender's signed time (the `sent_ms`
+inside the ciphertext: when it was written, even if it waited offline), but never after the
+time the relay stored it with (a clock hours ahead cannot hold the newest place: the next
+post comes after it) nor more than a day before that; messages with the same place are
+ordered by sender (member id) and then message id, never by this device's numbers. A sender
+signs a time after every message already on its device (it wrote after reading them) and
+after its own previous message, so a clock that is behind does not sink a reply above what
+it answers. The relay cannot reorder messages written at known times, and history after a
+restart, search and jumps use the same order as the live view, in both front-ends.
 
 **Late arrivals.** Numbers follow arrival and the display follows time, so the two differ
 only for a message that arrives after messages written later than it (a backlog read after
@@ -31,13 +37,15 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from peertui.core.store import order_key
+
 if TYPE_CHECKING:
     from peertui.core.store import Message
 
 
-def display_key(message: Message) -> tuple[int, int]:
-    """Where a message goes in the display order: its time, then its number."""
-    return (message.ts, message.number)
+def display_key(message: Message) -> tuple[int, str, str]:
+    """Where a message goes in the display order: its time, then its sender and message id."""
+    return order_key(message)
 
 
 def place(shown: Sequence[Message], message: Message) -> int:

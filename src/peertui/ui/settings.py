@@ -60,6 +60,13 @@ BOOLEAN_WORDS = {"on": True, "yes": True, "true": True, "off": False, "no": Fals
 DEFAULT_THEME = "dark"
 
 
+# A changed proxy is not used until the next start: never a silent direct connection meanwhile.
+PROXY_FROM_NEXT_START = N_(
+    "The proxy is used from the next start: until you quit and start peertui again, this "
+    "session still connects directly, without it."
+)
+
+
 def bundled_themes_dir() -> Path:
     """Where the shipped theme files are: the source tree's `themes/` or the wheel's copy."""
     source_tree = Path(__file__).resolve().parents[3] / "themes"
@@ -144,7 +151,7 @@ def change(current: Settings, argument: str, *, themes: Collection[str]) -> str:
     usable; `current` is then unchanged. The caller saves the settings.
     """
     from peertui.config import language_note, set_setting, speak_language
-    from peertui.i18n import current_language, language_name
+    from peertui.i18n import current_language, language_in_sentence
 
     action = actions.by_id("peertui.set")
     typed_name, _sep, text = commands.need(argument, action).partition(" ")
@@ -179,15 +186,19 @@ def change(current: Settings, argument: str, *, themes: Collection[str]) -> str:
         if refused:
             raise commands.UsageError(refused)
         value = country.resolve(text.strip())
+    before = getattr(current, name, None)
     problem = set_setting(current, name, value)
     if problem:
         raise commands.UsageError(problem)
+    if name == "proxy" and current.proxy != before:
+        saved = _("Saved: {name} = {value}.").format(name=name, value=shown(current.proxy))
+        return f"{saved} {_(PROXY_FROM_NEXT_START)}"
     if name != "language":
         return _("Saved: {name} = {value}.").format(name=name, value=shown(getattr(current, name)))
     # From this sentence on, in the language just chosen (no restart).
     speak_language(current.language)
     saved = _("Saved: {name} = {value}.").format(name=name, value=shown(current.language))
     note = language_note(current.language) or _("peertui now speaks {language}.").format(
-        language=language_name(current_language())
+        language=language_in_sentence(current_language())
     )
     return f"{saved} {note}"

@@ -169,14 +169,15 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
 
     `dated=False` is the same sentence as a live notice, where the moment is now anyway.
     """
-    who = f"{display_name(entry.actor_nick, members)} ({entry.actor_role})"
+    who = f"{display_name(entry.actor_nick, members)} ({role_word(entry.actor_role)})"
     verb = _(_ACTION_WORDS[entry.action]) if entry.action in _ACTION_WORDS else entry.action
     line = f"#{entry.index} {utc_time(entry.ts)} {who} {verb}" if dated else f"{who} {verb}"
     target = _target_name(entry, members)
     if target:
         line += f" {target}"
-    if entry.detail:
-        line += f" {entry.detail}"
+    setting = _setting_words(entry)
+    if setting:
+        line += f" {setting}"
     if entry.until:
         line += " " + _("until {when}").format(when=utc_time(entry.until, date=dated))
     if entry.reason:
@@ -184,6 +185,27 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
     elif entry.action == "warn":
         line += " " + _("(the reason went to them privately)")
     return line
+
+
+_ROLE_WORDS = {"owner": N_("owner"), "moderator": N_("moderator"), "member": N_("member")}
+
+
+def role_word(role: str) -> str:
+    """A group role in the reader's language (core and the relay say it as a fixed word)."""
+    return _(_ROLE_WORDS[role]) if role in _ROLE_WORDS else role
+
+
+def _setting_words(entry: ModLogEntry) -> str:
+    """What a moderator set, in the reader's language (core gives only the typed value)."""
+    if entry.action == "slowmode":
+        if not entry.value:
+            return pgettext("slow mode", "off")
+        return ngettext("to {n} second", "to {n} seconds", entry.value).format(n=entry.value)
+    if entry.action == "readonly":
+        return pgettext("read-only", "on") if entry.value else pgettext("read-only", "off")
+    if entry.action == "role" and entry.role:
+        return _("to {role}").format(role=role_word(entry.role))
+    return ""
 
 
 def _target_name(entry: ModLogEntry, members: Sequence[Member]) -> str:
@@ -408,6 +430,12 @@ def request_lines(request: JoinRequest) -> list[Line]:
     return lines
 
 
+ACCEPT_BEFORE_POSTING = N_(
+    "Before your first message, accept this group's guidelines: type /accept (/guidelines "
+    "shows them again). If you write first, you are asked then, and your words are kept."
+)
+
+
 def guideline_lines(guidelines: str, heading: str = "") -> list[Line]:
     items = [line for line in guidelines.splitlines() if line.strip()]
     if not items:
@@ -494,3 +522,15 @@ def join_list(words: Iterable[str], last: Literal["or", "and"] = "or") -> str:
     if current_language() == "en":
         return f"{', '.join(items[:-1])} {last} {items[-1]}"
     return format_list(items, style="or" if last == "or" else "standard", locale=current_locale())
+
+
+def thanked(number: int, nick: str) -> str:
+    """Said after /thanks (or t): who was thanked, for which message."""
+    return _("Thanked {nick} for message #{n}.").format(nick=nick, n=number)
+
+
+def reported(number: int, nick: str) -> str:
+    """Said after a report: which message (number and author) went to the moderators."""
+    return _(
+        "Reported message #{n} by {nick} to the moderators. Its author is not told who reported it."
+    ).format(n=number, nick=nick)

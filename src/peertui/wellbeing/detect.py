@@ -28,7 +28,7 @@ from functools import cache
 from peertui.wellbeing._data import available_languages, load_toml, pick_language
 from peertui.wellbeing.model import shipped_model
 from peertui.wellbeing.personal import PersonalDetail, personal_details
-from peertui.wellbeing.prefilter import PatternSet
+from peertui.wellbeing.prefilter import PatternSet, gate
 
 FOLDER = "detect"
 NEGATION_WINDOW = 4  # words before a phrase in which a negator cancels it
@@ -47,6 +47,12 @@ CATEGORY_TIERS = {
 }
 ESCALATING = frozenset({"active_intent", "slang", "self_harm"})
 THIRD_PARTY = "third_party"
+# The model alone offers help only on a message of at least this many words. Its evidence in a
+# one- to three-word message is one or two word weights, so "dos", "ya" or "to" scored as high
+# as a plain statement of intent; a short crisis message is the phrase books' to find
+# ("kms", "quiero morirme"), and they still do.
+LEARNED_MIN_WORDS = 4
+_WORD = re.compile(r"[^\W\d_]+")
 LEARNED = "learned"  # the model alone: no phrase book names what it is, so the mildest tier
 # The model never cancels an act in progress (as a recovery story never does): missing one is
 # the worst error, and "my therapist says I'm making progress, but I just swallowed..." reads safe.
@@ -77,6 +83,7 @@ CLAUSE_BREAKS = re.compile(
     r"y|e|pero|porque|aunque|luego|mientras|pues|asi que|mas|porem|entao|enquanto|embora)\b"
 )
 WORD = re.compile(r"[a-z0-9']+")
+SPACES = re.compile(r"[ \t]+")
 QUOTE_MARKS = str.maketrans("‘’“”´", "''\"\"'")
 # Chat spellings written one way before matching, so phrase books need only one spelling:
 # missing apostrophes, "gonna", text-speak. Only words that mean the same in every language.
@@ -179,6 +186,10 @@ CONTRACTIONS = (
         "nao",
     ),
 )
+
+# Most messages hold none of a rewrite's literals ("i am", "self"): skip its regex then.
+I_WILL_GATE = gate(I_WILL)
+CONTRACTION_GATES = tuple((pattern, spelled, gate(pattern)) for pattern, spelled in CONTRACTIONS)
 
 
 @dataclass(frozen=True)
@@ -315,15 +326,21 @@ def guards() -> Guards:
 
 def normalise(text: str) -> str:
     """Lower case, straight quotes, no accents, common contractions spelled one way."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.translate(QUOTE_MARKS)
-    decomposed = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    text = re.sub(r"[ \t]+", " ", text)
+    if text.isascii():  # most chat: NFKC, NFKD and the quote marks change nothing in ASCII
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).lower()
+        text = text.translate(QUOTE_MARKS)
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if "  " in text or "\t" in text:  # (else every run is one space, written as one space)
+        text = SPACES.sub(" ", text)
     text = SPELLING_WORDS.sub(lambda m: SPELLINGS[m.group(1)], text)
-    text = I_WILL.sub(lambda m: "i'll" if m.group(1) == "ill" else "i'd", text)
-    for pattern, spelled in CONTRACTIONS:
-        text = pattern.sub(spelled, text)
+    if I_WILL_GATE(text):
+        text = I_WILL.sub(lambda m: "i'll" if m.group(1) == "ill" else "i'd", text)
+    for pattern, spelled, could_match in CONTRACTION_GATES:
+        if could_match(text):
+            text = pattern.sub(spelled, text)
     return text
 
 
@@ -360,8 +377,12 @@ def _clause_end(sentence: str, position: int) -> int:
 
 def _sentence_finding(sentence: str, book: PhraseBook) -> Finding:
     """The most urgent guarded match in a whole message (patterns may span its sentences)."""
+    return _blanked_finding(_blank_idioms(sentence, guards().idioms), book)
+
+
+def _blanked_finding(sentence: str, book: PhraseBook) -> Finding:
+    """`_sentence_finding` of a sentence whose figures of speech are already blanked out."""
     guard = guards()
-    sentence = _blank_idioms(sentence, guard.idioms)
     register: Register | None = None  # read once a pattern matches: most messages match none
     best = NOTHING
     done: set[str] = set()  # categories that already gave their finding
@@ -441,32 +462,50 @@ def _guarded(
     return Finding(tier, category, "self")
 
 
-def _findings(normalised: str, book: PhraseBook) -> Finding:
-    best = NOTHING
+@dataclass(frozen=True)
+class _Texts:
+    """What of a message the phrase books read, the same for every book: each part stripped,
+    its figures of speech blanked out, None when nothing is left to read."""
+
+    quoted: tuple[str | None, ...]  # the words of people quoted with a frame ("my dad said '...'")
+    outside: str | None  # the rest, the quotes cut out
+
+
+def _readable(text: str) -> str | None:
+    text = text.strip()
+    return _blank_idioms(text, guards().idioms) if text else None
+
+
+def _texts(normalised: str) -> _Texts:
     guard = guards()
     spans = list(QUOTED_SPANS.finditer(normalised))  # most messages quote nothing
     # A joking message ("my dad said 'I'd rather die than retire' lol") is no one's worry.
     joking = spans and guard.jokes.search(normalised) and not guard.serious.search(normalised)
-    for quoted in () if joking else spans:
-        frame = normalised[max(0, quoted.start() - 80) : quoted.start()]
-        if guards().quote_frames.search(frame) and not guards().media.search(frame):
-            inner = _text_finding(quoted.group(0)[1:-1], book)
-            if inner.tier and inner.tier > best.tier:
-                best = Finding(inner.tier, THIRD_PARTY, "other")
+    quoted = []
+    for span in () if joking else spans:
+        frame = normalised[max(0, span.start() - 80) : span.start()]
+        if guard.quote_frames.search(frame) and not guard.media.search(frame):
+            quoted.append(_readable(span.group(0)[1:-1]))
     unquoted = QUOTED_SPANS.sub(" , ", normalised) if spans else normalised
-    outside = _text_finding(unquoted, book)
+    return _Texts(tuple(quoted), _readable(unquoted))
+
+
+def _findings(texts: _Texts, book: PhraseBook) -> Finding:
+    best = NOTHING
+    for quoted in texts.quoted:
+        inner = _blanked_finding(quoted, book) if quoted is not None else NOTHING
+        if inner.tier and inner.tier > best.tier:
+            best = Finding(inner.tier, THIRD_PARTY, "other")
+    outside = _blanked_finding(texts.outside, book) if texts.outside is not None else NOTHING
     return outside if outside.tier >= best.tier else best
-
-
-def _text_finding(text: str, book: PhraseBook) -> Finding:
-    return _sentence_finding(text.strip(), book) if text.strip() else NOTHING
 
 
 def phrase_finding(normalised: str) -> Finding:
     """The most urgent finding across every phrase book; ties prefer the writer themself."""
     best = NOTHING
+    texts = _texts(normalised)  # read once, for every book
     for book in all_phrase_books():
-        found = _findings(normalised, book)
+        found = _findings(texts, book)
         if found.tier > best.tier or (found.tier == best.tier and found.who == "self" != best.who):
             best = found
     return best
@@ -475,13 +514,26 @@ def phrase_finding(normalised: str) -> Finding:
 def crisis_finding(text: str) -> Finding:
     """The phrase books' finding, kept only when the learned model does not find the message
     clearly safe; else the model's own finding when it is confident."""
-    normalised = normalise(text or "")
+    return normalised_finding(normalise(text or ""))
+
+
+def normalised_finding(normalised: str) -> Finding:
+    """`crisis_finding` of text already normalised (`normalise`)."""
     best = phrase_finding(normalised)
+    if best.tier and best.category in NEVER_VETOED:
+        return best  # whatever the model says
     model = shipped_model()
     score = model.score(normalised)
     if best.tier:
-        return best if score >= model.veto or best.category in NEVER_VETOED else NOTHING
-    return Finding(1, LEARNED, "self") if score >= model.threshold else NOTHING
+        return best if score >= model.veto else NOTHING
+    if score >= model.threshold and long_enough_for_the_model(normalised):
+        return Finding(1, LEARNED, "self")
+    return NOTHING
+
+
+def long_enough_for_the_model(normalised: str) -> bool:
+    """Whether the learned model may offer help on its own (see LEARNED_MIN_WORDS)."""
+    return len(_WORD.findall(normalised)) >= LEARNED_MIN_WORDS
 
 
 def crisis_tier(text: str, lang: str | None = None) -> int:

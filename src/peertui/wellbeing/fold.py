@@ -14,6 +14,7 @@ from functools import cache
 
 from peertui.wellbeing._data import available_languages, load_toml, pick_language
 from peertui.wellbeing.personal import personal_details
+from peertui.wellbeing.prefilter import PatternSet
 
 REASONS = {
     "slur": "contains a slur",
@@ -23,12 +24,14 @@ REASONS = {
 
 
 @cache
-def _slur_pattern(lang: str) -> re.Pattern[str] | None:
-    words = load_toml(f"fold/{lang}.toml").get("slurs", [])
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+def _slurs() -> PatternSet:
+    """Every language's slurs, each a whole word: the automaton finds the few worth checking."""
+    words = {
+        word.casefold()
+        for code in sorted(available_languages("fold"))
+        for word in load_toml(f"fold/{code}.toml").get("slurs", [])
+    }
+    return PatternSet(rf"(?<!\w){re.escape(word)}(?!\w)" for word in sorted(words))
 
 
 def fold_reason(text: str, lang: str = "en") -> str:
@@ -44,12 +47,9 @@ def received_checks(text: str, lang: str = "en") -> tuple[str, bool]:
 
     lang = pick_language(lang, "fold")
     view = received_view(text, lang)
-    folded = text.casefold()
-    # Every language's list, the reader's own first: a slur is a slur in any interface language.
-    for code in dict.fromkeys((lang, *sorted(available_languages("fold")))):
-        pattern = _slur_pattern(code)
-        if pattern is not None and pattern.search(folded):
-            return REASONS["slur"], view.cry_for_help
+    # Every language's list: a slur is a slur in any interface language.
+    if _slurs().search(text.casefold()):
+        return REASONS["slur"], view.cry_for_help
     if view.fold_reason:
         return REASONS["means"], view.cry_for_help
     if personal_details(text, lang):

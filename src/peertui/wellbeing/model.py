@@ -19,8 +19,8 @@ import math
 import re
 import struct
 import zlib
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from importlib import resources
 
 MAGIC = b"PTDM1\n"
@@ -41,6 +41,11 @@ class Model:
     threshold: float  # a score at or above this offers help on its own
     veto: float  # a phrase-book match whose message scores below this is not offered on
     weights: bytes  # one signed byte per hash bucket
+    _signed: memoryview = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The same bytes read as signed: a look-up per bucket without a branch.
+        object.__setattr__(self, "_signed", memoryview(self.weights).cast("b"))
 
     def score(self, normalised: str) -> float:
         """The log-odds that a caring app should offer help, for already normalised text."""
@@ -51,11 +56,8 @@ class Model:
         return max(self._score(normalised[i : i + MAX_CHARS]) for i in starts)
 
     def _score(self, normalised: str) -> float:
-        weights, total = self.weights, 0
         found = buckets(normalised, self.bits)
-        for bucket in found:
-            value = weights[bucket]
-            total += value - 256 if value > 127 else value
+        total = sum(map(self._signed.__getitem__, found))
         # The features are a unit vector (each present bucket 1/sqrt(n)), as in training.
         return self.bias + total * self.scale / math.sqrt(len(found) or 1)
 
@@ -80,8 +82,34 @@ def features(normalised: str) -> set[str]:
 
 
 def buckets(normalised: str, bits: int) -> set[int]:
-    mask = (1 << bits) - 1
-    return {zlib.crc32(f.encode("utf-8")) & mask for f in features(normalised)}
+    """The hash buckets of `features(normalised)`, built word by word from a cache: chat
+    repeats its words, and hashing each word's dozen n-grams again was most of a score.
+    A set of buckets is a union over words (plus the bigrams), so the answer is the same as
+    hashing the whole feature set (`tests/wellbeing/test_matching_equivalence.py`)."""
+    words = TOKEN.findall(normalised)
+    found: set[int] = set().union(*[_word_buckets(word, bits) for word in words])
+    found.update(map(_bigram_bucket, words, words[1:], [bits] * (len(words) - 1)))
+    return found
+
+
+def _hash(feature: str, bits: int) -> int:
+    return zlib.crc32(feature.encode("utf-8")) & ((1 << bits) - 1)
+
+
+@lru_cache(maxsize=1 << 16)
+def _bigram_bucket(first: str, second: str, bits: int) -> int:
+    return _hash(f"b:{first} {second}", bits)
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_buckets(word: str, bits: int) -> frozenset[int]:
+    """One word's unigram and character n-gram buckets (as `features` makes them)."""
+    grams = {"w:" + word}
+    if len(word) >= MIN_CHAR_WORD:
+        padded = " " + word + " "
+        for size in CHAR_SIZES:
+            grams.update("c:" + padded[i : i + size] for i in range(len(padded) - size + 1))
+    return frozenset(_hash(gram, bits) for gram in grams)
 
 
 def pack(model: Model) -> bytes:

@@ -14,6 +14,7 @@ from functools import cache
 import phonenumbers
 
 from peertui.wellbeing.crisis import country_from_locale, load_directory
+from peertui.wellbeing.prefilter import gate
 
 DEFAULT_REGION = {"en": "US", "es": "ES"}
 SHORT_CODE_DIGITS = 6  # 116 123, 988, *4141, 10111: service numbers, not a person's
@@ -55,6 +56,8 @@ SCHOOL = re.compile(
     rf"|\b(?:University|College|Instituto|Colegio|Escuela|Universidad|Liceo|Academia)\s+"
     rf"(?:(?:of|de|del|la|el|San|Santa)\s+)*{CAPITALISED}(?:\s+{CAPITALISED})*"
 )
+NAME_WITH_PLACE_GATE = gate(NAME_WITH_PLACE)
+SCHOOL_GATE = gate(SCHOOL)
 # "I'm Sad from work" is not a name: common words that follow "I'm" with a capital letter.
 NOT_NAMES = frozenset(
     [
@@ -125,11 +128,13 @@ def personal_details(
         taken.append(range(start, end))
         found.append((start, PersonalDetail(kind, text[start:end].strip())))
 
-    for match in EMAIL.finditer(text):
-        add(match.start(), match.end(), "email")
-    for match in HANDLE.finditer(text):
-        add(match.start(), match.end(), "handle")
-    # The phone matcher only ever starts at a digit (any script's): most lines have none.
+    # Most lines hold no "@", no digit and no school word: those searches are skipped then.
+    if "@" in text:  # (an e-mail address and a handle both have one)
+        for match in EMAIL.finditer(text):
+            add(match.start(), match.end(), "email")
+        for match in HANDLE.finditer(text):
+            add(match.start(), match.end(), "handle")
+    # The phone matcher only ever starts at a digit (any script's), and a street number is one.
     if ANY_DIGIT.search(text):
         region = (region or _default_region(lang)).upper()
         for phone in phonenumbers.PhoneNumberMatcher(
@@ -137,13 +142,15 @@ def personal_details(
         ):
             if not _is_service_number(phone):
                 add(phone.start, phone.end, "phone")
-    for pattern in (ADDRESS_EN, ADDRESS_ES):
-        for match in pattern.finditer(text):
-            add(match.start(), match.end(), "address")
-    for match in NAME_WITH_PLACE.finditer(text):
-        name = re.split(r"\s+", match.group(0))
-        if not set(name) & NOT_NAMES:
-            add(match.start(), match.end(), "name_place")
-    for match in SCHOOL.finditer(text):
-        add(match.start(), match.end(), "school")
+        for pattern in (ADDRESS_EN, ADDRESS_ES):
+            for match in pattern.finditer(text):
+                add(match.start(), match.end(), "address")
+    if NAME_WITH_PLACE_GATE(text):
+        for match in NAME_WITH_PLACE.finditer(text):
+            name = re.split(r"\s+", match.group(0))
+            if not set(name) & NOT_NAMES:
+                add(match.start(), match.end(), "name_place")
+    if SCHOOL_GATE(text):
+        for match in SCHOOL.finditer(text):
+            add(match.start(), match.end(), "school")
     return [detail for _, detail in sorted(found, key=lambda pair: pair[0])]

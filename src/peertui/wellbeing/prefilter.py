@@ -14,7 +14,7 @@ are *necessary* for a match, never sufficient.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import ahocorasick  # type: ignore[import-not-found]  # a C extension without stubs
@@ -28,6 +28,7 @@ from re import _constants as sre  # type: ignore[attr-defined]
 
 MAX_ALTERNATIVES = 64  # a literal set larger than this is not worth spelling out
 MIN_USEFUL = 2  # a literal shorter than this occurs in nearly every message
+MAX_GATED = 16  # ...but a pattern that needs one of a few such characters is tested for them
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def _sequence(items: Iterable) -> _Literals:
             node = _Literals(frozenset({"".join(chars)}), None)
         else:
             node = _node(op, arg)
+        if node.exact == {""} and node.required is not None:  # a lookaround's requirement
+            best = _better(node.required, best)
         if run is not None and node.exact is not None:
             joined = _product(run, node.exact)
             if joined is not None:
@@ -98,9 +101,13 @@ def _sequence(items: Iterable) -> _Literals:
 def _node(op, arg) -> _Literals:
     if op is sre.LITERAL:
         return _Literals(frozenset({chr(arg)}), None)
-    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+    if op is sre.ASSERT:  # (?=...) or (?<=...): zero-width, but the text holds what it sees
+        return _Literals(frozenset({""}), _sequence(arg[1]).best)
+    if op in (sre.AT, sre.ASSERT_NOT):
         return EMPTY  # zero-width: matches no characters
     if op is sre.SUBPATTERN:
+        if arg[1] & sre.SRE_FLAG_IGNORECASE:  # (?i:...): its literals are not the ones matched
+            return UNKNOWN
         return _sequence(arg[-1])
     if op is sre.BRANCH:
         branches = [_sequence(branch) for branch in arg[1]]
@@ -131,11 +138,39 @@ def _node(op, arg) -> _Literals:
 
 
 def required_literals(pattern: str) -> frozenset[str] | None:
-    """Strings one of which every match of `pattern` contains; None when none are known."""
+    """Strings one of which every text that `pattern` matches in contains (the match itself, or
+    what a lookahead inside it sees); None when none are known."""
     found = _sequence(sre_parse.parse(pattern)).best
     if found is None or min(len(s) for s in found) < MIN_USEFUL:
         return None
     return found
+
+
+def short_requirements(pattern: str) -> tuple[tuple[str, ...], ...]:
+    """For a pattern without useful literals: sets of short strings (a few characters) of
+    which a text it matches in holds one each, one set per part of the pattern that needs one
+    (every part of a sequence must match)."""
+    needed = []
+    for op, arg in sre_parse.parse(pattern):
+        node = _node(op, arg)
+        found = node.required if node.exact == {""} else node.best
+        if found is not None and "" not in found and len(found) <= MAX_GATED:
+            needed.append(tuple(sorted(found)))
+    return tuple(needed)
+
+
+def gate(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    """A cheap test that is False only when `pattern` cannot match the text (none of its
+    required literals occurs in it), for a pattern searched in every message."""
+    literals = None if pattern.flags & re.IGNORECASE else required_literals(pattern.pattern)
+    if literals is None:
+        return _always
+    ordered = tuple(sorted(literals))
+    return lambda text: any(literal in text for literal in ordered)
+
+
+def _always(_text: str) -> bool:
+    return True
 
 
 class PatternSet:
@@ -145,12 +180,19 @@ class PatternSet:
         self.sources: tuple[str, ...] = tuple(patterns)
         self._compiled: dict[int, re.Pattern[str]] = {}
         self._always: list[int] = []
+        # Patterns whose only requirement is one of a few short strings, e.g. a "*" or a "1"
+        # ("s*icide"): too common for the automaton, but a test of `in` costs next to nothing.
+        self._gated: list[tuple[int, tuple[tuple[str, ...], ...]]] = []
         automaton = ahocorasick.Automaton()
         owners: dict[str, list[int]] = {}
         for index, source in enumerate(self.sources):
             literals = required_literals(source)
             if literals is None:
-                self._always.append(index)
+                short = short_requirements(source)
+                if short:
+                    self._gated.append((index, short))
+                else:
+                    self._always.append(index)
                 continue
             for literal in literals:
                 owners.setdefault(literal, []).append(index)
@@ -173,10 +215,17 @@ class PatternSet:
 
     def candidates(self, text: str) -> list[int]:
         chosen = set(self._always)
+        for index, needed in self._gated:
+            if all(any(part in text for part in one_of) for one_of in needed):
+                chosen.add(index)
         if self._automaton is not None:
             for _end, indices in self._automaton.iter(text):
                 chosen.update(indices)
         return sorted(chosen)
+
+    def search(self, text: str) -> bool:
+        """Whether any of the patterns matches somewhere in `text`."""
+        return any(self.pattern(index).search(text) for index in self.candidates(text))
 
     def matches(self, text: str) -> Iterator[tuple[int, re.Match[str]]]:
         """Every match of every pattern that can match, pattern by pattern."""

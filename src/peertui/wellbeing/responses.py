@@ -13,7 +13,6 @@ All wording is data (`data/responses/<lang>.toml`); numbers come from the crisis
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,6 +20,7 @@ from peertui.i18n import N_, translator
 from peertui.wellbeing._data import available_languages, load_texts, load_toml
 from peertui.wellbeing.crisis import Country
 from peertui.wellbeing.detect import Assessment
+from peertui.wellbeing.prefilter import PatternSet
 
 FOLDER = "responses"
 WORLD_EMERGENCY = N_("112 (911 in the Americas)")
@@ -98,13 +98,13 @@ def someone_else_guide(country: Country | None, lang: str) -> list[str]:
 
 
 @cache
-def _method_details() -> re.Pattern[str]:
-    patterns = [
+def _method_details() -> PatternSet:
+    """Every language's method-detail patterns, run only when their literals occur."""
+    return PatternSet(
         p
         for code in sorted(available_languages("fold"))
         for p in load_toml(f"fold/{code}.toml").get("method_details", [])
-    ]
-    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else re.compile(r"$^")
+    )
 
 
 def care_note(lang: str, how_to_report: str) -> str:
@@ -114,11 +114,17 @@ def care_note(lang: str, how_to_report: str) -> str:
 
 def received_view(text: str, lang: str, report_key: str = "r") -> ReceivedView:
     """How to show someone else's message: folded only for method details; a cry for help noted."""
-    from peertui.wellbeing.detect import crisis_finding, normalise
+    from peertui.wellbeing.detect import LEARNED, normalise, normalised_finding
 
     texts = _texts(lang)["received"]
-    found = crisis_finding(text)  # (not assess: a reader's view needs no personal details)
-    cry = found.tier > 0 and found.who == "self"
-    fold = texts["method_fold"] if _method_details().search(normalise(text)) else ""
+    normalised = normalise(text or "")
+    found = normalised_finding(
+        normalised
+    )  # (not assess: a reader's view needs no personal details)
+    # A note every reader sees labels the writer in front of the group, so it needs words a
+    # phrase book names; the learned model alone (which also fires on some ordinary messages,
+    # see docs/WELLBEING.md) only ever makes the writer's own, private offer.
+    cry = found.tier > 0 and found.who == "self" and found.category != LEARNED
+    fold = texts["method_fold"] if _method_details().search(normalised) else ""
     note = care_note(lang, report_key) if cry else ""
     return ReceivedView(fold_reason=fold, cry_for_help=cry, note=note)

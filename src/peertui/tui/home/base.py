@@ -7,13 +7,14 @@ a feature reads top to bottom: ask, then act on the answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.screen import Screen
 
 from peertui.core.models import ACTIVE, GroupInfo
 from peertui.i18n import N_, _
-from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen
+from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen, Recheck
 from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.composer import Composer
 from peertui.tui.widgets.conversation import MessageList, SystemLine
@@ -130,9 +131,10 @@ class HomeBase(TranslatedKeys, Screen[None]):
         *,
         explanation: str = "",
         focus: str = "",
+        validate: Callable[[dict], Recheck | None] | None = None,
     ) -> dict[str, Any] | None:
         return await self.app.push_screen_wait(
-            FormScreen(title, fields, submit, explanation, focus=focus)
+            FormScreen(title, fields, submit, explanation, focus=focus, validate=validate)
         )
 
     async def choose(self, title: str, text: str, choices: list[tuple[str, str]]) -> str | None:
@@ -140,7 +142,7 @@ class HomeBase(TranslatedKeys, Screen[None]):
 
     async def confirm(self, title: str, text: str, choices: list[tuple[str, str]]) -> str | None:
         """Ask first; "Cancel" comes first so a stray Enter changes nothing."""
-        choice = await self.choose(title, text, [("cancel", "Cancel"), *choices])
+        choice = await self.choose(title, text, [("cancel", _("Cancel")), *choices])
         return None if choice in (None, "cancel") else choice
 
     # ----- engine calls ---------------------------------------------------------------------

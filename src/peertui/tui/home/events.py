@@ -11,6 +11,7 @@ from peertui.core.errors import PeertuiError
 from peertui.core.models import ACTIVE
 from peertui.i18n import _
 from peertui.tui.home.groups import GroupActions
+from peertui.tui.screens.dialogs import ListScreen
 from peertui.tui.widgets.conversation import SystemLine
 from peertui.ui import ordering, wording
 
@@ -50,6 +51,11 @@ class EngineEvents(GroupActions):
         messages = self.messages
         here = event.group_id == self.current
         name = self.name_of(event.group_id)
+        # A list open over the conversation that follows the engine (join requests) is
+        # brought up to date by whatever arrives.
+        for screen in self.app.screen_stack:
+            if isinstance(screen, ListScreen):
+                screen.reload()
         match event:
             case ev.MessageReceived() | ev.MessageQueued():
                 self._messages_arrived([event])

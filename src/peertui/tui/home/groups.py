@@ -9,7 +9,7 @@ from peertui.core.models import ACTIVE
 from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
-from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen
+from peertui.tui.screens.dialogs import Field, InviteScreen, ListScreen, TextScreen
 from peertui.tui.text import reflow
 from peertui.ui import commands, flows, wording
 from peertui.ui import settings as shared_settings
@@ -152,10 +152,9 @@ class GroupActions(HomeBase):
             return
         moderator = group.role in ("owner", "moderator")
         self.app.push_screen(
-            ListScreen(
+            TextScreen(
                 _("Guidelines — {name}").format(name=group.name),
-                [(None, reflow(group.guidelines) or _("(none written)"))],
-                "",
+                reflow(group.guidelines) or _("(none written)"),
                 _("/guidelines edit changes them.") if moderator else "",
             )
         )
@@ -228,7 +227,10 @@ class GroupActions(HomeBase):
             )
         group = self.group(group_id)
         language = group.language if group is not None else ""
-        text = reflow(guidelines) or _("(This group has no written guidelines.)")
+        # One guideline a line, as they were written and as plain mode lists them: never
+        # joined into one paragraph.
+        items = [line.strip() for line in guidelines.splitlines() if line.strip()]
+        text = "\n".join(items) or _("(This group has no written guidelines.)")
         choice = await self.choose(
             _("Please read this group's guidelines"),
             f"{wording.group_language_line(language)}\n\n{text}" if language else text,
@@ -245,13 +247,28 @@ class GroupActions(HomeBase):
         group = self.need_group(active=False)
         if group is None:
             return
-        if await self.confirm(
+        choice = await self.confirm(
             _("Leave {name}?").format(name=group.name),
-            _("You will need a new invite to come back."),
-            [("yes", _("Leave"))],
-        ):
+            _(
+                "You will need a new invite to come back. Its history stays on this device "
+                "unless you also delete it: messages, drafts, keys and search entries are then "
+                "erased from this device (other members keep theirs). This cannot be undone."
+            ),
+            [
+                ("keep", _("Leave, keep the history")),
+                ("forget", _("Leave and delete the history")),
+            ],
+        )
+        if choice not in ("keep", "forget"):
+            return
+        left = await self.call(
+            "leave", group.group_id, done=_("You left {name}.").format(name=group.name)
+        )
+        if left is not None and choice == "forget":
             await self.call(
-                "leave", group.group_id, done=_("You left {name}.").format(name=group.name)
+                "forget_group",
+                group.group_id,
+                done=_("Deleted {name} and its history from this device.").format(name=group.name),
             )
 
     # ----- your data ------------------------------------------------------------------------
@@ -270,7 +287,7 @@ class GroupActions(HomeBase):
         choice = await self.choose(
             _("Export this conversation?"),
             _("It will be written as plain, unencrypted text to {path}.").format(path=path),
-            [("yes", "Export"), ("no", "Cancel")],
+            [("yes", _("Export")), ("no", _("Cancel"))],
         )
         if choice == "yes":
             await self.call(
@@ -307,7 +324,7 @@ class GroupActions(HomeBase):
                 self.app.settings, argument, themes=self.app.peertui_themes
             )
         except commands.UsageError as problem:
-            self.composer.give_back(f"/set {argument}")
+            self.composer.give_back_command(f"/set {argument}")
             self.app.notify(str(problem), severity="warning")
             return
         self.app.save_settings()

@@ -29,7 +29,7 @@ class MessageActions(HomeBase):
                 "thank",
                 group.group_id,
                 message.msg_id,
-                done=_("You thanked {nick}.").format(nick=message.nick),
+                done=wording.thanked(message.number, message.nick),
             )
 
     def action_report(self) -> None:
@@ -82,7 +82,7 @@ class MessageActions(HomeBase):
                 group.group_id,
                 message.msg_id,
                 values["reason"],
-                done=_("Reported. Thank you."),
+                done=wording.reported(message.number, message.nick),
             )
 
     def action_hide(self) -> None:

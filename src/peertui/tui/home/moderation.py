@@ -4,6 +4,7 @@ the group's owner and moderators only."""
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ from peertui.core.models import GroupInfo
 from peertui.i18n import N_, _, ngettext
 from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
-from peertui.tui.screens.dialogs import Field, ListScreen
+from peertui.tui.screens.dialogs import Field, ListScreen, Recheck
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.conversation import describe_message
 from peertui.ui import actions, commands, flows, member_commands, wording
@@ -34,6 +35,24 @@ def _split(argument: str) -> tuple[str, str]:
     """'bob says hi' -> ('bob', 'says hi')."""
     who, _, rest = argument.strip().partition(" ")
     return who, rest.strip()
+
+
+def _refused(method: str, values: dict[str, Any]) -> Recheck | None:
+    """A moderation form is held to plain mode's rule for the command (a warning needs its
+    reason): refused in words, the form stays open, the focus on the field that is missing."""
+    words = member_commands.MemberWords(
+        f"peertui.{method}",
+        str(values.get("who", "")),
+        str(values.get("minutes", "")),
+        str(values.get("reason", "")),
+    )
+    if not words.missing:
+        return None
+    try:
+        member_commands.checked(words)
+    except commands.UsageError as problem:
+        return Recheck(str(problem), field=words.missing[0])
+    return None
 
 
 class ModerationActions(HomeBase):
@@ -78,7 +97,9 @@ class ModerationActions(HomeBase):
             if not (name == "who" and who) and (typed or name != "minutes")
         ]
         focus = missing[0] if missing else (fields[-1].name if who else "who")
-        values = await self.form(title, fields, title, focus=focus)
+        values = await self.form(
+            title, fields, title, focus=focus, validate=functools.partial(_refused, method)
+        )
         if values is None:
             return
         if confirm:
@@ -115,7 +136,7 @@ class ModerationActions(HomeBase):
         words = member_commands.split(argument, action.id)
         problem = member_commands.wrong(words)
         if problem is not None:
-            self.composer.give_back(f"/{action.slash} {argument}".rstrip())
+            self.composer.give_back_command(f"/{action.slash} {argument}".rstrip())
             self.app.notify(str(problem), severity="warning", timeout=10)
             return
         if words.missing:
@@ -241,16 +262,11 @@ class ModerationActions(HomeBase):
             if values is None:
                 return
             seconds = values["seconds"]
-        if await self.confirm(
-            _("Change slow mode?"),
-            _("Everyone will wait {seconds} s between messages.").format(seconds=seconds)
-            if seconds
-            else _("Slow mode will be turned off."),
-            [("yes", _("Turn it on") if seconds else _("Turn it off"))],
-        ):
-            await self.logged_call(
-                "set_slowmode", group.group_id, seconds, done=_("Slow mode updated.")
-            )
+        # Typed whole, or answered in the form opened by its key: either way the decision is
+        # made (commands.asks_first), so it is done at once, as in plain mode.
+        await self.logged_call(
+            "set_slowmode", group.group_id, seconds, done=_("Slow mode updated.")
+        )
 
     @work(group="dialog")
     async def action_readonly(self, argument: str = "") -> None:
@@ -262,7 +278,7 @@ class ModerationActions(HomeBase):
             self.app.notify(_("Write it as /readonly on or /readonly off."), severity="warning")
             return
         on = (wanted == "on") if wanted else not group.readonly
-        if await self.confirm(
+        if not commands.asks_first(argument) or await self.confirm(
             _("Make the group read-only?") if on else _("Let members post again?"),
             _("Only moderators will be able to post.") if on else _("Read-only will be lifted."),
             [("yes", _("Read-only on") if on else _("Read-only off"))],
@@ -280,23 +296,28 @@ class ModerationActions(HomeBase):
         group = self.need_moderator()
         if group is None:
             return
-        requests = self.ready_engine().pending_requests(group.group_id)
-        rows: list[tuple[str | None, str]] = [
-            (
-                r.member_id,
-                f"{r.nick}{f' ({r.pronouns})' if r.pronouns else ''}"
-                f"{f' — {r.intro}' if r.intro else ''}",
-            )
-            for r in requests
-        ]
+        engine = self.ready_engine()
+
+        def rows() -> list[tuple[str | None, str]]:
+            return [
+                (
+                    r.member_id,
+                    f"{r.nick}{f' ({r.pronouns})' if r.pronouns else ''}"
+                    f"{f' — {r.intro}' if r.intro else ''}",
+                )
+                for r in engine.pending_requests(group.group_id)
+            ]
+
         member_id = await self.app.push_screen_wait(
             ListScreen(
                 _("Join requests — {name}").format(name=group.name),
-                rows,
+                rows(),
                 _("No one is waiting to join."),
                 _("Enter to approve or deny."),
+                source=rows,  # a request arriving while the list is open appears in it
             )
         )
+        requests = engine.pending_requests(group.group_id)
         request = next((r for r in requests if r.member_id == member_id), None)
         if request is None:
             return
@@ -306,7 +327,7 @@ class ModerationActions(HomeBase):
                 pronouns=request.pronouns or _("(none given)"),
                 intro=request.intro or _("(nothing written)"),
             ),
-            [("approve", "Approve"), ("deny", "Deny"), ("later", "Later")],
+            [("approve", _("Approve")), ("deny", _("Deny")), ("later", _("Later"))],
         )
         if choice == "approve":
             await self.logged_call(
@@ -400,7 +421,7 @@ class ModerationActions(HomeBase):
                 text=steady_width(report.text), reason=report.reason or _("(none given)")
             ),
             [
-                ("later", "Later"),
+                ("later", _("Later")),
                 ("remove", _("Remove the message")),
                 ("dismiss", _("Dismiss the report")),
             ],

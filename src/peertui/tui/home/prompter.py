@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from peertui.i18n import _
 from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen, Recheck
 from peertui.ui import commands
 from peertui.ui.flows import Answer, Cancelled, Question, Refusal, judge
@@ -22,10 +23,13 @@ SAFETY_HANDLERS = ("crisis", "grounding", "safety_plan")
 class DialogPrompter:
     """A `peertui.ui.flows.Prompter` for the home screen; use it inside a worker."""
 
-    def __init__(self, screen: HomeBase, title: str, cancel_label: str = "Cancel") -> None:
+    def __init__(self, screen: HomeBase, title: str, cancel_label: str = "") -> None:
         self.screen = screen
         self.title = title
-        self.cancel_label = cancel_label
+        self.cancel_label = cancel_label or _("Cancel")
+
+    async def waiting_line(self, accept: Callable[[str], bool]) -> str | None:
+        return None  # a paste reaches the TUI whole (bracketed), never as lines to gather
 
     async def ask(self, question: Question) -> Answer:
         app = self.screen.app

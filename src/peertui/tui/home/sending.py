@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import work
 
 from peertui.config import interface_language
-from peertui.core.errors import PeertuiError
+from peertui.core.errors import GuidelinesNotAccepted, PeertuiError
 from peertui.core.models import ACTIVE
 from peertui.i18n import _
 from peertui.tui.home.groups import GroupActions
@@ -90,7 +90,7 @@ class Sending(GroupActions, MessageActions):
             await self.ready_engine().send(group.group_id, text, cw=cw)
         except PeertuiError as exc:
             self.composer.give_back(typed)
-            if "guidelines" in str(exc) and group.guidelines:
+            if isinstance(exc, GuidelinesNotAccepted) and group.guidelines:
                 # The guidelines changed (or were never accepted): show them, then it can be sent.
                 self.accept_guidelines(group.group_id, group.guidelines, force=True)
                 return

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from peertui.i18n import N_, _
 from peertui.tui.text import hanging
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
+from peertui.tui.widgets.dialog_frame import StepScroll
 from peertui.tui.widgets.footer import footer_widgets, hint_line
 from peertui.wellbeing import crisis
 
@@ -36,7 +36,7 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
             id="crisis-title",
             classes="screen-title",
         )
-        with VerticalScroll(id="crisis-body"):
+        with StepScroll(id="crisis-body"):
             yield Static(id="crisis-lines")
         yield Input(
             placeholder=_("Another country: type its name or two-letter code (e.g. DE) and Enter"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static, TextArea
@@ -17,7 +17,8 @@ from textual.widgets.option_list import Option
 
 from peertui.i18n import N_, _
 from peertui.tui.typed import TranslatedKeys
-from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.composer import OrderedInput, focus_for_a_correction
+from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
 
 # What `Engine.create_invite` gives by default.
@@ -31,6 +32,7 @@ class Recheck:
 
     problem: str
     value: str | None = None
+    field: str = ""  # the field the problem is about, which gets the focus; "" for the first
 
 
 @dataclass
@@ -60,7 +62,7 @@ class FormTextArea(TextArea):
         self.move_cursor(self.document.end)
 
 
-class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
+class FormScreen(FittedDialog, TranslatedKeys, ModalScreen[dict | None]):
     """A titled form; Enter in any one-line field or Ctrl+S submits, Escape cancels."""
 
     BINDINGS = [
@@ -90,26 +92,29 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
         self.focus_field = focus or fields[0].name
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(self.form_title, classes="screen-title")
-            yield Static("", id="form-problem", classes="hint")
-            if self.explanation:
-                yield Static(self.explanation, classes="hint")
-            for field in self.fields:
-                yield Label(field.label)
-                if field.multiline:
-                    yield FormTextArea(field.value, id=f"field-{field.name}", classes="form-area")
-                else:
-                    yield OrderedInput(
-                        field.value,
-                        placeholder=field.placeholder,
-                        id=f"field-{field.name}",
-                        type="integer" if field.number else "text",
-                        # A suggested number is replaced by what is typed ("60" then "1" is
-                        # 1, not 601); text fields keep their words and add to them.
-                        select_on_focus=field.number or field.replace,
-                    )
-            with Horizontal(classes="buttons"):
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Label(self.form_title, classes="screen-title")
+                yield Static("", id="form-problem", classes="hint")
+                if self.explanation:
+                    yield Static(self.explanation, classes="hint")
+                for field in self.fields:
+                    yield Label(field.label)
+                    if field.multiline:
+                        yield FormTextArea(
+                            field.value, id=f"field-{field.name}", classes="form-area"
+                        )
+                    else:
+                        yield OrderedInput(
+                            field.value,
+                            placeholder=field.placeholder,
+                            id=f"field-{field.name}",
+                            type="integer" if field.number else "text",
+                            # A suggested number is replaced by what is typed ("60" then "1" is
+                            # 1, not 601); text fields keep their words and add to them.
+                            select_on_focus=field.number or field.replace,
+                        )
+            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
                 yield Button(self.submit_label, id="submit", variant="primary")
                 yield Button(self.cancel_label, id="cancel")
         yield from footer_widgets()
@@ -154,7 +159,7 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
                         _("{field} must be a whole number.").format(field=field.label.rstrip(":")),
                         severity="warning",
                     )
-                    widget.focus()
+                    focus_for_a_correction(widget)
                     return
                 values[field.name] = int(text)
             else:
@@ -165,12 +170,11 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
             problem = self.query_one("#form-problem", Static)
             problem.update(recheck.problem)
             problem.display = bool(recheck.problem)
-            answer = self.query_one(f"#field-{self.focus_field}")
+            answer = self.query_one(f"#field-{recheck.field or self.focus_field}")
             if recheck.value is not None and isinstance(answer, Input):
                 answer.value = recheck.value
                 answer.cursor_position = len(answer.value)
-            if not answer.has_focus:
-                answer.focus()
+            focus_for_a_correction(answer)
             return
         self.dismiss(values)
 
@@ -182,7 +186,61 @@ class FormScreen(TranslatedKeys, ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
+class KeepsTyped:
+    """For a dialog: words typed while it is open (a reply already under way) are never an
+    answer — a letter must not pick "yes, send anyway" — and never dropped: they are shown as
+    kept and go on to the message box however the dialog closes. The Enter that ends such a
+    line is theirs too."""
+
+    typed_aside: list[str]
+
+    def on_key(self, event: events.Key) -> None:
+        if not hasattr(self, "typed_aside"):
+            self.typed_aside = [""]
+        lines = self.typed_aside
+        line = lines[-1]
+        if event.is_printable and event.character and (line or event.character != " "):
+            lines[-1] = line + event.character
+        elif event.key == "backspace" and line:
+            lines[-1] = line[:-1]
+        elif event.key == "enter" and line:
+            lines.append("")
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self._aside_label().update(
+            _(
+                "Kept for your message box: {text} — answer with Tab and Enter or the buttons."
+            ).format(text=self.aside_text())
+        )
+
+    def _aside_label(self) -> Label:
+        found = self.query("#typed-aside")  # type: ignore[attr-defined]
+        if found:
+            return found.first(Label)
+        label = Label("", id="typed-aside", classes="hint")
+        self.query_one(".dialog").mount(label)  # type: ignore[attr-defined]
+        return label
+
+    def aside_text(self) -> str:
+        return " ".join(line for line in getattr(self, "typed_aside", ()) if line)
+
+    def dismiss(self, result=None):  # type: ignore[no-untyped-def]
+        aside = self.aside_text()
+        if aside:
+            for screen in reversed(self.app.screen_stack[:-1]):  # type: ignore[attr-defined]
+                found = screen.query("#composer")
+                if found:
+                    composer = found.first(Input)
+                    composer.value = f"{composer.value} {aside}" if composer.value else aside
+                    composer.cursor_position = len(composer.value)
+                    break
+            self.typed_aside = [""]
+        return super().dismiss(result)  # type: ignore[misc]
+
+
+class ChoiceScreen(KeepsTyped, FittedDialog, TranslatedKeys, ModalScreen[str | None]):
     """A question with a few labelled answers; returns the chosen answer's id."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"))]
@@ -190,17 +248,15 @@ class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
     def __init__(self, title: str, text: str, choices: list[tuple[str, str]]) -> None:
         super().__init__()
         self.question_title, self.text, self.choices = title, text, choices
-        # Words typed while the question is open (a reply already under way): never an answer
-        # — a letter must not pick "yes, send anyway" — and never dropped: they go on to the
-        # message box when the dialog closes. The Enter that ends such a line is theirs too.
-        self.typed_aside: list[str] = [""]
+        self.typed_aside = [""]  # see KeepsTyped
 
     def compose(self) -> ComposeResult:
         # A long text (a group's guidelines) scrolls; the answers stay in view below it.
-        with VerticalScroll(classes="dialog"):
-            yield Label(self.question_title, classes="screen-title")
-            yield Static(self.text, classes="hint")
-            with Vertical(classes="dialog-foot"):
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Label(self.question_title, classes="screen-title")
+                yield Static(self.text, classes="hint")
+            with DialogFoot(classes="dialog-foot"):
                 with Horizontal(classes="buttons"):
                     for choice_id, label in self.choices:
                         yield Button(label, id=f"choice-{choice_id}")
@@ -210,57 +266,86 @@ class ChoiceScreen(TranslatedKeys, ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query(Button).first().focus()
 
-    def on_key(self, event: events.Key) -> None:
-        line = self.typed_aside[-1]
-        if event.is_printable and event.character and (line or event.character != " "):
-            self.typed_aside[-1] = line + event.character
-        elif event.key == "backspace" and line:
-            self.typed_aside[-1] = line[:-1]
-        elif event.key == "enter" and line:
-            self.typed_aside.append("")
-        else:
-            return
+    def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        event.prevent_default()
-        self.query_one("#typed-aside", Label).update(
-            _(
-                "Kept for your message box: {text} — answer with Tab and Enter or the buttons."
-            ).format(text=self.aside_text())
-        )
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
 
-    def aside_text(self) -> str:
-        return " ".join(line for line in self.typed_aside if line)
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
-    def _close(self, result: str | None) -> None:
-        aside = self.aside_text()
-        if aside:
-            for screen in reversed(self.app.screen_stack[:-1]):
-                found = screen.query("#composer")
-                if found:
-                    composer = found.first(Input)
-                    composer.value = f"{composer.value} {aside}" if composer.value else aside
-                    composer.cursor_position = len(composer.value)
-                    break
-        self.dismiss(result)
+
+class TextScreen(KeepsTyped, FittedDialog, TranslatedKeys, ModalScreen[None]):
+    """A text to read (a group's guidelines): it scrolls above Close and its last line can be
+    reached with End, Page Down or Down, which a one-row list could not do."""
+
+    BINDINGS = [Binding("escape", "close", N_("Close"))]
+
+    def __init__(self, title: str, text: str, hint: str = "") -> None:
+        super().__init__()
+        self.text_title, self.text, self.hint = title, text, hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body", id="text-body"):
+                yield Label(self.text_title, classes="screen-title")
+                if self.hint:
+                    yield Label(self.hint, classes="hint")
+                yield Static(Content(self.text), id="text")
+            with DialogFoot(classes="dialog-foot"):
+                with Horizontal(classes="buttons"):
+                    yield Button(_("Close"), id="close", variant="primary")
+                yield Label("", id="typed-aside", classes="hint")
+        yield from footer_widgets()
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self._close((event.button.id or "").removeprefix("choice-"))
+        self.action_close()
 
-    def action_cancel(self) -> None:
-        self._close(None)
+    def action_close(self) -> None:
+        self.dismiss(None)
 
 
-class ListScreen(TranslatedKeys, ModalScreen[str | None]):
+class ListScreen(KeepsTyped, TranslatedKeys, ModalScreen[str | None]):
     """A read-only list (mod log, reports, search results); Enter returns the option id."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Close"))]
 
     def __init__(
-        self, title: str, rows: list[tuple[str | None, str]], empty: str, hint: str = ""
+        self,
+        title: str,
+        rows: list[tuple[str | None, str]],
+        empty: str,
+        hint: str = "",
+        *,
+        source: Callable[[], list[tuple[str | None, str]]] | None = None,
     ) -> None:
         super().__init__()
         self.list_title, self.rows, self.empty, self.hint = title, rows, empty, hint
+        # Where the rows come from, for a list that follows what arrives while it is open
+        # (join requests): `reload` asks it again.
+        self.source = source
+
+    def reload(self) -> None:
+        """Rows from `source` again; the highlighted row stays highlighted if still there."""
+        if self.source is None or not self.is_mounted:
+            return
+        rows = self.source()
+        if rows == self.rows:
+            return
+        self.rows = rows
+        listing = self.query_one("#rows", OptionList)
+        highlighted = listing.highlighted_option.id if listing.highlighted_option else None
+        listing.clear_options()
+        options = [Option(text, id=row_id) for row_id, text in rows]
+        listing.add_options(options or [Option(self.empty, disabled=True)])
+        ids = [row_id for row_id, _text in rows]
+        if highlighted in ids:
+            listing.highlighted = ids.index(highlighted)
+        elif rows:
+            listing.highlighted = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
@@ -269,6 +354,7 @@ class ListScreen(TranslatedKeys, ModalScreen[str | None]):
                 yield Label(self.hint, classes="hint")
             options = [Option(text, id=row_id) for row_id, text in self.rows]
             yield OptionList(*(options or [Option(self.empty, disabled=True)]), id="rows")
+            yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -299,7 +385,7 @@ class InviteToken(Static):
         self.text = token
 
 
-class InviteScreen(TranslatedKeys, ModalScreen[None]):
+class InviteScreen(KeepsTyped, FittedDialog, TranslatedKeys, ModalScreen[None]):
     """Shows the whole invite token, folded at the width with nothing else on its lines (no
     border to select by mistake), with how long it lasts, and Copy, which hands the token to
     the terminal's clipboard as one line; the Join field reads a copy with line breaks too."""
@@ -315,26 +401,29 @@ class InviteScreen(TranslatedKeys, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog invite"):
-            yield Label(
-                _("Invite to {group_name}").format(group_name=self.group_name),
-                classes="screen-title",
-            )
-            yield Static(
-                _(
-                    "Valid for {days} days and {uses} uses; you approve each person (F9). Share it privately, with someone you trust."
-                ).format(days=INVITE_DAYS, uses=INVITE_USES),
-                classes="hint",
-            )
-            if self.language:
-                # The invite does not carry it: the host tells it along with the invite.
-                from peertui.ui.wording import group_language_line
+            with DialogBody(classes="dialog-body"):
+                yield Label(
+                    _("Invite to {group_name}").format(group_name=self.group_name),
+                    classes="screen-title",
+                )
+                yield Static(
+                    _(
+                        "Valid for {days} days and {uses} uses; you approve each person (F9). Share it privately, with someone you trust."
+                    ).format(days=INVITE_DAYS, uses=INVITE_USES),
+                    classes="hint",
+                )
+                if self.language:
+                    # The invite does not carry it: the host tells it along with the invite.
+                    from peertui.ui.wording import group_language_line
 
-                yield Static(group_language_line(self.language), classes="hint")
-            yield InviteToken(self.token, id="invite-token")
-            yield Static(self._copy_hint(), id="invite-copy", classes="hint")
-            with Horizontal(classes="buttons"):
-                yield Button(_("Copy (Ctrl+Y)"), id="copy", variant="primary")
-                yield Button(_("Close"), id="close")
+                    yield Static(group_language_line(self.language), classes="hint")
+                yield InviteToken(self.token, id="invite-token")
+                yield Static(self._copy_hint(), id="invite-copy", classes="hint")
+            with DialogFoot(classes="dialog-foot"):
+                with Horizontal(classes="buttons"):
+                    yield Button(_("Copy (Ctrl+Y)"), id="copy", variant="primary")
+                    yield Button(_("Close"), id="close")
+                yield Label("", id="typed-aside", classes="hint")
         yield from footer_widgets()
 
     def _copy_hint(self) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Markdown
 
@@ -12,6 +11,7 @@ from peertui.i18n import N_, _, current_language
 from peertui.paths import Paths, make_private_dir
 from peertui.tui.bindings import QUICK_EXIT_KEY
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
+from peertui.tui.widgets.dialog_frame import StepScroll
 from peertui.tui.widgets.footer import footer_widgets
 
 # Markdown, one message a paragraph; {key} is the quick exit key, {language} the language's
@@ -45,9 +45,9 @@ WELCOME = (
 
 def welcome_text() -> str:
     """The welcome in the interface language, naming that language in its own words."""
-    from peertui.i18n import language_name
+    from peertui.i18n import language_in_sentence
 
-    words = {"key": QUICK_EXIT_KEY.upper(), "language": language_name(current_language())}
+    words = {"key": QUICK_EXIT_KEY.upper(), "language": language_in_sentence(current_language())}
     return "\n\n".join(_(paragraph).format(**words) for paragraph in WELCOME) + "\n"
 
 
@@ -64,7 +64,7 @@ class FirstRunScreen(TranslatedKeys, PeertuiNode, Screen):
     BINDINGS = [Binding("escape", "dismiss_welcome", N_("Continue"))]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="welcome"):
+        with StepScroll(id="welcome"):
             yield Markdown(welcome_text())
             yield Button(_("I understand — continue"), id="continue", variant="primary")
         yield from footer_widgets()

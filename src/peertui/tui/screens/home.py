@@ -105,7 +105,8 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
     def _mark_focus(self) -> None:
         for pane_id, (plain, focused) in PANE_TITLES.items():
             pane = self.query_one(f"#{pane_id}")
-            title = _(focused if pane.has_focus else plain) if (focused or plain) else ""
+            wording = focused if pane.has_focus else plain
+            title = _(wording) if wording else ""  # _("") would be the catalogue header
             if isinstance(pane, MembersPanel) and pane.options:
                 count = len(pane.options)
                 people = ngettext("{n} member", "{n} members", count).format(n=count)
@@ -338,7 +339,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         try:
             parsed = commands.parse(event.text, "tui")
         except commands.CommandError as problem:
-            self.composer.give_back(event.text)
+            self.composer.give_back_command(event.text)
             self.app.notify(str(problem), severity="warning")
             return
         if parsed.action is None:
@@ -354,14 +355,14 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         try:
             target = self.ready_engine().message_by_number(number)
         except PeertuiError as problem:
-            self.composer.give_back(typed)
+            self.composer.give_back_command(typed)
             self.app.notify(str(problem), severity="warning")
             return None
         self.jump_to(target.group_id, target.msg_id, focus=False)
         if self.messages.selected_message() is None or (
             self.messages.selected_message().msg_id != target.msg_id
         ):
-            self.composer.give_back(typed)
+            self.composer.give_back_command(typed)
             self.app.notify(
                 _("Message #{n} could not be shown, so nothing was done.").format(n=number),
                 severity="warning",
@@ -372,7 +373,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
     def run_command(self, action: Action, argument: str, typed: str) -> None:
         """A slash command from the shared table, run as its key or palette entry would."""
         if not self.may(action):
-            self.composer.give_back(typed)
+            self.composer.give_back_command(typed)
             self.app.notify(_(NOT_A_MODERATOR), severity="warning")
             return
         handler = action.handler
@@ -398,7 +399,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             if bar and topic.strip() and text.strip():
                 self.send(text.strip(), topic.strip(), typed=typed)
             elif bar:
-                self.composer.give_back(typed)
+                self.composer.give_back_command(typed)
                 self.app.notify(
                     _(
                         "Write it as /cw topic | your message — the topic is shown, the message "

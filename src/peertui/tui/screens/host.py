@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
@@ -14,10 +14,11 @@ from peertui.i18n import N_, _
 from peertui.tui.screens.dialogs import InviteScreen
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
 
 
-class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
+class HostScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     """Returns the new group's id, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", N_("Cancel")), Binding("ctrl+s", "host", N_("Host"))]
@@ -29,33 +30,34 @@ class HostScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         self.typed_relay = relay_url
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(_("Host a new group"), classes="screen-title")
-            yield Label(_("Group name (members see it; the relay never does):"))
-            yield OrderedInput(
-                self.typed_name,
-                id="host-name",
-                placeholder=_("e.g. Sunday evening check-in"),
-                enter_moves_on=True,
-            )
-            yield Label(_("Your nickname in this group:"))
-            yield OrderedInput("host", id="host-nick", enter_moves_on=True)
-            yield Label(_("Guidelines every member reads and accepts:"))
-            yield TextArea(default_guidelines(), id="host-guidelines", classes="form-area")
-            yield Label(
-                _(
-                    "Relay address — leave empty to host on this computer (embedded relay; "
-                    "members can reach it only while peertui runs here):"
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Label(_("Host a new group"), classes="screen-title")
+                yield Label(_("Group name (members see it; the relay never does):"))
+                yield OrderedInput(
+                    self.typed_name,
+                    id="host-name",
+                    placeholder=_("e.g. Sunday evening check-in"),
+                    enter_moves_on=True,
                 )
-            )
-            yield OrderedInput(
-                self.typed_relay,
-                id="host-relay",
-                placeholder=_("https://relay.example.org  (empty: embedded)"),
-                enter_moves_on=True,
-            )
-            yield Static("", id="host-status", classes="status-line")
-            with Horizontal(classes="buttons"):
+                yield Label(_("Your nickname in this group:"))
+                yield OrderedInput("host", id="host-nick", enter_moves_on=True)
+                yield Label(_("Guidelines every member reads and accepts:"))
+                yield TextArea(default_guidelines(), id="host-guidelines", classes="form-area")
+                yield Label(
+                    _(
+                        "Relay address — leave empty to host on this computer (embedded relay; "
+                        "members can reach it only while peertui runs here):"
+                    )
+                )
+                yield OrderedInput(
+                    self.typed_relay,
+                    id="host-relay",
+                    placeholder=_("https://relay.example.org  (empty: embedded)"),
+                    enter_moves_on=True,
+                )
+                yield Static("", id="host-status", classes="status-line")
+            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
                 yield Button(_("Host (Ctrl+S)"), id="host", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
         yield from footer_widgets()

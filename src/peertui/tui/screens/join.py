@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
@@ -15,7 +15,8 @@ from peertui.i18n import N_, _
 from peertui.tui.nicknames import random_nickname
 from peertui.tui.text import reflow
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
-from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.composer import OrderedInput, focus_for_a_correction
+from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
 
 TICK_THE_BOX = N_("Please read the guidelines and tick the box to accept them.")
@@ -42,6 +43,18 @@ def compact_invite(text: str) -> str:
     return "".join(text.split())
 
 
+def nickname_problem(nick: str) -> str | None:
+    """What is wrong with a nickname, by the rule the engine applies, or None."""
+    from peertui.core.errors import InvalidInput
+    from peertui.core.payloads import clean_nick
+
+    try:
+        clean_nick(nick)
+    except InvalidInput as problem:
+        return str(problem)
+    return None
+
+
 class InviteField(OrderedInput):
     """The invite box: a paste keeps all of a wrapped invite, not just its first line."""
 
@@ -51,7 +64,7 @@ class InviteField(OrderedInput):
         self.insert_text_at_cursor(compact_invite(event.text))
 
 
-class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
+class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""
 
     BINDINGS = [
@@ -64,27 +77,32 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         self.invite, self.nick = compact_invite(invite), nick
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(_("Join a group"), classes="screen-title")
-            yield Label(_("Invite (starts with peertui:):"))
-            yield InviteField(
-                self.invite, id="join-invite", placeholder=_("peertui:…"), enter_moves_on=True
-            )
-            yield Label(_("Nickname (a fresh one is safest — not your real name):"))
-            with Horizontal(classes="inline"):
-                yield OrderedInput(
-                    self.nick or random_nickname(), id="join-nick", enter_moves_on=True
+        with Vertical(classes="dialog"):
+            with DialogBody(classes="dialog-body"):
+                yield Label(_("Join a group"), classes="screen-title")
+                yield Label(_("Invite (starts with peertui:):"))
+                yield InviteField(
+                    self.invite, id="join-invite", placeholder=_("peertui:…"), enter_moves_on=True
                 )
-                yield Button(_("Another"), id="another-nick")
-            yield Label(_("Pronouns (optional):"))
-            yield OrderedInput(id="join-pronouns", enter_moves_on=True)
-            yield Label(_("A line about you for the moderators (optional):"))
-            yield OrderedInput(id="join-intro", enter_moves_on=True)
-            yield Label(_("General guidelines (the group's own are shown when you are approved):"))
-            yield Static(reflow(default_guidelines()), id="join-guidelines", classes="guidelines")
-            yield AcceptBox(accept_label(False), id="join-accept")
-            yield Static("", id="join-status", classes="status-line")
-            with Horizontal(classes="buttons"):
+                yield Label(_("Nickname (a fresh one is safest — not your real name):"))
+                with Horizontal(classes="inline"):
+                    yield OrderedInput(
+                        self.nick or random_nickname(), id="join-nick", enter_moves_on=True
+                    )
+                    yield Button(_("Another"), id="another-nick")
+                yield Label(_("Pronouns (optional):"))
+                yield OrderedInput(id="join-pronouns", enter_moves_on=True)
+                yield Label(_("A line about you for the moderators (optional):"))
+                yield OrderedInput(id="join-intro", enter_moves_on=True)
+                yield Label(
+                    _("General guidelines (the group's own are shown when you are approved):")
+                )
+                yield Static(
+                    reflow(default_guidelines()), id="join-guidelines", classes="guidelines"
+                )
+                yield AcceptBox(accept_label(False), id="join-accept")
+                yield Static("", id="join-status", classes="status-line")
+            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
                 yield Button(_("Ask to join (Ctrl+S)"), id="join", variant="primary")
                 yield Button(_("Cancel"), id="cancel")
         yield from footer_widgets()
@@ -109,7 +127,9 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         status = self.query_one("#join-status", Static)
         status.update(text)
         # After the new text is laid out, or a long problem's last lines stay out of view.
-        self.call_after_refresh(status.scroll_visible, animate=False)
+        # At once (not on the next frame), so a later scroll starts from where this one left
+        # the body instead of both being computed from the old position and the last winning.
+        self.call_after_refresh(status.scroll_visible, animate=False, immediate=True)
         if severity != "information":
             self.app.notify(text, severity=severity)
 
@@ -124,7 +144,7 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
             relay = self.app.engine.check_invite(invite)
         except PeertuiError as exc:
             self._say(str(exc), "warning")
-            self.query_one("#join-invite", Input).focus()
+            focus_for_a_correction(self.query_one("#join-invite", Input))
             return False
         self._say(_("The invite is whole; it points to the relay {relay}.").format(relay=relay))
         return True
@@ -152,13 +172,21 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         elif not nick:
             problem = _("Choose a nickname (or press Another for a random one).")
             field = "join-nick"
+        elif (nick_problem := nickname_problem(nick)) is not None:
+            # Said before the request goes, and with the focus on the nickname it is about.
+            problem, field = nick_problem, "join-nick"
         elif not self.query_one("#join-accept", Checkbox).value:
             problem, field = _(TICK_THE_BOX), "join-accept"
         if problem:
             self._say(problem, "warning")
             # The focus goes to what needs doing, so Space ticks the box or typing fills the
             # field — not to wherever Ctrl+S was pressed.
-            self.query_one(f"#{field}").focus()
+            # The field is brought into view after the problem's line: both stay in view when
+            # they fit (the box sits just above the line), and when they do not (a nickname
+            # higher up), the field wins; the pop-up says the problem too.
+            target = self.query_one(f"#{field}")
+            focus_for_a_correction(target)
+            self.call_after_refresh(target.scroll_visible, animate=False, immediate=True)
             return
         if self.app.engine is None:
             self.app.notify(_("Your history is still opening; try again in a moment."))
@@ -187,9 +215,9 @@ class JoinScreen(TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
         except PeertuiError as exc:
             self.query_one("#join", Button).disabled = False
             self._say(str(exc), "error")
-            # Back to the invite, which a refused request is almost always about, rather than
-            # wherever the focus last moved to.
-            self.query_one("#join-invite", Input).focus()
+            # Back to the invite, which a refused request is almost always about (the nickname
+            # was checked before sending), rather than wherever the focus last moved to.
+            focus_for_a_correction(self.query_one("#join-invite", Input))
             return
         self.app.notify(_("Request sent — waiting for a moderator's approval."))
         self.dismiss(group.group_id)

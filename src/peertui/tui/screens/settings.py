@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Select, Switch
 
 from peertui.config import PROXY_SCHEMES, interface_locale
 from peertui.i18n import N_, _, available_languages, catalogue_language, language_name
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
+from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
 
 
@@ -30,7 +31,7 @@ def language_options(current: str) -> list[tuple[str, str]]:
     return options
 
 
-class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
+class SettingsScreen(FittedDialog, TranslatedKeys, PeertuiNode, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("ctrl+s", "save", N_("Save")),
@@ -39,43 +40,49 @@ class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
     def compose(self) -> ComposeResult:
         settings = self.app.settings
         themes = sorted(self.app.peertui_themes)
-        with VerticalScroll(classes="dialog wide"):
-            yield Label(_("Settings"), classes="screen-title")
-            yield Label(_("Theme (changes at once):"))
-            yield Select(
-                [(name, name) for name in themes],
-                value=settings.theme if settings.theme in themes else "dark",
-                allow_blank=False,
-                id="set-theme",
-            )
-            # The label first, like every other field, so "On"/"Off" is read after its name.
-            yield Label(
-                _("Reduced motion: no animation, no blinking cursor, still breathing guide")
-            )
-            with Horizontal(classes="inline"):
-                yield Switch(settings.reduced_motion, id="set-motion")
-                yield Label(on_off(settings.reduced_motion), id="set-motion-state")
-            yield Label(_("Keep history for how many days (0 keeps it until you delete it):"))
-            yield Input(str(settings.history_retention_days), type="integer", id="set-retention")
-            yield Label(
-                _(
-                    "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: none):"
+        with Vertical(classes="dialog wide"):
+            with DialogBody(classes="dialog-body"):
+                yield Label(_("Settings"), classes="screen-title")
+                yield Label(_("Theme (changes at once):"))
+                yield Select(
+                    [(name, name) for name in themes],
+                    value=settings.theme if settings.theme in themes else "dark",
+                    allow_blank=False,
+                    id="set-theme",
                 )
-            )
-            yield Input(settings.proxy, id="set-proxy")
-            yield Label(
-                _("Country for crisis lines, a name or a code such as Mexico or MX (empty: none):")
-            )
-            yield Input(settings.country, id="set-country")
-            yield Label(_("Language (changes at once):"))
-            options = language_options(settings.language)
-            yield Select(
-                options,
-                value=settings.language if settings.language else "",
-                allow_blank=False,
-                id="set-language",
-            )
-            with Horizontal(classes="buttons"):
+                # The label first, like every other field, so "On"/"Off" is read after its name.
+                yield Label(
+                    _("Reduced motion: no animation, no blinking cursor, still breathing guide")
+                )
+                with Horizontal(classes="inline"):
+                    yield Switch(settings.reduced_motion, id="set-motion")
+                    yield Label(on_off(settings.reduced_motion), id="set-motion-state")
+                yield Label(_("Keep history for how many days (0 keeps it until you delete it):"))
+                yield Input(
+                    str(settings.history_retention_days), type="integer", id="set-retention"
+                )
+                yield Label(
+                    _(
+                        "Proxy for relay connections, e.g. socks5://127.0.0.1:9050 for Tor (empty: "
+                        "none; used from the next start):"
+                    )
+                )
+                yield Input(settings.proxy, id="set-proxy")
+                yield Label(
+                    _(
+                        "Country for crisis lines, a name or a code such as Mexico or MX (empty: none):"
+                    )
+                )
+                yield Input(settings.country, id="set-country")
+                yield Label(_("Language (changes at once):"))
+                options = language_options(settings.language)
+                yield Select(
+                    options,
+                    value=settings.language if settings.language else "",
+                    allow_blank=False,
+                    id="set-language",
+                )
+            with DialogFoot(classes="dialog-foot"), Horizontal(classes="buttons"):
                 yield Button(_("Save (Ctrl+S)"), id="save", variant="primary")
                 yield Button(_("Back"), id="back")
         yield from footer_widgets()
@@ -125,15 +132,19 @@ class SettingsScreen(TranslatedKeys, PeertuiNode, Screen):
         settings.theme = str(self.query_one("#set-theme", Select).value)
         settings.reduced_motion = self.query_one("#set-motion", Switch).value
         settings.history_retention_days = int(retention)
+        before_proxy = settings.proxy
         settings.proxy = proxy
         settings.country = resolve(typed_country)
         self.query_one("#set-country", Input).value = settings.country
         language = self.query_one("#set-language", Select).value
         settings.language = language if isinstance(language, str) else ""
         self.app.save_settings()
-        self.app.notify(
-            _("Settings saved. A new proxy applies the next time peertui starts.")
-            if proxy
-            else _("Settings saved.")
-        )
+        if proxy != before_proxy:
+            from peertui.ui.settings import PROXY_FROM_NEXT_START
+
+            self.app.notify(
+                f"{_('Settings saved.')} {_(PROXY_FROM_NEXT_START)}", severity="warning", timeout=15
+            )
+        else:
+            self.app.notify(_("Settings saved."))
         self.app.pop_screen()

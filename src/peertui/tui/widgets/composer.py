@@ -14,14 +14,28 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
+from textual.actions import SkipAction
+from textual.binding import Binding
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input
+from textual.widgets.input import Selection
+
+from peertui.i18n import _
 
 
 def one_line(text: str) -> str:
     """Pasted lines as the one line a message is (the engine sends line breaks as " / ")."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return " / ".join(line for line in lines if line)
+
+
+def focus_for_a_correction(widget: Widget) -> None:
+    """Focus what an error is about; a typed field keeps its words whole (nothing selected)."""
+    if isinstance(widget, OrderedInput):
+        widget.focus_for_a_correction()
+    else:
+        widget.focus()
 
 
 class OrderedInput(Input):
@@ -37,10 +51,23 @@ class OrderedInput(Input):
         super().__init__(*args, **kwargs)
         self.enter_moves_on = enter_moves_on
         self._moved_on = False  # Enter moved the focus on; keys still queued here go after it
+        self._keep_on_focus = False  # the next focus keeps the text unselected
 
     def _on_focus(self, event: events.Focus) -> None:
         self._moved_on = False
         super()._on_focus(event)
+        if self._keep_on_focus:
+            self._keep_on_focus = False
+            self.selection = Selection.cursor(len(self.value))
+
+    def focus_for_a_correction(self) -> None:
+        """Focus this field because an error names it: what is written stays whole, with the
+        cursor at its end and nothing selected, so the next key adds to it, never wipes it."""
+        if self.has_focus:
+            self.selection = Selection.cursor(len(self.value))
+            return
+        self._keep_on_focus = True
+        self.focus()
 
     async def _on_key(self, event: events.Key) -> None:
         focused = self.screen.focused
@@ -66,6 +93,10 @@ class OrderedInput(Input):
 
 
 class Composer(OrderedInput):
+    BINDINGS = [Binding("up", "recall", show=False)]
+
+    kept_command = ""  # a refused command that met words typed since (see give_back_command)
+
     class Sent(Message):
         """Enter was pressed: `text` is what the box held; the box is already empty."""
 
@@ -111,3 +142,27 @@ class Composer(OrderedInput):
         typed = self.value
         self.value = f"{text} {typed}" if typed else text
         self.cursor_position = len(self.value)
+
+    def give_back_command(self, text: str) -> None:
+        """A refused command comes back whole and selected: the next key typed replaces it
+        (a command typed straight after is never appended to it), while End or an arrow keeps
+        it to correct. When something was typed since, that stays alone in the box and the
+        refused line waits for Up, so neither is lost nor are the two run together."""
+        if not text:
+            return
+        if self.value.strip():
+            self.kept_command = text
+            self.app.notify(
+                _("Not run: {line} — Up puts it back in the box.").format(line=text),
+                severity="warning",
+            )
+            return
+        self.value = text
+        self.selection = Selection(0, len(text))
+
+    def action_recall(self) -> None:
+        """Up in an empty box: the refused command kept aside, selected as it was given."""
+        if not self.kept_command or self.value:
+            raise SkipAction()
+        text, self.kept_command = self.kept_command, ""
+        self.give_back_command(text)

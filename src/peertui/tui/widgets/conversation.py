@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from peertui.i18n import _, ngettext
 from peertui.tui import bindings
@@ -116,12 +116,12 @@ class MessageList(CursorOnHighlight):
         opened = item.msg_id in self.opened
         return Text(marker) + describe_message(item, self.hidden_reason(item), opened)
 
-    def _option(self, item, index: int) -> Option:
+    def _option(self, item, index: int | None) -> Option:
         key = None if isinstance(item, SystemLine) else f"m-{item.msg_id}"
         return Option(self.render_item(item, index), id=key)
 
     def _redraw(self, index: int | None) -> None:
-        if index is not None and index < len(self.items):
+        if index is not None and index < min(len(self.items), self.option_count):
             self.replace_option_prompt_at_index(index, self.render_item(self.items[index], index))
 
     def watch_highlighted(self, highlighted: int | None) -> None:
@@ -163,12 +163,11 @@ class MessageList(CursorOnHighlight):
 
     def show(self, items: list) -> None:
         self.items = list(items)
-        self._marked = None
-        self.clear_options()
-        self.add_options([self._option(item, i) for i, item in enumerate(self.items)])
+        self._set_all_options()
         self._announce_below(0)
         if self.items:
             self.highlighted = len(self.items) - 1
+        self._mark_highlighted()
         # Once laid out at the real width, or a restart can open above the newest lines.
         self.call_after_refresh(self._keep_in_view)
 
@@ -265,14 +264,27 @@ class MessageList(CursorOnHighlight):
                 where = next((i for i, shown in enumerate(self.items) if shown is marked), None)
                 below += where is not None and index > where
             self.items.insert(index, item)
-        self._marked = None
-        self.set_options([self._option(item, i) for i, item in enumerate(self.items)])
+        self._set_all_options()
         if following or marked is None:
             self.jump_to_end()
         else:
             self.highlighted = self._position(marked)
             self.scroll_to_highlight()
             self._announce_below(self.unseen_below + below)
+        self._mark_highlighted()
+
+    def _set_all_options(self) -> None:
+        """Draw every line again, all unmarked: `_mark_highlighted` then marks the one line.
+        (Drawn with the marker where the highlight was, the old line kept its "▶" when the
+        highlight moved, and two showed after a late message was put in its place.)"""
+        self._marked = None
+        self.set_options([self._option(item, None) for item in self.items])
+
+    def _mark_highlighted(self) -> None:
+        previous, self._marked = self._marked, self.highlighted
+        if previous != self.highlighted:
+            self._redraw(previous)
+        self._redraw(self.highlighted)
 
     def _position(self, item) -> int:
         return next(i for i, shown in enumerate(self.items) if shown is item)
@@ -288,6 +300,13 @@ class MessageList(CursorOnHighlight):
         self.highlighted = highlighted + len(older)
 
     def find(self, msg_id: str) -> int | None:
+        # Every message line has its option (added with it, removed only with it or after),
+        # so a message without one is not here: what nearly every arriving message is, and
+        # scanning 20,000 lines for each of them held up the keys during a catch-up.
+        try:
+            self.get_option(f"m-{msg_id}")
+        except OptionDoesNotExist:
+            return None
         for index, item in enumerate(self.items):
             if not isinstance(item, SystemLine) and item.msg_id == msg_id:
                 return index

@@ -1,0 +1,43 @@
+"""Ordinary talk gets no crisis offer: the false-alarm rate on two probes nobody trains on
+(tests/wellbeing/ordinary_eval.py says what they are). Ceilings are the shipped detector's
+measured rates rounded up a little; docs/WELLBEING.md ("Ordinary talk") publishes them."""
+
+from __future__ import annotations
+
+import pytest
+from ordinary_eval import LANGUAGES, interface, measure, neutral
+
+# (probe, language): the highest false-alarm rate allowed.
+CEILINGS = {
+    ("neutral", "en"): 0.03,
+    ("neutral", "es"): 0.01,
+    ("neutral", "pt"): 0.01,
+    ("interface", "en"): 0.005,
+    ("interface", "es"): 0.005,
+    ("interface", "pt"): 0.005,
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("make", [neutral, interface], ids=["neutral", "interface"])
+def test_ordinary_talk_rarely_gets_an_offer(make, lang):
+    probe = make(lang)
+    assert len(probe.texts) >= 250, (probe.name, lang, len(probe.texts))
+    result = measure(probe)  # counts only: the held-out sentences are not printed
+    assert result["rate"] <= CEILINGS[(probe.name, lang)], result
+
+
+def test_the_two_halves_of_the_interface_text_do_not_overlap():
+    from ordinary_eval import interface_half
+
+    for lang in LANGUAGES:
+        trained = set(interface_half(lang, trained=True))
+        held = set(interface_half(lang, trained=False))
+        assert trained and held and not trained & held
+
+
+@pytest.mark.parametrize("text", ["dos", "after setting proxy", "ya", "to", "ok", "tá"])
+def test_what_a_tester_saw_flagged_is_quiet(text):
+    from peertui.wellbeing.detect import assess
+
+    assert assess(text, "en").tier == 0
