@@ -214,6 +214,12 @@ class KeepsTyped:
                 "Kept for your message box: {text} — answer with Tab and Enter or the buttons."
             ).format(text=self.aside_text())
         )
+        # The kept line takes room in the dialog: the body gives it up, so its last line
+        # can still be scrolled to above the answers.
+        from peertui.tui.widgets.dialog_frame import DialogBody
+
+        for body in self.query(DialogBody):  # type: ignore[attr-defined]
+            body.call_after_refresh(body.fit)
 
     def _aside_label(self) -> Label:
         found = self.query("#typed-aside")  # type: ignore[attr-defined]
