@@ -93,9 +93,16 @@ class OrderedInput(Input):
 
 
 class Composer(OrderedInput):
-    BINDINGS = [Binding("up", "recall", show=False)]
+    """The message box. A refused command is kept in `kept` the moment it is refused, before
+    anything is decided about the box: keys typed after its Enter may already be in the box, or
+    on their way to replace it, so the box alone cannot be trusted to hold it. Up walks back
+    through the kept lines (newest first), Down forward again; a kept line leaves the list when
+    it is sent again (refused once more, it comes back in)."""
 
-    kept_command = ""  # a refused command that met words typed since (see give_back_command)
+    BINDINGS = [
+        Binding("up", "recall(-1)", show=False),
+        Binding("down", "recall(1)", show=False),
+    ]
 
     class Sent(Message):
         """Enter was pressed: `text` is what the box held; the box is already empty."""
@@ -116,8 +123,16 @@ class Composer(OrderedInput):
             super().__init__()
             self.count = count
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept: list[str] = []  # refused commands not yet sent again, oldest first
+        self._recalled: int | None = None  # which kept line the box was last given
+
     async def action_submit(self) -> None:
         text, self.value = self.value, ""
+        self._recalled = None
+        if text in self.kept:
+            self.kept.remove(text)
         self.post_message(self.Sent(self, text))
 
     def _on_paste(self, event: events.Paste) -> None:
@@ -144,25 +159,49 @@ class Composer(OrderedInput):
         self.cursor_position = len(self.value)
 
     def give_back_command(self, text: str) -> None:
-        """A refused command comes back whole and selected: the next key typed replaces it
-        (a command typed straight after is never appended to it), while End or an arrow keeps
-        it to correct. When something was typed since, that stays alone in the box and the
-        refused line waits for Up, so neither is lost nor are the two run together."""
+        """A refused command is kept at once (Up brings it back, whatever happens to the box).
+        It is also put back whole and selected when the box is still empty, so the next key
+        typed replaces it (a command typed straight after is never appended to it) while End
+        or an arrow keeps it to correct. When something was typed since, that stays alone in
+        the box and the notice says the refused line waits for Up: nothing is lost, nothing run
+        together, however the keys typed after Enter and the refusal fall."""
         if not text:
             return
+        if text in self.kept:
+            self.kept.remove(text)
+        self.kept.append(text)
         if self.value.strip():
-            self.kept_command = text
             self.app.notify(
                 _("Not run: {line} — Up puts it back in the box.").format(line=text),
                 severity="warning",
             )
             return
+        self._show_kept(len(self.kept) - 1)
+
+    def _show_kept(self, index: int) -> None:
+        text = self.kept[index]
+        self._recalled = index
         self.value = text
         self.selection = Selection(0, len(text))
 
-    def action_recall(self) -> None:
-        """Up in an empty box: the refused command kept aside, selected as it was given."""
-        if not self.kept_command or self.value:
+    def action_recall(self, step: int) -> None:
+        """Up (step -1) in an empty box: the newest kept line; Up again while the box still
+        holds a kept line as it was given: the one before. Down walks forward, then empties."""
+        showing = self._recalled
+        if showing is not None and (showing >= len(self.kept) or self.kept[showing] != self.value):
+            showing = None  # the box was changed since: it is the person's own words now
+        if self.value and showing is None:
             raise SkipAction()
-        text, self.kept_command = self.kept_command, ""
-        self.give_back_command(text)
+        if showing is None:
+            if step > 0 or not self.kept:
+                raise SkipAction()
+            self._show_kept(len(self.kept) - 1)
+            return
+        index = showing + step
+        if index < 0:
+            return  # the oldest is showing: it stays
+        if index >= len(self.kept):
+            self._recalled = None
+            self.value = ""
+            return
+        self._show_kept(index)
