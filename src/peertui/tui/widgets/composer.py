@@ -16,7 +16,9 @@ from typing import Any
 from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding
+from textual.dom import NoScreen
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input
 from textual.widgets.input import Selection
@@ -69,13 +71,30 @@ class OrderedInput(Input):
         self._keep_on_focus = True
         self.focus()
 
-    async def _on_key(self, event: events.Key) -> None:
-        focused = self.screen.focused
+    def handed_on_to(self) -> Widget | None:
+        """Where input still queued here belongs now, or None while it is this field's: the
+        focus moved on with Enter, or the dialog holding this field has closed (Escape, Ctrl+S)
+        since the key or paste was sent here. It is handed on, never typed into a closed form."""
+        try:
+            screen = self.screen
+        except NoScreen:
+            screen = None
+        current = self.app.screen
+        if screen is None or screen not in self.app.screen_stack:
+            return current.focused or current
+        focused = screen.focused
         if self._moved_on and focused is not None and focused is not self:
-            # Typed after the Enter that moved the focus on, and queued here before it moved.
+            return focused
+        return None
+
+    async def _on_key(self, event: events.Key) -> None:
+        target = self.handed_on_to()
+        if target is not None:
+            # Typed after the key that moved the focus on or closed the dialog, and queued
+            # here before it did.
             event.stop()
             event.prevent_default()
-            focused.post_message(events.Key(event.key, event.character))
+            target.post_message(events.Key(event.key, event.character))
             return
         if not event.is_printable:
             for binding in self._bindings.key_to_bindings.get(event.key, ()):
@@ -89,7 +108,30 @@ class OrderedInput(Input):
                     focus_in_order(self.screen)
                     self._moved_on = True
                 return
+            if isinstance(self.screen, ModalScreen):
+                # A dialog's own keys (Escape closes it, Ctrl+S sends a form) also run now:
+                # after the round trip, a paste or keys sent after them would already have
+                # landed in this field, and closed with the dialog.
+                for binding in self.screen._bindings.key_to_bindings.get(event.key, ()):
+                    event.stop()
+                    event.prevent_default()
+                    await self.screen.run_action(binding.action)
+                    return
         # Letters: Input's own handler (Textual calls it next) inserts them at once.
+
+    def _on_paste(self, event: events.Paste) -> None:
+        self.paste_handed_on(event)
+        # Otherwise Input's own handler (Textual calls it next) inserts the first line.
+
+    def paste_handed_on(self, event: events.Paste) -> bool:
+        """A paste that belongs elsewhere now (see `handed_on_to`) is sent there."""
+        target = self.handed_on_to()
+        if target is None:
+            return False
+        event.stop()
+        event.prevent_default()
+        target.post_message(events.Paste(event.text))
+        return True
 
 
 class Composer(OrderedInput):
@@ -136,12 +178,18 @@ class Composer(OrderedInput):
         self.post_message(self.Sent(self, text))
 
     def _on_paste(self, event: events.Paste) -> None:
+        if self.paste_handed_on(event):
+            return
         event.stop()
         event.prevent_default()  # Input's own handler would keep only the first line
-        if not event.text:
+        self.take_paste(event.text)
+
+    def take_paste(self, pasted: str) -> None:
+        """Pasted text goes in at the cursor; several lines are joined and that is said."""
+        if not pasted:
             return
-        lines = [line for line in event.text.splitlines() if line.strip()]
-        text = one_line(event.text) if len(lines) > 1 else event.text.strip("\r\n")
+        lines = [line for line in pasted.splitlines() if line.strip()]
+        text = one_line(pasted) if len(lines) > 1 else pasted.strip("\r\n")
         selection = self.selection
         if selection.is_empty:
             self.insert_text_at_cursor(text)
