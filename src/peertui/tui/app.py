@@ -14,9 +14,10 @@ import os
 import sys
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import BindingType
+from textual.dom import NoScreen
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 
@@ -416,6 +417,16 @@ class PeertuiApp(App[int]):
         if notice_line:
             return
         super()._refresh_notifications()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            # Decided here, in the order keys arrive, before the key goes to the focused
+            # widget: a letter on a form's button goes to its field (focus.py).
+            from peertui.tui.focus import letters_to_their_field
+
+            with contextlib.suppress(NoScreen):
+                letters_to_their_field(self.screen, event)
+        await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "command_palette":

@@ -57,6 +57,11 @@ class OrderedInput(Input):
 
     def _on_focus(self, event: events.Focus) -> None:
         self._moved_on = False
+        if self._keep_on_focus and self.select_on_focus:
+            # Textual runs Input's own focus handler after this one as well: it must not
+            # select the words either, so selecting on focus is off until this focus is done.
+            self.select_on_focus = False
+            self.call_next(setattr, self, "select_on_focus", True)
         super()._on_focus(event)
         if self._keep_on_focus:
             self._keep_on_focus = False
@@ -68,8 +73,12 @@ class OrderedInput(Input):
         if self.has_focus:
             self.selection = Selection.cursor(len(self.value))
             return
-        self._keep_on_focus = True
+        self.keep_words_on_focus()
         self.focus()
+
+    def keep_words_on_focus(self) -> None:
+        """The next focus leaves the cursor at the end, nothing selected (see `_on_focus`)."""
+        self._keep_on_focus = True
 
     def handed_on_to(self) -> Widget | None:
         """Where input still queued here belongs now, or None while it is this field's: the
