@@ -5,8 +5,8 @@
     .venv/bin/python tools/train_detector.py --cv-only  # figures only, nothing written
 
 Trains on the development data only: tests/wellbeing/data/heldout/{dev,dev3,tuning,frozen,
-frozen2,frozen3,frozen4}_*.tsv (frozen v1 to v4 are spent) and
-tests/wellbeing/data/detect_eval.tsv. A blind set (any frozenN_* not in SPENT_FROZEN: frozen5_*
+frozen2,frozen3,frozen4,frozen5}_*.tsv (frozen v1 to v5 are spent) and
+tests/wellbeing/data/detect_eval.tsv. A blind set (any frozenN_* not in SPENT_FROZEN: frozen6_*
 today) is never read here: `SPLITS` names the files it may open and
 `_refuse_blind` checks every path.
 
@@ -55,7 +55,7 @@ EVAL_TABLE = ROOT / "tests" / "wellbeing" / "data" / "detect_eval.tsv"
 # model offered help for "anyone watching the game tonight?".
 EVERYDAY = Path(__file__).resolve().parent / "detector_data"
 OUT = ROOT / "src" / "peertui" / "wellbeing" / "data" / "detect" / "model.bin"
-SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3", "frozen4")
+SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3", "frozen4", "frozen5")
 LANGUAGES = ("en", "es", "pt")
 # Sets the phrase books were not tuned on when they were written (the threshold pool): an honest
 # check of "phrase books OR model". Since 2026-12-01 ~16:05 UTC the goodbye misses of dev3_* and
@@ -90,11 +90,11 @@ class Example:
     text: str
 
 
-SPENT_FROZEN = ("frozen", "frozen2", "frozen3", "frozen4")
+SPENT_FROZEN = ("frozen", "frozen2", "frozen3", "frozen4", "frozen5")
 
 
 def _refuse_blind(path: Path) -> Path:
-    """Every frozen set not yet reported on is blind: frozen5_* today, and any later one."""
+    """Every frozen set not yet reported on is blind: frozen6_* today, and any later one."""
     split = path.name.split("_")[0]
     if split.startswith("frozen") and split not in SPENT_FROZEN:
         raise SystemExit(f"{path.name} is the blind set: never trained or tuned on")
