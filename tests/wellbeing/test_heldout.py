@@ -31,7 +31,7 @@ def floor(precision: float, recall: float, act: float, goodbye: float) -> dict[s
 
 FLOORS = {
     # Development data (tuned on, and the learned model is trained on all of it): these only
-    # guard against regressions (in-sample figures of the detector5 round, 2026-12-01, rounded
+    # guard against regressions (in-sample figures of the detector6 round, 2026-12-01, rounded
     # down, at most 0.99). The honest figures are the cross-validated and leave-one-set-out ones
     # in docs/WELLBEING.md (tools/train_detector.py --cv-only); a blind set (frozen6_*) has no
     # floor here until the lead has measured it once.
@@ -40,7 +40,7 @@ FLOORS = {
     ("dev", "pt"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev3", "en"): floor(0.96, 0.94, 1.0, 0.91),
     ("dev3", "es"): floor(0.97, 0.94, 1.0, 1.0),
-    ("dev3", "pt"): floor(0.97, 0.9, 1.0, 1.0),
+    ("dev3", "pt"): floor(0.96, 0.91, 1.0, 1.0),  # detector6 retrain: 2 more false offers
     ("frozen", "en"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
     ("frozen", "es"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
     ("frozen", "pt"): floor(0.97, 0.95, 1.0, 0.75),  # spent (reported 2026-12-01)
@@ -59,6 +59,11 @@ FLOORS = {
     ("frozen4", "en"): floor(0.99, 0.96, 1.0, 0.96),
     ("frozen4", "es"): floor(0.99, 0.97, 0.95, 1.0),
     ("frozen4", "pt"): floor(0.99, 0.99, 1.0, 1.0),
+    # frozen5 (blind at main 0958772, measured once by the lead 2026-12-01 19:31 UTC: EN P 0.947 /
+    # R 0.905, ES 0.925 / 0.845, PT 0.933 / 0.806) is spent: the detector6 round tuned on it.
+    ("frozen5", "en"): floor(0.96, 0.99, 1.0, 1.0),
+    ("frozen5", "es"): floor(0.96, 0.99, 1.0, 1.0),
+    ("frozen5", "pt"): floor(0.98, 0.98, 0.96, 1.0),
 }
 
 
