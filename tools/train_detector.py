@@ -90,7 +90,9 @@ class Example:
     text: str
 
 
-SPENT_FROZEN = ("frozen", "frozen2", "frozen3", "frozen4", "frozen5")
+# frozen6 is spent (reported 2026-12-01 22:07 UTC) but not yet in SPLITS: the shipped model was
+# trained without it; the next tuning round adds it to SPLITS when it retrains.
+SPENT_FROZEN = ("frozen", "frozen2", "frozen3", "frozen4", "frozen5", "frozen6")
 
 
 def _refuse_blind(path: Path) -> Path:
