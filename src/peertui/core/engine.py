@@ -242,7 +242,7 @@ class Engine:
             raise InvalidInput(_("Give the group a name."))
         nick = payloads.clean_nick(nick)
         embedded = not relay_url
-        url = (await self._embedded_url()) if embedded else relay_url.rstrip("/")
+        url = relay_url.rstrip("/") if relay_url else await self._embedded_url()
         if not url.startswith(("http://", "https://")):
             raise InvalidInput(_("A relay address starts with http:// or https://."))
         identity = Identity.generate()

@@ -1454,22 +1454,22 @@ class GroupSession:
             and self.roster.is_member(sender)
             and self.roster.is_moderator(self.me)
         ):
-            report = {
-                "report_id": payloads.safe_line(body["report_id"], 64),
-                "msg_id": payloads.safe_line(body["msg_id"], 64),
-                "reported_nick": payloads.wire_nick(body["nick"]),
-                "reported_member_id": payloads.safe_line(body["reported"], 20),
-                "text": payloads.safe_line(body["text"]),
-                "context": [
+            report = Report(
+                report_id=payloads.safe_line(body["report_id"], 64),
+                msg_id=payloads.safe_line(body["msg_id"], 64),
+                reported_nick=payloads.wire_nick(body["nick"]),
+                reported_member_id=payloads.safe_line(body["reported"], 20),
+                text=payloads.safe_line(body["text"]),
+                context=[
                     payloads.safe_line(c, 500) for c in body["context"][:5] if isinstance(c, str)
                 ],
-                "reason": payloads.safe_line(body["reason"], 300),
-                "ts": item.ts,
-            }
-            if all(r["report_id"] != report["report_id"] for r in self.state["reports"]):
-                self.state["reports"].append(report)
+                reason=payloads.safe_line(body["reason"], 300),
+                ts=item.ts,
+            )
+            if all(r["report_id"] != report.report_id for r in self.state["reports"]):
+                self.state["reports"].append(dataclasses.asdict(report))
                 self.save()
-                self._emit(ReportReceived(self.group_id, Report(**report)))
+                self._emit(ReportReceived(self.group_id, report))
         elif kind == "invite_key" and is_mod:
             keys = joinbox.InviteKeys.from_fields(body)
             if keys not in self.live_invite_keys() and keys.expires > now_ms():

@@ -434,12 +434,12 @@ class Store:
             for group_id, ids in ids_by_group.items():
                 for start in range(0, len(ids), _LOOKUP_CHUNK):
                     chunk = ids[start : start + _LOOKUP_CHUNK]
-                    rows = db.execute(
+                    found = db.execute(
                         "SELECT msg_id FROM messages WHERE group_id = ? "
                         f"AND msg_id IN ({', '.join('?' * len(chunk))})",
                         (group_id, *chunk),
                     ).fetchall()
-                    known.update((group_id, msg_id) for (msg_id,) in rows)
+                    known.update((group_id, msg_id) for (msg_id,) in found)
             new: list[Message] = []
             highest = self._highest_number(db)
             rows: list[tuple] = []
