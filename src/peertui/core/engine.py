@@ -27,8 +27,17 @@ from peertui.config import (
     save_settings,
 )
 from peertui.core import joinbox, payloads
-from peertui.core.crypto import Identity, InvalidInvite, Invite, PrekeySecrets
-from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError, RelayProblem
+from peertui.core.crypto import Identity, Invite, PrekeySecrets
+from peertui.core.crypto.invite import BadInvite
+from peertui.core.errors import (
+    ExportFailed,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PeertuiError,
+    RelayProblem,
+    UnusableInvite,
+)
 from peertui.core.events import Event, Notice
 from peertui.core.group import GroupSession
 from peertui.core.homelock import acquire_home
@@ -54,7 +63,7 @@ from peertui.core.moderation import (
     resolve_member,
 )
 from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
-from peertui.core.store import Message, Store, StoreError, wipe
+from peertui.core.store import Message, OldProtocolHome, Store, StoreError, wipe
 from peertui.i18n import _
 from peertui.paths import Paths, write_private_file
 from peertui_wire.encoding import b64d, b64e
@@ -118,12 +127,7 @@ class Engine:
         if old:
             store.close()
             home_lock.release()
-            raise StoreError(
-                f"This peertui home ({paths.data_dir}) holds groups made by an earlier test "
-                f"version (protocol {old[0].get('protocol', 1)}) that cannot talk to this one. "
-                "Move the folder aside and start again; nothing was released, so there is "
-                "nothing to convert."
-            )
+            raise OldProtocolHome(paths.data_dir, int(old[0].get("protocol", 1)))
         problems = problems + store.notices + _private_settings(paths, settings, store)
         engine = cls(paths, settings, store, problems, relay_factory)
         engine._home_lock = home_lock
@@ -314,8 +318,8 @@ class Engine:
         """Check an invite before asking anything else; returns the relay address it names."""
         try:
             return Invite.parse(invite.strip()).relay_url
-        except InvalidInvite as exc:
-            raise InvalidInput(_("That invite does not work: {exc}.").format(exc=exc)) from None
+        except BadInvite as exc:
+            raise UnusableInvite(exc.fault, exc.version) from None
 
     async def join(
         self,
@@ -332,8 +336,8 @@ class Engine:
         """
         try:
             parsed = Invite.parse(invite.strip())
-        except InvalidInvite as exc:
-            raise InvalidInput(_("That invite does not work: {exc}.").format(exc=exc)) from None
+        except BadInvite as exc:
+            raise UnusableInvite(exc.fault, exc.version) from None
         if parsed.group_id in self._groups and self._groups[parsed.group_id].status in (
             PENDING,
             ACTIVE,
@@ -901,7 +905,7 @@ class Engine:
         try:
             count = self.store.export_group(self._session(group_id).group_id, target)
         except StoreError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise ExportFailed(exc) from None
         return target, count
 
     async def wipe(self) -> list[str]:

@@ -216,6 +216,7 @@ class PeertuiApp(App[int]):
         from peertui.core.engine import Engine
         from peertui.core.errors import PeertuiError
         from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
+        from peertui.ui.problems import problem as worded
 
         try:
             engine = await Engine.open(self.paths, passphrase, relay_factory=self._relay_factory)
@@ -229,7 +230,7 @@ class PeertuiApp(App[int]):
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
-            problem = _("Your history could not be opened: {exc}").format(exc=exc)
+            problem = _("Your history could not be opened: {exc}").format(exc=worded(exc))
             self.notify(problem, severity="error", timeout=20)
             home = self._home()
             if home is not None:
