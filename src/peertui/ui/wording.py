@@ -106,6 +106,7 @@ _STATE_WORDS = {
     "owner": NP_("state", "owner"),
     "moderator": NP_("state", "moderator"),
     "member": NP_("state", "member"),
+    "muted": NP_("state", "muted"),
 }
 
 
