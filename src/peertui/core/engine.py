@@ -47,11 +47,14 @@ from peertui.core.models import (
     ACTIVE,
     LEFT,
     PENDING,
+    ConfigNotRewritten,
     GroupInfo,
     JoinRequest,
     Member,
     ModLogEntry,
+    PrivateSettingsMoved,
     Report,
+    StartupNote,
 )
 from peertui.core.moderation import (
     DEFAULT_GUIDELINES,
@@ -86,7 +89,7 @@ class Engine:
         paths: Paths,
         settings: Settings,
         store: Store,
-        problems: list[str],
+        problems: list[StartupNote],
         relay_factory: RelayFactory | None = None,
     ) -> None:
         self.paths = paths
@@ -128,8 +131,9 @@ class Engine:
             store.close()
             home_lock.release()
             raise OldProtocolHome(paths.data_dir, int(old[0].get("protocol", 1)))
-        problems = problems + store.notices + _private_settings(paths, settings, store)
-        engine = cls(paths, settings, store, problems, relay_factory)
+        notes: list[StartupNote] = [*problems, *store.notices]
+        notes += _private_settings(paths, settings, store)
+        engine = cls(paths, settings, store, notes, relay_factory)
         engine._home_lock = home_lock
         if settings.history_retention_days > 0:
             store.purge_history(
@@ -925,12 +929,12 @@ class Engine:
 PRIVATE_SETTINGS_KEY = "settings.private"
 
 
-def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[str]:
+def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[StartupNote]:
     """Fill the proxy and history retention from the encrypted store. Any written into
     config.toml by hand are used and moved into the store, so the file stops revealing them."""
     in_file = private_settings_in_file(paths)
     if not in_file:
-        return apply_private_settings(settings, store.get(PRIVATE_SETTINGS_KEY))
+        return [*apply_private_settings(settings, store.get(PRIVATE_SETTINGS_KEY))]
     stored = store.get(PRIVATE_SETTINGS_KEY) or {}
     stored.update({name: getattr(settings, name) for name in in_file})
     store.put(PRIVATE_SETTINGS_KEY, stored)
@@ -938,9 +942,5 @@ def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[st
     try:
         save_settings(paths, settings)
     except OSError as exc:
-        return problems + [f"{paths.config_file} could not be rewritten ({exc.strerror or exc})."]
-    names = " and ".join(in_file)
-    return problems + [
-        f"Moved {names} from {paths.config_file.name} into your encrypted history, where it "
-        "no longer shows to anyone who can read the file."
-    ]
+        return [*problems, ConfigNotRewritten(paths.config_file, exc.strerror or str(exc))]
+    return [*problems, PrivateSettingsMoved(tuple(in_file), paths.config_file)]

@@ -22,6 +22,7 @@ from peertui.plain.wellbeing import LOCKED_IDS, QuickExit
 from peertui.ui import actions, commands, wording
 from peertui.ui.flows import Answer, Cancelled, Question, Refusal, is_it_for, judge
 from peertui.ui.problems import problem as worded
+from peertui.ui.problems import startup_note
 from peertui.ui.wording import EventContext, Line, _, ngettext
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class PlainSession:
             if self.first_run:
                 self.console.notice(first_run_language())
         for problem in self.engine.startup_problems:
-            self.console.notice(problem)
+            self.console.notice(startup_note(problem))
         groups = self.engine.groups()
         if groups:
             self.console.notice(

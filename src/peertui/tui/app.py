@@ -250,6 +250,13 @@ class PeertuiApp(App[int]):
         self.engine = engine
         for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
             self.notify(notice, title=_("Passphrase instead of keyring"), timeout=15)
+        from peertui.ui.problems import startup_note
+
+        # Settings moved out of config.toml (the rest of the start-up notes are shown above,
+        # or with the settings' own problems): said once, as plain mode says them.
+        for note in engine.startup_problems:
+            if not isinstance(note, str):
+                self.notify(startup_note(note), timeout=15)
         self.post_message(EngineReady())
 
     def ready_engine(self) -> Engine:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from peertui.core.crypto.invite import InviteFault
 from peertui.core.errors import ExportFailed, MemberWithoutKey, UnusableInvite
 from peertui.core.keys import StoreError
+from peertui.core.models import ConfigNotRewritten, PrivateSettingsMoved, StartupNote
 from peertui.core.store import (
     DatabaseKeyMismatch,
     DatabaseUnopenable,
@@ -172,3 +173,23 @@ def sending_waits(slow_mode: bool, seconds: int, ahead: int) -> str:
         ahead,
     ).format(n=ahead)
     return f"{held} {waits} {first}"
+
+
+def startup_note(note: StartupNote) -> str:
+    """What the engine found when it opened: settings moved out of config.toml, or not."""
+    match note:
+        case PrivateSettingsMoved(names=names, config_file=config_file):
+            from peertui.ui.wording import join_list
+
+            return ngettext(
+                "Moved {names} from {file} into your encrypted history, where it no longer "
+                "shows to anyone who can read the file.",
+                "Moved {names} from {file} into your encrypted history, where they no longer "
+                "show to anyone who can read the file.",
+                len(names),
+            ).format(names=join_list(names, "and"), file=config_file.name)
+        case ConfigNotRewritten(config_file=config_file, reason=reason):
+            return _("{file} could not be rewritten ({reason}).").format(
+                file=config_file, reason=reason
+            )
+    return note
