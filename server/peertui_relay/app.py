@@ -364,15 +364,8 @@ def _json_object(body: bytes) -> dict[str, Any]:
 
 
 def _b64_field(
-    obj: dict[str, Any],
-    name: str,
-    *,
-    length: int | None = None,
-    max_bytes: int | None = None,
-    required: bool = True,
-) -> bytes | None:
-    if name not in obj and not required:
-        return None
+    obj: dict[str, Any], name: str, *, length: int | None = None, max_bytes: int | None = None
+) -> bytes:
     if name not in obj:
         raise invalid(name, f"The field '{name}' is required.")
     try:
@@ -382,6 +375,11 @@ def _b64_field(
     if max_bytes is not None and len(data) > max_bytes:
         raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
     return data
+
+
+def _optional_b64_field(obj: dict[str, Any], name: str, *, length: int) -> bytes | None:
+    """`_b64_field` for a field a request may leave out (None when it does)."""
+    return _b64_field(obj, name, length=length) if name in obj else None
 
 
 def _b64_text_field(obj: dict[str, Any], name: str, *, max_bytes: int) -> str:
@@ -546,8 +544,11 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def create_group(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         obj = _json_object(body)
+        genesis = obj.get("genesis")
+        if not isinstance(genesis, dict):
+            raise invalid("genesis", "The field 'genesis' must be a signed roster event.")
         try:
-            state = RosterState.from_genesis(obj.get("genesis"))
+            state = RosterState.from_genesis(genesis)
         except RosterError as exc:
             raise invalid("genesis", f"The genesis roster event is not valid: {exc}.") from None
         if state.owner != key:
@@ -755,9 +756,9 @@ def create_app(config: RelayConfig) -> FrontDoor:
                 raise ApiError(403, "invite_refused", str(exc)) from None
             if is_new:
                 relay.stored_events += 1
-                body = {"request_id": request_id, "key": b64e(key), "sealed": b64e(sealed)}
+                shown = {"request_id": request_id, "key": b64e(key), "sealed": b64e(sealed)}
                 relay.publish_inline(
-                    group, StoredEvent(seq, "join_request", key, now, body), VISIBLE_TO_MODS
+                    group, StoredEvent(seq, "join_request", key, now, shown), VISIBLE_TO_MODS
                 )
         return JSONResponse({"request_id": request_id, "seq": seq}, status_code=202)
 
@@ -779,11 +780,8 @@ def create_app(config: RelayConfig) -> FrontDoor:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
         _require_moderator(group, key)
-        reason = _b64_field(
-            _json_object(body) if body else {},
-            "sealed_reason",
-            length=JOIN_BLOB_BYTES,
-            required=False,
+        reason = _optional_b64_field(
+            _json_object(body) if body else {}, "sealed_reason", length=JOIN_BLOB_BYTES
         )
         denied = await relay.db(
             relay.log.deny_join,

@@ -64,7 +64,7 @@ _ROSTER_EVENT = {
     },
 }
 _SIGNATURE_HEADERS = ["PeertuiKey", "PeertuiTime", "PeertuiNonce", "PeertuiSignature"]
-_SIGNED = [{name: [] for name in _SIGNATURE_HEADERS}]
+_SIGNED: list[dict[str, list[str]]] = [{name: [] for name in _SIGNATURE_HEADERS}]
 
 
 def _errors(*statuses: int) -> dict[str, Any]:

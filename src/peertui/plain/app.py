@@ -172,6 +172,7 @@ class Unlock:
     async def engine(self) -> Engine | None:
         from peertui.core.engine import Engine
         from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
+        from peertui.ui.problems import problem as worded
 
         passphrase = os.environ.get(PASSPHRASE_ENV) or None
         try:
@@ -194,7 +195,7 @@ class Unlock:
             )
             return None
         except StoreError as problem:
-            self.console.error(str(problem))
+            self.console.error(worded(problem))
             return None
         if not self.paths.unlock_file.exists():
             passphrase = await self._choose()
@@ -223,6 +224,7 @@ class Unlock:
         from peertui.core.engine import Engine
         from peertui.core.store import StoreError, WrongPassphrase
         from peertui.plain.reader import echo_off
+        from peertui.ui.problems import problem as worded
 
         try:
             with echo_off():
@@ -230,7 +232,7 @@ class Unlock:
         except WrongPassphrase:
             raise
         except StoreError as problem:
-            self.console.error(str(problem))
+            self.console.error(worded(problem))
         return None
 
     async def _stay_locked(self) -> None:

@@ -217,6 +217,7 @@ class PeertuiApp(App[int]):
         from peertui.core.engine import Engine
         from peertui.core.errors import PeertuiError
         from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
+        from peertui.ui.problems import problem as worded
 
         try:
             engine = await Engine.open(self.paths, passphrase, relay_factory=self._relay_factory)
@@ -230,7 +231,7 @@ class PeertuiApp(App[int]):
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
-            problem = _("Your history could not be opened: {exc}").format(exc=exc)
+            problem = _("Your history could not be opened: {exc}").format(exc=worded(exc))
             self.notify(problem, severity="error", timeout=20)
             home = self._home()
             if home is not None:
@@ -250,6 +251,13 @@ class PeertuiApp(App[int]):
         self.engine = engine
         for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
             self.notify(notice, title=_("Passphrase instead of keyring"), timeout=15)
+        from peertui.ui.problems import startup_note
+
+        # Settings moved out of config.toml (the rest of the start-up notes are shown above,
+        # or with the settings' own problems): said once, as plain mode says them.
+        for note in engine.startup_problems:
+            if not isinstance(note, str):
+                self.notify(startup_note(note), timeout=15)
         self.post_message(EngineReady())
 
     def ready_engine(self) -> Engine:

@@ -35,6 +35,7 @@ from peertui.tui.widgets.group_list import GroupList, group_status
 from peertui.tui.widgets.members import MembersPanel
 from peertui.ui import commands, wording
 from peertui.ui.actions import Action
+from peertui.ui.problems import problem as worded
 
 __all__ = ["HomeScreen", "muted_for"]
 
@@ -349,7 +350,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             parsed = commands.parse(event.text, "tui")
         except commands.CommandError as problem:
             self.composer.give_back_command(event.text)
-            self.app.notify(str(problem), severity="warning")
+            self.app.notify(worded(problem), severity="warning")
             return
         if parsed.action is None:
             if parsed.text.strip():
@@ -365,7 +366,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             target = self.ready_engine().message_by_number(number)
         except PeertuiError as problem:
             self.composer.give_back_command(typed)
-            self.app.notify(str(problem), severity="warning")
+            self.app.notify(worded(problem), severity="warning")
             return None
         self.jump_to(target.group_id, target.msg_id, focus=False)
         if self.messages.selected_message() is None or (
