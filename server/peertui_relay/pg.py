@@ -29,6 +29,7 @@ from peertui_relay.eventlog import FanoutRow, QuotaExceeded, RosterConflict, Set
 from peertui_relay.fanout import Change
 from peertui_relay.guards import Bucket, PostClaim, StreamCaps, bucket_rates
 from peertui_relay.logs import OncePerMinute, QuietLog
+from peertui_relay.sessions import MAX_SESSIONS_PER_MEMBER, Session
 from peertui_relay.storage import (
     DENIAL_NOTE_MS,
     VISIBLE_TO_ALL,
@@ -88,6 +89,11 @@ CREATE TABLE IF NOT EXISTS buckets (
 CREATE TABLE IF NOT EXISTS slow_mode (
     group_id TEXT NOT NULL, key BYTEA NOT NULL, at_ms BIGINT NOT NULL,
     PRIMARY KEY (group_id, key));
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id BYTEA PRIMARY KEY, group_id TEXT NOT NULL, member_key BYTEA NOT NULL,
+    mac_key BYTEA NOT NULL, expires_at BIGINT NOT NULL, max_uses BIGINT NOT NULL,
+    uses BIGINT NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS sessions_by_member ON sessions (group_id, member_key);
 """
 
 # The hot path, one statement (so one round trip and one commit): take the group's next seq
@@ -764,6 +770,59 @@ class PgGuards(StreamCaps):
                     (bucket.value, now_ms - int(1000 * burst / max(rate, 1e-9)) - 1000),
                 )
             await conn.execute("DELETE FROM slow_mode WHERE at_ms < %s", (now_ms - 7 * 86_400_000,))
+            await conn.execute("DELETE FROM sessions WHERE expires_at <= %s", (now_ms,))
+
+    # Sessions are rows every process reads, MAC key included, unencrypted: whoever reads this
+    # database already reads all the relay knows, and a session key only lets its holder act
+    # as the relay's client for that member until it expires (docs/THREAT_MODEL.md).
+    async def add_session(self, session: Session) -> None:
+        async with self.log._tx() as conn:
+            await conn.execute(
+                "INSERT INTO sessions VALUES (%s,%s,%s,%s,%s,%s,0)",
+                (
+                    session.session_id,
+                    session.group_id,
+                    session.member_key,
+                    session.mac_key,
+                    session.expires_at,
+                    session.max_uses,
+                ),
+            )
+            await conn.execute(
+                "DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions "
+                "WHERE group_id=%s AND member_key=%s ORDER BY expires_at DESC OFFSET %s)",
+                (session.group_id, session.member_key, MAX_SESSIONS_PER_MEMBER),
+            )
+
+    async def find_session(self, session_id: bytes) -> Session | None:
+        row = await self.log._one(
+            "SELECT session_id, group_id, member_key, mac_key, expires_at, max_uses, uses "
+            "FROM sessions WHERE session_id=%s",
+            (session_id,),
+        )
+        if row is None:
+            return None
+        sid, group_id, member_key, key, expires_at, max_uses, uses = row
+        return Session(
+            bytes(sid), group_id, bytes(member_key), bytes(key), expires_at, max_uses, uses
+        )
+
+    async def count_session_use(self, session: Session) -> int | None:
+        row = await self.log._one(
+            "UPDATE sessions SET uses = uses + 1 WHERE session_id=%s RETURNING uses",
+            (session.session_id,),
+        )
+        return None if row is None else int(row[0])
+
+    async def end_sessions(self, group_id: str, member_key: bytes) -> None:
+        async with self.log._conn() as conn:
+            await conn.execute(
+                "DELETE FROM sessions WHERE group_id=%s AND member_key=%s", (group_id, member_key)
+            )
+
+    async def end_session(self, session_id: bytes) -> None:
+        async with self.log._conn() as conn:
+            await conn.execute("DELETE FROM sessions WHERE session_id=%s", (session_id,))
 
 
 def _now_ms() -> int:
