@@ -417,15 +417,16 @@ class Relay:
                 "Too many requests from this key; wait a moment and try again.",
                 retry_after=wait,
             )
+        refusal = await self.db(self.guards.remember_nonce, nonce, ts, now, known=True)
+        if refusal:
+            raise ApiError(401, "replayed_request", refusal)
+        # Counted last: only requests the session really authenticated spend its budget.
         uses = await self.db(self.guards.count_session_use, session)
         if uses is None:  # ended on another process a moment ago
             raise session_refusal("unknown_session")
         if uses > session.max_uses:
             await self.db(self.guards.end_session, session_id)
             raise session_refusal("session_expired")
-        refusal = await self.db(self.guards.remember_nonce, nonce, ts, now, known=True)
-        if refusal:
-            raise ApiError(401, "replayed_request", refusal)
         return key
 
     async def group(self, group_id: str) -> Group:

@@ -41,9 +41,28 @@ class ClientSession:
     mac_key: bytes
     expires_at: int  # the relay's clock, ms
     requests_left: int
+    renew_before_ms: int = 0  # renewed this long before it expires ...
+    spare_requests: int = 0  # ... or with this many requests left
+
+    @classmethod
+    def opened(
+        cls, session_id: bytes, mac_key: bytes, now_ms: int, expires_at: int, max_requests: int
+    ) -> ClientSession:
+        # Margins shrink for a relay that gives short sessions, so they still get used.
+        return cls(
+            session_id,
+            mac_key,
+            expires_at,
+            max_requests,
+            min(RENEW_BEFORE_MS, max(0, expires_at - now_ms) // 4),
+            min(SPARE_REQUESTS, max_requests // 4),
+        )
 
     def usable(self, now_ms: int) -> bool:
-        return now_ms < self.expires_at - RENEW_BEFORE_MS and self.requests_left > SPARE_REQUESTS
+        return (
+            now_ms < self.expires_at - self.renew_before_ms
+            and self.requests_left > self.spare_requests
+        )
 
 
 class HandshakeDeclined(Exception):
@@ -124,7 +143,7 @@ class SessionKeeper:
         except (KeyError, TypeError, EncodingError, SessionKeyError):
             raise HandshakeDeclined from None
         self.handshakes += 1
-        return ClientSession(session_id, key, expires_at, max_requests)
+        return ClientSession.opened(session_id, key, _now_ms(), expires_at, max_requests)
 
 
 def _now_ms() -> int:
