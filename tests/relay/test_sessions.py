@@ -17,6 +17,10 @@ import time
 import httpx
 import pytest
 from nacl.signing import SigningKey
+from starlette.requests import Request
+from starlette.responses import Response
+from tests.e2e import hostile
+from tests.e2e.hostile import HostileRelay
 
 from peertui.core.relay_client import RelayClient, RelayRefused
 from peertui_wire.auth import origin_of, sign_request
@@ -351,3 +355,50 @@ async def test_the_client_survives_a_relay_restart_without_losing_or_doubling_a_
     assert [e.body["envelope"] for e in streamed] == [b64e(b"before"), b64e(b"after")]
     await client.aclose()
     await kit.close()
+
+
+class _OlderRelay(HostileRelay):
+    """A relay from before sessions: no such endpoint (what Starlette answers for it)."""
+
+    async def _forward(self, request: Request) -> Response:
+        if request.url.path.endswith("/sessions"):
+            body = {"error": {"code": "not_found", "message": "There is no such endpoint."}}
+            return Response(json.dumps(body), status_code=404, media_type="application/json")
+        return await super()._forward(request)
+
+
+async def test_the_client_signs_for_a_relay_without_sessions(relay):
+    older = await _OlderRelay(relay.url).start()
+    kit = await GroupKit.create(older.url)
+    member = await kit.add_member()
+    first = await member.client.post_message(kit.group_id, b"one")
+    second = await member.client.post_message(kit.group_id, b"two")
+    assert second == first + 1
+    assert member.client.sessions.handshakes == 0 and not member.client.sessions.supported
+    streamed = await collect(member.client, kit.group_id, first - 1, 2)
+    assert [e.seq for e in streamed] == [first, second]
+    await kit.close()
+    await older.stop()
+
+
+async def test_the_client_signs_when_something_on_the_way_drops_session_headers(relay, monkeypatch):
+    """A proxy that forwards signatures but not sessions: the MAC'd post is refused, sent
+    again signed (stored once), and the client signs from then on."""
+    stripped = tuple(
+        h for h in hostile._FORWARDED if h not in ("x-peertui-session", "x-peertui-mac")
+    )
+    monkeypatch.setattr(hostile, "_FORWARDED", stripped)
+    proxy = await HostileRelay(relay.url).start()
+    kit = await GroupKit.create(proxy.url)
+    member = await kit.add_member()
+    first = await member.client.post_message(kit.group_id, b"one", idempotency_key="strip-00001")
+    assert member.client.sessions.handshakes == 1 and not member.client.sessions.supported
+    second = await member.client.post_message(kit.group_id, b"two", idempotency_key="strip-00002")
+    assert member.client.sessions.handshakes == 1
+    events, _ = await member.client.log(kit.group_id, first - 1)
+    assert [(e.seq, e.body["envelope"]) for e in events] == [
+        (first, b64e(b"one")),
+        (second, b64e(b"two")),
+    ]
+    await kit.close()
+    await proxy.stop()

@@ -313,19 +313,26 @@ class RelayClient:
 
     def _session_refused(
         self, group_id: str | None, headers: dict[str, str], status: int, content: bytes
-    ) -> bool:
-        """Did the relay refuse the session a request carried? Then the session is dropped
-        and the caller sends the request once more (the relay stored nothing)."""
+    ) -> str:
+        """The relay's code when it refused the session a request carried, else "". The
+        session is then dropped, and the caller sends the request once more (the relay stored
+        nothing): in a new session, or signed when the MAC itself was refused."""
         if group_id is None or "X-Peertui-Session" not in headers or status != 401:
-            return False
+            return ""
         try:
             code = json.loads(content)["error"]["code"]
         except (ValueError, KeyError, TypeError, RecursionError):
-            return False
+            return ""
         if code not in SESSION_REFUSALS:
-            return False
+            return ""
         self.sessions.drop(group_id)
-        return True
+        return str(code)
+
+    def _after_signed_retry(self, refusal: str, status: int) -> None:
+        """A MAC the relay called wrong, then the same request signed and accepted: something
+        between here and the relay does not carry sessions, so sign from now on."""
+        if refusal == "unauthenticated" and 200 <= status < 300:
+            self.sessions.not_supported()
 
     async def _request(
         self,
@@ -337,19 +344,25 @@ class RelayClient:
         session_group: str | None = None,
     ) -> Any:
         body = json.dumps(payload, separators=(",", ":")).encode() if payload is not None else b""
+        refusal = ""
         for attempt in (1, 2):
             if unsigned:
                 headers = {}
+            elif refusal == "unauthenticated":
+                headers = self._signed(method, path_qs, body)
             else:
                 headers = await self._authenticated(method, path_qs, body, session_group)
             try:
                 response = await self._http.request(method, path_qs, content=body, headers=headers)
             except httpx.HTTPError as exc:
                 raise self._unreachable(exc) from None
-            if attempt == 1 and self._session_refused(
-                session_group, headers, response.status_code, response.content
-            ):
-                continue
+            if attempt == 1:
+                refusal = self._session_refused(
+                    session_group, headers, response.status_code, response.content
+                )
+                if refusal:
+                    continue
+            self._after_signed_retry(refusal, response.status_code)
             break
         if not 200 <= response.status_code < 300:
             raise self._refusal(response.status_code, response.content, response.headers)
@@ -561,8 +574,12 @@ class RelayClient:
         path = f"/v1/groups/{group_id}/events?since={since}"
         # Reads may be quiet for a keepalive period (15 s); allow two of them before giving up.
         timeout = httpx.Timeout(self._timeout, read=max(self._timeout, 40.0))
+        refusal = ""
         for attempt in (1, 2):
-            headers = await self._authenticated("GET", path, b"", group_id)
+            if refusal == "unauthenticated":
+                headers = self._signed("GET", path, b"")
+            else:
+                headers = await self._authenticated("GET", path, b"", group_id)
             headers["Last-Event-ID"] = str(since)
             try:
                 async with aconnect_sse(
@@ -571,11 +588,14 @@ class RelayClient:
                     response = source.response
                     if not 200 <= response.status_code < 300:
                         content = await response.aread()
-                        if attempt == 1 and self._session_refused(
-                            group_id, headers, response.status_code, content
-                        ):
-                            continue  # nothing was streamed: open it again, newly authenticated
+                        if attempt == 1:
+                            refusal = self._session_refused(
+                                group_id, headers, response.status_code, content
+                            )
+                            if refusal:
+                                continue  # nothing was streamed: open it again, authenticated anew
                         raise self._refusal(response.status_code, content, response.headers)
+                    self._after_signed_retry(refusal, response.status_code)
                     info = _stream_info(response.headers)
                     assert isinstance(response.stream, httpx.AsyncByteStream)
                     response.stream = _GuardedStream(
