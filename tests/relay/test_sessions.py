@@ -402,3 +402,18 @@ async def test_the_client_signs_when_something_on_the_way_drops_session_headers(
     ]
     await kit.close()
     await proxy.stop()
+
+
+async def test_a_burst_of_posts_waits_for_one_handshake(relay):
+    kit = await GroupKit.create(relay.url)
+    member = await kit.add_member()
+    client = RelayClient(relay.url, member.key)
+    seqs = await asyncio.gather(
+        *(
+            client.post_message(kit.group_id, b"b%d" % i, idempotency_key=f"burst-{i:05d}")
+            for i in range(20)
+        )
+    )
+    assert len(set(seqs)) == 20 and client.sessions.handshakes == 1
+    await client.aclose()
+    await kit.close()
