@@ -72,22 +72,23 @@ def session_refusal(code: str) -> ApiError:
 
 
 class LocalSessions:
-    """This process's sessions, in memory, oldest first (bounded: see the caps above)."""
+    """This process's sessions, in memory, oldest first (bounded: see the caps above), with
+    each member's ids beside them so a handshake or a removal touches only that member's."""
 
     def __init__(self) -> None:
         self.by_id: OrderedDict[bytes, Session] = OrderedDict()
+        self.by_member: dict[tuple[str, bytes], list[bytes]] = {}
 
     def add(self, session: Session) -> None:
-        mine = [
-            sid
-            for sid, known in self.by_id.items()
-            if known.member_key == session.member_key and known.group_id == session.group_id
-        ]
-        for sid in mine[: max(0, len(mine) - MAX_SESSIONS_PER_MEMBER + 1)]:
-            del self.by_id[sid]
+        mine = self.by_member.setdefault((session.group_id, session.member_key), [])
+        while len(mine) >= MAX_SESSIONS_PER_MEMBER:
+            self.end(mine[0])
         while len(self.by_id) >= MAX_SESSIONS:
-            self.by_id.popitem(last=False)
+            self.end(next(iter(self.by_id)))
         self.by_id[session.session_id] = session
+        self.by_member.setdefault((session.group_id, session.member_key), []).append(
+            session.session_id
+        )
 
     def find(self, session_id: bytes) -> Session | None:
         return self.by_id.get(session_id)
@@ -100,16 +101,20 @@ class LocalSessions:
         return session.uses
 
     def end_member(self, group_id: str, member_key: bytes) -> None:
-        for sid in [
-            sid
-            for sid, known in self.by_id.items()
-            if known.member_key == member_key and known.group_id == group_id
-        ]:
-            del self.by_id[sid]
+        for session_id in list(self.by_member.get((group_id, member_key), ())):
+            self.end(session_id)
 
     def end(self, session_id: bytes) -> None:
-        self.by_id.pop(session_id, None)
+        session = self.by_id.pop(session_id, None)
+        if session is None:
+            return
+        member = (session.group_id, session.member_key)
+        ids = self.by_member.get(member, [])
+        if session_id in ids:
+            ids.remove(session_id)
+        if not ids:
+            self.by_member.pop(member, None)
 
     def expire(self, now_ms: int) -> None:
-        for sid in [sid for sid, known in self.by_id.items() if known.expires_at <= now_ms]:
-            del self.by_id[sid]
+        for session_id in [sid for sid, known in self.by_id.items() if known.expires_at <= now_ms]:
+            self.end(session_id)

@@ -56,3 +56,25 @@ def test_the_mac_is_libsodiums_keyed_blake2b_over_every_signed_field():
     ]
     assert all(request_mac(key, *fields) != mac for fields in changed)
     assert request_mac(os.urandom(32), *FIELDS, "relay.example.org") != mac
+
+
+def test_the_relays_memory_keeps_four_sessions_per_member_and_ends_them_together():
+    from peertui_relay.sessions import MAX_SESSIONS_PER_MEMBER, LocalSessions, Session
+
+    store = LocalSessions()
+
+    def session(member: bytes, group: str = "g") -> Session:
+        made = Session(os.urandom(16), group, member, os.urandom(32), 10_000, 100)
+        store.add(made)
+        return made
+
+    alice = [session(b"a" * 32) for _ in range(MAX_SESSIONS_PER_MEMBER + 2)]
+    bob = session(b"b" * 32)
+    elsewhere = session(b"a" * 32, "other group")
+    assert [store.find(s.session_id) for s in alice] == [None, None, *alice[2:]]
+    assert store.count_use(alice[-1]) == 1 and store.count_use(alice[0]) is None
+    store.end_member("g", b"a" * 32)
+    assert all(store.find(s.session_id) is None for s in alice)
+    assert store.find(bob.session_id) is bob and store.find(elsewhere.session_id) is elsewhere
+    store.expire(10_000)
+    assert store.by_id == {} and store.by_member == {}
