@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -46,6 +47,7 @@ from peertui_relay.storage import (
 from peertui_wire.encoding import EncodingError, b64d, b64e
 
 CHANNEL = "peertui_relay"
+KNOWN_SESSIONS = 10_000  # sessions whose fixed fields one process remembers
 _quiet = QuietLog()
 # The pool says "error connecting" on every attempt while the database is away.
 if not any(isinstance(f, OncePerMinute) for f in logging.getLogger("psycopg.pool").filters):
@@ -678,6 +680,7 @@ class PgGuards(StreamCaps):
         self.log = log
         self.rates = bucket_rates(config)
         self.floor_ms = floor_ms
+        self.known_sessions: OrderedDict[bytes, Session] = OrderedDict()
 
     async def open(self) -> None:
         return None
@@ -795,6 +798,12 @@ class PgGuards(StreamCaps):
             )
 
     async def find_session(self, session_id: bytes) -> Session | None:
+        # What never changes about a session is remembered here; whether it still exists is
+        # asked at every use (count_session_use), so one ended elsewhere is refused at once.
+        known = self.known_sessions.get(session_id)
+        if known is not None:
+            self.known_sessions.move_to_end(session_id)
+            return known
         row = await self.log._one(
             "SELECT session_id, group_id, member_key, mac_key, expires_at, max_uses, uses "
             "FROM sessions WHERE session_id=%s",
@@ -803,9 +812,13 @@ class PgGuards(StreamCaps):
         if row is None:
             return None
         sid, group_id, member_key, key, expires_at, max_uses, uses = row
-        return Session(
+        session = Session(
             bytes(sid), group_id, bytes(member_key), bytes(key), expires_at, max_uses, uses
         )
+        self.known_sessions[session_id] = session
+        while len(self.known_sessions) > KNOWN_SESSIONS:
+            self.known_sessions.popitem(last=False)
+        return session
 
     async def count_session_use(self, session: Session) -> int | None:
         row = await self.log._one(
@@ -815,12 +828,16 @@ class PgGuards(StreamCaps):
         return None if row is None else int(row[0])
 
     async def end_sessions(self, group_id: str, member_key: bytes) -> None:
+        for session_id, known in list(self.known_sessions.items()):
+            if known.group_id == group_id and known.member_key == member_key:
+                del self.known_sessions[session_id]
         async with self.log._conn() as conn:
             await conn.execute(
                 "DELETE FROM sessions WHERE group_id=%s AND member_key=%s", (group_id, member_key)
             )
 
     async def end_session(self, session_id: bytes) -> None:
+        self.known_sessions.pop(session_id, None)
         async with self.log._conn() as conn:
             await conn.execute("DELETE FROM sessions WHERE session_id=%s", (session_id,))
 
