@@ -377,6 +377,11 @@ class Relay:
             raise session_refusal("unknown_session")
         if gid is None or session.group_id != gid or session.member_key != claimed:
             raise session_refusal("session_mismatch")
+        route = (incoming.method, incoming.path_qs.partition("?")[0])
+        if route not in _session_routes(gid):
+            raise _signature_required(
+                "A session serves only posts, the event stream and the log; sign this request."
+            )
         if now >= session.expires_at:
             await self.db(self.guards.end_session, session_id)
             raise session_refusal("session_expired")
@@ -451,6 +456,23 @@ def _claimed_key(header: str) -> bytes:
         return public_key_of(header)
     except EncodingError:
         return b""
+
+
+@functools.lru_cache(maxsize=4096)
+def _session_routes(gid: str) -> frozenset[tuple[str, str]]:
+    """What a session may be used for (PROTOCOL.md §11.1): what a stolen session key reaches
+    is then exactly posting ciphertext and reading what the relay holds for the member."""
+    return frozenset(
+        {
+            ("POST", f"/v1/groups/{gid}/messages"),
+            ("GET", f"/v1/groups/{gid}/events"),
+            ("GET", f"/v1/groups/{gid}/log"),
+        }
+    )
+
+
+def _signature_required(message: str) -> ApiError:
+    return ApiError(401, "signature_required", message)
 
 
 def _unauthenticated(reason: str) -> ApiError:
@@ -948,10 +970,8 @@ def create_app(config: RelayConfig) -> FrontDoor:
         """The handshake (PROTOCOL.md §11.1): only ever a signed request, so a session key,
         stolen or not, cannot extend itself."""
         if request.headers.get("x-peertui-session") is not None:
-            raise ApiError(
-                401,
-                "signature_required",
-                "A session is opened with a signed request, not from within another session.",
+            raise _signature_required(
+                "A session is opened with a signed request, not from within another session."
             )
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])

@@ -145,9 +145,6 @@ async def test_forged_replayed_and_moved_macs_are_refused_in_words(relay):
     # Moved to another body, another path, another method: the MAC covers them all.
     fresh = session.headers("POST", path, body)
     assert error(session.post(envelope_body(b"other"), fresh))[1] == "unauthenticated"
-    fresh = session.headers("POST", path, body)
-    other_path = f"/v1/groups/{kit.group_id}/direct"
-    assert error(session.post(body, fresh, path=other_path))[1] == "unauthenticated"
     log_path = f"/v1/groups/{kit.group_id}/log?since=0"
     moved = session.headers("POST", log_path)
     response = httpx.get(relay.url + log_path, headers=moved)
@@ -206,6 +203,37 @@ async def test_a_session_binds_its_key_and_group(relay):
     assert (status, code) == (401, "unknown_session") and "open a new session" in message
     await kit.close()
     await second.close()
+
+
+async def test_a_session_serves_only_posts_the_stream_and_the_log(relay):
+    """What a stolen session key reaches is bounded by the routes it may use: everything
+    else (directs, their acknowledgement, prekeys, the roster, invites) must be signed."""
+    kit = await GroupKit.create(relay.url)
+    member = await kit.add_member()
+    session = handshake(relay.url, kit.group_id, member)
+    body = json.dumps({"seqs": [1]}).encode()
+    for method, tail in [
+        ("POST", "direct/ack"),
+        ("POST", "direct"),
+        ("PUT", "prekey"),
+        ("GET", "roster"),
+        ("POST", "roster"),
+        ("POST", "invites"),
+        ("GET", "membership"),
+    ]:
+        path = f"/v1/groups/{kit.group_id}/{tail}"
+        response = httpx.request(
+            method, relay.url + path, content=body, headers=session.headers(method, path, body)
+        )
+        status, code, message = error(response)
+        assert (status, code) == (401, "signature_required"), (method, tail, response.text)
+        assert message == (
+            "A session serves only posts, the event stream and the log; sign this request."
+        )
+    log_path = f"/v1/groups/{kit.group_id}/log?since=0"
+    response = httpx.get(relay.url + log_path, headers=session.headers("GET", log_path))
+    assert response.status_code == 200 and response.json()["events"]
+    await kit.close()
 
 
 async def test_a_session_key_cannot_open_another_session(relay):
