@@ -254,8 +254,8 @@ class RelayClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url, proxy=proxy or None, timeout=httpx.Timeout(timeout)
         )
-        # Posts and event streams go MAC'd within a session (PROTOCOL.md §11.1) unless
-        # `sessions` is False; everything else stays signed.
+        # Posts, the event stream and log pages go MAC'd within a session (PROTOCOL.md
+        # §11.1) unless `sessions` is False; everything else stays signed.
         self.sessions = SessionKeeper(bytes(key.verify_key), self._origin, self._handshake)
         if not sessions:
             self.sessions.not_supported()
@@ -545,7 +545,7 @@ class RelayClient:
         self, group_id: str, since: int, limit: int = 500
     ) -> tuple[list[RelayEvent], Gap | None]:
         answer = await self._request(
-            "GET", f"/v1/groups/{group_id}/log?since={since}&limit={limit}"
+            "GET", f"/v1/groups/{group_id}/log?since={since}&limit={limit}", session_group=group_id
         )
         gap = answer.get("gap")
         try:
