@@ -106,6 +106,7 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
     console.style.words = settings.plain_prefixes == "words"
     console.style.digits = settings.read_digits
     reader = LineReader()
+    console.input_waiting = reader.has_waiting
     # Ctrl+C, a closed terminal or `kill` end the session like Ctrl+D: cleanly, engine closed.
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

@@ -164,6 +164,15 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         self.composer.focus()
         self.composer.insert_text_at_cursor(event.character)
 
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste the composer did not take itself reached the screen: it landed while the
+        focus was elsewhere (a list) or nowhere yet (a dialog just closed, the composer's focus
+        still on its way). Like typed letters, it is words for the message box, never lost."""
+        event.stop()
+        event.prevent_default()
+        self.set_focus(self.composer)  # at once: keys after the paste follow it there
+        self.composer.take_paste(event.text)
+
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """With a message highlighted, the footer offers what can be done to it; the F4–F11

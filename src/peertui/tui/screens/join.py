@@ -59,6 +59,8 @@ class InviteField(OrderedInput):
     """The invite box: a paste keeps all of a wrapped invite, not just its first line."""
 
     def _on_paste(self, event: events.Paste) -> None:
+        if self.paste_handed_on(event):
+            return
         event.stop()
         event.prevent_default()  # Input's own handler would keep only the first line
         self.insert_text_at_cursor(compact_invite(event.text))
