@@ -37,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--crisis",
-        nargs="?",
-        const="",
+        # Several words ("united kingdom" unquoted) are one country's name, never an error.
+        nargs="*",
         metavar="CC",
         help=_("print crisis lines (for country CC, e.g. GB) and exit; needs no home or network"),
     )
@@ -56,14 +56,28 @@ def wants_plain(args: argparse.Namespace) -> bool:
     return term in ("", "dumb") or term.startswith("eterm") or not sys.stdout.isatty()
 
 
-def print_crisis_lines(code: str) -> int:
-    """Crisis help before anything else: no home, no passphrase, no network, no config."""
+def configured_country(home: str | None) -> str:
+    """The country chosen on the first run (config.toml, readable without the passphrase), or
+    "" when there is no home or it cannot be read: crisis lines never wait for anything."""
+    from peertui.config import load_settings
+    from peertui.paths import resolve_paths
+
+    try:
+        paths = resolve_paths(home, create=False)
+        return load_settings(paths)[0].country
+    except (OSError, ValueError):
+        return ""
+
+
+def print_crisis_lines(code: str, home: str | None = None) -> int:
+    """Crisis help before anything else: no passphrase, no network; the configured country
+    first, then the locale's (said to be a guess), then the numbers that work most places."""
     from peertui.wellbeing import crisis
 
     hint = _("run peertui --crisis CC with a two-letter country code, for example GB")
     status = 0
     try:
-        lines = crisis.lines_for(code, "", how_to_choose=hint)
+        lines = crisis.lines_for(code, configured_country(home), how_to_choose=hint)
     except ValueError as problem:
         print(f"peertui: {problem}", file=sys.stderr)
         lines = crisis.lines_for("", "", how_to_choose=hint)
@@ -97,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     speak_language("")  # the locale's language until a front-end has read the settings
     args = build_parser().parse_args(argv)
     if args.crisis is not None:
-        return print_crisis_lines(args.crisis)
+        return print_crisis_lines(" ".join(args.crisis), args.home)
     if not _home_is_free(args):
         return 1
     if wants_plain(args):

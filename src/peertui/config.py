@@ -168,8 +168,21 @@ def private_settings_in_file(paths: Paths) -> list[str]:
     return [name for name in PRIVATE_SETTINGS if name in raw]
 
 
-def _apply(settings: Settings, name: str, value: Any) -> str | None:
-    """Set one setting if its value is usable; otherwise return why not."""
+def _not_used(name: str, kept: Any, changing: bool) -> str:
+    """What holds after a refused value, truthfully: a refused proxy never means one is in use
+    (a privacy user told "using socks5://…" believed they were on Tor while none was set)."""
+    if name == "proxy" and not kept:
+        if changing:
+            return _("No proxy is in use; the setting is unchanged.")
+        return _("No proxy is in use.")
+    if changing:
+        return _("The setting is unchanged ({value}).").format(value=_describe(kept))
+    return _("Using the default ({default}).").format(default=_describe(kept))
+
+
+def _apply(settings: Settings, name: str, value: Any, changing: bool = False) -> str | None:
+    """Set one setting if its value is usable; otherwise return why not. `changing`: asked for
+    now (/set, the settings form), so a refusal keeps the current value, not the default."""
     default = getattr(settings, name)
     expected = type(default)
     # bool is a subclass of int, so `true` must not pass as a number of days.
@@ -188,9 +201,7 @@ def _apply(settings: Settings, name: str, value: Any) -> str | None:
         return " ".join(problems) or None
     problem = _check_value(name, value)
     if problem:
-        return _("{problem} Using the default ({default}).").format(
-            problem=problem, default=_describe(default)
-        )
+        return f"{problem} {_not_used(name, default, changing)}"
     setattr(settings, name, value.upper() if name == "country" else value)
     return None
 
@@ -274,4 +285,4 @@ def set_setting(settings: Settings, name: str, value: Any) -> str | None:
     """Change one setting in place if `value` is usable; otherwise return why not (a sentence)."""
     if name not in {f.name for f in fields(Settings)}:
         return _("There is no setting '{name}'.").format(name=name)
-    return _apply(settings, name, value)
+    return _apply(settings, name, value, changing=True)

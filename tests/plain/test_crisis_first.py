@@ -202,3 +202,35 @@ def test_plan_edit_prefills_the_professionals_step_with_the_countrys_lines(plain
     user.run("/plan", "   - Samaritans: 116 123")
     user.expect_exact("7. Reasons for living")
     assert user.quit() == 0
+
+
+def test_a_country_of_several_unquoted_words_is_one_country(tmp_path):
+    # Fresh-eyes round 4: `--crisis united states` was an argparse error with no numbers.
+    done = _crisis(tmp_path, "united", "states")
+    assert done.returncode == 0, done.stderr
+    assert "United States (US)" in done.stdout and "988" in done.stdout
+
+
+def test_unknown_words_still_end_with_the_world_numbers_and_how_to_choose(tmp_path):
+    done = _crisis(tmp_path, "no", "such", "place")
+    assert all(number in done.stdout for number in WORLD_NUMBERS), done.stdout
+    assert "no such place" in done.stderr
+    assert "--crisis CC" in done.stdout
+
+
+def test_crisis_with_no_country_uses_the_one_chosen_on_the_first_run(tmp_path):
+    # config.toml is readable without the passphrase; the locale (C) says nothing.
+    home = tmp_path / "home"
+    paths = resolve_paths(home)
+    paths.config_file.write_text('country = "GB"\n', encoding="utf-8")
+    done = _crisis(tmp_path, "--home", str(home))
+    assert done.returncode == 0, done.stderr
+    assert "United Kingdom (GB)" in done.stdout and "116 123" in done.stdout
+    assert "Guessed" not in done.stdout and "does not know your country" not in done.stdout
+
+
+def test_the_configured_country_comes_before_the_locale_guess(tmp_path):
+    home = tmp_path / "home"
+    resolve_paths(home).config_file.write_text('country = "GB"\n', encoding="utf-8")
+    done = _crisis(tmp_path, "--home", str(home), lang="es_MX.UTF-8")
+    assert "(GB)" in done.stdout and "Guessed" not in done.stdout, done.stdout

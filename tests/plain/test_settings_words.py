@@ -78,3 +78,14 @@ def test_help_plan_counts_the_steps_the_plan_has(plain_user):
         asked += 1
     assert asked == len(STEP_IDS), f"/plan edit asked {asked} steps"
     assert user.quit() == 0
+
+
+def test_a_mistyped_proxy_says_no_proxy_is_in_use_never_that_a_default_one_is(plain_user):
+    # Fresh-eyes round 4: "sock5://" was answered "Using the default (socks5://…)" while the
+    # proxy stayed unset, so a privacy user believed they were on Tor.
+    user = plain_user(offline=True).ready()
+    user.run("/set proxy sock5://127.0.0.1:9050", "No proxy is in use; the setting is unchanged.")
+    user.run("/set proxy 127.0.0.1:9050", "No proxy is in use; the setting is unchanged.")
+    user.run("/set plain_prefixes loud", 'The setting is unchanged ("symbols").')
+    user.run("/settings", "proxy")
+    assert "Using the default" not in user.transcript

@@ -18,6 +18,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import BindingType
 from textual.dom import NoScreen
+from textual.events import Event as TextualEvent
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 
@@ -111,6 +112,9 @@ class PeertuiApp(App[int]):
         self._asking_country = False
         self._country_idle_once = False  # the home was idle at the last look
         self._country_timer: Timer | None = None
+        from peertui.tui.keys_ahead import KeysAhead
+
+        self._keys_ahead = KeysAhead(self, self._take_input)
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -184,7 +188,27 @@ class PeertuiApp(App[int]):
             if isinstance(field, Input | TextArea):
                 field.cursor_blink = not self.settings.reduced_motion
 
+    async def on_event(self, event: TextualEvent) -> None:
+        # Keys and pastes typed while a screen opens wait for it (see keys_ahead).
+        if not self._keys_ahead.keep(event):
+            await self._take_input(event)
+
+    async def _take_input(self, event: TextualEvent) -> None:
+        came_back = event.is_forwarded  # a key on its way up from the focused widget
+        await super().on_event(event)
+        if isinstance(event, events.Key):
+            if came_back:
+                self._keys_ahead.key_came_back(event)
+            else:
+                self._keys_ahead.key_handed_on(event)
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[no-untyped-def]
+        ran = await super().run_action(action, default_namespace, namespaces)
+        self._keys_ahead.action_ran()
+        return ran
+
     def _screen_changed(self, screen) -> None:
+        self._keys_ahead.screen_changed(screen)
         if getattr(screen, "HINT_LINE", ""):
             # A toast from the screen before must not sit over the crisis lines or a step.
             self.clear_notifications()
