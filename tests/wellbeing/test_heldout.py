@@ -96,7 +96,8 @@ BLIND = sorted(
     if is_blind(path.stem.split("_")[0], lang)
 )
 SPENT_FROZEN = [
-    (s, lang) for s in ("frozen", "frozen2", "frozen3", "frozen4", "frozen5", "frozen6")
+    (s, lang)
+    for s in ("frozen", "frozen2", "frozen3", "frozen4", "frozen5", "frozen6")
     for lang in LANGUAGES
 ]
 

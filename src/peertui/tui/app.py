@@ -195,6 +195,14 @@ class PeertuiApp(App[int]):
 
     async def _take_input(self, event: TextualEvent) -> None:
         came_back = event.is_forwarded  # a key on its way up from the focused widget
+        if isinstance(event, events.Key) and not came_back:
+            # Decided here, in the order keys are taken (after any wait for a screen to
+            # open), before the key goes to the focused widget: a letter on a form's button
+            # goes to its field (focus.py).
+            from peertui.tui.focus import letters_to_their_field
+
+            with contextlib.suppress(NoScreen):
+                letters_to_their_field(self.screen, event)
         await super().on_event(event)
         if isinstance(event, events.Key):
             if came_back:
@@ -449,16 +457,6 @@ class PeertuiApp(App[int]):
         if notice_line:
             return
         super()._refresh_notifications()
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
-            # Decided here, in the order keys arrive, before the key goes to the focused
-            # widget: a letter on a form's button goes to its field (focus.py).
-            from peertui.tui.focus import letters_to_their_field
-
-            with contextlib.suppress(NoScreen):
-                letters_to_their_field(self.screen, event)
-        await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "command_palette":
