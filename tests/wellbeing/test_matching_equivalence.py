@@ -272,3 +272,29 @@ def test_slur_checks_are_unchanged():
             for code in available_languages("fold")
         )
         assert fold._slurs().search(folded) is old, text
+
+
+def test_the_prefilters_never_leave_out_a_pattern_that_matches():
+    """Every pattern a text matches is among its prefilter's candidates (the literals are
+    necessary, never sufficient), for every pattern set the checks use, so running only the
+    candidates gives the answer of running them all. Every pattern on a sample of the lines
+    (all of them would take minutes): the crisis lines first, then chat and edge cases."""
+    rng = random.Random(7)
+    sample = TEXTS[:: max(1, len(TEXTS) // 300)] + rng.sample(TEXTS[-505:], 100)
+    sets = [(book.lang, book.patterns, detect.normalise) for book in detect.all_phrase_books()]
+    sets += [
+        ("idioms", detect.guards().idioms, detect.normalise),
+        ("method details", responses._method_details(), detect.normalise),
+        ("slurs", fold._slurs(), str.casefold),
+    ]
+    checked = matched = 0
+    for name, patterns, prepare in sets:
+        for text in sample:
+            prepared = prepare(text)
+            candidates = set(patterns.candidates(prepared))
+            for index in range(len(patterns.sources)):
+                checked += 1
+                if patterns.pattern(index).search(prepared):
+                    matched += 1
+                    assert index in candidates, (name, patterns.sources[index], text)
+    assert matched > 100 < checked  # the sample exercises the patterns, not only misses

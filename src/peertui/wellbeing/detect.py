@@ -517,11 +517,18 @@ def crisis_finding(text: str) -> Finding:
     return normalised_finding(normalise(text or ""))
 
 
-def normalised_finding(normalised: str) -> Finding:
-    """`crisis_finding` of text already normalised (`normalise`)."""
+def normalised_finding(normalised: str, *, learned: bool = True) -> Finding:
+    """`crisis_finding` of text already normalised (`normalise`).
+
+    `learned=False` is for a caller with no use for the model's own finding (a reader's view
+    of someone else's message, where only the phrase books may label the writer): the model
+    then runs only to veto a phrase-book match, so an ordinary message skips it, and where it
+    would have answered LEARNED the answer is NOTHING."""
     best = phrase_finding(normalised)
     if best.tier and best.category in NEVER_VETOED:
         return best  # whatever the model says
+    if not best.tier and not learned:
+        return NOTHING
     model = shipped_model()
     score = model.score(normalised)
     if best.tier:

@@ -159,14 +159,20 @@ def short_requirements(pattern: str) -> tuple[tuple[str, ...], ...]:
     return tuple(needed)
 
 
+def _any_of(strings: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that finds any of `strings` (longest first): one search in C instead of a
+    Python loop testing `in` for each."""
+    return re.compile("|".join(re.escape(s) for s in sorted(strings, key=len, reverse=True)))
+
+
 def gate(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     """A cheap test that is False only when `pattern` cannot match the text (none of its
     required literals occurs in it), for a pattern searched in every message."""
     literals = None if pattern.flags & re.IGNORECASE else required_literals(pattern.pattern)
     if literals is None:
         return _always
-    ordered = tuple(sorted(literals))
-    return lambda text: any(literal in text for literal in ordered)
+    any_literal = _any_of(literals)  # (several gates run on every message)
+    return lambda text: any_literal.search(text) is not None
 
 
 def _always(_text: str) -> bool:
@@ -182,7 +188,7 @@ class PatternSet:
         self._always: list[int] = []
         # Patterns whose only requirement is one of a few short strings, e.g. a "*" or a "1"
         # ("s*icide"): too common for the automaton, but a test of `in` costs next to nothing.
-        self._gated: list[tuple[int, tuple[tuple[str, ...], ...]]] = []
+        self._gated: list[tuple[int, tuple[re.Pattern[str], ...]]] = []
         automaton = ahocorasick.Automaton()
         owners: dict[str, list[int]] = {}
         for index, source in enumerate(self.sources):
@@ -190,7 +196,7 @@ class PatternSet:
             if literals is None:
                 short = short_requirements(source)
                 if short:
-                    self._gated.append((index, short))
+                    self._gated.append((index, tuple(_any_of(one_of) for one_of in short)))
                 else:
                     self._always.append(index)
                 continue
@@ -216,11 +222,12 @@ class PatternSet:
     def candidates(self, text: str) -> list[int]:
         chosen = set(self._always)
         for index, needed in self._gated:
-            if all(any(part in text for part in one_of) for one_of in needed):
+            if all(one_of.search(text) for one_of in needed):
                 chosen.add(index)
         if self._automaton is not None:
-            for _end, indices in self._automaton.iter(text):
-                chosen.update(indices)
+            found = [indices for _end, indices in self._automaton.iter(text)]
+            if found:
+                chosen.update(*found)
         return sorted(chosen)
 
     def search(self, text: str) -> bool:

@@ -118,12 +118,11 @@ def received_view(text: str, lang: str, report_key: str = "r") -> ReceivedView:
 
     texts = _texts(lang)["received"]
     normalised = normalise(text or "")
-    found = normalised_finding(
-        normalised
-    )  # (not assess: a reader's view needs no personal details)
-    # A note every reader sees labels the writer in front of the group, so it needs words a
-    # phrase book names; the learned model alone (which also fires on some ordinary messages,
-    # see docs/WELLBEING.md) only ever makes the writer's own, private offer.
+    # (Not assess: a reader's view needs no personal details.) A note every reader sees labels
+    # the writer in front of the group, so it needs words a phrase book names; the learned
+    # model alone (which also fires on some ordinary messages, see docs/WELLBEING.md) only ever
+    # makes the writer's own, private offer, so its own finding is not asked for here.
+    found = normalised_finding(normalised, learned=False)
     cry = found.tier > 0 and found.who == "self" and found.category != LEARNED
     fold = texts["method_fold"] if _method_details().search(normalised) else ""
     note = care_note(lang, report_key) if cry else ""
