@@ -414,7 +414,7 @@ class GroupSession:
     def _raw_nick(self, key: bytes) -> str:
         if key == self.me:
             return self.state["nick"]
-        profile = self.state["profiles"].get(b64e(key))
+        profile = self.state["profiles"].get(_key_text(key))
         return (profile or {}).get("nick") or f"member-{member_id_for(key)}"
 
     def nick_of(self, key: bytes) -> str:

@@ -43,8 +43,13 @@ class Read:
 
 
 def envelope_bytes(item: RelayEvent) -> bytes:
+    """The event's envelope, decoded from base64 once: the loop reads its route
+    (`plain_message`) and a worker thread decrypts it afterwards."""
     raw = item.body["envelope"]
-    return raw if isinstance(raw, bytes) else b64d(raw)
+    if isinstance(raw, bytes):
+        return raw
+    decoded = item.body["envelope"] = b64d(raw)
+    return decoded
 
 
 def decode(inbound: InboundSessions, me: bytes, language: str, item: RelayEvent) -> Read:

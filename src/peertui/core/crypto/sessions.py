@@ -11,14 +11,18 @@ import hashlib
 import struct
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from nacl.bindings import (
     crypto_aead_xchacha20poly1305_ietf_decrypt,
     crypto_aead_xchacha20poly1305_ietf_encrypt,
+    crypto_sign,
+    crypto_sign_open,
+    crypto_sign_seed_keypair,
 )
 from nacl.exceptions import BadSignatureError
 from nacl.exceptions import CryptoError as NaclCryptoError
-from nacl.signing import SigningKey, VerifyKey
+from nacl.signing import SigningKey
 
 from peertui.core.crypto import _random
 from peertui.core.crypto.identity import Identity
@@ -113,10 +117,32 @@ _ENVELOPE_HEADER = struct.Struct(
 )
 _ENVELOPE_MIN_BYTES = _ENVELOPE_HEADER.size + TAG_BYTES + SIGNATURE_BYTES
 assert _ENVELOPE_HEADER.size == ENVELOPE_NONCE_OFFSET + NONCE_BYTES
+# The same header without its nonce, as a sender writes it after the version and kind bytes.
+_HEADER_FIELDS = struct.Struct(f">I{SESSION_ID_BYTES}sI{PUBLIC_KEY_BYTES}sI{HASH_BYTES}s")
+# Inside the ciphertext, before the payload: the signed time and the per-group counter.
+_INNER_HEADER = struct.Struct(">QI")
 
 
-@dataclass(frozen=True)
-class _Envelope:
+def _well_formed(raw: object) -> bool:
+    """Whether `raw` can be read with one struct unpack (anything else goes through the strict
+    reader, which says what is wrong)."""
+    return (
+        isinstance(raw, bytes)
+        and raw[:2] == _ENVELOPE_KIND
+        and _ENVELOPE_MIN_BYTES <= len(raw) <= MAX_ENVELOPE_BYTES
+    )
+
+
+def _read_head(index: int, hash_: bytes) -> RosterHead:
+    """A RosterHead from a struct unpack, which already guarantees what __post_init__ checks
+    (a u32 index, a 32-byte hash): built without the checks, as every message carries one."""
+    head = object.__new__(RosterHead)
+    object.__setattr__(head, "index", index)
+    object.__setattr__(head, "hash", hash_)
+    return head
+
+
+class _Envelope(NamedTuple):  # (a tuple: built once per received message, cheaply)
     epoch: int
     session_id: bytes
     index: int
@@ -132,11 +158,7 @@ class _Envelope:
         """Every received message goes through here: one struct unpack for a well-formed
         envelope; anything else is read field by field to say what is wrong with it."""
         raw = bytes(data) if isinstance(data, (bytearray, memoryview)) else data
-        if (
-            isinstance(raw, bytes)
-            and raw[:2] == _ENVELOPE_KIND
-            and _ENVELOPE_MIN_BYTES <= len(raw) <= MAX_ENVELOPE_BYTES
-        ):
+        if _well_formed(raw):
             epoch, session_id, index, sender, head_index, head_hash, nonce = (
                 _ENVELOPE_HEADER.unpack_from(raw)
             )
@@ -146,7 +168,7 @@ class _Envelope:
                 session_id,
                 index,
                 sender,
-                RosterHead(head_index, head_hash),
+                _read_head(head_index, head_hash),
                 nonce,
                 body[_ENVELOPE_HEADER.size :],
                 body,
@@ -194,7 +216,13 @@ def envelope_sender(envelope: bytes) -> bytes:
 
 def envelope_route(envelope: bytes) -> tuple[bytes, bytes, RosterHead]:
     """(sender key, session id, roster head) an envelope claims, unverified: for deciding how
-    to process it only; `InboundSessions.decrypt` checks the same bytes before any are trusted."""
+    to process it only; `InboundSessions.decrypt` checks the same bytes before any are trusted.
+    Only the header is read (every received message is routed before it is decrypted)."""
+    if _well_formed(envelope):
+        _epoch, session_id, _index, sender, head_index, head_hash, _nonce = (
+            _ENVELOPE_HEADER.unpack_from(envelope)
+        )
+        return sender, session_id, _read_head(head_index, head_hash)
     env = _Envelope.parse(envelope)
     return env.sender, env.session_id, env.head
 
@@ -227,6 +255,9 @@ class OutboundSession:
         self._chain_key = chain_key
         self._signing_seed = signing_seed
         self._signing_key = SigningKey(signing_seed)
+        # The same key for libsodium directly: PyNaCl's SigningKey.sign builds a SignedMessage
+        # (three more copies of the envelope) around a signature that is then sliced off.
+        self._secret_key = crypto_sign_seed_keypair(signing_seed)[1]
         self._group_raw = binary.group_id_bytes(group_id)
 
     def __repr__(self) -> str:
@@ -278,19 +309,16 @@ class OutboundSession:
         sent = _now_ms() if sent_ms is None else sent_ms
         padded = pad(binary.u64(sent) + binary.u32(self.counter) + payload)
         nonce = _random.random_bytes(NONCE_BYTES)
-        header = (
-            binary.header(KIND_ENVELOPE)
-            + binary.u32(self.epoch)
-            + self.session_id
-            + binary.u32(self.index)
-            + self.sender_key
-            + head.to_bytes()
+        # (Every field has its exact size: checked above, by RosterHead and when made or read.)
+        header = _ENVELOPE_KIND + _HEADER_FIELDS.pack(
+            self.epoch, self.session_id, self.index, self.sender_key, head.index, head.hash
         )
         ciphertext = crypto_aead_xchacha20poly1305_ietf_encrypt(
             padded, _associated_data(self._group_raw, header), nonce, message_key(self._chain_key)
         )
-        body = header + nonce + ciphertext
-        signature = self._signing_key.sign(_signed_part(self._group_raw, body)).signature
+        body = b"".join((header, nonce, ciphertext))
+        signed = b"".join((ENVELOPE_SIGNATURE_DOMAIN, self._group_raw, body))
+        signature = crypto_sign(signed, self._secret_key)[:SIGNATURE_BYTES]
         # Forward secrecy within the chain: the key just used can no longer be derived here.
         self._chain_key = next_chain_key(self._chain_key)
         self.index += 1
@@ -351,7 +379,7 @@ class OutboundSession:
         return session
 
 
-@dataclass
+@dataclass(slots=True)
 class Decrypted:
     sender_key: bytes
     session_id: bytes
@@ -461,8 +489,10 @@ class InboundSessions:
                 "no key has been shared yet for this sender's session; it may arrive shortly"
             )
         try:
-            VerifyKey(session.verify_key).verify(
-                _signed_part(self._group_raw, env.body), env.signature
+            # libsodium directly (as VerifyKey.verify calls it), without a VerifyKey per message.
+            crypto_sign_open(
+                b"".join((env.signature, ENVELOPE_SIGNATURE_DOMAIN, self._group_raw, env.body)),
+                session.verify_key,
             )
         except (BadSignatureError, NaclCryptoError, ValueError):
             raise InvalidSignature(
@@ -477,9 +507,11 @@ class InboundSessions:
             padded = crypto_aead_xchacha20poly1305_ietf_decrypt(env.ciphertext, ad, env.nonce, key)
         except (NaclCryptoError, ValueError):
             raise DecryptionFailed("message cannot be decrypted: it is damaged") from None
-        inner = binary.Reader(unpad(padded), "message contents")
-        sent_ms, counter = inner.u64(), inner.u32()
-        payload = inner.rest()
+        inner = unpad(padded)
+        if len(inner) < _INNER_HEADER.size:
+            raise MalformedData("message contents is truncated")
+        sent_ms, counter = _INNER_HEADER.unpack_from(inner)
+        payload = inner[_INNER_HEADER.size :]
         commit()
         return Decrypted(
             sender_key=env.sender,
