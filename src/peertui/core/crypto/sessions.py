@@ -145,7 +145,7 @@ def _read_head(index: int, hash_: bytes) -> RosterHead:
 class _Envelope(NamedTuple):  # (a tuple: built once per received message, cheaply)
     epoch: int
     session_id: bytes
-    index: int
+    message_index: int  # (not "index": a tuple has an index method)
     sender: bytes
     head: RosterHead
     nonce: bytes
@@ -501,7 +501,7 @@ class InboundSessions:
             ) from None
         if env.epoch != session.epoch:
             raise MalformedData("message epoch differs from its session's epoch")
-        key, commit = self._key_for(session, env.index)
+        key, commit = self._key_for(session, env.message_index)
         ad = _associated_data(self._group_raw, env.body)
         try:
             padded = crypto_aead_xchacha20poly1305_ietf_decrypt(env.ciphertext, ad, env.nonce, key)
@@ -516,7 +516,7 @@ class InboundSessions:
         return Decrypted(
             sender_key=env.sender,
             session_id=env.session_id,
-            index=env.index,
+            index=env.message_index,
             epoch=env.epoch,
             plaintext=payload,
             sent_ms=sent_ms,
