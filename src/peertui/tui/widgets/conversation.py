@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, cast
 
 from rich.text import Text
 from textual.binding import BindingType
+from textual.css.styles import RulesMap
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from peertui.i18n import _, ngettext
@@ -145,8 +146,32 @@ class MessageList(CursorOnHighlight):
         return Option(self.render_item(item, index), id=key)
 
     def _redraw(self, index: int | None) -> None:
-        if index is not None and index < min(len(self.items), self.option_count):
+        if index is not None and 0 <= index < min(len(self.items), self.option_count):
             self.replace_option_prompt_at_index(index, self.render_item(self.items[index], index))
+
+    def _replace_option_prompt(self, index: int, prompt) -> None:  # type: ignore[no-untyped-def]
+        """One line drawn again, the others' layout kept. Textual's own drops every line's
+        height and render (O(lines) at the next frame), and the "▶" moves with each message
+        that arrives; a line of the same height (nearly always: the marker is two cells
+        wide either way) keeps the line map, and a new Option misses the render cache."""
+        old = self.get_option_at_index(index)
+        new = Option(prompt, id=old.id, disabled=old.disabled)
+        new._divider = old._divider  # noqa: SLF001 - kept as Textual keeps it
+        self._options[index] = new
+        del self._option_to_index[old]
+        self._option_to_index[new] = index
+        if old.id is not None:
+            self._id_to_option[old.id] = new
+        heights = self._line_cache.heights
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        padding = self.get_component_styles("option-list--option").padding
+        if index in heights and width > 0:
+            rules = cast(RulesMap, self.styles)
+            height = self._get_visual(new).get_height(rules, width - padding.width)
+            if height + new._divider == heights[index]:  # noqa: SLF001
+                self.refresh()
+                return
+        self._clear_caches()
 
     def watch_highlighted(self, highlighted: int | None) -> None:
         super().watch_highlighted(highlighted)
@@ -244,8 +269,11 @@ class MessageList(CursorOnHighlight):
             if moved:
                 self._place_all(moved, following, marked)
             return
-        if moved or not self._in_order(new):
+        if moved:
             self._place_all(moved + new, following, marked)
+            return
+        if not self._in_order(new):
+            self._insert_in_place(new, following)
             return
         if not new:
             return
@@ -331,6 +359,70 @@ class MessageList(CursorOnHighlight):
         return (not before or ordering.display_key(before[-1]) <= key) and (
             not after or key <= ordering.display_key(after[0])
         )
+
+    def _insert_in_place(self, new: list, following: bool) -> None:
+        """Put each new line at its place (a message by its display key, a system line at
+        the end), drawing only the lines from there down; the highlight stays on its line,
+        or goes to the end for someone following."""
+        marked_at = self._marked
+        highlighted = self.highlighted
+        below = 0
+        for item in new:
+            index = len(self.items) if isinstance(item, SystemLine) else self._place_of(item)
+            self._insert_line(index, item)
+            if marked_at is not None and index <= marked_at:
+                marked_at += 1
+            if highlighted is not None and index <= highlighted:
+                highlighted += 1
+            elif highlighted is not None:
+                below += 1
+        self._marked = marked_at  # the line drawn with the "▶", where it is now
+        if following or highlighted is None:
+            self._trim_top()
+            self.jump_to_end()
+        else:
+            self.highlighted = highlighted
+            self.scroll_to_highlight()
+            self._announce_below(self.unseen_below + below)
+        self._mark_highlighted()
+
+    def _place_of(self, message) -> int:
+        """Where a message goes: before the first shown message that comes after it (looked
+        for from the end, where a message of a catch-up goes)."""
+        key = ordering.display_key(message)
+        index = len(self.items)
+        for i in range(len(self.items) - 1, -1, -1):
+            shown = self.items[i]
+            if isinstance(shown, SystemLine):
+                continue
+            if ordering.display_key(shown) <= key:
+                break
+            index = i
+        return index
+
+    def _insert_line(self, index: int, item) -> None:
+        """Insert one line into the option list; Textual has no insert, and `set_options`
+        would lay out every line again. The line map is cut at `index` and rebuilt from
+        there; the renders are dropped (they carry each line's index for the mouse)."""
+        option = self._option(item, None)
+        self.items.insert(index, item)
+        self._options.insert(index, option)
+        for i in range(index, len(self._options)):
+            self._option_to_index[self._options[i]] = i
+        if option.id is not None:
+            self._id_to_option[option.id] = option
+        cache = self._line_cache
+        first = cache.index_to_line.get(index)
+        if first is not None:
+            del cache.lines[first:]
+            for i in range(index, len(self._options)):
+                cache.heights.pop(i, None)
+                cache.index_to_line.pop(i, None)
+        elif cache.lines and cache.lines[-1][0] >= index:
+            cache.clear()
+        self._option_render_cache.clear()
+        self._update_lines()
+        self.refresh()
 
     def _place_all(self, items: list, following: bool, marked: object) -> None:
         """Put each message at its place (system lines at the end) and draw the list again,
@@ -442,12 +534,22 @@ class MessageList(CursorOnHighlight):
 
     def prepend(self, older: list, *, more_above: bool = False) -> None:
         highlighted = self.highlighted or 0
+        line = self._line_cache.index_to_line.get(highlighted)
+        row = None if line is None else line - round(self.scroll_y)  # on screen
         more_below, held, unseen = self.more_below, self._held, self.unseen_below
         self.show(older + self.items, more_above=more_above)
         self.more_below, self._held = more_below, held
         self.highlighted = highlighted + len(older)
         self._announce_below(unseen)
         self._trim_bottom()
+        if row is not None:
+            # The lines stay where they were on screen; the page came in above them.
+            self.call_after_refresh(self._highlight_at_row, row)
+
+    def _highlight_at_row(self, row: int) -> None:
+        line = None if self.highlighted is None else self._index_to_line.get(self.highlighted)
+        if line is not None:
+            self.scroll_to(y=max(0, line - row), animate=False, immediate=True)
 
     def show_around(self, target) -> None:
         """A window around a message that is not shown (a search result, a #number)."""
