@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, cast
+from typing import ClassVar, Protocol
 
 from rich.text import Text
 from textual.binding import BindingType
-from textual.css.styles import RulesMap
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from peertui.i18n import _, ngettext
 from peertui.tui import bindings
 from peertui.tui.text import steady_width
-from peertui.tui.widgets.focus_cursor import CursorOnHighlight
+from peertui.tui.widgets.line_list import LineList
 from peertui.ui import ordering, wording
 
 SELECTED = "▶ "
@@ -116,7 +115,7 @@ def newer(shown, told):
     return told
 
 
-class MessageList(CursorOnHighlight):
+class MessageList(LineList):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
     def __init__(self, id: str | None = None) -> None:
@@ -148,30 +147,6 @@ class MessageList(CursorOnHighlight):
     def _redraw(self, index: int | None) -> None:
         if index is not None and 0 <= index < min(len(self.items), self.option_count):
             self.replace_option_prompt_at_index(index, self.render_item(self.items[index], index))
-
-    def _replace_option_prompt(self, index: int, prompt) -> None:  # type: ignore[no-untyped-def]
-        """One line drawn again, the others' layout kept. Textual's own drops every line's
-        height and render (O(lines) at the next frame), and the "▶" moves with each message
-        that arrives; a line of the same height (nearly always: the marker is two cells
-        wide either way) keeps the line map, and a new Option misses the render cache."""
-        old = self.get_option_at_index(index)
-        new = Option(prompt, id=old.id, disabled=old.disabled)
-        new._divider = old._divider  # noqa: SLF001 - kept as Textual keeps it
-        self._options[index] = new
-        del self._option_to_index[old]
-        self._option_to_index[new] = index
-        if old.id is not None:
-            self._id_to_option[old.id] = new
-        heights = self._line_cache.heights
-        width = self.scrollable_content_region.width - self._get_left_gutter_width()
-        padding = self.get_component_styles("option-list--option").padding
-        if index in heights and width > 0:
-            rules = cast(RulesMap, self.styles)
-            height = self._get_visual(new).get_height(rules, width - padding.width)
-            if height + new._divider == heights[index]:  # noqa: SLF001
-                self.refresh()
-                return
-        self._clear_caches()
 
     def watch_highlighted(self, highlighted: int | None) -> None:
         super().watch_highlighted(highlighted)
@@ -323,10 +298,9 @@ class MessageList(CursorOnHighlight):
     def _keep_lines(self, start: int, end: int) -> None:
         """Keep lines[start:end] (their options as drawn) and the highlight on its line."""
         highlighted = self.highlighted
-        options = list(self.options[start:end])
         self.items = self.items[start:end]
         self._marked = None
-        self.set_options(options)  # (the marked line's option keeps its "▶")
+        self.keep_options(start, end)  # (the marked line's option keeps its "▶")
         if highlighted is not None and start <= highlighted < end:
             self.highlighted = highlighted - start
 
@@ -401,28 +375,8 @@ class MessageList(CursorOnHighlight):
         return index
 
     def _insert_line(self, index: int, item) -> None:
-        """Insert one line into the option list; Textual has no insert, and `set_options`
-        would lay out every line again. The line map is cut at `index` and rebuilt from
-        there; the renders are dropped (they carry each line's index for the mouse)."""
-        option = self._option(item, None)
         self.items.insert(index, item)
-        self._options.insert(index, option)
-        for i in range(index, len(self._options)):
-            self._option_to_index[self._options[i]] = i
-        if option.id is not None:
-            self._id_to_option[option.id] = option
-        cache = self._line_cache
-        first = cache.index_to_line.get(index)
-        if first is not None:
-            del cache.lines[first:]
-            for i in range(index, len(self._options)):
-                cache.heights.pop(i, None)
-                cache.index_to_line.pop(i, None)
-        elif cache.lines and cache.lines[-1][0] >= index:
-            cache.clear()
-        self._option_render_cache.clear()
-        self._update_lines()
-        self.refresh()
+        self.insert_option(index, self._option(item, None))
 
     def _place_all(self, items: list, following: bool, marked: object) -> None:
         """Put each message at its place (system lines at the end) and draw the list again,
