@@ -93,7 +93,15 @@ def test_walking_up_past_the_window_shows_every_message_once_in_order(tmp_path, 
         seen: dict[int, int] = {}  # n said -> its #number
         at = COUNT
         while True:
-            screen = until_highlighted(alice, at)
+            # Moving up, the lines just passed stay in view below the highlight (also when a
+            # page comes in above): what is on screen joins what was seen before.
+            below = min(at + STEP, COUNT)
+            screen = alice.wait_until(
+                lambda s, at=at, below=below: (
+                    highlighted(s) == at and max(n for _, _, n in rows(s)) >= below
+                ),
+                f"▶ on 'says {at:04d}' with the lines down to {below} below it",
+            )
             shown = rows(screen)
             said = [n for _, _, n in shown]
             assert said == list(range(said[0], said[0] + len(said))), f"out of order:\n{screen}"

@@ -497,7 +497,9 @@ class MessageList(LineList):
         self._announce_below(unseen)
         self._trim_bottom()
         if row is not None:
-            # The lines stay where they were on screen; the page came in above them.
+            # The lines stay where they were on screen; the page came in above them (now,
+            # and again once laid out, so no frame shows the list at its new top).
+            self._highlight_at_row(row)
             self.call_after_refresh(self._highlight_at_row, row)
 
     def _highlight_at_row(self, row: int) -> None:
