@@ -2,7 +2,7 @@
 
     ./dev.sh bench relay_fanout [--subscribers 10,100,500,2000] [--groups 1,10,100]
         [--posts 2000] [--repeats 3] [--stacks httptools/uvloop,h11/asyncio,granian]
-        [--no-redis] [--database URL] [--py-spy PREFIX]
+        [--no-redis] [--database URL] [--py-spy PREFIX] [--relay-auth session|signed]
 
 Three servers get the very same work in one run:
 - relay: the real relay (`python -m peertui_relay`, SQLite with synchronous=FULL) with the
@@ -17,7 +17,8 @@ median kept, so every system sees the same ambient load. For G groups and N subs
 subscriber i follows group i mod G, and the publisher sends posts of a 1 KiB envelope
 round-robin over the groups, each with an idempotency key as the real client sends (--posts,
 fewer where one post fans out to many: about 400,000 deliveries a cell). Posts are prepared
-(and for the relay signed) before the clock starts and sent over 32 keep-alive connections,
+(and for the relay MAC'd in a session opened before each cell, as the client does, or with
+`--relay-auth signed` each signed) before the clock starts and sent over 32 keep-alive connections,
 one post in flight on each; subscribers are raw asyncio sockets in two processes counting
 message frames. deliveries/s = frames received / (last frame - first post). CPU is the server
 process's user+system time over the cell; "per post" divides by acknowledged posts. The
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import re
@@ -432,7 +434,25 @@ def verify_floor_us(count: int = 2000) -> float:
     return round(best, 1)
 
 
-def prepare_relay(server: Server, group_count: int) -> None:
+def mac_floor_us(count: int = 20_000) -> float:
+    """The same for a request MAC'd within a session (keyed BLAKE2b over the same fields, and
+    the constant-time compare), as the relay checks it."""
+    import hmac
+
+    from peertui_wire.request_session import request_mac
+
+    key, path, origin, body = os.urandom(32), "/v1/groups/g/messages", "127.0.0.1:1", _post_body(0)
+    mac = request_mac(key, "POST", path, 1, "n" * 22, body, origin)
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for _ in range(count):
+            hmac.compare_digest(request_mac(key, "POST", path, 1, "n" * 22, body, origin), mac)
+        best = min(best, (time.process_time() - started) / count * 1e6)
+    return round(best, 2)
+
+
+def prepare_relay(server: Server, group_count: int, auth: str = "session") -> None:
     """Create the groups through the real API: an owner (who posts) and one member (whose key
     the subscribers use) per group."""
     from nacl.signing import SigningKey
@@ -471,16 +491,55 @@ def prepare_relay(server: Server, group_count: int) -> None:
             owners.append(owner)
             members.append(member)
 
+    # Posts and streams authenticated as the real client does (a session MAC, PROTOCOL.md
+    # §11.1), or each signed (`--relay-auth signed`, and for a relay from before sessions).
+    sessions: dict[tuple[int, bytes], tuple[bytes, bytes]] = {}
+
+    def authenticate(group: int, key, method: str, path: str, body: bytes) -> dict[str, str]:
+        session = sessions.get((group, bytes(key.verify_key)))
+        if session is None:
+            return sign_request(key, method, path, body, origin=origin)
+        from peertui_wire.request_session import mac_request
+
+        return mac_request(*session, bytes(key.verify_key), method, path, body, origin=origin)
+
+    def open_sessions(http: httpx.Client) -> None:
+        """One handshake per key and group before each cell (a cell stays within a session's
+        request budget)."""
+        from peertui_wire.encoding import b64d
+        from peertui_wire.request_session import Ephemeral, client_mac_key
+
+        for group, gid in enumerate(server.groups):
+            for key in (owners[group], members[group]):
+                mine = Ephemeral.generate()
+                path = f"/v1/groups/{gid}/sessions"
+                body = json.dumps({"client_key": b64e(mine.public)}).encode()
+                headers = sign_request(key, "POST", path, body, origin=origin)
+                answer = http.post(path, content=body, headers=headers)
+                answer.raise_for_status()
+                opened = answer.json()
+                session_id = b64d(opened["session_id"], length=16)
+                mac_key = client_mac_key(
+                    mine,
+                    b64d(opened["relay_key"], length=32),
+                    session_id,
+                    b64d(gid, length=16),
+                    bytes(key.verify_key),
+                )
+                sessions[(group, bytes(key.verify_key))] = (mac_key, session_id)
+
     def post(group: int, n: int) -> bytes:
         path = f"/v1/groups/{server.groups[group]}/messages"
         body = _post_body(n)
-        headers = sign_request(owners[group], "POST", path, body, origin=origin)
+        headers = authenticate(group, owners[group], "POST", path, body)
         return _http_post(server.host, server.port, path, body, headers)
 
     positions: dict[int, int] = {}
 
     def learn_positions() -> None:
         with httpx.Client(base_url=url, timeout=30) as http:
+            if auth == "session":
+                open_sessions(http)
             for group, gid in enumerate(server.groups):
                 path = f"/v1/groups/{gid}/log?since=1000000000&limit=1"
                 headers = sign_request(members[group], "GET", path, b"", origin=origin)
@@ -489,7 +548,7 @@ def prepare_relay(server: Server, group_count: int) -> None:
     def stream(group: int) -> str:
         # From where the group is now, as members who are caught up would.
         path = f"/v1/groups/{server.groups[group]}/events?since={positions[group]}"
-        headers = sign_request(members[group], "GET", path, b"", origin=origin)
+        headers = authenticate(group, members[group], "GET", path, b"")
         lines = [f"GET {path} HTTP/1.1", f"Host: {server.host}:{server.port}"]
         lines += ["Accept: text/event-stream"] + [f"{k}: {v}" for k, v in headers.items()]
         return "\r\n".join(lines) + "\r\n\r\n"
@@ -653,7 +712,11 @@ def run(args) -> dict:
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "results": {},
     }
-    prepare = {"relay": prepare_relay, "broadcaster": prepare_broadcaster, "redis": prepare_redis}
+    prepare = {
+        "relay": functools.partial(prepare_relay, auth=args.relay_auth),
+        "broadcaster": prepare_broadcaster,
+        "redis": prepare_redis,
+    }
     for group_count in args.groups:
         # All servers run at once (idle but for the one measured), and each cell is run on
         # each server in turn, `repeats` times: every system sees the same ambient load.
@@ -682,7 +745,10 @@ def run(args) -> dict:
         finally:
             for _, server in servers:
                 server.stop()
+    report["relay_auth"] = args.relay_auth
     report["verify_request_floor_cpu_us"] = verify_floor_us()
+    if args.relay_auth == "session":
+        report["mac_request_floor_cpu_us"] = mac_floor_us()
     report["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report["ratios"] = _ratios(report["results"], args)
     return report
@@ -736,6 +802,13 @@ def main() -> None:
         type=lambda s: s.split(","),
         default=["h11/asyncio", "httptools/uvloop"],
         help="uvicorn parser/loop pairs; 'granian' runs the broadcaster on Granian",
+    )
+    parser.add_argument(
+        "--relay-auth",
+        choices=["session", "signed"],
+        default="session",
+        help="the relay's posts and streams MAC'd in a session (as the client does) or each "
+        "signed (also for a relay from before sessions)",
     )
     parser.add_argument("--no-redis", action="store_true")
     parser.add_argument("--database", default="", help="passed to the relay as --database")

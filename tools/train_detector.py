@@ -5,8 +5,8 @@
     .venv/bin/python tools/train_detector.py --cv-only  # figures only, nothing written
 
 Trains on the development data only: tests/wellbeing/data/heldout/{dev,dev3,tuning,frozen,
-frozen2,frozen3,frozen4}_*.tsv (frozen v1 to v4 are spent) and
-tests/wellbeing/data/detect_eval.tsv. A blind set (any frozenN_* not in SPENT_FROZEN: frozen5_*
+frozen2,frozen3,frozen4,frozen5}_*.tsv (frozen v1 to v5 are spent) and
+tests/wellbeing/data/detect_eval.tsv. A blind set (any frozenN_* not in SPENT_FROZEN: frozen6_*
 today) is never read here: `SPLITS` names the files it may open and
 `_refuse_blind` checks every path.
 
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
@@ -55,7 +55,7 @@ EVAL_TABLE = ROOT / "tests" / "wellbeing" / "data" / "detect_eval.tsv"
 # model offered help for "anyone watching the game tonight?".
 EVERYDAY = Path(__file__).resolve().parent / "detector_data"
 OUT = ROOT / "src" / "peertui" / "wellbeing" / "data" / "detect" / "model.bin"
-SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3", "frozen4")
+SPLITS = ("dev", "dev3", "tuning", "frozen", "frozen2", "frozen3", "frozen4", "frozen5")
 LANGUAGES = ("en", "es", "pt")
 # Sets the phrase books were not tuned on when they were written (the threshold pool): an honest
 # check of "phrase books OR model". Since 2026-12-01 ~16:05 UTC the goodbye misses of dev3_* and
@@ -90,11 +90,13 @@ class Example:
     text: str
 
 
-SPENT_FROZEN = ("frozen", "frozen2", "frozen3", "frozen4")
+# frozen6 is spent (reported 2026-12-01 22:07 UTC) but not yet in SPLITS: the shipped model was
+# trained without it; the next tuning round adds it to SPLITS when it retrains.
+SPENT_FROZEN = ("frozen", "frozen2", "frozen3", "frozen4", "frozen5", "frozen6")
 
 
 def _refuse_blind(path: Path) -> Path:
-    """Every frozen set not yet reported on is blind: frozen5_* today, and any later one."""
+    """Every frozen set not yet reported on is blind: frozen6_* today, and any later one."""
     split = path.name.split("_")[0]
     if split.startswith("frozen") and split not in SPENT_FROZEN:
         raise SystemExit(f"{path.name} is the blind set: never trained or tuned on")
@@ -132,6 +134,35 @@ def load_examples() -> list[Example]:
             split = f"{ORDINARY}{number % ORDINARY_FOLDS}"
             examples.append(Example(split, lang, False, "ordinary", line))
     return examples
+
+
+# Contact details a writer in crisis may add ("call me", an address): the interface text and
+# ordinary talk hold many e-mail addresses and street names, so without these the model took them
+# as evidence of safety and its veto dropped "me quiero morir, escríbeme a ana@..., calle Mayor 12"
+# (detector6 retrain). Appended to every CONTACT_EVERY-th positive; a copy keeps its original's
+# source, so it trains only the folds that train on that source, and it is never scored.
+CONTACT_DETAILS = (
+    ", email me at sam.k@example.org",
+    ", call me on 07700 900123",
+    ", I'm at 22 Park Road",
+    ", escríbeme a luz.m@example.com",
+    ", estoy en la avenida Sucre 140",
+    ", llámame al 11 5555 0199",
+    ", me liga no 11 91234-5678",
+    ", tô na rua das Flores 33",
+    ", manda e-mail pra bia@example.net",
+)
+CONTACT_EVERY = 4
+
+
+def with_contact_details(examples: list[Example]) -> list[Example]:
+    positives = [e for e in examples if e.offer]
+    return [
+        Example(
+            e.split, e.lang, True, e.category, e.text + CONTACT_DETAILS[n % len(CONTACT_DETAILS)]
+        )
+        for n, e in enumerate(positives[::CONTACT_EVERY])
+    ]
 
 
 def matrix(texts: list[str]) -> csr_matrix:
@@ -241,11 +272,19 @@ def main() -> None:
     protected = np.array([f.category in NEVER_VETOED for f in found])
     long = np.array([long_enough_for_the_model(t) for t in texts])
     x = matrix(texts)
+    extra = with_contact_details(examples)  # trains, never scored
+    x_extra = matrix([normalise(e.text) for e in extra])
+    extra_split = np.array([e.split for e in extra])
     sources = sorted({e.split for e in examples})
     oof = np.zeros(len(examples))
     for source in sources:
         held = np.array([e.split == source for e in examples])
-        model = fit(x[~held], truth[~held], args.c)
+        kept = extra_split != source
+        model = fit(
+            vstack([x[~held], x_extra[kept]]).tocsr(),
+            np.concatenate([truth[~held], np.ones(int(kept.sum()), dtype=bool)]),
+            args.c,
+        )
         oof[held] = model.decision_function(x[held])
 
     unseen = np.array([(e.split, e.lang) in RULES_UNSEEN for e in examples])
@@ -314,7 +353,11 @@ def main() -> None:
     print(json.dumps(report, indent=1))
     if args.cv_only:
         return
-    final = fit(x, truth, args.c)
+    final = fit(
+        vstack([x, x_extra]).tocsr(),
+        np.concatenate([truth, np.ones(len(extra), dtype=bool)]),
+        args.c,
+    )
     weights = final.coef_[0]
     scale = float(np.abs(weights).max()) / 127
     quantised = np.clip(np.round(weights / scale), -127, 127).astype(np.int8)

@@ -94,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="delete groups with no event for longer than their retention (default true)",
     )
+    add(
+        "--session-seconds",
+        type=float,
+        default=1800.0,
+        help="how long a request session lasts (PROTOCOL.md §11.1; default 1800)",
+    )
+    add(
+        "--session-max-requests",
+        type=int,
+        default=20_000,
+        help="requests one session may authenticate (default 20000)",
+    )
     add("--metrics-token", default="", help="bearer token for /v1/metrics (else it is off)")
     add("--metrics-port", type=int, default=0, help="also serve /metrics on 127.0.0.1:PORT")
     add(
@@ -231,6 +243,8 @@ def config_from_args(args: argparse.Namespace) -> RelayConfig:
         metrics_port=args.metrics_port,
         body_timeout=args.body_timeout,
         write_timeout=args.write_timeout_seconds,
+        session_seconds=args.session_seconds,
+        session_max_requests=args.session_max_requests,
     )
 
 

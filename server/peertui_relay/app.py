@@ -39,6 +39,7 @@ from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
 from peertui_relay.logs import QuietLog
 from peertui_relay.openapi import OPENAPI
 from peertui_relay.prekeys import prekey_routes
+from peertui_relay.sessions import open_session, session_refusal
 from peertui_relay.storage import (
     VISIBLE_TO_ALL,
     VISIBLE_TO_MODS,
@@ -50,10 +51,25 @@ from peertui_relay.storage import (
     SqliteStorage,
     StoredEvent,
 )
-from peertui_wire.auth import AuthError, origin_of, public_key_of, verify_signed
+from peertui_wire.auth import (
+    MAX_CLOCK_SKEW_MS,
+    MAX_FUTURE_SKEW_MS,
+    AuthError,
+    origin_of,
+    public_key_of,
+    verify_signed,
+)
 from peertui_wire.encoding import EncodingError, b64d, b64e, b64u_size
 from peertui_wire.ids import invite_secret_hash
 from peertui_wire.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
+from peertui_wire.request_session import (
+    HEADER_MAC,
+    HEADER_SESSION,
+    MAC_BYTES,
+    SESSION_ID_BYTES,
+    SessionKeyError,
+    request_mac,
+)
 from peertui_wire.roster import MODERATOR, OWNER, RosterError, RosterState
 from peertui_wire.roster import VERSION as ROSTER_VERSION
 
@@ -248,12 +264,15 @@ class Relay:
     async def authenticate_incoming(
         self, incoming: Incoming, gid: str | None
     ) -> tuple[bytes, bytes]:
-        """Check size, signature, replay and rate; return (signer key, body)."""
+        """Check size, signature (or session MAC), replay and rate; return (key, body)."""
         config = self.config
         body = await incoming.read_body(config.max_body_bytes, self.deadlines, config.body_timeout)
         headers = incoming.headers
         now = _now_ms()
         group = self.groups.get(gid) if gid else None
+        raw_session = headers.get("x-peertui-session")
+        if raw_session is not None:
+            return await self.authenticate_session(incoming, gid, body, now, raw_session), body
         raw_key = headers.get("x-peertui-key")
         # A key no group knows pays from its address's small bucket before the relay spends
         # a signature check on it: a flood of fresh keys costs the flooder, not the members.
@@ -319,6 +338,102 @@ class Relay:
             raise ApiError(401, "replayed_request", refusal)
         return key, body
 
+    async def authenticate_session(
+        self, incoming: Incoming, gid: str | None, body: bytes, now: int, raw_session: str
+    ) -> bytes:
+        """A request MAC'd within a session (PROTOCOL.md §11.1): check the session, its
+        binding to this key and group, the MAC, time, membership, rate and nonce; return the
+        member's key."""
+        headers = incoming.headers
+        raw_key = headers.get("x-peertui-key")
+        raw_ts = headers.get("x-peertui-time")
+        nonce = headers.get("x-peertui-nonce")
+        raw_mac = headers.get("x-peertui-mac")
+        if not (raw_key and raw_ts and nonce and raw_mac):
+            raise _unauthenticated(
+                "a session request needs X-Peertui-Key, -Session, -Time, -Nonce and -Mac"
+            )
+        try:
+            session_id = b64d(raw_session, length=SESSION_ID_BYTES, field=HEADER_SESSION)
+            mac = b64d(raw_mac, length=MAC_BYTES, field=HEADER_MAC)
+            b64d(nonce, length=16, field="X-Peertui-Nonce")
+            claimed = public_key_of(raw_key)
+        except EncodingError as exc:
+            raise _unauthenticated(str(exc)) from None
+        if not (raw_ts.isascii() and raw_ts.isdigit()) or len(raw_ts) > 15:
+            raise _unauthenticated("X-Peertui-Time must be milliseconds since the epoch")
+        ts = int(raw_ts)
+        session = await self.db(self.guards.find_session, session_id)
+        if session is None:
+            # Like a key no group knows: the address pays before the relay answers.
+            wait = await self.db(self.guards.take, Bucket.UNKNOWN, incoming.address.encode())
+            if wait:
+                raise ApiError(
+                    429,
+                    "rate_limited",
+                    "Too many requests from this address; wait a moment and try again.",
+                    retry_after=wait,
+                )
+            raise session_refusal("unknown_session")
+        if gid is None or session.group_id != gid or session.member_key != claimed:
+            raise session_refusal("session_mismatch")
+        route = (incoming.method, incoming.path_qs.partition("?")[0])
+        if route not in _session_routes(gid):
+            raise _signature_required(
+                "A session serves only posts, the event stream and the log; sign this request."
+            )
+        if now >= session.expires_at:
+            await self.db(self.guards.end_session, session_id)
+            raise session_refusal("session_expired")
+        expected = request_mac(
+            session.mac_key,
+            incoming.method,
+            incoming.path_qs,
+            ts,
+            nonce,
+            body,
+            self.expected_origin(incoming),
+        )
+        if not hmac.compare_digest(expected, mac):
+            raise _unauthenticated("the request MAC does not match its session")
+        if now - ts > MAX_CLOCK_SKEW_MS or ts - now > MAX_FUTURE_SKEW_MS:
+            raise _unauthenticated(
+                "request timestamp is too far from the relay's clock; check your system time"
+            )
+        if ts < self.guards.floor_ms:
+            raise ApiError(
+                401,
+                "stale_request",
+                "This request was signed before the relay last started, so it could be a "
+                "replay; send it again (with a new signature).",
+            )
+        key = session.member_key
+        group = await self.group(gid)
+        if not _is_current_member(group, key) and not self.notifier.inline:
+            await self.db(self.fanout.refresh_roster, group)  # admitted a moment ago elsewhere?
+        if not _is_current_member(group, key):
+            await self.db(self.guards.end_sessions, gid, key)
+            raise session_refusal("session_ended")
+        wait = await self.db(self.guards.take, Bucket.KEY, key)
+        if wait:
+            raise ApiError(
+                429,
+                "rate_limited",
+                "Too many requests from this key; wait a moment and try again.",
+                retry_after=wait,
+            )
+        refusal = await self.db(self.guards.remember_nonce, nonce, ts, now, known=True)
+        if refusal:
+            raise ApiError(401, "replayed_request", refusal)
+        # Counted last: only requests the session really authenticated spend its budget.
+        uses = await self.db(self.guards.count_session_use, session)
+        if uses is None:  # ended on another process a moment ago
+            raise session_refusal("unknown_session")
+        if uses > session.max_uses:
+            await self.db(self.guards.end_session, session_id)
+            raise session_refusal("session_expired")
+        return key
+
     async def group(self, group_id: str) -> Group:
         group = self.groups.get(group_id)
         if group is None and not self.notifier.inline:
@@ -343,6 +458,33 @@ def _claimed_key(header: str) -> bytes:
         return b""
 
 
+@functools.lru_cache(maxsize=4096)
+def _session_routes(gid: str) -> frozenset[tuple[str, str]]:
+    """What a session may be used for (PROTOCOL.md §11.1): what a stolen session key reaches
+    is then exactly posting ciphertext and reading what the relay holds for the member."""
+    return frozenset(
+        {
+            ("POST", f"/v1/groups/{gid}/messages"),
+            ("GET", f"/v1/groups/{gid}/events"),
+            ("GET", f"/v1/groups/{gid}/log"),
+        }
+    )
+
+
+def _signature_required(message: str) -> ApiError:
+    return ApiError(401, "signature_required", message)
+
+
+def _unauthenticated(reason: str) -> ApiError:
+    return ApiError(
+        401, "unauthenticated", f"The relay could not authenticate this request: {reason}."
+    )
+
+
+def _is_current_member(group: Group, key: bytes) -> bool:
+    return group.state.is_member(key) and key not in group.state.banned
+
+
 def _is_known(group: Group | None, key: bytes) -> bool:
     return group is not None and (
         group.state.is_member(key) or key in group.state.banned or key in group.removed
@@ -364,15 +506,8 @@ def _json_object(body: bytes) -> dict[str, Any]:
 
 
 def _b64_field(
-    obj: dict[str, Any],
-    name: str,
-    *,
-    length: int | None = None,
-    max_bytes: int | None = None,
-    required: bool = True,
-) -> bytes | None:
-    if name not in obj and not required:
-        return None
+    obj: dict[str, Any], name: str, *, length: int | None = None, max_bytes: int | None = None
+) -> bytes:
     if name not in obj:
         raise invalid(name, f"The field '{name}' is required.")
     try:
@@ -382,6 +517,11 @@ def _b64_field(
     if max_bytes is not None and len(data) > max_bytes:
         raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
     return data
+
+
+def _optional_b64_field(obj: dict[str, Any], name: str, *, length: int) -> bytes | None:
+    """`_b64_field` for a field a request may leave out (None when it does)."""
+    return _b64_field(obj, name, length=length) if name in obj else None
 
 
 def _b64_text_field(obj: dict[str, Any], name: str, *, max_bytes: int) -> str:
@@ -546,8 +686,11 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def create_group(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         obj = _json_object(body)
+        genesis = obj.get("genesis")
+        if not isinstance(genesis, dict):
+            raise invalid("genesis", "The field 'genesis' must be a signed roster event.")
         try:
-            state = RosterState.from_genesis(obj.get("genesis"))
+            state = RosterState.from_genesis(genesis)
         except RosterError as exc:
             raise invalid("genesis", f"The genesis roster event is not valid: {exc}.") from None
         if state.owner != key:
@@ -703,6 +846,8 @@ def create_app(config: RelayConfig) -> FrontDoor:
                 # Stored: this process's checks see it at once; the fan-out, which pushes
                 # the row to the streams (and closes a removed member's), skips applying it.
                 group.state = candidate
+        if kind in ("remove", "ban", "leave") and target:
+            await relay.db(relay.guards.end_sessions, group.group_id, target)
         if delete_envelope_id or kind == "admit":  # a deleted message, or the admitted request
             relay.stored_events = await relay.db(relay.log.stored_events)
         return JSONResponse({"seq": seq, "index": event["index"]}, status_code=201)
@@ -755,9 +900,9 @@ def create_app(config: RelayConfig) -> FrontDoor:
                 raise ApiError(403, "invite_refused", str(exc)) from None
             if is_new:
                 relay.stored_events += 1
-                body = {"request_id": request_id, "key": b64e(key), "sealed": b64e(sealed)}
+                shown = {"request_id": request_id, "key": b64e(key), "sealed": b64e(sealed)}
                 relay.publish_inline(
-                    group, StoredEvent(seq, "join_request", key, now, body), VISIBLE_TO_MODS
+                    group, StoredEvent(seq, "join_request", key, now, shown), VISIBLE_TO_MODS
                 )
         return JSONResponse({"request_id": request_id, "seq": seq}, status_code=202)
 
@@ -779,11 +924,8 @@ def create_app(config: RelayConfig) -> FrontDoor:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
         _require_moderator(group, key)
-        reason = _b64_field(
-            _json_object(body) if body else {},
-            "sealed_reason",
-            length=JOIN_BLOB_BYTES,
-            required=False,
+        reason = _optional_b64_field(
+            _json_object(body) if body else {}, "sealed_reason", length=JOIN_BLOB_BYTES
         )
         denied = await relay.db(
             relay.log.deny_join,
@@ -821,6 +963,42 @@ def create_app(config: RelayConfig) -> FrontDoor:
             elif record is not None and record.status == "denied":
                 answer.update(status="denied", sealed_reason=record.sealed_reason)
         return JSONResponse(answer)
+
+    async def start_session(request: Request) -> Response:
+        """The handshake (PROTOCOL.md §11.1): only ever a signed request, so a session key,
+        stolen or not, cannot extend itself."""
+        if request.headers.get("x-peertui-session") is not None:
+            raise _signature_required(
+                "A session is opened with a signed request, not from within another session."
+            )
+        key, body = await relay.authenticate(request)
+        group = await relay.group(request.path_params["gid"])
+        _require_member(group, key)
+        client_key = _b64_field(_json_object(body), "client_key", length=32)
+        assert client_key is not None
+        now = _now_ms()
+        try:
+            opened = open_session(
+                group.group_id,
+                b64d(group.group_id, length=16),
+                key,
+                client_key,
+                now,
+                config.session_seconds,
+                config.session_max_requests,
+            )
+        except SessionKeyError as exc:
+            raise invalid("client_key", f"The field 'client_key' is wrong: {exc}.") from None
+        await relay.db(relay.guards.add_session, opened.session)
+        return JSONResponse(
+            {
+                "session_id": b64e(opened.session.session_id),
+                "relay_key": b64e(opened.relay_public),
+                "expires_at": opened.session.expires_at,
+                "max_requests": opened.session.max_uses,
+            },
+            status_code=201,
+        )
 
     async def post_message(incoming: Incoming, gid: str) -> tuple[int, bytes]:
         """The busiest route, on the front door: (status, JSON body)."""
@@ -1027,6 +1205,7 @@ def create_app(config: RelayConfig) -> FrontDoor:
         Route("/v1/groups/{gid}/join-requests", list_join_requests, methods=["GET"]),
         Route("/v1/groups/{gid}/join-requests/{rid}/deny", deny_join, methods=["POST"]),
         Route("/v1/groups/{gid}/membership", membership, methods=["GET"]),
+        Route("/v1/groups/{gid}/sessions", start_session, methods=["POST"]),
         Route("/v1/groups/{gid}/direct", send_direct, methods=["POST"]),
         *prekey_routes(relay, _append),
         Route("/v1/groups/{gid}/log", read_log, methods=["GET"]),

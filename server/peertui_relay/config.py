@@ -39,3 +39,6 @@ class RelayConfig:
     metrics_port: int = 0  # requests arriving on this (loopback) port may read metrics
     write_timeout: float = 30.0  # seconds an event stream may stay blocked on a non-reader
     body_timeout: float = 30.0  # seconds a client may take to send a request body
+    # Request sessions (PROTOCOL.md §11.1): what a stolen session key reaches ends with these.
+    session_seconds: float = 1800.0
+    session_max_requests: int = 20_000

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from peertui_relay.config import RelayConfig
 from peertui_relay.limits import NonceCache, TokenBuckets
+from peertui_relay.sessions import LocalSessions, Session
 from peertui_wire.auth import MAX_CLOCK_SKEW_MS
 
 
@@ -71,6 +72,23 @@ class Guards(Protocol):
 
     async def expire(self, now_ms: int) -> None: ...
 
+    async def add_session(self, session: Session) -> None:
+        """Keep a session opened by a handshake (a member's oldest beyond the cap ends)."""
+        ...
+
+    async def find_session(self, session_id: bytes) -> Session | None: ...
+
+    async def count_session_use(self, session: Session) -> int | None:
+        """Count one request the session authenticated: the uses so far (this one included),
+        or None if the session has ended meanwhile."""
+        ...
+
+    async def end_sessions(self, group_id: str, member_key: bytes) -> None:
+        """End every session of `member_key` in the group (removed, banned, left)."""
+        ...
+
+    async def end_session(self, session_id: bytes) -> None: ...
+
     def open_stream(self, address: str) -> bool:
         """Count one more stream from `address`; False (and nothing counted) over the cap."""
         ...
@@ -109,6 +127,7 @@ class LocalGuards(StreamCaps):
             for bucket, (rate, burst) in bucket_rates(config).items()
         }
         self.last_post: dict[tuple[str, bytes], float] = {}
+        self.sessions = LocalSessions()
         self.floor_ms = int(time.time() * 1000)
 
     async def open(self) -> None:
@@ -144,4 +163,19 @@ class LocalGuards(StreamCaps):
             self.last_post[(group_id, key)] = claim.previous
 
     async def expire(self, now_ms: int) -> None:
-        return None
+        self.sessions.expire(now_ms)
+
+    async def add_session(self, session: Session) -> None:
+        self.sessions.add(session)
+
+    async def find_session(self, session_id: bytes) -> Session | None:
+        return self.sessions.find(session_id)
+
+    async def count_session_use(self, session: Session) -> int | None:
+        return self.sessions.count_use(session)
+
+    async def end_sessions(self, group_id: str, member_key: bytes) -> None:
+        self.sessions.end_member(group_id, member_key)
+
+    async def end_session(self, session_id: bytes) -> None:
+        self.sessions.end(session_id)

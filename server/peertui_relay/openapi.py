@@ -64,7 +64,7 @@ _ROSTER_EVENT = {
     },
 }
 _SIGNATURE_HEADERS = ["PeertuiKey", "PeertuiTime", "PeertuiNonce", "PeertuiSignature"]
-_SIGNED = [{name: [] for name in _SIGNATURE_HEADERS}]
+_SIGNED: list[dict[str, list[str]]] = [{name: [] for name in _SIGNATURE_HEADERS}]
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -313,6 +313,34 @@ OPENAPI: dict[str, Any] = {
                     },
                 ),
                 params=[_GID],
+            )
+        },
+        "/v1/groups/{gid}/sessions": {
+            "post": _op(
+                "Open a request session (PROTOCOL.md §11.1): signed, never MAC'd; later "
+                "requests in this group may carry X-Peertui-Session and X-Peertui-Mac instead "
+                "of X-Peertui-Signature",
+                _ok(
+                    201,
+                    {
+                        "type": "object",
+                        "required": ["session_id", "relay_key", "expires_at", "max_requests"],
+                        "properties": {
+                            "session_id": _B64,
+                            "relay_key": _KEY,
+                            "expires_at": {"type": "integer"},
+                            "max_requests": {"type": "integer", "minimum": 1},
+                        },
+                    },
+                ),
+                params=[_GID],
+                body=_json_body(
+                    {
+                        "type": "object",
+                        "required": ["client_key"],
+                        "properties": {"client_key": _KEY},
+                    }
+                ),
             )
         },
         "/v1/groups/{gid}/messages": {

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -29,6 +30,7 @@ from peertui_relay.eventlog import FanoutRow, QuotaExceeded, RosterConflict, Set
 from peertui_relay.fanout import Change
 from peertui_relay.guards import Bucket, PostClaim, StreamCaps, bucket_rates
 from peertui_relay.logs import OncePerMinute, QuietLog
+from peertui_relay.sessions import MAX_SESSIONS_PER_MEMBER, Session
 from peertui_relay.storage import (
     DENIAL_NOTE_MS,
     VISIBLE_TO_ALL,
@@ -45,6 +47,7 @@ from peertui_relay.storage import (
 from peertui_wire.encoding import EncodingError, b64d, b64e
 
 CHANNEL = "peertui_relay"
+KNOWN_SESSIONS = 10_000  # sessions whose fixed fields one process remembers
 _quiet = QuietLog()
 # The pool says "error connecting" on every attempt while the database is away.
 if not any(isinstance(f, OncePerMinute) for f in logging.getLogger("psycopg.pool").filters):
@@ -88,6 +91,11 @@ CREATE TABLE IF NOT EXISTS buckets (
 CREATE TABLE IF NOT EXISTS slow_mode (
     group_id TEXT NOT NULL, key BYTEA NOT NULL, at_ms BIGINT NOT NULL,
     PRIMARY KEY (group_id, key));
+CREATE TABLE IF NOT EXISTS sessions (
+    session_id BYTEA PRIMARY KEY, group_id TEXT NOT NULL, member_key BYTEA NOT NULL,
+    mac_key BYTEA NOT NULL, expires_at BIGINT NOT NULL, max_uses BIGINT NOT NULL,
+    uses BIGINT NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS sessions_by_member ON sessions (group_id, member_key);
 """
 
 # The hot path, one statement (so one round trip and one commit): take the group's next seq
@@ -672,6 +680,7 @@ class PgGuards(StreamCaps):
         self.log = log
         self.rates = bucket_rates(config)
         self.floor_ms = floor_ms
+        self.known_sessions: OrderedDict[bytes, Session] = OrderedDict()
 
     async def open(self) -> None:
         return None
@@ -764,6 +773,73 @@ class PgGuards(StreamCaps):
                     (bucket.value, now_ms - int(1000 * burst / max(rate, 1e-9)) - 1000),
                 )
             await conn.execute("DELETE FROM slow_mode WHERE at_ms < %s", (now_ms - 7 * 86_400_000,))
+            await conn.execute("DELETE FROM sessions WHERE expires_at <= %s", (now_ms,))
+
+    # Sessions are rows every process reads, MAC key included, unencrypted: whoever reads this
+    # database already reads all the relay knows, and a session key only lets its holder act
+    # as the relay's client for that member until it expires (docs/THREAT_MODEL.md).
+    async def add_session(self, session: Session) -> None:
+        async with self.log._tx() as conn:
+            await conn.execute(
+                "INSERT INTO sessions VALUES (%s,%s,%s,%s,%s,%s,0)",
+                (
+                    session.session_id,
+                    session.group_id,
+                    session.member_key,
+                    session.mac_key,
+                    session.expires_at,
+                    session.max_uses,
+                ),
+            )
+            await conn.execute(
+                "DELETE FROM sessions WHERE session_id IN (SELECT session_id FROM sessions "
+                "WHERE group_id=%s AND member_key=%s ORDER BY expires_at DESC OFFSET %s)",
+                (session.group_id, session.member_key, MAX_SESSIONS_PER_MEMBER),
+            )
+
+    async def find_session(self, session_id: bytes) -> Session | None:
+        # What never changes about a session is remembered here; whether it still exists is
+        # asked at every use (count_session_use), so one ended elsewhere is refused at once.
+        known = self.known_sessions.get(session_id)
+        if known is not None:
+            self.known_sessions.move_to_end(session_id)
+            return known
+        row = await self.log._one(
+            "SELECT session_id, group_id, member_key, mac_key, expires_at, max_uses, uses "
+            "FROM sessions WHERE session_id=%s",
+            (session_id,),
+        )
+        if row is None:
+            return None
+        sid, group_id, member_key, key, expires_at, max_uses, uses = row
+        session = Session(
+            bytes(sid), group_id, bytes(member_key), bytes(key), expires_at, max_uses, uses
+        )
+        self.known_sessions[session_id] = session
+        while len(self.known_sessions) > KNOWN_SESSIONS:
+            self.known_sessions.popitem(last=False)
+        return session
+
+    async def count_session_use(self, session: Session) -> int | None:
+        row = await self.log._one(
+            "UPDATE sessions SET uses = uses + 1 WHERE session_id=%s RETURNING uses",
+            (session.session_id,),
+        )
+        return None if row is None else int(row[0])
+
+    async def end_sessions(self, group_id: str, member_key: bytes) -> None:
+        for session_id, known in list(self.known_sessions.items()):
+            if known.group_id == group_id and known.member_key == member_key:
+                del self.known_sessions[session_id]
+        async with self.log._conn() as conn:
+            await conn.execute(
+                "DELETE FROM sessions WHERE group_id=%s AND member_key=%s", (group_id, member_key)
+            )
+
+    async def end_session(self, session_id: bytes) -> None:
+        self.known_sessions.pop(session_id, None)
+        async with self.log._conn() as conn:
+            await conn.execute("DELETE FROM sessions WHERE session_id=%s", (session_id,))
 
 
 def _now_ms() -> int:

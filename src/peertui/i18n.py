@@ -11,7 +11,8 @@ uses `translator(lang)`. Strings that must be defined at import time are marked 
 and translated where they are shown, so a change of language reaches them too.
 
 This module is below both core and the front-ends (core never imports UI code) and imports
-nothing else of peertui.
+nothing else of peertui but `paths`, which says where the catalogues are
+(`$PEERTUI_LOCALE_DIR` overrides the installed ones).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import io
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 DOMAIN = "peertui"
@@ -33,7 +33,9 @@ NEAREST = {"pt": "pt_BR"}
 
 
 def _locale_dir() -> Path:
-    return Path(str(resources.files("peertui").joinpath("locale")))
+    from peertui.paths import locale_dir
+
+    return locale_dir()
 
 
 @cache

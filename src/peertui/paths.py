@@ -16,6 +16,10 @@ import platformdirs
 
 APP_NAME = "peertui"
 HOME_ENV = "PEERTUI_HOME"
+# A folder of catalogues (<lang>/LC_MESSAGES/peertui.po or .mo) used instead of the installed
+# ones: a translator tries a catalogue, a test installs a pseudo-locale, neither touching the
+# package.
+LOCALE_DIR_ENV = "PEERTUI_LOCALE_DIR"
 
 # Owner-only: the directories hold an encrypted database, its unlock file and plaintext exports.
 PRIVATE_DIR_MODE = 0o700
@@ -62,6 +66,16 @@ class Paths:
 
     def directories(self) -> list[Path]:
         return [self.home, self.config_dir, self.data_dir, self.themes_dir, self.exports_dir]
+
+
+def locale_dir() -> Path:
+    """Where the message catalogues are: `$PEERTUI_LOCALE_DIR`, else the package's `locale`."""
+    chosen = os.environ.get(LOCALE_DIR_ENV)
+    if chosen:
+        return Path(chosen)
+    from importlib import resources
+
+    return Path(str(resources.files("peertui").joinpath("locale")))
 
 
 def resolve_paths(home: str | Path | None = None, *, create: bool = True) -> Paths:

@@ -3,6 +3,8 @@
 //   node conformance.mjs vectors PROTOCOL.md     recompute every published test vector
 //   node conformance.mjs decrypt recording.json  open a share and a message recorded from a
 //                                                real relay, as their recipient; print JSON
+//   node conformance.mjs session URL SEED GID ENV open a request session (§11.1) on a real relay
+//                                                as the member with that seed, post ENV MAC'd
 //
 // Every primitive comes from libsodium (libsodium-wrappers-sumo); nothing is hand-written.
 // Section numbers (§) are those of docs/PROTOCOL.md.
@@ -401,6 +403,64 @@ function decryptRecording(path) {
   return decrypted > 0;
 }
 
-const [mode, path] = process.argv.slice(2);
-const ok = mode === "vectors" ? checkVectors(path) : mode === "decrypt" ? decryptRecording(path) : (console.log("usage: conformance.mjs vectors PROTOCOL.md | decrypt recording.json"), false);
+// ----- a request session against a real relay (§11.1) ---------------------------------------
+const macBytes = (origin, method, pathQuery, tsMs, nonce, body) =>
+  text(["peertui-session-request-v2", origin, method, pathQuery, String(tsMs), nonce, hex(sha256(body))].join("\n"));
+
+function originOf(url) {
+  const parsed = new URL(url);
+  const fallback = { "http:": "80", "https:": "443" }[parsed.protocol];
+  const host = parsed.hostname.toLowerCase();
+  return parsed.port && parsed.port !== fallback ? `${host}:${parsed.port}` : host;
+}
+
+async function send(url, method, pathQuery, body, headers) {
+  const response = await fetch(url + pathQuery, { method, body: body.length ? body : undefined, headers: { "Content-Type": "application/json", ...headers } });
+  return { status: response.status, answer: await response.json() };
+}
+
+// Open a session with one signed request, post `envelope` MAC'd within it, read the log back
+// MAC'd, and show that a MAC with one flipped bit is refused. Prints one JSON line per step.
+async function sessionAgainstRelay(url, seedHex, groupId, envelope) {
+  const me = identity(fromHex(seedHex));
+  const origin = originOf(url);
+  const nonce = () => b64u(sodium.randombytes_buf(16));
+  const signed = (method, pathQuery, body) => {
+    const ts = Date.now(), n = nonce();
+    return { "X-Peertui-Key": b64u(me.publicKey), "X-Peertui-Time": String(ts), "X-Peertui-Nonce": n, "X-Peertui-Signature": b64u(sign(me, signingBytes(origin, method, pathQuery, ts, n, body))) };
+  };
+  const kx = sodium.crypto_kx_keypair();
+  const openPath = `/v1/groups/${groupId}/sessions`;
+  const openBody = text(JSON.stringify({ client_key: b64u(kx.publicKey) }));
+  const opened = await send(url, "POST", openPath, openBody, signed("POST", openPath, openBody));
+  console.log(JSON.stringify({ step: "handshake", status: opened.status }));
+  if (opened.status !== 201) return false;
+  const sid = fromB64u(opened.answer.session_id);
+  const { sharedTx } = sodium.crypto_kx_client_session_keys(kx.publicKey, kx.privateKey, fromB64u(opened.answer.relay_key));
+  const key = blake2b(32, cat(sid, fromB64u(groupId), me.publicKey), { key: sharedTx, person: "peertui-session" });
+  const maced = (method, pathQuery, body, flip = false) => {
+    const ts = Date.now(), n = nonce();
+    const mac = blake2b(32, macBytes(origin, method, pathQuery, ts, n, body), { key });
+    if (flip) mac[0] ^= 1;
+    return { "X-Peertui-Key": b64u(me.publicKey), "X-Peertui-Session": b64u(sid), "X-Peertui-Time": String(ts), "X-Peertui-Nonce": n, "X-Peertui-Mac": b64u(mac) };
+  };
+  const postPath = `/v1/groups/${groupId}/messages`;
+  const postBody = text(JSON.stringify({ envelope, idempotency_key: "conformance-post-1" }));
+  const posted = await send(url, "POST", postPath, postBody, maced("POST", postPath, postBody));
+  console.log(JSON.stringify({ step: "post", status: posted.status, seq: posted.answer.seq }));
+  const logPath = `/v1/groups/${groupId}/log?since=${posted.answer.seq - 1}&limit=1`;
+  const log = await send(url, "GET", logPath, new Uint8Array(0), maced("GET", logPath, new Uint8Array(0)));
+  const event = (log.answer.events ?? [])[0] ?? {};
+  console.log(JSON.stringify({ step: "log", status: log.status, seq: event.seq, sender: event.sender, envelope: event.body?.envelope }));
+  const forged = await send(url, "POST", postPath, postBody, maced("POST", postPath, postBody, true));
+  console.log(JSON.stringify({ step: "forged", status: forged.status, code: forged.answer.error?.code }));
+  return posted.status === 201 && log.status === 200 && forged.status === 401;
+}
+
+const [mode, ...args] = process.argv.slice(2);
+const ok =
+  mode === "vectors" ? checkVectors(args[0])
+  : mode === "decrypt" ? decryptRecording(args[0])
+  : mode === "session" ? await sessionAgainstRelay(...args)
+  : (console.log("usage: conformance.mjs vectors PROTOCOL.md | decrypt recording.json | session RELAY_URL SEED_HEX GROUP_ID ENVELOPE_B64U"), false);
 process.exit(ok ? 0 : 1);

@@ -7,7 +7,9 @@ it reproduces every published test vector and decrypts a message recorded from a
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -15,8 +17,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from nacl.signing import SigningKey
 from tests.e2e.conftest import form_group
 from tests.e2e.harness import PASSPHRASE, Person
+from tests.relay.groupkit import GroupKit
 
 from peertui.core.events import JoinApproved, JoinRequested
 from peertui.core.store import Store
@@ -138,3 +142,36 @@ async def test_node_decrypts_a_message_recorded_from_a_real_relay(node, relay, t
     assert [(o["sender"], o["payload"]["text"]) for o in said] == [(host_key, text)]
     # The signed sender time and counter came out of the ciphertext too.
     assert all(o["sent_ms"] > 1_700_000_000_000 and o["counter"] >= 0 for o in opened)
+
+
+async def test_node_opens_a_request_session_and_posts_with_its_mac_on_a_real_relay(node, relay):
+    """§11.1 from the page alone: the handshake, the key derivation and a MAC'd post and log
+    read that the real relay accepts, and a MAC with one flipped bit that it refuses."""
+    kit = await GroupKit.create(relay.url)
+    seed = os.urandom(32)
+    member_key = SigningKey(seed)
+    secret = await kit.invite(uses=1)
+    await kit.client_for(member_key).request_join(kit.group_id, secret, kit.sealed())
+    await kit.roster(None, "admit", target=bytes(member_key.verify_key))
+    envelope = b64e(b"an envelope the relay keeps as sent")
+    result = await asyncio.to_thread(
+        run_node, node, "session", relay.url, seed.hex(), kit.group_id, envelope
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = {line["step"]: line for line in map(json.loads, result.stdout.splitlines())}
+    assert steps["handshake"]["status"] == 201
+    assert steps["post"]["status"] == 201
+    assert steps["log"] == {
+        "step": "log",
+        "status": 200,
+        "seq": steps["post"]["seq"],
+        "sender": b64e(bytes(member_key.verify_key)),
+        "envelope": envelope,
+    }
+    assert steps["forged"] == {"step": "forged", "status": 401, "code": "unauthenticated"}
+    # Stored once, as the member's, and readable by every member through the Python client.
+    events, _ = await kit.owner.client.log(kit.group_id, steps["post"]["seq"] - 1)
+    assert [(e.sender, e.body["envelope"]) for e in events] == [
+        (bytes(member_key.verify_key), envelope)
+    ]
+    await kit.close()

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peertui.core.crypto import Identity, InvalidInvite, Invite
-from peertui.core.crypto.invite import _checksum
+from peertui.core.crypto.invite import BadInvite, InviteFault, _checksum
 from peertui_wire.encoding import b64d, b64e
 from peertui_wire.ids import group_id_for
 
@@ -38,24 +38,26 @@ def test_a_paste_broken_over_lines_still_parses():
 
 
 @pytest.mark.parametrize(
-    ("token", "words"),
+    ("token", "fault"),
     [
-        ("https://example.org/join", "not a peertui invite"),
-        ("peertui:", "empty"),
-        (TOKEN[:-7] + "!" + TOKEN[-6:], "characters that are not part"),
-        (TOKEN[:60], "truncated"),
-        (TOKEN[:12], "truncated"),
-        (TOKEN[:-6], "incomplete or damaged"),
-        (TOKEN[:-2], "incomplete or damaged"),
-        (TOKEN[:-1], "truncated"),
+        ("https://example.org/join", InviteFault.NO_PREFIX),
+        ("peertui:", InviteFault.EMPTY),
+        (TOKEN[:-7] + "!" + TOKEN[-6:], InviteFault.BAD_CHARACTERS),
+        (TOKEN[:60], InviteFault.TRUNCATED),
+        (TOKEN[:12], InviteFault.TRUNCATED),
+        (TOKEN[:-6], InviteFault.INCOMPLETE_OR_DAMAGED),
+        (TOKEN[:-2], InviteFault.INCOMPLETE_OR_DAMAGED),
+        (TOKEN[:-1], InviteFault.TRUNCATED),
     ],
     # The token is generated at import, so ids name the case, not the random token (pytest-xdist
     # workers must collect the same ids).
     ids=["url", "empty", "bad-char", "cut-60", "cut-12", "cut-6", "cut-2", "cut-1"],
 )
-def test_bad_tokens_say_what_is_wrong(token, words):
-    with pytest.raises(InvalidInvite, match=words):
+def test_bad_tokens_say_what_is_wrong(token, fault):
+    """Each refusal names the part that is wrong (the front-ends word it, see tests/ui)."""
+    with pytest.raises(BadInvite) as refused:
         Invite.parse(token)
+    assert refused.value.fault is fault
 
 
 def test_checksum_version_group_and_url_are_checked():
@@ -65,10 +67,11 @@ def test_checksum_version_group_and_url_are_checked():
     with pytest.raises(InvalidInvite, match="checksum"):
         Invite.parse(flipped)
     # A protocol-1 invite (nothing was released, so no converter): refused, saying what to do.
-    with pytest.raises(InvalidInvite, match="format version 1.*ask for a new invite"):
+    with pytest.raises(BadInvite, match="format version 1") as old:
         Invite.parse(_reencode(b"\x01" + body[1:]))
+    assert (old.value.fault, old.value.version) == (InviteFault.UNKNOWN_VERSION, 1)
     other_group = b64d(group_id_for(Identity.generate().public_key))
-    with pytest.raises(InvalidInvite, match="group id does not match its owner key"):
+    with pytest.raises(InvalidInvite, match="group id does not match the owner key"):
         Invite.parse(_reencode(body[:1] + other_group + body[17:]))
     with pytest.raises(InvalidInvite, match="extra data"):
         Invite.parse(_reencode(body + b"\x00"))

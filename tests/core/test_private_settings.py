@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from peertui.config import load_settings
 from peertui.core.engine import Engine
+from peertui.core.models import PrivateSettingsMoved
 from peertui.paths import resolve_paths
+from peertui.ui.problems import startup_note
 
 PASSPHRASE = "a long and private passphrase"
 TOR = "socks5h://127.0.0.1:9050"
@@ -41,7 +43,10 @@ async def test_a_proxy_written_into_config_toml_is_used_then_moved(tmp_path):
     paths.config_file.write_text(f'country = "GB"\nproxy = "{TOR}"\n')
     engine = await Engine.open(paths, passphrase=PASSPHRASE)
     assert engine.settings.proxy == TOR
-    assert any("Moved proxy" in p and "encrypted" in p for p in engine.startup_problems)
+    (moved,) = [p for p in engine.startup_problems if isinstance(p, PrivateSettingsMoved)]
+    assert moved.names == ("proxy",) and moved.config_file == paths.config_file
+    said = startup_note(moved)
+    assert said.startswith("Moved proxy from config.toml") and "encrypted" in said
     await engine.close()
     assert "proxy" not in paths.config_file.read_text()
     assert 'country = "GB"' in paths.config_file.read_text()

@@ -292,7 +292,7 @@ def test_a_full_disk_while_learning_new_words_still_finds_every_match(store, mon
     store.add_messages(message(i, text=f"gardening {i}") for i in range(1, 20))
 
     def full(what):
-        raise StorageFull("The disk is full.")
+        raise StorageFull("save")
 
     monkeypatch.setattr(store, "_writing", lambda what: contextlib.nullcontext(full(what)))
     assert len(store.search("gardening", limit=100)) == 19

@@ -21,6 +21,9 @@ from hypothesis import strategies as st
 
 from peertui.config import Settings, save_settings
 from peertui.core.store import (
+    DatabaseKeyMismatch,
+    DatabaseUnopenable,
+    ExportRefused,
     Message,
     NoKeyAvailable,
     StorageFull,
@@ -31,6 +34,7 @@ from peertui.core.store import (
     wipe,
 )
 from peertui.paths import resolve_paths
+from peertui.ui.problems import problem
 
 PASSPHRASE = "a long and private passphrase"
 
@@ -352,10 +356,15 @@ def test_export_pages_through_long_histories(store, tmp_path):
 
 
 def test_export_to_a_bad_place_is_a_sentence(store, tmp_path):
-    with pytest.raises(StoreError, match="does not exist"):
+    with pytest.raises(ExportRefused) as missing:
         store.export_group("g1", tmp_path / "missing" / "out.txt")
-    with pytest.raises(StoreError, match="is a folder"):
+    assert missing.value.fault == "no_folder"
+    assert problem(missing.value) == (
+        f"The folder {tmp_path / 'missing'} does not exist, so nothing was exported."
+    )
+    with pytest.raises(ExportRefused) as folder:
         store.export_group("g1", tmp_path)
+    assert problem(folder.value) == f"{tmp_path} is a folder; give a file name to export to."
 
 
 def test_outbox_survives_close_and_reopen_in_order(paths):
@@ -512,8 +521,9 @@ def test_database_from_another_home_is_refused_quietly(tmp_path, capfd):
     Store.open(first, PASSPHRASE).close()
     Store.open(second, PASSPHRASE).close()
     second.db_file.write_bytes(first.db_file.read_bytes())
-    with pytest.raises(StoreError, match="cannot be read with this home's key"):
+    with pytest.raises(DatabaseKeyMismatch) as refused:
         Store.open(second, PASSPHRASE)
+    assert "cannot be read with this home's key" in problem(refused.value)
     assert capfd.readouterr().err == ""  # SQLCipher's own error log stays out of the terminal
 
 
@@ -528,8 +538,9 @@ def test_database_path_taken_by_a_folder_is_a_sentence(paths):
     Store.open(paths, PASSPHRASE).close()
     paths.db_file.unlink()
     paths.db_file.mkdir()
-    with pytest.raises(StoreError, match="could not be opened"):
+    with pytest.raises(DatabaseUnopenable) as refused:
         Store.open(paths, PASSPHRASE)
+    assert "could not be opened" in problem(refused.value)
 
 
 def test_damaged_or_missing_unlock_file_is_a_sentence(paths):
@@ -558,7 +569,9 @@ def test_full_disk_is_storage_full_and_keeps_what_was_stored(paths):
     with pytest.raises(StorageFull) as full:
         for i in range(50, 200):
             store.add_message(message(i, text=f"{big} {i}"))
-    assert "disk is full" in str(full.value) and "nothing saved earlier was lost" in str(full.value)
+    words = problem(full.value)
+    assert "disk is full" in words and "nothing saved earlier was lost" in words
+    assert full.value.during == "save"
     with pytest.raises(StorageFull):
         store.add_messages(message(i, text=big) for i in range(1000, 1100))
     store.close()

@@ -33,7 +33,15 @@ Tamper = Callable[[bytes, dict[str, Any]], list[dict[str, Any]]]
 RosterView = Callable[[bytes, list[dict[str, Any]]], list[dict[str, Any]]]
 # "host" too: requests are signed for the origin the client addresses (this proxy), and a
 # hostile relay forwards them unchanged.
-_FORWARDED = ("host", "x-peertui-key", "x-peertui-time", "x-peertui-nonce", "x-peertui-signature")
+_FORWARDED = (
+    "host",
+    "x-peertui-key",
+    "x-peertui-time",
+    "x-peertui-nonce",
+    "x-peertui-signature",
+    "x-peertui-session",  # request sessions (PROTOCOL.md §11.1)
+    "x-peertui-mac",
+)
 
 
 def _frame(event: dict[str, Any]) -> bytes:

@@ -8,7 +8,9 @@ from tests.e2e.conftest import form_group
 from tests.e2e.faults import SmallDisk
 from tests.e2e.harness import Person, wait_until
 
-from peertui.core.events import ErrorOccurred
+from peertui.core.events import ReceivingPaused
+from peertui.core.store import StorageFull
+from peertui.ui.wording import EventContext, event_lines
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -33,9 +35,10 @@ async def test_client_disk_full_pauses_receiving_and_loses_nothing(relay, tmp_pa
         sent = [f"sent while wren's disk was full {i}" for i in range(3)]
         for text in sent:
             await host.engine.send(gid, text)
-        await wren.wait_for(
-            lambda e: isinstance(e, ErrorOccurred) and "paused" in e.text, timeout=30
-        )
+        paused = await wren.wait_for(lambda e: isinstance(e, ReceivingPaused), timeout=30)
+        assert isinstance(paused.problem, StorageFull)
+        (said,) = event_lines(paused, EventContext("circle", []))
+        assert said.kind == "error" and "disk is full" in said.text and "paused" in said.text
         assert not set(sent) & set(wren.texts(gid))
         disk.free()
         await wren.wait_for_texts(gid, sent, timeout=60)

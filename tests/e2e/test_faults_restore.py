@@ -16,8 +16,9 @@ import pytest
 from tests.conftest import RelayProcess
 from tests.e2e.conftest import form_group
 
-from peertui.core.events import ErrorOccurred
+from peertui.core.events import RelayRewound
 from peertui.core.relay_client import RateLimited, RelayClient
+from peertui.ui import problems
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -55,10 +56,9 @@ async def test_restored_relay_is_noticed_and_later_messages_arrive(tmp_path, clo
         for text in after:
             await host.engine.send(gid, text)
         await wren.wait_for_texts(gid, after, timeout=60)
-        warned = [
-            e for e in wren.events if isinstance(e, ErrorOccurred) and "back in time" in e.text
-        ]
-        assert warned, "told in words that the relay went back"
+        warned = [e for e in wren.events if isinstance(e, RelayRewound)]
+        assert [e.restored for e in warned] == [True], "told that the relay went back"
+        assert "back in time" in problems.relay_rewound(True, 0, 0)
         assert [t for t in wren.texts(gid) if t in after] == after, "each once"
     finally:
         relay.stop()
@@ -87,9 +87,12 @@ async def test_a_store_copied_back_by_hand_keeps_its_epoch_and_is_noticed_by_its
             store.with_name(store.name + suffix).unlink(missing_ok=True)
         store.write_bytes(backup.read_bytes())  # same epochs as before
         relay.start(port=relay.port)
-        await wren.wait_for(
-            lambda e: isinstance(e, ErrorOccurred) and "now ends at" in e.text, timeout=60
+        rewound = await wren.wait_for(
+            lambda e: isinstance(e, RelayRewound) and not e.restored, timeout=60
         )
+        assert rewound.log_end < rewound.already_read
+        words = problems.relay_rewound(False, rewound.log_end, rewound.already_read)
+        assert f"now ends at {rewound.log_end}, before the {rewound.already_read} events" in words
         after = [f"after the hand copy {i}" for i in range(3)]
         for text in after:
             await host.engine.send(gid, text)

@@ -10,7 +10,8 @@ from tests.e2e.conftest import form_group
 from tests.e2e.harness import Person, wait_until
 
 from peertui.core.crypto import CryptoError, InboundSessions
-from peertui.core.errors import InvalidInput, NotAllowed, RelayProblem
+from peertui.core.crypto.invite import InviteFault
+from peertui.core.errors import InvalidInput, NotAllowed, RelayProblem, UnusableInvite
 from peertui.core.events import (
     JoinApproved,
     JoinDenied,
@@ -21,10 +22,12 @@ from peertui.core.events import (
     ModAction,
     Notice,
     ReportReceived,
+    SendingWaits,
     Warned,
 )
 from peertui.core.relay_client import RelayClient, RelayRefused
-from peertui.ui.wording import modlog_line
+from peertui.ui.problems import problem
+from peertui.ui.wording import EventContext, event_lines, modlog_line
 from peertui_wire.encoding import b64d, b64e
 from peertui_wire.roster import RosterError, make_event
 
@@ -163,8 +166,10 @@ async def test_slow_mode_is_enforced_by_the_relay_with_a_clear_notice_and_nothin
     await asyncio.sleep(3.2)  # alder's own earlier posts (its profile) count too
     await alder.engine.send(gid, "first thought")
     await alder.engine.send(gid, "second thought right away")
-    notice = await alder.wait_for(lambda e: isinstance(e, Notice) and "Slow mode" in e.text)
-    assert "goes out by itself" in notice.text
+    waits = await alder.wait_for(lambda e: isinstance(e, SendingWaits))
+    assert waits.slow_mode and 0 < waits.seconds <= 4
+    (said,) = event_lines(waits, EventContext("circle", []))
+    assert said.text.startswith("Slow mode is on") and "goes out by itself" in said.text
     assert any(isinstance(e, MessageQueued) for e in alder.events)
     # The relay itself refuses a second post inside the window, with its own clear words.
     async with RelayClient(relay.url, session(alder, gid).identity.signing_key) as raw:
@@ -272,8 +277,13 @@ async def test_safety_plan_export_is_private_and_never_overwrites_silently(circl
         alder.engine.export_safety_plan(target)
     with pytest.raises(InvalidInput, match="does not exist"):
         alder.engine.export_safety_plan(tmp_path / "no-such-folder" / "plan.txt")
-    with pytest.raises(InvalidInput, match="does not work: .*\\.$"):
+    with pytest.raises(UnusableInvite) as cut:
         alder.engine.check_invite("peertui:AAAA")
+    assert cut.value.fault is InviteFault.TRUNCATED
+    assert (
+        problem(cut.value)
+        == "That invite does not work: the invite is cut off; copy the whole invite."
+    )
 
 
 async def test_a_request_declined_by_one_moderator_cannot_be_approved_by_another(circle, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.conftest import form_group
 from tests.e2e.harness import wait_until
 
-from peertui.core.events import MessageReturned, Notice
+from peertui.core.events import MessageReturned, SendingWaits
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -23,7 +23,7 @@ async def test_read_only_turned_on_during_slow_mode_returns_the_waiting_message_
     waiting = ["one waits for slow mode", "two waits for slow mode"]
     for text in waiting:
         await sage.engine.send(gid, text)
-    await sage.wait_for(lambda e: isinstance(e, Notice) and "slow mode" in e.text.lower())
+    await sage.wait_for(lambda e: isinstance(e, SendingWaits) and e.slow_mode)
     assert [item["text"] for _g, _i, item in sage.engine.store.outbox_list(gid)] == waiting
     sage.engine.save_draft(gid, "half-typed")
     await host.engine.set_readonly(gid, True)

@@ -125,21 +125,35 @@ def message_lines(user, nick: str, text: str, skip: tuple[int, int] = (0, 0)) ->
     ]
 
 
+def invite_of(host: PlainUser) -> str:
+    """/invite for the current group: the token it prints."""
+    host.type("/invite")
+    return host.expect(INVITE_LINE).group(1)
+
+
+def host_group(host: PlainUser, relay_url: str | None, name: str = "Tuesday circle") -> str:
+    """/host a group (on the relay, or this computer's own without one); returns an invite."""
+    host.run(f"/host {name} {relay_url}" if relay_url else f"/host {name}", f"-- {name} is ready")
+    return invite_of(host)
+
+
+def ask_to_join(host: PlainUser, guest: PlainUser, token: str, nick: str = "robin") -> None:
+    """The guest joins with the invite, accepting the general guidelines; the host sees it."""
+    guest.join(token, nick)
+    guest.expect_exact(f"-- Asked to join as '{nick}'")
+    host.expect_exact(f"-- {nick} asks to join.")
+
+
+def admitted(host: PlainUser, guest: PlainUser, token: str, nick: str = "robin") -> None:
+    """The guest asks to join and the host approves them."""
+    ask_to_join(host, guest, token, nick)
+    host.run(f"/approve {nick}", f"admitted {nick}.")
+
+
 def start_pair(plain_user, relay_url: str | None, **guest_options):
     host = plain_user("host").ready()
-    host.type(f"/host Tuesday circle {relay_url}" if relay_url else "/host Tuesday circle")
-    host.expect_exact("-- Tuesday circle is ready")
-    host.type("/invite")
-    host.expect_exact("-- Invite for Tuesday circle")
-    token = host.expect(INVITE_LINE).group(1)
-
+    token = host_group(host, relay_url)
     guest = plain_user("guest", **guest_options).ready()
-    guest.type(f"/join {token} robin")
-    guest.expect_exact("?? Do you accept these guidelines: yes or no?")
-    guest.type("yes")
-    guest.expect_exact("-- Asked to join as 'robin'")
-    host.expect_exact("-- robin asks to join. Type /approve robin to let them in")
-    host.type("/approve robin")
-    host.expect_exact("-- Moderation: host (owner) admitted robin.")
+    admitted(host, guest, token)
     guest.expect_exact("-- You are now a member of Tuesday circle.")
     return host, guest

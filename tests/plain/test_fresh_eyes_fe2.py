@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.plain.people import INVITE_LINE, start_pair
+from tests.plain.people import host_group, invite_of, start_pair
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -16,9 +16,7 @@ def test_an_invite_broken_by_spaces_is_read_whole_and_the_last_word_is_the_nickn
     plain_user, relay
 ):
     host = plain_user("host").ready()
-    host.run(f"/host Tuesday circle {relay.url}", "-- Tuesday circle is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = host_group(host, relay.url)
     guest = plain_user("guest").ready()
     pieces = " ".join(token[i : i + 40] for i in range(0, len(token), 40))
     guest.type(f"/join {pieces} river")
@@ -63,8 +61,7 @@ def test_the_moderation_log_reads_the_same_for_every_member_after_a_rename(plain
     host, guest = start_pair(plain_user, relay.url)
     # A second member is admitted while robin is in the group: robin's notice names nobody by
     # a raw member id (the newcomer's profile has not arrived at that moment).
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = invite_of(host)
     river = plain_user("river").ready()
     river.join(token, "river")
     host.expect_exact("-- river asks to join. Type /approve river")

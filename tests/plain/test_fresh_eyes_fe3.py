@@ -6,7 +6,7 @@ saying the guidelines must be accepted, "si"/"nao" refused as answers, a reply t
 from __future__ import annotations
 
 import pytest
-from tests.plain.people import INVITE_LINE, PlainUser
+from tests.plain.people import PlainUser, admitted, ask_to_join, host_group, invite_of
 
 from peertui import i18n
 
@@ -28,15 +28,7 @@ def host_with_guidelines(plain_user, relay_url: str) -> tuple[PlainUser, str]:
     host.run("Be gentle with each other.", "?? Guideline 2")
     host.type("")
     host.run("yes", "-- The new guidelines are published.")
-    host.type("/invite")
-    return host, host.expect(INVITE_LINE).group(1)
-
-
-def admitted(host: PlainUser, guest: PlainUser, token: str, nick: str = "robin") -> None:
-    guest.join(token, nick)
-    guest.expect_exact(f"-- Asked to join as '{nick}'")
-    host.expect_exact(f"-- {nick} asks to join.")
-    host.run(f"/approve {nick}", f"admitted {nick}.")
+    return host, invite_of(host)
 
 
 def test_approval_says_how_to_accept_and_a_first_message_asks_before_saying_it_is_sent(
@@ -89,9 +81,7 @@ def test_yes_and_no_typed_without_accents_are_answers(
 ):
     w = i18n.translator(language)
     host = plain_user("host").ready()
-    host.run(f"/host Tuesday circle {relay.url}", "-- Tuesday circle is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = host_group(host, relay.url)
     guest = plain_user("guest", lang=lang)
     guest.child.expect_exact("> ")
     guest.type(f"/join {token} sage")
@@ -104,9 +94,7 @@ def test_yes_and_no_typed_without_accents_are_answers(
 
 def test_a_reply_typed_at_the_join_question_is_kept_as_the_new_groups_draft(plain_user, relay):
     host = plain_user("host").ready()
-    host.run(f"/host Tuesday circle {relay.url}", "-- Tuesday circle is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = host_group(host, relay.url)
     guest = plain_user("guest").ready()
     guest.type(f"/join {token} robin")
     guest.expect_exact("?? Do you accept these guidelines: yes or no?")
@@ -146,13 +134,9 @@ def test_setting_a_proxy_says_this_session_still_connects_directly(plain_user):
 
 def test_banning_someone_who_only_asked_to_join_denies_and_bans_them(plain_user, relay):
     host = plain_user("host").ready()
-    host.run(f"/host Tuesday circle {relay.url}", "-- Tuesday circle is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = host_group(host, relay.url)
     asker = plain_user("asker").ready()
-    asker.join(token, "sage2")
-    asker.expect_exact("-- Asked to join as 'sage2'")
-    host.expect_exact("-- sage2 asks to join.")
+    ask_to_join(host, asker, token, "sage2")
     host.run("/ban sage2 spam", "-- sage2 had only asked to join: the request is denied and they")
     host.run("no", "-- Open invites stay valid.")
     assert "Nobody called 'sage2'" not in host.transcript

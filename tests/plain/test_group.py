@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.plain.people import INVITE_LINE, message_lines, start_pair
+from tests.plain.people import invite_of, message_lines, start_pair
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -93,8 +93,7 @@ def test_message_typed_while_the_relay_is_down_is_sent_once_it_returns(plain_use
 def test_deny_with_a_reason_and_leave(plain_user):
     host = plain_user("host").ready()
     host.run("/host Quiet room", "-- Quiet room is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = invite_of(host)
     asker = plain_user("asker").ready()
     asker.run(f"/join {token}", "?? Do you accept these guidelines: yes or no?")
     asker.run("yes", "?? Nickname to use in this group (one word, or /cancel)?")
@@ -123,8 +122,7 @@ def test_deny_with_a_reason_and_leave(plain_user):
 def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain_user, relay):
     host = plain_user("host").ready()
     host.run(f"/host Evening group {relay.url}", "-- Evening group is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = invite_of(host)
 
     asker = plain_user("asker").ready()
     # A damaged invite is refused before any question is asked.

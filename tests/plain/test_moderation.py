@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.plain.people import INVITE_LINE, message_lines
+from tests.plain.people import invite_of, message_lines
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -29,8 +29,7 @@ def modlog(user) -> list[str]:
 def start_group(plain_user, relay, *nicks: str):
     host = plain_user("host").ready()
     host.run(f"/host Night owls {relay.url}", "-- Night owls is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = invite_of(host)
     members = [plain_user(nick).ready() for nick in nicks]
     for nick, member in zip(nicks, members, strict=True):
         join(host, member, token, nick)

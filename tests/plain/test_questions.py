@@ -4,7 +4,7 @@ ready for it, is never taken as the wrong thing and never lost. Through the real
 from __future__ import annotations
 
 import pytest
-from tests.plain.people import INVITE_LINE, message_lines, start_pair
+from tests.plain.people import host_group, invite_of, message_lines, start_pair
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -96,9 +96,7 @@ def test_a_line_typed_at_the_plan_after_a_message_arrived_is_asked_about(plain_u
 
 def test_a_message_typed_while_waiting_for_approval_is_kept_and_said_so(plain_user, relay):
     host = plain_user("host").ready()
-    host.run(f"/host Tuesday circle {relay.url}", "-- Tuesday circle is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = host_group(host, relay.url)
     guest = plain_user("guest").ready()
     guest.join(token)
     guest.expect_exact("-- Asked to join as 'robin'")
@@ -144,8 +142,7 @@ def test_edited_guidelines_are_read_and_accepted_in_plain_mode(plain_user, relay
 
 def test_an_invite_pasted_over_several_lines_is_joined_not_sent(plain_user, relay):
     host, guest = start_pair(plain_user, relay.url)
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = invite_of(host)
     third = plain_user("third").ready()
     third.run(f"/host Elsewhere {relay.url}", "-- Elsewhere is ready")
     # A terminal that wrapped the invite pastes it as three lines in one go.
@@ -166,8 +163,7 @@ def test_an_invite_pasted_over_several_lines_is_joined_not_sent(plain_user, rela
 
 def test_a_cut_invite_asks_once_for_the_rest_and_reads_a_rest_pasted_over_lines(plain_user, relay):
     host, guest = start_pair(plain_user, relay.url)
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = invite_of(host)
     third = plain_user("third").ready()
     # Five pieces, as a narrow terminal wraps it; only the first two are pasted at first.
     size = len(token) // 5 + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 
-from tests.plain.people import INVITE_LINE, start_pair
+from tests.plain.people import invite_of, start_pair
 
 WRITTEN = [
     ("robin", "robin wrote about the garden while the relay was down"),
@@ -46,8 +46,7 @@ def _after(user, start: int) -> list[str]:
 
 def test_messages_written_while_the_relay_was_down_read_in_one_order_everywhere(plain_user, relay):
     host, robin = start_pair(plain_user, relay.url)
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = invite_of(host)
     sage = plain_user("sage").ready()
     sage.join(token, "sage")
     sage.expect_exact("-- Asked to join as 'sage'")

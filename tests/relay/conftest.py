@@ -19,6 +19,7 @@ BOTH_BACKENDS = {
     "test_join_lifecycle",
     "test_resume",
     "test_roundtrip",
+    "test_sessions",
     "test_stream_schema",
 }
 

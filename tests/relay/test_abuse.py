@@ -178,6 +178,19 @@ async def test_token_policy_creates_groups_only_for_token_holders(relay_factory)
     assert httpx.post(relay.url + "/v1/groups", content=body, headers=headers).status_code == 201
 
 
+@pytest.mark.parametrize("value", [None, "genesis", [1, 2], 7])
+async def test_a_genesis_that_is_not_an_event_is_refused_in_words(relay_factory, value):
+    relay = relay_factory()
+    key = SigningKey.generate()
+    body = json.dumps({} if value is None else {"genesis": value}).encode()
+    headers = sign_request(key, "POST", "/v1/groups", body, origin=origin_of(relay.url))
+    headers["Content-Type"] = "application/json"
+    refused = httpx.post(relay.url + "/v1/groups", content=body, headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == "genesis"
+    assert "signed roster event" in refused.json()["error"]["message"]
+
+
 async def test_groups_idle_past_retention_are_reclaimed_and_active_ones_kept(relay_factory):
     relay = relay_factory("--retention-seconds", "1.5", "--purge-interval-seconds", "0.3")
     idle = await GroupKit.create(relay.url)

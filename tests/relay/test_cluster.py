@@ -30,7 +30,9 @@ from peertui.core.relay_client import (
     follow,
 )
 from peertui_wire.auth import origin_of, sign_request
+from peertui_wire.encoding import b64d, b64e
 from peertui_wire.ids import invite_secret_hash
+from peertui_wire.request_session import Ephemeral, client_mac_key, mac_request
 from peertui_wire.roster import make_event
 
 from .groupkit import GroupKit, Member, collect
@@ -375,3 +377,75 @@ def test_the_database_can_come_from_the_config_file(tmp_path, pg_database):
             assert conn.execute("SELECT count(*) FROM groups").fetchone() == (0,)
     finally:
         process.stop()
+
+
+async def test_a_session_opened_on_one_process_works_on_every_process(cluster, pg_database):
+    """Sessions are rows every process reads: the MAC, its replay, its request budget and
+    the member's removal hold across processes; a session the database lost is re-opened by
+    the client without losing or doubling the post."""
+    balancer = await RoundRobin([]).start()
+    a, b = cluster(2, "--public-url", balancer.url, "--session-max-requests", "4")
+    balancer.ports.extend([a.port, b.port])
+    kit = await GroupKit.create(balancer.url)
+    member = await kit.add_member()
+    origin = origin_of(balancer.url)
+    mine = Ephemeral.generate()
+    path = f"/v1/groups/{kit.group_id}/sessions"
+    body = json.dumps({"client_key": b64e(mine.public)}).encode()
+    opened = httpx.post(
+        a.url + path,
+        content=body,
+        headers=sign_request(member.key, "POST", path, body, origin=origin),
+    )
+    assert opened.status_code == 201, opened.text
+    answer = opened.json()
+    session_id = b64d(answer["session_id"], length=16)
+    key = client_mac_key(
+        mine,
+        b64d(answer["relay_key"], length=32),
+        session_id,
+        b64d(kit.group_id, length=16),
+        member.public,
+    )
+    post_path = f"/v1/groups/{kit.group_id}/messages"
+
+    def post(url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+        content = json.dumps({"envelope": b64e(b"x")}).encode()
+        headers = headers or mac_request(
+            key, session_id, member.public, "POST", post_path, content, origin=origin
+        )
+        return httpx.post(url + post_path, content=content, headers=headers)
+
+    content = json.dumps({"envelope": b64e(b"x")}).encode()
+    headers = mac_request(key, session_id, member.public, "POST", post_path, content, origin=origin)
+    assert post(b.url, headers).status_code == 201  # opened on A, used on B
+    replayed = post(a.url, headers)
+    assert (replayed.status_code, replayed.json()["error"]["code"]) == (401, "replayed_request")
+    assert post(a.url).status_code == 201 and post(b.url).status_code == 201
+    assert post(a.url).status_code == 201  # the fourth request of a budget of four
+    spent = post(b.url)
+    assert (spent.status_code, spent.json()["error"]["code"]) == (401, "session_expired")
+
+    # A client through the balancer: one handshake, posts on both processes; then its
+    # session vanishes from the database (as after a purge) and it opens another by itself.
+    client = RelayClient(balancer.url, member.key)
+    first = await client.post_message(kit.group_id, b"one", idempotency_key="cluster-one-1")
+    second = await client.post_message(kit.group_id, b"two", idempotency_key="cluster-two-1")
+    assert client.sessions.handshakes == 1
+    with psycopg.connect(pg_database, autocommit=True) as db:
+        db.execute("DELETE FROM sessions")
+    third = await client.post_message(kit.group_id, b"three", idempotency_key="cluster-thr-1")
+    assert client.sessions.handshakes == 2
+    log, _ = await client.log(kit.group_id, first - 1)
+    assert [e.seq for e in log] == [first, second, third]
+
+    # Removed on one process: the other refuses the member's session at once (the session is
+    # deleted and the member list checked at every use), and the client hears why in words.
+    await kit.roster(None, "remove", target=member.public)
+    with pytest.raises(RelayRefused) as refused:
+        for _ in range(2):  # one on each process
+            await client.post_message(kit.group_id, b"after")
+    assert refused.value.code == "not_member"
+    await client.aclose()
+    await balancer.close()
+    await kit.close()

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from tests.plain.people import PlainUser
 
 from peertui.paths import resolve_paths
 
@@ -18,6 +19,23 @@ def _passphrase(monkeypatch):
     # There is no OS keyring backend here, so the store derives its key from a passphrase.
     monkeypatch.setenv("PEERTUI_PASSPHRASE", PASSPHRASE)
     monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture
+def plain():
+    """Start plain-mode people beside a TUI under test (same passphrase, patient timeout);
+    each is killed at teardown and what it printed shown if the test failed."""
+    started: list[PlainUser] = []
+
+    def start(home) -> PlainUser:
+        user = PlainUser(home, passphrase=PASSPHRASE, timeout=30)
+        started.append(user)
+        return user.ready()
+
+    yield start
+    for user in started:
+        user.close()
+        print(f"===== {user.home.name} (plain) =====\n{user.transcript}")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tests.plain.people import INVITE_LINE, PlainUser
+from tests.plain.people import host_group
 
 from peertui.core.engine import Engine
 from peertui.paths import resolve_paths
@@ -17,21 +17,6 @@ from .conftest import PASSPHRASE
 from .tmux import make_pair, start_peertui
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def plain(tmp_path):
-    started: list[PlainUser] = []
-
-    def start(home) -> PlainUser:
-        user = PlainUser(home, passphrase=PASSPHRASE, timeout=30)
-        started.append(user)
-        return user.ready()
-
-    yield start
-    for user in started:
-        user.close()
-        print(f"===== {user.home.name} (plain) =====\n{user.transcript}")
 
 
 def test_the_warn_form_refuses_an_empty_reason_and_keeps_the_focus_in_it(tmp_path, relay, plain):
@@ -60,9 +45,7 @@ def test_after_a_nickname_error_the_focus_is_on_the_nickname_and_the_invite_is_k
     tmp_path, relay, plain
 ):
     host = plain(tmp_path / "host")
-    host.run(f"/host Tuesday circle {relay.url}", "-- Tuesday circle is ready")
-    host.type("/invite")
-    token = host.expect(INVITE_LINE).group(1)
+    token = host_group(host, relay.url)
     river = start_peertui(tmp_path / "river", width=120, height=60)
     try:
         river.wait_for("F5")

@@ -12,7 +12,6 @@ import asyncio
 import re
 
 import pytest
-from tests.plain.people import PlainUser
 
 from peertui.core.engine import Engine
 from peertui.paths import resolve_paths
@@ -21,21 +20,6 @@ from .conftest import PASSPHRASE
 from .tmux import make_pair, start_peertui
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def plain(tmp_path):
-    started: list[PlainUser] = []
-
-    def start(home) -> PlainUser:
-        user = PlainUser(home, passphrase=PASSPHRASE, timeout=30)
-        started.append(user)
-        return user.ready()
-
-    yield start
-    for user in started:
-        user.close()
-        print(f"===== {user.home.name} (plain) =====\n{user.transcript}")
 
 
 def test_a_returned_waiting_message_is_in_the_composer_and_survives_a_restart(

@@ -18,6 +18,7 @@ from peertui.core.engine import Engine
 from peertui.paths import resolve_paths
 
 from .conftest import PASSPHRASE
+from .test_refused_command import composer_text
 from .tmux import history_of, start_peertui
 
 pytestmark = pytest.mark.timeout(120)
@@ -64,32 +65,47 @@ def test_invite_shown_on_one_line_copied_whole_and_read_back_when_wrapped(tmp_pa
         tmux.keys("Enter")
         tmux.wait_for("The invite is whole")
 
+        # Escape, and a paste straight after it (before the form has even closed): the paste
+        # is for the message box, shown, said and sent as one message, never typed into the
+        # form that closed.
         tmux.keys("Escape")
-        tmux.wait_until(lambda screen: "Join a group" not in screen, "the join form closed")
+        paste_three_lines_and_send(tmux)
         tmux.keys("C-q")
         tmux.wait_until_shell_runs()
     finally:
         tmux.close()
 
 
+def paste_three_lines_and_send(tmux) -> None:
+    tmux.paste("first line\nsecond line\r\nthird line\n")
+    tmux.wait_for("first line / second line / third line")
+    tmux.wait_for("3 lines")  # said, not done silently
+    tmux.keys("Enter")
+    # (the sent line starts with its number, so it may wrap: read it unwrapped)
+    tmux.wait_until(
+        lambda screen: (
+            "alice: first line / second line / third line" in re.sub(r"[│\s]+", " ", screen)
+        ),
+        "the pasted lines sent as one message",
+    )
+
+
 def test_pasted_lines_become_one_message_said_and_sent(tmp_path, relay):
-    # (Known open bug, 2026-12-01: right after the join form was closed with a pasted invite
-    # in it, a paste into the message box was not shown; a fresh start is used here.)
     group_id = host_alone(tmp_path, relay.url)
     tmux = start_peertui(tmp_path / "alice", width=100, height=30)
     try:
         tmux.wait_for("you are alice")
-        tmux.paste("first line\nsecond line\r\nthird line\n")
-        tmux.wait_for("first line / second line / third line")
-        tmux.wait_for("3 lines")  # said, not done silently
-        tmux.keys("Enter")
-        # (the sent line starts with its number, so it may wrap: read it unwrapped)
+        paste_three_lines_and_send(tmux)
+        # With the focus on the messages (or nowhere, a dialog just closed), a paste is words
+        # for the message box all the same, as typed letters are.
+        tmux.keys("BTab")
+        tmux.wait_for("Thanks")  # the footer offers what can be done to a message
+        tmux.paste("fourth line\nfifth line")
         tmux.wait_until(
-            lambda screen: (
-                "alice: first line / second line / third line" in re.sub(r"[│\s]+", " ", screen)
-            ),
-            "the pasted lines sent as one message",
+            lambda screen: composer_text(screen) == "fourth line / fifth line",
+            "the paste in the message box",
         )
+        tmux.wait_for("2 lines")
         tmux.keys("C-q")
         tmux.wait_until_shell_runs()
     finally:

@@ -116,11 +116,14 @@ def terminal_env(home: Path) -> dict[str, str]:
     }
 
 
-def start_peertui(home: Path, width: int = 80, height: int = 24) -> Tmux:
-    """`peertui --tui` in a fresh terminal, past the welcome text, at the conversation."""
+def start_peertui(
+    home: Path, width: int = 80, height: int = 24, env: dict[str, str] | None = None
+) -> Tmux:
+    """`peertui --tui` in a fresh terminal, past the welcome text, at the conversation;
+    `env` adds to (or replaces) the terminal's variables, e.g. LANG."""
     (resolve_paths(home).config_dir / "welcome-seen").touch()
     (resolve_paths(home).config_dir / "country-asked").touch()
-    tmux = Tmux(terminal_env(home), width, height)
+    tmux = Tmux(terminal_env(home) | (env or {}), width, height)
     tmux.type(f"{PEERTUI} --tui")
     tmux.keys("Enter")
     return tmux

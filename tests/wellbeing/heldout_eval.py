@@ -6,13 +6,16 @@
     python tests/wellbeing/heldout_eval.py frozen2         # frozen2_en/es/pt (v2, spent)
     python tests/wellbeing/heldout_eval.py frozen3         # frozen3_en/es/pt (v3, spent)
     python tests/wellbeing/heldout_eval.py frozen4         # frozen4_en/es/pt (v4, spent)
-    python tests/wellbeing/heldout_eval.py frozen5 --blind # a blind set: aggregates only
+    python tests/wellbeing/heldout_eval.py frozen5         # frozen5_en/es/pt (v5, spent)
+    python tests/wellbeing/heldout_eval.py frozen7 --blind # a blind set: aggregates only
 
 Spent sets were reported once and are development data now (they may be shown with
 --misses): frozen_en/es (v1, detector at commit 1eff70c), frozen_pt and frozen2_en/es/pt
 (detector at commit 3008f21, 2026-12-01), frozen3_en/es/pt (detector at commit dafd4fd,
-2026-12-01 15:37 UTC), frozen4_en/es/pt (detector at commit 3b1e04d, 2026-12-01 16:16 UTC).
-Every other frozen set (frozen5_* and any later one) is blind, by its name alone, and never
+2026-12-01 15:37 UTC), frozen4_en/es/pt (detector at commit 3b1e04d, 2026-12-01 16:16 UTC), frozen5_en/es/pt (main at
+0958772, measured by the lead 2026-12-01 19:31 UTC), frozen6_en/es/pt (main at 1474db6, measured
+by the lead 2026-12-01 22:07 UTC).
+Every other frozen set (frozen7_* and any later one) is blind, by its name alone, and never
 tuned on: for it
 this script prints only aggregate figures and refuses --misses, so no blind sentence is ever
 shown to whoever tunes the detector; it is measured only when --blind is given, so a tuning
@@ -33,7 +36,7 @@ LANGUAGES = ("en", "es", "pt")
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
 SPENT = frozenset(
     (split, lang)
-    for split in ("frozen", "frozen2", "frozen3", "frozen4")
+    for split in ("frozen", "frozen2", "frozen3", "frozen4", "frozen5", "frozen6")
     for lang in ("en", "es", "pt")
 )
 

@@ -92,8 +92,9 @@ def test_trainer_never_names_the_blind_set_among_its_inputs():
         and any(isinstance(t, ast.Name) and t.id == "SPLITS" for t in node.targets)
     )
     names = {elt.value for elt in splits.elts}
-    # frozen4 is spent (reported once, 2026-12-01 16:16 UTC) and trained on; frozen5 is blind.
-    assert {"dev", "frozen3", "frozen4"} <= names and "frozen5" not in names
+    # frozen5 is spent (reported once, 2026-12-01 19:31 UTC) and trained on; frozen6 is spent
+    # (reported 2026-12-01 22:07 UTC) and not yet trained on; frozen7 is blind.
+    assert {"dev", "frozen3", "frozen4", "frozen5"} <= names and "frozen7" not in names
     spent = next(
         node.value
         for node in ast.walk(tree)
@@ -101,7 +102,7 @@ def test_trainer_never_names_the_blind_set_among_its_inputs():
         and any(isinstance(t, ast.Name) and t.id == "SPENT_FROZEN" for t in node.targets)
     )
     spent_names = {elt.value for elt in spent.elts}
-    assert "frozen4" in spent_names and "frozen5" not in spent_names
+    assert {"frozen5", "frozen6"} <= spent_names and "frozen7" not in spent_names
     # Every frozen set it trains on is one listed as spent: a new frozenN is blind by its name.
     assert {name for name in names if name.startswith("frozen")} <= spent_names
     assert "_refuse_blind" in TRAINER.read_text(encoding="utf-8")

@@ -27,8 +27,17 @@ from peertui.config import (
     save_settings,
 )
 from peertui.core import joinbox, payloads
-from peertui.core.crypto import Identity, InvalidInvite, Invite, PrekeySecrets
-from peertui.core.errors import InvalidInput, NotAllowed, NotFound, PeertuiError, RelayProblem
+from peertui.core.crypto import Identity, Invite, PrekeySecrets
+from peertui.core.crypto.invite import BadInvite
+from peertui.core.errors import (
+    ExportFailed,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PeertuiError,
+    RelayProblem,
+    UnusableInvite,
+)
 from peertui.core.events import Event, Notice
 from peertui.core.group import GroupSession
 from peertui.core.homelock import acquire_home
@@ -38,11 +47,14 @@ from peertui.core.models import (
     ACTIVE,
     LEFT,
     PENDING,
+    ConfigNotRewritten,
     GroupInfo,
     JoinRequest,
     Member,
     ModLogEntry,
+    PrivateSettingsMoved,
     Report,
+    StartupNote,
 )
 from peertui.core.moderation import (
     DEFAULT_GUIDELINES,
@@ -54,7 +66,7 @@ from peertui.core.moderation import (
     resolve_member,
 )
 from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
-from peertui.core.store import Message, Store, StoreError, wipe
+from peertui.core.store import Message, OldProtocolHome, Store, StoreError, wipe
 from peertui.i18n import _
 from peertui.paths import Paths, write_private_file
 from peertui_wire.encoding import b64d, b64e
@@ -77,7 +89,7 @@ class Engine:
         paths: Paths,
         settings: Settings,
         store: Store,
-        problems: list[str],
+        problems: list[StartupNote],
         relay_factory: RelayFactory | None = None,
     ) -> None:
         self.paths = paths
@@ -118,14 +130,10 @@ class Engine:
         if old:
             store.close()
             home_lock.release()
-            raise StoreError(
-                f"This peertui home ({paths.data_dir}) holds groups made by an earlier test "
-                f"version (protocol {old[0].get('protocol', 1)}) that cannot talk to this one. "
-                "Move the folder aside and start again; nothing was released, so there is "
-                "nothing to convert."
-            )
-        problems = problems + store.notices + _private_settings(paths, settings, store)
-        engine = cls(paths, settings, store, problems, relay_factory)
+            raise OldProtocolHome(paths.data_dir, int(old[0].get("protocol", 1)))
+        notes: list[StartupNote] = [*problems, *store.notices]
+        notes += _private_settings(paths, settings, store)
+        engine = cls(paths, settings, store, notes, relay_factory)
         engine._home_lock = home_lock
         if settings.history_retention_days > 0:
             store.purge_history(
@@ -242,7 +250,7 @@ class Engine:
             raise InvalidInput(_("Give the group a name."))
         nick = payloads.clean_nick(nick)
         embedded = not relay_url
-        url = (await self._embedded_url()) if embedded else relay_url.rstrip("/")
+        url = relay_url.rstrip("/") if relay_url else await self._embedded_url()
         if not url.startswith(("http://", "https://")):
             raise InvalidInput(_("A relay address starts with http:// or https://."))
         identity = Identity.generate()
@@ -314,8 +322,8 @@ class Engine:
         """Check an invite before asking anything else; returns the relay address it names."""
         try:
             return Invite.parse(invite.strip()).relay_url
-        except InvalidInvite as exc:
-            raise InvalidInput(_("That invite does not work: {exc}.").format(exc=exc)) from None
+        except BadInvite as exc:
+            raise UnusableInvite(exc.fault, exc.version) from None
 
     async def join(
         self,
@@ -332,8 +340,8 @@ class Engine:
         """
         try:
             parsed = Invite.parse(invite.strip())
-        except InvalidInvite as exc:
-            raise InvalidInput(_("That invite does not work: {exc}.").format(exc=exc)) from None
+        except BadInvite as exc:
+            raise UnusableInvite(exc.fault, exc.version) from None
         if parsed.group_id in self._groups and self._groups[parsed.group_id].status in (
             PENDING,
             ACTIVE,
@@ -907,7 +915,7 @@ class Engine:
         try:
             count = self.store.export_group(self._session(group_id).group_id, target)
         except StoreError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise ExportFailed(exc) from None
         return target, count
 
     async def wipe(self) -> list[str]:
@@ -927,12 +935,12 @@ class Engine:
 PRIVATE_SETTINGS_KEY = "settings.private"
 
 
-def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[str]:
+def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[StartupNote]:
     """Fill the proxy and history retention from the encrypted store. Any written into
     config.toml by hand are used and moved into the store, so the file stops revealing them."""
     in_file = private_settings_in_file(paths)
     if not in_file:
-        return apply_private_settings(settings, store.get(PRIVATE_SETTINGS_KEY))
+        return [*apply_private_settings(settings, store.get(PRIVATE_SETTINGS_KEY))]
     stored = store.get(PRIVATE_SETTINGS_KEY) or {}
     stored.update({name: getattr(settings, name) for name in in_file})
     store.put(PRIVATE_SETTINGS_KEY, stored)
@@ -940,9 +948,5 @@ def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[st
     try:
         save_settings(paths, settings)
     except OSError as exc:
-        return problems + [f"{paths.config_file} could not be rewritten ({exc.strerror or exc})."]
-    names = " and ".join(in_file)
-    return problems + [
-        f"Moved {names} from {paths.config_file.name} into your encrypted history, where it "
-        "no longer shows to anyone who can read the file."
-    ]
+        return [*problems, ConfigNotRewritten(paths.config_file, exc.strerror or str(exc))]
+    return [*problems, PrivateSettingsMoved(tuple(in_file), paths.config_file)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from peertui.core.keys import StoreError
 from peertui.core.models import JoinRequest, Member, ModLogEntry, Report
 from peertui.core.store import Message
 
@@ -125,6 +126,35 @@ class Notice(Event):
 @dataclass(frozen=True)
 class ErrorOccurred(Event):
     text: str
+
+
+@dataclass(frozen=True)
+class ReceivingPaused(Event):
+    """This device could not store what arrived (`problem`: usually `StorageFull`): receiving
+    waits and resumes by itself once it can store again; no message is skipped."""
+
+    problem: StoreError
+
+
+@dataclass(frozen=True)
+class RelayRewound(Event):
+    """The relay's copy of the group went back in time: its store was `restored` (a backup, a
+    reset), or its log now ends at `log_end`, before the `already_read` events this device had
+    read. The group is read again from the start."""
+
+    restored: bool
+    log_end: int = 0
+    already_read: int = 0
+
+
+@dataclass(frozen=True)
+class SendingWaits(Event):
+    """Slow mode (`slow_mode`) or the relay's rate limit holds my newest message back: it goes
+    out by itself in about `seconds`, after `ahead` of my own."""
+
+    slow_mode: bool
+    seconds: int
+    ahead: int
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,13 @@ from peertui.core.crypto import (
     seal,
     seal_share,
 )
-from peertui.core.errors import GuidelinesNotAccepted, NotAllowed, NotFound, RelayProblem
+from peertui.core.errors import (
+    GuidelinesNotAccepted,
+    MemberWithoutKey,
+    NotAllowed,
+    NotFound,
+    RelayProblem,
+)
 from peertui.core.events import (
     ConnectionChanged,
     ErrorOccurred,
@@ -56,8 +62,11 @@ from peertui.core.events import (
     MessagesMissing,
     ModAction,
     Notice,
+    ReceivingPaused,
+    RelayRewound,
     ReportReceived,
     RosterWarning,
+    SendingWaits,
     Warned,
 )
 from peertui.core.models import (
@@ -131,8 +140,20 @@ class _Resync(Exception):
     """The relay's log went back in time: follow again from the (reset) cursor."""
 
 
+class _NoPrekey(RelayRefused):
+    """The member has published no prekey yet, so nothing can be sealed to them."""
+
+    def __init__(self, key: bytes) -> None:
+        super().__init__("the member has not published a key yet", code="no_prekey")
+        self.key = key
+
+
 class _StoragePaused(Exception):
     """This device could not store an event (disk full or failing): pause, then resume."""
+
+    def __init__(self, problem: StoreError) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
 
 
 @functools.lru_cache(maxsize=4096)
@@ -539,7 +560,7 @@ class GroupSession:
                 self._set_connection(OFFLINE, str(exc))
                 await asyncio.sleep(1.0)
             except _StoragePaused as exc:
-                await self._wait_for_storage(str(exc))
+                await self._wait_for_storage(exc.problem)
             except _Resync:
                 continue  # follow again from the reset cursor
             except Exception as exc:  # noqa: BLE001 - report and reconnect, never die silently
@@ -620,7 +641,7 @@ class GroupSession:
                 raise  # not the disk: a value that cannot be stored
             if snapshot is not None:
                 self.inbound = InboundSessions.from_bytes(snapshot)
-            raise _StoragePaused(str(exc)) from exc
+            raise _StoragePaused(exc) from exc
         except Exception as exc:  # noqa: BLE001 - one bad event must not stop the group
             self._skipped(item, exc)
             if isinstance(item, RelayEvent):
@@ -696,7 +717,7 @@ class GroupSession:
                     self.state = json.loads(state_before)
                     if isinstance(exc.__cause__, (TypeError, ValueError)):
                         raise
-                    raise _StoragePaused(str(exc)) from exc
+                    raise _StoragePaused(exc) from exc
                 inbound_before = inbound_after
                 self.cursor = max(self.cursor, run[-1].seq)
                 new = {id(m) for m in stored}
@@ -788,11 +809,10 @@ class GroupSession:
         epoch_key = f"log_epoch:{self.group_id}"
         known = self.store.get(epoch_key, "")
         if info.epoch and known and info.epoch != known:
-            why = "its store was restored from a backup or reset"
+            rewound = RelayRewound(self.group_id, restored=True)
         elif info.last_seq is not None and info.last_seq < self.cursor:
-            why = (
-                f"its log now ends at {info.last_seq}, before the {self.cursor} events "
-                "this device had already read"
+            rewound = RelayRewound(
+                self.group_id, restored=False, log_end=info.last_seq, already_read=self.cursor
             )
         else:
             if info.epoch and info.epoch != known:
@@ -804,28 +824,14 @@ class GroupSession:
         self.cursor = 0
         if info.epoch:
             self.store.put(epoch_key, info.epoch)
-        self._emit(
-            ErrorOccurred(
-                self.group_id,
-                _(
-                    "The relay's copy of this group went back in time ({why}). peertui is reading it again from the start; messages sent meanwhile may be missing from the relay, and your own are still on this device."
-                ).format(why=why),
-            )
-        )
+        self._emit(rewound)
         raise _Resync
 
-    async def _wait_for_storage(self, detail: str) -> None:
+    async def _wait_for_storage(self, problem: StoreError) -> None:
         """Receiving is paused until this device can store again; then it resumes from the
         saved cursor, so nothing that arrived meanwhile is skipped."""
-        self._set_connection(OFFLINE, detail)
-        self._emit(
-            ErrorOccurred(
-                self.group_id,
-                _(
-                    "{detail} Receiving is paused and resumes by itself once there is space; no message is skipped."
-                ).format(detail=detail),
-            )
-        )
+        self._set_connection(OFFLINE, str(problem))
+        self._emit(ReceivingPaused(self.group_id, problem))
         backoff = Backoff(base=0.5, cap=15.0)
         while True:
             await asyncio.sleep(0.2 + backoff.next_delay())
@@ -1454,22 +1460,22 @@ class GroupSession:
             and self.roster.is_member(sender)
             and self.roster.is_moderator(self.me)
         ):
-            report = {
-                "report_id": payloads.safe_line(body["report_id"], 64),
-                "msg_id": payloads.safe_line(body["msg_id"], 64),
-                "reported_nick": payloads.wire_nick(body["nick"]),
-                "reported_member_id": payloads.safe_line(body["reported"], 20),
-                "text": payloads.safe_line(body["text"]),
-                "context": [
+            report = Report(
+                report_id=payloads.safe_line(body["report_id"], 64),
+                msg_id=payloads.safe_line(body["msg_id"], 64),
+                reported_nick=payloads.wire_nick(body["nick"]),
+                reported_member_id=payloads.safe_line(body["reported"], 20),
+                text=payloads.safe_line(body["text"]),
+                context=[
                     payloads.safe_line(c, 500) for c in body["context"][:5] if isinstance(c, str)
                 ],
-                "reason": payloads.safe_line(body["reason"], 300),
-                "ts": item.ts,
-            }
-            if all(r["report_id"] != report["report_id"] for r in self.state["reports"]):
-                self.state["reports"].append(report)
+                reason=payloads.safe_line(body["reason"], 300),
+                ts=item.ts,
+            )
+            if all(r["report_id"] != report.report_id for r in self.state["reports"]):
+                self.state["reports"].append(dataclasses.asdict(report))
                 self.save()
-                self._emit(ReportReceived(self.group_id, Report(**report)))
+                self._emit(ReportReceived(self.group_id, report))
         elif kind == "invite_key" and is_mod:
             keys = joinbox.InviteKeys.from_fields(body)
             if keys not in self.live_invite_keys() and keys.expires > now_ms():
@@ -1605,6 +1611,8 @@ class GroupSession:
     async def send_direct_payload(self, key: bytes, inner: bytes) -> None:
         try:
             await self._send_direct(key, inner)
+        except _NoPrekey as exc:
+            raise MemberWithoutKey(self.nick_of(exc.key)) from None
         except RelayError as exc:
             raise RelayProblem(str(exc)) from None
 
@@ -1613,10 +1621,7 @@ class GroupSession:
     ) -> None:
         prekey = prekey or await self._prekey_of(key)
         if prekey is None:
-            raise RelayRefused(
-                f"{self.nick_of(key)} has not published a key yet; try again in a moment.",
-                code="no_prekey",
-            )
+            raise _NoPrekey(key)
         sealed = seal(self.identity, prekey, inner, context=_direct_context(self.group_id))
         await self.client.send_direct(self.group_id, key, sealed)
 
@@ -1894,15 +1899,8 @@ class GroupSession:
             waiting = len(self.store.outbox_list(self.group_id))
             spacing = self.roster.slowmode_seconds if self.roster else 0
             eta = wait + max(waiting - 1, 0) * spacing
-            ahead = f" ({waiting - 1} of yours ahead of it)" if waiting > 1 else ""
-            self._emit(
-                Notice(
-                    self.group_id,
-                    _(
-                        "{exc} Your message waits and goes out by itself in about {eta:.0f} seconds{ahead}."
-                    ).format(exc=exc, eta=eta, ahead=ahead),
-                )
-            )
+            ahead = max(waiting - 1, 0)
+            self._emit(SendingWaits(self.group_id, exc.code == "slow_mode", round(eta), ahead))
 
     # ----- moderation --------------------------------------------------------------------
     def require_moderator(self) -> None:
@@ -2014,11 +2012,17 @@ class GroupSession:
             context=context,
             reason=reason,
         )
-        for key in moderators:
-            await self._send_direct(key, body)
+        try:
+            for key in moderators:
+                await self._send_direct(key, body)
+        except _NoPrekey as exc:
+            raise MemberWithoutKey(self.nick_of(exc.key)) from None
 
     async def warn_privately(self, target: bytes, reason: str) -> None:
-        await self._send_direct(target, payloads.encode("warn", reason=reason))
+        try:
+            await self._send_direct(target, payloads.encode("warn", reason=reason))
+        except _NoPrekey as exc:
+            raise MemberWithoutKey(self.nick_of(exc.key)) from None
 
     def _welcome_guidelines_match(self, text: str, key_b64: str) -> bool:
         signed = self.roster.guidelines_hash if self.roster is not None else ""

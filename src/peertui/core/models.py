@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Group states as the local member experiences them.
 PENDING, ACTIVE, DENIED, REMOVED, BANNED, LEFT = (
@@ -85,3 +86,24 @@ class ModLogEntry:
     # The names as they were when the action was taken; `*_now` is set only when the person
     # has taken another nickname since. `target_nick` is "" while the target's is not known.
     target_id: str = ""
+
+
+@dataclass(frozen=True)
+class PrivateSettingsMoved:
+    """Settings written by hand into config.toml that reveal something (`names`: the proxy,
+    how long history is kept) were moved into the encrypted history."""
+
+    names: tuple[str, ...]
+    config_file: Path
+
+
+@dataclass(frozen=True)
+class ConfigNotRewritten:
+    """config.toml could not be rewritten without the moved settings; `reason` is the system's."""
+
+    config_file: Path
+    reason: str
+
+
+# What the engine found at start-up: a sentence already worded (settings, keyring), or facts.
+StartupNote = str | PrivateSettingsMoved | ConfigNotRewritten

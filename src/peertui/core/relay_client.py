@@ -19,6 +19,7 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 from nacl.signing import SigningKey
 
+from peertui.core.relay_session import SESSION_REFUSALS, HandshakeDeclined, SessionKeeper
 from peertui.i18n import _
 from peertui_wire.auth import origin_of, sign_request
 from peertui_wire.encoding import EncodingError, b64d, b64e
@@ -238,7 +239,13 @@ class RelayClient:
     """One per group membership: every request is signed with that membership's key."""
 
     def __init__(
-        self, base_url: str, key: SigningKey, *, proxy: str | None = None, timeout: float = 10.0
+        self,
+        base_url: str,
+        key: SigningKey,
+        *,
+        proxy: str | None = None,
+        timeout: float = 10.0,
+        sessions: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._origin = origin_of(self.base_url)
@@ -247,6 +254,11 @@ class RelayClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url, proxy=proxy or None, timeout=httpx.Timeout(timeout)
         )
+        # Posts, the event stream and log pages go MAC'd within a session (PROTOCOL.md
+        # §11.1) unless `sessions` is False; everything else stays signed.
+        self.sessions = SessionKeeper(bytes(key.verify_key), self._origin, self._handshake)
+        if not sessions:
+            self.sessions.not_supported()
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -278,15 +290,80 @@ class RelayClient:
             ).format(relay=self.base_url)
         )
 
+    async def _authenticated(
+        self, method: str, path_qs: str, body: bytes, session_group: str | None
+    ) -> dict[str, str]:
+        """Session headers for `session_group`'s requests when a session can be had, else a
+        signature."""
+        if session_group is not None:
+            headers = await self.sessions.headers(session_group, method, path_qs, body)
+            if headers is not None:
+                if body:
+                    headers["Content-Type"] = "application/json"
+                return headers
+        return self._signed(method, path_qs, body)
+
+    async def _handshake(self, group_id: str, payload: dict[str, Any]) -> Any:
+        try:
+            return await self._request("POST", f"/v1/groups/{group_id}/sessions", payload)
+        except RelayRefused as exc:
+            if exc.status in (404, 405) and exc.code in ("not_found", "method_not_allowed"):
+                self.sessions.not_supported()  # a relay from before sessions: sign, always
+            raise HandshakeDeclined from None
+
+    def _session_refused(
+        self, group_id: str | None, headers: dict[str, str], status: int, content: bytes
+    ) -> str:
+        """The relay's code when it refused the session a request carried, else "". The
+        session is then dropped, and the caller sends the request once more (the relay stored
+        nothing): in a new session, or signed when the MAC itself was refused."""
+        if group_id is None or "X-Peertui-Session" not in headers or status != 401:
+            return ""
+        try:
+            code = json.loads(content)["error"]["code"]
+        except (ValueError, KeyError, TypeError, RecursionError):
+            return ""
+        if code not in SESSION_REFUSALS:
+            return ""
+        self.sessions.drop(group_id)
+        return str(code)
+
+    def _after_signed_retry(self, refusal: str, status: int) -> None:
+        """A MAC the relay called wrong, then the same request signed and accepted: something
+        between here and the relay does not carry sessions, so sign from now on."""
+        if refusal == "unauthenticated" and 200 <= status < 300:
+            self.sessions.not_supported()
+
     async def _request(
-        self, method: str, path_qs: str, payload: dict | None = None, unsigned: bool = False
+        self,
+        method: str,
+        path_qs: str,
+        payload: dict | None = None,
+        unsigned: bool = False,
+        *,
+        session_group: str | None = None,
     ) -> Any:
         body = json.dumps(payload, separators=(",", ":")).encode() if payload is not None else b""
-        headers = {} if unsigned else self._signed(method, path_qs, body)
-        try:
-            response = await self._http.request(method, path_qs, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from None
+        refusal = ""
+        for attempt in (1, 2):
+            if unsigned:
+                headers = {}
+            elif refusal == "unauthenticated":
+                headers = self._signed(method, path_qs, body)
+            else:
+                headers = await self._authenticated(method, path_qs, body, session_group)
+            try:
+                response = await self._http.request(method, path_qs, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                raise self._unreachable(exc) from None
+            if attempt == 1:
+                refusal = self._session_refused(
+                    session_group, headers, response.status_code, response.content
+                )
+                if refusal:
+                    continue
+            self._after_signed_retry(refusal, response.status_code)
+            break
         if not 200 <= response.status_code < 300:
             raise self._refusal(response.status_code, response.content, response.headers)
         if response.status_code == 204 or not response.content:
@@ -451,7 +528,9 @@ class RelayClient:
         payload = {"envelope": b64e(envelope)}
         if idempotency_key:
             payload["idempotency_key"] = idempotency_key
-        answer = await self._request("POST", f"/v1/groups/{group_id}/messages", payload)
+        answer = await self._request(
+            "POST", f"/v1/groups/{group_id}/messages", payload, session_group=group_id
+        )
         seq = _seq_of(answer, self.base_url)
         ts = answer.get("ts")
         return Posted(seq, ts if type(ts) is int and ts >= 0 else None)
@@ -466,7 +545,7 @@ class RelayClient:
         self, group_id: str, since: int, limit: int = 500
     ) -> tuple[list[RelayEvent], Gap | None]:
         answer = await self._request(
-            "GET", f"/v1/groups/{group_id}/log?since={since}&limit={limit}"
+            "GET", f"/v1/groups/{group_id}/log?since={since}&limit={limit}", session_group=group_id
         )
         gap = answer.get("gap")
         try:
@@ -493,50 +572,63 @@ class RelayClient:
         log; whatever it raises ends the stream.
         """
         path = f"/v1/groups/{group_id}/events?since={since}"
-        headers = self._signed("GET", path, b"")
-        headers["Last-Event-ID"] = str(since)
         # Reads may be quiet for a keepalive period (15 s); allow two of them before giving up.
         timeout = httpx.Timeout(self._timeout, read=max(self._timeout, 40.0))
-        try:
-            async with aconnect_sse(
-                self._http, "GET", path, headers=headers, timeout=timeout
-            ) as source:
-                response = source.response
-                if not 200 <= response.status_code < 300:
-                    content = await response.aread()
-                    raise self._refusal(response.status_code, content, response.headers)
-                info = _stream_info(response.headers)
-                assert isinstance(response.stream, httpx.AsyncByteStream)
-                response.stream = _GuardedStream(
-                    response.stream, self.base_url, 2 * info.keepalive, MAX_EVENT_BYTES
-                )
-                if on_open is not None:
-                    on_open(info)
-                async for sse in source.aiter_sse():
-                    if not sse.data:
-                        # A keepalive comment after an event: httpx-sse repeats the last id
-                        # with empty data. Nothing to deliver.
-                        continue
-                    try:
-                        data = json.loads(sse.data)
-                    except ValueError:
-                        raise RelayUnavailable(
-                            _("The relay at {relay} sent an event this client cannot read.").format(
-                                relay=self.base_url
+        refusal = ""
+        for attempt in (1, 2):
+            if refusal == "unauthenticated":
+                headers = self._signed("GET", path, b"")
+            else:
+                headers = await self._authenticated("GET", path, b"", group_id)
+            headers["Last-Event-ID"] = str(since)
+            try:
+                async with aconnect_sse(
+                    self._http, "GET", path, headers=headers, timeout=timeout
+                ) as source:
+                    response = source.response
+                    if not 200 <= response.status_code < 300:
+                        content = await response.aread()
+                        if attempt == 1:
+                            refusal = self._session_refused(
+                                group_id, headers, response.status_code, content
                             )
-                        ) from None
-                    if sse.event == "gap":
-                        yield Gap(int(data["requested"]), int(data["first_available"]))
-                    else:
-                        yield _event_from_json(data)
-        except httpx.HTTPError as exc:
-            raise self._unreachable(exc) from None
-        except SSEError:
-            raise RelayUnavailable(
-                _(
-                    "The relay at {relay} did not answer with an event stream; is the address really a peertui relay?"
-                ).format(relay=self.base_url)
-            ) from None
+                            if refusal:
+                                continue  # nothing was streamed: open it again, authenticated anew
+                        raise self._refusal(response.status_code, content, response.headers)
+                    self._after_signed_retry(refusal, response.status_code)
+                    info = _stream_info(response.headers)
+                    assert isinstance(response.stream, httpx.AsyncByteStream)
+                    response.stream = _GuardedStream(
+                        response.stream, self.base_url, 2 * info.keepalive, MAX_EVENT_BYTES
+                    )
+                    if on_open is not None:
+                        on_open(info)
+                    async for sse in source.aiter_sse():
+                        if not sse.data:
+                            # A keepalive comment after an event: httpx-sse repeats the last
+                            # id with empty data. Nothing to deliver.
+                            continue
+                        try:
+                            data = json.loads(sse.data)
+                        except ValueError:
+                            raise RelayUnavailable(
+                                _(
+                                    "The relay at {relay} sent an event this client cannot read."
+                                ).format(relay=self.base_url)
+                            ) from None
+                        if sse.event == "gap":
+                            yield Gap(int(data["requested"]), int(data["first_available"]))
+                        else:
+                            yield _event_from_json(data)
+                    return
+            except httpx.HTTPError as exc:
+                raise self._unreachable(exc) from None
+            except SSEError:
+                raise RelayUnavailable(
+                    _(
+                        "The relay at {relay} did not answer with an event stream; is the address really a peertui relay?"
+                    ).format(relay=self.base_url)
+                ) from None
 
 
 @dataclass

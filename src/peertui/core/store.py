@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlcipher3
 
@@ -195,8 +195,79 @@ _MESSAGE_COLUMNS = (
 _NUMBERS_KEY = "message_numbers"
 
 
+# The facts of each refusal; `peertui.ui.wording.problem` words them for the person. `str()` is
+# a short English line for logs: it never holds message text, nicknames or keys.
+
+FullDuring = Literal["open", "setup", "save", "export"]
+
+
 class StorageFull(StoreError):
-    """The disk (or the database's size limit) is full; nothing already stored was lost."""
+    """The disk (or the database's size limit) is full; nothing already stored was lost.
+
+    `during` is what could not be done; `place` the folder or file it was for (if any)."""
+
+    def __init__(self, during: FullDuring, place: Path | None = None) -> None:
+        super().__init__(f"disk full ({during})")
+        self.during: FullDuring = during
+        self.place = place
+
+
+class DatabaseUnopenable(StoreError):
+    """The database file could not be opened; `reason` is SQLite's or the system's own words."""
+
+    def __init__(self, db_file: Path, reason: str) -> None:
+        super().__init__(f"database could not be opened ({reason})")
+        self.db_file = db_file
+        self.reason = reason
+
+
+class DatabaseKeyMismatch(StoreError):
+    """The database does not open with this home's key: damaged, or another home's."""
+
+    def __init__(self, db_file: Path) -> None:
+        super().__init__("database does not open with this home's key")
+        self.db_file = db_file
+
+
+class FolderUnusable(StoreError):
+    """A folder of the home cannot be made or used; `reason` is the system's words."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"folder unusable ({reason})")
+        self.path = path
+        self.reason = reason
+
+
+class SaveFailed(StoreError):
+    """A write to the database failed for a reason other than a full disk."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"save failed ({reason})")
+        self.reason = reason
+
+
+class OldProtocolHome(StoreError):
+    """This home holds groups of an earlier, incompatible protocol (a test version): nothing
+    was released, so there is nothing to convert."""
+
+    def __init__(self, data_dir: Path, protocol: int) -> None:
+        super().__init__(f"home holds protocol-{protocol} groups")
+        self.data_dir = data_dir
+        self.protocol = protocol
+
+
+ExportFault = Literal["is_folder", "no_folder", "unwritable"]
+
+
+class ExportRefused(StoreError):
+    """An export was not written: the target is a folder, its folder is missing, or writing
+    failed (`reason`, the system's words). Nothing was exported."""
+
+    def __init__(self, target: Path, fault: ExportFault, reason: str = "") -> None:
+        super().__init__(f"export not written ({fault}{': ' + reason if reason else ''})")
+        self.target = target
+        self.fault: ExportFault = fault
+        self.reason = reason
 
 
 @dataclass
@@ -245,22 +316,15 @@ class Store:
         except OSError as exc:
             raise _folder_error(exc, paths) from exc
         except sqlcipher3.Error as exc:
-            raise StoreError(
-                f"The peertui database {paths.db_file} could not be opened ({exc})."
-            ) from exc
+            raise DatabaseUnopenable(paths.db_file, str(exc)) from exc
         try:
             _unlock(connection, key, paths)
             _prepare(connection)
         except sqlcipher3.Error as exc:
             connection.close()
             if _is_full(exc):
-                raise StorageFull(
-                    f"The disk is full, so peertui could not open its database in {paths.data_dir}. "
-                    "Free some space and try again."
-                ) from exc
-            raise StoreError(
-                f"The peertui database {paths.db_file} could not be opened ({exc})."
-            ) from exc
+                raise StorageFull("open", paths.data_dir) from exc
+            raise DatabaseUnopenable(paths.db_file, str(exc)) from exc
         except BaseException:
             connection.close()
             raise
@@ -434,12 +498,12 @@ class Store:
             for group_id, ids in ids_by_group.items():
                 for start in range(0, len(ids), _LOOKUP_CHUNK):
                     chunk = ids[start : start + _LOOKUP_CHUNK]
-                    rows = db.execute(
+                    found = db.execute(
                         "SELECT msg_id FROM messages WHERE group_id = ? "
                         f"AND msg_id IN ({', '.join('?' * len(chunk))})",
                         (group_id, *chunk),
                     ).fetchall()
-                    known.update((group_id, msg_id) for (msg_id,) in rows)
+                    known.update((group_id, msg_id) for (msg_id,) in found)
             new: list[Message] = []
             highest = self._highest_number(db)
             rows: list[tuple] = []
@@ -669,9 +733,9 @@ class Store:
         """Write the group's history as readable text (owner-only file); returns message count."""
         target = Path(path).expanduser()
         if target.is_dir():
-            raise StoreError(f"{target} is a folder; give a file name to export to.")
+            raise ExportRefused(target, "is_folder")
         if not target.parent.is_dir():
-            raise StoreError(f"The folder {target.parent} does not exist, so nothing was exported.")
+            raise ExportRefused(target, "no_folder")
         state = self.load_group(group_id) or {}
         name = state.get("name") or group_id
         try:
@@ -808,11 +872,8 @@ class Store:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 if _is_full(exc):
-                    raise StorageFull(
-                        f"The disk is full, so peertui could not save {what}. Free some space and "
-                        "try again; nothing saved earlier was lost."
-                    ) from exc
-                raise StoreError(f"peertui could not save {what} ({exc}).") from exc
+                    raise StorageFull("save") from exc
+                raise SaveFailed(str(exc)) from exc
 
     def _one(self, sql: str, params: tuple = ()) -> tuple | None:
         with self._lock:
@@ -935,10 +996,7 @@ def _unlock(connection: sqlcipher3.Connection, key: bytes, paths: Paths) -> None
     except sqlcipher3.DatabaseError as exc:
         if getattr(exc, "sqlite_errorcode", None) != _SQLITE_NOTADB:
             raise
-        raise StoreError(
-            f"The peertui database {paths.db_file} cannot be read with this home's key; it may be "
-            "damaged or from another home."
-        ) from exc
+        raise DatabaseKeyMismatch(paths.db_file) from exc
 
 
 def _prepare(connection: sqlcipher3.Connection) -> None:
@@ -1027,7 +1085,8 @@ def _to_json(value: Any, what: str) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise StoreError(f"{what[0].upper()}{what[1:]} cannot be stored as JSON ({exc}).") from exc
+        # A bug, not the disk: the value's type (never its content) goes to the log.
+        raise SaveFailed(f"{what} cannot be stored as JSON ({type(exc).__name__})") from exc
 
 
 def _is_full(exc: sqlcipher3.Error) -> bool:
@@ -1036,15 +1095,14 @@ def _is_full(exc: sqlcipher3.Error) -> bool:
 
 def _folder_error(exc: OSError, paths: Paths) -> StoreError:
     if exc.errno == errno.ENOSPC:
-        return StorageFull(f"The disk is full, so peertui could not set up {paths.data_dir}.")
-    where = exc.filename or paths.data_dir
-    return StoreError(f"peertui could not use {where} ({exc.strerror or exc}).")
+        return StorageFull("setup", paths.data_dir)
+    return FolderUnusable(Path(exc.filename or paths.data_dir), exc.strerror or str(exc))
 
 
 def _file_error(exc: OSError, target: Path) -> StoreError:
     if exc.errno == errno.ENOSPC:
-        return StorageFull(f"The disk is full, so the export to {target} was not written.")
-    return StoreError(f"The export to {target} could not be written ({exc.strerror or exc}).")
+        return StorageFull("export", target)
+    return ExportRefused(target, "unwritable", exc.strerror or str(exc))
 
 
 def _export_line(m: Message) -> str:

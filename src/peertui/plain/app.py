@@ -106,6 +106,7 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
     console.style.words = settings.plain_prefixes == "words"
     console.style.digits = settings.read_digits
     reader = LineReader()
+    console.input_waiting = reader.has_waiting
     # Ctrl+C, a closed terminal or `kill` end the session like Ctrl+D: cleanly, engine closed.
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -171,6 +172,7 @@ class Unlock:
     async def engine(self) -> Engine | None:
         from peertui.core.engine import Engine
         from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
+        from peertui.ui.problems import problem as worded
 
         passphrase = os.environ.get(PASSPHRASE_ENV) or None
         try:
@@ -193,7 +195,7 @@ class Unlock:
             )
             return None
         except StoreError as problem:
-            self.console.error(str(problem))
+            self.console.error(worded(problem))
             return None
         if not self.paths.unlock_file.exists():
             passphrase = await self._choose()
@@ -222,6 +224,7 @@ class Unlock:
         from peertui.core.engine import Engine
         from peertui.core.store import StoreError, WrongPassphrase
         from peertui.plain.reader import echo_off
+        from peertui.ui.problems import problem as worded
 
         try:
             with echo_off():
@@ -229,7 +232,7 @@ class Unlock:
         except WrongPassphrase:
             raise
         except StoreError as problem:
-            self.console.error(str(problem))
+            self.console.error(worded(problem))
         return None
 
     async def _stay_locked(self) -> None:

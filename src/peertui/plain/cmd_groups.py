@@ -103,7 +103,7 @@ async def members(s: PlainSession, argument: str) -> None:
     everyone = s.engine.members(s.group())
     lines = []
     for member in everyone:
-        parts = [member.role]
+        parts = [wording.state_word(member.role)]
         if member.pronouns:
             parts.append(member.pronouns)
         if member.muted_until:
@@ -113,7 +113,8 @@ async def members(s: PlainSession, argument: str) -> None:
         if member.is_me:
             parts.append(_("you"))
         about = f" - {member.intro}" if member.intro else ""
-        lines.append(f"{member.nick} ({', '.join(parts)}) id {member.member_id}{about}")
+        member_id = _("id {member_id}").format(member_id=member.member_id)
+        lines.append(f"{member.nick} ({', '.join(parts)}) {member_id}{about}")
     await s.show_output(lines)
 
 

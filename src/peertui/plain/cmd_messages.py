@@ -10,6 +10,7 @@ from peertui.core.errors import PeertuiError
 from peertui.plain.registry import handles
 from peertui.plain.session import NOT_IN_A_GROUP
 from peertui.ui import actions, commands, flows, wording
+from peertui.ui.problems import problem as worded
 from peertui.ui.wording import _, ngettext, utc_time
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ async def send(s: PlainSession, text: str, cw: str = "") -> bool:
         sent = await flow.run(s)
     except PeertuiError as problem:
         # Muted, read-only, waiting for approval...: say why, and keep the words.
-        s.console.error(str(problem))
+        s.console.error(worded(problem))
         s.keep_draft(flow.kept or text)
         s.console.output(
             _("Not sent; kept as your draft (/draft send sends it later): {text}").format(

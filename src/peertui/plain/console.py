@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -136,6 +137,9 @@ class Console:
         self._hint_due = False
         self.closed = False
         self.interruptions = 0  # lines written while the prompt was showing
+        # Whether a typed line is already waiting to be handled (the reader knows): the prompt
+        # is drawn only when none is, so output always follows the line it answers.
+        self.input_waiting: Callable[[], bool] = lambda: False
 
     # ----- line kinds
 
@@ -225,7 +229,7 @@ class Console:
     def prompt(self, text: str = PROMPT) -> None:
         """Show the prompt (on a terminal only, so piped scripts get clean output)."""
         self._waiting_for_input = True
-        if self._show_prompt and not self._prompt_showing:
+        if self._show_prompt and not self._prompt_showing and not self.input_waiting():
             self._put(text)
             self._prompt_showing = True
 

@@ -11,7 +11,11 @@ import asyncio
 import codecs
 import collections
 import contextlib
+import fcntl
 import os
+import select
+import struct
+import termios
 import threading
 from collections.abc import Callable, Iterator
 
@@ -24,6 +28,10 @@ class LineReader:
         self._lines: collections.deque[str | None] = collections.deque()
         self._ready = asyncio.Event()
         self._loop = asyncio.get_running_loop()
+        # Held while bytes move from the descriptor to the thread's hands, and while
+        # `has_waiting` looks: a typed line is always in one place it can see (see there).
+        self._moving = threading.Lock()
+        self._in_flight = 0  # lines read by the thread, not yet handed to the loop
         threading.Thread(target=self._read_forever, name="plain-stdin", daemon=True).start()
 
     async def readline(self) -> str | None:
@@ -52,6 +60,16 @@ class LineReader:
         """Return when a line (or the end of input) is waiting, without taking it."""
         await self._ready.wait()
 
+    def has_waiting(self) -> bool:
+        """A whole line was typed and not yet taken: in the queue, on its way from the
+        thread, or still in the terminal's buffer (in canonical mode FIONREAD counts whole
+        lines only). The prompt is not drawn then: the terminal has already echoed that line,
+        and its output must follow it, not a prompt that belongs to nothing."""
+        if any(line is not None for line in self._lines):
+            return True
+        with self._moving:
+            return self._in_flight > 0 or _bytes_ready(self._fd) > 0
+
     def stop(self) -> None:
         """Behave as if input had ended now (Ctrl+C, a closed terminal)."""
         self._lines.appendleft(None)
@@ -61,17 +79,22 @@ class LineReader:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         pending = ""
         while True:
-            try:
-                chunk = os.read(self._fd, _CHUNK)
-            except OSError:
-                # A hung-up terminal reads as EIO: treat it as the end of input.
-                chunk = b""
-            pending += decoder.decode(chunk, final=not chunk)
-            *complete, pending = pending.split("\n")
+            _wait_readable(self._fd)
+            with self._moving:
+                try:
+                    chunk = os.read(self._fd, _CHUNK)
+                except OSError:
+                    # A hung-up terminal reads as EIO: treat it as the end of input.
+                    chunk = b""
+                pending += decoder.decode(chunk, final=not chunk)
+                *complete, pending = pending.split("\n")
+                self._in_flight += len(complete)
             for line in complete:
                 self._deliver(line.removesuffix("\r"))
             if not chunk:
                 if pending:
+                    with self._moving:
+                        self._in_flight += 1
                     self._deliver(pending)
                 self._deliver(None)
                 return
@@ -83,7 +106,24 @@ class LineReader:
 
     def _put(self, line: str | None) -> None:
         self._lines.append(line)
+        if line is not None:
+            with self._moving:
+                self._in_flight -= 1
         self._ready.set()
+
+
+def _wait_readable(fd: int) -> None:
+    """Block until a read would not (so the read itself can be done holding the lock)."""
+    with contextlib.suppress(OSError, ValueError):
+        select.select([fd], [], [])
+
+
+def _bytes_ready(fd: int) -> int:
+    """Bytes a read would return at once (a terminal in canonical mode: whole lines)."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0  # a regular file or a closed descriptor: nothing is known to be waiting
 
 
 @contextlib.contextmanager

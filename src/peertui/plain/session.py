@@ -21,6 +21,8 @@ from peertui.plain.reader import LineReader
 from peertui.plain.wellbeing import LOCKED_IDS, QuickExit
 from peertui.ui import actions, commands, wording
 from peertui.ui.flows import Answer, Cancelled, Question, Refusal, is_it_for, judge
+from peertui.ui.problems import problem as worded
+from peertui.ui.problems import startup_note
 from peertui.ui.wording import EventContext, Line, _, ngettext
 
 if TYPE_CHECKING:
@@ -145,7 +147,7 @@ class PlainSession:
             if self.first_run:
                 self.console.notice(first_run_language())
         for problem in self.engine.startup_problems:
-            self.console.notice(problem)
+            self.console.notice(startup_note(problem))
         groups = self.engine.groups()
         if groups:
             self.console.notice(
@@ -184,7 +186,7 @@ class PlainSession:
         except (commands.CommandError, commands.UsageError) as problem:
             self.console.error(str(problem))
         except (PeertuiError, ValueError, OSError) as problem:
-            self.console.error(str(problem) or type(problem).__name__)
+            self.console.error(worded(problem))
         except OutputClosed:
             raise
         except Exception as problem:  # noqa: BLE001 - a bug must never end a crisis-time session

@@ -14,9 +14,10 @@ import os
 import sys
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import BindingType
+from textual.dom import NoScreen
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 
@@ -216,6 +217,7 @@ class PeertuiApp(App[int]):
         from peertui.core.engine import Engine
         from peertui.core.errors import PeertuiError
         from peertui.core.store import NoKeyAvailable, StoreError, WrongPassphrase
+        from peertui.ui.problems import problem as worded
 
         try:
             engine = await Engine.open(self.paths, passphrase, relay_factory=self._relay_factory)
@@ -229,7 +231,7 @@ class PeertuiApp(App[int]):
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
         except (StoreError, PeertuiError, OSError) as exc:
-            problem = _("Your history could not be opened: {exc}").format(exc=exc)
+            problem = _("Your history could not be opened: {exc}").format(exc=worded(exc))
             self.notify(problem, severity="error", timeout=20)
             home = self._home()
             if home is not None:
@@ -249,6 +251,13 @@ class PeertuiApp(App[int]):
         self.engine = engine
         for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
             self.notify(notice, title=_("Passphrase instead of keyring"), timeout=15)
+        from peertui.ui.problems import startup_note
+
+        # Settings moved out of config.toml (the rest of the start-up notes are shown above,
+        # or with the settings' own problems): said once, as plain mode says them.
+        for note in engine.startup_problems:
+            if not isinstance(note, str):
+                self.notify(startup_note(note), timeout=15)
         self.post_message(EngineReady())
 
     def ready_engine(self) -> Engine:
@@ -416,6 +425,16 @@ class PeertuiApp(App[int]):
         if notice_line:
             return
         super()._refresh_notifications()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            # Decided here, in the order keys arrive, before the key goes to the focused
+            # widget: a letter on a form's button goes to its field (focus.py).
+            from peertui.tui.focus import letters_to_their_field
+
+            with contextlib.suppress(NoScreen):
+                letters_to_their_field(self.screen, event)
+        await super().on_event(event)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "command_palette":

@@ -404,7 +404,8 @@ class JoinFlow:
         """An invite pasted over several lines arrives as several lines: they are read as its
         pieces before anything is asked, so the rest is never taken for a message to the
         group; one still cut off asks once for the rest."""
-        from peertui.core.errors import InvalidInput
+        from peertui.core.crypto.invite import InviteFault
+        from peertui.core.errors import InvalidInput, UnusableInvite
 
         asked = False
         for _piece in range(MAX_INVITE_PIECES + 1):
@@ -412,10 +413,13 @@ class JoinFlow:
                 self.engine.check_invite(self.invite)
                 return
             except InvalidInput as problem:
-                # The invite's own words say when it is cut off rather than damaged, and a
+                # The invite's fault says when it is cut off rather than damaged, and a
                 # piece cut by a terminal's wrapping is a whole line wide; anything shorter is
                 # simply not an invite.
-                cut_off = any(word in str(problem) for word in ("truncated", "incomplete"))
+                cut_off = isinstance(problem, UnusableInvite) and problem.fault in (
+                    InviteFault.TRUNCATED,
+                    InviteFault.INCOMPLETE_OR_DAMAGED,
+                )
                 if not cut_off or len(self.invite) < MIN_WRAPPED_PIECE:
                     raise
             piece = await ui.waiting_line(_invite_piece)

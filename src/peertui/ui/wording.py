@@ -23,7 +23,7 @@ from peertui.i18n import (
     ngettext,
     pgettext,
 )
-from peertui.ui import ordering
+from peertui.ui import ordering, problems
 
 __all__ = ["N_", "_", "ngettext", "pgettext"]  # the front-ends take the hook from here
 
@@ -106,6 +106,7 @@ _STATE_WORDS = {
     "owner": NP_("state", "owner"),
     "moderator": NP_("state", "moderator"),
     "member": NP_("state", "member"),
+    "muted": NP_("state", "muted"),
 }
 
 
@@ -403,6 +404,12 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
             ]
         case ev.ErrorOccurred(text=text):
             return [error(text)]
+        case ev.ReceivingPaused(problem=cause):
+            return [error(problems.receiving_paused(cause))]
+        case ev.RelayRewound(restored=restored, log_end=end, already_read=read):
+            return [error(problems.relay_rewound(restored, end, read))]
+        case ev.SendingWaits(slow_mode=slow, seconds=seconds, ahead=ahead):
+            return [notice(problems.sending_waits(slow, seconds, ahead))]
         case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
             return [error(text)]  # protocol v2: a fork, a split view, withheld changes, a gap
         case ev.Notice(text=text):

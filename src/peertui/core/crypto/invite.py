@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import enum
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -29,6 +30,37 @@ from peertui_wire.protocol import (
     PUBLIC_KEY_BYTES,
 )
 
+
+class InviteFault(enum.Enum):
+    """Which part of an invite is wrong; the front-ends word each for the person."""
+
+    NOT_TEXT = "not_text"
+    NO_PREFIX = "no_prefix"
+    EMPTY = "empty"
+    BAD_CHARACTERS = "bad_characters"
+    TRUNCATED = "truncated"
+    UNKNOWN_VERSION = "unknown_version"
+    INCOMPLETE_OR_DAMAGED = "incomplete_or_damaged"
+    CHECKSUM = "checksum"
+    BAD_ENCODING = "bad_encoding"
+    EXTRA_DATA = "extra_data"
+    RELAY_NOT_TEXT = "relay_not_text"
+    RELAY_NOT_HTTP = "relay_not_http"
+    RELAY_TOO_LONG = "relay_too_long"
+    OWNER_KEY = "owner_key"
+    GROUP_MISMATCH = "group_mismatch"
+
+
+class BadInvite(InvalidInvite):
+    """An invite that cannot be used: `fault` says which part; `version` is the format version
+    an UNKNOWN_VERSION invite names. `str()` is an English line for logs and tests only."""
+
+    def __init__(self, fault: InviteFault, detail: str, *, version: int = 0) -> None:
+        super().__init__(detail)
+        self.fault = fault
+        self.version = version
+
+
 _B64U = re.compile(r"[A-Za-z0-9_-]*")
 _FIXED_PART = (
     1 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES + INVITE_SECRET_BYTES + INVITE_JOIN_KEY_BYTES + 2
@@ -44,7 +76,7 @@ def _checksum(data: bytes) -> bytes:
 def _check_relay_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInvite("the relay address in the invite is not an http:// or https:// URL")
+        raise BadInvite(InviteFault.RELAY_NOT_HTTP, "the relay address is not an http(s) URL")
 
 
 @dataclass
@@ -67,11 +99,15 @@ class Invite:
     def create(cls, relay_url: str, owner_key: bytes) -> Invite:
         _check_relay_url(relay_url)
         if len(relay_url.encode("utf-8")) > MAX_RELAY_URL_BYTES:
-            raise InvalidInvite(f"the relay address is longer than {MAX_RELAY_URL_BYTES} bytes")
+            raise BadInvite(
+                InviteFault.RELAY_TOO_LONG, f"the relay address exceeds {MAX_RELAY_URL_BYTES} bytes"
+            )
         try:
             check_public_key(owner_key)
         except MalformedData:
-            raise InvalidInvite("the owner key is not a valid public key") from None
+            raise BadInvite(
+                InviteFault.OWNER_KEY, "the owner key is not a valid public key"
+            ) from None
         secret = _random.random_bytes(INVITE_SECRET_BYTES)
         join_private = PrivateKey(_random.random_bytes(INVITE_JOIN_KEY_BYTES))
         return cls(
@@ -99,29 +135,29 @@ class Invite:
     @classmethod
     def parse(cls, token: str) -> Invite:
         if not isinstance(token, str):
-            raise InvalidInvite("an invite must be text starting with 'peertui:'")
+            raise BadInvite(InviteFault.NOT_TEXT, "an invite must be text")
         # Pasted invites often pick up line breaks or spaces; the checksum still guards the rest.
         text = "".join(token.split())
         if not text.lower().startswith(INVITE_PREFIX):
-            raise InvalidInvite("this is not a peertui invite: it should start with 'peertui:'")
+            raise BadInvite(InviteFault.NO_PREFIX, "not a peertui invite: no 'peertui:' prefix")
         encoded = text[len(INVITE_PREFIX) :]
         if not encoded:
-            raise InvalidInvite("the invite is empty after 'peertui:'; copy the whole invite")
+            raise BadInvite(InviteFault.EMPTY, "the invite is empty after 'peertui:'")
         if not _B64U.fullmatch(encoded):
-            raise InvalidInvite(
-                "the invite contains characters that are not part of a peertui invite; "
-                "copy it again exactly"
+            raise BadInvite(
+                InviteFault.BAD_CHARACTERS, "characters that are not part of a peertui invite"
             )
         if len(encoded) % 4 == 1:
-            raise InvalidInvite("the invite is truncated; copy the whole invite")
+            raise BadInvite(InviteFault.TRUNCATED, "the invite is truncated")
         # Decoded leniently first so a cut-off paste is reported as truncated, not as damaged.
         raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         if len(raw) < _FIXED_PART + INVITE_CHECKSUM_BYTES:
-            raise InvalidInvite("the invite is truncated; copy the whole invite")
+            raise BadInvite(InviteFault.TRUNCATED, "the invite is truncated")
         if raw[0] != PROTOCOL_VERSION:
-            raise InvalidInvite(
-                f"the invite uses format version {raw[0]}, which this version of peertui does "
-                "not understand; update peertui or ask for a new invite"
+            raise BadInvite(
+                InviteFault.UNKNOWN_VERSION,
+                f"unknown invite format version {raw[0]}",
+                version=raw[0],
             )
         body, checksum = raw[:-INVITE_CHECKSUM_BYTES], raw[-INVITE_CHECKSUM_BYTES:]
         url_length = int.from_bytes(body[_FIXED_PART - 2 : _FIXED_PART], "big")
@@ -129,16 +165,14 @@ class Invite:
             # A cut-off paste and a changed character both break the checksum; the declared
             # length tells which is likelier, but a damaged length field looks like a cut too.
             if len(body) < _FIXED_PART + url_length:
-                raise InvalidInvite(
-                    "the invite is incomplete or damaged; copy the whole invite again exactly"
+                raise BadInvite(
+                    InviteFault.INCOMPLETE_OR_DAMAGED, "the invite is incomplete or damaged"
                 )
-            raise InvalidInvite(
-                "the invite is damaged (its checksum does not match); copy it again exactly"
-            )
+            raise BadInvite(InviteFault.CHECKSUM, "the invite checksum does not match")
         if b64e(raw) != encoded:
-            raise InvalidInvite("the invite is damaged (bad encoding); copy it again exactly")
+            raise BadInvite(InviteFault.BAD_ENCODING, "the invite has a non-canonical encoding")
         if len(body) > _FIXED_PART + url_length:
-            raise InvalidInvite("the invite has extra data after its end; copy it again exactly")
+            raise BadInvite(InviteFault.EXTRA_DATA, "the invite has extra data after its end")
         group_raw = body[1 : 1 + GROUP_ID_BYTES]
         owner_key = body[1 + GROUP_ID_BYTES : 1 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES]
         secret_at = 1 + GROUP_ID_BYTES + PUBLIC_KEY_BYTES
@@ -147,18 +181,17 @@ class Invite:
         try:
             relay_url = body[_FIXED_PART:].decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidInvite("the relay address in the invite is not valid text") from None
+            raise BadInvite(InviteFault.RELAY_NOT_TEXT, "the relay address is not UTF-8") from None
         _check_relay_url(relay_url)
         try:
             check_public_key(owner_key)
         except MalformedData:
-            raise InvalidInvite("the owner key in the invite is not a valid public key") from None
+            raise BadInvite(
+                InviteFault.OWNER_KEY, "the owner key is not a valid public key"
+            ) from None
         group_id = b64e(group_raw)
         if group_id != group_id_for(owner_key):
-            raise InvalidInvite(
-                "the invite's group id does not match its owner key; it was altered — "
-                "ask the host for a new invite"
-            )
+            raise BadInvite(InviteFault.GROUP_MISMATCH, "the group id does not match the owner key")
         return cls(
             relay_url=relay_url,
             group_id=group_id,

@@ -19,6 +19,7 @@ from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.composer import Composer
 from peertui.tui.widgets.conversation import MessageList, SystemLine
 from peertui.ui.actions import Action
+from peertui.ui.problems import problem as worded
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
@@ -159,8 +160,8 @@ class HomeBase(TranslatedKeys, Screen[None]):
             if hasattr(result, "__await__"):
                 result = await result
         except PeertuiError as exc:
-            self.tell(str(exc), severity="error", timeout=10)
-            self.set_status(str(exc))
+            self.tell(worded(exc), severity="error", timeout=10)
+            self.set_status(worded(exc))
             return None
         if done:
             self.tell(done)

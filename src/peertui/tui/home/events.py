@@ -123,6 +123,13 @@ class EngineEvents(GroupActions):
             case ev.ErrorOccurred():
                 self.tell(event.text, severity="error", timeout=10)
                 self.set_status(event.text)
+            case ev.ReceivingPaused() | ev.RelayRewound():
+                for line in self._event_lines(event, name):
+                    self.tell(line, severity="error", timeout=10)
+                    self.set_status(line)
+            case ev.SendingWaits():
+                for line in self._event_lines(event, name):
+                    self.tell(line if here else f"{name} — {line}")
 
     def _event_lines(self, event: ev.Event, name: str) -> list[str]:
         """The words plain mode prints for this event (ui.wording), said the same way here."""

@@ -13,6 +13,7 @@ from peertui.tui.screens.dialogs import Field, FormScreen, ListScreen
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.conversation import PAGE, SystemLine, describe_message
 from peertui.ui import wording
+from peertui.ui.problems import problem as worded
 
 HISTORY_PAGE = PAGE
 
@@ -116,7 +117,7 @@ class MessageActions(HomeBase):
         try:
             member = resolve_member(engine.members(group.group_id), values["who"])
         except PeertuiError as exc:
-            self.app.notify(str(exc), severity="warning")
+            self.app.notify(worded(exc), severity="warning")
             return
         if member.is_me:
             self.app.notify(_("You cannot mute yourself."), severity="warning")

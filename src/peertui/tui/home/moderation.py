@@ -18,6 +18,7 @@ from peertui.tui.screens.dialogs import Field, ListScreen, Recheck
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.conversation import describe_message
 from peertui.ui import actions, commands, flows, member_commands, wording
+from peertui.ui.problems import problem as worded
 from peertui.ui.wording import utc_time
 
 
@@ -177,7 +178,7 @@ class ModerationActions(HomeBase):
         except flows.Cancelled:
             self.tell(_("Open invites stay valid."))
         except PeertuiError as exc:
-            self.tell(str(exc), severity="error", timeout=10)
+            self.tell(worded(exc), severity="error", timeout=10)
         self.refresh_all()
 
     def action_warn(self, argument: str = "", *, typed: bool = False) -> None:
@@ -245,7 +246,7 @@ class ModerationActions(HomeBase):
             try:
                 seconds = commands.slowmode_seconds(argument)
             except commands.UsageError as exc:
-                self.app.notify(str(exc), severity="warning")
+                self.app.notify(worded(exc), severity="warning")
                 return
         else:
             values = await self.form(
@@ -391,7 +392,7 @@ class ModerationActions(HomeBase):
         try:
             reports = self.ready_engine().reports(group.group_id)
         except PeertuiError as exc:
-            self.app.notify(str(exc), severity="warning")
+            self.app.notify(worded(exc), severity="warning")
             return
         rows: list[tuple[str | None, str]] = [
             (

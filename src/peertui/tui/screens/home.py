@@ -35,6 +35,7 @@ from peertui.tui.widgets.group_list import GroupList, group_status
 from peertui.tui.widgets.members import MembersPanel
 from peertui.ui import commands, wording
 from peertui.ui.actions import Action
+from peertui.ui.problems import problem as worded
 
 __all__ = ["HomeScreen", "muted_for"]
 
@@ -164,6 +165,15 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         event.prevent_default()
         self.composer.focus()
         self.composer.insert_text_at_cursor(event.character)
+
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste the composer did not take itself reached the screen: it landed while the
+        focus was elsewhere (a list) or nowhere yet (a dialog just closed, the composer's focus
+        still on its way). Like typed letters, it is words for the message box, never lost."""
+        event.stop()
+        event.prevent_default()
+        self.set_focus(self.composer)  # at once: keys after the paste follow it there
+        self.composer.take_paste(event.text)
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
@@ -343,7 +353,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             parsed = commands.parse(event.text, "tui")
         except commands.CommandError as problem:
             self.composer.give_back_command(event.text)
-            self.app.notify(str(problem), severity="warning")
+            self.app.notify(worded(problem), severity="warning")
             return
         if parsed.action is None:
             if parsed.text.strip():
@@ -359,7 +369,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             target = self.ready_engine().message_by_number(number)
         except PeertuiError as problem:
             self.composer.give_back_command(typed)
-            self.app.notify(str(problem), severity="warning")
+            self.app.notify(worded(problem), severity="warning")
             return None
         self.jump_to(target.group_id, target.msg_id, focus=False)
         if self.messages.selected_message() is None or (

@@ -16,6 +16,7 @@ from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.composer import OrderedInput
 from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
+from peertui.ui.problems import problem as worded
 
 
 class HostScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
@@ -114,9 +115,9 @@ class HostScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
             group = await engine.host_group(name, relay_url=relay, nick=nick, guidelines=guidelines)
             token = await engine.create_invite(group.group_id)
         except PeertuiError as exc:
-            self._say_status(str(exc))
+            self._say_status(worded(exc))
             self.query_one("#host", Button).disabled = False
-            self.app.notify(str(exc), severity="error")
+            self.app.notify(worded(exc), severity="error")
             return
         self.dismiss(group.group_id)
         self.app.push_screen(InviteScreen(group.name, token))

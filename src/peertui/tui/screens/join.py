@@ -18,6 +18,7 @@ from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.composer import OrderedInput, focus_for_a_correction
 from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
+from peertui.ui.problems import problem as worded
 
 TICK_THE_BOX = N_("Please read the guidelines and tick the box to accept them.")
 
@@ -51,7 +52,7 @@ def nickname_problem(nick: str) -> str | None:
     try:
         clean_nick(nick)
     except InvalidInput as problem:
-        return str(problem)
+        return worded(problem)
     return None
 
 
@@ -59,6 +60,8 @@ class InviteField(OrderedInput):
     """The invite box: a paste keeps all of a wrapped invite, not just its first line."""
 
     def _on_paste(self, event: events.Paste) -> None:
+        if self.paste_handed_on(event):
+            return
         event.stop()
         event.prevent_default()  # Input's own handler would keep only the first line
         self.insert_text_at_cursor(compact_invite(event.text))
@@ -143,7 +146,7 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         try:
             relay = self.app.engine.check_invite(invite)
         except PeertuiError as exc:
-            self._say(str(exc), "warning")
+            self._say(worded(exc), "warning")
             focus_for_a_correction(self.query_one("#join-invite", Input))
             return False
         self._say(_("The invite is whole; it points to the relay {relay}.").format(relay=relay))
@@ -214,7 +217,7 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
             )
         except PeertuiError as exc:
             self.query_one("#join", Button).disabled = False
-            self._say(str(exc), "error")
+            self._say(worded(exc), "error")
             # Back to the invite, which a refused request is almost always about (the nickname
             # was checked before sending), rather than wherever the focus last moved to.
             focus_for_a_correction(self.query_one("#join-invite", Input))

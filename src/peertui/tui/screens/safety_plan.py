@@ -19,6 +19,7 @@ from peertui.i18n import N_, _
 from peertui.paths import make_private_dir
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
+from peertui.ui.problems import problem as worded
 from peertui.wellbeing import safety_plan
 
 
@@ -153,7 +154,7 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
             )
             return
         except PeertuiError as exc:
-            self.app.notify(str(exc), severity="error")
+            self.app.notify(worded(exc), severity="error")
             return
         self.app.notify(
             _(

@@ -16,7 +16,9 @@ from typing import Any
 from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding
+from textual.dom import NoScreen
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input
 from textual.widgets.input import Selection
@@ -55,6 +57,11 @@ class OrderedInput(Input):
 
     def _on_focus(self, event: events.Focus) -> None:
         self._moved_on = False
+        if self._keep_on_focus and self.select_on_focus:
+            # Textual runs Input's own focus handler after this one as well: it must not
+            # select the words either, so selecting on focus is off until this focus is done.
+            self.select_on_focus = False
+            self.call_next(setattr, self, "select_on_focus", True)
         super()._on_focus(event)
         if self._keep_on_focus:
             self._keep_on_focus = False
@@ -66,16 +73,37 @@ class OrderedInput(Input):
         if self.has_focus:
             self.selection = Selection.cursor(len(self.value))
             return
-        self._keep_on_focus = True
+        self.keep_words_on_focus()
         self.focus()
 
-    async def _on_key(self, event: events.Key) -> None:
-        focused = self.screen.focused
+    def keep_words_on_focus(self) -> None:
+        """The next focus leaves the cursor at the end, nothing selected (see `_on_focus`)."""
+        self._keep_on_focus = True
+
+    def handed_on_to(self) -> Widget | None:
+        """Where input still queued here belongs now, or None while it is this field's: the
+        focus moved on with Enter, or the dialog holding this field has closed (Escape, Ctrl+S)
+        since the key or paste was sent here. It is handed on, never typed into a closed form."""
+        try:
+            screen = self.screen
+        except NoScreen:
+            screen = None
+        current = self.app.screen
+        if screen is None or screen not in self.app.screen_stack:
+            return current.focused or current
+        focused = screen.focused
         if self._moved_on and focused is not None and focused is not self:
-            # Typed after the Enter that moved the focus on, and queued here before it moved.
+            return focused
+        return None
+
+    async def _on_key(self, event: events.Key) -> None:
+        target = self.handed_on_to()
+        if target is not None:
+            # Typed after the key that moved the focus on or closed the dialog, and queued
+            # here before it did.
             event.stop()
             event.prevent_default()
-            focused.post_message(events.Key(event.key, event.character))
+            target.post_message(events.Key(event.key, event.character))
             return
         if not event.is_printable:
             for binding in self._bindings.key_to_bindings.get(event.key, ()):
@@ -89,13 +117,43 @@ class OrderedInput(Input):
                     focus_in_order(self.screen)
                     self._moved_on = True
                 return
+            if isinstance(self.screen, ModalScreen):
+                # A dialog's own keys (Escape closes it, Ctrl+S sends a form) also run now:
+                # after the round trip, a paste or keys sent after them would already have
+                # landed in this field, and closed with the dialog.
+                for binding in self.screen._bindings.key_to_bindings.get(event.key, ()):
+                    event.stop()
+                    event.prevent_default()
+                    await self.screen.run_action(binding.action)
+                    return
         # Letters: Input's own handler (Textual calls it next) inserts them at once.
+
+    def _on_paste(self, event: events.Paste) -> None:
+        self.paste_handed_on(event)
+        # Otherwise Input's own handler (Textual calls it next) inserts the first line.
+
+    def paste_handed_on(self, event: events.Paste) -> bool:
+        """A paste that belongs elsewhere now (see `handed_on_to`) is sent there."""
+        target = self.handed_on_to()
+        if target is None:
+            return False
+        event.stop()
+        event.prevent_default()
+        target.post_message(events.Paste(event.text))
+        return True
 
 
 class Composer(OrderedInput):
-    BINDINGS = [Binding("up", "recall", show=False)]
+    """The message box. A refused command is kept in `kept` the moment it is refused, before
+    anything is decided about the box: keys typed after its Enter may already be in the box, or
+    on their way to replace it, so the box alone cannot be trusted to hold it. Up walks back
+    through the kept lines (newest first), Down forward again; a kept line leaves the list when
+    it is sent again (refused once more, it comes back in)."""
 
-    kept_command = ""  # a refused command that met words typed since (see give_back_command)
+    BINDINGS = [
+        Binding("up", "recall(-1)", show=False),
+        Binding("down", "recall(1)", show=False),
+    ]
 
     class Sent(Message):
         """Enter was pressed: `text` is what the box held; the box is already empty."""
@@ -116,17 +174,31 @@ class Composer(OrderedInput):
             super().__init__()
             self.count = count
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kept: list[str] = []  # refused commands not yet sent again, oldest first
+        self._recalled: int | None = None  # which kept line the box was last given
+
     async def action_submit(self) -> None:
         text, self.value = self.value, ""
+        self._recalled = None
+        if text in self.kept:
+            self.kept.remove(text)
         self.post_message(self.Sent(self, text))
 
     def _on_paste(self, event: events.Paste) -> None:
+        if self.paste_handed_on(event):
+            return
         event.stop()
         event.prevent_default()  # Input's own handler would keep only the first line
-        if not event.text:
+        self.take_paste(event.text)
+
+    def take_paste(self, pasted: str) -> None:
+        """Pasted text goes in at the cursor; several lines are joined and that is said."""
+        if not pasted:
             return
-        lines = [line for line in event.text.splitlines() if line.strip()]
-        text = one_line(event.text) if len(lines) > 1 else event.text.strip("\r\n")
+        lines = [line for line in pasted.splitlines() if line.strip()]
+        text = one_line(pasted) if len(lines) > 1 else pasted.strip("\r\n")
         selection = self.selection
         if selection.is_empty:
             self.insert_text_at_cursor(text)
@@ -144,25 +216,49 @@ class Composer(OrderedInput):
         self.cursor_position = len(self.value)
 
     def give_back_command(self, text: str) -> None:
-        """A refused command comes back whole and selected: the next key typed replaces it
-        (a command typed straight after is never appended to it), while End or an arrow keeps
-        it to correct. When something was typed since, that stays alone in the box and the
-        refused line waits for Up, so neither is lost nor are the two run together."""
+        """A refused command is kept at once (Up brings it back, whatever happens to the box).
+        It is also put back whole and selected when the box is still empty, so the next key
+        typed replaces it (a command typed straight after is never appended to it) while End
+        or an arrow keeps it to correct. When something was typed since, that stays alone in
+        the box and the notice says the refused line waits for Up: nothing is lost, nothing run
+        together, however the keys typed after Enter and the refusal fall."""
         if not text:
             return
+        if text in self.kept:
+            self.kept.remove(text)
+        self.kept.append(text)
         if self.value.strip():
-            self.kept_command = text
             self.app.notify(
                 _("Not run: {line} — Up puts it back in the box.").format(line=text),
                 severity="warning",
             )
             return
+        self._show_kept(len(self.kept) - 1)
+
+    def _show_kept(self, index: int) -> None:
+        text = self.kept[index]
+        self._recalled = index
         self.value = text
         self.selection = Selection(0, len(text))
 
-    def action_recall(self) -> None:
-        """Up in an empty box: the refused command kept aside, selected as it was given."""
-        if not self.kept_command or self.value:
+    def action_recall(self, step: int) -> None:
+        """Up (step -1) in an empty box: the newest kept line; Up again while the box still
+        holds a kept line as it was given: the one before. Down walks forward, then empties."""
+        showing = self._recalled
+        if showing is not None and (showing >= len(self.kept) or self.kept[showing] != self.value):
+            showing = None  # the box was changed since: it is the person's own words now
+        if self.value and showing is None:
             raise SkipAction()
-        text, self.kept_command = self.kept_command, ""
-        self.give_back_command(text)
+        if showing is None:
+            if step > 0 or not self.kept:
+                raise SkipAction()
+            self._show_kept(len(self.kept) - 1)
+            return
+        index = showing + step
+        if index < 0:
+            return  # the oldest is showing: it stays
+        if index >= len(self.kept):
+            self._recalled = None
+            self.value = ""
+            return
+        self._show_kept(index)

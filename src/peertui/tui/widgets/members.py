@@ -8,15 +8,16 @@ from textual.widgets.option_list import Option
 
 from peertui.tui.text import steady_width
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
+from peertui.ui.wording import _, state_word
 
 
 def describe_member(member, now_ms: int | None = None) -> str:
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    words = [member.role] if member.role and member.role != "member" else []
+    words = [state_word(member.role)] if member.role and member.role != "member" else []
     if member.muted_until and member.muted_until > now_ms:
-        words.append("muted")
+        words.append(state_word("muted"))
     if member.is_me:
-        words.append("you")
+        words.append(_("you"))
     pronouns = f" ({member.pronouns})" if member.pronouns else ""
     extra = f" — {', '.join(words)}" if words else ""
     intro = f"\n  {steady_width(member.intro)}" if member.intro else ""
