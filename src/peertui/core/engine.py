@@ -471,6 +471,12 @@ class Engine:
             self._session(group_id).group_id, limit, before_ts, before_msg_id=before_msg_id
         )
 
+    def history_after(
+        self, group_id: str, after_ts: int, after_msg_id: str, limit: int = 50
+    ) -> list[Message]:
+        """The page of history after a message (pass its ts and id), oldest first."""
+        return self.store.following(self._session(group_id).group_id, after_ts, after_msg_id, limit)
+
     def search(self, query: str, group_id: str | None = None) -> list[Message]:
         gid = self._session(group_id).group_id if group_id else None
         return self.store.search(query, gid)

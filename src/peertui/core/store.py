@@ -584,6 +584,24 @@ class Store:
             )
         return [_message_from(row) for row in reversed(rows)]
 
+    def following(
+        self, group_id: str, after_ts: int, after_msg_id: str, limit: int = 50
+    ) -> list[Message]:
+        """The `limit` messages right after the given one in the display order, oldest first:
+        the page below it, for a view that shows a window of a long conversation."""
+        boundary = self._one(
+            "SELECT sender FROM messages WHERE group_id = ? AND msg_id = ? AND ts = ?",
+            (group_id, after_msg_id, after_ts),
+        )
+        # Without the boundary message, everything after its millisecond (U+FFFF sorts last).
+        sender, msg_id = (boundary[0], after_msg_id) if boundary else ("\uffff", "")
+        rows = self._all(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE group_id = ? "
+            f"AND ({_ORDER}) > (?, ?, ?) ORDER BY {_ORDER} LIMIT ?",
+            (group_id, after_ts, sender, msg_id, limit),
+        )
+        return [_message_from(row) for row in rows]
+
     def search(self, query: str, group_id: str | None = None, limit: int = 50) -> list[Message]:
         """The newest `limit` messages containing every word of `query` (each as a prefix),
         newest first in the display order (`order_key`, as every view of a conversation lists

@@ -11,11 +11,11 @@ from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.screens.dialogs import Field, FormScreen, ListScreen
 from peertui.tui.text import steady_width
-from peertui.tui.widgets.conversation import SystemLine, describe_message
+from peertui.tui.widgets.conversation import PAGE, SystemLine, describe_message
 from peertui.ui import wording
 from peertui.ui.problems import problem as worded
 
-HISTORY_PAGE = 50
+HISTORY_PAGE = PAGE
 
 
 class MessageActions(HomeBase):
@@ -182,20 +182,32 @@ class MessageActions(HomeBase):
 
     def load_older(self, quiet: bool = False) -> bool:
         """One more page of history above the oldest shown; False at the start of it."""
-        if self.engine is None or self.current is None:
+        if self.engine is None or self.current is None or self.messages.oldest() is None:
             return False
-        oldest = self.messages.oldest()
-        if oldest is None:
-            return False
-        older = self.engine.history(
-            self.current, limit=HISTORY_PAGE, before_ts=oldest.ts, before_msg_id=oldest.msg_id
-        )
-        if older:
-            self.messages.prepend(older)
+        if self.messages.load_older(HISTORY_PAGE):
             return True
         if not quiet:
             self.app.notify(_("That is the start of the history on this computer."))
         return False
+
+    # ----- the conversation's window (`MessageList.pages`): pages from the store ---------
+    def page_before(self, message: Message, limit: int) -> list[Message]:
+        if self.engine is None or self.current is None:
+            return []
+        return self.engine.history(
+            self.current, limit=limit, before_ts=message.ts, before_msg_id=message.msg_id
+        )
+
+    def page_after(self, message: Message, limit: int) -> list[Message]:
+        if self.engine is None or self.current is None:
+            return []
+        return self.engine.history_after(self.current, message.ts, message.msg_id, limit)
+
+    def latest_lines(self) -> list:
+        return [] if self.current is None else self.conversation_lines(self.current)
+
+    def conversation_lines(self, group_id: str) -> list:
+        raise NotImplementedError  # the home screen's
 
     @work(group="dialog")
     async def action_search(self, query: str = "") -> None:
@@ -237,12 +249,18 @@ class MessageActions(HomeBase):
         """Open the group with the message highlighted; `focus` moves the keyboard to the
         conversation (after a search), not for a command typed in the composer, where the
         next letters typed must stay text, never message keys."""
+        from peertui.core.errors import PeertuiError
+
         self.open_group(group_id)
         messages = self.messages
         index = messages.find(msg_id)
-        while index is None and self.load_older(quiet=True):
-            # Older than the page shown: load pages back to it, or the highlight (and so a
-            # moderation key) would stay on the newest message.
+        if index is None and self.engine is not None:
+            # Not in the window shown: a window around it, from the store (else the highlight,
+            # and so a moderation key, would stay on the newest message).
+            try:
+                messages.show_around(self.engine.message(group_id, msg_id))
+            except PeertuiError:
+                return
             index = messages.find(msg_id)
         if index is not None:
             messages.highlighted = index

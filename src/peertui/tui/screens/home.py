@@ -78,6 +78,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         self.composer.focus()
         self._mark_focus()
         self.messages.hidden_reason = self._hidden_reason
+        self.messages.pages = self
         if self.app.engine is not None:
             self.engine_ready()
 
@@ -293,13 +294,15 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         elif group is not None and group.state == "denied":
             lines = [SystemLine(self._declined(group_id))]
         else:
-            lines = self._conversation(group_id)
-        self.messages.show(lines)
+            lines = self.conversation_lines(group_id)
+        self.messages.show(
+            lines, more_above=sum(not isinstance(i, SystemLine) for i in lines) >= HISTORY_PAGE
+        )
         engine.mark_read(group_id)
         self.refresh_members()
         self.refresh_groups()
 
-    def _conversation(self, group_id: str) -> list[Any]:
+    def conversation_lines(self, group_id: str) -> list[Any]:
         """The latest page of history with the moderation lines and the private warnings of
         the same period, by time."""
         engine = self.ready_engine()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from rich.text import Text
 from textual.binding import BindingType
@@ -19,11 +19,29 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from peertui.i18n import _, ngettext
 from peertui.tui import bindings
 from peertui.tui.text import steady_width
-from peertui.tui.widgets.focus_cursor import CursorOnHighlight
+from peertui.tui.widgets.line_list import LineList
 from peertui.ui import ordering, wording
 
 SELECTED = "▶ "
 UNSELECTED = "  "
+# The conversation keeps a window of at most about this many lines (plus SLACK) in its option
+# list; the rest stay in the store and come back a page at a time as the reader moves there.
+# Textual's option list recomputes every line's height whenever one line changes (the "▶"
+# moving, a message sent), so a list that grew to 20,000 lines during a catch-up made every
+# frame, and the keys between them, wait longer and longer.
+WINDOW = 400
+SLACK = 100
+PAGE = 50
+
+
+class Pages(Protocol):
+    """Where the window's lines come from: the store, through the screen."""
+
+    def page_before(self, message, limit: int) -> list: ...
+
+    def page_after(self, message, limit: int) -> list: ...
+
+    def latest_lines(self) -> list: ...
 
 
 @dataclass
@@ -97,7 +115,7 @@ def newer(shown, told):
     return told
 
 
-class MessageList(CursorOnHighlight):
+class MessageList(LineList):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.MESSAGES]
 
     def __init__(self, id: str | None = None) -> None:
@@ -108,6 +126,12 @@ class MessageList(CursorOnHighlight):
         self._marked: int | None = None
         # Set by the screen: why a message is hidden on this device ("" when shown).
         self.hidden_reason: Callable[[object], str] = lambda message: ""
+        self.pages: Pages | None = None  # set by the screen
+        # The window's edges: older messages are in the store above the first line, newer
+        # ones below the last (the live end is then not shown; notices wait in `_held`).
+        self.more_above = False
+        self.more_below = False
+        self._held: list[SystemLine] = []
 
     def render_item(self, item, index: int | None = None) -> Text:
         marker = SELECTED if index is not None and index == self.highlighted else UNSELECTED
@@ -121,7 +145,7 @@ class MessageList(CursorOnHighlight):
         return Option(self.render_item(item, index), id=key)
 
     def _redraw(self, index: int | None) -> None:
-        if index is not None and index < min(len(self.items), self.option_count):
+        if index is not None and 0 <= index < min(len(self.items), self.option_count):
             self.replace_option_prompt_at_index(index, self.render_item(self.items[index], index))
 
     def watch_highlighted(self, highlighted: int | None) -> None:
@@ -130,11 +154,14 @@ class MessageList(CursorOnHighlight):
         if previous != highlighted:
             self._redraw(previous)
             self._redraw(highlighted)
-        if highlighted is not None and highlighted >= len(self.items) - 1:
+        if highlighted is not None and highlighted >= len(self.items) - 1 and not self.more_below:
             self._announce_below(0)
 
     @property
     def at_end(self) -> bool:
+        """Following the conversation: the highlight on the newest line, none below."""
+        if self.more_below:
+            return False
         return self.highlighted is None or self.highlighted >= len(self.items) - 1
 
     def _keep_in_view(self) -> None:
@@ -161,8 +188,10 @@ class MessageList(CursorOnHighlight):
             else ""
         )
 
-    def show(self, items: list) -> None:
+    def show(self, items: list, *, more_above: bool = False) -> None:
+        """The newest lines of a conversation (`more_above`: older ones are in the store)."""
         self.items = list(items)
+        self.more_above, self.more_below, self._held = more_above, False, []
         self._set_all_options()
         self._announce_below(0)
         if self.items:
@@ -202,19 +231,78 @@ class MessageList(CursorOnHighlight):
                 if not isinstance(item, SystemLine):
                     in_batch[item.msg_id] = len(new)
                 new.append(item)
-        if moved or not self._in_order(new):
+        if not any(isinstance(item, SystemLine) for item in new):
+            # A catch-up tells a batch in arrival order; several members writing at once
+            # put them in another display order (sorted here, not drawn again each time).
+            new.sort(key=ordering.display_key)
+        new = [item for item in new if not self._above_window(item)]
+        if self.more_below:
+            # The reader is further up than the window reaches: the messages wait in the
+            # store (End or moving down brings them), the notices here.
+            self._held += [item for item in new if isinstance(item, SystemLine)]
+            self._announce_below(self.unseen_below + len(self._messages(new)))
+            if moved:
+                self._place_all(moved, following, marked)
+            return
+        if moved:
             self._place_all(moved + new, following, marked)
             return
+        if not self._in_order(new):
+            self._insert_in_place(new, following)
+            return
         if not new:
+            return
+        if not following and len(self.items) + len(new) > WINDOW + SLACK:
+            # Reading back while many arrive: the window stops at its size.
+            self.more_below = True
+            self._held += [item for item in new if isinstance(item, SystemLine)]
+            self._announce_below(self.unseen_below + len(self._messages(new)))
             return
         start = len(self.items)
         self.items.extend(new)
         self.add_options([self._option(item, start + i) for i, item in enumerate(new)])
         if following:
+            self._trim_top()
             self.highlighted = len(self.items) - 1
             self.scroll_end(animate=False)
         else:
             self._announce_below(self.unseen_below + len(new))
+
+    def _above_window(self, item) -> bool:
+        """A message older than the window's first, with more of the history above it: its
+        place is not shown (it is in the store, and comes with the page it belongs to)."""
+        if isinstance(item, SystemLine) or not self.more_above:
+            return False
+        first = self.oldest()
+        return first is not None and ordering.display_key(item) < ordering.display_key(first)
+
+    def _trim_top(self) -> None:
+        """Keep the window at its size for a reader at the end: the oldest lines go (they are
+        in the store; PageUp brings them back). Drawn again once per SLACK lines."""
+        drop = len(self.items) - WINDOW
+        if len(self.items) <= WINDOW + SLACK or self.highlighted is None:
+            return
+        drop = min(drop, self.highlighted)
+        self._keep_lines(drop, len(self.items))
+        self.more_above = True
+
+    def _trim_bottom(self) -> None:
+        """After older pages came in above: the newest lines go below the highlight's page."""
+        keep = max(WINDOW, (self.highlighted or 0) + SLACK)
+        if len(self.items) <= keep + SLACK:
+            return
+        self._held = [i for i in self.items[keep:] if isinstance(i, SystemLine)] + self._held
+        self._keep_lines(0, keep)
+        self.more_below = True
+
+    def _keep_lines(self, start: int, end: int) -> None:
+        """Keep lines[start:end] (their options as drawn) and the highlight on its line."""
+        highlighted = self.highlighted
+        self.items = self.items[start:end]
+        self._marked = None
+        self.keep_options(start, end)  # (the marked line's option keeps its "▶")
+        if highlighted is not None and start <= highlighted < end:
+            self.highlighted = highlighted - start
 
     def _in_order(self, new: list) -> bool:
         """Whether every new message comes after the ones shown (and after each other)."""
@@ -245,6 +333,50 @@ class MessageList(CursorOnHighlight):
         return (not before or ordering.display_key(before[-1]) <= key) and (
             not after or key <= ordering.display_key(after[0])
         )
+
+    def _insert_in_place(self, new: list, following: bool) -> None:
+        """Put each new line at its place (a message by its display key, a system line at
+        the end), drawing only the lines from there down; the highlight stays on its line,
+        or goes to the end for someone following."""
+        marked_at = self._marked
+        highlighted = self.highlighted
+        below = 0
+        for item in new:
+            index = len(self.items) if isinstance(item, SystemLine) else self._place_of(item)
+            self._insert_line(index, item)
+            if marked_at is not None and index <= marked_at:
+                marked_at += 1
+            if highlighted is not None and index <= highlighted:
+                highlighted += 1
+            elif highlighted is not None:
+                below += 1
+        self._marked = marked_at  # the line drawn with the "▶", where it is now
+        if following or highlighted is None:
+            self._trim_top()
+            self.jump_to_end()
+        else:
+            self.highlighted = highlighted
+            self.scroll_to_highlight()
+            self._announce_below(self.unseen_below + below)
+        self._mark_highlighted()
+
+    def _place_of(self, message) -> int:
+        """Where a message goes: before the first shown message that comes after it (looked
+        for from the end, where a message of a catch-up goes)."""
+        key = ordering.display_key(message)
+        index = len(self.items)
+        for i in range(len(self.items) - 1, -1, -1):
+            shown = self.items[i]
+            if isinstance(shown, SystemLine):
+                continue
+            if ordering.display_key(shown) <= key:
+                break
+            index = i
+        return index
+
+    def _insert_line(self, index: int, item) -> None:
+        self.items.insert(index, item)
+        self.insert_option(index, self._option(item, None))
 
     def _place_all(self, items: list, following: bool, marked: object) -> None:
         """Put each message at its place (system lines at the end) and draw the list again,
@@ -290,14 +422,105 @@ class MessageList(CursorOnHighlight):
         return next(i for i, shown in enumerate(self.items) if shown is item)
 
     def jump_to_end(self) -> None:
+        if self.more_below and self.pages is not None:
+            # The window is further up: the newest page comes back from the store.
+            held = self._held
+            self.show(self.pages.latest_lines() + held, more_above=True)
         if self.items:
             self.highlighted = len(self.items) - 1
             self.scroll_end(animate=False)
 
-    def prepend(self, older: list) -> None:
+    def action_last(self) -> None:
+        self.jump_to_end()
+
+    def action_cursor_up(self) -> None:
+        if self.highlighted == 0 and self.more_above:
+            self.load_older()  # past the window's top: the page above comes in
+        super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        if self._near_bottom(1):
+            self.load_newer()  # past the window's bottom: the page below comes in
+        super().action_cursor_down()
+
+    def action_page_down(self) -> None:
+        if self._near_bottom(PAGE):
+            self.load_newer()
+        super().action_page_down()
+
+    def _near_bottom(self, lines: int) -> bool:
+        """Within `lines` of the window's last line, with newer messages below it."""
+        return (
+            self.more_below
+            and self.highlighted is not None
+            and self.highlighted >= len(self.items) - lines
+        )
+
+    def load_older(self, limit: int = PAGE) -> int:
+        """The page above the window's first message; how many came (0: the start)."""
+        oldest = self.oldest()
+        if self.pages is None or oldest is None:
+            return 0
+        older = [m for m in self.pages.page_before(oldest, limit) if self.find(m.msg_id) is None]
+        if older:
+            self.prepend(older, more_above=len(older) >= limit)
+        else:
+            self.more_above = False
+        return len(older)
+
+    def load_newer(self) -> int:
+        """The page below the window's last message, when the window is above the live end."""
+        newest = self.newest()
+        if self.pages is None or newest is None or not self.more_below:
+            return 0
+        newer = [m for m in self.pages.page_after(newest, PAGE) if self.find(m.msg_id) is None]
+        count = len(newer)
+        if count < PAGE:
+            self.more_below = False  # the live end: the notices held meanwhile come too
+            newer, self._held = newer + self._held, []
+        if newer:
+            start = len(self.items)
+            self.items.extend(newer)
+            self.add_options([self._option(item, start + i) for i, item in enumerate(newer)])
+            self._trim_top()
+        self._announce_below(max(0, self.unseen_below - count) if self.more_below else 0)
+        return count
+
+    def prepend(self, older: list, *, more_above: bool = False) -> None:
         highlighted = self.highlighted or 0
-        self.show(older + self.items)
+        line = self._line_cache.index_to_line.get(highlighted)
+        row = None if line is None else line - round(self.scroll_y)  # on screen
+        more_below, held, unseen = self.more_below, self._held, self.unseen_below
+        self.show(older + self.items, more_above=more_above)
+        self.more_below, self._held = more_below, held
         self.highlighted = highlighted + len(older)
+        self._announce_below(unseen)
+        self._trim_bottom()
+        if row is not None:
+            # The lines stay where they were on screen; the page came in above them (now,
+            # and again once laid out, so no frame shows the list at its new top).
+            self._highlight_at_row(row)
+            self.call_after_refresh(self._highlight_at_row, row)
+
+    def _highlight_at_row(self, row: int) -> None:
+        line = None if self.highlighted is None else self._index_to_line.get(self.highlighted)
+        if line is not None:
+            self.scroll_to(y=max(0, line - row), animate=False, immediate=True)
+
+    def show_around(self, target) -> None:
+        """A window around a message that is not shown (a search result, a #number)."""
+        if self.pages is None:
+            return
+        before = self.pages.page_before(target, PAGE)
+        after = self.pages.page_after(target, PAGE)
+        held = self._held if self.more_below else []
+        self.show([*before, target, *after], more_above=len(before) >= PAGE)
+        self.more_below, self._held = len(after) >= PAGE, held
+        if not self.more_below:
+            self.items.extend(held)
+            self.add_options([self._option(item, None) for item in held])
+        self.highlighted = len(before)
+        self.scroll_to_highlight()
 
     def find(self, msg_id: str) -> int | None:
         # Every message line has its option (added with it, removed only with it or after),
@@ -339,3 +562,7 @@ class MessageList(CursorOnHighlight):
     def oldest(self):
         """The oldest message shown (system lines are not messages)."""
         return next((item for item in self.items if not isinstance(item, SystemLine)), None)
+
+    def newest(self):
+        """The newest message shown."""
+        return next((i for i in reversed(self.items) if not isinstance(i, SystemLine)), None)

@@ -1,0 +1,72 @@
+"""An option list that changes one line without laying out all the others again.
+
+Textual's `OptionList` keeps a map of every option's lines (their heights, found by wrapping
+each prompt) and a render cache. Replacing one prompt drops both whole, so the next frame
+wraps every line again; it has no insert, and `set_options` lays out every line. For the
+conversation, where the "▶" moves with each message that arrives and a message written at
+the same moment by another member goes above the newest line, that cost grew with the
+number of lines (issue 12: keys waited behind it during a catch-up). These keep the map
+and rebuild only what changed. They use the option list's private caches (as
+`CursorOnHighlight.place_cursor` does), checked against Textual 8.2.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from textual.css.styles import RulesMap
+from textual.widgets.option_list import Option
+
+from peertui.tui.widgets.focus_cursor import CursorOnHighlight
+
+
+class LineList(CursorOnHighlight):
+    def _replace_option_prompt(self, index: int, prompt) -> None:  # type: ignore[no-untyped-def]
+        """One line drawn again, the others' layout kept: a line of the same height (nearly
+        always: the marker is two cells wide either way) keeps the line map, and a new
+        Option misses the render cache (keyed by the option)."""
+        old = self.get_option_at_index(index)
+        new = Option(prompt, id=old.id, disabled=old.disabled)
+        new._divider = old._divider  # noqa: SLF001 - kept as Textual keeps it
+        self._options[index] = new
+        del self._option_to_index[old]
+        self._option_to_index[new] = index
+        if old.id is not None:
+            self._id_to_option[old.id] = new
+        heights = self._line_cache.heights
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        padding = self.get_component_styles("option-list--option").padding
+        if index in heights and width > 0:
+            rules = cast(RulesMap, self.styles)
+            height = self._get_visual(new).get_height(rules, width - padding.width)
+            if height + new._divider == heights[index]:  # noqa: SLF001
+                self.refresh()
+                return
+        self._clear_caches()
+
+    def insert_option(self, index: int, option: Option) -> None:
+        """Insert one option before `index`: the line map is cut there and rebuilt below;
+        the renders are dropped (each carries its line's index, for the mouse)."""
+        if option.id is not None and option.id in self._id_to_option:
+            raise ValueError(f"an option {option.id!r} is already in the list")
+        self._options.insert(index, option)
+        for i in range(index, len(self._options)):
+            self._option_to_index[self._options[i]] = i
+        if option.id is not None:
+            self._id_to_option[option.id] = option
+        cache = self._line_cache
+        first = cache.index_to_line.get(index)
+        if first is not None:
+            del cache.lines[first:]
+            for i in range(index, len(self._options)):
+                cache.heights.pop(i, None)
+                cache.index_to_line.pop(i, None)
+        elif cache.lines and cache.lines[-1][0] >= index:
+            cache.clear()
+        self._option_render_cache.clear()
+        self._update_lines()
+        self.refresh()
+
+    def keep_options(self, start: int, end: int) -> None:
+        """Keep only options[start:end], as they are (their prompts and wrapped text)."""
+        self.set_options(list(self.options[start:end]))
