@@ -156,13 +156,24 @@ CONTACT_EVERY = 4
 
 
 def with_contact_details(examples: list[Example]) -> list[Example]:
-    positives = [e for e in examples if e.offer]
-    return [
-        Example(
-            e.split, e.lang, True, e.category, e.text + CONTACT_DETAILS[n % len(CONTACT_DETAILS)]
-        )
-        for n, e in enumerate(positives[::CONTACT_EVERY])
-    ]
+    # Positives AND negatives get copies with contact details, at the same rate: the details
+    # must end up as no evidence either way. With positives alone (the first detector6 model)
+    # the model learned them as evidence of crisis: "my email is bob@example.net" scored 6.5
+    # and "write to me at robin.q@example.org" got an offer (found by tests/plain/test_drafts.py).
+    out: list[Example] = []
+    for offer in (True, False):
+        chosen = [e for e in examples if e.offer is offer][::CONTACT_EVERY]
+        out += [
+            Example(
+                e.split,
+                e.lang,
+                offer,
+                e.category,
+                e.text + CONTACT_DETAILS[n % len(CONTACT_DETAILS)],
+            )
+            for n, e in enumerate(chosen)
+        ]
+    return out
 
 
 def matrix(texts: list[str]) -> csr_matrix:
@@ -275,6 +286,7 @@ def main() -> None:
     extra = with_contact_details(examples)  # trains, never scored
     x_extra = matrix([normalise(e.text) for e in extra])
     extra_split = np.array([e.split for e in extra])
+    extra_truth = np.array([e.offer for e in extra], dtype=bool)
     sources = sorted({e.split for e in examples})
     oof = np.zeros(len(examples))
     for source in sources:
@@ -282,7 +294,7 @@ def main() -> None:
         kept = extra_split != source
         model = fit(
             vstack([x[~held], x_extra[kept]]).tocsr(),
-            np.concatenate([truth[~held], np.ones(int(kept.sum()), dtype=bool)]),
+            np.concatenate([truth[~held], extra_truth[kept]]),
             args.c,
         )
         oof[held] = model.decision_function(x[held])
@@ -355,7 +367,7 @@ def main() -> None:
         return
     final = fit(
         vstack([x, x_extra]).tocsr(),
-        np.concatenate([truth, np.ones(len(extra), dtype=bool)]),
+        np.concatenate([truth, extra_truth]),
         args.c,
     )
     weights = final.coef_[0]

@@ -12,8 +12,9 @@ from tests.e2e.hostile import HostileRelay
 
 from peertui.core.engine import Engine
 from peertui.core.errors import RelayProblem
-from peertui.core.store import StoreError
+from peertui.core.store import OldProtocolHome, StoreError
 from peertui.paths import resolve_paths
+from peertui.ui.problems import store_problem
 
 
 async def test_a_protocol_1_home_is_refused_with_what_to_do(relay, tmp_path):
@@ -25,8 +26,10 @@ async def test_a_protocol_1_home_is_refused_with_what_to_do(relay, tmp_path):
     await person.engine.close()
     with pytest.raises(StoreError) as refused:
         await Engine.open(resolve_paths(tmp_path / "home"), passphrase=PASSPHRASE)
-    assert "protocol 1" in str(refused.value)
-    assert "Move the folder aside and start again" in str(refused.value)
+    # Core states the fact; the front-ends word it (ui/problems.py).
+    assert isinstance(refused.value, OldProtocolHome) and refused.value.protocol == 1
+    said = store_problem(refused.value)
+    assert "protocol 1" in said and "Move the folder aside and start again" in said
 
 
 async def test_a_protocol_1_relay_is_refused_when_hosting_or_joining(relay, tmp_path):

@@ -147,7 +147,7 @@ def scan_shadowing(root: Path = ROOT) -> list[Bare]:
 # Where prose is not for people: CSS classes, slash-command names, notes for developers,
 # programming errors.
 NOT_SHOWN_KEYWORDS = frozenset({"classes", "slash", "id", "group"})
-PROGRAMMING_ERRORS = frozenset({"RuntimeError", "AssertionError", "TypeError"})
+PROGRAMMING_ERRORS = frozenset({"RuntimeError", "AssertionError", "TypeError", "DuplicateID"})
 NOT_SHOWN_CALLS = frozenset({"query", "query_one", "strftime"})  # selectors, date patterns
 PROSE_SCANNED = ("tui", "plain", "ui")
 

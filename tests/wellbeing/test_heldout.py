@@ -61,7 +61,7 @@ FLOORS = {
     ("frozen4", "pt"): floor(0.99, 0.99, 1.0, 1.0),
     # frozen5 (blind at main 0958772, measured once by the lead 2026-12-01 19:31 UTC: EN P 0.947 /
     # R 0.905, ES 0.925 / 0.845, PT 0.933 / 0.806) is spent: the detector6 round tuned on it.
-    ("frozen5", "en"): floor(0.96, 0.99, 1.0, 1.0),
+    ("frozen5", "en"): floor(0.95, 0.99, 1.0, 1.0),
     ("frozen5", "es"): floor(0.96, 0.99, 1.0, 1.0),
     ("frozen5", "pt"): floor(0.98, 0.98, 0.96, 1.0),
 }

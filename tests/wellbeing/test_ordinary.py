@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from ordinary_eval import LANGUAGES, interface, measure, neutral
 
+from peertui.wellbeing.detect import assess
+
 # (probe, language): the highest false-alarm rate allowed.
 CEILINGS = {
     ("neutral", "en"): 0.03,
@@ -41,3 +43,21 @@ def test_what_a_tester_saw_flagged_is_quiet(text):
     from peertui.wellbeing.detect import assess
 
     assert assess(text, "en").tier == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("write to me at robin.q@example.org", "en"),
+        ("my email is bob@example.net if you want the recipe", "en"),
+        ("send it to me at robin@example.org please", "en"),
+        ("call me on 07700 900123 after work", "en"),
+        ("escríbeme a luz.m@example.com cuando puedas", "es"),
+        ("manda e-mail pra mim depois", "pt"),
+        ("me liga no 11 91234-5678 amanhã cedo", "pt"),
+    ],
+)
+def test_contact_details_alone_are_no_evidence_of_crisis(text, lang):
+    # The first detector6 model was trained with contact details appended to positives only,
+    # and learned them as evidence: "write to me at robin.q@example.org" got a crisis offer.
+    assert assess(text, lang).tier == 0, text

@@ -121,7 +121,8 @@ def _wait_readable(fd: int) -> None:
 def _bytes_ready(fd: int) -> int:
     """Bytes a read would return at once (a terminal in canonical mode: whole lines)."""
     try:
-        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+        (waiting,) = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))
+        return int(waiting)
     except OSError:
         return 0  # a regular file or a closed descriptor: nothing is known to be waiting
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import cast
 
 from textual.css.styles import RulesMap
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import DuplicateID, Option
 
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
@@ -48,7 +48,7 @@ class LineList(CursorOnHighlight):
         """Insert one option before `index`: the line map is cut there and rebuilt below;
         the renders are dropped (each carries its line's index, for the mouse)."""
         if option.id is not None and option.id in self._id_to_option:
-            raise ValueError(f"an option {option.id!r} is already in the list")
+            raise DuplicateID(f"an option {option.id!r} is already in the list")  # as OptionList
         self._options.insert(index, option)
         for i in range(index, len(self._options)):
             self._option_to_index[self._options[i]] = i
