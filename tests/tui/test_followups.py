@@ -92,7 +92,10 @@ async def test_unreachable_relay_damaged_invite_and_the_checkbox(make_paths):
         assert said[0] == "Contacting the relay…", "said while waiting"
         assert "not reachable" in problem and "Contacting" not in problem
         last_word = problem.split()[-1]
-        assert last_word in screen_text(app), f"the end of {problem!r} is shown"
+        # Laid out a frame after the button comes back: wait for it (never shown fails here).
+        await wait_for(
+            pilot, lambda: last_word in screen_text(app), what=f"the end of {problem!r} shown"
+        )
         await pilot.press("escape")
 
         # Joining: a damaged invite is answered before the nickname is asked for.
