@@ -325,7 +325,15 @@ class Relay:
             # than refuse a new member for the few milliseconds until the notification.
             await self.db(self.fanout.refresh_roster, group)
             known = _is_known(group, key)
-        wait = await self.db(self.guards.take, Bucket.KEY, key) if known else 0.0  # paid above
+        await self._pay_and_remember(key, nonce, ts, now, known=known)
+        return key, body
+
+    async def _pay_and_remember(
+        self, key: bytes, nonce: str, ts: int, now: int, *, known: bool
+    ) -> None:
+        """The key's rate bucket (an unknown key paid its own bucket before), then the nonce:
+        the same for a signed request and a session's MAC'd one."""
+        wait = await self.db(self.guards.take, Bucket.KEY, key) if known else 0.0
         if wait:
             raise ApiError(
                 429,
@@ -336,7 +344,6 @@ class Relay:
         refusal = await self.db(self.guards.remember_nonce, nonce, ts, now, known=known)
         if refusal:
             raise ApiError(401, "replayed_request", refusal)
-        return key, body
 
     async def authenticate_session(
         self, incoming: Incoming, gid: str | None, body: bytes, now: int, raw_session: str
@@ -414,17 +421,7 @@ class Relay:
         if not _is_current_member(group, key):
             await self.db(self.guards.end_sessions, gid, key)
             raise session_refusal("session_ended")
-        wait = await self.db(self.guards.take, Bucket.KEY, key)
-        if wait:
-            raise ApiError(
-                429,
-                "rate_limited",
-                "Too many requests from this key; wait a moment and try again.",
-                retry_after=wait,
-            )
-        refusal = await self.db(self.guards.remember_nonce, nonce, ts, now, known=True)
-        if refusal:
-            raise ApiError(401, "replayed_request", refusal)
+        await self._pay_and_remember(key, nonce, ts, now, known=True)
         # Counted last: only requests the session really authenticated spend its budget.
         uses = await self.db(self.guards.count_session_use, session)
         if uses is None:  # ended on another process a moment ago

@@ -50,9 +50,17 @@ def origin_of(url: str) -> str:
 def signing_bytes(
     method: str, path_qs: str, ts_ms: int, nonce: str, body: bytes, origin: str = ""
 ) -> bytes:
+    return request_fields(_DOMAIN, method, path_qs, ts_ms, nonce, body, origin)
+
+
+def request_fields(
+    domain: bytes, method: str, path_qs: str, ts_ms: int, nonce: str, body: bytes, origin: str
+) -> bytes:
+    """§11's authenticated fields in their order, under `domain`: what a request signature
+    covers, and (with the session domain) exactly what a session MAC covers."""
     return b"\n".join(
         [
-            _DOMAIN,
+            domain,
             origin.lower().encode("utf-8"),
             method.upper().encode("ascii"),
             path_qs.encode("utf-8"),

@@ -30,7 +30,7 @@ from nacl.encoding import RawEncoder
 from nacl.exceptions import CryptoError
 from nacl.hash import blake2b
 
-from peertui_wire.auth import HEADER_KEY, HEADER_NONCE, HEADER_TIME
+from peertui_wire.auth import HEADER_KEY, HEADER_NONCE, HEADER_TIME, request_fields
 from peertui_wire.encoding import b64e
 
 HEADER_SESSION = "X-Peertui-Session"
@@ -93,17 +93,7 @@ def relay_mac_key(
 
 def mac_bytes(method: str, path_qs: str, ts_ms: int, nonce: str, body: bytes, origin: str) -> bytes:
     """The fields of §11's signing bytes, in the same order, under this domain string."""
-    return b"\n".join(
-        [
-            _MAC_DOMAIN,
-            origin.lower().encode("utf-8"),
-            method.upper().encode("ascii"),
-            path_qs.encode("utf-8"),
-            str(ts_ms).encode("ascii"),
-            nonce.encode("ascii"),
-            hashlib.sha256(body).hexdigest().encode("ascii"),
-        ]
-    )
+    return request_fields(_MAC_DOMAIN, method, path_qs, ts_ms, nonce, body, origin)
 
 
 def request_mac(
