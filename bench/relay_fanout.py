@@ -3,6 +3,7 @@
     ./dev.sh bench relay_fanout [--subscribers 10,100,500,2000] [--groups 1,10,100]
         [--posts 2000] [--repeats 3] [--stacks httptools/uvloop,h11/asyncio,granian]
         [--no-redis] [--database URL] [--py-spy PREFIX] [--relay-auth session|signed]
+        [--publishers 32] [--baseline-relay DIR]
 
 Three servers get the very same work in one run:
 - relay: the real relay (`python -m peertui_relay`, SQLite with synchronous=FULL) with the
@@ -18,11 +19,21 @@ subscriber i follows group i mod G, and the publisher sends posts of a 1 KiB env
 round-robin over the groups, each with an idempotency key as the real client sends (--posts,
 fewer where one post fans out to many: about 400,000 deliveries a cell). Posts are prepared
 (and for the relay MAC'd in a session opened before each cell, as the client does, or with
-`--relay-auth signed` each signed) before the clock starts and sent over 32 keep-alive connections,
+`--relay-auth signed` each signed) before the clock starts and sent over 32 keep-alive connections
+(`--publishers`),
 one post in flight on each; subscribers are raw asyncio sockets in two processes counting
 message frames. deliveries/s = frames received / (last frame - first post). CPU is the server
-process's user+system time over the cell; "per post" divides by acknowledged posts. The
-"posts_only" cell (no subscribers) gives the CPU per acknowledged post alone.
+process's user+system time over the cell; "per post" divides by acknowledged posts
+("main_thread_cpu_us_per_post": the event loop's thread alone). The "posts_only" cell (no
+subscribers) gives the CPU per acknowledged post alone. Each row also says how much of a core
+the publisher and the subscriber processes used (if either is near 1.0 the cell measures the
+load generator, not the server), the server's own share, and for the relay its posts per
+group commit (from /v1/metrics).
+
+`--baseline-relay DIR` also runs the relay from another checkout (DIR/server first on its
+PYTHONPATH, e.g. a `git worktree` or `git archive` of main) as "relay-baseline" in the same run,
+cell by cell beside the others, so a before/after is measured under the same ambient load; its
+ratios to the broadcaster, and this relay's to it, are printed too.
 
 `--database URL` is handed to the relay as `--database URL` (for a relay built with another
 store); everything about starting the relay is in `relay_command` and `start_relay`.
@@ -33,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -55,7 +67,8 @@ from peertui_wire.auth import origin_of, sign_request
 from peertui_wire.encoding import b64e
 
 SUBSCRIBER_PROCESSES = 2  # the machine has two cores
-PUBLISH_CONNECTIONS = 32  # many members posting at once, as on a busy relay
+PUBLISH_CONNECTIONS = 32  # many members posting at once, as on a busy relay (--publishers)
+METRICS_TOKEN = "bench-metrics"  # the relay's /v1/metrics, read for its posts per commit
 ENVELOPE = os.urandom(1024)
 DRAIN_QUIET_SECONDS = 2.0  # a cell ends when every frame arrived, or none came for this long
 SSE_MARK = b"\nevent: message\n"
@@ -294,6 +307,12 @@ class Server:
             total += sum(child.cpu_times()[:2])
         return total
 
+    def thread_cpu_seconds(self) -> dict[int, float]:
+        """User+system CPU of each of the server process's threads, by thread id."""
+        return {
+            t.id: t.user_time + t.system_time for t in psutil.Process(self.process.pid).threads()
+        }
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -350,13 +369,19 @@ def relay_command(data_dir: str, stack: str, database: str = "") -> list[str]:
         *("--creations-per-hour", unlimited, "--max-streams-per-key", unlimited),
         *("--max-streams-per-address", unlimited, "--max-connections-per-address", unlimited),
         *("--limit-concurrency", unlimited, "--unknown-key-rate", unlimited),
+        *("--metrics-token", METRICS_TOKEN),
         *(("--database", database) if database else ()),
     ]
 
 
-def start_relay(command: list[str], data_dir: str) -> Server:
-    """Start the relay from its command line and wait until it is healthy."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+def start_relay(command: list[str], data_dir: str, source: str = "") -> Server:
+    """Start the relay from its command line and wait until it is healthy (with `source`, the
+    relay of that checkout: its server/ first on the PYTHONPATH)."""
+    env = None
+    if source:
+        path = [os.path.join(os.path.abspath(source), "server"), os.environ.get("PYTHONPATH", "")]
+        env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in path if p)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     line = process.stdout.readline()
     match = re.search(r"listening on http://([^:\s]+):(\d+) ", line)
     if not match:
@@ -600,7 +625,9 @@ async def _read_redis_answer(reader) -> bool:
     return (await reader.readuntil(b"\r\n")).startswith(b":")
 
 
-async def publish_all(server: Server, requests: list[bytes]) -> tuple[int, float]:
+async def publish_all(
+    server: Server, requests: list[bytes], connections: int = PUBLISH_CONNECTIONS
+) -> tuple[int, float]:
     """Send every request, one in flight per connection; (acknowledged, first send time)."""
     answer = _read_redis_answer if server.name == "redis" else _read_http_answer
     queue = iter(requests)
@@ -615,14 +642,47 @@ async def publish_all(server: Server, requests: list[bytes]) -> tuple[int, float
         writer.close()
 
     started = time.time()
-    await asyncio.wait_for(asyncio.gather(*(connection() for _ in range(PUBLISH_CONNECTIONS))), 600)
+    await asyncio.wait_for(asyncio.gather(*(connection() for _ in range(connections))), 600)
     return acknowledged[0], started
 
 
 # -- one cell -----------------------------------------------------------------------------------
 
 
-def run_cell(server: Server, subscribers: int, group_count: int, posts: int, start_n: int) -> dict:
+def _commits(server: Server) -> tuple[int, int] | None:
+    """The relay's (group commits, appends in them) so far, from /v1/metrics; None elsewhere."""
+    if server.name != "relay":
+        return None
+    answer = httpx.get(
+        f"http://{server.host}:{server.port}/v1/metrics",
+        headers={"authorization": f"Bearer {METRICS_TOKEN}"},
+        timeout=10,
+    )
+    if answer.status_code != 200:
+        return None
+    found = dict(re.findall(r"^peertui_relay_(commits|appends)_total (\d+)$", answer.text, re.M))
+    if len(found) != 2:
+        return None
+    return int(found["commits"]), int(found["appends"])
+
+
+def _load_side_cpu(subs: Subscribers) -> float:
+    """CPU seconds the subscriber processes have used so far (the load generator's own cost)."""
+    total = 0.0
+    for process in subs.processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += sum(psutil.Process(process.pid).cpu_times()[:2])
+    return total
+
+
+def run_cell(
+    server: Server,
+    subscribers: int,
+    group_count: int,
+    posts: int,
+    start_n: int,
+    connections: int = PUBLISH_CONNECTIONS,
+) -> dict:
     server.before_cell()
     streams = [server.stream_for(i % group_count) for i in range(subscribers)]
     per_group = [len(range(g, subscribers, group_count)) for g in range(group_count)]
@@ -633,9 +693,14 @@ def run_cell(server: Server, subscribers: int, group_count: int, posts: int, sta
     try:
         requests = [server.prepare_post(n % group_count, start_n + n) for n in range(posts)]
         time.sleep(0.5)
+        commits_before = _commits(server)
         cpu_before = server.cpu_seconds()
-        acknowledged, started = asyncio.run(publish_all(server, requests))
+        threads_before = server.thread_cpu_seconds()
+        subs_cpu_before = _load_side_cpu(subs)
+        publisher_cpu_before = time.process_time()
+        acknowledged, started = asyncio.run(publish_all(server, requests, connections))
         published = time.time()
+        publisher_cpu = time.process_time() - publisher_cpu_before
         count, last, quiet_since = 0, 0.0, time.monotonic()
         while count < expected and time.monotonic() - quiet_since < DRAIN_QUIET_SECONDS:
             time.sleep(0.1)
@@ -643,9 +708,21 @@ def run_cell(server: Server, subscribers: int, group_count: int, posts: int, sta
             if new_count > count:
                 count, quiet_since = new_count, time.monotonic()
         cpu = server.cpu_seconds() - cpu_before
+        threads_after = server.thread_cpu_seconds()
+        subs_cpu = _load_side_cpu(subs) - subs_cpu_before
+        commits_after = _commits(server)
     finally:
         subs.stop()
     end = max(last, published)
+    # The main thread (the event loop) apart from the others (for the relay: the storage
+    # thread, whose SQLite work and fsync run without the GIL, so on another core).
+    main_thread = server.process.pid
+    loop_cpu = threads_after.get(main_thread, 0.0) - threads_before.get(main_thread, 0.0)
+    per_commit = None
+    if commits_before and commits_after and commits_after[0] > commits_before[0]:
+        per_commit = round(
+            (commits_after[1] - commits_before[1]) / (commits_after[0] - commits_before[0]), 1
+        )
     return {
         "posts": posts,
         "acknowledged": acknowledged,
@@ -655,6 +732,13 @@ def run_cell(server: Server, subscribers: int, group_count: int, posts: int, sta
         "deliveries_per_s": round(count / (end - started)) if count else 0,
         "cpu_us_per_post": round(cpu / max(acknowledged, 1) * 1e6),
         "cpu_us_per_delivery": round(cpu / count * 1e6, 1) if count else None,
+        "main_thread_cpu_us_per_post": round(loop_cpu / max(acknowledged, 1) * 1e6),
+        # The load generator's own share: if the publisher or the subscribers use most of a
+        # core, the cell measures them rather than the server.
+        "publisher_cpu_share": round(publisher_cpu / max(published - started, 1e-9), 2),
+        "subscribers_cpu_share": round(subs_cpu / max(end - started, 1e-9), 2),
+        "server_cpu_share": round(cpu / max(end - started, 1e-9), 2),
+        "posts_per_commit": per_commit,
     }
 
 
@@ -665,14 +749,24 @@ def _servers(args) -> list[tuple[str, object]]:
     """(label, start) for each system in the run, relay and broadcaster once per stack."""
     out: list[tuple[str, object]] = []
     for stack in args.stacks:
+        if not stack.startswith("granian") and args.baseline_relay:
+
+            def baseline(stack=stack):
+                data_dir = tempfile.mkdtemp(prefix="bench-relay-")
+                command = relay_command(data_dir, stack, args.database)
+                return start_relay(command, data_dir, args.baseline_relay)
+
+            out.append((f"relay-baseline {stack}", baseline))
         if not stack.startswith("granian"):
 
             def relay(stack=stack):
                 data_dir = tempfile.mkdtemp(prefix="bench-relay-")
                 server = start_relay(relay_command(data_dir, stack, args.database), data_dir)
                 if args.py_spy:  # a profile of the relay, written when it stops
+                    # --gil: only samples holding the GIL, i.e. what keeps the event loop (or
+                    # the storage thread's Python part) busy, not threads waiting in fsync.
                     name = f"{args.py_spy}-{stack.replace('/', '-')}-{time.time():.0f}.txt"
-                    command = ["py-spy", "record", "-r", "200", "-f", "raw", "-o", name]
+                    command = ["py-spy", "record", "-r", "250", "--gil", "-f", "raw", "-o", name]
                     command += ["--pid", str(server.process.pid)]
                     server.profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL)
                 return server
@@ -706,7 +800,7 @@ def run(args) -> dict:
         "max_posts_per_cell": args.posts,
         "repeats": args.repeats,
         "envelope_bytes": len(ENVELOPE),
-        "publish_connections": PUBLISH_CONNECTIONS,
+        "publish_connections": args.publishers,
         "subscriber_processes": SUBSCRIBER_PROCESSES,
         "cpus": os.cpu_count(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
@@ -735,7 +829,9 @@ def run(args) -> dict:
                 runs: dict[str, list[dict]] = {label: [] for label, _ in servers}
                 for _ in range(args.repeats):
                     for label, server in servers:
-                        row = run_cell(server, subscribers, groups_here, posts, next_n[label])
+                        row = run_cell(
+                            server, subscribers, groups_here, posts, next_n[label], args.publishers
+                        )
                         next_n[label] += posts
                         runs[label].append(row)
                 for label, _ in servers:
@@ -758,10 +854,29 @@ def _ratios(results: dict, args) -> dict:
     """relay ÷ broadcaster on the same stack, and relay ÷ redis, for each cell."""
     ratios: dict = {}
     for stack in args.stacks:
-        relay, broadcaster = results.get(f"relay {stack}"), results.get(f"broadcaster {stack}")
-        if not relay or not broadcaster:
-            continue
-        mine = ratios.setdefault(stack, {})
+        for name in ("relay", "relay-baseline"):
+            _ratios_of(ratios, results, stack, name)
+        relay, baseline = results.get(f"relay {stack}"), results.get(f"relay-baseline {stack}")
+        for cell, row in (relay or {}).items() if baseline else ():
+            before = baseline.get(cell)
+            if not before:
+                continue
+            entry = ratios.setdefault(f"relay ÷ relay-baseline {stack}", {}).setdefault(cell, {})
+            if before["cpu_us_per_post"]:
+                entry["cpu_per_post"] = round(row["cpu_us_per_post"] / before["cpu_us_per_post"], 2)
+            if before["main_thread_cpu_us_per_post"]:
+                entry["main_thread_cpu_per_post"] = round(
+                    row["main_thread_cpu_us_per_post"] / before["main_thread_cpu_us_per_post"], 2
+                )
+            if before["deliveries_per_s"]:
+                entry["deliveries"] = round(row["deliveries_per_s"] / before["deliveries_per_s"], 2)
+    return ratios
+
+
+def _ratios_of(ratios: dict, results: dict, stack: str, name: str) -> None:
+    relay, broadcaster = results.get(f"{name} {stack}"), results.get(f"broadcaster {stack}")
+    if relay and broadcaster:
+        mine = ratios.setdefault(stack if name == "relay" else f"{name} {stack}", {})
         for cell, row in relay.items():
             other = broadcaster.get(cell)
             entry = mine.setdefault(cell, {})
@@ -778,7 +893,6 @@ def _ratios(results: dict, args) -> dict:
                 entry["deliveries_vs_redis"] = round(
                     row["deliveries_per_s"] / redis["deliveries_per_s"], 2
                 )
-    return ratios
 
 
 def _int_list(text: str) -> list[int]:
@@ -810,9 +924,21 @@ def main() -> None:
         help="the relay's posts and streams MAC'd in a session (as the client does) or each "
         "signed (also for a relay from before sessions)",
     )
+    parser.add_argument(
+        "--publishers",
+        type=int,
+        default=PUBLISH_CONNECTIONS,
+        help="keep-alive connections posting at once, one post in flight on each",
+    )
     parser.add_argument("--no-redis", action="store_true")
     parser.add_argument("--database", default="", help="passed to the relay as --database")
     parser.add_argument("--py-spy", metavar="PREFIX", help="record the relay with py-spy")
+    parser.add_argument(
+        "--baseline-relay",
+        metavar="DIR",
+        default="",
+        help="also run the relay of this checkout (its server/ on PYTHONPATH), same run",
+    )
     print(json.dumps(run(parser.parse_args()), indent=2))
 
 

@@ -9,16 +9,27 @@ catches up, while a key is typed into the message box every --key-every-ms. Late
 is the time from handing it to the app's driver until the message box holds it. Reference in
 the same run: the same typing in the same app with nothing arriving (idle). Also reported:
 how long the catch-up took in the app, and whether every message reached the history.
+
+--backlog DIR keeps the posted backlog (the relay's data and the member's home, before it
+caught up) in DIR and later runs with the same DIR and --messages start from a copy of it, so
+alternating runs of two versions of the code (or a profile) skip the minutes of posting.
+
+--stalls MS also lists what held the event loop for MS or more during the catch-up: each
+callback or task step that long (the task's coroutine, e.g. a widget's message pump) and each
+garbage collection, with how long it took, so the slow keys can be matched to their cause.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
 import random
+import shutil
+import socket
 import statistics
 import tempfile
 import time
@@ -29,6 +40,88 @@ from textual import events
 
 from peertui.paths import resolve_paths
 from peertui.tui.app import PeertuiApp
+
+
+class Stalls:
+    """What held the event loop for `threshold_s` or more: every callback run by the loop
+    (a task's step is one) is timed, and so is every garbage collection."""
+
+    def __init__(self, threshold_s: float) -> None:
+        self.threshold_s = threshold_s
+        self.slow: list[tuple[float, float, str]] = []  # (start, seconds, what)
+        self.gcs: list[tuple[float, float, int]] = []  # (start, seconds, generation)
+        self._gc_start = 0.0
+        self._original = asyncio.events.Handle._run  # noqa: SLF001 - timing each callback
+        self.recording = False
+        self.objects: list[int] = []
+
+    def start(self) -> None:
+        stalls, original = self, self._original
+
+        def _run(handle: asyncio.events.Handle) -> None:
+            started = time.perf_counter()
+            original(handle)
+            took = time.perf_counter() - started
+            if stalls.recording and took >= stalls.threshold_s:
+                stalls.slow.append((started, took, stalls.describe(handle)))
+
+        asyncio.events.Handle._run = _run  # type: ignore[method-assign,assignment]  # noqa: SLF001
+        gc.callbacks.append(self._gc)
+        self.recording = True
+        self.objects = [len(gc.get_objects())]
+
+    def stop(self) -> None:
+        self.recording = False
+        asyncio.events.Handle._run = self._original  # type: ignore[method-assign]  # noqa: SLF001
+        gc.callbacks.remove(self._gc)
+        self.objects.append(len(gc.get_objects()))
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        elif self.recording:
+            took = time.perf_counter() - self._gc_start
+            if took >= self.threshold_s / 4:
+                self.gcs.append((self._gc_start, took, info["generation"]))
+
+    @staticmethod
+    def describe(handle: asyncio.events.Handle) -> str:
+        callback = handle._callback  # type: ignore[attr-defined]  # noqa: SLF001
+        task = getattr(callback, "__self__", None)
+        if isinstance(task, asyncio.Task):
+            coro = task.get_coro()
+            name = getattr(coro, "__qualname__", repr(coro))
+            frame = getattr(coro, "cr_frame", None)
+            where = f" at {frame.f_code.co_name}:{frame.f_lineno}" if frame is not None else ""
+            return f"task {task.get_name()} {name}{where}"
+        return getattr(callback, "__qualname__", repr(callback))
+
+    def summary(self) -> dict:
+        by_what: dict[str, list[float]] = {}
+        for _start, took, what in self.slow:
+            by_what.setdefault(what, []).append(took)
+        rows = sorted(by_what.items(), key=lambda kv: -sum(kv[1]))
+        return {
+            "threshold_ms": self.threshold_s * 1000,
+            "objects_tracked_by_gc_at_start_and_end": self.objects,
+            "slow_callbacks": [
+                {
+                    "what": what,
+                    "count": len(times),
+                    "total_ms": round(sum(times) * 1000),
+                    "max_ms": round(max(times) * 1000, 1),
+                }
+                for what, times in rows[:15]
+            ],
+            "gc": {
+                f"gen{gen}": {
+                    "count": len(t := [took for _s, took, g in self.gcs if g == gen]),
+                    "total_ms": round(sum(t) * 1000),
+                    "max_ms": round(max(t) * 1000, 1) if t else 0,
+                }
+                for gen in (0, 1, 2)
+            },
+        }
 
 
 def percentiles(samples: list[float]) -> dict:
@@ -75,7 +168,13 @@ async def prepare(tmp: Path, url: str, count: int, senders: int) -> tuple[Path, 
 
 
 async def measure(
-    home: Path, gid: str, last_seq: int, count: int, every_s: float, senders: int
+    home: Path,
+    gid: str,
+    last_seq: int,
+    count: int,
+    every_s: float,
+    senders: int,
+    stalls: Stalls | None = None,
 ) -> dict:
     paths = resolve_paths(home)
     (paths.config_dir / "welcome-seen").touch()
@@ -87,7 +186,12 @@ async def measure(
         while app.engine is None or not app.screen.query("#composer"):
             await pilot.pause(0.01)
         session = app.engine._session(gid)  # noqa: SLF001 - only to know when it is done
+        if stalls is not None:
+            stalls.start()
         during = await type_keys(app, lambda: session.cursor >= last_seq, every_s, 1800)
+        if stalls is not None:
+            stalls.stop()
+            results["stalls_during_catch_up"] = stalls.summary()
         results["catch_up_seconds_in_app"] = round(time.perf_counter() - opened, 1)
         results["typing_during_catch_up"] = percentiles(during)
         idle = await type_keys(app, lambda: False, every_s, 10)
@@ -97,6 +201,77 @@ async def measure(
     return results
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_kept(backlog: Path, args: argparse.Namespace) -> dict:
+    """Post the backlog into `backlog` once (the relay on a fixed port, so the member's home
+    still names it), then measure on a fresh copy of it each time."""
+    meta_path = backlog / "backlog.json"
+    if not meta_path.exists():
+        backlog.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        relay, url = start_relay(backlog / "relay", port)
+        try:
+            home, gid, last_seq = asyncio.run(prepare(backlog, url, args.messages, args.senders))
+        finally:
+            relay.terminate()
+            relay.wait(timeout=10)
+        meta = {"port": port, "gid": gid, "last_seq": last_seq, "home": home.name}
+        meta["messages"] = args.messages
+        meta_path.write_text(json.dumps(meta))
+    meta = json.loads(meta_path.read_text())
+    if meta["messages"] != args.messages:
+        raise SystemExit(f"{backlog} holds a backlog of {meta['messages']} messages")
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(backlog / "relay", Path(tmp) / "relay")
+        shutil.copytree(backlog / meta["home"], Path(tmp) / "member")
+        relay, _url = start_relay(Path(tmp) / "relay", meta["port"])
+        try:
+            return asyncio.run(
+                measure(
+                    Path(tmp) / "member",
+                    meta["gid"],
+                    meta["last_seq"],
+                    args.messages,
+                    args.key_every_ms / 1000,
+                    args.senders,
+                    stalls_of(args),
+                )
+            )
+        finally:
+            relay.terminate()
+            relay.wait(timeout=10)
+
+
+def stalls_of(args: argparse.Namespace) -> Stalls | None:
+    return Stalls(args.stalls / 1000) if args.stalls else None
+
+
+def run_fresh(args: argparse.Namespace) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        relay, url = start_relay(Path(tmp) / "relay")
+        try:
+            home, gid, last_seq = asyncio.run(prepare(Path(tmp), url, args.messages, args.senders))
+            return asyncio.run(
+                measure(
+                    home,
+                    gid,
+                    last_seq,
+                    args.messages,
+                    args.key_every_ms / 1000,
+                    args.senders,
+                    stalls_of(args),
+                )
+            )
+        finally:
+            relay.terminate()
+            relay.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
@@ -104,18 +279,13 @@ def main() -> None:
     parser.add_argument(
         "--senders", type=int, default=SENDERS, help="members posting the backlog (host included)"
     )
+    parser.add_argument("--backlog", type=Path, help="keep the posted backlog here and reuse it")
+    parser.add_argument(
+        "--stalls", type=float, default=0, metavar="MS", help="list what held the loop ≥ MS"
+    )
     args = parser.parse_args()
     os.environ["PEERTUI_PASSPHRASE"] = PASSPHRASE
-    with tempfile.TemporaryDirectory() as tmp:
-        relay, url = start_relay(Path(tmp) / "relay")
-        try:
-            home, gid, last_seq = asyncio.run(prepare(Path(tmp), url, args.messages, args.senders))
-            results = asyncio.run(
-                measure(home, gid, last_seq, args.messages, args.key_every_ms / 1000, args.senders)
-            )
-        finally:
-            relay.terminate()
-            relay.wait(timeout=10)
+    results = run_kept(args.backlog, args) if args.backlog is not None else run_fresh(args)
     results["messages"] = args.messages
     results["key_every_ms"] = args.key_every_ms
     results["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count()}

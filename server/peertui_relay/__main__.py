@@ -25,6 +25,7 @@ from peertui_relay.serving import (
     DEFAULT_HTTP,
     DEFAULT_LOOP,
     PROTOCOLS,
+    SWITCH_INTERVAL_SECONDS,
     RelayServer,
     bind,
     uvicorn_config,
@@ -329,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
     where = _redacted(config.database) if config.database else config.data_dir.resolve()
     print(f"peertui-relay listening on http://{shown}:{port} storing in {where}", flush=True)
     app = create_app(config)
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     server = RelayServer(
         uvicorn_config(
             app,

@@ -1283,8 +1283,8 @@ class EventStream:
         async def send_or_cut(message) -> None:
             # A client that stops reading fills its socket buffer and then blocks this write;
             # past the deadline it is cut off instead of holding the stream and its memory.
-            with deadlines.limit(write_timeout):
-                await raw_send(message)
+            # (A write to a reader keeping up does not wait, and then holds no limit.)
+            await deadlines.bounded(raw_send(message), write_timeout)
 
         raw_send, send = send, send_or_cut
         try:

@@ -6,11 +6,22 @@ request body it reads and every event-stream write, so here entering and leaving
 dict insert and delete, and one repeating timer (running only while limits are held) cancels
 the tasks that overran, raising TimeoutError in them just as `asyncio.timeout` does. A limit
 can fire up to `resolution` seconds late.
+
+Most bounded awaits never wait at all: a body that came with its headers is there at the
+first `receive`, and a stream write to a reader keeping up goes straight into the socket
+buffer. `bounded` runs such an await's first step itself and takes a limit only if it must
+wait, so the usual case costs nothing but the call (a limit held is ~4 µs under load, one per
+stream write per subscriber).
 """
 
 from __future__ import annotations
 
 import asyncio
+import types
+from collections.abc import Awaitable, Coroutine, Generator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Deadlines:
@@ -22,6 +33,25 @@ class Deadlines:
     def limit(self, seconds: float) -> Limit:
         """`with deadlines.limit(s): await ...` raises TimeoutError after about `s` seconds."""
         return Limit(self, seconds)
+
+    async def bounded(self, step: Awaitable[T], seconds: float) -> T:
+        """`await step`, raising TimeoutError if it has to wait longer than about `seconds`.
+
+        The limit starts when `step` first waits (what ran before that spent no time
+        waiting); if it never waits, no limit is held. (Any other awaitable than a coroutine
+        is simply awaited within a limit.)"""
+        if type(step) is not types.CoroutineType:
+            with self.limit(seconds):
+                return await step
+        try:
+            waiting = step.send(None)
+        except StopIteration as done:
+            return done.value
+        except BaseException:
+            step.close()
+            raise
+        with self.limit(seconds):
+            return await _carry_on(step, waiting)
 
     def _hold(self, limit: Limit, seconds: float) -> None:
         loop = asyncio.get_running_loop()
@@ -67,3 +97,23 @@ class Limit:
         expired_here = self._expired and self._task.uncancel() <= self._cancelling
         if expired_here and exc_type is asyncio.CancelledError:
             raise TimeoutError from exc
+
+
+@types.coroutine
+def _carry_on(step: Coroutine[Any, Any, T], waiting: Any) -> Generator[Any, None, T]:
+    """Go on with a coroutine already started by hand, as if it had been awaited from the
+    start: what it waits for goes to the task, and what the task throws in (a limit's
+    cancellation) goes to it."""
+    while True:
+        try:
+            yield waiting
+        except BaseException as exc:  # noqa: BLE001 - passed on, as `await` would
+            try:
+                waiting = step.throw(exc)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                waiting = step.send(None)
+            except StopIteration as done:
+                return done.value

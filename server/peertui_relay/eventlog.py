@@ -133,12 +133,34 @@ class SqliteEventLog:
     def __init__(self, storage: SqliteStorage) -> None:
         self.storage = storage
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-storage")
+        # The WAL's fsync after batches of posts, on its own thread so that the next batch is
+        # written meanwhile (group_commit.py; the durability argument is in docs/PERFORMANCE.md).
+        self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-fsync")
         # Posts and directs go through here: one transaction per batch on the same worker.
-        self.committer = GroupCommitter(self._worker, storage.append_batch)
+        self.committer = GroupCommitter(
+            self._worker,
+            storage.append_batch_unsynced,
+            sync=storage.sync_wal,
+            sync_executor=self._syncer,
+        )
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        committer = self.committer
+
+        def run() -> tuple[T | BaseException, int]:
+            # Which batches were committed before this call ran: whatever it read or wrote
+            # (or refused) may rest on them, so its answer waits until they are on disk.
+            try:
+                return fn(*args), committer.written_so_far()
+            except Exception as exc:  # noqa: BLE001 - raised below, once it may be told
+                return exc, committer.written_so_far()
+
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._worker, fn, *args)
+            result, after = await asyncio.get_running_loop().run_in_executor(self._worker, run)
+            await committer.durable(after)
+            if isinstance(result, BaseException):
+                raise result
+            return result
         except sqlite3.IntegrityError as exc:
             if "roster" in str(exc):
                 raise RosterConflict(str(exc)) from None
@@ -154,6 +176,7 @@ class SqliteEventLog:
 
     async def close(self) -> None:
         self._worker.shutdown(wait=True)
+        self._syncer.shutdown(wait=True)
         self.storage.close()
 
     async def check(self) -> None:

@@ -12,6 +12,7 @@ client cannot tell which door answered.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -75,31 +76,28 @@ class Incoming:
     async def read_body(self, limit: int, deadlines: Deadlines, timeout: float) -> bytes:
         """The whole body; 413 past `limit` bytes, 408 past `timeout` seconds, and
         `ClientDisconnect` if the client goes away first (as Starlette's `Request.stream`)."""
-        too_large = ApiError(
-            413,
-            "body_too_large",
-            f"The request body is larger than this relay accepts ({limit // 1024} KiB).",
-        )
         declared = self.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise too_large
+            raise _too_large(limit)
         chunks: list[bytes] = []
         size = 0
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
         try:
-            with deadlines.limit(timeout):
-                while True:
-                    message = await self.receive()
-                    if message["type"] == "http.disconnect":
-                        raise ClientDisconnect()
-                    if message["type"] != "http.request":
-                        continue
-                    chunk = message.get("body", b"")
-                    size += len(chunk)
-                    if size > limit:
-                        raise too_large
-                    chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        break
+            while True:
+                # Bounded only if it waits: a body that came with its headers is there now.
+                message = await deadlines.bounded(self.receive(), end - loop.time())
+                if message["type"] == "http.disconnect":
+                    raise ClientDisconnect()
+                if message["type"] != "http.request":
+                    continue
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
         except TimeoutError:
             raise ApiError(
                 408,
@@ -107,6 +105,14 @@ class Incoming:
                 f"The request body did not arrive within {timeout:g} seconds.",
             ) from None
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        "body_too_large",
+        f"The request body is larger than this relay accepts ({limit // 1024} KiB).",
+    )
 
 
 # The front door's handlers, given a request and its group id: the post route answers

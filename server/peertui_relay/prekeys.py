@@ -55,7 +55,12 @@ def prekey_routes(relay: Relay, append: Append) -> list[Route]:
         member = group.state.is_member(key)
         if not member:
             record = await relay.db(relay.log.join_request_for, group.group_id, key)
-            if record is None or record.status != "pending":
+            # An admission deletes the request in the same transaction that stores the roster
+            # event, but this process's roster state takes the member only once that storage
+            # call has come back to the loop: a prekey arriving in between found neither. The
+            # lookup above waited behind that commit, so the roster is asked again after it.
+            member = group.state.is_member(key)
+            if not member and (record is None or record.status != "pending"):
                 raise ApiError(
                     403, "not_member", "Only members and pending requesters may publish a prekey."
                 )

@@ -94,12 +94,56 @@ class GuardedH11Protocol(_ConnectionGuards, H11Protocol):
             self._disarm_header_deadline()  # the headers are in; the app owns the rest
 
 
+class _HeadWithBody:
+    """A request's transport as uvicorn's httptools cycle sees it: an answer's head that
+    declares its length is held and written with the first body bytes, in one write.
+
+    uvicorn writes the head on `http.response.start` and the body on `http.response.body`:
+    two socket writes (two syscalls, two wake-ups of the reader) for every post's short JSON
+    answer, where one carries both. Only a head with `content-length` is held, so an event
+    stream's head (chunked, its first event maybe minutes away) and `100 Continue` still go
+    out at once; a close writes what is held first. (Not used for HEAD: uvicorn writes no
+    body for it, so a held head would never go out.)
+    """
+
+    __slots__ = ("_transport", "_held", "_started")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held = b""
+        self._started = False
+
+    def write(self, data: bytes) -> None:
+        if self._held:
+            data, self._held = self._held + data, b""
+        elif not self._started and data.startswith(b"HTTP/1.1 ") and b" 100 " not in data[:13]:
+            self._started = True
+            if b"\r\ncontent-length: " in data:  # uvicorn writes header names lower-case
+                self._held = data
+                return
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._held:
+            self._transport.write(self._held)
+            self._held = b""
+        self._transport.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
+
+
 class GuardedHttpToolsProtocol(_ConnectionGuards, HttpToolsProtocol):
-    """uvicorn's protocol on httptools (the C parser of Node's llhttp), with the guards."""
+    """uvicorn's protocol on httptools (the C parser of Node's llhttp), with the guards, and
+    each answer of known length written in one piece (`_HeadWithBody`)."""
 
     def on_headers_complete(self) -> None:
+        before = self.cycle
         super().on_headers_complete()
         self._disarm_header_deadline()  # the headers are in; the app owns the rest
+        cycle = self.cycle
+        if cycle is not None and cycle is not before and cycle.scope["method"] != "HEAD":
+            cycle.transport = _HeadWithBody(self.transport)  # type: ignore[assignment]
 
 
 # uvicorn's protocol per parser name; the default is the fastest one that passes the relay's
@@ -109,6 +153,15 @@ PROTOCOLS: dict[str, type[_ConnectionGuards]] = {
     "httptools": GuardedHttpToolsProtocol,
 }
 DEFAULT_HTTP = "httptools"
+
+# How long the event loop may keep the GIL while the storage thread waits for it. Every SQLite
+# statement the writer runs gives the GIL up (and so does the fsync of each commit), and each
+# time it must win it back from the event loop. Behind a busy loop (a wide fan-out), a batch of
+# 16 posts took 13-20 ms at Python's default of 5 ms and 4-5 ms at 1 ms, with the busy
+# thread's own progress unchanged (`bench/relay_storage.py`; 0.5 ms was faster still but cost
+# the busy thread up to 15 % in some runs). A forced switch only happens while the writer
+# waits. Set by the standalone relay only: an app embedding the relay keeps its own setting.
+SWITCH_INTERVAL_SECONDS = 0.001
 DEFAULT_LOOP = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"  # not on Windows
 
 

@@ -1,12 +1,14 @@
 """Durable storage for the relay: groups, the roster log, the event log, invites, join requests.
 
 The relay holds only ciphertext and public keys, so stdlib sqlite3 is enough. Every write is
-committed (WAL, synchronous=FULL) before the caller acknowledges it, so a `kill -9` never loses
-an acknowledged post. Posts and direct messages arrive in batches (`append_batch`): one
-transaction and one fsync for all of them, each in its own savepoint so one failing append
-never takes its neighbours down. All methods are blocking; the app runs them on one worker
-thread (`SqliteStorage` is not safe to share between threads concurrently); the relay
-reaches it through `eventlog.SqliteEventLog`.
+durable (WAL) before the caller acknowledges it, so neither a `kill -9` nor a power loss loses
+an acknowledged post. Posts and direct messages arrive in batches: one transaction for all of
+them, a failing one undone alone. The relay commits those with `append_batch_unsynced`
+(synchronous=NORMAL: frames written, no fsync) and acknowledges them only after `sync_wal`
+(fsync of the WAL, on another thread, overlapping the next batch; see group_commit.py and
+docs/HOSTING.md, "Durability"); every other write commits with synchronous=FULL. All
+methods are blocking; the app runs them on one worker thread (`SqliteStorage` is not safe to
+share between threads concurrently); the relay reaches it through `eventlog.SqliteEventLog`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 from collections.abc import Sequence
@@ -173,6 +176,7 @@ class SqliteStorage:
         self._migrate()
         if max_pages:
             self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
+        self._wal_fd = self._open_wal()
 
     def _migrate(self) -> None:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(groups)")}
@@ -205,6 +209,7 @@ class SqliteStorage:
 
     def close(self) -> None:
         self._db.close()
+        os.close(self._wal_fd)
 
     def _tx(self):
         return _Transaction(self._db)
@@ -313,6 +318,41 @@ class SqliteStorage:
             _Transaction(self._db)._rollback()
             return [exc] * len(appends)
         return outcomes
+
+    def append_batch_unsynced(self, appends: Sequence[Append]) -> list[Appended | Exception]:
+        """`append_batch`, committed with `synchronous=NORMAL`: the batch's WAL frames are
+        written (to the OS) but not fsynced, so nothing it returns may be acknowledged, or
+        shown to anyone, before a later `sync_wal()` has returned. The connection is back at
+        FULL afterwards, so every other write stays durable on its own (and its fsync covers
+        these frames too: it flushes the whole WAL file)."""
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            return self.append_batch(appends)
+        finally:
+            self._db.execute("PRAGMA synchronous=FULL")
+
+    def sync_wal(self) -> None:
+        """Make every transaction committed before this call durable: fsync the WAL file, which
+        holds their frames (in WAL mode a transaction is on disk once its frames are; the WAL's
+        header, checkpoints and restarts SQLite syncs itself, also under NORMAL). Safe to call
+        from another thread while the writer commits: fsync covers all of the file's dirty
+        pages written before it began, through any descriptor. One system call: on a busy relay
+        each one is a wait to win the GIL back."""
+        os.fsync(self._wal_fd)
+
+    def _open_wal(self) -> int:
+        """The WAL file, held open for `sync_wal`. It is the same file for as long as this
+        connection is open (SQLite removes it only when the last connection closes), and
+        this connection has written to it already (the schema), so it exists. Its directory
+        entry is synced once, as SQLite does on its first sync of a new file under FULL, so
+        that a new WAL's name survives a power loss as its contents do."""
+        fd = os.open(self.path.with_name(self.path.name + "-wal"), os.O_RDONLY)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        return fd
 
     def _append_all(self, appends: Sequence[Append]) -> list[Appended | Exception]:
         """The whole batch in bulk: seqs handed out here in order, one insert of all events,

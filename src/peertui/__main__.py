@@ -74,13 +74,18 @@ def print_crisis_lines(code: str, home: str | None = None) -> int:
     first, then the locale's (said to be a guess), then the numbers that work most places."""
     from peertui.wellbeing import crisis
 
-    hint = _("run peertui --crisis CC with a two-letter country code, for example GB")
+    hint = _(
+        "run peertui --crisis with a country's name or two-letter code, for example "
+        "peertui --crisis {example}"
+    ).format(example=crisis.other_example(crisis.choose_country(configured_country(home), "").iso2))
     status = 0
     try:
         lines = crisis.lines_for(code, configured_country(home), how_to_choose=hint)
     except ValueError as problem:
         print(f"peertui: {problem}", file=sys.stderr)
-        lines = crisis.lines_for("", "", how_to_choose=hint)
+        # The same lines as for two letters that are no country ("--crisis XX"): one
+        # wording for a country peertui does not know, however it was typed.
+        lines = crisis.unlisted_country_lines(str(problem))
         status = 2
     try:
         print("\n".join(lines))
@@ -94,11 +99,12 @@ def _home_is_free(args: argparse.Namespace) -> bool:
     """One running copy per home: say so in one sentence before any screen is drawn."""
     from peertui.core.homelock import HomeInUse, check_home_free
     from peertui.paths import resolve_paths
+    from peertui.ui.problems import problem
 
     try:
         check_home_free(resolve_paths(args.home))
     except HomeInUse as exc:
-        print(f"peertui: {exc}", file=sys.stderr)
+        print(f"peertui: {problem(exc)}", file=sys.stderr)
         return False
     except OSError:
         return True  # the front-end reports an unusable home in its own words

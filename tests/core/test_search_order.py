@@ -9,33 +9,13 @@ import random
 import re
 from dataclasses import replace
 
-import keyring
-import keyring.backends.fail
 import pytest
 from tests.core.test_store import PASSPHRASE, V3_SEARCH, V4_SEARCH, message
 
 from peertui.core.store import Message, StorageFull, Store, order_key
-from peertui.paths import resolve_paths
 
-
-@pytest.fixture(autouse=True)
-def no_keyring():
-    """A passphrase home, as on a machine without a keyring (restored after each test)."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def paths(tmp_path):
-    return resolve_paths(tmp_path / "home")
-
-
-@pytest.fixture
-def store(paths):
-    with Store.open(paths, PASSPHRASE) as opened:
-        yield opened
+# A passphrase home and an open store: the fixtures of tests/core/conftest.py.
+pytestmark = pytest.mark.usefixtures("no_keyring")
 
 
 WORDS = [
@@ -229,7 +209,7 @@ def test_an_old_home_gets_search_keys_and_searches_exactly(paths):
         store._db.executescript(V3_SEARCH)  # as a home written before search keys
     with Store.open(paths, PASSPHRASE) as store:
         (version,) = store._db.execute("PRAGMA user_version").fetchone()
-        assert version == 5
+        assert version == 6
         assert_search_matches_a_scan(store, rng)
         store.add_message(replace(message(5000, text="garden after the update"), ts=1))
         store.add_message(message(5001, text="garden newest"))
@@ -246,7 +226,7 @@ def test_a_home_without_the_list_of_words_gets_it_from_its_index(paths):
     with Store.open(paths, PASSPHRASE) as store:
         (version,) = store._db.execute("PRAGMA user_version").fetchone()
         (pending,) = store._db.execute("SELECT count(*) FROM search_terms_pending").fetchone()
-        assert version == 5 and pending == 0  # every word came from the index itself
+        assert version == 6 and pending == 0  # every word came from the index itself
         assert_search_matches_a_scan(store, rng)
 
 

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import re
 import stat
 from dataclasses import replace
 from pathlib import Path
@@ -18,10 +19,13 @@ import pytest
 import sqlcipher3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.core.conftest import PASSPHRASE
 
 from peertui.config import Settings, save_settings
+from peertui.core.keys import ForeignFilesKept, KeyringEntryKept, KeyringEntryUnknown, NotDeleted
 from peertui.core.store import (
     DatabaseKeyMismatch,
+    DatabaseTooNew,
     DatabaseUnopenable,
     ExportRefused,
     Message,
@@ -34,9 +38,13 @@ from peertui.core.store import (
     wipe,
 )
 from peertui.paths import resolve_paths
-from peertui.ui.problems import problem
+from peertui.ui.problems import leftover, problem
+from peertui.ui.wording import export_words
 
-PASSPHRASE = "a long and private passphrase"
+__all__ = ["PASSPHRASE"]  # imported from here by the search and keyring tests
+
+# A passphrase home, as on this machine (no keyring): tests/core/conftest.py.
+pytestmark = pytest.mark.usefixtures("no_keyring")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -61,33 +69,11 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
             raise keyring.errors.PasswordDeleteError("no such entry")
 
 
-@pytest.fixture(autouse=True)
-def no_keyring(monkeypatch):
-    """The real fail backend, as on this machine; restored after each test."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    monkeypatch.delenv("PEERTUI_PASSPHRASE", raising=False)
-    yield
-    keyring.set_keyring(previous)
-
-
 @pytest.fixture
 def memory_keyring():
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     return backend
-
-
-@pytest.fixture
-def paths(tmp_path):
-    return resolve_paths(tmp_path / "home")
-
-
-@pytest.fixture
-def store(paths):
-    opened = Store.open(paths, PASSPHRASE)
-    yield opened
-    opened.close()
 
 
 def message(i: int, group: str = "g1", text: str | None = None, **extra) -> Message:
@@ -140,10 +126,12 @@ def test_json_values_round_trip_and_delete(store):
 
 
 def test_unstorable_value_is_a_clear_error(store):
-    with pytest.raises(StoreError, match="cannot be stored as JSON"):
+    with pytest.raises(StoreError) as refused:
         store.put("bad", {"bytes": b"\x00"})
-    with pytest.raises(StoreError, match="cannot be stored as JSON"):
+    assert re.search("cannot be stored as JSON", problem(refused.value))
+    with pytest.raises(StoreError) as refused:
         store.add_message(message(1, extra={"x": float("nan")}))
+    assert re.search("cannot be stored as JSON", problem(refused.value))
     assert store.get("bad") is None and store.get_message("g1", "m1") is None
 
 
@@ -337,7 +325,7 @@ def test_export_writes_readable_owner_only_text(store, paths):
     store.mark_removed("g1", "m3", "guideline 2")
     store.add_message(message(4, group="g2", text="not in this group"))
     target = paths.exports_dir / "night-owls.txt"
-    assert store.export_group("g1", target) == 3
+    assert store.export_group("g1", target, export_words()) == 3
     text = target.read_text(encoding="utf-8")
     assert 'group "Night owls"' in text and "NOT encrypted" in text
     assert "nick1: first line\n    second line\n" in text
@@ -350,20 +338,20 @@ def test_export_writes_readable_owner_only_text(store, paths):
 
 def test_export_pages_through_long_histories(store, tmp_path):
     store.add_messages(message(i) for i in range(1, 4502))
-    assert store.export_group("g1", tmp_path / "all.txt") == 4501
+    assert store.export_group("g1", tmp_path / "all.txt", export_words()) == 4501
     lines = (tmp_path / "all.txt").read_text().splitlines()
     assert lines[3].endswith("message number 1") and lines[-1].endswith("message number 4501")
 
 
 def test_export_to_a_bad_place_is_a_sentence(store, tmp_path):
     with pytest.raises(ExportRefused) as missing:
-        store.export_group("g1", tmp_path / "missing" / "out.txt")
+        store.export_group("g1", tmp_path / "missing" / "out.txt", export_words())
     assert missing.value.fault == "no_folder"
     assert problem(missing.value) == (
         f"The folder {tmp_path / 'missing'} does not exist, so nothing was exported."
     )
     with pytest.raises(ExportRefused) as folder:
-        store.export_group("g1", tmp_path)
+        store.export_group("g1", tmp_path, export_words())
     assert problem(folder.value) == f"{tmp_path} is a folder; give a file name to export to."
 
 
@@ -460,8 +448,9 @@ def test_two_homes_get_two_keyring_entries(tmp_path, memory_keyring):
 def test_keyring_home_with_its_key_gone_says_so(paths, memory_keyring):
     Store.open(paths).close()
     memory_keyring.entries.clear()
-    with pytest.raises(NoKeyAvailable, match="not there"):
+    with pytest.raises(NoKeyAvailable) as refused:
         Store.open(paths)
+    assert re.search("not there", problem(refused.value))
 
 
 def test_passphrase_path_with_the_fail_backend(paths, monkeypatch):
@@ -482,8 +471,9 @@ def test_passphrase_home_keeps_its_passphrase_when_a_keyring_appears(paths, memo
     keyring.set_keyring(keyring.backends.fail.Keyring())
     Store.open(paths, PASSPHRASE).close()
     keyring.set_keyring(memory_keyring)
-    with pytest.raises(NoKeyAvailable, match="protected by a passphrase"):
+    with pytest.raises(NoKeyAvailable) as refused:
         Store.open(paths)
+    assert re.search("protected by a passphrase", problem(refused.value))
     Store.open(paths, PASSPHRASE).close()
     assert memory_keyring.entries == {}
 
@@ -491,7 +481,7 @@ def test_passphrase_home_keeps_its_passphrase_when_a_keyring_appears(paths, memo
 def test_no_keyring_and_no_passphrase_is_no_key_available(paths):
     with pytest.raises(NoKeyAvailable) as refused:
         Store.open(paths)
-    assert "PEERTUI_PASSPHRASE" in str(refused.value) and "keyring" in str(refused.value)
+    assert "PEERTUI_PASSPHRASE" in problem(refused.value) and "keyring" in problem(refused.value)
     assert list(paths.data_dir.iterdir()) == []
 
 
@@ -503,7 +493,8 @@ def test_wrong_passphrase_is_refused_and_the_home_untouched(paths):
     assert "data/peertui.db" in before and "data/unlock.json" in before
     with pytest.raises(WrongPassphrase) as refused:
         Store.open(paths, "not the passphrase")
-    assert str(refused.value).startswith("The passphrase does not unlock this peertui home")
+    assert problem(refused.value).startswith("The passphrase does not unlock this peertui home")
+    assert str(paths.home) not in str(refused.value)  # a log line names no folder
     assert snapshot(paths.home) == before
     with Store.open(paths, PASSPHRASE) as store:
         assert unnumbered(store.get_message("g1", "m1")) == message(1)
@@ -512,8 +503,9 @@ def test_wrong_passphrase_is_refused_and_the_home_untouched(paths):
 def test_keyring_home_without_a_keyring_is_no_key_available(paths, memory_keyring):
     Store.open(paths).close()
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    with pytest.raises(NoKeyAvailable, match="could not be read"):
+    with pytest.raises(NoKeyAvailable) as refused:
         Store.open(paths, PASSPHRASE)
+    assert re.search("could not be read", problem(refused.value))
 
 
 def test_database_from_another_home_is_refused_quietly(tmp_path, capfd):
@@ -530,8 +522,9 @@ def test_database_from_another_home_is_refused_quietly(tmp_path, capfd):
 def test_unusable_data_folder_is_a_sentence(paths):
     paths.data_dir.rmdir()
     paths.data_dir.write_text("a file where the data folder should be")
-    with pytest.raises(StoreError, match=r"could not be read \(Not a directory\)"):
+    with pytest.raises(StoreError) as refused:
         Store.open(paths, PASSPHRASE)
+    assert re.search(r"could not be read \(Not a directory\)", problem(refused.value))
 
 
 def test_database_path_taken_by_a_folder_is_a_sentence(paths):
@@ -546,14 +539,17 @@ def test_database_path_taken_by_a_folder_is_a_sentence(paths):
 def test_damaged_or_missing_unlock_file_is_a_sentence(paths):
     Store.open(paths, PASSPHRASE).close()
     paths.unlock_file.write_text('{"source": "passphrase"}')
-    with pytest.raises(StoreError, match="is damaged"):
+    with pytest.raises(StoreError) as refused:
         Store.open(paths, PASSPHRASE)
+    assert re.search("is damaged", problem(refused.value))
     paths.unlock_file.write_text("{not json")
-    with pytest.raises(StoreError, match="is damaged"):
+    with pytest.raises(StoreError) as refused:
         Store.open(paths, PASSPHRASE)
+    assert re.search("is damaged", problem(refused.value))
     paths.unlock_file.unlink()
-    with pytest.raises(StoreError, match="no unlock file"):
+    with pytest.raises(StoreError) as refused:
         Store.open(paths, PASSPHRASE)
+    assert re.search("no unlock file", problem(refused.value))
 
 
 # -- full disk --------------------------------------------------------------------------------
@@ -588,7 +584,7 @@ def test_full_disk_is_storage_full_and_keeps_what_was_stored(paths):
 def test_wipe_leaves_nothing_behind(paths, memory_keyring):
     store = Store.open(paths)
     store.add_messages(message(i) for i in range(20))
-    store.export_group("g1", paths.exports_dir / "g1.txt")
+    store.export_group("g1", paths.exports_dir / "g1.txt", export_words())
     store.close()
     save_settings(paths, Settings(theme="light"))
     (paths.themes_dir / "mine.toml").write_text("name = 'mine'\n")
@@ -604,8 +600,10 @@ def test_wipe_of_passphrase_home_and_what_it_cannot_remove(paths):
         store.add_message(message(1))
     (paths.home / "notes.txt").write_text("the user's own file")
     problems = wipe(paths)
-    assert len(problems) == 1
-    assert "notes.txt" in problems[0] and "left alone" in problems[0]
+    assert problems == [ForeignFilesKept(paths.home, ("notes.txt",))]
+    assert leftover(problems[0]) == (
+        f"{paths.home} still holds files peertui did not create (notes.txt); they were left alone."
+    )
     assert sorted(p.name for p in paths.home.iterdir()) == ["notes.txt"]
 
 
@@ -617,8 +615,34 @@ def test_wipe_reports_a_keyring_that_refuses(paths, memory_keyring):
 
     memory_keyring.delete_password = refuse
     problems = wipe(paths)
-    assert len(problems) == 1 and "could not be removed" in problems[0]
+    assert len(problems) == 1 and isinstance(problems[0], KeyringEntryKept)
+    assert problems[0].reason == "keyring is locked"
+    assert leftover(problems[0]) == (
+        f"The database key in the system keyring (service 'peertui', account "
+        f"'{problems[0].account}') could not be removed: keyring is locked."
+    )
     assert not paths.db_file.exists()
+
+
+def test_wipe_names_a_damaged_unlock_file_and_a_file_it_cannot_delete(paths, monkeypatch):
+    Store.open(paths, PASSPHRASE).close()
+    paths.unlock_file.write_text("{not json")
+    real_unlink = Path.unlink
+
+    def refuse_the_config(self, missing_ok=False):
+        if self == paths.config_file:
+            raise PermissionError(13, "Permission denied")
+        return real_unlink(self, missing_ok=missing_ok)
+
+    paths.config_file.write_text("")
+    monkeypatch.setattr(Path, "unlink", refuse_the_config)
+    problems = wipe(paths)
+    assert problems[0] == KeyringEntryUnknown(paths.unlock_file, "peertui")
+    assert NotDeleted(paths.config_file, "Permission denied") in problems
+    assert leftover(problems[0]).startswith(f"The unlock file {paths.unlock_file} is damaged")
+    assert leftover(NotDeleted(paths.config_file, "Permission denied")) == (
+        f"{paths.config_file} could not be deleted (Permission denied)."
+    )
 
 
 def test_the_test_keyring_is_never_chosen_automatically():
@@ -771,7 +795,7 @@ def test_a_version_1_history_gets_prefix_indexes_and_keeps_every_message_searcha
         (sql,) = store._db.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'messages_fts'"
         ).fetchone()
-        assert version == 5 and "prefix = '1 2 3'" in sql
+        assert version == 6 and "prefix = '1 2 3'" in sql
         assert [m.msg_id for m in store.search("t", group_id="g1", limit=3)] == [
             "m29",
             "m28",
@@ -941,7 +965,7 @@ def test_a_version_2_history_keeps_its_order_as_numbers(paths):
         store._db.executescript(V2_MESSAGES)
     with Store.open(paths, PASSPHRASE) as store:
         (version,) = store._db.execute("PRAGMA user_version").fetchone()
-        assert version == 5
+        assert version == 6
         assert [(m.msg_id, m.number) for m in store.latest("g1")] == [("m2", 2), ("m5", 1)]
         store.add_message(message(7))
         assert store.get_message("g1", "m7").number == 3
@@ -952,3 +976,54 @@ def test_newest_time_is_the_latest_display_time_of_the_group(store):
     store.add_messages([message(3), message(1), message(2, group="g2")])
     assert store.newest_time("g1") == message(3).ts
     assert store.newest_time("g2") == message(2).ts
+
+
+def test_own_burst_shown_first_does_not_make_a_message_late(paths):
+    """FINDINGS7 F3: a message the relay stored before my own burst, read after my burst was
+    stored, goes at its place (before my messages) but is not called late; it still is late
+    before others' messages, and before my own the relay stored before it."""
+    with Store.open(paths, PASSPHRASE) as store:
+        store.note_own_sender("g1", "me")
+        base = 1_700_000_000_000
+        for seq in (14, 15, 16):  # my burst, written a moment after theirs
+            store.add_message(replace(message(seq), sender="me", ts=base + 500 + seq))
+        newcomer = replace(message(13), sender="river", ts=base + 100)
+        store.add_message(newcomer)
+        assert "late_before" not in newcomer.extra
+        assert [m.msg_id for m in store.latest("g1")] == ["m13", "m14", "m15", "m16"]
+        # Before another member's message it already showed: late, as before.
+        other = replace(message(20), sender="alder", ts=base + 900)
+        store.add_message(other)
+        behind = replace(message(19), sender="river", ts=base + 800)
+        store.add_message(behind)
+        assert behind.extra["late_before"] == other.number
+
+
+def test_messages_that_crossed_mine_are_not_late_however_the_relay_ordered_them(paths):
+    """Written a moment before mine but stored by the relay just after (its first post shared
+    a key first): it crossed mine on the way, so it is not late; written minutes before mine
+    and stored after (its sender was offline), it is."""
+    with Store.open(paths, PASSPHRASE) as store:
+        store.note_own_sender("g1", "me")
+        base = 1_700_000_000_000
+        store.add_message(replace(message(13), sender="me", ts=base + 25))
+        crossed = replace(message(14), sender="river", ts=base)
+        store.add_message(crossed)
+        assert "late_before" not in crossed.extra
+        mine = replace(message(20), sender="me", ts=base + 600_000)
+        store.add_message(mine)
+        offline = replace(message(21), sender="river", ts=base + 60_000)
+        store.add_message(offline)
+        assert offline.extra["late_before"] == mine.number
+
+
+def test_a_database_from_a_newer_peertui_is_refused_in_words(paths):
+    with Store.open(paths, PASSPHRASE) as store:
+        store._db.execute("PRAGMA user_version = 99")
+    with pytest.raises(DatabaseTooNew) as refused:
+        Store.open(paths, PASSPHRASE)
+    assert refused.value.version == 99
+    assert problem(refused.value) == (
+        "This peertui database was written by a newer version of peertui; update peertui to "
+        "open it."
+    )

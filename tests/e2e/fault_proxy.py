@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -20,15 +21,22 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from peertui_relay.serving import bind
+from peertui_wire.crypto_errors import CryptoError
+from peertui_wire.encoding import EncodingError, b64d
+from peertui_wire.prekeys import PrekeyBundle
 
 _HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 FORGED_GAP = 10**12
 
 
 class FaultProxy:
-    """`post_fault`: None, "500", "302", "no_seq_after_commit" or "timeout_after_commit" for
-    POST .../messages. `stream_fault`: None, "forged_gap", "huge_event" or "drip" for the next
-    `stream_faults_left` event streams."""
+    """`post_fault`: None, "500", "302", "no_seq_after_commit", "timeout_after_commit" or
+    "429_at_index" (the first post whose envelope carries the chain index `fault_index` is
+    refused as rate limited, with Retry-After: 1; its envelope is kept in `refused_envelopes`)
+    for POST .../messages. `stream_fault`: None, "forged_gap", "huge_event" or "drip" for the next
+    `stream_faults_left` event streams. While `hold_streams` is set, an event stream gets no
+    answer (a relay slow to take streams again) until it is cleared. `stop()` then
+    `start(port)` is an outage: the port refuses connections meanwhile."""
 
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream.rstrip("/")
@@ -38,9 +46,27 @@ class FaultProxy:
         self.streams_opened = 0
         self.faulty_stream_bytes = 0
         self.posts_faulted = 0
+        self.fault_index = 99
+        self.refused_envelopes: list[str] = []
+        self.hold_streams = False
+        self.prekey_refusals_left = 0
+        # While set, a prekey of anyone else is refused as "not a member" (a requester whose
+        # prekey has not reached the relay yet, however often it tries).
+        self.prekeys_only_of: set[bytes] | None = None
+        self.port = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.url = ""
+
+    def _held_back_prekey(self, body: bytes) -> bool:
+        if self.prekeys_only_of is None:
+            return False
+        try:
+            bundle = PrekeyBundle.from_bytes(b64d(json.loads(body)["prekey"]))
+        except (ValueError, KeyError, TypeError, EncodingError, CryptoError):
+            return False
+        return bundle.owner not in self.prekeys_only_of
 
     # -- the app ------------------------------------------------------------------------
 
@@ -53,6 +79,23 @@ class FaultProxy:
             is_post = request.method == "POST" and request.url.path.endswith("/messages")
             if request.url.path.endswith("/events"):
                 return await self._stream(client, path, headers)
+            if request.url.path.endswith("/prekey") and (
+                self.prekey_refusals_left > 0 or self._held_back_prekey(body)
+            ):
+                # What a relay says to a prekey that lands between the admission's commit and
+                # the roster state it serves (the requester is neither, for that moment).
+                self.prekey_refusals_left = max(0, self.prekey_refusals_left - 1)
+                return JSONResponse(
+                    {"error": {"code": "not_member", "message": "Only members may publish."}},
+                    status_code=403,
+                )
+            if is_post and self.post_fault == "429_at_index" and self._refuse_index(body):
+                self.posts_faulted += 1
+                return JSONResponse(
+                    {"error": {"code": "rate_limited", "message": "Slow down.", "retry_after": 1}},
+                    status_code=429,
+                    headers={"Retry-After": "1"},
+                )
             if is_post and self.post_fault in ("500", "302"):
                 self.posts_faulted += 1
                 if self.post_fault == "500":
@@ -84,7 +127,24 @@ class FaultProxy:
             lifespan=lifespan,
         )
 
+    def _refuse_index(self, body: bytes) -> bool:
+        """Whether this post is the first to carry `fault_index` (remembered if so)."""
+        if self.refused_envelopes:
+            return False
+        try:
+            text = json.loads(body)["envelope"]
+            envelope = b64d(text)
+        except (ValueError, KeyError, TypeError, EncodingError):
+            return False
+        # The envelope header: version and kind (2 bytes), epoch (4), session id (16), index.
+        if int.from_bytes(envelope[22:26], "big") != self.fault_index:
+            return False
+        self.refused_envelopes.append(text)
+        return True
+
     async def _stream(self, client: httpx.AsyncClient, path: str, headers) -> Response:
+        while self.hold_streams:
+            await asyncio.sleep(0.05)
         self.streams_opened += 1
         fault = None
         if self.stream_faults_left > 0:
@@ -120,15 +180,18 @@ class FaultProxy:
 
     # -- running ------------------------------------------------------------------------
 
-    def start(self) -> FaultProxy:
-        sock = bind("127.0.0.1", 0)
-        port = sock.getsockname()[1]
+    def start(self, port: int = 0) -> FaultProxy:
+        sock = bind("127.0.0.1", port)
+        port = self.port = sock.getsockname()[1]
         config = uvicorn.Config(self._app(), log_level="warning", lifespan="on")
         self._server = uvicorn.Server(config)
         server = self._server
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True
-        )
+
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            await server.serve(sockets=[sock])
+
+        self._thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
         self._thread.start()
         deadline = time.monotonic() + 10
         while not server.started:
@@ -139,6 +202,16 @@ class FaultProxy:
 
     def stop(self) -> None:
         if self._server is not None:
+            # Open streams end now, as when a relay goes away (uvicorn itself would wait for
+            # them, or with force_exit leave their sockets open and silent).
+            server = self._server
+
+            def drop() -> None:
+                for connection in list(server.server_state.connections):
+                    connection.transport.close()  # type: ignore[attr-defined]
+
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(drop)
             self._server.should_exit = True
             self._server.force_exit = True
         if self._thread is not None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +37,11 @@ class Person:
         await self.engine.close()
         self.engine = await Engine.open(resolve_paths(self.home), passphrase=PASSPHRASE)
         self.engine.subscribe(self.events.append)
+
+    async def caught_up(self, group_id: str, last_seq: int) -> None:
+        """Wait until this member's cursor has reached `last_seq` (a backlog received)."""
+        session = self.engine._session(group_id)
+        await wait_until(lambda: session.cursor >= last_seq, timeout=120, what="the catch-up")
 
     async def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 15.0) -> Event:
         deadline = time.monotonic() + timeout
@@ -71,3 +81,22 @@ async def wait_until(
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextlib.contextmanager
+def member_process(script: str, home: Path) -> Iterator[subprocess.Popen[str]]:
+    """`script` run as this home's member in a process of its own (argv: the home and the
+    passphrase), its stdout to read; killed with SIGKILL when the block ends, the way a
+    crash or a power cut ends it."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(home), PASSPHRASE],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    try:
+        assert child.stdout is not None
+        yield child
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)

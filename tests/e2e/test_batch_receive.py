@@ -5,15 +5,11 @@ in its place, and a member killed mid-catch-up loses nothing and is told nothing
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import textwrap
 
 import pytest
 from tests.e2e.conftest import form_group
-from tests.e2e.harness import PASSPHRASE, Person, wait_until
+from tests.e2e.harness import Person, member_process, wait_until
 
 from peertui.core import group
 from peertui.core.events import (
@@ -116,28 +112,17 @@ async def test_a_member_killed_mid_catch_up_loses_nothing_and_is_told_nothing_tw
 ):
     relay = relay_factory(*FAST_RELAY)
     gid, host, wren, texts, last_seq = await _away_while_posted(relay.url, tmp_path, closing, 400)
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(wren.home), PASSPHRASE],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
     told_before: list[str] = []
-    try:
-        assert child.stdout is not None
+    with member_process(CHILD, wren.home) as child:
         while len(told_before) < 60:  # a few batches in, the rest still to come
             line = await asyncio.to_thread(child.stdout.readline)
             assert line, "the member's process ended before catching up"
             told_before.append(line.rstrip("\n"))
-    finally:
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
     assert len(told_before) < len(texts)
 
     again = await Person.open(wren.home)
     closing.append(again)
-    session = again.engine._session(gid)
-    await wait_until(lambda: session.cursor >= last_seq, timeout=120, what="the catch-up")
+    await again.caught_up(gid, last_seq)
     told_after = again.texts(gid)
 
     stored = [m.text for m in again.engine.store.latest(gid, 1000)]
@@ -173,8 +158,7 @@ async def test_a_store_that_fills_up_mid_backlog_pauses_and_resumes_with_nothing
     assert not [e for e in wren.events if isinstance(e, MessageReceived)]
     with store._lock:
         store._db.execute("PRAGMA max_page_count = 1073741823")
-    session = wren.engine._session(gid)
-    await wait_until(lambda: session.cursor >= last_seq, timeout=120, what="the catch-up")
+    await wren.caught_up(gid, last_seq)
 
     assert wren.texts(gid) == texts  # each once, in order
     assert not [e for e in wren.events if isinstance(e, MessagesMissing)]

@@ -8,8 +8,10 @@ import pytest
 from tests.e2e.conftest import form_group
 from tests.e2e.harness import Person, wait_until
 
-from peertui.core.errors import InvalidInput
-from peertui.core.events import JoinApproved, JoinRequested, MessageReceived, Notice
+from peertui.core.errors import InvalidInput, Why
+from peertui.core.events import JoinApproved, JoinRequested, MessageReceived, Notice, Said
+from peertui.ui import wording
+from peertui.ui.problems import problem
 
 
 async def test_three_members_each_see_every_message_once_in_sender_order(relay, tmp_path, closing):
@@ -62,8 +64,10 @@ async def test_a_second_member_using_the_owners_nickname_cannot_pass_as_the_owne
         assert shown.nick.startswith("host~"), "the later 'host' carries its member id"
         names = {m.nick for m in person.engine.members(gid)}
         assert "host" in names and any(n.startswith("host~") for n in names)
-    with pytest.raises(InvalidInput, match="already called"):
+    with pytest.raises(InvalidInput) as taken:
         await wren.engine.set_nick(gid, "HOST")
+    assert taken.value.why is Why.NICK_LOOKS_TAKEN  # a fact; the words are the front-ends'
+    assert "already called host" in problem(taken.value)
 
 
 async def test_profiles_and_thanks_reach_the_other_members(relay, tmp_path, closing):
@@ -82,5 +86,5 @@ async def test_profiles_and_thanks_reach_the_other_members(relay, tmp_path, clos
     await fern.wait_for_texts(gid, ["welcome, fern"])
     welcome = next(m for m in fern.engine.history(gid) if m.text == "welcome, fern")
     await fern.engine.thank(gid, welcome.msg_id)
-    thanked = await host.wait_for(lambda e: isinstance(e, Notice) and "thanked" in e.text)
-    assert thanked.text == "fern thanked host for a message."
+    thanked = await host.wait_for(lambda e: isinstance(e, Notice) and e.said is Said.THANKED)
+    assert wording.told(thanked, "g") == "fern thanked host for a message."

@@ -11,6 +11,7 @@ from tests.e2e.harness import Person
 from peertui.core.errors import InvalidInput, NotAllowed
 from peertui.core.events import GroupLanguageChanged, JoinApproved
 from peertui.ui import wording
+from peertui.ui.problems import problem
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -24,8 +25,11 @@ async def test_a_declared_language_reaches_members_and_newcomers_encrypted(
 
     with pytest.raises(NotAllowed):
         await robin.engine.set_group_language(gid, "es")  # members may not
-    with pytest.raises(InvalidInput, match="language code"):
+    with pytest.raises(InvalidInput) as refused:
         await host.engine.set_group_language(gid, "Spanish please")
+    assert problem(refused.value) == (
+        'A group language is a language code such as "es" or "pt_BR", not "Spanish please".'
+    )
 
     assert await host.engine.set_group_language(gid, "pt-br") == "pt_BR"
     changed = await robin.wait_for(lambda e: isinstance(e, GroupLanguageChanged))

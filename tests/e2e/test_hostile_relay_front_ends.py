@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import time
 
 import pexpect
 import pytest
 from tests.e2e.conftest import form_group
-from tests.e2e.harness import PASSPHRASE
+from tests.e2e.harness import PASSPHRASE, Person
 from tests.e2e.hostile import HostileRelay, Replace, equivocation, forged_roster
 from tests.plain.people import PlainUser
 from tests.tui.tmux import PEERTUI, Tmux, terminal_env
@@ -127,5 +128,34 @@ async def test_a_fork_and_a_dropped_message_are_told_in_the_front_end(
         await until_shown(bob, "after the fork")
         await until_shown(bob, GAP_WORDS)
         assert not bob.shows("never reaches bob")
+    finally:
+        await asyncio.to_thread(bob.close)
+
+
+COPIED_WORDS = "with your group key from another device"
+
+
+@pytest.mark.parametrize("front_end", ["plain", "tui"])
+async def test_a_copied_home_posting_elsewhere_is_told_in_the_front_end(
+    front_end, hostile, tmp_path, closing
+):
+    """Bob's home, copied to another machine, posts as bob while bob's front-end is open: his
+    screen says someone posted with his key from another device, and what to do."""
+    gid, people = await form_group(hostile.url, tmp_path, ["owner", "bob"])
+    closing.extend(people)
+    owner, bob_engine = people
+    await bob_engine.engine.send(gid, "bob, from his own laptop")
+    await bob_engine.engine.close()  # the home is now the front-end's, and is copied
+    shutil.copytree(tmp_path / "bob", tmp_path / "thief")
+    thief = await Person.open(tmp_path / "thief")
+    closing.append(thief)
+    bob = {"plain": PlainBob, "tui": TuiBob}[front_end](tmp_path / "bob")
+    try:
+        await asyncio.to_thread(bob.start)
+        # Caught up or not when it lands, bob's client judges the post (its seq is past
+        # where bob's record began).
+        await thief.engine.send(gid, "the thief, as bob")
+        await until_shown(bob, COPIED_WORDS)
+        assert "join again" in bob.line_with(COPIED_WORDS) or bob.shows("join again")
     finally:
         await asyncio.to_thread(bob.close)

@@ -17,7 +17,7 @@ from tests.e2e.harness import Person, wait_until
 
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Invite
-from peertui.core.events import ErrorOccurred, JoinApproved, JoinDenied, JoinRequested
+from peertui.core.events import ErrorOccurred, JoinApproved, JoinDenied, JoinRequested, Said
 from peertui.core.relay_client import RelayClient
 from peertui_wire.encoding import b64d, b64e
 from peertui_wire.protocol import JOIN_BLOB_BYTES
@@ -192,8 +192,10 @@ async def test_forged_requests_from_a_token_holder_are_ignored_in_words(relay, t
 
     poster, victim = SigningKey.generate(), SigningKey.generate()
     await post(poster, victim, b64e(b"r" * 32))
-    await host.wait_for(lambda e: isinstance(e, ErrorOccurred) and "altered" in e.text)
+    await host.wait_for(lambda e: isinstance(e, ErrorOccurred) and e.said is Said.JOIN_KEY_ALTERED)
     other = SigningKey.generate()
     await post(other, other, "not a key")
-    await host.wait_for(lambda e: isinstance(e, ErrorOccurred) and "reply key" in e.text)
+    await host.wait_for(
+        lambda e: isinstance(e, ErrorOccurred) and e.said is Said.JOIN_REPLY_DAMAGED
+    )
     assert host.engine.pending_requests(gid) == []

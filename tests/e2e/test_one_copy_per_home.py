@@ -12,14 +12,17 @@ from tests.e2e.harness import PASSPHRASE, Person
 from peertui.core.engine import Engine
 from peertui.core.homelock import HomeInUse
 from peertui.paths import resolve_paths
+from peertui.ui.problems import problem
 
 pytestmark = pytest.mark.timeout(60)
 
 
 async def test_a_second_engine_on_the_same_home_is_refused_until_the_first_closes(tmp_path):
     first = await Person.open(tmp_path / "home")
-    with pytest.raises(HomeInUse, match="already open with this home"):
+    with pytest.raises(HomeInUse) as refused:
         await Engine.open(resolve_paths(tmp_path / "home"), passphrase=PASSPHRASE)
+    assert problem(refused.value).startswith("peertui is already open with this home")
+    assert str(tmp_path) not in str(refused.value)  # a log line names no folder
     await first.engine.close()
     again = await Engine.open(resolve_paths(tmp_path / "home"), passphrase=PASSPHRASE)
     await again.close()

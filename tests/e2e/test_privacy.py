@@ -11,6 +11,8 @@ from tests.e2e.conftest import form_group
 from peertui.core.engine import Engine
 from peertui.core.store import WrongPassphrase
 from peertui.paths import resolve_paths
+from peertui.ui.problems import problem
+from peertui.ui.wording import export_words
 
 SECRETS = [
     "my brother does not know about the panic attacks",
@@ -65,7 +67,7 @@ async def test_wrong_passphrase_is_refused_and_changes_nothing(tmp_path):
     before = {f: f.read_bytes() for f in files_under(paths.home)}
     with pytest.raises(WrongPassphrase) as info:
         await Engine.open(paths, passphrase="the wrong one")
-    assert "passphrase" in str(info.value).lower()
+    assert "passphrase" in problem(info.value).lower()
     assert {f: f.read_bytes() for f in files_under(paths.home)} == before
 
 
@@ -73,7 +75,9 @@ async def test_wipe_leaves_nothing_behind(relay, tmp_path, closing):
     gid, (host, member) = await form_group(relay.url, tmp_path, ["host", "linden"])
     closing.append(host)
     await member.engine.send(gid, "something to forget")
-    _path, exported = member.engine.export(gid, member.engine.paths.exports_dir / "history.txt")
+    _path, exported = member.engine.export(
+        gid, member.engine.paths.exports_dir / "history.txt", export_words()
+    )
     assert exported >= 1
     leftovers = await member.engine.wipe()
     assert leftovers == []

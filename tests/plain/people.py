@@ -15,6 +15,8 @@ from peertui.paths import resolve_paths
 INVITE_LINE = r"\n(peertui:\S+)\r\n"
 PASSPHRASE = "plain mode test passphrase"
 PROMPT = "> "
+PASTE_ON = "\x1b[?2004h"
+PASTE_OFF = "\x1b[?2004l"
 
 
 class PlainUser:
@@ -66,8 +68,19 @@ class PlainUser:
         self.child.logfile_read = self._log
 
     @property
-    def transcript(self) -> str:
+    def raw_transcript(self) -> str:
         return self._log.getvalue()
+
+    @property
+    def transcript(self) -> str:
+        """What was printed, without the bracketed-paste switches (ESC[?2004h at the start and
+        ESC[?2004l at the end, on a terminal), so tests can insist on no other escapes."""
+        return self.raw_transcript.replace(PASTE_ON, "").replace(PASTE_OFF, "")
+
+    def paste(self, *lines: str, end: str = "\r") -> None:
+        """Paste as a terminal with bracketed paste does: the lines between ESC[200~ and
+        ESC[201~, each ended by a carriage return as a terminal sends it, then `end`."""
+        self.child.send("\x1b[200~" + "\r".join(lines) + "\x1b[201~" + end)
 
     def lines(self, skip: tuple[int, int] = (0, 0)) -> list[str]:
         """Printed lines with the prompt taken off; `skip` leaves out a stretch of the transcript."""
@@ -99,6 +112,11 @@ class PlainUser:
         self.child.expect_exact(
             text, timeout=timeout if timeout is not None else self.child.timeout
         )
+
+    def wait_connected(self, timeout: float | None = None) -> None:
+        """Until the relay's "-- Connected to …" line has been printed (at once if it was)."""
+        if "-- Connected to" not in self.transcript:
+            self.expect_exact("-- Connected to", timeout=timeout)
 
     def run(self, line: str, until: str) -> None:
         """Type a line and wait for a given text to be printed after it."""

@@ -58,13 +58,14 @@ def test_crisis_with_no_country_known_shows_the_world_numbers_and_how_to_choose(
     assert done.returncode == 0, done.stderr
     for number in WORLD_NUMBERS:
         assert number in done.stdout
-    assert "peertui --crisis CC" in done.stdout
+    assert "run peertui --crisis with a country's name or two-letter code" in done.stdout
 
 
 def test_a_guessed_country_is_labelled_as_a_guess(tmp_path):
     done = _crisis(tmp_path, lang="en_US.UTF-8")
-    first = done.stdout.splitlines()[0]
-    assert first.startswith("Guessed from your system: United States - not there?")
+    lines = done.stdout.splitlines()
+    assert lines[1].startswith("Emergency: 911")
+    assert lines[2].startswith("Guessed from your system: United States - not there?")
     assert "988" in done.stdout
 
 
@@ -215,7 +216,8 @@ def test_unknown_words_still_end_with_the_world_numbers_and_how_to_choose(tmp_pa
     done = _crisis(tmp_path, "no", "such", "place")
     assert all(number in done.stdout for number in WORLD_NUMBERS), done.stdout
     assert "no such place" in done.stderr
-    assert "--crisis CC" in done.stdout
+    # The same ending as two letters that are no country (--crisis XX): how to choose.
+    assert "choose another country by its name or two-letter code" in done.stdout
 
 
 def test_crisis_with_no_country_uses_the_one_chosen_on_the_first_run(tmp_path):

@@ -86,7 +86,7 @@ def test_message_typed_while_the_relay_is_down_is_sent_once_it_returns(plain_use
     for user in (host, guest):
         assert len(message_lines(user, "robin", "typed while the relay was down")) == 1
         # One line when the relay goes away and one when it is back, however long it took.
-        assert user.transcript.count("is not reachable; peertui keeps trying by itself.") == 1
+        assert user.transcript.count("is not reachable; peertui keeps trying by itself") == 1
         assert user.transcript.count("Connected to the relay of Tuesday circle again.") == 1
 
 
@@ -143,7 +143,6 @@ def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain
     again.expect(r"\n  kit, id \w+, asked \d{4}-\d\d-\d\d \d\d:\d\d UTC, no introduction\r\n")
     again.run("/approve kit", "-- Moderation: host (owner) admitted kit.")
     asker.expect_exact("-- You are now a member of Evening group.")
-    asker.expect_exact("Group guidelines:")
     asker.type("hello everyone")
     again.expect_exact("kit: hello everyone")
     # Printed means read: the current group shows no unread count.
@@ -162,8 +161,8 @@ def test_join_requests_survive_a_restart_and_bad_input_is_refused_in_words(plain
     assert asker.transcript.count("You left") == 1
     # The first line that interrupts the prompt comes with the reprint hint, once per run.
     assert host.transcript.count("-- Tip: if you were typing when this arrived") == 1
-    guidelines = asker.transcript.split("Group guidelines:")[1].split("\r\n> ")[0]
-    assert "\r\n\r\n" not in guidelines
+    # The group's guidelines are the general ones kit accepted at /join: not shown again.
+    assert "Group guidelines:" not in asker.transcript
 
 
 def test_profile_thanks_and_the_current_group_survives_a_restart(plain_user, relay):

@@ -44,7 +44,7 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
     number = {
         u: u.expect(r"#(\d+) host: remember to drink water").group(1) for u in (host, robin, sam)
     }
-    robin.run(f"/report {number[robin]} felt dismissive", "-- Reported message")
+    robin.run(f"/report {number[robin]} felt dismissive", "-- You reported message")
     host.expect_exact("-- New report about host's message: felt dismissive.")
     host.type("/reports")
     host.expect(
@@ -80,9 +80,9 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
     host.run("/remove sam too many warnings", "host (owner) removed sam: too many warnings")
     # Said once, by the log's line: no second "sam was removed".
     robin.expect_exact("-- Moderation: host (owner) removed sam: too many warnings.")
-    sam.expect(r"-- You were removed from .+ by its moderators\.")
+    sam.expect(r"-- You were removed from .+: you can no longer read or post there")
     host.run("/ban robin spam", "host (owner) banned robin: spam")
-    robin.expect(r"-- You were banned from .+ by its moderators\.")
+    robin.expect(r"-- You were banned from .+: you can no longer read or post there")
     host.expect_exact(
         "?? Also cancel the group's open invites, so they cannot ask again: yes or no?"
     )
@@ -151,3 +151,29 @@ def test_slowmode_readonly_promote_and_demote(plain_user, relay):
             assert len(message_lines(user, "sam", text)) == 1, (user.home.name, text)
     assert "Not connected" not in sam.transcript
     assert "!! Slow mode" not in sam.transcript
+
+
+def test_dismiss_takes_the_numbered_report_and_refuses_a_wrong_number(plain_user, relay):
+    host, (robin,) = start_group(plain_user, relay, "robin")
+    host.type("first thing")
+    first = robin.expect(r"#(\d+) host: first thing").group(1)
+    host.type("second thing")
+    second = robin.expect(r"#(\d+) host: second thing").group(1)
+    robin.run(f"/report {first} too loud", "-- You reported message")
+    host.expect_exact("-- New report about host's message: too loud.")
+    robin.run(f"/report {second} too quiet", "-- You reported message")
+    host.expect_exact("-- New report about host's message: too quiet.")
+
+    # Wrong numbers are refused in words and nothing leaves the list.
+    for typed in ("0", "3", "two", "#", "２"):
+        host.run(f"/dismiss {typed}", "!! There is no report")
+    host.run("/dismiss", "!! Usage: /dismiss <n>")
+
+    # The number is the one /reports shows: 2 is the second report, not the first.
+    host.run("/dismiss #2", "-- Dismissed report 2 (about host's message: too quiet)")
+    host.type("/reports")
+    host.expect(r"\n  1\. .*: too loud\r\n")
+    host.expect_exact("/dismiss <n> takes a report")
+    assert "too quiet" not in host.transcript.split("/reports")[-1]
+    host.run("/dismiss 1", "-- Dismissed report 1 (about host's message: too loud)")
+    host.run("/reports", "-- No reports.")

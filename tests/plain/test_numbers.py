@@ -54,7 +54,7 @@ def test_numbers_shown_live_are_the_numbers_after_a_restart_and_report_hits_them
     # Robin, offline, writes a message: it is numbered at once and kept in the outbox.
     offline = plain_user("guest", offline=True).ready()
     offline.type(ROBIN_WROTE)
-    queued = int(offline.expect(r"message #(\d+) is saved and will be sent").group(1))
+    queued = int(offline.expect(r"message #(\d+) is saved, queued, and sent").group(1))
     assert offline.quit() == 0
 
     for said in SAM_WROTE:
@@ -95,7 +95,7 @@ def test_numbers_shown_live_are_the_numbers_after_a_restart_and_report_hits_them
     # /report with the number seen before the restart reports that message.
     two = live["sam two: rough night"]
     again.type(f"/report {two} please look at this")
-    again.expect_exact(f"-- Reported message #{two} by sam to the moderators.")
+    again.expect_exact(f"-- You reported message #{two} (by sam) to the moderators.")
     host.expect_exact("-- New report about sam's message: please look at this.", timeout=30)
     host.type("/reports")
     host.expect_exact("The message: sam two: rough night")

@@ -39,7 +39,7 @@ def test_crisis_without_any_country_points_to_international_directories(plain_us
     user.expect_exact("To see your country's crisis lines, type /crisis")
     user.expect_exact("findahelpline.com")
     # A code that is no country is named as such, with the same fallbacks.
-    user.run("/crisis XX", "  XX is not a country code peertui knows.")
+    user.run("/crisis XX", "'XX' is not a country peertui knows")
     user.expect_exact("findahelpline.com")
     assert user.quit() == 0
     assert "Your country (XX)" not in user.transcript

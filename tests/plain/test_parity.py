@@ -44,6 +44,7 @@ COVERED = {
     "peertui.set", "peertui.export", "peertui.safety_plan", "peertui.safety_plan_edit",
     "peertui.safety_plan_export", "peertui.crisis", "peertui.grounding", "peertui.stop",
     "peertui.cancel", "peertui.help", "peertui.quit", "peertui.wipe", "peertui.quick_exit",
+    "peertui.status",
 }  # fmt: skip
 
 
@@ -87,7 +88,7 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     host.run(slash("peertui.thank", n), f" for message #{n}.")
     host.type("welcome here")
     m = guest.expect(r"#(\d+) keeper: welcome here").group(1)
-    guest.run(slash("peertui.report", f"{m} felt rushed"), f"-- Reported message #{m}")
+    guest.run(slash("peertui.report", f"{m} felt rushed"), f"-- You reported message #{m}")
     host.expect_exact("-- New report about keeper's message: felt rushed.")
     host.run(slash("peertui.reports"), "  1. ")
     host.run(slash("peertui.dismiss", "1"), "-- Dismissed report 1")
@@ -106,6 +107,7 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     guest.run(slash("peertui.warnings"), "a moderator warned you: be kind")
     guest.run(slash("peertui.modlog"), "admitted robin")
     host.run(slash("peertui.mute", "robin 5"), "keeper (owner) muted robin until")
+    guest.run(slash("peertui.status"), "You are muted until")
     host.run(slash("peertui.unmute", "robin"), "keeper (owner) unmuted robin")
     host.run(slash("peertui.slowmode", "2"), "keeper (owner) set slow mode to 2 seconds")
     host.run(slash("peertui.readonly", "on"), "keeper (owner) set read-only on")
@@ -133,7 +135,7 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     host.run(slash("peertui.approve", "wren"), "admitted wren.")
     fourth.expect_exact("-- You are now a member of Parity room.")
     host.run(slash("peertui.remove", "wren"), "keeper (owner) removed wren")
-    fourth.expect(r"-- You were removed from .+ by its moderators\.")
+    fourth.expect(r"-- You were removed from .+: you can no longer read or post there")
     host.run(slash("peertui.ban", "robin spam"), "keeper (owner) banned robin: spam")
     host.run("no", "-- Open invites stay valid.")
 

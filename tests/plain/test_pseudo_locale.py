@@ -5,6 +5,8 @@ but their own content, numbers, URLs, commands and key names."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.i18n.pseudo import (
     PSEUDO,
@@ -18,6 +20,7 @@ pytestmark = pytest.mark.timeout(150)
 
 GROUP, HOST, GUEST = "Tuesday circle", "host", "robin"
 SAID = ("hello from robin", "glad you are here")
+LOCAL_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d \S*")  # store._local_time's form
 
 
 @pytest.fixture
@@ -44,6 +47,8 @@ def test_a_plain_session_in_a_pseudo_locale_says_nothing_outside_the_catalogue(
     guest.expect_exact("⟦Do you accept these guidelines⟧: ⟦yes⟧")
     guest.type("yes")
     guest.expect_exact(f"⟦Asked to join as '{GUEST}'")
+    # A group waiting for approval has no name yet: the shared layer names it, translated.
+    guest.run("/groups", "⟦unnamed group (waiting for approval)⟧")
     host.expect_exact(f"⟦{GUEST} asks to join.")
     host.run(f"/approve {GUEST}", f"admitted⟧ {GUEST}")
     guest.expect_exact(f"⟦You are now a member of {GROUP}.⟧")
@@ -57,15 +62,34 @@ def test_a_plain_session_in_a_pseudo_locale_says_nothing_outside_the_catalogue(
     guest.run("/help", "/quit")
     guest.run("/crisis", "⟦")
     guest.expect_exact(PROMPT)
+    exported = guest.home / "history.txt"
+    guest.run(f"/export {exported}", "⟦Wrote")
     assert guest.quit() == 0
     assert host.quit() == 0
 
     typed = ("yes", "peertui:garbage", "nosuchthing")  # the terminal echoes what was typed
-    allowed = (GROUP, HOST, GUEST, *SAID, token, relay.url, *typed, *cldr_list_words())
+    allowed = (
+        GROUP,
+        HOST,
+        GUEST,
+        *SAID,
+        token,
+        relay.url,
+        str(exported),
+        *typed,
+        *cldr_list_words(),
+    )
     outside = {}
     for user in (host, guest):
         for line in user.lines():
             left = words_outside_the_catalogue(line, allowed)
             if left:
                 outside.setdefault(left, line)
+    # The export file's headings and labels are worded too (the times in it are the local
+    # clock's, its zone abbreviation included: not words of the catalogue).
+    for line in exported.read_text(encoding="utf-8").splitlines():
+        line = LOCAL_TIME.sub(" ", line)
+        left = words_outside_the_catalogue(line, allowed)
+        if left:
+            outside.setdefault(left, line)
     assert not outside, "\n".join(f"{left!r} in {line!r}" for left, line in outside.items())

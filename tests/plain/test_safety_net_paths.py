@@ -22,7 +22,9 @@ def test_the_cry_for_help_note_names_one_command_and_it_reaches_the_moderators(p
     guest.expect_exact(f"/report {number} tells the moderators")
     # An ordinary message still needs a reason; the cry for help needs nothing more.
     guest.run(f"/report {plain}", "The reason helps the moderators.")
-    guest.run(f"/report {number}", f"-- Reported message #{number} by host to the moderators.")
+    guest.run(
+        f"/report {number}", f"-- You reported message #{number} (by host) to the moderators."
+    )
     host.type("/reports")
     host.expect(
         r"1\. .* report about message #\d+ by host \(id [^)]+\): "

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.timeout(120)
 
 SETTINGS = Path("/etc/fenrirscreenreader/settings/settings.conf")
 PASSPHRASE = "screen reader test passphrase"
+# How Fenrir says the start of the hint "Using a screen reader? /set plain_prefixes words ...".
+PREFIX_HINT_SPOKEN = "Using a screen reader"
 
 
 def type_line(child: pexpect.spawn, line: str) -> None:
@@ -102,7 +104,10 @@ def test_fenrir_speaks_the_emergency_number_the_first_helpline_and_the_help_inde
     child, log = fenrir
     child.expect_exact("-- peertui plain mode.")
     child.expect_exact("> ")
-    spoken_until(log, ["peertui plain mode"])
+    welcome = spoken_until(log, ["peertui plain mode", PREFIX_HINT_SPOKEN])
+    # The word prefixes are offered once, in the welcome lines, while symbols are in use.
+    assert welcome.count(PREFIX_HINT_SPOKEN) == 1, welcome
+    assert "slash set prefixes words" in welcome, welcome
     start = len(log.read_text(encoding="utf-8"))
 
     type_line(child, "/crisis GB")

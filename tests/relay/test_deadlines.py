@@ -42,6 +42,63 @@ async def test_a_limit_raises_timeout_error_in_its_task_and_leaves_others_alone(
         await task
 
 
+async def test_bounded_holds_no_limit_unless_the_await_waits_and_then_times_it_out():
+    deadlines = Deadlines(resolution=0.05)
+
+    async def at_once(value: int) -> int:
+        return value
+
+    async def after(seconds: float, value: int) -> int:
+        await asyncio.sleep(seconds)
+        await asyncio.sleep(0)  # waits more than once: every wake-up is passed on
+        return value
+
+    assert await deadlines.bounded(at_once(7), 0.1) == 7
+    assert not deadlines._held and deadlines._timer is None  # no limit was taken
+    assert await deadlines.bounded(after(0.01, 8), 5) == 8
+    assert not deadlines._held  # released once done
+
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        await deadlines.bounded(after(10, 9), 0.2)
+    assert 0.15 < time.monotonic() - started < 5
+    await asyncio.sleep(0.3)  # the expired limit does not cancel this task later
+
+    async def fails(at_once: bool) -> None:
+        if not at_once:
+            await asyncio.sleep(0.01)
+        raise LookupError("from inside")
+
+    for immediately in (True, False):
+        with pytest.raises(LookupError, match="from inside"):
+            await deadlines.bounded(fails(immediately), 5)
+
+    # Not a coroutine (a future, as some ASGI servers' receive gives): awaited within a limit.
+    pending: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    with pytest.raises(TimeoutError):
+        await deadlines.bounded(pending, 0.1)
+    done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    done.set_result(10)
+    assert await deadlines.bounded(done, 0.1) == 10
+
+    # Cancelled by someone else while it waits: the await inside sees the cancellation (its
+    # cleanup runs) and it stays a cancellation, not a TimeoutError.
+    cleaned = []
+
+    async def waits_and_cleans() -> None:
+        try:
+            await asyncio.sleep(10)
+        finally:
+            cleaned.append(True)
+
+    task = asyncio.create_task(deadlines.bounded(waits_and_cleans(), 10))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert cleaned == [True]
+
+
 def _metric(relay, name: str) -> int:
     text = httpx.get(
         relay.url + "/v1/metrics", headers={"Authorization": "Bearer m-token"}, timeout=10

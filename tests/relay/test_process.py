@@ -15,6 +15,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from peertui.core.relay_client import RelayClient, RelayUnavailable
+from peertui.ui.relay_words import relay_said
 from peertui_relay.embedded import EmbeddedRelay
 
 from .groupkit import GroupKit
@@ -94,7 +95,8 @@ async def test_embedded_relay_serves_a_group_and_stops(tmp_path):
     async with RelayClient(url, SigningKey.generate(), timeout=2) as client:
         with pytest.raises(RelayUnavailable) as unreachable:
             await client.health()
-    assert str(unreachable.value).startswith(f"The relay at {url} is not reachable")
+    assert relay_said(unreachable.value).startswith(f"The relay at {url} is not reachable")
+    assert url not in str(unreachable.value)  # a log line names no relay
 
 
 async def test_sigterm_ends_open_streams_promptly(relay):

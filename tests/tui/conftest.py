@@ -59,7 +59,18 @@ async def wait_for(pilot, condition: Callable[[], object], timeout: float = 15.0
         if result:
             return result
         await pilot.pause(0.05)
+    # Looked at once more after the deadline: the app shares the loop with this wait, and on
+    # a loaded machine one turn (the store's key derivation, a screen composing) can outlast
+    # the time left, so what came true during it was reported as never having come.
+    if result := condition():
+        return result
     raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+
+
+def in_front(app, screen_type: type) -> bool:
+    """`screen_type` is the screen in front and has composed its fields: a screen is in front
+    as soon as it is pushed, before its widgets exist (a query then finds nothing)."""
+    return isinstance(app.screen, screen_type) and app.screen.is_mounted
 
 
 async def wait_until(condition: Callable[[], object], timeout: float = 15.0, what: str = ""):
@@ -70,4 +81,26 @@ async def wait_until(condition: Callable[[], object], timeout: float = 15.0, wha
         if result:
             return result
         await asyncio.sleep(0.05)
+    if result := condition():  # once more after the deadline, as in wait_for
+        return result
     raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+
+
+@pytest.fixture
+async def engine_open_held(make_paths, monkeypatch):
+    """A home whose encrypted store opens only when the test sets the returned event (a slow
+    disk, a slow key derivation): keys pressed meanwhile meet a TUI whose history is opening."""
+    from peertui.core.engine import Engine
+
+    paths = make_paths()
+    engine = await Engine.open(paths, PASSPHRASE)
+    await engine.close()
+    opening = asyncio.Event()
+    really_open = Engine.open.__func__  # type: ignore[attr-defined]
+
+    async def slow_open(cls, *args, **kwargs):
+        await opening.wait()
+        return await really_open(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "open", classmethod(slow_open))
+    return paths, opening

@@ -17,7 +17,7 @@ from peertui.tui.screens.dialogs import FormScreen
 from peertui.tui.screens.home import HomeScreen
 from peertui.tui.screens.settings import SettingsScreen
 
-from .conftest import wait_for
+from .conftest import in_front, wait_for
 from .screen_text import screen_text
 from .tmux import PEERTUI, Tmux, terminal_env
 
@@ -134,7 +134,7 @@ async def test_a_reply_typed_into_the_question_goes_to_the_message_box(make_path
         )
         # Changeable later in Settings, by name; a typo is refused in words.
         await pilot.press("f8")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), what="settings")
+        await wait_for(pilot, lambda: in_front(app, SettingsScreen), what="settings")
         app.screen.query_one("#set-country", Input).value = "untied kingdom"
         await pilot.press("ctrl+s")
         await wait_for(

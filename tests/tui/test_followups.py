@@ -24,7 +24,7 @@ from peertui.tui.screens.join import JoinScreen
 from peertui.tui.text import reflow, steady_width
 from peertui.tui.widgets.conversation import SystemLine
 
-from .conftest import PASSPHRASE, wait_for, wait_until
+from .conftest import PASSPHRASE, in_front, wait_for, wait_until
 from .screen_text import screen_text
 
 pytestmark = pytest.mark.timeout(90)
@@ -79,7 +79,7 @@ async def test_unreachable_relay_damaged_invite_and_the_checkbox(make_paths):
 
         # Hosting on a relay nobody answers at: said while waiting, then the whole error.
         await pilot.press("f4")
-        await wait_for(pilot, lambda: isinstance(app.screen, HostScreen), what="host screen")
+        await wait_for(pilot, lambda: in_front(app, HostScreen), what="host screen")
         await pilot.press(*"lost room")
         app.screen.query_one("#host-relay").value = UNREACHABLE
         status = app.screen.query_one("#host-status")
@@ -100,7 +100,7 @@ async def test_unreachable_relay_damaged_invite_and_the_checkbox(make_paths):
 
         # Joining: a damaged invite is answered before the nickname is asked for.
         await pilot.press("f5")
-        await wait_for(pilot, lambda: isinstance(app.screen, JoinScreen), what="join screen")
+        await wait_for(pilot, lambda: in_front(app, JoinScreen), what="join screen")
         await pilot.press(*"peertui:broken", "enter")
         assert app.screen.query_one("#join-invite").has_focus, "still on the invite"
         assert "That invite does not work" in str(app.screen.query_one("#join-status").render())
@@ -243,7 +243,7 @@ async def test_group_followups(make_paths, relay):
             messages.focus()
             await pilot.press("t")
             await wait_until(
-                lambda: any("thanked" in getattr(e, "text", "") for e in bob_events),
+                lambda: any(getattr(e, "said", None) is ev.Said.THANKED for e in bob_events),
                 what="Bob to hear about the thanks",
             )
             await app.engine.send(gid, "thanks for coming")

@@ -20,7 +20,7 @@ from peertui.tui.screens.host import HostScreen
 from peertui.tui.screens.join import JoinScreen
 from peertui.tui.widgets.conversation import SystemLine
 
-from .conftest import PASSPHRASE, wait_for, wait_until
+from .conftest import PASSPHRASE, in_front, wait_for, wait_until
 from .screen_text import screen_text
 
 pytestmark = pytest.mark.timeout(90)
@@ -34,11 +34,11 @@ async def host_group(pilot, app, relay_url: str, name: str = "tuesday") -> str:
     """Host through the Host screen; returns the invite token the app shows."""
     await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
     await pilot.press("f4")
-    await wait_for(pilot, lambda: isinstance(app.screen, HostScreen), what="the host screen")
+    await wait_for(pilot, lambda: in_front(app, HostScreen), what="the host screen")
     await type_text(pilot, name)
     app.screen.query_one("#host-relay").value = relay_url
     await pilot.press("ctrl+s")
-    await wait_for(pilot, lambda: isinstance(app.screen, InviteScreen), what="the invite")
+    await wait_for(pilot, lambda: in_front(app, InviteScreen), what="the invite")
     token = app.screen.query_one("#invite-token").text
     assert token.startswith("peertui:") and token == app.screen.token
     await pilot.press("escape")
@@ -119,7 +119,7 @@ async def test_join_through_the_app_waits_for_approval_then_opens(make_paths, re
         async with app.run_test(size=(100, 32)) as pilot:
             await wait_for(pilot, lambda: app.engine is not None, what="the engine to open")
             await pilot.press("f5")
-            await wait_for(pilot, lambda: isinstance(app.screen, JoinScreen), what="join screen")
+            await wait_for(pilot, lambda: in_front(app, JoinScreen), what="join screen")
             offered = app.screen.query_one("#join-nick").value
             assert "-" in offered, "a friendly random nickname is offered"
             app.screen.query_one("#join-invite").value = token

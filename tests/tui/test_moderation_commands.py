@@ -10,7 +10,7 @@ import pytest
 from peertui.core import events as ev
 from peertui.core.engine import Engine
 from peertui.tui.app import PeertuiApp
-from peertui.tui.screens.dialogs import FormScreen
+from peertui.tui.screens.dialogs import FormScreen, ListScreen
 
 from .conftest import PASSPHRASE, wait_for, wait_until
 from .screen_text import screen_text
@@ -18,7 +18,7 @@ from .screen_text import screen_text
 pytestmark = pytest.mark.timeout(90)
 
 
-async def with_bob(make_paths, relay, body) -> None:
+async def with_bob(make_paths, relay, body, bob_out: list[Engine] | None = None) -> None:
     alice_paths = make_paths("alice")
     owner = await Engine.open(alice_paths, PASSPHRASE)
     group = await owner.host_group("circle", relay_url=relay.url, nick="alice")
@@ -26,6 +26,8 @@ async def with_bob(make_paths, relay, body) -> None:
     await owner.close()
     gid = group.group_id
     bob = await Engine.open(make_paths("bob"), PASSPHRASE)
+    if bob_out is not None:
+        bob_out.append(bob)
     bob_events: list[ev.Event] = []
     bob.subscribe(bob_events.append)
     app = PeertuiApp(alice_paths)
@@ -116,3 +118,47 @@ async def test_commands_typed_in_one_burst_each_do_their_own_thing(make_paths, r
         assert warnings(bob_events) == ["please be gentle", "mind the guidelines"]
 
     await with_bob(make_paths, relay, body)
+
+
+async def test_dismiss_with_a_number_takes_that_report(make_paths, relay):
+    """`/dismiss 2` dismisses the second report as plain mode does (it used to open the list
+    and ignore the number); a wrong number is refused in words and given back."""
+
+    async def body(pilot, app, gid, bob_events):
+        for text in ("first thing", "second thing"):
+            await app.engine.send(gid, text)
+        bob = bob_engine[0]
+        for text, reason in (("first thing", "too loud"), ("second thing", "too quiet")):
+            mine = await wait_until(
+                lambda t=text: next((m for m in bob.history(gid) if m.text == t), None),
+                what=f"Bob to receive {text!r}",
+            )
+            await bob.report(gid, mine.msg_id, reason)
+        await wait_until(lambda: len(app.engine.reports(gid)) == 2, what="both reports")
+        composer = app.screen.query_one("#composer")
+
+        await pilot.press(*"/dismiss 3", "enter")
+        await wait_for(
+            pilot,
+            lambda: any("There is no report 3" in n.message for n in app._notifications),
+            what="the refusal",
+        )
+        assert composer.value == "/dismiss 3"
+        assert len(app.engine.reports(gid)) == 2
+        composer.value = ""
+
+        await pilot.press(*"/dismiss 2", "enter")
+        await wait_until(lambda: len(app.engine.reports(gid)) == 1, what="one report dismissed")
+        assert [r.reason for r in app.engine.reports(gid)] == ["too loud"]
+        await wait_for(
+            pilot,
+            lambda: any(
+                "Dismissed report 2 (about alice's message: too quiet)" in n.message
+                for n in app._notifications
+            ),
+            what="the same words as plain mode",
+        )
+        assert not isinstance(app.screen, ListScreen), "a number asks nothing"
+
+    bob_engine: list[Engine] = []
+    await with_bob(make_paths, relay, body, bob_engine)

@@ -124,7 +124,7 @@ def test_numbers_survive_a_restart_and_report_n_reports_that_message(tmp_path, r
         screen = again.wait_for("Report this message to the moderators")
         assert f"#{two} alice: alice two: rough night" in screen
         again.keys("Enter")
-        again.wait_for("Reported message #")
+        again.wait_for("You reported message #")
         # A number that names nothing is refused in words and the command is given back.
         again.type(f"/hide {max(live.values()) + 40}")
         again.keys("Enter")

@@ -7,7 +7,7 @@ from textual.widgets import Input
 from peertui.tui.app import PeertuiApp
 from peertui.tui.screens.settings import SettingsScreen
 
-from .conftest import wait_for
+from .conftest import in_front, wait_for
 
 TOR = "socks5h://127.0.0.1:9050"
 
@@ -18,7 +18,7 @@ async def test_a_proxy_saved_in_settings_is_kept_encrypted_and_shown_again(make_
     async with app.run_test(size=(100, 40)) as pilot:
         await wait_for(pilot, lambda: app.engine is not None, what="the history to unlock")
         await pilot.press("f8")
-        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await wait_for(pilot, lambda: in_front(app, SettingsScreen))
         app.screen.query_one("#set-proxy", Input).value = TOR
         app.screen.query_one("#set-retention", Input).value = "30"
         app.screen.query_one("#set-country", Input).value = "ie"

@@ -6,6 +6,7 @@ numbers, URLs, commands and key names."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -16,6 +17,10 @@ from tests.i18n.pseudo import (
     words_outside_the_catalogue,
 )
 
+from peertui.core.engine import Engine
+from peertui.paths import resolve_paths
+
+from .conftest import PASSPHRASE
 from .tmux import make_pair, start_peertui
 
 pytestmark = pytest.mark.timeout(180)
@@ -24,14 +29,33 @@ SAID = "hello from bob"
 GUIDELINES = "Be kind here."  # the host's own words: content, not the catalogue's
 
 
+def ask_to_join_another(pair, relay_url: str) -> None:
+    """Alice hosts a second group; Bob asks to join it and is never answered, so his group
+    list holds a group with no name yet (core stores none; the shared layer words it)."""
+
+    async def ask() -> None:
+        alice = await Engine.open(resolve_paths(pair.alice_home), PASSPHRASE)
+        bob = await Engine.open(resolve_paths(pair.bob_home), PASSPHRASE)
+        try:
+            group = await alice.host_group("morning", relay_url=relay_url, nick="alice")
+            await bob.join(await alice.create_invite(group.group_id), "bob")
+        finally:
+            await bob.close()
+            await alice.close()
+
+    asyncio.run(ask())
+
+
 def test_a_tui_session_in_a_pseudo_locale_shows_nothing_outside_the_catalogue(tmp_path, relay):
     pair = make_pair(tmp_path, relay.url, guidelines=GUIDELINES)
+    ask_to_join_another(pair, relay.url)
     folder = install_pseudo_locale(tmp_path / "pseudo-locale")
     env = {"LANG": f"{PSEUDO}.UTF-8", "PEERTUI_LOCALE_DIR": str(folder)}
     bob = start_peertui(pair.bob_home, width=120, height=36, env=env)
     screens: dict[str, str] = {}
     try:
         screens["start"] = bob.wait_for("⟦connected⟧")
+        screens["pending group"] = bob.wait_for("⟦unnamed group")
         bob.type(SAID)
         bob.keys("Enter")
         screens["sent"] = bob.wait_for(f"bob: {SAID}")

@@ -117,7 +117,7 @@ def test_offer_guide_and_a_received_cry_for_help_in_the_tui(tmp_path, relay):
         screen = tmux.wait_for("Report this message to the moderators")
         assert "The writer may be in crisis and need support." in screen
         tmux.keys("Enter")
-        tmux.wait_for("Reported message #")
+        tmux.wait_for("You reported message #")
         # An ordinary end-to-end report: Bob, a moderator, has it with the filled-in reason.
         assert reports_bob_received_now() == [
             f"The writer may be in crisis and need support. | {CRY}"

@@ -23,8 +23,13 @@ def _send_and_check(tmp_path, relay, send) -> None:
         tmux.wait_for("evening")
         tmux.wait_for("Enter sends")
         send(tmux)
+        # Own messages show at once as "waiting to send"; quit only once the relay took all
+        # three (a waiting one stays in the outbox and would reach Bob only at the next start).
         tmux.wait_until(
-            lambda screen: all(f"alice: {w}" in screen for w in WORDS), "all three shown"
+            lambda screen: (
+                all(f"alice: {w}" in screen for w in WORDS) and "waiting to send" not in screen
+            ),
+            "all three shown and sent",
         )
         tmux.keys("C-q")
         tmux.wait_until_shell_runs()

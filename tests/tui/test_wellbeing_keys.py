@@ -70,7 +70,7 @@ async def test_crisis_lines_for_another_country(make_paths):
         await pilot.press("z", "z", "enter")
         await wait_for(
             pilot,
-            lambda: "ZZ is not a country code peertui knows" in screen_text(app),
+            lambda: "'ZZ' is not a country peertui knows" in screen_text(app),
             what="the fallback for a country not in the directory",
         )
         assert "emergency number" in screen_text(app)
@@ -129,3 +129,30 @@ async def test_safety_plan_edit_is_stored_and_exported(make_paths):
         assert engine.safety_plan().entries[second] == ["walk", "tea"]
     finally:
         await engine.close()
+
+
+async def test_enter_on_a_step_while_the_history_still_opens_opens_that_step_once_it_has(
+    engine_open_held,
+):
+    """CI, main 4fa13b0: F3 works at once, before the encrypted store has opened, and shows the
+    steps; Enter pressed then did nothing (the plan was not read yet), so the step editor never
+    opened. Now the step Enter was pressed on opens as soon as the plan is read."""
+    paths, opening = engine_open_held
+    app = PeertuiApp(paths)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: "Warning signs" in screen_text(app), what="the steps")
+        assert app.engine is None and app.screen.plan is None, "(the store is still opening)"
+        await pilot.press("down", "enter")  # step 2, before the plan can be read
+        await pilot.pause()
+        assert isinstance(app.screen, SafetyPlanScreen), "(no editor without the plan)"
+        opening.set()
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, EditStepScreen), what="the step's editor"
+        )
+        await wait_for(
+            pilot, lambda: "Things I can do on my own" in screen_text(app), what="step 2's title"
+        )
+        await wait_for(pilot, lambda: app.engine is not None, what="the engine")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SafetyPlanScreen)

@@ -79,6 +79,10 @@ class Tmux:
             if text in screen:
                 return screen
             time.sleep(0.1)
+        # Once more after the deadline: on a loaded machine one capture can outlast the time
+        # left, and what appeared during it would be reported as never having appeared.
+        if text in (screen := self.screen()):
+            return screen
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
     def wait_until(self, condition, what: str, timeout: float = 20.0) -> str:
@@ -88,6 +92,8 @@ class Tmux:
             if condition(screen):
                 return screen
             time.sleep(0.1)
+        if condition(screen := self.screen()):  # once more after the deadline (wait_for)
+            return screen
         raise AssertionError(f"never {what}; the screen shows:\n{self.screen()}")
 
     def wait_until_shell_runs(self, timeout: float = 15.0) -> None:

@@ -7,15 +7,26 @@
     python tests/wellbeing/heldout_eval.py frozen3         # frozen3_en/es/pt (v3, spent)
     python tests/wellbeing/heldout_eval.py frozen4         # frozen4_en/es/pt (v4, spent)
     python tests/wellbeing/heldout_eval.py frozen5         # frozen5_en/es/pt (v5, spent)
-    python tests/wellbeing/heldout_eval.py frozen7 --blind # a blind set: aggregates only
+    python tests/wellbeing/heldout_eval.py frozen6         # frozen6_en/es/pt (v6, spent)
+    python tests/wellbeing/heldout_eval.py frozen7         # frozen7_en/es/pt (v7, spent)
+    python tests/wellbeing/heldout_eval.py dev7            # dev7_en/es/pt (development)
+    python tests/wellbeing/heldout_eval.py frozen8         # frozen8_en/es/pt (v8, spent)
+    python tests/wellbeing/heldout_eval.py frozen9         # frozen9_en/es/pt (v9, spent)
+    python tests/wellbeing/heldout_eval.py dev9            # dev9_en/es/pt (tuner-written, development)
+    python tests/wellbeing/heldout_eval.py frozen11 --blind # a blind set: aggregates only
 
 Spent sets were reported once and are development data now (they may be shown with
 --misses): frozen_en/es (v1, detector at commit 1eff70c), frozen_pt and frozen2_en/es/pt
 (detector at commit 3008f21, 2026-12-01), frozen3_en/es/pt (detector at commit dafd4fd,
 2026-12-01 15:37 UTC), frozen4_en/es/pt (detector at commit 3b1e04d, 2026-12-01 16:16 UTC), frozen5_en/es/pt (main at
 0958772, measured by the lead 2026-12-01 19:31 UTC), frozen6_en/es/pt (main at 1474db6, measured
-by the lead 2026-12-01 22:07 UTC).
-Every other frozen set (frozen7_* and any later one) is blind, by its name alone, and never
+by the lead 2026-12-01 22:07 UTC), frozen7_en/es/pt (main at f576a34, measured by the lead
+2026-12-02 03:14 UTC),
+frozen8_en/es/pt (main at c93f233,
+measured by the lead 2026-12-02 03:57 UTC), frozen9_en/es/pt (main at 9b6e020, measured by the
+lead 2026-12-02 06:56 UTC). The list is tests/wellbeing/spent_sets.py, shared with
+tools/train_detector.py.
+Every other frozen set (frozen11_* and any later one) is blind, by its name alone, and never
 tuned on: for it
 this script prints only aggregate figures and refuses --misses, so no blind sentence is ever
 shown to whoever tunes the detector; it is measured only when --blind is given, so a tuning
@@ -29,16 +40,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from spent_sets import SPENT_FROZEN
+
 from peertui.wellbeing.detect import assess
 
 FOLDER = Path(__file__).parent / "data" / "heldout"
 LANGUAGES = ("en", "es", "pt")
 URGENT = ("act_in_progress", "means_at_hand", "plan_time", "goodbye")
-SPENT = frozenset(
-    (split, lang)
-    for split in ("frozen", "frozen2", "frozen3", "frozen4", "frozen5", "frozen6")
-    for lang in ("en", "es", "pt")
-)
+# The spent frozen sets: one list, shared with tools/train_detector.py (spent_sets.py).
+SPENT = frozenset((split, lang) for split in SPENT_FROZEN for lang in LANGUAGES)
 
 
 @dataclass(frozen=True)

@@ -291,3 +291,47 @@ def test_names_with_a_place_handles_and_schools():
     assert kinds("estudio en el Instituto Cervantes", "es") == [("school", "Instituto Cervantes")]
     assert kinds("I'm sad from work stuff") == []
     assert kinds("email me at a@b.org") == [("email", "a@b.org")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Quiet passive ideation (detector9 families): the phrase books alone must name it,
+        # whatever the model says. Wordings differ from the dev9 lines they were written for.
+        "honestly sleeping and never waking up again would be nice",
+        "not waking up sounds like a vacation to me right now",
+        "being alive is so tiring, i'd rather not exist",
+        "life is a job i never wanted and i want to clock out permanently",
+        "ya no tengo ganas de vivir, la verdad",
+        "perdí las ganas de seguir viviendo hace meses",
+        "no me sentiría mal si me muriera esta semana",
+        "acostarme y no despertar nunca más suena a un descanso",
+        "si me choca un auto creo que me daría alivio",
+        "ojalá los análisis salgan mal, algo grave, y listo",
+        "não tenho mais vontade de viver",
+        "deitar e nunca mais acordar seria um descanso",
+    ],
+)
+def test_quiet_passive_ideation_is_named_by_the_phrase_books(text):
+    from peertui.wellbeing.detect import normalise, phrase_finding
+
+    found = phrase_finding(normalise(text))
+    assert found.tier >= 1 and found.category in {"passive_ideation", "goodbye"}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Everyday look-alikes of those families: a lie-in, a checkout, a hotel, a doctor's visit.
+        "i wouldn't mind not waking up until noon on saturday",
+        "checked out of the hotel for good, we're moving into the flat today",
+        "i'd rather not go to the party, too tired",
+        "no tengo ganas de ir al gimnasio hoy",
+        "ojalá el médico encuentre qué me pasa en la rodilla",
+        "não tenho vontade de cozinhar hoje, vamos pedir pizza",
+    ],
+)
+def test_quiet_passive_ideation_look_alikes_stay_quiet(text):
+    from peertui.wellbeing.detect import normalise, phrase_finding
+
+    assert phrase_finding(normalise(text)).tier == 0, text

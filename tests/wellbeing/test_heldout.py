@@ -1,6 +1,6 @@
 """The held-out corpus holds the detector's figures: development sets (tuned on, including the
-spent frozen v1 to v5 sets) get regression floors; a blind set (any frozenN_* not yet reported
-on: frozen6_* when it arrives, found by its file name) gets only checks of its size and format
+spent frozen v1 to v7 sets) get regression floors; a blind set (any frozenN_* not yet reported
+on: frozen11_* when it arrives, found by its file name) gets only checks of its size and format
 here, no detector figures, until the lead has measured it once.
 
 A failure on a blind set shows only counts and category names, never a sentence. The floors are
@@ -14,56 +14,97 @@ import re
 from pathlib import Path
 
 import pytest
+import spent_sets
 from heldout_eval import FOLDER, LANGUAGES, URGENT, is_blind, load, measure
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "WELLBEING.md"
 # | frozen2 | en | 0.9 | 0.85 | ... : split, language, precision, recall of any offer.
 DOC_ROW = re.compile(
-    r"^\|\s*(dev|dev3|frozen|frozen2|frozen3|frozen4|frozen5|tuning)\s*\|\s*(en|es|pt)\s*\|"
+    r"^\|\s*(dev|dev3|dev7|dev9|dev10|frozen|frozen2|frozen3|frozen4|frozen5|frozen6|frozen7|frozen8|frozen9|tuning)\s*\|\s*(en|es|pt)\s*\|"
     r"\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|",
     re.M,
 )
 
 
-def floor(precision: float, recall: float, act: float, goodbye: float) -> dict[str, float]:
+def floor(
+    precision: float, recall: float, act: float | None, goodbye: float | None
+) -> dict[str, float | None]:
+    # None: the set has no message of that category.
     return {"precision": precision, "recall": recall, "act_in_progress": act, "goodbye": goodbye}
 
 
 FLOORS = {
     # Development data (tuned on, and the learned model is trained on all of it): these only
-    # guard against regressions (in-sample figures of the detector6 round, 2026-12-01, rounded
-    # down, at most 0.99). The honest figures are the cross-validated and leave-one-set-out ones
-    # in docs/WELLBEING.md (tools/train_detector.py --cv-only); a blind set (frozen6_*) has no
-    # floor here until the lead has measured it once.
+    # guard against regressions (in-sample figures of the detector9 round, 2026-12-02, rounded
+    # down, at most 0.99; dev3 es/pt fell from 0.98 to 0.94/0.92 when the model-alone threshold
+    # rose from 1.7 to 1.9 to keep the ordinary-talk probes within their ceilings). The honest
+    # figures are the cross-validated and leave-one-set-out ones
+    # in docs/WELLBEING.md (tools/train_detector.py --cv-only). frozen6 and frozen7 (spent since
+    # 2026-12-01 22:07 and 2026-12-02 03:14 UTC) and dev7 (written blind to the detector) are
+    # trained on now, so their floors are in-sample; a blind set (frozen11_*) has no floor here
+    # until the lead has measured it once.
+    # Lowered in the detector10 round (goodbye-structure cue features, PTDM3), in-sample only:
+    # dev3_en recall 0.98 -> 0.97 and goodbyes 1.0 -> 0.95 (one of 24), dev7_en acts 1.0 -> 0.98
+    # (one of 57), dev7_es goodbyes 1.0 -> 0.99 (one of 111), dev9_en recall 0.99 -> 0.97 and goodbyes 1.0 -> 0.96 (one of 25). Out of fold,
+    # the measure of what generalises, the same change raised pooled recall on the honest pool
+    # from 0.846 to 0.873 (goodbyes 0.774 -> 0.818, acts 0.943 -> 0.950; docs/WELLBEING.md).
+    # Lowered again when detector10 shipped (lead, 2026-12-02 17:50 UTC: cue features, ordinary
+    # talk weight 2, third-party worry never vetoed so "my brother says he wants to die" keeps its
+    # offer): in-sample precision by 0.01-0.03 on dev3, dev7, frozen, frozen2, frozen4-7; out of
+    # fold on the honest pool P 0.935 / R 0.846 -> 0.917 / 0.891.
     ("dev", "en"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("dev", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    ("dev3", "en"): floor(0.96, 0.94, 1.0, 0.91),
-    ("dev3", "es"): floor(0.97, 0.94, 1.0, 1.0),
-    ("dev3", "pt"): floor(0.96, 0.91, 1.0, 1.0),  # detector6 retrain: 2 more false offers
-    ("frozen", "en"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
-    ("frozen", "es"): floor(0.99, 0.99, 1.0, 1.0),  # v1, spent: development data now
-    ("frozen", "pt"): floor(0.97, 0.95, 1.0, 0.75),  # spent (reported 2026-12-01)
-    ("tuning", "en"): floor(0.99, 0.99, 1.0, 0.98),  # the tuners' own probe rounds
+    ("dev3", "en"): floor(0.95, 0.97, 1.0, 0.95),
+    ("dev3", "es"): floor(0.95, 0.96, 1.0, 1.0),
+    ("dev3", "pt"): floor(0.96, 0.99, 1.0, 1.0),
+    ("dev7", "en"): floor(0.92, 0.98, 0.98, 0.99),
+    ("dev7", "es"): floor(0.96, 0.97, 1.0, 0.99),
+    ("dev7", "pt"): floor(0.95, 0.98, 1.0, 1.0),
+    # dev9: the detector9 tuner's own probe round (no acts in progress in it), trained on.
+    ("dev9", "en"): floor(0.95, 0.97, None, 0.96),
+    ("dev9", "es"): floor(0.97, 0.99, None, 1.0),
+    ("dev9", "pt"): floor(0.95, 0.99, None, 1.0),
+    ("frozen", "en"): floor(0.99, 0.99, 1.0, 1.0),
+    ("frozen", "es"): floor(0.99, 0.99, 1.0, 1.0),
+    ("frozen", "pt"): floor(0.97, 0.98, 1.0, 1.0),
+    ("tuning", "en"): floor(0.99, 0.99, 1.0, 1.0),
     ("tuning", "es"): floor(0.99, 0.99, 1.0, 1.0),
     ("tuning", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    # frozen2 (blind at 3008f21), frozen3 (blind at dafd4fd) and frozen4 (blind at 3b1e04d,
-    # 2026-12-01 16:16 UTC: EN P 0.967 / R 0.921, ES 0.905 / 0.913, PT 0.911 / 0.854) are spent:
-    # development data, tuned and trained on since; regression floors only.
-    ("frozen2", "en"): floor(0.96, 0.96, 1.0, 1.0),
-    ("frozen2", "es"): floor(0.98, 0.96, 1.0, 0.9),
-    ("frozen2", "pt"): floor(0.97, 0.93, 1.0, 1.0),
-    ("frozen3", "en"): floor(0.98, 0.97, 1.0, 0.95),
-    ("frozen3", "es"): floor(0.98, 0.99, 1.0, 1.0),
-    ("frozen3", "pt"): floor(0.96, 0.97, 1.0, 1.0),
-    ("frozen4", "en"): floor(0.99, 0.96, 1.0, 0.96),
-    ("frozen4", "es"): floor(0.99, 0.97, 0.95, 1.0),
-    ("frozen4", "pt"): floor(0.99, 0.99, 1.0, 1.0),
-    # frozen5 (blind at main 0958772, measured once by the lead 2026-12-01 19:31 UTC: EN P 0.947 /
-    # R 0.905, ES 0.925 / 0.845, PT 0.933 / 0.806) is spent: the detector6 round tuned on it.
+    ("frozen2", "en"): floor(0.96, 0.97, 1.0, 1.0),
+    ("frozen2", "es"): floor(0.98, 0.98, 1.0, 1.0),
+    ("frozen2", "pt"): floor(0.98, 0.99, 1.0, 1.0),
+    ("frozen3", "en"): floor(0.98, 0.99, 1.0, 1.0),
+    ("frozen3", "es"): floor(0.99, 0.99, 1.0, 1.0),
+    ("frozen3", "pt"): floor(0.96, 0.99, 1.0, 1.0),
+    ("frozen4", "en"): floor(0.98, 0.99, 1.0, 1.0),
+    ("frozen4", "es"): floor(0.99, 0.99, 0.95, 1.0),
+    ("frozen4", "pt"): floor(0.97, 0.99, 1.0, 1.0),
     ("frozen5", "en"): floor(0.95, 0.99, 1.0, 1.0),
     ("frozen5", "es"): floor(0.96, 0.99, 1.0, 1.0),
-    ("frozen5", "pt"): floor(0.98, 0.98, 0.96, 1.0),
+    ("frozen5", "pt"): floor(0.98, 0.99, 1.0, 1.0),
+    ("frozen6", "en"): floor(0.93, 0.99, 1.0, 1.0),
+    ("frozen6", "es"): floor(0.97, 0.99, 1.0, 1.0),
+    ("frozen6", "pt"): floor(0.94, 0.99, 1.0, 1.0),
+    ("frozen7", "en"): floor(0.97, 0.98, 1.0, 1.0),
+    ("frozen7", "es"): floor(0.99, 0.98, 1.0, 1.0),
+    ("frozen7", "pt"): floor(0.96, 0.98, 1.0, 1.0),
+    # frozen8 (blind at main c93f233, measured once by the lead 2026-12-02 03:57 UTC; its blind
+    # figures were EN 0.958 / 0.896, ES 0.991 / 0.849, PT 0.962 / 0.863) is trained on since detector9,
+    # so these floors are in-sample too.
+    ("frozen8", "en"): floor(0.98, 0.99, 1.0, 1.0),
+    ("frozen8", "es"): floor(0.99, 0.99, 1.0, 1.0),
+    ("frozen8", "pt"): floor(0.98, 0.99, 1.0, 1.0),
+    # frozen9 (blind at main 9b6e020, measured once by the lead 2026-12-02 06:56 UTC with the
+    # detector9 model: EN 0.94 / 0.84, ES 0.918 / 0.808, PT 0.929 / 0.805, goodbyes 0.567 / 0.667 /
+    # 0.68) is trained on since detector10, so these floors are in-sample too.
+    ("frozen9", "en"): floor(0.95, 0.98, 1.0, 1.0),
+    ("frozen9", "es"): floor(0.96, 0.99, 1.0, 1.0),
+    ("frozen9", "pt"): floor(0.96, 0.99, 1.0, 1.0),
+    # dev10: the detector10 tuner's own probe round, trained on.
+    ("dev10", "en"): floor(0.95, 0.99, 1.0, 1.0),
+    ("dev10", "es"): floor(0.99, 0.99, 1.0, 1.0),
+    ("dev10", "pt"): floor(0.99, 0.99, 1.0, 1.0),
 }
 
 
@@ -74,6 +115,9 @@ def test_figures_hold_their_floor(split, lang):
     assert result["precision"] >= wanted["precision"], (split, lang, result["precision"])
     assert result["recall"] >= wanted["recall"], (split, lang, result["recall"])
     for category in ("act_in_progress", "goodbye"):
+        if wanted[category] is None:
+            assert category not in result["categories"], (split, lang, category)
+            continue
         got = result["categories"][category]["recall"]
         assert got >= wanted[category], (split, lang, category, got)
 
@@ -95,24 +139,20 @@ BLIND = sorted(
     for path in FOLDER.glob(f"frozen*_{lang}.tsv")
     if is_blind(path.stem.split("_")[0], lang)
 )
-SPENT_FROZEN = [
-    (s, lang)
-    for s in ("frozen", "frozen2", "frozen3", "frozen4", "frozen5", "frozen6")
-    for lang in LANGUAGES
-]
+SPENT_FROZEN = [(s, lang) for s in spent_sets.SPENT_FROZEN for lang in LANGUAGES]
 
 
 def test_any_frozen_set_not_listed_as_spent_is_blind():
-    assert is_blind("frozen7", "en") and is_blind("frozen7", "pt") and is_blind("frozen12", "es")
+    assert is_blind("frozen11", "en") and is_blind("frozen11", "pt") and is_blind("frozen12", "es")
     assert not any(is_blind(split, lang) for split, lang in SPENT_FROZEN)
 
 
 def test_blind_sets_are_never_shown_sentence_by_sentence(tmp_path, monkeypatch):
     # A stand-in blind file (not a real one): measuring it row by row is refused before reading.
     monkeypatch.setattr("heldout_eval.FOLDER", tmp_path)
-    (tmp_path / "frozen9_en.tsv").write_text("1\t3\tself\tgoodbye\tx\n", encoding="utf-8")
+    (tmp_path / "frozen11_en.tsv").write_text("1\t3\tself\tgoodbye\tx\n", encoding="utf-8")
     with pytest.raises(ValueError, match="never shown"):
-        measure("frozen9", "en", with_misses=True)
+        measure("frozen11", "en", with_misses=True)
     monkeypatch.undo()
     for split, lang in BLIND:
         with pytest.raises(ValueError, match="never shown"):

@@ -7,7 +7,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import heldout_eval
 import pytest
+import spent_sets
 
 from peertui.wellbeing import detect
 from peertui.wellbeing.model import Model, buckets, features, pack, shipped_model, unpack
@@ -92,17 +94,26 @@ def test_trainer_never_names_the_blind_set_among_its_inputs():
         and any(isinstance(t, ast.Name) and t.id == "SPLITS" for t in node.targets)
     )
     names = {elt.value for elt in splits.elts}
-    # frozen5 is spent (reported once, 2026-12-01 19:31 UTC) and trained on; frozen6 is spent
-    # (reported 2026-12-01 22:07 UTC) and not yet trained on; frozen7 is blind.
-    assert {"dev", "frozen3", "frozen4", "frozen5"} <= names and "frozen7" not in names
-    spent = next(
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Assign)
+    # frozen5 to frozen8 are spent (reported once each: 2026-12-01 19:31 and 22:07 UTC,
+    # 2026-12-02 03:14 and 03:57 UTC) and trained on since; dev7, dev9 and dev10 are development
+    # data. frozen9 (spent 2026-12-02 06:56 UTC) is a training input since detector10.
+    assert {"dev", "dev7", "dev9", "dev10", "frozen3", "frozen5", "frozen6", "frozen7"} <= names
+    assert {"frozen8", "frozen9"} <= names
+    # frozen11 is blind.
+    assert not any(name.startswith("frozen11") for name in names)
+    # One list of spent sets (tests/wellbeing/spent_sets.py), imported by the trainer and by
+    # heldout_eval.py, never a copy that could fall out of step.
+    source = TRAINER.read_text(encoding="utf-8")
+    assert "from spent_sets import SPENT_FROZEN" in source
+    assert not any(
+        isinstance(node, ast.Assign)
         and any(isinstance(t, ast.Name) and t.id == "SPENT_FROZEN" for t in node.targets)
+        for node in ast.walk(tree)
     )
-    spent_names = {elt.value for elt in spent.elts}
-    assert {"frozen5", "frozen6"} <= spent_names and "frozen7" not in spent_names
+    assert heldout_eval.SPENT_FROZEN is spent_sets.SPENT_FROZEN
+    assert {"frozen5", "frozen6", "frozen7", "frozen8"} <= set(spent_sets.SPENT_FROZEN)
+    assert "frozen9" in spent_sets.SPENT_FROZEN
+    assert "frozen11" not in spent_sets.SPENT_FROZEN
     # Every frozen set it trains on is one listed as spent: a new frozenN is blind by its name.
-    assert {name for name in names if name.startswith("frozen")} <= spent_names
-    assert "_refuse_blind" in TRAINER.read_text(encoding="utf-8")
+    assert {name for name in names if name.startswith("frozen")} <= set(spent_sets.SPENT_FROZEN)
+    assert "_refuse_blind" in source

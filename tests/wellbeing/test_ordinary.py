@@ -13,7 +13,12 @@ from peertui.wellbeing.detect import assess
 CEILINGS = {
     ("neutral", "en"): 0.03,
     ("neutral", "es"): 0.01,
-    ("neutral", "pt"): 0.01,
+    # 3 of 262 with the detector8 model (threshold 1.7; 2 of 262 at 1.8 and above); 5 of 262 with
+    # detector10's (goodbye-structure cues, 1.9): a trade the lead chose on 2026-12-02, about 3.5
+    # points of out-of-fold recall (goodbyes 0.77 -> 0.85) for two more offers in 262 ordinary
+    # Portuguese lines. All five are model-only offers, which stay private to the writer
+    # (test_a_model_only_offer_stays_private); raising the threshold does not remove them.
+    ("neutral", "pt"): 0.02,
     ("interface", "en"): 0.005,
     ("interface", "es"): 0.005,
     ("interface", "pt"): 0.005,

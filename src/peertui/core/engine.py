@@ -31,24 +31,31 @@ from peertui.core.crypto import Identity, Invite, PrekeySecrets
 from peertui.core.crypto.invite import BadInvite
 from peertui.core.errors import (
     ExportFailed,
+    GroupNotActive,
     InvalidInput,
     NotAllowed,
     NotFound,
+    NotOnYourself,
     PeertuiError,
-    RelayProblem,
+    RelayAction,
+    RelayFailed,
     UnusableInvite,
+    Why,
+    refused,
 )
-from peertui.core.events import Event, Notice
+from peertui.core.events import Event, Notice, Said
 from peertui.core.group import GroupSession
 from peertui.core.homelock import acquire_home
 from peertui.core.hosting import HostedRelay, RelayFactory
 from peertui.core.joinbox import InviteKeys
+from peertui.core.keys import Leftover
 from peertui.core.models import (
     ACTIVE,
     LEFT,
     PENDING,
     ConfigNotRewritten,
     GroupInfo,
+    Hidden,
     JoinRequest,
     Member,
     ModLogEntry,
@@ -66,9 +73,17 @@ from peertui.core.moderation import (
     resolve_member,
 )
 from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
-from peertui.core.store import Message, OldProtocolHome, Store, StoreError, wipe
-from peertui.i18n import _
+from peertui.core.store import (
+    ExportWords,
+    Message,
+    OldProtocolHome,
+    StorageFull,
+    Store,
+    StoreError,
+    wipe,
+)
 from peertui.paths import Paths, write_private_file
+from peertui.wellbeing import fold
 from peertui_wire.encoding import b64d, b64e
 from peertui_wire.ids import group_id_for, invite_secret_hash
 from peertui_wire.protocol import PROTOCOL_VERSION
@@ -81,6 +96,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INVITE_USES = 10
 DEFAULT_INVITE_SECONDS = 7 * 86400
+
+
+# What a moderator cannot do to themselves (the signed roster refuses it too).
+_NOT_ON_SELF = frozenset({"warn", "mute", "remove", "ban"})
 
 
 class Engine:
@@ -101,9 +120,13 @@ class Engine:
         self._relay_factory = relay_factory
         self._embedded: HostedRelay | None = None
         self._home_lock: Any = None
+        self._warming: asyncio.Future[None] | None = None
         # What this device hides, read from the store once: asked for every message shown,
         # often while a catch-up holds the store for its commits.
         self._hiding: dict[str, frozenset[str]] = {}
+        # Drafts a full disk could not take: held here while peertui runs (never dropped), and
+        # written out by the next draft change that fits.
+        self._drafts_in_memory: dict[str, str] = {}
 
     # ----- lifecycle ---------------------------------------------------------------------
     @classmethod
@@ -122,7 +145,11 @@ class Engine:
         settings, problems = load_settings(paths)
         home_lock = acquire_home(paths)
         try:
-            store = Store.open(paths, passphrase)
+            # In a worker thread: the key derivation (Argon2id, 128 MiB) takes 0.4-0.7 s on a
+            # quiet machine and seconds on a loaded one, and held the event loop all that time
+            # (the TUI's safety keys, and every other stream of the process, which then missed
+            # keepalives and reconnected). PyNaCl lets go of the GIL while it derives.
+            store = await asyncio.to_thread(Store.open, paths, passphrase)
         except BaseException:
             home_lock.release()
             raise
@@ -135,11 +162,19 @@ class Engine:
         notes += _private_settings(paths, settings, store)
         engine = cls(paths, settings, store, notes, relay_factory)
         engine._home_lock = home_lock
+        # The message checks load their lists now, off the event loop, not when the first
+        # message is written or received (FINDINGS7 F3: seconds of frozen sends and a
+        # newcomer's first message held up). Kept referenced so it is not collected.
+        engine._warming = asyncio.ensure_future(
+            asyncio.to_thread(fold.warm_up, interface_language(settings.language))
+        )
         if settings.history_retention_days > 0:
             store.purge_history(
                 int(time.time() * 1000) - settings.history_retention_days * 86_400_000
             )
         for state in store.list_groups():
+            if state.get("name") == _LEGACY_UNNAMED:
+                state["name"] = ""  # stored by earlier versions; ui.wording.group_name words it
             hosted_here = state.get("embedded") and state["status"] in (PENDING, ACTIVE)
             # Without a factory the stored address stays: the session reports it unreachable.
             if hosted_here and relay_factory is not None:
@@ -220,22 +255,14 @@ class Engine:
                 or s.group_id.startswith(group_id)
             ]
             if len(matches) != 1:
-                raise NotFound(
-                    _("No group called {group_id!r}. /groups lists yours.").format(
-                        group_id=group_id
-                    )
-                )
+                raise refused(NotFound, Why.NO_SUCH_GROUP, group_id=group_id)
             session = matches[0]
         return session
 
     def _active(self, group_id: str) -> GroupSession:
         session = self._session(group_id)
         if session.status != ACTIVE:
-            raise NotAllowed(
-                _("The group {name!r} is {status}, not active.").format(
-                    name=session.state["name"], status=session.status
-                )
-            )
+            raise GroupNotActive(session.state["name"], session.status)
         return session
 
     async def host_group(
@@ -247,12 +274,12 @@ class Engine:
     ) -> GroupInfo:
         name = payloads.safe_line(name, 80)
         if not name:
-            raise InvalidInput(_("Give the group a name."))
+            raise refused(InvalidInput, Why.GROUP_NAME_MISSING)
         nick = payloads.clean_nick(nick)
         embedded = not relay_url
         url = relay_url.rstrip("/") if relay_url else await self._embedded_url()
         if not url.startswith(("http://", "https://")):
-            raise InvalidInput(_("A relay address starts with http:// or https://."))
+            raise refused(InvalidInput, Why.RELAY_URL_SCHEME)
         identity = Identity.generate()
         gid = group_id_for(identity.public_key)
         state = GroupSession.new_state(
@@ -278,18 +305,14 @@ class Engine:
                 await client.check_protocol()
                 await client.create_group(first)
             except RelayError as exc:
-                raise RelayProblem(
-                    _("Could not create the group on {url}: {exc}").format(url=url, exc=exc)
-                ) from None
+                raise RelayFailed(RelayAction.CREATE_GROUP, exc, url) from None
         state["roster"] = [first]
         session = self._new_session(state)
         session.save()
         try:
             await session.publish_prekey()
         except RelayError as exc:
-            raise RelayProblem(
-                _("Could not publish this group's key on {url}: {exc}").format(url=url, exc=exc)
-            ) from None
+            raise RelayFailed(RelayAction.PUBLISH_KEY, exc, url) from None
         self._groups[gid] = session
         await session.moderate("guidelines", value=guidelines_commitment(text, guidelines_key))
         session.start()
@@ -304,7 +327,7 @@ class Engine:
         session = self._active(group_id)
         session.require_moderator()
         if not 1 <= uses <= 1000:
-            raise InvalidInput(_("An invite can be used between 1 and 1000 times."))
+            raise refused(InvalidInput, Why.INVITE_USES_RANGE)
         invite = Invite.create(session.state["relay_url"], b64d(session.state["owner_key"]))
         expires = int(time.time() * 1000) + expires_in_s * 1000
         try:
@@ -312,7 +335,7 @@ class Engine:
                 session.group_id, invite_secret_hash(invite.secret), expires, uses
             )
         except RelayError as exc:
-            raise RelayProblem(_("Could not register the invite: {exc}").format(exc=exc)) from None
+            raise RelayFailed(RelayAction.REGISTER_INVITE, exc) from None
         await session.share_invite_key(
             InviteKeys(b64e(invite.secret), b64e(invite.join_secret), expires)
         )
@@ -346,7 +369,7 @@ class Engine:
             PENDING,
             ACTIVE,
         ):
-            raise InvalidInput(_("You are already in (or waiting to join) this group."))
+            raise refused(InvalidInput, Why.ALREADY_IN_GROUP)
         nick = payloads.clean_nick(nick)
         earlier = self._groups.get(parsed.group_id)
         earlier_name = earlier.state["name"] if earlier is not None and earlier.roster else ""
@@ -361,24 +384,31 @@ class Engine:
             intro=payloads.safe_line(intro, payloads.MAX_SHORT),
         )
         if len(request) > joinbox.MAX_JOIN_PAYLOAD_BYTES:
-            raise InvalidInput(_("The nickname, pronouns and introduction are too long together."))
+            raise refused(InvalidInput, Why.JOIN_REQUEST_TOO_LONG)
         sealed = joinbox.seal_request(parsed.join_key, parsed.group_id, request)
         async with RelayClient(
             parsed.relay_url, identity.signing_key, proxy=self.settings.proxy or None
         ) as client:
             prekeys = PrekeySecrets.create(identity, parsed.group_id)
+            prekey_unpublished = False
             try:
                 await client.check_protocol()
                 await client.request_join(parsed.group_id, parsed.secret, sealed)
                 # Sealed welcomes and shares need somewhere to go before I am admitted.
-                await client.put_prekey(parsed.group_id, prekeys.bundle(identity).to_bytes())
+                try:
+                    await client.put_prekey(parsed.group_id, prekeys.bundle(identity).to_bytes())
+                except RelayRefused as exc:
+                    # The request is in: a moderator who admits at once can leave me, for a
+                    # moment, neither a requester nor (yet) a member on a relay in another
+                    # process. The session publishes the prekey itself once it runs.
+                    if exc.code != "not_member":
+                        raise
+                    prekey_unpublished = True
             except RelayError as exc:
-                raise RelayProblem(
-                    _("The join request was not accepted: {exc}").format(exc=exc)
-                ) from None
+                raise RelayFailed(RelayAction.REQUEST_JOIN, exc) from None
         state = GroupSession.new_state(
             group_id=parsed.group_id,
-            name=earlier_name or "unnamed group (waiting for approval)",
+            name=earlier_name,  # no name until the welcome: ui.wording.group_name words it
             relay_url=parsed.relay_url,
             nick=nick,
             identity=identity,
@@ -391,6 +421,8 @@ class Engine:
             joining_reply=b64e(reply.secret),
             guidelines_accepted=guidelines_hash(accepted_guidelines.strip() + "\n"),
         )
+        if prekey_unpublished:
+            state["prekey_unpublished"] = True
         self.store.put(f"prekeys:{parsed.group_id}", b64e(prekeys.to_bytes()))
         session = self._new_session(state)
         session.save()
@@ -427,7 +459,7 @@ class Engine:
         try:
             await session.client.deny_join(session.group_id, request["request_id"], sealed)
         except RelayError as exc:
-            raise RelayProblem(_("Could not deny the request: {exc}").format(exc=exc)) from None
+            raise RelayFailed(RelayAction.DENY_REQUEST, exc) from None
         session.state["join_requests"].pop(request["request_id"], None)
         session.save()
         await session.tell_moderators(
@@ -449,15 +481,18 @@ class Engine:
         session = self._active(group_id)
         message = self.store.get_message(session.group_id, msg_id)
         if message is None:
-            raise NotFound(_("That message is not in your history."))
+            raise refused(NotFound, Why.MESSAGE_NOT_IN_HISTORY)
         if message.sender == session.identity.member_id:
-            raise InvalidInput(
-                _("That is your own message; thanks are for what someone else wrote.")
-            )
+            raise refused(InvalidInput, Why.THANKS_FOR_OWN_MESSAGE)
         await session.post_payload(payloads.encode("thanks", id=msg_id))
 
     def members(self, group_id: str) -> list[Member]:
         return self._session(group_id).members()
+
+    def my_member_id(self, group_id: str) -> str:
+        """This device's member id in a group (to tell whether a moderation action is about
+        me, also after a removal, when I am no longer among the members)."""
+        return self._session(group_id).identity.member_id
 
     def history(
         self,
@@ -490,18 +525,34 @@ class Engine:
         group_id = self.store.get("current_group")
         return group_id if group_id in self._groups else None
 
-    def save_draft(self, group_id: str, text: str) -> None:
-        """Keep an unsent draft (encrypted, on this device); it is never sent by itself."""
+    def save_draft(self, group_id: str, text: str) -> bool:
+        """Keep an unsent draft (encrypted, on this device); it is never sent by itself.
+
+        False when the disk is full: the draft is then kept in memory only, until peertui
+        closes or a later draft change fits on the disk."""
         gid = self._session(group_id).group_id
         key = f"draft:{gid}"
-        if text.strip():
-            self.store.put(key, text)
-        else:
-            self.store.delete(key)
-            self.store.delete(f"draft_reason:{gid}")
+        try:
+            if text.strip():
+                self.store.put(key, text)
+            else:
+                self.store.delete(key)
+                self.store.delete(f"draft_reason:{gid}")
+        except StorageFull:
+            self._drafts_in_memory[gid] = text
+            return False
+        self._drafts_in_memory.pop(gid, None)
+        return True
+
+    def draft_on_disk(self, group_id: str) -> bool:
+        """False while this group's draft is held in memory only (the disk was full)."""
+        return self._session(group_id).group_id not in self._drafts_in_memory
 
     def draft(self, group_id: str) -> str:
-        return self.store.get(f"draft:{self._session(group_id).group_id}", "")
+        gid = self._session(group_id).group_id
+        if gid in self._drafts_in_memory:
+            return self._drafts_in_memory[gid]
+        return self.store.get(f"draft:{gid}", "")
 
     def draft_reason(self, group_id: str) -> str:
         """Why the draft holds a message that was waiting to go out (empty if it does not):
@@ -517,7 +568,7 @@ class Engine:
     def message(self, group_id: str, msg_id: str) -> Message:
         message = self.store.get_message(self._session(group_id).group_id, msg_id)
         if message is None:
-            raise NotFound(_("That message is not in your history."))
+            raise refused(NotFound, Why.MESSAGE_NOT_IN_HISTORY)
         return message
 
     def message_by_number(self, number: int) -> Message:
@@ -528,29 +579,13 @@ class Engine:
         if message is not None and message.group_id in self._groups:
             return message
         if message is None and self.store.outbox_number(number):
-            raise NotFound(
-                _("Message #{n} is still waiting to be sent, so it cannot be used yet.").format(
-                    n=number
-                )
-            )
+            raise refused(NotFound, Why.MESSAGE_STILL_WAITING, n=number)
         highest = self.store.highest_number()
         if number > highest:
-            raise NotFound(
-                _("There is no message #{n}: the newest message here is #{last}.").format(
-                    n=number, last=highest
-                )
-                if highest
-                else _("There is no message #{n}: no message has been shown here yet.").format(
-                    n=number
-                )
-            )
-        raise NotFound(
-            _(
-                "Message #{n} is no longer on this device: old history is deleted after the "
-                "retention time, a left group's history goes with it, and a message that was "
-                "never sent went back to its draft. Numbers are never given to another message."
-            ).format(n=number)
-        )
+            if highest:
+                raise refused(NotFound, Why.NO_MESSAGE_NUMBER_YET, n=number, last=highest)
+            raise refused(NotFound, Why.NO_MESSAGE_SHOWN_YET, n=number)
+        raise refused(NotFound, Why.MESSAGE_NUMBER_GONE, n=number)
 
     async def set_nick(self, group_id: str, nick: str) -> None:
         session = self._session(group_id)
@@ -560,11 +595,7 @@ class Engine:
             m for m in session.members() if not m.is_me and payloads.nick_skeleton(m.nick) == looks
         ]
         if taken:
-            raise InvalidInput(
-                _(
-                    "Someone in this group is already called {nick}, which looks the same; pick another nickname."
-                ).format(nick=taken[0].nick)
-            )
+            raise refused(InvalidInput, Why.NICK_LOOKS_TAKEN, nick=taken[0].nick)
         session.state["nick"] = nick
         await self._publish_profile(session)
 
@@ -592,26 +623,20 @@ class Engine:
         session = self._session(group_id)
         if session.status == ACTIVE:
             if session.role == "owner":
-                raise NotAllowed(
-                    _(
-                        "As the owner you cannot leave your own group; it lives on the relay for its members."
-                    )
-                )
+                raise refused(NotAllowed, Why.OWNER_CANNOT_LEAVE)
             with contextlib.suppress(PeertuiError):
                 await session.moderate("leave", target=session.me)
         await session.stop()
         if session.status != LEFT:  # the signed leave already said so when it went through
             session.state["status"] = LEFT
             session.save()
-            self._emit(
-                Notice(session.group_id, _("You left {name}.").format(name=session.state["name"]))
-            )
+            self._emit(Notice(session.group_id, said=Said.LEFT))
 
     async def forget_group(self, group_id: str) -> None:
         """Delete a group this device has left, with its whole history, from this device."""
         session = self._session(group_id)
         if session.status == ACTIVE:
-            raise NotAllowed(_("Leave the group before deleting its history from this device."))
+            raise refused(NotAllowed, Why.LEAVE_BEFORE_FORGETTING)
         await session.stop()
         self.store.forget_group(session.group_id)
         self._groups.pop(session.group_id, None)
@@ -625,9 +650,26 @@ class Engine:
         member = None
         if who:
             member = resolve_member(session.members(), who)
+            self._refuse_self(kind, member)
             fields["target"] = b64d(member.key)
         await session.moderate(kind, reason=payloads.safe_line(reason, 300), **fields)
         return member
+
+    def check_not_self(self, group_id: str, kind: str, who: str) -> None:
+        """Refuse, in words, warning, muting, removing or banning oneself — before a front-end
+        opens a form or asks a question for it (the roster would refuse it after)."""
+        if kind not in _NOT_ON_SELF or not who.strip():
+            return
+        try:
+            member = resolve_member(self._session(group_id).members(), who)
+        except NotFound:
+            return  # a name nobody has: the action itself says so
+        self._refuse_self(kind, member)
+
+    @staticmethod
+    def _refuse_self(kind: str, member: Member) -> None:
+        if kind in _NOT_ON_SELF and member.is_me:
+            raise NotOnYourself(member.nick)
 
     async def warn(self, group_id: str, who: str, reason: str = "") -> None:
         """A private warning: the log shows that it happened; only the member reads why."""
@@ -661,17 +703,18 @@ class Engine:
         try:
             resolve_member(session.members(), who)
         except NotFound:
-            if not session.state["join_requests"]:
+            request = None
+            if session.state["join_requests"]:
+                with contextlib.suppress(NotFound):
+                    request = session.find_request(who)
+            if request is None and self._left_or_removed(group_id, who):
+                # A ban names a key; someone removed who asks again comes with a fresh one,
+                # so say what does stop them rather than "nobody called".
+                raise refused(NotFound, Why.NO_LONGER_IN_GROUP, who=who) from None
+            if request is None and not session.state["join_requests"]:
                 raise
-            try:
-                request = session.find_request(who)
-            except NotFound:
-                raise NotFound(
-                    _(
-                        "Nobody called {who!r} is in this group or asking to join. /members "
-                        "lists everyone, /requests the people asking."
-                    ).format(who=who)
-                ) from None
+            if request is None:
+                raise refused(NotFound, Why.NOBODY_CALLED, who=who) from None
             await self.deny(group_id, who, reason)
             await session.moderate(
                 "ban", reason=payloads.safe_line(reason, 300), target=b64d(request["key"])
@@ -680,17 +723,21 @@ class Engine:
         await self._act(group_id, "ban", who, reason)
         return False
 
+    def _left_or_removed(self, group_id: str, who: str) -> bool:
+        """Whether the log shows someone of this name removed from the group or leaving it."""
+        name = who.strip().lstrip("@").casefold()
+        return any(
+            entry.action in ("remove", "leave") and entry.target_nick.casefold() == name
+            for entry in self.modlog(group_id)
+        )
+
     async def delete_message(self, group_id: str, msg_id: str, reason: str = "") -> None:
         message = self.message(group_id, msg_id)
         if message.seq <= 0:
-            raise InvalidInput(
-                _(
-                    "That message has not reached the relay yet, so there is nothing to remove there."
-                )
-            )
+            raise refused(InvalidInput, Why.MESSAGE_NOT_ON_RELAY_YET)
         envelope = message.extra.get("env", "")
         if not envelope:
-            raise InvalidInput(_("That message cannot be removed: it came from an older version."))
+            raise refused(InvalidInput, Why.MESSAGE_TOO_OLD_TO_REMOVE)
         # Named by its envelope id end to end: a relay that renumbers messages cannot redirect it.
         await self._act(group_id, "delete", reason=reason, value=envelope)
 
@@ -709,11 +756,9 @@ class Engine:
                 )
             except RelayRefused as exc:
                 if exc.status != 404:  # already expired or used up: nothing to cancel
-                    raise RelayProblem(
-                        _("Could not cancel an invite: {exc}").format(exc=exc)
-                    ) from None
+                    raise RelayFailed(RelayAction.CANCEL_INVITE, exc) from None
             except RelayError as exc:
-                raise RelayProblem(_("Could not cancel an invite: {exc}").format(exc=exc)) from None
+                raise RelayFailed(RelayAction.CANCEL_INVITE, exc) from None
         return len(secrets)
 
     async def set_guidelines(self, group_id: str, text: str) -> None:
@@ -722,7 +767,7 @@ class Engine:
         session.require_moderator()
         text = text.strip() + "\n"
         if len(text) > 8000:
-            raise InvalidInput(_("Guidelines can be at most 8000 characters."))
+            raise refused(InvalidInput, Why.GUIDELINES_TOO_LONG)
         key = nacl.utils.random(GUIDELINES_KEY_BYTES)
         await session.post_payload(payloads.encode("guidelines", text=text, key=b64e(key)))
         session.propose_guidelines(text, key)
@@ -737,11 +782,7 @@ class Engine:
         session.require_moderator()
         tag = payloads.language_tag(language.strip()) if language.strip() else ""
         if language.strip() and not tag:
-            raise InvalidInput(
-                _(
-                    'A group language is a language code such as "es" or "pt_BR", not "{value}".'
-                ).format(value=language.strip())
-            )
+            raise refused(InvalidInput, Why.NOT_A_LANGUAGE, value=language.strip())
         await session.post_payload(payloads.encode("settings", language=tag))
         session.state["language"] = tag
         session.save()
@@ -765,14 +806,9 @@ class Engine:
         session = self._active(group_id)
         message = self.message(group_id, msg_id)
         if message.extra.get("key") == b64e(session.me):
-            raise InvalidInput(_("You cannot report your own message."))
+            raise refused(InvalidInput, Why.REPORT_OWN_MESSAGE)
         if message.removed_reason is not None:
-            raise InvalidInput(
-                _(
-                    "That message was already removed by the moderators ({reason}), so there "
-                    "is nothing left to report."
-                ).format(reason=message.removed_reason)
-            )
+            raise refused(InvalidInput, Why.ALREADY_REMOVED, reason=message.removed_reason)
         earlier = [
             m for m in self.store.latest(session.group_id, 3, message.ts) if m.msg_id != msg_id
         ][-2:]
@@ -793,7 +829,7 @@ class Engine:
             r for r in session.state["reports"] if r["report_id"] != report_id
         ]
         if len(session.state["reports"]) == before:
-            raise NotFound(_("That report is not in the queue."))
+            raise refused(NotFound, Why.REPORT_NOT_IN_QUEUE)
         session.save()
 
     def my_warnings(self, group_id: str) -> list[tuple[int, str]]:
@@ -817,14 +853,14 @@ class Engine:
     def ignore_member(self, group_id: str, who: str) -> Member:
         member = resolve_member(self.members(group_id), who)
         if member.is_me:
-            raise InvalidInput(_("You cannot hide yourself."))
+            raise refused(InvalidInput, Why.HIDE_YOURSELF)
         self._save_hidden("ignored_members", self._hidden_set("ignored_members") | {member.key})
         return member
 
     def ignore_word(self, word: str) -> None:
         word = word.strip().casefold()
         if not word:
-            raise InvalidInput(_("Give a word to hide."))
+            raise refused(InvalidInput, Why.HIDE_NO_WORD)
         self._save_hidden("ignored_words", self._hidden_set("ignored_words") | {word})
 
     def unignore(self, item: str) -> None:
@@ -847,13 +883,14 @@ class Engine:
         }
         self._save_hidden("hidden_messages", hidden)
 
-    def is_hidden(self, message: Message) -> str:
-        """Why this message is hidden on this device ('' when shown)."""
+    def why_hidden(self, message: Message) -> Hidden | None:
+        """Why this message is hidden on this device (None when shown); worded by
+        `peertui.ui.received.hidden_reason`."""
         if message.extra.get("key") in self._hidden_set("ignored_members"):
-            return _("you hid this member")
+            return Hidden.MEMBER
         if f"{message.group_id}/{message.msg_id}" in self._hidden_set("hidden_messages"):
-            return _("you hid this message")
-        return _("you hid a word in it") if self.is_ignored_word(message.text) else ""
+            return Hidden.MESSAGE
+        return Hidden.WORD if self.is_ignored_word(message.text) else None
 
     def is_ignored_word(self, text: str) -> bool:
         folded = text.casefold()
@@ -872,15 +909,9 @@ class Engine:
     def _export_target(path: str | Path, overwrite: bool) -> Path:
         target = Path(path).expanduser().absolute()
         if target.exists() and not overwrite:
-            raise InvalidInput(
-                _("{target} already exists; choose another name or confirm replacing it.").format(
-                    target=target
-                )
-            )
+            raise refused(InvalidInput, Why.EXPORT_TARGET_EXISTS, target=target)
         if not target.parent.is_dir():
-            raise InvalidInput(
-                _("The folder {parent} does not exist.").format(parent=target.parent)
-            )
+            raise refused(InvalidInput, Why.EXPORT_NO_FOLDER, parent=target.parent)
         return target
 
     def export_safety_plan(
@@ -889,36 +920,29 @@ class Engine:
         """Write the safety plan as text the person asked for, readable only by them."""
         from peertui.wellbeing.safety_plan import format_lines
 
-        target = Path(path).expanduser().absolute()
-        if target.exists() and not overwrite:
-            raise InvalidInput(
-                _("{target} already exists; choose another name or confirm replacing it.").format(
-                    target=target
-                )
-            )
-        if not target.parent.is_dir():
-            raise InvalidInput(
-                _("The folder {parent} does not exist.").format(parent=target.parent)
-            )
+        target = self._export_target(path, overwrite)
         text = "\n".join(format_lines(self.safety_plan(), lang)) + "\n"
         try:
             write_private_file(target, text)
         except OSError as exc:
-            raise InvalidInput(
-                _("Could not write {target}: {why}.").format(target=target, why=exc.strerror or exc)
+            raise refused(
+                InvalidInput, Why.EXPORT_NOT_WRITTEN, target=target, reason=exc.strerror or str(exc)
             ) from None
         return target
 
-    def export(self, group_id: str, path: str | Path, overwrite: bool = False) -> tuple[Path, int]:
-        """Write a group's history as a readable text file the person asked for."""
+    def export(
+        self, group_id: str, path: str | Path, words: ExportWords, overwrite: bool = False
+    ) -> tuple[Path, int]:
+        """Write a group's history as a readable text file the person asked for, headed and
+        labelled with `words`."""
         target = self._export_target(path, overwrite)
         try:
-            count = self.store.export_group(self._session(group_id).group_id, target)
+            count = self.store.export_group(self._session(group_id).group_id, target, words)
         except StoreError as exc:
             raise ExportFailed(exc) from None
         return target, count
 
-    async def wipe(self) -> list[str]:
+    async def wipe(self) -> list[Leftover]:
         for session in list(self._groups.values()):
             await session.stop()
         self._groups.clear()
@@ -933,6 +957,9 @@ class Engine:
 
 
 PRIVATE_SETTINGS_KEY = "settings.private"
+# The name earlier versions stored, in English, for a group waiting for approval; now a pending
+# group has no name until its welcome, and the front-ends word that.
+_LEGACY_UNNAMED = "unnamed group (waiting for approval)"
 
 
 def _private_settings(paths: Paths, settings: Settings, store: Store) -> list[StartupNote]:

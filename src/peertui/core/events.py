@@ -7,6 +7,7 @@ Each event happens once; a front-end prints or shows it once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from peertui.core.keys import StoreError
 from peertui.core.models import JoinRequest, Member, ModLogEntry, Report
@@ -27,7 +28,9 @@ class MessageReceived(Event):
 
 @dataclass(frozen=True)
 class MessageQueued(Event):
-    """My message is stored in the outbox and will be sent when the relay is reachable."""
+    """My message is stored in the outbox: told the moment it is written (so it is shown at
+    once, marked waiting), before the relay has it; MessageReceived follows when the relay
+    takes it, or MessageReturned if it never can."""
 
     message: Message
 
@@ -90,7 +93,7 @@ class JoinDenied(Event):
 @dataclass(frozen=True)
 class ConnectionChanged(Event):
     state: str  # connecting | connected | offline
-    detail: str = ""
+    cause: BaseException | None = None  # why offline (a RelayError, worded by ui.relay_words)
 
 
 @dataclass(frozen=True)
@@ -118,14 +121,56 @@ class ReportReceived(Event):
     report: Report
 
 
+class Said(Enum):
+    """What a `Notice` or an `ErrorOccurred` reports, as a fact; `peertui.ui.wording.told`
+    words it (with the event's `nick`, `detail` and `count`) for both front-ends."""
+
+    LEFT = "left"  # I left the group
+    REMOVED = "removed"  # the moderators removed me
+    BANNED = "banned"  # the moderators banned me
+    NOW_MODERATOR = "now_moderator"
+    GUIDELINES_CHANGED = "guidelines_changed"
+    WELCOME_GUIDELINES_DIFFER = "welcome_guidelines_differ"
+    RECEIVING_RESUMED = "receiving_resumed"
+    FOREIGN_SHARE_IGNORED = "foreign_share_ignored"  # a session key from a non-member
+    REQUEST_CLOSED = "request_closed"  # another moderator declined `nick`'s request
+    UNREADABLE_JOIN_REQUEST = "unreadable_join_request"  # its invite was made elsewhere
+    JOIN_KEY_ALTERED = "join_key_altered"
+    JOIN_REPLY_DAMAGED = "join_reply_damaged"
+    CONNECTION_PROBLEM = "connection_problem"  # `detail`: what went wrong; reconnecting
+    EVENT_SKIPPED = "event_skipped"  # `detail`: why it could not be processed
+    STREAM_REFUSED = "stream_refused"  # `detail`: the relay's refusal
+    SENDING_HELD = "sending_held"  # `detail`: why; `count` messages stay queued
+    # The receive path's, worded by peertui.ui.received:
+    MESSAGE_NOT_SHOWN = "message_not_shown"  # from `nick`; `detail`: a receive_rules.NotShown
+    NICK_CHANGED = "nick_changed"  # `detail` is now known as `nick`
+    THANKED = "thanked"  # `nick` thanked `detail` for a message
+    FORGED_GAP = "forged_gap"  # a gap past the relay's newest event (`count`), ignored
+
+
 @dataclass(frozen=True)
 class Notice(Event):
-    text: str
+    """Something to tell the person: `said` names it, worded with `nick`, `detail` and
+    `count` by `peertui.ui.wording.told`; `text` is a ready sentence only where `said` is None
+    (none of core's notices now)."""
+
+    text: str = ""
+    said: Said | None = None
+    nick: str = ""
+    detail: str = ""
+    count: int = 0
+    cause: BaseException | None = None  # the error `detail` would say; worded where shown
 
 
 @dataclass(frozen=True)
 class ErrorOccurred(Event):
-    text: str
+    """Something went wrong; typed like `Notice`."""
+
+    text: str = ""
+    said: Said | None = None
+    detail: str = ""
+    count: int = 0
+    cause: BaseException | None = None  # the error `detail` would say; worded where shown
 
 
 @dataclass(frozen=True)
@@ -162,8 +207,9 @@ class RosterWarning(Event):
     """The relay (or a moderator) showed this device a roster that disagrees with what it or
     another member holds: a fork, a split view, or changes being withheld. Show it plainly."""
 
-    kind: str  # fork | split | withheld | key
-    text: str
+    kind: str  # fork | split | withheld | key | copied; worded by ui.received.roster_warning
+    index: int = 0  # the roster entry a fork or a split view is at
+    nick: str = ""  # who was shown another roster (split, withheld)
 
 
 @dataclass(frozen=True)
@@ -171,5 +217,4 @@ class MessagesMissing(Event):
     """A sender's message counter skipped: `count` of its messages never arrived here."""
 
     sender_nick: str
-    count: int
-    text: str
+    count: int  # worded by ui.received.messages_missing

@@ -42,7 +42,11 @@ from peertui.core.errors import (
     MemberWithoutKey,
     NotAllowed,
     NotFound,
+    RelayAction,
+    RelayFailed,
     RelayProblem,
+    Why,
+    refused,
 )
 from peertui.core.events import (
     ConnectionChanged,
@@ -66,9 +70,11 @@ from peertui.core.events import (
     RelayRewound,
     ReportReceived,
     RosterWarning,
+    Said,
     SendingWaits,
     Warned,
 )
+from peertui.core.liveness import Liveness
 from peertui.core.models import (
     ACTIVE,
     BANNED,
@@ -86,6 +92,7 @@ from peertui.core.models import (
     Report,
 )
 from peertui.core.moderation import guidelines_commitment, guidelines_hash, resolve_member
+from peertui.core.own_posts import OwnPosts
 from peertui.core.prefetch import Prefetch
 from peertui.core.receiving import Held, Read
 from peertui.core.relay_client import (
@@ -104,7 +111,6 @@ from peertui.core.relay_client import (
     is_definite_refusal,
 )
 from peertui.core.store import Message, Store, StoreError
-from peertui.i18n import _, ngettext
 from peertui_wire.encoding import EncodingError, b64d, b64e
 from peertui_wire.ids import member_id_for
 from peertui_wire.protocol import DIRECT_CONTEXT, PROTOCOL_VERSION
@@ -121,18 +127,22 @@ BATCH_EVENTS = 1000
 BATCH_MESSAGES = 250
 # How long the decoding thread holds the GIL at most before it lets the event loop have it.
 GIL_SLICE_S = 0.002
+# A run of at least this many messages (a backlog) enters the full-text index later, a chunk
+# at a time once the stream has been quiet for INDEX_IDLE_S (a search indexes the rest first).
+INDEX_LATER_MIN = 20
+INDEX_IDLE_S = 0.3
+INDEX_CHUNK = 200
 _REQUEST_FIELDS = {f.name for f in dataclasses.fields(JoinRequest)}
 DIRECT_TYPES = {"share", "welcome", "warn", "report", "invite_key", "rekey", "request_closed"}
 REKEY_INTERVAL_MS = 30_000
 MEMBERSHIP_CHANGES = ("admit", "remove", "ban", "leave")
 
 
-# Why a member who is no longer active cannot post, per status (looked up when said, so in
-# the language in use then).
+# Why a member who is no longer active cannot post, per status (worded by ui.refusals).
 _NO_LONGER_POST = {
-    REMOVED: lambda: _("You can no longer post in this group: you were removed from it."),
-    BANNED: lambda: _("You can no longer post in this group: you were banned from it."),
-    LEFT: lambda: _("You can no longer post in this group: you left it."),
+    REMOVED: Why.NO_LONGER_POST_REMOVED,
+    BANNED: Why.NO_LONGER_POST_BANNED,
+    LEFT: Why.NO_LONGER_POST_LEFT,
 }
 
 
@@ -179,6 +189,30 @@ class RosterBehind(RelayUnavailable):
     """Another member has applied roster events the relay does not show this device."""
 
 
+@dataclasses.dataclass(frozen=True)
+class _KeptEnvelope:
+    """An envelope made for a post that has not been acknowledged yet, kept on disk so that
+    every retry (after a 429, a timeout, a restart) sends these very bytes."""
+
+    envelope: bytes
+    counter: int | None  # the per-group counter sealed in it; None if kept by an older version
+
+    @classmethod
+    def read(cls, raw: Any) -> _KeptEnvelope | None:
+        try:
+            if isinstance(raw, str) and raw:  # kept before the counter was kept with it
+                return cls(b64d(raw), None)
+            if isinstance(raw, dict):
+                counter = raw.get("counter")
+                return cls(b64d(raw["envelope"]), counter if type(counter) is int else None)
+        except (KeyError, TypeError, EncodingError):
+            pass
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"envelope": b64e(self.envelope), "counter": self.counter}
+
+
 class GroupSession:
     """Everything one membership needs; created by the engine, never by a front-end."""
 
@@ -195,12 +229,17 @@ class GroupSession:
         self.store = store
         self._deliver = emit
         self._held: Held | None = None  # while a batch is read: its events and writes wait
+        self._index_waiting = False  # received messages wait for the full-text index
         self._state_version = 0  # counts save()s, so a batch never stores an older state
         self.identity = Identity.from_seed(b64d(state["seed"]))
         self.me = self.identity.public_key
         self.group_id: str = state["group_id"]
+        store.note_own_sender(self.group_id, self.identity.member_id)
         # Unknown until the first attempt: then the first "offline" is news, even at start-up.
-        self.connection = CONNECTING if state["status"] in (PENDING, ACTIVE) else OFFLINE
+        self._liveness = Liveness(
+            CONNECTING if state["status"] in (PENDING, ACTIVE) else OFFLINE,
+            self._connection_changed,
+        )
         self.roster: RosterState | None = (
             RosterState.replay(state["roster"], self.group_id) if state.get("roster") else None
         )
@@ -235,8 +274,15 @@ class GroupSession:
         self.last_envelope_id = ""  # of my latest post: deletes name messages by it
         self._warned: set[tuple[str, int]] = set()  # one RosterWarning per kind and index
         self._flush_lock = asyncio.Lock()
-        self._outbox_backoff = Backoff(base=0.5, cap=30.0)
+        self._outbox_backoff = Backoff(base=0.5, cap=10.0)
         self._outbox_retry: asyncio.TimerHandle | None = None
+        # The relay's Retry-After (rate limit, slow mode): no post is tried before this loop
+        # time, since asking sooner only earns another 429 and costs the relay a request.
+        self._posts_wait_until = 0.0
+        self._posts_wait_slow = False
+        self._posts_wait_roster = 0  # the roster's length then: a change ends the wait early
+        # Set when the member acts while offline: the follow loop's reconnection wait ends.
+        self._wake_follow = asyncio.Event()
         self._outbox_trouble_told = False
         self._reread_through: int = store.get(f"reread:{self.group_id}", 0)
         self._told_forged_gap = False
@@ -350,15 +396,7 @@ class GroupSession:
             if bundle.to_bytes() != self.prekey_bundle() and (
                 bundle.prekey_id >= self.prekeys.current_id
             ):
-                self._warn(
-                    "key",
-                    bundle.prekey_id,
-                    _(
-                        "Someone published a key in your name in this group: your group key "
-                        "may have been copied. Ask a moderator to remove this membership and "
-                        "join again with a new invite."
-                    ),
-                )
+                self._warn("key", bundle.prekey_id)
             return None
         cache = self.state.setdefault("prekeys", {})
         held = cache.get(b64e(bundle.owner))
@@ -406,6 +444,8 @@ class GroupSession:
             connection=self.connection,
             unread=self.unread,
             guidelines=self.state.get("guidelines", ""),
+            guidelines_accepted=not self.state.get("guidelines")
+            or self.state.get("guidelines_accepted") == guidelines_hash(self.state["guidelines"]),
             slowmode_seconds=roster.slowmode_seconds if roster else 0,
             readonly=roster.readonly if roster else False,
             language=self.state.get("language", ""),
@@ -477,9 +517,13 @@ class GroupSession:
         entries = []
         for event in events[1:]:
             role = replay.role_of(b64d(event["signer"])) or "former member"
+            was_member = bool(event["target"]) and replay.is_member(b64d(event["target"]))
+            had_guidelines = bool(replay.guidelines_hash)
             replay.apply(event)
             if event["kind"] != "leave":
-                entries.append(self._entry(event, role))
+                entries.append(
+                    self._entry(event, role, target_was_member=was_member, replaced=had_guidelines)
+                )
         return entries
 
     def _known_nick(self, key: bytes) -> str:
@@ -488,7 +532,14 @@ class GroupSession:
             return ""
         return self.nick_of(key)
 
-    def _entry(self, event: dict[str, Any], actor_role: str) -> ModLogEntry:
+    def _entry(
+        self,
+        event: dict[str, Any],
+        actor_role: str,
+        *,
+        target_was_member: bool,
+        replaced: bool,
+    ) -> ModLogEntry:
         signer = b64d(event["signer"])
         target = b64d(event["target"]) if event["target"] else b""
         # Today's nicknames, which every member knows alike, so the log reads the same for
@@ -499,6 +550,8 @@ class GroupSession:
         value = 0
         if event["kind"] in ("slowmode", "readonly"):
             value = int(event["value"] or 0)
+        elif event["kind"] == "guidelines":
+            value = int(replaced)
         role = str(event["role"]) if event["kind"] == "role" else ""
         return ModLogEntry(
             index=event["index"],
@@ -512,6 +565,7 @@ class GroupSession:
             until=event["until"] if event["kind"] == "mute" else 0,
             value=value,
             role=role,
+            target_was_member=target_was_member,
         )
 
     # ----- lifecycle ---------------------------------------------------------------------
@@ -530,16 +584,30 @@ class GroupSession:
                     await task
         self._task = self._flush_task = None
         await self.client.aclose()
-        self.connection = OFFLINE
+        self._liveness.stopped()
 
-    def _set_connection(self, state: str, detail: str = "") -> None:
-        if state == CONNECTING and self.connection == OFFLINE:
-            return  # each retry while offline is not news; "connected" will be
-        if state != self.connection:
-            self.connection = state
-            self._emit(ConnectionChanged(self.group_id, state, detail))
+    @property
+    def connection(self) -> str:
+        """CONNECTING, CONNECTED or OFFLINE: from every exchange with the relay (liveness.py)."""
+        return self._liveness.state
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the event stream is open (posts can go through while it reconnects)."""
+        return self._liveness.streaming
+
+    def _connection_changed(self, state: str, cause: BaseException | None) -> None:
+        self._emit(ConnectionChanged(self.group_id, state, cause))
         if state == CONNECTED:
             self.kick_outbox()
+            if not self._liveness.streaming:
+                self._wake_follow.set()  # the relay answered: follow it now, not after a wait
+
+    def _set_connection(self, state: str, cause: BaseException | None = None) -> None:
+        if state == CONNECTED:
+            self._liveness.answered()
+        elif state == OFFLINE:
+            self._liveness.unreachable(cause)
 
     async def _run(self) -> None:
         if self.status == PENDING and not await self._wait_for_admission():
@@ -552,12 +620,12 @@ class GroupSession:
             except asyncio.CancelledError:
                 raise
             except RelayRefused as exc:
-                self._set_connection(OFFLINE, str(exc))
-                await self._refresh_membership(str(exc))
+                self._set_connection(OFFLINE, exc)
+                await self._refresh_membership(exc)
                 return
             except RelayUnavailable as exc:
                 # Mid-event outage: the cursor did not move, so the event comes again.
-                self._set_connection(OFFLINE, str(exc))
+                self._set_connection(OFFLINE, exc)
                 await asyncio.sleep(1.0)
             except _StoragePaused as exc:
                 await self._wait_for_storage(exc.problem)
@@ -565,13 +633,8 @@ class GroupSession:
                 continue  # follow again from the reset cursor
             except Exception as exc:  # noqa: BLE001 - report and reconnect, never die silently
                 log.exception("group loop failed")
-                self._set_connection(OFFLINE, str(exc))
-                self._emit(
-                    ErrorOccurred(
-                        self.group_id,
-                        _("The connection hit a problem ({exc}); reconnecting.").format(exc=exc),
-                    )
-                )
+                self._set_connection(OFFLINE, exc)
+                self._emit(ErrorOccurred(self.group_id, said=Said.CONNECTION_PROBLEM, cause=exc))
                 await asyncio.sleep(5.0)
 
     async def _follow_events(self) -> None:
@@ -583,21 +646,43 @@ class GroupSession:
                 self.client,
                 self.group_id,
                 lambda: self.cursor,
-                on_state=self._set_connection,
+                on_state=self._liveness.stream,
                 on_info=prefetch.push,
+                wake=self._wake_follow,
             )
         )
+        # (Killed while a backlog waited for the search index: index it when things are quiet.)
+        self._index_waiting = self._index_waiting or self.store.index_waiting()
         try:
             while True:
                 try:
-                    items = await prefetch.batch(BATCH_EVENTS)
+                    if self._index_waiting:
+                        items = await asyncio.wait_for(prefetch.batch(BATCH_EVENTS), INDEX_IDLE_S)
+                    else:
+                        items = await prefetch.batch(BATCH_EVENTS)
                 except StopAsyncIteration:
                     return
+                except TimeoutError:  # (batch() takes nothing when cancelled)
+                    # Quiet: index chunk after chunk until something arrives or none is left.
+                    while self._index_waiting and not prefetch.ready():
+                        await self._index_a_chunk()
+                    continue
                 await self._handle_batch(items)
                 if self.status != ACTIVE:
                     return
         finally:
             await prefetch.aclose()
+
+    async def _index_a_chunk(self) -> None:
+        """Idle time: put some of a received backlog into the full-text index, in a worker
+        thread (SQLite lets go of the GIL), one short transaction per chunk."""
+        try:
+            self._index_waiting = await asyncio.to_thread(self.store.index_pending, INDEX_CHUNK)
+        except StoreError as exc:
+            # A search still finds them (it indexes, or looks through, what waits); the next
+            # backlog tries again.
+            log.warning("could not index received messages for search: %s", type(exc).__name__)
+            self._index_waiting = False
 
     async def _handle_batch(self, items: list[RelayEvent | Gap | StreamInfo]) -> None:
         """Consecutive plain message events are read together, in runs (`_receive_runs`);
@@ -651,12 +736,7 @@ class GroupSession:
         log.warning("could not process event: %s", type(exc).__name__)
         if not (isinstance(item, RelayEvent) and item.seq <= self._reread_through):
             # (While re-reading a restored log, events read before fail quietly.)
-            self._emit(
-                ErrorOccurred(
-                    self.group_id,
-                    _("Skipped an event that could not be processed: {exc}").format(exc=exc),
-                )
-            )
+            self._emit(ErrorOccurred(self.group_id, said=Said.EVENT_SKIPPED, cause=exc))
 
     async def _receive_runs(self, plain: list[RelayEvent]) -> None:
         """Read and store plain message events in runs of up to BATCH_MESSAGES, one
@@ -720,6 +800,7 @@ class GroupSession:
                     raise _StoragePaused(exc) from exc
                 inbound_before = inbound_after
                 self.cursor = max(self.cursor, run[-1].seq)
+                self._index_waiting = self._index_waiting or len(held.messages) >= INDEX_LATER_MIN
                 new = {id(m) for m in stored}
                 for event in held.events:
                     if not isinstance(event, MessageReceived) or id(event.message) in new:
@@ -755,7 +836,7 @@ class GroupSession:
         the unread count."""
         store, gid = self.store, self.group_id
         with store.transaction("the received messages"):
-            stored = store.add_new_messages(messages)
+            stored = store.add_new_messages(messages, index_later=len(messages) >= INDEX_LATER_MIN)
             unread = store.get(f"unread:{gid}", 0)
             if stored:
                 unread += len(stored)
@@ -773,6 +854,7 @@ class GroupSession:
         whose session key must be asked for again once the run is stored."""
         item = read.item
         if item.sender == self.me:
+            self._check_own_post(item)
             return []
         if read.error is not None:
             raise read.error
@@ -830,7 +912,7 @@ class GroupSession:
     async def _wait_for_storage(self, problem: StoreError) -> None:
         """Receiving is paused until this device can store again; then it resumes from the
         saved cursor, so nothing that arrived meanwhile is skipped."""
-        self._set_connection(OFFLINE, str(problem))
+        self._set_connection(OFFLINE, problem)
         self._emit(ReceivingPaused(self.group_id, problem))
         backoff = Backoff(base=0.5, cap=15.0)
         while True:
@@ -840,21 +922,16 @@ class GroupSession:
                 self.store.put(f"cursor:{self.group_id}", self.cursor)
             except StoreError:
                 continue
-            self._emit(Notice(self.group_id, _("There is space again: receiving resumed.")))
+            self._emit(Notice(self.group_id, said=Said.RECEIVING_RESUMED))
             return
 
-    async def _refresh_membership(self, detail: str) -> None:
+    async def _refresh_membership(self, refusal: RelayRefused) -> None:
         with contextlib.suppress(RelayError):
             status = (await self.client.membership(self.group_id)).get("status")
             if status in ("removed", "banned"):
                 self._lost_membership(REMOVED if status == "removed" else BANNED)
                 return
-        self._emit(
-            ErrorOccurred(
-                self.group_id,
-                _("The relay refused this group's stream: {detail}").format(detail=detail),
-            )
-        )
+        self._emit(ErrorOccurred(self.group_id, said=Said.STREAM_REFUSED, cause=refusal))
 
     # ----- joining -----------------------------------------------------------------------
     async def _wait_for_admission(self) -> bool:
@@ -862,12 +939,16 @@ class GroupSession:
         while True:
             try:
                 info = await self.client.membership(self.group_id)
-                if self.connection == OFFLINE:
-                    self._set_connection(CONNECTED)
+                self._set_connection(CONNECTED)
             except RelayUnavailable as exc:
-                self._set_connection(OFFLINE, str(exc))
+                self._set_connection(OFFLINE, exc)
                 info = {"status": "pending"}
             status = info.get("status")
+            if status == "pending" and self.state.get("prekey_unpublished"):
+                # The join's own publish was refused (engine.join): a moderator can only
+                # admit me with a prekey to seal the welcome to, so it goes out while I wait.
+                with contextlib.suppress(RelayError):
+                    await self.publish_prekey()
             if status == "member":
                 await self._activate()
                 return True
@@ -953,10 +1034,7 @@ class GroupSession:
                 self._told_forged_gap = True
                 self._emit(
                     ErrorOccurred(
-                        self.group_id,
-                        _(
-                            "The relay announced that events up to {last} were deleted, past its own newest event; that cannot be true, so peertui ignored it and keeps receiving."
-                        ).format(last=item.first_available - 1),
+                        self.group_id, said=Said.FORGED_GAP, count=item.first_available - 1
                     )
                 )
             return
@@ -992,24 +1070,31 @@ class GroupSession:
             await self._apply_roster(event)
         self.kick_outbox()
 
-    def _warn(self, kind: str, index: int, text: str) -> None:
+    def _warn(self, kind: str, index: int, nick: str = "") -> None:
+        """One RosterWarning per kind and index (worded by ui.received.roster_warning)."""
         if (kind, index) not in self._warned:
             self._warned.add((kind, index))
-            self._emit(RosterWarning(self.group_id, kind, text))
+            self._emit(RosterWarning(self.group_id, kind, index, nick))
+
+    def _own_posts(self) -> OwnPosts:
+        """The record of what this device posted (peertui.core.own_posts)."""
+        return OwnPosts(self.store.get(f"own_posts:{self.group_id}"), self.cursor)
+
+    def _check_own_post(self, item: RelayEvent) -> None:
+        """A post signed with my key that this device did not make: the key, or a copy of the
+        whole home, is used somewhere else (THREAT_MODEL.md, "A stolen device state")."""
+        try:
+            envelope = receiving.envelope_bytes(item)
+        except (EncodingError, KeyError, TypeError, ValueError):
+            return
+        if self._own_posts().made_elsewhere(envelope, self.group_id, item.seq):
+            log.warning("a post signed with this membership's key was made on another device")
+            self._warn("copied", 0)
 
     def _check_fork(self, event: dict[str, Any]) -> bool:
         if not receive_rules.is_fork(self.state["roster"], event):
             return False
-        self._warn(
-            "fork",
-            event["index"],
-            _(
-                "Warning: this group's roster has two different versions of entry {index}. A "
-                "moderator signed conflicting changes, or the relay is showing members "
-                "different rosters. Compare with other members before trusting who is in the "
-                "group."
-            ).format(index=event["index"]),
-        )
+        self._warn("fork", event["index"])
         return True
 
     async def _catch_up_roster(self, locked: bool = False) -> None:
@@ -1035,6 +1120,7 @@ class GroupSession:
         if event["index"] < self.roster.next_index:
             return
         before = dict(self.roster.roles)
+        had_guidelines = bool(self.roster.guidelines_hash)
         signer_role = before.get(b64d(event["signer"]), "former member")
         self.roster.apply(event)
         self.state["roster"].append(event)
@@ -1048,7 +1134,18 @@ class GroupSession:
             }
         self.save()
         if kind != "leave":
-            self._emit(ModAction(self.group_id, self._entry(event, signer_role)))
+            was_member = bool(target) and target in before
+            self._emit(
+                ModAction(
+                    self.group_id,
+                    self._entry(
+                        event,
+                        signer_role,
+                        target_was_member=was_member,
+                        replaced=had_guidelines,
+                    ),
+                )
+            )
         if kind in MEMBERSHIP_CHANGES and target != self.me and self.status == ACTIVE:
             # Post-compromise security: every membership change rotates my prekey and, at my
             # next message, my session (docs/PROTOCOL.md §9.4).
@@ -1088,7 +1185,7 @@ class GroupSession:
             ):
                 self._emit(MessageRemoved(self.group_id, message.msg_id, reason))
         elif kind == "role" and target == self.me and event["role"] == MODERATOR:
-            self._emit(Notice(self.group_id, _("You are now a moderator of this group.")))
+            self._emit(Notice(self.group_id, said=Said.NOW_MODERATOR))
         elif kind == "guidelines":
             proposed = self.state.get("proposed_guidelines", {}).pop(str(event["value"]), None)
             if proposed is not None:
@@ -1097,25 +1194,15 @@ class GroupSession:
                 self.save()
             if b64d(event["signer"]) == self.me:
                 return
-            self._emit(
-                Notice(
-                    self.group_id,
-                    _("The group's guidelines changed: read them again with /guidelines."),
-                )
-            )
+            self._emit(Notice(self.group_id, said=Said.GUIDELINES_CHANGED))
 
     def _lost_membership(self, status: str) -> None:
         self.state["status"] = status
         self.save()
         self.outbound = None
         self.store.delete(f"outbound:{self.group_id}")
-        name = self.state["name"]
-        words = {
-            REMOVED: _("You were removed from {name} by its moderators."),
-            BANNED: _("You were banned from {name} by its moderators."),
-            LEFT: _("You left {name}."),
-        }[status].format(name=name)
-        self._emit(Notice(self.group_id, words))
+        said = {REMOVED: Said.REMOVED, BANNED: Said.BANNED, LEFT: Said.LEFT}[status]
+        self._emit(Notice(self.group_id, said=said))
 
     def _rotate(self) -> None:
         """Start a new sending session next time, shared only with who is still here."""
@@ -1130,6 +1217,7 @@ class GroupSession:
         """One message event on its own (its session key or roster head had to be fetched)."""
         read = await asyncio.to_thread(receiving.decode, self.inbound, self.me, self.language, item)
         if item.sender == self.me:
+            self._check_own_post(item)
             return
         if read.decrypted is None and read.error is not None:
             raise read.error
@@ -1156,15 +1244,7 @@ class GroupSession:
             with contextlib.suppress(RelayError):
                 await self._catch_up_roster()
             if receive_rules.compare_head(self.state["roster"], decrypted.head).ahead:
-                self._warn(
-                    "withheld",
-                    decrypted.head.index,
-                    _(
-                        "{nick} has seen roster changes that the relay does not show you; the "
-                        "relay may be hiding a removal. Your messages wait until this device "
-                        "sees them too."
-                    ).format(nick=self.nick_of(decrypted.sender_key)),
-                )
+                self._warn("withheld", decrypted.head.index, self.nick_of(decrypted.sender_key))
         accepted = self._accept_now(decrypted, head)
         self.store.put(f"counters:{self.group_id}", self.counters)
         return accepted
@@ -1181,23 +1261,15 @@ class GroupSession:
                 self.state["roster"], decrypted.head, self._roster_hashes
             )
         if head.split:
-            self._warn(
-                "split",
-                decrypted.head.index,
-                _(
-                    "Warning: {nick} and you are being shown different versions of this "
-                    "group's roster (entry {index}). Compare with other members before "
-                    "trusting who is in the group."
-                ).format(nick=self.nick_of(decrypted.sender_key), index=decrypted.head.index),
-            )
+            self._warn("split", decrypted.head.index, self.nick_of(decrypted.sender_key))
         why = receive_rules.refusal(self.roster, self.state["roster"], decrypted)
         if why is not None:
             self._emit(
                 Notice(
                     self.group_id,
-                    _("A message from {nick} was not shown: {why}.").format(
-                        nick=self.nick_of(decrypted.sender_key), why=why
-                    ),
+                    said=Said.MESSAGE_NOT_SHOWN,
+                    nick=self.nick_of(decrypted.sender_key),
+                    detail=why.value,
                 )
             )
             return False
@@ -1205,18 +1277,7 @@ class GroupSession:
         missing = receive_rules.missing_before(self.counters, sender, decrypted.counter)
         if missing:
             nick = self.nick_of(decrypted.sender_key)
-            self._emit(
-                MessagesMissing(
-                    self.group_id,
-                    nick,
-                    missing,
-                    ngettext(
-                        "{n} message from {nick} is missing: the relay did not deliver it.",
-                        "{n} messages from {nick} are missing: the relay did not deliver them.",
-                        missing,
-                    ).format(n=missing, nick=nick),
-                )
-            )
+            self._emit(MessagesMissing(self.group_id, nick, missing))
         return True
 
     def _on_group_payload(
@@ -1272,12 +1333,7 @@ class GroupSession:
                 self._emit(MemberJoined(self.group_id, member))
             elif member is not None and member.nick != old_nick:
                 self._emit(
-                    Notice(
-                        self.group_id,
-                        _("{old_nick} is now known as {nick}.").format(
-                            old_nick=old_nick, nick=member.nick
-                        ),
-                    )
+                    Notice(self.group_id, said=Said.NICK_CHANGED, nick=member.nick, detail=old_nick)
                 )
         elif kind == "introduce" and self.roster.is_moderator(sender):
             if body["key"] not in self.state["profiles"] and body["key"] != b64e(self.me):
@@ -1300,9 +1356,9 @@ class GroupSession:
                 self._emit(
                     Notice(
                         self.group_id,
-                        _("{sender} thanked {nick} for a message.").format(
-                            sender=self.nick_of(sender), nick=thanked.nick
-                        ),
+                        said=Said.THANKED,
+                        nick=self.nick_of(sender),
+                        detail=thanked.nick,
                     )
                 )
         elif kind == "settings" and self.roster.is_moderator(sender):
@@ -1346,8 +1402,13 @@ class GroupSession:
 
     async def _on_prekey(self, item: RelayEvent) -> None:
         raw = item.body["prekey"]
-        if self._remember_prekey(raw if isinstance(raw, bytes) else b64d(raw)) is not None:
+        bundle = self._remember_prekey(raw if isinstance(raw, bytes) else b64d(raw))
+        if bundle is not None:
             self.save()
+            # A failure keeps it owed: the next prekey they publish (a rotation, a restart's
+            # republish) pays it.
+            with contextlib.suppress(RelayError):
+                await self._pay_owed_welcome(bundle)
 
     async def _on_direct(self, item: RelayEvent) -> None:
         """Open one direct delivery, then have the relay delete it (read or unreadable)."""
@@ -1377,9 +1438,7 @@ class GroupSession:
         kind = body["t"]
         if kind == "share":
             if not self.roster.is_member(sender):
-                self._emit(
-                    Notice(self.group_id, _("Ignored a session key from someone not in the group."))
-                )
+                self._emit(Notice(self.group_id, said=Said.FOREIGN_SHARE_IGNORED))
                 return
             share = check_share(sender, b64d(body["blob"]), self.group_id)
             self.inbound.add_share(share)
@@ -1402,14 +1461,7 @@ class GroupSession:
             closed = self.state["join_requests"].pop(str(body["request_id"]), None)
             if closed is not None:
                 self.save()
-                self._emit(
-                    Notice(
-                        self.group_id,
-                        _("Another moderator declined {nick}'s request to join.").format(
-                            nick=closed["nick"]
-                        ),
-                    )
-                )
+                self._emit(Notice(self.group_id, said=Said.REQUEST_CLOSED, nick=closed["nick"]))
             return
         if kind == "welcome" and is_mod:
             self.state["name"] = payloads.safe_line(body["name"], 80) or self.state["name"]
@@ -1417,15 +1469,7 @@ class GroupSession:
             self.state["guidelines_key"] = body["guidelines_key"]
             self.state["language"] = payloads.language_tag(body.get("language"))
             if not self._welcome_guidelines_match(body["guidelines"], body["guidelines_key"]):
-                self._emit(
-                    Notice(
-                        self.group_id,
-                        _(
-                            "The guidelines you were welcomed with are not the ones the group's "
-                            "signed roster names; ask a moderator about it."
-                        ),
-                    )
-                )
+                self._emit(Notice(self.group_id, said=Said.WELCOME_GUIDELINES_DIFFER))
             notes = body.get("modnotes")
             if isinstance(notes, dict):
                 # Reasons for what happened before we joined: the log then reads as for everyone.
@@ -1494,20 +1538,12 @@ class GroupSession:
                 continue
             info = payloads.parse(opened, {"join"})
             if info["key"] != key:
-                self._emit(
-                    ErrorOccurred(
-                        self.group_id, _("Ignored a join request whose key was altered in transit.")
-                    )
-                )
+                self._emit(ErrorOccurred(self.group_id, said=Said.JOIN_KEY_ALTERED))
                 return
             try:
                 b64d(info["reply"], length=32)
             except EncodingError:
-                self._emit(
-                    ErrorOccurred(
-                        self.group_id, _("Ignored a join request with a damaged reply key.")
-                    )
-                )
+                self._emit(ErrorOccurred(self.group_id, said=Said.JOIN_REPLY_DAMAGED))
                 return
             request = {
                 "request_id": rid,
@@ -1528,15 +1564,7 @@ class GroupSession:
                 )
             )
             return
-        self._emit(
-            Notice(
-                self.group_id,
-                _(
-                    "A join request arrived that this device cannot read "
-                    "(its invite was made on another device)."
-                ),
-            )
-        )
+        self._emit(Notice(self.group_id, said=Said.UNREADABLE_JOIN_REQUEST))
 
     # ----- sending -----------------------------------------------------------------------
     def _others(self) -> list[bytes]:
@@ -1556,6 +1584,9 @@ class GroupSession:
     async def _ensure_outbound(self) -> OutboundSession:
         """My current session, replaced at every rotation point (docs/PROTOCOL.md §9.4)."""
         await self._maintain_prekey()
+        # Sharing awaits the relay; a roster change meanwhile (a removal, a new epoch) drops
+        # the session just made (self.outbound = None): then a fresh one is made for the new
+        # roster rather than handing back None.
         if (
             self.outbound is None
             or self.outbound.needs_rotation()
@@ -1574,6 +1605,8 @@ class GroupSession:
             self.state["shared_prekeys"] = {}
             self._save_outbound()
             await self._share_with(self._others())
+            if self.outbound is None:
+                return await self._ensure_outbound()
         return self.outbound
 
     async def _share_with(self, members: list[bytes]) -> None:
@@ -1614,7 +1647,7 @@ class GroupSession:
         except _NoPrekey as exc:
             raise MemberWithoutKey(self.nick_of(exc.key)) from None
         except RelayError as exc:
-            raise RelayProblem(str(exc)) from None
+            raise RelayFailed(RelayAction.OTHER, exc) from None
 
     async def _send_direct(
         self, key: bytes, inner: bytes, prekey: PrekeyBundle | None = None
@@ -1633,49 +1666,76 @@ class GroupSession:
             # A retry sends the very same envelope: the relay may already hold it (idempotency
             # key), and its envelope id and counter must stay the ones receivers see.
             kept_key = f"sending:{self.group_id}:{idempotency_key}" if idempotency_key else ""
-            kept = self.store.get(kept_key) if kept_key else None
-            if kept and not self._still_current(b64d(kept)):
-                kept = None  # sealed under a session since rotated away (e.g. a removal)
-            if kept:
-                envelope = b64d(kept)
+            kept = _KeptEnvelope.read(self.store.get(kept_key)) if kept_key else None
+            drawn: int | None = None  # the counter this attempt took, if it took a new one
+            if kept is not None and self._still_current(kept.envelope):
+                envelope = kept.envelope
             else:
                 outbound = await self._ensure_outbound()
                 assert self.roster is not None
+                # Sealed again (its session was rotated away, e.g. by a removal): with the
+                # counter it was first given, which no other message has, so receivers see
+                # no gap where the first sealing's number would have been.
+                number = kept.counter if kept is not None and kept.counter is not None else None
+                following = outbound.counter
+                if number is not None:
+                    outbound.counter = number
+                else:
+                    drawn = following
+                counter = outbound.counter
                 envelope = outbound.encrypt(
                     self.identity,
                     plaintext,
                     head=receive_rules.head_of(self.roster),
                     sent_ms=now_ms() if sent_ms is None else sent_ms,
                 )
+                outbound.counter = max(following, outbound.counter)
+                own = self._own_posts()
+                own.made(envelope, outbound.session_id, outbound.verify_key, outbound.index - 1)
+                self.store.put(f"own_posts:{self.group_id}", own.to_json())
                 # The index is spent before the post: never reuse a message key.
                 self._save_outbound()
                 if kept_key:
-                    self.store.put(kept_key, b64e(envelope))
+                    self.store.put(kept_key, _KeptEnvelope(envelope, counter).to_json())
             self.last_envelope_id = b64e(envelope_id(envelope))
             try:
                 posted = await self.client.post_message_stored(
                     self.group_id, envelope, idempotency_key=idempotency_key or None
                 )
             except (RelayUnavailable, RelayRefused) as exc:
-                if is_definite_refusal(exc) and not isinstance(exc, RateLimited):
+                # Certainly not stored: a definite refusal, or a 429. A 429'd post with an
+                # idempotency key is resent later from its kept copy; anything else is not
+                # resent as these bytes, so its counter must not stay spent.
+                limited = isinstance(exc, RateLimited)
+                if (is_definite_refusal(exc) and not limited) or (limited and not kept_key):
                     if kept_key:
                         self.store.delete(kept_key)
-                    if not kept and self.outbound is not None:
+                    if (
+                        drawn is not None
+                        and self.outbound is not None
+                        and self.outbound.counter == drawn + 1
+                    ):
                         # Certainly not stored, and nothing encrypted since: give the counter
                         # back so receivers see no false gap (the chain index stays spent).
-                        self.outbound.counter -= 1
+                        self.outbound.counter = drawn
                         self._save_outbound()
                 raise
             if kept_key:
                 self.store.delete(kept_key)
+            # The relay took it: it is back, whatever the stream still says (liveness.py).
+            self._set_connection(CONNECTED)
             return posted
 
     def _still_current(self, envelope: bytes) -> bool:
-        """Whether an envelope kept for a retry belongs to my current, unrotated session."""
+        """Whether an envelope kept for a retry belongs to my current session and epoch.
+
+        A session that has since filled up (its 100th message may be this very envelope) or
+        grown old still is: every member holds its key, so the envelope goes out unchanged.
+        Sealing it again would spend a new counter, and receivers would report the first one
+        as a message the relay lost."""
         return (
             self.outbound is not None
             and self.outbound.epoch == self.state["epoch"]
-            and not self.outbound.needs_rotation()
             and envelope[6:22] == self.outbound.session_id
         )
 
@@ -1703,37 +1763,29 @@ class GroupSession:
 
     def check_can_post(self) -> None:
         if self.status == PENDING:
-            raise NotAllowed(_("Your request to join is still waiting for a moderator's approval."))
+            raise refused(NotAllowed, Why.REQUEST_STILL_WAITING)
         if self.status != ACTIVE:
-            raise NotAllowed(_NO_LONGER_POST.get(self.status, _NO_LONGER_POST[REMOVED])())
+            raise refused(NotAllowed, _NO_LONGER_POST.get(self.status, Why.NO_LONGER_POST_REMOVED))
         assert self.roster is not None
-        # The roster's own refusal is an English reason for the relay's log; say it here in
-        # the reader's language from the same typed state.
+        # The roster's own refusal is an English reason for the relay's log; the same typed
+        # state is the fact the front-ends word in the reader's language.
         if self.roster.post_refusal(self.me):
-            raise NotAllowed(self._refusal_words())
+            raise self._post_refusal()
         if self.state["guidelines"] and self.state["guidelines_accepted"] != guidelines_hash(
             self.state["guidelines"]
         ):
-            raise GuidelinesNotAccepted(
-                _(
-                    "Read and accept this group's guidelines before your first message "
-                    "(/guidelines, then /accept)."
-                )
-            )
+            raise refused(GuidelinesNotAccepted, Why.ACCEPT_GUIDELINES_FIRST)
 
-    def _refusal_words(self) -> str:
+    def _post_refusal(self) -> NotAllowed:
         assert self.roster is not None
         roster = self.roster
         if self.me in roster.banned:
-            return _("You cannot post: you are banned from this group.")
+            return refused(NotAllowed, Why.POST_BANNED)
         if self.me not in roster.roles:
-            return _("You cannot post: you are not a member of this group.")
+            return refused(NotAllowed, Why.POST_NOT_MEMBER)
         if roster.is_muted(self.me):
-            when = time.strftime(
-                "%Y-%m-%d %H:%M UTC", time.gmtime(roster.muted_until[self.me] / 1000)
-            )
-            return _("You cannot post: muted by the moderators until {when}.").format(when=when)
-        return _("You cannot post: the group is read-only: only moderators may post.")
+            return refused(NotAllowed, Why.POST_MUTED, until_ms=roster.muted_until[self.me])
+        return refused(NotAllowed, Why.POST_READ_ONLY)
 
     async def send(self, text: str, cw: str) -> Message:
         nick = self.state["nick"]
@@ -1757,15 +1809,20 @@ class GroupSession:
             message.msg_id,
             {"text": text, "cw": cw, "nick": nick, "ts": message.ts, "number": message.number},
         )
+        if not self._liveness.streaming:
+            self._wake_follow.set()  # the member is here and writing: try the relay now
+        # Shown the moment it is written, marked waiting until the relay takes it: the flush
+        # below can wait behind another send, a key share or a slow relay (FINDINGS7 F3).
+        # MessageReceived follows once it is stored, and a sent line never goes back.
+        self._emit(MessageQueued(self.group_id, message))
         delivered = await self.flush_outbox(own_item=message.msg_id)
         if message.msg_id in delivered:
             return delivered[message.msg_id]
         stored = self.store.get_message(self.group_id, message.msg_id)
         if stored is not None and stored.seq > 0:
             # A flush already under way (kicked by a roster event or a reconnect) took it and
-            # told MessageReceived: "queued" now would mark a delivered line as waiting.
+            # told MessageReceived.
             return stored
-        self._emit(MessageQueued(self.group_id, message))
         return message
 
     def kick_outbox(self) -> None:
@@ -1789,28 +1846,24 @@ class GroupSession:
         if self._stopped:
             return
         delay = self._outbox_backoff.next_delay()
-        if isinstance(exc, RelayUnavailable):
+        unreachable = isinstance(exc, RelayUnavailable) and not isinstance(exc, RelayBusy)
+        if isinstance(exc, (RelayUnavailable, RateLimited)):
             delay = max(delay, exc.retry_after)
-            if not isinstance(exc, RelayBusy):
-                self._set_connection(OFFLINE, str(exc))
+            if unreachable:
+                self._set_connection(OFFLINE, exc)
         if self._outbox_retry is not None:
             self._outbox_retry.cancel()
         self._outbox_retry = asyncio.get_running_loop().call_later(
             max(delay, 0.2), self.kick_outbox
         )
         waiting = len(self.store.outbox_list(self.group_id))
-        if waiting and not self._outbox_trouble_told:
+        # An unreachable relay is already news (ConnectionChanged, worded once by the front
+        # end with "messages wait"); a second notice here said "try again" next to "peertui
+        # keeps trying by itself". Only a relay that answers but will not take posts now
+        # (busy, a server error) is told here.
+        if waiting and not unreachable and not self._outbox_trouble_told:
             self._outbox_trouble_told = True
-            self._emit(
-                Notice(
-                    self.group_id,
-                    ngettext(
-                        "Could not send yet: {why} {waiting} waiting message stays queued and goes out by itself.",
-                        "Could not send yet: {why} {waiting} waiting messages stay queued and go out by themselves.",
-                        waiting,
-                    ).format(why=exc, waiting=waiting),
-                )
-            )
+            self._emit(Notice(self.group_id, said=Said.SENDING_HELD, cause=exc, count=waiting))
 
     def _return_to_draft(self, item_id: str, item: dict[str, Any], reason: str) -> None:
         self.store.outbox_to_draft(
@@ -1827,8 +1880,18 @@ class GroupSession:
         if self.status != ACTIVE:
             return delivered
         async with self._flush_lock:
+            # Told (SendingWaits) only for a message first in line, as when the relay refuses
+            # it itself: one behind others is told "queued", not once per message.
+            first = self._first_waiting() == own_item != ""
+            if self._waiting_for_rate(announce=first):
+                return delivered
             try:
                 await self._pay_owed_shares()
+            except RateLimited as exc:
+                # A key share refused for the rate is no failure of the messages behind it:
+                # they wait for the relay's Retry-After like a refused post would.
+                self._wait_for_rate(exc, announce=first)
+                return delivered
             except RelayUnavailable as exc:
                 self._retry_outbox_later(exc)
                 return delivered
@@ -1855,7 +1918,11 @@ class GroupSession:
                         break
                     if item_id == own_item:
                         self.store.outbox_remove(item_id)
-                        raise RelayProblem(str(exc)) from None
+                        # Its line is already shown, waiting (send() told MessageQueued):
+                        # the refusal names it so the front end takes that line away.
+                        problem = RelayFailed(RelayAction.OTHER, exc)
+                        problem.msg_id = item_id
+                        raise problem from None
                     self._return_to_draft(item_id, item, str(exc))
                     continue
                 self._outbox_backoff.reset()
@@ -1889,23 +1956,58 @@ class GroupSession:
         return delivered
 
     def _wait_for_rate(self, exc: RateLimited, *, announce: bool) -> None:
-        """Slow mode or the relay's rate limit: keep it queued; it goes out by itself."""
+        """Slow mode or the relay's rate limit: keep it queued; it goes out by itself once the
+        relay's Retry-After has passed, and nothing is posted before then."""
         wait = max(exc.retry_after, 0.5)
+        self._posts_wait_until = asyncio.get_running_loop().time() + wait
+        self._posts_wait_slow = exc.code == "slow_mode"
+        self._posts_wait_roster = self._roster_length()
+        self._retry_posts_at(self._posts_wait_until)
+        if announce:
+            self._announce_wait(wait)
+
+    def _first_waiting(self) -> str:
+        waiting = self.store.outbox_list(self.group_id)
+        return waiting[0][1] if waiting else ""
+
+    def _waiting_for_rate(self, *, announce: bool) -> bool:
+        """Whether the relay's last Retry-After is still running (a retry is then due at its
+        end); a message written meanwhile is told when it will go."""
+        left = self._posts_wait_until - asyncio.get_running_loop().time()
+        if left <= 0.01:  # (a timer may fire a clock tick early)
+            return False
+        if self._roster_length() != self._posts_wait_roster:
+            # The group changed since (slow mode off, read-only on, a mute...): ask the relay
+            # now, so a message it can no longer take comes back as a draft at once.
+            self._posts_wait_until = 0.0
+            return False
+        self._retry_posts_at(self._posts_wait_until)
+        if announce:
+            self._announce_wait(left)
+        return True
+
+    def _roster_length(self) -> int:
+        return self.roster.next_index if self.roster is not None else 0
+
+    def _retry_posts_at(self, when: float) -> None:
+        if self._stopped:
+            return
         if self._outbox_retry is not None:
             self._outbox_retry.cancel()
-        self._outbox_retry = asyncio.get_running_loop().call_later(wait, self.kick_outbox)
-        if announce:
-            # The newest message is last in line: one slow-mode interval per message ahead.
-            waiting = len(self.store.outbox_list(self.group_id))
-            spacing = self.roster.slowmode_seconds if self.roster else 0
-            eta = wait + max(waiting - 1, 0) * spacing
-            ahead = max(waiting - 1, 0)
-            self._emit(SendingWaits(self.group_id, exc.code == "slow_mode", round(eta), ahead))
+        self._outbox_retry = asyncio.get_running_loop().call_at(when, self.kick_outbox)
+
+    def _announce_wait(self, wait: float) -> None:
+        # The newest message is last in line: one slow-mode interval per message ahead.
+        waiting = len(self.store.outbox_list(self.group_id))
+        spacing = self.roster.slowmode_seconds if self.roster else 0
+        ahead = max(waiting - 1, 0)
+        eta = wait + ahead * spacing
+        self._emit(SendingWaits(self.group_id, self._posts_wait_slow, round(eta), ahead))
 
     # ----- moderation --------------------------------------------------------------------
     def require_moderator(self) -> None:
         if self.status != ACTIVE or self.roster is None or not self.roster.is_moderator(self.me):
-            raise NotAllowed(_("Only the group's owner and moderators can do that."))
+            raise refused(NotAllowed, Why.NOT_A_MODERATOR)
 
     async def moderate(
         self,
@@ -1934,9 +2036,8 @@ class GroupSession:
                     check = RosterState.replay(self.state["roster"], self.group_id)
                     check.apply(event)
                 except RosterError as exc:
-                    raise NotAllowed(
-                        _("That action is not allowed: {exc}.").format(exc=exc)
-                    ) from None
+                    # The roster's own reason (English, as the relay says it too).
+                    raise refused(NotAllowed, Why.ACTION_NOT_ALLOWED, exc=str(exc)) from None
                 if reason:
                     await self._post_group_payload(
                         payloads.encode("modnote", index=event["index"], reason=reason)
@@ -1951,12 +2052,10 @@ class GroupSession:
                         ]:
                             await self._apply_roster(missing)
                         continue
-                    raise RelayProblem(str(exc)) from None
+                    raise RelayFailed(RelayAction.OTHER, exc) from None
                 await self._apply_roster(event)
                 return event
-        raise RelayProblem(
-            _("The group's roster kept changing while this action was sent; try again.")
-        )
+        raise refused(RelayProblem, Why.ROSTER_KEPT_CHANGING)
 
     async def admit(self, request: dict[str, Any]) -> None:
         key = b64d(request["key"])
@@ -1968,24 +2067,16 @@ class GroupSession:
             intro=request["intro"],
         )
         await self.moderate("admit", target=key, role=MEMBER)
-        profiles = dict(self.state["profiles"])
-        profiles[b64e(self.me)] = {
-            "nick": self.state["nick"],
-            "pronouns": self.state["pronouns"],
-            "intro": self.state["intro"],
-        }
-        await self._send_direct(
-            key,
-            payloads.encode_padded(
-                "welcome",
-                name=self.state["name"],
-                guidelines=self.state["guidelines"],
-                guidelines_key=self.state.get("guidelines_key", ""),
-                profiles=profiles,
-                modnotes=self.state["modnotes"],
-                language=self.state.get("language", ""),
-            ),
-        )
+        try:
+            await self._send_direct(key, self._welcome())
+        except _NoPrekey:
+            # Admitted before their prekey reached the relay (a host who approves at once can
+            # beat the requester's publish): the welcome is owed and goes out when their
+            # prekey arrives (_on_prekey), or the newcomer would be a member never told so.
+            owed = self.state.setdefault("owed_welcomes", [])
+            if request["key"] not in owed:
+                owed.append(request["key"])
+            self.save()
         # Everyone else learns the newcomer's name now, so the admit reads the same everywhere.
         await self._post_group_payload(
             payloads.encode(
@@ -1997,11 +2088,43 @@ class GroupSession:
             )
         )
 
+    def _welcome(self) -> bytes:
+        """What a newcomer is told on admission: the group's name, guidelines and members."""
+        profiles = dict(self.state["profiles"])
+        profiles[b64e(self.me)] = {
+            "nick": self.state["nick"],
+            "pronouns": self.state["pronouns"],
+            "intro": self.state["intro"],
+        }
+        return payloads.encode_padded(
+            "welcome",
+            name=self.state["name"],
+            guidelines=self.state["guidelines"],
+            guidelines_key=self.state.get("guidelines_key", ""),
+            profiles=profiles,
+            modnotes=self.state["modnotes"],
+            language=self.state.get("language", ""),
+        )
+
+    async def _pay_owed_welcome(self, bundle: PrekeyBundle) -> None:
+        """Send the welcome owed to a member admitted before their prekey was known."""
+        owed = self.state.get("owed_welcomes", [])
+        key = b64e(bundle.owner)
+        if key not in owed:
+            return
+        if self.roster is None or not self.roster.is_member(bundle.owner):
+            owed.remove(key)  # removed (or never admitted after all): nobody to welcome
+            self.save()
+            return
+        await self._send_direct(bundle.owner, self._welcome(), prekey=bundle)
+        owed.remove(key)
+        self.save()
+
     async def report(self, message: Message, reason: str, context: list[str]) -> None:
         assert self.roster is not None
         moderators = [k for k in self.roster.moderators() if k != self.me]
         if not moderators:
-            raise NotAllowed(_("This group has no other moderator to receive a report."))
+            raise refused(NotAllowed, Why.NO_MODERATOR_FOR_REPORT)
         body = payloads.encode(
             "report",
             report_id=uuid.uuid4().hex,
@@ -2062,24 +2185,18 @@ class GroupSession:
         try:
             await self._post_group_payload(plaintext)
         except RelayRefused as exc:
-            raise RelayProblem(str(exc)) from None
+            raise RelayFailed(RelayAction.OTHER, exc) from None
 
     async def ensure_still_pending(self, request: dict[str, Any]) -> None:
         """Another moderator may have answered meanwhile; the relay knows."""
         try:
             pending = {r["request_id"] for r in await self.client.join_requests(self.group_id)}
         except RelayError as exc:
-            raise RelayProblem(
-                _("Could not check the request with the relay: {exc}").format(exc=exc)
-            ) from None
+            raise RelayFailed(RelayAction.CHECK_REQUEST, exc) from None
         if request["request_id"] not in pending:
             self.state["join_requests"].pop(request["request_id"], None)
             self.save()
-            raise NotAllowed(
-                _("{nick}'s request was already answered by another moderator.").format(
-                    nick=request["nick"]
-                )
-            )
+            raise refused(NotAllowed, Why.REQUEST_ALREADY_ANSWERED, nick=request["nick"])
 
     async def tell_moderators(self, inner: bytes) -> None:
         assert self.roster is not None
@@ -2091,7 +2208,7 @@ class GroupSession:
     def find_request(self, who: str) -> dict[str, Any]:
         requests = list(self.state["join_requests"].values())
         if not requests:
-            raise NotFound(_("There are no join requests waiting."))
+            raise refused(NotFound, Why.NO_JOIN_REQUESTS)
         fake_members = [
             Member(key=r["key"], member_id=r["member_id"], nick=r["nick"], role="")
             for r in requests

@@ -8,28 +8,26 @@ in words instead.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from filelock import FileLock, Timeout
 
 from peertui.core.keys import StoreError
-from peertui.i18n import _
 from peertui.paths import Paths, make_private_dir
 
 
 class HomeInUse(StoreError):
-    """Another peertui (another window, or another engine in this program) has this home."""
+    """Another peertui (another window, or another engine in this program) has this home
+    (`home`). Worded by `peertui.ui.problems.store_problem`; `str()` names no folder."""
+
+    def __init__(self, home: Path) -> None:
+        super().__init__("this home is open in another peertui")
+        self.home = home
 
 
 def _lock_for(paths: Paths) -> FileLock:
     make_private_dir(paths.data_dir)
     return FileLock(str(paths.data_dir / "peertui.lock"), timeout=0, mode=0o600)
-
-
-def _in_use(paths: Paths) -> HomeInUse:
-    return HomeInUse(
-        _(
-            "peertui is already open with this home ({home}). Switch to that window, or close it first: two copies at once could lose messages."
-        ).format(home=paths.home)
-    )
 
 
 def acquire_home(paths: Paths) -> FileLock:
@@ -38,7 +36,7 @@ def acquire_home(paths: Paths) -> FileLock:
     try:
         lock.acquire()
     except Timeout:
-        raise _in_use(paths) from None
+        raise HomeInUse(paths.home) from None
     return lock
 
 

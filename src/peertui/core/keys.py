@@ -12,7 +12,10 @@ from __future__ import annotations
 import hmac
 import json
 import os
-from typing import Any
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
 
 import keyring
 import keyring.backends.chainer
@@ -24,7 +27,6 @@ import nacl.hash
 import nacl.pwhash
 import nacl.utils
 
-from peertui.i18n import _
 from peertui.paths import Paths, write_private_file
 
 KEYRING_SERVICE = "peertui"
@@ -39,16 +41,128 @@ _CHECK_LABEL = b"peertui database key check v1"
 _UNLOCK_VERSION = 1
 
 
+@dataclass(frozen=True)
+class NotDeleted:
+    """Something `wipe` could not delete: `path`, and the system's `reason` (its own words)."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class ForeignFilesKept:
+    """A folder `wipe` left in place because it holds files peertui did not create."""
+
+    folder: Path
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KeyringEntryKept:
+    """The keyring entry holding this home's key was not removed: `reason` is the keyring's
+    own words, or "" when no safe keyring is active now."""
+
+    service: str
+    account: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class KeyringEntryUnknown:
+    """The unlock file is damaged, so which keyring entry this home used is not known."""
+
+    unlock_file: Path
+    service: str
+
+
+# What `wipe` reports for each thing that remains; worded by `peertui.ui.problems.leftover`.
+Leftover = NotDeleted | ForeignFilesKept | KeyringEntryKept | KeyringEntryUnknown
+
+
 class StoreError(Exception):
-    """The local store cannot do what was asked; str() is a sentence a person can act on."""
+    """The local store cannot do what was asked. The typed ones carry facts, worded by
+    `peertui.ui.problems.problem`; their `str()` is a short English line for logs."""
+
+
+@dataclass(frozen=True)
+class KeyringRefused:
+    """The active keyring keeps keys in a file anyone with the disk can read, so peertui does
+    not use it: `name` is its backend's class (module and name)."""
+
+    name: str
+
+
+class NoKey(Enum):
+    """Why no key is available (`NoKeyAvailable.why`)."""
+
+    KEYRING_WOULD_NOT_STORE = "keyring_would_not_store"  # reason: the keyring's words
+    NO_KEYRING_NO_PASSPHRASE = "no_keyring_no_passphrase"  # refused: a keyring not used
+    KEYRING_GONE = "keyring_gone"  # home; refused: the keyring answering now, if unsafe
+    KEYRING_UNREADABLE = "keyring_unreadable"  # reason: the keyring's words
+    KEY_NOT_IN_KEYRING = "key_not_in_keyring"  # home, service, account
+    PASSPHRASE_NEEDED = "passphrase_needed"  # home
 
 
 class NoKeyAvailable(StoreError):
-    """Neither a usable keyring nor a passphrase is available to unlock the database."""
+    """Neither a usable keyring nor a passphrase is available to unlock the database: `why`
+    (a `NoKey`) and the facts its sentence names."""
+
+    def __init__(
+        self,
+        why: NoKey,
+        home: Path | None = None,
+        reason: str = "",
+        refused: KeyringRefused | None = None,
+        service: str = "",
+        account: str = "",
+    ) -> None:
+        super().__init__(f"no key available ({why.value})")
+        self.why = why
+        self.home = home
+        self.reason = reason
+        self.refused = refused
+        self.service = service
+        self.account = account
 
 
 class WrongPassphrase(StoreError):
-    """The passphrase given does not unlock this home."""
+    """The passphrase given does not unlock this home (`home`)."""
+
+    def __init__(self, home: Path) -> None:
+        super().__init__("the passphrase does not unlock this home")
+        self.home = home
+
+
+class KeyringKeyMismatch(StoreError):
+    """The key the keyring holds under `account` does not unlock this home (`home`)."""
+
+    def __init__(self, account: str, home: Path) -> None:
+        super().__init__("the keyring's key does not unlock this home")
+        self.account = account
+        self.home = home
+
+
+class UnlockFileMissing(StoreError):
+    """The database in `data_dir` exists but its unlock file (`name`) does not."""
+
+    def __init__(self, data_dir: Path, name: str) -> None:
+        super().__init__("the database has no unlock file")
+        self.data_dir = data_dir
+        self.name = name
+
+
+UnlockFault = Literal["unreadable", "not_json", "invalid"]
+
+
+class UnlockFileUnusable(StoreError):
+    """The unlock file `unlock_file` could not be read (`reason`, the system's words), is not
+    JSON, or does not hold what an unlock file holds."""
+
+    def __init__(self, unlock_file: Path, fault: UnlockFault, reason: str = "") -> None:
+        super().__init__(f"the unlock file is unusable ({fault})")
+        self.unlock_file = unlock_file
+        self.fault: UnlockFault = fault
+        self.reason = reason
 
 
 def database_key(paths: Paths, passphrase: str | None = None) -> bytes:
@@ -56,11 +170,7 @@ def database_key(paths: Paths, passphrase: str | None = None) -> bytes:
     info = _read_unlock_file(paths)
     if info is None:
         if paths.db_file.exists() and paths.db_file.stat().st_size > 0:
-            raise StoreError(
-                _(
-                    "The peertui database in {folder} has no unlock file ({name}), so its key cannot be found. Restore that file, or wipe this home to start again."
-                ).format(folder=paths.data_dir, name=paths.unlock_file.name)
-            )
+            raise UnlockFileMissing(paths.data_dir, paths.unlock_file.name)
         return _create_key(paths, _passphrase_from(passphrase))
     if info["source"] == "keyring":
         return _key_from_keyring(paths, info)
@@ -77,35 +187,23 @@ def keeps_key_in_keyring(paths: Paths) -> bool:
     return info is not None and info["source"] == "keyring"
 
 
-def forget_key(paths: Paths) -> list[str]:
-    """Remove this home's keyring entry, if it has one; returns problems as sentences."""
+def forget_key(paths: Paths) -> list[Leftover]:
+    """Remove this home's keyring entry, if it has one; returns what could not be removed."""
     try:
         info = _read_unlock_file(paths)
     except StoreError:
-        return [
-            _(
-                "The unlock file {file} is damaged, so any keyring entry for this home could not be found; look for service '{service}' in your keyring."
-            ).format(file=paths.unlock_file, service=KEYRING_SERVICE)
-        ]
+        return [KeyringEntryUnknown(paths.unlock_file, KEYRING_SERVICE)]
     if info is None or info["source"] != "keyring":
         return []
     backend = _secure_keyring()
     if backend is None:
-        return [
-            _(
-                "The database key in the system keyring (service '{service}', account '{account}') could not be removed: no safe keyring is active now."
-            ).format(service=KEYRING_SERVICE, account=info["account"])
-        ]
+        return [KeyringEntryKept(KEYRING_SERVICE, info["account"])]
     try:
         backend.delete_password(KEYRING_SERVICE, info["account"])
     except keyring.errors.PasswordDeleteError:
         pass  # already gone: exactly what was wanted
     except keyring.errors.KeyringError as exc:
-        return [
-            _(
-                "The database key in the system keyring (service '{service}', account '{account}') could not be removed: {exc}."
-            ).format(service=KEYRING_SERVICE, account=info["account"], exc=exc)
-        ]
+        return [KeyringEntryKept(KEYRING_SERVICE, info["account"], str(exc) or type(exc).__name__)]
     return []
 
 
@@ -113,9 +211,9 @@ def keyring_usable() -> bool:
     return _secure_keyring() is not None
 
 
-def keyring_refusal() -> str | None:
-    """Why the active keyring is not used, when it is one that would keep the key in a file
-    anyone with the disk can read; None when there is a safe keyring or none at all."""
+def keyring_refusal() -> KeyringRefused | None:
+    """The active keyring, when it is not used because it would keep the key in a file anyone
+    with the disk can read; None when there is a safe keyring or none at all."""
     backend = keyring.get_keyring()
     candidates = (
         backend.backends
@@ -127,10 +225,7 @@ def keyring_refusal() -> str | None:
     insecure = [b for b in candidates if _is_insecure(b)]
     if not insecure:
         return None
-    name = type(insecure[0]).__module__ + "." + type(insecure[0]).__name__
-    return _(
-        "The system keyring here is {name}, which keeps keys in a plain file that anyone with this disk can read, so peertui does not use it and protects your history with a passphrase instead."
-    ).format(name=name)
+    return KeyringRefused(type(insecure[0]).__module__ + "." + type(insecure[0]).__name__)
 
 
 def _secure_keyring() -> Any | None:
@@ -176,11 +271,7 @@ def _create_key(paths: Paths, passphrase: str | None) -> bytes:
             backend.set_password(KEYRING_SERVICE, account, key.hex())
         except keyring.errors.KeyringError as exc:
             if passphrase is None:
-                raise NoKeyAvailable(
-                    _(
-                        "The system keyring refused to store the database key ({exc}). Unlock your keyring, or set {variable} to protect peertui with a passphrase."
-                    ).format(exc=exc, variable=PASSPHRASE_ENV)
-                ) from exc
+                raise NoKeyAvailable(NoKey.KEYRING_WOULD_NOT_STORE, reason=str(exc)) from exc
         else:
             _write_unlock_file(
                 paths,
@@ -192,15 +283,8 @@ def _create_key(paths: Paths, passphrase: str | None) -> bytes:
                 },
             )
             return key
-    refusal = keyring_refusal()
     if passphrase is None:
-        raise NoKeyAvailable(
-            (refusal or _("There is no usable system keyring to keep the database key."))
-            + " "
-            + _(
-                "No passphrase was given: set {variable} (or enter a passphrase) to protect peertui with a passphrase, or install and unlock a system keyring."
-            ).format(variable=PASSPHRASE_ENV)
-        )
+        raise NoKeyAvailable(NoKey.NO_KEYRING_NO_PASSPHRASE, refused=keyring_refusal())
     salt = nacl.utils.random(SALT_BYTES)
     key = _derive(passphrase, salt, KDF_OPSLIMIT, KDF_MEMLIMIT)
     _write_unlock_file(
@@ -220,54 +304,33 @@ def _create_key(paths: Paths, passphrase: str | None) -> bytes:
 def _key_from_keyring(paths: Paths, info: dict[str, Any]) -> bytes:
     backend = _secure_keyring()
     if backend is None:
-        raise NoKeyAvailable(
-            _(
-                "This peertui home ({home}) keeps its database key in the system keyring, which "
-                "could not be read: no safe keyring is active now{why}. Unlock or restore the "
-                "keyring the home was made with."
-            ).format(home=paths.home, why=f" ({keyring_refusal()})" if keyring_refusal() else "")
-        )
+        raise NoKeyAvailable(NoKey.KEYRING_GONE, paths.home, refused=keyring_refusal())
     try:
         stored = backend.get_password(info["service"], info["account"])
     except keyring.errors.KeyringError as exc:
-        raise NoKeyAvailable(
-            _(
-                "This peertui home keeps its database key in the system keyring, which could not be read ({exc}). Unlock the keyring and try again."
-            ).format(exc=exc)
-        ) from exc
+        raise NoKeyAvailable(NoKey.KEYRING_UNREADABLE, reason=str(exc)) from exc
     if stored is None:
         raise NoKeyAvailable(
-            _(
-                "This peertui home ({home}) keeps its database key in the system keyring, but the key is not there (service '{service}', account '{account}'). Unlock or restore the keyring; without the key the history cannot be read."
-            ).format(home=paths.home, service=info["service"], account=info["account"])
+            NoKey.KEY_NOT_IN_KEYRING,
+            paths.home,
+            service=info["service"],
+            account=info["account"],
         )
     try:
         key = bytes.fromhex(stored)
     except ValueError:
         key = b""
     if len(key) != KEY_BYTES or not hmac.compare_digest(_check_value(key), info["check"]):
-        raise StoreError(
-            _(
-                "The key in the system keyring (account '{account}') does not unlock this peertui home ({home}); it may have been replaced."
-            ).format(account=info["account"], home=paths.home)
-        )
+        raise KeyringKeyMismatch(info["account"], paths.home)
     return key
 
 
 def _key_from_passphrase(paths: Paths, info: dict[str, Any], passphrase: str | None) -> bytes:
     if passphrase is None:
-        raise NoKeyAvailable(
-            _(
-                "This peertui home ({home}) is protected by a passphrase. Set {variable} or enter the passphrase to open it."
-            ).format(home=paths.home, variable=PASSPHRASE_ENV)
-        )
+        raise NoKeyAvailable(NoKey.PASSPHRASE_NEEDED, paths.home)
     key = _derive(passphrase, bytes.fromhex(info["salt"]), info["opslimit"], info["memlimit"])
     if not hmac.compare_digest(_check_value(key), info["check"]):
-        raise WrongPassphrase(
-            _(
-                "The passphrase does not unlock this peertui home ({home}). Check it and try again; nothing was changed."
-            ).format(home=paths.home)
-        )
+        raise WrongPassphrase(paths.home)
     return key
 
 
@@ -289,23 +352,11 @@ def _read_unlock_file(paths: Paths) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(
-            _("The unlock file {file} could not be read ({why}).").format(
-                file=paths.unlock_file, why=exc.strerror or exc
-            )
-        ) from exc
+        raise UnlockFileUnusable(paths.unlock_file, "unreadable", exc.strerror or str(exc)) from exc
     except ValueError as exc:
-        raise StoreError(
-            _(
-                "The unlock file {file} is damaged (not JSON), so the database key cannot be found. Restore it from a backup, or wipe this home to start again."
-            ).format(file=paths.unlock_file)
-        ) from exc
+        raise UnlockFileUnusable(paths.unlock_file, "not_json") from exc
     if not _valid_unlock(info):
-        raise StoreError(
-            _(
-                "The unlock file {file} is damaged, so the database key cannot be found. Restore it from a backup, or wipe this home to start again."
-            ).format(file=paths.unlock_file)
-        )
+        raise UnlockFileUnusable(paths.unlock_file, "invalid")
     return info
 
 

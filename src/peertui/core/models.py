@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
+
+from peertui.core.keys import KeyringRefused
 
 # Group states as the local member experiences them.
 PENDING, ACTIVE, DENIED, REMOVED, BANNED, LEFT = (
@@ -16,6 +19,15 @@ PENDING, ACTIVE, DENIED, REMOVED, BANNED, LEFT = (
 )
 # Connection states, in words (front-ends show them as text, never only as colour).
 CONNECTING, CONNECTED, OFFLINE = "connecting", "connected", "offline"
+
+
+class Hidden(Enum):
+    """Why this device hides a message (`Engine.why_hidden`): the person hid its sender, the
+    message itself, or a word in it. Worded by `peertui.ui.received.hidden_reason`."""
+
+    MEMBER = "member"
+    MESSAGE = "message"
+    WORD = "word"
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,9 @@ class GroupInfo:
     slowmode_seconds: int = 0
     readonly: bool = False
     language: str = ""  # the language the group declares ("es", "pt_BR"); "" when none
+    # The group's guidelines (as they are now) are the ones this member accepted; True when
+    # it has none. While pending: whether the general ones accepted at /join were.
+    guidelines_accepted: bool = True
 
 
 @dataclass(frozen=True)
@@ -80,12 +95,16 @@ class ModLogEntry:
     reason: str = ""
     until: int = 0
     # What a setting was set to, typed (the ui words it in the reader's language):
-    # seconds for slowmode (0 = off), 1/0 for readonly, the new role name for role.
+    # seconds for slowmode (0 = off), 1/0 for readonly, the new role name for role; for
+    # guidelines 1 when they replaced earlier ones, 0 for the group's first.
     value: int = 0
     role: str = ""
     # The names as they were when the action was taken; `*_now` is set only when the person
     # has taken another nickname since. `target_nick` is "" while the target's is not known.
     target_id: str = ""
+    # False when the target was not a member as the action was taken (a requester banned
+    # before admission): no member's name or id is theirs to show.
+    target_was_member: bool = True
 
 
 @dataclass(frozen=True)
@@ -105,5 +124,5 @@ class ConfigNotRewritten:
     reason: str
 
 
-# What the engine found at start-up: a sentence already worded (settings, keyring), or facts.
-StartupNote = str | PrivateSettingsMoved | ConfigNotRewritten
+# What the engine found at start-up: a sentence already worded (settings), or facts.
+StartupNote = str | PrivateSettingsMoved | ConfigNotRewritten | KeyringRefused

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from peertui.core.errors import NotFound
+from peertui.core.errors import NotFound, Why, refused
 from peertui.core.models import Member
 from peertui.i18n import N_, _
 from peertui_wire.encoding import b64e
 
 # One paragraph or item per line: each front-end wraps to its own width (a braille line or a
 # screen reader must not get sentences broken mid-way). One message a line for translators.
+# Content, not interface wording, so it stays in core (tests/core/test_core_has_no_wording.py,
+# CONTENT, says why): the host publishes it and the engine commits to it in the roster.
 _DEFAULT_GUIDELINE_LINES = (
     N_(
         "This is a peer-support group: people helping each other as equals. It is not therapy "
@@ -64,7 +66,7 @@ def resolve_member(members: list[Member], who: str) -> Member:
     """Find one member by nickname, member id, or an unambiguous prefix of either."""
     needle = who.strip().lstrip("@").casefold()
     if not needle:
-        raise NotFound(_("Name a member: their nickname or member id."))
+        raise refused(NotFound, Why.NAME_A_MEMBER)
     for exact in (
         [m for m in members if m.nick.casefold() == needle],
         [m for m in members if m.member_id == needle],
@@ -73,11 +75,7 @@ def resolve_member(members: list[Member], who: str) -> Member:
             return exact[0]
         if len(exact) > 1:
             ids = ", ".join(f"{m.nick} ({m.member_id})" for m in exact)
-            raise NotFound(
-                _("More than one member is called {who!r}: {ids}. Use the member id.").format(
-                    who=who, ids=ids
-                )
-            )
+            raise refused(NotFound, Why.SEVERAL_MEMBERS_CALLED, who=who, ids=ids)
     prefixed = [
         m for m in members if m.nick.casefold().startswith(needle) or m.member_id.startswith(needle)
     ]
@@ -85,12 +83,8 @@ def resolve_member(members: list[Member], who: str) -> Member:
         return prefixed[0]
     if prefixed:
         names = ", ".join(f"{m.nick} ({m.member_id})" for m in prefixed)
-        raise NotFound(
-            _("{who!r} could mean {names}. Type more of the name.").format(who=who, names=names)
-        )
-    raise NotFound(
-        _("Nobody called {who!r} is in this group. /members lists everyone.").format(who=who)
-    )
+        raise refused(NotFound, Why.MEMBER_AMBIGUOUS, who=who, names=names)
+    raise refused(NotFound, Why.NO_MEMBER_CALLED, who=who)
 
 
 def parse_minutes(text: str) -> int:

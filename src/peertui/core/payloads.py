@@ -12,8 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
-from peertui.core.errors import InvalidInput
-from peertui.i18n import _
+from peertui.core.errors import InvalidInput, Why, refused
 from peertui_wire.encoding import canonical_json
 from peertui_wire.protocol import MAX_PLAINTEXT_BYTES
 
@@ -159,21 +158,15 @@ def clean_nick(nick: str) -> str:
 
     nick = unicodedata.normalize("NFKC", nick.strip())
     if not nick:
-        raise InvalidInput(_("A nickname needs at least one letter or digit."))
+        raise refused(InvalidInput, Why.NICK_EMPTY)
     if any(ch.isspace() for ch in nick):
-        raise InvalidInput(
-            _("A nickname is one word (no spaces); try joining the words with - or _.")
-        )
+        raise refused(InvalidInput, Why.NICK_SPACES)
     if not _NICK.match(nick):
-        raise InvalidInput(_("A nickname may use letters, digits and - _ . ' only."))
+        raise refused(InvalidInput, Why.NICK_CHARACTERS)
     if len(nick) > MAX_NICK:
-        raise InvalidInput(
-            _("A nickname can be at most {MAX_NICK} characters.").format(MAX_NICK=MAX_NICK)
-        )
+        raise refused(InvalidInput, Why.NICK_TOO_LONG, MAX_NICK=MAX_NICK)
     if confusables.is_mixed_script(nick):
-        raise InvalidInput(
-            _("A nickname uses letters from one alphabet only, so it cannot imitate another.")
-        )
+        raise refused(InvalidInput, Why.NICK_MIXED_SCRIPTS)
     return nick
 
 
@@ -188,13 +181,9 @@ def clean_text(text: str) -> str:
     text = " / ".join(line for line in lines if line)
     text = "".join(ch for ch in text if _visible(ch))
     if not text:
-        raise InvalidInput(_("Type something to send: the message is empty."))
+        raise refused(InvalidInput, Why.MESSAGE_EMPTY)
     if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            _("A message can be at most {MAX_TEXT} characters; this one has {len}.").format(
-                MAX_TEXT=MAX_TEXT, len=len(text)
-            )
-        )
+        raise refused(InvalidInput, Why.MESSAGE_TOO_LONG, MAX_TEXT=MAX_TEXT, len=len(text))
     return text
 
 

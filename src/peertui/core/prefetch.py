@@ -53,6 +53,10 @@ class Prefetch(Generic[T]):
                 with contextlib.suppress(Exception):
                     await aclose()
 
+    def ready(self) -> bool:
+        """Whether `batch` would return (or raise) at once."""
+        return bool(self._items) or self._ended
+
     async def batch(self, most: int) -> list[T]:
         """Up to `most` items, waiting for at least one; raises the source's error once every
         item before it was taken, and StopAsyncIteration when the source ended."""

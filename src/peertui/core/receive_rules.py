@@ -8,10 +8,10 @@ and the display order's time. `GroupSession` calls them; they never touch the ne
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from peertui.core.crypto import Decrypted, RosterHead
-from peertui.i18n import _
 from peertui_wire.encoding import b64d
 from peertui_wire.protocol import MAX_BACKDATE_MS, MAX_CLOCK_AHEAD_MS, REMOVAL_GRACE_MS
 from peertui_wire.roster import RosterState, event_hash
@@ -23,21 +23,27 @@ def head_of(roster: RosterState) -> RosterHead:
     return RosterHead(roster.next_index - 1, b64d(roster.head_hash))
 
 
-def refusal(roster: RosterState, events: list[dict[str, Any]], d: Decrypted) -> str | None:
-    """Why this message must not be shown, in words, or None if it may."""
+class NotShown(Enum):
+    """Why an authenticated message is not shown: a fact, worded by `peertui.ui.received`."""
+
+    NOT_MEMBER = "not_member"
+    MUTED = "muted"  # when it was sent
+    READ_ONLY = "read_only"
+    KEYS_BEFORE_REMOVAL = "keys_before_removal"
+
+
+def refusal(roster: RosterState, events: list[dict[str, Any]], d: Decrypted) -> NotShown | None:
+    """Why this message must not be shown, or None if it may."""
     sender = d.sender_key
     if not roster.is_member(sender):
-        return _("its sender is not a member of the group")
+        return NotShown.NOT_MEMBER
     if roster.is_muted(sender, now_ms=d.sent_ms):
-        return _("its sender was muted by the moderators when it was sent")
+        return NotShown.MUTED
     if roster.readonly and not roster.is_moderator(sender):
-        return _("the group is read-only: only moderators may post")
+        return NotShown.READ_ONLY
     removal = first_removal_after(events, d.session_roster.index)
     if removal is not None and d.sent_ms > removal["ts"] + REMOVAL_GRACE_MS:
-        return _(
-            "it uses keys from before a removal; the sender may not be seeing the group's "
-            "latest roster"
-        )
+        return NotShown.KEYS_BEFORE_REMOVAL
     return None
 
 

@@ -8,11 +8,14 @@ message bodies or keys.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 import httpx
@@ -20,18 +23,59 @@ from httpx_sse import SSEError, aconnect_sse
 from nacl.signing import SigningKey
 
 from peertui.core.relay_session import SESSION_REFUSALS, HandshakeDeclined, SessionKeeper
-from peertui.i18n import _
 from peertui_wire.auth import origin_of, sign_request
 from peertui_wire.encoding import EncodingError, b64d, b64e
 from peertui_wire.protocol import PROTOCOL_VERSION
 
 
-class RelayError(Exception):
-    """Base: the relay could not do what was asked. `str()` is a sentence."""
+class RelayFault(Enum):
+    """What this client itself found wrong with a relay or its answer (`RelayError.fault`);
+    worded with the error's `relay` and `facts` by `peertui.ui.relay_words.relay_said`."""
 
-    def __init__(self, message: str, *, status: int | None = None, code: str = "") -> None:
-        super().__init__(message)
+    NO_SEQ = "no_seq"  # a write answered without saying where it was stored
+    STALLED = "stalled"  # no event or keepalive in time
+    EVENT_TOO_LARGE = "event_too_large"  # size (KiB)
+    EVENT_UNREADABLE = "event_unreadable"  # detail: what was wrong ("" when not said)
+    TIMEOUT = "timeout"  # timeout (seconds)
+    UNREACHABLE = "unreachable"
+    ANSWER_UNREADABLE = "answer_unreadable"
+    HTTP_REFUSED = "http_refused"  # status: a refusal without the relay's own words
+    REDIRECT = "redirect"  # status
+    SERVER_PROBLEM = "server_problem"  # status
+    OLD_PROTOCOL = "old_protocol"  # spoken, version
+    PREKEYS_UNREADABLE = "prekeys_unreadable"  # detail
+    LIST_MISSING = "list_missing"  # name
+    JOIN_NOT_CONFIRMED = "join_not_confirmed"
+    NO_MEMBERSHIP = "no_membership"
+    LOG_UNREADABLE = "log_unreadable"
+    NOT_AN_EVENT_STREAM = "not_an_event_stream"
+    CLOSED = "closed"  # the relay ended the event stream; reconnecting
+
+
+class RelayError(Exception):
+    """Base: the relay could not do what was asked. `message` is the relay's own sentence
+    (from its answer); or `fault` says what this client found, with `relay` (its address)
+    and `facts`. Worded for people by `peertui.ui.relay_words.relay_said`; `str()` is the
+    relay's sentence or the fault's name, for logs."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int | None = None,
+        code: str = "",
+        fault: RelayFault | None = None,
+        relay: str = "",
+        **facts: object,
+    ) -> None:
+        # str(): the relay's own sentence, or the fault (and HTTP status) for logs.
+        said = f"relay: {fault.value}" if fault else ""
+        if said and status is not None:
+            said += f" (HTTP {status})"
+        super().__init__(message or said)
         self.status, self.code = status, code
+        self.fault, self.relay = fault, relay
+        self.facts: Mapping[str, object] = MappingProxyType(dict(facts))
 
 
 class RelayUnavailable(RelayError):
@@ -42,13 +86,16 @@ class RelayUnavailable(RelayError):
 
     def __init__(
         self,
-        message: str,
+        message: str = "",
         *,
         status: int | None = None,
         code: str = "",
         retry_after: float = 0.0,
+        fault: RelayFault | None = None,
+        relay: str = "",
+        **facts: object,
     ) -> None:
-        super().__init__(message, status=status, code=code)
+        super().__init__(message, status=status, code=code, fault=fault, relay=relay, **facts)
         self.retry_after = retry_after
 
 
@@ -69,8 +116,10 @@ class RateLimited(RelayRefused):
         status: int | None = 429,
         code: str = "rate_limited",
         retry_after: float = 1.0,
+        fault: RelayFault | None = None,
+        relay: str = "",
     ) -> None:
-        super().__init__(message, status=status, code=code)
+        super().__init__(message, status=status, code=code, fault=fault, relay=relay)
         self.retry_after = retry_after
 
 
@@ -102,11 +151,7 @@ def _seq_of(answer: Any, base_url: str) -> int:
     """The `seq` a write answer must carry; an answer without one is not an acknowledgement."""
     seq = answer.get("seq") if isinstance(answer, dict) else None
     if type(seq) is not int or seq < 1:
-        raise RelayBusy(
-            _(
-                "The relay at {relay} answered without saying where it stored the request; peertui keeps it and tries again."
-            ).format(relay=base_url)
-        )
+        raise RelayBusy(fault=RelayFault.NO_SEQ, relay=base_url)
     return seq
 
 
@@ -146,6 +191,10 @@ class StreamInfo:
 
 
 MAX_EVENT_BYTES = 256 * 1024  # the largest legitimate event is well under 100 KiB
+# A whole answer (a log page, the roster, every member's prekey) is read into memory: a hostile
+# relay must not make a client buffer without end. The largest legitimate answer (prekeys of a
+# 2,000-member group, a full log page of the largest events) stays well under this.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 _MAX_CHUNK = 64 * 1024
 
 
@@ -182,11 +231,7 @@ class _GuardedStream(httpx.AsyncByteStream):
             except StopAsyncIteration:
                 return
             except TimeoutError:
-                raise StreamStalled(
-                    _(
-                        "The relay at {relay} stopped sending events and keepalives; reconnecting."
-                    ).format(relay=self._base_url)
-                ) from None
+                raise StreamStalled(fault=RelayFault.STALLED, relay=self._base_url) from None
             joined = tail + chunk
             cut = max(joined.rfind(b"\n\n"), joined.rfind(b"\r\n\r\n"), joined.rfind(b"\r\r"))
             if cut >= 0:
@@ -196,12 +241,16 @@ class _GuardedStream(httpx.AsyncByteStream):
                 since_boundary += len(chunk)
             if since_boundary > self._max_event + _MAX_CHUNK:
                 raise EventTooLarge(
-                    _(
-                        "The relay at {relay} sent an event larger than {size} KiB; it was not read, reconnecting."
-                    ).format(relay=self._base_url, size=self._max_event // 1024)
+                    fault=RelayFault.EVENT_TOO_LARGE,
+                    relay=self._base_url,
+                    size=self._max_event // 1024,
                 )
             tail = joined[-3:]
+            # Time spent by the reader with this chunk is not the relay's silence: a reader
+            # busy with a big batch must not take the bytes waiting in the socket for a stall.
+            handed = loop.time()
             yield chunk
+            deadline += loop.time() - handed
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -230,9 +279,7 @@ def _event_from_json(data: dict[str, Any]) -> RelayEvent:
             body=dict(data["body"]),
         )
     except (KeyError, TypeError, ValueError, EncodingError) as exc:
-        raise RelayUnavailable(
-            _("The relay sent an event this client cannot read ({exc}).").format(exc=exc)
-        ) from None
+        raise RelayUnavailable(fault=RelayFault.EVENT_UNREADABLE, detail=str(exc)) from None
 
 
 class RelayClient:
@@ -280,15 +327,9 @@ class RelayClient:
     def _unreachable(self, exc: Exception) -> RelayUnavailable:
         if isinstance(exc, httpx.TimeoutException):
             return RelayUnavailable(
-                _(
-                    "The relay at {relay} did not answer within {timeout:g} seconds; check your connection and try again."
-                ).format(relay=self.base_url, timeout=self._timeout)
+                fault=RelayFault.TIMEOUT, relay=self.base_url, timeout=self._timeout
             )
-        return RelayUnavailable(
-            _(
-                "The relay at {relay} is not reachable; check the address and your connection (or proxy), then try again."
-            ).format(relay=self.base_url)
-        )
+        return RelayUnavailable(fault=RelayFault.UNREACHABLE, relay=self.base_url)
 
     async def _authenticated(
         self, method: str, path_qs: str, body: bytes, session_group: str | None
@@ -353,61 +394,82 @@ class RelayClient:
             else:
                 headers = await self._authenticated(method, path_qs, body, session_group)
             try:
-                response = await self._http.request(method, path_qs, content=body, headers=headers)
+                async with self._http.stream(
+                    method, path_qs, content=body, headers=headers
+                ) as response:
+                    content = await self._read_capped(response)
             except httpx.HTTPError as exc:
                 raise self._unreachable(exc) from None
             if attempt == 1:
                 refusal = self._session_refused(
-                    session_group, headers, response.status_code, response.content
+                    session_group, headers, response.status_code, content
                 )
                 if refusal:
                     continue
             self._after_signed_retry(refusal, response.status_code)
             break
         if not 200 <= response.status_code < 300:
-            raise self._refusal(response.status_code, response.content, response.headers)
-        if response.status_code == 204 or not response.content:
+            raise self._refusal(response.status_code, content, response.headers)
+        if response.status_code == 204 or not content:
             return None
         try:
-            answer = response.json()
-        except ValueError:
+            answer = json.loads(content)
+        except (ValueError, RecursionError):  # garbage, or JSON nested past Python's stack
             answer = None
         if not isinstance(answer, dict):
-            raise RelayBusy(
-                _(
-                    "The relay at {relay} sent an answer this client cannot read; is the address really a peertui relay?"
-                ).format(relay=self.base_url),
-                status=response.status_code,
-            )
+            raise self._unreadable(response.status_code)
         return answer
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        """The answer's body, refused once it grows past MAX_ANSWER_BYTES (not read further)."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+            raise self._unreadable(response.status_code)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise self._unreadable(response.status_code)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _unreadable(self, status: int) -> RelayBusy:
+        return RelayBusy(status=status, fault=RelayFault.ANSWER_UNREADABLE, relay=self.base_url)
 
     def _refusal(self, status: int, content: bytes, headers: httpx.Headers) -> RelayError:
         """The exception for a non-2xx answer: a decision (4xx) or a reason to retry."""
+        fault: RelayFault | None = None
         try:
             error = json.loads(content)["error"]
             code, message = str(error["code"]), str(error["message"])[:500]
         except (ValueError, KeyError, TypeError, RecursionError):
-            error, code = {}, "http_error"
-            message = _("The relay at {relay} refused the request (HTTP {status}).").format(
-                relay=self.base_url, status=status
-            )
+            error, code, message = {}, "http_error", ""
+            fault = RelayFault.HTTP_REFUSED
+        relay = self.base_url
         if status == 429:
             return RateLimited(
-                message, status=status, code=code, retry_after=_retry_after(headers, error, 1.0)
+                message,
+                status=status,
+                code=code,
+                retry_after=_retry_after(headers, error, 1.0),
+                fault=fault,
+                relay=relay,
             )
         if status < 300 or status >= 500 or status == 408 or 300 <= status < 400:
             if 300 <= status < 400:
-                message = _(
-                    "The relay at {relay} answered with a redirect (HTTP {status}); signed requests are not sent elsewhere, so peertui keeps trying this address."
-                ).format(relay=self.base_url, status=status)
+                message, fault = "", RelayFault.REDIRECT
             elif code == "http_error":
-                message = _(
-                    "The relay at {relay} had a problem (HTTP {status}); peertui keeps what it was sending and tries again."
-                ).format(relay=self.base_url, status=status)
+                fault = RelayFault.SERVER_PROBLEM
             return RelayBusy(
-                message, status=status, code=code, retry_after=_retry_after(headers, error, 0.0)
+                message,
+                status=status,
+                code=code,
+                retry_after=_retry_after(headers, error, 0.0),
+                fault=fault,
+                relay=relay,
             )
-        return RelayRefused(message, status=status, code=code)
+        return RelayRefused(message, status=status, code=code, fault=fault, relay=relay)
 
     # -- API ---------------------------------------------------------------------------
 
@@ -419,10 +481,11 @@ class RelayClient:
         spoken = (await self.health()).get("protocol", 1)
         if spoken != PROTOCOL_VERSION:
             raise RelayRefused(
-                _(
-                    "This relay runs an older peertui relay (protocol {spoken}) that cannot carry protocol {version}; ask its operator to update it, or use another relay."
-                ).format(spoken=spoken, version=PROTOCOL_VERSION),
                 code="protocol_version",
+                fault=RelayFault.OLD_PROTOCOL,
+                relay=self.base_url,
+                spoken=spoken,
+                version=PROTOCOL_VERSION,
             )
 
     async def put_prekey(self, group_id: str, prekey: bytes) -> int:
@@ -436,9 +499,7 @@ class RelayClient:
         try:
             return [b64d(item, field="prekey") for item in answer["prekeys"]]
         except (KeyError, TypeError, EncodingError) as exc:
-            raise RelayUnavailable(
-                _("The relay sent prekeys this client cannot read ({exc}).").format(exc=exc)
-            ) from None
+            raise RelayUnavailable(fault=RelayFault.PREKEYS_UNREADABLE, detail=str(exc)) from None
 
     async def ack_directs(self, group_id: str, seqs: list[int]) -> int:
         answer = await self._request(
@@ -463,11 +524,7 @@ class RelayClient:
     def _list_of(self, answer: Any, name: str) -> list:
         value = answer.get(name) if isinstance(answer, dict) else None
         if not isinstance(value, list):
-            raise RelayBusy(
-                _(
-                    "The relay at {relay} sent an answer without its '{name}' list; peertui tries again."
-                ).format(relay=self.base_url, name=name)
-            )
+            raise RelayBusy(fault=RelayFault.LIST_MISSING, relay=self.base_url, name=name)
         return value
 
     async def add_invite(self, group_id: str, secret_hash: str, expires_at: int, uses: int) -> None:
@@ -488,19 +545,13 @@ class RelayClient:
         )
         request_id = answer.get("request_id") if isinstance(answer, dict) else None
         if not isinstance(request_id, str):
-            raise RelayBusy(
-                _("The relay at {relay} did not confirm the join request; try again.").format(
-                    relay=self.base_url
-                )
-            )
+            raise RelayBusy(fault=RelayFault.JOIN_NOT_CONFIRMED, relay=self.base_url)
         return request_id
 
     async def membership(self, group_id: str) -> dict:
         answer = await self._request("GET", f"/v1/groups/{group_id}/membership")
         if not isinstance(answer, dict):
-            raise RelayBusy(
-                _("The relay at {relay} sent no membership answer.").format(relay=self.base_url)
-            )
+            raise RelayBusy(fault=RelayFault.NO_MEMBERSHIP, relay=self.base_url)
         return answer
 
     async def join_requests(self, group_id: str) -> list[dict]:
@@ -554,11 +605,7 @@ class RelayClient:
                 Gap(int(gap["requested"]), int(gap["first_available"])) if gap else None,
             )
         except (KeyError, TypeError, ValueError):
-            raise RelayBusy(
-                _("The relay at {relay} sent a log this client cannot read.").format(
-                    relay=self.base_url
-                )
-            ) from None
+            raise RelayBusy(fault=RelayFault.LOG_UNREADABLE, relay=self.base_url) from None
 
     async def stream(
         self, group_id: str, since: int, *, on_open: Callable[[StreamInfo], None] | None = None
@@ -610,11 +657,9 @@ class RelayClient:
                             continue
                         try:
                             data = json.loads(sse.data)
-                        except ValueError:
+                        except (ValueError, RecursionError):  # garbage, or nested too deep
                             raise RelayUnavailable(
-                                _(
-                                    "The relay at {relay} sent an event this client cannot read."
-                                ).format(relay=self.base_url)
+                                fault=RelayFault.EVENT_UNREADABLE, relay=self.base_url, detail=""
                             ) from None
                         if sse.event == "gap":
                             yield Gap(int(data["requested"]), int(data["first_available"]))
@@ -625,9 +670,7 @@ class RelayClient:
                 raise self._unreachable(exc) from None
             except SSEError:
                 raise RelayUnavailable(
-                    _(
-                        "The relay at {relay} did not answer with an event stream; is the address really a peertui relay?"
-                    ).format(relay=self.base_url)
+                    fault=RelayFault.NOT_AN_EVENT_STREAM, relay=self.base_url
                 ) from None
 
 
@@ -648,9 +691,36 @@ class Backoff:
         self.attempt = 0
 
 
+# Reconnecting: members expect seconds, not half a minute, once the relay is back. Waits grow
+# 0.5, 1, 2, 4 s and stay at most RECONNECT_CAP (with full jitter, so clients that lost the same
+# relay spread out): a relay that is down sees one connection attempt per client every few
+# seconds, which costs it nothing (nothing listens), and a relay that is up but overloaded
+# answers 429/503 with a Retry-After, which is always waited out in full.
+RECONNECT_BASE = 0.5
+RECONNECT_CAP = 5.0
+# A stream that stayed open this long was a working connection: the next outage starts its
+# backoff from the beginning, even in a quiet group where no event arrived meanwhile.
+HEALTHY_AFTER = 5.0
+# A member's action (`wake`) retries at once, but never sooner than this after the last try.
+WAKE_SPACING = 1.0
+
 _FATAL_STATUSES = (401, 403, 404)
 # 401s that a fresh signature answers (signed before the relay restarted, or a nonce clash).
 _SIGN_AGAIN = ("stale_request", "replayed_request")
+
+
+async def _pause(seconds: float, wake: asyncio.Event | None, earliest: float) -> None:
+    """Sleep `seconds`, or until `wake` is set, but not before the loop time `earliest`."""
+    loop = asyncio.get_running_loop()
+    if wake is not None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await wake.wait()
+        wake.clear()
+    else:
+        await asyncio.sleep(seconds)
+    if loop.time() < earliest:
+        await asyncio.sleep(earliest - loop.time())
 
 
 async def follow(
@@ -658,34 +728,43 @@ async def follow(
     group_id: str,
     since: Callable[[], int],
     *,
-    on_state: Callable[[str, str], None] | None = None,
+    on_state: Callable[[str, RelayError | None], None] | None = None,
     backoff: Backoff | None = None,
     on_info: Callable[[StreamInfo], None] | None = None,
+    wake: asyncio.Event | None = None,
 ) -> AsyncIterator[RelayEvent | Gap]:
     """Events of a group forever: reconnect with backoff, resume, never yield a seq twice.
 
     `on_info` sees each connection's StreamInfo (and may raise to end following). A gap past
     the relay's own newest seq is passed on with `trusted=False` and does not move the
-    resume point."""
-    backoff = backoff or Backoff()
-    report = on_state or (lambda state, detail: None)
+    resume point. Setting `wake` (a member is sending, so the relay may be back) cuts a
+    reconnection wait short, though never a wait the relay asked for (Retry-After)."""
+    backoff = backoff or Backoff(base=RECONNECT_BASE, cap=RECONNECT_CAP)
+    report = on_state or (lambda state, cause: None)
+    loop = asyncio.get_running_loop()
     last = since()
     while True:
         last = max(last, since())
         newest: int | None = None
-        report("connecting", _("Connecting to {relay}.").format(relay=client.base_url))
+        opened_at: float | None = None
+        tried_at = loop.time()
+        if wake is not None:
+            wake.clear()  # this attempt answers every wake so far
+        report("connecting", None)
 
         def opened(info: StreamInfo) -> None:
-            nonlocal newest
+            nonlocal newest, opened_at
             newest = info.last_seq
+            opened_at = loop.time()
             if on_info is not None:
                 on_info(info)
-            report("connected", _("Connected to {relay}.").format(relay=client.base_url))
+            report("connected", None)
 
         try:
             async for item in client.stream(group_id, last, on_open=opened):
-                # Reset only once something arrives: a stream that opens and then fails at
-                # once (a huge event, a stall) keeps backing off instead of spinning.
+                # Reset only once something arrives (or below, once the stream has lasted): a
+                # stream that opens and then fails at once (a huge event) keeps backing off
+                # instead of spinning.
                 backoff.reset()
                 if isinstance(item, Gap):
                     if newest is not None and item.first_available - 1 > newest:
@@ -696,28 +775,29 @@ async def follow(
                 elif item.seq > last:
                     last = item.seq
                     yield item
-            detail = _("The relay at {relay} closed the connection; reconnecting.").format(
-                relay=client.base_url
-            )
+            cause: RelayError = RelayUnavailable(fault=RelayFault.CLOSED, relay=client.base_url)
         except RelayRefused as exc:
             if exc.status in _FATAL_STATUSES and exc.code not in _SIGN_AGAIN:
                 raise
-            detail = str(exc)
+            cause = exc
             if isinstance(exc, RateLimited):
-                report("offline", detail)
+                report("offline", cause)
                 await asyncio.sleep(exc.retry_after)
                 continue
         except (StreamStalled, EventTooLarge) as exc:
-            detail = str(exc)
+            cause = exc
         except RelayBusy as exc:
-            detail = str(exc)
-            report("offline", detail)
-            await asyncio.sleep(max(exc.retry_after, backoff.next_delay()))
+            cause = exc
+            report("offline", cause)
+            delay = backoff.next_delay()
+            await asyncio.sleep(exc.retry_after)  # the relay's own wait, in full
+            await _pause(max(delay - exc.retry_after, 0.0), wake, tried_at + WAKE_SPACING)
             continue
-        except RelayUnavailable:
-            # The one-shot advice ("try again") does not fit here: this loop retries by itself.
-            detail = _(
-                "The relay at {relay} is not reachable; peertui keeps trying by itself."
-            ).format(relay=client.base_url)
-        report("offline", detail)
-        await asyncio.sleep(backoff.next_delay())
+        except RelayUnavailable as exc:
+            # Told by the front-ends in their own words ("peertui keeps trying by itself"): this
+            # loop retries by itself, so the one-shot advice ("try again") does not fit.
+            cause = exc
+        if opened_at is not None and loop.time() - opened_at >= HEALTHY_AFTER:
+            backoff.reset()
+        report("offline", cause)
+        await _pause(backoff.next_delay(), wake, tried_at + WAKE_SPACING)

@@ -24,7 +24,11 @@ from typing import Any, Literal
 import sqlcipher3
 
 from peertui.core.keys import (
+    ForeignFilesKept,
+    KeyringRefused,
+    Leftover,
     NoKeyAvailable,
+    NotDeleted,
     StoreError,
     WrongPassphrase,
     database_key,
@@ -44,7 +48,7 @@ __all__ = [
     "wipe",
 ]
 
-_SCHEMA_VERSION = 5
+_SCHEMA_VERSION = 6
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
 _EXPORT_PAGE = 2000
@@ -59,24 +63,49 @@ _LOOKUP_CHUNK = 500  # message ids looked up per statement (SQLite allows 32,766
 # they are stored), so the index hands back hits newest first in the order the conversation
 # shows them and a page stops after 50 hits, whatever the number of matches. See `search`.
 _TOKENIZER = "unicode61 remove_diacritics 2"
-_FTS = f"""
-CREATE VIRTUAL TABLE messages_fts USING fts5 (
-    text, content = 'messages', content_rowid = 'search_key',
-    tokenize = '{_TOKENIZER}', prefix = '1 2 3'
-);
+# A backlog's messages enter the full-text index later (`Store.index_pending`), not in the
+# transaction that stores them: tokenizing a message for the index and its three prefix indexes
+# was the largest single cost of receiving one (issue 12). `index_later` holds a row only inside
+# such a transaction (it is emptied before the commit), and the messages stored meanwhile are
+# listed in `index_pending` instead of indexed. Every reader of the index (search, and removals
+# that ask it whether a word is still stored) first indexes what is pending, so nothing is ever
+# missed; the triggers keep the index right for a pending message that is removed or changed
+# before its turn (it is not in the index yet, so nothing is taken out of it: taking out words
+# an external-content index never got corrupts it).
+_INDEX_LATER = """
+CREATE TABLE IF NOT EXISTS index_later (flag INTEGER);
+CREATE TABLE IF NOT EXISTS index_pending (message INTEGER PRIMARY KEY);
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (rowid, text) VALUES (new.search_key, new.text);
+    INSERT INTO messages_fts (rowid, text) SELECT new.search_key, new.text
+    WHERE NOT EXISTS (SELECT 1 FROM index_later);
+    INSERT INTO index_pending (message) SELECT new.id WHERE EXISTS (SELECT 1 FROM index_later);
 END;
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, text)
-    VALUES ('delete', old.search_key, old.text);
+    SELECT 'delete', old.search_key, old.text
+    WHERE NOT EXISTS (SELECT 1 FROM index_pending WHERE message = old.id);
+    DELETE FROM index_pending WHERE message = old.id;
 END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+WHEN NOT EXISTS (SELECT 1 FROM index_pending WHERE message = old.id) BEGIN
     INSERT INTO messages_fts (messages_fts, rowid, text)
     VALUES ('delete', old.search_key, old.text);
     INSERT INTO messages_fts (rowid, text) VALUES (new.search_key, new.text);
 END;
 """
+_FTS = f"""
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    text, content = 'messages', content_rowid = 'search_key',
+    tokenize = '{_TOKENIZER}', prefix = '1 2 3'
+);
+{_INDEX_LATER}
+"""
+# Version 5 to 6: indexing a backlog later.
+_DEFER_INDEX = f"""
+DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete; DROP TRIGGER messages_fts_update;
+{_INDEX_LATER}
+"""
+_INDEX_CHUNK = 500  # pending messages indexed per statement when a search needs them all
 # Every word the index holds, so a long word typed as a prefix can be looked up as the words
 # that start with it (`Store._match_expression`). Stored messages wait in `search_terms_pending`
 # until a search needs the words; they are then split by FTS5's own tokenizer (see
@@ -170,6 +199,9 @@ CREATE INDEX messages_in_order ON messages (group_id, ts, sender, msg_id);
 """
 # The display order (peertui.ui.ordering.display_key), in SQL.
 _ORDER = "ts, sender, msg_id"
+# A message written at most this long before one of mine crossed mine on the way: it goes at
+# its place, above mine, without being called late (`Store._number_and_place`).
+CROSSED_MS = 5_000
 _ORDER_DESC = "ts DESC, sender DESC, msg_id DESC"
 # Version 1 to 4, to 5: search keys, and the full-text index rebuilt on them (with the prefix
 # indexes version 1 lacked). Messages of one millisecond get their slots in the display order. A
@@ -219,6 +251,14 @@ class DatabaseUnopenable(StoreError):
         super().__init__(f"database could not be opened ({reason})")
         self.db_file = db_file
         self.reason = reason
+
+
+class DatabaseTooNew(StoreError):
+    """The database's schema (`version`) is newer than this peertui knows."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"database schema {version} is newer than this peertui")
+        self.version = version
 
 
 class DatabaseKeyMismatch(StoreError):
@@ -295,9 +335,11 @@ class Store:
     def __init__(self, connection: sqlcipher3.Connection):
         self._db = connection
         self._lock = threading.RLock()
+        self._own_sender: dict[str, str] = {}  # group id -> my member id there
         self._depth = 0  # open `transaction()` blocks; writes inside join the outermost one
         self._failed: BaseException | None = None  # a write inside failed: never commit it
-        self.notices: list[str] = []  # sentences to show once, e.g. why a keyring was refused
+        # To tell once (worded by ui.unlock.keyring_refused): a keyring this new home refused.
+        self.notices: list[KeyringRefused] = []
 
     @classmethod
     def open(cls, paths: Paths, passphrase: str | None = None) -> Store:
@@ -437,21 +479,36 @@ class Store:
         db.execute(_INSERT_MESSAGE, _message_row(m))
         return True
 
-    @staticmethod
-    def _number_and_place(db: sqlcipher3.Connection, m: Message, highest: int) -> int:
+    def note_own_sender(self, group_id: str, member_id: str) -> None:
+        """Who "I" am in a group, for the late-arrival rule (`_number_and_place`)."""
+        self._own_sender[group_id] = member_id
+
+    def _number_and_place(
+        self, db: sqlcipher3.Connection, m: Message, highest: int, *, last: bool = False
+    ) -> int:
         """Give a message about to be stored its number (keeping a reserved one) and note when
         it arrived late; returns the highest number given out now. Every way of storing a
-        message goes through here, so no stored message is ever without its number."""
+        message goes through here, so no stored message is ever without its number. `last`:
+        the caller knows it comes after every message of its group (nothing to look up).
+
+        Late means it goes before a message already stored, except my own messages that the
+        relay stored after it or that I wrote less than CROSSED_MS after it: those were shown
+        first only because I wrote them while it was on its way (the two crossed), not
+        because it was held back (docs/dev/CONTRACTS.md, "Late arrivals"; FINDINGS7 F3)."""
         taken = m.number > 0 and (
             m.number > highest
             or db.execute("SELECT 1 FROM messages WHERE number = ?", (m.number,)).fetchone()
         )
         if m.number <= 0 or taken:
             m.number = highest + 1  # (a reserved number is at most `highest`, and unused)
+        if last:
+            return max(highest, m.number)
+        mine = self._own_sender.get(m.group_id, "")
         after = db.execute(
             f"SELECT number FROM messages WHERE group_id = ? AND ({_ORDER}) > (?, ?, ?) "
+            "AND NOT (sender = ? AND ((? > 0 AND seq > ?) OR ts - ? < ?)) "
             f"ORDER BY {_ORDER} LIMIT 1",
-            (m.group_id, *order_key(m)),
+            (m.group_id, *order_key(m), mine, m.seq, m.seq, m.ts, CROSSED_MS),
         ).fetchone()
         if after is not None:
             m.extra["late_before"] = after[0]
@@ -484,46 +541,85 @@ class Store:
         row = self._one(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE number = ?", (number,))
         return None if row is None else _message_from(row)
 
-    def add_new_messages(self, messages: list[Message]) -> list[Message]:
+    def add_new_messages(
+        self, messages: list[Message], *, index_later: bool = False
+    ) -> list[Message]:
         """Store those of `messages` not stored yet (by group and message id; of the same one
         listed twice, the first), in one transaction and one statement; returns them, in
-        order. A backlog is stored this way: a message at a time cost more Python than SQL."""
+        order. A backlog is stored this way: a message at a time cost more Python than SQL.
+
+        With `index_later` they wait for the full-text index (`index_pending`, which a search
+        runs first): a backlog is stored without tokenizing every message on the way."""
         if not messages:
             return []
         with self._writing("the messages") as db:
-            known: set[tuple[str, str]] = set()
-            ids_by_group: dict[str, list[str]] = {}
-            for m in messages:
-                ids_by_group.setdefault(m.group_id, []).append(m.msg_id)
-            for group_id, ids in ids_by_group.items():
-                for start in range(0, len(ids), _LOOKUP_CHUNK):
-                    chunk = ids[start : start + _LOOKUP_CHUNK]
-                    found = db.execute(
-                        "SELECT msg_id FROM messages WHERE group_id = ? "
-                        f"AND msg_id IN ({', '.join('?' * len(chunk))})",
-                        (group_id, *chunk),
-                    ).fetchall()
-                    known.update((group_id, msg_id) for (msg_id,) in found)
-            new: list[Message] = []
-            highest = self._highest_number(db)
-            rows: list[tuple] = []
-            newest_waiting: dict[str, tuple] = {}  # group -> latest place among `rows`
-            for m in messages:
-                if (m.group_id, m.msg_id) not in known:
-                    known.add((m.group_id, m.msg_id))
-                    key = order_key(m)
-                    if key < newest_waiting.get(m.group_id, key):
-                        # Out of order within the run: what it comes before must be stored
-                        # first, so that its place is found (rare; otherwise one bulk insert).
-                        db.executemany(_INSERT_MESSAGE, rows)
-                        rows, newest_waiting = [], {}
-                    highest = self._number_and_place(db, m, highest)
-                    rows.append(_message_row(m))
-                    newest_waiting[m.group_id] = max(key, newest_waiting.get(m.group_id, key))
-                    new.append(m)
-            db.executemany(_INSERT_MESSAGE, rows)
-            _put_kv(db, _NUMBERS_KEY, highest)
-            return new
+            if not index_later:
+                return self._add_new(db, messages)
+            db.execute("INSERT INTO index_later (flag) VALUES (1)")
+            try:
+                return self._add_new(db, messages)
+            finally:
+                # Never committed with the flag set (a failed write rolls it all back anyway).
+                with contextlib.suppress(sqlcipher3.Error):
+                    db.execute("DELETE FROM index_later")
+
+    def _add_new(self, db: sqlcipher3.Connection, messages: list[Message]) -> list[Message]:
+        known: set[tuple[str, str]] = set()
+        ids_by_group: dict[str, list[str]] = {}
+        for m in messages:
+            ids_by_group.setdefault(m.group_id, []).append(m.msg_id)
+        for group_id, ids in ids_by_group.items():
+            for start in range(0, len(ids), _LOOKUP_CHUNK):
+                chunk = ids[start : start + _LOOKUP_CHUNK]
+                found = db.execute(
+                    "SELECT msg_id FROM messages WHERE group_id = ? "
+                    f"AND msg_id IN ({', '.join('?' * len(chunk))})",
+                    (group_id, *chunk),
+                ).fetchall()
+                known.update((group_id, msg_id) for (msg_id,) in found)
+        new: list[Message] = []
+        highest = self._highest_number(db)
+        rows: list[tuple] = []
+        newest_waiting: dict[str, tuple] = {}  # group -> latest place among `rows`
+        # group -> the latest place stored or among `rows`: a message after it is the newest of
+        # its group, so no look-up finds a message it arrived late before (most of a backlog).
+        newest: dict[str, tuple] = {}
+        for group_id in ids_by_group:
+            row = db.execute(
+                f"SELECT {_ORDER} FROM messages WHERE group_id = ? ORDER BY {_ORDER_DESC} LIMIT 1",
+                (group_id,),
+            ).fetchone()
+            newest[group_id] = (-(2**63), "", "") if row is None else tuple(row)
+        for m in messages:
+            if (m.group_id, m.msg_id) not in known:
+                known.add((m.group_id, m.msg_id))
+                key = order_key(m)
+                if key < newest_waiting.get(m.group_id, key):
+                    # Out of order within the run: what it comes before must be stored
+                    # first, so that its place is found (rare; otherwise one bulk insert).
+                    db.executemany(_INSERT_MESSAGE, rows)
+                    rows, newest_waiting = [], {}
+                last = key > newest[m.group_id]
+                newest[m.group_id] = max(key, newest[m.group_id])
+                highest = self._number_and_place(db, m, highest, last=last)
+                rows.append(_message_row(m))
+                newest_waiting[m.group_id] = max(key, newest_waiting.get(m.group_id, key))
+                new.append(m)
+        db.executemany(_INSERT_MESSAGE, rows)
+        _put_kv(db, _NUMBERS_KEY, highest)
+        return new
+
+    def index_pending(self, limit: int | None = None) -> bool:
+        """Put up to `limit` (None: all) of the messages stored with `index_later` into the
+        full-text index, in one transaction; True while more wait. Idle time does this a
+        chunk at a time; a search does it all first."""
+        with self._writing("the search index") as db:
+            _index_pending_in(db, limit)
+            return db.execute("SELECT 1 FROM index_pending LIMIT 1").fetchone() is not None
+
+    def index_waiting(self) -> bool:
+        """Whether any stored message still waits for the full-text index."""
+        return self._one("SELECT 1 FROM index_pending LIMIT 1") is not None
 
     def get_message(self, group_id: str, msg_id: str) -> Message | None:
         row = self._one(
@@ -621,6 +717,7 @@ class Store:
             match = self._match_expression(query)
             if not match or limit <= 0:
                 return []
+            waiting = self._index_waiting_for_search()
             group_filter = "" if group_id is None else " AND m.group_id = ?"
             group = () if group_id is None else (group_id,)
             rows = self._db.execute(
@@ -635,8 +732,44 @@ class Store:
                     ).replace(" LIMIT ?", ""),
                     (match, first_of_millisecond, last_key - 1, *group),
                 ).fetchall()
+            if waiting:
+                rows += self._search_waiting(match, group_filter, group)
         found = sorted((_message_from(row[:-1]) for row in rows), key=order_key, reverse=True)
         return found[:limit]
+
+    def _index_waiting_for_search(self) -> bool:
+        """Index every message still waiting (a backlog stored with `index_later`) before a
+        search; True if that could not be saved (a full disk), so the search must also look
+        through the waiting messages itself (`_search_waiting`)."""
+        if self._db.execute("SELECT 1 FROM index_pending LIMIT 1").fetchone() is None:
+            return False
+        try:
+            self.index_pending()
+        except StoreError:
+            return True
+        return False
+
+    def _search_waiting(self, match: str, group_filter: str, group: tuple) -> list[tuple]:
+        """Every waiting message that matches, found through an index of just them in memory
+        (the same tokenizer and prefixes, so the same answers) when the disk cannot take them."""
+        db = self._db
+        try:
+            db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.waiting_fts USING fts5 "
+                f"(text, content = '', tokenize = '{_TOKENIZER}', prefix = '1 2 3')"
+            )
+            db.execute(
+                "INSERT INTO temp.waiting_fts (rowid, text) SELECT m.search_key, m.text "
+                "FROM index_pending AS p JOIN messages AS m ON m.id = p.message"
+            )
+            query = (
+                _SEARCH_NEWEST.format(where="", group=group_filter)
+                .replace("messages_fts", "waiting_fts")
+                .replace(" LIMIT ?", "")
+            )
+            return db.execute(query, (match, *group)).fetchall()
+        finally:
+            db.execute("DROP TABLE IF EXISTS temp.waiting_fts")
 
     def _match_expression(self, query: str) -> str:
         """`fts_query(query)`, with each long plain word (4+ ASCII letters or digits, past the
@@ -712,6 +845,7 @@ class Store:
         """Record a moderator's removal. The text and content warning are erased (and leave the
         search index) so removed words do not linger on disk; False if no such message."""
         with self._writing("the removal") as db:
+            _index_pending_in(db)  # (the index is asked below whether a word is still stored)
             words = _words_of(db, "group_id = ? AND msg_id = ?", (group_id, msg_id))
             cursor = db.execute(
                 "UPDATE messages SET removed_reason = ?, text = '', cw = '' "
@@ -724,13 +858,15 @@ class Store:
     def purge_history(self, older_than_ms: int) -> int:
         """Delete every message with ts < older_than_ms (an epoch-ms cutoff); returns how many."""
         with self._writing("the history clean-up") as db:
+            _index_pending_in(db)  # (the index is asked below whether a word is still stored)
             words = _words_of(db, "ts < ?", (older_than_ms,))
             count = db.execute("DELETE FROM messages WHERE ts < ?", (older_than_ms,)).rowcount
             _forget_words_no_longer_stored(db, words)
             return count
 
-    def export_group(self, group_id: str, path: str | Path) -> int:
-        """Write the group's history as readable text (owner-only file); returns message count."""
+    def export_group(self, group_id: str, path: str | Path, words: ExportWords) -> int:
+        """Write the group's history as readable text (owner-only file); returns message count.
+        `words` are the file's headings and labels in the person's language."""
         target = Path(path).expanduser()
         if target.is_dir():
             raise ExportRefused(target, "is_folder")
@@ -746,14 +882,11 @@ class Store:
             raise _file_error(exc, target) from exc
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(f'peertui export of the group "{name}"\n')
-                out.write(
-                    f"Written {_local_time(_now_ms())}. This file is NOT encrypted: anyone "
-                    "who can read it can read this conversation.\n\n"
-                )
+                out.write(words.title.format(name=name) + "\n")
+                out.write(words.written.format(when=_local_time(_now_ms())) + "\n\n")
                 count = 0
                 for m in self._all_messages(group_id):
-                    out.write(_export_line(m))
+                    out.write(_export_line(m, words))
                     count += 1
                 out.flush()
                 os.fsync(out.fileno())
@@ -917,10 +1050,22 @@ _INSERT_MESSAGE = (
 )
 
 
-def wipe(paths: Paths) -> list[str]:
+@dataclass(frozen=True)
+class ExportWords:
+    """The headings and labels of an export file, worded by the front-ends
+    (`peertui.ui.wording.export_words`): each a template, filled in here."""
+
+    title: str  # {name}: the group's name
+    written: str  # {when}: the local time the file was written
+    removed: str  # {reason}: a message the moderators removed
+    content_warning: str  # {cw}: the content warning a message carries
+
+
+def wipe(paths: Paths) -> list[Leftover]:
     """Delete everything peertui keeps for this home, including its keyring entry.
 
-    The caller closes the Store first. Returns a sentence for each thing that remains.
+    The caller closes the Store first. Returns each thing that remains (typed: worded by
+    `peertui.ui.problems.leftover`).
     """
     problems = forget_key(paths)
     for file in (
@@ -940,6 +1085,30 @@ def wipe(paths: Paths) -> list[str]:
 def fts_query(query: str) -> str:
     """Turn what a person typed into a safe FTS5 query: every word quoted, as a prefix."""
     return " ".join(_prefix_phrase(w) for w in _search_words(query))
+
+
+def _index_pending_in(db: sqlcipher3.Connection, limit: int | None = None) -> None:
+    """Index up to `limit` (None: all) waiting messages, oldest stored first, inside the
+    caller's write transaction (see `_INDEX_LATER`)."""
+    while limit is None or limit > 0:
+        chunk = _INDEX_CHUNK if limit is None else min(limit, _INDEX_CHUNK)
+        ids = [
+            m
+            for (m,) in db.execute(
+                "SELECT message FROM index_pending ORDER BY message LIMIT ?", (chunk,)
+            )
+        ]
+        if not ids:
+            return
+        db.execute(
+            "INSERT INTO messages_fts (rowid, text) SELECT m.search_key, m.text "
+            "FROM index_pending AS p JOIN messages AS m ON m.id = p.message "
+            "WHERE p.message BETWEEN ? AND ?",
+            (ids[0], ids[-1]),
+        )
+        db.execute("DELETE FROM index_pending WHERE message BETWEEN ? AND ?", (ids[0], ids[-1]))
+        if limit is not None:
+            limit -= len(ids)
 
 
 def _words_of(db: sqlcipher3.Connection, where: str, params: tuple) -> list[str]:
@@ -1012,6 +1181,10 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
         connection.executescript(
             f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
+    elif version == 5:
+        connection.executescript(
+            f"BEGIN IMMEDIATE; {_DEFER_INDEX} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
+        )
     elif version == 4:
         steps = _SEARCH_KEYS + _TERMS_FROM_INDEX
         connection.executescript(
@@ -1023,9 +1196,7 @@ def _prepare(connection: sqlcipher3.Connection) -> None:
             f"BEGIN IMMEDIATE; {steps} PRAGMA user_version = {_SCHEMA_VERSION}; COMMIT;"
         )
     elif version > _SCHEMA_VERSION:
-        raise StoreError(
-            "This peertui database was written by a newer version of peertui; update peertui to open it."
-        )
+        raise DatabaseTooNew(version)
     # FTS5's own tokenizer, to split the text of newly stored messages into the index's words
     # (`Store._learn_pending_terms`); in memory, like every temporary table here.
     connection.executescript(
@@ -1105,12 +1276,12 @@ def _file_error(exc: OSError, target: Path) -> StoreError:
     return ExportRefused(target, "unwritable", exc.strerror or str(exc))
 
 
-def _export_line(m: Message) -> str:
+def _export_line(m: Message, words: ExportWords) -> str:
     when = _local_time(m.ts)
     if m.removed_reason is not None:
-        return f"[{when}] {m.nick}: (removed by moderators: {m.removed_reason})\n"
+        return f"[{when}] {m.nick}: ({words.removed.format(reason=m.removed_reason)})\n"
     body = m.text.replace("\n", "\n    ")
-    prefix = f"[content warning: {m.cw}] " if m.cw else ""
+    prefix = f"[{words.content_warning.format(cw=m.cw)}] " if m.cw else ""
     return f"[{when}] {m.nick}: {prefix}{body}\n"
 
 
@@ -1122,34 +1293,31 @@ def _now_ms() -> int:
     return int(datetime.datetime.now().timestamp() * 1000)
 
 
-def _remove_file(path: Path, problems: list[str]) -> None:
+def _remove_file(path: Path, problems: list[Leftover]) -> None:
     try:
         path.unlink(missing_ok=True)
     except OSError as exc:
-        problems.append(f"{path} could not be deleted ({exc.strerror or exc}).")
+        problems.append(NotDeleted(path, exc.strerror or str(exc)))
 
 
-def _remove_tree(directory: Path, problems: list[str]) -> None:
+def _remove_tree(directory: Path, problems: list[Leftover]) -> None:
     if not directory.exists():
         return
 
     def report(_function: Any, path: str, exc_info: Any) -> None:
-        problems.append(f"{path} could not be deleted ({exc_info[1].strerror or exc_info[1]}).")
+        problems.append(NotDeleted(Path(path), exc_info[1].strerror or str(exc_info[1])))
 
     shutil.rmtree(directory, onerror=report)
 
 
-def _remove_empty_dir(directory: Path, problems: list[str]) -> None:
+def _remove_empty_dir(directory: Path, problems: list[Leftover]) -> None:
     if not directory.exists():
         return
     remaining = sorted(p.name for p in directory.iterdir())
     if remaining:
-        problems.append(
-            f"{directory} still holds files peertui did not create ({', '.join(remaining)}); "
-            "they were left alone."
-        )
+        problems.append(ForeignFilesKept(directory, tuple(remaining)))
         return
     try:
         directory.rmdir()
     except OSError as exc:
-        problems.append(f"{directory} could not be deleted ({exc.strerror or exc}).")
+        problems.append(NotDeleted(directory, exc.strerror or str(exc)))

@@ -19,12 +19,11 @@ from typing import TYPE_CHECKING
 from peertui.embedded_relay import host_embedded_relay
 from peertui.i18n import N_
 from peertui.plain.console import (
-    BANNER,
     Console,
     OutputClosed,
     Style,
-    first_run_language,
     is_dumb_terminal,
+    welcome_lines,
 )
 from peertui.plain.wellbeing import QuickExit, locked_command
 from peertui.ui.wording import _
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
     from peertui.config import Settings
     from peertui.core.engine import Engine
     from peertui.core.hosting import RelayFactory
+    from peertui.core.models import StartupNote
     from peertui.paths import Paths
     from peertui.plain.reader import LineReader
 
@@ -57,8 +57,14 @@ def run(args: argparse.Namespace) -> int:
     colour = bool(getattr(args, "color", False)) and "NO_COLOR" not in os.environ and not dumb
     style = Style(colour=colour, wrap=sys.stdout.isatty() and not dumb)
     console = Console(style=style, show_prompt=sys.stdin.isatty(), dumb=dumb)
+    from peertui.plain.reader import bracketed_paste
+
+    # Only a real terminal that takes escape sequences brackets pastes; a pipe or a dumb
+    # terminal keeps reading one line at a time.
+    paste = sys.stdin.isatty() and sys.stdout.isatty() and not dumb
     try:
-        return asyncio.run(_guarded(args, console))
+        with bracketed_paste(paste):
+            return asyncio.run(_guarded(args, console))
     except KeyboardInterrupt:
         # Ctrl+C before the session's own handler is in place.
         with contextlib.suppress(OutputClosed):
@@ -114,21 +120,29 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
     greeted = _unlocks_without_asking(paths)
     if greeted:
         # Nothing to ask: greet and prompt now, and unlock while the person reads.
-        console.notice(_(BANNER))
-        if first_run:
-            console.notice(first_run_language())
+        for line in welcome_lines(console.style, first_run):
+            console.notice(line)
         from peertui.ui import country
 
         if not country.should_ask(paths, settings.country):
             # The first run's country question comes first and has its own prompt: an empty
             # prompt before it would be a stray line for a screen reader to read.
             console.prompt()
+    elif first_run:
+        from peertui.ui.welcome import first_run_lines
+
+        # A passphrase is to be chosen: what peertui is and is not comes first, as the TUI's
+        # first screen comes before its passphrase dialog. The banner waits for the unlock,
+        # since /help and /set work only then.
+        for line in first_run_lines():
+            console.notice(line)
     unlock = Unlock(paths, console, reader, settings, quick_exit)
     engine = await unlock.engine()
     if engine is None:
         # The error stays the last line: no prompt after it, since nothing more is read.
         console.finish()
         return unlock.exit_code
+    engine.startup_problems = [p for p in engine.startup_problems if p not in unlock.said]
     try:
         from peertui.plain.session import PlainSession
 
@@ -168,6 +182,8 @@ class Unlock:
         self.settings = settings
         self.quick_exit = quick_exit
         self.exit_code = 1
+        # Notices the engine also reports (startup_problems), said here already.
+        self.said: list[StartupNote] = []
 
     async def engine(self) -> Engine | None:
         from peertui.core.engine import Engine
@@ -181,11 +197,11 @@ class Unlock:
             if passphrase is None and _keyring_home(self.paths):
                 # The key is in a keyring that cannot be reached (e.g. over SSH): there is no
                 # passphrase to ask for, but crisis help never waits for unlocking.
-                self.console.error(str(problem))
+                self.console.error(worded(problem))
                 await self._stay_locked()
                 return None
             if passphrase is not None or not sys.stdin.isatty():
-                self.console.error(str(problem))
+                self.console.error(worded(problem))
                 return None
         except WrongPassphrase:
             self.console.error(
@@ -287,6 +303,15 @@ class Unlock:
 
     async def _choose(self) -> str | None:
         """A new passphrase is asked twice so a typo cannot lock it."""
+        from peertui.core.keys import keyring_refusal
+        from peertui.ui.unlock import keyring_refused
+
+        refusal = keyring_refusal()
+        if refusal:
+            # Why a passphrase at all (the keyring here is refused), before it is chosen; the
+            # store reports it again once created, after the passphrase had been typed twice.
+            self.console.notice(keyring_refused(refusal))
+            self.said.append(refusal)
         self.console.notice(
             _(
                 "Choose a passphrase to protect peertui on this computer, at least {n} "

@@ -27,12 +27,13 @@ async def host(s: PlainSession, argument: str) -> None:
         _(
             "{name} is ready and is now your current group; you are '{nick}' (/nick changes "
             "it). /invite makes an invite."
-        ).format(name=group.name, nick=group.nick)
+        ).format(name=wording.group_name(group.name), nick=group.nick)
     )
 
 
 @handles("peertui.invite")
 async def invite(s: PlainSession, argument: str) -> None:
+    commands.nothing_after_invite(argument)
     group_id = s.group()
     token = await s.engine.create_invite(group_id)
     s.console.notice(
@@ -73,7 +74,7 @@ async def groups(s: PlainSession, argument: str) -> None:
         language = f", {language_name(group.language)}" if group.language else ""
         state, connection = wording.state_word(group.state), wording.state_word(group.connection)
         lines.append(
-            f"{number}. {group.name} - {state}{role}, {connection}{unread}{language}{current}"
+            f"{number}. {wording.group_name(group.name)} - {state}{role}, {connection}{unread}{language}{current}"
         )
     await s.show_output(lines)
 
@@ -95,7 +96,7 @@ async def switch(s: PlainSession, argument: str) -> None:
             )
         )
     s.current = chosen[0].group_id
-    s.console.notice(_("Current group: {name}.").format(name=chosen[0].name))
+    s.console.notice(_("Current group: {name}.").format(name=wording.group_name(chosen[0].name)))
 
 
 @handles("peertui.members")
@@ -150,11 +151,7 @@ async def guidelines(s: PlainSession, argument: str) -> None:
 
 @handles("peertui.accept")
 async def accept(s: PlainSession, argument: str) -> None:
-    group_id = s.group()
-    s.engine.accept_guidelines(group_id)
-    s.console.notice(
-        _("You accepted the guidelines of {name}; you can post.").format(name=s.name(group_id))
-    )
+    s.say(flows.accept_now(s.engine, s.group()))
 
 
 @handles("peertui.guidelines_edit")
@@ -182,7 +179,9 @@ async def leave(s: PlainSession, argument: str) -> None:
     others = [g for g in s.engine.groups() if g.group_id != group_id and g.state == "active"]
     s.current = others[0].group_id if others else None
     if others:
-        s.console.notice(_("Current group: {name}.").format(name=others[0].name))
+        s.console.notice(
+            _("Current group: {name}.").format(name=wording.group_name(others[0].name))
+        )
 
 
 # ----------------------------------------------------------------------- join requests
@@ -239,3 +238,14 @@ async def requests(s: PlainSession, argument: str) -> None:
             + intro
         )
     await s.show_output(lines)
+
+
+@handles("peertui.status")
+async def status(s: PlainSession, argument: str) -> None:
+    import time
+
+    group_id = s.group()
+    mine = s.engine.my_member_id(group_id)
+    me = next((m for m in s.members_of(group_id) if m.member_id == mine), None)
+    for line in wording.status_lines(s.engine.group(group_id), me, int(time.time() * 1000)):
+        s.console.notice(line)

@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from peertui.core.errors import PeertuiError
+from peertui.core.models import BANNED, LEFT, REMOVED
+from peertui.core.store import StoreError
 from peertui.plain.registry import handles
 from peertui.plain.session import NOT_IN_A_GROUP
 from peertui.ui import actions, commands, flows, wording
+from peertui.ui.problems import message_not_saved
 from peertui.ui.problems import problem as worded
+from peertui.ui.received import hidden_reason
 from peertui.ui.wording import _, ngettext, utc_time
 
 if TYPE_CHECKING:
@@ -34,11 +38,23 @@ async def send(s: PlainSession, text: str, cw: str = "") -> bool:
         # Muted, read-only, waiting for approval...: say why, and keep the words.
         s.console.error(worded(problem))
         s.keep_draft(flow.kept or text)
+        if s.engine.group(group_id).state in (REMOVED, BANNED, LEFT):
+            # Removed while typing: /draft send can never send it there; printed to copy.
+            s.console.output(wording.unsent_after_removal(s.name(group_id), flow.kept or text))
+            return False
         s.console.output(
             _("Not sent; kept as your draft (/draft send sends it later): {text}").format(
                 text=flow.kept or text
             )
         )
+        return False
+    except StoreError as problem:
+        # Usually a full disk: the message could not be saved to go out. Said once, with the
+        # words kept as the draft (in memory if the disk cannot take even that).
+        kept = flow.kept or text
+        s.keep_draft(kept)
+        s.console.error(message_not_saved(problem, "plain", s.engine.draft_on_disk(group_id)))
+        s.console.output(_("Kept as your draft, not sent: {text}").format(text=kept))
         return False
     if sent is None:
         s.keep_draft(flow.kept)
@@ -89,7 +105,7 @@ def _message_lines(s: PlainSession, messages: list[Message]) -> list[wording.Lin
         text = s.book.line(
             message,
             s.label(message.group_id),
-            s.engine.is_hidden(message),
+            hidden_reason(s.engine.why_hidden(message)),
             members[message.group_id],
         )
         lines.append(wording.Line("message", text))
@@ -247,7 +263,7 @@ async def export(s: PlainSession, argument: str) -> None:
     overwrite = await flows.may_replace(s, path, _("this group's history"))
     if overwrite is None:
         return
-    written, count = s.engine.export(group_id, path, overwrite=overwrite)
+    written, count = s.engine.export(group_id, path, wording.export_words(), overwrite=overwrite)
     s.console.notice(
         ngettext(
             "Wrote {n} message to {path}. That file is not encrypted.",

@@ -5,18 +5,52 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from peertui.core.errors import PeertuiError
 from peertui.plain.registry import handles
-from peertui.ui import actions, commands, flows, member_commands
+from peertui.ui import actions, commands, flows, member_commands, wording
 from peertui.ui.wording import _, utc_time
 
 if TYPE_CHECKING:
     from peertui.plain.session import PlainSession
 
 
+def _flagged(s: PlainSession, who: str) -> None:
+    """After acting on a member: if a report about them is still open, the moderator is told
+    which message it flagged and how to remove it or take the report off the list."""
+    group_id = s.group()
+    wanted = who.strip().casefold()
+    member = next(
+        (
+            m
+            for m in s.members_of(group_id)
+            if m.nick.casefold() == wanted or (len(wanted) >= 4 and m.member_id.startswith(wanted))
+        ),
+        None,
+    )
+    if member is None:
+        return
+    try:
+        found = s.engine.reports(group_id)
+    except PeertuiError:
+        return
+    theirs = [
+        (i, r) for i, r in enumerate(found, start=1) if r.reported_member_id == member.member_id
+    ]
+    if not theirs:
+        return
+    index, report = max(theirs, key=lambda pair: pair[1].ts)
+    s.console.notice(
+        wording.report_before_acting(
+            member.nick, s.number_of(group_id, report.msg_id), report.reason, index
+        )
+    )
+
+
 @handles("peertui.warn")
 async def warn(s: PlainSession, argument: str) -> None:
     command = member_commands.parse(argument, "peertui.warn")
     await s.engine.warn(s.group(), command.who, command.reason)
+    _flagged(s, command.who)
 
 
 @handles("peertui.mute")
@@ -24,6 +58,7 @@ async def mute(s: PlainSession, argument: str) -> None:
     command = member_commands.parse(argument, "peertui.mute")
     assert command.minutes is not None  # a mute always has its length
     await s.engine.mute(s.group(), command.who, command.minutes, command.reason)
+    _flagged(s, command.who)
 
 
 @handles("peertui.unmute")
@@ -34,12 +69,14 @@ async def unmute(s: PlainSession, argument: str) -> None:
 @handles("peertui.remove")
 async def remove(s: PlainSession, argument: str) -> None:
     command = member_commands.parse(argument, "peertui.remove")
+    _flagged(s, command.who)  # said before: once removed, they are not among the members
     await s.engine.remove(s.group(), command.who, command.reason)
 
 
 @handles("peertui.ban")
 async def ban(s: PlainSession, argument: str) -> None:
     command = member_commands.parse(argument, "peertui.ban")
+    _flagged(s, command.who)
     await flows.ban(s, s.engine, s.group(), command.who, command.reason)
 
 
@@ -108,17 +145,6 @@ async def reports(s: PlainSession, argument: str) -> None:
 @handles("peertui.dismiss")
 async def dismiss(s: PlainSession, argument: str) -> None:
     group_id = s.group()
-    found = s.engine.reports(group_id)
-    text = commands.need(argument, actions.by_id("peertui.dismiss")).lstrip("#")
-    if not text.isdigit() or not 1 <= int(text) <= len(found):
-        raise commands.UsageError(
-            _("There is no report {n}; /reports lists them with numbers.").format(n=text)
-        )
-    report = found[int(text) - 1]
+    number, report = commands.numbered_report(argument, s.engine.reports(group_id))
     s.engine.dismiss_report(group_id, report.report_id)
-    s.console.notice(
-        _(
-            "Dismissed report {n} (about {nick}'s message: {reason}); the other reports are "
-            "renumbered."
-        ).format(n=text, nick=report.reported_nick, reason=report.reason)
-    )
+    s.console.notice(wording.report_dismissed(number, report))

@@ -14,6 +14,7 @@ from peertui.ui.wording import _
 
 if TYPE_CHECKING:
     from peertui.plain.session import PlainSession
+    from peertui.wellbeing.safety_plan import SafetyPlan
 
 
 @handles("peertui.crisis")
@@ -56,7 +57,8 @@ async def safety_plan_edit(s: PlainSession, argument: str) -> None:
     if plan is None:
         s.console.notice(_("Edit cancelled; your safety plan is as it was."))
         return
-    s.engine.save_safety_plan(plan)
+    if not await _save_plan(s, plan):
+        return
     s.console.notice(_("Safety plan saved (encrypted on this computer). /plan shows it."))
     if edit.ended:
         from peertui.plain.session import Quit
@@ -109,3 +111,20 @@ async def stop(s: PlainSession, argument: str) -> None:
 @handles("peertui.cancel")
 async def cancel(s: PlainSession, argument: str) -> None:
     s.console.notice(_("Nothing to cancel: no question is waiting for an answer."))
+
+
+async def _save_plan(s: PlainSession, plan: SafetyPlan) -> bool:
+    """Save, and on a full disk keep the answers and offer to try again: typing seven steps
+    again is too much to ask of anyone, least of all in a hard moment."""
+    from peertui.core.store import StoreError
+    from peertui.ui.problems import plan_not_saved
+
+    while True:
+        try:
+            s.engine.save_safety_plan(plan)
+            return True
+        except StoreError as exc:
+            s.console.error(plan_not_saved(exc, "plain"))
+        if not await flows.confirm(s, _("Try saving your safety plan again")):
+            s.console.notice(_("Your safety plan is as it was; what you wrote was not saved."))
+            return False

@@ -29,6 +29,32 @@ CONTINUATION_INDENT = "  "
 BANNER = N_("peertui plain mode. /help lists commands; /crisis shows crisis lines; /x quick exit.")
 
 
+# Said once at every start while the prefixes are symbols: "-- " and "?? " are read aloud as
+# "dash dash" and "question question" (or not at all) by screen readers such as Fenrir. The
+# short setting name is the one offered: Fenrir says "plain_prefixes" as "plain prefixes",
+# which typed back would not be a setting.
+PREFIX_HINT = N_(
+    "Using a screen reader? /set prefixes words starts lines with Notice:, Error: and "
+    "Question: instead of symbols."
+)
+
+
+def welcome_lines(style: Style, first_run: bool, *, about_said: bool = False) -> list[str]:
+    """The notices plain mode starts with, once each; `about_said` when the first run's words
+    about peertui were already printed (before its passphrase question)."""
+    lines = [_(BANNER)]
+    if first_run:
+        from peertui.ui.welcome import first_run_lines
+
+        # The TUI's first screen says these; plain mode has no such screen.
+        if not about_said:
+            lines += first_run_lines()
+        lines.append(first_run_language())
+    if not style.words:
+        lines.append(_(PREFIX_HINT))
+    return lines
+
+
 def first_run_language() -> str:
     """Said once, on the first start: the language chosen, and how to choose another."""
     from peertui.i18n import current_language, language_in_sentence
@@ -136,7 +162,9 @@ class Console:
         self._reprompt_scheduled = False
         self._hint_due = False
         self.closed = False
-        self.interruptions = 0  # lines written while the prompt was showing
+        # Lines written while the prompt was showing that a person might be answering (what
+        # arrived from the group); an aside such as "connected again" is not counted.
+        self.interruptions = 0
         # Whether a typed line is already waiting to be handled (the reader knows): the prompt
         # is drawn only when none is, so output always follows the line it answers.
         self.input_waiting: Callable[[], bool] = lambda: False
@@ -146,8 +174,10 @@ class Console:
     def message(self, line: str) -> None:
         self._write("message", line)
 
-    def notice(self, text: str) -> None:
-        self._write("notice", one_line(text))
+    def notice(self, text: str, *, aside: bool = False) -> None:
+        """`aside`: news about the app itself (the relay's connection), nothing anyone could
+        reply to: a line typed at an open question after it is not asked about (session.ask)."""
+        self._write("notice", one_line(text), aside=aside)
 
     def error(self, text: str) -> None:
         self._write("error", one_line(text))
@@ -250,7 +280,7 @@ class Console:
             return _(WORD_PREFIXES[kind]) if kind in WORD_PREFIXES else ""
         return SYMBOL_PREFIXES.get(kind, "")
 
-    def _write(self, kind: str, text: str) -> None:
+    def _write(self, kind: str, text: str, *, aside: bool = False) -> None:
         was_prompting = self._prompt_showing
         lines = self.rendered(kind, text)
         chunks = []
@@ -258,7 +288,8 @@ class Console:
             # Finish the prompt's line instead of moving the cursor back over it.
             chunks.append("\n")
             self._prompt_showing = False
-            self.interruptions += 1
+            if not aside:
+                self.interruptions += 1
         prefix = self._prefix(kind)
         for line in lines:
             if self.style.colour and prefix and line.startswith(prefix):

@@ -3,6 +3,11 @@
 A daemon thread does the blocking reads, so incoming messages keep printing while the user is
 idle; it works the same for a terminal, a pipe or a file. It reads the raw descriptor rather
 than `sys.stdin` so that a read still blocked at exit holds no interpreter lock.
+
+On a terminal that can take escape sequences, bracketed paste is on (`bracketed_paste`): the
+terminal wraps a paste in ESC[200~ ... ESC[201~, and `LineAssembler` hands the lines of a
+paste over several lines to the session as one `Pasted` block (one message, never commands)
+instead of one line each.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import collections
 import contextlib
 import fcntl
 import os
+import re
 import select
 import struct
 import termios
@@ -21,10 +27,88 @@ from collections.abc import Callable, Iterator
 
 _CHUNK = 4096
 
+PASTE_START = "\x1b[200~"
+PASTE_END = "\x1b[201~"
+BRACKETED_PASTE_ON = "\x1b[?2004h"
+BRACKETED_PASTE_OFF = "\x1b[?2004l"
+_PIECES = re.compile(r"(\n|\x1b\[20[01]~)")
+
+
+class Pasted(str):
+    """Lines pasted at once (between the terminal's paste brackets), joined by newlines: the
+    session sends them as one message and never runs any of them as a command."""
+
+    @property
+    def line_count(self) -> int:
+        return self.count("\n") + 1
+
+
+class LineAssembler:
+    """Turns what the terminal sends into typed lines and pasted blocks.
+
+    A paste can span several reads (a terminal in canonical mode hands over one line at a
+    time, and ESC[201~ arrives only with the Enter after it), so the state is kept between
+    `feed` calls. Text typed on the line after the paste ends joins the paste's last line; a
+    paste of a single line is an ordinary line (a `/join <invite>` copied from somewhere still
+    runs).
+
+    The markers are read whether or not this program asked for them: a terminal left in
+    bracketed-paste mode by another program sends them to a dumb-terminal session or one whose
+    output is piped too, and they must never reach a message (nor split a paste into one
+    message a line). No typed line can hold them (ESC starts them)."""
+
+    def __init__(self) -> None:
+        self._held = ""  # the start of a marker cut by the end of a read
+        self._line = ""
+        self._block: list[str] = []  # the lines of this entry that ended inside a paste
+        self._pasting = False
+        self._pasted = False
+
+    def feed(self, text: str) -> list[str]:
+        text, self._held = self._held + text, ""
+        for size in range(min(len(text), len(PASTE_START) - 1), 0, -1):
+            tail = text[-size:]
+            if PASTE_START.startswith(tail) or PASTE_END.startswith(tail):
+                text, self._held = text[:-size], tail
+                break
+        done: list[str] = []
+        for piece in _PIECES.split(text):
+            if piece == PASTE_START:
+                self._pasting = self._pasted = True
+            elif piece == PASTE_END:
+                self._pasting = False
+            elif piece == "\n":
+                if self._pasting:
+                    self._block.append(self._line.removesuffix("\r"))
+                    self._line = ""
+                else:
+                    done.append(self._entry())
+            else:
+                self._line += piece
+        return done
+
+    def end(self) -> list[str]:
+        """Input ended: what is left over is the last entry."""
+        self._line += self._held
+        self._held = ""
+        self._pasting = False
+        return [self._entry()] if self._line or self._block else []
+
+    def _entry(self) -> str:
+        lines = [*self._block, self._line.removesuffix("\r")]
+        pasted = self._pasted
+        self._block, self._line, self._pasted = [], "", False
+        while len(lines) > 1 and not lines[-1].strip():
+            lines.pop()  # a paste that ended with a newline, then Enter
+        if pasted and len(lines) > 1:
+            return Pasted("\n".join(lines))
+        return lines[0]
+
 
 class LineReader:
     def __init__(self, fd: int = 0):
         self._fd = fd
+        self._assembler = LineAssembler()
         self._lines: collections.deque[str | None] = collections.deque()
         self._ready = asyncio.Event()
         self._loop = asyncio.get_running_loop()
@@ -70,6 +154,13 @@ class LineReader:
         with self._moving:
             return self._in_flight > 0 or _bytes_ready(self._fd) > 0
 
+    def put_back(self, lines: list[str]) -> None:
+        """Lines to be read next, before anything else (the rest of a pasted /join)."""
+        for line in reversed(lines):
+            self._lines.appendleft(line)
+        if lines:
+            self._ready.set()
+
     def stop(self) -> None:
         """Behave as if input had ended now (Ctrl+C, a closed terminal)."""
         self._lines.appendleft(None)
@@ -77,7 +168,6 @@ class LineReader:
 
     def _read_forever(self) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pending = ""
         while True:
             _wait_readable(self._fd)
             with self._moving:
@@ -86,16 +176,13 @@ class LineReader:
                 except OSError:
                     # A hung-up terminal reads as EIO: treat it as the end of input.
                     chunk = b""
-                pending += decoder.decode(chunk, final=not chunk)
-                *complete, pending = pending.split("\n")
+                complete = self._assembler.feed(decoder.decode(chunk, final=not chunk))
+                if not chunk:
+                    complete += self._assembler.end()
                 self._in_flight += len(complete)
             for line in complete:
-                self._deliver(line.removesuffix("\r"))
+                self._deliver(line)
             if not chunk:
-                if pending:
-                    with self._moving:
-                        self._in_flight += 1
-                    self._deliver(pending)
                 self._deliver(None)
                 return
 
@@ -125,6 +212,33 @@ def _bytes_ready(fd: int) -> int:
         return int(waiting)
     except OSError:
         return 0  # a regular file or a closed descriptor: nothing is known to be waiting
+
+
+@contextlib.contextmanager
+def bracketed_paste(enabled: bool) -> Iterator[None]:
+    """Ask the terminal to bracket pastes, and stop asking however the program ends (quit,
+    quick exit, a crash): a terminal left in this mode puts the brackets into every later
+    paste in the shell.
+
+    The terminal's own echo (canonical mode) still shows the brackets as ^[[200~ and ^[[201~
+    around the pasted text. Echoing control characters as they are would hide them, but would
+    also let a stray arrow key (ESC [ A) move the cursor over the conversation, so it stays."""
+    if not enabled:
+        yield
+        return
+    _write_terminal(BRACKETED_PASTE_ON)
+    try:
+        yield
+    finally:
+        _write_terminal(BRACKETED_PASTE_OFF)
+
+
+def _write_terminal(sequence: str) -> None:
+    import sys
+
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.write(sequence)
+        sys.stdout.flush()
 
 
 @contextlib.contextmanager

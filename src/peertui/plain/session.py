@@ -13,16 +13,26 @@ from typing import TYPE_CHECKING
 from peertui.core import events as ev
 from peertui.core.errors import PeertuiError
 from peertui.core.models import CONNECTED
+from peertui.core.store import StoreError
 from peertui.i18n import N_
 from peertui.plain import registry
-from peertui.plain.console import BANNER, Console, OutputClosed, first_run_language
+from peertui.plain.console import Console, OutputClosed, welcome_lines
 from peertui.plain.messages import MessageBook
-from peertui.plain.reader import LineReader
+from peertui.plain.reader import LineReader, Pasted
 from peertui.plain.wellbeing import LOCKED_IDS, QuickExit
 from peertui.ui import actions, commands, wording
-from peertui.ui.flows import Answer, Cancelled, Question, Refusal, is_it_for, judge
+from peertui.ui.flows import (
+    Answer,
+    Cancelled,
+    Question,
+    Refusal,
+    approval_lines,
+    is_it_for,
+    judge,
+)
 from peertui.ui.problems import problem as worded
 from peertui.ui.problems import startup_note
+from peertui.ui.received import hidden_reason
 from peertui.ui.wording import EventContext, Line, _, ngettext
 
 if TYPE_CHECKING:
@@ -143,9 +153,9 @@ class PlainSession:
 
     def _greet(self) -> None:
         if not self._greeted:
-            self.console.notice(_(BANNER))
-            if self.first_run:
-                self.console.notice(first_run_language())
+            # Unlocked after a question: the first run's words about peertui came before it.
+            for line in welcome_lines(self.console.style, self.first_run, about_said=True):
+                self.console.notice(line)
         for problem in self.engine.startup_problems:
             self.console.notice(startup_note(problem))
         groups = self.engine.groups()
@@ -168,7 +178,14 @@ class PlainSession:
                 self.announce_request(group_id, request)
 
     async def handle(self, line: str) -> None:
+        if isinstance(line, Pasted):
+            line = self._pasted(line)
         try:
+            if isinstance(line, Pasted):
+                from peertui.plain.cmd_messages import send
+
+                await send(self, str(line))
+                return
             parsed = commands.parse(line)
             if parsed.action is None:
                 if parsed.text:
@@ -185,7 +202,8 @@ class PlainSession:
             self.console.notice(_("Cancelled; nothing was changed."))
         except (commands.CommandError, commands.UsageError) as problem:
             self.console.error(str(problem))
-        except (PeertuiError, ValueError, OSError) as problem:
+        except (PeertuiError, StoreError, ValueError, OSError) as problem:
+            # StoreError: a full disk or an unreadable store is a fact worded, not a bug.
             self.console.error(worded(problem))
         except OutputClosed:
             raise
@@ -197,10 +215,43 @@ class PlainSession:
                 ).format(kind=type(problem).__name__)
             )
 
+    def _pasted(self, block: Pasted) -> str:
+        """A paste over several lines is one message, whatever its lines start with: a
+        pasted line is never run as a command. The one exception is `/join` with an invite
+        the copy wrapped over lines: it is that command, the invite's pieces put together."""
+        from peertui.ui.flows import looks_like_invite_piece
+
+        first, *rest = block.split("\n")
+        if first.strip().startswith("/join ") and rest and all(map(looks_like_invite_piece, rest)):
+            return first.strip() + "".join(piece.strip() for piece in rest)
+        self.console.notice(
+            ngettext(
+                "Pasted {n} line as one message.",
+                "Pasted {n} lines as one message.",
+                block.line_count,
+            ).format(n=block.line_count)
+        )
+        return block
+
     async def run_action(self, action: actions.Action, argument: str) -> None:
         # Who may do what is the engine's to decide (it says so in words); the table's roles
-        # decide only what the TUI offers.
+        # are checked first only so that a member is told "only moderators" before being
+        # coached on the words of a command they cannot use.
+        self._refuse_below(action.role)
         await self.handlers[action.id](self, argument)
+
+    def _refuse_below(self, role: str) -> None:
+        if role == "member" or self.current is None:
+            return
+        group = next((g for g in self.engine.groups() if g.group_id == self.current), None)
+        if group is None or group.state != "active":
+            return  # not active yet: the engine's own refusal says so
+        rank = {"member": 0, "moderator": 1, "owner": 2}
+        if rank.get(group.role or "member", 0) >= rank.get(role, 0):
+            return
+        if role == "owner":
+            raise commands.UsageError(_("Only the group's owner can do that."))
+        raise commands.UsageError(_("Only the group's owner and moderators can do that."))
 
     # ----------------------------------------------------------------------- questions
 
@@ -218,7 +269,8 @@ class PlainSession:
             typed = await self._read_line()
             if typed is None:
                 raise Cancelled(ended=True)
-            if typed.strip().startswith("/") and not typed.strip().startswith("//"):
+            pasted = isinstance(typed, Pasted)  # never a command, whatever it starts with
+            if typed.strip().startswith("/") and not typed.strip().startswith("//") and not pasted:
                 await self._command_at_question(typed)
                 continue
             verdict = judge(question, typed)
@@ -357,12 +409,11 @@ class PlainSession:
                 if self.engine.group(event.group_id).connection != CONNECTED:
                     self.console.notice(where + wording.queued_offline(message.number))
                 return
-            case ev.ConnectionChanged(state=state, detail=detail):
-                said = self._connection.line(
-                    event.group_id, state, detail, self.name(event.group_id)
-                )
+            case ev.ConnectionChanged(state=state):
+                said = self._connection.line(event.group_id, state, self.name(event.group_id))
                 if said is not None:
-                    self.console.notice(where + said.text)
+                    # Nothing to reply to: a line typed at an open question is still its answer.
+                    self.console.notice(where + said.text, aside=True)
                 return
             case ev.JoinRequested(request=request):
                 self.announce_request(event.group_id, request)
@@ -385,12 +436,34 @@ class PlainSession:
                 self.say(line)
             else:
                 self.console.write_line(line.kind, where + line.text)
-        if isinstance(event, ev.JoinApproved) and event.guidelines.strip():
-            # The TUI opens a dialog for these; here the way is said, and the first message
-            # asks the question itself.
-            self.console.notice(where + _(wording.ACCEPT_BEFORE_POSTING))
+        if isinstance(event, ev.ModAction) and self._about_me(event):
+            # What it means for me, for how long, where the log is, that help still works.
+            helping = wording.sanction_help(event.entry, self.name(event.group_id))
+            if helping:
+                self.console.notice(where + helping)
+        if isinstance(event, ev.JoinApproved):
+            # The group's guidelines and how to accept them, unless they are the ones accepted
+            # at /join (the shared rule); the first message asks the question itself.
+            for line in approval_lines(self.engine.group(event.group_id)):
+                self.console.write_line(
+                    line.kind, line.text if line.kind == "output" else where + line.text
+                )
+        if isinstance(event, ev.Notice) and event.said in (ev.Said.REMOVED, ev.Said.BANNED):
+            # A kept draft there can no longer be sent: printed whole, to copy (what is being
+            # typed now is printed back the same way when Enter sends it: cmd_messages.send).
+            kept = self.engine.draft(event.group_id)
+            if kept.strip():
+                self.console.output(wording.unsent_after_removal(self.name(event.group_id), kept))
         if isinstance(event, ev.JoinApproved) and self.engine.draft(event.group_id):
             self.console.notice(_("You have a kept draft: /draft send sends it now."))
+
+    def _about_me(self, event: ev.ModAction) -> bool:
+        try:
+            return bool(event.entry.target_id) and event.entry.target_id == (
+                self.engine.my_member_id(event.group_id)
+            )
+        except PeertuiError:
+            return False
 
     def announce_request(self, group_id: str, request: JoinRequest) -> None:
         if request.request_id in self._announced_requests:
@@ -407,7 +480,7 @@ class PlainSession:
 
     def name(self, group_id: str) -> str:
         group = self.groups().get(group_id)
-        return group.name if group else _("a group")
+        return wording.group_name(group.name) if group else _("a group")
 
     def role(self) -> str:
         group = self.groups().get(self.current or "")
@@ -463,7 +536,7 @@ class PlainSession:
         for message in messages:
             if message.group_id not in members:
                 members[message.group_id] = self.members_of(message.group_id)
-            hidden = self.engine.is_hidden(message)
+            hidden = hidden_reason(self.engine.why_hidden(message))
             self.console.message(
                 self.book.line(
                     message, self.label(message.group_id), hidden, members[message.group_id]

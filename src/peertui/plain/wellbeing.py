@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from peertui.i18n import N_, ngettext
+from peertui.plain.reader import Pasted
 from peertui.ui.wording import _
 
 if TYPE_CHECKING:
@@ -44,7 +45,9 @@ def someone_else_lines(code: str, settings_country: str) -> list[str]:
     return responses.someone_else_guide(country, current_language())
 
 
-CHOOSE_COUNTRY = N_("type /crisis and a two-letter country code, for example /crisis GB")
+CHOOSE_COUNTRY = N_(
+    "type /crisis and a country's name or two-letter code, for example /crisis {example}"
+)
 
 
 def crisis_lines(argument: str, settings_country: str, width: int | None) -> list[str]:
@@ -61,12 +64,10 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
     code = crisis.asked_country(" ".join(words))  # a code or a name: "GB", "united kingdom"
     choice = crisis.choose_country(settings_country, code)
     if choice.how == "none":
-        return crisis.no_country_lines(_(CHOOSE_COUNTRY))
+        return crisis.no_country_lines(_(CHOOSE_COUNTRY).format(example=crisis.other_example("")))
     code = choice.iso2
     if not crisis.is_country_code(code):
-        return crisis.unlisted_country_lines(
-            _("{code} is not a country code peertui knows.").format(code=code)
-        )
+        return crisis.unlisted_country_lines(crisis.not_a_country(code))
     country = crisis.load_directory().get(code)
     if country is None:
         return crisis.unlisted_country_lines(
@@ -75,7 +76,8 @@ def crisis_lines(argument: str, settings_country: str, width: int | None) -> lis
     lines = crisis.format_country(country, code) if more else crisis_short(country, width or 80)
     lines.append(_(SOMEONE_HINT))
     if choice.guessed:
-        lines.insert(0, crisis.guess_line(country, _(CHOOSE_COUNTRY)))
+        how = _(CHOOSE_COUNTRY).format(example=crisis.other_example(code))
+        lines.insert(0, crisis.guess_line(country, how))
     return lines
 
 
@@ -213,7 +215,7 @@ async def ground(
                     len(steps),
                 )
                 continue
-            if answer.strip().startswith("/"):
+            if answer.strip().startswith("/") and not isinstance(answer, Pasted):
                 # A command at the check-in (/crisis, say) is carried out, never taken for "no".
                 console.notice(_("{title} stopped.").format(title=exercise.title))
                 if _stop_id(answer) != "peertui.stop":
@@ -266,7 +268,8 @@ async def _check_in(
     if answer is None:
         return None
     words = answer.strip()
-    if len(words.split()) > ANSWER_WORDS and not words.startswith("/") and not keep(words):
+    typed_command = words.startswith("/") and not isinstance(answer, Pasted)
+    if len(words.split()) > ANSWER_WORDS and not typed_command and not keep(words):
         console.notice(_("Not sent: nothing is sent while a grounding exercise runs."))
     return answer
 
@@ -275,6 +278,8 @@ def _stop_id(line: str) -> str:
     """The action id a typed line names ("" when it names none)."""
     from peertui.ui import commands
 
+    if isinstance(line, Pasted):
+        return ""  # a pasted line is never a command
     try:
         action = commands.parse(line).action
     except commands.CommandError:
@@ -286,6 +291,8 @@ def _typed_text(line: str) -> str:
     """The message a line would send ("" for a command or an unknown command)."""
     from peertui.ui import commands
 
+    if isinstance(line, Pasted):
+        return str(line)
     try:
         parsed = commands.parse(line)
     except commands.CommandError:

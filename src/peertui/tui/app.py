@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events, work
 from textual.app import App
 from textual.binding import BindingType
+from textual.content import Content
 from textual.dom import NoScreen
 from textual.events import Event as TextualEvent
 from textual.message import Message as TextualMessage
@@ -69,10 +71,6 @@ def _warm_up_countries() -> None:
     countries.warm_up()
 
 
-class EngineReady(TextualMessage):
-    """The engine opened: groups, history and the safety plan are available."""
-
-
 class PeertuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "peertui"
@@ -114,7 +112,9 @@ class PeertuiApp(App[int]):
         self._country_timer: Timer | None = None
         from peertui.tui.keys_ahead import KeysAhead
 
-        self._keys_ahead = KeysAhead(self, self._take_input)
+        self._keys_ahead = KeysAhead(
+            self, self._take_input, self._waits_for_history, self._home_in_front
+        )
 
     # ----- start-up -------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -193,6 +193,26 @@ class PeertuiApp(App[int]):
         if not self._keys_ahead.keep(event):
             await self._take_input(event)
 
+    def _waits_for_history(self, event: events.Key) -> bool:
+        """A key the home binds (F4 host, F5 join … F11), pressed before the history is open:
+        what it does needs the history, so it waits for it (keys_ahead)."""
+        home = self._home()
+        if self.engine is not None or home is None:
+            return False
+        return bool(home._bindings.key_to_bindings.get(event.key))
+
+    def _home_in_front(self) -> bool:
+        from peertui.tui.screens.home import HomeScreen
+        from peertui.tui.screens.unlock import UnlockScreen
+
+        if not self.screen_stack:
+            return False
+        # A passphrase dialog already answered is closing: keys typed after its Enter (in the
+        # same burst) are the home's.
+        return isinstance(self.screen, HomeScreen) or (
+            isinstance(self.screen, UnlockScreen) and self.screen.submitted
+        )
+
     async def _take_input(self, event: TextualEvent) -> None:
         came_back = event.is_forwarded  # a key on its way up from the focused widget
         if isinstance(event, events.Key) and not came_back:
@@ -258,7 +278,8 @@ class PeertuiApp(App[int]):
             if isinstance(exc, NoKeyAvailable) and passphrase is None and self._keyring_home():
                 # The key is in a keyring that cannot be reached (e.g. over SSH): there is no
                 # passphrase to ask for. Say why it stays locked; F1, F2 and F12 work as ever.
-                self._stay_locked(str(exc))
+                self._stay_locked(worded(exc))
+                self._keys_ahead.ready()  # it will not open: F4 and the rest say why
                 return
             self._ask_passphrase(wrong=isinstance(exc, WrongPassphrase))
             return
@@ -268,6 +289,7 @@ class PeertuiApp(App[int]):
             home = self._home()
             if home is not None:
                 home.set_status(problem + _(" Crisis lines (F1) and grounding (F2) still work."))
+            self._keys_ahead.ready()  # it will not open: F4 and the rest say why
             return
         self.locked = False
         if self._private_settings_pending:
@@ -281,16 +303,29 @@ class PeertuiApp(App[int]):
             engine.settings = self.settings
         engine.subscribe(self._forward_event)
         self.engine = engine
-        for notice in engine.store.notices:  # e.g. why the keyring was refused, said once
-            self.notify(notice, title=_("Passphrase instead of keyring"), timeout=15)
+        # What is alive now (Textual, the screens, the engine) lives as long as the app, so
+        # the collector stops walking it: during a 20,000-message catch-up each full
+        # collection walked it again, 14 times, up to 285 ms each with the keys waiting
+        # (issue 12). One collection first, so no garbage of the start-up is kept for good.
+        gc.collect()
+        gc.freeze()
+        from peertui.core.keys import KeyringRefused
+        from peertui.ui.unlock import keyring_refused
+
+        for refused in engine.store.notices:  # why the keyring was refused, said once
+            self.notify(
+                keyring_refused(refused), title=_("Passphrase instead of keyring"), timeout=15
+            )
         from peertui.ui.problems import startup_note
 
         # Settings moved out of config.toml (the rest of the start-up notes are shown above,
         # or with the settings' own problems): said once, as plain mode says them.
         for note in engine.startup_problems:
-            if not isinstance(note, str):
+            if not isinstance(note, str | KeyringRefused):  # a refused keyring: said above
                 self.notify(startup_note(note), timeout=15)
-        self.post_message(EngineReady())
+        # In the same step (no await since the engine was set): the home never shows, nor takes
+        # a key, with the history open but the group shown last time not opened again yet.
+        self._engine_ready()
 
     def ready_engine(self) -> Engine:
         """The engine, for code that only runs once it is open."""
@@ -405,10 +440,12 @@ class PeertuiApp(App[int]):
                 return screen
         return None
 
-    def on_engine_ready(self, _message: EngineReady) -> None:
+    def _engine_ready(self) -> None:
+        """The engine opened: groups, history and the safety plan are available."""
         home = self._home()
-        if home is not None:
-            home.engine_ready()
+        if home is not None and home.is_mounted:
+            home.engine_ready()  # (a home mounted later does it in its own on_mount)
+        self._keys_ahead.ready()  # F4 and the rest pressed meanwhile, and what followed them
         self.maybe_ask_country()
 
     def on_engine_events(self, _message: EngineEvents) -> None:
@@ -418,7 +455,7 @@ class PeertuiApp(App[int]):
             self.post_message(EngineEvents())  # the rest after what is queued now (keys)
         home = self._home()
         if home is not None:
-            home.handle_events(taken)
+            home.handle_events(taken, more=bool(self._engine_events))
 
     def notify(
         self,
@@ -427,8 +464,10 @@ class PeertuiApp(App[int]):
         title: str = "",
         severity="information",
         timeout: float | None = None,
-        markup: bool = True,
+        markup: bool = False,
     ) -> None:
+        # Words, never markup (by default): a notice can carry a relay's own refusal text, and
+        # "[/b]" in it would raise MarkupError on the crisis screen, "[@click=...]" run an action.
         # On the crisis, grounding and safety-plan screens a toast would cover the lines the
         # person came for: the screen says it in its own status line instead.
         line_id = getattr(self.screen, "HINT_LINE", "")
@@ -436,26 +475,36 @@ class PeertuiApp(App[int]):
             from textual.widgets import Label
 
             line = self.screen.query_one(f"#{line_id}", Label)
-            line.update(message)
+            line.update(Content(message) if not markup else message)
             line.display = True
             return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-        notices = getattr(self.screen, "NOTICE_LINE", "")
-        if notices and self.screen.is_mounted:
-            # No toast here (see _refresh_notifications): it would sit over the conversation's
-            # lines. The screen's notice line takes a row of its own for as long instead.
-            from peertui.tui.widgets.footer import NoticeLine
+        line = self._notice_line()
+        if line is not None:
+            # No toast (see _refresh_notifications): it would be drawn over the conversation's
+            # lines, or over the field being typed in. The screen's notice line takes a row
+            # of its own for as long instead.
+            line.say(message, self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
 
-            self.screen.query_one(f"#{notices}", NoticeLine).say(
-                message, self.NOTIFICATION_TIMEOUT if timeout is None else timeout
-            )
+    def _notice_line(self):  # type: ignore[no-untyped-def]
+        """Where the screen in front says notices: the home's line at its top, any other
+        screen's at its foot; None before a screen is up."""
+        from peertui.tui.widgets.footer import SCREEN_NOTICE, NoticeLine
+
+        if not self.screen_stack or not self.screen.is_mounted:
+            return None
+        line_id = getattr(self.screen, "NOTICE_LINE", "") or SCREEN_NOTICE
+        found = self.screen.query(f"#{line_id}")
+        return found.first() if found and isinstance(found.first(), NoticeLine) else None
 
     def _refresh_notifications(self) -> None:
-        # A screen with a notice line (the home screen) shows no toasts; the notices are still
-        # kept (and expire) as Textual keeps them.
-        notice_line: str = getattr(self.screen, "NOTICE_LINE", "") if self.screen_stack else ""
-        if notice_line:
-            return
+        # A screen with a notice line (every peertui screen) shows no toasts; the notices are
+        # still kept (and expire) as Textual keeps them.
+        if self.screen_stack:
+            screen = self.screen
+            notice_line: str = getattr(screen, "NOTICE_LINE", "")
+            if notice_line or screen.query("NoticeLine"):
+                return
         super()._refresh_notifications()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

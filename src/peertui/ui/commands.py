@@ -7,13 +7,18 @@ the same "did you mean" and "//text" sends "/text".
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from peertui.core.crypto import InvalidInvite
 from peertui.core.crypto.invite import Invite
 from peertui.ui import actions
 from peertui.ui.actions import Action, FrontEnd
 from peertui.ui.wording import _
+
+if TYPE_CHECKING:
+    from peertui.core.models import Report
 
 
 class CommandError(ValueError):
@@ -135,6 +140,17 @@ def leading_number(argument: str) -> tuple[int | None, str]:
     return None, argument
 
 
+def numbered_report(argument: str, found: Sequence[Report]) -> tuple[int, Report]:
+    """`/dismiss <n>`: the report numbered as /reports lists them (`2` or `#2`), in both
+    front-ends, so the number a moderator is told (`report_before_acting`) is the one taken."""
+    text = need(argument, actions.by_id("peertui.dismiss")).removeprefix("#")
+    if not (text.isdigit() and text.isascii()) or not 1 <= int(text) <= len(found):
+        raise UsageError(
+            _("There is no report {n}; /reports lists them with numbers.").format(n=text)
+        )
+    return int(text), found[int(text) - 1]
+
+
 def whole_number(text: str, action: Action, what: str) -> int:
     cleaned = text.strip()
     if not cleaned.isdigit():
@@ -163,11 +179,27 @@ def invite_and_nick(argument: str) -> tuple[str, str]:
     return ("".join(words[:-1]), words[-1])
 
 
+def nothing_after_invite(argument: str) -> None:
+    """/invite takes no words: every invite is for 7 days and 10 uses. Counts typed after it
+    ("/invite 0 0") are refused in words, never silently ignored."""
+    if argument.strip():
+        raise usage(
+            actions.by_id("peertui.invite"),
+            _("An invite is always valid for 7 days and 10 uses; /invite takes nothing after it."),
+        )
+
+
 def slowmode_seconds(text: str) -> int:
     """`/slowmode`'s word: seconds between messages; `off` (like `/readonly off`) is 0."""
     cleaned = text.strip().casefold()
     if cleaned in ("off", _("off").casefold()):
         return 0
+    if cleaned.startswith("-") and cleaned[1:].isdigit():
+        # A whole number, only below zero: say so, not that it is not a whole number.
+        raise usage(
+            actions.by_id("peertui.slowmode"),
+            _("The number of seconds must be 0 or more (0 or off turns slow mode off)."),
+        )
     return whole_number(
         cleaned,
         actions.by_id("peertui.slowmode"),

@@ -14,14 +14,27 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from peertui.config import interface_language
 from peertui.i18n import N_, NP_, _, pgettext
-from peertui.ui.wording import Line, error, guideline_lines, join_list, ngettext, notice, output
+from peertui.ui.problems import leftover
+from peertui.ui.problems import problem as worded
+from peertui.ui.wording import (
+    ACCEPT_BEFORE_POSTING,
+    Line,
+    error,
+    group_name,
+    guideline_lines,
+    join_list,
+    ngettext,
+    notice,
+    output,
+)
 
 if TYPE_CHECKING:
     from peertui.core.engine import Engine
+    from peertui.core.models import GroupInfo
     from peertui.wellbeing.safety_plan import SafetyPlan
 
 
@@ -248,7 +261,7 @@ class SendFlow:
     kept: str = ""
 
     async def run(self, ui: Prompter) -> str | None:
-        from peertui.wellbeing import detect
+        from peertui.ui.assessing import assess_draft
 
         # Whether this member may post now is asked first: nothing below may say "Your
         # message is being sent" about a message that cannot go (muted, read-only, waiting).
@@ -258,10 +271,8 @@ class SendFlow:
         text = self.text
         while True:
             settings = self.engine.settings
-            assessment = detect.assess(
-                text, interface_language(settings.language), region=settings.country or None
-            )
-            if not assessment.personal:
+            assessment = await assess_draft(text, settings.language, settings.country)
+            if assessment is None or not assessment.personal:
                 break
             kinds = sorted(
                 {
@@ -272,7 +283,8 @@ class SendFlow:
             try:
                 answer = await ui.ask(
                     Question(
-                        _("Send anyway"),
+                        # The question (Spanish opens it with ¿), not the button's label.
+                        pgettext("question", "Send anyway"),
                         (
                             Choice("yes", N_("Send anyway"), ("y",)),
                             Choice("edit", N_("Edit"), ("e",)),
@@ -305,7 +317,7 @@ class SendFlow:
             self.kept = text
             ui.say(notice(_("Not sent. Kept as your draft: {text}").format(text=text)))
             return None
-        if assessment.tier >= 1:
+        if assessment is not None and assessment.tier >= 1:
             for line in care_lines(assessment, settings.country, settings.language):
                 ui.say(notice(line))
         await self.engine.send(self.group_id, text, cw=self.cw)
@@ -334,15 +346,81 @@ class SendFlow:
         return True
 
 
+# ----------------------------------------------------------------------------- guidelines
+#
+# One rule for both front-ends: where a member stands with a group's guidelines, what approval
+# says about them, and what accepting says. Before, plain mode told a member who had just
+# accepted the (same) guidelines at /join to type /accept, and /accept while still waiting for
+# approval said "you can post".
+
+GuidelinesStep = Literal["none", "accepted", "to_accept", "waiting"]
+
+
+def guidelines_step(info: GroupInfo) -> GuidelinesStep:
+    """ "waiting": not approved yet (the group's guidelines come with approval); "none": the
+    group has none; "accepted": the ones now in force were accepted (at /join, when they are
+    the general ones, or later); "to_accept": they must be accepted before posting."""
+    if info.state == "pending":
+        return "waiting"
+    if not info.guidelines.strip():
+        return "none"
+    return "accepted" if info.guidelines_accepted else "to_accept"
+
+
+def approval_lines(info: GroupInfo) -> list[Line]:
+    """Said after "You are now a member": the group's guidelines and how to accept them, but
+    only when they are not the ones already accepted at /join."""
+    if guidelines_step(info) != "to_accept":
+        return []
+    return [*guideline_lines(info.guidelines), notice(_(ACCEPT_BEFORE_POSTING))]
+
+
+def accept_now(engine: Engine, group_id: str) -> Line:
+    """/accept (the TUI's accept button): record the acceptance when there is something to
+    accept, and say what it means now: "you can post" only when the member can."""
+    from peertui.core.errors import PeertuiError
+
+    info = engine.group(group_id)
+    step = guidelines_step(info)
+    if step == "waiting":
+        return notice(
+            _(
+                "Your request to join {name} is still waiting for a moderator's approval. "
+                "You accepted the general guidelines when you asked; if the group's own differ, "
+                "they are shown when you are approved."
+            ).format(name=group_name(info.name))
+        )
+    if step == "none":
+        said = _("{name} has no guidelines of its own to accept.").format(
+            name=group_name(info.name)
+        )
+    else:
+        engine.accept_guidelines(group_id)
+        said = _("You accepted the guidelines of {name}.").format(name=group_name(info.name))
+    try:
+        engine.check_can_post(group_id)
+    except PeertuiError as problem:  # muted, read-only: still true, and said
+        return notice(f"{said} {worded(problem)}")
+    return notice(f"{said} {_('You can post.')}")
+
+
 async def accept_group_guidelines(engine: Engine, group_id: str, ui: Prompter) -> bool:
     """Show a group's guidelines and ask whether they are accepted; accepting is recorded."""
     info = engine.group(group_id)
-    for line in guideline_lines(info.guidelines, _("Guidelines of {name}:").format(name=info.name)):
+    for line in guideline_lines(
+        info.guidelines, _("Guidelines of {name}:").format(name=group_name(info.name))
+    ):
         ui.say(line)
     if not await confirm(ui, _("Do you accept this group's guidelines")):
         return False
     engine.accept_guidelines(group_id)
-    ui.say(notice(_("You accepted the guidelines of {name}; you can post.").format(name=info.name)))
+    ui.say(
+        notice(
+            _("You accepted the guidelines of {name}; you can post.").format(
+                name=group_name(info.name)
+            )
+        )
+    )
     return True
 
 
@@ -359,11 +437,15 @@ class JoinFlow:
 
     async def run(self, ui: Prompter) -> str | None:
         """The group id asked to join, or None when the person stopped."""
-        from peertui.core.errors import PeertuiError
         from peertui.core.moderation import default_guidelines
         from peertui.core.payloads import clean_nick
 
         await self._whole_invite(ui)  # a damaged invite is refused before anything
+        nick = self.nick
+        if nick:
+            # A nickname typed with /join is checked now, not after the guidelines question:
+            # refused at once, and another asked for here.
+            nick = await self._nickname(ui, nick, clean_nick)
         accepted = default_guidelines()  # what is shown is what is accepted
         items = [line for line in accepted.splitlines() if line.strip()]
         ui.say(output(_("The general guidelines of every peertui group:")))
@@ -372,7 +454,23 @@ class JoinFlow:
         if not await confirm(ui, _("Do you accept these guidelines")):
             ui.say(notice(_("Not joined: joining needs the guidelines accepted.")))
             return None
-        nick = self.nick
+        if not nick:
+            nick = await self._nickname(ui, "", clean_nick)
+        group = await self.engine.join(self.invite, nick, accepted_guidelines=accepted)
+        ui.say(
+            notice(
+                _(
+                    "Asked to join as '{nick}'. A moderator has to approve you; you will see a line "
+                    "here when they do."
+                ).format(nick=group.nick)
+            )
+        )
+        return group.group_id
+
+    async def _nickname(self, ui: Prompter, nick: str, clean: Callable[[str], str]) -> str:
+        """A nickname that can be used: `nick` if it can, else asked until one can."""
+        from peertui.core.errors import PeertuiError
+
         while True:
             if not nick:
                 nick = (
@@ -384,21 +482,12 @@ class JoinFlow:
                     )
                 ).text
             try:
-                nick = clean_nick(nick)
-                break
+                return clean(nick)
             except PeertuiError as problem:
-                ui.say(error(_("{problem} Type another, or /cancel.").format(problem=problem)))
+                ui.say(
+                    error(_("{problem} Type another, or /cancel.").format(problem=worded(problem)))
+                )
                 nick = ""
-        group = await self.engine.join(self.invite, nick, accepted_guidelines=accepted)
-        ui.say(
-            notice(
-                _(
-                    "Asked to join as '{nick}'. A moderator has to approve you; you will see a line "
-                    "here when they do."
-                ).format(nick=group.nick)
-            )
-        )
-        return group.group_id
 
     async def _whole_invite(self, ui: Prompter) -> None:
         """An invite pasted over several lines arrives as several lines: they are read as its
@@ -422,7 +511,7 @@ class JoinFlow:
                 )
                 if not cut_off or len(self.invite) < MIN_WRAPPED_PIECE:
                     raise
-            piece = await ui.waiting_line(_invite_piece)
+            piece = await ui.waiting_line(looks_like_invite_piece)
             if piece is not None:
                 self._add_piece(piece)
                 continue
@@ -446,7 +535,7 @@ class JoinFlow:
             self.nick = nick.strip()
 
 
-def _invite_piece(line: str) -> bool:
+def looks_like_invite_piece(line: str) -> bool:
     """A line that can be a piece of a wrapped invite: one word of the invite's letters
     (base64url), perhaps followed by the nickname; never a command or a sentence."""
     words = line.split()
@@ -492,7 +581,7 @@ async def ban(ui: Prompter, engine: Engine, group_id: str, who: str, reason: str
 
 
 async def leave(ui: Prompter, engine: Engine, group_id: str) -> bool:
-    name = engine.group(group_id).name
+    name = group_name(engine.group(group_id).name)
     if not await confirm(
         ui,
         _("Leave {name}").format(name=name),
@@ -581,8 +670,8 @@ ERASE = Choice("ERASE", N_("Erase everything"), exact=True)
 
 def wipe_warnings(engine: Engine) -> list[str]:
     groups = [g for g in engine.groups() if g.state == "active"]
-    owned = [g.name for g in groups if g.role == "owner"]
-    moderated = [g.name for g in groups if g.role == "moderator"]
+    owned = [group_name(g.name) for g in groups if g.role == "owner"]
+    moderated = [group_name(g.name) for g in groups if g.role == "moderator"]
     lines = []
     if owned:
         lines.append(
@@ -616,8 +705,8 @@ async def wipe(ui: Prompter, engine: Engine) -> bool:
         ui.say(notice(_("Nothing was erased.")))
         return False
     remaining = await engine.wipe()
-    for problem in remaining:
-        ui.say(error(problem))
+    for item in remaining:
+        ui.say(error(leftover(item)))
     ui.say(
         notice(
             _("peertui's data on this computer is erased.")

@@ -8,11 +8,30 @@ they become sentences. Anything not typed here is already a sentence (`str(error
 from __future__ import annotations
 
 from peertui.core.crypto.invite import InviteFault
-from peertui.core.errors import ExportFailed, MemberWithoutKey, UnusableInvite
-from peertui.core.keys import StoreError
+from peertui.core.errors import (
+    ExportFailed,
+    GroupNotActive,
+    MemberWithoutKey,
+    NotOnYourself,
+    PeertuiError,
+    RelayAction,
+    RelayFailed,
+    UnusableInvite,
+)
+from peertui.core.homelock import HomeInUse
+from peertui.core.keys import (
+    ForeignFilesKept,
+    KeyringEntryKept,
+    KeyringEntryUnknown,
+    KeyringRefused,
+    Leftover,
+    NotDeleted,
+    StoreError,
+)
 from peertui.core.models import ConfigNotRewritten, PrivateSettingsMoved, StartupNote
 from peertui.core.store import (
     DatabaseKeyMismatch,
+    DatabaseTooNew,
     DatabaseUnopenable,
     ExportRefused,
     FolderUnusable,
@@ -21,6 +40,9 @@ from peertui.core.store import (
     StorageFull,
 )
 from peertui.i18n import N_, _, ngettext
+from peertui.ui.refusals import refusal
+from peertui.ui.relay_words import relay_said
+from peertui.ui.unlock import keyring_refused, unlock_problem
 
 # Written out one by one: the extractor finds only literal strings.
 _INVITE_FAULTS = {
@@ -66,11 +88,25 @@ def invite_fault(fault: InviteFault, version: int = 0) -> str:
 def problem(error: BaseException) -> str:
     """The sentence for a refusal the person should read: typed facts worded here, any other
     error's own sentence as it is."""
+    if isinstance(error, PeertuiError) and (said := refusal(error)) is not None:
+        return said
     match error:
         case UnusableInvite(fault=fault, version=version):
             return _("That invite does not work: {why}.").format(why=invite_fault(fault, version))
         case ExportFailed(problem=cause):
             return problem(cause)
+        case GroupNotActive(name=name, status=status):
+            from peertui.ui.wording import group_name, state_word
+
+            return _("The group {name!r} is {status}, not active.").format(
+                name=group_name(name), status=state_word(status)
+            )
+        case NotOnYourself(nick=nick):
+            return _(
+                "Moderators cannot warn, mute, remove or ban themselves, and {nick} is you."
+            ).format(nick=nick)
+        case RelayFailed(action=action, cause=cause, relay=relay):
+            return relay_failed(action, relay_reason(cause), relay)
         case MemberWithoutKey(nick=nick):
             return _("{nick} has not published a key yet; try again in a moment.").format(nick=nick)
         case StoreError():
@@ -78,8 +114,61 @@ def problem(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+# The relay's refusals whose meaning is fixed, by code: the relay's own sentence is English
+# (its operator's language), so these are worded here. Any other code keeps the relay's words
+# (a technical refusal a person reports rather than acts on).
+_RELAY_CODES = {
+    "banned": N_("You are banned from this group."),
+    "not_member": N_("You are not a member of this group; ask the host for an invite."),
+    "not_moderator": N_("Only the owner or a moderator of this group can do this."),
+    "read_only": N_("The group is read-only for now: only moderators may post."),
+    "group_not_found": N_("This relay has no group with that id; check the invite."),
+    "group_exists": N_("A group with this owner key already exists on this relay."),
+    "already_member": N_("You are already a member of this group."),
+    "join_request_not_found": N_("That join request is no longer waiting."),
+    "creation_refused": N_("This relay creates groups only for people its operator allows."),
+    "creation_rate_limited": N_("This relay is creating too many groups now; try again later."),
+    "rate_limited": N_("The relay is limiting how fast requests are sent; try again shortly."),
+    "quota_exceeded": N_("This group has used the space the relay allows it."),
+    "storage_full": N_("The relay's disk is full; try again later."),
+    "too_many_streams": N_("Too many connections to this relay are open from here."),
+}
+
+
+def relay_reason(cause: BaseException) -> str:
+    """Why the relay refused, in the person's language where its code is known."""
+    code = getattr(cause, "code", "")
+    if code in _RELAY_CODES:
+        return _(_RELAY_CODES[code])
+    return relay_said(cause)
+
+
+def relay_failed(action: RelayAction, why: str, relay: str = "") -> str:
+    """A refused request to the relay: what was asked, then why."""
+    match action:
+        case RelayAction.CREATE_GROUP:
+            return _("Could not create the group on {url}: {exc}").format(url=relay, exc=why)
+        case RelayAction.PUBLISH_KEY:
+            return _("Could not publish this group's key on {url}: {exc}").format(
+                url=relay, exc=why
+            )
+        case RelayAction.REGISTER_INVITE:
+            return _("Could not register the invite: {exc}").format(exc=why)
+        case RelayAction.REQUEST_JOIN:
+            return _("The join request was not accepted: {exc}").format(exc=why)
+        case RelayAction.DENY_REQUEST:
+            return _("Could not deny the request: {exc}").format(exc=why)
+        case RelayAction.CANCEL_INVITE:
+            return _("Could not cancel an invite: {exc}").format(exc=why)
+        case RelayAction.CHECK_REQUEST:
+            return _("Could not check the request with the relay: {exc}").format(exc=why)
+    return why
+
+
 def store_problem(error: StoreError) -> str:
-    """A refusal of the local store: the disk, a folder, the database or an export."""
+    """A refusal of the local store: the disk, a folder, the database, its key or an export."""
+    if (said := unlock_problem(error)) is not None:
+        return said
     match error:
         case StorageFull(during="open", place=place):
             return _(
@@ -100,6 +189,11 @@ def store_problem(error: StoreError) -> str:
         case DatabaseUnopenable(db_file=db_file, reason=reason):
             return _("The peertui database {file} could not be opened ({reason}).").format(
                 file=db_file, reason=reason
+            )
+        case DatabaseTooNew():
+            return _(
+                "This peertui database was written by a newer version of peertui; update "
+                "peertui to open it."
             )
         case DatabaseKeyMismatch(db_file=db_file):
             return _(
@@ -122,6 +216,11 @@ def store_problem(error: StoreError) -> str:
             return _("The export to {target} could not be written ({reason}).").format(
                 target=target, reason=reason
             )
+        case HomeInUse(home=home):
+            return _(
+                "peertui is already open with this home ({home}). Switch to that window, or "
+                "close it first: two copies at once could lose messages."
+            ).format(home=home)
         case OldProtocolHome(data_dir=data_dir, protocol=protocol):
             return _(
                 "This peertui home ({folder}) holds groups made by an earlier test version "
@@ -131,7 +230,83 @@ def store_problem(error: StoreError) -> str:
     return str(error) or type(error).__name__
 
 
+def leftover(item: Leftover) -> str:
+    """One thing `/wipe` could not delete, and what the person can do about it."""
+    match item:
+        case NotDeleted(path=path, reason=reason):
+            return _("{path} could not be deleted ({reason}).").format(path=path, reason=reason)
+        case ForeignFilesKept(folder=folder, names=names):
+            return _(
+                "{folder} still holds files peertui did not create ({names}); they were left alone."
+            ).format(folder=folder, names=", ".join(names))
+        case KeyringEntryKept(service=service, account=account, reason=""):
+            return _(
+                "The database key in the system keyring (service '{service}', account "
+                "'{account}') could not be removed: no safe keyring is active now."
+            ).format(service=service, account=account)
+        case KeyringEntryKept(service=service, account=account, reason=reason):
+            return _(
+                "The database key in the system keyring (service '{service}', account "
+                "'{account}') could not be removed: {exc}."
+            ).format(service=service, account=account, exc=reason)
+        case KeyringEntryUnknown(unlock_file=unlock_file, service=service):
+            return _(
+                "The unlock file {file} is damaged, so any keyring entry for this home could "
+                "not be found; look for service '{service}' in your keyring."
+            ).format(file=unlock_file, service=service)
+    return str(item)
+
+
+def message_not_saved(error: StoreError, front_end: str, kept_on_disk: bool = True) -> str:
+    """A message this device could not save before sending (peertui stores each message
+    first, so it can go out later): not sent, where its words are, and what to do — one
+    sentence for one event. `front_end` is "plain" (kept as the draft) or "tui" (back in the
+    composer); `kept_on_disk` is False when even the draft only fits in memory."""
+    if isinstance(error, StorageFull):
+        why = _(
+            "The disk is full, so your message was not sent: peertui saves each message on "
+            "this device before it goes out."
+        )
+    else:
+        why = _("{problem} Your message was not sent.").format(problem=store_problem(error))
+    if front_end == "tui":
+        kept = _("It is back in the box; free some space on the disk, then send it again.")
+    elif kept_on_disk:
+        kept = _(
+            "It is kept as your draft; free some space on the disk, then /draft send sends it."
+        )
+    else:
+        kept = _(
+            "It is kept as your draft while peertui stays open (the disk has no room for it "
+            "either); free some space on the disk, then /draft send sends it."
+        )
+    return f"{why} {kept}"
+
+
+def plan_not_saved(error: StoreError, front_end: str) -> str:
+    """The safety plan could not be saved: said so, and that what was written is not lost
+    (`front_end` "tui": back in the step's editor; "plain": kept for the question after)."""
+    if isinstance(error, StorageFull):
+        why = _(
+            "The disk is full, so your safety plan was not saved; nothing saved earlier was lost."
+        )
+    else:
+        why = _("{problem} Your safety plan was not saved.").format(problem=store_problem(error))
+    if front_end == "tui":
+        kept = _("What you wrote is back in the editor: free some space, then press Ctrl+S again.")
+    else:
+        kept = _("What you wrote is kept while you free some space.")
+    return f"{why} {kept}"
+
+
 def receiving_paused(error: StoreError) -> str:
+    if isinstance(error, StorageFull):
+        # Not "your latest change": nothing the person did failed, the arrivals did.
+        return _(
+            "The disk is full, so messages that arrive cannot be saved on this device. "
+            "Receiving is paused and resumes by itself once there is space; no message is "
+            "skipped."
+        )
     return _(
         "{problem} Receiving is paused and resumes by itself once there is space; no message "
         "is skipped."
@@ -188,6 +363,8 @@ def startup_note(note: StartupNote) -> str:
                 "show to anyone who can read the file.",
                 len(names),
             ).format(names=join_list(names, "and"), file=config_file.name)
+        case KeyringRefused():
+            return keyring_refused(note)
         case ConfigNotRewritten(config_file=config_file, reason=reason):
             return _("{file} could not be rewritten ({reason}).").format(
                 file=config_file, reason=reason

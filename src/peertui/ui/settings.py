@@ -143,6 +143,24 @@ def _value_for(current: Settings, name: str, text: str) -> Any:
     return "" if text == "-" else text
 
 
+def _unknown_language(value: str) -> str:
+    """The refusal for a code that is no language at all ("xx"), naming the ones peertui
+    speaks; "" for a real language, which is kept even without a catalogue (its crisis lines
+    and the detector may know it) and said to be spoken in English."""
+    from babel import Locale, UnknownLocaleError
+
+    from peertui.i18n import available_languages
+
+    try:
+        Locale.parse(value.strip().replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return _(
+            "'{value}' is not a language peertui knows, so nothing was changed. peertui "
+            "speaks {all}."
+        ).format(value=value.strip(), all=", ".join(available_languages()))
+    return ""
+
+
 def change(current: Settings, argument: str, *, themes: Collection[str]) -> str:
     """Apply `/set <setting> <value>` to `current` in place and say what was saved; `themes`
     are the theme names there are (a name not among them is refused, naming them).
@@ -186,6 +204,10 @@ def change(current: Settings, argument: str, *, themes: Collection[str]) -> str:
         if refused:
             raise commands.UsageError(refused)
         value = country.resolve(text.strip())
+    if name == "language" and value:
+        refused = _unknown_language(str(value))
+        if refused:
+            raise commands.UsageError(refused)
     before = getattr(current, name, None)
     problem = set_setting(current, name, value)
     if problem:

@@ -24,12 +24,14 @@ from peertui.i18n import (
     pgettext,
 )
 from peertui.ui import ordering, problems
+from peertui.ui.received import messages_missing, receive_notice, roster_warning
+from peertui.ui.relay_words import relay_said
 
 __all__ = ["N_", "_", "ngettext", "pgettext"]  # the front-ends take the hook from here
 
 if TYPE_CHECKING:
-    from peertui.core.models import JoinRequest, Member, ModLogEntry
-    from peertui.core.store import Message
+    from peertui.core.models import GroupInfo, JoinRequest, Member, ModLogEntry, Report
+    from peertui.core.store import ExportWords, Message
 
 
 LineKind = Literal["notice", "error", "output", "question", "message", "raw"]
@@ -58,6 +60,14 @@ def output(text: str) -> Line:
 # ----------------------------------------------------------------------------- names
 
 FALLBACK_NICK_PREFIX = "member-"
+
+
+def group_name(name: str) -> str:
+    """A group's name as people read it: a group joined but not yet approved has none until
+    its welcome arrives, and is called so in the person's language."""
+    if not name:
+        return _("unnamed group (waiting for approval)")
+    return name
 
 
 def display_name(nick: str, members: Sequence[Member] = ()) -> str:
@@ -172,6 +182,8 @@ def modlog_line(entry: ModLogEntry, members: Sequence[Member] = (), *, dated: bo
     """
     who = f"{display_name(entry.actor_nick, members)} ({role_word(entry.actor_role)})"
     verb = _(_ACTION_WORDS[entry.action]) if entry.action in _ACTION_WORDS else entry.action
+    if entry.action == "guidelines" and not entry.value:
+        verb = _("set the guidelines")  # the group's first: nothing was changed
     line = f"#{entry.index} {utc_time(entry.ts)} {who} {verb}" if dated else f"{who} {verb}"
     target = _target_name(entry, members)
     if target:
@@ -221,6 +233,9 @@ def _target_name(entry: ModLogEntry, members: Sequence[Member]) -> str:
         return display_name(known.nick, members)
     if entry.action == "admit":
         return _("a new member")
+    if not entry.target_was_member:
+        # Banned while only asking to join: their requested nickname was never a member's.
+        return _("someone who asked to join")
     return _("a member (id {member_id})").format(member_id=entry.target_id)
 
 
@@ -230,6 +245,116 @@ def mod_action(entry: ModLogEntry, members: Sequence[Member] = ()) -> str:
     return _("Moderation: {line}.").format(
         line=modlog_line(entry, members, dated=False).rstrip(".")
     )
+
+
+SAFETY_STILL_WORKS = N_(
+    "Crisis lines ({crisis}), grounding ({ground}) and your safety plan ({plan}) still work."
+)
+
+
+@dataclass(frozen=True)
+class HelpKeys:
+    """How a front-end reaches the safety features and the log: plain mode's commands here;
+    the TUI passes its keys ("F1", ...), so both say the same sentence."""
+
+    crisis: str = "/crisis"
+    ground: str = "/ground"
+    plan: str = "/plan"
+    modlog: str = "/modlog"
+
+
+def sanction_help(entry: ModLogEntry, group_name: str, keys: HelpKeys = HelpKeys()) -> str:
+    """Said to the member a mute is about, after its log line: what it means, until when,
+    where the log is, and that help outside the group still works ("" for any other action:
+    a removal or a ban is said by the engine's notice that follows, `told`, so once)."""
+    if entry.action != "mute":
+        return ""
+    what = _(
+        "You are muted in {name} until {when}: you can read but not post, and it ends by itself."
+    ).format(name=group_name, when=utc_time(entry.until))
+    return f"{what} {_where_help_is(keys)}"
+
+
+def membership_lost(banned: bool, group_name: str, keys: HelpKeys = HelpKeys()) -> str:
+    """Told to a member removed or banned (from the log's entry or the relay's word): what it
+    means, where the log is, and that help outside the group still works."""
+    if banned:
+        what = _(
+            "You were banned from {name}: you can no longer read or post there, or ask to "
+            "join again."
+        ).format(name=group_name)
+    else:
+        what = _(
+            "You were removed from {name}: you can no longer read or post there; a new invite "
+            "lets you ask to join again."
+        ).format(name=group_name)
+    return f"{what} {_where_help_is(keys)}"
+
+
+def _where_help_is(keys: HelpKeys) -> str:
+    log = _("The moderation log ({modlog}) shows who did it and why.").format(modlog=keys.modlog)
+    safety = _(SAFETY_STILL_WORKS).format(crisis=keys.crisis, ground=keys.ground, plan=keys.plan)
+    return f"{log} {safety}"
+
+
+def report_before_acting(nick: str, number: int | None, reason: str, report_index: int) -> str:
+    """Told to a moderator who warns, mutes, removes or bans someone whose last reported
+    message is still on the reports list: which message it was, and how to deal with it."""
+    which = _("message #{n}").format(n=number) if number else _("a message")
+    return _(
+        "{nick}'s {which} was flagged in a report: {reason}. /delete {n} <reason> removes it "
+        "for everyone; /dismiss {report} takes the report off the list."
+    ).format(nick=nick, which=which, reason=reason, n=number or "<n>", report=report_index)
+
+
+def report_dismissed(number: int, report: Report) -> str:
+    """Said after /dismiss <n>, in both front-ends: which report left the list."""
+    return _(
+        "Dismissed report {n} (about {nick}'s message: {reason}); the other reports are renumbered."
+    ).format(n=number, nick=report.reported_nick, reason=report.reason)
+
+
+def posting_status(info: GroupInfo, me: Member | None, now_ms: int) -> str:
+    """Whether I can post in a group now, and if not why and until when ("muted until 09:36
+    UTC"): /status in plain mode, the status line in the TUI."""
+    if info.state == "pending":
+        return _("You cannot post yet: your request to join is waiting for a moderator.")
+    if info.state != "active":
+        return _("You cannot post here any more.")
+    if me is not None and me.muted_until > now_ms:
+        return _("You are muted until {when}: you can read but not post.").format(
+            when=utc_time(me.muted_until, date=me.muted_until - now_ms > 20 * 3600 * 1000)
+        )
+    if info.readonly and (me is None or me.role not in ("owner", "moderator")):
+        return _("The group is read-only: only moderators may post.")
+    if not info.guidelines_accepted:
+        return _("Accept the group's guidelines before posting (/guidelines, then /accept).")
+    if info.slowmode_seconds:
+        return ngettext(
+            "You can post (slow mode: one message every {n} second).",
+            "You can post (slow mode: one message every {n} seconds).",
+            info.slowmode_seconds,
+        ).format(n=info.slowmode_seconds)
+    return _("You can post.")
+
+
+def status_lines(info: GroupInfo, me: Member | None, now_ms: int) -> list[str]:
+    """/status in both front-ends: the current group, who I am there, its relay, and
+    `posting_status`."""
+    from peertui.core.models import CONNECTED
+
+    role = role_word(info.role) if info.role else _("waiting for approval")
+    relay = (
+        _("the relay is connected")
+        if info.connection == CONNECTED
+        else _("the relay is not reachable now; messages you write wait until it is back")
+    )
+    return [
+        _("Current group: {name} (you are {nick}, {role}); {relay}.").format(
+            name=group_name(info.name), nick=info.nick, role=role, relay=relay
+        ),
+        posting_status(info, me, now_ms),
+    ]
 
 
 def private_warning(reason: str) -> str:
@@ -356,11 +481,12 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
             return [notice(_("{nick} left.").format(nick=display_name(member.nick, members)))]
         case ev.JoinRequested(request=request):
             return request_lines(request)
-        case ev.JoinApproved(guidelines=guidelines, language=language):
+        case ev.JoinApproved(language=language):
             return [
                 notice(_("You are now a member of {name}.").format(name=name)),
                 *([output(group_language_line(language))] if language else []),
-                *guideline_lines(guidelines),
+                # The guidelines follow only when they still need accepting: the rule is
+                # `peertui.ui.flows.approval_lines`, for both front-ends.
             ]
         case ev.GroupLanguageChanged(language=language, by=by):
             who = display_name(by, members)
@@ -402,19 +528,79 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
                     ).format(nick=display_name(report.reported_nick, members), reason=report.reason)
                 )
             ]
-        case ev.ErrorOccurred(text=text):
-            return [error(text)]
+        case ev.ErrorOccurred():
+            return [error(told(event, name))]
         case ev.ReceivingPaused(problem=cause):
             return [error(problems.receiving_paused(cause))]
         case ev.RelayRewound(restored=restored, log_end=end, already_read=read):
             return [error(problems.relay_rewound(restored, end, read))]
         case ev.SendingWaits(slow_mode=slow, seconds=seconds, ahead=ahead):
             return [notice(problems.sending_waits(slow, seconds, ahead))]
-        case ev.RosterWarning(text=text) | ev.MessagesMissing(text=text):
-            return [error(text)]  # protocol v2: a fork, a split view, withheld changes, a gap
-        case ev.Notice(text=text):
-            return [notice(text)]
+        case ev.RosterWarning():
+            return [error(roster_warning(event))]  # a fork, a split view, a copied key
+        case ev.MessagesMissing():
+            return [error(messages_missing(event))]  # protocol v2: a gap
+        case ev.Notice():
+            return [notice(told(event, name))]
     return []
+
+
+def told(event: ev.Notice | ev.ErrorOccurred, group: str, keys: HelpKeys = HelpKeys()) -> str:
+    """The sentence for a notice or an error the engine reported; `group` is the group's name
+    as shown (`group_name`), `keys` how this front-end reaches help and the log."""
+    said = event.said
+    detail = relay_said(event.cause) if event.cause is not None else event.detail
+    if (received := receive_notice(event)) is not None:
+        return received
+    match said:
+        case None:
+            return event.text
+        case ev.Said.LEFT:
+            return _("You left {name}.").format(name=group)
+        case ev.Said.REMOVED:
+            return membership_lost(False, group, keys)
+        case ev.Said.BANNED:
+            return membership_lost(True, group, keys)
+        case ev.Said.NOW_MODERATOR:
+            return _("You are now a moderator of this group.")
+        case ev.Said.GUIDELINES_CHANGED:
+            return _("The group's guidelines changed: read them again with /guidelines.")
+        case ev.Said.WELCOME_GUIDELINES_DIFFER:
+            return _(
+                "The guidelines you were welcomed with are not the ones the group's signed "
+                "roster names; ask a moderator about it."
+            )
+        case ev.Said.RECEIVING_RESUMED:
+            return _("There is space again: receiving resumed.")
+        case ev.Said.FOREIGN_SHARE_IGNORED:
+            return _("Ignored a session key from someone not in the group.")
+        case ev.Said.UNREADABLE_JOIN_REQUEST:
+            return _(
+                "A join request arrived that this device cannot read (its invite was made on "
+                "another device)."
+            )
+        case ev.Said.JOIN_KEY_ALTERED:
+            return _("Ignored a join request whose key was altered in transit.")
+        case ev.Said.JOIN_REPLY_DAMAGED:
+            return _("Ignored a join request with a damaged reply key.")
+        case ev.Said.CONNECTION_PROBLEM:
+            return _("The connection hit a problem ({exc}); reconnecting.").format(exc=detail)
+        case ev.Said.EVENT_SKIPPED:
+            return _("Skipped an event that could not be processed: {exc}").format(exc=detail)
+        case ev.Said.STREAM_REFUSED:
+            return _("The relay refused this group's stream: {detail}").format(detail=detail)
+    if isinstance(event, ev.Notice):
+        if said is ev.Said.REQUEST_CLOSED:
+            return _("Another moderator declined {nick}'s request to join.").format(nick=event.nick)
+        if said is ev.Said.SENDING_HELD:
+            return ngettext(
+                "Could not send yet: {why} {waiting} waiting message stays queued and goes "
+                "out by itself.",
+                "Could not send yet: {why} {waiting} waiting messages stay queued and go out "
+                "by themselves.",
+                event.count,
+            ).format(why=detail, waiting=event.count)
+    return event.text or said.value
 
 
 def group_language_line(language: str) -> str:
@@ -456,7 +642,7 @@ class ConnectionNews:
     def __init__(self) -> None:
         self._state: dict[str, str] = {}
 
-    def line(self, group_id: str, state: str, detail: str, name: str) -> Line | None:
+    def line(self, group_id: str, state: str, name: str) -> Line | None:
         from peertui.core.models import CONNECTED
 
         before = self._state.get(group_id)
@@ -464,19 +650,22 @@ class ConnectionNews:
             return None
         self._state[group_id] = state
         if state == CONNECTED and before is None:
-            return notice(detail or _("Connected to the relay of {name}.").format(name=name))
+            return notice(_("Connected to the relay of {name}.").format(name=name))
         if state == CONNECTED:
             return notice(_("Connected to the relay of {name} again.").format(name=name))
         return notice(
-            _("The relay of {name} is not reachable; peertui keeps trying by itself.").format(
-                name=name
-            )
+            _(
+                "The relay of {name} is not reachable; peertui keeps trying by itself, and "
+                "messages you write wait until it is back."
+            ).format(name=name)
         )
 
 
 def queued_offline(number: int) -> str:
+    """Said once for each message written while the relay is away; its own line `#N nick:
+    text` is printed only when the relay has taken it."""
     return _(
-        "Not connected: message #{n} is saved and will be sent when the relay is reachable."
+        "Not connected: message #{n} is saved, queued, and sent when the relay is back."
     ).format(n=number)
 
 
@@ -492,6 +681,15 @@ def not_sent(text: str, why: str = "") -> str:
     if why:
         return _("Not sent ({why}); your words: {text}").format(why=why, text=text)
     return _("Not sent; your words: {text}").format(text=text)
+
+
+def unsent_after_removal(name: str, text: str) -> str:
+    """Said when the moderators remove or ban someone who had words not yet sent there (the
+    TUI's message box, a kept draft, a line typed as it happened): the words whole, to copy,
+    since that group can no longer take them."""
+    return _("Not sent: {name} no longer takes your messages. Your words, to copy: {text}").format(
+        name=name, text=text
+    )
 
 
 def message_returned(reason: str, text: str, kept: str) -> str:
@@ -512,6 +710,24 @@ KEPT_AFTER_TYPING = N_("It is back in the message box, after what you were typin
 def kept_in_draft_of(name: str) -> str:
     return _("It is kept as the draft of {name}: it is back in the box when you open it.").format(
         name=name
+    )
+
+
+def export_words() -> ExportWords:
+    """The headings and labels of a history export, in the interface language."""
+    from peertui.core.store import ExportWords
+
+    return ExportWords(
+        # TRANSLATORS: the first line of a history export file; {name} is the group's name.
+        title=_('peertui export of the group "{name}"'),
+        written=_(
+            "Written {when}. This file is NOT encrypted: anyone who can read it can read this "
+            "conversation."
+        ),
+        # TRANSLATORS: in a history export, in brackets where a removed message was.
+        removed=_("removed by moderators: {reason}"),
+        # TRANSLATORS: in a history export, in square brackets before a message's text.
+        content_warning=_("content warning: {cw}"),
     )
 
 
@@ -537,7 +753,9 @@ def thanked(number: int, nick: str) -> str:
 
 
 def reported(number: int, nick: str) -> str:
-    """Said after a report: which message (number and author) went to the moderators."""
+    """Said after a report: which message (number and author) went to the moderators. "You"
+    leads, so the author's name cannot be heard as the one who reported."""
     return _(
-        "Reported message #{n} by {nick} to the moderators. Its author is not told who reported it."
+        "You reported message #{n} (by {nick}) to the moderators. {nick} is not told who "
+        "reported it."
     ).format(n=number, nick=nick)

@@ -45,6 +45,9 @@ WORLD_EMERGENCY = (
     N_("911 in most of the Americas"),
     N_("999 in the UK, Ireland and many Commonwealth countries"),
 )
+# Sources dated before this need a `stale_reason` in the data saying why no newer one is cited
+# (checked by tests/wellbeing/test_crisis.py); the person sees the old date, never the reason.
+STALE_BEFORE = date(2024, 1, 1)
 LOCALE_COUNTRY = re.compile(r"^[A-Za-z]{2,3}[_-]([A-Za-z]{2})(?:[.@]|$)")
 
 
@@ -135,6 +138,8 @@ class Service:
     notes: str = ""
     confidence: str = "high"
     phone_check: str = NOT_PHONE_CHECKED
+    # Why a source older than STALE_BEFORE is still the one cited (never shown to the person).
+    stale_reason: str = ""
 
     def open_now(self, now: datetime | None = None) -> bool | None:
         """Whether the service answers at `now`; None when its hours are not known."""
@@ -163,6 +168,7 @@ class Country:
     emergency_verified: str
     emergency_undated: bool = False
     emergency_general_knowledge: bool = False
+    emergency_stale_reason: str = ""  # as Service.stale_reason, for the emergency source
     services: tuple[Service, ...] = ()
     notes: str = ""
     retired: tuple[Retired, ...] = ()
@@ -331,6 +337,7 @@ def _parse_country(entry: dict) -> Country:
         emergency_verified=_date_text(entry.get("emergency_verified"), f"{where} emergency"),
         emergency_undated=bool(entry.get("emergency_undated", False)),
         emergency_general_knowledge=bool(entry.get("emergency_general_knowledge", False)),
+        emergency_stale_reason=_optional_text(entry, "emergency_stale_reason", where),
         services=tuple(_parse_service(s, where) for s in entry.get("service", [])),
         notes=entry.get("notes", ""),
         retired=tuple(_parse_retired(r, where) for r in entry.get("retired", [])),
@@ -384,6 +391,7 @@ def _parse_service(entry: dict, country_where: str) -> Service:
         notes=entry.get("notes", ""),
         confidence=entry.get("confidence", "high"),
         phone_check=_required(entry, "phone_check", where),
+        stale_reason=_optional_text(entry, "stale_reason", where),
     )
     if service.phone_check != NOT_PHONE_CHECKED and not service.phone_check.startswith("called "):
         raise DirectoryError(
@@ -400,6 +408,13 @@ def _required(entry: dict, key: str, where: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value.strip():
         raise DirectoryError(f"{where}: {key} is missing")
+    return value
+
+
+def _optional_text(entry: dict, key: str, where: str) -> str:
+    value = entry.get(key, "")
+    if not isinstance(value, str) or (key in entry and not value.strip()):
+        raise DirectoryError(f"{where}: {key} must be words saying why, not empty")
     return value
 
 
@@ -624,7 +639,7 @@ def unlisted_country_lines(headline: str) -> list[str]:
         *(f"  {_(way)}." for way in WORLD_EMERGENCY),
         _("These international directories list helplines by country:"),
         *_fallback_lines(load_directory()),
-        _("You can choose another country with its two-letter code, for example GB or US."),
+        _("You can choose another country by its name or two-letter code, for example GB or US."),
     ]
 
 
@@ -643,7 +658,25 @@ def no_country_lines(how_to_choose: str) -> list[str]:
     ]
 
 
-DEFAULT_HOW_TO_CHOOSE = N_("type your country's two-letter code, for example GB or MX")
+DEFAULT_HOW_TO_CHOOSE = N_("type your country's name or two-letter code, for example GB or MX")
+
+# Examples of choosing a country, nearest the interface language first: one is shown, never the
+# country just guessed (a Brazilian told "for example /crisis BR" learns nothing).
+_EXAMPLES = {"es": ("MX", "ES", "GB"), "pt": ("BR", "PT", "GB")}
+
+
+def other_example(guessed: str) -> str:
+    """A country code to show in "for example ...": not `guessed`."""
+    language = current_language().split("_")[0]
+    return next(code for code in (*_EXAMPLES.get(language, ()), "GB", "US") if code != guessed)
+
+
+def not_a_country(typed: str) -> str:
+    """The one sentence for something that is no country, typed in F1's box, /crisis or
+    --crisis, as a name or as two letters."""
+    return _(
+        "'{code}' is not a country peertui knows; give its name or two letters such as GB or US."
+    ).format(code=typed)
 
 
 def asked_country(typed: str) -> str:
@@ -664,12 +697,7 @@ def asked_country(typed: str) -> str:
     if match.suggestions:
         names = ", ".join(f"{country_name(c)} ({c})" for c in match.suggestions[:3])
         hint = " " + _("Did you mean {names}?").format(names=names)
-    raise ValueError(
-        _(
-            "'{code}' is not a country peertui knows; give its name or two letters such as GB or US."
-        ).format(code=typed)
-        + hint
-    )
+    raise ValueError(not_a_country(typed) + hint)
 
 
 def lines_for(
@@ -690,13 +718,24 @@ def lines_for(
         return no_country_lines(how_to_choose)
     country = load_directory().get(choice.iso2)
     if country is None:
+        if not is_country_code(choice.iso2):
+            return unlisted_country_lines(not_a_country(choice.iso2))
         return unlisted_country_lines(
-            _("{code} is not a country code peertui knows.").format(code=choice.iso2)
+            _("peertui's offline crisis directory has no lines for {code} yet.").format(
+                code=choice.iso2
+            )
         )
     lines = format_country(country, choice.iso2, now)
     if choice.guessed:
-        lines.insert(0, guess_line(country, how_to_choose))
+        # Right under the emergency number, not above it: the number stays the first thing on
+        # a small screen (a long guess line in Portuguese filled F1 at 40x12), and the label
+        # still comes before any helpline, so nobody elsewhere is shown 988 unlabelled.
+        lines.insert(EMERGENCY_LINE + 1, guess_line(country, how_to_choose))
     return lines
+
+
+# format_country's lines: the headline, then the emergency number.
+EMERGENCY_LINE = 1
 
 
 def guess_line(country: Country, how_to_choose: str) -> str:

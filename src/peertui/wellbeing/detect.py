@@ -60,7 +60,14 @@ LEARNED = "learned"  # the model alone: no phrase book names what it is, so the 
 # data its veto dropped 15 true goodbyes for 8 false ones, and 21 true wishes, hopelessness and
 # means for 2 false ones; for the other categories it saves about as many false offers as it loses.
 NEVER_VETOED = frozenset(
-    {"act_in_progress", "goodbye", "means_at_hand", "passive_ideation", "hopelessness"}
+    {
+        "act_in_progress",
+        "goodbye",
+        "means_at_hand",
+        "passive_ideation",
+        "hopelessness",
+        "third_party",
+    }
 )
 NOT_RECOVERY_GUARDED = frozenset({"act_in_progress"})
 # With company, coffee or a camera, a high place (or going there tomorrow) is not a danger.

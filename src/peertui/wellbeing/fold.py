@@ -10,6 +10,7 @@ which shows it with a note for the reader instead.
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
 
 from peertui.wellbeing._data import available_languages, load_toml, pick_language
@@ -55,3 +56,20 @@ def received_checks(text: str, lang: str = "en") -> tuple[str, bool]:
     if personal_details(text, lang):
         return REASONS["personal"], view.cry_for_help
     return "", view.cry_for_help
+
+
+_warming = threading.Lock()
+
+
+def warm_up(lang: str = "en") -> None:
+    """Load every list and pattern the sender's and the receiver's checks use (about 1.3 s
+    on a quiet machine, several seconds on a busy one). Called in a worker thread when the
+    engine opens: otherwise the first message written or received pays for it, and the first
+    message written after starting (checked on the event loop by the front end) froze the
+    screen while a newcomer's first message waited in the receive thread (FINDINGS7 F3).
+    One load at a time: a second caller waits for the first, then finds it all cached."""
+    from peertui.wellbeing.detect import assess
+
+    with _warming:
+        received_checks("warm up", lang)
+        assess("warm up", lang)

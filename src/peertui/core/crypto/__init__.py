@@ -16,6 +16,8 @@ from peertui.core.crypto.sessions import (
     envelope_id,
     envelope_route,
     envelope_sender,
+    envelope_session,
+    signed_position,
 )
 from peertui.core.crypto.shares import SessionShare, check_share, open_share, seal_share
 from peertui_wire.crypto_errors import (
@@ -47,6 +49,8 @@ __all__ = [
     "RosterHead",
     "envelope_id",
     "envelope_route",
+    "envelope_session",
+    "signed_position",
     "Invite",
     "bucket_size",
     "seal",

@@ -22,7 +22,7 @@ from nacl.bindings import (
 )
 from nacl.exceptions import BadSignatureError
 from nacl.exceptions import CryptoError as NaclCryptoError
-from nacl.signing import SigningKey
+from nacl.signing import SigningKey, VerifyKey
 
 from peertui.core.crypto import _random
 from peertui.core.crypto.identity import Identity
@@ -227,6 +227,28 @@ def envelope_route(envelope: bytes) -> tuple[bytes, bytes, RosterHead]:
     return env.sender, env.session_id, env.head
 
 
+def signed_position(envelope: bytes, group_id: str, verify_key: bytes) -> tuple[bytes, int] | None:
+    """(session id, index) of an envelope signed with `verify_key` (a session's) for this group,
+    else None. For my own sessions, for which I hold no inbound state: whether an envelope in
+    one of them was made by a device holding that session, or forged by the relay."""
+    if not _well_formed(envelope):
+        return None
+    _epoch, session_id, index, _sender, _hi, _hh, _nonce = _ENVELOPE_HEADER.unpack_from(envelope)
+    body, signature = envelope[:-SIGNATURE_BYTES], envelope[-SIGNATURE_BYTES:]
+    try:
+        VerifyKey(verify_key).verify(_signed_part(binary.group_id_bytes(group_id), body), signature)
+    except (BadSignatureError, ValueError, TypeError):
+        return None
+    return session_id, index
+
+
+def envelope_session(envelope: bytes) -> bytes | None:
+    """The session id an envelope claims, unverified (None if it cannot be read)."""
+    if not _well_formed(envelope):
+        return None
+    return bytes(_ENVELOPE_HEADER.unpack_from(envelope)[1])
+
+
 class OutboundSession:
     """My sending chain in one group, bound to the roster head it was made under."""
 
@@ -324,6 +346,11 @@ class OutboundSession:
         self.index += 1
         self.counter += 1
         return body + signature
+
+    @property
+    def verify_key(self) -> bytes:
+        """The public half of this session's signing key (what its share carries)."""
+        return bytes(self._signing_key.verify_key)
 
     def needs_rotation(self, now_ms: int | None = None) -> bool:
         now = _now_ms() if now_ms is None else now_ms

@@ -18,6 +18,7 @@ from peertui.tui.screens.dialogs import ChoiceScreen, Field, FormScreen, Recheck
 from peertui.tui.typed import TranslatedKeys
 from peertui.tui.widgets.composer import Composer
 from peertui.tui.widgets.conversation import MessageList, SystemLine
+from peertui.ui import wording
 from peertui.ui.actions import Action
 from peertui.ui.problems import problem as worded
 
@@ -106,13 +107,19 @@ class HomeBase(TranslatedKeys, Screen[None]):
 
     def name_of(self, group_id: str) -> str:
         group = self.group(group_id)
-        return group.name if group else "a group"
+        return wording.group_name(group.name) if group else _("a group")
 
     # ----- words ----------------------------------------------------------------------------
     def set_status(self, text: str) -> None:
+        from textual.content import Content
         from textual.widgets import Label
 
-        self.query_one("#status", Label).update(text)
+        status = self.query_one("#status", Label)
+        if getattr(status, "peertui_words", None) == text:
+            return  # the same words (each update of a catch-up says them): no layout again
+        status.peertui_words = text  # type: ignore[attr-defined]
+        # Words, never markup: the text can carry a relay's sentence or address ("[::1]").
+        status.update(Content(text))
 
     def tell(self, text: str, **notice: Any) -> None:
         """A notice about the group, which is also a line in the conversation so it can be
@@ -168,12 +175,16 @@ class HomeBase(TranslatedKeys, Screen[None]):
         self.refresh_all()
         return True if result is None else result
 
-    async def logged_call(self, method: str, *args: Any, done: str = "", **kwargs: Any) -> None:
+    async def logged_call(self, method: str, *args: Any, done: str = "", **kwargs: Any) -> bool:
         """A moderation action. The conversation says it once, by the moderation-log line the
         engine sends back (the same words as plain mode and the log); `done` is only the
-        pop-up for the moderator who did it, never a second line in the conversation."""
-        if await self.call(method, *args, **kwargs) is not None and done:
+        pop-up for the moderator who did it, never a second line in the conversation.
+        Whether it was done."""
+        if await self.call(method, *args, **kwargs) is None:
+            return False
+        if done:
             self.app.notify(done)
+        return True
 
     def run_engine(self, method: str, *args: Any, done: str = "", **kwargs: Any) -> None:
         """`call` in a worker, for code that does not wait for the answer."""

@@ -3,9 +3,11 @@ and this person's data: export, settings, wipe."""
 
 from __future__ import annotations
 
+import time
+
 from textual import work
 
-from peertui.core.models import ACTIVE
+from peertui.core.models import ACTIVE, Member
 from peertui.i18n import _
 from peertui.tui.home.base import HomeBase
 from peertui.tui.home.prompter import DialogPrompter
@@ -32,6 +34,16 @@ class GroupActions(HomeBase):
         invite, nick = commands.invite_and_nick(argument)
         self.app.push_screen(JoinScreen(invite, nick), self._opened)
 
+    def command_invite(self, argument: str) -> None:
+        """/invite typed: words after it are refused as in plain mode, never ignored."""
+        try:
+            commands.nothing_after_invite(argument)
+        except commands.UsageError as problem:
+            self.composer.give_back_command(f"/invite {argument}".rstrip())
+            self.app.notify(str(problem), severity="warning", timeout=10)
+            return
+        self.action_invite()
+
     @work(group="engine-call")
     async def action_invite(self) -> None:
         group = self.need_group()
@@ -39,7 +51,9 @@ class GroupActions(HomeBase):
             return
         token = await self.call("create_invite", group.group_id)
         if isinstance(token, str):
-            self.app.push_screen(InviteScreen(group.name, token, group.language))
+            self.app.push_screen(
+                InviteScreen(wording.group_name(group.name), token, group.language)
+            )
 
     @work(group="dialog")
     async def action_groups(self) -> None:
@@ -48,7 +62,10 @@ class GroupActions(HomeBase):
 
         engine = self.ready_engine()
         rows: list[tuple[str | None, str]] = [
-            (g.group_id, f"{g.name} — {state_word(g.role or 'member')}, {group_status(g)}")
+            (
+                g.group_id,
+                f"{wording.group_name(g.name)} — {state_word(g.role or 'member')}, {group_status(g)}",
+            )
             for g in engine.groups()
         ]
         picked = await self.app.push_screen_wait(
@@ -93,7 +110,11 @@ class GroupActions(HomeBase):
             (None, describe_member(m)) for m in self.ready_engine().members(group.group_id)
         ]
         await self.app.push_screen_wait(
-            ListScreen(_("Members — {name}").format(name=group.name), rows, _("No members yet."))
+            ListScreen(
+                _("Members — {name}").format(name=wording.group_name(group.name)),
+                rows,
+                _("No members yet."),
+            )
         )
 
     @work(group="dialog")
@@ -119,7 +140,7 @@ class GroupActions(HomeBase):
         me = next((m for m in self.ready_engine().members(group.group_id) if m.is_me), None)
         pronouns, _bar, intro = argument.partition("|")
         values = await self.form(
-            _("Your profile in {name}").format(name=group.name),
+            _("Your profile in {name}").format(name=wording.group_name(group.name)),
             [
                 Field(
                     "pronouns",
@@ -153,7 +174,7 @@ class GroupActions(HomeBase):
         moderator = group.role in ("owner", "moderator")
         self.app.push_screen(
             TextScreen(
-                _("Guidelines — {name}").format(name=group.name),
+                _("Guidelines — {name}").format(name=wording.group_name(group.name)),
                 reflow(group.guidelines) or _("(none written)"),
                 _("/guidelines edit changes them.") if moderator else "",
             )
@@ -174,7 +195,11 @@ class GroupActions(HomeBase):
             ]
             rows.append(("-", _("No declared language")))
             picked = await self.app.push_screen_wait(
-                ListScreen(_("Group language — {name}").format(name=group.name), rows, "")
+                ListScreen(
+                    _("Group language — {name}").format(name=wording.group_name(group.name)),
+                    rows,
+                    "",
+                )
             )
             if not picked:
                 return
@@ -185,7 +210,9 @@ class GroupActions(HomeBase):
         if language:
             self.tell(wording.group_language_line(language))
         elif language == "":
-            self.tell(_("{name} declares no language now.").format(name=group.name))
+            self.tell(
+                _("{name} declares no language now.").format(name=wording.group_name(group.name))
+            )
 
     @work(group="dialog")
     async def action_guidelines_edit(self) -> None:
@@ -203,21 +230,39 @@ class GroupActions(HomeBase):
             )
 
     def action_accept(self) -> None:
-        group = self.need_group()
-        if group is not None:
-            self.accept_guidelines(group.group_id, group.guidelines, force=True)
+        """/accept: the guidelines to read and accept when there are some (the dialog, whose
+        accept button says what it means now); while still waiting for approval, or in a group
+        without any, the shared sentence says so instead of "you can post"."""
+        group = self.need_group(active=False)
+        if group is None:
+            return
+        if flows.guidelines_step(group) in ("waiting", "none"):
+            self.tell(flows.accept_now(self.ready_engine(), group.group_id).text)
+            return
+        self.accept_guidelines(group.group_id, group.guidelines, force=True)
+
+    def approved(self, group_id: str, said: list[str]) -> None:
+        """My request was approved. The group's guidelines are asked about only when they
+        are not the ones accepted at /join (the shared rule, `flows.guidelines_step`); else
+        the conversation opens at once with plain mode's lines (`said`: "You are now a
+        member of ...", the group's language)."""
+        from peertui.core.errors import PeertuiError
+
+        try:
+            group = self.ready_engine().group(group_id)
+        except PeertuiError:
+            return  # left or wiped meanwhile: nothing to open
+        if flows.guidelines_step(group) == "to_accept":
+            self.accept_guidelines(group_id, group.guidelines)
+            return
+        self.open_group(group_id)
+        for line in said:
+            self.tell(line)
 
     @work(group="dialog")
     async def accept_guidelines(self, group_id: str, guidelines: str, force: bool = False) -> None:
-        from peertui.core.moderation import default_guidelines
-
-        if not force and guidelines.strip() == default_guidelines().strip():
-            # Already read and accepted on the join screen.
-            self.open_group(group_id)
-            self.tell(
-                _("You were approved: welcome to {name}.").format(name=self.name_of(group_id))
-            )
-            return
+        """The group's guidelines in a dialog, to accept (or leave the group); `force` when
+        asked for (/accept, a message refused for them), not by approval."""
         if not force and group_id == self.current:
             from peertui.tui.widgets.conversation import SystemLine
 
@@ -237,10 +282,36 @@ class GroupActions(HomeBase):
             [("accept", _("I accept — open the conversation")), ("leave", _("Leave the group"))],
         )
         if choice == "accept":
-            self.ready_engine().accept_guidelines(group_id)
+            # Recorded, and said as plain mode's /accept says it: "you can post" only when
+            # this member can (not while muted, not in a read-only group).
+            said = flows.accept_now(self.ready_engine(), group_id)
             self.open_group(group_id)
+            self.tell(said.text)
         elif choice == "leave":
             await self.call("leave", group_id, done=_("You left the group."))
+
+    def action_status(self) -> None:
+        """/status, as in plain mode: the current group, its relay, and whether I can post
+        now (muted until when, read-only, guidelines to accept)."""
+        group = self.need_group(active=False)
+        if group is None:
+            return
+        me = self.me_in(group)
+        for line in wording.status_lines(group, me, int(time.time() * 1000)):
+            self.tell(line)
+
+    def me_in(self, group) -> Member | None:
+        """This device's member in a group ('' while pending or after removal: None)."""
+        from peertui.core.errors import PeertuiError
+
+        engine = self.ready_engine()
+        if group.state != ACTIVE:
+            return None
+        try:
+            mine = engine.my_member_id(group.group_id)
+            return next((m for m in engine.members(group.group_id) if m.member_id == mine), None)
+        except PeertuiError:
+            return None
 
     @work(group="dialog")
     async def action_leave(self) -> None:
@@ -248,7 +319,7 @@ class GroupActions(HomeBase):
         if group is None:
             return
         choice = await self.confirm(
-            _("Leave {name}?").format(name=group.name),
+            _("Leave {name}?").format(name=wording.group_name(group.name)),
             _(
                 "You will need a new invite to come back. Its history stays on this device "
                 "unless you also delete it: messages, drafts, keys and search entries are then "
@@ -262,13 +333,17 @@ class GroupActions(HomeBase):
         if choice not in ("keep", "forget"):
             return
         left = await self.call(
-            "leave", group.group_id, done=_("You left {name}.").format(name=group.name)
+            "leave",
+            group.group_id,
+            done=_("You left {name}.").format(name=wording.group_name(group.name)),
         )
         if left is not None and choice == "forget":
             await self.call(
                 "forget_group",
                 group.group_id,
-                done=_("Deleted {name} and its history from this device.").format(name=group.name),
+                done=_("Deleted {name} and its history from this device.").format(
+                    name=wording.group_name(group.name)
+                ),
             )
 
     # ----- your data ------------------------------------------------------------------------
@@ -294,6 +369,7 @@ class GroupActions(HomeBase):
                 "export",
                 group.group_id,
                 path,
+                wording.export_words(),
                 done=_("Exported to {path} — it is NOT encrypted.").format(path=path),
             )
 

@@ -14,6 +14,7 @@ from peertui.tui.text import steady_width
 from peertui.tui.widgets.conversation import PAGE, SystemLine, describe_message
 from peertui.ui import wording
 from peertui.ui.problems import problem as worded
+from peertui.ui.received import hidden_reason
 
 HISTORY_PAGE = PAGE
 
@@ -155,7 +156,9 @@ class MessageActions(HomeBase):
         rows += [(word, f"word: {word}") for word in words]
         item = await self.app.push_screen_wait(
             ListScreen(
-                _("Unhide — what you hid for yourself in {name}").format(name=group.name),
+                _("Unhide — what you hid for yourself in {name}").format(
+                    name=wording.group_name(group.name)
+                ),
                 rows,
                 _("You have not hidden anyone here or any word."),
                 _("Enter shows it again."),
@@ -225,11 +228,12 @@ class MessageActions(HomeBase):
             if not values or not values["query"]:
                 return
             query = values["query"]
-        names = {g.group_id: g.name for g in engine.groups()}
+        names = {g.group_id: wording.group_name(g.name) for g in engine.groups()}
         rows: list[tuple[str | None, str]] = [
             (
                 f"{m.group_id}|{m.msg_id}",
-                f"{names.get(m.group_id, '?')} · " + describe_message(m, engine.is_hidden(m)).plain,
+                f"{names.get(m.group_id, '?')} · "
+                + describe_message(m, hidden_reason(engine.why_hidden(m))).plain,
             )
             for m in engine.search(query, group_id=None)
         ]
@@ -310,7 +314,7 @@ class MessageActions(HomeBase):
         ]
         await self.app.push_screen_wait(
             ListScreen(
-                _("Warnings you received — {name}").format(name=group.name),
+                _("Warnings you received — {name}").format(name=wording.group_name(group.name)),
                 rows,
                 _("No moderator has warned you here."),
             )

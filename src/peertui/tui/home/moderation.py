@@ -81,6 +81,8 @@ class ModerationActions(HomeBase):
             return
         words = member_commands.split(argument, f"peertui.{method}")
         who = words.who or self.target_nick()
+        if who and not self._may_act_on(group, method, who):
+            return
         fields = [Field("who", _("Member (nickname or id):"), who)]
         if minutes:
             fields.append(
@@ -111,10 +113,25 @@ class ModerationActions(HomeBase):
             group, method, values["who"], values.get("reason", ""), values.get("minutes")
         )
 
+    def _may_act_on(self, group: GroupInfo, method: str, who: str) -> bool:
+        """False, after saying why once, when the member is oneself: refused before any form
+        opens, so no reason is typed for an action that cannot be done."""
+        from peertui.core.errors import PeertuiError
+
+        try:
+            self.ready_engine().check_not_self(group.group_id, method, who)
+        except PeertuiError as exc:
+            self.app.notify(worded(exc), severity="warning", timeout=10)
+            return False
+        return True
+
     async def _act(
         self, group: GroupInfo, method: str, who: str, reason: str, minutes: int | None
     ) -> None:
         """The engine call a complete command or a submitted form ends in."""
+        if method in ("remove", "ban"):
+            # Said before: once removed, they are not among the members to be found.
+            self._flagged(group, who)
         if method == "ban":
             await self._ban(group, who, reason)
             return
@@ -126,7 +143,34 @@ class ModerationActions(HomeBase):
         # The moderation log line that comes back says what was done; a mute also says for
         # how long in words, so a mistyped length is seen at once.
         done = muted_for(who, minutes) if minutes is not None else ""
-        await self.logged_call(method, group.group_id, who, done=done, **extra)
+        acted = await self.logged_call(method, group.group_id, who, done=done, **extra)
+        if acted and method in ("warn", "mute"):
+            self._flagged(group, who)
+
+    def _flagged(self, group: GroupInfo, who: str) -> None:
+        """Acting on a member with a report about them still open: the moderator is told
+        which message it flagged and how to remove it or take the report off the list (plain
+        mode's sentence, `wording.report_before_acting`)."""
+        from peertui.core.errors import PeertuiError
+        from peertui.core.moderation import resolve_member
+
+        engine = self.ready_engine()
+        try:
+            member = resolve_member(engine.members(group.group_id), who)
+            found = engine.reports(group.group_id)
+        except PeertuiError:
+            return  # no such member (the action says so itself), or reports unreadable
+        theirs = [
+            (i, r) for i, r in enumerate(found, start=1) if r.reported_member_id == member.member_id
+        ]
+        if not theirs:
+            return
+        index, report = max(theirs, key=lambda pair: pair[1].ts)
+        try:
+            number = engine.message(group.group_id, report.msg_id).number or None
+        except PeertuiError:
+            number = None  # no longer in this device's history
+        self.tell(wording.report_before_acting(member.nick, number, report.reason, index))
 
     @work(group="dialog")
     async def _command(self, method: str, argument: str) -> None:
@@ -311,7 +355,7 @@ class ModerationActions(HomeBase):
 
         member_id = await self.app.push_screen_wait(
             ListScreen(
-                _("Join requests — {name}").format(name=group.name),
+                _("Join requests — {name}").format(name=wording.group_name(group.name)),
                 rows(),
                 _("No one is waiting to join."),
                 _("Enter to approve or deny."),
@@ -394,20 +438,22 @@ class ModerationActions(HomeBase):
         except PeertuiError as exc:
             self.app.notify(worded(exc), severity="warning")
             return
+        # Numbered as in plain mode's /reports, so `/dismiss <n>` names the same report.
         rows: list[tuple[str | None, str]] = [
             (
                 r.report_id,
-                _("{nick}: {text}\n  reason: {reason}").format(
+                f"{number}. "
+                + _("{nick}: {text}\n  reason: {reason}").format(
                     nick=r.reported_nick,
                     text=steady_width(r.text),
                     reason=r.reason or _("(none given)"),
                 ),
             )
-            for r in reports
+            for number, r in enumerate(reports, start=1)
         ]
         report_id = await self.app.push_screen_wait(
             ListScreen(
-                _("Reports — {name}").format(name=group.name),
+                _("Reports — {name}").format(name=wording.group_name(group.name)),
                 rows,
                 _("No reports."),
                 _("Enter: remove the message or dismiss the report."),
@@ -449,6 +495,32 @@ class ModerationActions(HomeBase):
     def action_dismiss_report(self) -> None:
         self.action_reports()
 
+    @work(group="engine-call")
+    async def command_dismiss(self, argument: str) -> None:
+        """/dismiss <n>: the numbered report, parsed as plain mode does; alone, the list."""
+        from peertui.core.errors import PeertuiError
+
+        if not argument.strip():
+            self.action_reports()
+            return
+        group = self.need_moderator()
+        if group is None:
+            return
+        try:
+            number, report = commands.numbered_report(
+                argument, self.ready_engine().reports(group.group_id)
+            )
+        except (commands.UsageError, PeertuiError) as exc:
+            self.composer.give_back_command(f"/dismiss {argument}".rstrip())
+            self.app.notify(worded(exc), severity="warning", timeout=10)
+            return
+        await self.call(
+            "dismiss_report",
+            group.group_id,
+            report.report_id,
+            done=wording.report_dismissed(number, report),
+        )
+
     @work(group="dialog")
     async def action_modlog(self) -> None:
         group = self.need_group()
@@ -461,7 +533,7 @@ class ModerationActions(HomeBase):
         ]
         await self.app.push_screen_wait(
             ListScreen(
-                _("Moderation log — {name}").format(name=group.name),
+                _("Moderation log — {name}").format(name=wording.group_name(group.name)),
                 rows,
                 _("No moderation actions yet."),
             )

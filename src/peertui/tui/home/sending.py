@@ -3,16 +3,25 @@ sent comes back to the composer, and a hard message is followed by the offer of 
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
 from textual import work
 
-from peertui.config import interface_language
 from peertui.core.errors import GuidelinesNotAccepted, PeertuiError
-from peertui.core.models import ACTIVE
+from peertui.core.models import ACTIVE, GroupInfo
+from peertui.core.store import Message, StoreError
 from peertui.i18n import _
 from peertui.tui.home.groups import GroupActions
 from peertui.tui.home.messages import MessageActions
 from peertui.tui.screens.dialogs import ListScreen
 from peertui.ui import screenfuls
+from peertui.ui.assessing import assess_draft
+from peertui.ui.problems import message_not_saved
+from peertui.ui.problems import problem as worded
+
+if TYPE_CHECKING:
+    from peertui.wellbeing.detect import Assessment
 
 
 class Sending(GroupActions, MessageActions):
@@ -38,12 +47,54 @@ class Sending(GroupActions, MessageActions):
             )
         )
 
+    _send_turn: asyncio.Lock | None = None
+
     @work(group="send")
     async def send(self, text: str, cw: str, typed: str) -> None:
         """Check for personal details (asking first), send, and offer support after a hard
-        message. Whatever is not sent comes back to the composer."""
-        from peertui.wellbeing import detect
+        message. Whatever is not sent comes back to the composer.
 
+        The check runs in a thread (`ui.assessing`), so a long message no longer stalls
+        typing. Sends take turns from the check until the engine has the message: one typed
+        after a long one still waits for it and goes out after it, as typed."""
+        if self._send_turn is None:
+            self._send_turn = asyncio.Lock()
+        async with self._send_turn:
+            sending = await self._checked(text, cw, typed)
+            if sending is None:
+                return
+            group, engine_send, assessment = sending
+        # Out of the turn only once the engine's send has started (it is scheduled before the
+        # next turn wakes), so the outbox has this message before the next one.
+        try:
+            await engine_send
+        except PeertuiError as exc:
+            self.composer.give_back(typed)
+            # Shown waiting the moment it was written; refused for good, it is not going out.
+            self.messages.drop(getattr(exc, "msg_id", ""))
+            if isinstance(exc, GuidelinesNotAccepted) and group.guidelines:
+                # The guidelines changed (or were never accepted): show them, then it can be sent.
+                self.accept_guidelines(group.group_id, group.guidelines, force=True)
+                return
+            self.app.notify(
+                _("{why} Your message is back in the box.").format(why=worded(exc)),
+                severity="error",
+            )
+            return
+        except StoreError as exc:
+            # Usually a full disk: not a bug. The words go back into the box (kept as the
+            # draft if the group is left), and the notice says what to do.
+            self.composer.give_back(typed)
+            self.app.notify(message_not_saved(exc, "tui"), severity="error")
+            return
+        if assessment is not None and assessment.tier >= 1:
+            await self._offer_support(assessment)
+
+    async def _checked(
+        self, text: str, cw: str, typed: str
+    ) -> tuple[GroupInfo, asyncio.Task[Message], Assessment | None] | None:
+        """The check and its question; the engine's send, started, or None when the text
+        went back to the composer."""
         group = self.group()
         if group is None or group.state != ACTIVE:
             self.composer.give_back(typed)
@@ -54,12 +105,10 @@ class Sending(GroupActions, MessageActions):
                 ),
                 severity="warning",
             )
-            return
+            return None
         settings = self.app.settings
-        assessment = detect.assess(
-            text, interface_language(settings.language), region=settings.country or None
-        )
-        if assessment.personal:
+        assessment = await assess_draft(text, settings.language, settings.country)
+        if assessment is not None and assessment.personal:
             from peertui.ui.flows import DETAIL_WORDS
 
             # In words ("an e-mail address"), as plain mode says them, never the internal kind.
@@ -82,24 +131,12 @@ class Sending(GroupActions, MessageActions):
                     text = text.replace(detail.text, "[removed]")
             elif choice != "send":  # "edit" or Escape: back in the composer to change
                 self.composer.give_back(typed)
-                return
+                return None
         # Having just written, the person wants to see their message: back to the end.
         self.messages.jump_to_end()
         self.next_cw = ""
-        try:
-            await self.ready_engine().send(group.group_id, text, cw=cw)
-        except PeertuiError as exc:
-            self.composer.give_back(typed)
-            if isinstance(exc, GuidelinesNotAccepted) and group.guidelines:
-                # The guidelines changed (or were never accepted): show them, then it can be sent.
-                self.accept_guidelines(group.group_id, group.guidelines, force=True)
-                return
-            self.app.notify(
-                _("{why} Your message is back in the box.").format(why=exc), severity="error"
-            )
-            return
-        if assessment.tier >= 1:
-            await self._offer_support(assessment)
+        engine_send = asyncio.ensure_future(self.ready_engine().send(group.group_id, text, cw=cw))
+        return group, engine_send, assessment
 
     async def _offer_support(self, assessment) -> None:
         """The after-send offer from ui.flows: the most urgent tier leads with the emergency

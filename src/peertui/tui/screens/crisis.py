@@ -22,7 +22,7 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
         Binding("ctrl+s", "remember_country", N_("Save as my country")),
         Binding("ctrl+o", "someone_else", N_("Someone I know is in danger")),
     ]
-    CHOOSE = N_("type its two-letter code in the box below and press Enter")
+    CHOOSE = N_("type its name or two-letter code in the box below and press Enter")
 
     def __init__(self, iso2: str | None = None, someone_else: bool = False) -> None:
         super().__init__()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import time
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, BindingType
 from textual.containers import Horizontal
+from textual.timer import Timer
 from textual.widgets import Label, OptionList
 
 from peertui.core.errors import PeertuiError
@@ -36,6 +38,7 @@ from peertui.tui.widgets.members import MembersPanel
 from peertui.ui import commands, wording
 from peertui.ui.actions import Action
 from peertui.ui.problems import problem as worded
+from peertui.ui.received import hidden_reason
 
 __all__ = ["HomeScreen", "muted_for"]
 
@@ -64,6 +67,8 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         self.denials: dict[str, str] = {}  # group id -> the reason given, this session
         self._focus_messages_on_resume = False
         self._follow_on_resume = False  # a dialog about a message is open (on_screen_resume)
+        self._mute_ends: Timer | None = None  # the status line said again when my mute ends
+        self._offered: tuple[object, ...] | None = None  # as the footer last showed it
 
     def compose(self) -> ComposeResult:
         yield Label(_("Opening your encrypted history…"), id="status", classes="status-line")
@@ -83,7 +88,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             self.engine_ready()
 
     def _hidden_reason(self, message: Any) -> str:
-        return self.engine.is_hidden(message) if self.engine is not None else ""
+        return hidden_reason(self.engine.why_hidden(message)) if self.engine is not None else ""
 
     def on_resize(self) -> None:
         narrow = self.size.width < NARROW_COLUMNS
@@ -128,6 +133,13 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
     def on_screen_suspend(self) -> None:
         if self.focused is self.messages:
             self._follow_on_resume = True
+        else:
+            # A search result asks for the keyboard on the conversation when its list closes,
+            # but the list may close (and this screen resume) before the ask: the wish then
+            # outlived it, and after Escape back to typing the next dialog to close sent the
+            # keyboard to the message list, where the letters typed became t (thanks) and h
+            # (hide). The keyboard goes back to the messages only if they had it now.
+            self._focus_messages_on_resume = False
 
     def on_screen_resume(self) -> None:
         # Back from any dialog: the keyboard belongs to the composer again, so letters typed
@@ -251,7 +263,25 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             return
         self.query_one(GroupList).show(self.engine.groups(), self.current, self._waiting())
         self._describe_current()
-        self.refresh_bindings()
+        offered = self._what_is_offered()
+        if offered != self._offered:
+            # The footer builds all its keys again on every refresh of the bindings (a
+            # fifth of the event loop while a catch-up refreshed the group list each turn),
+            # so only when something `check_action` reads has changed.
+            self._offered = offered
+            self.refresh_bindings()
+
+    def _what_is_offered(self) -> tuple[object, ...]:
+        """What the screen's `check_action` depends on."""
+        group = self.group()
+        messages = self.messages
+        return (
+            self.current,
+            group.state if group is not None else None,
+            self.role(),
+            messages.has_focus,
+            messages.selected_message() is None,
+        )
 
     def _waiting(self) -> dict[str, int]:
         """How many people wait to join each group this person moderates."""
@@ -267,17 +297,35 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         if group is None:
             return
         words = [
-            _("{name}: you are {nick}").format(name=group.name, nick=group.nick),
+            _("{name}: you are {nick}").format(
+                name=wording.group_name(group.name), nick=group.nick
+            ),
             group_status(group),
         ]
         if group.slowmode_seconds:
             words.append(_("slow mode {seconds} s").format(seconds=group.slowmode_seconds))
         if group.readonly:
-            words.append("read-only")
+            words.append(_("read-only"))
+        me = self.me_in(group)
+        now = int(time.time() * 1000)
+        if self._mute_ends is not None:
+            self._mute_ends.stop()
+            self._mute_ends = None
+        muted = me is not None and me.muted_until > now
+        if muted or (group.state == ACTIVE and not group.guidelines_accepted):
+            # Why I cannot post, and until when: plain mode's /status sentence ("You are muted
+            # until 09:36 UTC: ..."). A mute ends by itself, so the line is said again then.
+            words.append(wording.posting_status(group, me, now))
+            if muted:
+                assert me is not None
+                self._mute_ends = self.set_timer(
+                    (me.muted_until - now) / 1000 + 0.5, self.refresh_groups
+                )
         self.set_status(" · ".join(words))
 
     def open_group(self, group_id: str) -> None:
         engine = self.ready_engine()
+        self.show_arrived()  # told before the switch: shown (and marked read) as before
         composer = self.composer
         if self.current is not None and self.current != group_id:
             engine.save_draft(self.current, composer.value)

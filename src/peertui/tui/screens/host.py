@@ -16,6 +16,7 @@ from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.composer import OrderedInput
 from peertui.tui.widgets.dialog_frame import DialogBody, DialogFoot, FittedDialog
 from peertui.tui.widgets.footer import footer_widgets
+from peertui.ui import wording
 from peertui.ui.problems import problem as worded
 
 
@@ -120,4 +121,4 @@ class HostScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
             self.app.notify(worded(exc), severity="error")
             return
         self.dismiss(group.group_id)
-        self.app.push_screen(InviteScreen(group.name, token))
+        self.app.push_screen(InviteScreen(wording.group_name(group.name), token))

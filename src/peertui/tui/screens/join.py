@@ -133,8 +133,8 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         # At once (not on the next frame), so a later scroll starts from where this one left
         # the body instead of both being computed from the old position and the last winning.
         self.call_after_refresh(status.scroll_visible, animate=False, immediate=True)
-        if severity != "information":
-            self.app.notify(text, severity=severity)
+        # Said here only: a notice at the screen's foot would repeat it, and stay after the
+        # problem was answered (the box ticked) and the form's own line cleared.
 
     def _check_invite(self) -> bool:
         """Is the invite whole? Checked before anything else is asked."""

@@ -15,10 +15,12 @@ from textual.widgets import Button, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 from peertui.config import interface_language
+from peertui.core.store import StoreError
 from peertui.i18n import N_, _
 from peertui.paths import make_private_dir
 from peertui.tui.typed import PeertuiNode, TranslatedKeys
 from peertui.tui.widgets.footer import footer_widgets
+from peertui.ui.problems import plan_not_saved
 from peertui.ui.problems import problem as worded
 from peertui.wellbeing import safety_plan
 
@@ -35,6 +37,9 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
         super().__init__()
         self.plan: safety_plan.SafetyPlan | None = None
         self.then = then  # "edit" or "export": go on to it once the plan is shown
+        # The step Enter was pressed on while the store was still opening (F3 works at once,
+        # before it has): its editor opens as soon as the plan is read, not never.
+        self._edit_when_open: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(
@@ -54,6 +59,8 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
             self.call_after_refresh(self._go_on)
 
     def _go_on(self) -> None:
+        if not self.then:
+            return  # done already
         if self.plan is None:  # the store is still opening
             self.set_timer(0.3, self._go_on)
             return
@@ -77,6 +84,9 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
             status.update(
                 _("Enter edits the highlighted step; Ctrl+E exports the plan to a text file.")
             )
+            if self._edit_when_open is not None:
+                self.call_after_refresh(self.action_edit, self._edit_when_open)
+                self._edit_when_open = None
         steps = self.query_one("#plan-steps", OptionList)
         highlighted = steps.highlighted
         steps.clear_options()
@@ -90,14 +100,16 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
         event.stop()
         self.action_edit()
 
-    def action_edit(self) -> None:
+    def action_edit(self, index: int | None = None) -> None:
+        steps = self.query_one("#plan-steps", OptionList)
+        index = steps.highlighted if index is None else index
+        if index is None:
+            return
         plan = self.plan
         if plan is None:
+            self._edit_when_open = index  # the steps are shown already, their entries not yet
             return
-        steps = self.query_one("#plan-steps", OptionList)
-        if steps.highlighted is None:
-            return
-        step_id = steps.get_option_at_index(steps.highlighted).id or ""
+        step_id = steps.get_option_at_index(index).id or ""
         info = next(s for s in safety_plan.steps(self._lang()) if s.id == step_id)
         current = plan.entries.get(step_id, [])
 
@@ -107,10 +119,20 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
             plan.entries[step_id] = lines
             try:
                 self.app.ready_engine().save_safety_plan(plan)
-            except Exception as exc:  # noqa: BLE001 - shown to the user in words
-                self.app.notify(
-                    _("The safety plan could not be saved: {why}").format(why=exc), severity="error"
+            except StoreError as exc:
+                # Not saved: the plan stays as it was, and what was typed comes back in the
+                # step's editor, so a full disk never costs the person their words.
+                plan.entries[step_id] = current
+                self.app.push_screen(EditStepScreen(info.title, info.prompt, lines), saved)
+                # Said on the editor's own notice line, once it is the screen in front.
+                words = plan_not_saved(exc, "tui")
+                self.app.call_after_refresh(
+                    lambda: self.app.notify(words, severity="error", timeout=15)
                 )
+                return
+            except Exception as exc:  # noqa: BLE001 - shown to the user in words
+                plan.entries[step_id] = current
+                self.app.notify(worded(exc), severity="error")
                 return
             self.app.notify(_("Saved “{title}”.").format(title=info.title))
             self.refresh_plan()
@@ -118,7 +140,10 @@ class SafetyPlanScreen(TranslatedKeys, PeertuiNode, Screen):
         self.app.push_screen(EditStepScreen(info.title, info.prompt, current), saved)
 
     def action_export(self) -> None:
-        if self.plan is None:
+        if self.plan is None:  # pressed while the store opens: exported once it has
+            if not self.then:
+                self.then = "export"
+                self._go_on()
             return
         path = self.app.paths.exports_dir / f"safety-plan-{datetime.now():%Y-%m-%d}.txt"
         if path.exists():
@@ -196,4 +221,30 @@ class EditStepScreen(TranslatedKeys, ModalScreen[list[str] | None]):
         self.dismiss([line.strip() for line in text.splitlines() if line.strip()])
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Escape is "Back" everywhere else, so it is pressed out of habit: lines typed here
+        are never thrown away without asking (Escape at the question keeps editing)."""
+        if self.query_one(TextArea).text.strip() == "\n".join(self.lines).strip():
+            self.dismiss(None)
+            return
+        from peertui.tui.screens.dialogs import ChoiceScreen
+
+        def answered(choice: str | None) -> None:
+            if choice == "discard":
+                self.dismiss(None)
+            elif choice == "save":
+                self.action_save()
+            else:
+                self.query_one(TextArea).focus()
+
+        self.app.push_screen(
+            ChoiceScreen(
+                _("Discard these lines?"),
+                _("What you typed in “{title}” is not saved yet.").format(title=self.step_title),
+                [
+                    ("keep", _("Keep editing")),
+                    ("save", _("Save them")),
+                    ("discard", _("Discard them")),
+                ],
+            ),
+            answered,
+        )

@@ -7,12 +7,15 @@ later it only unlocks.
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from peertui.i18n import _
+from peertui.i18n import N_, _
 from peertui.tui.typed import TranslatedKeys
+from peertui.tui.widgets.composer import OrderedInput
+from peertui.tui.widgets.dialog_frame import DialogBody
 from peertui.tui.widgets.footer import footer_widgets
 
 MIN_NEW_PASSPHRASE = 8
@@ -20,14 +23,38 @@ MIN_NEW_PASSPHRASE = 8
 SAFETY_ACTIONS = frozenset({"peertui.crisis", "peertui.grounding", "peertui.quick_exit"})
 
 
+class NewPassphrase(OrderedInput):
+    """The first field of a new passphrase: Enter moves on to the second at once (in key
+    order) when what is typed is long enough, and stays for a correction otherwise. Typed
+    quickly, the passphrase, Enter and the same again all went into this field, and the
+    history never opened."""
+
+    @property  # type: ignore[override]
+    def enter_moves_on(self) -> bool:
+        return len(self.value) >= MIN_NEW_PASSPHRASE
+
+    @enter_moves_on.setter
+    def enter_moves_on(self, _value: bool) -> None:
+        """Decided by the length, never set (OrderedInput's constructor sets it)."""
+
+
 class UnlockScreen(TranslatedKeys, ModalScreen[str]):
+    # Nothing else closes this question, so Escape (everywhere else "Back") leaves peertui,
+    # and the dialog says so; F1, F2 and F12 keep working as everywhere.
+    BINDINGS = [Binding("escape", "app.quit", N_("Quit"))]
+
     def __init__(self, wrong: bool, creating: bool = False) -> None:
         super().__init__()
         self.wrong = wrong
         self.creating = creating
+        # Set once the passphrase is handed on: the home's keys typed after Enter (F4 …) belong
+        # to the home, not to this closing dialog (keys_ahead keeps them for it).
+        self.submitted = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # The body scrolls on a small terminal, so the field being typed in comes into view
+        # (at 40x12 the explanation filled the dialog and the fields were below it, unseen).
+        with Vertical(classes="dialog"), DialogBody(classes="dialog-body"):
             if self.creating:
                 yield Label(_("Create a passphrase for your history"), classes="screen-title")
                 yield Label(
@@ -38,13 +65,13 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
                 )
                 # Not select-on-focus: coming back to a field must not mark its text for
                 # replacement by the next key.
-                yield Input(
+                yield NewPassphrase(
                     password=True,
                     id="passphrase",
                     placeholder=_("new passphrase"),
                     select_on_focus=False,
                 )
-                yield Input(
+                yield OrderedInput(
                     password=True,
                     id="passphrase-again",
                     placeholder=_("the same again"),
@@ -54,7 +81,8 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
                 yield Label(_("Unlock your history"), classes="screen-title")
                 if self.wrong:
                     yield Label(
-                        _("That passphrase did not open your history. Try again."), classes="error"
+                        _("That passphrase did not open your history. Try again."),
+                        classes="error",
                     )
                 yield Label(
                     _(
@@ -70,6 +98,7 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
                     placeholder=_("passphrase"),
                     select_on_focus=False,
                 )
+            yield Label(_("Escape quits peertui; nothing is unlocked or changed."), classes="hint")
             yield Label("", id="unlock-problem", classes="error")
         yield from footer_widgets()
 
@@ -89,6 +118,7 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
             self._problem(_("Type your passphrase, then press Enter."))
             return
         if not self.creating:
+            self.submitted = True
             self.dismiss(first)
             return
         if len(first) < MIN_NEW_PASSPHRASE:
@@ -102,6 +132,7 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
             again.value = ""
             self._problem(_("The two passphrases differ. Type the new one again below."))
             return
+        self.submitted = True
         self.dismiss(first)
 
     async def _safety_command(self, field: Input) -> bool:

@@ -17,7 +17,9 @@ from textual import events
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.dom import NoScreen
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input
@@ -154,6 +156,12 @@ class Composer(OrderedInput):
         Binding("up", "recall(-1)", show=False),
         Binding("down", "recall(1)", show=False),
     ]
+    # Textual's Input sets its virtual size (the width of its text) on every change of the
+    # value, and the widget's reactive lays the whole screen out again each time: every key
+    # typed redrew most of the screen, the largest block on the event loop while a catch-up
+    # streamed in (issue 12). The box's size is fixed (height 3, the row's width), so a layout
+    # moves nothing: it is drawn again, and its scrolling reads the virtual size directly.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     class Sent(Message):
         """Enter was pressed: `text` is what the box held; the box is already empty."""

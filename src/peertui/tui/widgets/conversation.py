@@ -297,10 +297,14 @@ class MessageList(LineList):
 
     def _keep_lines(self, start: int, end: int) -> None:
         """Keep lines[start:end] (their options as drawn) and the highlight on its line."""
-        highlighted = self.highlighted
+        highlighted, marked = self.highlighted, self._marked
         self.items = self.items[start:end]
         self._marked = None
         self.keep_options(start, end)  # (the marked line's option keeps its "▶")
+        if marked is not None and start <= marked < end:
+            # Still drawn with it, so the next move of the highlight takes it away (else a
+            # batch that reached above the newest line and then trimmed left two "▶").
+            self._marked = marked - start
         if highlighted is not None and start <= highlighted < end:
             self.highlighted = highlighted - start
 
@@ -336,20 +340,30 @@ class MessageList(LineList):
 
     def _insert_in_place(self, new: list, following: bool) -> None:
         """Put each new line at its place (a message by its display key, a system line at
-        the end), drawing only the lines from there down; the highlight stays on its line,
-        or goes to the end for someone following."""
+        the end), drawing only the lines from the first of them down, once for the batch;
+        the highlight stays on its line, or goes to the end for someone following."""
         marked_at = self._marked
         highlighted = self.highlighted
         below = 0
+        placed = list(self.items)
+        first = len(placed)
         for item in new:
-            index = len(self.items) if isinstance(item, SystemLine) else self._place_of(item)
-            self._insert_line(index, item)
+            index = len(placed) if isinstance(item, SystemLine) else self._place_of(item, placed)
+            placed.insert(index, item)
+            first = min(first, index)
             if marked_at is not None and index <= marked_at:
                 marked_at += 1
             if highlighted is not None and index <= highlighted:
                 highlighted += 1
             elif highlighted is not None:
                 below += 1
+        fresh = {id(item) for item in new}
+        kept = iter(self.options[first:])  # the lines below keep their options as drawn
+        options = [
+            self._option(item, None) if id(item) in fresh else next(kept) for item in placed[first:]
+        ]
+        self.items = placed
+        self.splice_options(first, options)
         self._marked = marked_at  # the line drawn with the "▶", where it is now
         if following or highlighted is None:
             self._trim_top()
@@ -360,23 +374,21 @@ class MessageList(LineList):
             self._announce_below(self.unseen_below + below)
         self._mark_highlighted()
 
-    def _place_of(self, message) -> int:
-        """Where a message goes: before the first shown message that comes after it (looked
-        for from the end, where a message of a catch-up goes)."""
+    def _place_of(self, message, items: list | None = None) -> int:
+        """Where a message goes in `items` (the lines shown unless told): before the first
+        message that comes after it (looked for from the end, where a message of a catch-up
+        goes)."""
+        items = self.items if items is None else items
         key = ordering.display_key(message)
-        index = len(self.items)
-        for i in range(len(self.items) - 1, -1, -1):
-            shown = self.items[i]
+        index = len(items)
+        for i in range(len(items) - 1, -1, -1):
+            shown = items[i]
             if isinstance(shown, SystemLine):
                 continue
             if ordering.display_key(shown) <= key:
                 break
             index = i
         return index
-
-    def _insert_line(self, index: int, item) -> None:
-        self.items.insert(index, item)
-        self.insert_option(index, self._option(item, None))
 
     def _place_all(self, items: list, following: bool, marked: object) -> None:
         """Put each message at its place (system lines at the end) and draw the list again,
@@ -521,6 +533,18 @@ class MessageList(LineList):
             self.add_options([self._option(item, None) for item in held])
         self.highlighted = len(before)
         self.scroll_to_highlight()
+
+    def drop(self, msg_id: str) -> None:
+        """Take a message's line away (my message shown waiting that will never go out)."""
+        index = self.find(msg_id) if msg_id else None
+        if index is None:
+            return
+        highlighted = self.highlighted
+        self.items.pop(index)
+        self._set_all_options()
+        if highlighted is not None and self.items:
+            self.highlighted = min(highlighted, len(self.items) - 1)
+        self._mark_highlighted()
 
     def find(self, msg_id: str) -> int | None:
         # Every message line has its option (added with it, removed only with it or after),

@@ -1,10 +1,15 @@
-"""The bottom of every screen: the safety keys on their own line, then Textual's footer.
+"""The bottom of every screen: a line for what the app has to say, the safety keys on their
+own line, then Textual's footer.
 
 The safety keys (crisis lines, grounding, safety plan, quick exit) get a line of their own so
-they are never scrolled out of a narrow footer by a screen's own keys.
+they are never scrolled out of a narrow footer by a screen's own keys. Notices are said in a
+line of the screen's own above them, never as a toast: a toast is drawn over whatever is
+beneath it, and at 80x24 that was the form's first field, the one being typed in.
 """
 
 from __future__ import annotations
+
+import textwrap
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -76,19 +81,55 @@ class NoticeLine(Label):
         self.notices: list[str] = []
 
     def say(self, message: str, timeout: float) -> None:
-        self.notices = [*self.notices[-1:], message]
+        # The one before is kept only while both fit the line's rows (NOTICE_ROWS): a notice
+        # is never cut off mid-sentence to make room for an older one.
+        earlier = self.notices[-1:]
+        if earlier and self._rows([*earlier, message]) > NOTICE_ROWS:
+            earlier = []
+        self.notices = [*earlier, message]
         self.update(Content("\n".join(self.notices)))  # words, never markup
-        self.display = True
+        self._show(True)
         self.set_timer(timeout, lambda: self._expire(message))
 
     def _expire(self, message: str) -> None:
         if message in self.notices:
             self.notices.remove(message)
         self.update(Content("\n".join(self.notices)))  # words, never markup
-        self.display = bool(self.notices)
+        self._show(bool(self.notices))
+
+    def _rows(self, notices: list[str]) -> int:
+        """How many rows these notices take at the terminal's width (less the padding)."""
+        width = max(20, self.app.size.width - 2)
+        return sum(max(1, len(textwrap.wrap(notice, width))) for notice in notices)
+
+    def _show(self, shown: bool) -> None:
+        self.display = shown
+        # The line takes its rows from the screen: a dialog's body is fitted again to what
+        # is left, and the field being typed in is brought back into view if it moved.
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        from peertui.tui.widgets.dialog_frame import fit_dialog
+
+        if not self.is_attached:
+            return
+        screen = self.screen
+        fit_dialog(screen)
+        focused = screen.focused
+        if focused is not None:
+            screen.call_after_refresh(focused.scroll_visible, animate=False)
+
+
+# The rows the notice line may take (app.tcss, #home-notice and #screen-notice: max-height):
+# at 80 columns the longest notice, a sanction's help, takes four.
+NOTICE_ROWS = 5
+
+# The id of the notice line every screen has at its foot (see `PeertuiApp.notify`).
+SCREEN_NOTICE = "screen-notice"
 
 
 def footer_widgets() -> ComposeResult:
     with Vertical(id="bottom"):
+        yield NoticeLine("", id=SCREEN_NOTICE, classes="status-line")
         yield SafetyKeys(id="safety-keys")
         yield Footer(compact=True, show_command_palette=False)

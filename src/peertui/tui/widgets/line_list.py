@@ -44,23 +44,40 @@ class LineList(CursorOnHighlight):
                 return
         self._clear_caches()
 
-    def insert_option(self, index: int, option: Option) -> None:
-        """Insert one option before `index`: the line map is cut there and rebuilt below;
-        the renders are dropped (each carries its line's index, for the mouse)."""
-        if option.id is not None and option.id in self._id_to_option:
-            raise DuplicateID(f"an option {option.id!r} is already in the list")  # as OptionList
-        self._options.insert(index, option)
+    def splice_options(self, index: int, options: list[Option]) -> None:
+        """Replace options[index:] with `options` at once (a batch merged into the lines
+        below `index`): the line map is cut there and rebuilt below once, however many
+        lines the batch puts in between (inserting them one at a time laid out every line
+        below each again: a 20,000-message catch-up spent a quarter of the event loop
+        there); the renders are dropped (each carries its line's index, for the mouse)."""
+        old = self._options[index:]
+        for option in old:
+            self._option_to_index.pop(option, None)
+            if option.id is not None:
+                self._id_to_option.pop(option.id, None)
+        ids = [option.id for option in options if option.id is not None]
+        clash = [i for i in ids if i in self._id_to_option]
+        if clash or len(set(ids)) != len(ids):
+            for option in old:  # as it was: the list is unchanged when it refuses
+                self._option_to_index[option] = self._options.index(option)
+                if option.id is not None:
+                    self._id_to_option[option.id] = option
+            raise DuplicateID(f"an option {(clash or ids)[0]!r} is already in the list")
+        del self._options[index:]
+        self._options.extend(options)
         for i in range(index, len(self._options)):
-            self._option_to_index[self._options[i]] = i
-        if option.id is not None:
-            self._id_to_option[option.id] = option
+            option = self._options[i]
+            self._option_to_index[option] = i
+            if option.id is not None:
+                self._id_to_option[option.id] = option
         cache = self._line_cache
         first = cache.index_to_line.get(index)
         if first is not None:
             del cache.lines[first:]
-            for i in range(index, len(self._options)):
-                cache.heights.pop(i, None)
-                cache.index_to_line.pop(i, None)
+            for i in [i for i in cache.heights if i >= index]:
+                del cache.heights[i]
+            for i in [i for i in cache.index_to_line if i >= index]:
+                del cache.index_to_line[i]
         elif cache.lines and cache.lines[-1][0] >= index:
             cache.clear()
         self._option_render_cache.clear()
@@ -68,5 +85,25 @@ class LineList(CursorOnHighlight):
         self.refresh()
 
     def keep_options(self, start: int, end: int) -> None:
-        """Keep only options[start:end], as they are (their prompts and wrapped text)."""
-        self.set_options(list(self.options[start:end]))
+        """Keep only options[start:end], as they are (their prompts and wrapped text), and
+        their heights: `set_options` wrapped every kept line again (the window's 400 lines
+        each time a reader at the end had 100 more). Highlight and scroll reset as there."""
+        kept = self._options[start:end]
+        known = self._line_cache.heights
+        heights = [known.get(i) for i in range(start, end)]
+        self.set_options([])
+        for i, option in enumerate(kept):
+            self._option_to_index[option] = i
+            if option.id is not None:
+                self._id_to_option[option.id] = option
+        self._options.extend(kept)
+        cache = self._line_cache
+        for i, height in enumerate(heights):
+            if height is None:
+                break  # the rest is laid out as new
+            cache.index_to_line[i] = len(cache.lines)
+            cache.heights[i] = height
+            cache.lines.extend((i, line) for line in range(height))
+        if self.is_mounted:
+            self.refresh(layout=self.styles.auto_dimensions)
+            self._update_lines()

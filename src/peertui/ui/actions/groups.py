@@ -75,6 +75,15 @@ ACTIONS: tuple[Action, ...] = (
         engine_call="remember_current_group",
     ),
     Action(
+        "peertui.status",
+        N_("Status"),
+        N_("Where you are: the current group, its relay, and whether you can post now."),
+        "groups",
+        "status",
+        slash="status",
+        needs_group=True,
+    ),
+    Action(
         "peertui.members",
         N_("Show members"),
         N_("List the members of the current group."),
