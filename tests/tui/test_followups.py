@@ -103,7 +103,9 @@ async def test_unreachable_relay_damaged_invite_and_the_checkbox(make_paths):
         await wait_for(pilot, lambda: in_front(app, JoinScreen), what="join screen")
         await pilot.press(*"peertui:broken", "enter")
         assert app.screen.query_one("#join-invite").has_focus, "still on the invite"
-        assert "That invite does not work" in str(app.screen.query_one("#join-status").render())
+        assert "That invite does not work" in str(
+            app.screen.query_one("#join-invite-status").render()
+        )
 
         accept = app.screen.query_one("#join-accept")
         assert str(accept.label).startswith("[ ]")

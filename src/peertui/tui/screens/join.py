@@ -87,6 +87,12 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
                 yield InviteField(
                     self.invite, id="join-invite", placeholder=_("peertui:…"), enter_moves_on=True
                 )
+                # The invite's verdict sits under the invite: at the foot of a long form it
+                # was out of view on a small terminal, and scrolling down to it fought the
+                # focus moving on to the nickname.
+                verdict = Static("", id="join-invite-status", classes="status-line")
+                verdict.display = False
+                yield verdict
                 yield Label(_("Nickname (a fresh one is safest — not your real name):"))
                 with Horizontal(classes="inline"):
                     yield OrderedInput(
@@ -120,6 +126,11 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         if event.input.id == "join-invite":
             self._check_invite()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "join-invite":
+            # A verdict on other words is no longer true.
+            self._say_about_invite("")
+
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = accept_label(event.value)
         status = self.query_one("#join-status", Static)
@@ -146,11 +157,19 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         try:
             relay = self.app.engine.check_invite(invite)
         except PeertuiError as exc:
-            self._say(worded(exc), "warning")
+            self._say_about_invite(worded(exc))
             focus_for_a_correction(self.query_one("#join-invite", Input))
             return False
-        self._say(_("The invite is whole; it points to the relay {relay}.").format(relay=relay))
+        self._say_about_invite(
+            _("The invite is whole; it points to the relay {relay}.").format(relay=relay)
+        )
         return True
+
+    def _say_about_invite(self, text: str) -> None:
+        verdict = self.query_one("#join-invite-status", Static)
+        verdict.update(text)
+        verdict.display = bool(text)  # no empty bar between the invite and the nickname
+        self.query_one("#join-status", Static).update("")  # an older problem is answered
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -181,7 +200,10 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
         elif not self.query_one("#join-accept", Checkbox).value:
             problem, field = _(TICK_THE_BOX), "join-accept"
         if problem:
-            self._say(problem, "warning")
+            if field == "join-invite":
+                self._say_about_invite(problem)
+            else:
+                self._say(problem, "warning")
             # The focus goes to what needs doing, so Space ticks the box or typing fills the
             # field — not to wherever Ctrl+S was pressed.
             # The field is brought into view after the problem's line: both stay in view when
