@@ -12,6 +12,7 @@ from tests.e2e.fault_proxy import FaultProxy
 from tests.e2e.harness import Person, wait_until
 
 from peertui.core.events import JoinApproved, JoinRequested
+from peertui.core.models import ACTIVE
 
 
 async def test_a_refused_prekey_after_the_request_does_not_fail_the_join(relay, tmp_path, closing):
@@ -68,5 +69,35 @@ async def test_a_requester_admitted_before_its_prekey_is_published_is_still_welc
             lambda: not host.engine._groups[gid].state.get("owed_welcomes"),
             what="the owed welcome to be paid",
         )
+    finally:
+        proxy.stop()
+
+
+async def test_a_member_whose_first_publish_is_refused_publishes_again_and_is_welcomed(
+    relay, tmp_path, closing
+):
+    """CI, main bebd50e: the requester saw itself admitted while its prekey was still held back;
+    its publish as a new member was refused too, which failed its first post (the profile) and
+    ended its session; and nothing would have tried the publish again (the welcome being owed
+    to that very prekey), so it waited for ever."""
+    proxy = FaultProxy(relay.url).start()
+    try:
+        host = await Person.open(tmp_path / "host")
+        closing.append(host)
+        gid = (await host.engine.host_group("Tuesday circle", proxy.url, nick="host")).group_id
+        invite = await host.engine.create_invite(gid)
+        guest = await Person.open(tmp_path / "guest")
+        closing.append(guest)
+        proxy.prekeys_only_of = {host.engine._groups[gid].me}
+        await guest.engine.join(invite, "robin")
+        await host.wait_for(lambda e: isinstance(e, JoinRequested) and e.request.nick == "robin")
+        await host.engine.approve(gid, "robin")
+        group = guest.engine._groups[gid]
+        # Held back until the guest has become a member and its own publish was refused.
+        await wait_until(lambda: group.status == ACTIVE, what="the guest to see it is a member")
+        assert group.state.get("prekey_unpublished"), "its publish as a member was refused"
+        proxy.prekeys_only_of = None
+        await guest.wait_for(lambda e: isinstance(e, JoinApproved))
+        assert guest.engine.group(gid).name == "Tuesday circle"
     finally:
         proxy.stop()

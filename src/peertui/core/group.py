@@ -119,6 +119,7 @@ from peertui_wire.roster import MEMBER, MODERATOR, OWNER, RosterError, RosterSta
 log = logging.getLogger(__name__)
 
 MEMBERSHIP_POLL_SECONDS = (0.3, 0.6, 1.2, 2.5, 5.0)
+PREKEY_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0, 15.0, 60.0)
 MAX_PENDING_PER_SENDER = 200
 # Events taken from the stream at once, and message events read and stored in one transaction:
 # large enough that a backlog costs one commit per few hundred messages, small enough that a
@@ -374,7 +375,10 @@ class GroupSession:
         """A new prekey; the one before stays for shares already travelling, older ones go."""
         self.prekeys.rotate()
         self._save_prekeys()
-        with contextlib.suppress(RelayUnavailable):
+        # Down or refusing (a new member the relay has not caught up with): it stays marked
+        # unpublished and is tried again (_publish_until_held). Whatever called for the
+        # rotation (a post, a welcome, an admission) goes on: it never needed the publish.
+        with contextlib.suppress(RelayError):
             await self.publish_prekey()
 
     async def _maintain_prekey(self) -> None:
@@ -383,7 +387,7 @@ class GroupSession:
         if self.prekeys.needs_rotation():
             await self._rotate_prekey()
         elif self.state.get("prekey_unpublished"):
-            with contextlib.suppress(RelayUnavailable):
+            with contextlib.suppress(RelayError):  # as in _rotate_prekey
                 await self.publish_prekey()
 
     def _remember_prekey(self, raw: bytes) -> PrekeyBundle | None:
@@ -614,6 +618,24 @@ class GroupSession:
             return
         with contextlib.suppress(RelayError):
             await self._maintain_prekey()  # 7 days old, or never published: fix it first
+        # A publish that failed (the relay down or refusing for a moment as I became a member)
+        # is tried again on its own: a welcome owed to me goes out only when my prekey reaches
+        # the relay, and nothing else I do may come soon enough to try again.
+        republish = asyncio.create_task(self._publish_until_held())
+        try:
+            await self._follow_until_inactive()
+        finally:
+            republish.cancel()
+
+    async def _publish_until_held(self) -> None:
+        attempt = 0
+        while self.state.get("prekey_unpublished") and self.status == ACTIVE:
+            await asyncio.sleep(PREKEY_RETRY_SECONDS[min(attempt, len(PREKEY_RETRY_SECONDS) - 1)])
+            attempt += 1
+            with contextlib.suppress(RelayError):
+                await self.publish_prekey()
+
+    async def _follow_until_inactive(self) -> None:
         while self.status == ACTIVE:
             try:
                 await self._follow_events()
