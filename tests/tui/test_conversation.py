@@ -56,14 +56,16 @@ async def test_personal_details_get_a_nudge_before_sending(hosted):
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: "alice: hello everyone" in screen_text(app), what="chat")
         await pilot.press(*"write to sam@example.com", "enter")
-        assert isinstance(app.screen, ChoiceScreen)
+        # (The check runs off the event loop: the question comes when it is done.)
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="the nudge")
         assert "an e-mail address" in screen_text(app), "said in words, not as a kind code"
         await pilot.press("escape")  # same as Edit: nothing sent, the text stays
-        assert isinstance(app.screen, HomeScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), what="home again")
         assert app.screen.query_one("#composer").value == "write to sam@example.com"
         assert await sent_texts(app, group_id) == ["hello everyone"]
 
         await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen), what="the nudge")
         await pilot.press("tab", "enter")  # "Remove them and send"
         await wait_for(
             pilot,

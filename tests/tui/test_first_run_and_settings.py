@@ -46,14 +46,14 @@ async def test_theme_switch_and_reduced_motion_are_saved(make_paths):
         assert app.theme == "dark"
         assert set(app.peertui_themes) >= {"dark", "light", "high-contrast", "calm"}
         await pilot.press("f8")
-        assert isinstance(app.screen, SettingsScreen)
+        # (A key pressed as the app starts waits for its first screen: wait for the form.)
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), what="settings")
         app.screen.query_one("#set-theme").value = "high-contrast"
-        await pilot.pause()
-        assert app.theme == "high-contrast", "the theme changes at once"
+        await wait_for(pilot, lambda: app.theme == "high-contrast", what="the theme at once")
         app.screen.query_one("#set-motion").value = True
         app.screen.query_one("#set-country").value = "de"
         await pilot.press("ctrl+s")
-        assert isinstance(app.screen, HomeScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, HomeScreen), what="home again")
         assert app.animation_level == "none"
         assert app.screen.query_one("#composer", Input).cursor_blink is False
         await pilot.press("f5")  # a screen opened later gets a still cursor too
@@ -71,11 +71,15 @@ async def test_settings_refuse_bad_values_in_words(make_paths):
     app = PeertuiApp(paths)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen), what="settings")
         app.screen.query_one("#set-proxy").value = "tor please"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(
+            pilot,
+            lambda: any("proxy must start with socks5://" in n.message for n in app._notifications),
+            what="the refusal in words",
+        )
         assert isinstance(app.screen, SettingsScreen), "nothing is saved while a value is wrong"
-        assert any("proxy must start with socks5://" in n.message for n in app._notifications)
     assert not paths.config_file.exists()
 
 

@@ -257,7 +257,7 @@ async def test_reduced_motion_state_follows_its_label(make_paths):
     app = PeertuiApp(make_paths())
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.press("f8")
-        await pilot.pause()
+        await wait_for(pilot, lambda: "Reduced motion:" in screen_text(app), what="settings")
         lines = screen_text(app).splitlines()
         label = next(i for i, line in enumerate(lines) if "Reduced motion:" in line)
         state = next(i for i, line in enumerate(lines) if re.search(r"\bOff\b", line))

@@ -27,6 +27,10 @@ from peertui.wellbeing import detect, fold, personal, responses
 from peertui.wellbeing._data import available_languages, load_toml, pick_language
 from peertui.wellbeing.model import buckets, features, shipped_model
 
+# Pure CPU: thousands of texts through both the shipped and the reference matcher (about 18 s
+# on an idle core); a CI machine shared by four workers can take several times that.
+pytestmark = pytest.mark.timeout(600)
+
 DATA = Path(__file__).resolve().parent / "data"
 EVERYDAY_LINE = (
     "i had a hard day at work and could not sleep again but the walk in the garden helped a "

@@ -449,13 +449,21 @@ class PeertuiApp(App[int]):
         self.maybe_ask_country()
 
     def on_engine_events(self, _message: EngineEvents) -> None:
+        home = self._home()
+        if home is None or not home.is_mounted:
+            # Events that arrive before the home has its conversation (a loaded machine can
+            # open the engine first) wait for it: home_mounted asks for them again.
+            return
         taken = self._engine_events[:EVENTS_PER_TURN]
         del self._engine_events[:EVENTS_PER_TURN]
         if self._engine_events:
             self.post_message(EngineEvents())  # the rest after what is queued now (keys)
-        home = self._home()
-        if home is not None:
-            home.handle_events(taken, more=bool(self._engine_events))
+        home.handle_events(taken, more=bool(self._engine_events))
+
+    def home_mounted(self) -> None:
+        """The home screen can show events now: those that waited for it come."""
+        if self._engine_events:
+            self.post_message(EngineEvents())
 
     def notify(
         self,

@@ -86,6 +86,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
         self.messages.pages = self
         if self.app.engine is not None:
             self.engine_ready()
+        self.app.home_mounted()
 
     def _hidden_reason(self, message: Any) -> str:
         return hidden_reason(self.engine.why_hidden(message)) if self.engine is not None else ""
