@@ -32,3 +32,37 @@ def test_waiting_for_approval_is_said_once_in_the_status_line_and_the_list(tmp_p
         river.wait_until_shell_runs()
     finally:
         river.close()
+
+
+def test_a_refused_plaintext_keyring_is_not_called_no_keyring(tmp_path, monkeypatch):
+    """keyrings.alt's plaintext file answers as the keyring, and peertui refuses it: the notice
+    names it, so the new-passphrase dialog must not say there is no keyring at all."""
+    from peertui.paths import resolve_paths
+
+    from .tmux import PEERTUI, Tmux, terminal_env
+
+    monkeypatch.delenv("PEERTUI_PASSPHRASE", raising=False)  # tmux passes the test's environment
+    home = tmp_path / "home"
+    for marker in ("welcome-seen", "country-asked"):
+        (resolve_paths(home).config_dir / marker).touch()
+    env = terminal_env(home)
+    del env["PEERTUI_PASSPHRASE"]
+    env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    tmux = Tmux(env, 80, 24)
+    try:
+        tmux.type(f"{PEERTUI} --tui")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Create a passphrase")
+        assert "no system keyring" not in flat(screen), screen
+        assert "no usable system keyring" in flat(screen), screen
+        secret = "river stones at dusk"
+        tmux.type(secret)
+        tmux.keys("Enter")
+        tmux.type(secret)
+        tmux.keys("Enter")
+        screen = tmux.wait_for("PlaintextKeyring")  # the notice says which keyring, and why
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
