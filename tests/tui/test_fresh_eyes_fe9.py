@@ -66,3 +66,32 @@ def test_a_refused_plaintext_keyring_is_not_called_no_keyring(tmp_path, monkeypa
         tmux.wait_until_shell_runs()
     finally:
         tmux.close()
+
+
+def test_an_exercise_with_no_clock_offers_no_seconds_per_count(tmp_path):
+    """5-4-3-2-1 says "There is no clock"; its intro offered "press 2, 3 or 4 for counts of
+    that many seconds" all the same, and pressing 3 claimed "Own pace: 3-second counts"."""
+    tmux = start_peertui(tmp_path / "home", width=60, height=20)
+    try:
+        tmux.wait_for("F1 crisis")
+        tmux.keys("F2")
+        tmux.wait_for("choose an exercise")
+        tmux.keys("Enter")  # the five senses come first
+        screen = tmux.wait_for("Press Enter to begin")
+        assert "There is no clock" in flat(screen), screen
+        assert "Your own pace" not in flat(screen), screen
+        tmux.keys("3", "Enter")
+        screen = tmux.wait_until(lambda s: "Press Enter to begin" not in s, "the first step")
+        assert "3-second counts" not in flat(screen), screen
+        tmux.keys("Escape")
+        tmux.wait_until(lambda s: "There is no clock" not in s, "the exercise stopped")
+        tmux.keys("Escape")
+        tmux.wait_until(lambda s: "choose an exercise" not in s, "back home")
+        tmux.keys("F2")
+        tmux.wait_for("choose an exercise")
+        tmux.keys("Down", "Enter")  # box breathing is timed: the pace is offered
+        screen = tmux.wait_until(lambda s: "Your own pace" in flat(s), "the pace offered")
+        tmux.keys("F12")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
