@@ -29,3 +29,17 @@ def test_a_request_waiting_for_approval_is_said_once_in_status_and_groups(plain_
     assert listed.count("waiting for approval") == 1, said
     assert "pending" not in listed, said
     assert guest.quit() == 0
+
+
+def test_a_pace_asked_of_an_exercise_with_no_clock_is_not_claimed(plain_user):
+    user = plain_user(offline=True).ready()
+    start = len(user.transcript)
+    user.run("/ground senses 3", "There is no clock")
+    user.run("/stop", "> ")
+    said = user.transcript[start:]
+    assert "counts of 3 seconds" not in said, said
+    assert "This exercise has no clock: every step waits for Enter." in said, said
+    start = len(user.transcript)
+    user.run("/ground box 3", "Your pace: counts of 3 seconds")  # timed: the pace is kept
+    user.run("/stop", "> ")
+    assert user.quit() == 0
