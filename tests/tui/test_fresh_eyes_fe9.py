@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from tests.plain.people import host_group
 
-from .test_guidelines_and_sanctions_tmux import ask_to_join, flat
+from .test_guidelines_and_sanctions_tmux import ask_to_join, flat, wait_words
 from .tmux import start_peertui
 
 pytestmark = pytest.mark.timeout(180)
@@ -92,6 +92,35 @@ def test_an_exercise_with_no_clock_offers_no_seconds_per_count(tmp_path):
         tmux.keys("Down", "Enter")  # box breathing is timed: the pace is offered
         screen = tmux.wait_until(lambda s: "Your own pace" in flat(s), "the pace offered")
         tmux.keys("F12")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
+
+
+def test_enter_that_arrives_as_a_line_feed_moves_a_form_on(tmp_path):
+    """Keys typed while peertui starts, before the terminal is in raw mode, have their Enter
+    turned into a line feed, which Textual reads as Ctrl+J: F5, an invite, Enter and a nickname
+    typed at once put the nickname in the invite field, and no verdict was said. Ctrl+J is
+    sent here on purpose, the app up, so the test does not race the terminal's mode."""
+    tmux = start_peertui(tmp_path / "home", width=80, height=24)
+    try:
+        tmux.wait_for("No groups yet")
+        tmux.keys("F5")
+        tmux.wait_for("Join a group")
+        tmux.type("abc")
+        tmux.keys("C-j")
+        tmux.type("wren")
+        screen = wait_words(tmux, "That invite does not work")
+        rows = screen.splitlines()
+        invite_row = next(i for i, row in enumerate(rows) if "Invite (starts with" in row) + 2
+        assert "abc" in rows[invite_row] and "wren" not in rows[invite_row], screen
+        tmux.wait_until(
+            lambda s: any("wren" in row and "▊" in row for row in s.splitlines()[invite_row + 1 :]),
+            "the nickname typed after Enter, in the nickname's field",
+        )
+        tmux.keys("Escape")
+        tmux.wait_until(lambda s: "Join a group" not in s, "the form closed")
+        tmux.keys("C-q")
         tmux.wait_until_shell_runs()
     finally:
         tmux.close()
