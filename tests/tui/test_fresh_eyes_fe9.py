@@ -124,3 +124,41 @@ def test_enter_that_arrives_as_a_line_feed_moves_a_form_on(tmp_path):
         tmux.wait_until_shell_runs()
     finally:
         tmux.close()
+
+
+def test_a_line_that_wraps_once_the_scrollbar_shows_keeps_its_last_words(tmp_path, relay, plain):
+    """At 60x20 a conversation that fills the pane gets a scrollbar two columns wide, with no
+    resize: lines wrapped for the wider width kept their heights, and one that now needs a
+    second row lost its last word ("#5 host: message while relay", no "down")."""
+    host = plain(tmp_path / "host")
+    token = host_group(host, relay.url)
+    ask_to_join(tmp_path / "river", token, "river")
+    host.expect_exact("-- river asks to join.")
+    host.run("/approve river", "admitted river.")
+    for n in range(1, 10):
+        host.run(f"filler {n}", f"host: filler {n}")
+    # "  #10 host: " and these 23 characters fill 35 columns: one row of the 36 the pane's
+    # lines have (38 less the option's padding), two of the 34 left beside the scrollbar.
+    # Not the last line: the highlighted one is drawn again with its marker, at the width of
+    # that moment.
+    last = "the last word: pinecone"
+    host.run(last, f"host: {last}")
+    for n in range(10, 13):
+        host.run(f"filler {n}", f"host: filler {n}")
+    first = start_peertui(tmp_path / "river", width=60, height=20)
+    try:
+        first.wait_for("filler 12")
+        first.keys("C-q")
+        first.wait_until_shell_runs()
+    finally:
+        first.close()
+    # Opened again, the conversation comes from the history all at once.
+    river = start_peertui(tmp_path / "river", width=60, height=20)
+    try:
+        river.wait_for("filler 12")
+        screen = river.wait_until(lambda s: "pinecone" in s, "the message's last word")
+        assert "the last word:" in screen, screen
+        river.keys("C-q")
+        river.wait_until_shell_runs()
+    finally:
+        river.close()
