@@ -47,8 +47,9 @@ def test_a_plain_session_in_a_pseudo_locale_says_nothing_outside_the_catalogue(
     guest.expect_exact("⟦Do you accept these guidelines⟧: ⟦yes⟧")
     guest.type("yes")
     guest.expect_exact(f"⟦Asked to join as '{GUEST}'")
-    # A group waiting for approval has no name yet: the shared layer names it, translated.
-    guest.run("/groups", "⟦unnamed group (waiting for approval)⟧")
+    # A group waiting for approval has no name yet: the shared layer names it, translated,
+    # and says its state once.
+    guest.run("/groups", "⟦unnamed group⟧ - ⟦waiting for approval⟧")
     host.expect_exact(f"⟦{GUEST} asks to join.")
     host.run(f"/approve {GUEST}", f"admitted⟧ {GUEST}")
     guest.expect_exact(f"⟦You are now a member of {GROUP}.⟧")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from peertui.core.models import PENDING
 from peertui.i18n import language_name
 from peertui.plain.registry import handles
 from peertui.ui import actions, commands, flows, wording
@@ -72,10 +73,13 @@ async def groups(s: PlainSession, argument: str) -> None:
         role = f", {wording.state_word(group.role)}" if group.role else ""
         unread = ", " + _("{n} unread").format(n=group.unread) if group.unread else ""
         language = f", {language_name(group.language)}" if group.language else ""
-        state, connection = wording.state_word(group.state), wording.state_word(group.connection)
-        lines.append(
-            f"{number}. {wording.group_name(group.name)} - {state}{role}, {connection}{unread}{language}{current}"
+        # A group waiting for approval is said so in the words the TUI's list uses, once.
+        state = (
+            _("waiting for approval") if group.state == PENDING else wording.state_word(group.state)
         )
+        connection = wording.state_word(group.connection)
+        name = wording.group_name(group.name, state_said=True)
+        lines.append(f"{number}. {name} - {state}{role}, {connection}{unread}{language}{current}")
     await s.show_output(lines)
 
 

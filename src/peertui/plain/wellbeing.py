@@ -137,6 +137,9 @@ def pace_note(argument: str, exercise: Exercise) -> str:
 
     words = argument.strip().lower().split()
     option = words[1] if len(words) > 1 and exercise.id != urge.URGE_ID else ""
+    if option and not any(step.seconds for step in exercise.steps):
+        # 5-4-3-2-1 has no clock: "counts of 3 seconds" would contradict its intro.
+        return _("This exercise has no clock: every step waits for Enter.")
     if option in ("step", "paso"):
         return _("Step by step: every step waits for Enter, whatever the text says about seconds.")
     if option.isdigit():

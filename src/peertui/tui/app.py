@@ -189,6 +189,11 @@ class PeertuiApp(App[int]):
                 field.cursor_blink = not self.settings.reduced_motion
 
     async def on_event(self, event: TextualEvent) -> None:
+        if isinstance(event, events.Key) and event.key == "ctrl+j" and not event.is_forwarded:
+            # Enter typed before the terminal was put in raw mode (while peertui starts) was
+            # turned into a line feed by the terminal, and arrived as Ctrl+J: it neither moved
+            # a form on nor sent anything, and the keys after it joined the field before it.
+            event = events.Key("enter", "\r")
         # Keys and pastes typed while a screen opens wait for it (see keys_ahead).
         if not self._keys_ahead.keep(event):
             await self._take_input(event)

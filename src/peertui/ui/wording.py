@@ -62,10 +62,13 @@ def output(text: str) -> Line:
 FALLBACK_NICK_PREFIX = "member-"
 
 
-def group_name(name: str) -> str:
+def group_name(name: str, *, state_said: bool = False) -> str:
     """A group's name as people read it: a group joined but not yet approved has none until
-    its welcome arrives, and is called so in the person's language."""
+    its welcome arrives, and is called so in the person's language. Where the words next to
+    the name already say "waiting for approval" (`state_said`), the name does not say it again."""
     if not name:
+        if state_said:
+            return _("unnamed group")
         return _("unnamed group (waiting for approval)")
     return name
 
@@ -351,7 +354,10 @@ def status_lines(info: GroupInfo, me: Member | None, now_ms: int) -> list[str]:
     )
     return [
         _("Current group: {name} (you are {nick}, {role}); {relay}.").format(
-            name=group_name(info.name), nick=info.nick, role=role, relay=relay
+            name=group_name(info.name, state_said=not info.role),
+            nick=info.nick,
+            role=role,
+            relay=relay,
         ),
         posting_status(info, me, now_ms),
     ]

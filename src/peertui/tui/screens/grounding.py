@@ -98,19 +98,26 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         if self.exercise.cautions:
             cautions = self.exercise.cautions
             text += "\n\n" + ("\n".join(cautions) if isinstance(cautions, list) else str(cautions))
-        return text + (
-            _(
-                "\n\nPress Enter to begin. Space pauses, Escape stops — at any time."
+        text += _("\n\nPress Enter to begin. Space pauses, Escape stops — at any time.")
+        if self._timed():
+            # An exercise with no clock (5-4-3-2-1) already goes at the person's pace: offering
+            # "counts of 2, 3 or 4 seconds" there contradicted its own "there is no clock".
+            text += _(
                 "\nYour own pace: press 2, 3 or 4 for counts of that many seconds, or S to go "
                 "step by step, before you begin."
             )
-        )
+        return text
+
+    def _timed(self) -> bool:
+        return any(step.seconds for step in self.exercise.steps)
 
     def action_pace(self, pace: int) -> None:
         """Own pace, chosen before the first step: 2, 3 or 4 s counts, or 0 for step by step."""
         if self.step_index >= 0:
             self.action_rating(pace)  # once it runs, a digit is the urge's rating
             return
+        if not self._timed():
+            return  # nothing here is timed: no pace to choose, and none is claimed
         self.exercise = grounding.with_pace(self.exercise, pace or None)
         words = _("step by step") if not pace else _("{pace}-second counts").format(pace=pace)
         self.query_one("#step-timer", Label).update(

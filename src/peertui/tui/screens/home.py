@@ -299,7 +299,7 @@ class HomeScreen(EngineEvents, Sending, ModerationActions):
             return
         words = [
             _("{name}: you are {nick}").format(
-                name=wording.group_name(group.name), nick=group.nick
+                name=wording.group_name(group.name, state_said=True), nick=group.nick
             ),
             group_status(group),
         ]

@@ -59,7 +59,7 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
                 yield Label(_("Create a passphrase for your history"), classes="screen-title")
                 yield Label(
                     _(
-                        "There is no system keyring here, so your history will be encrypted with a NEW passphrase that you choose now: at least {n} characters, typed twice. It cannot be recovered if you forget it. Crisis lines (F1) and grounding (F2) work without it."
+                        "There is no usable system keyring here, so your history will be encrypted with a NEW passphrase that you choose now: at least {n} characters, typed twice. It cannot be recovered if you forget it. Crisis lines (F1) and grounding (F2) work without it."
                     ).format(n=MIN_NEW_PASSPHRASE),
                     classes="hint",
                 )
@@ -86,7 +86,7 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
                     )
                 yield Label(
                     _(
-                        "There is no system keyring here, so your encrypted history is locked with "
+                        "There is no usable system keyring here, so your encrypted history is locked with "
                         "a passphrase. Type it and press Enter. Crisis lines (F1) and grounding "
                         "(F2) work without it."
                     ),

@@ -24,7 +24,7 @@ def group_status(group) -> str:
 
 def describe_group(group, waiting: int = 0) -> str:
     status = group_status(group)
-    name = group_name(group.name)
+    name = group_name(group.name, state_said=True)
     lines = [name, f"  {state_word(group.role)}"] if group.role else [name]
     # One fact per line so a narrow sidebar never wraps them mid-phrase.
     lines.append(f"  {status}")

@@ -21,6 +21,13 @@ from peertui.tui.widgets.focus_cursor import CursorOnHighlight
 
 
 class LineList(CursorOnHighlight):
+    def watch_show_vertical_scrollbar(self, _shown: bool) -> None:
+        """The scrollbar takes (or gives back) two columns of the lines' width, with no resize:
+        lines wrapped for the old width kept their heights, so a line that now wraps lost its
+        last words (at 60x20 "#5 host: message while relay" and no "down", on opening a
+        conversation that filled the pane). They are wrapped again, as on a resize."""
+        self._clear_caches()
+
     def _replace_option_prompt(self, index: int, prompt) -> None:  # type: ignore[no-untyped-def]
         """One line drawn again, the others' layout kept: a line of the same height (nearly
         always: the marker is two cells wide either way) keeps the line map, and a new
