@@ -37,20 +37,22 @@ def line_height(visual: Visual, rules: RulesMap, width: int) -> int:
     the cuts are `divide_line(plain, width - 2 * line_pad, fold)`: the same call with the same
     arguments (long words and unbroken tokens folded by it, wide characters measured by it,
     markup already gone from a visual's text). Anything else (several lines, tabs, no
-    wrapping, no room, a visual that is not `Content`) is measured by Textual itself.
-    `tests/tui/test_line_height.py` compares the two."""
+    wrapping, no room, a visual that is not `Content`) is measured by Textual itself. The
+    height is kept in the visual's own cache, as `get_height` keeps it, so the lines kept
+    below a merge are not measured again. `tests/tui/test_line_height.py` compares the two."""
     if isinstance(visual, Content):
         get_rule = rules.get
-        available = width - cast(int, get_rule("line_pad", 0)) * 2
+        line_pad = cast(int, get_rule("line_pad", 0)) * 2
+        overflow = cast(str, get_rule("text_overflow", "fold"))
+        no_wrap = get_rule("text_wrap", "wrap") == "nowrap"
+        key = (width + line_pad, overflow, no_wrap)  # as get_height keys its cache
+        if visual._height_cache[0] == key:  # noqa: SLF001 - a line kept below a merge
+            return cast(int, visual._height_cache[1])  # noqa: SLF001
         plain = visual.plain
-        if (
-            available >= 1
-            and get_rule("text_wrap", "wrap") != "nowrap"
-            and "\n" not in plain
-            and "\t" not in plain
-        ):
-            fold = get_rule("text_overflow", "fold") == "fold"
-            return 1 + len(divide_line(plain, available, fold=fold))
+        if width - line_pad >= 1 and not no_wrap and "\n" not in plain and "\t" not in plain:
+            height = 1 + len(divide_line(plain, width - line_pad, fold=overflow == "fold"))
+            visual._height_cache = (key, height)  # noqa: SLF001 - what get_height would keep
+            return height
     return visual.get_height(rules, width)
 
 
