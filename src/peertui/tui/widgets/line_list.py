@@ -8,16 +8,52 @@ the same moment by another member goes above the newest line, that cost grew wit
 number of lines (issue 12: keys waited behind it during a catch-up). These keep the map
 and rebuild only what changed. They use the option list's private caches (as
 `CursorOnHighlight.place_cursor` does), checked against Textual 8.2.
+
+Each new line's height is found by `line_height`, which finds the same number Textual's
+`Content.get_height` does but only finds where the cuts go, without building the lines
+(a catch-up adds tens of thousands of lines, each measured once).
 """
 
 from __future__ import annotations
 
 from typing import cast
 
+from rich._wrap import divide_line
+from textual.content import Content
 from textual.css.styles import RulesMap
+from textual.geometry import Size
+from textual.visual import Visual
 from textual.widgets.option_list import DuplicateID, Option
 
 from peertui.tui.widgets.focus_cursor import CursorOnHighlight
+
+
+def line_height(visual: Visual, rules: RulesMap, width: int) -> int:
+    """`visual.get_height(rules, width)`, found without wrapping when that is certain.
+
+    Textual 8.2's `Content.get_height` wraps the text (`_wrap_and_format`) and counts the
+    lines. For a text with no newline and no tab, wrapped (`text-wrap: wrap`), that is one
+    line per piece of `Content.divide(offsets)`, which is always one more than the cuts, and
+    the cuts are `divide_line(plain, width - 2 * line_pad, fold)`: the same call with the same
+    arguments (long words and unbroken tokens folded by it, wide characters measured by it,
+    markup already gone from a visual's text). Anything else (several lines, tabs, no
+    wrapping, no room, a visual that is not `Content`) is measured by Textual itself. The
+    height is kept in the visual's own cache, as `get_height` keeps it, so the lines kept
+    below a merge are not measured again. `tests/tui/test_line_height.py` compares the two."""
+    if isinstance(visual, Content):
+        get_rule = rules.get
+        line_pad = cast(int, get_rule("line_pad", 0)) * 2
+        overflow = cast(str, get_rule("text_overflow", "fold"))
+        no_wrap = get_rule("text_wrap", "wrap") == "nowrap"
+        key = (width + line_pad, overflow, no_wrap)  # as get_height keys its cache
+        if visual._height_cache[0] == key:  # noqa: SLF001 - a line kept below a merge
+            return cast(int, visual._height_cache[1])  # noqa: SLF001
+        plain = visual.plain
+        if width - line_pad >= 1 and not no_wrap and "\n" not in plain and "\t" not in plain:
+            height = 1 + len(divide_line(plain, width - line_pad, fold=overflow == "fold"))
+            visual._height_cache = (key, height)  # noqa: SLF001 - what get_height would keep
+            return height
+    return visual.get_height(rules, width)
 
 
 class LineList(CursorOnHighlight):
@@ -27,6 +63,32 @@ class LineList(CursorOnHighlight):
         last words (at 60x20 "#5 host: message while relay" and no "down", on opening a
         conversation that filled the pane). They are wrapped again, as on a resize."""
         self._clear_caches()
+
+    def _update_lines(self) -> None:
+        """Textual 8.2's `OptionList._update_lines` with each new line's height found by
+        `line_height` (the rest as there)."""
+        if not self.scrollable_content_region:
+            return
+        line_cache = self._line_cache
+        lines = line_cache.lines
+        next_index = lines[-1][0] + 1 if lines else 0
+        get_visual = self._get_visual
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        if next_index < len(self.options):
+            padding = self.get_component_styles("option-list--option").padding
+            rules = cast(RulesMap, self.styles)
+            for index, option in enumerate(self.options[next_index:], next_index):
+                line_cache.index_to_line[index] = len(line_cache.lines)
+                line_count = (
+                    line_height(get_visual(option), rules, width - padding.width) + option._divider  # noqa: SLF001 - as Textual reads it
+                )
+                line_cache.heights[index] = line_count
+                line_cache.lines.extend([(index, line_no) for line_no in range(line_count)])
+        last_divider = self.options and self.options[-1]._divider  # noqa: SLF001
+        virtual_size = Size(width, len(lines) - (1 if last_divider else 0))
+        if virtual_size != self.virtual_size:
+            self.virtual_size = virtual_size
+            self._scroll_update(virtual_size)
 
     def _replace_option_prompt(self, index: int, prompt) -> None:  # type: ignore[no-untyped-def]
         """One line drawn again, the others' layout kept: a line of the same height (nearly
@@ -45,7 +107,7 @@ class LineList(CursorOnHighlight):
         padding = self.get_component_styles("option-list--option").padding
         if index in heights and width > 0:
             rules = cast(RulesMap, self.styles)
-            height = self._get_visual(new).get_height(rules, width - padding.width)
+            height = line_height(self._get_visual(new), rules, width - padding.width)
             if height + new._divider == heights[index]:  # noqa: SLF001
                 self.refresh()
                 return
