@@ -8,6 +8,8 @@ was not accepted" to someone who was in fact being admitted.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.e2e.fault_proxy import FaultProxy
 from tests.e2e.harness import Person, wait_until
 
@@ -15,15 +17,23 @@ from peertui.core.events import JoinApproved, JoinRequested
 from peertui.core.models import ACTIVE
 
 
+async def host_and_guest(
+    proxy: FaultProxy, tmp_path: Path, closing: list[Person]
+) -> tuple[Person, str, str, Person]:
+    """A host with a group behind the proxy and an invite to it, and a guest yet to join."""
+    host = await Person.open(tmp_path / "host")
+    closing.append(host)
+    gid = (await host.engine.host_group("Tuesday circle", proxy.url, nick="host")).group_id
+    invite = await host.engine.create_invite(gid)
+    guest = await Person.open(tmp_path / "guest")
+    closing.append(guest)
+    return host, gid, invite, guest
+
+
 async def test_a_refused_prekey_after_the_request_does_not_fail_the_join(relay, tmp_path, closing):
     proxy = FaultProxy(relay.url).start()
     try:
-        host = await Person.open(tmp_path / "host")
-        closing.append(host)
-        gid = (await host.engine.host_group("Tuesday circle", proxy.url, nick="host")).group_id
-        invite = await host.engine.create_invite(gid)
-        guest = await Person.open(tmp_path / "guest")
-        closing.append(guest)
+        host, gid, invite, guest = await host_and_guest(proxy, tmp_path, closing)
         proxy.prekey_refusals_left = 1  # the guest's prekey, sent right after its request
         info = await guest.engine.join(invite, "robin")
         assert proxy.prekey_refusals_left == 0, "the refusal was served"
@@ -49,12 +59,7 @@ async def test_a_requester_admitted_before_its_prekey_is_published_is_still_welc
     requester became a member who was never told so (and never learnt the group's name)."""
     proxy = FaultProxy(relay.url).start()
     try:
-        host = await Person.open(tmp_path / "host")
-        closing.append(host)
-        gid = (await host.engine.host_group("Tuesday circle", proxy.url, nick="host")).group_id
-        invite = await host.engine.create_invite(gid)
-        guest = await Person.open(tmp_path / "guest")
-        closing.append(guest)
+        host, gid, invite, guest = await host_and_guest(proxy, tmp_path, closing)
         # The host's own prekeys pass (an admission rotates them); no prekey of the guest's
         # gets through yet.
         proxy.prekeys_only_of = {host.engine._groups[gid].me}
@@ -82,12 +87,7 @@ async def test_a_member_whose_first_publish_is_refused_publishes_again_and_is_we
     to that very prekey), so it waited for ever."""
     proxy = FaultProxy(relay.url).start()
     try:
-        host = await Person.open(tmp_path / "host")
-        closing.append(host)
-        gid = (await host.engine.host_group("Tuesday circle", proxy.url, nick="host")).group_id
-        invite = await host.engine.create_invite(gid)
-        guest = await Person.open(tmp_path / "guest")
-        closing.append(guest)
+        host, gid, invite, guest = await host_and_guest(proxy, tmp_path, closing)
         proxy.prekeys_only_of = {host.engine._groups[gid].me}
         await guest.engine.join(invite, "robin")
         await host.wait_for(lambda e: isinstance(e, JoinRequested) and e.request.nick == "robin")

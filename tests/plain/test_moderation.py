@@ -45,7 +45,7 @@ def test_report_warn_mute_remove_ban_and_modlog(plain_user, relay):
         u: u.expect(r"#(\d+) host: remember to drink water").group(1) for u in (host, robin, sam)
     }
     robin.run(f"/report {number[robin]} felt dismissive", "-- You reported message")
-    host.expect_exact("-- New report about host's message: felt dismissive.")
+    host.expect_exact("-- New report about your message: felt dismissive.")
     host.type("/reports")
     host.expect(
         rf"\n  1\. \d{{4}}-\d\d-\d\d \d\d:\d\d UTC report about message #{number[host]} by host "
@@ -160,9 +160,9 @@ def test_dismiss_takes_the_numbered_report_and_refuses_a_wrong_number(plain_user
     host.type("second thing")
     second = robin.expect(r"#(\d+) host: second thing").group(1)
     robin.run(f"/report {first} too loud", "-- You reported message")
-    host.expect_exact("-- New report about host's message: too loud.")
+    host.expect_exact("-- New report about your message: too loud.")
     robin.run(f"/report {second} too quiet", "-- You reported message")
-    host.expect_exact("-- New report about host's message: too quiet.")
+    host.expect_exact("-- New report about your message: too quiet.")
 
     # Wrong numbers are refused in words and nothing leaves the list.
     for typed in ("0", "3", "two", "#", "２"):

@@ -89,7 +89,7 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
     host.type("welcome here")
     m = guest.expect(r"#(\d+) keeper: welcome here").group(1)
     guest.run(slash("peertui.report", f"{m} felt rushed"), f"-- You reported message #{m}")
-    host.expect_exact("-- New report about keeper's message: felt rushed.")
+    host.expect_exact("-- New report about your message: felt rushed.")
     host.run(slash("peertui.reports"), "  1. ")
     host.run(slash("peertui.dismiss", "1"), "-- Dismissed report 1")
     host.run(slash("peertui.hide", n), f"-- Message #{n} is hidden for you only")

@@ -81,3 +81,19 @@ def test_message_parts_fold_what_the_engine_marks():
     assert opened.state == "shown" and opened.text == "words"
     hidden = wording.message_parts(folded, hidden_because="you hid this message")
     assert hidden.state == "hidden" and hidden.text == ""
+
+
+def test_a_report_about_my_own_message_reads_as_mine():
+    from peertui.core.models import Report
+
+    me = Member(key="k1", member_id="aaaa", nick="host", role="owner", is_me=True)
+    robin = Member(key="k2", member_id="bbbb", nick="robin", role="member")
+    context = EventContext("evening", (me, robin))
+
+    def said(reported: Member) -> str:
+        report = Report("r1", "m1", reported.nick, reported.member_id, "text", reason="spam")
+        (line,) = wording.event_lines(ev.ReportReceived("g", report), context)
+        return line.text
+
+    assert said(me).startswith("New report about your message: spam.")
+    assert said(robin).startswith("New report about robin's message: spam.")

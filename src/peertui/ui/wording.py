@@ -521,6 +521,10 @@ def event_lines(event: ev.Event, context: EventContext) -> list[Line]:
         case ev.ModAction(entry=entry):
             return [notice(mod_action(entry, members))]
         case ev.ReportReceived(report=report):
+            if any(m.is_me and m.member_id == report.reported_member_id for m in members):
+                # A moderator reported for their own message reads it as theirs, not by name.
+                said = _("New report about your message: {reason}. /reports lists reports.")
+                return [notice(said.format(reason=report.reason))]
             return [
                 notice(
                     _(

@@ -128,8 +128,11 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "join-invite":
-            # A verdict on other words is no longer true.
-            self._say_about_invite("")
+            # A verdict on other words is no longer true (the form's own line is left alone:
+            # what it says is about the rest of the form).
+            verdict = self.query_one("#join-invite-status", Static)
+            verdict.update("")
+            verdict.display = False
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         event.checkbox.label = accept_label(event.value)
