@@ -7,7 +7,7 @@ from textual.widgets import Input
 
 from peertui.config import load_settings
 from peertui.tui.app import PeertuiApp
-from peertui.tui.screens.first_run import FirstRunScreen
+from peertui.tui.screens.first_run import FirstRunScreen, welcome_text
 from peertui.tui.screens.home import HomeScreen
 from peertui.tui.screens.settings import SettingsScreen
 
@@ -31,6 +31,9 @@ async def test_first_run_explains_and_is_shown_only_once(make_paths):
             "F1",
         ):
             assert words in text
+        # Lower down (out of view at 80x24): the key that opens Settings, not the palette's
+        # way round.
+        assert "Settings (F8) changes it" in welcome_text()
         await pilot.press("enter")
         assert isinstance(app.screen, HomeScreen)
     again = PeertuiApp(paths)

@@ -39,15 +39,23 @@ WELCOME = (
         "encrypted draft in that group, never sent; text typed anywhere else is not kept."
     ),
     N_("**Always one key away:** F1 crisis lines · F2 grounding exercises · F3 your safety plan."),
-    N_("**Language: {language}.** Settings (Ctrl+P, Settings) changes it."),
+    N_("**Language: {language}.** Settings ({settings}) changes it."),
 )
 
 
 def welcome_text() -> str:
     """The welcome in the interface language, naming that language in its own words."""
     from peertui.i18n import language_in_sentence
+    from peertui.ui import actions
 
-    words = {"key": QUICK_EXIT_KEY.upper(), "language": language_in_sentence(current_language())}
+    # The key the Settings action has (F8), as the key bar names it; it said "Ctrl+P,
+    # Settings", the long way round, while F8 opens it.
+    settings = (actions.by_id("peertui.settings").key or "ctrl+p").upper()
+    words = {
+        "key": QUICK_EXIT_KEY.upper(),
+        "language": language_in_sentence(current_language()),
+        "settings": settings,
+    }
     return "\n\n".join(_(paragraph).format(**words) for paragraph in WELCOME) + "\n"
 
 
