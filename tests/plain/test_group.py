@@ -36,6 +36,7 @@ def test_host_invite_join_approve_and_talk(plain_user, relay):
     searched_from = len(host.transcript)
     host.run("/search long week", "-- 1 message found.")
     host.expect_exact("robin: thank you, it has been a long week")
+    host.run("/search zebra crossing", "-- Nothing found in your history.")  # the app's words
     exported = host.home.parent / "circle.txt"
     host.run(f"/export {exported}", "That file is not encrypted.")
     assert "take your time" in exported.read_text(encoding="utf-8")

@@ -115,6 +115,10 @@ def _message_lines(s: PlainSession, messages: list[Message]) -> list[wording.Lin
 @handles("peertui.search")
 async def search(s: PlainSession, argument: str) -> None:
     found = s.engine.search(commands.need(argument, actions.by_id("peertui.search")))
+    if not found:
+        # The app's words for it ("0 messages found" read as a count of nothing).
+        s.console.notice(_("Nothing found in your history."))
+        return
     s.console.notice(
         ngettext("{n} message found.", "{n} messages found.", len(found)).format(n=len(found))
     )
