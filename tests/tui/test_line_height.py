@@ -166,7 +166,11 @@ async def test_new_lines_are_not_wrapped_to_be_measured(monkeypatch):
     app = One()
     async with app.run_test(size=(60, 30)) as pilot:
         messages = app.query_one(MessageList)
+        # Lines enough for the scrollbar first: its arrival re-wraps every line once (it takes
+        # two columns), which is not what is measured here.
+        messages.add_options([Option(Text(f"  #{n} earlier")) for n in range(50)])
         await pilot.pause()
+        assert messages.show_vertical_scrollbar
         wrapped = []
         original = Content._wrap_and_format  # noqa: SLF001
 
@@ -178,12 +182,12 @@ async def test_new_lines_are_not_wrapped_to_be_measured(monkeypatch):
         one_line = [Option(Text(f"  #{n} member: ") + Text("word " * n)) for n in range(200)]
         messages._options.extend(one_line)  # noqa: SLF001 - measured as add_options does
         for i, option in enumerate(one_line):
-            messages._option_to_index[option] = i  # noqa: SLF001
+            messages._option_to_index[option] = 50 + i  # noqa: SLF001
         messages._update_lines()  # noqa: SLF001
         assert wrapped == []
-        assert len(messages._line_cache.heights) == 200  # noqa: SLF001
+        assert len(messages._line_cache.heights) == 250  # noqa: SLF001
         two_lines = Option(Text("  a\n  b"))
         messages._options.append(two_lines)  # noqa: SLF001
-        messages._option_to_index[two_lines] = 200  # noqa: SLF001
+        messages._option_to_index[two_lines] = 250  # noqa: SLF001
         messages._update_lines()  # noqa: SLF001
         assert wrapped == ["  a\n  b"]

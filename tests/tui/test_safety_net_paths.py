@@ -195,6 +195,8 @@ def test_urge_surfing_and_own_pace_in_the_real_binary(tmp_path):
         tmux.keys("Down")  # box breathing is second, after the five senses
         tmux.keys("Enter")
         tmux.wait_for("Press Enter to begin")
+        tmux.keys("s")  # step by step first, then a mind changed: the count is still heard
+        tmux.wait_for("Own pace: step by step. Press Enter to begin.")
         tmux.keys("2")
         tmux.wait_for("Own pace: 2-second counts. Press Enter to begin.")
         tmux.keys("Enter", "Enter")

@@ -134,10 +134,15 @@ def find_exercise(name: str, lang: str = "") -> Exercise:
 def pace_note(argument: str, exercise: Exercise) -> str:
     """What a chosen pace changes, said before the intro's default timings are read out."""
     from peertui.ui import urge
+    from peertui.wellbeing import grounding
 
     words = argument.strip().lower().split()
     option = words[1] if len(words) > 1 and exercise.id != urge.URGE_ID else ""
-    if option and not any(step.seconds for step in exercise.steps):
+    # The exercise as written, not as paced: step by step has taken every step's seconds away.
+    written = next(
+        (e for e in grounding.list_exercises(exercise.lang) if e.id == exercise.id), exercise
+    )
+    if option and not any(step.seconds for step in written.steps):
         # 5-4-3-2-1 has no clock: "counts of 3 seconds" would contradict its intro.
         return _("This exercise has no clock: every step waits for Enter.")
     if option in ("step", "paso"):

@@ -80,6 +80,7 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
     def __init__(self, exercise) -> None:
         super().__init__()
         self.exercise = exercise
+        self._written = exercise  # as written: each pace chosen before the start is from it
         self._remaining = 0.0
         self._last_tick = 0.0
         self._rating_typed = ""
@@ -109,7 +110,9 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
         return text
 
     def _timed(self) -> bool:
-        return any(step.seconds for step in self.exercise.steps)
+        # The written exercise: step by step has taken the paced one's seconds away, and a
+        # mind changed after S (3 after all) must still be heard.
+        return any(step.seconds for step in self._written.steps)
 
     def action_pace(self, pace: int) -> None:
         """Own pace, chosen before the first step: 2, 3 or 4 s counts, or 0 for step by step."""
@@ -118,7 +121,7 @@ class ExerciseScreen(TranslatedKeys, PeertuiNode, Screen):
             return
         if not self._timed():
             return  # nothing here is timed: no pace to choose, and none is claimed
-        self.exercise = grounding.with_pace(self.exercise, pace or None)
+        self.exercise = grounding.with_pace(self._written, pace or None)
         words = _("step by step") if not pace else _("{pace}-second counts").format(pace=pace)
         self.query_one("#step-timer", Label).update(
             _("Own pace: {words}. Press Enter to begin.").format(words=words)
