@@ -341,8 +341,10 @@ class Engine:
         )
         return invite.token()
 
-    def check_invite(self, invite: str) -> str:
-        """Check an invite before asking anything else; returns the relay address it names."""
+    @staticmethod
+    def check_invite(invite: str) -> str:
+        """Check an invite before asking anything else; returns the relay address it names.
+        It needs nothing of an open engine, so a form can check while the history opens."""
         try:
             return Invite.parse(invite.strip()).relay_url
         except BadInvite as exc:

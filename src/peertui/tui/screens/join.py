@@ -152,13 +152,14 @@ class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | No
 
     def _check_invite(self) -> bool:
         """Is the invite whole? Checked before anything else is asked."""
+        from peertui.core.engine import Engine
         from peertui.core.errors import PeertuiError
 
-        if self.app.engine is None:
-            return True  # checked again when the request is sent
+        # Not the open engine's: the form can be up (a /join typed at once) while the history
+        # is still opening, and an invite checked only then was never checked at all.
         invite = compact_invite(self.query_one("#join-invite", Input).value)
         try:
-            relay = self.app.engine.check_invite(invite)
+            relay = Engine.check_invite(invite)
         except PeertuiError as exc:
             self._say_about_invite(worded(exc))
             focus_for_a_correction(self.query_one("#join-invite", Input))
