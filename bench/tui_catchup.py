@@ -231,17 +231,7 @@ def run_kept(backlog: Path, args: argparse.Namespace) -> dict:
         shutil.copytree(backlog / meta["home"], Path(tmp) / "member")
         relay, _url = start_relay(Path(tmp) / "relay", meta["port"])
         try:
-            return asyncio.run(
-                measure(
-                    Path(tmp) / "member",
-                    meta["gid"],
-                    meta["last_seq"],
-                    args.messages,
-                    args.key_every_ms / 1000,
-                    args.senders,
-                    stalls_of(args),
-                )
-            )
+            return measure_as_asked(args, Path(tmp) / "member", meta["gid"], meta["last_seq"])
         finally:
             relay.terminate()
             relay.wait(timeout=10)
@@ -251,22 +241,27 @@ def stalls_of(args: argparse.Namespace) -> Stalls | None:
     return Stalls(args.stalls / 1000) if args.stalls else None
 
 
+def measure_as_asked(args: argparse.Namespace, home: Path, gid: str, last_seq: int) -> dict:
+    """`measure` with the command line's rate, senders and stall tracking."""
+    return asyncio.run(
+        measure(
+            home,
+            gid,
+            last_seq,
+            args.messages,
+            args.key_every_ms / 1000,
+            args.senders,
+            stalls_of(args),
+        )
+    )
+
+
 def run_fresh(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         relay, url = start_relay(Path(tmp) / "relay")
         try:
             home, gid, last_seq = asyncio.run(prepare(Path(tmp), url, args.messages, args.senders))
-            return asyncio.run(
-                measure(
-                    home,
-                    gid,
-                    last_seq,
-                    args.messages,
-                    args.key_every_ms / 1000,
-                    args.senders,
-                    stalls_of(args),
-                )
-            )
+            return measure_as_asked(args, home, gid, last_seq)
         finally:
             relay.terminate()
             relay.wait(timeout=10)
