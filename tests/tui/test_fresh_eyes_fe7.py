@@ -95,7 +95,7 @@ def test_the_unlock_dialog_says_escape_quits_and_safety_keys_still_work(tmp_path
         screen = tmux.wait_for("Unlock your history")
         assert "Escape quits peertui" in screen, screen
         tmux.keys("F1")
-        tmux.wait_for("Crisis lines")
+        tmux.wait_for("call your emergency number")  # the screen, not the F1 key label
         tmux.keys("Escape")  # back from the crisis lines to the question, not out
         tmux.wait_for("Unlock your history")
         tmux.keys("Escape")
