@@ -454,6 +454,8 @@ class PeertuiApp(App[int]):
         self.maybe_ask_country()
 
     def on_engine_events(self, _message: EngineEvents) -> None:
+        if not self.is_running:
+            return  # shutting down: the screens are being taken apart (run_test does it mid-loop)
         home = self._home()
         if home is None or not home.is_mounted:
             # Events that arrive before the home has its conversation (a loaded machine can
