@@ -57,20 +57,20 @@ async def test_the_quiet_pass_indexes_a_backlog_after_the_catch_up(
 CHILD = textwrap.dedent(
     """
     import asyncio, sys, time
-    from peertui.core import group, store
+    from peertui.core import group, store_search
     from peertui.core.engine import Engine
     from peertui.paths import resolve_paths
 
     group.INDEX_IDLE_S = 0.05
     group.INDEX_CHUNK = 10
-    original = store._index_pending_in
+    original = store_search.index_pending_in
 
     def slow(db, limit=None):  # inside the open indexing transaction: say so, then hang
         original(db, limit)
         print("indexing", flush=True)
         time.sleep(600)
 
-    store._index_pending_in = slow
+    store_search.index_pending_in = slow
 
     async def main():
         engine = await Engine.open(resolve_paths(sys.argv[1]), passphrase=sys.argv[2])
