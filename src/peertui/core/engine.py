@@ -11,8 +11,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import nacl.utils
@@ -29,13 +27,11 @@ from peertui.config import (
 from peertui.core import joinbox, payloads
 from peertui.core.crypto import Identity, Invite, PrekeySecrets
 from peertui.core.crypto.invite import BadInvite
+from peertui.core.engine_personal import EnginePersonal
 from peertui.core.errors import (
-    ExportFailed,
-    GroupNotActive,
     InvalidInput,
     NotAllowed,
     NotFound,
-    NotOnYourself,
     PeertuiError,
     RelayAction,
     RelayFailed,
@@ -43,10 +39,10 @@ from peertui.core.errors import (
     Why,
     refused,
 )
-from peertui.core.events import Event, Notice, Said
+from peertui.core.events import Notice, Said
 from peertui.core.group import GroupSession
 from peertui.core.homelock import acquire_home
-from peertui.core.hosting import HostedRelay, RelayFactory
+from peertui.core.hosting import RelayFactory
 from peertui.core.joinbox import InviteKeys
 from peertui.core.keys import Leftover
 from peertui.core.models import (
@@ -55,12 +51,7 @@ from peertui.core.models import (
     PENDING,
     ConfigNotRewritten,
     GroupInfo,
-    Hidden,
-    JoinRequest,
-    Member,
-    ModLogEntry,
     PrivateSettingsMoved,
-    Report,
     StartupNote,
 )
 from peertui.core.moderation import (
@@ -69,28 +60,24 @@ from peertui.core.moderation import (
     default_guidelines,
     guidelines_commitment,
     guidelines_hash,
-    parse_minutes,
-    resolve_member,
 )
 from peertui.core.relay_client import RelayClient, RelayError, RelayRefused
 from peertui.core.store import (
-    ExportWords,
     Message,
     OldProtocolHome,
     StorageFull,
     Store,
-    StoreError,
     wipe,
 )
-from peertui.paths import Paths, write_private_file
+from peertui.paths import Paths
 from peertui.wellbeing import fold
 from peertui_wire.encoding import b64d, b64e
 from peertui_wire.ids import group_id_for, invite_secret_hash
 from peertui_wire.protocol import PROTOCOL_VERSION
-from peertui_wire.roster import MEMBER, MODERATOR, genesis
+from peertui_wire.roster import genesis
 
 if TYPE_CHECKING:
-    from peertui.wellbeing.safety_plan import SafetyPlan
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -98,35 +85,11 @@ DEFAULT_INVITE_USES = 10
 DEFAULT_INVITE_SECONDS = 7 * 86400
 
 
-# What a moderator cannot do to themselves (the signed roster refuses it too).
-_NOT_ON_SELF = frozenset({"warn", "mute", "remove", "ban"})
-
-
-class Engine:
-    def __init__(
-        self,
-        paths: Paths,
-        settings: Settings,
-        store: Store,
-        problems: list[StartupNote],
-        relay_factory: RelayFactory | None = None,
-    ) -> None:
-        self.paths = paths
-        self.settings = settings
-        self.store = store
-        self.startup_problems = problems
-        self._subscribers: list[Callable[[Event], None]] = []
-        self._groups: dict[str, GroupSession] = {}
-        self._relay_factory = relay_factory
-        self._embedded: HostedRelay | None = None
-        self._home_lock: Any = None
-        self._warming: asyncio.Future[None] | None = None
-        # What this device hides, read from the store once: asked for every message shown,
-        # often while a catch-up holds the store for its commits.
-        self._hiding: dict[str, frozenset[str]] = {}
-        # Drafts a full disk could not take: held here while peertui runs (never dropped), and
-        # written out by the next draft change that fits.
-        self._drafts_in_memory: dict[str, str] = {}
+class Engine(EnginePersonal):
+    """The one API of both front-ends. Its parts, each a class of its own module: the state
+    and look-ups (`engine_base`), moderation (`engine_moderation`), what is kept for this
+    person only (`engine_personal`); here opening and closing, hosting, joining, posting,
+    history and drafts."""
 
     # ----- lifecycle ---------------------------------------------------------------------
     @classmethod
@@ -204,16 +167,6 @@ class Engine:
             interface_language(self.settings.language),
         )
 
-    def subscribe(self, callback: Callable[[Event], None]) -> None:
-        self._subscribers.append(callback)
-
-    def _emit(self, event: Event) -> None:
-        for callback in list(self._subscribers):
-            try:
-                callback(event)
-            except Exception:  # noqa: BLE001 - a front-end bug must not break delivery to others
-                log.exception("event subscriber failed")
-
     async def _embedded_url(self) -> str:
         if self._embedded is None:
             if self._relay_factory is None:
@@ -239,32 +192,6 @@ class Engine:
         save_settings(self.paths, self.settings)
 
     # ----- groups ------------------------------------------------------------------------
-    def groups(self) -> list[GroupInfo]:
-        return [s.info() for s in self._groups.values()]
-
-    def group(self, group_id: str) -> GroupInfo:
-        return self._session(group_id).info()
-
-    def _session(self, group_id: str) -> GroupSession:
-        session = self._groups.get(group_id)
-        if session is None:
-            matches = [
-                s
-                for s in self._groups.values()
-                if s.state["name"].casefold() == group_id.casefold()
-                or s.group_id.startswith(group_id)
-            ]
-            if len(matches) != 1:
-                raise refused(NotFound, Why.NO_SUCH_GROUP, group_id=group_id)
-            session = matches[0]
-        return session
-
-    def _active(self, group_id: str) -> GroupSession:
-        session = self._session(group_id)
-        if session.status != ACTIVE:
-            raise GroupNotActive(session.state["name"], session.status)
-        return session
-
     async def host_group(
         self,
         name: str,
@@ -432,42 +359,6 @@ class Engine:
         session.start()
         return session.info()
 
-    def accept_guidelines(self, group_id: str) -> None:
-        session = self._session(group_id)
-        session.state["guidelines_accepted"] = guidelines_hash(session.state["guidelines"])
-        session.save()
-
-    def pending_requests(self, group_id: str) -> list[JoinRequest]:
-        return self._session(group_id).pending_requests()
-
-    async def approve(self, group_id: str, who: str) -> Member:
-        session = self._active(group_id)
-        session.require_moderator()
-        request = session.find_request(who)
-        await session.ensure_still_pending(request)
-        await session.admit(request)
-        return next(m for m in session.members() if m.key == request["key"])
-
-    async def deny(self, group_id: str, who: str, reason: str = "") -> None:
-        session = self._active(group_id)
-        session.require_moderator()
-        request = session.find_request(who)
-        await session.ensure_still_pending(request)
-        sealed = joinbox.seal_reply(
-            b64d(request["reply"]),
-            session.group_id,
-            payloads.encode("deny", reason=payloads.safe_line(reason, 300)),
-        )
-        try:
-            await session.client.deny_join(session.group_id, request["request_id"], sealed)
-        except RelayError as exc:
-            raise RelayFailed(RelayAction.DENY_REQUEST, exc) from None
-        session.state["join_requests"].pop(request["request_id"], None)
-        session.save()
-        await session.tell_moderators(
-            payloads.encode("request_closed", request_id=request["request_id"])
-        )
-
     def check_can_post(self, group_id: str) -> None:
         """Raises NotAllowed (in words) when a message could not be posted now: asked before
         anything says a message is being sent."""
@@ -487,14 +378,6 @@ class Engine:
         if message.sender == session.identity.member_id:
             raise refused(InvalidInput, Why.THANKS_FOR_OWN_MESSAGE)
         await session.post_payload(payloads.encode("thanks", id=msg_id))
-
-    def members(self, group_id: str) -> list[Member]:
-        return self._session(group_id).members()
-
-    def my_member_id(self, group_id: str) -> str:
-        """This device's member id in a group (to tell whether a moderation action is about
-        me, also after a removal, when I am no longer among the members)."""
-        return self._session(group_id).identity.member_id
 
     def history(
         self,
@@ -567,12 +450,6 @@ class Engine:
             session.unread = 0
             self.store.put(f"unread:{session.group_id}", 0)
 
-    def message(self, group_id: str, msg_id: str) -> Message:
-        message = self.store.get_message(self._session(group_id).group_id, msg_id)
-        if message is None:
-            raise refused(NotFound, Why.MESSAGE_NOT_IN_HISTORY)
-        return message
-
     def message_by_number(self, number: int) -> Message:
         """The message shown as `#number` on this device, in whichever group it is (numbers
         are never reused: see `peertui.ui.ordering`). NotFound says in words why a number
@@ -642,307 +519,6 @@ class Engine:
         await session.stop()
         self.store.forget_group(session.group_id)
         self._groups.pop(session.group_id, None)
-
-    # ----- moderation --------------------------------------------------------------------
-    async def _act(
-        self, group_id: str, kind: str, who: str = "", reason: str = "", **fields: Any
-    ) -> Member | None:
-        session = self._active(group_id)
-        session.require_moderator()
-        member = None
-        if who:
-            member = resolve_member(session.members(), who)
-            self._refuse_self(kind, member)
-            fields["target"] = b64d(member.key)
-        await session.moderate(kind, reason=payloads.safe_line(reason, 300), **fields)
-        return member
-
-    def check_not_self(self, group_id: str, kind: str, who: str) -> None:
-        """Refuse, in words, warning, muting, removing or banning oneself — before a front-end
-        opens a form or asks a question for it (the roster would refuse it after)."""
-        if kind not in _NOT_ON_SELF or not who.strip():
-            return
-        try:
-            member = resolve_member(self._session(group_id).members(), who)
-        except NotFound:
-            return  # a name nobody has: the action itself says so
-        self._refuse_self(kind, member)
-
-    @staticmethod
-    def _refuse_self(kind: str, member: Member) -> None:
-        if kind in _NOT_ON_SELF and member.is_me:
-            raise NotOnYourself(member.nick)
-
-    async def warn(self, group_id: str, who: str, reason: str = "") -> None:
-        """A private warning: the log shows that it happened; only the member reads why."""
-        member = await self._act(group_id, "warn", who)
-        assert member is not None
-        await self._session(group_id).warn_privately(
-            b64d(member.key), payloads.safe_line(reason, 300)
-        )
-
-    async def mute(
-        self, group_id: str, who: str, minutes: int | str = 60, reason: str = ""
-    ) -> None:
-        try:
-            minutes = parse_minutes(str(minutes))
-        except ValueError as exc:
-            raise InvalidInput(str(exc)) from None
-        until = int(time.time() * 1000) + minutes * 60_000
-        await self._act(group_id, "mute", who, reason, until=until)
-
-    async def unmute(self, group_id: str, who: str, reason: str = "") -> None:
-        await self._act(group_id, "unmute", who, reason)
-
-    async def remove(self, group_id: str, who: str, reason: str = "") -> None:
-        await self._act(group_id, "remove", who, reason)
-
-    async def ban(self, group_id: str, who: str, reason: str = "") -> bool:
-        """Ban a member; someone who has only asked to join is denied and banned (what a host
-        typing /ban means: they must not get in). True when it was such a request."""
-        session = self._active(group_id)
-        session.require_moderator()
-        try:
-            resolve_member(session.members(), who)
-        except NotFound:
-            request = None
-            if session.state["join_requests"]:
-                with contextlib.suppress(NotFound):
-                    request = session.find_request(who)
-            if request is None and self._left_or_removed(group_id, who):
-                # A ban names a key; someone removed who asks again comes with a fresh one,
-                # so say what does stop them rather than "nobody called".
-                raise refused(NotFound, Why.NO_LONGER_IN_GROUP, who=who) from None
-            if request is None and not session.state["join_requests"]:
-                raise
-            if request is None:
-                raise refused(NotFound, Why.NOBODY_CALLED, who=who) from None
-            await self.deny(group_id, who, reason)
-            await session.moderate(
-                "ban", reason=payloads.safe_line(reason, 300), target=b64d(request["key"])
-            )
-            return True
-        await self._act(group_id, "ban", who, reason)
-        return False
-
-    def _left_or_removed(self, group_id: str, who: str) -> bool:
-        """Whether the log shows someone of this name removed from the group or leaving it."""
-        name = who.strip().lstrip("@").casefold()
-        return any(
-            entry.action in ("remove", "leave") and entry.target_nick.casefold() == name
-            for entry in self.modlog(group_id)
-        )
-
-    async def delete_message(self, group_id: str, msg_id: str, reason: str = "") -> None:
-        message = self.message(group_id, msg_id)
-        if message.seq <= 0:
-            raise refused(InvalidInput, Why.MESSAGE_NOT_ON_RELAY_YET)
-        envelope = message.extra.get("env", "")
-        if not envelope:
-            raise refused(InvalidInput, Why.MESSAGE_TOO_OLD_TO_REMOVE)
-        # Named by its envelope id end to end: a relay that renumbers messages cannot redirect it.
-        await self._act(group_id, "delete", reason=reason, value=envelope)
-
-    async def set_slowmode(self, group_id: str, seconds: int) -> None:
-        await self._act(group_id, "slowmode", value=int(seconds))
-
-    async def revoke_invites(self, group_id: str) -> int:
-        """Cancel every open invite of the group, e.g. after a ban, so nobody can ask again."""
-        session = self._active(group_id)
-        session.require_moderator()
-        secrets = [keys.secret for keys in session.live_invite_keys()]
-        for secret in secrets:
-            try:
-                await session.client.revoke_invite(
-                    session.group_id, invite_secret_hash(b64d(secret))
-                )
-            except RelayRefused as exc:
-                if exc.status != 404:  # already expired or used up: nothing to cancel
-                    raise RelayFailed(RelayAction.CANCEL_INVITE, exc) from None
-            except RelayError as exc:
-                raise RelayFailed(RelayAction.CANCEL_INVITE, exc) from None
-        return len(secrets)
-
-    async def set_guidelines(self, group_id: str, text: str) -> None:
-        """New guidelines: every member sees them again and accepts before posting."""
-        session = self._active(group_id)
-        session.require_moderator()
-        text = text.strip() + "\n"
-        if len(text) > 8000:
-            raise refused(InvalidInput, Why.GUIDELINES_TOO_LONG)
-        key = nacl.utils.random(GUIDELINES_KEY_BYTES)
-        await session.post_payload(payloads.encode("guidelines", text=text, key=b64e(key)))
-        session.propose_guidelines(text, key)
-        await self._act(group_id, "guidelines", value=guidelines_commitment(text, key))
-        self.accept_guidelines(group_id)
-
-    async def set_group_language(self, group_id: str, language: str) -> str:
-        """Declare the group's language ("es", "pt_BR"; "" takes the declaration away): sent to
-        the members end-to-end encrypted, like the guidelines, and to newcomers in their
-        welcome. Returns the tag as kept."""
-        session = self._active(group_id)
-        session.require_moderator()
-        tag = payloads.language_tag(language.strip()) if language.strip() else ""
-        if language.strip() and not tag:
-            raise refused(InvalidInput, Why.NOT_A_LANGUAGE, value=language.strip())
-        await session.post_payload(payloads.encode("settings", language=tag))
-        session.state["language"] = tag
-        session.save()
-        return tag
-
-    async def set_readonly(self, group_id: str, on: bool) -> None:
-        await self._act(group_id, "readonly", value=1 if on else 0)
-
-    async def promote(self, group_id: str, who: str) -> None:
-        member = await self._act(group_id, "role", who, role=MODERATOR)
-        assert member is not None
-        session = self._session(group_id)
-        # A new moderator gets the live invite keys so it can read join requests too.
-        for keys in session.live_invite_keys():
-            await session.send_direct_payload(b64d(member.key), keys.payload())
-
-    async def demote(self, group_id: str, who: str) -> None:
-        await self._act(group_id, "role", who, role=MEMBER)
-
-    async def report(self, group_id: str, msg_id: str, reason: str) -> None:
-        session = self._active(group_id)
-        message = self.message(group_id, msg_id)
-        if message.extra.get("key") == b64e(session.me):
-            raise refused(InvalidInput, Why.REPORT_OWN_MESSAGE)
-        if message.removed_reason is not None:
-            raise refused(InvalidInput, Why.ALREADY_REMOVED, reason=message.removed_reason)
-        earlier = [
-            m for m in self.store.latest(session.group_id, 3, message.ts) if m.msg_id != msg_id
-        ][-2:]
-        context = [f"{m.nick}: {m.text}" for m in earlier]
-        await session.report(message, payloads.safe_line(reason, 300), context)
-
-    def reports(self, group_id: str) -> list[Report]:
-        session = self._session(group_id)
-        session.require_moderator()
-        return session.reports()
-
-    def dismiss_report(self, group_id: str, report_id: str) -> None:
-        """A moderator has dealt with a report: it leaves this device's queue."""
-        session = self._session(group_id)
-        session.require_moderator()
-        before = len(session.state["reports"])
-        session.state["reports"] = [
-            r for r in session.state["reports"] if r["report_id"] != report_id
-        ]
-        if len(session.state["reports"]) == before:
-            raise refused(NotFound, Why.REPORT_NOT_IN_QUEUE)
-        session.save()
-
-    def my_warnings(self, group_id: str) -> list[tuple[int, str]]:
-        """Warnings moderators sent to me in this group: (time in ms, reason); private to me."""
-        return [(w["ts"], w["reason"]) for w in self._session(group_id).state.get("warnings", [])]
-
-    def modlog(self, group_id: str) -> list[ModLogEntry]:
-        return self._session(group_id).modlog()
-
-    # ----- personal controls (this device only) ------------------------------------------
-    def _hidden_set(self, key: str) -> frozenset[str]:
-        if key not in self._hiding:
-            self._hiding[key] = frozenset(self.store.get(key, []))
-        return self._hiding[key]
-
-    def _save_hidden(self, key: str, items: Iterable[str]) -> None:
-        kept = frozenset(items)
-        self.store.put(key, sorted(kept))
-        self._hiding[key] = kept
-
-    def ignore_member(self, group_id: str, who: str) -> Member:
-        member = resolve_member(self.members(group_id), who)
-        if member.is_me:
-            raise refused(InvalidInput, Why.HIDE_YOURSELF)
-        self._save_hidden("ignored_members", self._hidden_set("ignored_members") | {member.key})
-        return member
-
-    def ignore_word(self, word: str) -> None:
-        word = word.strip().casefold()
-        if not word:
-            raise refused(InvalidInput, Why.HIDE_NO_WORD)
-        self._save_hidden("ignored_words", self._hidden_set("ignored_words") | {word})
-
-    def unignore(self, item: str) -> None:
-        self._save_hidden(
-            "ignored_words", {w for w in self._hidden_set("ignored_words") if w != item.casefold()}
-        )
-        self._save_hidden(
-            "ignored_members", {k for k in self._hidden_set("ignored_members") if k != item}
-        )
-
-    def hidden(self, group_id: str) -> tuple[list[Member], list[str]]:
-        """What this device hides: members of this group, and words (in every group)."""
-        keys = self._hidden_set("ignored_members")
-        members = [m for m in self.members(group_id) if m.key in keys]
-        return members, sorted(self._hidden_set("ignored_words"))
-
-    def hide_message(self, group_id: str, msg_id: str) -> None:
-        hidden = self._hidden_set("hidden_messages") | {
-            f"{self._session(group_id).group_id}/{msg_id}"
-        }
-        self._save_hidden("hidden_messages", hidden)
-
-    def why_hidden(self, message: Message) -> Hidden | None:
-        """Why this message is hidden on this device (None when shown); worded by
-        `peertui.ui.received.hidden_reason`."""
-        if message.extra.get("key") in self._hidden_set("ignored_members"):
-            return Hidden.MEMBER
-        if f"{message.group_id}/{message.msg_id}" in self._hidden_set("hidden_messages"):
-            return Hidden.MESSAGE
-        return Hidden.WORD if self.is_ignored_word(message.text) else None
-
-    def is_ignored_word(self, text: str) -> bool:
-        folded = text.casefold()
-        return any(word in folded for word in self._hidden_set("ignored_words"))
-
-    # ----- wellbeing and data ------------------------------------------------------------
-    def safety_plan(self) -> SafetyPlan:
-        from peertui.wellbeing.safety_plan import SafetyPlan
-
-        return SafetyPlan.from_dict(self.store.get("safety_plan", {}))
-
-    def save_safety_plan(self, plan: SafetyPlan) -> None:
-        self.store.put("safety_plan", plan.to_dict())
-
-    @staticmethod
-    def _export_target(path: str | Path, overwrite: bool) -> Path:
-        target = Path(path).expanduser().absolute()
-        if target.exists() and not overwrite:
-            raise refused(InvalidInput, Why.EXPORT_TARGET_EXISTS, target=target)
-        if not target.parent.is_dir():
-            raise refused(InvalidInput, Why.EXPORT_NO_FOLDER, parent=target.parent)
-        return target
-
-    def export_safety_plan(
-        self, path: str | Path, lang: str = "en", overwrite: bool = False
-    ) -> Path:
-        """Write the safety plan as text the person asked for, readable only by them."""
-        from peertui.wellbeing.safety_plan import format_lines
-
-        target = self._export_target(path, overwrite)
-        text = "\n".join(format_lines(self.safety_plan(), lang)) + "\n"
-        try:
-            write_private_file(target, text)
-        except OSError as exc:
-            raise refused(
-                InvalidInput, Why.EXPORT_NOT_WRITTEN, target=target, reason=exc.strerror or str(exc)
-            ) from None
-        return target
-
-    def export(
-        self, group_id: str, path: str | Path, words: ExportWords, overwrite: bool = False
-    ) -> tuple[Path, int]:
-        """Write a group's history as a readable text file the person asked for, headed and
-        labelled with `words`."""
-        target = self._export_target(path, overwrite)
-        try:
-            count = self.store.export_group(self._session(group_id).group_id, target, words)
-        except StoreError as exc:
-            raise ExportFailed(exc) from None
-        return target, count
 
     async def wipe(self) -> list[Leftover]:
         for session in list(self._groups.values()):
