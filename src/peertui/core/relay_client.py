@@ -10,141 +10,64 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import math
 import random
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from enum import Enum
-from types import MappingProxyType
 from typing import Any
 
 import httpx
 from httpx_sse import SSEError, aconnect_sse
 from nacl.signing import SigningKey
 
+from peertui.core.relay_errors import (
+    EventTooLarge,
+    RateLimited,
+    RelayBusy,
+    RelayError,
+    RelayFault,
+    RelayRefused,
+    RelayUnavailable,
+    StreamStalled,
+    is_definite_refusal,
+    retry_after,
+)
+from peertui.core.relay_events import (
+    MAX_ANSWER_BYTES,
+    MAX_EVENT_BYTES,
+    Gap,
+    GuardedStream,
+    Posted,
+    RelayEvent,
+    StreamInfo,
+    event_from_json,
+    stream_info,
+)
 from peertui.core.relay_session import SESSION_REFUSALS, HandshakeDeclined, SessionKeeper
 from peertui_wire.auth import origin_of, sign_request
 from peertui_wire.encoding import EncodingError, b64d, b64e
 from peertui_wire.protocol import PROTOCOL_VERSION
 
-
-class RelayFault(Enum):
-    """What this client itself found wrong with a relay or its answer (`RelayError.fault`);
-    worded with the error's `relay` and `facts` by `peertui.ui.relay_words.relay_said`."""
-
-    NO_SEQ = "no_seq"  # a write answered without saying where it was stored
-    STALLED = "stalled"  # no event or keepalive in time
-    EVENT_TOO_LARGE = "event_too_large"  # size (KiB)
-    EVENT_UNREADABLE = "event_unreadable"  # detail: what was wrong ("" when not said)
-    TIMEOUT = "timeout"  # timeout (seconds)
-    UNREACHABLE = "unreachable"
-    ANSWER_UNREADABLE = "answer_unreadable"
-    HTTP_REFUSED = "http_refused"  # status: a refusal without the relay's own words
-    REDIRECT = "redirect"  # status
-    SERVER_PROBLEM = "server_problem"  # status
-    OLD_PROTOCOL = "old_protocol"  # spoken, version
-    PREKEYS_UNREADABLE = "prekeys_unreadable"  # detail
-    LIST_MISSING = "list_missing"  # name
-    JOIN_NOT_CONFIRMED = "join_not_confirmed"
-    NO_MEMBERSHIP = "no_membership"
-    LOG_UNREADABLE = "log_unreadable"
-    NOT_AN_EVENT_STREAM = "not_an_event_stream"
-    CLOSED = "closed"  # the relay ended the event stream; reconnecting
-
-
-class RelayError(Exception):
-    """Base: the relay could not do what was asked. `message` is the relay's own sentence
-    (from its answer); or `fault` says what this client found, with `relay` (its address)
-    and `facts`. Worded for people by `peertui.ui.relay_words.relay_said`; `str()` is the
-    relay's sentence or the fault's name, for logs."""
-
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        status: int | None = None,
-        code: str = "",
-        fault: RelayFault | None = None,
-        relay: str = "",
-        **facts: object,
-    ) -> None:
-        # str(): the relay's own sentence, or the fault (and HTTP status) for logs.
-        said = f"relay: {fault.value}" if fault else ""
-        if said and status is not None:
-            said += f" (HTTP {status})"
-        super().__init__(message or said)
-        self.status, self.code = status, code
-        self.fault, self.relay = fault, relay
-        self.facts: Mapping[str, object] = MappingProxyType(dict(facts))
-
-
-class RelayUnavailable(RelayError):
-    """Could not connect, timed out, the stream dropped, or the answer could not be read.
-
-    Always temporary from the client's side: whatever was being sent is kept and tried again.
-    """
-
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        status: int | None = None,
-        code: str = "",
-        retry_after: float = 0.0,
-        fault: RelayFault | None = None,
-        relay: str = "",
-        **facts: object,
-    ) -> None:
-        super().__init__(message, status=status, code=code, fault=fault, relay=relay, **facts)
-        self.retry_after = retry_after
-
-
-class RelayBusy(RelayUnavailable):
-    """The relay answered, but not with a decision: a 5xx, a 408, a redirect, or an answer
-    without the fields it must carry. The request may be repeated unchanged."""
-
-
-class RelayRefused(RelayError):
-    """The relay answered with an error status, its code and its message."""
-
-
-class RateLimited(RelayRefused):
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = 429,
-        code: str = "rate_limited",
-        retry_after: float = 1.0,
-        fault: RelayFault | None = None,
-        relay: str = "",
-    ) -> None:
-        super().__init__(message, status=status, code=code, fault=fault, relay=relay)
-        self.retry_after = retry_after
-
-
-# 4xx answers that are not a decision about the request itself: retry after a while.
-_RETRYABLE_4XX = frozenset({401, 408, 425, 429})
-
-
-def is_definite_refusal(exc: BaseException) -> bool:
-    """True only for a 4xx the relay will give again for the same request (read-only, muted,
-    banned, too large, invalid...): the one case where something waiting may be given up."""
-    return (
-        isinstance(exc, RelayRefused)
-        and exc.status is not None
-        and 400 <= exc.status < 500
-        and exc.status not in _RETRYABLE_4XX
-    )
-
-
-def _retry_after(headers: httpx.Headers, error: dict[str, Any], default: float) -> float:
-    raw = error.get("retry_after") or headers.get("Retry-After") or default
-    try:
-        seconds = float(raw)
-    except (TypeError, ValueError):
-        return default
-    return min(max(seconds, 0.0), 3600.0) if seconds == seconds else default
+# Where the rest of peertui imports them from: the client, its errors and its events.
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "MAX_EVENT_BYTES",
+    "Backoff",
+    "EventTooLarge",
+    "Gap",
+    "Posted",
+    "RateLimited",
+    "RelayBusy",
+    "RelayClient",
+    "RelayError",
+    "RelayEvent",
+    "RelayFault",
+    "RelayRefused",
+    "RelayUnavailable",
+    "StreamInfo",
+    "StreamStalled",
+    "follow",
+    "is_definite_refusal",
+]
 
 
 def _seq_of(answer: Any, base_url: str) -> int:
@@ -153,133 +76,6 @@ def _seq_of(answer: Any, base_url: str) -> int:
     if type(seq) is not int or seq < 1:
         raise RelayBusy(fault=RelayFault.NO_SEQ, relay=base_url)
     return seq
-
-
-@dataclass(frozen=True)
-class Posted:
-    """Where the relay stored a post: its seq, and the time it stored it with."""
-
-    seq: int
-    ts: int | None
-
-
-@dataclass(frozen=True)
-class RelayEvent:
-    seq: int
-    kind: str
-    sender: bytes
-    ts: int
-    body: dict
-
-
-@dataclass(frozen=True)
-class Gap:
-    requested: int
-    first_available: int
-    # False when the relay announced a gap past its own newest event: never trusted, since
-    # moving the cursor there would skip every later message.
-    trusted: bool = True
-
-
-@dataclass(frozen=True)
-class StreamInfo:
-    """What the relay says about its log when a stream opens (first item of every stream)."""
-
-    epoch: str  # changes when the relay's store is restored or reset; "" if not told
-    last_seq: int | None  # the newest seq it has stored; None if not told
-    keepalive: float  # seconds between its keepalives
-
-
-MAX_EVENT_BYTES = 256 * 1024  # the largest legitimate event is well under 100 KiB
-# A whole answer (a log page, the roster, every member's prekey) is read into memory: a hostile
-# relay must not make a client buffer without end. The largest legitimate answer (prekeys of a
-# 2,000-member group, a full log page of the largest events) stays well under this.
-MAX_ANSWER_BYTES = 32 * 1024 * 1024
-_MAX_CHUNK = 64 * 1024
-
-
-class StreamStalled(RelayUnavailable):
-    """No complete event or keepalive within twice the keepalive interval."""
-
-
-class EventTooLarge(RelayUnavailable):
-    """One event grew past MAX_EVENT_BYTES: not read further, the stream is reopened."""
-
-
-class _GuardedStream(httpx.AsyncByteStream):
-    """The raw bytes of an event stream, with two guards that need no SSE parsing: each blank
-    line (the end of an event or keepalive) must come within `stall_seconds` of the last, and
-    no more than `max_event_bytes` may arrive between two of them."""
-
-    def __init__(
-        self, inner: httpx.AsyncByteStream, base_url: str, stall_seconds: float, max_event: int
-    ) -> None:
-        self._inner, self._base_url = inner, base_url
-        self._stall, self._max_event = stall_seconds, max_event
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        loop = asyncio.get_running_loop()
-        chunks = self._inner.__aiter__()
-        deadline = loop.time() + self._stall
-        since_boundary, tail = 0, b""
-        while True:
-            try:
-                # In this task, not a new one (as wait_for would): the HTTP library's cancel
-                # scopes belong to the task that reads.
-                async with asyncio.timeout_at(deadline):
-                    chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
-                raise StreamStalled(fault=RelayFault.STALLED, relay=self._base_url) from None
-            joined = tail + chunk
-            cut = max(joined.rfind(b"\n\n"), joined.rfind(b"\r\n\r\n"), joined.rfind(b"\r\r"))
-            if cut >= 0:
-                since_boundary = len(joined) - cut
-                deadline = loop.time() + self._stall
-            else:
-                since_boundary += len(chunk)
-            if since_boundary > self._max_event + _MAX_CHUNK:
-                raise EventTooLarge(
-                    fault=RelayFault.EVENT_TOO_LARGE,
-                    relay=self._base_url,
-                    size=self._max_event // 1024,
-                )
-            tail = joined[-3:]
-            # Time spent by the reader with this chunk is not the relay's silence: a reader
-            # busy with a big batch must not take the bytes waiting in the socket for a stall.
-            handed = loop.time()
-            yield chunk
-            deadline += loop.time() - handed
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-def _stream_info(headers: httpx.Headers) -> StreamInfo:
-    epoch = headers.get("x-peertui-epoch", "")[:64]
-    raw_last = headers.get("x-peertui-last-seq", "")
-    last_seq = int(raw_last) if raw_last.isascii() and raw_last.isdigit() else None
-    try:
-        keepalive = float(headers.get("x-peertui-keepalive", "15"))
-    except ValueError:
-        keepalive = 15.0
-    if math.isnan(keepalive):
-        keepalive = 15.0
-    return StreamInfo(epoch, last_seq, min(max(keepalive, 0.5), 60.0))
-
-
-def _event_from_json(data: dict[str, Any]) -> RelayEvent:
-    try:
-        return RelayEvent(
-            seq=int(data["seq"]),
-            kind=str(data["kind"]),
-            sender=b64d(data["sender"], length=32, field="sender"),
-            ts=int(data["ts"]),
-            body=dict(data["body"]),
-        )
-    except (KeyError, TypeError, ValueError, EncodingError) as exc:
-        raise RelayUnavailable(fault=RelayFault.EVENT_UNREADABLE, detail=str(exc)) from None
 
 
 class RelayClient:
@@ -452,7 +248,7 @@ class RelayClient:
                 message,
                 status=status,
                 code=code,
-                retry_after=_retry_after(headers, error, 1.0),
+                retry_after=retry_after(headers, error, 1.0),
                 fault=fault,
                 relay=relay,
             )
@@ -465,7 +261,7 @@ class RelayClient:
                 message,
                 status=status,
                 code=code,
-                retry_after=_retry_after(headers, error, 0.0),
+                retry_after=retry_after(headers, error, 0.0),
                 fault=fault,
                 relay=relay,
             )
@@ -601,7 +397,7 @@ class RelayClient:
         gap = answer.get("gap")
         try:
             return (
-                [_event_from_json(item) for item in self._list_of(answer, "events")],
+                [event_from_json(item) for item in self._list_of(answer, "events")],
                 Gap(int(gap["requested"]), int(gap["first_available"])) if gap else None,
             )
         except (KeyError, TypeError, ValueError):
@@ -643,9 +439,9 @@ class RelayClient:
                                 continue  # nothing was streamed: open it again, authenticated anew
                         raise self._refusal(response.status_code, content, response.headers)
                     self._after_signed_retry(refusal, response.status_code)
-                    info = _stream_info(response.headers)
+                    info = stream_info(response.headers)
                     assert isinstance(response.stream, httpx.AsyncByteStream)
-                    response.stream = _GuardedStream(
+                    response.stream = GuardedStream(
                         response.stream, self.base_url, 2 * info.keepalive, MAX_EVENT_BYTES
                     )
                     if on_open is not None:
@@ -664,7 +460,7 @@ class RelayClient:
                         if sse.event == "gap":
                             yield Gap(int(data["requested"]), int(data["first_available"]))
                         else:
-                            yield _event_from_json(data)
+                            yield event_from_json(data)
                     return
             except httpx.HTTPError as exc:
                 raise self._unreachable(exc) from None
