@@ -361,7 +361,7 @@ class Relay:
                 "a session request needs X-Peertui-Key, -Session, -Time, -Nonce and -Mac"
             )
         try:
-            session_id = b64d(raw_session, length=SESSION_ID_BYTES, field=HEADER_SESSION)
+            session_id = _session_id_of(raw_session)
             mac = b64d(raw_mac, length=MAC_BYTES, field=HEADER_MAC)
             b64d(nonce, length=16, field="X-Peertui-Nonce")
             claimed = public_key_of(raw_key)
@@ -446,6 +446,13 @@ class Relay:
 def _origin(url: str) -> str:
     """`origin_of`, remembered: every request names one of very few hosts."""
     return origin_of(url)
+
+
+@functools.lru_cache(maxsize=4096)
+def _session_id_of(header: str) -> bytes:
+    """The X-Peertui-Session header decoded (remembered, as `public_key_of` remembers keys:
+    a session sends the same id with every request); EncodingError if it is not an id."""
+    return b64d(header, length=SESSION_ID_BYTES, field=HEADER_SESSION)
 
 
 def _claimed_key(header: str) -> bytes:

@@ -126,6 +126,10 @@ def storage_problem(exc: sqlite3.Error) -> StorageUnavailable | None:
     return None
 
 
+class _KeySeenBefore(Exception):
+    """A batch holds an idempotency key an earlier batch stored (see `_append_all`)."""
+
+
 class InviteRefused(Exception):
     """The invite secret does not open this group; `str()` says why."""
 
@@ -308,7 +312,12 @@ class SqliteStorage:
         except sqlite3.Error as exc:
             return [exc] * len(appends)
         try:  # the usual case: nothing fails, and no savepoints are needed
-            outcomes = self._append_all(appends)
+            try:
+                outcomes = self._append_all(appends)
+            except _KeySeenBefore:  # a retry of a post from an earlier batch: look keys up
+                _Transaction(self._db)._rollback()
+                self._db.execute("BEGIN IMMEDIATE")
+                outcomes = self._append_all(appends, look_up=True)
         except Exception:  # noqa: BLE001 - which append it was is found out below
             _Transaction(self._db)._rollback()
             return self._append_each(appends)
@@ -354,16 +363,26 @@ class SqliteStorage:
             os.close(directory)
         return fd
 
-    def _append_all(self, appends: Sequence[Append]) -> list[Appended | Exception]:
+    def _append_all(
+        self, appends: Sequence[Append], *, look_up: bool = False
+    ) -> list[Appended | Exception]:
         """The whole batch in bulk: seqs handed out here in order, one insert of all events,
         one update per group. Raises if anything fails (then `_append_each` finds which).
 
         Each statement is one multi-row statement rather than one per post: every statement
         step gives up the GIL and must win it back from a busy event loop (up to the switch
-        interval, 5 ms, each time), so a batch of 16 posts waited for ~50 of those hand-offs."""
+        interval, 5 ms, each time), so a batch of 16 posts waited for ~50 of those hand-offs.
+
+        Idempotency keys seen in an earlier batch are rare (a client's retry), so they are
+        looked up only with `look_up`; without it the keys' rows go in first, and the primary
+        key of `posted` refusing one raises `_KeySeenBefore` before anything else is written
+        (the caller rolls back and calls again with `look_up`). That saves the batch's
+        look-up statement, 7-10 % of the writer's time per batch."""
         db = self._db
-        keyed = {(a.group_id, a.sender, a.idem_key) for a in appends if a.idem_key}
-        stored_before = self._posted_seqs(keyed) if keyed else {}
+        stored_before: dict[tuple[str, bytes, str], int] = {}
+        if look_up:
+            keyed = {(a.group_id, a.sender, a.idem_key) for a in appends if a.idem_key}
+            stored_before = self._posted_seqs(keyed)
         gids = list(dict.fromkeys(a.group_id for a in appends))
         last_seq: dict[str, int] = {}
         for start in range(0, len(gids), _ROWS_PER_STATEMENT):
@@ -406,8 +425,13 @@ class SqliteStorage:
                 max(totals[2], item.ts),
             )
             outcomes.append(Appended(seq, True))
+        try:
+            _insert_rows(db, "posted", 4, posted)
+        except sqlite3.IntegrityError:
+            if look_up:  # not a key seen before, then: something else is wrong
+                raise
+            raise _KeySeenBefore() from None
         _insert_rows(db, "events", 9, events)
-        _insert_rows(db, "posted", 4, posted)
         db.executemany(
             "UPDATE groups SET last_seq=?, bytes_used=bytes_used+?, event_count=event_count+?, "
             "last_active_ms=MAX(last_active_ms, ?) WHERE group_id=?",

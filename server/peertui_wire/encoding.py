@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import binascii
 import json
-import re
 from typing import Any
 
 
@@ -18,8 +17,8 @@ class EncodingError(ValueError):
 
 # binascii directly: base64.urlsafe_b64decode/-encode add type checks, copies and a per-byte
 # `translate`, which cost more than the conversion itself (two `replace`s do that job).
-_B64U = re.compile(r"[A-Za-z0-9_-]*")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_ALPHABET_BYTES = _ALPHABET.encode()
 
 
 def b64e(data: bytes) -> str:
@@ -58,7 +57,13 @@ def b64u_size(text: str, *, field: str = "value") -> int:
     """How many bytes canonical unpadded base64url `text` decodes to, checked without decoding
     it (for a value that is kept as text, such as an envelope the relay stores as sent);
     otherwise the very `EncodingError` that `b64d` raises."""
-    if isinstance(text, str) and _B64U.fullmatch(text):
+    # Only alphabet characters: nothing is left once every alphabet byte is deleted (a third
+    # of the time of a regular expression over an envelope's ~1,400 characters).
+    if (
+        isinstance(text, str)
+        and text.isascii()
+        and not text.encode().translate(None, _ALPHABET_BYTES)
+    ):
         tail = len(text) % 4
         # The last character's unused low bits must be zero, as b64e would write them.
         if tail == 0 or (tail != 1 and _ALPHABET.index(text[-1]) & (15 if tail == 2 else 3) == 0):

@@ -342,3 +342,27 @@ def test_a_full_batch_over_several_groups_is_stored_in_bulk_with_its_retries_fou
     again = reopened.append_batch([item for item, _ in keyed])
     assert again == [Appended(seq, False) for _, seq in keyed]
     reopened.close()
+
+
+def test_a_retry_after_more_keyed_posts_than_one_statement_takes_is_still_found(tmp_path):
+    # The writer looks keys up only once the insert of the batch's keys is refused; here the
+    # refused key is in the second statement of them, after 150 new keyed posts went in.
+    storage = SqliteStorage(tmp_path / "store")
+    group_id, _ = _new_group(storage)
+    assert storage.append_batch([_message(group_id, "earlier", idem="key-earlier")]) == [
+        Appended(2, True)
+    ]
+    batch = [_message(group_id, f"new{i}", idem=f"key-new-{i:04d}") for i in range(150)]
+    batch.append(_message(group_id, "earlier, retried", idem="key-earlier"))
+    batch.append(_message(group_id, "after it", idem="key-after"))
+    outcomes = storage.append_batch(batch)
+    assert outcomes == [Appended(3 + i, True) for i in range(150)] + [
+        Appended(2, False),
+        Appended(153, True),
+    ]
+    rows = storage.read_rows(group_id, 0, 1000, b"", False)[0]
+    assert [row[0] for row in rows] == list(range(1, 154))  # no gap, nothing twice
+    assert storage.stored_events() == _counted(storage) == 153
+    (posted,) = storage._db.execute("SELECT COUNT(*) FROM posted").fetchone()
+    assert posted == 152  # one row per key, the retried key's once
+    storage.close()
