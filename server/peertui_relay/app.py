@@ -5,15 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import functools
 import hmac
 import json
 import os
-import re
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,601 +19,53 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from peertui_relay.config import RelayConfig
-from peertui_relay.deadlines import Deadlines
 from peertui_relay.errors import ApiError, invalid
 from peertui_relay.eventlog import (
-    EventLog,
     QuotaExceeded,
     RosterConflict,
-    SqliteEventLog,
-    StorageUnavailable,
 )
-from peertui_relay.fanout import ClusterFanout, LocalNotifier, Notifier
+from peertui_relay.fields import (
+    b64_field,
+    b64_text_field,
+    idempotency_key,
+    int_field,
+    int_param,
+    json_object,
+    optional_b64_field,
+    require_may_post,
+    require_member,
+    require_moderator,
+)
 from peertui_relay.front import FrontDoor, Guard, Incoming
-from peertui_relay.guards import Bucket, Guards, LocalGuards
+from peertui_relay.guards import Bucket
 from peertui_relay.hub import Group, event_json, gap_frame, sse_frame_from_row
-from peertui_relay.logs import QuietLog
 from peertui_relay.openapi import OPENAPI
 from peertui_relay.prekeys import prekey_routes
-from peertui_relay.sessions import open_session, session_refusal
+from peertui_relay.relay import (
+    MAX_ENVELOPE,
+    MAX_RETENTION_DAYS,
+    PAGE,
+    Relay,
+    now_ms,
+    signature_required,
+)
+from peertui_relay.sessions import open_session
 from peertui_relay.storage import (
     VISIBLE_TO_ALL,
     VISIBLE_TO_MODS,
     VISIBLE_TO_ONE,
     Append,
     Appended,
-    GroupRecord,
     InviteRefused,
-    SqliteStorage,
     StoredEvent,
 )
-from peertui_wire.auth import (
-    MAX_CLOCK_SKEW_MS,
-    MAX_FUTURE_SKEW_MS,
-    AuthError,
-    origin_of,
-    public_key_of,
-    verify_signed,
-)
-from peertui_wire.encoding import EncodingError, b64d, b64e, b64u_size
+from peertui_wire.encoding import b64d, b64e
 from peertui_wire.ids import invite_secret_hash
 from peertui_wire.protocol import JOIN_BLOB_BYTES, PROTOCOL_VERSION
 from peertui_wire.request_session import (
-    HEADER_MAC,
-    HEADER_SESSION,
-    MAC_BYTES,
-    SESSION_ID_BYTES,
     SessionKeyError,
-    request_mac,
 )
 from peertui_wire.roster import MODERATOR, OWNER, RosterError, RosterState
-from peertui_wire.roster import VERSION as ROSTER_VERSION
-
-T = TypeVar("T")
-
-MAX_ENVELOPE = 48 * 1024
-PAGE = 500
-MAX_RETENTION_DAYS = 3650
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-class RelayDataTooOld(Exception):
-    """The data directory was written by an earlier protocol; `str()` says what to do."""
-
-
-class Relay:
-    """Everything the handlers share: the event log, the notifier, the guards, and the groups
-    (a replica of the stored rosters, kept fresh by the notifier in cluster mode)."""
-
-    def __init__(self, config: RelayConfig) -> None:
-        self.config = config
-        self.deadlines = Deadlines()  # body reads and stream writes: cheaper than asyncio.timeout
-        self.groups: dict[str, Group] = {}
-        self.log: EventLog
-        self.guards: Guards
-        self.notifier: Notifier
-        if config.database:
-            from peertui_relay.pg import PgEventLog, PgGuards, PgNotifier
-
-            pg_log = PgEventLog(
-                config.database,
-                group_quota_bytes=config.group_quota_bytes,
-                max_groups=config.max_groups,
-            )
-            self.log, self.notifier = pg_log, PgNotifier(config.database)
-            self.guards = PgGuards(pg_log, config, floor_ms=_now_ms())
-        else:
-            self.log = SqliteEventLog(SqliteStorage(config.data_dir, max_pages=config.max_db_pages))
-            self.guards, self.notifier = LocalGuards(config), LocalNotifier()
-        self.fanout = ClusterFanout(self.log, self.groups, self.load_group)
-        self._loading: dict[str, asyncio.Future[Group | None]] = {}
-        self.storage_full_at = 0.0
-        self.create_lock = asyncio.Lock()
-        self.status_counts: Counter[str] = Counter()
-        self.quiet_log = QuietLog()
-        self.stored_events = 0
-
-    async def db(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        """Await one event-log call, turning what the store names into the API's answer."""
-        try:
-            return await fn(*args, **kwargs)
-        except StorageUnavailable as problem:
-            if problem.busy:
-                raise ApiError(503, "storage_busy", str(problem), retry_after=2) from None
-            self.storage_full_at = time.monotonic()
-            self.quiet_log.warning(
-                "storage", f"storage unavailable ({problem.__cause__!r:.120}); answering 507"
-            )
-            raise ApiError(
-                507, "storage_full", str(problem), retry_after=self.config.storage_retry_seconds
-            ) from None
-        except QuotaExceeded:
-            raise ApiError(
-                507,
-                "quota_exceeded",
-                "This group has used all the storage the relay allows it; old messages "
-                "free space as they expire.",
-            ) from None
-
-    def publish_inline(
-        self, group: Group, event: StoredEvent, visible: str, recipient: bytes = b""
-    ) -> None:
-        """With one process, the writer publishes (in commit order); in cluster mode the
-        notifier's reader pushes the committed row to every process's streams instead."""
-        if self.notifier.inline:
-            group.publish(event, visible, recipient)
-
-    def _group_from(self, record: GroupRecord, roster: list[dict[str, Any]]) -> Group:
-        if roster and roster[0].get("v") != ROSTER_VERSION:
-            raise RelayDataTooOld(
-                f"The data in {self.config.data_dir} was written by an older peertui relay "
-                f"(protocol {roster[0].get('v')}), which this relay (protocol "
-                f"{PROTOCOL_VERSION}) cannot serve. Move that folder aside and start again: "
-                "nothing was released, so there is nothing to convert."
-            )
-        group = Group.from_roster(roster, record.retention_ms, record.bytes_used)
-        group.epoch, group.last_seq = record.epoch, record.last_seq
-        return group
-
-    async def load(self) -> None:
-        await self.log.open()
-        await self.guards.open()
-        for record in await self.db(self.log.groups):
-            # The record before its roster: a roster event stored in between is then read
-            # here, or later by the fan-out (its seq is after the record's last_seq).
-            roster = await self.db(self.log.roster, record.group_id)
-            self.groups[record.group_id] = self._group_from(record, roster)
-        self.stored_events = await self.db(self.log.stored_events)
-
-    async def load_group(self, group_id: str) -> Group | None:
-        """Cluster mode: a group another process created, read from the log (once, however
-        many requests ask at the same time)."""
-        if group_id in self.groups:
-            return self.groups[group_id]
-        pending = self._loading.get(group_id)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Group | None] = asyncio.get_running_loop().create_future()
-        self._loading[group_id] = future
-        try:
-            record = await self.db(self.log.group_record, group_id)
-            group = None
-            if record is not None:
-                group = self._group_from(record, await self.db(self.log.roster, group_id))
-                group = self.groups.setdefault(group_id, group)
-            future.set_result(group)
-            return group
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters get it, nobody else must
-            raise
-        finally:
-            del self._loading[group_id]
-
-    async def listen_forever(self) -> None:
-        await self.notifier.run(self.fanout.on_change, self.fanout.caught_up)
-
-    async def keepalive_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.keepalive_seconds)
-            for group in self.groups.values():
-                group.nudge_all()
-
-    async def purge_forever(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.purge_interval_seconds)
-            with contextlib.suppress(ApiError):  # the store is away: next time
-                await self.purge()
-
-    async def purge(self) -> None:
-        await self.db(self.log.purge, _now_ms(), self.config.retention_seconds * 1000)
-        await self.db(self.log.expire_joins, _now_ms())
-        await self.db(self.guards.expire, _now_ms())
-        if self.config.reclaim_idle_groups:
-            connected = {gid for gid, group in self.groups.items() if group.subscribers}
-            for group_id in await self.db(
-                self.log.reclaim_idle,
-                _now_ms(),
-                int(self.config.retention_seconds * 1000),
-                connected,
-            ):
-                group = self.groups.pop(group_id, None)
-                if group is not None:
-                    group.close_all()
-        for record in await self.db(self.log.groups):
-            if record.group_id in self.groups:
-                self.groups[record.group_id].bytes_used = record.bytes_used
-        self.stored_events = await self.db(self.log.stored_events)
-
-    def close_streams(self) -> None:
-        for group in self.groups.values():
-            group.close_all()
-
-    async def close(self) -> None:
-        self.close_streams()
-        await self.guards.close()
-        await self.log.close()
-
-    # -- request plumbing ----------------------------------------------------------------
-
-    def expected_origin(self, incoming: Incoming) -> str:
-        if self.config.public_url:
-            return _origin(self.config.public_url)
-        host = incoming.headers.get("host", "")
-        return _origin(f"{incoming.scheme}://{host}") if host else ""
-
-    @staticmethod
-    def address(request: Request) -> str:
-        return request.client.host if request.client else ""
-
-    async def authenticate(self, request: Request) -> tuple[bytes, bytes]:
-        """`authenticate_incoming` for a Starlette route."""
-        incoming = Incoming.of(request.scope, request.receive)
-        return await self.authenticate_incoming(incoming, request.path_params.get("gid"))
-
-    async def authenticate_incoming(
-        self, incoming: Incoming, gid: str | None
-    ) -> tuple[bytes, bytes]:
-        """Check size, signature (or session MAC), replay and rate; return (key, body)."""
-        config = self.config
-        body = await incoming.read_body(config.max_body_bytes, self.deadlines, config.body_timeout)
-        headers = incoming.headers
-        now = _now_ms()
-        group = self.groups.get(gid) if gid else None
-        raw_session = headers.get("x-peertui-session")
-        if raw_session is not None:
-            return await self.authenticate_session(incoming, gid, body, now, raw_session), body
-        raw_key = headers.get("x-peertui-key")
-        # A key no group knows pays from its address's small bucket before the relay spends
-        # a signature check on it: a flood of fresh keys costs the flooder, not the members.
-        claimed = _claimed_key(raw_key or "")
-        if not _is_known(group, claimed):
-            wait = await self.db(self.guards.take, Bucket.UNKNOWN, incoming.address.encode())
-            if wait:
-                raise ApiError(
-                    429,
-                    "rate_limited",
-                    "Too many requests from this address; wait a moment and try again.",
-                    retry_after=wait,
-                )
-        try:
-            key, nonce, ts = verify_signed(
-                raw_key,
-                headers.get("x-peertui-time"),
-                headers.get("x-peertui-nonce"),
-                headers.get("x-peertui-signature"),
-                incoming.method,
-                incoming.path_qs,
-                body,
-                now,
-                origin=self.expected_origin(incoming),
-            )
-        except ValueError:
-            # peertui_wire.auth lets int() see non-ASCII digits such as "²" in the time header.
-            raise ApiError(
-                401,
-                "unauthenticated",
-                "The relay could not authenticate this request: "
-                "X-Peertui-Time must be milliseconds since the epoch.",
-            ) from None
-        except AuthError as exc:
-            raise ApiError(
-                401, "unauthenticated", f"The relay could not authenticate this request: {exc}."
-            ) from None
-        if ts < self.guards.floor_ms:
-            raise ApiError(
-                401,
-                "stale_request",
-                "This request was signed before the relay last started, so it could be a "
-                "replay; send it again (with a new signature).",
-            )
-        # Rate before nonce: a nonce is remembered only for a request that is within its rate,
-        # and one from a key no group knows only in the unknown keys' own cache.
-        known = _is_known(group, key)
-        if not known and group is not None and not self.notifier.inline:
-            # Admitted on another process a moment ago? Read the roster's news now rather
-            # than refuse a new member for the few milliseconds until the notification.
-            await self.db(self.fanout.refresh_roster, group)
-            known = _is_known(group, key)
-        await self._pay_and_remember(key, nonce, ts, now, known=known)
-        return key, body
-
-    async def _pay_and_remember(
-        self, key: bytes, nonce: str, ts: int, now: int, *, known: bool
-    ) -> None:
-        """The key's rate bucket (an unknown key paid its own bucket before), then the nonce:
-        the same for a signed request and a session's MAC'd one."""
-        wait = await self.db(self.guards.take, Bucket.KEY, key) if known else 0.0
-        if wait:
-            raise ApiError(
-                429,
-                "rate_limited",
-                "Too many requests from this key; wait a moment and try again.",
-                retry_after=wait,
-            )
-        refusal = await self.db(self.guards.remember_nonce, nonce, ts, now, known=known)
-        if refusal:
-            raise ApiError(401, "replayed_request", refusal)
-
-    async def authenticate_session(
-        self, incoming: Incoming, gid: str | None, body: bytes, now: int, raw_session: str
-    ) -> bytes:
-        """A request MAC'd within a session (PROTOCOL.md §11.1): check the session, its
-        binding to this key and group, the MAC, time, membership, rate and nonce; return the
-        member's key."""
-        headers = incoming.headers
-        raw_key = headers.get("x-peertui-key")
-        raw_ts = headers.get("x-peertui-time")
-        nonce = headers.get("x-peertui-nonce")
-        raw_mac = headers.get("x-peertui-mac")
-        if not (raw_key and raw_ts and nonce and raw_mac):
-            raise _unauthenticated(
-                "a session request needs X-Peertui-Key, -Session, -Time, -Nonce and -Mac"
-            )
-        try:
-            session_id = _session_id_of(raw_session)
-            mac = b64d(raw_mac, length=MAC_BYTES, field=HEADER_MAC)
-            b64d(nonce, length=16, field="X-Peertui-Nonce")
-            claimed = public_key_of(raw_key)
-        except EncodingError as exc:
-            raise _unauthenticated(str(exc)) from None
-        if not (raw_ts.isascii() and raw_ts.isdigit()) or len(raw_ts) > 15:
-            raise _unauthenticated("X-Peertui-Time must be milliseconds since the epoch")
-        ts = int(raw_ts)
-        session = await self.db(self.guards.find_session, session_id)
-        if session is None:
-            # Like a key no group knows: the address pays before the relay answers.
-            wait = await self.db(self.guards.take, Bucket.UNKNOWN, incoming.address.encode())
-            if wait:
-                raise ApiError(
-                    429,
-                    "rate_limited",
-                    "Too many requests from this address; wait a moment and try again.",
-                    retry_after=wait,
-                )
-            raise session_refusal("unknown_session")
-        if gid is None or session.group_id != gid or session.member_key != claimed:
-            raise session_refusal("session_mismatch")
-        route = (incoming.method, incoming.path_qs.partition("?")[0])
-        if route not in _session_routes(gid):
-            raise _signature_required(
-                "A session serves only posts, the event stream and the log; sign this request."
-            )
-        if now >= session.expires_at:
-            await self.db(self.guards.end_session, session_id)
-            raise session_refusal("session_expired")
-        expected = request_mac(
-            session.mac_key,
-            incoming.method,
-            incoming.path_qs,
-            ts,
-            nonce,
-            body,
-            self.expected_origin(incoming),
-        )
-        if not hmac.compare_digest(expected, mac):
-            raise _unauthenticated("the request MAC does not match its session")
-        if now - ts > MAX_CLOCK_SKEW_MS or ts - now > MAX_FUTURE_SKEW_MS:
-            raise _unauthenticated(
-                "request timestamp is too far from the relay's clock; check your system time"
-            )
-        if ts < self.guards.floor_ms:
-            raise ApiError(
-                401,
-                "stale_request",
-                "This request was signed before the relay last started, so it could be a "
-                "replay; send it again (with a new signature).",
-            )
-        key = session.member_key
-        group = await self.group(gid)
-        if not _is_current_member(group, key) and not self.notifier.inline:
-            await self.db(self.fanout.refresh_roster, group)  # admitted a moment ago elsewhere?
-        if not _is_current_member(group, key):
-            await self.db(self.guards.end_sessions, gid, key)
-            raise session_refusal("session_ended")
-        await self._pay_and_remember(key, nonce, ts, now, known=True)
-        # Counted last: only requests the session really authenticated spend its budget.
-        uses = await self.db(self.guards.count_session_use, session)
-        if uses is None:  # ended on another process a moment ago
-            raise session_refusal("unknown_session")
-        if uses > session.max_uses:
-            await self.db(self.guards.end_session, session_id)
-            raise session_refusal("session_expired")
-        return key
-
-    async def group(self, group_id: str) -> Group:
-        group = self.groups.get(group_id)
-        if group is None and not self.notifier.inline:
-            group = await self.load_group(group_id)
-        if group is None:
-            raise ApiError(
-                404, "group_not_found", "This relay has no group with that id; check the invite."
-            )
-        return group
-
-
-@functools.lru_cache(maxsize=256)
-def _origin(url: str) -> str:
-    """`origin_of`, remembered: every request names one of very few hosts."""
-    return origin_of(url)
-
-
-@functools.lru_cache(maxsize=4096)
-def _session_id_of(header: str) -> bytes:
-    """The X-Peertui-Session header decoded (remembered, as `public_key_of` remembers keys:
-    a session sends the same id with every request); EncodingError if it is not an id."""
-    return b64d(header, length=SESSION_ID_BYTES, field=HEADER_SESSION)
-
-
-def _claimed_key(header: str) -> bytes:
-    try:
-        return public_key_of(header)
-    except EncodingError:
-        return b""
-
-
-@functools.lru_cache(maxsize=4096)
-def _session_routes(gid: str) -> frozenset[tuple[str, str]]:
-    """What a session may be used for (PROTOCOL.md §11.1): what a stolen session key reaches
-    is then exactly posting ciphertext and reading what the relay holds for the member."""
-    return frozenset(
-        {
-            ("POST", f"/v1/groups/{gid}/messages"),
-            ("GET", f"/v1/groups/{gid}/events"),
-            ("GET", f"/v1/groups/{gid}/log"),
-        }
-    )
-
-
-def _signature_required(message: str) -> ApiError:
-    return ApiError(401, "signature_required", message)
-
-
-def _unauthenticated(reason: str) -> ApiError:
-    return ApiError(
-        401, "unauthenticated", f"The relay could not authenticate this request: {reason}."
-    )
-
-
-def _is_current_member(group: Group, key: bytes) -> bool:
-    return group.state.is_member(key) and key not in group.state.banned
-
-
-def _is_known(group: Group | None, key: bytes) -> bool:
-    return group is not None and (
-        group.state.is_member(key) or key in group.state.banned or key in group.removed
-    )
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
-    except RecursionError:
-        raise ApiError(400, "malformed_json", "The request body is nested too deeply.") from None
-    if not isinstance(value, dict):
-        raise ApiError(
-            422, "invalid_field", "The request body must be a JSON object.", field="body"
-        )
-    return value
-
-
-def _b64_field(
-    obj: dict[str, Any], name: str, *, length: int | None = None, max_bytes: int | None = None
-) -> bytes:
-    if name not in obj:
-        raise invalid(name, f"The field '{name}' is required.")
-    try:
-        data = b64d(obj[name], length=length, field=name)
-    except EncodingError as exc:
-        raise invalid(name, f"The field '{name}' is wrong: {exc}.") from None
-    if max_bytes is not None and len(data) > max_bytes:
-        raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
-    return data
-
-
-def _optional_b64_field(obj: dict[str, Any], name: str, *, length: int) -> bytes | None:
-    """`_b64_field` for a field a request may leave out (None when it does)."""
-    return _b64_field(obj, name, length=length) if name in obj else None
-
-
-def _b64_text_field(obj: dict[str, Any], name: str, *, max_bytes: int) -> str:
-    """`_b64_field` for a value kept as its text: checked canonical, never decoded."""
-    if name not in obj:
-        raise invalid(name, f"The field '{name}' is required.")
-    try:
-        size = b64u_size(obj[name], field=name)
-    except EncodingError as exc:
-        raise invalid(name, f"The field '{name}' is wrong: {exc}.") from None
-    if size > max_bytes:
-        raise invalid(name, f"The field '{name}' is larger than {max_bytes // 1024} KiB.")
-    return obj[name]
-
-
-def _int_field(
-    obj: dict[str, Any], name: str, low: int, high: int, *, required: bool = True
-) -> int | None:
-    if name not in obj and not required:
-        return None
-    value = obj.get(name)
-    if type(value) is not int or not low <= value <= high:
-        raise invalid(name, f"The field '{name}' must be a whole number from {low} to {high}.")
-    return value
-
-
-def _int_list(obj: dict[str, Any], name: str, most: int) -> list[int]:
-    value = obj.get(name)
-    if (
-        not isinstance(value, list)
-        or len(value) > most
-        or not all(type(v) is int and 0 < v < 2**63 for v in value)
-    ):
-        raise invalid(
-            name, f"The field {name!r} must be a list of at most {most} positive integers."
-        )
-    return value
-
-
-def _int_param(text: str | None, name: str) -> int:
-    if text is None or text == "":
-        return 0
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        raise invalid(name, f"'{name}' must be a non-negative whole number.")
-    return int(text)
-
-
-_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
-
-
-def _idempotency_key(obj: dict[str, Any]) -> str:
-    value = obj.get("idempotency_key")
-    if value is None:
-        return ""
-    if not isinstance(value, str) or not _IDEMPOTENCY_KEY.fullmatch(value):
-        raise invalid(
-            "idempotency_key",
-            "The field 'idempotency_key' must be 8 to 64 letters, digits, '-' or '_'.",
-        )
-    return value
-
-
-def _require_member(group: Group, key: bytes) -> None:
-    if key in group.state.banned:
-        raise ApiError(403, "banned", "This key is banned from this group.")
-    if not group.state.is_member(key):
-        raise ApiError(
-            403, "not_member", "This key is not a member of this group; ask the host for an invite."
-        )
-
-
-def _require_moderator(group: Group, key: bytes) -> None:
-    _require_member(group, key)
-    if not group.state.is_moderator(key):
-        raise ApiError(
-            403, "not_moderator", "Only the owner or a moderator of this group can do this."
-        )
-
-
-def _require_may_post(group: Group, key: bytes, now: int) -> None:
-    _require_member(group, key)
-    state = group.state
-    if state.is_muted(key, now):
-        until = state.muted_until[key]
-        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(until / 1000))
-        raise ApiError(
-            403, "muted", f"You were muted by the moderators until {when}.", extra={"until": until}
-        )
-    if state.readonly and not state.is_moderator(key):
-        raise ApiError(
-            403, "read_only", "The group is read-only for now: only moderators may post."
-        )
 
 
 def create_app(config: RelayConfig) -> FrontDoor:
@@ -689,7 +137,7 @@ def create_app(config: RelayConfig) -> FrontDoor:
 
     async def create_group(request: Request) -> Response:
         key, body = await relay.authenticate(request)
-        obj = _json_object(body)
+        obj = json_object(body)
         genesis = obj.get("genesis")
         if not isinstance(genesis, dict):
             raise invalid("genesis", "The field 'genesis' must be a signed roster event.")
@@ -702,7 +150,7 @@ def create_app(config: RelayConfig) -> FrontDoor:
                 "genesis", "The genesis must be signed by the key that signs the request."
             )
         await check_creation_policy(request, key)
-        days = _int_field(obj, "retention_days", 1, MAX_RETENTION_DAYS, required=False)
+        days = int_field(obj, "retention_days", 1, MAX_RETENTION_DAYS, required=False)
         retention_ms = (days * 86_400_000) if days else config.retention_seconds * 1000
         exists = ApiError(
             409, "group_exists", "A group with this owner key already exists on this relay."
@@ -719,7 +167,7 @@ def create_app(config: RelayConfig) -> FrontDoor:
                 raise exists
             if relay.notifier.inline and len(relay.groups) >= config.max_groups:
                 raise full
-            now = _now_ms()
+            now = now_ms()
             genesis = obj["genesis"]
 
             async def create() -> int | None:
@@ -776,14 +224,14 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def get_roster(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_member(group, key)
+        require_member(group, key)
         events = await relay.db(relay.log.roster, group.group_id)
         return JSONResponse({"events": events})
 
     async def post_roster(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        event = _json_object(body).get("event")
+        event = json_object(body).get("event")
         if not isinstance(event, dict):
             raise invalid("event", "The field 'event' must be a roster event object.")
         if event.get("signer") != b64e(key):
@@ -817,7 +265,7 @@ def create_app(config: RelayConfig) -> FrontDoor:
             kind = event["kind"]
             target = b64d(event["target"], length=32) if event["target"] else b""
             delete_envelope_id = event["value"] if kind == "delete" else ""
-            now = _now_ms()
+            now = now_ms()
             try:
                 seq = await relay.db(
                     relay.log.append_roster,
@@ -859,12 +307,12 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def add_invite(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_moderator(group, key)
-        obj = _json_object(body)
-        secret_hash = b64e(_b64_field(obj, "secret_hash", length=32))
-        now = _now_ms()
-        expires_at = _int_field(obj, "expires_at", now + 1, now + 366 * 86_400_000)
-        uses = _int_field(obj, "uses", 1, 1000)
+        require_moderator(group, key)
+        obj = json_object(body)
+        secret_hash = b64e(b64_field(obj, "secret_hash", length=32))
+        now = now_ms()
+        expires_at = int_field(obj, "expires_at", now + 1, now + 366 * 86_400_000)
+        uses = int_field(obj, "uses", 1, 1000)
         await relay.db(relay.log.put_invite, group.group_id, secret_hash, expires_at, uses)
         return JSONResponse(
             {"secret_hash": secret_hash, "expires_at": expires_at, "uses": uses}, status_code=201
@@ -873,22 +321,22 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def revoke_invite(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_moderator(group, key)
+        require_moderator(group, key)
         await relay.db(relay.log.delete_invite, group.group_id, request.path_params["secret_hash"])
         return Response(status_code=204)
 
     async def request_join(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        obj = _json_object(body)
-        secret = _b64_field(obj, "invite_secret", length=32)
+        obj = json_object(body)
+        secret = b64_field(obj, "invite_secret", length=32)
         # Every join request has the same padded size, so the relay refuses any other.
-        sealed = _b64_field(obj, "sealed", length=JOIN_BLOB_BYTES)
+        sealed = b64_field(obj, "sealed", length=JOIN_BLOB_BYTES)
         if key in group.state.banned:
             raise ApiError(403, "banned", "This key is banned from this group.")
         if group.state.is_member(key):
             raise ApiError(409, "already_member", "This key is already a member of this group.")
-        now = _now_ms()
+        now = now_ms()
         async with group.lock:
             try:
                 request_id, seq, is_new = await relay.db(
@@ -913,8 +361,8 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def list_join_requests(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_moderator(group, key)
-        records = await relay.db(relay.log.join_requests, group.group_id, _now_ms())
+        require_moderator(group, key)
+        records = await relay.db(relay.log.join_requests, group.group_id, now_ms())
         return JSONResponse(
             {
                 "requests": [
@@ -927,16 +375,16 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def deny_join(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_moderator(group, key)
-        reason = _optional_b64_field(
-            _json_object(body) if body else {}, "sealed_reason", length=JOIN_BLOB_BYTES
+        require_moderator(group, key)
+        reason = optional_b64_field(
+            json_object(body) if body else {}, "sealed_reason", length=JOIN_BLOB_BYTES
         )
         denied = await relay.db(
             relay.log.deny_join,
             group.group_id,
             request.path_params["rid"],
             b64e(reason) if reason else None,
-            _now_ms(),
+            now_ms(),
         )
         if not denied:
             raise ApiError(
@@ -958,7 +406,7 @@ def create_app(config: RelayConfig) -> FrontDoor:
         elif state.is_member(key):
             answer.update(status="member", role=state.role_of(key))
         else:
-            if record is not None and record.expires_at <= _now_ms():
+            if record is not None and record.expires_at <= now_ms():
                 answer["status"] = "expired"
             elif record is not None and record.status == "pending":
                 answer["status"] = "pending"
@@ -972,15 +420,15 @@ def create_app(config: RelayConfig) -> FrontDoor:
         """The handshake (PROTOCOL.md §11.1): only ever a signed request, so a session key,
         stolen or not, cannot extend itself."""
         if request.headers.get("x-peertui-session") is not None:
-            raise _signature_required(
+            raise signature_required(
                 "A session is opened with a signed request, not from within another session."
             )
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_member(group, key)
-        client_key = _b64_field(_json_object(body), "client_key", length=32)
+        require_member(group, key)
+        client_key = b64_field(json_object(body), "client_key", length=32)
         assert client_key is not None
-        now = _now_ms()
+        now = now_ms()
         try:
             opened = open_session(
                 group.group_id,
@@ -1008,17 +456,17 @@ def create_app(config: RelayConfig) -> FrontDoor:
         """The busiest route, on the front door: (status, JSON body)."""
         key, body = await relay.authenticate_incoming(incoming, gid)
         group = await relay.group(gid)
-        now = _now_ms()
-        _require_member(group, key)
-        obj = _json_object(body)
-        idem_key = _idempotency_key(obj)
+        now = now_ms()
+        require_member(group, key)
+        obj = json_object(body)
+        idem_key = idempotency_key(obj)
         # No group lock here: with one process the checks and claims below never suspend (the
         # in-process guards do not await) and the group commit settles appends in seq order,
         # so posts are published in seq order anyway. In cluster mode the database orders
         # them and the fan-out publishes committed rows in seq order.
         try:
-            _require_may_post(group, key, now)
-            envelope = _b64_text_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
+            require_may_post(group, key, now)
+            envelope = b64_text_field(obj, "envelope", max_bytes=MAX_ENVELOPE)
             # Stored as sent: canonical b64u needs no JSON escaping, so this is the very text
             # json.dumps({"envelope": ...}) would give, without scanning the envelope again.
             body_json = '{"envelope":"' + envelope + '"}'
@@ -1120,17 +568,17 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def send_direct(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_member(group, key)
-        obj = _json_object(body)
-        to = _b64_field(obj, "to", length=32)
-        payload = _b64_field(obj, "payload", max_bytes=MAX_ENVELOPE)
+        require_member(group, key)
+        obj = json_object(body)
+        to = b64_field(obj, "to", length=32)
+        payload = b64_field(obj, "payload", max_bytes=MAX_ENVELOPE)
         if not group.state.is_member(to):
             raise invalid("to", "The recipient 'to' is not a member of this group.")
         seq, _ = await _append(
             group,
             "direct",
             key,
-            _now_ms(),
+            now_ms(),
             {"to": b64e(to), "payload": b64e(payload)},
             VISIBLE_TO_ONE,
             to,
@@ -1140,9 +588,9 @@ def create_app(config: RelayConfig) -> FrontDoor:
     async def read_log(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_member(group, key)
-        since = _int_param(request.query_params.get("since"), "since")
-        limit = _int_param(request.query_params.get("limit"), "limit") or PAGE
+        require_member(group, key)
+        since = int_param(request.query_params.get("since"), "since")
+        limit = int_param(request.query_params.get("limit"), "limit") or PAGE
         if limit > PAGE:
             raise invalid("limit", f"'limit' may be at most {PAGE}.")
         events, purged, last_seq = await relay.db(
@@ -1164,12 +612,12 @@ def create_app(config: RelayConfig) -> FrontDoor:
         """The event stream route, on the front door."""
         key, _ = await relay.authenticate_incoming(incoming, gid)
         group = await relay.group(gid)
-        _require_member(group, key)
+        require_member(group, key)
         last_event_id = incoming.headers.get("last-event-id")
         if last_event_id is not None:
-            since = _int_param(last_event_id.strip(), "Last-Event-ID")
+            since = int_param(last_event_id.strip(), "Last-Event-ID")
         else:
-            since = _int_param(incoming.query_param("since"), "since")
+            since = int_param(incoming.query_param("since"), "since")
         address = incoming.address
         if sum(1 for sub in group.subscribers if sub.key == key) >= config.max_streams_per_key:
             raise ApiError(

@@ -17,6 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from peertui_relay.errors import ApiError, invalid
+from peertui_relay.fields import b64_field, int_list, json_object, require_member
+from peertui_relay.relay import now_ms
 from peertui_relay.storage import VISIBLE_TO_ALL, VISIBLE_TO_MODS
 from peertui_wire.crypto_errors import CryptoError
 from peertui_wire.encoding import b64e
@@ -24,7 +26,7 @@ from peertui_wire.prekeys import PrekeyBundle
 from peertui_wire.protocol import PROTOCOL_VERSION
 
 if TYPE_CHECKING:
-    from peertui_relay.app import Relay
+    from peertui_relay.relay import Relay
 
 MAX_ACKS = 500
 Append = Callable[[Any, str, bytes, int, dict[str, Any], str, bytes], Awaitable[tuple[int, bool]]]
@@ -43,12 +45,10 @@ def require_version(blob: bytes, field: str) -> None:
 
 
 def prekey_routes(relay: Relay, append: Append) -> list[Route]:
-    from peertui_relay.app import _b64_field, _int_list, _json_object, _now_ms, _require_member
-
     async def put_prekey(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        raw = _b64_field(_json_object(body), "prekey", max_bytes=1024)
+        raw = b64_field(json_object(body), "prekey", max_bytes=1024)
         if raw is None:  # required fields never come back empty; this keeps the type exact
             raise invalid("prekey", "The field 'prekey' is required.")
         require_version(raw, "prekey")
@@ -81,7 +81,7 @@ def prekey_routes(relay: Relay, append: Append) -> list[Route]:
             group,
             "prekey",
             key,
-            _now_ms(),
+            now_ms(),
             {"prekey": b64e(raw)},
             VISIBLE_TO_ALL if member else VISIBLE_TO_MODS,
             b"",
@@ -91,13 +91,13 @@ def prekey_routes(relay: Relay, append: Append) -> list[Route]:
     async def get_prekeys(request: Request) -> Response:
         key, _ = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        _require_member(group, key)
+        require_member(group, key)
         return JSONResponse({"prekeys": await relay.db(relay.log.prekeys, group.group_id)})
 
     async def ack_directs(request: Request) -> Response:
         key, body = await relay.authenticate(request)
         group = await relay.group(request.path_params["gid"])
-        seqs = _int_list(_json_object(body), "seqs", MAX_ACKS)
+        seqs = int_list(json_object(body), "seqs", MAX_ACKS)
         deleted = await relay.db(relay.log.ack_directs, group.group_id, key, seqs)
         return JSONResponse({"deleted": deleted})
 
