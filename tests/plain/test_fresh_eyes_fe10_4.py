@@ -1,0 +1,38 @@
+"""What a fresh-eyes tester of session 10 found in plain mode, typed through a real pty on a
+real relay: a request waiting for approval was announced as "Connected to the relay of unnamed
+group (waiting for approval)", and the relay going away while it waited as "The relay of
+unnamed group (waiting for approval) is not reachable"."""
+
+from __future__ import annotations
+
+import pytest
+from tests.plain.people import ask_to_join, host_group
+
+pytestmark = pytest.mark.timeout(200)
+
+
+def test_a_request_waiting_for_approval_hears_of_its_relay_in_plain_words(plain_user, relay):
+    host = plain_user("host").ready()
+    token = host_group(host, relay.url)
+    guest = plain_user("guest").ready()
+    ask_to_join(host, guest, token, "robin")
+    guest.expect_exact(
+        "-- Connected to the relay. Your request to join is waiting for a moderator's approval."
+    )
+    relay.kill()
+    guest.expect_exact(
+        "-- The relay is not reachable; peertui keeps trying by itself, and your request to "
+        "join still waits for a moderator's approval.",
+        timeout=30,
+    )
+    relay.restart()
+    guest.expect_exact(
+        "-- Connected to the relay again. Your request to join is still waiting for a "
+        "moderator's approval.",
+        timeout=60,
+    )
+    host.run("/approve robin", "admitted robin.")
+    guest.expect_exact("-- You are now a member of Tuesday circle.", timeout=30)
+    assert "unnamed group" not in guest.transcript, guest.transcript
+    assert host.quit() == 0
+    assert guest.quit() == 0
