@@ -42,3 +42,52 @@ def test_the_crisis_screen_keeps_every_key_whole_at_60x20(tmp_path, lang):
         tmux.wait_until_shell_runs()
     finally:
         tmux.close()
+
+
+async def test_a_notice_under_the_highlight_is_not_counted_as_a_new_message(make_paths, relay):
+    """Thanking an older message put 'Thanked river for message #1.' under it, and the
+    conversation's border said '1 new message below — End jumps to them' of that notice, in
+    plain sight; a real message arriving below is still counted."""
+    from peertui.core.engine import Engine
+    from peertui.tui.app import PeertuiApp
+
+    from .conftest import PASSPHRASE, wait_for, wait_until
+    from .screen_text import screen_text
+
+    alice_paths = make_paths("alice")
+    owner = await Engine.open(alice_paths, PASSPHRASE)
+    group = await owner.host_group("evening", relay_url=relay.url, nick="alice")
+    gid = group.group_id
+    token = await owner.create_invite(gid)
+    owner.remember_current_group(gid)
+    await owner.close()
+    river = await Engine.open(make_paths("river"), PASSPHRASE)
+    app = PeertuiApp(alice_paths)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.engine is not None, what="the engine")
+            await river.join(token, "river")
+            await wait_until(lambda: app.engine.pending_requests(gid), what="the join request")
+            await app.engine.approve(gid, app.engine.pending_requests(gid)[0].member_id)
+            await wait_until(lambda: river.group(gid).state == "active", what="admitted")
+            await river.send(gid, "first from river")
+            await river.send(gid, "second from river")
+            await wait_for(pilot, lambda: "second from river" in screen_text(app), what="both")
+            messages = app.screen.query_one("#messages")
+            messages.focus()
+            await pilot.press("up")  # the first message, one above the newest
+            await pilot.pause()
+            await pilot.press("t")
+            await wait_for(
+                pilot, lambda: "Thanked river for message" in screen_text(app), what="the thanks"
+            )
+            await pilot.pause(0.3)
+            assert "new message below" not in screen_text(app), screen_text(app)
+            await river.send(gid, "third from river")
+            await wait_for(
+                pilot,
+                lambda: "1 new message below" in screen_text(app),
+                what="a real message counted below",
+            )
+    finally:
+        await river.close()
