@@ -58,3 +58,19 @@ def test_a_thanks_says_whose_message_and_which_one(plain_user, relay):
     assert "thanked host" not in host.transcript, host.transcript
     for user in (host, guest, third):
         assert user.quit() == 0
+
+
+def test_approving_a_misspelt_name_points_to_the_requests_not_the_members(plain_user, relay):
+    """/approve rivr said "Nobody called 'rivr' is in this group. /members lists everyone.",
+    and /members does not list the people asking to join."""
+    host = plain_user("host").ready()
+    token = host_group(host, relay.url)
+    guest = plain_user("guest").ready()
+    ask_to_join(host, guest, token, "river")
+    host.run("/approve rivr", "!! Nobody called 'rivr' is asking to join")
+    host.expect_exact("/requests lists who is")
+    host.run("/deny rivr", "!! Nobody called 'rivr' is asking to join")
+    host.run("/approve river", "admitted river.")
+    assert "/members lists everyone" not in host.transcript, host.transcript
+    assert host.quit() == 0
+    assert guest.quit() == 0
