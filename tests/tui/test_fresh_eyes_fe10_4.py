@@ -91,3 +91,31 @@ async def test_a_notice_under_the_highlight_is_not_counted_as_a_new_message(make
             )
     finally:
         await river.close()
+
+
+def test_a_search_typed_right_after_sending_finds_what_was_sent(tmp_path, relay):
+    """'fast one' Enter '/search fast' Enter, typed in one go: the search said 'Nothing found
+    in your history.' while the message was on screen (it ran before the send had stored
+    it); plain mode, which takes lines in turn, found it."""
+    from .tmux import make_pair
+
+    pair = make_pair(tmp_path, relay.url)
+    tmux = start_peertui(pair.alice_home, 100, 30)
+    try:
+        tmux.wait_for("you are alice")
+        tmux.wait_for("connected")
+        tmux.type("a fast line")
+        tmux.keys("Enter")
+        tmux.type("/search fast")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Search: fast")
+        screen = tmux.wait_until(
+            lambda s: "alice: a fast line" in s.split("Search: fast", 1)[1] or "Nothing found" in s,
+            "the search's answer",
+        )
+        assert "Nothing found" not in screen, screen
+        tmux.keys("Escape")
+        tmux.keys("C-q")
+        tmux.wait_until_shell_runs()
+    finally:
+        tmux.close()
