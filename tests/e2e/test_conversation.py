@@ -86,5 +86,6 @@ async def test_profiles_and_thanks_reach_the_other_members(relay, tmp_path, clos
     await fern.wait_for_texts(gid, ["welcome, fern"])
     welcome = next(m for m in fern.engine.history(gid) if m.text == "welcome, fern")
     await fern.engine.thank(gid, welcome.msg_id)
-    thanked = await host.wait_for(lambda e: isinstance(e, Notice) and e.said is Said.THANKED)
-    assert wording.told(thanked, "g") == "fern thanked host for a message."
+    thanked = await host.wait_for(lambda e: isinstance(e, Notice) and e.said is Said.THANKED_YOU)
+    mine = next(m for m in host.engine.history(gid) if m.text == "welcome, fern")
+    assert wording.told(thanked, "g") == f"fern thanked you for message #{mine.number}."

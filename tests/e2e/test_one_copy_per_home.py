@@ -44,3 +44,5 @@ async def test_the_program_started_twice_says_so_in_a_sentence(tmp_path, mode):
     assert result.returncode == 1
     assert result.stderr.startswith("peertui: peertui is already open with this home")
     assert "Traceback" not in result.stderr and result.stdout == ""
+    # Whoever opened a second window in a hurry is told where crisis lines are without it.
+    assert "peertui --crisis shows crisis lines" in " ".join(result.stderr.split())

@@ -34,7 +34,7 @@ def test_thanking_ones_own_message_is_refused_in_words(plain_user, relay):
     host.run(f"/thanks {number}", "!! That is your own message")
     # Someone else's thanks still works, and nobody was told "host thanked host".
     guest.run(f"/thanks {number}", f"for message #{number}.")
-    host.expect_exact("-- robin thanked host for a message.")
+    host.expect_exact(f"-- robin thanked you for message #{number}.")
     assert "host thanked host" not in host.transcript + guest.transcript
 
 

@@ -175,7 +175,7 @@ def test_profile_thanks_and_the_current_group_survives_a_restart(plain_user, rel
     host.type("glad you are here")
     number = guest.expect(r"#(\d+) host: glad you are here").group(1)
     guest.run(f"/thanks {number}", f"Thanked host for message #{number}.")
-    host.expect_exact("-- robin thanked host for a message.")
+    host.expect_exact(f"-- robin thanked you for message #{number}.")
     host.run("/members", "robin (member, they/them) id")
     host.expect_exact("- here for the Tuesday chats")
     # A second group becomes current; after a restart it is still the current one.

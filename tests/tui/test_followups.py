@@ -256,7 +256,7 @@ async def test_group_followups(make_paths, relay):
             await wait_for(
                 pilot,
                 lambda: any(
-                    isinstance(line, SystemLine) and "thanked alice" in line.text
+                    isinstance(line, SystemLine) and "bob thanked you for message #" in line.text
                     for line in messages.items
                 ),
                 what="the Notice as a conversation line",

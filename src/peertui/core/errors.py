@@ -159,6 +159,7 @@ class Why(Enum):
     NO_SUCH_GROUP = "no_such_group"  # group_id
     OWNER_CANNOT_LEAVE = "owner_cannot_leave"
     NOBODY_CALLED = "nobody_called"  # who
+    NO_REQUEST_FROM = "no_request_from"  # who: /approve or /deny of a name nobody asks under
     NO_LONGER_IN_GROUP = "no_longer_in_group"  # who: removed or left, asked to ban
     NO_MESSAGE_NUMBER_YET = "no_message_number_yet"  # n, last
     NO_MESSAGE_SHOWN_YET = "no_message_shown_yet"  # n

@@ -144,7 +144,8 @@ class Said(Enum):
     # The receive path's, worded by peertui.ui.received:
     MESSAGE_NOT_SHOWN = "message_not_shown"  # from `nick`; `detail`: a receive_rules.NotShown
     NICK_CHANGED = "nick_changed"  # `detail` is now known as `nick`
-    THANKED = "thanked"  # `nick` thanked `detail` for a message
+    THANKED = "thanked"  # `nick` thanked `detail` for message number `count`
+    THANKED_YOU = "thanked_you"  # `nick` thanked you for your message number `count`
     FORGED_GAP = "forged_gap"  # a gap past the relay's newest event (`count`), ignored
 
 

@@ -247,5 +247,11 @@ class GroupModeration(GroupJoining):
             Member(key=r["key"], member_id=r["member_id"], nick=r["nick"], role="")
             for r in requests
         ]
-        chosen = resolve_member(fake_members, who)
+        try:
+            chosen = resolve_member(fake_members, who)
+        except NotFound as missing:
+            if getattr(missing, "why", None) is not Why.NO_MEMBER_CALLED:
+                raise
+            # Said of the requests, not of the members: /members does not list them.
+            raise refused(NotFound, Why.NO_REQUEST_FROM, who=who) from None
         return next(r for r in requests if r["key"] == chosen.key)

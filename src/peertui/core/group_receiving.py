@@ -410,12 +410,14 @@ class GroupReceiving(GroupModeration):
             )
             # Thanking oneself is refused when sent; a modified client's is not shown.
             if thanked is not None and thanked.sender != member_id_for(sender):
+                mine = thanked.sender == member_id_for(self.me)
                 self._emit(
                     Notice(
                         self.group_id,
-                        said=Said.THANKED,
+                        said=Said.THANKED_YOU if mine else Said.THANKED,
                         nick=self.nick_of(sender),
                         detail=thanked.nick,
+                        count=thanked.number,
                     )
                 )
         elif kind == "settings" and self.roster.is_moderator(sender):

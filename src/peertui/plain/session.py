@@ -410,7 +410,10 @@ class PlainSession:
                     self.console.notice(where + wording.queued_offline(message.number))
                 return
             case ev.ConnectionChanged(state=state):
-                said = self._connection.line(event.group_id, state, self.name(event.group_id))
+                group = self.groups().get(event.group_id)
+                said = self._connection.line(
+                    event.group_id, state, group.name if group else _("a group")
+                )
                 if said is not None:
                     # Nothing to reply to: a line typed at an open question is still its answer.
                     self.console.notice(where + said.text, aside=True)

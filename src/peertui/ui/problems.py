@@ -219,7 +219,8 @@ def store_problem(error: StoreError) -> str:
         case HomeInUse(home=home):
             return _(
                 "peertui is already open with this home ({home}). Switch to that window, or "
-                "close it first: two copies at once could lose messages."
+                "close it first: two copies at once could lose messages. peertui --crisis "
+                "shows crisis lines without it."
             ).format(home=home)
         case OldProtocolHome(data_dir=data_dir, protocol=protocol):
             return _(

@@ -49,16 +49,29 @@ def receive_notice(event: ev.Notice | ev.ErrorOccurred) -> str | None:
             return _("{old_nick} is now known as {nick}.").format(
                 old_nick=event.detail, nick=getattr(event, "nick", "")
             )
-        case ev.Said.THANKED:
-            return _("{sender} thanked {nick} for a message.").format(
-                sender=getattr(event, "nick", ""), nick=event.detail
-            )
+        case ev.Said.THANKED | ev.Said.THANKED_YOU:
+            return _thanked(event)
         case ev.Said.FORGED_GAP:
             return _(
                 "The relay announced that events up to {last} were deleted, past its own newest "
                 "event; that cannot be true, so peertui ignored it and keeps receiving."
             ).format(last=event.count)
     return None
+
+
+def _thanked(event: ev.Notice | ev.ErrorOccurred) -> str:
+    """Who was thanked ("you" for one's own message) and for which message; a message still
+    held back from the history has no number yet (`count` 0)."""
+    sender = getattr(event, "nick", "")
+    if event.said is ev.Said.THANKED_YOU:
+        if event.count:
+            return _("{sender} thanked you for message #{n}.").format(sender=sender, n=event.count)
+        return _("{sender} thanked you for a message.").format(sender=sender)
+    if event.count:
+        return _("{sender} thanked {nick} for message #{n}.").format(
+            sender=sender, nick=event.detail, n=event.count
+        )
+    return _("{sender} thanked {nick} for a message.").format(sender=sender, nick=event.detail)
 
 
 def messages_missing(event: ev.MessagesMissing) -> str:

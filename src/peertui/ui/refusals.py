@@ -66,6 +66,7 @@ SENTENCES: dict[Why, str] = {
     Why.NOBODY_CALLED: N_(
         "Nobody called {who!r} is in this group or asking to join. /members lists everyone, /requests the people asking."
     ),
+    Why.NO_REQUEST_FROM: N_("Nobody called {who!r} is asking to join. /requests lists who is."),
     Why.NO_LONGER_IN_GROUP: N_(
         "{who} is no longer in this group, so there is nobody to ban now. If they ask to join again, /ban with the name they ask under denies and bans them."
     ),

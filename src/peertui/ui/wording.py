@@ -653,12 +653,16 @@ class ConnectionNews:
         self._state: dict[str, str] = {}
 
     def line(self, group_id: str, state: str, name: str) -> Line | None:
+        """`name` is the group's own name, "" while a request to join it waits for approval
+        (the name arrives with the welcome): that state is said in words of its own."""
         from peertui.core.models import CONNECTED
 
         before = self._state.get(group_id)
         if state == before or state == "connecting":
             return None
         self._state[group_id] = state
+        if not name:
+            return notice(self._waiting(state, again=before is not None))
         if state == CONNECTED and before is None:
             return notice(_("Connected to the relay of {name}.").format(name=name))
         if state == CONNECTED:
@@ -668,6 +672,25 @@ class ConnectionNews:
                 "The relay of {name} is not reachable; peertui keeps trying by itself, and "
                 "messages you write wait until it is back."
             ).format(name=name)
+        )
+
+    @staticmethod
+    def _waiting(state: str, *, again: bool) -> str:
+        from peertui.core.models import CONNECTED
+
+        if state == CONNECTED and not again:
+            return _(
+                "Connected to the relay. Your request to join is waiting for a moderator's "
+                "approval."
+            )
+        if state == CONNECTED:
+            return _(
+                "Connected to the relay again. Your request to join is still waiting for a "
+                "moderator's approval."
+            )
+        return _(
+            "The relay is not reachable; peertui keeps trying by itself, and your request to "
+            "join still waits for a moderator's approval."
         )
 
 

@@ -3,6 +3,8 @@ search, drafts and the private warnings they received."""
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import work
 
 from peertui.core.models import GroupInfo
@@ -17,11 +19,22 @@ from peertui.ui.problems import problem as worded
 from peertui.ui.received import hidden_reason
 
 HISTORY_PAGE = PAGE
+# The longest a search waits for messages typed just before it to be stored.
+SETTLE_SECONDS = 10.0
 
 
 class MessageActions(HomeBase):
     next_cw = ""
     _focus_messages_on_resume = False
+    # One per message typed and not yet in the engine's hands (stored, or given back to the
+    # composer): see `Sending.send`.
+    _unsettled: set[asyncio.Future[None]] | None = None
+
+    async def sends_settled(self) -> None:
+        """Until every message typed so far is stored by the engine or back in the box (a
+        few seconds at most: reading the history never waits on a slow relay for long)."""
+        if self._unsettled:
+            await asyncio.wait(list(self._unsettled), timeout=SETTLE_SECONDS)
 
     def action_thank(self) -> None:
         picked = self.group_and_message()
@@ -228,6 +241,7 @@ class MessageActions(HomeBase):
             if not values or not values["query"]:
                 return
             query = values["query"]
+        await self.sends_settled()  # "fast one", Enter, "/search fast" finds it
         names = {g.group_id: wording.group_name(g.name) for g in engine.groups()}
         rows: list[tuple[str | None, str]] = [
             (

@@ -49,20 +49,41 @@ class Sending(GroupActions, MessageActions):
 
     _send_turn: asyncio.Lock | None = None
 
+    def send(self, text: str, cw: str, typed: str) -> None:
+        """Send what was typed (see `_send`); what reads the history afterwards
+        (`sends_settled`) waits for it, as a /search typed right after it found nothing."""
+        if self._unsettled is None:
+            self._unsettled = set()
+        settled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unsettled.add(settled)
+        settled.add_done_callback(self._unsettled.discard)
+        self._send(text, cw, typed, settled)
+
     @work(group="send")
-    async def send(self, text: str, cw: str, typed: str) -> None:
+    async def _send(self, text: str, cw: str, typed: str, settled: asyncio.Future[None]) -> None:
         """Check for personal details (asking first), send, and offer support after a hard
         message. Whatever is not sent comes back to the composer.
 
         The check runs in a thread (`ui.assessing`), so a long message no longer stalls
         typing. Sends take turns from the check until the engine has the message: one typed
         after a long one still waits for it and goes out after it, as typed."""
+        try:
+            hard = await self._send_in_turn(text, cw, typed)
+        finally:
+            if not settled.done():
+                settled.set_result(None)
+        if hard is not None:
+            await self._offer_support(hard)
+
+    async def _send_in_turn(self, text: str, cw: str, typed: str) -> Assessment | None:
+        """The message into the engine's hands; the assessment whose support is to be
+        offered, if any."""
         if self._send_turn is None:
             self._send_turn = asyncio.Lock()
         async with self._send_turn:
             sending = await self._checked(text, cw, typed)
             if sending is None:
-                return
+                return None
             group, engine_send, assessment = sending
         # Out of the turn only once the engine's send has started (it is scheduled before the
         # next turn wakes), so the outbox has this message before the next one.
@@ -75,20 +96,19 @@ class Sending(GroupActions, MessageActions):
             if isinstance(exc, GuidelinesNotAccepted) and group.guidelines:
                 # The guidelines changed (or were never accepted): show them, then it can be sent.
                 self.accept_guidelines(group.group_id, group.guidelines, force=True)
-                return
+                return None
             self.app.notify(
                 _("{why} Your message is back in the box.").format(why=worded(exc)),
                 severity="error",
             )
-            return
+            return None
         except StoreError as exc:
             # Usually a full disk: not a bug. The words go back into the box (kept as the
             # draft if the group is left), and the notice says what to do.
             self.composer.give_back(typed)
             self.app.notify(message_not_saved(exc, "tui"), severity="error")
-            return
-        if assessment is not None and assessment.tier >= 1:
-            await self._offer_support(assessment)
+            return None
+        return assessment if assessment is not None and assessment.tier >= 1 else None
 
     async def _checked(
         self, text: str, cw: str, typed: str

@@ -20,7 +20,8 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", N_("Back")),
         Binding("ctrl+s", "remember_country", N_("Save as my country")),
-        Binding("ctrl+o", "someone_else", N_("Someone I know is in danger")),
+        # Short enough for a 60-column key bar in every language (F1 at 60x20 cut it off).
+        Binding("ctrl+o", "someone_else", N_("Help someone else")),
     ]
     CHOOSE = N_("type its name or two-letter code in the box below and press Enter")
 
@@ -39,7 +40,7 @@ class CrisisScreen(TranslatedKeys, PeertuiNode, Screen):
         with StepScroll(id="crisis-body"):
             yield Static(id="crisis-lines")
         yield Input(
-            placeholder=_("Another country: type its name or two-letter code (e.g. DE) and Enter"),
+            placeholder=_("Another country: name or code (e.g. DE), then Enter"),
             id="crisis-country",
         )
         yield hint_line()

@@ -266,7 +266,9 @@ class MessageList(LineList):
             self.highlighted = len(self.items) - 1
             self.scroll_end(animate=False)
         else:
-            self._announce_below(self.unseen_below + len(new))
+            # Messages only: a notice is said in the notice line too, and the border called
+            # one's own "Thanked river for message #1" a new message.
+            self._announce_below(self.unseen_below + len(self._messages(new)))
 
     def _above_window(self, item) -> bool:
         """A message older than the window's first, with more of the history above it: its
@@ -355,8 +357,8 @@ class MessageList(LineList):
                 marked_at += 1
             if highlighted is not None and index <= highlighted:
                 highlighted += 1
-            elif highlighted is not None:
-                below += 1
+            elif highlighted is not None and not isinstance(item, SystemLine):
+                below += 1  # "new messages below": a notice is not one (it is said above too)
         fresh = {id(item) for item in new}
         kept = iter(self.options[first:])  # the lines below keep their options as drawn
         options = [
@@ -404,7 +406,7 @@ class MessageList(LineList):
                     and ordering.display_key(item) < ordering.display_key(shown)
                 )
                 index = next(later, len(self.items))
-            if marked is not None and item is not marked:
+            if marked is not None and item is not marked and not isinstance(item, SystemLine):
                 where = next((i for i, shown in enumerate(self.items) if shown is marked), None)
                 below += where is not None and index > where
             self.items.insert(index, item)

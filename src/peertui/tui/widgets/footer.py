@@ -41,7 +41,10 @@ class SafetyKeys(PeertuiNode, Static):
         """The line in the interface language (again after the language changes), in the
         longest form that fits the width."""
         width = self.size.width or self.app.size.width
-        for line in (self._line(short=False), self._line(short=True)):
+        short = self._line(short=True)
+        # Last, the short words without the indent: at 60 columns the indent alone cut off
+        # "more".
+        for line in ("  " + self._line(short=False), "  " + short, short):
             if len(line) <= width:
                 break
         self.update(line)
@@ -60,7 +63,7 @@ class SafetyKeys(PeertuiNode, Static):
             )
             parts.append(f"{key.upper()} {label}")
         parts.append(_("ctrl+p more"))
-        return "  " + " · ".join(parts)
+        return " · ".join(parts)
 
 
 def hint_line(line_id: str = "screen-hint") -> Label:
