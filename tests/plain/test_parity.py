@@ -104,6 +104,7 @@ def test_every_plain_action_runs_through_the_real_binary(plain_user, relay, tmp_
 
     # Moderation.
     host.run(slash("peertui.warn", "robin be kind"), "keeper (owner) warned robin")
+    guest.expect_exact("A moderator warned you privately: be kind")  # arrived, then listed
     guest.run(slash("peertui.warnings"), "a moderator warned you: be kind")
     guest.run(slash("peertui.modlog"), "admitted robin")
     host.run(slash("peertui.mute", "robin 5"), "keeper (owner) muted robin until")

@@ -219,7 +219,13 @@ class PeertuiApp(App[int]):
         )
 
     async def _take_input(self, event: TextualEvent) -> None:
+        from peertui.tui.screens.unlock import UnlockScreen
+
         came_back = event.is_forwarded  # a key on its way up from the focused widget
+        if isinstance(event, events.Key) and not came_back and event.key == "enter":
+            with contextlib.suppress(NoScreen):
+                if isinstance(self.screen, UnlockScreen):
+                    self.screen.enter_will_submit()
         if isinstance(event, events.Key) and not came_back:
             # Decided here, in the order keys are taken (after any wait for a screen to
             # open), before the key goes to the focused widget: a letter on a form's button

@@ -135,6 +135,24 @@ class UnlockScreen(TranslatedKeys, ModalScreen[str]):
         self.submitted = True
         self.dismiss(first)
 
+    def enter_will_submit(self) -> None:
+        """Enter was read for this dialog: if it will hand the passphrase on, say so now, as
+        the key is taken, not when the field's Submitted message reaches `on_input_submitted`
+        a few turns later. A home key typed right behind it in one burst (the passphrase,
+        Enter, F4) is taken before that message, and it must already count as the home's
+        (`PeertuiApp._home_in_front`), or it was dropped on this closing dialog."""
+        focused = self.focused
+        if not isinstance(focused, Input) or focused.value.strip().startswith("/"):
+            return  # a safety command (/crisis …) or nothing typed here: the dialog stays
+        first = self.query_one("#passphrase", Input).value
+        if not self.creating:
+            self.submitted = bool(first)
+            return
+        again = self.query_one("#passphrase-again", Input)
+        self.submitted = (
+            focused is again and len(first) >= MIN_NEW_PASSPHRASE and again.value == first
+        )
+
     async def _safety_command(self, field: Input) -> bool:
         """/crisis [country], /ground [exercise] or /x typed into a passphrase field does what
         it says (the welcome and plain mode tell people these work before unlocking), and is
