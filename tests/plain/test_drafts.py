@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+import pexpect
 import pytest
 from tests.plain.people import message_lines, start_pair
 
@@ -90,3 +93,21 @@ def test_a_uk_mobile_number_asks_first_when_the_country_is_gb(plain_user, tmp_pa
     assert host.quit() == 0
     assert guest.quit() == 0
     assert "07911" not in host.transcript
+
+
+def test_ctrl_c_keeps_the_half_typed_line_as_the_draft(plain_user, relay):
+    """Ctrl+C ends the session; what was typed on the line so far (no Enter yet, still in the
+    terminal's own buffer) becomes the draft, and is there when peertui starts again."""
+    host, guest = start_pair(plain_user, relay.url)
+    guest.child.send("half a thought about tonight")  # no Enter
+    time.sleep(0.5)
+    guest.child.sendintr()
+    guest.expect_exact("Kept as your draft for")
+    guest.child.expect(pexpect.EOF, timeout=20)
+    guest.child.close()
+    assert "half a thought about tonight" not in host.transcript  # kept, never sent
+
+    again = plain_user("guest").ready()
+    again.run("/draft", "half a thought about tonight")
+    assert again.quit() == 0
+    assert host.quit() == 0

@@ -57,13 +57,13 @@ def run(args: argparse.Namespace) -> int:
     colour = bool(getattr(args, "color", False)) and "NO_COLOR" not in os.environ and not dumb
     style = Style(colour=colour, wrap=sys.stdout.isatty() and not dumb)
     console = Console(style=style, show_prompt=sys.stdin.isatty(), dumb=dumb)
-    from peertui.plain.reader import bracketed_paste
+    from peertui.plain.reader import bracketed_paste, keep_typed_on_interrupt_if
 
     # Only a real terminal that takes escape sequences brackets pastes; a pipe or a dumb
     # terminal keeps reading one line at a time.
     paste = sys.stdin.isatty() and sys.stdout.isatty() and not dumb
     try:
-        with bracketed_paste(paste):
+        with bracketed_paste(paste), keep_typed_on_interrupt_if(sys.stdin.isatty()):
             return asyncio.run(_guarded(args, console))
     except KeyboardInterrupt:
         # Ctrl+C before the session's own handler is in place.
@@ -115,8 +115,10 @@ async def _main(args: argparse.Namespace, console: Console, quick_exit: QuickExi
     console.input_waiting = reader.has_waiting
     # Ctrl+C, a closed terminal or `kill` end the session like Ctrl+D: cleanly, engine closed.
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for signum in (signal.SIGTERM, signal.SIGHUP):
         loop.add_signal_handler(signum, reader.stop)
+    # Ctrl+C keeps what was typed on the line so far (the session makes it the draft).
+    loop.add_signal_handler(signal.SIGINT, lambda: asyncio.ensure_future(reader.interrupt()))
     greeted = _unlocks_without_asking(paths)
     if greeted:
         # Nothing to ask: greet and prompt now, and unlock while the person reads.

@@ -26,6 +26,9 @@ import threading
 from collections.abc import Callable, Iterator
 
 _CHUNK = 4096
+# How long Ctrl+C waits for the characters of an unfinished line to be read (`interrupt`).
+UNFINISHED_LOOKS = 20
+UNFINISHED_LOOK_EVERY_S = 0.01
 
 PASTE_START = "\x1b[200~"
 PASTE_END = "\x1b[201~"
@@ -94,6 +97,12 @@ class LineAssembler:
         self._pasting = False
         return [self._entry()] if self._line or self._block else []
 
+    def take_unfinished(self) -> str:
+        """The entry typed so far without its Enter (lines of a paste included), taken out."""
+        text = "\n".join([*self._block, self._line.removesuffix("\r")]).strip("\n")
+        self._block, self._line, self._held, self._pasting, self._pasted = [], "", "", False, False
+        return text
+
     def _entry(self) -> str:
         lines = [*self._block, self._line.removesuffix("\r")]
         pasted = self._pasted
@@ -116,6 +125,7 @@ class LineReader:
         # `has_waiting` looks: a typed line is always in one place it can see (see there).
         self._moving = threading.Lock()
         self._in_flight = 0  # lines read by the thread, not yet handed to the loop
+        self.unfinished = ""  # typed on the line when Ctrl+C ended input (`interrupt`)
         threading.Thread(target=self._read_forever, name="plain-stdin", daemon=True).start()
 
     async def readline(self) -> str | None:
@@ -165,6 +175,40 @@ class LineReader:
         """Behave as if input had ended now (Ctrl+C, a closed terminal)."""
         self._lines.appendleft(None)
         self._ready.set()
+
+    async def interrupt(self) -> None:
+        """Ctrl+C: input ends as with `stop`, and what was typed on the line so far is kept in
+        `unfinished` (the session keeps it as a draft: nothing typed is lost).
+
+        The terminal holds an unfinished line in its own buffer (canonical mode), where no
+        read reaches it, and Ctrl+C would throw it away; `keep_typed_on_interrupt` asks the
+        terminal not to (NOFLSH). Here the terminal stops holding lines for a moment, so the
+        reading thread takes those characters like any others; then the line so far is taken
+        from the assembler."""
+        try:
+            before = termios.tcgetattr(self._fd)
+        except (OSError, ValueError, termios.error):
+            self.stop()
+            return
+        loose = list(before)
+        loose[3] &= ~termios.ICANON
+        loose[6] = list(before[6])
+        loose[6][termios.VMIN], loose[6][termios.VTIME] = 1, 0
+        try:
+            termios.tcsetattr(self._fd, termios.TCSANOW, loose)
+            for _ in range(UNFINISHED_LOOKS):  # until the thread has read them all
+                if _bytes_ready(self._fd) == 0:
+                    break
+                await asyncio.sleep(UNFINISHED_LOOK_EVERY_S)
+            await asyncio.sleep(UNFINISHED_LOOK_EVERY_S)  # and handed them to the assembler
+        except (OSError, termios.error):
+            pass
+        finally:
+            with contextlib.suppress(OSError, termios.error):
+                termios.tcsetattr(self._fd, termios.TCSANOW, before)
+        with self._moving:
+            self.unfinished = self._assembler.take_unfinished()
+        self.stop()
 
     def _read_forever(self) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
@@ -239,6 +283,29 @@ def _write_terminal(sequence: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         sys.stdout.write(sequence)
         sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def keep_typed_on_interrupt(fd: int = 0) -> Iterator[None]:
+    """Ctrl+C leaves the unfinished line in the terminal's buffer (NOFLSH) instead of
+    discarding it, so `LineReader.interrupt` can keep it; restored however the program ends."""
+    try:
+        before = termios.tcgetattr(fd)
+    except (OSError, ValueError, termios.error):
+        yield
+        return
+    keeping = list(before)
+    keeping[3] |= termios.NOFLSH
+    termios.tcsetattr(fd, termios.TCSANOW, keeping)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, termios.error):
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+
+
+def keep_typed_on_interrupt_if(enabled: bool) -> contextlib.AbstractContextManager[None]:
+    return keep_typed_on_interrupt() if enabled else contextlib.nullcontext()
 
 
 @contextlib.contextmanager

@@ -107,6 +107,7 @@ class PlainSession:
             while True:
                 line = await self._read_line()
                 if line is None:
+                    self._keep_unfinished()
                     self.console.notice(_("Input ended; goodbye."))
                     return 0
                 try:
@@ -324,6 +325,15 @@ class PlainSession:
         if line is not None:
             self.console.input_received()
         return line
+
+    def _keep_unfinished(self) -> None:
+        """Ctrl+C ended the session while a line was half typed: it is kept as the draft (or,
+        with no group to keep it for, shown back), never lost."""
+        text = self.reader.unfinished
+        if text.strip() and not self.keep_draft(text, say=True):
+            self.console.notice(
+                _("Not sent, and there is no group to keep it for: {text}").format(text=text)
+            )
 
     def keep_draft(self, text: str, *, say: bool = False, hold: bool = False) -> bool:
         """Keep text that was typed but not sent, for the current group (survives restarts).
