@@ -98,7 +98,7 @@ async def test_commands_typed_in_one_burst_each_do_their_own_thing(make_paths, r
         await pilot.press(*"/mute bob soon", "enter")
         await wait_for(
             pilot,
-            lambda: any("whole number" in n.message for n in app._notifications),
+            lambda: any("30m, 2h or 1d" in n.message for n in app._notifications),
             what="the refusal",
         )
         assert app.screen.query_one("#composer").value == "/mute bob soon"

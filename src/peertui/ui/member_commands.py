@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from peertui.core.moderation import parse_minutes
+from peertui.i18n import N_
 from peertui.ui import actions, commands
 from peertui.ui.wording import _
 
 # The actions whose reason must be given, and the one that takes a length in minutes.
 REASON_NEEDED = frozenset({"peertui.warn"})
 WITH_MINUTES = frozenset({"peertui.mute"})
+# How long a mute lasts, as typed: minutes, or a number with m, h or d.
+LENGTH_WORDS = N_("Give the length in minutes, or with m, h or d: 30, 30m, 2h or 1d.")
 WITH_REASON = frozenset({"peertui.warn", "peertui.mute", "peertui.remove", "peertui.ban"})
 
 
@@ -66,13 +70,13 @@ def wrong(words: MemberWords) -> commands.UsageError | None:
     """The error for words that are typed but wrong (not missing), or None."""
     action = actions.by_id(words.action_id)
     if words.action_id in WITH_MINUTES and words.minutes:
-        if not words.minutes.isdigit():
-            return commands.usage(
-                action,
-                _("{what} is a whole number.").format(what=_("The number of minutes")),
-            )
-        if int(words.minutes) <= 0:
+        number = words.minutes.lower().rstrip("mhd")
+        if number.isdigit() and int(number) == 0:
             return commands.usage(action, _("Mute for 1 minute or more."))
+        try:
+            parse_minutes(words.minutes)
+        except ValueError:
+            return commands.usage(action, _(LENGTH_WORDS))
     return None
 
 
@@ -86,12 +90,10 @@ def checked(words: MemberWords) -> MemberCommand:
     if "who" in missing:
         raise commands.usage(action)
     if "minutes" in missing:
-        raise commands.usage(
-            action, _("{what} is a whole number.").format(what=_("The number of minutes"))
-        )
+        raise commands.usage(action, _(LENGTH_WORDS))
     if "reason" in missing:
         raise commands.usage(action, _("Give a reason."))
-    minutes = int(words.minutes) if words.action_id in WITH_MINUTES else None
+    minutes = parse_minutes(words.minutes) if words.action_id in WITH_MINUTES else None
     return MemberCommand(words.action_id, words.who, words.reason, minutes)
 
 
