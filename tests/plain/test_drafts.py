@@ -103,6 +103,7 @@ def test_ctrl_c_keeps_the_half_typed_line_as_the_draft(plain_user, relay):
     time.sleep(0.5)
     guest.child.sendintr()
     guest.expect_exact("Kept as your draft for")
+    guest.expect_exact("Stopped (Ctrl+C); goodbye.")
     guest.child.expect(pexpect.EOF, timeout=20)
     guest.child.close()
     assert "half a thought about tonight" not in host.transcript  # kept, never sent

@@ -164,7 +164,7 @@ def test_ctrl_c_ends_cleanly_even_during_an_exercise(plain_user):
     user.expect_exact("seconds, round 1")
     user.child.sendintr()
     user.expect_exact("-- Paced breathing stopped.")
-    user.expect_exact("-- Input ended; goodbye.")
+    user.expect_exact("-- Stopped (Ctrl+C); goodbye.")
     user.child.expect(pexpect.EOF)
     user.child.close()
     assert user.child.exitstatus == 0

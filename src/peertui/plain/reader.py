@@ -126,6 +126,7 @@ class LineReader:
         self._moving = threading.Lock()
         self._in_flight = 0  # lines read by the thread, not yet handed to the loop
         self.unfinished = ""  # typed on the line when Ctrl+C ended input (`interrupt`)
+        self.interrupted = False  # Ctrl+C ended input, not the end of the input itself
         threading.Thread(target=self._read_forever, name="plain-stdin", daemon=True).start()
 
     async def readline(self) -> str | None:
@@ -188,6 +189,7 @@ class LineReader:
         try:
             before = termios.tcgetattr(self._fd)
         except (OSError, ValueError, termios.error):
+            self.interrupted = True
             self.stop()
             return
         loose = list(before)
@@ -208,6 +210,7 @@ class LineReader:
                 termios.tcsetattr(self._fd, termios.TCSANOW, before)
         with self._moving:
             self.unfinished = self._assembler.take_unfinished()
+        self.interrupted = True
         self.stop()
 
     def _read_forever(self) -> None:

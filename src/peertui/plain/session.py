@@ -108,7 +108,10 @@ class PlainSession:
                 line = await self._read_line()
                 if line is None:
                     self._keep_unfinished()
-                    self.console.notice(_("Input ended; goodbye."))
+                    if self.reader.interrupted:
+                        self.console.notice(_("Stopped (Ctrl+C); goodbye."))
+                    else:
+                        self.console.notice(_("Input ended; goodbye."))
                     return 0
                 try:
                     await self.handle(line)
