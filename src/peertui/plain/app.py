@@ -57,13 +57,13 @@ def run(args: argparse.Namespace) -> int:
     colour = bool(getattr(args, "color", False)) and "NO_COLOR" not in os.environ and not dumb
     style = Style(colour=colour, wrap=sys.stdout.isatty() and not dumb)
     console = Console(style=style, show_prompt=sys.stdin.isatty(), dumb=dumb)
-    from peertui.plain.reader import bracketed_paste, keep_typed_on_interrupt_if
+    from peertui.plain.reader import bracketed_paste, keep_typed_on_interrupt
 
     # Only a real terminal that takes escape sequences brackets pastes; a pipe or a dumb
     # terminal keeps reading one line at a time.
     paste = sys.stdin.isatty() and sys.stdout.isatty() and not dumb
     try:
-        with bracketed_paste(paste), keep_typed_on_interrupt_if(sys.stdin.isatty()):
+        with bracketed_paste(paste), keep_typed_on_interrupt():
             return asyncio.run(_guarded(args, console))
     except KeyboardInterrupt:
         # Ctrl+C before the session's own handler is in place.

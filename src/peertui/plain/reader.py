@@ -186,11 +186,11 @@ class LineReader:
         terminal not to (NOFLSH). Here the terminal stops holding lines for a moment, so the
         reading thread takes those characters like any others; then the line so far is taken
         from the assembler."""
+        self.interrupted = True
         try:
             before = termios.tcgetattr(self._fd)
         except (OSError, ValueError, termios.error):
-            self.interrupted = True
-            self.stop()
+            self.stop()  # not a terminal: no unfinished line is held anywhere
             return
         loose = list(before)
         loose[3] &= ~termios.ICANON
@@ -210,7 +210,6 @@ class LineReader:
                 termios.tcsetattr(self._fd, termios.TCSANOW, before)
         with self._moving:
             self.unfinished = self._assembler.take_unfinished()
-        self.interrupted = True
         self.stop()
 
     def _read_forever(self) -> None:
@@ -291,7 +290,8 @@ def _write_terminal(sequence: str) -> None:
 @contextlib.contextmanager
 def keep_typed_on_interrupt(fd: int = 0) -> Iterator[None]:
     """Ctrl+C leaves the unfinished line in the terminal's buffer (NOFLSH) instead of
-    discarding it, so `LineReader.interrupt` can keep it; restored however the program ends."""
+    discarding it, so `LineReader.interrupt` can keep it; restored however the program ends.
+    Not a terminal (a pipe, a file): nothing to ask, nothing done."""
     try:
         before = termios.tcgetattr(fd)
     except (OSError, ValueError, termios.error):
@@ -305,10 +305,6 @@ def keep_typed_on_interrupt(fd: int = 0) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError, termios.error):
             termios.tcsetattr(fd, termios.TCSANOW, before)
-
-
-def keep_typed_on_interrupt_if(enabled: bool) -> contextlib.AbstractContextManager[None]:
-    return keep_typed_on_interrupt() if enabled else contextlib.nullcontext()
 
 
 @contextlib.contextmanager
