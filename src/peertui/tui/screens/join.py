@@ -66,6 +66,19 @@ class InviteField(OrderedInput):
         event.prevent_default()  # Input's own handler would keep only the first line
         self.insert_text_at_cursor(compact_invite(event.text))
 
+    def may_move_on(self) -> bool:
+        # A damaged invite keeps the focus, with the key: when the form brought it back after
+        # its check, a nickname typed after Enter went partly into the nickname and partly
+        # into the invite, however fast the machine read it.
+        from peertui.core.engine import Engine
+        from peertui.core.errors import PeertuiError
+
+        try:
+            Engine.check_invite(compact_invite(self.value))
+        except PeertuiError:
+            return False
+        return True
+
 
 class JoinScreen(FittedDialog, TranslatedKeys, PeertuiNode, ModalScreen[str | None]):
     """Returns the pending group's id, or None when cancelled."""

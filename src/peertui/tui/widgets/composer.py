@@ -82,6 +82,11 @@ class OrderedInput(Input):
         """The next focus leaves the cursor at the end, nothing selected (see `_on_focus`)."""
         self._keep_on_focus = True
 
+    def may_move_on(self) -> bool:
+        """Whether Enter moves the focus on from what is written now. Decided with the key,
+        not later by the form: keys typed after it go where the focus is at that moment."""
+        return True
+
     def handed_on_to(self) -> Widget | None:
         """Where input still queued here belongs now, or None while it is this field's: the
         focus moved on with Enter, or the dialog holding this field has closed (Escape, Ctrl+S)
@@ -113,7 +118,7 @@ class OrderedInput(Input):
                 event.stop()
                 event.prevent_default()
                 await self.run_action(binding.action)
-                if binding.action == "submit" and self.enter_moves_on:
+                if binding.action == "submit" and self.enter_moves_on and self.may_move_on():
                     from peertui.tui.focus import focus_in_order
 
                     focus_in_order(self.screen)
