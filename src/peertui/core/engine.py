@@ -67,6 +67,7 @@ from peertui.core.store import (
     OldProtocolHome,
     StorageFull,
     Store,
+    order_key,
     wipe,
 )
 from peertui.paths import Paths
@@ -397,9 +398,21 @@ class Engine(EnginePersonal):
         """The page of history after a message (pass its ts and id), oldest first."""
         return self.store.following(self._session(group_id).group_id, after_ts, after_msg_id, limit)
 
-    def search(self, query: str, group_id: str | None = None) -> list[Message]:
+    def search(self, query: str, group_id: str | None = None, limit: int = 50) -> list[Message]:
+        """The newest messages with every word of `query`, newest first; messages written
+        while the relay was away, still waiting to be sent, among them (marked by seq 0)."""
         gid = self._session(group_id).group_id if group_id else None
-        return self.store.search(query, gid)
+        found = self.store.search(query, gid, limit)
+        waiting = [
+            self._groups[item_gid].waiting_message(item_id, item)
+            for item_gid, item_id, item in self.store.search_outbox(query, gid)
+            if item_gid in self._groups
+        ]
+        if not waiting:
+            return found
+        sent = {(m.group_id, m.msg_id) for m in found}
+        waiting = [m for m in waiting if (m.group_id, m.msg_id) not in sent]
+        return sorted([*found, *waiting], key=order_key, reverse=True)[:limit]
 
     def remember_current_group(self, group_id: str | None) -> None:
         """The group a front-end shows, so the next start opens it again."""

@@ -368,6 +368,22 @@ class GroupSending(GroupBase):
             return stored
         return message
 
+    def waiting_message(self, item_id: str, item: dict[str, Any]) -> Message:
+        """An outbox item as the message it will be once sent, still waiting (seq 0)."""
+        return Message(
+            group_id=self.group_id,
+            msg_id=item_id,
+            seq=0,
+            sender=self.identity.member_id,
+            nick=item.get("nick") or self.state["nick"],
+            text=item["text"],
+            ts=item.get("ts", 0),
+            kind="text",
+            cw=item.get("cw", ""),
+            extra={"key": b64e(self.me)},
+            number=item.get("number", 0),
+        )
+
     def kick_outbox(self) -> None:
         if self._stopped:
             return

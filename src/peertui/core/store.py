@@ -494,6 +494,13 @@ class Store:
         found = sorted((_message_from(row[:-1]) for row in rows), key=order_key, reverse=True)
         return found[:limit]
 
+    def search_outbox(self, query: str, group_id: str | None = None) -> list[tuple[str, str, dict]]:
+        """(group_id, item_id, payload) of each message waiting to be sent whose text has every
+        word of `query` (as `search` matches them), oldest first."""
+        with self._lock:
+            rows = index.outbox_hits(self._db, query, group_id)
+        return [(gid, item_id, json.loads(payload)) for gid, item_id, payload in rows]
+
     def _index_waiting_for_search(self) -> bool:
         """Index every message still waiting (a backlog stored with `index_later`) before a
         search; True if that could not be saved (a full disk), so the search must also look

@@ -142,6 +142,36 @@ def waiting_hits(db: sqlcipher3.Connection, match: str, group_id: str | None) ->
         db.execute("DROP TABLE IF EXISTS temp.waiting_fts")
 
 
+def outbox_hits(db: sqlcipher3.Connection, query: str, group_id: str | None) -> list[tuple]:
+    """(group_id, item_id, payload) of every message waiting in the outbox whose text matches
+    `query`, oldest first: written while the relay was away, they are in no index yet, and a
+    member searching for what they just wrote must find it. The outbox is small, so an index
+    of just its texts is built in memory (the same tokenizer and prefixes, so the same
+    answers) and dropped."""
+    match = fts_query(query)
+    if not match:
+        return []
+    group_filter = "" if group_id is None else " AND o.group_id = ?"
+    group = () if group_id is None else (group_id,)
+    try:
+        db.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.outbox_fts USING fts5 "
+            f"(text, content = '', tokenize = '{TOKENIZER}', prefix = '1 2 3')"
+        )
+        db.execute(
+            "INSERT INTO temp.outbox_fts (rowid, text) "
+            "SELECT id, json_extract(payload, '$.text') FROM outbox"
+        )
+        return db.execute(
+            "SELECT o.group_id, o.item_id, o.payload FROM outbox_fts "
+            "CROSS JOIN outbox AS o ON o.id = outbox_fts.rowid "
+            f"WHERE outbox_fts MATCH ?{group_filter} ORDER BY o.id",
+            (match, *group),
+        ).fetchall()
+    finally:
+        db.execute("DROP TABLE IF EXISTS temp.outbox_fts")
+
+
 def match_expression(db: sqlcipher3.Connection, query: str, *, terms_known: bool) -> str:
     """`fts_query(query)`, with each long plain word (4+ ASCII letters or digits, past the
     prefix indexes) replaced by the OR of the index's words that start with it: FTS5 reads
