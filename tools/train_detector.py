@@ -7,7 +7,7 @@
 Trains on the development data only: tests/wellbeing/data/heldout/{dev,dev3,dev7,dev9,dev10,
 dev11,dev12,tuning,frozen,frozen2,...,frozen11}_*.tsv (frozen v1 to v11 are spent) and
 tests/wellbeing/data/detect_eval.tsv. A blind set (any frozenN_* not in SPENT_FROZEN, the list in
-tests/wellbeing/spent_sets.py: frozen13_* today) is never read here: `SPLITS` names the files it
+tests/wellbeing/spent_sets.py: frozen14_* today) is never read here: `SPLITS` names the files it
 may open and `_refuse_blind` checks every path.
 
 Cross-validation leaves one *source* out at a time (every language of dev, of tuning, of
@@ -175,7 +175,7 @@ class Example:
 
 
 def _refuse_blind(path: Path) -> Path:
-    """Every frozen set not yet reported on is blind: frozen13_* today, and any later one."""
+    """Every frozen set not yet reported on is blind: frozen14_* today, and any later one."""
     split = path.name.split("_")[0]
     if split.startswith("frozen") and split not in SPENT_FROZEN:
         raise SystemExit(f"{path.name} is the blind set: never trained or tuned on")

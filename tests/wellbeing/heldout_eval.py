@@ -13,7 +13,7 @@
     python tests/wellbeing/heldout_eval.py frozen8         # frozen8_en/es/pt (v8, spent)
     python tests/wellbeing/heldout_eval.py frozen9         # frozen9_en/es/pt (v9, spent)
     python tests/wellbeing/heldout_eval.py dev9            # dev9_en/es/pt (tuner-written, development)
-    python tests/wellbeing/heldout_eval.py frozen13 --blind # a blind set: aggregates only
+    python tests/wellbeing/heldout_eval.py frozen14 --blind # a blind set: aggregates only
 
 Spent sets were reported once and are development data now (they may be shown with
 --misses): frozen_en/es (v1, detector at commit 1eff70c), frozen_pt and frozen2_en/es/pt
@@ -26,7 +26,7 @@ frozen8_en/es/pt (main at c93f233,
 measured by the lead 2026-12-02 03:57 UTC), frozen9_en/es/pt (main at 9b6e020, measured by the
 lead 2026-12-02 06:56 UTC). The list is tests/wellbeing/spent_sets.py, shared with
 tools/train_detector.py.
-Every other frozen set (frozen13_* and any later one) is blind, by its name alone, and never
+Every other frozen set (frozen14_* and any later one) is blind, by its name alone, and never
 tuned on: for it
 this script prints only aggregate figures and refuses --misses, so no blind sentence is ever
 shown to whoever tunes the detector; it is measured only when --blind is given, so a tuning

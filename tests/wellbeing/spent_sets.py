@@ -3,7 +3,7 @@ data from then on. The one list that tests/wellbeing/heldout_eval.py (which show
 misses, and only aggregates of any other frozen set) and tools/train_detector.py (which refuses
 to open any other frozen set) both import, so the two can never disagree about what is blind.
 
-Every frozenN not named here is blind by its name alone (frozen13_* today, and any later one).
+Every frozenN not named here is blind by its name alone (frozen14_* today, and any later one).
 Add a set here only after the lead has reported on it.
 """
 
@@ -22,6 +22,7 @@ SPENT_FROZEN: tuple[str, ...] = (
     "frozen10",  # main at d355667, 2026-12-02 17:53 UTC (detector10 model; never trained on yet)
     "frozen11",  # main at 091c46d, 2026-12-03 08:02 UTC (detector10 model; never trained on yet)
     "frozen12",  # main at 442a991, 2026-12-03 13:27 UTC (detector12 phrase books, detector10 model)
+    "frozen13",  # main at 529f126, 2026-12-03 17:10 UTC (detector13 phrase books, detector10 model)
 )
 
 

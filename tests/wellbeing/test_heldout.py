@@ -1,6 +1,6 @@
 """The held-out corpus holds the detector's figures: development sets (tuned on, including the
 spent frozen v1 to v7 sets) get regression floors; a blind set (any frozenN_* not yet reported
-on: frozen13_* when it arrives, found by its file name) gets only checks of its size and format
+on: frozen14_* when it arrives, found by its file name) gets only checks of its size and format
 here, no detector figures, until the lead has measured it once.
 
 A failure on a blind set shows only counts and category names, never a sentence. The floors are
@@ -20,7 +20,7 @@ from heldout_eval import FOLDER, LANGUAGES, URGENT, is_blind, load, measure
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "WELLBEING.md"
 # | frozen2 | en | 0.9 | 0.85 | ... : split, language, precision, recall of any offer.
 DOC_ROW = re.compile(
-    r"^\|\s*(dev|dev3|dev7|dev9|dev10|frozen|frozen2|frozen3|frozen4|frozen5|frozen6|frozen7|frozen8|frozen9|frozen10|frozen11|frozen12|dev12|tuning)\s*\|\s*(en|es|pt)\s*\|"
+    r"^\|\s*(dev|dev3|dev7|dev9|dev10|frozen|frozen2|frozen3|frozen4|frozen5|frozen6|frozen7|frozen8|frozen9|frozen10|frozen11|frozen12|frozen13|dev12|tuning)\s*\|\s*(en|es|pt)\s*\|"
     r"\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|",
     re.M,
 )
@@ -41,7 +41,7 @@ FLOORS = {
     # figures are the cross-validated and leave-one-set-out ones
     # in docs/WELLBEING.md (tools/train_detector.py --cv-only). frozen6 and frozen7 (spent since
     # 2026-12-01 22:07 and 2026-12-02 03:14 UTC) and dev7 (written blind to the detector) are
-    # trained on now, so their floors are in-sample; a blind set (frozen13_*) has no floor here
+    # trained on now, so their floors are in-sample; a blind set (frozen14_*) has no floor here
     # until the lead has measured it once.
     # Lowered in the detector10 round (goodbye-structure cue features, PTDM3), in-sample only:
     # dev3_en recall 0.98 -> 0.97 and goodbyes 1.0 -> 0.95 (one of 24), dev7_en acts 1.0 -> 0.98
@@ -130,6 +130,11 @@ FLOORS = {
     ("frozen12", "en"): floor(0.92, 0.93, 0.96, 0.99),
     ("frozen12", "es"): floor(0.93, 0.91, 1.0, 0.97),
     ("frozen12", "pt"): floor(0.91, 0.91, 1.0, 0.93),
+    # frozen13: blind when measured (2026-12-03 17:10 UTC, main 529f126: the detector13 phrase
+    # books with the detector10 model), held at those honest figures, rounded down.
+    ("frozen13", "en"): floor(0.90, 0.91, 0.96, 0.94),
+    ("frozen13", "es"): floor(0.92, 0.91, 0.96, 0.93),
+    ("frozen13", "pt"): floor(0.89, 0.90, 0.94, 0.89),
 }
 
 
@@ -168,16 +173,16 @@ SPENT_FROZEN = [(s, lang) for s in spent_sets.SPENT_FROZEN for lang in LANGUAGES
 
 
 def test_any_frozen_set_not_listed_as_spent_is_blind():
-    assert is_blind("frozen13", "en") and is_blind("frozen13", "pt") and is_blind("frozen14", "es")
+    assert is_blind("frozen14", "en") and is_blind("frozen14", "pt") and is_blind("frozen15", "es")
     assert not any(is_blind(split, lang) for split, lang in SPENT_FROZEN)
 
 
 def test_blind_sets_are_never_shown_sentence_by_sentence(tmp_path, monkeypatch):
     # A stand-in blind file (not a real one): measuring it row by row is refused before reading.
     monkeypatch.setattr("heldout_eval.FOLDER", tmp_path)
-    (tmp_path / "frozen13_en.tsv").write_text("1\t3\tself\tgoodbye\tx\n", encoding="utf-8")
+    (tmp_path / "frozen14_en.tsv").write_text("1\t3\tself\tgoodbye\tx\n", encoding="utf-8")
     with pytest.raises(ValueError, match="never shown"):
-        measure("frozen13", "en", with_misses=True)
+        measure("frozen14", "en", with_misses=True)
     monkeypatch.undo()
     for split, lang in BLIND:
         with pytest.raises(ValueError, match="never shown"):
