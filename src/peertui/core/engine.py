@@ -154,19 +154,22 @@ class Engine(EnginePersonal):
         if self._embedded is not None:
             await asyncio.to_thread(self._embedded.stop)
             self._embedded = None
+        self._backlog.close()
         self.store.close()
         if self._home_lock is not None:
             self._home_lock.release()
             self._home_lock = None
 
     def _new_session(self, state: dict[str, Any]) -> GroupSession:
-        return GroupSession(
+        session = GroupSession(
             state,
             self.store,
             self._emit,
             self.settings.proxy,
             interface_language(self.settings.language),
         )
+        session.backlog = self._backlog
+        return session
 
     async def _embedded_url(self) -> str:
         if self._embedded is None:

@@ -8,7 +8,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from peertui.config import Settings
+from peertui.config import Settings, interface_language
+from peertui.core.backlog_process import BacklogProcess
 from peertui.core.errors import (
     GroupNotActive,
     NotFound,
@@ -56,6 +57,9 @@ class EngineBase:
         self._embedded: HostedRelay | None = None
         self._home_lock: Any = None
         self._warming: asyncio.Future[None] | None = None
+        # One child process that reads the large runs of a backlog (decrypting, checking),
+        # shared by every group; started only when a stream opens on a large backlog.
+        self._backlog = BacklogProcess(interface_language(settings.language))
         # What this device hides, read from the store once: asked for every message shown,
         # often while a catch-up holds the store for its commits.
         self._hiding: dict[str, frozenset[str]] = {}

@@ -18,8 +18,10 @@ import contextlib
 import json
 import logging
 import time
+from concurrent.futures import Future
 
-from peertui.core import receiving
+from peertui.core import backlog_process, receiving
+from peertui.core.backlog_process import BacklogProcess
 from peertui.core.crypto import (
     CryptoError,
     InboundSessions,
@@ -95,6 +97,9 @@ class _StoragePaused(Exception):
 
 class GroupSession(GroupReceiving):
     """Everything one membership needs; created by the engine, never by a front-end."""
+
+    # The engine's second process for reading the large runs of a backlog (backlog_process).
+    backlog: BacklogProcess | None = None
 
     # ----- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -299,16 +304,16 @@ class GroupSession(GroupReceiving):
         keys included, also those the next run spent) and receiving pauses: nothing is
         skipped and nothing is told twice. The roster lock keeps roster changes out."""
         runs = [plain[i : i + BATCH_MESSAGES] for i in range(0, len(plain), BATCH_MESSAGES)]
+        if self.backlog is not None and len(plain) >= 2 * BATCH_MESSAGES:
+            self.backlog.start()  # (a relay that did not say how long its log is)
         asks: list[bytes] = []
         async with self._roster_lock:
             inbound_before = self.inbound.to_bytes()
-            decoding = asyncio.ensure_future(asyncio.to_thread(self._decode_run, runs[0]))
+            decoding = self._start_reading(runs[0])
             for index, run in enumerate(runs):
                 reads, inbound_after = await decoding
                 if index + 1 < len(runs):  # the next run decodes while this one is applied
-                    decoding = asyncio.ensure_future(
-                        asyncio.to_thread(self._decode_run, runs[index + 1])
-                    )
+                    decoding = self._start_reading(runs[index + 1])
                 state_before = json.dumps(self.state, ensure_ascii=False)
                 counters_before, warned_before = dict(self.counters), set(self._warned)
                 held = self._held = Held()
@@ -353,6 +358,29 @@ class GroupSession(GroupReceiving):
                         self._deliver(event)
         for sender in dict.fromkeys(asks):
             await self._ask_for_share(sender)
+
+    def _start_reading(self, run: list[RelayEvent]) -> asyncio.Future[tuple[list[Read], bytes]]:
+        """Read a run in the backlog process when it is large and the process is ready
+        (from the sessions as they are now, after the run before), else in a thread."""
+        backlog = self.backlog
+        if backlog is not None and len(run) >= backlog_process.RUN_MIN:
+            future = backlog.submit(self.inbound.to_bytes(), self.me, self.language, run)
+            if future is not None:
+                return asyncio.ensure_future(self._read_there(backlog, future, run))
+        return asyncio.ensure_future(asyncio.to_thread(self._decode_run, run))
+
+    async def _read_there(
+        self,
+        backlog: BacklogProcess,
+        future: Future[backlog_process.RunRead],
+        run: list[RelayEvent],
+    ) -> tuple[list[Read], bytes]:
+        read = await backlog.outcome(future, run)
+        if read is None:  # the sessions are still those before the run: read it here
+            return await asyncio.to_thread(self._decode_run, run)
+        outcomes, after = read
+        self.inbound = InboundSessions.from_bytes(after)
+        return backlog_process.reads_of(run, outcomes), after
 
     def _decode_run(self, run: list[RelayEvent]) -> tuple[list[Read], bytes]:
         """Worker thread: only the inbound sessions change here (see peertui.core.receiving).
@@ -434,6 +462,12 @@ class GroupSession(GroupReceiving):
         A new epoch (its store was restored or reset) or a newest seq below our cursor means
         seq numbers we passed may now name new events: warn in words and read the log again
         from the start (history keeps each message once) instead of waiting past them."""
+        if (
+            self.backlog is not None
+            and info.last_seq is not None
+            and info.last_seq - self.cursor >= backlog_process.BACKLOG_MIN
+        ):
+            self.backlog.start()  # it loads while the first runs are read here
         epoch_key = f"log_epoch:{self.group_id}"
         known = self.store.get(epoch_key, "")
         if info.epoch and known and info.epoch != known:
