@@ -5,12 +5,14 @@ sessions, and nothing is lost or shown unchecked; it ends with the engine."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import textwrap
 import time
 
 import pytest
 from tests.e2e.conftest import form_group
-from tests.e2e.harness import wait_until
+from tests.e2e.harness import member_process, wait_until
 
 from peertui.core import backlog_process, group
 from peertui.wellbeing.fold import REASONS, received_checks
@@ -135,6 +137,46 @@ async def test_a_small_backlog_starts_no_process(relay_factory, tmp_path, closin
     await wait_until(lambda: session.cursor >= last_seq, timeout=60, what="the catch-up")
     assert wren.engine._backlog.pids() == []
     _assert_checked_as_here(wren, gid, texts)
+
+
+MEMBER = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from peertui.core import backlog_process
+    from peertui.core.engine import Engine
+    from peertui.paths import resolve_paths
+
+    backlog_process.BACKLOG_MIN = 50
+    backlog_process.RUN_MIN = 8
+
+    async def main():
+        engine = await Engine.open(resolve_paths(sys.argv[1]), passphrase=sys.argv[2])
+        backlog = engine._backlog
+        while not backlog.pids():
+            await asyncio.sleep(0.05)
+        print(backlog.pids()[0], flush=True)
+        await asyncio.sleep(600)
+
+    asyncio.run(main())
+    """
+)
+
+
+async def test_a_member_killed_with_sigkill_takes_its_backlog_process_with_it(
+    relay_factory, tmp_path, closing
+):
+    """What it holds (message keys, texts) must not outlive the member: a crash, a power
+    button or `kill -9` ends the parent without any clean-up."""
+    relay = relay_factory(*FAST_RELAY)
+    gid, wren, last_seq = await _away_while_posted(
+        relay.url, tmp_path, closing, _backlog_texts(120)
+    )
+    with member_process(MEMBER, wren.home) as member:
+        line = await asyncio.wait_for(asyncio.to_thread(member.stdout.readline), 120)
+        child = int(line)
+        assert _alive(child)
+    # The member was killed with SIGKILL as the block ended.
+    await wait_until(lambda: not _alive(child), timeout=10, what="the backlog process to end")
 
 
 def test_one_core_never_starts_a_process(monkeypatch):

@@ -13,29 +13,35 @@ takes about a second of a second core to load the phrase books and the model), i
 for large runs once loaded, and whenever it is missing, still loading, refuses a run or is
 gone, the run is read in the thread from the same sessions, with the same answers.
 
-The child writes nowhere: it ignores Ctrl+C (the terminal's, meant for the front end), its
-standard output and error go nowhere (it must not draw over the TUI or log a text), and it
-ends with its parent, whose end closes the pipe it reads from. What it is given (message
-keys, texts) lives only in its memory, as in the parent's; the engine kills it on closing.
+The child is `python -m peertui.core.backlog_worker`, fed through a pipe (backlog_worker.py
+says how). It writes nowhere: it ignores Ctrl+C (the terminal's, meant for the front end), and
+its standard error goes nowhere (it must not draw over the TUI or log a text). It ends at the
+end of its input, so with its parent however the parent ends (multiprocessing's pool did not:
+a parent killed with SIGKILL left its worker running, and its resource tracker wrote a warning
+on the terminal after a quick exit). What it is given (message keys, texts) lives only in its
+memory, as in the parent's; the engine kills it on closing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import collections
 import contextlib
 import logging
-import multiprocessing
 import os
-import signal
-from concurrent.futures import Future, ProcessPoolExecutor
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future
 from typing import Any
 
 from peertui.core import receiving
+from peertui.core.backlog_worker import HEADER, read_frame
 from peertui.core.crypto import InboundSessions
 from peertui.core.receiving import Read
 from peertui.core.relay_client import RelayEvent
-from peertui.wellbeing.fold import received_checks
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,10 @@ RUN_MIN = 32
 
 Outcome = tuple[Any, ...]  # a Read's fields after its event (see `read_run`)
 RunRead = tuple[list[Outcome], bytes]
+
+
+class RunNotRead(Exception):
+    """The child could not read a run (or is gone): the parent reads it itself."""
 
 
 def read_run(inbound: bytes, me: bytes, language: str, run: list[RelayEvent]) -> RunRead:
@@ -76,100 +86,143 @@ def reads_of(run: list[RelayEvent], outcomes: list[Outcome]) -> list[Read]:
     return [Read(item, *outcome) for item, outcome in zip(run, outcomes, strict=True)]
 
 
-def _child_starts(language: str) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    nowhere = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(nowhere, 1)
-    os.dup2(nowhere, 2)
-    os.close(nowhere)
-    received_checks("warm up", language)  # every list and pattern loaded before the first run
-
-
-def _ping() -> bool:
-    return True
+Request = tuple[bytes, bytes, str, list[RelayEvent]]
 
 
 class BacklogProcess:
-    """One child process shared by every group of an engine."""
+    """One child process shared by every group of an engine. Requests are written and answers
+    read by two threads of its own, so the event loop never waits on the pipe."""
 
     def __init__(self, language: str = "en") -> None:
         self._language = language
-        self._pool: ProcessPoolExecutor | None = None
-        self._ready: Future[bool] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._loaded = threading.Event()
+        self._lock = threading.Lock()  # the order of `_waiting` is the order of the requests
+        self._waiting: collections.deque[Future[RunRead]] = collections.deque()
+        self._outgoing: queue.SimpleQueue[Request | None] = queue.SimpleQueue()
         self._broken = (os.cpu_count() or 1) < 2  # one core: a second process only adds work
         self.runs_read = 0  # runs the child read (the tests and the bench look)
 
     def start(self) -> None:
         """Start the child in the background (does nothing if it runs, or cannot)."""
-        if self._pool is not None or self._broken:
+        if self._process is not None or self._broken:
             return
         try:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_child_starts,
-                initargs=(self._language,),
+            process = subprocess.Popen(
+                [sys.executable, "-m", "peertui.core.backlog_worker", self._language],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
             )
-            self._ready = self._pool.submit(_ping)
-        except (OSError, RuntimeError, ValueError) as exc:
-            # (No semaphores or no /dev/shm in some sandboxes: the thread reads every run.)
+        except OSError as exc:
             log.warning("backlogs are read in this process: %s", type(exc).__name__)
-            self._give_up()
+            self._broken = True
+            return
+        self._process = process
+        for work in (self._read_answers, self._write_requests):
+            threading.Thread(target=work, args=(process,), daemon=True).start()
 
     @property
     def ready(self) -> bool:
-        ready = self._ready
-        if ready is None or not ready.done():
-            return False
-        if ready.exception() is not None:  # it could not load its lists: never again
-            log.warning("the backlog process did not start: %s", type(ready.exception()).__name__)
-            self._give_up()
-            return False
-        return True
+        return self._loaded.is_set() and not self._broken
 
     def pids(self) -> list[int]:
-        """The child's process id once it runs (for the tests and the bench's CPU count)."""
-        return list(getattr(self._pool, "_processes", None) or {})
+        """The child's process id while it runs (for the tests and the bench's CPU count)."""
+        process = self._process
+        return [process.pid] if process is not None and process.poll() is None else []
 
     def submit(
         self, inbound: bytes, me: bytes, language: str, run: list[RelayEvent]
     ) -> Future[RunRead] | None:
         """Hand a run to the child; None when it is not ready (read the run here instead)."""
-        if not self.ready or self._pool is None:
+        if not self.ready:
             return None
-        try:
-            return self._pool.submit(read_run, inbound, me, language, run)
-        except (RuntimeError, concurrent.futures.BrokenExecutor):
-            self._give_up()
-            return None
+        future: Future[RunRead] = Future()
+        with self._lock:
+            if self._broken:
+                return None
+            self._waiting.append(future)
+            self._outgoing.put((inbound, me, language, run))
+        return future
 
     async def outcome(self, future: Future[RunRead], run: list[RelayEvent]) -> RunRead | None:
         """What the child read, or None when it could not (read the run here instead)."""
         try:
             outcomes, after = await asyncio.wrap_future(future)
-        except concurrent.futures.BrokenExecutor as exc:
-            log.warning("the backlog process stopped: %s", type(exc).__name__)
-            self._give_up()
-            return None
-        except Exception as exc:  # noqa: BLE001 - e.g. an outcome that did not pickle back
-            log.warning("a run is read here instead: %s", type(exc).__name__)
+        except RunNotRead as exc:
+            log.warning("a run is read here instead: %s", exc)
             return None
         if len(outcomes) != len(run):
             return None
         self.runs_read += 1
         return outcomes, after
 
-    def _give_up(self) -> None:
-        self._broken = True
-        self.close()
+    # ----- its two threads ------------------------------------------------------------------
+    def _write_requests(self, process: subprocess.Popen[bytes]) -> None:
+        stream = process.stdin
+        assert stream is not None
+        while (request := self._outgoing.get()) is not None:
+            try:
+                data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+                stream.write(HEADER.pack(len(data)) + data)
+                stream.flush()
+            except (OSError, ValueError, pickle.PicklingError):
+                self._give_up("its input closed")
+                return
+
+    def _read_answers(self, process: subprocess.Popen[bytes]) -> None:
+        stream = process.stdout
+        assert stream is not None
+        try:
+            first = read_frame(stream)
+            if first is None or pickle.loads(first) != "ready":
+                self._give_up("it did not start")
+                return
+            self._loaded.set()
+            while (frame := read_frame(stream)) is not None:
+                answer = pickle.loads(frame)
+                with self._lock:
+                    future = self._waiting.popleft() if self._waiting else None
+                if future is None:
+                    break  # an answer to nothing: something is wrong with it
+                if isinstance(answer, tuple):
+                    future.set_result(answer)
+                else:
+                    future.set_exception(RunNotRead(str(answer)))
+        except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError) as exc:
+            self._give_up(type(exc).__name__)
+            return
+        self._give_up("it ended")
+
+    # ----- the end ----------------------------------------------------------------------------
+    def _give_up(self, why: str) -> None:
+        """Never used again; every run handed over and not answered is read here instead."""
+        with self._lock:
+            was_broken, self._broken = self._broken, True
+            waiting = list(self._waiting)
+            self._waiting.clear()
+        if not was_broken:
+            log.warning("the backlog process stopped: %s", why)
+        for future in waiting:
+            if not future.done():
+                future.set_exception(RunNotRead(why))
+        self._stop_process()
 
     def close(self) -> None:
-        pool, self._pool, self._ready = self._pool, None, None
-        if pool is None:
+        with self._lock:
+            self._broken = True
+        self._give_up("closed")
+
+    def _stop_process(self) -> None:
+        process, self._process = self._process, None
+        self._outgoing.put(None)
+        if process is None:
             return
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            # Nothing in it is worth waiting for: what it was given lives only in its memory.
-            with contextlib.suppress(OSError, ValueError):
-                process.kill()
+        # Nothing in it is worth waiting for: what it was given lives only in its memory.
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait(timeout=2)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()

@@ -174,6 +174,13 @@ SPELLINGS = {
     "pfvr": "por favor",
 }
 SPELLING_WORDS = re.compile(r"\b(" + "|".join(sorted(SPELLINGS, key=len, reverse=True)) + r")\b")
+# Every spelling is one run of word characters, so SPELLING_WORDS matches exactly the runs that
+# are one of them: finding the runs (one pass in C) and looking them up first skips the
+# alternation of 76 words tried at every word boundary, three quarters of `normalise`'s time,
+# in the many messages that use none of them.
+assert all(re.fullmatch(r"\w+", word) for word in SPELLINGS)
+WORD_RUNS = re.compile(r"\w+")
+SPELLING_SET = frozenset(SPELLINGS)
 # "ill"/"id" are words of their own; only before a verb do they mean "i'll"/"i'd".
 I_WILL = re.compile(
     r"\b(ill|id)(?= (just |really |finally |never |probably )?(be|do|go|wait|kill|end|take|jump|"
@@ -342,7 +349,8 @@ def normalise(text: str) -> str:
         text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     if "  " in text or "\t" in text:  # (else every run is one space, written as one space)
         text = SPACES.sub(" ", text)
-    text = SPELLING_WORDS.sub(lambda m: SPELLINGS[m.group(1)], text)
+    if not SPELLING_SET.isdisjoint(WORD_RUNS.findall(text)):
+        text = SPELLING_WORDS.sub(lambda m: SPELLINGS[m.group(1)], text)
     if I_WILL_GATE(text):
         text = I_WILL.sub(lambda m: "i'll" if m.group(1) == "ill" else "i'd", text)
     for pattern, spelled, could_match in CONTRACTION_GATES:
