@@ -310,9 +310,21 @@ def child_cpu_seconds(pids: list[int]) -> float:
 
 
 def start_profiler(path: str) -> subprocess.Popen:
-    """py-spy recording this process (all threads, raw folded stacks) until it is stopped."""
+    """py-spy recording this process and its backlog process (all threads, raw folded stacks)
+    until it is stopped."""
     py_spy = Path(sys.executable).with_name("py-spy")
-    command = [str(py_spy), "record", "-r", "250", "-f", "raw", "--threads", "-o", path]
+    command = [
+        str(py_spy),
+        "record",
+        "-r",
+        "250",
+        "-f",
+        "raw",
+        "--threads",
+        "--subprocesses",
+        "-o",
+        path,
+    ]
     process = subprocess.Popen(
         [*command, "--pid", str(os.getpid())],
         stdout=subprocess.DEVNULL,
