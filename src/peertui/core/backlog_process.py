@@ -38,7 +38,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from peertui.core import receiving
-from peertui.core.backlog_worker import HEADER, read_frame
+from peertui.core.backlog_worker import read_frame, write_frame
 from peertui.core.crypto import InboundSessions
 from peertui.core.receiving import Read
 from peertui.core.relay_client import RelayEvent
@@ -163,9 +163,7 @@ class BacklogProcess:
         assert stream is not None
         while (request := self._outgoing.get()) is not None:
             try:
-                data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
-                stream.write(HEADER.pack(len(data)) + data)
-                stream.flush()
+                write_frame(stream, request)
             except (OSError, ValueError, pickle.PicklingError):
                 self._give_up("its input closed")
                 return
